@@ -1,0 +1,90 @@
+// The SQLite catalog of an archive (schemas/catalog.sql): sessions and the frames they hold.
+// The receiver writes it; screenreel-replay and sqlite3 read it, also while a recording runs.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "screenreel/sqlite.hpp"
+
+namespace screenreel {
+
+inline constexpr int kCatalogSchemaVersion = 1;
+
+struct NewSession {
+  std::string name;
+  std::string client_address;
+  std::string source;
+  std::uint32_t width = 0;
+  std::uint32_t height = 0;
+  double fps = 0;
+  std::int64_t started_us = 0;
+};
+
+struct SessionRecord {
+  std::int64_t id = 0;
+  std::string name, folder, client_address, source;
+  std::uint32_t width = 0, height = 0;
+  double fps = 0;
+  std::int64_t started_us = 0;
+  std::optional<std::int64_t> ended_us;
+  std::string end_reason;  // empty while recording
+  std::string error;
+  std::int64_t frame_count = 0;
+  std::int64_t bytes = 0;
+  std::int64_t dropped = 0;
+  bool recording() const { return !ended_us.has_value(); }
+};
+
+struct FrameRecord {
+  std::int64_t session_id = 0;
+  std::int64_t seq = 0;
+  std::int64_t tick = 0;
+  std::int64_t capture_us = 0;
+  std::int64_t receive_us = 0;
+  std::int64_t written_us = 0;
+  std::string file;
+  std::uint32_t width = 0, height = 0;
+  std::int64_t jpeg_bytes = 0;
+};
+
+class Catalog {
+ public:
+  using Mode = sqlite::Database::Mode;
+
+  // Opens (creating it in kReadWrite mode) and brings the schema to kCatalogSchemaVersion.
+  // Throws with a message that says what to do: newer schema, not a catalog, locked.
+  Catalog(const std::filesystem::path& path, Mode mode);
+
+  int schema_version();
+
+  // Inserts the session and names its folder "<UTC start time>-<id>"; returns the record.
+  SessionRecord create_session(const NewSession& s);
+  // One transaction for all rows; also advances the sessions' frame_count and bytes.
+  void add_frames(std::span<const FrameRecord> frames);
+  void end_session(std::int64_t id, std::int64_t ended_us, const std::string& reason,
+                   const std::string& error = {}, std::int64_t dropped = 0);
+
+  std::vector<SessionRecord> sessions();
+  std::optional<SessionRecord> session(std::int64_t id);
+  std::vector<FrameRecord> frames(std::int64_t session_id);
+  // The last frame whose capture time is <= t_us; none when t_us is before the first frame.
+  std::optional<FrameRecord> frame_at(std::int64_t session_id, std::int64_t t_us);
+
+  sqlite::Database& db() { return db_; }
+
+ private:
+  void migrate();
+  sqlite::Database db_;
+  std::optional<sqlite::Statement> insert_frame_;
+  std::optional<sqlite::Statement> bump_session_;
+};
+
+// The schema text of schemas/catalog.sql, embedded at build time.
+extern const char* const kCatalogSql;
+
+}  // namespace screenreel

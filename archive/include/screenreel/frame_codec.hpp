@@ -1,0 +1,83 @@
+// The frame codec of the wire protocol (schemas/wire-protocol.md, FRAME): the client's encoder
+// sends only the 64x64 tiles that changed since the last frame it sent, LZ4-compressed; the
+// receiver's decoder rebuilds the whole frame from them and checks its hash.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "screenreel/wire.hpp"
+
+namespace screenreel {
+
+// A whole frame, BGRX8888, rows of exactly width * 4 bytes.
+struct FrameBuffer {
+  std::uint32_t width = 0;
+  std::uint32_t height = 0;
+  std::vector<std::uint8_t> pixels;
+
+  FrameBuffer() = default;
+  FrameBuffer(std::uint32_t w, std::uint32_t h) : width(w), height(h), pixels(std::size_t{w} * h * 4) {}
+  std::size_t stride() const { return std::size_t{width} * 4; }
+  const std::uint8_t* row(std::uint32_t y) const { return pixels.data() + y * stride(); }
+  std::uint8_t* row(std::uint32_t y) { return pixels.data() + y * stride(); }
+};
+
+// XXH3-64 of the frame's pixels, as the FRAME message's pixel_hash defines it.
+std::uint64_t pixel_hash(const FrameBuffer& frame);
+
+struct EncodeStats {
+  std::uint32_t tiles_changed = 0;  // since the last frame encoded (a key frame sends them all)
+  std::uint32_t tiles_total = 0;
+  std::uint32_t rects = 0;
+  std::size_t raw_bytes = 0;      // pixel bytes of the changed tiles
+  std::size_t message_bytes = 0;  // the whole FRAME message
+};
+
+class FrameEncoder {
+ public:
+  static constexpr std::uint32_t kTile = 64;
+
+  FrameEncoder(std::uint32_t width, std::uint32_t height);
+
+  // Compares `pixels` (rows `stride` bytes apart) with the last frame encoded, tile by tile,
+  // copying the changed tiles into its reference in the same pass, and writes a FRAME message
+  // holding them into `out`. Returns nothing, and leaves `out` alone, when no tile changed
+  // (unless `force`). A message is a key frame (every tile) on the first call or with `key`.
+  std::optional<EncodeStats> encode(const std::uint8_t* pixels, std::size_t stride, std::uint64_t seq,
+                                    std::int64_t capture_time_us, bool key, bool force,
+                                    std::vector<std::uint8_t>& out);
+
+  const FrameBuffer& reference() const { return reference_; }
+
+ private:
+  FrameBuffer reference_;
+  std::uint32_t tiles_x_, tiles_y_;
+  std::vector<std::uint8_t> changed_;  // one flag a tile
+  std::vector<std::uint8_t> scratch_;  // a rectangle's pixels packed for LZ4
+  bool have_reference_ = false;
+};
+
+// Receiver side: one per connection. Keeps the frame the client has described so far and
+// applies each FRAME to it, enforcing the stream rules (first FRAME a key frame, seq increasing,
+// size fixed) and the hash. Never writes outside its buffer, whatever the message says.
+class FrameDecoder {
+ public:
+  FrameDecoder(std::uint32_t width, std::uint32_t height);
+
+  // On error the frame buffer may hold part of the rectangles; the connection is to be closed.
+  std::optional<wire::WireError> apply(const wire::FrameView& frame);
+
+  const FrameBuffer& frame() const { return frame_; }
+  std::uint64_t last_seq() const { return last_seq_; }
+
+ private:
+  FrameBuffer frame_;
+  std::vector<std::uint8_t> scratch_;
+  std::uint64_t last_seq_ = 0;
+  bool have_key_ = false;
+};
+
+}  // namespace screenreel

@@ -1,0 +1,186 @@
+// Wire protocol v1 (schemas/wire-protocol.md): message types, limits, and pure
+// encode/decode functions over bytes. No socket in here, so it can be unit-tested and fuzzed.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace screenreel::wire {
+
+inline constexpr std::uint16_t kVersion = 1;
+inline constexpr std::size_t kPreambleBytes = 12;
+inline constexpr std::size_t kHeaderBytes = 8;
+inline constexpr char kMagic[8] = {'S', 'C', 'R', 'N', 'R', 'E', 'E', 'L'};
+
+inline constexpr std::uint64_t kMaxMessageBytes = 96ull << 20;
+inline constexpr std::uint64_t kMaxControlBytes = 4096;
+inline constexpr std::uint64_t kMaxDimension = 8192;
+inline constexpr std::uint64_t kMinDimension = 16;
+inline constexpr std::uint64_t kMaxPixels = 16ull << 20;
+inline constexpr std::uint64_t kMaxRects = 65536;
+inline constexpr std::uint64_t kMaxText = 256;
+inline constexpr std::uint64_t kMaxFps = 240;
+inline constexpr std::uint32_t kBytesPerPixel = 4;
+
+enum class MessageType : std::uint16_t {
+  kHello = 1,
+  kWelcome = 2,
+  kFrame = 3,
+  kAck = 4,
+  kStop = 5,
+  kBye = 6,
+  kError = 7,
+};
+
+enum class PixelFormat : std::uint32_t { kBgrx8888 = 1 };
+
+enum class ErrorCode : std::uint32_t {
+  kBadMessage = 1,
+  kUnsupportedVersion = 2,
+  kBadSequence = 3,
+  kHashMismatch = 4,
+  kStorage = 5,
+  kTimeout = 6,
+  kInternal = 7,
+};
+
+enum class StopReason : std::uint32_t { kUserEnded = 1, kShutdown = 2, kStorageError = 3 };
+
+enum class RectEncoding : std::uint8_t { kRaw = 0, kLz4 = 1 };
+
+inline constexpr std::uint32_t kFrameFlagKey = 1;
+
+// Why a peer's bytes were refused. `what` names the field and the violated limit, so it can be
+// logged as is ("FRAME rect 3: x + w = 2000 exceeds width 1920").
+struct WireError {
+  ErrorCode code = ErrorCode::kBadMessage;
+  std::string what;
+};
+
+struct Header {
+  MessageType type{};
+  std::uint32_t length = 0;
+};
+
+struct Hello {
+  std::uint32_t width = 0;
+  std::uint32_t height = 0;
+  PixelFormat pixel_format = PixelFormat::kBgrx8888;
+  std::uint32_t fps_milli = 0;
+  std::int64_t client_time_us = 0;
+  std::string name;
+  std::string source;
+  bool operator==(const Hello&) const = default;
+};
+
+struct Welcome {
+  std::uint64_t session_id = 0;
+  std::uint32_t max_in_flight = 1;
+  std::string folder;
+  bool operator==(const Welcome&) const = default;
+};
+
+// A rectangle of a FRAME; `data` points into the message body it was parsed from.
+struct RectView {
+  std::uint32_t x = 0, y = 0, w = 0, h = 0;
+  RectEncoding encoding = RectEncoding::kRaw;
+  std::span<const std::uint8_t> data;
+};
+
+struct FrameView {
+  std::uint64_t seq = 0;
+  std::int64_t capture_time_us = 0;
+  std::uint32_t width = 0;
+  std::uint32_t height = 0;
+  std::uint32_t flags = 0;
+  std::uint64_t pixel_hash = 0;
+  std::vector<RectView> rects;
+  bool is_key() const { return (flags & kFrameFlagKey) != 0; }
+};
+
+struct Ack {
+  std::uint64_t seq = 0;
+  std::uint64_t frame_number = 0;
+  bool operator==(const Ack&) const = default;
+};
+
+struct Stop {
+  StopReason reason = StopReason::kUserEnded;
+  std::string message;
+  bool operator==(const Stop&) const = default;
+};
+
+struct Bye {
+  std::uint64_t frames = 0;
+  std::uint64_t dropped = 0;
+  bool operator==(const Bye&) const = default;
+};
+
+struct Error {
+  ErrorCode code = ErrorCode::kInternal;
+  std::string message;
+  bool operator==(const Error&) const = default;
+};
+
+using Message = std::variant<Hello, Welcome, FrameView, Ack, Stop, Bye, Error>;
+
+template <typename T>
+struct Parsed {
+  std::optional<T> value;
+  WireError error;
+  explicit operator bool() const { return value.has_value(); }
+};
+
+// --- preamble ---------------------------------------------------------------------------
+std::vector<std::uint8_t> encode_preamble(std::uint16_t version = kVersion);
+// Returns the peer's version, or an error naming what was wrong (magic, reserved).
+Parsed<std::uint16_t> decode_preamble(std::span<const std::uint8_t> bytes);
+
+// --- header -----------------------------------------------------------------------------
+// Checks type, reserved and the per-type length limit; nothing is allocated.
+Parsed<Header> decode_header(std::span<const std::uint8_t> bytes);
+std::size_t max_body_bytes(MessageType type);
+
+// --- bodies -----------------------------------------------------------------------------
+// Parses a complete body of a message whose header was accepted by decode_header.
+// For FRAME, the returned RectViews point into `body`, which must outlive them.
+Parsed<Message> decode_body(MessageType type, std::span<const std::uint8_t> body);
+
+// Each returns a whole message: header followed by body.
+std::vector<std::uint8_t> encode(const Hello& m);
+std::vector<std::uint8_t> encode(const Welcome& m);
+std::vector<std::uint8_t> encode(const Ack& m);
+std::vector<std::uint8_t> encode(const Stop& m);
+std::vector<std::uint8_t> encode(const Bye& m);
+std::vector<std::uint8_t> encode(const Error& m);
+
+// FRAME messages are large; they are assembled by FrameEncoder (frame_codec.hpp) with this
+// writer so the rectangle data is compressed straight into the message buffer.
+class FrameMessageWriter {
+ public:
+  FrameMessageWriter(std::vector<std::uint8_t>& out, std::uint64_t seq, std::int64_t capture_time_us,
+                     std::uint32_t width, std::uint32_t height, std::uint32_t flags);
+  // Reserves room for a rectangle's header and `max_data` bytes; returns where to write the data.
+  std::uint8_t* begin_rect(std::uint32_t x, std::uint32_t y, std::uint32_t w, std::uint32_t h,
+                           std::size_t max_data);
+  void end_rect(RectEncoding encoding, std::size_t data_length);
+  // Fills in the hash, the rectangle count and the header's length.
+  void finish(std::uint64_t pixel_hash);
+  std::uint32_t rect_count() const { return rect_count_; }
+
+ private:
+  std::vector<std::uint8_t>& out_;
+  std::size_t rect_start_ = 0;
+  std::uint32_t rect_count_ = 0;
+};
+
+std::string_view to_string(MessageType t);
+std::string_view to_string(ErrorCode c);
+
+}  // namespace screenreel::wire

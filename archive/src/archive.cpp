@@ -1,0 +1,98 @@
+// Archive layout helpers: paths, frame names, atomic file writes, the receiver's lock.
+#include "screenreel/archive.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <system_error>
+
+namespace screenreel {
+namespace fs = std::filesystem;
+
+fs::path default_archive_dir() {
+  if (const char* env = std::getenv("SCREENREEL_ARCHIVE"); env && *env) return env;
+  return "recordings";
+}
+
+std::string frame_file_name(std::uint64_t number) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "frame_%06llu.jpg", static_cast<unsigned long long>(number));
+  return buf;
+}
+
+std::string temp_file_name(const std::string& final_name) { return "." + final_name + ".tmp"; }
+
+bool is_temp_file_name(const std::string& name) {
+  return name.size() > 5 && name.front() == '.' && name.ends_with(".tmp");
+}
+
+namespace {
+[[noreturn]] void throw_errno(const std::string& what, const fs::path& path, int err) {
+  throw std::system_error(err, std::generic_category(), what + " " + path.string());
+}
+}  // namespace
+
+void write_file_atomic(const fs::path& dir, const std::string& name, std::span<const std::uint8_t> bytes) {
+  const fs::path tmp = dir / temp_file_name(name);
+  const fs::path dst = dir / name;
+  // O_NOFOLLOW: never write through a symlink planted under the temporary name.
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0) throw_errno("cannot create", tmp, errno);
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = n < 0 ? errno : EIO;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      throw_errno("cannot write", tmp, err);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::close(fd) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    throw_errno("cannot write", tmp, err);
+  }
+  if (::rename(tmp.c_str(), dst.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    throw_errno("cannot rename into place", dst, err);
+  }
+}
+
+ArchiveLock::ArchiveLock(const ArchivePaths& paths) {
+  const fs::path p = paths.lock();
+  fd_ = ::open(p.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd_ < 0) throw_errno("cannot open lock file", p, errno);
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    char buf[32] = {};
+    const ssize_t n = ::pread(fd_, buf, sizeof buf - 1, 0);
+    ::close(fd_);
+    fd_ = -1;
+    throw std::runtime_error("another screenreel-receiver" + (n > 0 ? " (pid " + std::string(buf, static_cast<std::size_t>(n)) + ")" : std::string()) +
+                             " is writing to archive " + paths.root().string() +
+                             ": stop it, or give this one another --archive");
+  }
+  const std::string pid = std::to_string(::getpid());
+  if (::ftruncate(fd_, 0) == 0 && ::pwrite(fd_, pid.data(), pid.size(), 0) < 0) {
+    // The pid is only for the message above; the lock itself is what matters.
+  }
+}
+
+ArchiveLock::~ArchiveLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing releases the flock
+}
+
+std::int64_t wall_clock_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace screenreel

@@ -1,0 +1,180 @@
+// The archive's SQLite catalog: schema setup and migration, session and frame rows.
+#include "screenreel/catalog.hpp"
+
+#include <ctime>
+
+namespace screenreel {
+namespace {
+
+constexpr const char* kSessionColumns =
+    "id, name, folder, client_address, source, width, height, fps, started_us, ended_us, "
+    "coalesce(end_reason, ''), coalesce(error, ''), frame_count, bytes, dropped";
+
+SessionRecord read_session(const sqlite::Statement& s) {
+  SessionRecord r;
+  r.id = s.int64(0);
+  r.name = s.text(1);
+  r.folder = s.text(2);
+  r.client_address = s.text(3);
+  r.source = s.text(4);
+  r.width = static_cast<std::uint32_t>(s.int64(5));
+  r.height = static_cast<std::uint32_t>(s.int64(6));
+  r.fps = s.real(7);
+  r.started_us = s.int64(8);
+  r.ended_us = s.opt_int64(9);
+  r.end_reason = s.text(10);
+  r.error = s.text(11);
+  r.frame_count = s.int64(12);
+  r.bytes = s.int64(13);
+  r.dropped = s.int64(14);
+  return r;
+}
+
+constexpr const char* kFrameColumns =
+    "session_id, seq, tick, capture_us, receive_us, written_us, file, width, height, jpeg_bytes";
+
+FrameRecord read_frame(const sqlite::Statement& s) {
+  FrameRecord f;
+  f.session_id = s.int64(0);
+  f.seq = s.int64(1);
+  f.tick = s.int64(2);
+  f.capture_us = s.int64(3);
+  f.receive_us = s.int64(4);
+  f.written_us = s.int64(5);
+  f.file = s.text(6);
+  f.width = static_cast<std::uint32_t>(s.int64(7));
+  f.height = static_cast<std::uint32_t>(s.int64(8));
+  f.jpeg_bytes = s.int64(9);
+  return f;
+}
+
+std::string utc_stamp(std::int64_t us) {
+  const std::time_t t = static_cast<std::time_t>(us / 1000000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+Catalog::Catalog(const std::filesystem::path& path, Mode mode) : db_(path, mode) {
+  if (mode == Mode::kReadWrite) {
+    db_.exec("PRAGMA journal_mode = WAL");
+    db_.exec("PRAGMA synchronous = NORMAL");
+  }
+  db_.exec("PRAGMA foreign_keys = ON");
+  try {
+    migrate();
+  } catch (const sqlite::Error& e) {
+    if ((e.code() & 0xff) == SQLITE_NOTADB)
+      throw sqlite::Error(path.string() + " is not a screenreel catalog (not an SQLite database)", e.code());
+    throw;
+  }
+  if (mode == Mode::kReadWrite) {
+    insert_frame_.emplace(db_.prepare(
+        "INSERT INTO frames (session_id, seq, tick, capture_us, receive_us, written_us, file, width, height, "
+        "jpeg_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    bump_session_.emplace(db_.prepare(
+        "UPDATE sessions SET frame_count = frame_count + 1, bytes = bytes + ? WHERE id = ?"));
+  }
+}
+
+int Catalog::schema_version() {
+  auto s = db_.prepare("PRAGMA user_version");
+  s.step();
+  return static_cast<int>(s.int64(0));
+}
+
+void Catalog::migrate() {
+  const int version = schema_version();
+  if (version > kCatalogSchemaVersion)
+    throw std::runtime_error("catalog " + db_.path().string() + " has schema version " + std::to_string(version) +
+                             ", written by a newer screenreel; this build reads up to version " +
+                             std::to_string(kCatalogSchemaVersion) + ": upgrade screenreel");
+  if (version == kCatalogSchemaVersion) return;
+  if (version == 0) {
+    auto tables = db_.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'");
+    tables.step();
+    if (tables.int64(0) != 0)
+      throw std::runtime_error(db_.path().string() + " is an SQLite database but not a screenreel catalog");
+    sqlite::Transaction tx(db_);
+    db_.exec(kCatalogSql);
+    tx.commit();
+  }
+  // Later schema versions add their steps here: `if (version < 2) { ... }`, one transaction each.
+}
+
+SessionRecord Catalog::create_session(const NewSession& s) {
+  sqlite::Transaction tx(db_);
+  auto ins = db_.prepare(
+      "INSERT INTO sessions (name, folder, client_address, source, width, height, fps, started_us) "
+      "VALUES (?, '', ?, ?, ?, ?, ?, ?)");
+  ins.bind(1, s.name).bind(2, s.client_address).bind(3, s.source);
+  ins.bind(4, std::int64_t{s.width}).bind(5, std::int64_t{s.height}).bind(6, s.fps).bind(7, s.started_us);
+  // The folder can only be named after the insert: the id is part of it.
+  ins.run();
+  const auto id = db_.last_insert_rowid();
+  const std::string folder = utc_stamp(s.started_us) + "-" + std::to_string(id);
+  db_.prepare("UPDATE sessions SET folder = ? WHERE id = ?").bind(1, folder).bind(2, id).run();
+  tx.commit();
+  return *session(id);
+}
+
+void Catalog::add_frames(std::span<const FrameRecord> frames) {
+  if (frames.empty()) return;
+  sqlite::Transaction tx(db_);
+  for (const auto& f : frames) {
+    auto& s = *insert_frame_;
+    s.bind(1, f.session_id).bind(2, f.seq).bind(3, f.tick).bind(4, f.capture_us).bind(5, f.receive_us);
+    s.bind(6, f.written_us).bind(7, f.file).bind(8, std::int64_t{f.width}).bind(9, std::int64_t{f.height});
+    s.bind(10, f.jpeg_bytes);
+    s.run();
+    bump_session_->bind(1, f.jpeg_bytes).bind(2, f.session_id).run();
+  }
+  tx.commit();
+}
+
+void Catalog::end_session(std::int64_t id, std::int64_t ended_us, const std::string& reason, const std::string& error,
+                          std::int64_t dropped) {
+  auto s = db_.prepare("UPDATE sessions SET ended_us = ?, end_reason = ?, error = ?, dropped = ? WHERE id = ?");
+  s.bind(1, ended_us).bind(2, reason);
+  if (error.empty())
+    s.bind_null(3);
+  else
+    s.bind(3, error);
+  s.bind(4, dropped).bind(5, id).run();
+}
+
+std::vector<SessionRecord> Catalog::sessions() {
+  auto s = db_.prepare(std::string("SELECT ") + kSessionColumns + " FROM sessions ORDER BY id");
+  std::vector<SessionRecord> out;
+  while (s.step()) out.push_back(read_session(s));
+  return out;
+}
+
+std::optional<SessionRecord> Catalog::session(std::int64_t id) {
+  auto s = db_.prepare(std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE id = ?");
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  return read_session(s);
+}
+
+std::vector<FrameRecord> Catalog::frames(std::int64_t session_id) {
+  auto s = db_.prepare(std::string("SELECT ") + kFrameColumns + " FROM frames WHERE session_id = ? ORDER BY seq");
+  s.bind(1, session_id);
+  std::vector<FrameRecord> out;
+  while (s.step()) out.push_back(read_frame(s));
+  return out;
+}
+
+std::optional<FrameRecord> Catalog::frame_at(std::int64_t session_id, std::int64_t t_us) {
+  auto s = db_.prepare(std::string("SELECT ") + kFrameColumns +
+                       " FROM frames WHERE session_id = ? AND capture_us <= ? ORDER BY capture_us DESC, seq DESC LIMIT 1");
+  s.bind(1, session_id).bind(2, t_us);
+  if (!s.step()) return std::nullopt;
+  return read_frame(s);
+}
+
+}  // namespace screenreel

@@ -1,0 +1,156 @@
+// Tile-diff encoder and checked decoder for FRAME messages (schemas/wire-protocol.md).
+#include "screenreel/frame_codec.hpp"
+
+#include <lz4.h>
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+namespace screenreel {
+
+std::uint64_t pixel_hash(const FrameBuffer& frame) {
+  return XXH3_64bits(frame.pixels.data(), frame.pixels.size());
+}
+
+FrameEncoder::FrameEncoder(std::uint32_t width, std::uint32_t height)
+    : reference_(width, height),
+      tiles_x_((width + kTile - 1) / kTile),
+      tiles_y_((height + kTile - 1) / kTile),
+      changed_(std::size_t{tiles_x_} * tiles_y_) {}
+
+std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std::size_t stride,
+                                                std::uint64_t seq, std::int64_t capture_time_us,
+                                                bool key, bool force, std::vector<std::uint8_t>& out) {
+  const bool first = !have_reference_;
+  const std::uint32_t w = reference_.width, h = reference_.height;
+  const std::size_t ref_stride = reference_.stride();
+  EncodeStats stats;
+  stats.tiles_total = tiles_x_ * tiles_y_;
+
+  // Compare and copy in one pass: a tile's rows are compared until the first difference, after
+  // which the remaining rows are only copied. Pixels of unchanged tiles are read once.
+  for (std::uint32_t ty = 0; ty < tiles_y_; ++ty) {
+    const std::uint32_t y0 = ty * kTile, y1 = std::min(h, y0 + kTile);
+    for (std::uint32_t tx = 0; tx < tiles_x_; ++tx) {
+      const std::uint32_t x0 = tx * kTile;
+      const std::size_t bytes = std::size_t{std::min(w, x0 + kTile) - x0} * 4;
+      bool changed = first;
+      for (std::uint32_t y = y0; y < y1; ++y) {
+        const std::uint8_t* src = pixels + y * stride + std::size_t{x0} * 4;
+        std::uint8_t* dst = reference_.pixels.data() + y * ref_stride + std::size_t{x0} * 4;
+        if (changed || std::memcmp(src, dst, bytes) != 0) {
+          changed = true;
+          std::memcpy(dst, src, bytes);
+        }
+      }
+      changed_[std::size_t{ty} * tiles_x_ + tx] = changed;
+      stats.tiles_changed += changed;
+    }
+  }
+  have_reference_ = true;
+  if (stats.tiles_changed == 0 && !force) return std::nullopt;
+  key = key || first;
+  if (key) std::fill(changed_.begin(), changed_.end(), std::uint8_t{1});
+
+  wire::FrameMessageWriter writer(out, seq, capture_time_us, w, h, key ? wire::kFrameFlagKey : 0);
+  // A run of changed tiles along a tile row becomes one rectangle; on a key frame each tile row
+  // is one full-width rectangle whose rows are contiguous in the reference (no packing needed).
+  for (std::uint32_t ty = 0; ty < tiles_y_; ++ty) {
+    const std::uint32_t y0 = ty * kTile, rh = std::min(h, y0 + kTile) - y0;
+    std::uint32_t tx = 0;
+    while (tx < tiles_x_) {
+      if (!changed_[std::size_t{ty} * tiles_x_ + tx]) {
+        ++tx;
+        continue;
+      }
+      std::uint32_t end = tx;
+      while (end < tiles_x_ && changed_[std::size_t{ty} * tiles_x_ + end]) ++end;
+      const std::uint32_t x0 = tx * kTile, rw = std::min(w, end * kTile) - x0;
+      const std::size_t row_bytes = std::size_t{rw} * 4, raw = row_bytes * rh;
+      const std::uint8_t* src;
+      if (rw == w) {
+        src = reference_.row(y0);
+      } else {
+        scratch_.resize(raw);
+        for (std::uint32_t y = 0; y < rh; ++y)
+          std::memcpy(scratch_.data() + y * row_bytes, reference_.row(y0 + y) + std::size_t{x0} * 4, row_bytes);
+        src = scratch_.data();
+      }
+      const int bound = LZ4_compressBound(static_cast<int>(raw));
+      std::uint8_t* dst = writer.begin_rect(x0, y0, rw, rh, static_cast<std::size_t>(bound));
+      const int n = LZ4_compress_default(reinterpret_cast<const char*>(src), reinterpret_cast<char*>(dst),
+                                         static_cast<int>(raw), bound);
+      if (n > 0 && static_cast<std::size_t>(n) < raw) {
+        writer.end_rect(wire::RectEncoding::kLz4, static_cast<std::size_t>(n));
+      } else {  // incompressible (noise): raw is smaller and cheaper to decode
+        std::memcpy(dst, src, raw);
+        writer.end_rect(wire::RectEncoding::kRaw, raw);
+      }
+      stats.raw_bytes += raw;
+      tx = end;
+    }
+  }
+  writer.finish(pixel_hash(reference_));
+  stats.rects = writer.rect_count();
+  stats.message_bytes = out.size();
+  return stats;
+}
+
+FrameDecoder::FrameDecoder(std::uint32_t width, std::uint32_t height) : frame_(width, height) {}
+
+std::optional<wire::WireError> FrameDecoder::apply(const wire::FrameView& f) {
+  using wire::ErrorCode;
+  using wire::WireError;
+  if (f.width != frame_.width || f.height != frame_.height)
+    return WireError{ErrorCode::kBadMessage, "FRAME size " + std::to_string(f.width) + "x" + std::to_string(f.height) +
+                                                 " differs from the session's " + std::to_string(frame_.width) + "x" +
+                                                 std::to_string(frame_.height)};
+  if (f.seq <= last_seq_)
+    return WireError{ErrorCode::kBadSequence, "FRAME seq " + std::to_string(f.seq) + " after " +
+                                                  std::to_string(last_seq_) + " (must increase)"};
+  if (!have_key_ && !f.is_key())
+    return WireError{ErrorCode::kBadSequence, "first FRAME of a connection is not a key frame"};
+
+  const std::size_t stride = frame_.stride();
+  for (std::size_t i = 0; i < f.rects.size(); ++i) {
+    const auto& r = f.rects[i];
+    // decode_body has checked the rectangle against the frame; this check keeps the decoder
+    // safe on its own, whoever builds the FrameView.
+    if (r.w == 0 || r.h == 0 || std::uint64_t{r.x} + r.w > frame_.width || std::uint64_t{r.y} + r.h > frame_.height)
+      return WireError{ErrorCode::kBadMessage, "FRAME rect " + std::to_string(i) + " outside the frame"};
+    const std::size_t row_bytes = std::size_t{r.w} * 4, raw = row_bytes * r.h;
+    const bool contiguous = r.w == frame_.width;
+    const std::uint8_t* src = r.data.data();
+    if (r.encoding == wire::RectEncoding::kLz4) {
+      std::uint8_t* dst;
+      if (contiguous) {
+        dst = frame_.row(r.y);
+      } else {
+        scratch_.resize(raw);
+        dst = scratch_.data();
+      }
+      const int n = LZ4_decompress_safe(reinterpret_cast<const char*>(r.data.data()), reinterpret_cast<char*>(dst),
+                                        static_cast<int>(r.data.size()), static_cast<int>(raw));
+      if (n < 0 || static_cast<std::size_t>(n) != raw)
+        return WireError{ErrorCode::kBadMessage, "FRAME rect " + std::to_string(i) + ": LZ4 data decodes to " +
+                                                     (n < 0 ? std::string("an error") : std::to_string(n) + " bytes") +
+                                                     ", expected " + std::to_string(raw)};
+      if (contiguous) continue;
+      src = scratch_.data();
+    } else if (r.data.size() != raw) {
+      return WireError{ErrorCode::kBadMessage, "FRAME rect " + std::to_string(i) + ": raw length mismatch"};
+    }
+    for (std::uint32_t y = 0; y < r.h; ++y)
+      std::memcpy(frame_.pixels.data() + (r.y + y) * stride + std::size_t{r.x} * 4, src + y * row_bytes, row_bytes);
+  }
+  if (pixel_hash(frame_) != f.pixel_hash)
+    return WireError{ErrorCode::kHashMismatch, "FRAME seq " + std::to_string(f.seq) +
+                                                   ": rebuilt frame's hash differs from the client's"};
+  last_seq_ = f.seq;
+  if (f.is_key()) have_key_ = true;
+  return std::nullopt;
+}
+
+}  // namespace screenreel

@@ -1,0 +1,110 @@
+// RAII wrapper over SQLite's C API (see sqlite.hpp).
+#include "screenreel/sqlite.hpp"
+
+namespace screenreel::sqlite {
+
+Database::Database(const std::filesystem::path& path, Mode mode) : path_(path) {
+  sqlite3* raw = nullptr;
+  const int flags = mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  db_.reset(raw);
+  if (rc != SQLITE_OK) {
+    const std::string msg = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
+    throw Error("cannot open catalog " + path.string() + ": " + msg, rc);
+  }
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, 5000);
+}
+
+void Database::exec(std::string_view sql) {
+  char* err = nullptr;
+  const std::string s(sql);
+  const int rc = sqlite3_exec(db_.get(), s.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string msg = err ? err : sqlite3_errstr(rc);
+    sqlite3_free(err);
+    throw Error("catalog " + path_.string() + ": " + msg, rc);
+  }
+}
+
+Statement Database::prepare(std::string_view sql) { return Statement(db_.get(), sql); }
+
+std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_.get()); }
+
+int Database::changes() const { return sqlite3_changes(db_.get()); }
+
+Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
+  sqlite3_stmt* raw = nullptr;
+  const int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
+  stmt_.reset(raw);
+  if (rc != SQLITE_OK) throw Error(std::string("SQL error: ") + sqlite3_errmsg(db), rc);
+  if (!raw) throw Error("SQL error: empty statement", SQLITE_MISUSE);
+}
+
+void Statement::check(int rc, const char* what) const {
+  if (rc != SQLITE_OK) throw Error(std::string(what) + ": " + sqlite3_errmsg(db_), rc);
+}
+
+Statement& Statement::bind(int index, std::int64_t v) {
+  check(sqlite3_bind_int64(stmt_.get(), index, v), "bind");
+  return *this;
+}
+
+Statement& Statement::bind(int index, double v) {
+  check(sqlite3_bind_double(stmt_.get(), index, v), "bind");
+  return *this;
+}
+
+Statement& Statement::bind(int index, std::string_view v) {
+  check(sqlite3_bind_text(stmt_.get(), index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT), "bind");
+  return *this;
+}
+
+Statement& Statement::bind_null(int index) {
+  check(sqlite3_bind_null(stmt_.get(), index), "bind");
+  return *this;
+}
+
+bool Statement::step() {
+  const int rc = sqlite3_step(stmt_.get());
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  const std::string msg = sqlite3_errmsg(db_);
+  sqlite3_reset(stmt_.get());
+  throw Error(msg + " (in: " + sqlite3_sql(stmt_.get()) + ")", rc);
+}
+
+void Statement::run() {
+  while (step()) {
+  }
+  reset();
+}
+
+void Statement::reset() {
+  sqlite3_reset(stmt_.get());
+  sqlite3_clear_bindings(stmt_.get());
+}
+
+std::string Statement::text(int col) const {
+  const auto* p = sqlite3_column_text(stmt_.get(), col);
+  return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_.get(), col)))
+           : std::string();
+}
+
+Transaction::Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+
+Transaction::~Transaction() {
+  if (!done_) {
+    try {
+      db_.exec("ROLLBACK");
+    } catch (...) {  // nothing to do in a destructor; the connection rolls back on close anyway
+    }
+  }
+}
+
+void Transaction::commit() {
+  db_.exec("COMMIT");
+  done_ = true;
+}
+
+}  // namespace screenreel::sqlite

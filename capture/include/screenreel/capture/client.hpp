@@ -1,0 +1,45 @@
+// screenreel-capture as a whole: grabs frames from a FrameSource on a steady clock, encodes the
+// changed tiles (FrameEncoder) and streams them to a receiver, honouring its flow control and
+// its STOP. main() parses the command line into a CaptureConfig and calls run().
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "screenreel/capture/source.hpp"
+
+namespace screenreel::capture {
+
+struct CaptureConfig {
+  std::string connect = "127.0.0.1:5000";
+  SourceOptions source;
+  double fps = 30;
+  std::string name;
+  double duration_s = 0;        // 0: until stopped
+  std::uint64_t max_frames = 0;  // 0: no limit
+  double key_interval_s = 10;    // a changed frame after this long is sent whole
+  bool every_frame = false;      // send a FRAME every tick even when nothing changed
+  bool quiet = false;
+};
+
+// What happened, for the one-line summary (and for tests that read it).
+struct CaptureSummary {
+  std::uint64_t ticks = 0;       // capture ticks that came due
+  std::uint64_t captured = 0;    // ticks whose pixels were read
+  std::uint64_t sent = 0;        // FRAMEs sent
+  std::uint64_t unchanged = 0;   // ticks not sent because nothing changed
+  std::uint64_t dropped = 0;     // ticks skipped: receiver window full, or capture ran late
+  std::uint64_t wire_bytes = 0;  // FRAME bytes written to the socket
+  std::uint64_t raw_bytes = 0;   // what the sent frames would be as raw BGRX
+  std::int64_t stored = -1;      // frames the receiver says it stored; -1 if it did not say
+  double seconds = 0;
+  std::string ended_by;
+};
+
+// Returns the exit code: 0 after a clean end (duration, max frames, Ctrl-C, receiver's STOP),
+// 1 when the receiver could not be reached or the session failed.
+int run(const CaptureConfig& config);
+
+std::string format_summary(const CaptureSummary& s);
+
+}  // namespace screenreel::capture

@@ -1,0 +1,82 @@
+// screenreel-capture: grabs the screen (X11, MIT-SHM) or a test pattern on a steady clock and
+// streams the changed parts, LZ4-compressed, to a screenreel-receiver.
+#include <boost/program_options.hpp>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include "screenreel/capture/client.hpp"
+#include "screenreel/wire.hpp"
+
+namespace po = boost::program_options;
+
+int main(int argc, char** argv) {
+  screenreel::capture::CaptureConfig config;
+  std::string size = "1280x720";
+  po::options_description opts(
+      "Usage: screenreel-capture [OPTIONS]\n\n"
+      "Captures the screen and streams it to a screenreel-receiver, which records it as a session.\n"
+      "Only the 64x64 tiles that changed are sent (LZ4); an unchanged screen sends nothing.\n"
+      "Ends after --duration or --max-frames, on Ctrl-C / SIGTERM, or when the receiver stops the\n"
+      "recording (q there); then prints a one-line summary and exits 0.\n\n"
+      "Options");
+  // clang-format off
+  opts.add_options()
+    ("connect", po::value(&config.connect)->default_value(config.connect)->value_name("HOST:PORT"),
+     "the receiver's address")
+    ("fps", po::value(&config.fps)->default_value(30)->value_name("N"),
+     "capture rate; frames are taken on a steady clock (1 to 240)")
+    ("display", po::value(&config.source.display)->value_name(":N"), "X display to capture; default $DISPLAY")
+    ("source", po::value(&config.source.kind)->default_value("x11")->value_name("x11|test-pattern"),
+     "x11: the X screen (MIT-SHM, falls back to GetImage); test-pattern: a deterministic moving\n"
+     "picture, for demos and tests without a screen")
+    ("size", po::value(&size)->default_value(size)->value_name("WxH"), "test-pattern only: frame size")
+    ("name", po::value(&config.name)->value_name("LABEL"), "session label stored in the catalog (default: the host's name)")
+    ("duration", po::value(&config.duration_s)->default_value(0)->value_name("SECONDS"), "stop after this long; 0: until stopped")
+    ("max-frames", po::value(&config.max_frames)->default_value(0)->value_name("N"), "stop after sending N frames; 0: no limit")
+    ("every-frame", "send a frame every tick, even when nothing changed")
+    ("key-interval", po::value(&config.key_interval_s)->default_value(10)->value_name("SECONDS"),
+     "send the whole frame (not only changed tiles) at least this often, when the screen changes")
+    ("quiet,q", "print only the summary")
+    ("version", "print the version and exit")
+    ("help,h", "print this help and exit");
+  // clang-format on
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(opts).run(), vm);
+    po::notify(vm);
+    if (config.fps < 1 || config.fps > static_cast<double>(screenreel::wire::kMaxFps))
+      throw po::error("--fps must be between 1 and 240");
+    if (config.duration_s < 0) throw po::error("--duration must not be negative");
+    unsigned w = 0, h = 0;
+    char x = 0;
+    if (std::sscanf(size.c_str(), "%u%c%u", &w, &x, &h) != 3 || x != 'x' || w < 16 || h < 16 || w > 8192 || h > 8192)
+      throw po::error("--size must be WxH, 16 to 8192 each (for example 1920x1080)");
+    config.source.width = w;
+    config.source.height = h;
+  } catch (const po::error& e) {
+    std::cerr << "screenreel-capture: " << e.what() << "\nTry 'screenreel-capture --help'.\n";
+    return 2;
+  }
+  if (vm.count("help")) {
+    std::cout << opts << "\nExamples:\n"
+              << "  screenreel-capture                                # this screen, 30 fps, to 127.0.0.1:5000\n"
+              << "  screenreel-capture --fps 60 --name standup --duration 600\n"
+              << "  screenreel-capture --source test-pattern --size 1920x1080 --max-frames 300\n";
+    return 0;
+  }
+  if (vm.count("version")) {
+    std::cout << "screenreel-capture " SCREENREEL_VERSION ", wire protocol 1\n";
+    return 0;
+  }
+  config.source.fps = config.fps;
+  config.every_frame = vm.count("every-frame") > 0;
+  config.quiet = vm.count("quiet") > 0;
+  if (config.name.empty()) {
+    char host[256] = {};
+    config.name = gethostname(host, sizeof host - 1) == 0 && host[0] ? host : "screen";
+  }
+  return screenreel::capture::run(config);
+}

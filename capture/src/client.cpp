@@ -1,0 +1,341 @@
+// The capture client (see client.hpp). Two threads: the capture thread grabs, diffs and
+// compresses on a steady clock; the io thread owns the socket (writes FRAMEs, reads ACK, STOP,
+// BYE). Frames cross between them through asio::post; at most max_in_flight are unacknowledged,
+// and a tick that finds the window full is dropped and counted instead of queued.
+#include "screenreel/capture/client.hpp"
+
+#include <atomic>
+#include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange without it (C++20)
+
+#include <boost/asio.hpp>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <deque>
+#include <iostream>
+#include <thread>
+
+#include "screenreel/address.hpp"
+#include "screenreel/archive.hpp"
+#include "screenreel/frame_codec.hpp"
+#include "screenreel/wire.hpp"
+
+namespace screenreel::capture {
+namespace asio = boost::asio;
+using boost::system::error_code;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+void say(const std::string& line) { std::cerr << "screenreel-capture: " << line << std::endl; }
+
+std::string megabytes(std::uint64_t b) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(b) / 1e6);
+  return buf;
+}
+
+class Client {
+ public:
+  Client(const CaptureConfig& config, FrameSource& source)
+      : config_(config), source_(source), socket_(io_), timer_(io_), signals_(io_, SIGINT, SIGTERM) {}
+
+  int run() {
+    const HostPort hp = parse_host_port(config_.connect);
+    asio::ip::tcp::resolver resolver(io_);
+    error_code ec;
+    auto endpoints = resolver.resolve(hp.host, std::to_string(hp.port), ec);
+    if (ec) return fatal("cannot resolve " + config_.connect + ": " + ec.message());
+
+    signals_.async_wait([this](error_code e, int sig) { on_signal(e, sig); });
+    timer_.expires_after(std::chrono::seconds(10));
+    timer_.async_wait([this](error_code e) {
+      if (!e && !welcomed_) fail("no answer from the receiver at " + config_.connect + " within 10 s");
+    });
+    asio::async_connect(socket_, endpoints, [this](error_code e, const asio::ip::tcp::endpoint&) {
+      if (e) {
+        return fail("cannot connect to " + config_.connect + ": " + e.message() +
+                    " (is screenreel-receiver running there? start it first, or use --connect HOST:PORT)");
+      }
+      socket_.set_option(asio::ip::tcp::no_delay(true));
+      wire::Hello hello;
+      hello.width = source_.width();
+      hello.height = source_.height();
+      hello.fps_milli = static_cast<std::uint32_t>(std::lround(config_.fps * 1000));
+      hello.client_time_us = wall_clock_us();
+      hello.name = config_.name;
+      hello.source = source_.describe();
+      send(wire::encode_preamble());
+      send(wire::encode(hello));
+      asio::async_read(socket_, asio::buffer(preamble_), [this](error_code e2, std::size_t) {
+        if (e2) return fail("the receiver closed the connection during the handshake (" + e2.message() + ")");
+        auto p = wire::decode_preamble(preamble_);
+        if (!p) return fail("the peer at " + config_.connect + " is not a compatible screenreel-receiver: " + p.error.what);
+        read_header();
+      });
+    });
+    io_.run();
+    if (capture_thread_.joinable()) capture_thread_.join();
+    if (!error_.empty()) {
+      say("error: " + error_);
+      if (summary_.sent > 0 || welcomed_) say(format_summary(summary_));
+      return 1;
+    }
+    std::cout << format_summary(summary_) << std::endl;
+    return 0;
+  }
+
+ private:
+  int fatal(const std::string& what) {
+    say("error: " + what);
+    return 1;
+  }
+
+  void on_signal(error_code ec, int sig) {
+    if (ec) return;
+    if (stop_.exchange(true)) std::_Exit(130);  // second Ctrl-C: do not wait
+    if (summary_.ended_by.empty()) summary_.ended_by = sig == SIGINT ? "Ctrl-C" : "SIGTERM";
+    if (!welcomed_) return fail("interrupted before the session started");
+    signals_.async_wait([this](error_code e, int s) { on_signal(e, s); });
+  }
+
+  // --- reading ---------------------------------------------------------------------------
+  void read_header() {
+    asio::async_read(socket_, asio::buffer(header_), [this](error_code ec, std::size_t) {
+      if (ec) return on_read_error(ec);
+      auto h = wire::decode_header(header_);
+      if (!h) return fail("bad message from the receiver: " + h.error.what);
+      if (h.value->type == wire::MessageType::kFrame) return fail("the receiver sent a FRAME");
+      body_.resize(h.value->length);
+      const auto type = h.value->type;
+      asio::async_read(socket_, asio::buffer(body_), [this, type](error_code e, std::size_t) {
+        if (e) return on_read_error(e);
+        auto m = wire::decode_body(type, body_);
+        if (!m) return fail("bad message from the receiver: " + m.error.what);
+        on_message(*m.value);
+      });
+    });
+  }
+
+  void on_read_error(error_code ec) {
+    if (done_) return;
+    fail("connection to the receiver lost (" + ec.message() + ")" +
+         (bye_sent_ ? "" : "; frames after the last acknowledged one may not be stored"));
+  }
+
+  void on_message(const wire::Message& m) {
+    if (auto* w = std::get_if<wire::Welcome>(&m)) {
+      if (welcomed_) return fail("second WELCOME from the receiver");
+      welcomed_ = true;
+      timer_.cancel();
+      max_in_flight_ = w->max_in_flight;
+      session_id_ = w->session_id;
+      if (!config_.quiet)
+        say("recording session " + std::to_string(w->session_id) + " (" + w->folder + ") " + source_.describe() +
+            " at " + std::to_string(config_.fps).substr(0, 5) + " fps to " + config_.connect);
+      capture_thread_ = std::thread([this] { capture_loop(); });
+    } else if (auto* a = std::get_if<wire::Ack>(&m)) {
+      in_flight_.fetch_sub(1);
+      (void)a;
+    } else if (auto* s = std::get_if<wire::Stop>(&m)) {
+      if (summary_.ended_by.empty()) summary_.ended_by = "receiver (" + s->message + ")";
+      stop_ = true;
+    } else if (auto* b = std::get_if<wire::Bye>(&m)) {
+      summary_.stored = static_cast<std::int64_t>(b->frames);
+      done_ = true;
+      close();
+      return;
+    } else if (auto* e = std::get_if<wire::Error>(&m)) {
+      return fail("the receiver refused the session: " + std::string(wire::to_string(e->code)) + ": " + e->message);
+    } else {
+      return fail("unexpected message from the receiver");
+    }
+    read_header();
+  }
+
+  // --- writing ---------------------------------------------------------------------------
+  void send(std::vector<std::uint8_t> message, bool is_frame = false) {
+    if (closed_) return;
+    outbox_.push_back({std::move(message), is_frame});
+    if (!writing_) write_next();
+  }
+
+  void write_next() {
+    if (outbox_.empty()) {
+      writing_ = false;
+      if (finishing_ && !bye_sent_) send_bye();
+      return;
+    }
+    writing_ = true;
+    asio::async_write(socket_, asio::buffer(outbox_.front().bytes), [this](error_code ec, std::size_t n) {
+      if (ec) {
+        writing_ = false;
+        return fail("cannot send to the receiver (" + ec.message() + ")");
+      }
+      if (outbox_.front().is_frame) {
+        ++summary_.sent;
+        summary_.wire_bytes += n;
+      }
+      outbox_.pop_front();
+      write_next();
+    });
+  }
+
+  // Called on the io thread when the capture thread has finished: BYE once all frames are out.
+  void finish_sending() {
+    finishing_ = true;
+    if (!writing_ && !bye_sent_) send_bye();
+  }
+
+  void send_bye() {
+    bye_sent_ = true;
+    send(wire::encode(wire::Bye{summary_.sent, summary_.dropped}));
+    timer_.expires_after(std::chrono::seconds(15));
+    timer_.async_wait([this](error_code e) {
+      if (!e && !done_) fail("the receiver did not confirm the end of the session within 15 s");
+    });
+  }
+
+  void fail(const std::string& what) {
+    if (error_.empty() && !done_) error_ = what;
+    stop_ = true;
+    close();
+  }
+
+  void close() {
+    if (closed_) return;
+    closed_ = true;
+    error_code ec;
+    timer_.cancel();
+    signals_.cancel();
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
+  }
+
+  // --- capturing (own thread) ------------------------------------------------------------
+  void capture_loop() {
+    const std::uint32_t w = source_.width(), h = source_.height();
+    FrameEncoder encoder(w, h);
+    const auto period = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / config_.fps));
+    const auto start = Clock::now();
+    const auto key_every = std::chrono::duration<double>(config_.key_interval_s);
+    auto last_key = start;
+    std::uint64_t tick = 0, captured = 0, unchanged = 0, dropped = 0, queued = 0, raw = 0;
+    std::string error;
+    try {
+      while (!stop_) {
+        const auto due = start + period * static_cast<Clock::rep>(tick);
+        std::this_thread::sleep_until(due);
+        if (stop_) break;
+        const auto now = Clock::now();
+        if (config_.duration_s > 0 && now - start >= std::chrono::duration<double>(config_.duration_s)) break;
+        // Fell behind by more than a tick (a slow grab, a busy machine): skip to the current
+        // tick and count the ones missed, rather than bursting to catch up.
+        const auto behind = static_cast<std::uint64_t>((now - due) / period);
+        if (behind > 0) {
+          dropped += behind;
+          tick += behind;
+        }
+        ++tick;
+        if (in_flight_.load() >= max_in_flight_) {  // the receiver is behind: drop, never queue
+          ++dropped;
+          continue;
+        }
+        const FrameRef ref = source_.grab(tick - 1);
+        const std::int64_t t_us = wall_clock_us();
+        ++captured;
+        const bool key = now - last_key >= key_every;
+        std::vector<std::uint8_t> message;
+        auto stats = encoder.encode(ref.pixels, ref.stride, tick, t_us, key, config_.every_frame, message);
+        if (!stats) {
+          ++unchanged;
+          continue;
+        }
+        if (key) last_key = now;
+        in_flight_.fetch_add(1);
+        raw += std::uint64_t{w} * h * 4;
+        ++queued;
+        asio::post(io_, [this, m = std::move(message)]() mutable { send(std::move(m), true); });
+        if (config_.max_frames && queued >= config_.max_frames) break;
+      }
+    } catch (const std::exception& e) {
+      error = std::string("capture failed: ") + e.what();
+    }
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    asio::post(io_, [=, this] {
+      summary_.ticks = tick;
+      summary_.captured = captured;
+      summary_.unchanged = unchanged;
+      summary_.dropped = dropped;
+      summary_.raw_bytes = raw;
+      summary_.seconds = seconds;
+      if (!error.empty()) {
+        summary_.ended_by = "capture error";
+        say(error);
+      }
+      if (summary_.ended_by.empty())
+        summary_.ended_by = config_.max_frames && queued >= config_.max_frames ? "--max-frames" : "--duration";
+      if (!closed_) finish_sending();
+    });
+  }
+
+  const CaptureConfig& config_;
+  FrameSource& source_;
+  asio::io_context io_;
+  asio::ip::tcp::socket socket_;
+  asio::steady_timer timer_;
+  asio::signal_set signals_;
+  std::uint8_t preamble_[wire::kPreambleBytes] = {};
+  std::uint8_t header_[wire::kHeaderBytes] = {};
+  std::vector<std::uint8_t> body_;
+  struct Outgoing {
+    std::vector<std::uint8_t> bytes;
+    bool is_frame;
+  };
+  std::deque<Outgoing> outbox_;
+  bool writing_ = false, finishing_ = false, bye_sent_ = false, closed_ = false;
+  bool welcomed_ = false, done_ = false;
+  std::atomic<bool> stop_{false};
+  std::atomic<std::uint32_t> in_flight_{0};
+  std::atomic<std::uint32_t> max_in_flight_{1};
+  std::uint64_t session_id_ = 0;
+  std::thread capture_thread_;
+  CaptureSummary summary_;
+  std::string error_;
+};
+
+}  // namespace
+
+std::string format_summary(const CaptureSummary& s) {
+  char buf[512];
+  const double fps = s.seconds > 0 ? static_cast<double>(s.captured) / s.seconds : 0;
+  const double pct = s.raw_bytes ? 100.0 * static_cast<double>(s.wire_bytes) / static_cast<double>(s.raw_bytes) : 0;
+  std::snprintf(buf, sizeof buf,
+                "screenreel-capture: %llu frames sent, %s (%.1f%% of raw), %.2f fps achieved over %.1f s "
+                "(%llu ticks: %llu unchanged, %llu dropped); receiver stored %s; ended by %s",
+                static_cast<unsigned long long>(s.sent), megabytes(s.wire_bytes).c_str(), pct, fps, s.seconds,
+                static_cast<unsigned long long>(s.ticks), static_cast<unsigned long long>(s.unchanged),
+                static_cast<unsigned long long>(s.dropped),
+                s.stored < 0 ? "unknown" : std::to_string(s.stored).c_str(), s.ended_by.c_str());
+  return buf;
+}
+
+int run(const CaptureConfig& config) {
+  std::unique_ptr<FrameSource> source;
+  try {
+    source = make_source(config.source);
+  } catch (const std::exception& e) {
+    say(std::string("error: ") + e.what());
+    return 1;
+  }
+  try {
+    Client client(config, *source);
+    return client.run();
+  } catch (const std::exception& e) {
+    say(std::string("error: ") + e.what());
+    return 1;
+  }
+}
+
+}  // namespace screenreel::capture

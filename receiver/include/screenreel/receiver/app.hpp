@@ -1,0 +1,25 @@
+// The receiver program as a whole: archive, storage pipeline, network, live window, and the
+// ways a recording ends (q in a window or on the terminal, SIGINT, SIGTERM). main() parses the
+// command line into a ReceiverConfig and calls run().
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "screenreel/receiver/recorder.hpp"
+#include "screenreel/receiver/server.hpp"
+
+namespace screenreel::receiver {
+
+struct ReceiverConfig {
+  std::string listen = "127.0.0.1:5000";
+  std::filesystem::path archive;
+  bool display = true;
+  RecorderOptions recorder;
+  std::uint32_t max_in_flight = 8;
+};
+
+// Returns the process exit code: 0 after a clean end, 1 on a setup error (printed).
+int run(const ReceiverConfig& config);
+
+}  // namespace screenreel::receiver

@@ -1,0 +1,38 @@
+// The live window: one OpenCV window a session, titled "Received Video Stream - <name> (session N)",
+// showing the newest frame. Frames arrive from the network thread; windows live on the thread
+// that calls pump() (the main thread: GUI toolkits want that).
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "screenreel/receiver/frame_sink.hpp"
+
+namespace screenreel::receiver {
+
+class Display : public FrameSink {
+ public:
+  void session_started(std::int64_t session_id, const std::string& title) override;
+  void show(std::int64_t session_id, SharedFrame frame) override;
+  void session_ended(std::int64_t session_id) override;
+
+  // Shows what arrived since the last call, handles window events for up to `wait_ms`, and
+  // returns the key pressed in any window (-1 if none).
+  int pump(int wait_ms);
+  // Closes every window (at exit).
+  void close_all();
+
+ private:
+  struct Window {
+    std::string title;
+    SharedFrame latest;
+    bool dirty = false;
+    bool ended = false;
+    bool created = false;
+  };
+  std::mutex mutex_;
+  std::map<std::int64_t, Window> windows_;
+};
+
+}  // namespace screenreel::receiver

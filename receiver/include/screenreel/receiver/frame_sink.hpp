@@ -1,0 +1,21 @@
+// Where the receiver shows frames as they arrive: the live window (display.hpp), or nowhere
+// with --no-display. Called from the network thread; implementations hand the frame over and
+// return at once.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "screenreel/receiver/recorder.hpp"
+
+namespace screenreel::receiver {
+
+class FrameSink {
+ public:
+  virtual ~FrameSink() = default;
+  virtual void session_started(std::int64_t session_id, const std::string& title) = 0;
+  virtual void show(std::int64_t session_id, SharedFrame frame) = 0;
+  virtual void session_ended(std::int64_t session_id) = 0;
+};
+
+}  // namespace screenreel::receiver

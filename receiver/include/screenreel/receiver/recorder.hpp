@@ -1,0 +1,134 @@
+// The receiver's storage pipeline: frames in, numbered JPEGs and catalog rows out.
+//
+//   network thread --submit()--> [bounded job queue] --> JPEG encoder threads (one per core)
+//        --> [finished frames] --> catalog thread: batched INSERTs, one transaction per batch
+//
+// The queue is bounded: when it is full, submit() parks the frame and its callback, and the
+// caller stops reading its socket until the callback runs (backpressure instead of memory
+// growth when the disk is slower than the network).
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "screenreel/archive.hpp"
+#include "screenreel/catalog.hpp"
+#include "screenreel/frame_codec.hpp"
+
+namespace screenreel::receiver {
+
+struct RecorderOptions {
+  int jpeg_quality = 90;
+  unsigned encoder_threads = 0;  // 0: one per core
+  std::size_t queue_frames = 0;  // 0: 2 per encoder thread
+};
+
+// A frame buffer shared between the storage pipeline and the display; it returns to the
+// recorder's pool when both are done with it, so steady-state recording allocates nothing.
+using SharedFrame = std::shared_ptr<const FrameBuffer>;
+
+struct FrameJob {
+  std::int64_t tick = 0;
+  std::int64_t capture_us = 0;
+  std::int64_t receive_us = 0;
+  SharedFrame pixels;
+};
+
+class Recorder;
+
+// One recording session's handle. All methods are thread-safe.
+class SessionWriter : public std::enable_shared_from_this<SessionWriter> {
+ public:
+  const SessionRecord& record() const { return record_; }
+  // Called with the frame's number once it is queued for the disk.
+  using Accepted = std::function<void(std::uint64_t frame_number)>;
+  // Queues the frame, or parks it until there is room; `accepted` runs on a pipeline thread
+  // (or at once, on the caller's). Returns false when the session can no longer record
+  // (storage error); the caller should end the session.
+  bool submit(FrameJob job, Accepted accepted);
+  // Ends the session once every submitted frame is written and in the catalog; `done` runs on
+  // the catalog thread with the number of frames stored.
+  void close(std::string reason, std::string error, std::int64_t dropped, std::function<void(std::int64_t)> done);
+  std::optional<std::string> storage_error() const;
+
+ private:
+  friend class Recorder;
+  SessionWriter(Recorder& recorder, SessionRecord record, std::filesystem::path dir)
+      : recorder_(recorder), record_(std::move(record)), dir_(std::move(dir)) {}
+  Recorder& recorder_;
+  SessionRecord record_;
+  std::filesystem::path dir_;
+  // Guarded by Recorder::mutex_.
+  std::uint64_t next_number_ = 1;
+  std::uint64_t submitted_ = 0;
+  std::uint64_t finished_ = 0;  // written (or failed) and through the catalog thread
+  std::int64_t stored_ = 0;     // of those, rows in the catalog
+  std::optional<std::string> error_;
+  struct Close {
+    std::string reason, error;
+    std::int64_t dropped = 0;
+    std::function<void(std::int64_t)> done;
+  };
+  std::optional<Close> close_;
+};
+
+class Recorder {
+ public:
+  Recorder(const ArchivePaths& paths, RecorderOptions options);
+  ~Recorder();  // finishes everything queued, then stops the threads
+  Recorder(const Recorder&) = delete;
+  Recorder& operator=(const Recorder&) = delete;
+
+  // Creates the catalog row and the session's folder.
+  std::shared_ptr<SessionWriter> open_session(const NewSession& s);
+  // A buffer for one frame of this size, from the pool when one is free.
+  std::shared_ptr<FrameBuffer> acquire_buffer(std::uint32_t width, std::uint32_t height);
+
+  std::size_t queue_capacity() const { return capacity_; }
+
+ private:
+  friend class SessionWriter;
+  struct Pending {
+    std::shared_ptr<SessionWriter> session;
+    std::uint64_t number;
+    FrameJob job;
+    SessionWriter::Accepted accepted;
+  };
+  struct Done {
+    std::shared_ptr<SessionWriter> session;
+    std::optional<FrameRecord> row;  // empty when writing failed
+  };
+  bool submit(const std::shared_ptr<SessionWriter>& s, FrameJob job, SessionWriter::Accepted accepted);
+  void encoder_loop();
+  void catalog_loop();
+
+  ArchivePaths paths_;
+  RecorderOptions options_;
+  std::size_t capacity_;
+  std::mutex catalog_mutex_;
+  Catalog catalog_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable work_cv_, done_cv_;
+  std::deque<Pending> queue_;    // at most capacity_
+  std::deque<Pending> parked_;   // waiting for room: at most one per connection
+  std::deque<Done> finished_;
+  std::vector<std::shared_ptr<SessionWriter>> closing_;
+  struct BufferPool;
+  std::shared_ptr<BufferPool> pool_;
+  bool stopping_ = false;
+  std::vector<std::thread> encoders_;
+  std::thread catalog_thread_;
+  unsigned encoders_running_ = 0;
+};
+
+}  // namespace screenreel::receiver

@@ -1,0 +1,58 @@
+// The receiver's network side: accepts capture clients on one TCP endpoint and runs one
+// Connection per client (one session each). Everything here runs on one io_context thread.
+#pragma once
+
+#include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange without it (C++20)
+
+#include <boost/asio.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <set>
+
+#include "screenreel/receiver/frame_sink.hpp"
+#include "screenreel/receiver/recorder.hpp"
+#include "screenreel/wire.hpp"
+
+namespace screenreel::receiver {
+
+struct ServerOptions {
+  boost::asio::ip::tcp::endpoint listen;
+  std::chrono::milliseconds handshake_timeout{10'000};  // preamble + HELLO must arrive by then
+  std::chrono::milliseconds stop_timeout{10'000};       // a client has this long to answer STOP with BYE
+  std::uint32_t max_in_flight = 8;                      // FRAMEs a client may send ahead of ACKs
+};
+
+class Connection;
+
+class Server {
+ public:
+  // Binds and listens at once, so a port in use is reported before anything else starts.
+  Server(boost::asio::io_context& io, Recorder& recorder, FrameSink* sink, ServerOptions options);
+  ~Server();
+
+  boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+  // Stops accepting, sends STOP to every client, and calls `all_done` (on the io thread) once
+  // every session is written and closed.
+  void stop(wire::StopReason reason, std::function<void()> all_done);
+  std::size_t connection_count() const { return connections_.size(); }
+
+ private:
+  friend class Connection;
+  void accept();
+  void remove(const std::shared_ptr<Connection>& c);
+
+  boost::asio::io_context& io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  Recorder& recorder_;
+  FrameSink* sink_;
+  ServerOptions options_;
+  std::set<std::shared_ptr<Connection>> connections_;
+  bool stopping_ = false;
+  wire::StopReason stop_reason_ = wire::StopReason::kShutdown;
+  std::function<void()> all_done_;
+};
+
+void log(const std::string& line);
+
+}  // namespace screenreel::receiver

@@ -1,0 +1,66 @@
+// screenreel-receiver: receives screen streams from screenreel-capture clients, shows them live
+// and records each as numbered JPEGs indexed in the archive's SQLite catalog.
+#include <boost/program_options.hpp>
+#include <iostream>
+
+#include "screenreel/archive.hpp"
+#include "screenreel/receiver/app.hpp"
+
+namespace po = boost::program_options;
+
+int main(int argc, char** argv) {
+  screenreel::receiver::ReceiverConfig config;
+  std::string archive;
+  po::options_description opts(
+      "Usage: screenreel-receiver [OPTIONS]\n\n"
+      "Receives screen streams from screenreel-capture clients (one session each), shows each in a\n"
+      "window titled \"Received Video Stream - NAME (session N)\", and records every frame as\n"
+      "ARCHIVE/sessions/<folder>/frame_000001.jpg, ... indexed in ARCHIVE/catalog.db (SQLite).\n"
+      "Ends on q (in a window or on this terminal), Ctrl-C or SIGTERM: clients are told to stop,\n"
+      "every frame already received is written, the sessions are marked ended, exit status 0.\n\n"
+      "Options");
+  // clang-format off
+  opts.add_options()
+    ("listen", po::value(&config.listen)->default_value(config.listen)->value_name("HOST:PORT"),
+     "address to accept capture clients on ([::1]:5000 for IPv6). Anything but loopback is\n"
+     "reachable by others: there is no authentication yet (see README, Security)")
+    ("archive", po::value(&archive)->value_name("DIR"),
+     "archive folder (created if missing); default $SCREENREEL_ARCHIVE, else ./recordings")
+    ("no-display", "no live window (servers, CI); still ends on terminal q, Ctrl-C, SIGTERM")
+    ("quality", po::value(&config.recorder.jpeg_quality)->default_value(90)->value_name("1-100"), "JPEG quality")
+    ("encoder-threads", po::value(&config.recorder.encoder_threads)->default_value(0)->value_name("N"),
+     "JPEG encoder threads; 0: one per core")
+    ("queue-frames", po::value(&config.recorder.queue_frames)->default_value(0)->value_name("N"),
+     "frames waiting for the encoders before clients are slowed down; 0: 2 per encoder thread")
+    ("max-in-flight", po::value(&config.max_in_flight)->default_value(8)->value_name("N"),
+     "frames a client may send ahead of the receiver's acknowledgements")
+    ("version", "print the version and exit")
+    ("help,h", "print this help and exit");
+  // clang-format on
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(opts).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "screenreel-receiver: " << e.what() << "\nTry 'screenreel-receiver --help'.\n";
+    return 2;
+  }
+  if (vm.count("help")) {
+    std::cout << opts << "\nExamples:\n"
+              << "  screenreel-receiver                       # listen on 127.0.0.1:5000, window on\n"
+              << "  screenreel-receiver --no-display --archive /data/rec --listen 127.0.0.1:6000\n"
+              << "  screenreel-replay list                    # what was recorded\n";
+    return 0;
+  }
+  if (vm.count("version")) {
+    std::cout << "screenreel-receiver " SCREENREEL_VERSION ", wire protocol 1, catalog schema 1\n";
+    return 0;
+  }
+  if (config.max_in_flight < 1 || config.recorder.jpeg_quality < 1 || config.recorder.jpeg_quality > 100) {
+    std::cerr << "screenreel-receiver: --max-in-flight must be >= 1 and --quality 1..100\n";
+    return 2;
+  }
+  config.archive = archive.empty() ? screenreel::default_archive_dir() : std::filesystem::path(archive);
+  config.display = !vm.count("no-display");
+  return screenreel::receiver::run(config);
+}

@@ -1,0 +1,124 @@
+// The receiver program (see app.hpp): threads, signals and the order things end in.
+#include "screenreel/receiver/app.hpp"
+
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+#include "screenreel/address.hpp"
+#include "screenreel/archive.hpp"
+#include "screenreel/receiver/display.hpp"
+#include "screenreel/receiver/terminal_keys.hpp"
+
+namespace screenreel::receiver {
+namespace asio = boost::asio;
+
+namespace {
+asio::ip::tcp::endpoint resolve_listen(asio::io_context& io, const std::string& text) {
+  const HostPort hp = parse_host_port(text);
+  asio::ip::tcp::resolver resolver(io);
+  boost::system::error_code ec;
+  const auto results = resolver.resolve(hp.host, std::to_string(hp.port), asio::ip::resolver_base::passive, ec);
+  if (ec || results.empty()) throw std::runtime_error("cannot resolve --listen " + text + ": " + ec.message());
+  return results.begin()->endpoint();
+}
+}  // namespace
+
+int run(const ReceiverConfig& config) {
+  try {
+    const ArchivePaths paths(config.archive);
+    std::filesystem::create_directories(paths.root());
+    ArchiveLock lock(paths);
+    Recorder recorder(paths, config.recorder);
+
+    asio::io_context io;
+    ServerOptions server_options;
+    server_options.listen = resolve_listen(io, config.listen);
+    server_options.max_in_flight = config.max_in_flight;
+
+    bool show = config.display;
+    if (show && !std::getenv("DISPLAY")) {
+      log("no $DISPLAY: running without the live window (as with --no-display)");
+      show = false;
+    }
+    std::unique_ptr<Display> display = show ? std::make_unique<Display>() : nullptr;
+    Server server(io, recorder, display.get(), server_options);
+    if (!server.local_endpoint().address().is_loopback())
+      log("WARNING: listening on " + server.local_endpoint().address().to_string() +
+          " without authentication: anyone who can reach this port can record into this archive");
+
+    std::atomic<bool> finished{false};
+    bool stopping = false;
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    std::unique_ptr<TerminalKeys> keys;
+    auto request_stop = [&](wire::StopReason reason, const std::string& why) {
+      asio::post(io, [&, reason, why] {
+        if (stopping) return;
+        stopping = true;
+        log(why + ": ending the recording (telling " + std::to_string(server.connection_count()) +
+            " client(s) to stop, writing every frame received)");
+        server.stop(reason, [&] {
+          signals.cancel();
+          if (keys) keys->cancel();
+          finished = true;
+        });
+      });
+    };
+    std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec,
+                                                                               int sig) {
+      if (ec) return;
+      if (stopping) {  // a second Ctrl-C: the user does not want to wait
+        log("second signal: exiting now; run `screenreel-replay recover` to close the open sessions");
+        std::_Exit(130);
+      }
+      request_stop(wire::StopReason::kShutdown, sig == SIGINT ? "Ctrl-C" : "SIGTERM");
+      signals.async_wait(on_signal);
+    };
+    signals.async_wait(on_signal);
+    keys = std::make_unique<TerminalKeys>(io, [&](char c) {
+      if (c == 'q' || c == 'Q') request_stop(wire::StopReason::kUserEnded, "q pressed on the terminal");
+    });
+
+    log("listening on " + config.listen + ", archive " + std::filesystem::absolute(paths.root()).string() +
+        (display ? "; press q in a window or on this terminal, or Ctrl-C, to end" : "; press q or Ctrl-C to end"));
+
+    std::atomic<bool> net_failed{false};
+    std::thread net([&] {
+      try {
+        io.run();
+      } catch (const std::exception& e) {
+        log(std::string("network thread failed: ") + e.what());
+        net_failed = true;
+        finished = true;
+      }
+    });
+
+    bool window_ok = display != nullptr;
+    while (!finished) {
+      if (window_ok) {
+        try {
+          const int key = display->pump(10);
+          if (key == 'q' || key == 'Q') request_stop(wire::StopReason::kUserEnded, "q pressed in the window");
+        } catch (const std::exception& e) {
+          log(std::string("cannot show the live window (") + e.what() + "); recording continues without it");
+          window_ok = false;
+        }
+      } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    }
+    net.join();
+    if (window_ok) display->close_all();
+    keys.reset();
+    if (net_failed) return 1;
+    log("all sessions written; bye");
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "screenreel-receiver: error: " << e.what() << std::endl;
+    return 1;
+  }
+}
+
+}  // namespace screenreel::receiver

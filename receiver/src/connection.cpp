@@ -1,0 +1,354 @@
+// One capture client's connection (see connection.hpp) and the accepting server.
+#include "connection.hpp"
+
+#include <cstring>
+#include <iostream>
+#include <mutex>
+#include <sstream>
+
+#include "screenreel/archive.hpp"
+
+namespace screenreel::receiver {
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace {
+// Body bytes are requested at most this much ahead of what has arrived, so a peer that claims a
+// large length without sending it never makes us allocate the claimed size.
+constexpr std::size_t kBodyChunk = 1 << 20;
+
+// Client-supplied text goes into window titles and logs: keep printable ASCII only.
+std::string printable(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) out += (c >= 0x20 && c < 0x7f) ? static_cast<char>(c) : '?';
+  return out;
+}
+}  // namespace
+
+void log(const std::string& line) {
+  static std::mutex m;
+  std::lock_guard lock(m);
+  std::cerr << "screenreel-receiver: " << line << std::endl;
+}
+
+// --- Server ------------------------------------------------------------------------------
+
+Server::Server(asio::io_context& io, Recorder& recorder, FrameSink* sink, ServerOptions options)
+    : io_(io), acceptor_(io), recorder_(recorder), sink_(sink), options_(options) {
+  error_code ec;
+  acceptor_.open(options_.listen.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(options_.listen, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    std::ostringstream where;
+    where << options_.listen;
+    throw std::runtime_error("cannot listen on " + where.str() + ": " + ec.message() +
+                             (ec == asio::error::address_in_use ? " (is another receiver running? use --listen HOST:PORT)" : ""));
+  }
+  accept();
+}
+
+Server::~Server() = default;
+
+void Server::accept() {
+  acceptor_.async_accept([this](error_code ec, asio::ip::tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || stopping_) return;
+    if (!ec) {
+      auto c = std::make_shared<Connection>(std::move(socket), *this);
+      connections_.insert(c);
+      c->start();
+    } else {
+      log("accept failed: " + ec.message());  // e.g. out of file descriptors; keep serving
+    }
+    accept();
+  });
+}
+
+void Server::stop(wire::StopReason reason, std::function<void()> all_done) {
+  if (stopping_) return;
+  stopping_ = true;
+  stop_reason_ = reason;
+  all_done_ = std::move(all_done);
+  error_code ec;
+  acceptor_.close(ec);
+  if (connections_.empty()) {
+    asio::post(io_, all_done_);
+    return;
+  }
+  for (auto c : std::vector(connections_.begin(), connections_.end())) c->stop(reason);
+}
+
+void Server::remove(const std::shared_ptr<Connection>& c) {
+  connections_.erase(c);
+  if (stopping_ && connections_.empty() && all_done_) asio::post(io_, all_done_);
+}
+
+// --- Connection --------------------------------------------------------------------------
+
+Connection::Connection(asio::ip::tcp::socket socket, Server& server)
+    : socket_(std::move(socket)), server_(server), deadline_(server.io_) {
+  error_code ec;
+  const auto ep = socket_.remote_endpoint(ec);
+  if (!ec) {
+    std::ostringstream s;
+    s << ep;
+    peer_ = s.str();
+  } else {
+    peer_ = "unknown peer";
+  }
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+}
+
+std::string Connection::who() const {
+  if (!session_) return peer_;
+  return "session " + std::to_string(session_->record().id) + " '" + printable(session_->record().name) + "' (" + peer_ + ")";
+}
+
+void Connection::start() {
+  arm_deadline(server_.options_.handshake_timeout, "handshake");
+  asio::async_read(socket_, asio::buffer(preamble_), [self = shared_from_this()](error_code ec, std::size_t) {
+    if (ec) return self->close();
+    auto p = wire::decode_preamble(self->preamble_);
+    if (!p) {
+      if (p.error.code == wire::ErrorCode::kUnsupportedVersion) {
+        self->send(wire::encode_preamble());
+        self->fail(p.error);
+      } else {
+        log(self->peer_ + ": " + p.error.what + "; closed");
+        self->close();
+      }
+      return;
+    }
+    self->send(wire::encode_preamble());
+    self->state_ = State::kHello;
+    self->read_header();
+  });
+}
+
+void Connection::arm_deadline(std::chrono::milliseconds after, const char* what) {
+  deadline_.expires_after(after);
+  deadline_.async_wait([self = shared_from_this(), what](error_code ec) {
+    if (ec) return;  // cancelled: the awaited thing happened
+    log(self->who() + ": " + what + " deadline passed; closing");
+    if (self->state_ == State::kRecording || self->state_ == State::kEnding) {
+      self->end_session("receiver", "", false);
+    } else {
+      self->send(wire::encode(wire::Error{wire::ErrorCode::kTimeout, std::string(what) + " took too long"}));
+      self->close_after_write_ = true;
+      if (!self->writing_) self->close();
+    }
+  });
+}
+
+void Connection::read_header() {
+  asio::async_read(socket_, asio::buffer(header_bytes_), [self = shared_from_this()](error_code ec, std::size_t) {
+    if (ec) {
+      if (self->state_ == State::kRecording) {
+        log(self->who() + ": connection lost (" + ec.message() + ")");
+        self->end_session("disconnected", "", false);
+      } else if (self->state_ != State::kEnding) {
+        self->close();
+      }
+      return;
+    }
+    auto h = wire::decode_header(self->header_bytes_);
+    if (!h) return self->fail(h.error);
+    self->header_ = *h.value;
+    self->body_.clear();
+    self->body_received_ = 0;
+    self->read_body_chunk();
+  });
+}
+
+void Connection::read_body_chunk() {
+  if (body_received_ == header_.length) return on_message(header_.type);
+  const std::size_t want = std::min<std::size_t>(kBodyChunk, header_.length - body_received_);
+  body_.resize(body_received_ + want);
+  asio::async_read(socket_, asio::buffer(body_.data() + body_received_, want),
+                   [self = shared_from_this()](error_code ec, std::size_t n) {
+                     if (ec) {
+                       if (self->state_ == State::kRecording) {
+                         log(self->who() + ": connection lost in the middle of a message (" + ec.message() +
+                             "); the partial frame is discarded");
+                         self->end_session("disconnected", "", false);
+                       } else if (self->state_ != State::kEnding) {
+                         self->close();
+                       }
+                       return;
+                     }
+                     self->body_received_ += n;
+                     self->read_body_chunk();
+                   });
+}
+
+void Connection::on_message(wire::MessageType type) {
+  const std::int64_t receive_us = wall_clock_us();
+  auto parsed = wire::decode_body(type, body_);
+  if (!parsed) return fail(parsed.error);
+  auto& msg = *parsed.value;
+
+  if (state_ == State::kHello) {
+    if (auto* hello = std::get_if<wire::Hello>(&msg)) return on_hello(*hello);
+    return fail({wire::ErrorCode::kBadMessage, "expected HELLO, got " + std::string(wire::to_string(type))});
+  }
+  if (state_ != State::kRecording) return;  // ending: nothing more is read
+  if (auto* frame = std::get_if<wire::FrameView>(&msg)) return on_frame(*frame, receive_us);
+  if (auto* bye = std::get_if<wire::Bye>(&msg)) {
+    client_dropped_ = bye->dropped;
+    if (bye->frames != frames_received_)
+      log(who() + ": client says it sent " + std::to_string(bye->frames) + " frames, " +
+          std::to_string(frames_received_) + " arrived");
+    return end_session(stop_sent_ ? "receiver" : "client", "", true);
+  }
+  if (auto* err = std::get_if<wire::Error>(&msg)) {
+    log(who() + ": client reported error " + std::string(wire::to_string(err->code)) + ": " + printable(err->message));
+    return end_session("error", "client error: " + printable(err->message), false);
+  }
+  fail({wire::ErrorCode::kBadMessage, std::string(wire::to_string(type)) + " is not a client message"});
+}
+
+void Connection::on_hello(const wire::Hello& hello) {
+  NewSession s;
+  s.name = hello.name.empty() ? "unnamed" : hello.name;
+  s.client_address = peer_;
+  s.source = hello.source;
+  s.width = hello.width;
+  s.height = hello.height;
+  s.fps = hello.fps_milli / 1000.0;
+  s.started_us = wall_clock_us();
+  try {
+    session_ = server_.recorder_.open_session(s);
+  } catch (const std::exception& e) {
+    log(peer_ + ": cannot create a session: " + e.what());
+    send(wire::encode(wire::Error{wire::ErrorCode::kStorage, std::string("cannot create session: ") + e.what()}));
+    close_after_write_ = true;
+    return;
+  }
+  deadline_.cancel();
+  decoder_.emplace(hello.width, hello.height);
+  state_ = State::kRecording;
+  const auto& rec = session_->record();
+  log(who() + ": recording " + std::to_string(hello.width) + "x" + std::to_string(hello.height) + " at " +
+      std::to_string(hello.fps_milli / 1000.0).substr(0, 5) + " fps into sessions/" + rec.folder);
+  send(wire::encode(wire::Welcome{static_cast<std::uint64_t>(rec.id), server_.options_.max_in_flight, rec.folder}));
+  if (server_.sink_)
+    server_.sink_->session_started(rec.id, "Received Video Stream - " + printable(rec.name) + " (session " +
+                                               std::to_string(rec.id) + ")");
+  if (server_.stopping_) return stop(server_.stop_reason_);
+  read_header();
+}
+
+void Connection::on_frame(const wire::FrameView& frame, std::int64_t receive_us) {
+  if (auto err = decoder_->apply(frame)) return fail(*err);
+  ++frames_received_;
+  auto buffer = server_.recorder_.acquire_buffer(frame.width, frame.height);
+  std::memcpy(buffer->pixels.data(), decoder_->frame().pixels.data(), buffer->pixels.size());
+  SharedFrame shared = std::move(buffer);
+  if (server_.sink_) server_.sink_->show(session_->record().id, shared);
+
+  FrameJob job{static_cast<std::int64_t>(frame.seq), frame.capture_time_us, receive_us, std::move(shared)};
+  const std::uint64_t seq = frame.seq;
+  std::weak_ptr<Connection> weak = shared_from_this();
+  auto& io = server_.io_;
+  const bool ok = session_->submit(std::move(job), [weak, seq, &io](std::uint64_t number) {
+    asio::post(io, [weak, seq, number] {
+      if (auto self = weak.lock()) self->on_frame_accepted(seq, number);
+    });
+  });
+  if (!ok) {
+    const auto err = session_->storage_error().value_or("session closed");
+    log(who() + ": cannot record: " + err);
+    send(wire::encode(wire::Stop{wire::StopReason::kStorageError, err}));
+    end_session("error", err, false);
+  }
+}
+
+void Connection::on_frame_accepted(std::uint64_t seq, std::uint64_t number) {
+  if (state_ != State::kRecording) return;
+  send(wire::encode(wire::Ack{seq, number}));
+  read_header();  // the next message is read only once this frame had room: backpressure
+}
+
+void Connection::stop(wire::StopReason reason) {
+  if (state_ == State::kRecording) {
+    if (!stop_sent_) {
+      stop_sent_ = true;
+      send(wire::encode(wire::Stop{reason, reason == wire::StopReason::kUserEnded ? "recording ended at the receiver"
+                                                                                  : "receiver shutting down"}));
+      arm_deadline(server_.options_.stop_timeout, "stop (waiting for the client's BYE)");
+    }
+  } else if (state_ == State::kPreamble || state_ == State::kHello) {
+    close();
+  }
+}
+
+void Connection::fail(const wire::WireError& e) {
+  log(who() + ": protocol error (" + std::string(wire::to_string(e.code)) + "): " + e.what + "; closing");
+  send(wire::encode(wire::Error{e.code, e.what}));
+  if (state_ == State::kRecording) return end_session("error", e.what, false);
+  close_after_write_ = true;
+  if (!writing_) close();
+}
+
+void Connection::end_session(const std::string& reason, const std::string& error, bool answer_bye) {
+  if (state_ != State::kRecording) return;
+  state_ = State::kEnding;
+  deadline_.cancel();
+  std::weak_ptr<Connection> weak = shared_from_this();
+  auto& io = server_.io_;
+  const auto id = session_->record().id;
+  session_->close(reason, error, static_cast<std::int64_t>(client_dropped_),
+                  [weak, &io, answer_bye, reason, id](std::int64_t stored) {
+                    asio::post(io, [weak, answer_bye, reason, id, stored] {
+                      auto self = weak.lock();
+                      log("session " + std::to_string(id) + " ended (" + reason + "): " + std::to_string(stored) +
+                          " frames stored");
+                      if (!self) return;
+                      if (answer_bye) self->send(wire::encode(wire::Bye{static_cast<std::uint64_t>(stored), 0}));
+                      self->close_after_write_ = true;
+                      if (!self->writing_) self->close();
+                    });
+                  });
+  if (server_.sink_) server_.sink_->session_ended(id);
+}
+
+void Connection::send(std::vector<std::uint8_t> message) {
+  if (state_ == State::kClosed) return;
+  outbox_.push_back(std::move(message));
+  if (!writing_) write_next();
+}
+
+void Connection::write_next() {
+  if (outbox_.empty()) {
+    writing_ = false;
+    if (close_after_write_) close();
+    return;
+  }
+  writing_ = true;
+  asio::async_write(socket_, asio::buffer(outbox_.front()), [self = shared_from_this()](error_code ec, std::size_t) {
+    self->outbox_.pop_front();
+    if (ec) {
+      self->writing_ = false;
+      self->outbox_.clear();
+      if (self->state_ == State::kRecording) return self->end_session("disconnected", "", false);
+      if (self->state_ != State::kEnding || self->close_after_write_) self->close();
+      return;
+    }
+    self->write_next();
+  });
+}
+
+void Connection::close() {
+  if (state_ == State::kClosed) return;
+  if (state_ == State::kRecording) return end_session("disconnected", "", false);
+  if (state_ == State::kEnding && !close_after_write_) return;  // waiting for the session to be stored
+  state_ = State::kClosed;
+  error_code ec;
+  deadline_.cancel();
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  server_.remove(shared_from_this());
+}
+
+}  // namespace screenreel::receiver

@@ -1,0 +1,71 @@
+// One capture client's connection: handshake, then FRAMEs into its session until BYE, STOP,
+// an error or a dropped link. Follows Asio's chat_server shape: kept alive by shared_from_this,
+// a read-header -> read-body chain, a timer for deadlines, no blocking calls in handlers.
+#pragma once
+
+#include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange without it (C++20)
+
+#include <boost/asio.hpp>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "screenreel/frame_codec.hpp"
+#include "screenreel/receiver/server.hpp"
+#include "screenreel/wire.hpp"
+
+namespace screenreel::receiver {
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(boost::asio::ip::tcp::socket socket, Server& server);
+  void start();
+  // The receiver is ending: ask the client to stop (STOP), and end the session if it does
+  // not answer in time.
+  void stop(wire::StopReason reason);
+
+ private:
+  enum class State { kPreamble, kHello, kRecording, kEnding, kClosed };
+
+  void read_header();
+  void read_body_chunk();
+  void on_message(wire::MessageType type);
+  void on_hello(const wire::Hello& hello);
+  void on_frame(const wire::FrameView& frame, std::int64_t receive_us);
+  void on_frame_accepted(std::uint64_t seq, std::uint64_t number);
+  // Protocol violation: tell the peer why, log it, end the session as 'error'.
+  void fail(const wire::WireError& e);
+  // Ends the session once its frames are stored; `answer_bye` sends BYE before closing.
+  void end_session(const std::string& reason, const std::string& error, bool answer_bye);
+  void send(std::vector<std::uint8_t> message);
+  void write_next();
+  void close();
+  void arm_deadline(std::chrono::milliseconds after, const char* what);
+  std::string who() const;
+
+  boost::asio::ip::tcp::socket socket_;
+  Server& server_;
+  boost::asio::steady_timer deadline_;
+  std::string peer_;
+  State state_ = State::kPreamble;
+
+  std::uint8_t preamble_[wire::kPreambleBytes] = {};
+  std::uint8_t header_bytes_[wire::kHeaderBytes] = {};
+  wire::Header header_{};
+  std::vector<std::uint8_t> body_;
+  std::size_t body_received_ = 0;
+
+  std::deque<std::vector<std::uint8_t>> outbox_;
+  bool writing_ = false;
+  bool close_after_write_ = false;
+
+  std::shared_ptr<SessionWriter> session_;
+  std::optional<FrameDecoder> decoder_;
+  std::uint64_t frames_received_ = 0;
+  std::uint64_t client_dropped_ = 0;
+  bool stop_sent_ = false;
+};
+
+}  // namespace screenreel::receiver

@@ -1,0 +1,81 @@
+// The live window (see display.hpp), drawn with OpenCV's highgui.
+#include "screenreel/receiver/display.hpp"
+
+#include <opencv2/core.hpp>
+#include <opencv2/highgui.hpp>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+namespace screenreel::receiver {
+
+void Display::session_started(std::int64_t session_id, const std::string& title) {
+  std::lock_guard lock(mutex_);
+  windows_[session_id].title = title;
+}
+
+void Display::show(std::int64_t session_id, SharedFrame frame) {
+  std::lock_guard lock(mutex_);
+  auto& w = windows_[session_id];
+  w.latest = std::move(frame);  // only the newest frame is kept: a slow window skips, never queues
+  w.dirty = true;
+}
+
+void Display::session_ended(std::int64_t session_id) {
+  std::lock_guard lock(mutex_);
+  windows_[session_id].ended = true;
+}
+
+int Display::pump(int wait_ms) {
+  struct Draw {
+    std::string title;
+    SharedFrame frame;
+    bool create;
+  };
+  std::vector<Draw> draws;
+  std::vector<std::string> to_destroy;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto it = windows_.begin(); it != windows_.end();) {
+      auto& w = it->second;
+      if (w.ended) {
+        if (w.created) to_destroy.push_back(w.title);
+        it = windows_.erase(it);
+        continue;
+      }
+      if (w.dirty && w.latest) {
+        draws.push_back({w.title, w.latest, !w.created});
+        w.created = true;
+        w.dirty = false;
+      }
+      ++it;
+    }
+  }
+  for (auto& d : draws) {
+    if (d.create) cv::namedWindow(d.title, cv::WINDOW_NORMAL | cv::WINDOW_KEEPRATIO);
+    const FrameBuffer& f = *d.frame;
+    // BGRX shown as is: highgui treats the 4th channel as alpha and ignores it.
+    const cv::Mat view(static_cast<int>(f.height), static_cast<int>(f.width), CV_8UC4,
+                       const_cast<std::uint8_t*>(f.pixels.data()), f.stride());
+    if (d.create) cv::resizeWindow(d.title, std::min(1280, view.cols), std::min(1280, view.cols) * view.rows / view.cols);
+    cv::imshow(d.title, view);
+  }
+  for (const auto& t : to_destroy) cv::destroyWindow(t);
+  bool any_window = false;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, w] : windows_) any_window = any_window || w.created;
+  }
+  if (!any_window && draws.empty()) {  // waitKey needs a window to wait on
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::max(1, wait_ms)));
+    return -1;
+  }
+  return cv::waitKey(std::max(1, wait_ms));
+}
+
+void Display::close_all() {
+  cv::destroyAllWindows();
+  cv::waitKey(1);
+}
+
+}  // namespace screenreel::receiver

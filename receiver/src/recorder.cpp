@@ -1,0 +1,247 @@
+// The receiver's storage pipeline (see recorder.hpp).
+#include "screenreel/receiver/recorder.hpp"
+
+#include <iostream>
+
+#include "screenreel/jpeg.hpp"
+
+namespace screenreel::receiver {
+namespace fs = std::filesystem;
+
+namespace {
+constexpr std::size_t kBatchRows = 64;
+constexpr auto kBatchWait = std::chrono::milliseconds(100);
+}  // namespace
+
+// Frame buffers of one size, reused; a buffer whose last user lets go comes back here unless
+// the recorder is gone (the display may hold a frame a little longer than the recorder lives).
+struct Recorder::BufferPool {
+  std::mutex mutex;
+  std::vector<std::unique_ptr<FrameBuffer>> free;
+  static constexpr std::size_t kMaxFree = 16;
+};
+
+std::shared_ptr<FrameBuffer> Recorder::acquire_buffer(std::uint32_t width, std::uint32_t height) {
+  std::unique_ptr<FrameBuffer> b;
+  {
+    std::lock_guard lock(pool_->mutex);
+    for (auto it = pool_->free.begin(); it != pool_->free.end(); ++it) {
+      if ((*it)->width == width && (*it)->height == height) {
+        b = std::move(*it);
+        pool_->free.erase(it);
+        break;
+      }
+    }
+  }
+  if (!b) b = std::make_unique<FrameBuffer>(width, height);
+  std::weak_ptr<BufferPool> weak = pool_;
+  return std::shared_ptr<FrameBuffer>(b.release(), [weak](FrameBuffer* p) {
+    std::unique_ptr<FrameBuffer> owned(p);
+    if (auto pool = weak.lock()) {
+      std::lock_guard lock(pool->mutex);
+      if (pool->free.size() < BufferPool::kMaxFree) pool->free.push_back(std::move(owned));
+    }
+  });
+}
+
+Recorder::Recorder(const ArchivePaths& paths, RecorderOptions options)
+    : paths_(paths),
+      options_(options),
+      catalog_((fs::create_directories(paths.sessions()), paths.catalog()), Catalog::Mode::kReadWrite),
+      pool_(std::make_shared<BufferPool>()) {
+  unsigned n = options_.encoder_threads ? options_.encoder_threads : std::max(1u, std::thread::hardware_concurrency());
+  capacity_ = options_.queue_frames ? options_.queue_frames : 2 * n;
+  JpegEncoder probe(options_.jpeg_quality);  // rejects a bad quality here, not in a worker
+  encoders_running_ = n;
+  for (unsigned i = 0; i < n; ++i) encoders_.emplace_back([this] { encoder_loop(); });
+  catalog_thread_ = std::thread([this] { catalog_loop(); });
+}
+
+Recorder::~Recorder() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  work_cv_.notify_all();
+  done_cv_.notify_all();
+  for (auto& t : encoders_) t.join();
+  catalog_thread_.join();
+}
+
+std::shared_ptr<SessionWriter> Recorder::open_session(const NewSession& s) {
+  SessionRecord rec;
+  {
+    std::lock_guard lock(catalog_mutex_);
+    rec = catalog_.create_session(s);
+  }
+  const fs::path dir = paths_.session(rec.folder);
+  fs::create_directory(dir);  // the folder name is ours and new: an existing one is an error
+  return std::shared_ptr<SessionWriter>(new SessionWriter(*this, std::move(rec), dir));
+}
+
+bool SessionWriter::submit(FrameJob job, Accepted accepted) {
+  return recorder_.submit(shared_from_this(), std::move(job), std::move(accepted));
+}
+
+std::optional<std::string> SessionWriter::storage_error() const {
+  std::lock_guard lock(recorder_.mutex_);
+  return error_;
+}
+
+void SessionWriter::close(std::string reason, std::string error, std::int64_t dropped,
+                          std::function<void(std::int64_t)> done) {
+  {
+    std::lock_guard lock(recorder_.mutex_);
+    close_ = Close{std::move(reason), std::move(error), dropped, std::move(done)};
+    recorder_.closing_.push_back(shared_from_this());
+  }
+  recorder_.done_cv_.notify_all();
+}
+
+bool Recorder::submit(const std::shared_ptr<SessionWriter>& s, FrameJob job, SessionWriter::Accepted accepted) {
+  std::uint64_t number;
+  {
+    std::lock_guard lock(mutex_);
+    if (s->error_ || s->close_) return false;
+    number = s->next_number_++;
+    ++s->submitted_;
+    if (queue_.size() >= capacity_ || !parked_.empty()) {
+      parked_.push_back(Pending{s, number, std::move(job), std::move(accepted)});
+      return true;
+    }
+    queue_.push_back(Pending{s, number, std::move(job), nullptr});
+  }
+  work_cv_.notify_one();
+  accepted(number);
+  return true;
+}
+
+void Recorder::encoder_loop() {
+  JpegEncoder jpeg(options_.jpeg_quality);
+  for (;;) {
+    Pending p;
+    std::optional<Pending> unparked;
+    {
+      std::unique_lock lock(mutex_);
+      work_cv_.wait(lock, [&] { return !queue_.empty() || (stopping_ && parked_.empty()); });
+      if (queue_.empty()) break;
+      p = std::move(queue_.front());
+      queue_.pop_front();
+      // The slot just freed goes to the longest-waiting parked frame.
+      if (!parked_.empty()) {
+        unparked = std::move(parked_.front());
+        parked_.pop_front();
+        queue_.push_back(Pending{unparked->session, unparked->number, std::move(unparked->job), nullptr});
+      }
+    }
+    if (unparked) {
+      work_cv_.notify_one();
+      unparked->accepted(unparked->number);
+    }
+
+    Done done{p.session, std::nullopt};
+    std::string failure;
+    {
+      std::lock_guard lock(mutex_);
+      if (p.session->error_) failure = *p.session->error_;
+    }
+    if (failure.empty()) {
+      try {
+        const FrameBuffer& f = *p.job.pixels;
+        const auto bytes = jpeg.encode_bgrx(f.pixels.data(), f.width, f.height, f.stride());
+        const std::string name = frame_file_name(p.number);
+        write_file_atomic(p.session->dir_, name, bytes);
+        FrameRecord row;
+        row.session_id = p.session->record_.id;
+        row.seq = static_cast<std::int64_t>(p.number);
+        row.tick = p.job.tick;
+        row.capture_us = p.job.capture_us;
+        row.receive_us = p.job.receive_us;
+        row.written_us = wall_clock_us();
+        row.file = name;
+        row.width = f.width;
+        row.height = f.height;
+        row.jpeg_bytes = static_cast<std::int64_t>(bytes.size());
+        done.row = std::move(row);
+      } catch (const std::exception& e) {
+        std::lock_guard lock(mutex_);
+        if (!p.session->error_) p.session->error_ = e.what();
+      }
+    }
+    p.job.pixels.reset();
+    {
+      std::lock_guard lock(mutex_);
+      finished_.push_back(std::move(done));
+    }
+    done_cv_.notify_all();
+  }
+  {
+    std::lock_guard lock(mutex_);
+    --encoders_running_;
+  }
+  done_cv_.notify_all();
+}
+
+void Recorder::catalog_loop() {
+  for (;;) {
+    std::deque<Done> batch;
+    std::vector<std::shared_ptr<SessionWriter>> to_end;
+    bool exit = false;
+    {
+      std::unique_lock lock(mutex_);
+      done_cv_.wait_for(lock, kBatchWait, [&] {
+        return finished_.size() >= kBatchRows || !closing_.empty() || encoders_running_ == 0;
+      });
+      batch.swap(finished_);
+      exit = encoders_running_ == 0 && finished_.empty();
+    }
+    std::vector<FrameRecord> rows;
+    rows.reserve(batch.size());
+    for (const auto& d : batch)
+      if (d.row) rows.push_back(*d.row);
+    std::string commit_error;
+    try {
+      std::lock_guard lock(catalog_mutex_);
+      catalog_.add_frames(rows);
+    } catch (const std::exception& e) {
+      commit_error = std::string("catalog write failed: ") + e.what();
+    }
+    {
+      std::lock_guard lock(mutex_);
+      for (const auto& d : batch) {
+        ++d.session->finished_;
+        if (d.row && commit_error.empty()) ++d.session->stored_;
+        if (!commit_error.empty() && !d.session->error_) d.session->error_ = commit_error;
+      }
+      for (auto it = closing_.begin(); it != closing_.end();) {
+        if ((*it)->finished_ == (*it)->submitted_) {
+          to_end.push_back(*it);
+          it = closing_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (const auto& s : to_end) {
+      auto& c = *s->close_;
+      std::string reason = c.reason, error = c.error;
+      if (auto e = s->storage_error(); e && error.empty()) {
+        reason = "error";
+        error = *e;
+      }
+      try {
+        std::lock_guard lock(catalog_mutex_);
+        catalog_.end_session(s->record_.id, wall_clock_us(), reason, error, c.dropped);
+      } catch (const std::exception& e) {
+        std::cerr << "screenreel-receiver: cannot mark session " << s->record_.id << " ended: " << e.what() << "\n";
+      }
+      if (c.done) c.done(s->stored_);
+    }
+    if (exit) {
+      std::lock_guard lock(mutex_);
+      if (closing_.empty() || encoders_running_ == 0) break;
+    }
+  }
+}
+
+}  // namespace screenreel::receiver

@@ -1,0 +1,169 @@
+// The SQLite catalog: created from schemas/catalog.sql, versioned, filled and queried, read
+// while written, and refused when it is not ours or too new.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "screenreel/archive.hpp"
+#include "screenreel/catalog.hpp"
+
+namespace screenreel {
+namespace {
+namespace fs = std::filesystem;
+
+class CatalogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = fs::temp_directory_path() / ("screenreel-catalog-" + std::to_string(::getpid()) + "-" +
+                                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+  }
+  void TearDown() override { fs::remove_all(dir); }
+  fs::path db() const { return dir / "catalog.db"; }
+
+  static NewSession new_session(const std::string& name) {
+    NewSession s;
+    s.name = name;
+    s.client_address = "127.0.0.1:1234";
+    s.source = "test";
+    s.width = 640;
+    s.height = 480;
+    s.fps = 30;
+    s.started_us = 1'764'000'000'000'000;  // 2025-11-24T16:00:00Z
+    return s;
+  }
+  static FrameRecord frame(std::int64_t session, std::int64_t seq, std::int64_t t) {
+    FrameRecord f;
+    f.session_id = session;
+    f.seq = seq;
+    f.tick = seq * 2;
+    f.capture_us = t;
+    f.receive_us = t + 100;
+    f.written_us = t + 5000;
+    f.file = frame_file_name(static_cast<std::uint64_t>(seq));
+    f.width = 640;
+    f.height = 480;
+    f.jpeg_bytes = 1000 + seq;
+    return f;
+  }
+  fs::path dir;
+};
+
+TEST_F(CatalogTest, CreatesTheSchemaAtTheCurrentVersionInWalMode) {
+  Catalog c(db(), Catalog::Mode::kReadWrite);
+  EXPECT_EQ(c.schema_version(), kCatalogSchemaVersion);
+  auto s = c.db().prepare("PRAGMA journal_mode");
+  ASSERT_TRUE(s.step());
+  EXPECT_EQ(s.text(0), "wal");
+  auto t = c.db().prepare("SELECT count(*) FROM sqlite_schema WHERE name IN ('sessions', 'frames', 'frames_by_time')");
+  ASSERT_TRUE(t.step());
+  EXPECT_EQ(t.int64(0), 3);
+}
+
+TEST_F(CatalogTest, ReopeningKeepsEverything) {
+  {
+    Catalog c(db(), Catalog::Mode::kReadWrite);
+    auto s = c.create_session(new_session("one"));
+    std::vector<FrameRecord> frames = {frame(s.id, 1, 10), frame(s.id, 2, 20)};
+    c.add_frames(frames);
+  }
+  Catalog again(db(), Catalog::Mode::kReadWrite);
+  ASSERT_EQ(again.sessions().size(), 1u);
+  EXPECT_EQ(again.sessions()[0].frame_count, 2);
+}
+
+TEST_F(CatalogTest, SessionLifecycle) {
+  Catalog c(db(), Catalog::Mode::kReadWrite);
+  auto s = c.create_session(new_session("demo"));
+  EXPECT_EQ(s.folder, "20251124T160000Z-" + std::to_string(s.id));
+  EXPECT_TRUE(s.recording());
+  std::vector<FrameRecord> frames;
+  for (int i = 1; i <= 100; ++i) frames.push_back(frame(s.id, i, 1000 * i));
+  c.add_frames(frames);
+  c.end_session(s.id, 999, "client", "", 4);
+  auto after = *c.session(s.id);
+  EXPECT_FALSE(after.recording());
+  EXPECT_EQ(after.end_reason, "client");
+  EXPECT_EQ(after.frame_count, 100);
+  EXPECT_EQ(after.bytes, 100 * 1000 + 5050);
+  EXPECT_EQ(after.dropped, 4);
+  auto rows = c.frames(s.id);
+  ASSERT_EQ(rows.size(), 100u);
+  EXPECT_EQ(rows[41].file, "frame_000042.jpg");
+  EXPECT_EQ(rows[41].tick, 84);
+}
+
+TEST_F(CatalogTest, FrameAtTimeIsTheLastFrameCapturedByThen) {
+  Catalog c(db(), Catalog::Mode::kReadWrite);
+  auto s = c.create_session(new_session("t"));
+  std::vector<FrameRecord> frames = {frame(s.id, 1, 100), frame(s.id, 2, 200), frame(s.id, 3, 900)};
+  c.add_frames(frames);
+  EXPECT_FALSE(c.frame_at(s.id, 99));
+  EXPECT_EQ(c.frame_at(s.id, 100)->seq, 1);
+  EXPECT_EQ(c.frame_at(s.id, 899)->seq, 2);  // across a gap
+  EXPECT_EQ(c.frame_at(s.id, 900)->seq, 3);
+  EXPECT_EQ(c.frame_at(s.id, 1'000'000)->seq, 3);
+  auto plan = c.db().prepare("EXPLAIN QUERY PLAN SELECT seq FROM frames WHERE session_id = 1 AND capture_us <= 5 "
+                             "ORDER BY capture_us DESC LIMIT 1");
+  ASSERT_TRUE(plan.step());
+  EXPECT_NE(plan.text(3).find("frames_by_time"), std::string::npos) << plan.text(3);
+}
+
+TEST_F(CatalogTest, AReaderSeesCommittedRowsWhileTheWriterIsOpen) {
+  Catalog writer(db(), Catalog::Mode::kReadWrite);
+  auto s = writer.create_session(new_session("live"));
+  std::vector<FrameRecord> frames = {frame(s.id, 1, 1)};
+  writer.add_frames(frames);
+  Catalog reader(db(), Catalog::Mode::kReadOnly);
+  EXPECT_EQ(reader.frames(s.id).size(), 1u);
+  EXPECT_THROW(reader.db().exec("DELETE FROM frames"), sqlite::Error);
+}
+
+TEST_F(CatalogTest, DuplicateFrameNumbersAreRefused) {
+  Catalog c(db(), Catalog::Mode::kReadWrite);
+  auto s = c.create_session(new_session("dup"));
+  std::vector<FrameRecord> one = {frame(s.id, 1, 1)};
+  c.add_frames(one);
+  EXPECT_THROW(c.add_frames(one), sqlite::Error);
+  EXPECT_EQ(c.session(s.id)->frame_count, 1);  // the failed batch was rolled back whole
+}
+
+TEST_F(CatalogTest, RefusesANewerSchema) {
+  {
+    Catalog c(db(), Catalog::Mode::kReadWrite);
+    c.db().exec("PRAGMA user_version = 99");
+  }
+  try {
+    Catalog c(db(), Catalog::Mode::kReadOnly);
+    FAIL() << "opened a catalog of schema 99";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("newer screenreel"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(CatalogTest, RefusesAFileThatIsNotACatalog) {
+  std::ofstream(db()) << "this is not sqlite, it is long enough to have a header of sorts..............";
+  EXPECT_THROW(Catalog(db(), Catalog::Mode::kReadWrite), std::exception);
+  fs::remove(db());
+  {
+    sqlite::Database other(db(), sqlite::Database::Mode::kReadWrite);
+    other.exec("CREATE TABLE unrelated (x)");
+  }
+  try {
+    Catalog c(db(), Catalog::Mode::kReadWrite);
+    FAIL();
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("not a screenreel catalog"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(CatalogTest, TheEmbeddedSchemaIsTheSpecFile) {
+  std::ifstream in(fs::path(SCREENREEL_SOURCE_DIR) / "schemas" / "catalog.sql");
+  const std::string spec((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(spec, std::string(kCatalogSql));
+}
+
+}  // namespace
+}  // namespace screenreel

@@ -1,0 +1,201 @@
+// The tile-diff + LZ4 frame codec: bit-exact round trips through real FRAME bytes, and the
+// decoder's refusals (bad LZ4, wrong size, hash mismatch, sequence rules).
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+
+#include "screenreel/frame_codec.hpp"
+#include "screenreel/wire.hpp"
+
+namespace screenreel {
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+FrameBuffer pattern(std::uint32_t w, std::uint32_t h, std::uint32_t seed) {
+  FrameBuffer f(w, h);
+  std::mt19937 rng(seed);
+  for (std::uint32_t y = 0; y < h; ++y)
+    for (std::uint32_t x = 0; x < w; ++x) {
+      std::uint8_t* p = f.row(y) + x * 4;
+      p[0] = static_cast<std::uint8_t>(x + seed);
+      p[1] = static_cast<std::uint8_t>(y * 3);
+      p[2] = static_cast<std::uint8_t>((x / 8 + y / 8) % 2 ? 200 : rng() & 0xff);
+      p[3] = 0;
+    }
+  return f;
+}
+
+wire::FrameView parse(const Bytes& message) {
+  auto h = wire::decode_header(std::span(message).first(wire::kHeaderBytes));
+  EXPECT_TRUE(h) << h.error.what;
+  auto m = wire::decode_body(wire::MessageType::kFrame, std::span(message).subspan(wire::kHeaderBytes));
+  EXPECT_TRUE(m) << m.error.what;
+  return std::get<wire::FrameView>(*m.value);
+}
+
+TEST(FrameCodec, RoundTripsBitExactThroughChangesOfEveryShape) {
+  // Not a multiple of the tile size, so edge tiles are partial.
+  const std::uint32_t w = 300, h = 170;
+  FrameEncoder enc(w, h);
+  FrameDecoder dec(w, h);
+  FrameBuffer screen = pattern(w, h, 1);
+  Bytes msg;
+  std::uint64_t seq = 0;
+
+  auto send = [&](bool key) {
+    msg.clear();
+    ++seq;
+    auto stats = enc.encode(screen.pixels.data(), screen.stride(), seq, 1000 * seq, key, false, msg);
+    if (!stats) return false;
+    const Bytes copy = msg;  // the view points into it
+    auto view = parse(copy);
+    auto err = dec.apply(view);
+    EXPECT_FALSE(err) << err->what;
+    EXPECT_EQ(dec.frame().pixels, screen.pixels) << "after seq " << seq;
+    return true;
+  };
+
+  ASSERT_TRUE(send(false));  // first frame: always whole
+  EXPECT_FALSE(send(false));  // nothing changed: nothing to send
+
+  screen.row(5)[4] ^= 0xff;  // one pixel in the first tile
+  ASSERT_TRUE(send(false));
+  screen.row(h - 1)[(w - 1) * 4] ^= 0x55;  // last pixel: the partial corner tile
+  ASSERT_TRUE(send(false));
+  for (std::uint32_t y = 60; y < 140; ++y) std::memset(screen.row(y) + 100 * 4, y, 150 * 4);  // a block over tiles
+  ASSERT_TRUE(send(false));
+  screen = pattern(w, h, 2);  // everything
+  ASSERT_TRUE(send(false));
+  EXPECT_FALSE(send(true));  // a key frame of an unchanged screen is not sent either
+}
+
+TEST(FrameCodec, OnlyChangedTilesAreSent) {
+  FrameEncoder enc(640, 480);
+  FrameBuffer screen = pattern(640, 480, 3);
+  Bytes msg;
+  auto first = enc.encode(screen.pixels.data(), screen.stride(), 1, 0, false, false, msg);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->tiles_changed, first->tiles_total);
+  screen.row(100)[200 * 4] ^= 1;
+  auto second = enc.encode(screen.pixels.data(), screen.stride(), 2, 0, false, false, msg);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->tiles_changed, 1u);
+  EXPECT_EQ(second->rects, 1u);
+  EXPECT_EQ(second->raw_bytes, 64u * 64 * 4);
+  EXPECT_FALSE(parse(msg).is_key());
+}
+
+TEST(FrameCodec, KeyFrameSendsEveryTileWhenSomethingChanged) {
+  FrameEncoder enc(256, 128);
+  FrameBuffer screen = pattern(256, 128, 4);
+  Bytes msg;
+  ASSERT_TRUE(enc.encode(screen.pixels.data(), screen.stride(), 1, 0, false, false, msg));
+  screen.row(0)[0] ^= 1;
+  auto key = enc.encode(screen.pixels.data(), screen.stride(), 2, 0, true, false, msg);
+  ASSERT_TRUE(key);
+  EXPECT_TRUE(parse(msg).is_key());
+  EXPECT_EQ(key->raw_bytes, 256u * 128 * 4);
+}
+
+TEST(FrameCodec, ForceSendsAnUnchangedFrameWithNoRects) {
+  FrameEncoder enc(64, 64);
+  FrameDecoder dec(64, 64);
+  FrameBuffer screen = pattern(64, 64, 5);
+  Bytes msg;
+  ASSERT_TRUE(enc.encode(screen.pixels.data(), screen.stride(), 1, 0, false, false, msg));
+  Bytes first = msg;
+  ASSERT_FALSE(dec.apply(parse(first)));
+  ASSERT_TRUE(enc.encode(screen.pixels.data(), screen.stride(), 2, 0, false, true, msg));
+  auto view = parse(msg);
+  EXPECT_TRUE(view.rects.empty());
+  EXPECT_FALSE(dec.apply(view));
+}
+
+TEST(FrameCodec, StridedSourceIsReadCorrectly) {
+  const std::uint32_t w = 100, h = 70;
+  const std::size_t stride = w * 4 + 64;  // padded rows, as some X servers give
+  Bytes padded(stride * h, 0xEE);
+  FrameBuffer expect = pattern(w, h, 6);
+  for (std::uint32_t y = 0; y < h; ++y) std::memcpy(padded.data() + y * stride, expect.row(y), w * 4);
+  FrameEncoder enc(w, h);
+  FrameDecoder dec(w, h);
+  Bytes msg;
+  ASSERT_TRUE(enc.encode(padded.data(), stride, 1, 0, false, false, msg));
+  ASSERT_FALSE(dec.apply(parse(msg)));
+  EXPECT_EQ(dec.frame().pixels, expect.pixels);
+}
+
+class Decoder : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // A smooth picture, so that LZ4 compresses it and the rects travel as LZ4.
+    screen = FrameBuffer(128, 128);
+    for (std::uint32_t y = 0; y < 128; ++y)
+      for (std::uint32_t x = 0; x < 128; ++x) screen.row(y)[x * 4 + 1] = static_cast<std::uint8_t>(x / 4 + y / 4);
+    ASSERT_TRUE(enc.encode(screen.pixels.data(), screen.stride(), 5, 0, false, false, key_msg));
+  }
+  FrameBuffer screen;
+  FrameEncoder enc{128, 128};
+  FrameDecoder dec{128, 128};
+  Bytes key_msg;
+};
+
+TEST_F(Decoder, RefusesAHashMismatch) {
+  auto view = parse(key_msg);
+  view.pixel_hash ^= 1;
+  auto err = dec.apply(view);
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->code, wire::ErrorCode::kHashMismatch);
+}
+
+TEST_F(Decoder, RefusesLz4DataThatDecodesToTheWrongSize) {
+  auto view = parse(key_msg);
+  ASSERT_EQ(view.rects[0].encoding, wire::RectEncoding::kLz4);
+  view.rects[0].h -= 1;  // declared size != decoded size
+  auto err = dec.apply(view);
+  ASSERT_TRUE(err);
+  EXPECT_NE(err->what.find("LZ4"), std::string::npos);
+}
+
+TEST_F(Decoder, RefusesCorruptLz4Data) {
+  Bytes corrupt = key_msg;
+  // Overwrite the start of the first rect's data with garbage tokens.
+  const std::size_t data = wire::kHeaderBytes + 40 + 24;
+  for (std::size_t i = 0; i < 16; ++i) corrupt[data + i] = 0xFF;
+  auto view = parse(corrupt);
+  EXPECT_TRUE(dec.apply(view));
+}
+
+TEST_F(Decoder, RefusesARectOutsideTheFrameEvenIfTheParserWasBypassed) {
+  auto view = parse(key_msg);
+  view.rects[0].x = 100;
+  EXPECT_TRUE(dec.apply(view));
+}
+
+TEST_F(Decoder, EnforcesTheSequenceRules) {
+  screen.row(0)[0] ^= 1;
+  Bytes delta;
+  ASSERT_TRUE(enc.encode(screen.pixels.data(), screen.stride(), 6, 0, false, false, delta));
+  auto err = dec.apply(parse(delta));  // first frame not a key frame
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->code, wire::ErrorCode::kBadSequence);
+
+  ASSERT_FALSE(dec.apply(parse(key_msg)));     // seq 5
+  auto dup = dec.apply(parse(key_msg));        // seq 5 again
+  ASSERT_TRUE(dup);
+  EXPECT_EQ(dup->code, wire::ErrorCode::kBadSequence);
+  ASSERT_FALSE(dec.apply(parse(delta)));       // seq 6
+  EXPECT_EQ(dec.frame().pixels, screen.pixels);
+}
+
+TEST_F(Decoder, RefusesAFrameOfAnotherSize) {
+  FrameDecoder other(64, 64);
+  auto err = other.apply(parse(key_msg));
+  ASSERT_TRUE(err);
+  EXPECT_NE(err->what.find("differs"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace screenreel

@@ -1,0 +1,225 @@
+// Wire protocol v1 against its specification (schemas/wire-protocol.md): golden bytes,
+// round trips, and every malformed header and body refused with a named reason.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "screenreel/frame_codec.hpp"
+#include "screenreel/wire.hpp"
+
+namespace screenreel::wire {
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+Bytes body_of(const Bytes& message) { return Bytes(message.begin() + kHeaderBytes, message.end()); }
+
+template <typename T>
+T round_trip(const T& m) {
+  const Bytes bytes = encode(m);
+  auto h = decode_header(std::span(bytes).first(kHeaderBytes));
+  EXPECT_TRUE(h) << h.error.what;
+  EXPECT_EQ(h.value->length, bytes.size() - kHeaderBytes);
+  const Bytes body = body_of(bytes);
+  auto parsed = decode_body(h.value->type, body);
+  EXPECT_TRUE(parsed) << parsed.error.what;
+  return std::get<T>(*parsed.value);
+}
+
+TEST(Wire, GoldenHelloFromTheSpec) {
+  // schemas/wire-protocol.md, "Golden bytes".
+  const Bytes golden = {0x01, 0x00, 0x00, 0x00, 0x24, 0x00, 0x00, 0x00, 0x80, 0x02, 0x00, 0x00, 0xe0, 0x01,
+                        0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x30, 0x75, 0x00, 0x00, 0x40, 0x42, 0x0f, 0x00,
+                        0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 'd',  'e',  'm',  'o',  0x04, 0x00, 't',  'e',
+                        's',  't'};
+  auto h = decode_header(std::span(golden).first(kHeaderBytes));
+  ASSERT_TRUE(h) << h.error.what;
+  EXPECT_EQ(h.value->type, MessageType::kHello);
+  auto m = decode_body(MessageType::kHello, body_of(golden));
+  ASSERT_TRUE(m) << m.error.what;
+  const Hello expected{640, 480, PixelFormat::kBgrx8888, 30000, 1000000, "demo", "test"};
+  EXPECT_EQ(std::get<Hello>(*m.value), expected);
+  EXPECT_EQ(encode(expected), golden);
+}
+
+TEST(Wire, PreambleRoundTripAndRefusals) {
+  const Bytes p = encode_preamble();
+  ASSERT_EQ(p.size(), kPreambleBytes);
+  EXPECT_EQ(std::memcmp(p.data(), "SCRNREEL", 8), 0);
+  auto ok = decode_preamble(p);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(*ok.value, kVersion);
+
+  Bytes bad_magic = p;
+  bad_magic[0] = 'X';
+  auto e1 = decode_preamble(bad_magic);
+  EXPECT_FALSE(e1);
+  EXPECT_NE(e1.error.what.find("magic"), std::string::npos);
+
+  auto e2 = decode_preamble(encode_preamble(2));
+  EXPECT_FALSE(e2);
+  EXPECT_EQ(e2.error.code, ErrorCode::kUnsupportedVersion);
+  EXPECT_NE(e2.error.what.find("version 2"), std::string::npos);
+
+  EXPECT_FALSE(decode_preamble(std::span(p).first(11)));
+}
+
+TEST(Wire, ControlMessagesRoundTrip) {
+  EXPECT_EQ(round_trip(Hello{1920, 1080, PixelFormat::kBgrx8888, 60000, -5, "name", "x11 :0"}),
+            (Hello{1920, 1080, PixelFormat::kBgrx8888, 60000, -5, "name", "x11 :0"}));
+  EXPECT_EQ(round_trip(Welcome{42, 8, "20261125T010203Z-42"}), (Welcome{42, 8, "20261125T010203Z-42"}));
+  EXPECT_EQ(round_trip(Ack{7, 3}), (Ack{7, 3}));
+  EXPECT_EQ(round_trip(Stop{StopReason::kUserEnded, "q"}), (Stop{StopReason::kUserEnded, "q"}));
+  EXPECT_EQ(round_trip(Bye{100, 2}), (Bye{100, 2}));
+  EXPECT_EQ(round_trip(Error{ErrorCode::kHashMismatch, "x"}), (Error{ErrorCode::kHashMismatch, "x"}));
+}
+
+TEST(Wire, LongTextIsTruncatedByTheEncoderNotRefusedByTheDecoder) {
+  Hello h{64, 64, PixelFormat::kBgrx8888, 1000, 0, std::string(300, 'a'), ""};
+  EXPECT_EQ(round_trip(h).name.size(), kMaxText);
+}
+
+Bytes header(std::uint16_t type, std::uint16_t reserved, std::uint32_t length) {
+  Bytes b(8);
+  b[0] = type & 0xff;
+  b[1] = type >> 8;
+  b[2] = reserved & 0xff;
+  b[3] = reserved >> 8;
+  for (int i = 0; i < 4; ++i) b[4 + i] = (length >> (8 * i)) & 0xff;
+  return b;
+}
+
+TEST(Wire, MalformedHeadersAreRefusedWithAReason) {
+  EXPECT_NE(decode_header(header(0, 0, 0)).error.what.find("unknown message type 0"), std::string::npos);
+  EXPECT_NE(decode_header(header(99, 0, 0)).error.what.find("unknown message type 99"), std::string::npos);
+  EXPECT_NE(decode_header(header(1, 1, 0)).error.what.find("reserved"), std::string::npos);
+  auto over = decode_header(header(3, 0, 0xFFFFFFFF));
+  EXPECT_FALSE(over);
+  EXPECT_NE(over.error.what.find("over the limit"), std::string::npos);
+  EXPECT_FALSE(decode_header(header(1, 0, kMaxControlBytes + 1)));
+  EXPECT_TRUE(decode_header(header(3, 0, kMaxMessageBytes)));
+  EXPECT_FALSE(decode_header(header(3, 0, kMaxMessageBytes + 1)));
+  EXPECT_FALSE(decode_header(Bytes(7)));  // truncated
+}
+
+Bytes hello_body(std::uint32_t w, std::uint32_t h, std::uint32_t fmt = 1, std::uint32_t fps = 30000) {
+  Hello m{w, h, PixelFormat::kBgrx8888, fps, 0, "n", "s"};
+  Bytes b = body_of(encode(m));
+  b[8] = fmt & 0xff;
+  return b;
+}
+
+TEST(Wire, HelloLimits) {
+  EXPECT_TRUE(decode_body(MessageType::kHello, hello_body(1920, 1080)));
+  auto huge = decode_body(MessageType::kHello, hello_body(65535, 65535));
+  EXPECT_FALSE(huge);
+  EXPECT_NE(huge.error.what.find("65535x65535"), std::string::npos);
+  EXPECT_FALSE(decode_body(MessageType::kHello, hello_body(0, 0)));
+  EXPECT_FALSE(decode_body(MessageType::kHello, hello_body(0xFFFFFFFF, 2)));  // "negative" as i32
+  auto pixels = decode_body(MessageType::kHello, hello_body(8192, 8192));      // each ok, product not
+  EXPECT_FALSE(pixels);
+  EXPECT_NE(pixels.error.what.find("pixels"), std::string::npos);
+  EXPECT_FALSE(decode_body(MessageType::kHello, hello_body(64, 64, 2)));
+  EXPECT_FALSE(decode_body(MessageType::kHello, hello_body(64, 64, 1, 0)));
+  EXPECT_FALSE(decode_body(MessageType::kHello, hello_body(64, 64, 1, 241000)));
+  Bytes trailing = hello_body(64, 64);
+  trailing.push_back(0);
+  EXPECT_NE(decode_body(MessageType::kHello, trailing).error.what.find("trailing"), std::string::npos);
+}
+
+TEST(Wire, EveryTruncationOfEveryMessageIsRefused) {
+  const std::vector<std::pair<MessageType, Bytes>> messages = {
+      {MessageType::kHello, body_of(encode(Hello{64, 64, PixelFormat::kBgrx8888, 1000, 1, "a", "b"}))},
+      {MessageType::kWelcome, body_of(encode(Welcome{1, 1, "f"}))},
+      {MessageType::kAck, body_of(encode(Ack{1, 1}))},
+      {MessageType::kStop, body_of(encode(Stop{StopReason::kShutdown, "m"}))},
+      {MessageType::kBye, body_of(encode(Bye{1, 0}))},
+      {MessageType::kError, body_of(encode(Error{ErrorCode::kTimeout, "m"}))},
+  };
+  for (const auto& [type, body] : messages) {
+    for (std::size_t n = 0; n < body.size(); ++n)
+      EXPECT_FALSE(decode_body(type, std::span(body).first(n))) << to_string(type) << " cut at " << n;
+  }
+}
+
+// A FRAME built by the real encoder, then broken in specific ways.
+class WireFrame : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    FrameBuffer f(128, 64);
+    for (std::size_t i = 0; i < f.pixels.size(); ++i) f.pixels[i] = static_cast<std::uint8_t>(i * 7 + i / 256);
+    FrameEncoder enc(128, 64);
+    ASSERT_TRUE(enc.encode(f.pixels.data(), f.stride(), 1, 100, true, false, message));
+    body = body_of(message);
+  }
+  Parsed<Message> parse() const { return decode_body(MessageType::kFrame, body); }
+  // Offsets inside the body (schemas/wire-protocol.md, FRAME).
+  static constexpr std::size_t kWidth = 16, kHeight = 20, kFlags = 24, kCount = 36, kRect0 = 40;
+  void put32(std::size_t at, std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) body[at + i] = (v >> (8 * i)) & 0xff;
+  }
+  Bytes message, body;
+};
+
+TEST_F(WireFrame, ParsesWhatTheEncoderWrote) {
+  auto m = parse();
+  ASSERT_TRUE(m) << m.error.what;
+  const auto& f = std::get<FrameView>(*m.value);
+  EXPECT_EQ(f.seq, 1u);
+  EXPECT_EQ(f.width, 128u);
+  EXPECT_TRUE(f.is_key());
+  EXPECT_EQ(f.rects.size(), 1u);  // one tile row, full width
+}
+
+TEST_F(WireFrame, RectOutsideTheFrameIsRefused) {
+  put32(kRect0 + 0, 100);  // x = 100, w = 128: x + w > 128
+  auto m = parse();
+  EXPECT_FALSE(m);
+  EXPECT_NE(m.error.what.find("outside"), std::string::npos);
+}
+
+TEST_F(WireFrame, RectOverflowingIn32BitsIsRefused) {
+  put32(kRect0 + 0, 0xFFFFFFF0);  // x + w wraps around in 32 bits
+  EXPECT_FALSE(parse());
+}
+
+TEST_F(WireFrame, ImpossibleSizesAreRefused) {
+  put32(kWidth, 65535);
+  put32(kHeight, 65535);
+  EXPECT_FALSE(parse());
+  SetUp();
+  put32(kWidth, 0);
+  EXPECT_FALSE(parse());
+}
+
+TEST_F(WireFrame, RectCountBeyondTheBodyIsRefusedBeforeAllocating) {
+  put32(kCount, 60000);
+  auto m = parse();
+  EXPECT_FALSE(m);
+  EXPECT_NE(m.error.what.find("exceeds the body"), std::string::npos);
+  put32(kCount, 0xFFFFFFFF);
+  EXPECT_FALSE(parse());
+}
+
+TEST_F(WireFrame, UnknownFlagsAndEncodingsAreRefused) {
+  put32(kFlags, 3);
+  EXPECT_FALSE(parse());
+  SetUp();
+  body[kRect0 + 16] = 9;
+  EXPECT_NE(parse().error.what.find("unknown encoding"), std::string::npos);
+}
+
+TEST_F(WireFrame, DataLengthThatCannotBeRightIsRefused) {
+  put32(kRect0 + 20, 0xFFFFFFFF);
+  EXPECT_FALSE(parse());
+}
+
+TEST_F(WireFrame, EveryTruncationIsRefused) {
+  const Bytes whole = body;
+  for (std::size_t n = 0; n < whole.size(); n += 1 + n / 64) {
+    EXPECT_FALSE(decode_body(MessageType::kFrame, std::span(whole).first(n))) << "cut at " << n;
+  }
+}
+
+}  // namespace
+}  // namespace screenreel::wire
