@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include "screenreel/address.hpp"
@@ -81,7 +82,9 @@ int run(const ReceiverConfig& config) {
       if (c == 'q' || c == 'Q') request_stop(wire::StopReason::kUserEnded, "q pressed on the terminal");
     });
 
-    log("listening on " + config.listen + ", archive " + std::filesystem::absolute(paths.root()).string() +
+    std::ostringstream bound;
+    bound << server.local_endpoint();  // the real port, also when --listen asked for port 0
+    log("listening on " + bound.str() + ", archive " + std::filesystem::absolute(paths.root()).string() +
         (display ? "; press q in a window or on this terminal, or Ctrl-C, to end" : "; press q or Ctrl-C to end"));
 
     std::atomic<bool> net_failed{false};
