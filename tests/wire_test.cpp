@@ -2,9 +2,11 @@
 // round trips, and every malformed header and body refused with a named reason.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "screenreel/frame_codec.hpp"
+#include "screenreel/message_reader.hpp"
 #include "screenreel/wire.hpp"
 
 namespace screenreel::wire {
@@ -218,6 +220,82 @@ TEST_F(WireFrame, EveryTruncationIsRefused) {
   const Bytes whole = body;
   for (std::size_t n = 0; n < whole.size(); n += 1 + n / 64) {
     EXPECT_FALSE(decode_body(MessageType::kFrame, std::span(whole).first(n))) << "cut at " << n;
+  }
+}
+
+// Feeds `stream` to a MessageReader in pieces of at most `step` bytes, as a socket would.
+std::vector<MessageReader::Event> feed(MessageReader& r, const Bytes& stream, std::size_t step) {
+  std::vector<MessageReader::Event> events;
+  std::size_t at = 0;
+  while (at < stream.size()) {
+    auto buf = r.buffer();
+    if (buf.empty()) break;
+    const std::size_t n = std::min({buf.size(), step, stream.size() - at});
+    std::memcpy(buf.data(), stream.data() + at, n);
+    at += n;
+    const auto e = r.commit(n);
+    if (e != MessageReader::Event::kNeedMore) events.push_back(e);
+    if (e == MessageReader::Event::kError) break;
+  }
+  return events;
+}
+
+TEST(MessageReader, SplitsAStreamFedOneByteAtATime) {
+  Bytes stream = encode_preamble();
+  const Bytes hello = encode(Hello{64, 64, PixelFormat::kBgrx8888, 1000, 0, "a", "b"});
+  const Bytes bye = encode(Bye{3, 1});
+  stream.insert(stream.end(), hello.begin(), hello.end());
+  stream.insert(stream.end(), bye.begin(), bye.end());
+  for (std::size_t step : {std::size_t{1}, std::size_t{5}, std::size_t{4096}}) {
+    MessageReader r;
+    std::vector<MessageType> types;
+    std::size_t at = 0;
+    while (at < stream.size()) {
+      auto buf = r.buffer();
+      const std::size_t n = std::min({buf.size(), step, stream.size() - at});
+      std::memcpy(buf.data(), stream.data() + at, n);
+      at += n;
+      const auto e = r.commit(n);
+      ASSERT_NE(e, MessageReader::Event::kError) << r.error().what;
+      if (e == MessageReader::Event::kMessage) {
+        types.push_back(r.type());
+        ASSERT_TRUE(decode_body(r.type(), r.body()));
+      }
+    }
+    EXPECT_EQ(types, (std::vector<MessageType>{MessageType::kHello, MessageType::kBye})) << "step " << step;
+  }
+}
+
+TEST(MessageReader, AClaimedLengthIsNotAllocatedBeforeItArrives) {
+  MessageReader r;
+  Bytes stream = encode_preamble();
+  const Bytes h = header(3, 0, static_cast<std::uint32_t>(kMaxMessageBytes));
+  stream.insert(stream.end(), h.begin(), h.end());
+  stream.push_back(0xAB);  // one byte of the 96 MiB it claims
+  feed(r, stream, 4096);
+  EXPECT_LE(r.buffer().size(), MessageReader::kChunk);
+  EXPECT_TRUE(r.in_message());
+}
+
+TEST(MessageReader, BadMagicVersionAndHeadersEndTheStream) {
+  {
+    MessageReader r;
+    Bytes bad = encode_preamble();
+    bad[3] = '!';
+    EXPECT_EQ(feed(r, bad, 100), std::vector{MessageReader::Event::kError});
+    EXPECT_TRUE(r.buffer().empty());
+  }
+  {
+    MessageReader r;
+    EXPECT_EQ(feed(r, encode_preamble(9), 100), std::vector{MessageReader::Event::kError});
+    EXPECT_EQ(r.error().code, ErrorCode::kUnsupportedVersion);
+  }
+  {
+    MessageReader r;
+    Bytes s = encode_preamble();
+    const Bytes h = header(1, 0, 0xFFFFFFFF);
+    s.insert(s.end(), h.begin(), h.end());
+    EXPECT_EQ(feed(r, s, 100), (std::vector{MessageReader::Event::kPreamble, MessageReader::Event::kError}));
   }
 }
 

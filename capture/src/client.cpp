@@ -19,6 +19,7 @@
 #include "screenreel/address.hpp"
 #include "screenreel/archive.hpp"
 #include "screenreel/frame_codec.hpp"
+#include "screenreel/message_reader.hpp"
 #include "screenreel/wire.hpp"
 
 namespace screenreel::capture {
@@ -68,12 +69,7 @@ class Client {
       hello.source = source_.describe();
       send(wire::encode_preamble());
       send(wire::encode(hello));
-      asio::async_read(socket_, asio::buffer(preamble_), [this](error_code e2, std::size_t) {
-        if (e2) return fail("the receiver closed the connection during the handshake (" + e2.message() + ")");
-        auto p = wire::decode_preamble(preamble_);
-        if (!p) return fail("the peer at " + config_.connect + " is not a compatible screenreel-receiver: " + p.error.what);
-        read_header();
-      });
+      read();
     });
     io_.run();
     if (capture_thread_.joinable()) capture_thread_.join();
@@ -101,20 +97,22 @@ class Client {
   }
 
   // --- reading ---------------------------------------------------------------------------
-  void read_header() {
-    asio::async_read(socket_, asio::buffer(header_), [this](error_code ec, std::size_t) {
+  void read() {
+    const auto buf = reader_.buffer();
+    socket_.async_read_some(asio::buffer(buf.data(), buf.size()), [this](error_code ec, std::size_t n) {
       if (ec) return on_read_error(ec);
-      auto h = wire::decode_header(header_);
-      if (!h) return fail("bad message from the receiver: " + h.error.what);
-      if (h.value->type == wire::MessageType::kFrame) return fail("the receiver sent a FRAME");
-      body_.resize(h.value->length);
-      const auto type = h.value->type;
-      asio::async_read(socket_, asio::buffer(body_), [this, type](error_code e, std::size_t) {
-        if (e) return on_read_error(e);
-        auto m = wire::decode_body(type, body_);
-        if (!m) return fail("bad message from the receiver: " + m.error.what);
-        on_message(*m.value);
-      });
+      switch (reader_.commit(n)) {
+        case wire::MessageReader::Event::kNeedMore:
+        case wire::MessageReader::Event::kPreamble: return read();
+        case wire::MessageReader::Event::kError:
+          return fail("the peer at " + config_.connect + " is not a compatible screenreel-receiver: " +
+                      reader_.error().what);
+        case wire::MessageReader::Event::kMessage: break;
+      }
+      if (reader_.type() == wire::MessageType::kFrame) return fail("the receiver sent a FRAME");
+      auto m = wire::decode_body(reader_.type(), reader_.body());
+      if (!m) return fail("bad message from the receiver: " + m.error.what);
+      on_message(*m.value);
     });
   }
 
@@ -151,7 +149,7 @@ class Client {
     } else {
       return fail("unexpected message from the receiver");
     }
-    read_header();
+    read();
   }
 
   // --- writing ---------------------------------------------------------------------------
@@ -286,9 +284,7 @@ class Client {
   asio::ip::tcp::socket socket_;
   asio::steady_timer timer_;
   asio::signal_set signals_;
-  std::uint8_t preamble_[wire::kPreambleBytes] = {};
-  std::uint8_t header_[wire::kHeaderBytes] = {};
-  std::vector<std::uint8_t> body_;
+  wire::MessageReader reader_;
   struct Outgoing {
     std::vector<std::uint8_t> bytes;
     bool is_frame;

@@ -13,10 +13,6 @@ namespace asio = boost::asio;
 using boost::system::error_code;
 
 namespace {
-// Body bytes are requested at most this much ahead of what has arrived, so a peer that claims a
-// large length without sending it never makes us allocate the claimed size.
-constexpr std::size_t kBodyChunk = 1 << 20;
-
 // Client-supplied text goes into window titles and logs: keep printable ASCII only.
 std::string printable(const std::string& s) {
   std::string out;
@@ -107,23 +103,7 @@ std::string Connection::who() const {
 
 void Connection::start() {
   arm_deadline(server_.options_.handshake_timeout, "handshake");
-  asio::async_read(socket_, asio::buffer(preamble_), [self = shared_from_this()](error_code ec, std::size_t) {
-    if (ec) return self->close();
-    auto p = wire::decode_preamble(self->preamble_);
-    if (!p) {
-      if (p.error.code == wire::ErrorCode::kUnsupportedVersion) {
-        self->send(wire::encode_preamble());
-        self->fail(p.error);
-      } else {
-        log(self->peer_ + ": " + p.error.what + "; closed");
-        self->close();
-      }
-      return;
-    }
-    self->send(wire::encode_preamble());
-    self->state_ = State::kHello;
-    self->read_header();
-  });
+  read();
 }
 
 void Connection::arm_deadline(std::chrono::milliseconds after, const char* what) {
@@ -141,50 +121,43 @@ void Connection::arm_deadline(std::chrono::milliseconds after, const char* what)
   });
 }
 
-void Connection::read_header() {
-  asio::async_read(socket_, asio::buffer(header_bytes_), [self = shared_from_this()](error_code ec, std::size_t) {
-    if (ec) {
-      if (self->state_ == State::kRecording) {
-        log(self->who() + ": connection lost (" + ec.message() + ")");
-        self->end_session("disconnected", "", false);
-      } else if (self->state_ != State::kEnding) {
-        self->close();
+void Connection::read() {
+  const auto buf = reader_.buffer();
+  socket_.async_read_some(asio::buffer(buf.data(), buf.size()), [self = shared_from_this()](error_code ec, std::size_t n) {
+    if (ec) return self->on_read_error(ec);
+    switch (self->reader_.commit(n)) {
+      case wire::MessageReader::Event::kNeedMore: return self->read();
+      case wire::MessageReader::Event::kPreamble:
+        self->send(wire::encode_preamble());
+        self->state_ = State::kHello;
+        return self->read();
+      case wire::MessageReader::Event::kMessage: return self->on_message(self->reader_.type());
+      case wire::MessageReader::Event::kError: {
+        const auto& e = self->reader_.error();
+        if (self->state_ == State::kPreamble && e.code != wire::ErrorCode::kUnsupportedVersion) {
+          log(self->peer_ + ": " + e.what + "; closed");  // not a screenreel client: no answer
+          return self->close();
+        }
+        if (self->state_ == State::kPreamble) self->send(wire::encode_preamble());
+        return self->fail(e);
       }
-      return;
     }
-    auto h = wire::decode_header(self->header_bytes_);
-    if (!h) return self->fail(h.error);
-    self->header_ = *h.value;
-    self->body_.clear();
-    self->body_received_ = 0;
-    self->read_body_chunk();
   });
 }
 
-void Connection::read_body_chunk() {
-  if (body_received_ == header_.length) return on_message(header_.type);
-  const std::size_t want = std::min<std::size_t>(kBodyChunk, header_.length - body_received_);
-  body_.resize(body_received_ + want);
-  asio::async_read(socket_, asio::buffer(body_.data() + body_received_, want),
-                   [self = shared_from_this()](error_code ec, std::size_t n) {
-                     if (ec) {
-                       if (self->state_ == State::kRecording) {
-                         log(self->who() + ": connection lost in the middle of a message (" + ec.message() +
-                             "); the partial frame is discarded");
-                         self->end_session("disconnected", "", false);
-                       } else if (self->state_ != State::kEnding) {
-                         self->close();
-                       }
-                       return;
-                     }
-                     self->body_received_ += n;
-                     self->read_body_chunk();
-                   });
+void Connection::on_read_error(const error_code& ec) {
+  if (state_ == State::kRecording) {
+    log(who() + ": connection lost (" + ec.message() + ")" +
+        (reader_.in_message() ? "; the partly received message is discarded" : ""));
+    end_session("disconnected", "", false);
+  } else if (state_ != State::kEnding) {
+    close();
+  }
 }
 
 void Connection::on_message(wire::MessageType type) {
   const std::int64_t receive_us = wall_clock_us();
-  auto parsed = wire::decode_body(type, body_);
+  auto parsed = wire::decode_body(type, reader_.body());
   if (!parsed) return fail(parsed.error);
   auto& msg = *parsed.value;
 
@@ -236,7 +209,7 @@ void Connection::on_hello(const wire::Hello& hello) {
     server_.sink_->session_started(rec.id, "Received Video Stream - " + printable(rec.name) + " (session " +
                                                std::to_string(rec.id) + ")");
   if (server_.stopping_) return stop(server_.stop_reason_);
-  read_header();
+  read();
 }
 
 void Connection::on_frame(const wire::FrameView& frame, std::int64_t receive_us) {
@@ -267,7 +240,7 @@ void Connection::on_frame(const wire::FrameView& frame, std::int64_t receive_us)
 void Connection::on_frame_accepted(std::uint64_t seq, std::uint64_t number) {
   if (state_ != State::kRecording) return;
   send(wire::encode(wire::Ack{seq, number}));
-  read_header();  // the next message is read only once this frame had room: backpressure
+  read();  // the next message is read only once this frame had room: backpressure
 }
 
 void Connection::stop(wire::StopReason reason) {

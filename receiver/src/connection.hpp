@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "screenreel/frame_codec.hpp"
+#include "screenreel/message_reader.hpp"
 #include "screenreel/receiver/server.hpp"
 #include "screenreel/wire.hpp"
 
@@ -29,8 +30,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   enum class State { kPreamble, kHello, kRecording, kEnding, kClosed };
 
-  void read_header();
-  void read_body_chunk();
+  void read();
+  void on_read_error(const boost::system::error_code& ec);
   void on_message(wire::MessageType type);
   void on_hello(const wire::Hello& hello);
   void on_frame(const wire::FrameView& frame, std::int64_t receive_us);
@@ -51,11 +52,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string peer_;
   State state_ = State::kPreamble;
 
-  std::uint8_t preamble_[wire::kPreambleBytes] = {};
-  std::uint8_t header_bytes_[wire::kHeaderBytes] = {};
-  wire::Header header_{};
-  std::vector<std::uint8_t> body_;
-  std::size_t body_received_ = 0;
+  wire::MessageReader reader_;
 
   std::deque<std::vector<std::uint8_t>> outbox_;
   bool writing_ = false;
