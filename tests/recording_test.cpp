@@ -57,9 +57,9 @@ class Recording : public ::testing::Test {
     return p;
   }
 
-  std::unique_ptr<Process> start_capture(std::vector<std::string> extra = {}) {
+  std::unique_ptr<Process> start_capture(std::vector<std::string> extra = {}, const std::string& name = "itest") {
     std::vector<std::string> argv = {SCREENREEL_CAPTURE_BIN, "--connect", "127.0.0.1:" + port, "--display",
-                                     screen->display(), "--fps", "15", "--name", "itest"};
+                                     screen->display(), "--fps", "15", "--name", name};
     argv.insert(argv.end(), extra.begin(), extra.end());
     auto p = std::make_unique<Process>(argv);
     EXPECT_TRUE(p->wait_for_stderr("recording session", 20s)) << p->err();
@@ -101,7 +101,9 @@ class Recording : public ::testing::Test {
       EXPECT_EQ(r.seq, static_cast<std::int64_t>(i + 1));
       EXPECT_EQ(r.file, frame_file_name(i + 1));
       EXPECT_TRUE(files.count(r.file)) << r.file;
-      if (i > 0) EXPECT_GT(r.capture_us, rows[i - 1].capture_us);
+      if (i > 0) {
+        EXPECT_GT(r.capture_us, rows[i - 1].capture_us);
+      }
       EXPECT_GE(r.receive_us, r.capture_us - 1000);  // same machine, same clock
       const std::string bytes = test::read_file(dir / r.file);
       auto img = decode_jpeg_bgr(std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
@@ -136,8 +138,8 @@ TEST_F(Recording, QInTheReceiverWindowEndsTheRecording) {
 
   // The window is on the viewer screen; a user would focus it and press q.
   const std::string xdo = "DISPLAY=" + viewer->display() +
-                          " xdotool search --sync --name 'Received Video Stream - itest' windowfocus --sync key q";
-  ASSERT_EQ(test::shell("timeout 20 " + xdo + " >/dev/null 2>&1"), 0) << "no receiver window to press q in";
+                          " timeout 20 xdotool search --sync --name 'Received Video Stream - itest' windowfocus --sync key q";
+  ASSERT_EQ(test::shell(xdo + " >/dev/null 2>&1"), 0) << "no receiver window to press q in";
 
   const auto rc = receiver->wait_for(30s);
   ASSERT_TRUE(rc) << "receiver still running after q\n" << receiver->err();
@@ -195,7 +197,7 @@ TEST_F(Recording, AClientThatStopsFirstEndsOnlyItsOwnSession) {
   check_archive(frames_sent(capture->out()), "client");
 
   // The receiver is still serving: a second client records a second session.
-  auto second = start_capture({"--max-frames", "5", "--every-frame", "--name", "second"});
+  auto second = start_capture({"--max-frames", "5", "--every-frame"}, "second");
   ASSERT_TRUE(second->wait_for(30s));
   EXPECT_EQ(frames_sent(second->out()), 5) << second->out();
   EXPECT_TRUE(receiver->running());

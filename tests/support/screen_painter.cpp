@@ -1,6 +1,8 @@
 // Known pictures on an X screen (see screen_painter.hpp).
 #include "support/screen_painter.hpp"
 
+#include "screenreel/capture/test_pattern.hpp"
+
 #include <xcb/xcb.h>
 
 #include <algorithm>
@@ -60,29 +62,9 @@ void ScreenPainter::show(const std::vector<std::uint8_t>& bgrx) {
 }
 
 std::vector<std::uint8_t> make_picture(std::uint32_t width, std::uint32_t height, int variant) {
+  // The capture test pattern, a few seconds apart per variant: scrolled text, a moved box.
   std::vector<std::uint8_t> img(std::size_t{width} * height * 4);
-  const std::uint8_t bg[3] = {static_cast<std::uint8_t>(40 + 60 * variant), 30, static_cast<std::uint8_t>(200 - 50 * variant)};
-  for (std::uint32_t y = 0; y < height; ++y) {
-    for (std::uint32_t x = 0; x < width; ++x) {
-      std::uint8_t* p = &img[(std::size_t{y} * width + x) * 4];
-      // "Text": 6x10 cells with a glyph-like on/off pattern in the upper band of the screen.
-      const std::uint32_t cx = x / 6, cy = y / 10, gx = x % 6, gy = y % 10;
-      const std::uint32_t h = (cx * 2654435761u) ^ (cy * 40503u) ^ static_cast<std::uint32_t>(variant * 977);
-      const bool glyph = y < height / 2 && gx < 5 && gy < 8 && ((h >> ((gx + gy * 5) % 29)) & 1) && (h % 7 != 0);
-      if (glyph) {
-        p[0] = p[1] = p[2] = 235;
-      } else if (y >= height * 3 / 4 && x < width / 2) {  // a gradient block
-        p[0] = static_cast<std::uint8_t>(x * 255 / width);
-        p[1] = static_cast<std::uint8_t>((y + variant * 40) & 0xff);
-        p[2] = 128;
-      } else {
-        p[0] = bg[0];
-        p[1] = bg[1];
-        p[2] = bg[2];
-      }
-      p[3] = 0;
-    }
-  }
+  capture::render_test_pattern(width, height, 1.0, static_cast<std::uint64_t>(variant) * 3, img.data());
   return img;
 }
 

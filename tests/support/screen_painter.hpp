@@ -29,7 +29,8 @@ class ScreenPainter {
   std::uint32_t width_ = 0, height_ = 0;
 };
 
-// A picture with text-like detail and large flat areas, different for each `variant`.
+// A picture with text-like detail, flat areas and gradients (the capture test pattern),
+// different for each `variant`.
 std::vector<std::uint8_t> make_picture(std::uint32_t width, std::uint32_t height, int variant);
 
 // Peak signal-to-noise ratio (dB) between a BGR image and a BGRX one of the same size.

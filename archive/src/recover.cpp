@@ -1,0 +1,195 @@
+// Archive recovery after a receiver crash (see recover.hpp).
+#include "screenreel/recover.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <system_error>
+
+#include "screenreel/catalog.hpp"
+#include "screenreel/jpeg.hpp"
+#include "screenreel/session_files.hpp"
+
+namespace screenreel {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_lock_holder(const ArchivePaths& paths) {
+  std::ifstream in(paths.lock());
+  std::string pid;
+  std::getline(in, pid);
+  return pid;
+}
+
+// stat(2) rather than fs::last_write_time: libstdc++'s file clock has its own epoch.
+std::int64_t mtime_us(const fs::path& p) {
+  struct stat st {};
+  if (::stat(p.c_str(), &st) != 0) return wall_clock_us();
+  return std::int64_t{st.st_mtim.tv_sec} * 1000000 + st.st_mtim.tv_nsec / 1000;
+}
+
+std::int64_t median(std::vector<std::int64_t> v) {
+  if (v.empty()) return 0;
+  auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+  std::nth_element(v.begin(), mid, v.end());
+  return *mid;
+}
+
+struct KnownFrame {
+  std::int64_t tick = 0;
+  std::int64_t capture_us = 0;
+  std::int64_t receive_us = 0;
+};
+
+class Recovery {
+ public:
+  Recovery(const ArchivePaths& paths, Catalog& catalog, RecoverReport& report)
+      : paths_(paths), catalog_(catalog), report_(report) {}
+
+  void recover(const SessionRecord& s) {
+    const std::string label = "session " + std::to_string(s.id);
+    if (!is_plain_file_name(s.folder)) {
+      report_.warnings.push_back(label + ": the catalog names folder \"" + s.folder +
+                                 "\", which is not a plain folder name; its files were not looked at");
+    } else if (std::error_code ec; fs::is_directory(paths_.session(s.folder), ec)) {
+      recover_files(s, label);
+    }
+    fix_counts(s, label);
+    if (s.recording()) close_crashed(s, label);
+  }
+
+ private:
+  void recover_files(const SessionRecord& s, const std::string& label) {
+    const fs::path dir = paths_.session(s.folder);
+    const SessionFiles files = list_session_files(dir);
+    for (const auto& name : files.temporary) {
+      std::error_code ec;
+      if (fs::remove(dir / name, ec)) {
+        ++report_.temp_files_removed;
+        report_.actions.push_back(label + ": removed temporary file sessions/" + s.folder + "/" + name);
+      } else {
+        report_.warnings.push_back(label + ": cannot remove sessions/" + s.folder + "/" + name + ": " + ec.message());
+      }
+    }
+
+    std::map<std::int64_t, KnownFrame> known;  // seq -> what the row says
+    std::vector<std::int64_t> capture_lag, receive_lag;
+    auto q = catalog_.db().prepare(
+        "SELECT seq, tick, capture_us, receive_us, written_us FROM frames WHERE session_id = ? ORDER BY seq");
+    q.bind(1, s.id);
+    while (q.step()) {
+      known[q.int64(0)] = {q.int64(1), q.int64(2), q.int64(3)};
+      capture_lag.push_back(q.int64(4) - q.int64(2));
+      receive_lag.push_back(q.int64(4) - q.int64(3));
+    }
+    const std::int64_t to_capture = median(capture_lag), to_receive = median(receive_lag);
+
+    std::vector<FrameRecord> rows;
+    for (const auto& [number, name] : files.frames) {
+      const auto seq = static_cast<std::int64_t>(number);
+      if (known.contains(seq)) continue;
+      const fs::path file = dir / name;
+      std::ifstream in(file, std::ios::binary);
+      const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      std::string error;
+      const auto info = read_jpeg_info(bytes, &error);
+      if (!info) {
+        report_.warnings.push_back(label + ": sessions/" + s.folder + "/" + name + " is not a readable JPEG (" + error +
+                                   "); not indexed: delete it or move it out of the archive");
+        continue;
+      }
+      FrameRecord f;
+      f.session_id = s.id;
+      f.seq = seq;
+      f.file = name;
+      f.width = info->width;
+      f.height = info->height;
+      f.jpeg_bytes = static_cast<std::int64_t>(bytes.size());
+      f.written_us = mtime_us(file);
+      f.capture_us = f.written_us - to_capture;
+      f.receive_us = f.written_us - to_receive;
+      f.tick = seq;
+      // Keep the time index ordered like the frame numbers: never before the frame before.
+      if (auto prev = known.lower_bound(seq); prev != known.begin()) {
+        --prev;
+        f.tick = prev->second.tick + 1;
+        f.capture_us = std::max(f.capture_us, prev->second.capture_us);
+        f.receive_us = std::max(f.receive_us, prev->second.receive_us);
+      }
+      known[seq] = {f.tick, f.capture_us, f.receive_us};
+      rows.push_back(std::move(f));
+    }
+    if (rows.empty()) return;
+    catalog_.add_frames(rows);
+    report_.frames_indexed += static_cast<int>(rows.size());
+    report_.actions.push_back(label + ": indexed " + std::to_string(rows.size()) + " frame file" +
+                              (rows.size() == 1 ? "" : "s") + " that had no catalog row (" + rows.front().file +
+                              (rows.size() > 1 ? " to " + rows.back().file : std::string()) +
+                              "; times from the files' modification times, less the session's median latency of " +
+                              std::to_string(to_capture / 1000) + " ms)");
+  }
+
+  void fix_counts(const SessionRecord& s, const std::string& label) {
+    auto q = catalog_.db().prepare("SELECT count(*), coalesce(sum(jpeg_bytes), 0) FROM frames WHERE session_id = ?");
+    q.bind(1, s.id);
+    q.step();
+    const std::int64_t rows = q.int64(0), bytes = q.int64(1);
+    const auto now = catalog_.session(s.id);
+    if (now->frame_count == rows && now->bytes == bytes) return;
+    catalog_.db().prepare("UPDATE sessions SET frame_count = ?, bytes = ? WHERE id = ?").bind(1, rows).bind(2, bytes).bind(3, s.id).run();
+    report_.actions.push_back(label + ": frame count and bytes set to what its rows hold: " + std::to_string(rows) +
+                              " frames, " + std::to_string(bytes) + " bytes (were " + std::to_string(now->frame_count) +
+                              ", " + std::to_string(now->bytes) + ")");
+  }
+
+  void close_crashed(const SessionRecord& s, const std::string& label) {
+    // written_us is the receiver's clock, like started_us and ended_us; the last frame's is the
+    // last moment the receiver is known to have been recording.
+    auto q = catalog_.db().prepare("SELECT max(written_us) FROM frames WHERE session_id = ?");
+    q.bind(1, s.id);
+    q.step();
+    const std::int64_t ended = q.is_null(0) ? s.started_us : std::max(s.started_us, q.int64(0));
+    catalog_.end_session(s.id, ended, "crashed", {}, s.dropped);
+    ++report_.sessions_closed;
+    const auto now = catalog_.session(s.id);
+    report_.actions.push_back(label + " (\"" + s.name + "\"): closed as crashed with " +
+                              std::to_string(now->frame_count) + " frames, ended at its last frame");
+  }
+
+  const ArchivePaths& paths_;
+  Catalog& catalog_;
+  RecoverReport& report_;
+};
+
+}  // namespace
+
+RecoverReport recover_archive(const ArchivePaths& paths) {
+  std::error_code ec;
+  if (!fs::is_directory(paths.root(), ec))
+    throw std::runtime_error("no archive at " + paths.root().string() + " (no such folder): give --archive DIR");
+  if (!fs::exists(paths.catalog(), ec))
+    throw std::runtime_error(paths.root().string() + " is not a screenreel archive (it has no catalog.db)");
+  std::optional<ArchiveLock> lock;
+  try {
+    lock.emplace(paths);
+  } catch (const std::system_error& e) {
+    throw std::runtime_error(std::string("cannot take the archive lock to recover: ") + e.what());
+  } catch (const std::runtime_error&) {
+    const std::string pid = read_lock_holder(paths);
+    throw std::runtime_error("cannot recover archive " + paths.root().string() + ": a screenreel-receiver" +
+                             (pid.empty() ? std::string() : " (pid " + pid + ")") +
+                             " is writing to it. Stop it first (q in its window or terminal, or Ctrl-C), then run "
+                             "recover again; sessions it is recording are not crashed.");
+  }
+  Catalog catalog(paths.catalog(), Catalog::Mode::kReadWrite);
+  RecoverReport report;
+  Recovery recovery(paths, catalog, report);
+  for (const auto& s : catalog.sessions()) recovery.recover(s);
+  return report;
+}
+
+}  // namespace screenreel

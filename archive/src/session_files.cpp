@@ -1,0 +1,46 @@
+// Session folder contents (see session_files.hpp).
+#include "screenreel/session_files.hpp"
+
+#include <charconv>
+
+#include "screenreel/archive.hpp"
+
+namespace screenreel {
+namespace fs = std::filesystem;
+
+std::optional<std::uint64_t> parse_frame_file_name(std::string_view name) {
+  constexpr std::string_view kPrefix = "frame_", kSuffix = ".jpg";
+  if (!name.starts_with(kPrefix) || !name.ends_with(kSuffix)) return std::nullopt;
+  const std::string_view digits = name.substr(kPrefix.size(), name.size() - kPrefix.size() - kSuffix.size());
+  // 18 digits cannot overflow 64 bits; no session comes near that many frames.
+  if (digits.empty() || digits.size() > 18) return std::nullopt;
+  std::uint64_t n = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  // Only the canonical spelling counts, so that one number never has two files.
+  if (frame_file_name(n) != name) return std::nullopt;
+  return n;
+}
+
+bool is_plain_file_name(std::string_view name) {
+  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos &&
+         name.find('\0') == std::string_view::npos;
+}
+
+SessionFiles list_session_files(const fs::path& dir) {
+  SessionFiles files;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (is_temp_file_name(name)) {
+      files.temporary.push_back(name);
+    } else if (auto n = parse_frame_file_name(name); n && entry.is_regular_file() && !entry.is_symlink()) {
+      // A symlink is never written by the receiver; it is listed as "other", not followed.
+      files.frames.emplace(*n, name);
+    } else {
+      files.other.push_back(name);
+    }
+  }
+  return files;
+}
+
+}  // namespace screenreel

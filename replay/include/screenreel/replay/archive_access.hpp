@@ -1,0 +1,29 @@
+// Opening an archive for screenreel-replay, with errors that say what is wrong and what to do
+// (no such folder, not an archive, unreadable or newer catalog), and telling whether a receiver
+// is writing to it right now.
+#pragma once
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "screenreel/archive.hpp"
+#include "screenreel/catalog.hpp"
+
+namespace screenreel::replay {
+
+// Every failure screenreel-replay reports as "screenreel-replay: <what>" with exit status 1.
+class Failure : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Opens paths.catalog() (never creates it). Throws Failure naming the archive.
+Catalog open_catalog(const ArchivePaths& paths, Catalog::Mode mode = Catalog::Mode::kReadOnly);
+
+// The pid of the screenreel-receiver writing to the archive, if one runs. Looks at the pid the
+// receiver leaves in .receiver.lock and whether that process is still a screenreel-receiver; it
+// never takes the lock, so it cannot get in the way of a receiver that is starting.
+std::optional<int> running_receiver_pid(const ArchivePaths& paths);
+
+}  // namespace screenreel::replay

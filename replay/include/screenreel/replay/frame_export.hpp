@@ -1,0 +1,38 @@
+// `export SESSION --frames DIR` (the JPEGs of a time range, copied or hard-linked, with an
+// ffconcat timing file) and `frame SESSION --at T -o FILE` (one frame as an image).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+
+#include "screenreel/archive.hpp"
+#include "screenreel/catalog.hpp"
+#include "screenreel/replay/timeline.hpp"
+
+namespace screenreel::replay {
+
+struct FrameExportOptions {
+  std::filesystem::path dir;  // created if missing; must hold no files yet
+  TimeRange range;
+  bool link = false;  // hard links instead of copies (copies where a link is impossible)
+  std::function<void(std::uint64_t done, std::uint64_t total)> progress;
+};
+
+struct FrameExportResult {
+  std::uint64_t files = 0;
+  std::uint64_t linked = 0;  // of them, hard links
+  std::int64_t bytes = 0;
+};
+
+// The files keep their archive names (frame_000042.jpg). DIR/frames.ffconcat lists them with
+// their recorded durations, for `ffmpeg -f concat -i DIR/frames.ffconcat`.
+FrameExportResult export_frames(const ArchivePaths& paths, Catalog& catalog, const SessionRecord& session,
+                                const FrameExportOptions& options);
+
+// Writes the frame on screen at `at_us` (offset from the first frame) to `output` in the format
+// of its extension (.png, .jpg, .bmp, ... whatever OpenCV's imwrite knows). Returns that frame.
+FrameRecord save_frame(const ArchivePaths& paths, Catalog& catalog, const SessionRecord& session, std::int64_t at_us,
+                       const std::filesystem::path& output);
+
+}  // namespace screenreel::replay

@@ -1,0 +1,26 @@
+// The output of `list` and `info`: an aligned table or text for people, JSON for scripts.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <ostream>
+#include <vector>
+
+#include "screenreel/replay/session_summary.hpp"
+
+namespace screenreel::replay {
+
+void print_list(std::ostream& out, const std::vector<SessionSummary>& sessions, bool json);
+
+struct FolderUsage {
+  bool exists = false;
+  std::int64_t files = 0;
+  std::int64_t bytes = 0;
+};
+FolderUsage folder_usage(const std::filesystem::path& dir);
+
+void print_info(std::ostream& out, const SessionSummary& summary, const FrameStats& stats, const FolderUsage& usage,
+                bool json);
+
+}  // namespace screenreel::replay

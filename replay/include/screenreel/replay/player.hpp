@@ -1,0 +1,32 @@
+// `play`: shows a session's frames in an OpenCV window at their recorded timing (capture
+// times), with keys to pause, step, change speed and quit.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+
+#include "screenreel/archive.hpp"
+#include "screenreel/catalog.hpp"
+#include "screenreel/replay/timeline.hpp"
+
+namespace screenreel::replay {
+
+struct PlayOptions {
+  TimeRange range;
+  double speed = 1;
+  bool loop = false;
+  std::optional<std::int64_t> idle_limit_us;
+};
+
+// Keys in the window: space pause/resume; right/left arrow one frame forward/back while paused;
+// + (or =) / - double/halve the speed; q or Esc quit. Returns when the range has been played
+// (unless loop), on q, or when the window is closed. Says what it does on `log`; a frame that
+// cannot be read is reported once and the previous frame stays on screen.
+void play(const ArchivePaths& paths, Catalog& catalog, const SessionRecord& session, const PlayOptions& options,
+          std::ostream& log);
+
+// The window's title, by which tests (xdotool search --name) and window managers find it.
+std::string player_window_title(const SessionRecord& session);
+
+}  // namespace screenreel::replay

@@ -1,0 +1,166 @@
+// The playback window (see player.hpp).
+#include "screenreel/replay/player.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <opencv2/highgui.hpp>
+#include <set>
+
+#include "screenreel/replay/archive_access.hpp"
+#include "screenreel/replay/frame_image.hpp"
+#include "screenreel/replay/text.hpp"
+#include "screenreel/replay/time_format.hpp"
+
+namespace screenreel::replay {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr double kMinSpeed = 1.0 / 64, kMaxSpeed = 64;
+constexpr int kMaxWaitMs = 20;  // keys stay responsive while a frame is held for long
+
+// cv::waitKeyEx codes for the arrow and keypad keys differ by highgui backend: X11 keysyms
+// (GTK, and Qt's native key), Qt key codes, Windows virtual keys. Any of them is accepted.
+bool is_key(int key, std::initializer_list<int> codes) {
+  return std::find(codes.begin(), codes.end(), key) != codes.end();
+}
+const std::initializer_list<int> kLeft = {0xFF51, 0x1000012, 0x250000};
+const std::initializer_list<int> kRight = {0xFF53, 0x1000014, 0x270000};
+const std::initializer_list<int> kFaster = {'+', '=', 0xFFAB};
+const std::initializer_list<int> kSlower = {'-', '_', 0xFFAD};
+const std::initializer_list<int> kQuit = {'q', 'Q', 27};
+
+class Player {
+ public:
+  Player(const ArchivePaths& paths, const SessionRecord& session, Timeline timeline, Schedule schedule,
+         const PlayOptions& options, std::ostream& log)
+      : paths_(paths), session_(session), timeline_(std::move(timeline)), schedule_(std::move(schedule)),
+        loop_(options.loop), speed_(options.speed), log_(log), title_(player_window_title(session)) {}
+
+  void run() {
+    cv::namedWindow(title_, cv::WINDOW_NORMAL | cv::WINDOW_KEEPRATIO | cv::WINDOW_GUI_NORMAL);
+    const int w = static_cast<int>(session_.width), h = static_cast<int>(session_.height);
+    if (w > 0 && h > 0) cv::resizeWindow(title_, std::min(1280, w), std::min(1280, w) * h / w);
+    log_ << "playing session " << session_.id << " \"" << terminal_safe(session_.name) << "\": "
+         << timeline_.frames().size() << " frames from " << offset_of(0) << " to "
+         << format_offset(timeline_.end_us() - timeline_.origin_us()) << " at " << speed_text()
+         << "  (space pause, arrows step, +/- speed, q quit)\n";
+    restart();
+    for (;;) {
+      int wait_ms = kMaxWaitMs;
+      if (!paused_) {
+        if (position() >= schedule_.end_us) {
+          if (!loop_) break;
+          restart();  // and still wait for keys below, even when the range is a single instant
+        }
+        const std::int64_t pos = position();
+        const std::size_t want = schedule_.index_at(pos);
+        if (want != current_) show(want);  // when drawing falls behind, frames are skipped, not slowed
+        const std::int64_t next =
+            current_ + 1 < schedule_.at_us.size() ? schedule_.at_us[current_ + 1] : schedule_.end_us;
+        wait_ms = std::clamp(static_cast<int>(std::ceil(static_cast<double>(next - pos) / speed_ / 1000)), 1, kMaxWaitMs);
+      }
+      const int key = cv::waitKeyEx(wait_ms);
+      if (cv::getWindowProperty(title_, cv::WND_PROP_VISIBLE) < 1) break;  // closed by the user
+      if (key >= 0 && !handle_key(key)) break;
+    }
+    log_ << "stopped at " << offset_of(current_) << " (frame " << timeline_.frames()[current_].seq << ")\n";
+    cv::destroyWindow(title_);
+    cv::waitKey(1);  // lets the window system take the window down
+  }
+
+ private:
+  // False to quit.
+  bool handle_key(int key) {
+    if (is_key(key, kQuit)) return false;
+    if (key == ' ') {
+      if (paused_) {
+        anchor(paused_at_);
+        paused_ = false;
+        log_ << "playing from " << offset_of(current_) << "\n";
+      } else {
+        paused_at_ = position();
+        paused_ = true;
+        log_ << "paused at " << offset_of(current_) << " (frame " << timeline_.frames()[current_].seq << ")\n";
+      }
+    } else if (paused_ && (is_key(key, kRight) || is_key(key, kLeft))) {
+      const bool forward = is_key(key, kRight);
+      if (forward ? current_ + 1 < timeline_.frames().size() : current_ > 0) {
+        show(forward ? current_ + 1 : current_ - 1);
+        paused_at_ = schedule_.at_us[current_];
+        log_ << "frame " << timeline_.frames()[current_].seq << " at " << offset_of(current_) << "\n";
+      }
+    } else if (is_key(key, kFaster) || is_key(key, kSlower)) {
+      const std::int64_t pos = position();
+      speed_ = std::clamp(is_key(key, kFaster) ? speed_ * 2 : speed_ / 2, kMinSpeed, kMaxSpeed);
+      anchor(pos);
+      log_ << "speed " << speed_text() << "\n";
+    }
+    return true;
+  }
+
+  void restart() {
+    anchor(0);
+    show(0);
+  }
+
+  void anchor(std::int64_t pos) {
+    anchor_pos_ = pos;
+    anchor_time_ = Clock::now();
+  }
+
+  // Playback time now, in schedule microseconds.
+  std::int64_t position() const {
+    if (paused_) return paused_at_;
+    const double elapsed_us = std::chrono::duration<double, std::micro>(Clock::now() - anchor_time_).count();
+    return anchor_pos_ + static_cast<std::int64_t>(elapsed_us * speed_);
+  }
+
+  void show(std::size_t i) {
+    current_ = i;
+    const auto& frame = timeline_.frames()[i];
+    try {
+      cv::imshow(title_, load_frame(paths_, session_, frame));
+    } catch (const Failure& e) {
+      if (reported_.insert(frame.seq).second) log_ << "skipping a frame: " << e.what() << "\n";
+    }
+  }
+
+  std::string offset_of(std::size_t i) const {
+    return format_offset(std::max(timeline_.frames()[i].capture_us, timeline_.begin_us()) - timeline_.origin_us());
+  }
+  std::string speed_text() const { return format_fixed(speed_, speed_ < 1 ? 3 : 1) + "x"; }
+
+  const ArchivePaths& paths_;
+  const SessionRecord& session_;
+  const Timeline timeline_;
+  const Schedule schedule_;
+  const bool loop_;
+  double speed_;
+  std::ostream& log_;
+  const std::string title_;
+  std::size_t current_ = 0;
+  bool paused_ = false;
+  std::int64_t paused_at_ = 0;
+  std::int64_t anchor_pos_ = 0;
+  Clock::time_point anchor_time_;
+  std::set<std::int64_t> reported_;
+};
+
+}  // namespace
+
+std::string player_window_title(const SessionRecord& session) {
+  return "screenreel-replay: " + terminal_safe(session.name) + " (session " + std::to_string(session.id) + ")";
+}
+
+void play(const ArchivePaths& paths, Catalog& catalog, const SessionRecord& session, const PlayOptions& options,
+          std::ostream& log) {
+  if (!(options.speed >= kMinSpeed && options.speed <= kMaxSpeed))
+    throw Failure("--speed " + format_fixed(options.speed, 3) + " is outside 1/64 .. 64");
+  Timeline timeline = Timeline::load(catalog, session, options.range);
+  Schedule schedule = make_schedule(timeline, options.idle_limit_us);
+  Player(paths, session, std::move(timeline), std::move(schedule), options, log).run();
+}
+
+}  // namespace screenreel::replay

@@ -1,0 +1,160 @@
+// Read-only catalog queries (see query.hpp).
+#include "screenreel/replay/query.hpp"
+
+#include <array>
+#include <memory>
+#include <string>
+
+#include "screenreel/replay/archive_access.hpp"
+
+namespace screenreel::replay {
+namespace {
+
+// Pragmas that only report; as statements they are allowed without an argument (an argument
+// would set them) or with a table name (table_info('frames')).
+constexpr std::array<std::string_view, 20> kReadPragmas = {
+    "table_info",   "table_xinfo",  "table_list",    "index_list",    "index_info",
+    "index_xinfo",  "foreign_key_list", "user_version", "schema_version", "page_count",
+    "page_size",    "freelist_count", "encoding",     "application_id", "compile_options",
+    "database_list", "collation_list", "function_list", "pragma_list",  "quick_check"};
+constexpr std::array<std::string_view, 8> kPragmasWithNameArgument = {
+    "table_info", "table_xinfo", "table_list", "index_list", "index_info", "index_xinfo", "foreign_key_list",
+    "quick_check"};
+
+struct Guard {
+  std::string refused;  // what the authorizer denied first, for the error message
+};
+
+std::string_view action_name(int code) {
+  switch (code) {
+    case SQLITE_INSERT: return "INSERT";
+    case SQLITE_UPDATE: return "UPDATE";
+    case SQLITE_DELETE: return "DELETE";
+    case SQLITE_ATTACH: return "ATTACH";
+    case SQLITE_DETACH: return "DETACH";
+    case SQLITE_PRAGMA: return "PRAGMA";
+    case SQLITE_TRANSACTION: return "transaction control";
+    case SQLITE_SAVEPOINT: return "SAVEPOINT";
+    case SQLITE_ANALYZE: return "ANALYZE";
+    case SQLITE_REINDEX: return "REINDEX";
+    case SQLITE_ALTER_TABLE: return "ALTER TABLE";
+    case SQLITE_CREATE_VTABLE: return "CREATE VIRTUAL TABLE";
+    case SQLITE_DROP_VTABLE: return "DROP VIRTUAL TABLE";
+    default: return code <= SQLITE_DROP_VIEW ? "CREATE/DROP" : "this statement";
+  }
+}
+
+bool contains(const auto& list, std::string_view name) {
+  for (const auto& n : list)
+    if (n == name) return true;
+  return false;
+}
+
+int authorize(void* user, int code, const char* a, const char* b, const char*, const char*) {
+  auto* guard = static_cast<Guard*>(user);
+  switch (code) {
+    case SQLITE_SELECT:
+    case SQLITE_READ:
+    case SQLITE_FUNCTION:
+    case SQLITE_RECURSIVE:
+      return SQLITE_OK;
+    case SQLITE_PRAGMA: {
+      const std::string_view name = a ? a : "";
+      if (contains(kReadPragmas, name) && (!b || contains(kPragmasWithNameArgument, name))) return SQLITE_OK;
+      if (guard->refused.empty())
+        guard->refused = "PRAGMA " + std::string(name) + (b ? " = " + std::string(b) : std::string());
+      return SQLITE_DENY;
+    }
+    default:
+      if (guard->refused.empty()) guard->refused = std::string(action_name(code));
+      return SQLITE_DENY;
+  }
+}
+
+// Installs the authorizer for as long as it lives.
+class AuthorizerScope {
+ public:
+  AuthorizerScope(sqlite3* db, Guard& guard) : db_(db) { sqlite3_set_authorizer(db_, authorize, &guard); }
+  ~AuthorizerScope() { sqlite3_set_authorizer(db_, nullptr, nullptr); }
+  AuthorizerScope(const AuthorizerScope&) = delete;
+  AuthorizerScope& operator=(const AuthorizerScope&) = delete;
+
+ private:
+  sqlite3* db_;
+};
+
+struct Finalizer {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+using StatementPtr = std::unique_ptr<sqlite3_stmt, Finalizer>;
+
+Failure refused(const std::string& what) {
+  return Failure("query is read-only: " + what +
+                 " refused. It runs one SELECT (or a reporting PRAGMA) on the catalog; to change an archive use "
+                 "recover or delete");
+}
+
+StatementPtr prepare(sqlite3* db, std::string_view sql, const char** tail) {
+  sqlite3_stmt* raw = nullptr;
+  const int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &raw, tail);
+  StatementPtr stmt(raw);
+  if (rc != SQLITE_OK) throw Failure(std::string("query: ") + sqlite3_errmsg(db));
+  return stmt;
+}
+
+}  // namespace
+
+Table run_read_only_query(Catalog& catalog, std::string_view sql) {
+  sqlite3* db = catalog.db().handle();
+  Guard guard;
+  AuthorizerScope scope(db, guard);
+
+  const char* tail = nullptr;
+  StatementPtr stmt;
+  try {
+    stmt = prepare(db, sql, &tail);
+  } catch (const Failure&) {
+    if (!guard.refused.empty()) throw refused(guard.refused);
+    throw;
+  }
+  if (!stmt) throw Failure("query: no SQL statement given (only blanks or comments)");
+  // Whatever follows the first statement must be blanks, comments or semicolons.
+  const std::string_view rest(tail, static_cast<std::size_t>(sql.data() + sql.size() - tail));
+  bool more = true;
+  try {
+    more = prepare(db, rest, nullptr) != nullptr;
+  } catch (const Failure&) {  // not even valid SQL: still more than one statement
+  }
+  if (more) throw Failure("query runs one statement; remove what follows the first ';'");
+  if (!sqlite3_stmt_readonly(stmt.get())) throw refused("a statement that writes");
+
+  Table table;
+  const int columns = sqlite3_column_count(stmt.get());
+  for (int c = 0; c < columns; ++c) table.columns.emplace_back(sqlite3_column_name(stmt.get(), c));
+  for (;;) {
+    const int rc = sqlite3_step(stmt.get());
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) throw Failure(std::string("query: ") + sqlite3_errmsg(db));
+    auto& row = table.rows.emplace_back();
+    for (int c = 0; c < columns; ++c) {
+      switch (sqlite3_column_type(stmt.get(), c)) {
+        case SQLITE_INTEGER: row.emplace_back(static_cast<std::int64_t>(sqlite3_column_int64(stmt.get(), c))); break;
+        case SQLITE_FLOAT: row.emplace_back(sqlite3_column_double(stmt.get(), c)); break;
+        case SQLITE_TEXT: {
+          const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), c));
+          row.emplace_back(std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt.get(), c))));
+          break;
+        }
+        case SQLITE_BLOB: {
+          const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt.get(), c));
+          row.emplace_back(Blob{std::vector<std::uint8_t>(p, p + sqlite3_column_bytes(stmt.get(), c))});
+          break;
+        }
+        default: row.emplace_back(std::monostate{});
+      }
+    }
+  }
+  return table;
+}
+
+}  // namespace screenreel::replay

@@ -1,0 +1,129 @@
+// Table output (see table.hpp).
+#include "screenreel/replay/table.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include "screenreel/replay/json.hpp"
+#include "screenreel/replay/text.hpp"
+
+namespace screenreel::replay {
+namespace {
+
+std::string hex(const Blob& b) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string s;
+  for (const auto byte : b.bytes) {
+    s += kDigits[byte >> 4];
+    s += kDigits[byte & 0xF];
+  }
+  return s;
+}
+
+std::string to_text(const Cell& c, const char* null_text) {
+  struct Visitor {
+    const char* null_text;
+    std::string operator()(std::monostate) const { return null_text; }
+    std::string operator()(std::int64_t v) const { return std::to_string(v); }
+    std::string operator()(double v) const {
+      char buf[32];
+      const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+      return std::string(buf, end);
+    }
+    std::string operator()(const std::string& s) const { return s; }
+    std::string operator()(const Blob& b) const { return hex(b); }
+  };
+  return std::visit(Visitor{null_text}, c);
+}
+
+bool is_number(const Cell& c) { return std::holds_alternative<std::int64_t>(c) || std::holds_alternative<double>(c); }
+
+void write_aligned(const Table& t, std::ostream& out) {
+  std::vector<std::vector<std::string>> text;
+  std::vector<std::size_t> width(t.columns.size());
+  for (std::size_t c = 0; c < t.columns.size(); ++c) width[c] = display_width(terminal_safe(t.columns[c]));
+  for (const auto& row : t.rows) {
+    auto& line = text.emplace_back();
+    for (std::size_t c = 0; c < row.size() && c < width.size(); ++c) {
+      line.push_back(terminal_safe(to_text(row[c], "NULL")));
+      width[c] = std::max(width[c], display_width(line.back()));
+    }
+  }
+  // A column is right-aligned when all of its non-NULL cells are numbers.
+  std::vector<bool> right(t.columns.size(), !t.rows.empty());
+  for (const auto& row : t.rows)
+    for (std::size_t c = 0; c < row.size() && c < right.size(); ++c)
+      if (!is_number(row[c]) && !std::holds_alternative<std::monostate>(row[c])) right[c] = false;
+
+  const auto print_row = [&](const std::vector<std::string>& cells) {
+    std::string line;
+    for (std::size_t c = 0; c < cells.size(); ++c) {
+      const std::string pad(width[c] - display_width(cells[c]), ' ');
+      if (c) line += "  ";
+      line += right[c] ? pad + cells[c] : cells[c] + (c + 1 < cells.size() ? pad : "");
+    }
+    out << line << '\n';
+  };
+  std::vector<std::string> header;
+  for (const auto& c : t.columns) header.push_back(terminal_safe(c));
+  print_row(header);
+  std::vector<std::string> rule;
+  for (const auto w : width) rule.emplace_back(w, '-');
+  print_row(rule);
+  for (const auto& line : text) print_row(line);
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (const char c : s) {
+    if (c == '"') q += '"';
+    q += c;
+  }
+  return q + '"';
+}
+
+void write_csv(const Table& t, std::ostream& out) {
+  const auto print_row = [&](const auto& cells, auto to_string) {
+    for (std::size_t c = 0; c < cells.size(); ++c) out << (c ? "," : "") << csv_field(to_string(cells[c]));
+    out << "\r\n";
+  };
+  print_row(t.columns, [](const std::string& s) { return s; });
+  for (const auto& row : t.rows) print_row(row, [](const Cell& c) { return to_text(c, ""); });
+}
+
+void write_json(const Table& t, std::ostream& out) {
+  JsonWriter json(out);
+  json.begin_array();
+  for (const auto& row : t.rows) {
+    out << '\n';
+    json.begin_object();
+    for (std::size_t c = 0; c < row.size() && c < t.columns.size(); ++c) {
+      json.key(t.columns[c]);
+      std::visit(
+          [&](const auto& v) {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, std::monostate>) json.null();
+            else if constexpr (std::is_same_v<T, Blob>) json.value(hex(v));
+            else json.value(v);
+          },
+          row[c]);
+    }
+    json.end_object();
+  }
+  if (!t.rows.empty()) out << '\n';
+  json.end_array();
+  out << '\n';
+}
+
+}  // namespace
+
+void Table::write(std::ostream& out, TableFormat format) const {
+  switch (format) {
+    case TableFormat::kAligned: write_aligned(*this, out); break;
+    case TableFormat::kCsv: write_csv(*this, out); break;
+    case TableFormat::kJson: write_json(*this, out); break;
+  }
+}
+
+}  // namespace screenreel::replay
