@@ -53,8 +53,9 @@ class Recovery {
   void recover(const SessionRecord& s) {
     const std::string label = "session " + std::to_string(s.id);
     if (!is_plain_file_name(s.folder)) {
-      report_.warnings.push_back(label + ": the catalog names folder \"" + s.folder +
-                                 "\", which is not a plain folder name; its files were not looked at");
+      report_.warnings.push_back(
+          label + ": the catalog names folder \"" + s.folder +
+          "\", which is not a plain folder name; its files were not looked at");
     } else if (std::error_code ec; fs::is_directory(paths_.session(s.folder), ec)) {
       recover_files(s, label);
     }
@@ -70,16 +71,19 @@ class Recovery {
       std::error_code ec;
       if (fs::remove(dir / name, ec)) {
         ++report_.temp_files_removed;
-        report_.actions.push_back(label + ": removed temporary file sessions/" + s.folder + "/" + name);
+        report_.actions.push_back(label + ": removed temporary file sessions/" + s.folder + "/" +
+                                  name);
       } else {
-        report_.warnings.push_back(label + ": cannot remove sessions/" + s.folder + "/" + name + ": " + ec.message());
+        report_.warnings.push_back(label + ": cannot remove sessions/" + s.folder + "/" + name +
+                                   ": " + ec.message());
       }
     }
 
     std::map<std::int64_t, KnownFrame> known;  // seq -> what the row says
     std::vector<std::int64_t> capture_lag, receive_lag;
     auto q = catalog_.db().prepare(
-        "SELECT seq, tick, capture_us, receive_us, written_us FROM frames WHERE session_id = ? ORDER BY seq");
+        "SELECT seq, tick, capture_us, receive_us, written_us FROM frames WHERE session_id = ? "
+        "ORDER BY seq");
     q.bind(1, s.id);
     while (q.step()) {
       known[q.int64(0)] = {q.int64(1), q.int64(2), q.int64(3)};
@@ -94,11 +98,13 @@ class Recovery {
       if (known.contains(seq)) continue;
       const fs::path file = dir / name;
       std::ifstream in(file, std::ios::binary);
-      const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                                            std::istreambuf_iterator<char>());
       std::string error;
       const auto info = read_jpeg_info(bytes, &error);
       if (!info) {
-        report_.warnings.push_back(label + ": sessions/" + s.folder + "/" + name + " is not a readable JPEG (" + error +
+        report_.warnings.push_back(label + ": sessions/" + s.folder + "/" + name +
+                                   " is not a readable JPEG (" + error +
                                    "); not indexed: delete it or move it out of the archive");
         continue;
       }
@@ -126,24 +132,32 @@ class Recovery {
     if (rows.empty()) return;
     catalog_.add_frames(rows);
     report_.frames_indexed += static_cast<int>(rows.size());
-    report_.actions.push_back(label + ": indexed " + std::to_string(rows.size()) + " frame file" +
-                              (rows.size() == 1 ? "" : "s") + " that had no catalog row (" + rows.front().file +
-                              (rows.size() > 1 ? " to " + rows.back().file : std::string()) +
-                              "; times from the files' modification times, less the session's median latency of " +
-                              std::to_string(to_capture / 1000) + " ms)");
+    report_.actions.push_back(
+        label + ": indexed " + std::to_string(rows.size()) + " frame file" +
+        (rows.size() == 1 ? "" : "s") + " that had no catalog row (" + rows.front().file +
+        (rows.size() > 1 ? " to " + rows.back().file : std::string()) +
+        "; times from the files' modification times, less the session's median latency of " +
+        std::to_string(to_capture / 1000) + " ms)");
   }
 
   void fix_counts(const SessionRecord& s, const std::string& label) {
-    auto q = catalog_.db().prepare("SELECT count(*), coalesce(sum(jpeg_bytes), 0) FROM frames WHERE session_id = ?");
+    auto q = catalog_.db().prepare(
+        "SELECT count(*), coalesce(sum(jpeg_bytes), 0) FROM frames WHERE session_id = ?");
     q.bind(1, s.id);
     q.step();
     const std::int64_t rows = q.int64(0), bytes = q.int64(1);
     const auto now = catalog_.session(s.id);
     if (now->frame_count == rows && now->bytes == bytes) return;
-    catalog_.db().prepare("UPDATE sessions SET frame_count = ?, bytes = ? WHERE id = ?").bind(1, rows).bind(2, bytes).bind(3, s.id).run();
-    report_.actions.push_back(label + ": frame count and bytes set to what its rows hold: " + std::to_string(rows) +
-                              " frames, " + std::to_string(bytes) + " bytes (were " + std::to_string(now->frame_count) +
-                              ", " + std::to_string(now->bytes) + ")");
+    catalog_.db()
+        .prepare("UPDATE sessions SET frame_count = ?, bytes = ? WHERE id = ?")
+        .bind(1, rows)
+        .bind(2, bytes)
+        .bind(3, s.id)
+        .run();
+    report_.actions.push_back(
+        label + ": frame count and bytes set to what its rows hold: " + std::to_string(rows) +
+        " frames, " + std::to_string(bytes) + " bytes (were " + std::to_string(now->frame_count) +
+        ", " + std::to_string(now->bytes) + ")");
   }
 
   void close_crashed(const SessionRecord& s, const std::string& label) {
@@ -157,7 +171,8 @@ class Recovery {
     ++report_.sessions_closed;
     const auto now = catalog_.session(s.id);
     report_.actions.push_back(label + " (\"" + s.name + "\"): closed as crashed with " +
-                              std::to_string(now->frame_count) + " frames, ended at its last frame");
+                              std::to_string(now->frame_count) +
+                              " frames, ended at its last frame");
   }
 
   const ArchivePaths& paths_;
@@ -170,9 +185,11 @@ class Recovery {
 RecoverReport recover_archive(const ArchivePaths& paths) {
   std::error_code ec;
   if (!fs::is_directory(paths.root(), ec))
-    throw std::runtime_error("no archive at " + paths.root().string() + " (no such folder): give --archive DIR");
+    throw std::runtime_error("no archive at " + paths.root().string() +
+                             " (no such folder): give --archive DIR");
   if (!fs::exists(paths.catalog(), ec))
-    throw std::runtime_error(paths.root().string() + " is not a screenreel archive (it has no catalog.db)");
+    throw std::runtime_error(paths.root().string() +
+                             " is not a screenreel archive (it has no catalog.db)");
   std::optional<ArchiveLock> lock;
   try {
     lock.emplace(paths);
@@ -180,10 +197,11 @@ RecoverReport recover_archive(const ArchivePaths& paths) {
     throw std::runtime_error(std::string("cannot take the archive lock to recover: ") + e.what());
   } catch (const std::runtime_error&) {
     const std::string pid = read_lock_holder(paths);
-    throw std::runtime_error("cannot recover archive " + paths.root().string() + ": a screenreel-receiver" +
-                             (pid.empty() ? std::string() : " (pid " + pid + ")") +
-                             " is writing to it. Stop it first (q in its window or terminal, or Ctrl-C), then run "
-                             "recover again; sessions it is recording are not crashed.");
+    throw std::runtime_error(
+        "cannot recover archive " + paths.root().string() + ": a screenreel-receiver" +
+        (pid.empty() ? std::string() : " (pid " + pid + ")") +
+        " is writing to it. Stop it first (q in its window or terminal, or Ctrl-C), then run "
+        "recover again; sessions it is recording are not crashed.");
   }
   Catalog catalog(paths.catalog(), Catalog::Mode::kReadWrite);
   RecoverReport report;

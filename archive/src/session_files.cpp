@@ -11,7 +11,8 @@ namespace fs = std::filesystem;
 std::optional<std::uint64_t> parse_frame_file_name(std::string_view name) {
   constexpr std::string_view kPrefix = "frame_", kSuffix = ".jpg";
   if (!name.starts_with(kPrefix) || !name.ends_with(kSuffix)) return std::nullopt;
-  const std::string_view digits = name.substr(kPrefix.size(), name.size() - kPrefix.size() - kSuffix.size());
+  const std::string_view digits =
+      name.substr(kPrefix.size(), name.size() - kPrefix.size() - kSuffix.size());
   // 18 digits cannot overflow 64 bits; no session comes near that many frames.
   if (digits.empty() || digits.size() > 18) return std::nullopt;
   std::uint64_t n = 0;
@@ -33,7 +34,8 @@ SessionFiles list_session_files(const fs::path& dir) {
     const std::string name = entry.path().filename().string();
     if (is_temp_file_name(name)) {
       files.temporary.push_back(name);
-    } else if (auto n = parse_frame_file_name(name); n && entry.is_regular_file() && !entry.is_symlink()) {
+    } else if (auto n = parse_frame_file_name(name);
+               n && entry.is_regular_file() && !entry.is_symlink()) {
       // A symlink is never written by the receiver; it is listed as "other", not followed.
       files.frames.emplace(*n, name);
     } else {

@@ -16,24 +16,31 @@ namespace {
 std::optional<std::vector<std::uint8_t>> read_bytes(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   if (!in) return std::nullopt;
-  return std::vector<std::uint8_t>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return std::vector<std::uint8_t>(std::istreambuf_iterator<char>(in),
+                                   std::istreambuf_iterator<char>());
 }
 
 class Checker {
  public:
-  Checker(const ArchivePaths& paths, Catalog& catalog, const VerifyOptions& options, VerifyReport& report)
+  Checker(const ArchivePaths& paths, Catalog& catalog, const VerifyOptions& options,
+          VerifyReport& report)
       : paths_(paths), catalog_(catalog), options_(options), report_(report) {}
 
   void check_session(const SessionRecord& s, std::uint64_t total) {
     ++report_.sessions;
     const std::string rel_dir = "sessions/" + s.folder;
     if (!is_plain_file_name(s.folder)) {
-      problem(s.id, "sessions/", "the catalog names folder \"" + s.folder + "\", which is not a plain folder name");
+      problem(s.id, "sessions/",
+              "the catalog names folder \"" + s.folder + "\", which is not a plain folder name");
       return;
     }
-    if (s.recording())
-      report_.notes.push_back("session " + std::to_string(s.id) +
-                              " is marked recording: a receiver is writing it, or it died (then run recover)");
+    // Only a session a live receiver may be writing gets the benefit of the doubt.
+    const bool live = s.recording() && options_.receiver_running;
+    if (live)
+      report_.notes.push_back("session " + std::to_string(s.id) + " is being recorded");
+    else if (s.recording())
+      problem(s.id, rel_dir,
+              "session is marked recording but no receiver is running (run recover to close it)");
     const fs::path dir = paths_.session(s.folder);
     std::error_code ec;
     SessionFiles files;
@@ -51,7 +58,8 @@ class Checker {
 
     std::int64_t rows = 0, bytes = 0, last_seq = 0;
     auto q = catalog_.db().prepare(
-        "SELECT seq, file, width, height, jpeg_bytes FROM frames WHERE session_id = ? ORDER BY seq");
+        "SELECT seq, file, width, height, jpeg_bytes FROM frames WHERE session_id = ? ORDER BY "
+        "seq");
     q.bind(1, s.id);
     while (q.step()) {
       const std::int64_t seq = q.int64(0);
@@ -64,23 +72,29 @@ class Checker {
       ++report_.frames;
       if (options_.progress) options_.progress(++done_, total);
     }
-    if (!have_dir && rows > 0) problem(s.id, rel_dir, std::to_string(rows) + " frame files named by the catalog are missing with it");
+    if (!have_dir && rows > 0)
+      problem(s.id, rel_dir,
+              std::to_string(rows) + " frame files named by the catalog are missing with it");
     if (rows != s.frame_count || bytes != s.bytes)
       problem(s.id, rel_dir,
-              "the session row says " + std::to_string(s.frame_count) + " frames, " + std::to_string(s.bytes) +
-                  " bytes; its frame rows add up to " + std::to_string(rows) + " frames, " + std::to_string(bytes) +
+              "the session row says " + std::to_string(s.frame_count) + " frames, " +
+                  std::to_string(s.bytes) + " bytes; its frame rows add up to " +
+                  std::to_string(rows) + " frames, " + std::to_string(bytes) +
                   " bytes (run recover)");
 
     // What is left in `files` has no row.
     for (const auto& [number, name] : files.frames) {
-      if (s.recording() && static_cast<std::int64_t>(number) > last_seq)
-        report_.notes.push_back(rel_dir + "/" + name + ": not indexed yet (the session is recording)");
+      if (live && static_cast<std::int64_t>(number) > last_seq)
+        report_.notes.push_back(rel_dir + "/" + name +
+                                ": not indexed yet (the session is being recorded)");
       else
-        problem(s.id, rel_dir + "/" + name, "frame file has no catalog row (run recover to index it)");
+        problem(s.id, rel_dir + "/" + name,
+                "frame file has no catalog row (run recover to index it)");
     }
     for (const auto& name : files.temporary) {
-      if (s.recording())
-        report_.notes.push_back(rel_dir + "/" + name + ": a frame being written (the session is recording)");
+      if (live)
+        report_.notes.push_back(rel_dir + "/" + name +
+                                ": a frame being written (the session is being recorded)");
       else
         problem(s.id, rel_dir + "/" + name, "leftover temporary file (run recover to remove it)");
     }
@@ -99,24 +113,27 @@ class Checker {
       const std::string name = entry.path().filename().string();
       if (known.contains(name)) continue;
       problem(0, "sessions/" + name,
-              entry.is_directory() ? "folder belongs to no session in the catalog" : "unexpected file in sessions/");
+              entry.is_directory() ? "folder belongs to no session in the catalog"
+                                   : "unexpected file in sessions/");
     }
   }
 
  private:
-  void check_frame(std::int64_t session, const std::string& rel_dir, const fs::path& dir, std::int64_t seq,
-                   const std::string& file, std::int64_t width, std::int64_t height, std::int64_t jpeg_bytes,
-                   SessionFiles& files) {
+  void check_frame(std::int64_t session, const std::string& rel_dir, const fs::path& dir,
+                   std::int64_t seq, const std::string& file, std::int64_t width,
+                   std::int64_t height, std::int64_t jpeg_bytes, SessionFiles& files) {
     const std::string rel = rel_dir + "/" + file;
     const std::string row = "frame " + std::to_string(seq) + ": ";
     if (!is_plain_file_name(file)) {
-      problem(session, rel_dir, row + "the catalog names file \"" + file + "\", which is not a plain file name");
+      problem(session, rel_dir,
+              row + "the catalog names file \"" + file + "\", which is not a plain file name");
       return;
     }
     const auto number = parse_frame_file_name(file);
     if (!number || static_cast<std::int64_t>(*number) != seq)
-      problem(session, rel, row + "file name does not match the frame number (expected " +
-                                frame_file_name(static_cast<std::uint64_t>(seq)) + ")");
+      problem(session, rel,
+              row + "file name does not match the frame number (expected " +
+                  frame_file_name(static_cast<std::uint64_t>(seq)) + ")");
     if (number) files.frames.erase(*number);
     std::error_code ec;
     if (!fs::is_regular_file(dir / file, ec)) {
@@ -130,7 +147,8 @@ class Checker {
     }
     if (static_cast<std::int64_t>(bytes->size()) != jpeg_bytes)
       problem(session, rel,
-              row + "file has " + std::to_string(bytes->size()) + " bytes, the catalog says " + std::to_string(jpeg_bytes));
+              row + "file has " + std::to_string(bytes->size()) + " bytes, the catalog says " +
+                  std::to_string(jpeg_bytes));
     std::string error;
     const auto image = decode_jpeg_bgr(*bytes, &error);
     if (!image) {
@@ -139,8 +157,9 @@ class Checker {
     }
     if (image->width != width || image->height != height)
       problem(session, rel,
-              row + "image is " + std::to_string(image->width) + "x" + std::to_string(image->height) +
-                  ", the catalog says " + std::to_string(width) + "x" + std::to_string(height));
+              row + "image is " + std::to_string(image->width) + "x" +
+                  std::to_string(image->height) + ", the catalog says " + std::to_string(width) +
+                  "x" + std::to_string(height));
   }
 
   void problem(std::int64_t session, std::string path, std::string what) {
@@ -156,18 +175,23 @@ class Checker {
 
 }  // namespace
 
-VerifyReport verify_archive(const ArchivePaths& paths, Catalog& catalog, const VerifyOptions& options) {
+VerifyReport verify_archive(const ArchivePaths& paths, Catalog& catalog,
+                            const VerifyOptions& options) {
   VerifyReport report;
   Checker checker(paths, catalog, options, report);
   std::vector<SessionRecord> sessions;
   if (options.session) {
-    if (auto s = catalog.session(*options.session)) sessions.push_back(*s);
-    else throw std::runtime_error("no session " + std::to_string(*options.session) + " in the catalog");
+    if (auto s = catalog.session(*options.session))
+      sessions.push_back(*s);
+    else
+      throw std::runtime_error("no session " + std::to_string(*options.session) +
+                               " in the catalog");
   } else {
     sessions = catalog.sessions();
   }
   std::uint64_t total = 0;
-  for (const auto& s : sessions) total += static_cast<std::uint64_t>(std::max<std::int64_t>(0, s.frame_count));
+  for (const auto& s : sessions)
+    total += static_cast<std::uint64_t>(std::max<std::int64_t>(0, s.frame_count));
   std::set<std::string> folders;
   for (const auto& s : sessions) {
     folders.insert(s.folder);

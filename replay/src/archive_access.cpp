@@ -10,11 +10,14 @@ Catalog open_catalog(const ArchivePaths& paths, Catalog::Mode mode) {
   const std::string root = paths.root().string();
   std::error_code ec;
   if (!fs::exists(paths.root(), ec))
-    throw Failure("no archive at " + root +
-                  " (no such folder): give --archive DIR or set SCREENREEL_ARCHIVE (default ./recordings)");
+    throw Failure(
+        "no archive at " + root +
+        " (no such folder): give --archive DIR or set SCREENREEL_ARCHIVE (default ./recordings)");
   if (!fs::is_directory(paths.root(), ec)) throw Failure("archive " + root + " is not a folder");
   if (!fs::exists(paths.catalog(), ec))
-    throw Failure(root + " is not a screenreel archive: it has no catalog.db (screenreel-receiver creates one)");
+    throw Failure(
+        root +
+        " is not a screenreel archive: it has no catalog.db (screenreel-receiver creates one)");
   try {
     return Catalog(paths.catalog(), mode);
   } catch (const std::exception& e) {
@@ -26,11 +29,19 @@ std::optional<int> running_receiver_pid(const ArchivePaths& paths) {
   std::ifstream lock(paths.lock());
   int pid = 0;
   if (!(lock >> pid) || pid <= 0) return std::nullopt;
-  // The receiver leaves its pid behind when it exits; a pid is only believed while it names a
-  // live screenreel-receiver (the kernel truncates the name to 15 characters).
-  std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
-  std::string name;
-  if (!std::getline(comm, name) || !std::string("screenreel-receiver").starts_with(name) || name.size() < 10)
+  // The receiver leaves its pid behind when it exits (and recover leaves its own); a pid is
+  // believed only while it names a live, not zombie, screenreel-receiver. /proc/PID/stat is
+  // "PID (NAME) STATE ...", NAME cut to 15 characters by the kernel.
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return std::nullopt;
+  const auto open = line.find('('), close = line.rfind(')');
+  if (open == std::string::npos || close == std::string::npos || close + 2 >= line.size())
+    return std::nullopt;
+  const std::string name = line.substr(open + 1, close - open - 1);
+  const char state = line[close + 2];
+  if (name.size() < 10 || !std::string_view("screenreel-receiver").starts_with(name) ||
+      state == 'Z' || state == 'X')
     return std::nullopt;
   return pid;
 }

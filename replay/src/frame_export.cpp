@@ -11,12 +11,13 @@
 namespace screenreel::replay {
 namespace fs = std::filesystem;
 
-FrameExportResult export_frames(const ArchivePaths& paths, Catalog& catalog, const SessionRecord& session,
-                                const FrameExportOptions& options) {
+FrameExportResult export_frames(const ArchivePaths& paths, Catalog& catalog,
+                                const SessionRecord& session, const FrameExportOptions& options) {
   const fs::path& dir = options.dir;
   std::error_code ec;
   if (fs::exists(dir, ec) && (!fs::is_directory(dir, ec) || !fs::is_empty(dir, ec)))
-    throw Failure("cannot export frames to " + dir.string() + ": it is not an empty folder; give a new or empty one");
+    throw Failure("cannot export frames to " + dir.string() +
+                  ": it is not an empty folder; give a new or empty one");
   const Timeline timeline = Timeline::load(catalog, session, options.range);
   fs::create_directories(dir);
 
@@ -40,7 +41,8 @@ FrameExportResult export_frames(const ArchivePaths& paths, Catalog& catalog, con
     // A frame lasts until the next one; the first starts at --from, the last ends at --to.
     const std::int64_t start = std::max(frames[i].capture_us, timeline.begin_us());
     const std::int64_t end = i + 1 < frames.size() ? frames[i + 1].capture_us : timeline.end_us();
-    concat << "file '" << frames[i].file << "'\nduration " << format_fixed(static_cast<double>(std::max<std::int64_t>(0, end - start)) / 1e6, 6)
+    concat << "file '" << frames[i].file << "'\nduration "
+           << format_fixed(static_cast<double>(std::max<std::int64_t>(0, end - start)) / 1e6, 6)
            << "\n";
     if (options.progress) options.progress(i + 1, frames.size());
   }
@@ -50,13 +52,16 @@ FrameExportResult export_frames(const ArchivePaths& paths, Catalog& catalog, con
   return result;
 }
 
-FrameRecord save_frame(const ArchivePaths& paths, Catalog& catalog, const SessionRecord& session, std::int64_t at_us,
-                       const fs::path& output) {
+SavedFrame save_frame(const ArchivePaths& paths, Catalog& catalog, const SessionRecord& session,
+                      std::int64_t at_us, const fs::path& output) {
   if (!cv::haveImageWriter(output.string()))
-    throw Failure("cannot write " + output.string() + ": unknown image format \"" + output.extension().string() +
+    throw Failure("cannot write " + output.string() + ": unknown image format \"" +
+                  output.extension().string() +
                   "\"; name the file .png, .jpg, .bmp, .tiff or .webp");
-  const Timeline timeline = Timeline::load(catalog, session, TimeRange{at_us, at_us});
-  const FrameRecord& frame = timeline.frames().front();
+  const auto origin = first_capture_us(catalog, session.id);
+  if (!origin) throw Failure("session " + std::to_string(session.id) + " has no frames");
+  // The last frame captured at or before T (after the last frame, that one: it stayed on screen).
+  const FrameRecord frame = *catalog.frame_at(session.id, *origin + at_us);
   const cv::Mat image = load_frame(paths, session, frame);
   bool written = false;
   try {
@@ -64,8 +69,10 @@ FrameRecord save_frame(const ArchivePaths& paths, Catalog& catalog, const Sessio
   } catch (const cv::Exception& e) {
     throw Failure("cannot write " + output.string() + ": " + e.what());
   }
-  if (!written) throw Failure("cannot write " + output.string() + " (does its folder exist, and may it be written?)");
-  return frame;
+  if (!written)
+    throw Failure("cannot write " + output.string() +
+                  " (does its folder exist, and may it be written?)");
+  return {frame, frame.capture_us - *origin};
 }
 
 }  // namespace screenreel::replay

@@ -14,6 +14,7 @@ void JsonWriter::before_value() {
   }
   if (!first_.empty()) {
     if (!first_.back()) out_ << ',';
+    if (top_array_lines()) out_ << '\n';
     first_.back() = false;
   }
 }
@@ -39,6 +40,7 @@ JsonWriter& JsonWriter::begin_array() {
 }
 
 JsonWriter& JsonWriter::end_array() {
+  if (top_array_lines() && !first_.back()) out_ << '\n';
   first_.pop_back();
   out_ << ']';
   return *this;
@@ -71,8 +73,12 @@ JsonWriter& JsonWriter::value(double v) {
     return *this;
   }
   char buf[32];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);  // shortest text that reads back as v
-  out_.write(buf, end - buf);
+  const auto [end, ec] =
+      std::to_chars(buf, buf + sizeof buf, v);  // shortest text that reads back as v
+  const std::string_view text(buf, static_cast<std::size_t>(end - buf));
+  out_ << text;
+  // 10.0 prints as "10"; the ".0" keeps it a float for readers that type numbers (Python's json).
+  if (text.find_first_of(".eEn") == std::string_view::npos) out_ << ".0";
   return *this;
 }
 
@@ -94,11 +100,21 @@ void JsonWriter::write_string(std::string_view s) {
     const auto b = static_cast<unsigned char>(s[i]);
     if (b < 0x80) {
       switch (b) {
-        case '"': out_ << "\\\""; break;
-        case '\\': out_ << "\\\\"; break;
-        case '\n': out_ << "\\n"; break;
-        case '\r': out_ << "\\r"; break;
-        case '\t': out_ << "\\t"; break;
+        case '"':
+          out_ << "\\\"";
+          break;
+        case '\\':
+          out_ << "\\\\";
+          break;
+        case '\n':
+          out_ << "\\n";
+          break;
+        case '\r':
+          out_ << "\\r";
+          break;
+        case '\t':
+          out_ << "\\t";
+          break;
         default:
           if (b < 0x20 || b == 0x7F) {
             char esc[8];
@@ -114,7 +130,8 @@ void JsonWriter::write_string(std::string_view s) {
     // Copy a valid UTF-8 sequence as is; anything else becomes U+FFFD.
     const std::size_t n = (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
     bool valid = n != 0 && i + n <= s.size() && !(n == 2 && b < 0xC2);
-    for (std::size_t k = 1; valid && k < n; ++k) valid = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+    for (std::size_t k = 1; valid && k < n; ++k)
+      valid = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
     if (valid) {
       out_ << s.substr(i, n);
       i += n;

@@ -10,11 +10,13 @@ namespace screenreel::replay {
 namespace fs = std::filesystem;
 namespace {
 
-std::string ms(double us) { return format_fixed(us / 1000.0, 1) + " ms"; }
+std::string ms(double us) {
+  return format_fixed(us / 1000.0, 1) + " ms";
+}
 
 std::string spread_text(const Spread& s) {
-  return "min " + ms(static_cast<double>(s.min)) + ", median " + ms(static_cast<double>(s.median)) + ", max " +
-         ms(static_cast<double>(s.max)) + " (mean " + ms(s.mean) + ")";
+  return "min " + ms(static_cast<double>(s.min)) + ", median " + ms(static_cast<double>(s.median)) +
+         ", max " + ms(static_cast<double>(s.max)) + " (mean " + ms(s.mean) + ")";
 }
 
 void spread_json(JsonWriter& json, std::string_view name, const std::optional<Spread>& s) {
@@ -40,8 +42,10 @@ void session_json(JsonWriter& json, const SessionSummary& sum) {
   json.field("frames", s.frame_count).field("average_fps", sum.average_fps).field("bytes", s.bytes);
   json.field("status", sum.status);
   json.key("end_reason");
-  if (s.end_reason.empty()) json.null();
-  else json.value(s.end_reason);
+  if (s.end_reason.empty())
+    json.null();
+  else
+    json.value(s.end_reason);
   json.field("dropped", s.dropped);
 }
 
@@ -49,15 +53,13 @@ void session_json(JsonWriter& json, const SessionSummary& sum) {
 
 void print_list(std::ostream& out, const std::vector<SessionSummary>& sessions, bool json) {
   if (json) {
-    JsonWriter w(out);
+    JsonWriter w(out, JsonWriter::Layout::kLines);
     w.begin_array();
     for (const auto& sum : sessions) {
-      out << '\n';
       w.begin_object();
       session_json(w, sum);
       w.end_object();
     }
-    if (!sessions.empty()) out << '\n';
     w.end_array();
     out << '\n';
     return;
@@ -68,13 +70,16 @@ void print_list(std::ostream& out, const std::vector<SessionSummary>& sessions, 
   }
   Table t;
   t.columns = {"id", "name", "started", "duration", "frames", "fps", "size", "status"};
+  t.right_aligned = {true, false, false, false, true, true, true, false};
   bool interrupted = false;
   for (const auto& sum : sessions) {
     const auto& s = sum.record;
     interrupted = interrupted || sum.status == "interrupted";
-    t.rows.push_back({s.id, s.name, format_local_time(s.started_us), format_offset(sum.duration_us), s.frame_count,
-                      sum.average_fps ? Cell(format_fixed(*sum.average_fps, 1)) : Cell(std::string("-")),
-                      format_bytes(s.bytes), sum.status});
+    t.rows.push_back(
+        {s.id, s.name, format_local_time(s.started_us), format_offset(sum.duration_us),
+         s.frame_count,
+         sum.average_fps ? Cell(format_fixed(*sum.average_fps, 1)) : Cell(std::string("-")),
+         format_bytes(s.bytes), sum.status});
   }
   t.write(out, TableFormat::kAligned);
   if (interrupted)
@@ -95,32 +100,40 @@ FolderUsage folder_usage(const fs::path& dir) {
   return u;
 }
 
-void print_info(std::ostream& out, const SessionSummary& sum, const FrameStats& stats, const FolderUsage& usage,
-                bool json) {
+void print_info(std::ostream& out, const SessionSummary& sum, const FrameStats& stats,
+                const FolderUsage& usage, bool json) {
   const auto& s = sum.record;
   if (json) {
     JsonWriter w(out);
     w.begin_object();
     session_json(w, sum);
     w.field("client_address", s.client_address).field("source", s.source);
-    w.field("width", std::int64_t{s.width}).field("height", std::int64_t{s.height}).field("requested_fps", s.fps);
+    w.field("width", std::int64_t{s.width})
+        .field("height", std::int64_t{s.height})
+        .field("requested_fps", s.fps);
     w.key("error");
-    if (s.error.empty()) w.null();
-    else w.value(s.error);
+    if (s.error.empty())
+      w.null();
+    else
+      w.value(s.error);
     w.field("first_capture_us", sum.first_capture_us).field("last_capture_us", sum.last_capture_us);
     spread_json(w, "interval", stats.interval_us);
     spread_json(w, "capture_to_receive", stats.capture_to_receive_us);
     spread_json(w, "capture_to_written", stats.capture_to_written_us);
     w.field("first_tick", stats.first_tick).field("last_tick", stats.last_tick);
     w.field("ticks_not_sent", stats.ticks_not_sent);
-    w.key("folder_on_disk").begin_object().field("exists", usage.exists).field("files", usage.files);
+    w.key("folder_on_disk")
+        .begin_object()
+        .field("exists", usage.exists)
+        .field("files", usage.files);
     w.field("bytes", usage.bytes).end_object();
     w.end_object();
     out << '\n';
     return;
   }
   const auto line = [&](const char* label, const std::string& value) {
-    out << label << std::string(14 - std::string_view(label).size(), ' ') << terminal_safe(value) << '\n';
+    out << label << std::string(14 - std::string_view(label).size(), ' ') << terminal_safe(value)
+        << '\n';
   };
   line("session", std::to_string(s.id) + "  \"" + s.name + "\"");
   line("status", sum.status + (s.error.empty() ? "" : ": " + s.error));
@@ -134,10 +147,12 @@ void print_info(std::ostream& out, const SessionSummary& sum, const FrameStats& 
   line("duration", format_offset(sum.duration_us));
   std::string frames = std::to_string(s.frame_count);
   if (sum.first_capture_us && sum.last_capture_us)
-    frames += ", the last one " + format_offset(*sum.last_capture_us - *sum.first_capture_us) + " after the first";
+    frames += ", the last one " + format_offset(*sum.last_capture_us - *sum.first_capture_us) +
+              " after the first";
   line("frames", frames);
   line("average fps", sum.average_fps ? format_fixed(*sum.average_fps, 2) : std::string("-"));
-  line("intervals", stats.interval_us ? spread_text(*stats.interval_us) : std::string("- (fewer than 2 frames)"));
+  line("intervals", stats.interval_us ? spread_text(*stats.interval_us)
+                                      : std::string("- (fewer than 2 frames)"));
   line("dropped", std::to_string(s.dropped) + " ticks reported dropped by the client; " +
                       std::to_string(stats.ticks_not_sent) +
                       " ticks not sent between stored frames (unchanged screen or dropped)");
@@ -147,9 +162,11 @@ void print_info(std::ostream& out, const SessionSummary& sum, const FrameStats& 
     line("", "(client and receiver clocks: meaningful when both ran on one machine)");
   }
   line("size", format_bytes(s.bytes) + " of JPEGs in the catalog" +
-                   (s.frame_count > 0 ? ", " + format_bytes(s.bytes / s.frame_count) + " a frame" : std::string()));
-  line("on disk", usage.exists ? std::to_string(usage.files) + " files, " + format_bytes(usage.bytes)
-                               : std::string("the session folder is missing (run verify)"));
+                   (s.frame_count > 0 ? ", " + format_bytes(s.bytes / s.frame_count) + " a frame"
+                                      : std::string()));
+  line("on disk", usage.exists
+                      ? std::to_string(usage.files) + " files, " + format_bytes(usage.bytes)
+                      : std::string("the session folder is missing (run verify)"));
 }
 
 }  // namespace screenreel::replay

@@ -33,17 +33,23 @@ const std::initializer_list<int> kQuit = {'q', 'Q', 27};
 
 class Player {
  public:
-  Player(const ArchivePaths& paths, const SessionRecord& session, Timeline timeline, Schedule schedule,
-         const PlayOptions& options, std::ostream& log)
-      : paths_(paths), session_(session), timeline_(std::move(timeline)), schedule_(std::move(schedule)),
-        loop_(options.loop), speed_(options.speed), log_(log), title_(player_window_title(session)) {}
+  Player(const ArchivePaths& paths, const SessionRecord& session, Timeline timeline,
+         Schedule schedule, const PlayOptions& options, std::ostream& log)
+      : paths_(paths),
+        session_(session),
+        timeline_(std::move(timeline)),
+        schedule_(std::move(schedule)),
+        loop_(options.loop),
+        speed_(options.speed),
+        log_(log),
+        title_(player_window_title(session)) {}
 
   void run() {
     cv::namedWindow(title_, cv::WINDOW_NORMAL | cv::WINDOW_KEEPRATIO | cv::WINDOW_GUI_NORMAL);
     const int w = static_cast<int>(session_.width), h = static_cast<int>(session_.height);
     if (w > 0 && h > 0) cv::resizeWindow(title_, std::min(1280, w), std::min(1280, w) * h / w);
-    log_ << "playing session " << session_.id << " \"" << terminal_safe(session_.name) << "\": "
-         << timeline_.frames().size() << " frames from " << offset_of(0) << " to "
+    log_ << "playing session " << session_.id << " \"" << terminal_safe(session_.name)
+         << "\": " << timeline_.frames().size() << " frames from " << offset_of(0) << " to "
          << format_offset(timeline_.end_us() - timeline_.origin_us()) << " at " << speed_text()
          << "  (space pause, arrows step, +/- speed, q quit)\n";
     restart();
@@ -51,21 +57,30 @@ class Player {
       int wait_ms = kMaxWaitMs;
       if (!paused_) {
         if (position() >= schedule_.end_us) {
-          if (!loop_) break;
+          if (!loop_) {
+            show(timeline_.frames().size() - 1);  // the range's last frame is always shown
+            cv::waitKey(1);
+            break;
+          }
           restart();  // and still wait for keys below, even when the range is a single instant
         }
         const std::int64_t pos = position();
         const std::size_t want = schedule_.index_at(pos);
-        if (want != current_) show(want);  // when drawing falls behind, frames are skipped, not slowed
-        const std::int64_t next =
-            current_ + 1 < schedule_.at_us.size() ? schedule_.at_us[current_ + 1] : schedule_.end_us;
-        wait_ms = std::clamp(static_cast<int>(std::ceil(static_cast<double>(next - pos) / speed_ / 1000)), 1, kMaxWaitMs);
+        if (want != current_)
+          show(want);  // when drawing falls behind, frames are skipped, not slowed
+        const std::int64_t next = current_ + 1 < schedule_.at_us.size()
+                                      ? schedule_.at_us[current_ + 1]
+                                      : schedule_.end_us;
+        wait_ms =
+            std::clamp(static_cast<int>(std::ceil(static_cast<double>(next - pos) / speed_ / 1000)),
+                       1, kMaxWaitMs);
       }
       const int key = cv::waitKeyEx(wait_ms);
       if (cv::getWindowProperty(title_, cv::WND_PROP_VISIBLE) < 1) break;  // closed by the user
       if (key >= 0 && !handle_key(key)) break;
     }
-    log_ << "stopped at " << offset_of(current_) << " (frame " << timeline_.frames()[current_].seq << ")\n";
+    log_ << "stopped at " << offset_of(current_) << " (frame " << timeline_.frames()[current_].seq
+         << ")\n";
     cv::destroyWindow(title_);
     cv::waitKey(1);  // lets the window system take the window down
   }
@@ -82,14 +97,16 @@ class Player {
       } else {
         paused_at_ = position();
         paused_ = true;
-        log_ << "paused at " << offset_of(current_) << " (frame " << timeline_.frames()[current_].seq << ")\n";
+        log_ << "paused at " << offset_of(current_) << " (frame "
+             << timeline_.frames()[current_].seq << ")\n";
       }
     } else if (paused_ && (is_key(key, kRight) || is_key(key, kLeft))) {
       const bool forward = is_key(key, kRight);
       if (forward ? current_ + 1 < timeline_.frames().size() : current_ > 0) {
         show(forward ? current_ + 1 : current_ - 1);
         paused_at_ = schedule_.at_us[current_];
-        log_ << "frame " << timeline_.frames()[current_].seq << " at " << offset_of(current_) << "\n";
+        log_ << "frame " << timeline_.frames()[current_].seq << " at " << offset_of(current_)
+             << "\n";
       }
     } else if (is_key(key, kFaster) || is_key(key, kSlower)) {
       const std::int64_t pos = position();
@@ -113,7 +130,8 @@ class Player {
   // Playback time now, in schedule microseconds.
   std::int64_t position() const {
     if (paused_) return paused_at_;
-    const double elapsed_us = std::chrono::duration<double, std::micro>(Clock::now() - anchor_time_).count();
+    const double elapsed_us =
+        std::chrono::duration<double, std::micro>(Clock::now() - anchor_time_).count();
     return anchor_pos_ + static_cast<std::int64_t>(elapsed_us * speed_);
   }
 
@@ -128,7 +146,8 @@ class Player {
   }
 
   std::string offset_of(std::size_t i) const {
-    return format_offset(std::max(timeline_.frames()[i].capture_us, timeline_.begin_us()) - timeline_.origin_us());
+    return format_offset(std::max(timeline_.frames()[i].capture_us, timeline_.begin_us()) -
+                         timeline_.origin_us());
   }
   std::string speed_text() const { return format_fixed(speed_, speed_ < 1 ? 3 : 1) + "x"; }
 
@@ -151,11 +170,12 @@ class Player {
 }  // namespace
 
 std::string player_window_title(const SessionRecord& session) {
-  return "screenreel-replay: " + terminal_safe(session.name) + " (session " + std::to_string(session.id) + ")";
+  return "screenreel-replay: " + terminal_safe(session.name) + " (session " +
+         std::to_string(session.id) + ")";
 }
 
-void play(const ArchivePaths& paths, Catalog& catalog, const SessionRecord& session, const PlayOptions& options,
-          std::ostream& log) {
+void play(const ArchivePaths& paths, Catalog& catalog, const SessionRecord& session,
+          const PlayOptions& options, std::ostream& log) {
   if (!(options.speed >= kMinSpeed && options.speed <= kMaxSpeed))
     throw Failure("--speed " + format_fixed(options.speed, 3) + " is outside 1/64 .. 64");
   Timeline timeline = Timeline::load(catalog, session, options.range);

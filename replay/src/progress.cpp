@@ -11,10 +11,14 @@
 namespace screenreel::replay {
 
 ProgressBar::ProgressBar(std::string label, std::uint64_t total)
-    : label_(std::move(label)), total_(total), enabled_(::isatty(STDERR_FILENO) == 1),
+    : label_(std::move(label)),
+      total_(total),
+      enabled_(::isatty(STDERR_FILENO) == 1),
       start_(std::chrono::steady_clock::now()) {}
 
-ProgressBar::~ProgressBar() { finish(); }
+ProgressBar::~ProgressBar() {
+  finish();
+}
 
 void ProgressBar::update(std::uint64_t done) {
   if (!enabled_) return;
@@ -26,13 +30,17 @@ void ProgressBar::update(std::uint64_t done) {
 
 void ProgressBar::draw(std::uint64_t done) {
   constexpr int kWidth = 30;
-  const double fraction = total_ ? std::min(1.0, static_cast<double>(done) / static_cast<double>(total_)) : 1.0;
+  const double fraction =
+      total_ ? std::min(1.0, static_cast<double>(done) / static_cast<double>(total_)) : 1.0;
   const int filled = static_cast<int>(fraction * kWidth);
   std::string bar(static_cast<std::size_t>(filled), '#');
   bar.append(static_cast<std::size_t>(kWidth - filled), '.');
-  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   std::string left = "--:--:--";
-  if (fraction > 0.01) left = format_offset(static_cast<std::int64_t>(elapsed * (1 - fraction) / fraction * 1e6)).substr(0, 8);
+  if (fraction > 0.01)
+    left = format_offset(static_cast<std::int64_t>(elapsed * (1 - fraction) / fraction * 1e6))
+               .substr(0, 8);
   std::fprintf(stderr, "\r%s [%s] %3d%%  %llu/%llu  %s left ", label_.c_str(), bar.c_str(),
                static_cast<int>(fraction * 100), static_cast<unsigned long long>(done),
                static_cast<unsigned long long>(total_), left.c_str());

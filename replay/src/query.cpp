@@ -13,13 +13,13 @@ namespace {
 // Pragmas that only report; as statements they are allowed without an argument (an argument
 // would set them) or with a table name (table_info('frames')).
 constexpr std::array<std::string_view, 20> kReadPragmas = {
-    "table_info",   "table_xinfo",  "table_list",    "index_list",    "index_info",
-    "index_xinfo",  "foreign_key_list", "user_version", "schema_version", "page_count",
-    "page_size",    "freelist_count", "encoding",     "application_id", "compile_options",
-    "database_list", "collation_list", "function_list", "pragma_list",  "quick_check"};
+    "table_info",    "table_xinfo",      "table_list",    "index_list",     "index_info",
+    "index_xinfo",   "foreign_key_list", "user_version",  "schema_version", "page_count",
+    "page_size",     "freelist_count",   "encoding",      "application_id", "compile_options",
+    "database_list", "collation_list",   "function_list", "pragma_list",    "quick_check"};
 constexpr std::array<std::string_view, 8> kPragmasWithNameArgument = {
-    "table_info", "table_xinfo", "table_list", "index_list", "index_info", "index_xinfo", "foreign_key_list",
-    "quick_check"};
+    "table_info", "table_xinfo", "table_list",       "index_list",
+    "index_info", "index_xinfo", "foreign_key_list", "quick_check"};
 
 struct Guard {
   std::string refused;  // what the authorizer denied first, for the error message
@@ -27,20 +27,34 @@ struct Guard {
 
 std::string_view action_name(int code) {
   switch (code) {
-    case SQLITE_INSERT: return "INSERT";
-    case SQLITE_UPDATE: return "UPDATE";
-    case SQLITE_DELETE: return "DELETE";
-    case SQLITE_ATTACH: return "ATTACH";
-    case SQLITE_DETACH: return "DETACH";
-    case SQLITE_PRAGMA: return "PRAGMA";
-    case SQLITE_TRANSACTION: return "transaction control";
-    case SQLITE_SAVEPOINT: return "SAVEPOINT";
-    case SQLITE_ANALYZE: return "ANALYZE";
-    case SQLITE_REINDEX: return "REINDEX";
-    case SQLITE_ALTER_TABLE: return "ALTER TABLE";
-    case SQLITE_CREATE_VTABLE: return "CREATE VIRTUAL TABLE";
-    case SQLITE_DROP_VTABLE: return "DROP VIRTUAL TABLE";
-    default: return code <= SQLITE_DROP_VIEW ? "CREATE/DROP" : "this statement";
+    case SQLITE_INSERT:
+      return "INSERT";
+    case SQLITE_UPDATE:
+      return "UPDATE";
+    case SQLITE_DELETE:
+      return "DELETE";
+    case SQLITE_ATTACH:
+      return "ATTACH";
+    case SQLITE_DETACH:
+      return "DETACH";
+    case SQLITE_PRAGMA:
+      return "PRAGMA";
+    case SQLITE_TRANSACTION:
+      return "transaction control";
+    case SQLITE_SAVEPOINT:
+      return "SAVEPOINT";
+    case SQLITE_ANALYZE:
+      return "ANALYZE";
+    case SQLITE_REINDEX:
+      return "REINDEX";
+    case SQLITE_ALTER_TABLE:
+      return "ALTER TABLE";
+    case SQLITE_CREATE_VTABLE:
+      return "CREATE VIRTUAL TABLE";
+    case SQLITE_DROP_VTABLE:
+      return "DROP VIRTUAL TABLE";
+    default:
+      return code <= SQLITE_DROP_VIEW ? "CREATE/DROP" : "this statement";
   }
 }
 
@@ -60,13 +74,21 @@ int authorize(void* user, int code, const char* a, const char* b, const char*, c
       return SQLITE_OK;
     case SQLITE_PRAGMA: {
       const std::string_view name = a ? a : "";
-      if (contains(kReadPragmas, name) && (!b || contains(kPragmasWithNameArgument, name))) return SQLITE_OK;
+      if (contains(kReadPragmas, name) && (!b || contains(kPragmasWithNameArgument, name)))
+        return SQLITE_OK;
       if (guard->refused.empty())
-        guard->refused = "PRAGMA " + std::string(name) + (b ? " = " + std::string(b) : std::string());
+        guard->refused =
+            "PRAGMA " + std::string(name) + (b ? " = " + std::string(b) : std::string());
       return SQLITE_DENY;
     }
     default:
-      if (guard->refused.empty()) guard->refused = std::string(action_name(code));
+      if (guard->refused.empty()) {
+        guard->refused = std::string(action_name(code));
+        // SQLite asks this when a pragma_xxx() table function sets itself up.
+        if (code == SQLITE_UPDATE && a && std::string_view(a) == "sqlite_master")
+          guard->refused +=
+              " of sqlite_master (from a pragma_xxx() table function? use the PRAGMA statement)";
+      }
       return SQLITE_DENY;
   }
 }
@@ -74,7 +96,9 @@ int authorize(void* user, int code, const char* a, const char* b, const char*, c
 // Installs the authorizer for as long as it lives.
 class AuthorizerScope {
  public:
-  AuthorizerScope(sqlite3* db, Guard& guard) : db_(db) { sqlite3_set_authorizer(db_, authorize, &guard); }
+  AuthorizerScope(sqlite3* db, Guard& guard) : db_(db) {
+    sqlite3_set_authorizer(db_, authorize, &guard);
+  }
   ~AuthorizerScope() { sqlite3_set_authorizer(db_, nullptr, nullptr); }
   AuthorizerScope(const AuthorizerScope&) = delete;
   AuthorizerScope& operator=(const AuthorizerScope&) = delete;
@@ -90,7 +114,8 @@ using StatementPtr = std::unique_ptr<sqlite3_stmt, Finalizer>;
 
 Failure refused(const std::string& what) {
   return Failure("query is read-only: " + what +
-                 " refused. It runs one SELECT (or a reporting PRAGMA) on the catalog; to change an archive use "
+                 " refused. It runs one SELECT (or a reporting PRAGMA) on the catalog; to change "
+                 "an archive use "
                  "recover or delete");
 }
 
@@ -117,6 +142,9 @@ Table run_read_only_query(Catalog& catalog, std::string_view sql) {
     if (!guard.refused.empty()) throw refused(guard.refused);
     throw;
   }
+  // A denied read can leave SQLite preparing a statement that returns nothing; that is an error
+  // here, not an empty result.
+  if (!guard.refused.empty()) throw refused(guard.refused);
   if (!stmt) throw Failure("query: no SQL statement given (only blanks or comments)");
   // Whatever follows the first statement must be blanks, comments or semicolons.
   const std::string_view rest(tail, static_cast<std::size_t>(sql.data() + sql.size() - tail));
@@ -138,19 +166,26 @@ Table run_read_only_query(Catalog& catalog, std::string_view sql) {
     auto& row = table.rows.emplace_back();
     for (int c = 0; c < columns; ++c) {
       switch (sqlite3_column_type(stmt.get(), c)) {
-        case SQLITE_INTEGER: row.emplace_back(static_cast<std::int64_t>(sqlite3_column_int64(stmt.get(), c))); break;
-        case SQLITE_FLOAT: row.emplace_back(sqlite3_column_double(stmt.get(), c)); break;
+        case SQLITE_INTEGER:
+          row.emplace_back(static_cast<std::int64_t>(sqlite3_column_int64(stmt.get(), c)));
+          break;
+        case SQLITE_FLOAT:
+          row.emplace_back(sqlite3_column_double(stmt.get(), c));
+          break;
         case SQLITE_TEXT: {
           const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), c));
-          row.emplace_back(std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt.get(), c))));
+          row.emplace_back(
+              std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt.get(), c))));
           break;
         }
         case SQLITE_BLOB: {
           const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt.get(), c));
-          row.emplace_back(Blob{std::vector<std::uint8_t>(p, p + sqlite3_column_bytes(stmt.get(), c))});
+          row.emplace_back(
+              Blob{std::vector<std::uint8_t>(p, p + sqlite3_column_bytes(stmt.get(), c))});
           break;
         }
-        default: row.emplace_back(std::monostate{});
+        default:
+          row.emplace_back(std::monostate{});
       }
     }
   }

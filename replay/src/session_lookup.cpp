@@ -10,7 +10,8 @@
 namespace screenreel::replay {
 
 SessionRecord find_session(Catalog& catalog, std::string_view spec) {
-  if (spec.empty()) throw Failure("SESSION is empty: give a session id or the start of a session name");
+  if (spec.empty())
+    throw Failure("SESSION is empty: give a session id or the start of a session name");
   std::int64_t id = 0;
   const auto [end, ec] = std::from_chars(spec.data(), spec.data() + spec.size(), id);
   if (ec == std::errc() && end == spec.data() + spec.size())
@@ -23,15 +24,17 @@ SessionRecord find_session(Catalog& catalog, std::string_view spec) {
 
   const std::string shown = "\"" + terminal_safe(std::string(spec)) + "\"";
   if (matches.empty())
-    throw Failure("no session " + shown + " in the catalog: give a session id or the start of a session name " +
+    throw Failure("no session " + shown +
+                  " in the catalog: give a session id or the start of a session name " +
                   "(screenreel-replay list shows them)");
   std::string msg = "session " + shown + " is ambiguous: " + std::to_string(matches.size()) +
                     " sessions have a name starting with it; give the id of one:";
   constexpr std::size_t kShown = 10;
   for (std::size_t i = 0; i < matches.size() && i < kShown; ++i)
-    msg += "\n  " + std::to_string(matches[i].id) + "  " + terminal_safe(matches[i].name) + "  started " +
-           format_local_time(matches[i].started_us);
-  if (matches.size() > kShown) msg += "\n  ... and " + std::to_string(matches.size() - kShown) + " more";
+    msg += "\n  " + std::to_string(matches[i].id) + "  " + terminal_safe(matches[i].name) +
+           "  started " + format_local_time(matches[i].started_us);
+  if (matches.size() > kShown)
+    msg += "\n  ... and " + std::to_string(matches.size() - kShown) + " more";
   throw Failure(msg);
 }
 

@@ -14,7 +14,8 @@ namespace {
 std::optional<Spread> spread(std::vector<std::int64_t> v) {
   if (v.empty()) return std::nullopt;
   Spread s;
-  s.mean = static_cast<double>(std::accumulate(v.begin(), v.end(), std::int64_t{0})) / static_cast<double>(v.size());
+  s.mean = static_cast<double>(std::accumulate(v.begin(), v.end(), std::int64_t{0})) /
+           static_cast<double>(v.size());
   std::sort(v.begin(), v.end());
   s.min = v.front();
   s.max = v.back();
@@ -43,18 +44,24 @@ SessionSummary summarize(Catalog& catalog, const SessionRecord& s, bool receiver
   sum.record = s;
   sum.status = session_status(s, receiver_running);
   // min() and max() of an indexed column are single index lookups in SQLite.
-  sum.first_capture_us = one_value(catalog, "SELECT min(capture_us) FROM frames WHERE session_id = ?", s.id);
-  sum.last_capture_us = one_value(catalog, "SELECT max(capture_us) FROM frames WHERE session_id = ?", s.id);
+  sum.first_capture_us =
+      one_value(catalog, "SELECT min(capture_us) FROM frames WHERE session_id = ?", s.id);
+  sum.last_capture_us =
+      one_value(catalog, "SELECT max(capture_us) FROM frames WHERE session_id = ?", s.id);
   std::int64_t end = s.started_us;
   if (s.ended_us) {
     end = *s.ended_us;
   } else if (receiver_running) {
     end = wall_clock_us();
-  } else if (auto last = one_value(catalog, "SELECT written_us FROM frames WHERE session_id = ? ORDER BY seq DESC LIMIT 1", s.id)) {
+  } else if (auto last = one_value(
+                 catalog,
+                 "SELECT written_us FROM frames WHERE session_id = ? ORDER BY seq DESC LIMIT 1",
+                 s.id)) {
     end = *last;
   }
   sum.duration_us = std::max<std::int64_t>(0, end - s.started_us);
-  if (s.frame_count >= 2 && sum.first_capture_us && sum.last_capture_us && *sum.last_capture_us > *sum.first_capture_us)
+  if (s.frame_count >= 2 && sum.first_capture_us && sum.last_capture_us &&
+      *sum.last_capture_us > *sum.first_capture_us)
     sum.average_fps = static_cast<double>(s.frame_count - 1) * 1e6 /
                       static_cast<double>(*sum.last_capture_us - *sum.first_capture_us);
   return sum;
@@ -64,7 +71,8 @@ FrameStats frame_stats(Catalog& catalog, std::int64_t session_id) {
   FrameStats stats;
   std::vector<std::int64_t> intervals, to_receive, to_written;
   auto q = catalog.db().prepare(
-      "SELECT tick, capture_us, receive_us, written_us FROM frames WHERE session_id = ? ORDER BY seq");
+      "SELECT tick, capture_us, receive_us, written_us FROM frames WHERE session_id = ? ORDER BY "
+      "seq");
   q.bind(1, session_id);
   std::optional<std::int64_t> prev_tick, prev_capture;
   while (q.step()) {
@@ -72,8 +80,10 @@ FrameStats frame_stats(Catalog& catalog, std::int64_t session_id) {
     to_receive.push_back(q.int64(2) - capture);
     to_written.push_back(q.int64(3) - capture);
     if (prev_capture) intervals.push_back(capture - *prev_capture);
-    if (prev_tick) stats.ticks_not_sent += std::max<std::int64_t>(0, tick - *prev_tick - 1);
-    else stats.first_tick = tick;
+    if (prev_tick)
+      stats.ticks_not_sent += std::max<std::int64_t>(0, tick - *prev_tick - 1);
+    else
+      stats.first_tick = tick;
     stats.last_tick = tick;
     prev_tick = tick;
     prev_capture = capture;

@@ -36,12 +36,15 @@ std::string to_text(const Cell& c, const char* null_text) {
   return std::visit(Visitor{null_text}, c);
 }
 
-bool is_number(const Cell& c) { return std::holds_alternative<std::int64_t>(c) || std::holds_alternative<double>(c); }
+bool is_number(const Cell& c) {
+  return std::holds_alternative<std::int64_t>(c) || std::holds_alternative<double>(c);
+}
 
 void write_aligned(const Table& t, std::ostream& out) {
   std::vector<std::vector<std::string>> text;
   std::vector<std::size_t> width(t.columns.size());
-  for (std::size_t c = 0; c < t.columns.size(); ++c) width[c] = display_width(terminal_safe(t.columns[c]));
+  for (std::size_t c = 0; c < t.columns.size(); ++c)
+    width[c] = display_width(terminal_safe(t.columns[c]));
   for (const auto& row : t.rows) {
     auto& line = text.emplace_back();
     for (std::size_t c = 0; c < row.size() && c < width.size(); ++c) {
@@ -49,11 +52,13 @@ void write_aligned(const Table& t, std::ostream& out) {
       width[c] = std::max(width[c], display_width(line.back()));
     }
   }
-  // A column is right-aligned when all of its non-NULL cells are numbers.
-  std::vector<bool> right(t.columns.size(), !t.rows.empty());
-  for (const auto& row : t.rows)
-    for (std::size_t c = 0; c < row.size() && c < right.size(); ++c)
-      if (!is_number(row[c]) && !std::holds_alternative<std::monostate>(row[c])) right[c] = false;
+  std::vector<bool> right = t.right_aligned;
+  if (right.size() != t.columns.size()) {
+    right.assign(t.columns.size(), !t.rows.empty());
+    for (const auto& row : t.rows)
+      for (std::size_t c = 0; c < row.size() && c < right.size(); ++c)
+        if (!is_number(row[c]) && !std::holds_alternative<std::monostate>(row[c])) right[c] = false;
+  }
 
   const auto print_row = [&](const std::vector<std::string>& cells) {
     std::string line;
@@ -85,7 +90,8 @@ std::string csv_field(const std::string& s) {
 
 void write_csv(const Table& t, std::ostream& out) {
   const auto print_row = [&](const auto& cells, auto to_string) {
-    for (std::size_t c = 0; c < cells.size(); ++c) out << (c ? "," : "") << csv_field(to_string(cells[c]));
+    for (std::size_t c = 0; c < cells.size(); ++c)
+      out << (c ? "," : "") << csv_field(to_string(cells[c]));
     out << "\r\n";
   };
   print_row(t.columns, [](const std::string& s) { return s; });
@@ -93,25 +99,26 @@ void write_csv(const Table& t, std::ostream& out) {
 }
 
 void write_json(const Table& t, std::ostream& out) {
-  JsonWriter json(out);
+  JsonWriter json(out, JsonWriter::Layout::kLines);
   json.begin_array();
   for (const auto& row : t.rows) {
-    out << '\n';
     json.begin_object();
     for (std::size_t c = 0; c < row.size() && c < t.columns.size(); ++c) {
       json.key(t.columns[c]);
       std::visit(
           [&](const auto& v) {
             using T = std::decay_t<decltype(v)>;
-            if constexpr (std::is_same_v<T, std::monostate>) json.null();
-            else if constexpr (std::is_same_v<T, Blob>) json.value(hex(v));
-            else json.value(v);
+            if constexpr (std::is_same_v<T, std::monostate>)
+              json.null();
+            else if constexpr (std::is_same_v<T, Blob>)
+              json.value(hex(v));
+            else
+              json.value(v);
           },
           row[c]);
     }
     json.end_object();
   }
-  if (!t.rows.empty()) out << '\n';
   json.end_array();
   out << '\n';
 }
@@ -120,9 +127,15 @@ void write_json(const Table& t, std::ostream& out) {
 
 void Table::write(std::ostream& out, TableFormat format) const {
   switch (format) {
-    case TableFormat::kAligned: write_aligned(*this, out); break;
-    case TableFormat::kCsv: write_csv(*this, out); break;
-    case TableFormat::kJson: write_json(*this, out); break;
+    case TableFormat::kAligned:
+      write_aligned(*this, out);
+      break;
+    case TableFormat::kCsv:
+      write_csv(*this, out);
+      break;
+    case TableFormat::kJson:
+      write_json(*this, out);
+      break;
   }
 }
 

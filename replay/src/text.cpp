@@ -9,7 +9,11 @@ namespace {
 // Length of the UTF-8 sequence starting at s[i], 0 when it is not valid UTF-8.
 std::size_t utf8_length(std::string_view s, std::size_t i) {
   const auto b = static_cast<unsigned char>(s[i]);
-  std::size_t n = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
+  std::size_t n = b < 0x80           ? 1
+                  : (b >> 5) == 0x6  ? 2
+                  : (b >> 4) == 0xE  ? 3
+                  : (b >> 3) == 0x1E ? 4
+                                     : 0;
   if (n == 0 || i + n > s.size()) return 0;
   for (std::size_t k = 1; k < n; ++k)
     if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
@@ -26,7 +30,8 @@ std::string terminal_safe(std::string_view text) {
     const std::size_t n = utf8_length(text, i);
     const auto b = static_cast<unsigned char>(text[i]);
     const bool c0 = n == 1 && (b < 0x20 || b == 0x7F);
-    const bool c1 = n == 2 && b == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0;  // U+0080..U+009F
+    const bool c1 =
+        n == 2 && b == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0;  // U+0080..U+009F
     if (n == 0 || c0 || c1) {
       out += '?';
       i += n ? n : 1;

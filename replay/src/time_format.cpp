@@ -13,7 +13,8 @@ namespace {
 
 bool parse_number(std::string_view s, double& out) {
   if (s.empty() || s.front() == '+' || s.front() == '-') return false;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out, std::chars_format::fixed);
+  const auto [end, ec] =
+      std::from_chars(s.data(), s.data() + s.size(), out, std::chars_format::fixed);
   return ec == std::errc() && end == s.data() + s.size() && std::isfinite(out);
 }
 
@@ -27,14 +28,16 @@ bool parse_count(std::string_view s, std::int64_t& out) {
 
 std::int64_t parse_offset(std::string_view text, std::string_view what) {
   const auto bad = [&] {
-    return Failure(std::string(what) + " \"" + std::string(text) +
-                   "\" is not a time: give seconds (90, 90.5) or [HH:]MM:SS[.mmm] (1:30, 00:01:30.500), "
-                   "counted from the session's first frame");
+    return Failure(
+        std::string(what) + " \"" + std::string(text) +
+        "\" is not a time: give seconds (90, 90.5) or [HH:]MM:SS[.mmm] (1:30, 00:01:30.500), "
+        "counted from the session's first frame");
   };
   std::vector<std::string_view> parts;
   for (std::size_t start = 0;;) {
     const auto colon = text.find(':', start);
-    parts.push_back(text.substr(start, colon == std::string_view::npos ? std::string_view::npos : colon - start));
+    parts.push_back(text.substr(
+        start, colon == std::string_view::npos ? std::string_view::npos : colon - start));
     if (colon == std::string_view::npos) break;
     start = colon + 1;
   }
@@ -48,7 +51,8 @@ std::int64_t parse_offset(std::string_view text, std::string_view what) {
   if (parts.size() == 3) {
     if (!parse_count(parts[0], hours) || minutes >= 60) throw bad();
   }
-  const double total = (static_cast<double>(hours) * 3600 + static_cast<double>(minutes) * 60 + seconds) * 1e6;
+  const double total =
+      (static_cast<double>(hours) * 3600 + static_cast<double>(minutes) * 60 + seconds) * 1e6;
   if (total > 1e17) throw bad();  // far beyond any recording, and safe from overflow
   return std::llround(total);
 }
@@ -58,9 +62,9 @@ std::string format_offset(std::int64_t us) {
   const std::int64_t a = us < 0 ? -us : us;
   const std::int64_t ms = (a + 500) / 1000;
   char buf[48];
-  std::snprintf(buf, sizeof buf, "%s%02lld:%02lld:%02lld.%03lld", sign, static_cast<long long>(ms / 3600000),
-                static_cast<long long>(ms / 60000 % 60), static_cast<long long>(ms / 1000 % 60),
-                static_cast<long long>(ms % 1000));
+  std::snprintf(buf, sizeof buf, "%s%02lld:%02lld:%02lld.%03lld", sign,
+                static_cast<long long>(ms / 3600000), static_cast<long long>(ms / 60000 % 60),
+                static_cast<long long>(ms / 1000 % 60), static_cast<long long>(ms % 1000));
   return buf;
 }
 
@@ -79,7 +83,8 @@ std::string format_utc_iso(std::int64_t epoch_us) {
   gmtime_r(&t, &tm);
   char buf[64];
   const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%03lldZ", static_cast<long long>(epoch_us % 1000000 / 1000));
+  std::snprintf(buf + n, sizeof buf - n, ".%03lldZ",
+                static_cast<long long>(epoch_us % 1000000 / 1000));
   return buf;
 }
 

@@ -28,14 +28,6 @@ FrameRecord read_frame(const sqlite::Statement& s) {
   return f;
 }
 
-std::optional<FrameRecord> first_frame(Catalog& catalog, std::int64_t session_id) {
-  auto q = catalog.db().prepare(std::string("SELECT ") + kColumns +
-                                " FROM frames WHERE session_id = ? ORDER BY capture_us, seq LIMIT 1");
-  q.bind(1, session_id);
-  if (!q.step()) return std::nullopt;
-  return read_frame(q);
-}
-
 std::int64_t last_capture(Catalog& catalog, std::int64_t session_id) {
   auto q = catalog.db().prepare("SELECT max(capture_us) FROM frames WHERE session_id = ?");
   q.bind(1, session_id);
@@ -45,17 +37,26 @@ std::int64_t last_capture(Catalog& catalog, std::int64_t session_id) {
 
 }  // namespace
 
+std::optional<std::int64_t> first_capture_us(Catalog& catalog, std::int64_t session_id) {
+  // min() of an indexed column is one index lookup.
+  auto q = catalog.db().prepare("SELECT min(capture_us) FROM frames WHERE session_id = ?");
+  q.bind(1, session_id);
+  q.step();
+  return q.opt_int64(0);
+}
+
 Timeline Timeline::load(Catalog& catalog, const SessionRecord& session, const TimeRange& range) {
-  const auto first = first_frame(catalog, session.id);
-  if (!first) throw Failure("session " + std::to_string(session.id) + " has no frames");
+  const auto origin = first_capture_us(catalog, session.id);
+  if (!origin) throw Failure("session " + std::to_string(session.id) + " has no frames");
   Timeline t;
-  t.origin_us_ = first->capture_us;
+  t.origin_us_ = *origin;
   const std::int64_t last = last_capture(catalog, session.id);
   t.begin_us_ = t.origin_us_ + range.from_us.value_or(0);
   t.end_us_ = range.to_us ? t.origin_us_ + *range.to_us : last;
   if (t.begin_us_ > last)
-    throw Failure("--from " + format_offset(t.begin_us_ - t.origin_us_) + " is after the last frame of session " +
-                  std::to_string(session.id) + " (at " + format_offset(last - t.origin_us_) + ")");
+    throw Failure("--from " + format_offset(t.begin_us_ - t.origin_us_) +
+                  " is after the last frame of session " + std::to_string(session.id) + " (at " +
+                  format_offset(last - t.origin_us_) + ")");
   if (t.end_us_ < t.begin_us_)
     throw Failure("--to " + format_offset(t.end_us_ - t.origin_us_) + " is before --from " +
                   format_offset(t.begin_us_ - t.origin_us_));
@@ -63,17 +64,19 @@ Timeline Timeline::load(Catalog& catalog, const SessionRecord& session, const Ti
   // Both queries walk the frames_by_time index: one row for the frame on screen at `from`, then a
   // range scan; no file is looked at.
   t.frames_.push_back(*catalog.frame_at(session.id, t.begin_us_));
-  auto q = catalog.db().prepare(std::string("SELECT ") + kColumns +
-                                " FROM frames WHERE session_id = ? AND capture_us > ? AND capture_us <= ? "
-                                "ORDER BY capture_us, seq");
+  auto q = catalog.db().prepare(
+      std::string("SELECT ") + kColumns +
+      " FROM frames WHERE session_id = ? AND capture_us > ? AND capture_us <= ? "
+      "ORDER BY capture_us, seq");
   q.bind(1, session.id).bind(2, t.begin_us_).bind(3, t.end_us_);
   while (q.step()) t.frames_.push_back(read_frame(q));
   return t;
 }
 
 std::size_t Timeline::index_at(std::int64_t t_us) const {
-  const auto it = std::upper_bound(frames_.begin(), frames_.end(), t_us,
-                                   [](std::int64_t t, const FrameRecord& f) { return t < f.capture_us; });
+  const auto it =
+      std::upper_bound(frames_.begin(), frames_.end(), t_us,
+                       [](std::int64_t t, const FrameRecord& f) { return t < f.capture_us; });
   return it == frames_.begin() ? 0 : static_cast<std::size_t>(it - frames_.begin() - 1);
 }
 
@@ -89,7 +92,8 @@ Schedule make_schedule(const Timeline& timeline, std::optional<std::int64_t> idl
   };
   Schedule s;
   const auto& frames = timeline.frames();
-  std::int64_t prev = timeline.begin_us();  // the first frame is shown at `from`, whenever it was captured
+  std::int64_t prev =
+      timeline.begin_us();  // the first frame is shown at `from`, whenever it was captured
   std::int64_t at = 0;
   for (std::size_t i = 0; i < frames.size(); ++i) {
     if (i > 0) at += gap(prev, frames[i].capture_us);

@@ -5,9 +5,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <opencv2/core/utils/logger.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
-#include <opencv2/core/utils/logger.hpp>
 
 #include "screenreel/replay/archive_access.hpp"
 #include "screenreel/replay/frame_image.hpp"
@@ -23,7 +23,8 @@ int fourcc(const std::string& code) {
 }
 
 std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
 }
 
@@ -40,7 +41,8 @@ class QuietOpenCv {
   cv::utils::logging::LogLevel old_;
 };
 
-bool open_writer(cv::VideoWriter& w, const fs::path& file, const std::string& codec, double fps, cv::Size size) {
+bool open_writer(cv::VideoWriter& w, const fs::path& file, const std::string& codec, double fps,
+                 cv::Size size) {
   QuietOpenCv quiet;
   return w.open(file.string(), cv::CAP_FFMPEG, fourcc(codec), fps, size) ||
          w.open(file.string(), cv::CAP_ANY, fourcc(codec), fps, size);
@@ -54,16 +56,18 @@ std::string formats_text(const std::vector<VideoFormat>& formats) {
 }
 
 // Output frame sizes are even: H.264 and most players need that for 4:2:0 video.
-int even(double v) { return std::max(2, static_cast<int>(std::lround(v / 2)) * 2); }
+int even(double v) {
+  return std::max(2, static_cast<int>(std::lround(v / 2)) * 2);
+}
 
 }  // namespace
 
 const std::vector<VideoFormat>& known_video_formats() {
   static const std::vector<VideoFormat> formats = {
-      {".mp4", "avc1", "H.264 in MP4"},        {".mp4", "mp4v", "MPEG-4 part 2 in MP4"},
-      {".mkv", "avc1", "H.264 in Matroska"},   {".mkv", "MJPG", "Motion JPEG in Matroska"},
-      {".mov", "avc1", "H.264 in QuickTime"},  {".mov", "mp4v", "MPEG-4 part 2 in QuickTime"},
-      {".avi", "MJPG", "Motion JPEG in AVI"},  {".avi", "XVID", "MPEG-4 part 2 in AVI"},
+      {".mp4", "avc1", "H.264 in MP4"},       {".mp4", "mp4v", "MPEG-4 part 2 in MP4"},
+      {".mkv", "avc1", "H.264 in Matroska"},  {".mkv", "MJPG", "Motion JPEG in Matroska"},
+      {".mov", "avc1", "H.264 in QuickTime"}, {".mov", "mp4v", "MPEG-4 part 2 in QuickTime"},
+      {".avi", "MJPG", "Motion JPEG in AVI"}, {".avi", "XVID", "MPEG-4 part 2 in AVI"},
   };
   return formats;
 }
@@ -72,9 +76,11 @@ std::vector<VideoFormat> writable_video_formats() {
   std::vector<VideoFormat> ok;
   const cv::Mat probe(64, 64, CV_8UC3, cv::Scalar(0, 0, 0));
   for (const auto& f : known_video_formats()) {
-    if (!ok.empty() && ok.back().extension == f.extension) continue;  // the first that works per extension
-    const fs::path file = fs::temp_directory_path() /
-                          ("screenreel-probe-" + std::to_string(::getpid()) + "-" + f.codec + f.extension);
+    if (!ok.empty() && ok.back().extension == f.extension)
+      continue;  // the first that works per extension
+    const fs::path file =
+        fs::temp_directory_path() /
+        ("screenreel-probe-" + std::to_string(::getpid()) + "-" + f.codec + f.extension);
     cv::VideoWriter w;
     if (open_writer(w, file, f.codec, 10, probe.size())) {
       w.write(probe);
@@ -87,28 +93,34 @@ std::vector<VideoFormat> writable_video_formats() {
   return ok;
 }
 
-VideoExportResult export_video(const ArchivePaths& paths, Catalog& catalog, const SessionRecord& session,
-                               const VideoExportOptions& options) {
+VideoExportResult export_video(const ArchivePaths& paths, Catalog& catalog,
+                               const SessionRecord& session, const VideoExportOptions& options) {
   const fs::path& out = options.output;
   const std::string ext = lower(out.extension().string());
   std::vector<std::string> codecs;
   if (!options.codec.empty()) {
-    if (options.codec.size() != 4) throw Failure("--codec \"" + options.codec + "\" is not a FOURCC (4 characters, e.g. avc1)");
+    if (options.codec.size() != 4)
+      throw Failure("--codec \"" + options.codec + "\" is not a FOURCC (4 characters, e.g. avc1)");
     codecs.push_back(options.codec);
   } else {
     for (const auto& f : known_video_formats())
       if (f.extension == ext) codecs.push_back(f.codec);
     if (codecs.empty())
-      throw Failure("cannot export to " + out.string() + ": unknown video format \"" + ext +
-                    "\"; name the file .mp4, .mkv, .mov or .avi (or give --codec). This build writes: " +
-                    formats_text(writable_video_formats()));
+      throw Failure(
+          "cannot export to " + out.string() + ": unknown video format \"" + ext +
+          "\"; name the file .mp4, .mkv, .mov or .avi (or give --codec). This build writes: " +
+          formats_text(writable_video_formats()));
   }
   const fs::path dir = out.has_parent_path() ? out.parent_path() : fs::path(".");
   if (std::error_code ec; !fs::is_directory(dir, ec))
-    throw Failure("cannot export to " + out.string() + ": folder " + dir.string() + " does not exist");
-  if (!(options.scale > 0 && options.scale <= 4)) throw Failure("--scale must be more than 0 and at most 4");
-  if (!(options.speed > 0 && options.speed <= 1000)) throw Failure("--speed must be more than 0 and at most 1000");
-  if (options.fps && !(*options.fps >= 0.1 && *options.fps <= 240)) throw Failure("--fps must be within 0.1 .. 240");
+    throw Failure("cannot export to " + out.string() + ": folder " + dir.string() +
+                  " does not exist");
+  if (!(options.scale > 0 && options.scale <= 4))
+    throw Failure("--scale must be more than 0 and at most 4");
+  if (!(options.speed > 0 && options.speed <= 1000))
+    throw Failure("--speed must be more than 0 and at most 1000");
+  if (options.fps && !(*options.fps >= 0.1 && *options.fps <= 240))
+    throw Failure("--fps must be within 0.1 .. 240");
 
   const Timeline timeline = Timeline::load(catalog, session, options.range);
   const Schedule schedule = make_schedule(timeline, options.idle_limit_us);
@@ -119,7 +131,8 @@ VideoExportResult export_video(const ArchivePaths& paths, Catalog& catalog, cons
   result.width = size.width;
   result.height = size.height;
 
-  const fs::path partial = dir / ("." + out.stem().string() + ".partial" + out.extension().string());
+  const fs::path partial =
+      dir / ("." + out.stem().string() + ".partial" + out.extension().string());
   cv::VideoWriter writer;
   for (const auto& c : codecs) {
     if (open_writer(writer, partial, c, result.fps, size)) {
@@ -130,24 +143,31 @@ VideoExportResult export_video(const ArchivePaths& paths, Catalog& catalog, cons
   if (!writer.isOpened()) {
     std::error_code ec;
     fs::remove(partial, ec);
-    throw Failure("cannot export to " + out.string() + ": OpenCV's VideoWriter cannot write " + ext + " with codec " +
-                  codecs.front() + " in this build. It writes: " + formats_text(writable_video_formats()));
+    throw Failure("cannot export to " + out.string() + ": OpenCV's VideoWriter cannot write " +
+                  ext + " with codec " + codecs.front() +
+                  " in this build. It writes: " + formats_text(writable_video_formats()));
   }
 
-  // Frame k of the output shows what was on screen k / fps seconds (of schedule time) into the range.
+  // Frame k of the output shows what was on screen k / fps seconds (of schedule time) into the
+  // range.
   const double step_us = 1e6 * options.speed / result.fps;
-  const auto total = static_cast<std::uint64_t>(std::floor(static_cast<double>(schedule.end_us) / step_us)) + 1;
+  const auto total =
+      static_cast<std::uint64_t>(std::floor(static_cast<double>(schedule.end_us) / step_us)) + 1;
   cv::Mat image(size, CV_8UC3, cv::Scalar(0, 0, 0));  // black until a first frame is readable
   std::optional<std::size_t> loaded;
   try {
     for (std::uint64_t k = 0; k < total; ++k) {
-      const std::size_t i = schedule.index_at(static_cast<std::int64_t>(std::llround(static_cast<double>(k) * step_us)));
+      const std::size_t i = schedule.index_at(
+          static_cast<std::int64_t>(std::llround(static_cast<double>(k) * step_us)));
       if (i != loaded) {
         loaded = i;
         try {
           cv::Mat frame = load_frame(paths, session, timeline.frames()[i]);
-          if (frame.size() != size) cv::resize(frame, image, size, 0, 0, options.scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
-          else image = frame;
+          if (frame.size() != size)
+            cv::resize(frame, image, size, 0, 0,
+                       options.scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+          else
+            image = frame;
         } catch (const Failure&) {
           ++result.unreadable;  // the frame before stays in the video; verify says what is wrong
         }

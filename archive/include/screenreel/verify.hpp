@@ -21,7 +21,12 @@ struct VerifyProblem {
 };
 
 struct VerifyOptions {
-  std::optional<std::int64_t> session;  // check only this session (and skip the archive-wide checks)
+  std::optional<std::int64_t>
+      session;  // check only this session (and skip the archive-wide checks)
+  // Whether a receiver is writing to the archive. When none is, a session marked recording was
+  // left so by a receiver that died: that, and its unindexed and temporary files, are problems
+  // (recover repairs them) instead of notes.
+  bool receiver_running = true;
   // Called after each frame row checked, with the rows done and the rows to check in all.
   std::function<void(std::uint64_t done, std::uint64_t total)> progress;
 };
@@ -36,9 +41,11 @@ struct VerifyReport {
   bool ok() const { return problems.empty(); }
 };
 
-// Sessions that are still recording (ended_us NULL) are checked too, but their files beyond
-// the last catalog row and their temporary files are notes: the receiver indexes frames in
-// batches after it renames them into place. Throws only when the catalog cannot be read.
-VerifyReport verify_archive(const ArchivePaths& paths, Catalog& catalog, const VerifyOptions& options = {});
+// Sessions that are still recording (ended_us NULL, and options.receiver_running) are checked
+// too, but their files beyond the last catalog row and their temporary files are notes: the
+// receiver indexes frames in batches after it renames them into place. Throws only when the
+// catalog cannot be read.
+VerifyReport verify_archive(const ArchivePaths& paths, Catalog& catalog,
+                            const VerifyOptions& options = {});
 
 }  // namespace screenreel

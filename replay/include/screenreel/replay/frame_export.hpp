@@ -27,12 +27,17 @@ struct FrameExportResult {
 
 // The files keep their archive names (frame_000042.jpg). DIR/frames.ffconcat lists them with
 // their recorded durations, for `ffmpeg -f concat -i DIR/frames.ffconcat`.
-FrameExportResult export_frames(const ArchivePaths& paths, Catalog& catalog, const SessionRecord& session,
-                                const FrameExportOptions& options);
+FrameExportResult export_frames(const ArchivePaths& paths, Catalog& catalog,
+                                const SessionRecord& session, const FrameExportOptions& options);
+
+struct SavedFrame {
+  FrameRecord frame;
+  std::int64_t offset_us = 0;  // its capture time, from the session's first frame
+};
 
 // Writes the frame on screen at `at_us` (offset from the first frame) to `output` in the format
-// of its extension (.png, .jpg, .bmp, ... whatever OpenCV's imwrite knows). Returns that frame.
-FrameRecord save_frame(const ArchivePaths& paths, Catalog& catalog, const SessionRecord& session, std::int64_t at_us,
-                       const std::filesystem::path& output);
+// of its extension (.png, .jpg, .bmp, ... whatever OpenCV's imwrite knows).
+SavedFrame save_frame(const ArchivePaths& paths, Catalog& catalog, const SessionRecord& session,
+                      std::int64_t at_us, const std::filesystem::path& output);
 
 }  // namespace screenreel::replay

@@ -11,9 +11,11 @@ namespace screenreel::replay {
 
 // The frame's file: paths.session(session.folder) / frame.file. Throws Failure when the catalog
 // names something that is not a plain file name (a doctored catalog).
-std::filesystem::path frame_path(const ArchivePaths& paths, const SessionRecord& session, const FrameRecord& frame);
+std::filesystem::path frame_path(const ArchivePaths& paths, const SessionRecord& session,
+                                 const FrameRecord& frame);
 
 // 8-bit BGR. Throws Failure naming the file when it is missing or not a complete JPEG.
-cv::Mat load_frame(const ArchivePaths& paths, const SessionRecord& session, const FrameRecord& frame);
+cv::Mat load_frame(const ArchivePaths& paths, const SessionRecord& session,
+                   const FrameRecord& frame);
 
 }  // namespace screenreel::replay

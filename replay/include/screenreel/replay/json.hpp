@@ -12,7 +12,10 @@ namespace screenreel::replay {
 
 class JsonWriter {
  public:
-  explicit JsonWriter(std::ostream& out) : out_(out) {}
+  // kLines puts each element of the outermost array on a line of its own (for rows of a table).
+  enum class Layout { kCompact, kLines };
+  explicit JsonWriter(std::ostream& out, Layout layout = Layout::kCompact)
+      : out_(out), layout_(layout) {}
 
   JsonWriter& begin_object();
   JsonWriter& end_object();
@@ -41,7 +44,9 @@ class JsonWriter {
  private:
   void before_value();
   void write_string(std::string_view s);
+  bool top_array_lines() const { return layout_ == Layout::kLines && first_.size() == 1; }
   std::ostream& out_;
+  Layout layout_;
   std::vector<bool> first_;  // per open container: nothing written in it yet
   bool after_key_ = false;
 };

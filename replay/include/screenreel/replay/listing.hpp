@@ -20,7 +20,7 @@ struct FolderUsage {
 };
 FolderUsage folder_usage(const std::filesystem::path& dir);
 
-void print_info(std::ostream& out, const SessionSummary& summary, const FrameStats& stats, const FolderUsage& usage,
-                bool json);
+void print_info(std::ostream& out, const SessionSummary& summary, const FrameStats& stats,
+                const FolderUsage& usage, bool json);
 
 }  // namespace screenreel::replay

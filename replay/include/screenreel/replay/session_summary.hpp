@@ -34,8 +34,9 @@ struct Spread {
 };
 
 struct FrameStats {
-  std::optional<Spread> interval_us;        // between consecutive capture times; needs 2 frames
-  std::optional<Spread> capture_to_receive_us;  // client clock -> receiver clock: latency on one machine
+  std::optional<Spread> interval_us;  // between consecutive capture times; needs 2 frames
+  std::optional<Spread>
+      capture_to_receive_us;  // client clock -> receiver clock: latency on one machine
   std::optional<Spread> capture_to_written_us;
   std::int64_t first_tick = 0, last_tick = 0;
   // Client ticks between two stored frames that were not sent: the screen did not change, or the

@@ -39,6 +39,9 @@ class Timeline {
   std::int64_t origin_us_ = 0, begin_us_ = 0, end_us_ = 0;
 };
 
+// The session's first capture time (the origin of offsets); empty when it has no frames.
+std::optional<std::int64_t> first_capture_us(Catalog& catalog, std::int64_t session_id);
+
 // When each frame of a timeline is shown, in microseconds from the start of playback at speed 1,
 // with every pause longer than idle_limit shortened to it (asciinema's --idle-time-limit).
 struct Schedule {

@@ -33,15 +33,16 @@ struct VideoExportResult {
   double fps = 0;
   int width = 0, height = 0;
   std::string codec;
-  std::uint64_t unreadable = 0;  // source frames that could not be read (the one before was repeated)
+  std::uint64_t unreadable =
+      0;  // source frames that could not be read (the one before was repeated)
 };
 
 // The output has floor(duration * fps) + 1 frames, where duration is the range's length in
 // seconds after --speed and --idle-limit: frame k at k / fps, the last at or before the end.
 // Writes FILE's folder/.FILE.partial.EXT and renames it to FILE when complete.
 // Throws Failure naming the file, and for formats this build cannot write, the ones it can.
-VideoExportResult export_video(const ArchivePaths& paths, Catalog& catalog, const SessionRecord& session,
-                               const VideoExportOptions& options);
+VideoExportResult export_video(const ArchivePaths& paths, Catalog& catalog,
+                               const SessionRecord& session, const VideoExportOptions& options);
 
 struct VideoFormat {
   std::string extension;  // ".mp4"

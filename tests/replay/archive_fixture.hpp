@@ -1,0 +1,78 @@
+// Small archives for the replay tests, built with the archive library the way the receiver
+// builds them (Catalog rows, JPEGs from JpegEncoder put in place with write_file_atomic), and a
+// way to run the real screenreel-replay on them.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <opencv2/core.hpp>
+#include <string>
+#include <vector>
+
+#include "screenreel/archive.hpp"
+#include "screenreel/catalog.hpp"
+#include "screenreel/jpeg.hpp"
+
+namespace screenreel::test {
+
+inline constexpr std::int64_t kStartUs = 1'764'000'000'000'000;  // 2025-11-24T16:00:00Z
+inline constexpr std::uint32_t kWidth = 160, kHeight = 120;
+
+struct FixtureFrame {
+  std::int64_t offset_us;  // capture time after the session's first frame
+  std::int64_t tick;
+};
+
+// Frames `interval_us` apart, ticks 1, 2, 3, ...
+std::vector<FixtureFrame> evenly(int count, std::int64_t interval_us);
+
+// A picture that differs clearly from frame to frame (and compresses like a screen: flat areas
+// and edges), BGR, kWidth x kHeight.
+cv::Mat picture(std::int64_t seq);
+
+class FixtureArchive {
+ public:
+  // A fresh archive folder under the temp dir, named after the running test; removed at the end
+  // unless the test failed (to look at it).
+  FixtureArchive();
+  ~FixtureArchive();
+  FixtureArchive(const FixtureArchive&) = delete;
+  FixtureArchive& operator=(const FixtureArchive&) = delete;
+
+  const std::filesystem::path& root() const { return root_; }
+  ArchivePaths paths() const { return ArchivePaths(root_); }
+  Catalog& catalog() { return catalog_; }
+
+  // Records a session: its row, its folder, each frame's JPEG then its row, like the receiver.
+  // Ends it with `end_reason` unless that is empty (left recording, as after a crash).
+  SessionRecord record(const std::string& name, const std::vector<FixtureFrame>& frames,
+                       const std::string& end_reason = "client", std::int64_t dropped = 0);
+  // Writes frame `seq`'s JPEG into the session's folder without a row (a crash's last batch).
+  std::int64_t write_frame_file(const SessionRecord& s, std::int64_t seq);
+  std::filesystem::path frame_file(const SessionRecord& s, std::int64_t seq) const;
+  // The decoded JPEG of a frame as the archive holds it.
+  cv::Mat frame_image(const SessionRecord& s, std::int64_t seq) const;
+
+ private:
+  std::filesystem::path root_;
+  Catalog catalog_;
+  JpegEncoder jpeg_;
+};
+
+struct RunResult {
+  int status = -1;
+  std::string out, err;
+};
+// Runs screenreel-replay --archive ARCHIVE ARGS... with TZ=UTC, `input` on its stdin, and waits
+// (at most 120 s) for it to exit.
+RunResult replay(const std::filesystem::path& archive, std::vector<std::string> args,
+                 const std::string& input = "");
+
+// Loads `json` with Python's json module and evaluates the Python expression `expr` over it
+// (`d`). Returns repr() of the result, or "JSON ERROR: ..." when the text does not parse.
+std::string python_json(const std::string& json, const std::string& expr);
+
+// Peak signal-to-noise ratio of two same-size 8-bit images, in dB.
+double psnr(const cv::Mat& a, const cv::Mat& b);
+
+}  // namespace screenreel::test

@@ -1,0 +1,174 @@
+// `export`: videos at a constant rate that follow the recorded timing (checked frame by frame
+// against the source JPEGs), and copies of a range of JPEGs with their timing.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
+
+#include "archive_fixture.hpp"
+#include "support/process.hpp"
+
+namespace screenreel {
+namespace {
+namespace fs = std::filesystem;
+using test::FixtureArchive;
+
+class ReplayExport : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // 10 frames 100 ms apart, a 1 s pause, then 9 frames 50 ms apart: 2.3 s from first to last.
+    for (int i = 0; i < 10; ++i) offsets_us.push_back(i * 100'000);
+    for (int i = 0; i < 10; ++i) offsets_us.push_back(1'900'000 + i * 50'000);
+    std::vector<test::FixtureFrame> frames;
+    for (std::size_t i = 0; i < offsets_us.size(); ++i)
+      frames.push_back({offsets_us[i], static_cast<std::int64_t>(i) + 1});
+    session = archive.record("export", frames);
+  }
+
+  // The frame on screen at offset t: the last one captured at or before it.
+  std::int64_t seq_at(double t_us) const {
+    std::int64_t seq = 1;
+    for (std::size_t i = 0; i < offsets_us.size(); ++i)
+      if (static_cast<double>(offsets_us[i]) <= t_us + 0.5) seq = static_cast<std::int64_t>(i) + 1;
+    return seq;
+  }
+
+  std::vector<cv::Mat> read_video(const fs::path& file, double* fps = nullptr) {
+    cv::VideoCapture cap(file.string());
+    EXPECT_TRUE(cap.isOpened()) << file;
+    if (fps) *fps = cap.get(cv::CAP_PROP_FPS);
+    std::vector<cv::Mat> frames;
+    for (cv::Mat m; cap.read(m);) frames.push_back(m.clone());
+    return frames;
+  }
+
+  // Every frame of the video is the source frame on screen at k / fps * speed.
+  void expect_follows_recording(const std::vector<cv::Mat>& video, double fps, double speed,
+                                double from_us = 0) {
+    for (std::size_t k = 0; k < video.size(); ++k) {
+      const std::int64_t seq = seq_at(from_us + static_cast<double>(k) * 1e6 * speed / fps);
+      const double quality = test::psnr(video[k], archive.frame_image(session, seq));
+      EXPECT_GE(quality, 30) << "video frame " << k << " should show source frame " << seq;
+      // And it is that frame, not a neighbour.
+      for (const std::int64_t other : {seq - 1, seq + 1}) {
+        if (other < 1 || other > 20) continue;
+        EXPECT_GT(quality, test::psnr(video[k], archive.frame_image(session, other)) + 3)
+            << "video frame " << k << " looks like source frame " << other;
+      }
+    }
+  }
+
+  std::vector<std::int64_t> offsets_us;
+  FixtureArchive archive;
+  SessionRecord session;
+};
+
+TEST_F(ReplayExport, Mp4AtTheMedianRateRepeatsAndSkipsFramesAsTimingRequires) {
+  const fs::path out = archive.root() / "out.mp4";
+  const auto r = test::replay(archive.root(), {"export", "export", "-o", out.string()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("24 frames at 10.000 fps"), std::string::npos)
+      << r.err;  // median interval 100 ms
+  double fps = 0;
+  const auto video = read_video(out, &fps);
+  EXPECT_EQ(video.size(), 24u);  // floor(2.3 s * 10) + 1
+  EXPECT_NEAR(fps, 10, 0.01);
+  ASSERT_FALSE(video.empty());
+  EXPECT_EQ(video[0].size(), cv::Size(160, 120));
+  expect_follows_recording(video, 10, 1);
+  for (const auto& e : fs::directory_iterator(archive.root()))
+    EXPECT_EQ(e.path().filename().string().find(".partial"), std::string::npos)
+        << "left behind: " << e.path();
+}
+
+TEST_F(ReplayExport, AviWithRangeRateScaleAndSpeed) {
+  const fs::path out = archive.root() / "part.avi";
+  const auto r = test::replay(archive.root(), {"export", "1", "-o", out.string(), "--from", "0.5",
+                                               "--to", "2.2", "--fps", "20", "--scale", "0.5"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  double fps = 0;
+  auto video = read_video(out, &fps);
+  EXPECT_EQ(video.size(), 35u);  // floor(1.7 s * 20) + 1
+  EXPECT_NEAR(fps, 20, 0.01);
+  ASSERT_FALSE(video.empty());
+  EXPECT_EQ(video[0].size(), cv::Size(80, 60));
+  for (auto& m : video) cv::resize(m, m, cv::Size(160, 120), 0, 0, cv::INTER_LINEAR);
+  // Scaled down and up again, the picture keeps its shapes but not every pixel: identify frames
+  // only.
+  for (std::size_t k = 0; k < video.size(); ++k) {
+    const std::int64_t seq = seq_at(500'000 + static_cast<double>(k) * 50'000);
+    const double right = test::psnr(video[k], archive.frame_image(session, seq));
+    for (const std::int64_t other : {seq - 1, seq + 1}) {
+      if (other < 1 || other > 20) continue;
+      EXPECT_GT(right, test::psnr(video[k], archive.frame_image(session, other)))
+          << "video frame " << k;
+    }
+  }
+
+  const fs::path lapse = archive.root() / "lapse.mp4";
+  const auto fast = test::replay(
+      archive.root(), {"export", "1", "-o", lapse.string(), "--speed", "2", "--fps", "10"});
+  ASSERT_EQ(fast.status, 0) << fast.err;
+  const auto lapse_video = read_video(lapse);
+  EXPECT_EQ(lapse_video.size(), 12u);  // floor(2.3 s / 2 * 10) + 1
+  expect_follows_recording(lapse_video, 10, 2);
+}
+
+TEST_F(ReplayExport, UnknownFormatNamesWhatThisBuildWrites) {
+  const auto r =
+      test::replay(archive.root(), {"export", "1", "-o", (archive.root() / "x.xyz").string()});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("unknown video format \".xyz\""), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("This build writes: .mp4 ("), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(".avi (MJPG)"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(archive.root() / "x.xyz"));
+
+  const auto no_dir = test::replay(archive.root(), {"export", "1", "-o", "/nonexistent/dir/x.mp4"});
+  EXPECT_EQ(no_dir.status, 1);
+  EXPECT_NE(no_dir.err.find("folder /nonexistent/dir does not exist"), std::string::npos)
+      << no_dir.err;
+
+  const auto neither = test::replay(archive.root(), {"export", "1"});
+  EXPECT_EQ(neither.status, 2);
+  EXPECT_NE(neither.err.find("give either -o FILE"), std::string::npos) << neither.err;
+}
+
+TEST_F(ReplayExport, FramesCopiesOrLinksARangeWithItsTiming) {
+  const fs::path dir = archive.root() / "frames";
+  const auto r = test::replay(
+      archive.root(), {"export", "1", "--frames", dir.string(), "--from", "0.95", "--to", "2"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"frame_000010.jpg", "frame_000011.jpg", "frame_000012.jpg",
+                                      "frame_000013.jpg", "frames.ffconcat"}));
+  EXPECT_EQ(test::read_file(dir / "frame_000011.jpg"),
+            test::read_file(archive.frame_file(session, 11)));
+  EXPECT_EQ(test::read_file(dir / "frames.ffconcat"),
+            "ffconcat version 1.0\n"
+            "file 'frame_000010.jpg'\nduration 0.950000\n"
+            "file 'frame_000011.jpg'\nduration 0.050000\n"
+            "file 'frame_000012.jpg'\nduration 0.050000\n"
+            "file 'frame_000013.jpg'\nduration 0.000000\n"
+            "file 'frame_000013.jpg'\n");
+
+  const auto again = test::replay(archive.root(), {"export", "1", "--frames", dir.string()});
+  EXPECT_EQ(again.status, 1);
+  EXPECT_NE(again.err.find("not an empty folder"), std::string::npos) << again.err;
+
+  const fs::path linked = archive.root() / "linked";
+  const auto l =
+      test::replay(archive.root(), {"export", "1", "--frames", linked.string(), "--link"});
+  ASSERT_EQ(l.status, 0) << l.err;
+  struct stat st {};
+  ASSERT_EQ(::stat((linked / "frame_000020.jpg").c_str(), &st), 0);
+  EXPECT_EQ(st.st_nlink, 2u) << "a hard link to the archive's file";
+  EXPECT_NE(l.err.find("20 frames"), std::string::npos) << l.err;
+}
+
+}  // namespace
+}  // namespace screenreel

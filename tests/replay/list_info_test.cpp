@@ -1,0 +1,113 @@
+// `list` and `info` on an archive whose contents the test knows exactly.
+#include <gtest/gtest.h>
+
+#include "archive_fixture.hpp"
+#include "screenreel/replay/text.hpp"
+
+namespace screenreel {
+namespace {
+using test::FixtureArchive;
+using test::FixtureFrame;
+
+class ReplayListInfo : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // 11 frames 100 ms apart (a 10 fps session) then one 2.5 s later: intervals 100 ms x 10, 2500
+    // ms.
+    auto frames = test::evenly(11, 100'000);
+    frames.push_back({3'500'000, 40});  // ticks 12..39 not sent
+    standup = archive.record("standup", frames, "client", 3);
+    archive.record("standup-2", test::evenly(4, 50'000), "receiver");
+    archive.record("crashy", test::evenly(2, 100'000), "");  // left recording, no receiver running
+  }
+  FixtureArchive archive;
+  SessionRecord standup;
+};
+
+TEST_F(ReplayListInfo, ListShowsOneRowPerSession) {
+  const auto r = test::replay(archive.root(), {"list"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  // Sizes depend on the JPEG encoder; the column is right-aligned to the widest.
+  std::vector<std::string> size;
+  for (std::int64_t id = 1; id <= 3; ++id)
+    size.push_back(replay::format_bytes(archive.catalog().session(id)->bytes));
+  ASSERT_EQ(size[0].size(), 7u) << "the expected table assumes sizes like 12.3 kB";
+  const auto pad = [](const std::string& s) { return std::string(7 - s.size(), ' ') + s; };
+  EXPECT_EQ(
+      r.out,
+      "id  name       started                    duration      frames   fps     size  status\n"
+      "--  ---------  -------------------------  ------------  ------  ----  -------  "
+      "-----------------\n"
+      " 1  standup    2025-11-24 16:00:00 +0000  00:00:04.060      12   3.1  " +
+          pad(size[0]) +
+          "  ended by client\n"
+          " 2  standup-2  2025-11-24 16:00:00 +0000  00:00:00.710       4  20.0  " +
+          pad(size[1]) +
+          "  ended by receiver\n"
+          " 3  crashy     2025-11-24 16:00:00 +0000  00:00:00.610       2  10.0  " +
+          pad(size[2]) +
+          "  interrupted\n"
+          "\n"
+          "interrupted: left recording by a receiver that is no longer running; `screenreel-replay "
+          "recover` "
+          "closes them\n");
+}
+
+TEST_F(ReplayListInfo, ListJsonParses) {
+  const auto r = test::replay(archive.root(), {"list", "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(
+      test::python_json(
+          r.out,
+          "len(d), [s[\"id\"] for s in d], d[0][\"name\"], d[0][\"frames\"], "
+          "d[0][\"status\"], d[0][\"end_reason\"], d[0][\"duration_s\"], d[0][\"dropped\"], "
+          "d[2][\"status\"], d[2][\"end_reason\"], d[2][\"ended_us\"], d[1][\"average_fps\"], "
+          "d[0][\"started\"]"),
+      "(3, [1, 2, 3], 'standup', 12, 'ended by client', 'client', 4.06, 3, 'interrupted', None, "
+      "None, 20.0, "
+      "'2025-11-24T16:00:00.000Z')");
+}
+
+TEST_F(ReplayListInfo, InfoGivesIntervalStatisticsAndDroppedCounts) {
+  const auto r = test::replay(archive.root(), {"info", "1"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto has = [&](const std::string& s) { return r.out.find(s) != std::string::npos; };
+  EXPECT_TRUE(has("session       1  \"standup\"\n")) << r.out;
+  EXPECT_TRUE(has("status        ended by client\n")) << r.out;
+  EXPECT_TRUE(has("frames        12, the last one 00:00:03.500 after the first\n")) << r.out;
+  EXPECT_TRUE(has("intervals     min 100.0 ms, median 100.0 ms, max 2500.0 ms (mean 318.2 ms)\n"))
+      << r.out;
+  EXPECT_TRUE(
+      has("dropped       3 ticks reported dropped by the client; 28 ticks not sent between stored "
+          "frames"))
+      << r.out;
+  EXPECT_TRUE(has("on disk       12 files, ")) << r.out;
+}
+
+TEST_F(ReplayListInfo, InfoJsonParses) {
+  const auto r = test::replay(
+      archive.root(), {"info", "standup", "--json"});  // "standup" is exact, but a prefix of 2
+  EXPECT_EQ(r.status, 1) << "an ambiguous prefix must not pick one: " << r.out;
+  EXPECT_NE(r.err.find("ambiguous"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("\n  2  standup-2  started"), std::string::npos) << r.err;
+
+  const auto j = test::replay(archive.root(), {"info", "1", "--json"});
+  ASSERT_EQ(j.status, 0) << j.err;
+  EXPECT_EQ(
+      test::python_json(j.out,
+                        "d[\"id\"], d[\"interval\"][\"min_us\"], d[\"interval\"][\"median_us\"], "
+                        "d[\"interval\"][\"max_us\"], d[\"ticks_not_sent\"], d[\"dropped\"], "
+                        "d[\"folder_on_disk\"][\"files\"], d[\"width\"], "
+                        "d[\"capture_to_written\"][\"median_us\"]"),
+      "(1, 100000, 100000, 2500000, 28, 3, 12, 160, 10000)");
+}
+
+TEST_F(ReplayListInfo, SessionByUniqueNamePrefix) {
+  const auto r = test::replay(archive.root(), {"info", "cr"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("session       3  \"crashy\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("status        interrupted"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace screenreel

@@ -1,0 +1,134 @@
+// `query`: one read-only statement, printed as a table, CSV or JSON; anything that would write
+// is refused and the catalog stays as it was.
+#include "screenreel/replay/query.hpp"
+
+#include <gtest/gtest.h>
+
+#include "archive_fixture.hpp"
+#include "screenreel/replay/archive_access.hpp"
+
+namespace screenreel::replay {
+namespace {
+using test::FixtureArchive;
+
+class ReplayQuery : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    archive.record("alpha", test::evenly(5, 100'000));
+    archive.record("beta", test::evenly(3, 200'000), "receiver");
+  }
+  std::string refusal(const std::string& sql) {
+    Catalog reader = open_catalog(archive.paths(), Catalog::Mode::kReadOnly);
+    try {
+      run_read_only_query(reader, sql);
+    } catch (const Failure& e) {
+      return e.what();
+    }
+    return "(accepted)";
+  }
+  std::int64_t count(const char* table) {
+    auto q = archive.catalog().db().prepare(std::string("SELECT count(*) FROM ") + table);
+    q.step();
+    return q.int64(0);
+  }
+  FixtureArchive archive;
+};
+
+TEST_F(ReplayQuery, RefusesEveryKindOfWrite) {
+  const char* writes[] = {
+      "DELETE FROM frames",
+      "UPDATE sessions SET name = 'x'",
+      "INSERT INTO sessions (name, folder, client_address, source, width, height, fps, started_us) "
+      "VALUES ('x', 'y', 'z', 's', 1, 1, 1, 1)",
+      "DROP TABLE frames",
+      "CREATE TABLE t (x)",
+      "CREATE TEMP TABLE t (x)",
+      "ATTACH DATABASE '/tmp/screenreel-attached.db' AS other",
+      "PRAGMA writable_schema = 1",
+      "PRAGMA user_version = 7",
+      "PRAGMA journal_mode = DELETE",
+      "BEGIN",
+      "VACUUM",
+      "WITH x AS (SELECT 1) DELETE FROM frames",
+  };
+  for (const char* sql : writes) {
+    const std::string msg = refusal(sql);
+    EXPECT_NE(msg.find("read-only"), std::string::npos) << sql << " -> " << msg;
+  }
+  EXPECT_EQ(count("frames"), 8);
+  EXPECT_EQ(count("sessions"), 2);
+  EXPECT_FALSE(std::filesystem::exists("/tmp/screenreel-attached.db"));
+  Catalog again(archive.paths().catalog(), Catalog::Mode::kReadOnly);
+  EXPECT_EQ(again.schema_version(), kCatalogSchemaVersion);
+}
+
+TEST_F(ReplayQuery, RunsOneStatementOnly) {
+  EXPECT_NE(refusal("SELECT 1; DELETE FROM frames").find("one statement"), std::string::npos);
+  EXPECT_NE(refusal("SELECT 1; SELECT 2").find("one statement"), std::string::npos);
+  EXPECT_NE(refusal("  -- nothing\n").find("no SQL statement"), std::string::npos);
+  EXPECT_NE(refusal("SELEKT 1").find("syntax error"), std::string::npos);
+  EXPECT_EQ(count("frames"), 8);
+}
+
+TEST_F(ReplayQuery, ReadsWithSelectsCtesAndReportingPragmas) {
+  Catalog reader = open_catalog(archive.paths(), Catalog::Mode::kReadOnly);
+  const Table t = run_read_only_query(
+      reader,
+      "SELECT s.name, count(*) AS frames, max(f.capture_us) - min(f.capture_us) AS span_us "
+      "FROM frames f JOIN sessions s ON s.id = f.session_id GROUP BY s.id ORDER BY s.id; -- "
+      "trailing comment");
+  ASSERT_EQ(t.columns, (std::vector<std::string>{"name", "frames", "span_us"}));
+  ASSERT_EQ(t.rows.size(), 2u);
+  EXPECT_EQ(std::get<std::string>(t.rows[0][0]), "alpha");
+  EXPECT_EQ(std::get<std::int64_t>(t.rows[0][1]), 5);
+  EXPECT_EQ(std::get<std::int64_t>(t.rows[1][2]), 400'000);
+
+  EXPECT_EQ(run_read_only_query(
+                reader,
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4) "
+                "SELECT sum(i) FROM n")
+                .rows[0][0],
+            Cell(std::int64_t{10}));
+  EXPECT_EQ(run_read_only_query(reader, "PRAGMA table_info(frames)").rows.size(), 10u);
+  EXPECT_EQ(run_read_only_query(reader, "PRAGMA user_version").rows[0][0], Cell(std::int64_t{1}));
+  // Table-valued pragma functions need a schema write inside SQLite: refused with a pointer to
+  // the PRAGMA statement, never an empty result.
+  EXPECT_NE(
+      refusal("SELECT name FROM pragma_table_info('sessions')").find("use the PRAGMA statement"),
+      std::string::npos);
+}
+
+TEST_F(ReplayQuery, CommandLinePrintsTableCsvAndJsonAndRefusesWrites) {
+  const auto table = test::replay(
+      archive.root(), {"query", "SELECT id, name, frame_count FROM sessions ORDER BY id"});
+  ASSERT_EQ(table.status, 0) << table.err;
+  EXPECT_EQ(table.out,
+            "id  name   frame_count\n"
+            "--  -----  -----------\n"
+            " 1  alpha            5\n"
+            " 2  beta             3\n");
+
+  const auto csv =
+      test::replay(archive.root(), {"query", "SELECT id, name FROM sessions ORDER BY id", "--csv"});
+  ASSERT_EQ(csv.status, 0) << csv.err;
+  EXPECT_EQ(csv.out, "id,name\r\n1,alpha\r\n2,beta\r\n");
+
+  const auto json =
+      test::replay(archive.root(), {"query", "SELECT id, name, fps FROM sessions", "--json"});
+  ASSERT_EQ(json.status, 0) << json.err;
+  EXPECT_EQ(test::python_json(json.out, "len(d), d[1][\"name\"], d[0][\"fps\"], d[0][\"id\"]"),
+            "(2, 'beta', 10.0, 1)");
+
+  for (const char* sql :
+       {"DELETE FROM frames", "UPDATE sessions SET name = 'x'", "ATTACH 'x.db' AS x",
+        "PRAGMA writable_schema = ON", "DROP TABLE sessions"}) {
+    const auto r = test::replay(archive.root(), {"query", sql});
+    EXPECT_EQ(r.status, 1) << sql;
+    EXPECT_NE(r.err.find("query is read-only"), std::string::npos) << sql << ": " << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+  EXPECT_EQ(count("frames"), 8);
+}
+
+}  // namespace
+}  // namespace screenreel::replay
