@@ -32,7 +32,7 @@ CREATE TABLE sessions (
                                             -- crashed: closed by `screenreel-replay recover`
   error          TEXT,                      -- why, when end_reason is 'error'
   frame_count    INTEGER NOT NULL DEFAULT 0,  -- rows in frames for this session
-  bytes          INTEGER NOT NULL DEFAULT 0,  -- sum of frames.jpeg_bytes
+  bytes          INTEGER NOT NULL DEFAULT 0,  -- bytes of the session's JPEG files (a shared file once)
   dropped        INTEGER NOT NULL DEFAULT 0,  -- capture ticks the client reported dropped
   CHECK ((ended_us IS NULL) = (end_reason IS NULL))
 );
@@ -44,10 +44,15 @@ CREATE TABLE frames (
   capture_us  INTEGER NOT NULL,   -- client clock, when the pixels were read
   receive_us  INTEGER NOT NULL,   -- receiver clock, when the whole FRAME had arrived
   written_us  INTEGER NOT NULL,   -- receiver clock, when the JPEG was renamed into place
+  displayed_us INTEGER,           -- receiver clock, when the live window showed it; NULL if it
+                                  -- did not (--no-display, or a newer frame came first)
   file        TEXT    NOT NULL,   -- "frame_000001.jpg", relative to the session's folder
   width       INTEGER NOT NULL,
   height      INTEGER NOT NULL,
   jpeg_bytes  INTEGER NOT NULL,
+  same_as     INTEGER,            -- the frame (seq) whose pixels and JPEG this one repeats: its
+                                  -- file is a hard link to that frame's (--every-frame on an
+                                  -- unchanged screen); NULL for a frame encoded on its own
   PRIMARY KEY (session_id, seq)
 ) WITHOUT ROWID;
 

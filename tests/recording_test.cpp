@@ -149,6 +149,17 @@ TEST_F(Recording, QInTheReceiverWindowEndsTheRecording) {
   EXPECT_EQ(*crc, 0) << capture->err();
   EXPECT_NE(receiver->err().find("q pressed in the window"), std::string::npos) << receiver->err();
   check_archive(frames_sent(capture->out()), "receiver");
+
+  // The window showed frames, and the catalog has when (for latency: capture -> displayed).
+  Catalog catalog(ArchivePaths(archive).catalog(), Catalog::Mode::kReadOnly);
+  int shown = 0;
+  for (const auto& r : catalog.frames(catalog.sessions().at(0).id)) {
+    if (!r.displayed_us) continue;
+    ++shown;
+    EXPECT_GE(*r.displayed_us, r.receive_us);
+    EXPECT_LT(*r.displayed_us - r.capture_us, 5'000'000) << r.file;
+  }
+  EXPECT_GT(shown, 0);
 }
 
 TEST_F(Recording, SigtermEndsTheRecordingAndEveryReceivedFrameIsWritten) {
@@ -169,6 +180,27 @@ TEST_F(Recording, SigtermEndsTheRecordingAndEveryReceivedFrameIsWritten) {
   EXPECT_GE(sent, 30) << capture->out();  // 3 s at 15 fps, every tick sent
   EXPECT_NE(capture->out().find("receiver stored " + std::to_string(sent)), std::string::npos) << capture->out();
   check_archive(sent, "receiver");
+
+  // The screen changed only three times, so most frames repeat the one before: their files are
+  // hard links to it, not new encodes, and their rows say which frame they repeat.
+  Catalog catalog(ArchivePaths(archive).catalog(), Catalog::Mode::kReadOnly);
+  const auto s = catalog.sessions().at(0);
+  const auto rows = catalog.frames(s.id);
+  const fs::path dir = ArchivePaths(archive).session(s.folder);
+  int repeats = 0;
+  std::int64_t unique_bytes = 0;
+  for (const auto& r : rows) {
+    if (!r.same_as) {
+      unique_bytes += r.jpeg_bytes;
+      continue;
+    }
+    ++repeats;
+    ASSERT_LT(*r.same_as, r.seq);
+    EXPECT_FALSE(rows.at(static_cast<std::size_t>(*r.same_as - 1)).same_as) << "links point at an encoded frame";
+    EXPECT_TRUE(fs::equivalent(dir / r.file, dir / frame_file_name(static_cast<std::uint64_t>(*r.same_as)))) << r.file;
+  }
+  EXPECT_GE(repeats, sent - 10);
+  EXPECT_EQ(s.bytes, unique_bytes) << "a shared file is counted once";
 }
 
 TEST_F(Recording, QOnTheReceiverTerminalEndsTheRecording) {

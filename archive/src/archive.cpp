@@ -67,6 +67,19 @@ void write_file_atomic(const fs::path& dir, const std::string& name, std::span<c
   }
 }
 
+void link_file_atomic(const fs::path& dir, const std::string& existing, const std::string& name) {
+  const fs::path tmp = dir / temp_file_name(name);
+  const fs::path src = dir / existing;
+  const fs::path dst = dir / name;
+  ::unlink(tmp.c_str());  // a leftover from a crash; link() does not replace
+  if (::link(src.c_str(), tmp.c_str()) != 0) throw_errno("cannot link " + src.string() + " as", tmp, errno);
+  if (::rename(tmp.c_str(), dst.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    throw_errno("cannot rename into place", dst, err);
+  }
+}
+
 ArchiveLock::ArchiveLock(const ArchivePaths& paths) {
   const fs::path p = paths.lock();
   fd_ = ::open(p.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);

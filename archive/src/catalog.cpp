@@ -30,8 +30,20 @@ SessionRecord read_session(const sqlite::Statement& s) {
   return r;
 }
 
-constexpr const char* kFrameColumns =
-    "session_id, seq, tick, capture_us, receive_us, written_us, file, width, height, jpeg_bytes";
+std::string utc_stamp(std::int64_t us) {
+  const std::time_t t = static_cast<std::time_t>(us / 1000000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+const char* const kFrameColumns =
+    "session_id, seq, tick, capture_us, receive_us, written_us, file, width, height, jpeg_bytes, displayed_us, "
+    "same_as";
 
 FrameRecord read_frame(const sqlite::Statement& s) {
   FrameRecord f;
@@ -45,19 +57,10 @@ FrameRecord read_frame(const sqlite::Statement& s) {
   f.width = static_cast<std::uint32_t>(s.int64(7));
   f.height = static_cast<std::uint32_t>(s.int64(8));
   f.jpeg_bytes = s.int64(9);
+  f.displayed_us = s.opt_int64(10);
+  f.same_as = s.opt_int64(11);
   return f;
 }
-
-std::string utc_stamp(std::int64_t us) {
-  const std::time_t t = static_cast<std::time_t>(us / 1000000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
-}
-
-}  // namespace
 
 Catalog::Catalog(const std::filesystem::path& path, Mode mode) : db_(path, mode) {
   if (mode == Mode::kReadWrite) {
@@ -75,9 +78,10 @@ Catalog::Catalog(const std::filesystem::path& path, Mode mode) : db_(path, mode)
   if (mode == Mode::kReadWrite) {
     insert_frame_.emplace(db_.prepare(
         "INSERT INTO frames (session_id, seq, tick, capture_us, receive_us, written_us, file, width, height, "
-        "jpeg_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        "jpeg_bytes, same_as) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     bump_session_.emplace(db_.prepare(
         "UPDATE sessions SET frame_count = frame_count + 1, bytes = bytes + ? WHERE id = ?"));
+    set_displayed_.emplace(db_.prepare("UPDATE frames SET displayed_us = ? WHERE session_id = ? AND seq = ?"));
   }
 }
 
@@ -122,18 +126,26 @@ SessionRecord Catalog::create_session(const NewSession& s) {
   return *session(id);
 }
 
-void Catalog::add_frames(std::span<const FrameRecord> frames) {
-  if (frames.empty()) return;
+std::vector<DisplayedAt> Catalog::add_frames(std::span<const FrameRecord> frames,
+                                             std::span<const DisplayedAt> displayed) {
+  std::vector<DisplayedAt> later;
+  if (frames.empty() && displayed.empty()) return later;
   sqlite::Transaction tx(db_);
   for (const auto& f : frames) {
     auto& s = *insert_frame_;
     s.bind(1, f.session_id).bind(2, f.seq).bind(3, f.tick).bind(4, f.capture_us).bind(5, f.receive_us);
     s.bind(6, f.written_us).bind(7, f.file).bind(8, std::int64_t{f.width}).bind(9, std::int64_t{f.height});
-    s.bind(10, f.jpeg_bytes);
+    s.bind(10, f.jpeg_bytes).bind(11, f.same_as);
     s.run();
-    bump_session_->bind(1, f.jpeg_bytes).bind(2, f.session_id).run();
+    // A hard-linked repeat takes no more disk space.
+    bump_session_->bind(1, f.same_as ? std::int64_t{0} : f.jpeg_bytes).bind(2, f.session_id).run();
+  }
+  for (const auto& d : displayed) {
+    set_displayed_->bind(1, d.displayed_us).bind(2, d.session_id).bind(3, d.seq).run();
+    if (db_.changes() == 0) later.push_back(d);
   }
   tx.commit();
+  return later;
 }
 
 void Catalog::end_session(std::int64_t id, std::int64_t ended_us, const std::string& reason, const std::string& error,

@@ -25,11 +25,17 @@ std::string read_lock_holder(const ArchivePaths& paths) {
   return pid;
 }
 
+struct FileIdentity {
+  std::int64_t mtime_us = 0;
+  std::pair<dev_t, ino_t> inode{};  // hard links share it
+};
+
 // stat(2) rather than fs::last_write_time: libstdc++'s file clock has its own epoch.
-std::int64_t mtime_us(const fs::path& p) {
+std::optional<FileIdentity> identify(const fs::path& p) {
   struct stat st {};
-  if (::stat(p.c_str(), &st) != 0) return wall_clock_us();
-  return std::int64_t{st.st_mtim.tv_sec} * 1000000 + st.st_mtim.tv_nsec / 1000;
+  if (::stat(p.c_str(), &st) != 0) return std::nullopt;
+  return FileIdentity{std::int64_t{st.st_mtim.tv_sec} * 1000000 + st.st_mtim.tv_nsec / 1000,
+                      {st.st_dev, st.st_ino}};
 }
 
 std::int64_t median(std::vector<std::int64_t> v) {
@@ -43,6 +49,7 @@ struct KnownFrame {
   std::int64_t tick = 0;
   std::int64_t capture_us = 0;
   std::int64_t receive_us = 0;
+  std::int64_t written_us = 0;
 };
 
 class Recovery {
@@ -80,17 +87,36 @@ class Recovery {
     }
 
     std::map<std::int64_t, KnownFrame> known;  // seq -> what the row says
-    std::vector<std::int64_t> capture_lag, receive_lag;
+    std::vector<std::int64_t> capture_lag, receive_lag, intervals;
     auto q = catalog_.db().prepare(
         "SELECT seq, tick, capture_us, receive_us, written_us FROM frames WHERE session_id = ? "
         "ORDER BY seq");
     q.bind(1, s.id);
+    std::optional<std::int64_t> prev_written;
     while (q.step()) {
-      known[q.int64(0)] = {q.int64(1), q.int64(2), q.int64(3)};
+      known[q.int64(0)] = {q.int64(1), q.int64(2), q.int64(3), q.int64(4)};
       capture_lag.push_back(q.int64(4) - q.int64(2));
       receive_lag.push_back(q.int64(4) - q.int64(3));
+      if (prev_written) intervals.push_back(q.int64(4) - *prev_written);
+      prev_written = q.int64(4);
     }
     const std::int64_t to_capture = median(capture_lag), to_receive = median(receive_lag);
+    const std::int64_t interval = median(intervals);
+    if (std::none_of(files.frames.begin(), files.frames.end(), [&](const auto& entry) {
+          return !known.contains(static_cast<std::int64_t>(entry.first));
+        }))
+      return;
+
+    // A repeated frame is a hard link to the file of the frame it repeats (frames.same_as): the
+    // first frame file with an inode is the one that was encoded.
+    std::map<std::pair<dev_t, ino_t>, std::int64_t> encoded;
+    std::map<std::int64_t, FileIdentity> identity;
+    for (const auto& [number, name] : files.frames) {
+      if (auto id = identify(dir / name)) {
+        identity[static_cast<std::int64_t>(number)] = *id;
+        encoded.emplace(id->inode, static_cast<std::int64_t>(number));
+      }
+    }
 
     std::vector<FrameRecord> rows;
     for (const auto& [number, name] : files.frames) {
@@ -115,18 +141,27 @@ class Recovery {
       f.width = info->width;
       f.height = info->height;
       f.jpeg_bytes = static_cast<std::int64_t>(bytes.size());
-      f.written_us = mtime_us(file);
+      const auto id = identity.find(seq);
+      if (id == identity.end()) continue;  // gone since it was listed
+      f.written_us = id->second.mtime_us;
+      if (const auto source = encoded.at(id->second.inode); source != seq) f.same_as = source;
+      auto prev = known.lower_bound(seq);
+      const bool has_prev = prev != known.begin();
+      if (has_prev) --prev;
+      // A repeat's file is its source's, and so is the modification time: its time is taken as
+      // the frame before's plus the session's median interval instead.
+      if (f.same_as && has_prev) f.written_us = prev->second.written_us + interval;
       f.capture_us = f.written_us - to_capture;
       f.receive_us = f.written_us - to_receive;
       f.tick = seq;
       // Keep the time index ordered like the frame numbers: never before the frame before.
-      if (auto prev = known.lower_bound(seq); prev != known.begin()) {
-        --prev;
+      if (has_prev) {
         f.tick = prev->second.tick + 1;
         f.capture_us = std::max(f.capture_us, prev->second.capture_us);
         f.receive_us = std::max(f.receive_us, prev->second.receive_us);
+        f.written_us = std::max(f.written_us, prev->second.written_us);
       }
-      known[seq] = {f.tick, f.capture_us, f.receive_us};
+      known[seq] = {f.tick, f.capture_us, f.receive_us, f.written_us};
       rows.push_back(std::move(f));
     }
     if (rows.empty()) return;
@@ -142,7 +177,8 @@ class Recovery {
 
   void fix_counts(const SessionRecord& s, const std::string& label) {
     auto q = catalog_.db().prepare(
-        "SELECT count(*), coalesce(sum(jpeg_bytes), 0) FROM frames WHERE session_id = ?");
+        "SELECT count(*), coalesce(sum(jpeg_bytes) FILTER (WHERE same_as IS NULL), 0) FROM frames "
+        "WHERE session_id = ?");  // a repeat's file is its source's: counted once
     q.bind(1, s.id);
     q.step();
     const std::int64_t rows = q.int64(0), bytes = q.int64(1);

@@ -57,18 +57,15 @@ class Checker {
     }
 
     std::int64_t rows = 0, bytes = 0, last_seq = 0;
-    auto q = catalog_.db().prepare(
-        "SELECT seq, file, width, height, jpeg_bytes FROM frames WHERE session_id = ? ORDER BY "
-        "seq");
+    auto q = catalog_.db().prepare(std::string("SELECT ") + kFrameColumns +
+                                   " FROM frames WHERE session_id = ? ORDER BY seq");
     q.bind(1, s.id);
     while (q.step()) {
-      const std::int64_t seq = q.int64(0);
-      const std::string file = q.text(1);
-      const auto width = q.int64(2), height = q.int64(3), jpeg_bytes = q.int64(4);
+      const FrameRecord f = read_frame(q);
       ++rows;
-      bytes += jpeg_bytes;
-      last_seq = seq;
-      if (have_dir) check_frame(s.id, rel_dir, dir, seq, file, width, height, jpeg_bytes, files);
+      if (!f.same_as) bytes += f.jpeg_bytes;  // a repeat shares its source's file: counted once
+      last_seq = f.seq;
+      if (have_dir) check_frame(s.id, rel_dir, dir, f, files);
       ++report_.frames;
       if (options_.progress) options_.progress(++done_, total);
     }
@@ -120,24 +117,35 @@ class Checker {
 
  private:
   void check_frame(std::int64_t session, const std::string& rel_dir, const fs::path& dir,
-                   std::int64_t seq, const std::string& file, std::int64_t width,
-                   std::int64_t height, std::int64_t jpeg_bytes, SessionFiles& files) {
+                   const FrameRecord& f, SessionFiles& files) {
+    const std::string& file = f.file;
     const std::string rel = rel_dir + "/" + file;
-    const std::string row = "frame " + std::to_string(seq) + ": ";
+    const std::string row = "frame " + std::to_string(f.seq) + ": ";
     if (!is_plain_file_name(file)) {
       problem(session, rel_dir,
               row + "the catalog names file \"" + file + "\", which is not a plain file name");
       return;
     }
     const auto number = parse_frame_file_name(file);
-    if (!number || static_cast<std::int64_t>(*number) != seq)
+    if (!number || static_cast<std::int64_t>(*number) != f.seq)
       problem(session, rel,
               row + "file name does not match the frame number (expected " +
-                  frame_file_name(static_cast<std::uint64_t>(seq)) + ")");
+                  frame_file_name(static_cast<std::uint64_t>(f.seq)) + ")");
     if (number) files.frames.erase(*number);
     std::error_code ec;
     if (!fs::is_regular_file(dir / file, ec)) {
       problem(session, rel, row + "file is missing");
+      return;
+    }
+    if (f.same_as) {
+      // A repeat is a hard link to the file of the frame it repeats, which its own row checks.
+      const fs::path source = dir / frame_file_name(static_cast<std::uint64_t>(*f.same_as));
+      if (!fs::equivalent(dir / file, source, ec))
+        problem(
+            session, rel,
+            row + "repeats frame " + std::to_string(*f.same_as) + " but is not a link to its file");
+      else if (static_cast<std::int64_t>(fs::file_size(source, ec)) != f.jpeg_bytes)
+        problem(session, rel, row + "its size differs from the catalog's");
       return;
     }
     const auto bytes = read_bytes(dir / file);
@@ -145,21 +153,21 @@ class Checker {
       problem(session, rel, row + "file cannot be read");
       return;
     }
-    if (static_cast<std::int64_t>(bytes->size()) != jpeg_bytes)
+    if (static_cast<std::int64_t>(bytes->size()) != f.jpeg_bytes)
       problem(session, rel,
               row + "file has " + std::to_string(bytes->size()) + " bytes, the catalog says " +
-                  std::to_string(jpeg_bytes));
+                  std::to_string(f.jpeg_bytes));
     std::string error;
     const auto image = decode_jpeg_bgr(*bytes, &error);
     if (!image) {
       problem(session, rel, row + "not a decodable JPEG (" + error + ")");
       return;
     }
-    if (image->width != width || image->height != height)
+    if (image->width != f.width || image->height != f.height)
       problem(session, rel,
               row + "image is " + std::to_string(image->width) + "x" +
-                  std::to_string(image->height) + ", the catalog says " + std::to_string(width) +
-                  "x" + std::to_string(height));
+                  std::to_string(image->height) + ", the catalog says " + std::to_string(f.width) +
+                  "x" + std::to_string(f.height));
   }
 
   void problem(std::int64_t session, std::string path, std::string what) {

@@ -44,7 +44,11 @@ int run(const ReceiverConfig& config) {
       log("no $DISPLAY: running without the live window (as with --no-display)");
       show = false;
     }
-    std::unique_ptr<Display> display = show ? std::make_unique<Display>() : nullptr;
+    std::unique_ptr<Display> display =
+        show ? std::make_unique<Display>([&recorder](std::int64_t session, std::uint64_t number, std::int64_t t) {
+          recorder.note_displayed(session, number, t);
+        })
+             : nullptr;
     Server server(io, recorder, display.get(), server_options);
     if (!server.local_endpoint().address().is_loopback())
       log("WARNING: listening on " + server.local_endpoint().address().to_string() +

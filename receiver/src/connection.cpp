@@ -218,23 +218,23 @@ void Connection::on_frame(const wire::FrameView& frame, std::int64_t receive_us)
   auto buffer = server_.recorder_.acquire_buffer(frame.width, frame.height);
   std::memcpy(buffer->pixels.data(), decoder_->frame().pixels.data(), buffer->pixels.size());
   SharedFrame shared = std::move(buffer);
-  if (server_.sink_) server_.sink_->show(session_->record().id, shared);
-
-  FrameJob job{static_cast<std::int64_t>(frame.seq), frame.capture_time_us, receive_us, std::move(shared)};
+  // No rectangles: the client says nothing changed (--every-frame), so the JPEG is shared.
+  FrameJob job{static_cast<std::int64_t>(frame.seq), frame.capture_time_us, receive_us, shared, frame.rects.empty()};
   const std::uint64_t seq = frame.seq;
   std::weak_ptr<Connection> weak = shared_from_this();
   auto& io = server_.io_;
-  const bool ok = session_->submit(std::move(job), [weak, seq, &io](std::uint64_t number) {
-    asio::post(io, [weak, seq, number] {
-      if (auto self = weak.lock()) self->on_frame_accepted(seq, number);
+  const auto number = session_->submit(std::move(job), [weak, seq, &io](std::uint64_t n) {
+    asio::post(io, [weak, seq, n] {
+      if (auto self = weak.lock()) self->on_frame_accepted(seq, n);
     });
   });
-  if (!ok) {
+  if (!number) {
     const auto err = session_->storage_error().value_or("session closed");
     log(who() + ": cannot record: " + err);
     send(wire::encode(wire::Stop{wire::StopReason::kStorageError, err}));
-    end_session("error", err, false);
+    return end_session("error", err, false);
   }
+  if (server_.sink_) server_.sink_->show(session_->record().id, *number, std::move(shared));
 }
 
 void Connection::on_frame_accepted(std::uint64_t seq, std::uint64_t number) {

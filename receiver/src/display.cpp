@@ -1,6 +1,8 @@
 // The live window (see display.hpp), drawn with OpenCV's highgui.
 #include "screenreel/receiver/display.hpp"
 
+#include "screenreel/archive.hpp"
+
 #include <opencv2/core.hpp>
 #include <opencv2/highgui.hpp>
 #include <chrono>
@@ -14,9 +16,10 @@ void Display::session_started(std::int64_t session_id, const std::string& title)
   windows_[session_id].title = title;
 }
 
-void Display::show(std::int64_t session_id, SharedFrame frame) {
+void Display::show(std::int64_t session_id, std::uint64_t frame_number, SharedFrame frame) {
   std::lock_guard lock(mutex_);
   auto& w = windows_[session_id];
+  w.number = frame_number;
   w.latest = std::move(frame);  // only the newest frame is kept: a slow window skips, never queues
   w.dirty = true;
 }
@@ -28,6 +31,8 @@ void Display::session_ended(std::int64_t session_id) {
 
 int Display::pump(int wait_ms) {
   struct Draw {
+    std::int64_t session_id;
+    std::uint64_t number;
     std::string title;
     SharedFrame frame;
     bool create;
@@ -44,7 +49,7 @@ int Display::pump(int wait_ms) {
         continue;
       }
       if (w.dirty && w.latest) {
-        draws.push_back({w.title, w.latest, !w.created});
+        draws.push_back({it->first, w.number, w.title, w.latest, !w.created});
         w.created = true;
         w.dirty = false;
       }
@@ -52,7 +57,7 @@ int Display::pump(int wait_ms) {
     }
   }
   for (auto& d : draws) {
-    if (d.create) cv::namedWindow(d.title, cv::WINDOW_NORMAL | cv::WINDOW_KEEPRATIO);
+    if (d.create) cv::namedWindow(d.title, cv::WINDOW_NORMAL | cv::WINDOW_KEEPRATIO | cv::WINDOW_GUI_NORMAL);
     const FrameBuffer& f = *d.frame;
     // BGRX shown as is: highgui treats the 4th channel as alpha and ignores it.
     const cv::Mat view(static_cast<int>(f.height), static_cast<int>(f.width), CV_8UC4,
@@ -61,12 +66,22 @@ int Display::pump(int wait_ms) {
     cv::imshow(d.title, view);
   }
   for (const auto& t : to_destroy) cv::destroyWindow(t);
+  if (!draws.empty()) {
+    // imshow hands the image over; the window is painted inside waitKey. Return right after, so a
+    // busy stream is shown as fast as frames come.
+    const int key = cv::waitKey(1);
+    if (displayed_) {
+      const std::int64_t now = wall_clock_us();
+      for (const auto& d : draws) displayed_(d.session_id, d.number, now);
+    }
+    return key;
+  }
   bool any_window = false;
   {
     std::lock_guard lock(mutex_);
     for (const auto& [id, w] : windows_) any_window = any_window || w.created;
   }
-  if (!any_window && draws.empty()) {  // waitKey needs a window to wait on
+  if (!any_window) {  // waitKey needs a window to wait on
     std::this_thread::sleep_for(std::chrono::milliseconds(std::max(1, wait_ms)));
     return -1;
   }

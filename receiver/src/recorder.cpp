@@ -11,6 +11,7 @@ namespace fs = std::filesystem;
 namespace {
 constexpr std::size_t kBatchRows = 64;
 constexpr auto kBatchWait = std::chrono::milliseconds(100);
+constexpr std::int64_t kDisplayedKeepUs = 10'000'000;
 }  // namespace
 
 // Frame buffers of one size, reused; a buffer whose last user lets go comes back here unless
@@ -79,7 +80,7 @@ std::shared_ptr<SessionWriter> Recorder::open_session(const NewSession& s) {
   return std::shared_ptr<SessionWriter>(new SessionWriter(*this, std::move(rec), dir));
 }
 
-bool SessionWriter::submit(FrameJob job, Accepted accepted) {
+std::optional<std::uint64_t> SessionWriter::submit(FrameJob job, Accepted accepted) {
   return recorder_.submit(shared_from_this(), std::move(job), std::move(accepted));
 }
 
@@ -98,22 +99,73 @@ void SessionWriter::close(std::string reason, std::string error, std::int64_t dr
   recorder_.done_cv_.notify_all();
 }
 
-bool Recorder::submit(const std::shared_ptr<SessionWriter>& s, FrameJob job, SessionWriter::Accepted accepted) {
-  std::uint64_t number;
+std::optional<std::uint64_t> Recorder::submit(const std::shared_ptr<SessionWriter>& s, FrameJob job,
+                                              SessionWriter::Accepted accepted) {
+  std::uint64_t number, repeat_of = 0;
   {
     std::lock_guard lock(mutex_);
-    if (s->error_ || s->close_) return false;
+    if (s->error_ || s->close_) return std::nullopt;
     number = s->next_number_++;
     ++s->submitted_;
+    if (job.repeat && s->last_encoded_ != 0)
+      repeat_of = s->last_encoded_;
+    else
+      s->last_encoded_ = number;
     if (queue_.size() >= capacity_ || !parked_.empty()) {
-      parked_.push_back(Pending{s, number, std::move(job), std::move(accepted)});
-      return true;
+      parked_.push_back(Pending{s, number, repeat_of, std::move(job), std::move(accepted)});
+      return number;
     }
-    queue_.push_back(Pending{s, number, std::move(job), nullptr});
+    queue_.push_back(Pending{s, number, repeat_of, std::move(job), nullptr});
   }
   work_cv_.notify_one();
   accepted(number);
-  return true;
+  return number;
+}
+
+void Recorder::note_displayed(std::int64_t session_id, std::uint64_t number, std::int64_t displayed_us) {
+  std::lock_guard lock(mutex_);
+  displayed_.push_back(DisplayedAt{session_id, static_cast<std::int64_t>(number), displayed_us});
+}
+
+// Encodes (or links) one frame into its file; returns its row, or nothing when it failed.
+std::optional<FrameRecord> Recorder::store(Pending& p, JpegEncoder& jpeg) {
+  SessionWriter& s = *p.session;
+  const FrameBuffer& f = *p.job.pixels;
+  const std::string name = frame_file_name(p.number);
+  FrameRecord row;
+  row.session_id = s.record_.id;
+  row.seq = static_cast<std::int64_t>(p.number);
+  row.tick = p.job.tick;
+  row.capture_us = p.job.capture_us;
+  row.receive_us = p.job.receive_us;
+  row.file = name;
+  row.width = f.width;
+  row.height = f.height;
+  try {
+    if (p.repeat_of) {
+      // The frame it repeats was taken from the queue before this one, so it is finished or
+      // being finished by another encoder: wait for that, never for anything later.
+      {
+        std::unique_lock lock(mutex_);
+        written_cv_.wait(lock, [&] { return !s.being_written_.count(p.repeat_of) || s.error_; });
+        if (s.error_) return std::nullopt;
+      }
+      const std::string source = frame_file_name(p.repeat_of);
+      link_file_atomic(s.dir_, source, name);
+      row.jpeg_bytes = static_cast<std::int64_t>(std::filesystem::file_size(s.dir_ / name));
+      row.same_as = static_cast<std::int64_t>(p.repeat_of);
+    } else {
+      const auto bytes = jpeg.encode_bgrx(f.pixels.data(), f.width, f.height, f.stride());
+      write_file_atomic(s.dir_, name, bytes);
+      row.jpeg_bytes = static_cast<std::int64_t>(bytes.size());
+    }
+    row.written_us = wall_clock_us();
+    return row;
+  } catch (const std::exception& e) {
+    std::lock_guard lock(mutex_);
+    if (!s.error_) s.error_ = e.what();
+    return std::nullopt;
+  }
 }
 
 void Recorder::encoder_loop() {
@@ -121,17 +173,22 @@ void Recorder::encoder_loop() {
   for (;;) {
     Pending p;
     std::optional<Pending> unparked;
+    bool failed = false;
     {
       std::unique_lock lock(mutex_);
       work_cv_.wait(lock, [&] { return !queue_.empty() || (stopping_ && parked_.empty()); });
       if (queue_.empty()) break;
       p = std::move(queue_.front());
       queue_.pop_front();
+      // Marked in the same step as the pop, so a later repeat of it always finds it here.
+      failed = p.session->error_.has_value();
+      if (!failed) p.session->being_written_.insert(p.number);
       // The slot just freed goes to the longest-waiting parked frame.
       if (!parked_.empty()) {
         unparked = std::move(parked_.front());
         parked_.pop_front();
-        queue_.push_back(Pending{unparked->session, unparked->number, std::move(unparked->job), nullptr});
+        queue_.push_back(Pending{unparked->session, unparked->number, unparked->repeat_of, std::move(unparked->job),
+                                 nullptr});
       }
     }
     if (unparked) {
@@ -140,34 +197,12 @@ void Recorder::encoder_loop() {
     }
 
     Done done{p.session, std::nullopt};
-    std::string failure;
+    if (!failed) done.row = store(p, jpeg);
     {
       std::lock_guard lock(mutex_);
-      if (p.session->error_) failure = *p.session->error_;
+      p.session->being_written_.erase(p.number);
     }
-    if (failure.empty()) {
-      try {
-        const FrameBuffer& f = *p.job.pixels;
-        const auto bytes = jpeg.encode_bgrx(f.pixels.data(), f.width, f.height, f.stride());
-        const std::string name = frame_file_name(p.number);
-        write_file_atomic(p.session->dir_, name, bytes);
-        FrameRecord row;
-        row.session_id = p.session->record_.id;
-        row.seq = static_cast<std::int64_t>(p.number);
-        row.tick = p.job.tick;
-        row.capture_us = p.job.capture_us;
-        row.receive_us = p.job.receive_us;
-        row.written_us = wall_clock_us();
-        row.file = name;
-        row.width = f.width;
-        row.height = f.height;
-        row.jpeg_bytes = static_cast<std::int64_t>(bytes.size());
-        done.row = std::move(row);
-      } catch (const std::exception& e) {
-        std::lock_guard lock(mutex_);
-        if (!p.session->error_) p.session->error_ = e.what();
-      }
-    }
+    written_cv_.notify_all();
     p.job.pixels.reset();
     {
       std::lock_guard lock(mutex_);
@@ -185,6 +220,7 @@ void Recorder::encoder_loop() {
 void Recorder::catalog_loop() {
   for (;;) {
     std::deque<Done> batch;
+    std::vector<DisplayedAt> displayed;
     std::vector<std::shared_ptr<SessionWriter>> to_end;
     bool exit = false;
     {
@@ -193,6 +229,7 @@ void Recorder::catalog_loop() {
         return finished_.size() >= kBatchRows || !closing_.empty() || encoders_running_ == 0;
       });
       batch.swap(finished_);
+      displayed.swap(displayed_);
       exit = encoders_running_ == 0 && finished_.empty();
     }
     std::vector<FrameRecord> rows;
@@ -200,14 +237,20 @@ void Recorder::catalog_loop() {
     for (const auto& d : batch)
       if (d.row) rows.push_back(*d.row);
     std::string commit_error;
+    std::vector<DisplayedAt> later;
     try {
       std::lock_guard lock(catalog_mutex_);
-      catalog_.add_frames(rows);
+      later = catalog_.add_frames(rows, displayed);
     } catch (const std::exception& e) {
       commit_error = std::string("catalog write failed: ") + e.what();
     }
+    // A frame can be shown before its row exists; its display time waits for the row, but not
+    // for ever (a frame that failed to write never gets one).
+    const std::int64_t too_old = wall_clock_us() - kDisplayedKeepUs;
+    std::erase_if(later, [&](const DisplayedAt& d) { return d.displayed_us < too_old; });
     {
       std::lock_guard lock(mutex_);
+      displayed_.insert(displayed_.end(), later.begin(), later.end());
       for (const auto& d : batch) {
         ++d.session->finished_;
         if (d.row && commit_error.empty()) ++d.session->stored_;

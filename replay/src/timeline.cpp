@@ -9,25 +9,6 @@
 namespace screenreel::replay {
 namespace {
 
-// The catalog library's column list is private to it; this is the same list, same order.
-constexpr const char* kColumns =
-    "session_id, seq, tick, capture_us, receive_us, written_us, file, width, height, jpeg_bytes";
-
-FrameRecord read_frame(const sqlite::Statement& s) {
-  FrameRecord f;
-  f.session_id = s.int64(0);
-  f.seq = s.int64(1);
-  f.tick = s.int64(2);
-  f.capture_us = s.int64(3);
-  f.receive_us = s.int64(4);
-  f.written_us = s.int64(5);
-  f.file = s.text(6);
-  f.width = static_cast<std::uint32_t>(s.int64(7));
-  f.height = static_cast<std::uint32_t>(s.int64(8));
-  f.jpeg_bytes = s.int64(9);
-  return f;
-}
-
 std::int64_t last_capture(Catalog& catalog, std::int64_t session_id) {
   auto q = catalog.db().prepare("SELECT max(capture_us) FROM frames WHERE session_id = ?");
   q.bind(1, session_id);
@@ -65,7 +46,7 @@ Timeline Timeline::load(Catalog& catalog, const SessionRecord& session, const Ti
   // range scan; no file is looked at.
   t.frames_.push_back(*catalog.frame_at(session.id, t.begin_us_));
   auto q = catalog.db().prepare(
-      std::string("SELECT ") + kColumns +
+      std::string("SELECT ") + kFrameColumns +
       " FROM frames WHERE session_id = ? AND capture_us > ? AND capture_us <= ? "
       "ORDER BY capture_us, seq");
   q.bind(1, session.id).bind(2, t.begin_us_).bind(3, t.end_us_);

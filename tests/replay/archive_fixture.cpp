@@ -75,7 +75,8 @@ SessionRecord FixtureArchive::record(const std::string& name,
     r.file = frame_file_name(static_cast<std::uint64_t>(seq));
     r.width = kWidth;
     r.height = kHeight;
-    r.jpeg_bytes = write_frame_file(s, seq);
+    if (f.repeats) r.same_as = f.repeats;
+    r.jpeg_bytes = f.repeats ? link_frame_file(s, seq, f.repeats) : write_frame_file(s, seq);
     last_written = r.written_us;
     rows.push_back(r);
   }
@@ -92,6 +93,13 @@ std::int64_t FixtureArchive::write_frame_file(const SessionRecord& s, std::int64
   write_file_atomic(paths().session(s.folder), frame_file_name(static_cast<std::uint64_t>(seq)),
                     bytes);
   return static_cast<std::int64_t>(bytes.size());
+}
+
+std::int64_t FixtureArchive::link_frame_file(const SessionRecord& s, std::int64_t seq,
+                                             std::int64_t source) {
+  link_file_atomic(paths().session(s.folder), frame_file_name(static_cast<std::uint64_t>(source)),
+                   frame_file_name(static_cast<std::uint64_t>(seq)));
+  return static_cast<std::int64_t>(fs::file_size(frame_file(s, seq)));
 }
 
 fs::path FixtureArchive::frame_file(const SessionRecord& s, std::int64_t seq) const {

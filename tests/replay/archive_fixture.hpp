@@ -21,6 +21,7 @@ inline constexpr std::uint32_t kWidth = 160, kHeight = 120;
 struct FixtureFrame {
   std::int64_t offset_us;  // capture time after the session's first frame
   std::int64_t tick;
+  std::int64_t repeats = 0;  // a repeat of this earlier frame (seq): a hard link, frames.same_as
 };
 
 // Frames `interval_us` apart, ticks 1, 2, 3, ...
@@ -49,6 +50,8 @@ class FixtureArchive {
                        const std::string& end_reason = "client", std::int64_t dropped = 0);
   // Writes frame `seq`'s JPEG into the session's folder without a row (a crash's last batch).
   std::int64_t write_frame_file(const SessionRecord& s, std::int64_t seq);
+  // Makes frame `seq`'s file a hard link to frame `source`'s (a repeat), without a row.
+  std::int64_t link_frame_file(const SessionRecord& s, std::int64_t seq, std::int64_t source);
   std::filesystem::path frame_file(const SessionRecord& s, std::int64_t seq) const;
   // The decoded JPEG of a frame as the archive holds it.
   cv::Mat frame_image(const SessionRecord& s, std::int64_t seq) const;

@@ -89,7 +89,7 @@ TEST_F(ReplayQuery, ReadsWithSelectsCtesAndReportingPragmas) {
                 "SELECT sum(i) FROM n")
                 .rows[0][0],
             Cell(std::int64_t{10}));
-  EXPECT_EQ(run_read_only_query(reader, "PRAGMA table_info(frames)").rows.size(), 10u);
+  EXPECT_EQ(run_read_only_query(reader, "PRAGMA table_info(frames)").rows.size(), 12u);
   EXPECT_EQ(run_read_only_query(reader, "PRAGMA user_version").rows[0][0], Cell(std::int64_t{1}));
   // Table-valued pragma functions need a schema write inside SQLite: refused with a pointer to
   // the PRAGMA statement, never an empty result.

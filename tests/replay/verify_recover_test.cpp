@@ -138,7 +138,9 @@ class ReplayRecover : public ::testing::Test {
     // session ended properly.
     done = archive.record("done", test::evenly(4, 100'000), "client");
     crashed = archive.record("crashed", test::evenly(5, 100'000), "");
-    last_row = archive.catalog().frames(crashed.id).back();
+    const auto rows = archive.catalog().frames(crashed.id);
+    ASSERT_EQ(rows.size(), 5u) << "session " << crashed.id;
+    last_row = rows.back();
     for (std::int64_t seq = 6; seq <= 8; ++seq) {
       unindexed_bytes += archive.write_frame_file(crashed, seq);
       // Written 100 ms apart after the last indexed frame, as the receiver would have.

@@ -37,6 +37,10 @@ bool is_temp_file_name(const std::string& name);
 // the temporary file is removed on failure.
 void write_file_atomic(const std::filesystem::path& dir, const std::string& name, std::span<const std::uint8_t> bytes);
 
+// Makes dir/NAME a hard link to dir/EXISTING (a repeated frame shares its JPEG), through a
+// temporary name and a rename like write_file_atomic. Throws std::system_error naming the file.
+void link_file_atomic(const std::filesystem::path& dir, const std::string& existing, const std::string& name);
+
 // Held by a receiver for as long as it writes into an archive (flock on .receiver.lock), so two
 // receivers never write one catalog. Throws with the holder's pid when another process has it.
 class ArchiveLock {

@@ -47,10 +47,23 @@ struct FrameRecord {
   std::int64_t capture_us = 0;
   std::int64_t receive_us = 0;
   std::int64_t written_us = 0;
+  std::optional<std::int64_t> displayed_us;
   std::string file;
   std::uint32_t width = 0, height = 0;
   std::int64_t jpeg_bytes = 0;
+  std::optional<std::int64_t> same_as;
 };
+
+// "Frame `seq` of session `session_id` was shown at `displayed_us`", recorded after its row.
+struct DisplayedAt {
+  std::int64_t session_id = 0;
+  std::int64_t seq = 0;
+  std::int64_t displayed_us = 0;
+};
+
+// The frames columns in the order read_frame() expects, for readers' own SELECTs.
+extern const char* const kFrameColumns;
+FrameRecord read_frame(const sqlite::Statement& row);
 
 class Catalog {
  public:
@@ -64,8 +77,9 @@ class Catalog {
 
   // Inserts the session and names its folder "<UTC start time>-<id>"; returns the record.
   SessionRecord create_session(const NewSession& s);
-  // One transaction for all rows; also advances the sessions' frame_count and bytes.
-  void add_frames(std::span<const FrameRecord> frames);
+  // One transaction for all rows and display times; also advances the sessions' frame_count and
+  // bytes. Returns the display times whose rows do not exist yet (to be given again later).
+  std::vector<DisplayedAt> add_frames(std::span<const FrameRecord> frames, std::span<const DisplayedAt> displayed = {});
   void end_session(std::int64_t id, std::int64_t ended_us, const std::string& reason,
                    const std::string& error = {}, std::int64_t dropped = 0);
 
@@ -82,6 +96,7 @@ class Catalog {
   sqlite::Database db_;
   std::optional<sqlite::Statement> insert_frame_;
   std::optional<sqlite::Statement> bump_session_;
+  std::optional<sqlite::Statement> set_displayed_;
 };
 
 // The schema text of schemas/catalog.sql, embedded at build time.

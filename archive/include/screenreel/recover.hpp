@@ -27,7 +27,9 @@ struct RecoverReport {
 // its times from the file's modification time: that is when the receiver renamed it into place,
 // so it becomes written_us, and capture_us / receive_us are written_us minus the session's median
 // latencies over its indexed frames (0 when it has none), never earlier than the frame before.
-// The client's tick is not in the file: it is taken as the previous frame's tick + 1.
+// A file that is a hard link to an earlier frame's file is a repeat of it (frames.same_as); it
+// shares that file's modification time, so its time is the frame before's plus the session's
+// median interval. The client's tick is not in the file: it is the previous frame's tick + 1.
 // A session left recording ends at its last frame's written_us (its start if it has none).
 RecoverReport recover_archive(const ArchivePaths& paths);
 

@@ -3,6 +3,7 @@
 // that calls pump() (the main thread: GUI toolkits want that).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -13,8 +14,12 @@ namespace screenreel::receiver {
 
 class Display : public FrameSink {
  public:
+  // `displayed` is told when a frame has been drawn (for latency measurements); may be empty.
+  using Displayed = std::function<void(std::int64_t session_id, std::uint64_t frame_number, std::int64_t shown_us)>;
+  explicit Display(Displayed displayed = {}) : displayed_(std::move(displayed)) {}
+
   void session_started(std::int64_t session_id, const std::string& title) override;
-  void show(std::int64_t session_id, SharedFrame frame) override;
+  void show(std::int64_t session_id, std::uint64_t frame_number, SharedFrame frame) override;
   void session_ended(std::int64_t session_id) override;
 
   // Shows what arrived since the last call, handles window events for up to `wait_ms`, and
@@ -27,10 +32,12 @@ class Display : public FrameSink {
   struct Window {
     std::string title;
     SharedFrame latest;
+    std::uint64_t number = 0;
     bool dirty = false;
     bool ended = false;
     bool created = false;
   };
+  Displayed displayed_;
   std::mutex mutex_;
   std::map<std::int64_t, Window> windows_;
 };

@@ -14,7 +14,7 @@ class FrameSink {
  public:
   virtual ~FrameSink() = default;
   virtual void session_started(std::int64_t session_id, const std::string& title) = 0;
-  virtual void show(std::int64_t session_id, SharedFrame frame) = 0;
+  virtual void show(std::int64_t session_id, std::uint64_t frame_number, SharedFrame frame) = 0;
   virtual void session_ended(std::int64_t session_id) = 0;
 };
 

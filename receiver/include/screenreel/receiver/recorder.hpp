@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,6 +24,7 @@
 #include "screenreel/archive.hpp"
 #include "screenreel/catalog.hpp"
 #include "screenreel/frame_codec.hpp"
+#include "screenreel/jpeg.hpp"
 
 namespace screenreel::receiver {
 
@@ -41,6 +43,7 @@ struct FrameJob {
   std::int64_t capture_us = 0;
   std::int64_t receive_us = 0;
   SharedFrame pixels;
+  bool repeat = false;  // same pixels as the session's previous frame: link its JPEG, do not encode
 };
 
 class Recorder;
@@ -52,9 +55,9 @@ class SessionWriter : public std::enable_shared_from_this<SessionWriter> {
   // Called with the frame's number once it is queued for the disk.
   using Accepted = std::function<void(std::uint64_t frame_number)>;
   // Queues the frame, or parks it until there is room; `accepted` runs on a pipeline thread
-  // (or at once, on the caller's). Returns false when the session can no longer record
-  // (storage error); the caller should end the session.
-  bool submit(FrameJob job, Accepted accepted);
+  // (or at once, on the caller's). Returns the frame's number, or nothing when the session can
+  // no longer record (storage error): the caller should end the session.
+  std::optional<std::uint64_t> submit(FrameJob job, Accepted accepted);
   // Ends the session once every submitted frame is written and in the catalog; `done` runs on
   // the catalog thread with the number of frames stored.
   void close(std::string reason, std::string error, std::int64_t dropped, std::function<void(std::int64_t)> done);
@@ -69,6 +72,8 @@ class SessionWriter : public std::enable_shared_from_this<SessionWriter> {
   std::filesystem::path dir_;
   // Guarded by Recorder::mutex_.
   std::uint64_t next_number_ = 1;
+  std::uint64_t last_encoded_ = 0;            // the newest number that is not a repeat
+  std::set<std::uint64_t> being_written_;     // numbers an encoder is working on
   std::uint64_t submitted_ = 0;
   std::uint64_t finished_ = 0;  // written (or failed) and through the catalog thread
   std::int64_t stored_ = 0;     // of those, rows in the catalog
@@ -94,12 +99,15 @@ class Recorder {
   std::shared_ptr<FrameBuffer> acquire_buffer(std::uint32_t width, std::uint32_t height);
 
   std::size_t queue_capacity() const { return capacity_; }
+  // Records when the live window showed a frame (stored with the frame's row; for latency).
+  void note_displayed(std::int64_t session_id, std::uint64_t number, std::int64_t displayed_us);
 
  private:
   friend class SessionWriter;
   struct Pending {
     std::shared_ptr<SessionWriter> session;
     std::uint64_t number;
+    std::uint64_t repeat_of;  // 0, or the frame whose JPEG this one links
     FrameJob job;
     SessionWriter::Accepted accepted;
   };
@@ -107,8 +115,10 @@ class Recorder {
     std::shared_ptr<SessionWriter> session;
     std::optional<FrameRecord> row;  // empty when writing failed
   };
-  bool submit(const std::shared_ptr<SessionWriter>& s, FrameJob job, SessionWriter::Accepted accepted);
+  std::optional<std::uint64_t> submit(const std::shared_ptr<SessionWriter>& s, FrameJob job,
+                                      SessionWriter::Accepted accepted);
   void encoder_loop();
+  std::optional<FrameRecord> store(Pending& p, JpegEncoder& jpeg);
   void catalog_loop();
 
   ArchivePaths paths_;
@@ -118,10 +128,11 @@ class Recorder {
   Catalog catalog_;
 
   mutable std::mutex mutex_;
-  std::condition_variable work_cv_, done_cv_;
+  std::condition_variable work_cv_, done_cv_, written_cv_;
   std::deque<Pending> queue_;    // at most capacity_
   std::deque<Pending> parked_;   // waiting for room: at most one per connection
   std::deque<Done> finished_;
+  std::vector<DisplayedAt> displayed_;
   std::vector<std::shared_ptr<SessionWriter>> closing_;
   struct BufferPool;
   std::shared_ptr<BufferPool> pool_;
