@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "screenreel/auth.hpp"
 #include "screenreel/capture/client.hpp"
 #include "screenreel/wire.hpp"
 
@@ -14,7 +15,7 @@ namespace po = boost::program_options;
 
 int main(int argc, char** argv) {
   screenreel::capture::CaptureConfig config;
-  std::string size = "1280x720";
+  std::string size = "1280x720", token_file;
   po::options_description opts(
       "Usage: screenreel-capture [OPTIONS]\n\n"
       "Captures the screen and streams it to a screenreel-receiver, which records it as a session.\n"
@@ -39,6 +40,8 @@ int main(int argc, char** argv) {
     ("every-frame", "send a frame every tick, even when nothing changed")
     ("key-interval", po::value(&config.key_interval_s)->default_value(10)->value_name("SECONDS"),
      "send the whole frame (not only changed tiles) at least this often, when the screen changes")
+    ("token-file", po::value(&token_file)->value_name("FILE"),
+     "the receiver's token file, for a receiver started with --token-file")
     ("quiet,q", "print only the summary")
     ("version", "print the version and exit")
     ("help,h", "print this help and exit");
@@ -74,6 +77,14 @@ int main(int argc, char** argv) {
   config.source.fps = config.fps;
   config.every_frame = vm.count("every-frame") > 0;
   config.quiet = vm.count("quiet") > 0;
+  if (!token_file.empty()) {
+    try {
+      config.token = screenreel::read_token_file(token_file, "screenreel-capture");
+    } catch (const std::exception& e) {
+      std::cerr << "screenreel-capture: error: " << e.what() << "\n";
+      return 1;
+    }
+  }
   if (config.name.empty()) {
     char host[256] = {};
     config.name = gethostname(host, sizeof host - 1) == 0 && host[0] ? host : "screen";

@@ -10,7 +10,7 @@ namespace po = boost::program_options;
 
 int main(int argc, char** argv) {
   screenreel::receiver::ReceiverConfig config;
-  std::string archive;
+  std::string archive, token_file;
   po::options_description opts(
       "Usage: screenreel-receiver [OPTIONS]\n\n"
       "Receives screen streams from screenreel-capture clients (one session each), shows each in a\n"
@@ -22,8 +22,12 @@ int main(int argc, char** argv) {
   // clang-format off
   opts.add_options()
     ("listen", po::value(&config.listen)->default_value(config.listen)->value_name("HOST:PORT"),
-     "address to accept capture clients on ([::1]:5000 for IPv6). Anything but loopback is\n"
-     "reachable by others: there is no authentication yet (see README, Security)")
+     "address to accept capture clients on ([::1]:5000 for IPv6; port 0: any free port, logged).\n"
+     "Anything but loopback needs --token-file (or --insecure-listen)")
+    ("token-file", po::value(&token_file)->value_name("FILE"),
+     "require clients to prove they know the token in FILE (HMAC-SHA256 challenge); make one with\n"
+     "head -c 32 /dev/urandom | base64 > FILE; chmod 600 FILE")
+    ("insecure-listen", "allow listening on a non-loopback address without --token-file")
     ("archive", po::value(&archive)->value_name("DIR"),
      "archive folder (created if missing); default $SCREENREEL_ARCHIVE, else ./recordings")
     ("no-display", "no live window (servers, CI); still ends on terminal q, Ctrl-C, SIGTERM")
@@ -62,5 +66,7 @@ int main(int argc, char** argv) {
   }
   config.archive = archive.empty() ? screenreel::default_archive_dir() : std::filesystem::path(archive);
   config.display = !vm.count("no-display");
+  config.token_file = token_file;
+  config.insecure_listen = vm.count("insecure-listen") > 0;
   return screenreel::receiver::run(config);
 }

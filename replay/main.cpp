@@ -59,7 +59,7 @@ constexpr const char* kUsage =
     "Options:\n"
     "  --archive DIR   the archive; default $SCREENREEL_ARCHIVE, else ./recordings\n"
     "  --version       print the version and exit\n"
-    "  -h [ --help ]   print this help; 'screenreel-replay COMMAND --help' for a command's\n"
+    "  -h [ --help ]   print this help ('screenreel-replay COMMAND --help': a command's own)\n"
     "\n"
     "Exit status: 0 done, 1 failed (or verify found problems), 2 bad command line.\n"
     "\n"
@@ -299,13 +299,10 @@ int cmd_export(CommandLine& cli) {
     fo.dir = frames_dir;
     fo.range = time_range(*vm);
     fo.link = vm->count("link") > 0;
-    std::optional<ProgressBar> progress;
-    fo.progress = [&](std::uint64_t done, std::uint64_t total) {
-      if (!progress) progress.emplace("export", total);
-      progress->update(done);
-    };
+    ProgressBar progress("export");
+    fo.progress = progress.callback();
     const auto r = export_frames(paths, catalog, s, fo);
-    progress.reset();
+    progress.finish();
     std::cerr << kProgram << ": " << r.files << " frames (" << format_bytes(r.bytes) << ") "
               << (r.linked == r.files ? "linked"
                   : r.linked          ? "linked or copied"
@@ -318,13 +315,10 @@ int cmd_export(CommandLine& cli) {
   video.range = time_range(*vm);
   video.idle_limit_us = idle_limit(*vm);
   if (vm->count("fps")) video.fps = fps;
-  std::optional<ProgressBar> progress;
-  video.progress = [&](std::uint64_t done, std::uint64_t total) {
-    if (!progress) progress.emplace("export", total);
-    progress->update(done);
-  };
+  ProgressBar progress("export");
+  video.progress = progress.callback();
   const auto r = export_video(paths, catalog, s, video);
-  progress.reset();
+  progress.finish();
   std::cerr << kProgram << ": wrote " << output << ": " << r.frames << " frames at "
             << format_fixed(r.fps, 3) << " fps ("
             << format_offset(static_cast<std::int64_t>(static_cast<double>(r.frames) / r.fps * 1e6))
@@ -415,13 +409,10 @@ int cmd_verify(CommandLine& cli) {
   options.receiver_running = running_receiver_pid(paths).has_value();
   if (vm->count("session"))
     options.session = find_session(catalog, (*vm)["session"].as<std::string>()).id;
-  std::optional<ProgressBar> progress;
-  options.progress = [&](std::uint64_t done, std::uint64_t total) {
-    if (!progress) progress.emplace("verify", total);
-    progress->update(done);
-  };
+  ProgressBar progress("verify");
+  options.progress = progress.callback();
   const VerifyReport report = verify_archive(paths, catalog, options);
-  progress.reset();
+  progress.finish();
   if (!vm->count("quiet"))
     for (const auto& n : report.notes) std::cout << "note: " << terminal_safe(n) << "\n";
   for (const auto& p : report.problems)

@@ -2,6 +2,7 @@
 #include "screenreel/message_reader.hpp"
 
 #include <algorithm>
+#include <string>
 
 namespace screenreel::wire {
 
@@ -45,6 +46,12 @@ MessageReader::Event MessageReader::commit(std::size_t n) {
         return Event::kError;
       }
       header_ = *h.value;
+      if (header_.length > limit_) {
+        error_ = {ErrorCode::kBadMessage, std::string(to_string(header_.type)) + " of " + std::to_string(header_.length) +
+                                              " bytes before authentication (limit " + std::to_string(limit_) + ")"};
+        stage_ = Stage::kFailed;
+        return Event::kError;
+      }
       stage_ = Stage::kBody;
       if (header_.length > 0) return Event::kNeedMore;
       [[fallthrough]];

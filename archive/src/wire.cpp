@@ -176,8 +176,29 @@ Parsed<Message> decode_error(ByteReader& r) {
   const auto code = r.read<std::uint32_t>();
   m.message = r.read_str16(kMaxText);
   if (!r.ok()) return fail<Message>(bad("ERROR: truncated"));
-  m.code = (code >= 1 && code <= 7) ? static_cast<ErrorCode>(code) : ErrorCode::kInternal;
+  m.code = (code >= 1 && code <= 9) ? static_cast<ErrorCode>(code) : ErrorCode::kInternal;
   return ok<Message>(std::move(m));
+}
+
+Parsed<Message> decode_challenge(ByteReader& r) {
+  Challenge m;
+  const auto required = r.read<std::uint8_t>();
+  const auto reserved0 = r.read<std::uint8_t>();
+  const auto reserved1 = r.read<std::uint16_t>();
+  const auto nonce = r.read_bytes(kNonceBytes);
+  if (!r.ok()) return fail<Message>(bad("CHALLENGE: truncated"));
+  if (required > 1 || reserved0 != 0 || reserved1 != 0) return fail<Message>(bad("CHALLENGE: bad flags"));
+  m.auth_required = required == 1;
+  std::copy(nonce.begin(), nonce.end(), m.nonce.begin());
+  return ok<Message>(m);
+}
+
+Parsed<Message> decode_auth(ByteReader& r) {
+  Auth m;
+  const auto mac = r.read_bytes(kMacBytes);
+  if (!r.ok()) return fail<Message>(bad("AUTH: truncated"));
+  std::copy(mac.begin(), mac.end(), m.mac.begin());
+  return ok<Message>(m);
 }
 
 }  // namespace
@@ -214,7 +235,7 @@ Parsed<Header> decode_header(std::span<const std::uint8_t> bytes) {
   const auto type = r.read<std::uint16_t>();
   const auto reserved = r.read<std::uint16_t>();
   const auto length = r.read<std::uint32_t>();
-  if (type < 1 || type > 7) return fail<Header>(bad("header: unknown message type " + std::to_string(type)));
+  if (type < 1 || type > 10) return fail<Header>(bad("header: unknown message type " + std::to_string(type)));
   if (reserved != 0) return fail<Header>(bad("header: reserved field not zero"));
   const auto t = static_cast<MessageType>(type);
   if (length > max_body_bytes(t))
@@ -235,6 +256,9 @@ Parsed<Message> decode_body(MessageType type, std::span<const std::uint8_t> body
     case MessageType::kStop: p = decode_stop(r); break;
     case MessageType::kBye: p = decode_bye(r); break;
     case MessageType::kError: p = decode_error(r); break;
+    case MessageType::kChallenge: p = decode_challenge(r); break;
+    case MessageType::kAuth: p = decode_auth(r); break;
+    case MessageType::kPing: p = ok<Message>(Ping{}); break;
     default: return fail<Message>(bad("unknown message type"));
   }
   if (p && r.remaining() != 0)
@@ -295,6 +319,24 @@ std::vector<std::uint8_t> encode(const Error& m) {
   w.write_str16(m.message, kMaxText);
   return finish_message(std::move(out));
 }
+
+std::vector<std::uint8_t> encode(const Challenge& m) {
+  auto out = start_message(MessageType::kChallenge);
+  ByteWriter w(out);
+  w.write(static_cast<std::uint8_t>(m.auth_required ? 1 : 0));
+  w.write(std::uint8_t{0});
+  w.write(std::uint16_t{0});
+  out.insert(out.end(), m.nonce.begin(), m.nonce.end());
+  return finish_message(std::move(out));
+}
+
+std::vector<std::uint8_t> encode(const Auth& m) {
+  auto out = start_message(MessageType::kAuth);
+  out.insert(out.end(), m.mac.begin(), m.mac.end());
+  return finish_message(std::move(out));
+}
+
+std::vector<std::uint8_t> encode(const Ping&) { return finish_message(start_message(MessageType::kPing)); }
 
 // --- FrameMessageWriter -------------------------------------------------------------------
 // Layout of the fixed part of a FRAME body, after the 8-byte header.
@@ -357,6 +399,9 @@ std::string_view to_string(MessageType t) {
     case MessageType::kStop: return "STOP";
     case MessageType::kBye: return "BYE";
     case MessageType::kError: return "ERROR";
+    case MessageType::kChallenge: return "CHALLENGE";
+    case MessageType::kAuth: return "AUTH";
+    case MessageType::kPing: return "PING";
   }
   return "UNKNOWN";
 }
@@ -370,6 +415,8 @@ std::string_view to_string(ErrorCode c) {
     case ErrorCode::kStorage: return "storage";
     case ErrorCode::kTimeout: return "timeout";
     case ErrorCode::kInternal: return "internal";
+    case ErrorCode::kAuthFailed: return "auth-failed";
+    case ErrorCode::kBlocked: return "blocked";
   }
   return "unknown";
 }

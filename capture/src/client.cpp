@@ -18,6 +18,7 @@
 
 #include "screenreel/address.hpp"
 #include "screenreel/archive.hpp"
+#include "screenreel/auth.hpp"
 #include "screenreel/frame_codec.hpp"
 #include "screenreel/message_reader.hpp"
 #include "screenreel/wire.hpp"
@@ -28,6 +29,8 @@ using boost::system::error_code;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+constexpr auto kPingEvery = std::chrono::seconds(10);
 
 void say(const std::string& line) { std::cerr << "screenreel-capture: " << line << std::endl; }
 
@@ -40,7 +43,7 @@ std::string megabytes(std::uint64_t b) {
 class Client {
  public:
   Client(const CaptureConfig& config, FrameSource& source)
-      : config_(config), source_(source), socket_(io_), timer_(io_), signals_(io_, SIGINT, SIGTERM) {}
+      : config_(config), source_(source), socket_(io_), timer_(io_), ping_timer_(io_), signals_(io_, SIGINT, SIGTERM) {}
 
   int run() {
     const HostPort hp = parse_host_port(config_.connect);
@@ -60,16 +63,8 @@ class Client {
                     " (is screenreel-receiver running there? start it first, or use --connect HOST:PORT)");
       }
       socket_.set_option(asio::ip::tcp::no_delay(true));
-      wire::Hello hello;
-      hello.width = source_.width();
-      hello.height = source_.height();
-      hello.fps_milli = static_cast<std::uint32_t>(std::lround(config_.fps * 1000));
-      hello.client_time_us = wall_clock_us();
-      hello.name = config_.name;
-      hello.source = source_.describe();
       send(wire::encode_preamble());
-      send(wire::encode(hello));
-      read();
+      read();  // the receiver's preamble, then its CHALLENGE
     });
     io_.run();
     if (capture_thread_.joinable()) capture_thread_.join();
@@ -122,8 +117,39 @@ class Client {
          (bye_sent_ ? "" : "; frames after the last acknowledged one may not be stored"));
   }
 
+  // Answers the receiver's CHALLENGE (with AUTH when it wants a token), then says HELLO.
+  void on_challenge(const wire::Challenge& c) {
+    if (c.auth_required && config_.token.empty())
+      return fail("the receiver at " + config_.connect + " requires a token: use --token-file FILE (the receiver's)");
+    if (c.auth_required) send(wire::encode(wire::Auth{auth_mac(config_.token, c.nonce)}));
+    wire::Hello hello;
+    hello.width = source_.width();
+    hello.height = source_.height();
+    hello.fps_milli = static_cast<std::uint32_t>(std::lround(config_.fps * 1000));
+    hello.client_time_us = wall_clock_us();
+    hello.name = config_.name;
+    hello.source = source_.describe();
+    send(wire::encode(hello));
+  }
+
+  // While nothing changes on screen nothing is sent; a PING now and then tells the receiver
+  // (which drops silent clients) that this one is alive.
+  void keep_alive() {
+    ping_timer_.expires_after(kPingEvery);
+    ping_timer_.async_wait([this](error_code ec) {
+      if (ec || closed_ || bye_sent_) return;
+      if (Clock::now() - last_send_ >= kPingEvery) send(wire::encode(wire::Ping{}));
+      keep_alive();
+    });
+  }
+
   void on_message(const wire::Message& m) {
-    if (auto* w = std::get_if<wire::Welcome>(&m)) {
+    if (auto* c = std::get_if<wire::Challenge>(&m)) {
+      if (challenged_) return fail("second CHALLENGE from the receiver");
+      challenged_ = true;
+      on_challenge(*c);
+      if (closed_) return;
+    } else if (auto* w = std::get_if<wire::Welcome>(&m)) {
       if (welcomed_) return fail("second WELCOME from the receiver");
       welcomed_ = true;
       timer_.cancel();
@@ -133,6 +159,7 @@ class Client {
         say("recording session " + std::to_string(w->session_id) + " (" + w->folder + ") " + source_.describe() +
             " at " + std::to_string(config_.fps).substr(0, 5) + " fps to " + config_.connect);
       capture_thread_ = std::thread([this] { capture_loop(); });
+      keep_alive();
     } else if (auto* a = std::get_if<wire::Ack>(&m)) {
       in_flight_.fetch_sub(1);
       (void)a;
@@ -145,6 +172,8 @@ class Client {
       close();
       return;
     } else if (auto* e = std::get_if<wire::Error>(&m)) {
+      if (e->code == wire::ErrorCode::kAuthFailed)
+        return fail("the receiver refused the token (" + e->message + "): check --token-file");
       return fail("the receiver refused the session: " + std::string(wire::to_string(e->code)) + ": " + e->message);
     } else {
       return fail("unexpected message from the receiver");
@@ -166,6 +195,7 @@ class Client {
       return;
     }
     writing_ = true;
+    last_send_ = Clock::now();
     asio::async_write(socket_, asio::buffer(outbox_.front().bytes), [this](error_code ec, std::size_t n) {
       if (ec) {
         writing_ = false;
@@ -206,6 +236,7 @@ class Client {
     closed_ = true;
     error_code ec;
     timer_.cancel();
+    ping_timer_.cancel();
     signals_.cancel();
     socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
     socket_.close(ec);
@@ -283,6 +314,8 @@ class Client {
   asio::io_context io_;
   asio::ip::tcp::socket socket_;
   asio::steady_timer timer_;
+  asio::steady_timer ping_timer_;
+  Clock::time_point last_send_ = Clock::now();
   asio::signal_set signals_;
   wire::MessageReader reader_;
   struct Outgoing {
@@ -291,7 +324,7 @@ class Client {
   };
   std::deque<Outgoing> outbox_;
   bool writing_ = false, finishing_ = false, bye_sent_ = false, closed_ = false;
-  bool welcomed_ = false, done_ = false;
+  bool welcomed_ = false, done_ = false, challenged_ = false;
   std::atomic<bool> stop_{false};
   std::atomic<std::uint32_t> in_flight_{0};
   std::atomic<std::uint32_t> max_in_flight_{1};

@@ -10,6 +10,7 @@
 
 #include "screenreel/address.hpp"
 #include "screenreel/archive.hpp"
+#include "screenreel/auth.hpp"
 #include "screenreel/receiver/display.hpp"
 #include "screenreel/receiver/terminal_keys.hpp"
 
@@ -38,6 +39,12 @@ int run(const ReceiverConfig& config) {
     ServerOptions server_options;
     server_options.listen = resolve_listen(io, config.listen);
     server_options.max_in_flight = config.max_in_flight;
+    if (!config.token_file.empty()) server_options.token = read_token_file(config.token_file, "screenreel-receiver");
+    if (!server_options.listen.address().is_loopback() && !server_options.token && !config.insecure_listen)
+      throw std::runtime_error("refusing to listen on " + server_options.listen.address().to_string() +
+                               " without --token-file: anyone who can reach that address could record into this "
+                               "archive. Give --token-file FILE (and the same file to screenreel-capture), or "
+                               "--insecure-listen if you really mean it");
 
     bool show = config.display;
     if (show && !std::getenv("DISPLAY")) {
@@ -50,9 +57,9 @@ int run(const ReceiverConfig& config) {
         })
              : nullptr;
     Server server(io, recorder, display.get(), server_options);
-    if (!server.local_endpoint().address().is_loopback())
+    if (!server.local_endpoint().address().is_loopback() && !server_options.token)
       log("WARNING: listening on " + server.local_endpoint().address().to_string() +
-          " without authentication: anyone who can reach this port can record into this archive");
+          " without authentication (--insecure-listen): anyone who can reach this port can record into this archive");
 
     std::atomic<bool> finished{false};
     bool stopping = false;

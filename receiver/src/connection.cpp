@@ -51,9 +51,16 @@ void Server::accept() {
   acceptor_.async_accept([this](error_code ec, asio::ip::tcp::socket socket) {
     if (ec == asio::error::operation_aborted || stopping_) return;
     if (!ec) {
-      auto c = std::make_shared<Connection>(std::move(socket), *this);
-      connections_.insert(c);
-      c->start();
+      error_code e;
+      const auto ip = socket.remote_endpoint(e).address().to_string();
+      if (!e && blocked(ip)) {
+        log(ip + ": refused (too many failed authentications; blocked for a while)");
+        socket.close(e);
+      } else {
+        auto c = std::make_shared<Connection>(std::move(socket), *this);
+        connections_.insert(c);
+        c->start();
+      }
     } else {
       log("accept failed: " + ec.message());  // e.g. out of file descriptors; keep serving
     }
@@ -75,6 +82,25 @@ void Server::stop(wire::StopReason reason, std::function<void()> all_done) {
   for (auto c : std::vector(connections_.begin(), connections_.end())) c->stop(reason);
 }
 
+bool Server::blocked(const std::string& address) {
+  auto it = failures_.find(address);
+  if (it == failures_.end() || it->second.count < options_.max_auth_failures) return false;
+  if (std::chrono::steady_clock::now() < it->second.blocked_until) return true;
+  failures_.erase(it);  // served its time
+  return false;
+}
+
+void Server::auth_failed(const std::string& address) {
+  auto& f = failures_[address];
+  if (++f.count >= options_.max_auth_failures) {
+    f.blocked_until = std::chrono::steady_clock::now() + options_.block_time;
+    log(address + ": " + std::to_string(f.count) + " failed authentications; refusing it for " +
+        std::to_string(options_.block_time.count()) + " s");
+  }
+}
+
+void Server::auth_succeeded(const std::string& address) { failures_.erase(address); }
+
 void Server::remove(const std::shared_ptr<Connection>& c) {
   connections_.erase(c);
   if (stopping_ && connections_.empty() && all_done_) asio::post(io_, all_done_);
@@ -83,13 +109,14 @@ void Server::remove(const std::shared_ptr<Connection>& c) {
 // --- Connection --------------------------------------------------------------------------
 
 Connection::Connection(asio::ip::tcp::socket socket, Server& server)
-    : socket_(std::move(socket)), server_(server), deadline_(server.io_) {
+    : socket_(std::move(socket)), server_(server), deadline_(server.io_), idle_(server.io_), write_timer_(server.io_) {
   error_code ec;
   const auto ep = socket_.remote_endpoint(ec);
   if (!ec) {
     std::ostringstream s;
     s << ep;
     peer_ = s.str();
+    address_ = ep.address().to_string();
   } else {
     peer_ = "unknown peer";
   }
@@ -102,7 +129,35 @@ std::string Connection::who() const {
 }
 
 void Connection::start() {
+  // Until HELLO is accepted a peer can make us hold only a few hundred bytes, for a short time.
+  reader_.set_body_limit(wire::kMaxPreAuthBody);
   arm_deadline(server_.options_.handshake_timeout, "handshake");
+  read();
+}
+
+void Connection::arm_idle() {
+  idle_.expires_after(server_.options_.idle_timeout);
+  idle_.async_wait([weak = std::weak_ptr<Connection>(shared_from_this())](error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->state_ != State::kRecording) return;
+    log(self->who() + ": nothing received for " + std::to_string(self->server_.options_.idle_timeout.count() / 1000) +
+        " s; closing the session");
+    self->send(wire::encode(wire::Error{wire::ErrorCode::kTimeout, "silent for too long"}));
+    self->end_session("disconnected", "", false);
+  });
+}
+
+void Connection::on_auth(const wire::Auth& auth) {
+  if (!macs_equal(auth.mac, auth_mac(*server_.options_.token, nonce_))) {
+    server_.auth_failed(address_);
+    log(peer_ + ": authentication failed (wrong token); closing");
+    send(wire::encode(wire::Error{wire::ErrorCode::kAuthFailed, "authentication failed: wrong token"}));
+    close_after_write_ = true;
+    if (!writing_) close();
+    return;
+  }
+  server_.auth_succeeded(address_);
+  state_ = State::kHello;
   read();
 }
 
@@ -125,12 +180,17 @@ void Connection::read() {
   const auto buf = reader_.buffer();
   socket_.async_read_some(asio::buffer(buf.data(), buf.size()), [self = shared_from_this()](error_code ec, std::size_t n) {
     if (ec) return self->on_read_error(ec);
+    if (self->state_ == State::kRecording) self->arm_idle();
     switch (self->reader_.commit(n)) {
       case wire::MessageReader::Event::kNeedMore: return self->read();
-      case wire::MessageReader::Event::kPreamble:
+      case wire::MessageReader::Event::kPreamble: {
+        const bool auth = self->server_.options_.token.has_value();
+        self->nonce_ = random_nonce();
         self->send(wire::encode_preamble());
-        self->state_ = State::kHello;
+        self->send(wire::encode(wire::Challenge{auth, self->nonce_}));
+        self->state_ = auth ? State::kAuth : State::kHello;
         return self->read();
+      }
       case wire::MessageReader::Event::kMessage: return self->on_message(self->reader_.type());
       case wire::MessageReader::Event::kError: {
         const auto& e = self->reader_.error();
@@ -161,12 +221,19 @@ void Connection::on_message(wire::MessageType type) {
   if (!parsed) return fail(parsed.error);
   auto& msg = *parsed.value;
 
+  if (state_ == State::kAuth) {
+    if (auto* auth = std::get_if<wire::Auth>(&msg)) return on_auth(*auth);
+    server_.auth_failed(address_);
+    return fail({wire::ErrorCode::kAuthFailed, "this receiver needs a token: expected AUTH, got " +
+                                                   std::string(wire::to_string(type)) + " (use --token-file)"});
+  }
   if (state_ == State::kHello) {
     if (auto* hello = std::get_if<wire::Hello>(&msg)) return on_hello(*hello);
     return fail({wire::ErrorCode::kBadMessage, "expected HELLO, got " + std::string(wire::to_string(type))});
   }
   if (state_ != State::kRecording) return;  // ending: nothing more is read
   if (auto* frame = std::get_if<wire::FrameView>(&msg)) return on_frame(*frame, receive_us);
+  if (std::holds_alternative<wire::Ping>(msg)) return read();
   if (auto* bye = std::get_if<wire::Bye>(&msg)) {
     client_dropped_ = bye->dropped;
     if (bye->frames != frames_received_)
@@ -200,7 +267,9 @@ void Connection::on_hello(const wire::Hello& hello) {
   }
   deadline_.cancel();
   decoder_.emplace(hello.width, hello.height);
+  reader_.set_body_limit(wire::kMaxMessageBytes);
   state_ = State::kRecording;
+  arm_idle();
   const auto& rec = session_->record();
   log(who() + ": recording " + std::to_string(hello.width) + "x" + std::to_string(hello.height) + " at " +
       std::to_string(hello.fps_milli / 1000.0).substr(0, 5) + " fps into sessions/" + rec.folder);
@@ -251,7 +320,7 @@ void Connection::stop(wire::StopReason reason) {
                                                                                   : "receiver shutting down"}));
       arm_deadline(server_.options_.stop_timeout, "stop (waiting for the client's BYE)");
     }
-  } else if (state_ == State::kPreamble || state_ == State::kHello) {
+  } else if (state_ == State::kPreamble || state_ == State::kAuth || state_ == State::kHello) {
     close();
   }
 }
@@ -268,6 +337,7 @@ void Connection::end_session(const std::string& reason, const std::string& error
   if (state_ != State::kRecording) return;
   state_ = State::kEnding;
   deadline_.cancel();
+  idle_.cancel();
   std::weak_ptr<Connection> weak = shared_from_this();
   auto& io = server_.io_;
   const auto id = session_->record().id;
@@ -299,7 +369,17 @@ void Connection::write_next() {
     return;
   }
   writing_ = true;
+  // A peer that stops reading must not hold us (and its session) for ever.
+  write_timer_.expires_after(server_.options_.write_timeout);
+  write_timer_.async_wait([weak = std::weak_ptr<Connection>(shared_from_this())](error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self) return;
+    log(self->who() + ": not reading what we send; closing");
+    error_code ignored;
+    self->socket_.close(ignored);  // fails the pending write, which ends the session
+  });
   asio::async_write(socket_, asio::buffer(outbox_.front()), [self = shared_from_this()](error_code ec, std::size_t) {
+    self->write_timer_.cancel();
     self->outbox_.pop_front();
     if (ec) {
       self->writing_ = false;
@@ -319,6 +399,8 @@ void Connection::close() {
   state_ = State::kClosed;
   error_code ec;
   deadline_.cancel();
+  idle_.cancel();
+  write_timer_.cancel();
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
   server_.remove(shared_from_this());

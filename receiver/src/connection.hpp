@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "screenreel/auth.hpp"
 #include "screenreel/frame_codec.hpp"
 #include "screenreel/message_reader.hpp"
 #include "screenreel/receiver/server.hpp"
@@ -28,7 +29,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void stop(wire::StopReason reason);
 
  private:
-  enum class State { kPreamble, kHello, kRecording, kEnding, kClosed };
+  enum class State { kPreamble, kAuth, kHello, kRecording, kEnding, kClosed };
 
   void read();
   void on_read_error(const boost::system::error_code& ec);
@@ -44,11 +45,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void write_next();
   void close();
   void arm_deadline(std::chrono::milliseconds after, const char* what);
+  void arm_idle();
+  void on_auth(const wire::Auth& auth);
   std::string who() const;
 
   boost::asio::ip::tcp::socket socket_;
   Server& server_;
   boost::asio::steady_timer deadline_;
+  boost::asio::steady_timer idle_;         // recording: no byte from the client for idle_timeout
+  boost::asio::steady_timer write_timer_;  // a write that does not finish in write_timeout
+  std::string address_;                    // the peer's IP, for the failure blacklist
+  Nonce nonce_{};
   std::string peer_;
   State state_ = State::kPreamble;
 

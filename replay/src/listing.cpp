@@ -120,6 +120,8 @@ void print_info(std::ostream& out, const SessionSummary& sum, const FrameStats& 
     spread_json(w, "interval", stats.interval_us);
     spread_json(w, "capture_to_receive", stats.capture_to_receive_us);
     spread_json(w, "capture_to_written", stats.capture_to_written_us);
+    spread_json(w, "capture_to_displayed", stats.capture_to_displayed_us);
+    w.field("displayed_frames", stats.displayed);
     w.field("first_tick", stats.first_tick).field("last_tick", stats.last_tick);
     w.field("ticks_not_sent", stats.ticks_not_sent);
     w.key("folder_on_disk")
@@ -159,6 +161,9 @@ void print_info(std::ostream& out, const SessionSummary& sum, const FrameStats& 
   if (stats.capture_to_written_us) {
     line("latency", "capture to received: " + spread_text(*stats.capture_to_receive_us));
     line("", "capture to written:  " + spread_text(*stats.capture_to_written_us));
+    if (stats.capture_to_displayed_us)
+      line("", "capture to shown:    " + spread_text(*stats.capture_to_displayed_us) + ", " +
+                   std::to_string(stats.displayed) + " frames shown live");
     line("", "(client and receiver clocks: meaningful when both ran on one machine)");
   }
   line("size", format_bytes(s.bytes) + " of JPEGs in the catalog" +

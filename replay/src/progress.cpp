@@ -10,9 +10,8 @@
 
 namespace screenreel::replay {
 
-ProgressBar::ProgressBar(std::string label, std::uint64_t total)
+ProgressBar::ProgressBar(std::string label)
     : label_(std::move(label)),
-      total_(total),
       enabled_(::isatty(STDERR_FILENO) == 1),
       start_(std::chrono::steady_clock::now()) {}
 
@@ -20,8 +19,9 @@ ProgressBar::~ProgressBar() {
   finish();
 }
 
-void ProgressBar::update(std::uint64_t done) {
+void ProgressBar::update(std::uint64_t done, std::uint64_t total) {
   if (!enabled_) return;
+  total_ = total;
   const auto now = std::chrono::steady_clock::now();
   if (drawn_ && now - last_draw_ < std::chrono::milliseconds(100) && done < total_) return;
   last_draw_ = now;

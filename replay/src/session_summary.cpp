@@ -69,16 +69,17 @@ SessionSummary summarize(Catalog& catalog, const SessionRecord& s, bool receiver
 
 FrameStats frame_stats(Catalog& catalog, std::int64_t session_id) {
   FrameStats stats;
-  std::vector<std::int64_t> intervals, to_receive, to_written;
+  std::vector<std::int64_t> intervals, to_receive, to_written, to_displayed;
   auto q = catalog.db().prepare(
-      "SELECT tick, capture_us, receive_us, written_us FROM frames WHERE session_id = ? ORDER BY "
-      "seq");
+      "SELECT tick, capture_us, receive_us, written_us, displayed_us FROM frames "
+      "WHERE session_id = ? ORDER BY seq");
   q.bind(1, session_id);
   std::optional<std::int64_t> prev_tick, prev_capture;
   while (q.step()) {
     const std::int64_t tick = q.int64(0), capture = q.int64(1);
     to_receive.push_back(q.int64(2) - capture);
     to_written.push_back(q.int64(3) - capture);
+    if (!q.is_null(4)) to_displayed.push_back(q.int64(4) - capture);
     if (prev_capture) intervals.push_back(capture - *prev_capture);
     if (prev_tick)
       stats.ticks_not_sent += std::max<std::int64_t>(0, tick - *prev_tick - 1);
@@ -91,6 +92,8 @@ FrameStats frame_stats(Catalog& catalog, std::int64_t session_id) {
   stats.interval_us = spread(std::move(intervals));
   stats.capture_to_receive_us = spread(std::move(to_receive));
   stats.capture_to_written_us = spread(std::move(to_written));
+  stats.displayed = static_cast<std::int64_t>(to_displayed.size());
+  stats.capture_to_displayed_us = spread(std::move(to_displayed));
   return stats;
 }
 

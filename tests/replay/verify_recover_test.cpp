@@ -49,6 +49,29 @@ TEST(ReplayVerify, ACleanArchiveVerifies) {
   EXPECT_EQ(r.out, "ok: 2 sessions, 8 frames checked, 0 problems\n");
 }
 
+TEST(ReplayVerify, RepeatedFramesAreLinksCountedOnce) {
+  FixtureArchive archive;
+  // Frames 3 and 4 repeat frame 2 (an unchanged screen recorded with --every-frame).
+  const auto s = archive.record(
+      "still", {{0, 1}, {100'000, 2}, {200'000, 3, 2}, {300'000, 4, 2}, {400'000, 5}});
+  EXPECT_EQ(s.bytes, static_cast<std::int64_t>(fs::file_size(archive.frame_file(s, 1)) +
+                                               fs::file_size(archive.frame_file(s, 2)) +
+                                               fs::file_size(archive.frame_file(s, 5))));
+  const auto clean = test::replay(archive.root(), {"verify"});
+  EXPECT_EQ(clean.status, 0) << clean.out;
+
+  // A copy where a link belongs is reported (it takes the space the catalog says it does not).
+  const fs::path repeat = archive.frame_file(s, 4);
+  const std::string bytes = test::read_file(repeat);
+  fs::remove(repeat);
+  std::ofstream(repeat, std::ios::binary) << bytes;
+  const auto r = test::replay(archive.root(), {"verify"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("frame_000004.jpg: frame 4: repeats frame 2 but is not a link to its file"),
+            std::string::npos)
+      << r.out;
+}
+
 TEST(ReplayVerify, FindsAMissingFileAnExtraFileAndACorruptJpeg) {
   FixtureArchive archive;
   const auto s = archive.record("damaged", test::evenly(6, 100'000));
@@ -197,6 +220,24 @@ TEST_F(ReplayRecover, ClosesTheSessionIndexesItsFilesAndRemovesTemporaryFiles) {
   EXPECT_EQ(v.out, "ok: 2 sessions, 12 frames checked, 0 problems\n");
   const auto list = test::replay(archive.root(), {"list"});
   EXPECT_NE(list.out.find("crashed\n"), std::string::npos) << list.out;
+}
+
+TEST_F(ReplayRecover, IndexesARepeatAsALinkToItsSource) {
+  // Frame 9 repeated frame 8 (a hard link); its batch was lost too.
+  fs::remove(archive.paths().session(crashed.folder) / temp_file_name(frame_file_name(9)));
+  archive.link_frame_file(crashed, 9, 8);
+  const RecoverReport report = recover_archive(archive.paths());
+  EXPECT_EQ(report.frames_indexed, 4);
+  Catalog c(archive.paths().catalog(), Catalog::Mode::kReadOnly);
+  const auto rows = c.frames(crashed.id);
+  ASSERT_EQ(rows.size(), 9u);
+  EXPECT_EQ(rows[8].same_as, 8);
+  EXPECT_FALSE(rows[7].same_as.has_value());
+  // Its file's mtime is frame 8's: its time follows frame 8's by the median interval instead.
+  EXPECT_EQ(rows[8].written_us, rows[7].written_us + 100'000);
+  EXPECT_EQ(c.session(crashed.id)->bytes,
+            crashed.bytes + unindexed_bytes);  // the link costs nothing
+  EXPECT_TRUE(verify_archive(archive.paths(), c).ok());
 }
 
 TEST_F(ReplayRecover, RunningItTwiceChangesNothingTheSecondTime) {

@@ -25,6 +25,10 @@ class MessageReader {
   // body() are set until the next commit. kError: error() says why; the stream is finished.
   Event commit(std::size_t n);
 
+  // Caps every message body at `limit` bytes on top of the per-type limits (set while a peer is
+  // not yet authenticated, so it can make the reader hold only a few hundred bytes).
+  void set_body_limit(std::uint64_t limit) { limit_ = limit; }
+
   std::uint16_t version() const { return version_; }
   MessageType type() const { return header_.type; }
   std::span<const std::uint8_t> body() const { return {body_.data(), header_.length}; }
@@ -40,6 +44,7 @@ class MessageReader {
   Header header_{};
   std::vector<std::uint8_t> body_;
   std::uint16_t version_ = 0;
+  std::uint64_t limit_ = kMaxMessageBytes;
   WireError error_;
 };
 

@@ -2,6 +2,7 @@
 // encode/decode functions over bytes. No socket in here, so it can be unit-tested and fuzzed.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -27,6 +28,10 @@ inline constexpr std::uint64_t kMaxRects = 65536;
 inline constexpr std::uint64_t kMaxText = 256;
 inline constexpr std::uint64_t kMaxFps = 240;
 inline constexpr std::uint32_t kBytesPerPixel = 4;
+inline constexpr std::size_t kNonceBytes = 32;
+inline constexpr std::size_t kMacBytes = 32;
+// The most a peer may send before it has authenticated: preamble, AUTH and the largest HELLO.
+inline constexpr std::uint64_t kMaxPreAuthBody = 24 + 2 * (2 + kMaxText);
 
 enum class MessageType : std::uint16_t {
   kHello = 1,
@@ -36,6 +41,9 @@ enum class MessageType : std::uint16_t {
   kStop = 5,
   kBye = 6,
   kError = 7,
+  kChallenge = 8,
+  kAuth = 9,
+  kPing = 10,
 };
 
 enum class PixelFormat : std::uint32_t { kBgrx8888 = 1 };
@@ -48,6 +56,8 @@ enum class ErrorCode : std::uint32_t {
   kStorage = 5,
   kTimeout = 6,
   kInternal = 7,
+  kAuthFailed = 8,
+  kBlocked = 9,
 };
 
 enum class StopReason : std::uint32_t { kUserEnded = 1, kShutdown = 2, kStorageError = 3 };
@@ -128,7 +138,22 @@ struct Error {
   bool operator==(const Error&) const = default;
 };
 
-using Message = std::variant<Hello, Welcome, FrameView, Ack, Stop, Bye, Error>;
+struct Challenge {
+  bool auth_required = false;
+  std::array<std::uint8_t, kNonceBytes> nonce{};
+  bool operator==(const Challenge&) const = default;
+};
+
+struct Auth {
+  std::array<std::uint8_t, kMacBytes> mac{};
+  bool operator==(const Auth&) const = default;
+};
+
+struct Ping {
+  bool operator==(const Ping&) const = default;
+};
+
+using Message = std::variant<Hello, Welcome, FrameView, Ack, Stop, Bye, Error, Challenge, Auth, Ping>;
 
 template <typename T>
 struct Parsed {
@@ -159,6 +184,9 @@ std::vector<std::uint8_t> encode(const Ack& m);
 std::vector<std::uint8_t> encode(const Stop& m);
 std::vector<std::uint8_t> encode(const Bye& m);
 std::vector<std::uint8_t> encode(const Error& m);
+std::vector<std::uint8_t> encode(const Challenge& m);
+std::vector<std::uint8_t> encode(const Auth& m);
+std::vector<std::uint8_t> encode(const Ping& m);
 
 // FRAME messages are large; they are assembled by FrameEncoder (frame_codec.hpp) with this
 // writer so the rectangle data is compressed straight into the message buffer.

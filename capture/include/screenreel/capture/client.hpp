@@ -20,6 +20,7 @@ struct CaptureConfig {
   double key_interval_s = 10;    // a changed frame after this long is sent whole
   bool every_frame = false;      // send a FRAME every tick even when nothing changed
   bool quiet = false;
+  std::string token;  // from --token-file; empty: none
 };
 
 // What happened, for the one-line summary (and for tests that read it).

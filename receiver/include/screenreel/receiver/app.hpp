@@ -17,6 +17,8 @@ struct ReceiverConfig {
   bool display = true;
   RecorderOptions recorder;
   std::uint32_t max_in_flight = 8;
+  std::filesystem::path token_file;  // empty: no authentication (loopback only, unless insecure_listen)
+  bool insecure_listen = false;
 };
 
 // Returns the process exit code: 0 after a clean end, 1 on a setup error (printed).

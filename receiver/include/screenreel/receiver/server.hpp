@@ -8,7 +8,10 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <map>
+#include <optional>
 #include <set>
+#include <string>
 
 #include "screenreel/receiver/frame_sink.hpp"
 #include "screenreel/receiver/recorder.hpp"
@@ -21,6 +24,11 @@ struct ServerOptions {
   std::chrono::milliseconds handshake_timeout{10'000};  // preamble + HELLO must arrive by then
   std::chrono::milliseconds stop_timeout{10'000};       // a client has this long to answer STOP with BYE
   std::uint32_t max_in_flight = 8;                      // FRAMEs a client may send ahead of ACKs
+  std::chrono::milliseconds idle_timeout{30'000};       // a recording client silent this long is dropped
+  std::chrono::milliseconds write_timeout{30'000};      // a client that does not read for this long is dropped
+  std::optional<std::string> token;                     // set: clients must authenticate (CHALLENGE/AUTH)
+  int max_auth_failures = 5;                            // failures from one address before it is blocked
+  std::chrono::seconds block_time{60};                  // how long such an address is refused
 };
 
 class Connection;
@@ -41,6 +49,15 @@ class Server {
   friend class Connection;
   void accept();
   void remove(const std::shared_ptr<Connection>& c);
+  // Authentication failures by client address (TigerVNC's blacklist: 5 failures, then refused).
+  bool blocked(const std::string& address);
+  void auth_failed(const std::string& address);
+  void auth_succeeded(const std::string& address);
+  struct Failures {
+    int count = 0;
+    std::chrono::steady_clock::time_point blocked_until{};
+  };
+  std::map<std::string, Failures> failures_;
 
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;

@@ -38,6 +38,8 @@ struct FrameStats {
   std::optional<Spread>
       capture_to_receive_us;  // client clock -> receiver clock: latency on one machine
   std::optional<Spread> capture_to_written_us;
+  std::optional<Spread> capture_to_displayed_us;  // frames the receiver's live window showed
+  std::int64_t displayed = 0;                     // how many it showed
   std::int64_t first_tick = 0, last_tick = 0;
   // Client ticks between two stored frames that were not sent: the screen did not change, or the
   // client dropped them under flow control (it reports those, see SessionRecord::dropped).

@@ -1,0 +1,91 @@
+// Writes the fuzzer's seed corpus: real client streams (recorded_stream.hpp) made with the real
+// FrameEncoder from the capture test pattern, each behind the two slicing bytes that
+// receiver_fuzz.cpp reads first. Small frames, so the fuzzer spends its time on the parser.
+//
+//   make_seeds DIR      # writes DIR/<name>-<slicing>.bin
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "recorded_stream.hpp"
+#include "screenreel/wire.hpp"
+
+namespace {
+using screenreel::test::StreamSpec;
+
+std::vector<std::pair<std::string, StreamSpec>> specs() {
+  std::vector<std::pair<std::string, StreamSpec>> out;
+  StreamSpec basic;  // 64x48: one tile, a key frame then deltas, BYE
+  out.emplace_back("basic-64x48", basic);
+  StreamSpec tiles;  // 130x70: partial tiles, rectangles narrower than the frame, a second key frame
+  tiles.width = 130;
+  tiles.height = 70;
+  tiles.frames = 6;
+  tiles.key_every = 4;
+  out.emplace_back("tiles-130x70", tiles);
+  StreamSpec repeat;  // a FRAME without rectangles (--every-frame on a still screen)
+  repeat.frames = 3;
+  repeat.repeat_last = true;
+  out.emplace_back("repeat-64x48", repeat);
+  StreamSpec noise;  // incompressible tiles are sent raw
+  noise.width = 40;
+  noise.height = 32;
+  noise.frames = 3;
+  noise.noise_frame = true;
+  out.emplace_back("raw-40x32", noise);
+  StreamSpec tiny;  // the smallest frame the protocol allows, and no BYE (the link drops)
+  tiny.width = tiny.height = 16;
+  tiny.frames = 4;
+  tiny.noise_frame = true;
+  tiny.bye = false;
+  out.emplace_back("min-16x16", tiny);
+  return out;
+}
+
+bool write(const std::filesystem::path& p, const std::vector<std::uint8_t>& bytes) {
+  std::ofstream f(p, std::ios::binary);
+  f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  return static_cast<bool>(f);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: make_seeds DIR\n");
+    return 2;
+  }
+  const std::filesystem::path dir = argv[1];
+  std::filesystem::create_directories(dir);
+  // (largest slice, slice seed): whole reads, one byte at a time, and two uneven patterns.
+  const std::pair<int, int> slicings[] = {{0, 0}, {1, 0}, {7, 42}, {200, 3}};
+  int written = 0;
+  for (const auto& [name, spec] : specs()) {
+    const auto stream = screenreel::test::make_recorded_stream(spec);
+    for (const auto& [max, seed] : slicings) {
+      std::vector<std::uint8_t> input = {static_cast<std::uint8_t>(max), static_cast<std::uint8_t>(seed)};
+      input.insert(input.end(), stream.bytes.begin(), stream.bytes.end());
+      const auto file = dir / (name + "-" + std::to_string(max) + "-" + std::to_string(seed) + ".bin");
+      if (!write(file, input)) {
+        std::fprintf(stderr, "make_seeds: cannot write %s\n", file.c_str());
+        return 1;
+      }
+      ++written;
+    }
+  }
+  // A client ERROR mid-session, and a stream that stops after the HELLO.
+  auto basic = screenreel::test::make_recorded_stream(StreamSpec{});
+  std::vector<std::uint8_t> err = {0, 0};
+  err.insert(err.end(), basic.bytes.begin(), basic.bytes.begin() + static_cast<long>(basic.unit_starts[3]));
+  const auto e = screenreel::wire::encode(screenreel::wire::Error{screenreel::wire::ErrorCode::kInternal, "capture failed"});
+  err.insert(err.end(), e.begin(), e.end());
+  std::vector<std::uint8_t> hello_only = {0, 0};
+  hello_only.insert(hello_only.end(), basic.bytes.begin(), basic.bytes.begin() + static_cast<long>(basic.unit_starts[2]));
+  if (!write(dir / "client-error.bin", err) || !write(dir / "hello-only.bin", hello_only)) return 1;
+  written += 2;
+  std::printf("make_seeds: %d seed streams in %s\n", written, dir.c_str());
+  return 0;
+}

@@ -1,0 +1,40 @@
+// Real client byte streams (what screenreel-capture sends: preamble, HELLO, FRAMEs, BYE), made
+// with the project's own FrameEncoder from the capture test pattern. They seed the fuzzer and
+// give the hostile-client tests a genuine recording to cut, corrupt and replay.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace screenreel::test {
+
+struct StreamSpec {
+  std::uint32_t width = 64;
+  std::uint32_t height = 48;
+  double fps = 10;
+  std::string name = "seed";
+  int frames = 5;            // FRAMEs after the first (key) one is counted in
+  int key_every = 0;         // > 0: every key_every-th frame is a key frame (besides the first)
+  bool repeat_last = false;  // one more FRAME with no rectangles (--every-frame on a still screen)
+  bool noise_frame = false;  // frame 2 is random noise: its tiles go raw (LZ4 does not help)
+  bool bye = true;           // end with BYE (a client that stops on its own)
+};
+
+struct RecordedStream {
+  std::vector<std::uint8_t> bytes;
+  // Where each unit starts in `bytes`: [0] the preamble, [1] HELLO, then each FRAME, then BYE;
+  // the last element is bytes.size().
+  std::vector<std::size_t> unit_starts;
+  std::vector<std::uint64_t> frame_seqs;  // the FRAMEs' seq (tick) fields, in order
+  // The pixels (BGRX) each FRAME leaves the receiver's decoder with.
+  std::vector<std::vector<std::uint8_t>> frame_pixels;
+};
+
+RecordedStream make_recorded_stream(const StreamSpec& spec);
+
+// The test pattern's pixels at `tick` (0-based) with the size and fps of `spec`.
+std::vector<std::uint8_t> pattern_pixels(const StreamSpec& spec, std::uint64_t tick);
+
+}  // namespace screenreel::test

@@ -1,0 +1,129 @@
+// Shared by the security tests: the real receiver started headless on a free loopback port, the
+// real capture client on the test pattern, a raw TCP client that sends whatever bytes a test
+// wants (plain POSIX sockets, no project code between the test and the wire), and checks of an
+// archive's files against its catalog.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "screenreel/catalog.hpp"
+#include "screenreel/wire.hpp"
+#include "support/process.hpp"
+
+namespace screenreel::test {
+
+// screenreel-receiver --no-display --listen 127.0.0.1:0 --archive DIR, with the port it logged.
+class ReceiverProcess {
+ public:
+  explicit ReceiverProcess(const std::filesystem::path& archive, std::vector<std::string> extra = {});
+  Process& process() { return *process_; }
+  pid_t pid() const { return process_->pid(); }
+  const std::string& port() const { return port_; }
+  bool started() const { return !port_.empty(); }
+  std::string err() const { return process_->err(); }
+  // SIGTERM, then waits; the exit status (empty if it did not end within the time).
+  std::optional<int> stop(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+ private:
+  std::unique_ptr<Process> process_;
+  std::string port_;
+};
+
+// screenreel-capture --source test-pattern to 127.0.0.1:PORT; `extra` adds options
+// (--max-frames, --duration, --size, --fps ...).
+std::unique_ptr<Process> start_pattern_client(const std::string& port, const std::string& name,
+                                              std::vector<std::string> extra = {});
+// The N of the client's summary "N frames sent"; -1 when there is no summary.
+std::int64_t frames_sent(const std::string& summary);
+
+// /proc/PID: open file descriptors, threads, resident memory (KiB).
+struct ProcessUsage {
+  int fds = 0;
+  int threads = 0;
+  long rss_kib = 0;
+};
+ProcessUsage process_usage(pid_t pid);
+
+// A message the receiver sent, decoded (control messages only; their bodies are copied).
+struct Received {
+  wire::MessageType type{};
+  std::optional<wire::Message> message;
+};
+
+// One TCP connection to the receiver, driven byte by byte by the test.
+class RawClient {
+ public:
+  explicit RawClient(const std::string& port);
+  ~RawClient();
+  RawClient(const RawClient&) = delete;
+  RawClient& operator=(const RawClient&) = delete;
+
+  bool connected() const { return fd_ >= 0; }
+  // "127.0.0.1:PORT" as the receiver sees this client (the catalog's client_address).
+  const std::string& local_address() const { return local_; }
+  // False when the receiver has closed the connection (EPIPE, ECONNRESET).
+  bool send(const std::vector<std::uint8_t>& bytes);
+  bool send(const std::vector<std::uint8_t>& bytes, std::size_t from, std::size_t to);
+  // No more bytes from this side: the receiver reads EOF after what was sent.
+  void shutdown_write();
+
+  // Reads until a message of `type` arrives; false at the deadline or when the connection ends.
+  bool wait_for(wire::MessageType type, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // Reads until the receiver closes; false at the deadline.
+  bool wait_closed(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  bool closed_by_peer() const { return eof_; }
+  std::size_t bytes_received() const { return raw_.size(); }
+  // The receiver's preamble was received (and was a valid one).
+  bool got_preamble() const { return preamble_ok_; }
+  const std::vector<Received>& messages() const { return messages_; }
+  // The first ERROR received, if any.
+  std::optional<wire::Error> error() const;
+
+ private:
+  // One read with a timeout; false when nothing more can come (EOF, error, deadline).
+  bool read_some(std::chrono::steady_clock::time_point until);
+  int fd_ = -1;
+  std::string local_;
+  std::vector<std::uint8_t> raw_;
+  std::size_t parsed_ = 0;
+  bool preamble_ok_ = false;
+  bool eof_ = false;
+  bool stream_bad_ = false;
+  std::vector<Received> messages_;
+};
+
+// preamble + HELLO for a client of this size (name and source as given).
+std::vector<std::uint8_t> preamble_and_hello(std::uint32_t width, std::uint32_t height, const std::string& name = "raw",
+                                             const std::string& source = "raw test client");
+// An 8-byte message header with any type, reserved and length.
+std::vector<std::uint8_t> raw_header(std::uint16_t type, std::uint32_t length, std::uint16_t reserved = 0);
+
+// The catalog, read-only (opened per call so it sees the receiver's latest commits).
+std::vector<SessionRecord> read_sessions(const std::filesystem::path& archive);
+std::vector<FrameRecord> read_frames(const std::filesystem::path& archive, std::int64_t session_id);
+std::optional<SessionRecord> session_of_client(const std::filesystem::path& archive, const std::string& client_address);
+
+// Every row of every session names a file that is in place and decodes as a JPEG of the row's
+// size; every frame file (indexed or not) decodes too: no half-written JPEG under a frame name.
+// Returns the problems found (empty when all is well).
+std::vector<std::string> check_frame_files(const std::filesystem::path& archive);
+// PRAGMA integrity_check, "ok" when the database is sound.
+std::string integrity_check(const std::filesystem::path& archive);
+
+// Peak signal-to-noise ratio between a decoded JPEG (BGR) and BGRX pixels of the same size; 0 on
+// a size mismatch.
+double psnr_jpeg_vs_bgrx(const std::filesystem::path& jpeg, const std::vector<std::uint8_t>& bgrx,
+                         std::uint32_t width, std::uint32_t height);
+
+// Every regular file and symlink below `dir`, relative to it ("a/b.jpg").
+std::vector<std::string> list_tree(const std::filesystem::path& dir);
+
+}  // namespace screenreel::test
