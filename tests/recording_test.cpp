@@ -6,7 +6,6 @@
 #include <signal.h>
 
 #include <filesystem>
-#include <regex>
 #include <set>
 #include <thread>
 
@@ -15,6 +14,7 @@
 #include "screenreel/catalog.hpp"
 #include "screenreel/jpeg.hpp"
 #include "support/process.hpp"
+#include "support/programs.hpp"
 #include "support/screen_painter.hpp"
 #include "support/xvfb.hpp"
 
@@ -26,12 +26,7 @@ using test::Process;
 
 constexpr std::uint32_t kW = 640, kH = 400;
 
-// Frames the capture client's summary line says it sent.
-std::int64_t frames_sent(const std::string& summary) {
-  std::smatch m;
-  if (!std::regex_search(summary, m, std::regex(R"((\d+) frames sent)"))) return -1;
-  return std::stoll(m[1]);
-}
+using test::frames_sent;
 
 class Recording : public ::testing::Test {
  protected:
@@ -44,17 +39,11 @@ class Recording : public ::testing::Test {
     if (!HasFailure()) fs::remove_all(archive);
   }
 
-  // Starts the receiver (window on the viewer screen) and returns its port.
-  std::unique_ptr<Process> start_receiver(std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv = {SCREENREEL_RECEIVER_BIN, "--listen", "127.0.0.1:0", "--archive", archive.string()};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    auto p = std::make_unique<Process>(argv, std::map<std::string, std::string>{{"DISPLAY", viewer->display()}});
-    EXPECT_TRUE(p->wait_for_stderr("listening on", 20s)) << p->err();
-    std::smatch m;
-    const std::string err = p->err();
-    EXPECT_TRUE(std::regex_search(err, m, std::regex(R"(listening on 127\.0\.0\.1:(\d+))"))) << err;
-    port = m.size() > 1 ? m[1].str() : "0";
-    return p;
+  // Starts the receiver (window on the viewer screen) and notes its port.
+  std::unique_ptr<Process> start_receiver(const std::vector<std::string>& extra = {}) {
+    auto r = test::start_receiver(archive, extra, {{"DISPLAY", viewer->display()}});
+    port = std::to_string(r.port);
+    return std::move(r.process);
   }
 
   std::unique_ptr<Process> start_capture(std::vector<std::string> extra = {}, const std::string& name = "itest") {

@@ -103,6 +103,8 @@ void Catalog::migrate() {
     tables.step();
     if (tables.int64(0) != 0)
       throw std::runtime_error(db_.path().string() + " is an SQLite database but not a screenreel catalog");
+    if (sqlite3_db_readonly(db_.handle(), "main") == 1)
+      throw std::runtime_error(db_.path().string() + " is empty: no receiver has written to this archive yet");
     sqlite::Transaction tx(db_);
     db_.exec(kCatalogSql);
     tx.commit();

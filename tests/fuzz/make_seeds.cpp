@@ -16,35 +16,6 @@
 namespace {
 using screenreel::test::StreamSpec;
 
-std::vector<std::pair<std::string, StreamSpec>> specs() {
-  std::vector<std::pair<std::string, StreamSpec>> out;
-  StreamSpec basic;  // 64x48: one tile, a key frame then deltas, BYE
-  out.emplace_back("basic-64x48", basic);
-  StreamSpec tiles;  // 130x70: partial tiles, rectangles narrower than the frame, a second key frame
-  tiles.width = 130;
-  tiles.height = 70;
-  tiles.frames = 6;
-  tiles.key_every = 4;
-  out.emplace_back("tiles-130x70", tiles);
-  StreamSpec repeat;  // a FRAME without rectangles (--every-frame on a still screen)
-  repeat.frames = 3;
-  repeat.repeat_last = true;
-  out.emplace_back("repeat-64x48", repeat);
-  StreamSpec noise;  // incompressible tiles are sent raw
-  noise.width = 40;
-  noise.height = 32;
-  noise.frames = 3;
-  noise.noise_frame = true;
-  out.emplace_back("raw-40x32", noise);
-  StreamSpec tiny;  // the smallest frame the protocol allows, and no BYE (the link drops)
-  tiny.width = tiny.height = 16;
-  tiny.frames = 4;
-  tiny.noise_frame = true;
-  tiny.bye = false;
-  out.emplace_back("min-16x16", tiny);
-  return out;
-}
-
 bool write(const std::filesystem::path& p, const std::vector<std::uint8_t>& bytes) {
   std::ofstream f(p, std::ios::binary);
   f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
@@ -63,7 +34,7 @@ int main(int argc, char** argv) {
   // (largest slice, slice seed): whole reads, one byte at a time, and two uneven patterns.
   const std::pair<int, int> slicings[] = {{0, 0}, {1, 0}, {7, 42}, {200, 3}};
   int written = 0;
-  for (const auto& [name, spec] : specs()) {
+  for (const auto& [name, spec] : screenreel::test::seed_specs()) {
     const auto stream = screenreel::test::make_recorded_stream(spec);
     for (const auto& [max, seed] : slicings) {
       std::vector<std::uint8_t> input = {static_cast<std::uint8_t>(max), static_cast<std::uint8_t>(seed)};

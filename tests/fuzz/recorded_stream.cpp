@@ -69,4 +69,33 @@ RecordedStream make_recorded_stream(const StreamSpec& spec) {
   return s;
 }
 
+std::vector<std::pair<std::string, StreamSpec>> seed_specs() {
+  std::vector<std::pair<std::string, StreamSpec>> out;
+  StreamSpec basic;  // 64x48: one tile, a key frame then deltas, BYE
+  out.emplace_back("basic-64x48", basic);
+  StreamSpec tiles;  // 130x70: partial tiles, rectangles narrower than the frame, a second key frame
+  tiles.width = 130;
+  tiles.height = 70;
+  tiles.frames = 6;
+  tiles.key_every = 4;
+  out.emplace_back("tiles-130x70", tiles);
+  StreamSpec repeat;  // a FRAME without rectangles (--every-frame on a still screen)
+  repeat.frames = 3;
+  repeat.repeat_last = true;
+  out.emplace_back("repeat-64x48", repeat);
+  StreamSpec noise;  // incompressible tiles are sent raw
+  noise.width = 40;
+  noise.height = 32;
+  noise.frames = 3;
+  noise.noise_frame = true;
+  out.emplace_back("raw-40x32", noise);
+  StreamSpec tiny;  // the smallest frame the protocol allows, and no BYE (the link drops)
+  tiny.width = tiny.height = 16;
+  tiny.frames = 4;
+  tiny.noise_frame = true;
+  tiny.bye = false;
+  out.emplace_back("min-16x16", tiny);
+  return out;
+}
+
 }  // namespace screenreel::test

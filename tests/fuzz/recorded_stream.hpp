@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace screenreel::test {
@@ -33,6 +34,11 @@ struct RecordedStream {
 };
 
 RecordedStream make_recorded_stream(const StreamSpec& spec);
+
+// The streams the fuzzer is seeded with, by name: frames of one tile and of several partial
+// tiles, a second key frame, a repeat without rectangles, raw (incompressible) tiles, the
+// smallest size, and a stream without BYE.
+std::vector<std::pair<std::string, StreamSpec>> seed_specs();
 
 // The test pattern's pixels at `tick` (0-based) with the size and fps of `spec`.
 std::vector<std::uint8_t> pattern_pixels(const StreamSpec& spec, std::uint64_t tick);

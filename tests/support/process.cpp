@@ -91,6 +91,10 @@ Process::~Process() {
     wait_for(std::chrono::seconds(5));
   }
   if (stdin_fd_ >= 0) ::close(stdin_fd_);
+  std::error_code ec;
+  fs::remove(out_path_, ec);
+  fs::remove(err_path_, ec);
+  fs::remove(out_path_.parent_path(), ec);  // only once empty: other processes of this test may use it
 }
 
 void Process::signal(int sig) const { ::kill(pid_, sig); }

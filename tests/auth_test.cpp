@@ -1,0 +1,202 @@
+// Authentication and the handshake's defences, against a real receiver on loopback: no token,
+// wrong token, replayed handshake, oversized or cut-off handshakes, repeated failures, listen
+// addresses; each refused before any frame is parsed while a good client keeps recording.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "screenreel/archive.hpp"
+#include "screenreel/auth.hpp"
+#include "screenreel/catalog.hpp"
+#include "support/process.hpp"
+#include "support/programs.hpp"
+#include "support/raw_client.hpp"
+
+namespace screenreel {
+namespace {
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using test::Process;
+using test::RawClient;
+
+const std::string kToken = "correct horse battery staple 0123456789";
+
+class Auth : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = test::fresh_temp_dir("screenreel-auth");
+    archive = dir / "archive";
+    token_file = dir / "token";
+    std::ofstream(token_file) << kToken << "\n";
+    fs::permissions(token_file, fs::perms::owner_read | fs::perms::owner_write);
+    wrong_file = dir / "wrong";
+    std::ofstream(wrong_file) << "not the right token at all, sorry\n";
+    fs::permissions(wrong_file, fs::perms::owner_read | fs::perms::owner_write);
+    receiver = test::start_receiver(archive, {"--no-display", "--token-file", token_file.string()});
+  }
+  void TearDown() override {
+    if (receiver.process->running()) {
+      receiver.process->signal(SIGTERM);
+      EXPECT_EQ(receiver.process->wait_for(20s).value_or(-1), 0) << receiver.process->err();
+    }
+    if (!HasFailure()) fs::remove_all(dir);
+  }
+
+  std::unique_ptr<Process> capture(const std::vector<std::string>& extra) {
+    std::vector<std::string> argv = {SCREENREEL_CAPTURE_BIN, "--connect", "127.0.0.1:" + std::to_string(receiver.port),
+                                     "--source", "test-pattern", "--size", "160x120", "--fps", "20"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return std::make_unique<Process>(argv);
+  }
+
+  // Connects raw, exchanges preambles, and returns the receiver's CHALLENGE.
+  wire::Challenge open_raw(RawClient& c) {
+    EXPECT_TRUE(c.send(wire::encode_preamble()));
+    auto pre = c.read(wire::kPreambleBytes);
+    EXPECT_TRUE(pre && wire::decode_preamble(*pre));
+    auto m = c.read_message();
+    EXPECT_TRUE(m && std::holds_alternative<wire::Challenge>(*m));
+    return m ? std::get<wire::Challenge>(*m) : wire::Challenge{};
+  }
+
+  std::vector<SessionRecord> sessions() {
+    Catalog catalog(ArchivePaths(archive).catalog(), Catalog::Mode::kReadOnly);
+    return catalog.sessions();
+  }
+
+  fs::path dir, archive, token_file, wrong_file;
+  test::RunningReceiver receiver;
+};
+
+TEST_F(Auth, TheRightTokenRecords) {
+  auto c = capture({"--token-file", token_file.string(), "--max-frames", "10", "--every-frame"});
+  ASSERT_EQ(c->wait_for(30s).value_or(-1), 0) << c->err();
+  EXPECT_EQ(test::frames_sent(c->out()), 10);
+  ASSERT_EQ(sessions().size(), 1u);
+  EXPECT_EQ(sessions()[0].frame_count, 10);
+}
+
+TEST_F(Auth, NoTokenIsRefusedWithAHint) {
+  auto c = capture({"--max-frames", "5"});
+  EXPECT_EQ(c->wait_for(30s).value_or(-1), 1);
+  EXPECT_NE(c->err().find("requires a token: use --token-file"), std::string::npos) << c->err();
+  EXPECT_TRUE(sessions().empty());
+}
+
+TEST_F(Auth, AWrongTokenIsRefused) {
+  auto c = capture({"--token-file", wrong_file.string(), "--max-frames", "5"});
+  EXPECT_EQ(c->wait_for(30s).value_or(-1), 1);
+  EXPECT_NE(c->err().find("refused the token"), std::string::npos) << c->err();
+  EXPECT_NE(receiver.process->err().find("authentication failed"), std::string::npos);
+  EXPECT_TRUE(sessions().empty());
+}
+
+TEST_F(Auth, AReplayedHandshakeIsRefused) {
+  // A valid answer to one connection's challenge...
+  RawClient first(receiver.port);
+  const auto challenge = open_raw(first);
+  ASSERT_TRUE(challenge.auth_required);
+  const wire::Auth answer{auth_mac(kToken, challenge.nonce)};
+  // ...sent again on another connection, which got a different nonce, is refused.
+  RawClient second(receiver.port);
+  const auto other = open_raw(second);
+  EXPECT_NE(other.nonce, challenge.nonce);
+  ASSERT_TRUE(second.send(wire::encode(answer)));
+  auto reply = second.read_message();
+  ASSERT_TRUE(reply);
+  ASSERT_TRUE(std::holds_alternative<wire::Error>(*reply));
+  EXPECT_EQ(std::get<wire::Error>(*reply).code, wire::ErrorCode::kAuthFailed);
+  EXPECT_TRUE(second.closed_by_peer());
+  // The first connection, answering its own challenge, gets on.
+  ASSERT_TRUE(first.send(wire::encode(answer)));
+  ASSERT_TRUE(first.send(wire::encode(wire::Hello{64, 64, wire::PixelFormat::kBgrx8888, 1000, 0, "raw", "raw"})));
+  auto welcome = first.read_message();
+  ASSERT_TRUE(welcome);
+  EXPECT_TRUE(std::holds_alternative<wire::Welcome>(*welcome));
+}
+
+TEST_F(Auth, HelloWithoutAuthIsRefusedBeforeAnyFrameIsParsed) {
+  RawClient raw(receiver.port);
+  open_raw(raw);
+  ASSERT_TRUE(raw.send(wire::encode(wire::Hello{64, 64, wire::PixelFormat::kBgrx8888, 1000, 0, "sneaky", "raw"})));
+  auto reply = raw.read_message();
+  ASSERT_TRUE(reply && std::holds_alternative<wire::Error>(*reply));
+  EXPECT_TRUE(raw.closed_by_peer());
+  EXPECT_TRUE(sessions().empty());
+}
+
+TEST_F(Auth, ABigMessageBeforeAuthIsRefusedUnread) {
+  RawClient raw(receiver.port);
+  open_raw(raw);
+  // A header claiming 4000 bytes of AUTH: more than anyone needs before authenticating.
+  std::vector<std::uint8_t> header = {9, 0, 0, 0, 0xa0, 0x0f, 0, 0};
+  ASSERT_TRUE(raw.send(header));
+  auto reply = raw.read_message();
+  ASSERT_TRUE(reply && std::holds_alternative<wire::Error>(*reply));
+  EXPECT_NE(std::get<wire::Error>(*reply).message.find("before authentication"), std::string::npos);
+  EXPECT_TRUE(raw.closed_by_peer());
+}
+
+TEST_F(Auth, HalfAHandshakeHoldsNothingWhileAGoodClientRecords) {
+  // Three peers that stop in the middle: after the preamble, in the middle of a header, and
+  // without sending anything at all. A good client records meanwhile.
+  RawClient a(receiver.port), b(receiver.port), silent(receiver.port);
+  open_raw(a);
+  open_raw(b);
+  ASSERT_TRUE(b.send({9, 0, 0}));
+  auto good = capture({"--token-file", token_file.string(), "--max-frames", "20", "--every-frame"});
+  ASSERT_EQ(good->wait_for(30s).value_or(-1), 0) << good->err();
+  EXPECT_EQ(test::frames_sent(good->out()), 20);
+  // The handshake deadline (10 s) closes all three.
+  EXPECT_TRUE(a.closed_by_peer(15s));
+  EXPECT_TRUE(b.closed_by_peer(5s));
+  EXPECT_TRUE(silent.closed_by_peer(5s));
+  EXPECT_NE(receiver.process->err().find("handshake deadline passed"), std::string::npos);
+}
+
+TEST_F(Auth, RepeatedFailuresBlockTheAddress) {
+  for (int i = 0; i < 5; ++i) {
+    auto c = capture({"--token-file", wrong_file.string()});
+    EXPECT_EQ(c->wait_for(30s).value_or(-1), 1);
+  }
+  // Blocked now: even the right token is turned away, at the door.
+  auto c = capture({"--token-file", token_file.string(), "--max-frames", "3"});
+  EXPECT_EQ(c->wait_for(30s).value_or(-1), 1);
+  EXPECT_NE(receiver.process->err().find("refusing it for 60 s"), std::string::npos) << receiver.process->err();
+  EXPECT_NE(receiver.process->err().find("refused (too many failed authentications"), std::string::npos);
+  EXPECT_TRUE(sessions().empty());
+}
+
+TEST(AuthSetup, ShortOrMissingTokenFilesAreExplained) {
+  const fs::path dir = test::fresh_temp_dir("screenreel-auth-setup");
+  std::ofstream(dir / "short") << "tiny\n";
+  Process short_token({SCREENREEL_RECEIVER_BIN, "--no-display", "--archive", (dir / "a").string(), "--listen",
+                       "127.0.0.1:0", "--token-file", (dir / "short").string()});
+  EXPECT_EQ(short_token.wait_for(20s).value_or(-1), 1);
+  EXPECT_NE(short_token.err().find("use at least 16"), std::string::npos) << short_token.err();
+  Process missing({SCREENREEL_CAPTURE_BIN, "--source", "test-pattern", "--token-file", (dir / "nope").string()});
+  EXPECT_EQ(missing.wait_for(20s).value_or(-1), 1);
+  EXPECT_NE(missing.err().find("head -c 32 /dev/urandom"), std::string::npos) << missing.err();
+  fs::remove_all(dir);
+}
+
+TEST(AuthSetup, ListeningBeyondLoopbackNeedsATokenOrInsecureListen) {
+  const fs::path dir = test::fresh_temp_dir("screenreel-auth-listen");
+  Process refused({SCREENREEL_RECEIVER_BIN, "--no-display", "--archive", (dir / "a").string(), "--listen", "0.0.0.0:0"});
+  EXPECT_EQ(refused.wait_for(20s).value_or(-1), 1);
+  EXPECT_NE(refused.err().find("refusing to listen on 0.0.0.0 without --token-file"), std::string::npos)
+      << refused.err();
+  Process insecure({SCREENREEL_RECEIVER_BIN, "--no-display", "--archive", (dir / "b").string(), "--listen", "0.0.0.0:0",
+                    "--insecure-listen"});
+  ASSERT_TRUE(insecure.wait_for_stderr("listening on", 20s)) << insecure.err();
+  EXPECT_NE(insecure.err().find("WARNING"), std::string::npos);
+  insecure.signal(SIGTERM);
+  EXPECT_EQ(insecure.wait_for(20s).value_or(-1), 0);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace screenreel

@@ -1,0 +1,572 @@
+// A hostile or broken client against the real receiver: each test speaks raw bytes over a plain
+// TCP socket (sizes over the limits, lengths that lie, rectangles outside the frame, unknown
+// messages, sequence numbers that repeat or go back, a real recording cut at every byte) while a
+// real screenreel-capture client records beside it. Each time the receiver must refuse with a
+// logged reason, end the bad session as 'error' or 'disconnected', write nothing partial, and
+// go on recording the good client (and a second one started afterwards).
+#include <gtest/gtest.h>
+#include <lz4.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <map>
+#include <atomic>
+#include <cstring>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "../fuzz/recorded_stream.hpp"
+#include "screenreel/archive.hpp"
+#include "screenreel/frame_codec.hpp"
+#include "screenreel/session_files.hpp"
+#include "security_support.hpp"
+
+namespace screenreel {
+namespace {
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using test::RawClient;
+using Bytes = std::vector<std::uint8_t>;
+
+constexpr std::uint32_t kW = 64, kH = 48;
+constexpr int kGoodFrames = 10;
+
+// One rectangle of a hand-made FRAME; `data` is sent as is, whatever the rectangle says.
+struct Rect {
+  std::uint32_t x = 0, y = 0, w = kW, h = kH;
+  wire::RectEncoding encoding = wire::RectEncoding::kRaw;
+  Bytes data;
+};
+
+Bytes frame_message(std::uint64_t seq, std::uint32_t width, std::uint32_t height, std::uint32_t flags,
+                    std::uint64_t hash, const std::vector<Rect>& rects) {
+  Bytes out;
+  wire::FrameMessageWriter writer(out, seq, wall_clock_us(), width, height, flags);
+  for (const auto& r : rects) {
+    std::uint8_t* dst = writer.begin_rect(r.x, r.y, r.w, r.h, r.data.size());
+    if (!r.data.empty()) std::memcpy(dst, r.data.data(), r.data.size());
+    writer.end_rect(r.encoding, r.data.size());
+  }
+  writer.finish(hash);
+  return out;
+}
+
+// A whole-frame key FRAME of flat grey, raw, with the right hash.
+Bytes grey_key_frame(std::uint64_t seq, std::uint32_t w = kW, std::uint32_t h = kH) {
+  FrameBuffer f(w, h);
+  std::fill(f.pixels.begin(), f.pixels.end(), std::uint8_t{0x80});
+  return frame_message(seq, w, h, wire::kFrameFlagKey, pixel_hash(f), {Rect{0, 0, w, h, wire::RectEncoding::kRaw, f.pixels}});
+}
+
+Bytes concat(std::initializer_list<Bytes> parts) {
+  Bytes out;
+  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+class HostileClient : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    archive = test::fresh_temp_dir("screenreel-hostile");
+    receiver = std::make_unique<test::ReceiverProcess>(archive);
+    ASSERT_TRUE(receiver->started()) << receiver->err();
+    // Records while the test attacks the receiver.
+    during = test::start_pattern_client(receiver->port(), "good-during",
+                                        {"--size", "64x48", "--fps", "20", "--max-frames", std::to_string(kGoodFrames)});
+  }
+
+  void TearDown() override {
+    if (!receiver || !receiver->started()) return;
+    EXPECT_TRUE(receiver->process().running()) << "the receiver died\n" << receiver->err();
+    expect_good_client(*during, "good-during", kGoodFrames);
+    // And one more, right after the attack.
+    auto after = test::start_pattern_client(receiver->port(), "good-after", {"--size", "64x48", "--fps", "30", "--max-frames", "5"});
+    expect_good_client(*after, "good-after", 5);
+    EXPECT_EQ(receiver->stop().value_or(-1), 0) << receiver->err();
+    EXPECT_EQ(test::integrity_check(archive), "ok");
+    const auto problems = test::check_frame_files(archive);
+    EXPECT_TRUE(problems.empty()) << problems.front();
+    if (!HasFailure()) fs::remove_all(archive);
+  }
+
+  void expect_good_client(test::Process& client, const std::string& name, int frames) {
+    const auto rc = client.wait_for(30s);
+    ASSERT_TRUE(rc) << name << " still running\n" << client.err();
+    EXPECT_EQ(*rc, 0) << name << ": " << client.err();
+    EXPECT_EQ(test::frames_sent(client.out()), frames) << client.out() << client.err();
+    EXPECT_NE(client.out().find("receiver stored " + std::to_string(frames)), std::string::npos) << client.out();
+    bool found = false;
+    for (const auto& s : test::read_sessions(archive)) {
+      if (s.name != name) continue;
+      found = true;
+      EXPECT_EQ(s.frame_count, frames) << name;
+      EXPECT_EQ(s.end_reason, "client") << name << ": " << s.error;
+    }
+    EXPECT_TRUE(found) << "no session named " << name;
+  }
+
+  // The connection was refused before a session existed: an ERROR with `code` naming
+  // `reason`, the connection closed, no session in the catalog, the reason in the log.
+  void expect_refused_before_session(RawClient& c, wire::ErrorCode code, const std::string& reason) {
+    ASSERT_TRUE(c.wait_closed(10s)) << "the receiver kept the connection open";
+    const auto e = c.error();
+    ASSERT_TRUE(e) << "no ERROR before the close";
+    EXPECT_EQ(e->code, code) << e->message;
+    EXPECT_NE(e->message.find(reason), std::string::npos) << e->message;
+    EXPECT_FALSE(test::session_of_client(archive, c.local_address())) << "a session was created";
+    expect_logged(reason);
+  }
+
+  // The session was created and then ended by the receiver because of the client.
+  SessionRecord expect_session_failed(RawClient& c, wire::ErrorCode code, const std::string& reason) {
+    EXPECT_TRUE(c.wait_closed(10s)) << "the receiver kept the connection open";
+    const auto e = c.error();
+    EXPECT_TRUE(e) << "no ERROR before the close";
+    if (e) {
+      EXPECT_EQ(e->code, code) << e->message;
+      EXPECT_NE(e->message.find(reason), std::string::npos) << e->message;
+    }
+    const auto s = test::session_of_client(archive, c.local_address());
+    EXPECT_TRUE(s) << "no session for " << c.local_address();
+    if (!s) return {};
+    EXPECT_FALSE(s->recording());
+    EXPECT_EQ(s->end_reason, "error");
+    EXPECT_NE(s->error.find(reason), std::string::npos) << s->error;
+    expect_logged(reason);
+    return *s;
+  }
+
+  void expect_logged(const std::string& reason) {
+    // The log line may follow the close by a moment.
+    EXPECT_TRUE(receiver->process().wait_for_stderr(reason, 5s)) << "not in the receiver's log: " << reason << "\n"
+                                                                  << receiver->err();
+  }
+
+  // Frame files of a session folder, by name.
+  std::set<std::string> files_of(const SessionRecord& s) {
+    std::set<std::string> out;
+    for (const auto& e : fs::directory_iterator(ArchivePaths(archive).session(s.folder)))
+      out.insert(e.path().filename().string());
+    return out;
+  }
+
+  fs::path archive;
+  std::unique_ptr<test::ReceiverProcess> receiver;
+  std::unique_ptr<test::Process> during;
+};
+
+// --- preamble ----------------------------------------------------------------------------
+
+TEST_F(HostileClient, BadMagicIsClosedWithoutAnAnswer) {
+  RawClient c(receiver->port());
+  ASSERT_TRUE(c.connected());
+  const std::string http = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  c.send(Bytes(http.begin(), http.end()));
+  ASSERT_TRUE(c.wait_closed(10s));
+  EXPECT_EQ(c.bytes_received(), 0u) << "a peer that is not a screenreel client gets no answer";
+  expect_logged("bad magic");
+}
+
+TEST_F(HostileClient, WrongVersionIsAnsweredWithUnsupportedVersion) {
+  RawClient c(receiver->port());
+  c.send(wire::encode_preamble(2));
+  ASSERT_TRUE(c.wait_closed(10s));
+  EXPECT_TRUE(c.got_preamble()) << "the receiver says which version it speaks";
+  expect_refused_before_session(c, wire::ErrorCode::kUnsupportedVersion, "version 2 not supported");
+
+  RawClient reserved(receiver->port());
+  auto p = wire::encode_preamble();
+  p[10] = 1;
+  reserved.send(p);
+  expect_refused_before_session(reserved, wire::ErrorCode::kUnsupportedVersion, "reserved field not zero");
+}
+
+// --- HELLO sizes -------------------------------------------------------------------------
+
+TEST_F(HostileClient, HelloOf65535x65535IsRefused) {
+  RawClient c(receiver->port());
+  c.send(test::preamble_and_hello(65535, 65535));
+  expect_refused_before_session(c, wire::ErrorCode::kBadMessage, "HELLO: size 65535x65535 outside 16..8192");
+}
+
+TEST_F(HostileClient, HelloOfZeroOrNegativeSizeIsRefused) {
+  RawClient zero(receiver->port());
+  zero.send(test::preamble_and_hello(0, 0));
+  expect_refused_before_session(zero, wire::ErrorCode::kBadMessage, "HELLO: size 0x0 outside");
+  // -1 and INT_MIN as a signed reader would see them.
+  RawClient negative(receiver->port());
+  negative.send(test::preamble_and_hello(0xFFFFFFFFu, 0x80000000u));
+  expect_refused_before_session(negative, wire::ErrorCode::kBadMessage, "HELLO: size 4294967295x2147483648 outside");
+  // Each side within limits, the product (64 Mi pixels, 256 MiB) not.
+  RawClient product(receiver->port());
+  product.send(test::preamble_and_hello(8192, 8192));
+  expect_refused_before_session(product, wire::ErrorCode::kBadMessage, "8192x8192 is over the limit");
+}
+
+// --- lengths -----------------------------------------------------------------------------
+
+TEST_F(HostileClient, LengthFFFFFFFFIsRefusedBeforeAndAfterHello) {
+  RawClient before(receiver->port());
+  before.send(concat({wire::encode_preamble(), test::raw_header(1, 0xFFFFFFFFu)}));
+  expect_refused_before_session(before, wire::ErrorCode::kBadMessage, "HELLO length 4294967295 over the limit");
+
+  RawClient after(receiver->port());
+  after.send(test::preamble_and_hello(kW, kH));
+  ASSERT_TRUE(after.wait_for(wire::MessageType::kWelcome));
+  after.send(test::raw_header(3, 0xFFFFFFFFu));
+  expect_session_failed(after, wire::ErrorCode::kBadMessage, "FRAME length 4294967295 over the limit");
+}
+
+TEST_F(HostileClient, ClaimedLengthThatIsNeverSentAllocatesNothing) {
+  // 20 connections each claim a 96 MiB FRAME (the protocol's maximum) and send 1 KiB of it. The
+  // receiver grows a body only as bytes arrive (1 MiB steps): it may hold 20 MiB, never 1.9 GiB.
+  const long before = test::process_usage(receiver->pid()).rss_kib;
+  std::vector<std::unique_ptr<RawClient>> clients;
+  for (int i = 0; i < 20; ++i) {
+    auto c = std::make_unique<RawClient>(receiver->port());
+    c->send(test::preamble_and_hello(kW, kH));
+    ASSERT_TRUE(c->wait_for(wire::MessageType::kWelcome));
+    c->send(concat({test::raw_header(3, static_cast<std::uint32_t>(wire::kMaxMessageBytes)), Bytes(1024, 0xAB)}));
+    clients.push_back(std::move(c));
+  }
+  std::this_thread::sleep_for(500ms);
+  const long grown = test::process_usage(receiver->pid()).rss_kib - before;
+  EXPECT_LT(grown, 64 * 1024) << "KiB grown for 20 unsent 96 MiB claims";
+  for (auto& c : clients) {
+    c->shutdown_write();
+    EXPECT_TRUE(c->wait_closed(10s));
+    const auto s = test::session_of_client(archive, c->local_address());
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->end_reason, "disconnected");
+    EXPECT_EQ(s->frame_count, 0);
+  }
+  expect_logged("the partly received message is discarded");
+}
+
+// --- FRAME contents ----------------------------------------------------------------------
+
+TEST_F(HostileClient, FrameSizeOtherThanHellosIsRefused) {
+  RawClient c(receiver->port());
+  c.send(test::preamble_and_hello(kW, kH));
+  ASSERT_TRUE(c.wait_for(wire::MessageType::kWelcome));
+  c.send(grey_key_frame(1, 128, 48));  // a well-formed frame of another size
+  const auto s = expect_session_failed(c, wire::ErrorCode::kBadMessage, "FRAME size 128x48 differs from the session's 64x48");
+  EXPECT_EQ(s.frame_count, 0);
+}
+
+TEST_F(HostileClient, FrameOfZeroOr65535SizeIsRefused) {
+  RawClient zero(receiver->port());
+  zero.send(test::preamble_and_hello(kW, kH));
+  ASSERT_TRUE(zero.wait_for(wire::MessageType::kWelcome));
+  zero.send(frame_message(1, 0, 0, wire::kFrameFlagKey, 0, {}));
+  expect_session_failed(zero, wire::ErrorCode::kBadMessage, "FRAME: size 0x0 outside");
+
+  RawClient huge(receiver->port());
+  huge.send(test::preamble_and_hello(kW, kH));
+  ASSERT_TRUE(huge.wait_for(wire::MessageType::kWelcome));
+  huge.send(frame_message(1, 65535, 65535, wire::kFrameFlagKey, 0, {Rect{0, 0, 65535, 65535, wire::RectEncoding::kLz4, Bytes(16, 0)}}));
+  expect_session_failed(huge, wire::ErrorCode::kBadMessage, "FRAME: size 65535x65535 outside");
+}
+
+TEST_F(HostileClient, DeclaredRectangleSizeOtherThanItsDataIsRefused) {
+  // Raw: 100 bytes where 64 x 48 x 4 are due.
+  RawClient raw(receiver->port());
+  raw.send(test::preamble_and_hello(kW, kH));
+  ASSERT_TRUE(raw.wait_for(wire::MessageType::kWelcome));
+  raw.send(frame_message(1, kW, kH, wire::kFrameFlagKey, 0, {Rect{0, 0, kW, kH, wire::RectEncoding::kRaw, Bytes(100, 1)}}));
+  expect_session_failed(raw, wire::ErrorCode::kBadMessage, "raw data length 100 != 12288");
+
+  // LZ4 that decodes cleanly, to 4 bytes less than the rectangle needs.
+  Bytes pixels(std::size_t{kW} * kH * 4 - 4, 0x55);
+  Bytes packed(static_cast<std::size_t>(LZ4_compressBound(static_cast<int>(pixels.size()))));
+  packed.resize(static_cast<std::size_t>(LZ4_compress_default(reinterpret_cast<const char*>(pixels.data()),
+                                                              reinterpret_cast<char*>(packed.data()),
+                                                              static_cast<int>(pixels.size()), static_cast<int>(packed.size()))));
+  RawClient short_lz4(receiver->port());
+  short_lz4.send(test::preamble_and_hello(kW, kH));
+  ASSERT_TRUE(short_lz4.wait_for(wire::MessageType::kWelcome));
+  short_lz4.send(frame_message(1, kW, kH, wire::kFrameFlagKey, 0, {Rect{0, 0, kW, kH, wire::RectEncoding::kLz4, packed}}));
+  expect_session_failed(short_lz4, wire::ErrorCode::kBadMessage, "LZ4 data decodes to 12284 bytes, expected 12288");
+
+  // LZ4 that is not LZ4 at all.
+  RawClient garbage(receiver->port());
+  garbage.send(test::preamble_and_hello(kW, kH));
+  ASSERT_TRUE(garbage.wait_for(wire::MessageType::kWelcome));
+  garbage.send(frame_message(1, kW, kH, wire::kFrameFlagKey, 0, {Rect{0, 0, kW, kH, wire::RectEncoding::kLz4, Bytes(300, 0xFF)}}));
+  expect_session_failed(garbage, wire::ErrorCode::kBadMessage, "LZ4 data decodes to an error");
+}
+
+TEST_F(HostileClient, RectangleOutsideTheFrameIsRefused) {
+  RawClient past_edge(receiver->port());
+  past_edge.send(test::preamble_and_hello(kW, kH));
+  ASSERT_TRUE(past_edge.wait_for(wire::MessageType::kWelcome));
+  past_edge.send(concat({grey_key_frame(1), frame_message(2, kW, kH, 0, 0, {Rect{60, 0, 8, 8, wire::RectEncoding::kRaw, Bytes(8 * 8 * 4, 1)}})}));
+  auto s = expect_session_failed(past_edge, wire::ErrorCode::kBadMessage, "rectangle 60,0 8x8 is outside the 64x48 frame");
+  EXPECT_EQ(s.frame_count, 1) << "the good frame before it is kept";
+
+  // x + w wraps around in 32 bits (0xFFFFFFF8 + 16 = 8): checked in 64 bits.
+  RawClient wrap(receiver->port());
+  wrap.send(test::preamble_and_hello(kW, kH));
+  ASSERT_TRUE(wrap.wait_for(wire::MessageType::kWelcome));
+  wrap.send(concat({grey_key_frame(1),
+                    frame_message(2, kW, kH, 0, 0, {Rect{0xFFFFFFF8u, 0, 16, 1, wire::RectEncoding::kRaw, Bytes(16 * 4, 1)}})}));
+  s = expect_session_failed(wrap, wire::ErrorCode::kBadMessage, "rectangle 4294967288,0 16x1 is outside the 64x48 frame");
+  EXPECT_EQ(s.frame_count, 1);
+}
+
+TEST_F(HostileClient, KeyFrameThatDoesNotCoverTheFrameIsRefused) {
+  RawClient c(receiver->port());
+  c.send(test::preamble_and_hello(kW, kH));
+  ASSERT_TRUE(c.wait_for(wire::MessageType::kWelcome));
+  c.send(frame_message(1, kW, kH, wire::kFrameFlagKey, 0, {Rect{0, 0, kW, kH / 2, wire::RectEncoding::kRaw, Bytes(kW * kH / 2 * 4, 7)}}));
+  expect_session_failed(c, wire::ErrorCode::kBadMessage, "key frame rectangles do not cover the frame");
+}
+
+TEST_F(HostileClient, FirstFrameThatIsNotAKeyFrameIsRefused) {
+  RawClient c(receiver->port());
+  c.send(test::preamble_and_hello(kW, kH));
+  ASSERT_TRUE(c.wait_for(wire::MessageType::kWelcome));
+  FrameBuffer zero(kW, kH);
+  c.send(frame_message(1, kW, kH, 0, pixel_hash(zero), {}));  // "nothing changed" on nothing
+  expect_session_failed(c, wire::ErrorCode::kBadSequence, "first FRAME of a connection is not a key frame");
+}
+
+TEST_F(HostileClient, FrameWhoseHashDiffersIsNotWritten) {
+  RawClient c(receiver->port());
+  c.send(test::preamble_and_hello(kW, kH));
+  ASSERT_TRUE(c.wait_for(wire::MessageType::kWelcome));
+  FrameBuffer f(kW, kH);
+  c.send(frame_message(1, kW, kH, wire::kFrameFlagKey, pixel_hash(f) + 1, {Rect{0, 0, kW, kH, wire::RectEncoding::kRaw, f.pixels}}));
+  const auto s = expect_session_failed(c, wire::ErrorCode::kHashMismatch, "rebuilt frame's hash differs");
+  EXPECT_EQ(s.frame_count, 0);
+  EXPECT_TRUE(files_of(s).empty());
+}
+
+// --- message types -----------------------------------------------------------------------
+
+TEST_F(HostileClient, UnknownMessageTypeIsRefused) {
+  RawClient before(receiver->port());
+  before.send(concat({wire::encode_preamble(), test::raw_header(0x7777, 4), Bytes(4, 0)}));
+  expect_refused_before_session(before, wire::ErrorCode::kBadMessage, "unknown message type 30583");
+
+  RawClient zero(receiver->port());
+  zero.send(concat({wire::encode_preamble(), test::raw_header(0, 0)}));
+  expect_refused_before_session(zero, wire::ErrorCode::kBadMessage, "unknown message type 0");
+
+  RawClient after(receiver->port());
+  after.send(test::preamble_and_hello(kW, kH));
+  ASSERT_TRUE(after.wait_for(wire::MessageType::kWelcome));
+  after.send(concat({grey_key_frame(1), test::raw_header(0xFFFF, 0)}));
+  const auto s = expect_session_failed(after, wire::ErrorCode::kBadMessage, "unknown message type 65535");
+  EXPECT_EQ(s.frame_count, 1);
+
+  RawClient reserved(receiver->port());
+  reserved.send(test::preamble_and_hello(kW, kH));
+  ASSERT_TRUE(reserved.wait_for(wire::MessageType::kWelcome));
+  reserved.send(test::raw_header(6, 16, 0x0101));
+  expect_session_failed(reserved, wire::ErrorCode::kBadMessage, "header: reserved field not zero");
+}
+
+TEST_F(HostileClient, ReceiverMessagesFromTheClientAreRefused) {
+  RawClient early(receiver->port());
+  early.send(concat({wire::encode_preamble(), wire::encode(wire::Bye{1, 0})}));
+  expect_refused_before_session(early, wire::ErrorCode::kBadMessage, "expected HELLO, got BYE");
+
+  RawClient welcome(receiver->port());
+  welcome.send(test::preamble_and_hello(kW, kH));
+  ASSERT_TRUE(welcome.wait_for(wire::MessageType::kWelcome));
+  welcome.send(wire::encode(wire::Welcome{1, 8, "../../etc"}));
+  expect_session_failed(welcome, wire::ErrorCode::kBadMessage, "WELCOME is not a client message");
+
+  RawClient second_hello(receiver->port());
+  second_hello.send(test::preamble_and_hello(kW, kH));
+  ASSERT_TRUE(second_hello.wait_for(wire::MessageType::kWelcome));
+  const auto again = test::preamble_and_hello(kW, kH);
+  second_hello.send(again, wire::kPreambleBytes, again.size());
+  expect_session_failed(second_hello, wire::ErrorCode::kBadMessage, "HELLO is not a client message");
+}
+
+// --- sequence numbers --------------------------------------------------------------------
+
+// A frame file as it was once stored: its bytes and its inode (a rename over it changes that).
+struct Written {
+  std::string bytes;
+  std::uintmax_t inode;
+};
+
+class SequenceTest : public HostileClient {
+ protected:
+  // Frames `seqs` of the test pattern (real encoder, real deltas); the encoder is kept so a test
+  // can make a further, valid delta with any seq.
+  void record(RawClient& c, std::vector<std::uint64_t> seqs) {
+    c.send(test::preamble_and_hello(kW, kH, "seq"));
+    ASSERT_TRUE(c.wait_for(wire::MessageType::kWelcome));
+    for (const auto seq : seqs) {
+      const auto px = test::pattern_pixels(spec, seq - 1);
+      Bytes m;
+      ASSERT_TRUE(encoder.encode(px.data(), kW * 4, seq, wall_clock_us(), false, true, m));
+      c.send(m);
+      expected.push_back(px);
+    }
+    // Every frame in the catalog: their files are in place and final.
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    std::optional<SessionRecord> s;
+    while (std::chrono::steady_clock::now() < until) {
+      s = test::session_of_client(archive, c.local_address());
+      if (s && s->frame_count == static_cast<std::int64_t>(seqs.size())) break;
+      std::this_thread::sleep_for(20ms);
+    }
+    ASSERT_TRUE(s && s->frame_count == static_cast<std::int64_t>(seqs.size())) << "frames not stored in time";
+    session = *s;
+    for (const auto& name : files_of(session)) {
+      const fs::path p = ArchivePaths(archive).session(session.folder) / name;
+      before[name] = Written{test::read_file(p), inode_of(p)};
+    }
+  }
+
+  static std::uintmax_t inode_of(const fs::path& p) {
+    struct stat st {};
+    return ::stat(p.c_str(), &st) == 0 ? st.st_ino : 0;
+  }
+
+  // A valid delta to a picture of noise (nothing like the recorded frames), with this seq.
+  Bytes noise_frame(std::uint64_t seq) {
+    Bytes px(std::size_t{kW} * kH * 4);
+    std::mt19937 rng(seq);
+    for (auto& b : px) b = static_cast<std::uint8_t>(rng());
+    Bytes m;
+    encoder.encode(px.data(), kW * 4, seq, wall_clock_us(), false, true, m);
+    return m;
+  }
+
+  // The session holds exactly the frames recorded before the bad one, unchanged.
+  void expect_nothing_overwritten() {
+    const auto s = test::session_of_client(archive, session.client_address);
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->frame_count, static_cast<std::int64_t>(expected.size()));
+    const auto files = files_of(*s);
+    EXPECT_EQ(files.size(), expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      const std::string name = frame_file_name(i + 1);
+      ASSERT_TRUE(files.count(name)) << name;
+      const fs::path p = ArchivePaths(archive).session(s->folder) / name;
+      EXPECT_EQ(test::read_file(p), before[name].bytes) << name << " was rewritten";
+      EXPECT_EQ(inode_of(p), before[name].inode) << name << " was replaced";
+      EXPECT_GE(test::psnr_jpeg_vs_bgrx(p, expected[i], kW, kH), 30.0) << name;
+    }
+  }
+
+  test::StreamSpec spec;
+  FrameEncoder encoder{kW, kH};
+  std::vector<Bytes> expected;
+  SessionRecord session;
+  std::map<std::string, Written> before;
+};
+
+TEST_F(SequenceTest, DuplicateSequenceNumberEndsTheSessionAndOverwritesNothing) {
+  RawClient c(receiver->port());
+  record(c, {1, 2});
+  c.send(noise_frame(2));
+  expect_session_failed(c, wire::ErrorCode::kBadSequence, "FRAME seq 2 after 2 (must increase)");
+  expect_nothing_overwritten();
+}
+
+TEST_F(SequenceTest, BackwardsSequenceNumberEndsTheSessionAndOverwritesNothing) {
+  RawClient c(receiver->port());
+  record(c, {1, 2, 5});
+  c.send(noise_frame(3));
+  expect_session_failed(c, wire::ErrorCode::kBadSequence, "FRAME seq 3 after 5 (must increase)");
+  expect_nothing_overwritten();
+}
+
+TEST_F(SequenceTest, SequenceNumberZeroIsRefused) {
+  RawClient c(receiver->port());
+  record(c, {1});
+  c.send(noise_frame(0));
+  expect_session_failed(c, wire::ErrorCode::kBadSequence, "FRAME: seq 0");
+  expect_nothing_overwritten();
+}
+
+// --- truncation --------------------------------------------------------------------------
+
+// A short real recording (preamble, HELLO, 4 FRAMEs of the test pattern, BYE) is sent cut after
+// n bytes, on one connection per n: every n through the end of the first FRAME (the HELLO and the
+// key frame, byte by byte), then every 37th byte, and each message boundary and its neighbours.
+// Each session must hold exactly the complete FRAMEs before the cut, as they were sent, and no
+// file of the partial one (nor a temporary file).
+TEST_F(HostileClient, StreamCutAtAnyByteKeepsEarlierFramesAndNeverWritesThePartialOne) {
+  test::StreamSpec spec;
+  spec.frames = 4;
+  spec.name = "cut";
+  const auto stream = test::make_recorded_stream(spec);
+  const auto& starts = stream.unit_starts;  // preamble, HELLO, 4 FRAMEs, BYE, end
+  ASSERT_EQ(starts.size(), 8u);
+  const std::size_t total = stream.bytes.size();
+  std::set<std::size_t> cut_set;
+  for (std::size_t n = 0; n <= starts[3]; ++n) cut_set.insert(n);
+  for (std::size_t n = starts[3]; n <= total; n += 37) cut_set.insert(n);
+  for (const auto b : starts)
+    for (const std::size_t n : {b - 1, b, b + 1})
+      if (b > 0 && n <= total) cut_set.insert(n);
+  cut_set.insert(total);
+  const std::vector<std::size_t> cuts(cut_set.begin(), cut_set.end());
+
+  struct Outcome {
+    std::string address;
+    bool closed = false;
+  };
+  std::vector<Outcome> outcomes(cuts.size());
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i; (i = next++) < cuts.size();) {
+      RawClient c(receiver->port());
+      if (!c.connected()) continue;
+      outcomes[i].address = c.local_address();
+      c.send(stream.bytes, 0, cuts[i]);
+      c.shutdown_write();
+      outcomes[i].closed = c.wait_closed(20s);
+    }
+  };
+  std::vector<std::thread> workers;
+  for (int t = 0; t < 8; ++t) workers.emplace_back(worker);
+  for (auto& t : workers) t.join();
+
+  std::map<std::string, SessionRecord> by_address;
+  for (auto& s : test::read_sessions(archive)) by_address[s.client_address] = s;
+  const ArchivePaths paths(archive);
+  int checked_sessions = 0;
+  for (std::size_t i = 0; i < cuts.size(); ++i) {
+    const std::size_t n = cuts[i];
+    SCOPED_TRACE("cut after " + std::to_string(n) + " of " + std::to_string(total) + " bytes");
+    ASSERT_FALSE(outcomes[i].address.empty()) << "could not connect";
+    EXPECT_TRUE(outcomes[i].closed) << "the receiver did not close the connection";
+    std::size_t complete = 0;
+    for (std::size_t f = 0; f < 4; ++f)
+      if (starts[3 + f] <= n) ++complete;
+    const auto it = by_address.find(outcomes[i].address);
+    if (n < starts[2]) {  // no complete HELLO: no session
+      EXPECT_EQ(it, by_address.end()) << "session for an incomplete handshake";
+      continue;
+    }
+    ASSERT_NE(it, by_address.end()) << "no session";
+    const auto& s = it->second;
+    ++checked_sessions;
+    EXPECT_EQ(s.end_reason, n == total ? "client" : "disconnected") << s.error;
+    EXPECT_EQ(s.frame_count, static_cast<std::int64_t>(complete));
+    const auto files = list_session_files(paths.session(s.folder));
+    EXPECT_TRUE(files.temporary.empty()) << files.temporary.front();
+    EXPECT_TRUE(files.other.empty()) << files.other.front();
+    ASSERT_EQ(files.frames.size(), complete) << "files on disk";
+    for (std::size_t f = 0; f < complete; ++f) {
+      ASSERT_TRUE(files.frames.count(f + 1));
+      EXPECT_GE(test::psnr_jpeg_vs_bgrx(paths.session(s.folder) / files.frames.at(f + 1), stream.frame_pixels[f], kW, kH), 30.0)
+          << "frame " << f + 1;
+    }
+  }
+  EXPECT_EQ(checked_sessions, std::count_if(cuts.begin(), cuts.end(), [&](std::size_t n) { return n >= starts[2]; }));
+  std::cerr << "[          ] " << cuts.size() << " cuts, " << checked_sessions << " sessions checked\n";
+}
+
+}  // namespace
+}  // namespace screenreel

@@ -1,0 +1,307 @@
+// Helpers of the security tests (see security_support.hpp).
+#include "security_support.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "screenreel/archive.hpp"
+#include "screenreel/jpeg.hpp"
+#include "screenreel/session_files.hpp"
+#include "support/screen_painter.hpp"
+
+namespace screenreel::test {
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+// --- processes ---------------------------------------------------------------------------
+
+ReceiverProcess::ReceiverProcess(const fs::path& archive, std::vector<std::string> extra) {
+  std::vector<std::string> argv = {SCREENREEL_RECEIVER_BIN, "--no-display", "--listen", "127.0.0.1:0", "--archive",
+                                   archive.string()};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  process_ = std::make_unique<Process>(argv);
+  if (!process_->wait_for_stderr("listening on", 20s)) return;
+  std::smatch m;
+  const std::string err = process_->err();
+  if (std::regex_search(err, m, std::regex(R"(listening on 127\.0\.0\.1:(\d+))"))) port_ = m[1].str();
+}
+
+std::optional<int> ReceiverProcess::stop(std::chrono::milliseconds timeout) {
+  if (process_->running()) process_->signal(SIGTERM);
+  return process_->wait_for(timeout);
+}
+
+std::unique_ptr<Process> start_pattern_client(const std::string& port, const std::string& name,
+                                              std::vector<std::string> extra) {
+  std::vector<std::string> argv = {SCREENREEL_CAPTURE_BIN, "--connect", "127.0.0.1:" + port, "--source",
+                                   "test-pattern",         "--name",    name,                "--quiet"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return std::make_unique<Process>(argv);
+}
+
+std::int64_t frames_sent(const std::string& summary) {
+  std::smatch m;
+  if (!std::regex_search(summary, m, std::regex(R"((\d+) frames sent)"))) return -1;
+  return std::stoll(m[1]);
+}
+
+ProcessUsage process_usage(pid_t pid) {
+  ProcessUsage u;
+  const fs::path proc = fs::path("/proc") / std::to_string(pid);
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(proc / "fd", ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+    ++u.fds;
+  std::ifstream status(proc / "status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("Threads:", 0) == 0) u.threads = std::stoi(line.substr(8));
+    if (line.rfind("VmRSS:", 0) == 0) u.rss_kib = std::stol(line.substr(6));
+  }
+  return u;
+}
+
+// --- raw client --------------------------------------------------------------------------
+
+RawClient::RawClient(const std::string& port) {
+  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) return;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(std::stoi(port)));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd_);
+    fd_ = -1;
+    return;
+  }
+  const int one = 1;
+  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  sockaddr_in local{};
+  socklen_t len = sizeof local;
+  ::getsockname(fd_, reinterpret_cast<sockaddr*>(&local), &len);
+  local_ = "127.0.0.1:" + std::to_string(ntohs(local.sin_port));
+}
+
+RawClient::~RawClient() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool RawClient::send(const std::vector<std::uint8_t>& bytes) { return send(bytes, 0, bytes.size()); }
+
+bool RawClient::send(const std::vector<std::uint8_t>& bytes, std::size_t from, std::size_t to) {
+  while (from < to) {
+    const ssize_t n = ::send(fd_, bytes.data() + from, to - from, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    from += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+void RawClient::shutdown_write() { ::shutdown(fd_, SHUT_WR); }
+
+bool RawClient::read_some(std::chrono::steady_clock::time_point until) {
+  if (eof_ || fd_ < 0) return false;
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+  if (left.count() <= 0) return false;
+  pollfd p{fd_, POLLIN, 0};
+  const int r = ::poll(&p, 1, static_cast<int>(left.count()));
+  if (r <= 0) return r < 0 && errno == EINTR;
+  std::uint8_t buf[65536];
+  const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+  if (n < 0 && errno == EINTR) return true;
+  if (n <= 0) {  // EOF, or a reset: either way the receiver closed
+    eof_ = true;
+    return false;
+  }
+  raw_.insert(raw_.end(), buf, buf + n);
+  // Parse what is complete: the receiver's preamble, then header + body messages.
+  while (!stream_bad_) {
+    if (!preamble_ok_) {
+      if (raw_.size() < wire::kPreambleBytes) break;
+      preamble_ok_ = static_cast<bool>(wire::decode_preamble({raw_.data(), wire::kPreambleBytes}));
+      if (!preamble_ok_) {
+        stream_bad_ = true;
+        break;
+      }
+      parsed_ = wire::kPreambleBytes;
+      continue;
+    }
+    if (raw_.size() - parsed_ < wire::kHeaderBytes) break;
+    auto h = wire::decode_header({raw_.data() + parsed_, wire::kHeaderBytes});
+    if (!h) {
+      stream_bad_ = true;
+      break;
+    }
+    if (raw_.size() - parsed_ - wire::kHeaderBytes < h.value->length) break;
+    const std::span<const std::uint8_t> body(raw_.data() + parsed_ + wire::kHeaderBytes, h.value->length);
+    Received rec;
+    rec.type = h.value->type;
+    if (rec.type != wire::MessageType::kFrame) {
+      auto m = wire::decode_body(rec.type, body);
+      if (m) rec.message = std::move(*m.value);
+    }
+    messages_.push_back(std::move(rec));
+    parsed_ += wire::kHeaderBytes + h.value->length;
+  }
+  return true;
+}
+
+bool RawClient::wait_for(wire::MessageType type, std::chrono::milliseconds timeout) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  std::size_t seen = 0;
+  for (;;) {
+    for (; seen < messages_.size(); ++seen)
+      if (messages_[seen].type == type) return true;
+    if (!read_some(until)) {
+      if (eof_ || std::chrono::steady_clock::now() >= until) {
+        for (; seen < messages_.size(); ++seen)
+          if (messages_[seen].type == type) return true;
+        return false;
+      }
+    }
+  }
+}
+
+bool RawClient::wait_closed(std::chrono::milliseconds timeout) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (!eof_) {
+    if (!read_some(until) && !eof_ && std::chrono::steady_clock::now() >= until) return false;
+  }
+  return true;
+}
+
+std::optional<wire::Error> RawClient::error() const {
+  for (const auto& m : messages_)
+    if (m.message)
+      if (const auto* e = std::get_if<wire::Error>(&*m.message)) return *e;
+  return std::nullopt;
+}
+
+std::vector<std::uint8_t> preamble_and_hello(std::uint32_t width, std::uint32_t height, const std::string& name,
+                                             const std::string& source) {
+  auto out = wire::encode_preamble();
+  wire::Hello hello;
+  hello.width = width;
+  hello.height = height;
+  hello.fps_milli = 10'000;
+  hello.client_time_us = wall_clock_us();
+  hello.name = name;
+  hello.source = source;
+  const auto h = wire::encode(hello);
+  out.insert(out.end(), h.begin(), h.end());
+  return out;
+}
+
+std::vector<std::uint8_t> raw_header(std::uint16_t type, std::uint32_t length, std::uint16_t reserved) {
+  std::vector<std::uint8_t> h(wire::kHeaderBytes);
+  h[0] = static_cast<std::uint8_t>(type);
+  h[1] = static_cast<std::uint8_t>(type >> 8);
+  h[2] = static_cast<std::uint8_t>(reserved);
+  h[3] = static_cast<std::uint8_t>(reserved >> 8);
+  for (int i = 0; i < 4; ++i) h[4 + i] = static_cast<std::uint8_t>(length >> (8 * i));
+  return h;
+}
+
+// --- archive checks ----------------------------------------------------------------------
+
+std::vector<SessionRecord> read_sessions(const fs::path& archive) {
+  Catalog catalog(ArchivePaths(archive).catalog(), Catalog::Mode::kReadOnly);
+  return catalog.sessions();
+}
+
+std::vector<FrameRecord> read_frames(const fs::path& archive, std::int64_t session_id) {
+  Catalog catalog(ArchivePaths(archive).catalog(), Catalog::Mode::kReadOnly);
+  return catalog.frames(session_id);
+}
+
+std::optional<SessionRecord> session_of_client(const fs::path& archive, const std::string& client_address) {
+  for (auto& s : read_sessions(archive))
+    if (s.client_address == client_address) return s;
+  return std::nullopt;
+}
+
+namespace {
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::optional<DecodedImage> decode_file(const fs::path& p, std::string* error) {
+  const std::string bytes = slurp(p);
+  return decode_jpeg_bgr(std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()), error);
+}
+}  // namespace
+
+std::vector<std::string> check_frame_files(const fs::path& archive) {
+  std::vector<std::string> problems;
+  const ArchivePaths paths(archive);
+  Catalog catalog(paths.catalog(), Catalog::Mode::kReadOnly);
+  for (const auto& s : catalog.sessions()) {
+    const fs::path dir = paths.session(s.folder);
+    for (const auto& r : catalog.frames(s.id)) {
+      const fs::path p = dir / r.file;
+      std::string error;
+      const auto img = decode_file(p, &error);
+      if (!img) {
+        problems.push_back("row " + std::to_string(s.id) + "/" + std::to_string(r.seq) + ": " + p.string() +
+                           " does not decode: " + error);
+      } else if (img->width != r.width || img->height != r.height) {
+        problems.push_back(p.string() + " is " + std::to_string(img->width) + "x" + std::to_string(img->height) +
+                           ", its row says " + std::to_string(r.width) + "x" + std::to_string(r.height));
+      }
+    }
+  }
+  // Files without rows (the last batch before a crash) must be complete as well.
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(paths.sessions(), ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    if (!it->is_directory()) continue;
+    for (const auto& [number, name] : list_session_files(it->path()).frames) {
+      std::string error;
+      if (!decode_file(it->path() / name, &error))
+        problems.push_back((it->path() / name).string() + " (frame " + std::to_string(number) +
+                           ") is under a frame name but does not decode: " + error);
+    }
+  }
+  return problems;
+}
+
+std::string integrity_check(const fs::path& archive) {
+  Catalog catalog(ArchivePaths(archive).catalog(), Catalog::Mode::kReadOnly);
+  auto st = catalog.db().prepare("PRAGMA integrity_check");
+  std::string out;
+  while (st.step()) out += (out.empty() ? "" : "; ") + st.text(0);
+  return out;
+}
+
+double psnr_jpeg_vs_bgrx(const fs::path& jpeg, const std::vector<std::uint8_t>& bgrx, std::uint32_t width,
+                         std::uint32_t height) {
+  const auto img = decode_file(jpeg, nullptr);
+  if (!img || img->width != width || img->height != height) return 0;
+  return psnr_bgr_vs_bgrx(img->bgr, bgrx);
+}
+
+std::vector<std::string> list_tree(const fs::path& dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::none, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_symlink() || !it->is_directory()) out.push_back(fs::relative(it->path(), dir).string());
+  }
+  return out;
+}
+
+}  // namespace screenreel::test

@@ -1,0 +1,32 @@
+// Starting screenreel's programs in tests (see programs.hpp).
+#include "support/programs.hpp"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+
+namespace screenreel::test {
+
+RunningReceiver start_receiver(const std::filesystem::path& archive, const std::vector<std::string>& extra,
+                               const std::map<std::string, std::string>& env) {
+  std::vector<std::string> argv = {SCREENREEL_RECEIVER_BIN, "--listen", "127.0.0.1:0", "--archive", archive.string()};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  RunningReceiver r;
+  r.process = std::make_unique<Process>(argv, env);
+  EXPECT_TRUE(r.process->wait_for_stderr("listening on", std::chrono::seconds(20))) << r.process->err();
+  std::smatch m;
+  const std::string err = r.process->err();
+  if (std::regex_search(err, m, std::regex(R"(listening on 127\.0\.0\.1:(\d+))")))
+    r.port = static_cast<std::uint16_t>(std::stoi(m[1]));
+  else
+    ADD_FAILURE() << "no port in the receiver's output:\n" << err;
+  return r;
+}
+
+std::int64_t frames_sent(const std::string& summary) {
+  std::smatch m;
+  if (!std::regex_search(summary, m, std::regex(R"((\d+) frames sent)"))) return -1;
+  return std::stoll(m[1]);
+}
+
+}  // namespace screenreel::test

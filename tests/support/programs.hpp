@@ -1,0 +1,28 @@
+// Starting screenreel's own programs in tests, and reading what they print.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "support/process.hpp"
+
+namespace screenreel::test {
+
+struct RunningReceiver {
+  std::unique_ptr<Process> process;
+  std::uint16_t port = 0;  // parsed from its "listening on 127.0.0.1:PORT" line
+};
+
+// screenreel-receiver --listen 127.0.0.1:0 --archive ARCHIVE EXTRA..., once it listens.
+// The test fails (and port stays 0) if it does not come up.
+RunningReceiver start_receiver(const std::filesystem::path& archive, const std::vector<std::string>& extra = {},
+                               const std::map<std::string, std::string>& env = {});
+
+// The "N frames sent" of screenreel-capture's summary line; -1 when there is none.
+std::int64_t frames_sent(const std::string& summary);
+
+}  // namespace screenreel::test
