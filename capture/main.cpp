@@ -42,6 +42,13 @@ int main(int argc, char** argv) {
      "send the whole frame (not only changed tiles) at least this often, when the screen changes")
     ("token-file", po::value(&token_file)->value_name("FILE"),
      "the receiver's token file, for a receiver started with --token-file")
+    ("tls", "connect with TLS 1.3 (to a receiver started with --tls); the receiver's certificate is\n"
+     "checked against --tls-ca (or the system's CAs) and the host name of --connect")
+    ("tls-ca", po::value(&config.tls_ca)->value_name("PEM"), "CA certificate(s) to trust; for a self-signed\n"
+     "receiver, its certificate")
+    ("tls-fingerprint", po::value(&config.tls_fingerprint)->value_name("SHA256"),
+     "instead: accept exactly the certificate with this SHA-256 (hex; print it with\n"
+     "openssl x509 -in cert.pem -noout -fingerprint -sha256)")
     ("quiet,q", "print only the summary")
     ("version", "print the version and exit")
     ("help,h", "print this help and exit");
@@ -77,6 +84,11 @@ int main(int argc, char** argv) {
   config.source.fps = config.fps;
   config.every_frame = vm.count("every-frame") > 0;
   config.quiet = vm.count("quiet") > 0;
+  config.tls = vm.count("tls") > 0;
+  if (!config.tls && (!config.tls_ca.empty() || !config.tls_fingerprint.empty())) {
+    std::cerr << "screenreel-capture: --tls-ca and --tls-fingerprint go with --tls\n";
+    return 2;
+  }
   if (!token_file.empty()) {
     try {
       config.token = screenreel::read_token_file(token_file, "screenreel-capture");

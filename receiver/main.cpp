@@ -10,7 +10,7 @@ namespace po = boost::program_options;
 
 int main(int argc, char** argv) {
   screenreel::receiver::ReceiverConfig config;
-  std::string archive, token_file;
+  std::string archive, token_file, tls_cert, tls_key;
   po::options_description opts(
       "Usage: screenreel-receiver [OPTIONS]\n\n"
       "Receives screen streams from screenreel-capture clients (one session each), shows each in a\n"
@@ -28,6 +28,9 @@ int main(int argc, char** argv) {
      "require clients to prove they know the token in FILE (HMAC-SHA256 challenge); make one with\n"
      "head -c 32 /dev/urandom | base64 > FILE; chmod 600 FILE")
     ("insecure-listen", "allow listening on a non-loopback address without --token-file")
+    ("tls", "encrypt every connection with TLS 1.3 (needs --tls-cert and --tls-key)")
+    ("tls-cert", po::value(&tls_cert)->value_name("PEM"), "the receiver's certificate (chain), PEM")
+    ("tls-key", po::value(&tls_key)->value_name("PEM"), "the certificate's private key, PEM")
     ("archive", po::value(&archive)->value_name("DIR"),
      "archive folder (created if missing); default $SCREENREEL_ARCHIVE, else ./recordings")
     ("no-display", "no live window (servers, CI); still ends on terminal q, Ctrl-C, SIGTERM")
@@ -67,6 +70,19 @@ int main(int argc, char** argv) {
   config.archive = archive.empty() ? screenreel::default_archive_dir() : std::filesystem::path(archive);
   config.display = !vm.count("no-display");
   config.token_file = token_file;
+  if (vm.count("tls") && (tls_cert.empty() || tls_key.empty())) {
+    std::cerr << "screenreel-receiver: --tls needs --tls-cert and --tls-key (a self-signed pair for a test:\n"
+                 "  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 \\\n"
+                 "    -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \\\n"
+                 "    -keyout key.pem -out cert.pem)\n";
+    return 2;
+  }
+  if (!vm.count("tls") && (!tls_cert.empty() || !tls_key.empty())) {
+    std::cerr << "screenreel-receiver: --tls-cert and --tls-key go with --tls\n";
+    return 2;
+  }
+  config.tls_cert = tls_cert;
+  config.tls_key = tls_key;
   config.insecure_listen = vm.count("insecure-listen") > 0;
   return screenreel::receiver::run(config);
 }

@@ -21,6 +21,7 @@
 #include "screenreel/auth.hpp"
 #include "screenreel/frame_codec.hpp"
 #include "screenreel/message_reader.hpp"
+#include "screenreel/transport.hpp"
 #include "screenreel/wire.hpp"
 
 namespace screenreel::capture {
@@ -43,7 +44,13 @@ std::string megabytes(std::uint64_t b) {
 class Client {
  public:
   Client(const CaptureConfig& config, FrameSource& source)
-      : config_(config), source_(source), socket_(io_), timer_(io_), ping_timer_(io_), signals_(io_, SIGINT, SIGTERM) {}
+      : config_(config),
+        source_(source),
+        tls_(config.tls ? make_tls_client_context(config.tls_ca, config.tls_fingerprint) : nullptr),
+        stream_(tls_ ? Transport(asio::ip::tcp::socket(io_), *tls_) : Transport(asio::ip::tcp::socket(io_))),
+        timer_(io_),
+        ping_timer_(io_),
+        signals_(io_, SIGINT, SIGTERM) {}
 
   int run() {
     const HostPort hp = parse_host_port(config_.connect);
@@ -57,14 +64,22 @@ class Client {
     timer_.async_wait([this](error_code e) {
       if (!e && !welcomed_) fail("no answer from the receiver at " + config_.connect + " within 10 s");
     });
-    asio::async_connect(socket_, endpoints, [this](error_code e, const asio::ip::tcp::endpoint&) {
+    if (auto* tls = stream_.tls_stream()) prepare_tls_client(*tls, hp.host, config_.tls_fingerprint);
+    asio::async_connect(stream_.socket(), endpoints, [this](error_code e, const asio::ip::tcp::endpoint&) {
       if (e) {
         return fail("cannot connect to " + config_.connect + ": " + e.message() +
                     " (is screenreel-receiver running there? start it first, or use --connect HOST:PORT)");
       }
-      socket_.set_option(asio::ip::tcp::no_delay(true));
-      send(wire::encode_preamble());
-      read();  // the receiver's preamble, then its CHALLENGE
+      error_code ignored;
+      stream_.socket().set_option(asio::ip::tcp::no_delay(true), ignored);
+      stream_.async_handshake(asio::ssl::stream_base::client, [this](error_code he) {
+        if (he)
+          return fail("TLS handshake with " + config_.connect + " failed: " + he.message() +
+                      (config_.tls_fingerprint.empty() ? " (check --tls-ca, or is the receiver started without --tls?)"
+                                                       : " (the certificate does not match --tls-fingerprint?)"));
+        send(wire::encode_preamble());
+        read();  // the receiver's preamble, then its CHALLENGE
+      });
     });
     io_.run();
     if (capture_thread_.joinable()) capture_thread_.join();
@@ -94,7 +109,7 @@ class Client {
   // --- reading ---------------------------------------------------------------------------
   void read() {
     const auto buf = reader_.buffer();
-    socket_.async_read_some(asio::buffer(buf.data(), buf.size()), [this](error_code ec, std::size_t n) {
+    stream_.async_read_some(asio::buffer(buf.data(), buf.size()), [this](error_code ec, std::size_t n) {
       if (ec) return on_read_error(ec);
       switch (reader_.commit(n)) {
         case wire::MessageReader::Event::kNeedMore:
@@ -196,7 +211,7 @@ class Client {
     }
     writing_ = true;
     last_send_ = Clock::now();
-    asio::async_write(socket_, asio::buffer(outbox_.front().bytes), [this](error_code ec, std::size_t n) {
+    stream_.async_write(asio::buffer(outbox_.front().bytes), [this](error_code ec, std::size_t n) {
       if (ec) {
         writing_ = false;
         return fail("cannot send to the receiver (" + ec.message() + ")");
@@ -238,8 +253,7 @@ class Client {
     timer_.cancel();
     ping_timer_.cancel();
     signals_.cancel();
-    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-    socket_.close(ec);
+    stream_.close();
   }
 
   // --- capturing (own thread) ------------------------------------------------------------
@@ -312,7 +326,8 @@ class Client {
   const CaptureConfig& config_;
   FrameSource& source_;
   asio::io_context io_;
-  asio::ip::tcp::socket socket_;
+  std::shared_ptr<asio::ssl::context> tls_;
+  Transport stream_;
   asio::steady_timer timer_;
   asio::steady_timer ping_timer_;
   Clock::time_point last_send_ = Clock::now();

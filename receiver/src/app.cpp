@@ -11,6 +11,7 @@
 #include "screenreel/address.hpp"
 #include "screenreel/archive.hpp"
 #include "screenreel/auth.hpp"
+#include "screenreel/transport.hpp"
 #include "screenreel/receiver/display.hpp"
 #include "screenreel/receiver/terminal_keys.hpp"
 
@@ -39,6 +40,7 @@ int run(const ReceiverConfig& config) {
     ServerOptions server_options;
     server_options.listen = resolve_listen(io, config.listen);
     server_options.max_in_flight = config.max_in_flight;
+    if (!config.tls_cert.empty()) server_options.tls = make_tls_server_context(config.tls_cert, config.tls_key);
     if (!config.token_file.empty()) server_options.token = read_token_file(config.token_file, "screenreel-receiver");
     if (!server_options.listen.address().is_loopback() && !server_options.token && !config.insecure_listen)
       throw std::runtime_error("refusing to listen on " + server_options.listen.address().to_string() +
@@ -95,7 +97,7 @@ int run(const ReceiverConfig& config) {
 
     std::ostringstream bound;
     bound << server.local_endpoint();  // the real port, also when --listen asked for port 0
-    log("listening on " + bound.str() + ", archive " + std::filesystem::absolute(paths.root()).string() +
+    log("listening on " + bound.str() + (server_options.tls ? " (TLS 1.3)" : "") + ", archive " + std::filesystem::absolute(paths.root()).string() +
         (display ? "; press q in a window or on this terminal, or Ctrl-C, to end" : "; press q or Ctrl-C to end"));
 
     std::atomic<bool> net_failed{false};

@@ -109,9 +109,13 @@ void Server::remove(const std::shared_ptr<Connection>& c) {
 // --- Connection --------------------------------------------------------------------------
 
 Connection::Connection(asio::ip::tcp::socket socket, Server& server)
-    : socket_(std::move(socket)), server_(server), deadline_(server.io_), idle_(server.io_), write_timer_(server.io_) {
+    : stream_(server.options_.tls ? Transport(std::move(socket), *server.options_.tls) : Transport(std::move(socket))),
+      server_(server),
+      deadline_(server.io_),
+      idle_(server.io_),
+      write_timer_(server.io_) {
   error_code ec;
-  const auto ep = socket_.remote_endpoint(ec);
+  const auto ep = stream_.socket().remote_endpoint(ec);
   if (!ec) {
     std::ostringstream s;
     s << ep;
@@ -120,7 +124,7 @@ Connection::Connection(asio::ip::tcp::socket socket, Server& server)
   } else {
     peer_ = "unknown peer";
   }
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  stream_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
 }
 
 std::string Connection::who() const {
@@ -132,7 +136,14 @@ void Connection::start() {
   // Until HELLO is accepted a peer can make us hold only a few hundred bytes, for a short time.
   reader_.set_body_limit(wire::kMaxPreAuthBody);
   arm_deadline(server_.options_.handshake_timeout, "handshake");
-  read();
+  // With --tls, nothing of ours is read before the TLS handshake has succeeded.
+  stream_.async_handshake(asio::ssl::stream_base::server, [self = shared_from_this()](error_code ec) {
+    if (ec) {
+      log(self->peer_ + ": TLS handshake failed (" + ec.message() + "; a client without --tls?); closed");
+      return self->close();
+    }
+    self->read();
+  });
 }
 
 void Connection::arm_idle() {
@@ -178,7 +189,7 @@ void Connection::arm_deadline(std::chrono::milliseconds after, const char* what)
 
 void Connection::read() {
   const auto buf = reader_.buffer();
-  socket_.async_read_some(asio::buffer(buf.data(), buf.size()), [self = shared_from_this()](error_code ec, std::size_t n) {
+  stream_.async_read_some(asio::buffer(buf.data(), buf.size()), [self = shared_from_this()](error_code ec, std::size_t n) {
     if (ec) return self->on_read_error(ec);
     if (self->state_ == State::kRecording) self->arm_idle();
     switch (self->reader_.commit(n)) {
@@ -376,9 +387,9 @@ void Connection::write_next() {
     if (ec || !self) return;
     log(self->who() + ": not reading what we send; closing");
     error_code ignored;
-    self->socket_.close(ignored);  // fails the pending write, which ends the session
+    self->stream_.socket().close(ignored);  // fails the pending write, which ends the session
   });
-  asio::async_write(socket_, asio::buffer(outbox_.front()), [self = shared_from_this()](error_code ec, std::size_t) {
+  stream_.async_write(asio::buffer(outbox_.front()), [self = shared_from_this()](error_code ec, std::size_t) {
     self->write_timer_.cancel();
     self->outbox_.pop_front();
     if (ec) {
@@ -401,8 +412,7 @@ void Connection::close() {
   deadline_.cancel();
   idle_.cancel();
   write_timer_.cancel();
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-  socket_.close(ec);
+  stream_.close();
   server_.remove(shared_from_this());
 }
 

@@ -15,6 +15,7 @@
 #include "screenreel/auth.hpp"
 #include "screenreel/frame_codec.hpp"
 #include "screenreel/message_reader.hpp"
+#include "screenreel/transport.hpp"
 #include "screenreel/receiver/server.hpp"
 #include "screenreel/wire.hpp"
 
@@ -49,7 +50,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_auth(const wire::Auth& auth);
   std::string who() const;
 
-  boost::asio::ip::tcp::socket socket_;
+  Transport stream_;
   Server& server_;
   boost::asio::steady_timer deadline_;
   boost::asio::steady_timer idle_;         // recording: no byte from the client for idle_timeout

@@ -88,9 +88,14 @@ void check_frame_round_trip(std::span<const std::uint8_t> body, const wire::Fram
   FUZZ_CHECK(std::equal(body.begin(), body.end(), out.begin() + wire::kHeaderBytes));
 }
 
-// The receiver's Connection without its socket: same states, same transitions.
+// The receiver's Connection without its socket: same states, same transitions, for a receiver
+// without --token-file (CHALLENGE says no token is needed, so HELLO follows the preamble; with a
+// token, the only extra input is AUTH's fixed 32-byte MAC, compared in constant time).
 class ReceiverModel {
  public:
+  // Until HELLO is accepted a peer can make the reader hold only a few hundred bytes.
+  ReceiverModel() { reader_.set_body_limit(wire::kMaxPreAuthBody); }
+
   // Feeds the whole stream; returns when the connection would have been closed or stopped
   // reading, or when the bytes run out (the peer went away).
   void run(std::span<const std::uint8_t> stream, Slicer& slicer) {
@@ -115,7 +120,7 @@ class ReceiverModel {
       case wire::MessageReader::Event::kNeedMore: return;
       case wire::MessageReader::Event::kPreamble:
         FUZZ_CHECK(state_ == State::kPreamble && reader_.version() == wire::kVersion);
-        state_ = State::kHello;  // the receiver answers with its preamble
+        state_ = State::kHello;  // the receiver answers with its preamble and a CHALLENGE
         return;
       case wire::MessageReader::Event::kError:
         FUZZ_CHECK(!reader_.error().what.empty());
@@ -128,6 +133,7 @@ class ReceiverModel {
   void on_message(wire::MessageType type) {
     const auto body = reader_.body();
     FUZZ_CHECK(body.size() <= wire::max_body_bytes(type));
+    FUZZ_CHECK(state_ == State::kRecording || body.size() <= wire::kMaxPreAuthBody);
     auto parsed = wire::decode_body(type, body);
     if (!parsed) {
       FUZZ_CHECK(!parsed.error.what.empty());
@@ -150,10 +156,12 @@ class ReceiverModel {
       FUZZ_CHECK(hello->height >= wire::kMinDimension && hello->height <= wire::kMaxDimension);
       FUZZ_CHECK(std::uint64_t{hello->width} * hello->height <= wire::kMaxPixels);
       decoder_.emplace(hello->width, hello->height);
+      reader_.set_body_limit(wire::kMaxMessageBytes);
       state_ = State::kRecording;
       return;
     }
     if (const auto* frame = std::get_if<wire::FrameView>(&msg)) return on_frame(*frame);
+    if (std::holds_alternative<wire::Ping>(msg)) return;  // keepalive: read on
     if (std::holds_alternative<wire::Bye>(msg) || std::holds_alternative<wire::Error>(msg)) {
       state_ = State::kEnding;  // the session is stored and closed; nothing more is read
       return;

@@ -50,12 +50,6 @@ std::unique_ptr<Process> start_pattern_client(const std::string& port, const std
   return std::make_unique<Process>(argv);
 }
 
-std::int64_t frames_sent(const std::string& summary) {
-  std::smatch m;
-  if (!std::regex_search(summary, m, std::regex(R"((\d+) frames sent)"))) return -1;
-  return std::stoll(m[1]);
-}
-
 ProcessUsage process_usage(pid_t pid) {
   ProcessUsage u;
   const fs::path proc = fs::path("/proc") / std::to_string(pid);
@@ -73,7 +67,7 @@ ProcessUsage process_usage(pid_t pid) {
 
 // --- raw client --------------------------------------------------------------------------
 
-RawClient::RawClient(const std::string& port) {
+WireClient::WireClient(const std::string& port) {
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd_ < 0) return;
   sockaddr_in addr{};
@@ -93,13 +87,13 @@ RawClient::RawClient(const std::string& port) {
   local_ = "127.0.0.1:" + std::to_string(ntohs(local.sin_port));
 }
 
-RawClient::~RawClient() {
+WireClient::~WireClient() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-bool RawClient::send(const std::vector<std::uint8_t>& bytes) { return send(bytes, 0, bytes.size()); }
+bool WireClient::send(const std::vector<std::uint8_t>& bytes) { return send(bytes, 0, bytes.size()); }
 
-bool RawClient::send(const std::vector<std::uint8_t>& bytes, std::size_t from, std::size_t to) {
+bool WireClient::send(const std::vector<std::uint8_t>& bytes, std::size_t from, std::size_t to) {
   while (from < to) {
     const ssize_t n = ::send(fd_, bytes.data() + from, to - from, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
@@ -109,9 +103,9 @@ bool RawClient::send(const std::vector<std::uint8_t>& bytes, std::size_t from, s
   return true;
 }
 
-void RawClient::shutdown_write() { ::shutdown(fd_, SHUT_WR); }
+void WireClient::shutdown_write() { ::shutdown(fd_, SHUT_WR); }
 
-bool RawClient::read_some(std::chrono::steady_clock::time_point until) {
+bool WireClient::read_some(std::chrono::steady_clock::time_point until) {
   if (eof_ || fd_ < 0) return false;
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
   if (left.count() <= 0) return false;
@@ -158,7 +152,7 @@ bool RawClient::read_some(std::chrono::steady_clock::time_point until) {
   return true;
 }
 
-bool RawClient::wait_for(wire::MessageType type, std::chrono::milliseconds timeout) {
+bool WireClient::wait_for(wire::MessageType type, std::chrono::milliseconds timeout) {
   const auto until = std::chrono::steady_clock::now() + timeout;
   std::size_t seen = 0;
   for (;;) {
@@ -174,7 +168,7 @@ bool RawClient::wait_for(wire::MessageType type, std::chrono::milliseconds timeo
   }
 }
 
-bool RawClient::wait_closed(std::chrono::milliseconds timeout) {
+bool WireClient::wait_closed(std::chrono::milliseconds timeout) {
   const auto until = std::chrono::steady_clock::now() + timeout;
   while (!eof_) {
     if (!read_some(until) && !eof_ && std::chrono::steady_clock::now() >= until) return false;
@@ -182,7 +176,7 @@ bool RawClient::wait_closed(std::chrono::milliseconds timeout) {
   return true;
 }
 
-std::optional<wire::Error> RawClient::error() const {
+std::optional<wire::Error> WireClient::error() const {
   for (const auto& m : messages_)
     if (m.message)
       if (const auto* e = std::get_if<wire::Error>(&*m.message)) return *e;
@@ -227,9 +221,12 @@ std::vector<FrameRecord> read_frames(const fs::path& archive, std::int64_t sessi
 }
 
 std::optional<SessionRecord> session_of_client(const fs::path& archive, const std::string& client_address) {
+  // Loopback reuses ports quickly (tcp_tw_reuse): the newest session of an address is the one
+  // of the connection that has it now.
+  std::optional<SessionRecord> found;
   for (auto& s : read_sessions(archive))
-    if (s.client_address == client_address) return s;
-  return std::nullopt;
+    if (s.client_address == client_address) found = s;
+  return found;
 }
 
 namespace {
@@ -246,11 +243,12 @@ std::optional<DecodedImage> decode_file(const fs::path& p, std::string* error) {
 }
 }  // namespace
 
-std::vector<std::string> check_frame_files(const fs::path& archive) {
+std::vector<std::string> check_frame_files(const fs::path& archive, std::optional<std::int64_t> only_session) {
   std::vector<std::string> problems;
   const ArchivePaths paths(archive);
   Catalog catalog(paths.catalog(), Catalog::Mode::kReadOnly);
   for (const auto& s : catalog.sessions()) {
+    if (only_session && s.id != *only_session) continue;
     const fs::path dir = paths.session(s.folder);
     for (const auto& r : catalog.frames(s.id)) {
       const fs::path p = dir / r.file;
@@ -264,15 +262,13 @@ std::vector<std::string> check_frame_files(const fs::path& archive) {
                            ", its row says " + std::to_string(r.width) + "x" + std::to_string(r.height));
       }
     }
-  }
-  // Files without rows (the last batch before a crash) must be complete as well.
-  std::error_code ec;
-  for (auto it = fs::directory_iterator(paths.sessions(), ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
-    if (!it->is_directory()) continue;
-    for (const auto& [number, name] : list_session_files(it->path()).frames) {
+    // Files without rows (the last batch before a crash) must be complete as well.
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) continue;
+    for (const auto& [number, name] : list_session_files(dir).frames) {
       std::string error;
-      if (!decode_file(it->path() / name, &error))
-        problems.push_back((it->path() / name).string() + " (frame " + std::to_string(number) +
+      if (!decode_file(dir / name, &error))
+        problems.push_back((dir / name).string() + " (frame " + std::to_string(number) +
                            ") is under a frame name but does not decode: " + error);
     }
   }

@@ -1,7 +1,9 @@
 // Shared by the security tests: the real receiver started headless on a free loopback port, the
 // real capture client on the test pattern, a raw TCP client that sends whatever bytes a test
 // wants (plain POSIX sockets, no project code between the test and the wire), and checks of an
-// archive's files against its catalog.
+// archive's files against its catalog. WireClient differs from support/raw_client.hpp's
+// RawClient in what these tests need: the local address (to find the session a connection made
+// in the catalog), a half close, sending any byte range, and a log of every message received.
 #pragma once
 
 #include <sys/types.h>
@@ -17,6 +19,7 @@
 #include "screenreel/catalog.hpp"
 #include "screenreel/wire.hpp"
 #include "support/process.hpp"
+#include "support/programs.hpp"  // frames_sent
 
 namespace screenreel::test {
 
@@ -41,8 +44,6 @@ class ReceiverProcess {
 // (--max-frames, --duration, --size, --fps ...).
 std::unique_ptr<Process> start_pattern_client(const std::string& port, const std::string& name,
                                               std::vector<std::string> extra = {});
-// The N of the client's summary "N frames sent"; -1 when there is no summary.
-std::int64_t frames_sent(const std::string& summary);
 
 // /proc/PID: open file descriptors, threads, resident memory (KiB).
 struct ProcessUsage {
@@ -59,12 +60,12 @@ struct Received {
 };
 
 // One TCP connection to the receiver, driven byte by byte by the test.
-class RawClient {
+class WireClient {
  public:
-  explicit RawClient(const std::string& port);
-  ~RawClient();
-  RawClient(const RawClient&) = delete;
-  RawClient& operator=(const RawClient&) = delete;
+  explicit WireClient(const std::string& port);
+  ~WireClient();
+  WireClient(const WireClient&) = delete;
+  WireClient& operator=(const WireClient&) = delete;
 
   bool connected() const { return fd_ >= 0; }
   // "127.0.0.1:PORT" as the receiver sees this client (the catalog's client_address).
@@ -109,12 +110,15 @@ std::vector<std::uint8_t> raw_header(std::uint16_t type, std::uint32_t length, s
 // The catalog, read-only (opened per call so it sees the receiver's latest commits).
 std::vector<SessionRecord> read_sessions(const std::filesystem::path& archive);
 std::vector<FrameRecord> read_frames(const std::filesystem::path& archive, std::int64_t session_id);
+// The newest session made by a connection from `client_address` ("127.0.0.1:PORT").
 std::optional<SessionRecord> session_of_client(const std::filesystem::path& archive, const std::string& client_address);
 
 // Every row of every session names a file that is in place and decodes as a JPEG of the row's
 // size; every frame file (indexed or not) decodes too: no half-written JPEG under a frame name.
-// Returns the problems found (empty when all is well).
-std::vector<std::string> check_frame_files(const std::filesystem::path& archive);
+// Returns the problems found (empty when all is well). `only_session`: that session's rows and
+// folder only.
+std::vector<std::string> check_frame_files(const std::filesystem::path& archive,
+                                           std::optional<std::int64_t> only_session = std::nullopt);
 // PRAGMA integrity_check, "ok" when the database is sound.
 std::string integrity_check(const std::filesystem::path& archive);
 

@@ -21,6 +21,9 @@ struct CaptureConfig {
   bool every_frame = false;      // send a FRAME every tick even when nothing changed
   bool quiet = false;
   std::string token;  // from --token-file; empty: none
+  bool tls = false;
+  std::string tls_ca;           // PEM file of the CA (or the receiver's self-signed certificate)
+  std::string tls_fingerprint;  // or: the receiver certificate's SHA-256
 };
 
 // What happened, for the one-line summary (and for tests that read it).

@@ -19,6 +19,7 @@ struct ReceiverConfig {
   std::uint32_t max_in_flight = 8;
   std::filesystem::path token_file;  // empty: no authentication (loopback only, unless insecure_listen)
   bool insecure_listen = false;
+  std::filesystem::path tls_cert, tls_key;  // both set: --tls
 };
 
 // Returns the process exit code: 0 after a clean end, 1 on a setup error (printed).

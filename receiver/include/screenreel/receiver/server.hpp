@@ -5,6 +5,7 @@
 #include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange without it (C++20)
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -27,6 +28,7 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{30'000};       // a recording client silent this long is dropped
   std::chrono::milliseconds write_timeout{30'000};      // a client that does not read for this long is dropped
   std::optional<std::string> token;                     // set: clients must authenticate (CHALLENGE/AUTH)
+  std::shared_ptr<boost::asio::ssl::context> tls;       // set: TLS 1.3 before anything else
   int max_auth_failures = 5;                            // failures from one address before it is blocked
   std::chrono::seconds block_time{60};                  // how long such an address is refused
 };

@@ -1,0 +1,405 @@
+#!/usr/bin/env bash
+# End-to-end benchmark of the recording path against ffmpeg, on private 1920x1080 Xvfb screens.
+#
+# For each scene (../shared/bench/scene.sh: terminal, video), one after the other in one run:
+#   screenreel, window on      capture + receiver; the receiver's window is on a second Xvfb, so
+#                              it is not part of the captured screen
+#   screenreel, --no-display   capture + receiver without the window
+#   ffmpeg x11grab             ffmpeg -f x11grab -framerate FPS -video_size 1920x1080 -i :N
+#                              -q:v 3 frame_%06d.jpg, for the same time at the same fps
+# then, on the video scene, a throttled run: the receiver's archive on a "disk" (LD_PRELOAD shim,
+# tests/bench/slow_disk.c) that takes a tenth of the bytes per second the stream needs, to show
+# that the receiver's memory stays bounded and the client drops ticks instead.
+# Prints markdown tables on stdout (and into FILE with --out FILE). Not run by CI.
+#
+#   scripts/bench.sh [--out FILE]
+#   BENCH_SECONDS=20             length of each run
+#   BENCH_FPS_TERMINAL=30        capture rate on the terminal scene
+#   BENCH_FPS_VIDEO=60           capture rate on the video scene
+#   BENCH_SCENES="terminal video"
+#   BENCH_REPEAT=1               runs of everything; with more, each cell is the median
+#   BENCH_THROTTLE=1             0: skip the throttled-disk run
+#   BENCH_MAX_FPS=0              N > 0: also a headless screenreel run at --fps N (its ceiling)
+#   BENCH_BUILD_DIR=build-bench  where to build (RelWithDebInfo); BENCH_NO_BUILD=1 uses it as is
+#   BENCH_WORK=DIR               where runs write (default: a new folder under /tmp); logs stay
+#   BENCH_KEEP=1                 keep the recorded frames too
+# Needs: xvfb xterm ffmpeg sqlite3 time (Debian packages). $DISPLAY is neither needed nor used.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+out_file=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --out) out_file=${2:?--out needs a file}; shift 2 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench: unknown argument $1 (try --help)" >&2; exit 2 ;;
+  esac
+done
+
+seconds=${BENCH_SECONDS:-20}
+fps_terminal=${BENCH_FPS_TERMINAL:-30}
+fps_video=${BENCH_FPS_VIDEO:-60}
+scenes=${BENCH_SCENES:-terminal video}
+repeat=${BENCH_REPEAT:-1}
+throttle=${BENCH_THROTTLE:-1}
+max_fps=${BENCH_MAX_FPS:-0}
+build=${BENCH_BUILD_DIR:-$root/build-bench}
+scene_sh=${BENCH_SCENE_SH:-$root/../shared/bench/scene.sh}
+geom=1920x1080
+raw_frame_bytes=$((1920 * 1080 * 4))
+warmup_us=1000000  # latency "after 1 s": frames captured at least this long after the first
+unset DISPLAY      # every process gets its display explicitly
+
+for tool in Xvfb xterm ffmpeg ffplay sqlite3 /usr/bin/time; do
+  command -v "$tool" >/dev/null ||
+    { echo "bench: $tool not found (apt-get install xvfb xterm ffmpeg sqlite3 time)" >&2; exit 1; }
+done
+[ -f "$scene_sh" ] || { echo "bench: no scene script at $scene_sh (set BENCH_SCENE_SH)" >&2; exit 1; }
+
+if [ -z "${BENCH_NO_BUILD:-}" ]; then
+  echo "bench: building into $build" >&2
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  ninja -C "$build" -j "${BENCH_JOBS:-2}" screenreel-capture screenreel-receiver slow_disk >&2
+fi
+bin=$build/bin
+shim=$build/lib/slow_disk.so
+for f in "$bin/screenreel-capture" "$bin/screenreel-receiver" "$shim"; do
+  [ -e "$f" ] || { echo "bench: $f missing (build it, or unset BENCH_NO_BUILD)" >&2; exit 1; }
+done
+
+work=${BENCH_WORK:-$(mktemp -d /tmp/screenreel-bench.XXXXXX)}
+mkdir -p "$work"
+results=$work/results.tsv
+echo "bench: writing runs under $work" >&2
+
+# --- everything started here is stopped here, by pid -------------------------------------
+pids=()
+gone() {  # exited (a zombie child of ours counts: wait reaps it)
+  [ ! -e "/proc/$1" ] || [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" = Z ]
+}
+stop_pid() {  # a process we started, and the program under a /usr/bin/time wrapper we started
+  local p=$1
+  if ! gone "$p"; then
+    pkill -TERM -P "$p" 2>/dev/null || true
+    kill -TERM "$p" 2>/dev/null || true
+    for _ in $(seq 50); do gone "$p" && break; sleep 0.1; done
+    if ! gone "$p"; then
+      pkill -KILL -P "$p" 2>/dev/null || true
+      kill -KILL "$p" 2>/dev/null || true
+    fi
+  fi
+  wait "$p" 2>/dev/null || true
+}
+forget() {  # a process already waited for: its pid may be reused, so never signal it again
+  local i
+  for i in "${!pids[@]}"; do [ "${pids[i]}" != "$1" ] || unset 'pids[i]'; done
+  pids=("${pids[@]}")
+}
+cleanup() {
+  local i
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do stop_pid "${pids[i]}"; done
+  pids=()
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- helpers -------------------------------------------------------------------------------
+hz=$(getconf CLK_TCK)
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }  # utime+stime, all threads
+hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+mb() { awk -v k="$1" 'BEGIN {printf "%.0f", k / 1024}'; }
+calc() { awk "BEGIN {printf \"$1\", $2}"; }  # calc FORMAT EXPRESSION
+
+free_display() {  # a display number nobody uses (the tests take 150-199, the demo 90-98)
+  local n
+  for n in $(seq 120 149); do
+    [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] || { echo "$n"; return; }
+  done
+  echo "bench: no free X display between :120 and :149" >&2
+  return 1
+}
+
+start_xvfb() {  # NUM: a bare screen for the receiver's window
+  Xvfb ":$1" -screen 0 "${geom}x24" -nolisten tcp >/dev/null 2>&1 &
+  pids+=($!)
+  for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$1" ] && break; sleep 0.1; done
+  kill -0 "${pids[-1]}" 2>/dev/null
+}
+
+wait_for_log() {  # FILE PATTERN PID: until the pattern is in the file (or the process is gone)
+  for _ in $(seq 100); do
+    grep -q "$2" "$1" 2>/dev/null && return 0
+    kill -0 "$3" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+# Nearest-rank percentiles of numbers read one a line: prints "p50 p99", or "- -" for none.
+percentiles() {
+  sort -n | awk '{v[NR] = $1} END {
+    if (NR == 0) { print "- -"; exit }
+    i50 = int(NR * 0.50); if (i50 < NR * 0.50) i50++; if (i50 < 1) i50 = 1
+    i99 = int(NR * 0.99); if (i99 < NR * 0.99) i99++; if (i99 < 1) i99 = 1
+    printf "%.1f %.1f\n", v[i50], v[i99] }'
+}
+# latency DB SESSION COLUMN [WARMUP_US]: "p50 p99" of COLUMN - capture_us in ms
+latency() {
+  sqlite3 "$1" "SELECT ($3 - capture_us) / 1000.0 FROM frames WHERE session_id = $2 AND $3 IS NOT NULL
+                AND capture_us >= (SELECT min(capture_us) FROM frames WHERE session_id = $2) + ${4:-0}" | percentiles
+}
+
+# Results: one row a run, tab-separated, columns named by the header (row NAME=VALUE ...).
+columns=(scene run fps_asked fps_achieved grabs_per_s frames ticks dropped cpu_ms_frame cpu_core_pct
+  x_core_pct wire_mb raw_pct raw_tick_pct disk_mb w50 w99 w99s d50 d99 d99s rss_a rss_b)
+[ -s "$results" ] || (IFS=$'\t'; echo "${columns[*]}") >"$results"
+row() {
+  local -A v=()
+  local kv c line=()
+  for kv in "$@"; do v[${kv%%=*}]=${kv#*=}; done
+  for c in "${columns[@]}"; do line+=("${v[$c]:--}"); done
+  (IFS=$'\t'; echo "${line[*]}") >>"$results"
+}
+
+# --- one screenreel run --------------------------------------------------------------------
+# run_screenreel SCENE NAME FPS WINDOW(0|1) [DISK_BYTES_PER_S]
+run_screenreel() {
+  local scene=$1 name=$2 fps=$3 window=$4 throttle_bps=${5:-}
+  local d=$work/$scene-$name-$rep
+  rm -rf "$d"; mkdir -p "$d"
+  local arch=$d/archive
+  local renv=() rargs=(--archive "$arch" --listen 127.0.0.1:0)
+  if [ "$window" = 1 ]; then renv+=("DISPLAY=:$win_num"); else rargs+=(--no-display); fi
+  if [ -n "$throttle_bps" ]; then
+    mkdir -p "$arch"
+    renv+=("LD_PRELOAD=$shim" "SCREENREEL_SLOW_DISK_DIR=$arch" "SCREENREEL_SLOW_DISK_BYTES_PER_S=$throttle_bps")
+  fi
+  # env execs the receiver: $! is the receiver itself, whose /proc we read before stopping it.
+  env "${renv[@]}" "$bin/screenreel-receiver" "${rargs[@]}" </dev/null >"$d/receiver.out" 2>"$d/receiver.err" &
+  local rpid=$!
+  pids+=($rpid)
+  wait_for_log "$d/receiver.err" "listening on" "$rpid" || { cat "$d/receiver.err" >&2; return 1; }
+  local port
+  port=$(grep -o 'listening on [^,]*' "$d/receiver.err" | head -1 | sed 's/.*://')
+
+  local x0 xw0=0 t0
+  x0=$(cpu_ticks "$scene_xvfb")
+  if [ "$window" = 1 ]; then xw0=$(cpu_ticks "$win_xvfb"); fi
+  # The client ends itself (--duration), so /usr/bin/time sees all of it.
+  /usr/bin/time -f '%e %U %S %M' -o "$d/capture.time" \
+    "$bin/screenreel-capture" --display ":$scene_num" --fps "$fps" --duration "$seconds" \
+    --connect "127.0.0.1:$port" --name "bench-$scene-$name" --quiet >"$d/capture.out" 2>"$d/capture.err" &
+  local cpid=$!
+  pids+=($cpid)
+  t0=$(date +%s.%N)
+  local rss_max=0 rss_series="" next=5 r el
+  while ! gone "$cpid"; do  # the receiver's memory while it records
+    r=$(rss_kb "$rpid" 2>/dev/null || echo 0)
+    [ "${r:-0}" -le "$rss_max" ] || rss_max=$r
+    el=$(calc %d "$(date +%s.%N) - $t0")
+    if [ "$el" -ge "$next" ]; then rss_series+="${rss_series:+, }${next} s: $(mb "$r") MB"; next=$((next + 5)); fi
+    sleep 0.5
+  done
+  wait "$cpid" || echo "bench: capture exited with status $? ($scene $name; see $d/capture.err)" >&2
+  forget "$cpid"
+  # The client had the receiver's BYE: every frame is written and in the catalog. Read the
+  # receiver's counters now, just before it is told to stop.
+  local rticks rhwm x1 xw1=0
+  rticks=$(cpu_ticks "$rpid")
+  rhwm=$(hwm_kb "$rpid")
+  x1=$(cpu_ticks "$scene_xvfb")
+  if [ "$window" = 1 ]; then xw1=$(cpu_ticks "$win_xvfb"); fi
+  kill -TERM "$rpid"
+  wait "$rpid" || echo "bench: receiver exited with status $? (see $d/receiver.err)" >&2
+  forget "$rpid"
+
+  local summary
+  summary=$(grep -m1 'frames sent' "$d/capture.out" || true)
+  [ -n "$summary" ] || { echo "bench: no capture summary ($d/capture.err):" >&2; cat "$d/capture.err" >&2; return 1; }
+  # "N frames sent, X MB (Y% of raw), F fps achieved over S s (T ticks: U unchanged, D dropped); ..."
+  local wire_mb raw_pct fps_ach ticks dropped
+  read -r wire_mb raw_pct fps_ach ticks dropped < <(echo "$summary" | sed -E \
+    's/.* frames sent, ([0-9.]+) MB \(([0-9.]+)% of raw\), ([0-9.]+) fps achieved over [0-9.]+ s \(([0-9]+) ticks: [0-9]+ unchanged, ([0-9]+) dropped\).*/\1 \2 \3 \4 \5/')
+  local cwall cuser csys cmaxrss
+  read -r cwall cuser csys cmaxrss < <(tail -1 "$d/capture.time")
+
+  local db=$arch/catalog.db sid folder frames disk_b w ws dl dls displayed
+  IFS='|' read -r sid folder frames < <(sqlite3 "$db" "SELECT id, folder, frame_count FROM sessions ORDER BY id DESC LIMIT 1")
+  disk_b=$(du -sb "$arch/sessions/$folder" | cut -f1)  # hard links (repeated frames) count once
+  w=$(latency "$db" "$sid" written_us)
+  ws=$(latency "$db" "$sid" written_us "$warmup_us")
+  dl=$(latency "$db" "$sid" displayed_us)
+  dls=$(latency "$db" "$sid" displayed_us "$warmup_us")
+  displayed=$(sqlite3 "$db" "SELECT count(displayed_us) FROM frames WHERE session_id = $sid")
+
+  local cpu_s x_s
+  cpu_s=$(calc %.3f "$cuser + $csys + $rticks / $hz")
+  x_s=$(calc %.3f "($x1 - $x0 + $xw1 - $xw0) / $hz - $x_idle_per_s * $cwall")
+  row scene="$scene" run="$name" fps_asked="$fps" fps_achieved="$fps_ach" grabs_per_s="$fps_ach" \
+    frames="$frames" ticks="$ticks" dropped="$dropped" \
+    cpu_ms_frame="$(calc %.2f "$frames ? 1000 * $cpu_s / $frames : 0")" \
+    cpu_core_pct="$(calc %.1f "100 * $cpu_s / $seconds")" \
+    x_core_pct="$(calc %.1f "100 * $x_s / $cwall")" \
+    wire_mb="$wire_mb" raw_pct="$raw_pct" \
+    raw_tick_pct="$(calc %.2f "100 * $wire_mb * 1e6 / (($ticks - $dropped) * $raw_frame_bytes)")" \
+    disk_mb="$(calc %.1f "$disk_b / 1e6")" \
+    w50="${w% *}" w99="${w#* }" w99s="${ws#* }" d50="${dl% *}" d99="${dl#* }" d99s="${dls#* }" \
+    rss_a="$(mb "$cmaxrss")" rss_b="$(mb "$rhwm")"
+  echo "bench: $scene $name: $summary; displayed $displayed of $frames; CPU $cpu_s s; receiver VmHWM $(mb "$rhwm") MB" >&2
+  if [ -n "$throttle_bps" ]; then
+    {
+      echo "disk: $throttle_bps bytes/s for the archive (the headless run needed $needed_bps)"
+      echo "client: $summary"
+      echo "frames recorded: $frames, $(calc %.1f "$disk_b / 1e6") MB on disk; capture -> written p50 / p99: ${w% *} / ${w#* } ms"
+      echo "receiver VmHWM: $(mb "$rhwm") MB (sampled VmRSS max $(mb "$rss_max") MB; ${rss_series})"
+      echo "client VmHWM: $(mb "$cmaxrss") MB; client ran $cwall s for a ${seconds} s recording (the rest: waiting for the slow disk to take what was in flight)"
+    } >"$work/throttle-$rep.txt"
+  fi
+  [ -n "${BENCH_KEEP:-}" ] || rm -rf "$arch/sessions"
+}
+
+# --- one ffmpeg run ------------------------------------------------------------------------
+run_ffmpeg() {  # SCENE FPS
+  local scene=$1 fps=$2
+  local d=$work/$scene-ffmpeg-$rep
+  rm -rf "$d"; mkdir -p "$d/out"
+  local x0 x1
+  x0=$(cpu_ticks "$scene_xvfb")
+  /usr/bin/time -f '%e %U %S %M' -o "$d/ffmpeg.time" \
+    ffmpeg -nostdin -hide_banner -loglevel error -progress "$d/progress.txt" \
+    -f x11grab -framerate "$fps" -video_size "$geom" -i ":$scene_num" -q:v 3 -t "$seconds" \
+    "$d/out/frame_%06d.jpg" >"$d/ffmpeg.out" 2>"$d/ffmpeg.err" &
+  local fpid=$!
+  pids+=($fpid)
+  wait "$fpid" || echo "bench: ffmpeg exited with status $? (see $d/ffmpeg.err)" >&2
+  forget "$fpid"
+  x1=$(cpu_ticks "$scene_xvfb")
+  local fwall fuser fsys fmaxrss frames disk_b dup drop cpu_s x_s
+  read -r fwall fuser fsys fmaxrss < <(tail -1 "$d/ffmpeg.time")
+  frames=$(find "$d/out" -name 'frame_*.jpg' | wc -l)
+  disk_b=$(du -sb "$d/out" | cut -f1)
+  # image2 output is constant-rate: when a grab comes late, ffmpeg fills the gap with copies of
+  # the last grab (encoded again, written again). Files minus copies = grabs it really made.
+  dup=$(grep '^dup_frames=' "$d/progress.txt" | tail -1 | cut -d= -f2)
+  drop=$(grep '^drop_frames=' "$d/progress.txt" | tail -1 | cut -d= -f2)
+  cpu_s=$(calc %.3f "$fuser + $fsys")
+  x_s=$(calc %.3f "($x1 - $x0) / $hz - $x_idle_per_s * $fwall")
+  row scene="$scene" run=ffmpeg fps_asked="$fps" fps_achieved="$(calc %.2f "$frames / $seconds")" \
+    grabs_per_s="$(calc %.2f "($frames - ${dup:-0} + ${drop:-0}) / $seconds")" \
+    frames="$frames" ticks="$((seconds * fps))" dropped="${dup:-0}" \
+    cpu_ms_frame="$(calc %.2f "$frames ? 1000 * $cpu_s / $frames : 0")" \
+    cpu_core_pct="$(calc %.1f "100 * $cpu_s / $seconds")" \
+    x_core_pct="$(calc %.1f "100 * $x_s / $fwall")" \
+    disk_mb="$(calc %.1f "$disk_b / 1e6")" rss_a="$(mb "$fmaxrss")"
+  echo "bench: $scene ffmpeg: $frames files in $seconds s (wall $fwall s; ${dup:-0} duplicated, ${drop:-0} dropped), CPU $cpu_s s" >&2
+  [ -n "${BENCH_KEEP:-}" ] || rm -rf "$d/out"
+}
+
+# --- the runs --------------------------------------------------------------------------------
+needed_bps=""
+for ((rep = 1; rep <= repeat; rep++)); do
+  for scene in $scenes; do
+    case $scene in
+      video) fps=$fps_video ;;
+      *) fps=$fps_terminal ;;
+    esac
+    scene_num=$(free_display)
+    mapfile -t scene_pids < <(GEOM=$geom bash "$scene_sh" "$scene_num" "$scene")
+    pids+=("${scene_pids[@]}")
+    scene_xvfb=${scene_pids[0]}
+    kill -0 "$scene_xvfb" 2>/dev/null && [ -e "/tmp/.X11-unix/X$scene_num" ] ||
+      { echo "bench: the scene's Xvfb :$scene_num did not start" >&2; exit 1; }
+    win_num=$(free_display)
+    start_xvfb "$win_num" || { echo "bench: Xvfb :$win_num (receiver window) did not start" >&2; exit 1; }
+    win_xvfb=${pids[-1]}
+    # What the screen's X server spends on the scene alone, to tell the grabs' share apart.
+    sleep 2
+    xi0=$(cpu_ticks "$scene_xvfb"); sleep 5; xi1=$(cpu_ticks "$scene_xvfb")
+    x_idle_per_s=$(calc %.4f "($xi1 - $xi0) / $hz / 5")
+    echo "bench: [$rep/$repeat] scene $scene on :$scene_num at $fps fps, receiver window on :$win_num;" \
+      "the scene alone costs its X server $(calc %.1f "100 * $x_idle_per_s")% of a core" >&2
+
+    run_screenreel "$scene" window "$fps" 1
+    run_screenreel "$scene" headless "$fps" 0
+    run_ffmpeg "$scene" "$fps"
+    if [ "$max_fps" -gt 0 ]; then run_screenreel "$scene" ceiling "$max_fps" 0; fi
+    if [ "$scene" = video ] && [ "$throttle" = 1 ] && [ "$rep" = "$repeat" ]; then
+      # What the stream needs: JPEG bytes per second of this scene's headless run.
+      needed_bps=$(awk -F'\t' -v s="$scene" -v r="$rep" -v t="$seconds" '
+        NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+        $c["scene"] == s && $c["run"] == "headless" { b = $c["disk_mb"] * 1e6 / t } END { printf "%.0f", b }' "$results")
+      echo "bench: throttled run: the stream needs $needed_bps bytes/s; the disk gives a tenth" >&2
+      run_screenreel "$scene" throttled "$fps" 1 "$((needed_bps / 10))"
+    fi
+    cleanup
+  done
+done
+
+# --- the tables ----------------------------------------------------------------------------
+# One row per (scene, run), each numeric cell the median over the repeats.
+medians() {
+  awk -F'\t' -v OFS='\t' '
+    NR == 1 { ncol = NF; print; next }
+    { key = $1 SUBSEP $2; if (!(key in n)) order[++keys] = key; k = ++n[key]
+      for (i = 1; i <= NF; i++) v[key, i, k] = $i }
+    END {
+      for (o = 1; o <= keys; o++) {
+        key = order[o]; m = n[key]; line = ""
+        for (i = 1; i <= ncol; i++) {
+          if (i <= 3 || v[key, i, 1] == "-") x = v[key, i, 1]
+          else {
+            for (a = 1; a <= m; a++) s[a] = v[key, i, a] + 0
+            for (a = 2; a <= m; a++) { t = s[a]; b = a - 1; while (b >= 1 && s[b] > t) { s[b + 1] = s[b]; b-- } s[b + 1] = t }
+            x = (m % 2) ? s[(m + 1) / 2] : (s[m / 2] + s[m / 2 + 1]) / 2
+          }
+          line = line (i > 1 ? OFS : "") x
+        }
+        print line
+      }
+    }' "$results"
+}
+
+label() {
+  case $1 in
+    window) echo "screenreel, window on" ;;
+    headless) echo "screenreel, --no-display" ;;
+    ceiling) echo "screenreel, --no-display, --fps $max_fps" ;;
+    throttled) echo "screenreel, window on, disk at 1/10" ;;
+    ffmpeg) echo "ffmpeg x11grab -q:v 3" ;;
+    *) echo "$1" ;;
+  esac
+}
+
+render() {
+  echo "screenreel benchmark, $(date -u +%Y-%m-%dT%H:%MZ): $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), ${geom} Xvfb, ${seconds} s a run$([ "$repeat" -gt 1 ] && echo ", median of $repeat runs")"
+  echo
+  echo "| scene | run | fps asked / achieved (grabs/s) | frames recorded | ticks dropped (ffmpeg: copies) | CPU ms per recorded frame | CPU, % of one core | X servers, % of one core | wire MB (% of raw: sent frames / all ticks) | disk MB | capture→written p50 / p99 (after 1 s) ms | capture→displayed p50 / p99 (after 1 s) ms | peak RSS MB |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  medians | awk -F'\t' 'NR > 1' | while IFS=$'\t' read -r "${columns[@]}"; do
+    local rss wire ach
+    if [ "$run" = ffmpeg ]; then rss="ffmpeg $rss_a"; else rss="capture $rss_a, receiver $rss_b"; fi
+    if [ "$wire_mb" = "-" ]; then wire="-"; else wire="$wire_mb ($raw_pct% / $raw_tick_pct%)"; fi
+    ach=$fps_achieved
+    [ "$grabs_per_s" = "$fps_achieved" ] || ach="$fps_achieved ($grabs_per_s)"
+    echo "| $scene | $(label "$run") | $fps_asked / $ach | $frames | $dropped of $ticks | $cpu_ms_frame | $cpu_core_pct | $x_core_pct | $wire | $disk_mb | $w50 / $w99 ($w99s) | $d50 / $d99 ($d99s) | $rss |"
+  done
+  echo
+  echo "- CPU: the run's programs (capture + receiver, or ffmpeg), user + system, all threads."
+  echo "- X servers: CPU of the captured screen's Xvfb beyond what the scene alone costs it (the grabs), plus the window's Xvfb (drawing the window)."
+  echo "- screenreel records a frame when the screen changed; an unchanged tick costs a grab and a compare and is not a frame."
+  echo "- ffmpeg writes a file every tick; when a grab is late it writes copies of the previous grab (counted as copies; grabs/s = files - copies)."
+  local t=$work/throttle-$repeat.txt
+  if [ -f "$t" ]; then
+    echo
+    echo "Throttled disk (video scene, window on; the archive writes a tenth of the bytes per second the headless run needed):"
+    echo
+    sed 's/^/- /' "$t"
+  fi
+}
+
+table=$(render)
+echo "$table"
+[ -z "$out_file" ] || echo "$table" >"$out_file"
+echo "bench: every run's numbers in $results, logs beside it" >&2

@@ -1,0 +1,127 @@
+// TLS 1.3 between real programs on loopback: a recording over TLS, certificate checks (CA and
+// pinned fingerprint), and the refusals: a plaintext client on the TLS port, an untrusted
+// certificate, a TLS client on a plain port. The receiver keeps serving good clients.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+
+#include "screenreel/archive.hpp"
+#include "screenreel/catalog.hpp"
+#include "screenreel/transport.hpp"
+#include "support/process.hpp"
+#include "support/programs.hpp"
+#include "support/raw_client.hpp"
+
+namespace screenreel {
+namespace {
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using test::Process;
+
+// A self-signed certificate for localhost / 127.0.0.1, made with the openssl command.
+void make_certificate(const fs::path& dir, const std::string& stem) {
+  const std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 "
+                          "-subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
+                          (dir / (stem + "-key.pem")).string() + " -out " + (dir / (stem + ".pem")).string() +
+                          " >/dev/null 2>&1";
+  ASSERT_EQ(test::shell(cmd), 0) << "openssl could not make a certificate";
+}
+
+class Tls : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = test::fresh_temp_dir("screenreel-tls");
+    make_certificate(dir, "receiver");
+    make_certificate(dir, "stranger");
+    receiver = test::start_receiver(dir / "archive", {"--no-display", "--tls", "--tls-cert", (dir / "receiver.pem").string(),
+                                                      "--tls-key", (dir / "receiver-key.pem").string()});
+  }
+  void TearDown() override {
+    receiver.process->signal(SIGTERM);
+    EXPECT_EQ(receiver.process->wait_for(20s).value_or(-1), 0) << receiver.process->err();
+    if (!HasFailure()) fs::remove_all(dir);
+  }
+  std::unique_ptr<Process> capture(const std::vector<std::string>& extra, const std::string& host = "127.0.0.1") {
+    std::vector<std::string> argv = {SCREENREEL_CAPTURE_BIN, "--connect", host + ":" + std::to_string(receiver.port),
+                                     "--source", "test-pattern", "--size", "160x120", "--fps", "20",
+                                     "--max-frames", "10", "--every-frame"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return std::make_unique<Process>(argv);
+  }
+  std::int64_t stored_frames() {
+    Catalog catalog(ArchivePaths(dir / "archive").catalog(), Catalog::Mode::kReadOnly);
+    std::int64_t n = 0;
+    for (const auto& s : catalog.sessions()) n += s.frame_count;
+    return n;
+  }
+  fs::path dir;
+  test::RunningReceiver receiver;
+};
+
+TEST_F(Tls, RecordsOverTlsCheckedAgainstTheCa) {
+  EXPECT_NE(receiver.process->err().find("(TLS 1.3)"), std::string::npos);
+  auto c = capture({"--tls", "--tls-ca", (dir / "receiver.pem").string()});
+  ASSERT_EQ(c->wait_for(30s).value_or(-1), 0) << c->err();
+  EXPECT_EQ(test::frames_sent(c->out()), 10);
+  auto by_name = capture({"--tls", "--tls-ca", (dir / "receiver.pem").string()}, "localhost");
+  ASSERT_EQ(by_name->wait_for(30s).value_or(-1), 0) << by_name->err();
+  EXPECT_EQ(stored_frames(), 20);
+}
+
+TEST_F(Tls, RecordsWithAPinnedFingerprint) {
+  const std::string fp = certificate_fingerprint(dir / "receiver.pem");
+  ASSERT_EQ(fp.size(), 64u);
+  auto c = capture({"--tls", "--tls-fingerprint", "SHA256:" + fp});
+  ASSERT_EQ(c->wait_for(30s).value_or(-1), 0) << c->err();
+  auto wrong = capture({"--tls", "--tls-fingerprint", certificate_fingerprint(dir / "stranger.pem")});
+  EXPECT_EQ(wrong->wait_for(30s).value_or(-1), 1);
+  EXPECT_NE(wrong->err().find("TLS handshake"), std::string::npos) << wrong->err();
+  EXPECT_EQ(stored_frames(), 10);
+}
+
+TEST_F(Tls, AnUntrustedCertificateIsRefusedByTheClient) {
+  auto c = capture({"--tls", "--tls-ca", (dir / "stranger.pem").string()});
+  EXPECT_EQ(c->wait_for(30s).value_or(-1), 1);
+  EXPECT_NE(c->err().find("certificate verify failed"), std::string::npos) << c->err();
+  EXPECT_EQ(stored_frames(), 0);
+}
+
+TEST_F(Tls, APlaintextClientIsRefusedBeforeAnythingIsParsedAndOthersGoOn) {
+  auto plain = capture({});
+  test::RawClient raw(receiver.port);
+  ASSERT_TRUE(raw.send(wire::encode_preamble()));  // not a TLS ClientHello
+  EXPECT_TRUE(raw.closed_by_peer());
+  EXPECT_NE(plain->wait_for(30s).value_or(-1), 0);
+  auto good = capture({"--tls", "--tls-ca", (dir / "receiver.pem").string()});
+  ASSERT_EQ(good->wait_for(30s).value_or(-1), 0) << good->err();
+  EXPECT_EQ(stored_frames(), 10);
+  EXPECT_NE(receiver.process->err().find("TLS handshake failed"), std::string::npos);
+}
+
+TEST(TlsSetup, ATlsClientOnAPlainReceiverGetsAHint) {
+  const fs::path dir = test::fresh_temp_dir("screenreel-tls-plain");
+  auto receiver = test::start_receiver(dir / "archive", {"--no-display"});
+  Process c({SCREENREEL_CAPTURE_BIN, "--connect", "127.0.0.1:" + std::to_string(receiver.port), "--source",
+             "test-pattern", "--tls", "--tls-fingerprint", std::string(64, 'a')});
+  EXPECT_EQ(c.wait_for(30s).value_or(-1), 1);
+  EXPECT_NE(c.err().find("TLS handshake"), std::string::npos) << c.err();
+  receiver.process->signal(SIGTERM);
+  EXPECT_EQ(receiver.process->wait_for(20s).value_or(-1), 0);
+  fs::remove_all(dir);
+}
+
+TEST(TlsSetup, MissingCertificateFilesAreExplained) {
+  const fs::path dir = test::fresh_temp_dir("screenreel-tls-files");
+  Process r({SCREENREEL_RECEIVER_BIN, "--no-display", "--archive", (dir / "a").string(), "--listen", "127.0.0.1:0",
+             "--tls", "--tls-cert", (dir / "none.pem").string(), "--tls-key", (dir / "none-key.pem").string()});
+  EXPECT_EQ(r.wait_for(20s).value_or(-1), 1);
+  EXPECT_NE(r.err().find("cannot use --tls-cert"), std::string::npos) << r.err();
+  Process usage({SCREENREEL_RECEIVER_BIN, "--no-display", "--tls"});
+  EXPECT_EQ(usage.wait_for(20s).value_or(-1), 2);
+  EXPECT_NE(usage.err().find("openssl req -x509"), std::string::npos) << usage.err();
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace screenreel
