@@ -11,6 +11,7 @@ namespace po = boost::program_options;
 int main(int argc, char** argv) {
   screenreel::receiver::ReceiverConfig config;
   std::string archive, token_file, tls_cert, tls_key;
+  std::uint64_t min_free_mb = 200;
   po::options_description opts(
       "Usage: screenreel-receiver [OPTIONS]\n\n"
       "Receives screen streams from screenreel-capture clients (one session each), shows each in a\n"
@@ -39,6 +40,9 @@ int main(int argc, char** argv) {
      "JPEG encoder threads; 0: one per core")
     ("queue-frames", po::value(&config.recorder.queue_frames)->default_value(0)->value_name("N"),
      "frames waiting for the encoders before clients are slowed down; 0: 2 per encoder thread")
+    ("min-free", po::value(&min_free_mb)->default_value(200)->value_name("MB"),
+     "stop a session (with an error, everything written so far kept) when the archive's disk has\n"
+     "less free space than this; new sessions are refused until there is more")
     ("max-in-flight", po::value(&config.max_in_flight)->default_value(8)->value_name("N"),
      "frames a client may send ahead of the receiver's acknowledgements")
     ("version", "print the version and exit")
@@ -70,6 +74,7 @@ int main(int argc, char** argv) {
   config.archive = archive.empty() ? screenreel::default_archive_dir() : std::filesystem::path(archive);
   config.display = !vm.count("no-display");
   config.token_file = token_file;
+  config.recorder.min_free_bytes = min_free_mb << 20;
   if (vm.count("tls") && (tls_cert.empty() || tls_key.empty())) {
     std::cerr << "screenreel-receiver: --tls needs --tls-cert and --tls-key (a self-signed pair for a test:\n"
                  "  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 \\\n"

@@ -110,7 +110,7 @@ cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }  # uti
 hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 mb() { awk -v k="$1" 'BEGIN {printf "%.0f", k / 1024}'; }
-calc() { awk "BEGIN {printf \"$1\", $2}"; }  # calc FORMAT EXPRESSION
+calc() { awk "function max0(x) { return x < 0 ? 0 : x } BEGIN {printf \"$1\", $2}"; }  # calc FORMAT EXPR
 
 free_display() {  # a display number nobody uses (the tests take 150-199, the demo 90-98)
   local n
@@ -236,7 +236,7 @@ run_screenreel() {
 
   local cpu_s x_s
   cpu_s=$(calc %.3f "$cuser + $csys + $rticks / $hz")
-  x_s=$(calc %.3f "($x1 - $x0 + $xw1 - $xw0) / $hz - $x_idle_per_s * $cwall")
+  x_s=$(calc %.3f "max0(($x1 - $x0 + $xw1 - $xw0) / $hz - $x_idle_per_s * $cwall)")
   row scene="$scene" run="$name" fps_asked="$fps" fps_achieved="$fps_ach" grabs_per_s="$fps_ach" \
     frames="$frames" ticks="$ticks" dropped="$dropped" \
     cpu_ms_frame="$(calc %.2f "$frames ? 1000 * $cpu_s / $frames : 0")" \
@@ -285,7 +285,7 @@ run_ffmpeg() {  # SCENE FPS
   dup=$(grep '^dup_frames=' "$d/progress.txt" | tail -1 | cut -d= -f2)
   drop=$(grep '^drop_frames=' "$d/progress.txt" | tail -1 | cut -d= -f2)
   cpu_s=$(calc %.3f "$fuser + $fsys")
-  x_s=$(calc %.3f "($x1 - $x0) / $hz - $x_idle_per_s * $fwall")
+  x_s=$(calc %.3f "max0(($x1 - $x0) / $hz - $x_idle_per_s * $fwall)")
   row scene="$scene" run=ffmpeg fps_asked="$fps" fps_achieved="$(calc %.2f "$frames / $seconds")" \
     grabs_per_s="$(calc %.2f "($frames - ${dup:-0} + ${drop:-0}) / $seconds")" \
     frames="$frames" ticks="$((seconds * fps))" dropped="${dup:-0}" \

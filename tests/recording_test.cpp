@@ -262,6 +262,20 @@ TEST_F(Recording, ReceiverRefusesASecondReceiverOnTheSameArchive) {
   EXPECT_EQ(receiver->wait_for(20s).value_or(-1), 0);
 }
 
+TEST_F(Recording, NoSessionStartsWhenTheDiskIsBelowMinFree) {
+  // More free space than any disk has: the receiver refuses to start recording and says why.
+  auto receiver = start_receiver({"--no-display", "--min-free", "1000000000"});
+  auto capture = std::make_unique<Process>(std::vector<std::string>{
+      SCREENREEL_CAPTURE_BIN, "--connect", "127.0.0.1:" + port, "--source", "test-pattern", "--max-frames", "5"});
+  EXPECT_EQ(capture->wait_for(30s).value_or(-1), 1);
+  EXPECT_NE(capture->err().find("below --min-free"), std::string::npos) << capture->err();
+  EXPECT_NE(receiver->err().find("below --min-free"), std::string::npos) << receiver->err();
+  receiver->signal(SIGTERM);
+  EXPECT_EQ(receiver->wait_for(20s).value_or(-1), 0);
+  Catalog catalog(ArchivePaths(archive).catalog(), Catalog::Mode::kReadOnly);
+  EXPECT_TRUE(catalog.sessions().empty());
+}
+
 TEST_F(Recording, CaptureExplainsWhenNoReceiverIsListening) {
   Process capture({SCREENREEL_CAPTURE_BIN, "--connect", "127.0.0.1:1", "--source", "test-pattern"});
   const auto rc = capture.wait_for(20s);

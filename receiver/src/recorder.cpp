@@ -1,6 +1,8 @@
 // The receiver's storage pipeline (see recorder.hpp).
 #include "screenreel/receiver/recorder.hpp"
 
+#include <sys/statvfs.h>
+
 #include <iostream>
 
 #include "screenreel/jpeg.hpp"
@@ -69,7 +71,24 @@ Recorder::~Recorder() {
   catalog_thread_.join();
 }
 
+void Recorder::check_free_space(const fs::path& dir) {
+  const std::int64_t now = wall_clock_us();
+  if (now - free_checked_us_.load() < 500'000) return;
+  free_checked_us_ = now;
+  struct statvfs st {};
+  if (::statvfs(dir.c_str(), &st) != 0) return;  // cannot tell: the writes themselves will say
+  const std::uint64_t free_bytes = std::uint64_t{st.f_bavail} * st.f_frsize;
+  if (free_bytes < options_.min_free_bytes) {
+    free_checked_us_ = 0;  // check again next time: space may come back
+    throw std::runtime_error("only " + std::to_string(free_bytes >> 20) + " MB free where the archive is, below --min-free " +
+                             std::to_string(options_.min_free_bytes >> 20) +
+                             " MB: recording stopped before the disk fills (free some space, or use another --archive)");
+  }
+}
+
 std::shared_ptr<SessionWriter> Recorder::open_session(const NewSession& s) {
+  free_checked_us_ = 0;
+  check_free_space(paths_.root());
   SessionRecord rec;
   {
     std::lock_guard lock(catalog_mutex_);
@@ -155,6 +174,7 @@ std::optional<FrameRecord> Recorder::store(Pending& p, JpegEncoder& jpeg) {
       row.jpeg_bytes = static_cast<std::int64_t>(std::filesystem::file_size(s.dir_ / name));
       row.same_as = static_cast<std::int64_t>(p.repeat_of);
     } else {
+      check_free_space(s.dir_);
       const auto bytes = jpeg.encode_bgrx(f.pixels.data(), f.width, f.height, f.stride());
       write_file_atomic(s.dir_, name, bytes);
       row.jpeg_bytes = static_cast<std::int64_t>(bytes.size());

@@ -8,6 +8,7 @@
 // growth when the disk is slower than the network).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -32,6 +33,7 @@ struct RecorderOptions {
   int jpeg_quality = 90;
   unsigned encoder_threads = 0;  // 0: one per core
   std::size_t queue_frames = 0;  // 0: 2 per encoder thread
+  std::uint64_t min_free_bytes = 200ull << 20;  // stop a session before the disk has less free
 };
 
 // A frame buffer shared between the storage pipeline and the display; it returns to the
@@ -119,6 +121,10 @@ class Recorder {
                                       SessionWriter::Accepted accepted);
   void encoder_loop();
   std::optional<FrameRecord> store(Pending& p, JpegEncoder& jpeg);
+  // Throws when the archive's file system has less than min_free_bytes free (checked at most
+  // every half second; statvfs is cheap but not free).
+  void check_free_space(const std::filesystem::path& dir);
+  std::atomic<std::int64_t> free_checked_us_{0};
   void catalog_loop();
 
   ArchivePaths paths_;
