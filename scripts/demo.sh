@@ -37,11 +37,10 @@ for _ in $(seq 100); do grep -q "listening on" "$log" && break; kill -0 "$receiv
 kill -TERM "$receiver"; wait "$receiver" || true
 
 echo
-echo "demo: recorded into $archive/ — the newest sessions:"
-sqlite3 -header -column "$archive/catalog.db" \
-  "SELECT id, name, folder, width || 'x' || height AS size, frame_count AS frames,
-          round((ended_us - started_us) / 1e6, 1) AS seconds, end_reason
-   FROM sessions ORDER BY id DESC LIMIT 3"
+echo "demo: recorded into $archive/:"
+"$bin/screenreel-replay" --archive "$archive" list
 echo
-echo "Frames are in $archive/sessions/<folder>/frame_000001.jpg ... Try:"
-echo "  sqlite3 $archive/catalog.db 'SELECT seq, capture_us, file FROM frames ORDER BY capture_us DESC LIMIT 5'"
+echo "Next: $bin/screenreel-replay --archive $archive info demo"
+echo "      $bin/screenreel-replay --archive $archive export demo -o demo.mp4"
+echo "      $bin/screenreel-replay --archive $archive play demo          (needs a display)"
+echo "      sqlite3 $archive/catalog.db 'SELECT seq, capture_us, file FROM frames ORDER BY seq DESC LIMIT 5'"
