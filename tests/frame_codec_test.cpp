@@ -190,11 +190,24 @@ TEST_F(Decoder, EnforcesTheSequenceRules) {
   EXPECT_EQ(dec.frame().pixels, screen.pixels);
 }
 
-TEST_F(Decoder, RefusesAFrameOfAnotherSize) {
-  FrameDecoder other(64, 64);
-  auto err = other.apply(parse(key_msg));
+TEST_F(Decoder, AKeyFrameMayChangeTheSizeADeltaMayNot) {
+  ASSERT_FALSE(dec.apply(parse(key_msg)));  // 128x128, seq 5
+  // The screen is resized to 96x64: the encoder starts over, its first frame is a key frame.
+  FrameBuffer small(96, 64);
+  for (std::size_t i = 0; i < small.pixels.size(); ++i) small.pixels[i] = static_cast<std::uint8_t>(i / 7);
+  FrameEncoder resized(96, 64);
+  Bytes msg;
+  ASSERT_TRUE(resized.encode(small.pixels.data(), small.stride(), 6, 0, false, false, msg));
+  ASSERT_FALSE(dec.apply(parse(msg)));
+  EXPECT_EQ(dec.frame().width, 96u);
+  EXPECT_EQ(dec.frame().pixels, small.pixels);
+  // A delta of the old size is refused.
+  screen.row(0)[0] ^= 1;
+  Bytes delta;
+  ASSERT_TRUE(enc.encode(screen.pixels.data(), screen.stride(), 7, 0, false, false, delta));
+  auto err = dec.apply(parse(delta));
   ASSERT_TRUE(err);
-  EXPECT_NE(err->what.find("differs"), std::string::npos);
+  EXPECT_NE(err->what.find("not a key frame"), std::string::npos);
 }
 
 }  // namespace

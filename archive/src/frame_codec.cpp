@@ -103,10 +103,18 @@ FrameDecoder::FrameDecoder(std::uint32_t width, std::uint32_t height) : frame_(w
 std::optional<wire::WireError> FrameDecoder::apply(const wire::FrameView& f) {
   using wire::ErrorCode;
   using wire::WireError;
-  if (f.width != frame_.width || f.height != frame_.height)
-    return WireError{ErrorCode::kBadMessage, "FRAME size " + std::to_string(f.width) + "x" + std::to_string(f.height) +
-                                                 " differs from the session's " + std::to_string(frame_.width) + "x" +
-                                                 std::to_string(frame_.height)};
+  if (f.width != frame_.width || f.height != frame_.height) {
+    // Only a key frame may change the size (the client's screen was resized): it covers the
+    // whole new frame, so nothing of the old one is needed.
+    if (!f.is_key())
+      return WireError{ErrorCode::kBadMessage, "FRAME size " + std::to_string(f.width) + "x" + std::to_string(f.height) +
+                                                   " differs from the session's " + std::to_string(frame_.width) + "x" +
+                                                   std::to_string(frame_.height) + " and it is not a key frame"};
+    if (f.seq <= last_seq_)
+      return WireError{ErrorCode::kBadSequence, "FRAME seq " + std::to_string(f.seq) + " after " +
+                                                    std::to_string(last_seq_) + " (must increase)"};
+    frame_ = FrameBuffer(f.width, f.height);  // dimensions were checked against the limits by decode_body
+  }
   if (f.seq <= last_seq_)
     return WireError{ErrorCode::kBadSequence, "FRAME seq " + std::to_string(f.seq) + " after " +
                                                   std::to_string(last_seq_) + " (must increase)"};

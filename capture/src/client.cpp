@@ -258,8 +258,8 @@ class Client {
 
   // --- capturing (own thread) ------------------------------------------------------------
   void capture_loop() {
-    const std::uint32_t w = source_.width(), h = source_.height();
-    FrameEncoder encoder(w, h);
+    std::uint32_t w = source_.width(), h = source_.height();
+    auto encoder = std::make_unique<FrameEncoder>(w, h);
     const auto period = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / config_.fps));
     const auto start = Clock::now();
     const auto key_every = std::chrono::duration<double>(config_.key_interval_s);
@@ -288,9 +288,15 @@ class Client {
         const FrameRef ref = source_.grab(tick - 1);
         const std::int64_t t_us = wall_clock_us();
         ++captured;
-        const bool key = now - last_key >= key_every;
+        bool key = now - last_key >= key_every;
+        if (ref.width != w || ref.height != h) {  // the screen was resized: start over with a key frame
+          w = ref.width;
+          h = ref.height;
+          encoder = std::make_unique<FrameEncoder>(w, h);
+          key = true;
+        }
         std::vector<std::uint8_t> message;
-        auto stats = encoder.encode(ref.pixels, ref.stride, tick, t_us, key, config_.every_frame, message);
+        auto stats = encoder->encode(ref.pixels, ref.stride, tick, t_us, key, config_.every_frame, message);
         if (!stats) {
           ++unchanged;
           continue;

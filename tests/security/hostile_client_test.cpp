@@ -34,32 +34,10 @@ using Bytes = std::vector<std::uint8_t>;
 constexpr std::uint32_t kW = 64, kH = 48;
 constexpr int kGoodFrames = 10;
 
-// One rectangle of a hand-made FRAME; `data` is sent as is, whatever the rectangle says.
-struct Rect {
-  std::uint32_t x = 0, y = 0, w = kW, h = kH;
-  wire::RectEncoding encoding = wire::RectEncoding::kRaw;
-  Bytes data;
-};
+using Rect = test::RectBytes;
+using test::frame_message;
 
-Bytes frame_message(std::uint64_t seq, std::uint32_t width, std::uint32_t height, std::uint32_t flags,
-                    std::uint64_t hash, const std::vector<Rect>& rects) {
-  Bytes out;
-  wire::FrameMessageWriter writer(out, seq, wall_clock_us(), width, height, flags);
-  for (const auto& r : rects) {
-    std::uint8_t* dst = writer.begin_rect(r.x, r.y, r.w, r.h, r.data.size());
-    if (!r.data.empty()) std::memcpy(dst, r.data.data(), r.data.size());
-    writer.end_rect(r.encoding, r.data.size());
-  }
-  writer.finish(hash);
-  return out;
-}
-
-// A whole-frame key FRAME of flat grey, raw, with the right hash.
-Bytes grey_key_frame(std::uint64_t seq, std::uint32_t w = kW, std::uint32_t h = kH) {
-  FrameBuffer f(w, h);
-  std::fill(f.pixels.begin(), f.pixels.end(), std::uint8_t{0x80});
-  return frame_message(seq, w, h, wire::kFrameFlagKey, pixel_hash(f), {Rect{0, 0, w, h, wire::RectEncoding::kRaw, f.pixels}});
-}
+Bytes grey_key_frame(std::uint64_t seq, std::uint32_t w = kW, std::uint32_t h = kH) { return test::flat_key_frame(seq, w, h); }
 
 Bytes concat(std::initializer_list<Bytes> parts) {
   Bytes out;

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -16,6 +17,7 @@
 #include <sstream>
 
 #include "screenreel/archive.hpp"
+#include "screenreel/frame_codec.hpp"
 #include "screenreel/jpeg.hpp"
 #include "screenreel/session_files.hpp"
 #include "support/screen_painter.hpp"
@@ -206,6 +208,26 @@ std::vector<std::uint8_t> raw_header(std::uint16_t type, std::uint32_t length, s
   h[3] = static_cast<std::uint8_t>(reserved >> 8);
   for (int i = 0; i < 4; ++i) h[4 + i] = static_cast<std::uint8_t>(length >> (8 * i));
   return h;
+}
+
+std::vector<std::uint8_t> frame_message(std::uint64_t seq, std::uint32_t width, std::uint32_t height, std::uint32_t flags,
+                                        std::uint64_t hash, const std::vector<RectBytes>& rects) {
+  std::vector<std::uint8_t> out;
+  wire::FrameMessageWriter writer(out, seq, wall_clock_us(), width, height, flags);
+  for (const auto& r : rects) {
+    std::uint8_t* dst = writer.begin_rect(r.x, r.y, r.w, r.h, r.data.size());
+    if (!r.data.empty()) std::memcpy(dst, r.data.data(), r.data.size());
+    writer.end_rect(r.encoding, r.data.size());
+  }
+  writer.finish(hash);
+  return out;
+}
+
+std::vector<std::uint8_t> flat_key_frame(std::uint64_t seq, std::uint32_t width, std::uint32_t height, std::uint8_t value) {
+  FrameBuffer f(width, height);
+  std::fill(f.pixels.begin(), f.pixels.end(), value);
+  return frame_message(seq, width, height, wire::kFrameFlagKey, pixel_hash(f),
+                       {RectBytes{0, 0, width, height, wire::RectEncoding::kRaw, f.pixels}});
 }
 
 // --- archive checks ----------------------------------------------------------------------

@@ -107,6 +107,19 @@ std::vector<std::uint8_t> preamble_and_hello(std::uint32_t width, std::uint32_t 
 // An 8-byte message header with any type, reserved and length.
 std::vector<std::uint8_t> raw_header(std::uint16_t type, std::uint32_t length, std::uint16_t reserved = 0);
 
+// One rectangle of a hand-made FRAME; `data` is sent as is, whatever the rectangle says.
+struct RectBytes {
+  std::uint32_t x = 0, y = 0, w = 0, h = 0;
+  wire::RectEncoding encoding = wire::RectEncoding::kRaw;
+  std::vector<std::uint8_t> data;
+};
+// A FRAME message with any fields, through the encoder's own writer.
+std::vector<std::uint8_t> frame_message(std::uint64_t seq, std::uint32_t width, std::uint32_t height, std::uint32_t flags,
+                                        std::uint64_t hash, const std::vector<RectBytes>& rects);
+// A valid whole-frame key FRAME of one flat colour (raw), with the right hash.
+std::vector<std::uint8_t> flat_key_frame(std::uint64_t seq, std::uint32_t width, std::uint32_t height,
+                                         std::uint8_t value = 0x80);
+
 // The catalog, read-only (opened per call so it sees the receiver's latest commits).
 std::vector<SessionRecord> read_sessions(const std::filesystem::path& archive);
 std::vector<FrameRecord> read_frames(const std::filesystem::path& archive, std::int64_t session_id);
