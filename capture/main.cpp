@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
     ("tls-fingerprint", po::value(&config.tls_fingerprint)->value_name("SHA256"),
      "instead: accept exactly the certificate with this SHA-256 (hex; print it with\n"
      "openssl x509 -in cert.pem -noout -fingerprint -sha256)")
+    ("stats", "show a live status line once a second: fps, bandwidth, capture-to-ACK latency, drops")
     ("quiet,q", "print only the summary")
     ("version", "print the version and exit")
     ("help,h", "print this help and exit");
@@ -84,6 +85,7 @@ int main(int argc, char** argv) {
   config.source.fps = config.fps;
   config.every_frame = vm.count("every-frame") > 0;
   config.quiet = vm.count("quiet") > 0;
+  config.stats = vm.count("stats") > 0;
   config.tls = vm.count("tls") > 0;
   if (!config.tls && (!config.tls_ca.empty() || !config.tls_fingerprint.empty())) {
     std::cerr << "screenreel-capture: --tls-ca and --tls-fingerprint go with --tls\n";

@@ -4,6 +4,8 @@
 // and a tick that finds the window full is dropped and counted instead of queued.
 #include "screenreel/capture/client.hpp"
 
+#include <unistd.h>
+
 #include <atomic>
 #include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange without it (C++20)
 
@@ -12,7 +14,9 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <algorithm>
 #include <deque>
+#include <map>
 #include <iostream>
 #include <thread>
 
@@ -50,6 +54,7 @@ class Client {
         stream_(tls_ ? Transport(asio::ip::tcp::socket(io_), *tls_) : Transport(asio::ip::tcp::socket(io_))),
         timer_(io_),
         ping_timer_(io_),
+        stats_timer_(io_),
         signals_(io_, SIGINT, SIGTERM) {}
 
   int run() {
@@ -158,6 +163,29 @@ class Client {
     });
   }
 
+  // --stats: one status line a second: frames sent, bandwidth, how long the receiver took to
+  // take each frame (capture to ACK), ticks unchanged and dropped so far.
+  void print_stats() {
+    stats_timer_.expires_after(std::chrono::seconds(1));
+    stats_timer_.async_wait([this](error_code ec) {
+      if (ec || closed_) return;
+      auto& lat = ack_latency_ms_;
+      std::sort(lat.begin(), lat.end());
+      const double p50 = lat.empty() ? 0 : lat[lat.size() / 2], p99 = lat.empty() ? 0 : lat[lat.size() * 99 / 100];
+      char line[200];
+      std::snprintf(line, sizeof line, "%5llu fps  %7.2f MB/s  ack latency p50 %5.1f ms p99 %5.1f ms  unchanged %llu  dropped %llu",
+                    static_cast<unsigned long long>(summary_.sent - stats_sent_),
+                    static_cast<double>(summary_.wire_bytes - stats_bytes_) / 1e6, p50, p99,
+                    static_cast<unsigned long long>(live_unchanged_.load()),
+                    static_cast<unsigned long long>(live_dropped_.load()));
+      std::cerr << (stderr_tty_ ? "\r" : "") << line << (stderr_tty_ ? "" : "\n") << std::flush;
+      stats_sent_ = summary_.sent;
+      stats_bytes_ = summary_.wire_bytes;
+      lat.clear();
+      print_stats();
+    });
+  }
+
   void on_message(const wire::Message& m) {
     if (auto* c = std::get_if<wire::Challenge>(&m)) {
       if (challenged_) return fail("second CHALLENGE from the receiver");
@@ -175,9 +203,13 @@ class Client {
             " at " + std::to_string(config_.fps).substr(0, 5) + " fps to " + config_.connect);
       capture_thread_ = std::thread([this] { capture_loop(); });
       keep_alive();
+      if (config_.stats) print_stats();
     } else if (auto* a = std::get_if<wire::Ack>(&m)) {
       in_flight_.fetch_sub(1);
-      (void)a;
+      if (auto it = capture_times_.find(a->seq); it != capture_times_.end()) {
+        ack_latency_ms_.push_back(static_cast<double>(wall_clock_us() - it->second) / 1000.0);
+        capture_times_.erase(it);
+      }
     } else if (auto* s = std::get_if<wire::Stop>(&m)) {
       if (summary_.ended_by.empty()) summary_.ended_by = "receiver (" + s->message + ")";
       stop_ = true;
@@ -252,6 +284,8 @@ class Client {
     error_code ec;
     timer_.cancel();
     ping_timer_.cancel();
+    stats_timer_.cancel();
+    if (config_.stats && stderr_tty_) std::cerr << "\n";
     signals_.cancel();
     stream_.close();
   }
@@ -283,6 +317,7 @@ class Client {
         ++tick;
         if (in_flight_.load() >= max_in_flight_) {  // the receiver is behind: drop, never queue
           ++dropped;
+          live_dropped_.fetch_add(1);
           continue;
         }
         const FrameRef ref = source_.grab(tick - 1);
@@ -299,13 +334,17 @@ class Client {
         auto stats = encoder->encode(ref.pixels, ref.stride, tick, t_us, key, config_.every_frame, message);
         if (!stats) {
           ++unchanged;
+          live_unchanged_.fetch_add(1);
           continue;
         }
         if (key) last_key = now;
         in_flight_.fetch_add(1);
         raw += std::uint64_t{w} * h * 4;
         ++queued;
-        asio::post(io_, [this, m = std::move(message)]() mutable { send(std::move(m), true); });
+        asio::post(io_, [this, m = std::move(message), tick, t_us]() mutable {
+          if (config_.stats) capture_times_[tick] = t_us;
+          send(std::move(m), true);
+        });
         if (config_.max_frames && queued >= config_.max_frames) break;
       }
     } catch (const std::exception& e) {
@@ -336,6 +375,12 @@ class Client {
   Transport stream_;
   asio::steady_timer timer_;
   asio::steady_timer ping_timer_;
+  asio::steady_timer stats_timer_;
+  bool stderr_tty_ = ::isatty(STDERR_FILENO) == 1;
+  std::map<std::uint64_t, std::int64_t> capture_times_;  // --stats: seq -> capture time, until ACKed
+  std::vector<double> ack_latency_ms_;
+  std::uint64_t stats_sent_ = 0, stats_bytes_ = 0;
+  std::atomic<std::uint64_t> live_unchanged_{0}, live_dropped_{0};
   Clock::time_point last_send_ = Clock::now();
   asio::signal_set signals_;
   wire::MessageReader reader_;

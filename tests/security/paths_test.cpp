@@ -100,7 +100,7 @@ class Paths : public ::testing::Test {
 TEST_F(Paths, NamesThatLookLikePathsAreOnlyLabels) {
   start_receiver();
   const std::string long_name(300, 'n');
-  for (const std::string name : {"../../escape", "/tmp/escape", "a/b/../../../escape", "..", long_name}) {
+  for (const std::string& name : std::vector<std::string>{"../../escape", "/tmp/escape", "a/b/../../../escape", "..", long_name}) {
     SCOPED_TRACE(name.substr(0, 40));
     const auto s = record_named(name);
     // The capture client sends at most 256 bytes of a name (the protocol's kMaxText).
@@ -167,7 +167,9 @@ TEST_F(Paths, SymlinkedSessionsFolderIsNotWrittenThrough) {
     GTEST_SKIP() << "receiver wrote through archive/sessions -> elsewhere: " << outside.front();
   }
   const auto s = test::session_of_client(archive, c.local_address());
-  if (s) EXPECT_NE(s->end_reason, "client") << "a session that wrote nothing cannot have ended well";
+  if (s) {
+    EXPECT_NE(s->end_reason, "client") << "a session that wrote nothing cannot have ended well";
+  }
 }
 
 // A symlink to the outside planted under the folder name the next session will get (its id and
@@ -197,7 +199,9 @@ TEST_F(Paths, SymlinkAtTheNextSessionFolderIsNotWrittenThrough) {
     // create_directory returns false (and better, mkdirat + openat(O_NOFOLLOW | O_DIRECTORY)).
     GTEST_SKIP() << "receiver wrote through a planted session folder symlink: " << outside.front();
   }
-  if (s) EXPECT_EQ(s->end_reason, "error") << "refused to use the planted folder: the session ends with an error";
+  if (s) {
+    EXPECT_EQ(s->end_reason, "error") << "refused to use the planted folder: the session ends with an error";
+  }
 }
 
 // Symlinks planted inside a live session folder: at the temporary name of the next frame, and at

@@ -20,6 +20,7 @@ struct CaptureConfig {
   double key_interval_s = 10;    // a changed frame after this long is sent whole
   bool every_frame = false;      // send a FRAME every tick even when nothing changed
   bool quiet = false;
+  bool stats = false;  // a live status line on stderr, once a second
   std::string token;  // from --token-file; empty: none
   bool tls = false;
   std::string tls_ca;           // PEM file of the CA (or the receiver's self-signed certificate)
