@@ -43,6 +43,8 @@ int main(int argc, char** argv) {
     ("min-free", po::value(&min_free_mb)->default_value(200)->value_name("MB"),
      "stop a session (with an error, everything written so far kept) when the archive's disk has\n"
      "less free space than this; new sessions are refused until there is more")
+    ("max-clients", po::value(&config.max_clients)->default_value(64)->value_name("N"),
+     "connections served at once (recording or not); more are closed at once and logged")
     ("max-in-flight", po::value(&config.max_in_flight)->default_value(8)->value_name("N"),
      "frames a client may send ahead of the receiver's acknowledgements")
     ("version", "print the version and exit")

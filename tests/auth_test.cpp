@@ -170,6 +170,28 @@ TEST_F(Auth, RepeatedFailuresBlockTheAddress) {
   EXPECT_TRUE(sessions().empty());
 }
 
+TEST(Flood, ConnectionsBeyondMaxClientsAreClosedOnArrival) {
+  const fs::path dir = test::fresh_temp_dir("screenreel-flood");
+  auto receiver = test::start_receiver(dir / "archive", {"--no-display", "--max-clients", "3"});
+  std::vector<std::unique_ptr<RawClient>> idle;
+  for (int i = 0; i < 3; ++i) idle.push_back(std::make_unique<RawClient>(receiver.port));
+  std::this_thread::sleep_for(300ms);  // let the receiver accept them
+  RawClient extra(receiver.port);
+  EXPECT_TRUE(extra.closed_by_peer(5s));
+  EXPECT_FALSE(idle[0]->closed_by_peer(200ms)) << "the first three are served";
+  EXPECT_NE(receiver.process->err().find("refused (already 3 connections"), std::string::npos)
+      << receiver.process->err();
+  // Once the idle ones are gone (here: closed by us), a real client is served again.
+  idle.clear();
+  std::this_thread::sleep_for(300ms);
+  Process c({SCREENREEL_CAPTURE_BIN, "--connect", "127.0.0.1:" + std::to_string(receiver.port), "--source",
+             "test-pattern", "--size", "64x48", "--max-frames", "3"});
+  EXPECT_EQ(c.wait_for(30s).value_or(-1), 0) << c.err();
+  receiver.process->signal(SIGTERM);
+  EXPECT_EQ(receiver.process->wait_for(20s).value_or(-1), 0);
+  fs::remove_all(dir);
+}
+
 TEST(AuthSetup, ShortOrMissingTokenFilesAreExplained) {
   const fs::path dir = test::fresh_temp_dir("screenreel-auth-setup");
   std::ofstream(dir / "short") << "tiny\n";

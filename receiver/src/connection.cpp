@@ -56,6 +56,10 @@ void Server::accept() {
       if (!e && blocked(ip)) {
         log(ip + ": refused (too many failed authentications; blocked for a while)");
         socket.close(e);
+      } else if (connections_.size() >= options_.max_clients) {
+        // A flood of connections must not take every descriptor: the sessions already running matter more.
+        log(ip + ": refused (already " + std::to_string(connections_.size()) + " connections, --max-clients)");
+        socket.close(e);
       } else {
         auto c = std::make_shared<Connection>(std::move(socket), *this);
         connections_.insert(c);

@@ -37,6 +37,7 @@ class Paths : public ::testing::Test {
   }
   void TearDown() override {
     if (receiver) receiver->stop();
+    if (IsSkipped()) return;  // a known bug wrote outside: said in the skip message, root kept
     expect_nothing_outside();
     if (!HasFailure() && !IsSkipped()) fs::remove_all(root);
   }
@@ -132,9 +133,21 @@ TEST_F(Paths, NulAndOverlongNamesFromARawClient) {
   // The log shows it reduced to printable ASCII.
   EXPECT_TRUE(receiver->process().wait_for_stderr("'evil?/../../escape'", 5s)) << receiver->err();
 
-  // 300 bytes: over kMaxText, refused before any session exists.
+  // 300 bytes: over kMaxText, refused before any session exists. (wire::encode would cut the
+  // name to 256 bytes, so this HELLO is written by hand.)
+  Bytes hello = wire::encode_preamble();
+  const Bytes fixed = {64, 0, 0, 0, 48, 0, 0, 0, 1, 0, 0, 0, 0x10, 0x27, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  const std::uint32_t body = static_cast<std::uint32_t>(fixed.size() + 2 + 300 + 2);
+  const auto header = test::raw_header(1, body);
+  hello.insert(hello.end(), header.begin(), header.end());
+  hello.insert(hello.end(), fixed.begin(), fixed.end());
+  hello.push_back(300 & 0xff);
+  hello.push_back(300 >> 8);
+  hello.insert(hello.end(), 300, 'x');
+  hello.push_back(0);
+  hello.push_back(0);
   test::WireClient longer(receiver->port());
-  longer.send(test::preamble_and_hello(kW, kH, std::string(300, 'x')));
+  longer.send(hello);
   ASSERT_TRUE(longer.wait_closed(10s));
   ASSERT_TRUE(longer.error());
   EXPECT_NE(longer.error()->message.find("text over 256 bytes"), std::string::npos) << longer.error()->message;

@@ -317,7 +317,7 @@ std::vector<std::string> list_tree(const fs::path& dir) {
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::none, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->is_symlink() || !it->is_directory()) out.push_back(fs::relative(it->path(), dir).string());
+    if (it->is_symlink() || !it->is_directory()) out.push_back(it->path().lexically_relative(dir).string());  // never through a link
   }
   return out;
 }

@@ -29,6 +29,7 @@ struct ServerOptions {
   std::chrono::milliseconds write_timeout{30'000};      // a client that does not read for this long is dropped
   std::optional<std::string> token;                     // set: clients must authenticate (CHALLENGE/AUTH)
   std::shared_ptr<boost::asio::ssl::context> tls;       // set: TLS 1.3 before anything else
+  std::size_t max_clients = 64;                         // connections at once; more are closed at accept
   int max_auth_failures = 5;                            // failures from one address before it is blocked
   std::chrono::seconds block_time{60};                  // how long such an address is refused
 };

@@ -1,0 +1,60 @@
+// An open X display as the X11 capture code uses it: the XCB connection (RAII), its screen, the
+// check that the screen's pixels are BGRX, and the small helpers every X11 file shares.
+#pragma once
+
+#include <xcb/xcb.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "x11_rect.hpp"
+
+namespace screenreel::capture {
+
+struct Disconnect {
+  void operator()(xcb_connection_t* c) const { xcb_disconnect(c); }
+};
+using Connection = std::unique_ptr<xcb_connection_t, Disconnect>;
+
+// XCB replies and errors are malloc'd.
+struct Free {
+  void operator()(void* p) const { std::free(p); }
+};
+template <typename T>
+using Reply = std::unique_ptr<T, Free>;
+
+// X protocol error codes the capture code tells apart.
+inline constexpr std::uint8_t kBadWindow = 3;
+inline constexpr std::uint8_t kBadDrawable = 9;
+
+class X11Display {
+ public:
+  // Connects to `display` (empty: $DISPLAY). Throws std::runtime_error with advice when there is
+  // no display, it cannot be reached, or the screen is not a 24/32-bit BGRX one.
+  explicit X11Display(const std::string& display);
+
+  xcb_connection_t* conn() const { return conn_.get(); }
+  const std::string& name() const { return name_; }
+  xcb_window_t root() const { return screen_->root; }
+  // The whole screen, at 0,0. Fixed for the life of the connection's setup data.
+  Rect screen_rect() const { return Rect{0, 0, screen_->width_in_pixels, screen_->height_in_pixels}; }
+  bool broken() const { return xcb_connection_has_error(conn_.get()) != 0; }
+  // "X display :0 closed the connection (X server gone?)".
+  std::string closed_message() const;
+  // The atom for `name`; XCB_ATOM_NONE if it does not exist (never creates one).
+  xcb_atom_t atom(const char* name) const;
+
+ private:
+  void check_bgrx(const xcb_setup_t* setup) const;
+
+  Connection conn_;
+  std::string name_;
+  const xcb_screen_t* screen_ = nullptr;  // inside the connection's setup data
+};
+
+// 0x1a00003: how xwininfo and xdotool print window ids.
+std::string hex_id(std::uint32_t id);
+
+}  // namespace screenreel::capture
