@@ -5,12 +5,15 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace screenreel::capture {
 
 // One grabbed frame, BGRX8888 (4 bytes a pixel, blue first, 4th byte unspecified). The pixels
-// belong to the source and stay valid until its next grab().
+// belong to the source and stay valid until its next grab(); the source may write into that
+// buffer itself (the X11 source draws the cursor into it), so keep no pointer across grabs.
 struct FrameRef {
   const std::uint8_t* pixels = nullptr;
   std::uint32_t width = 0;
@@ -23,11 +26,21 @@ class FrameSource {
   virtual ~FrameSource() = default;
   virtual std::uint32_t width() const = 0;
   virtual std::uint32_t height() const = 0;
-  // What is captured, for the session's catalog row and the user ("x11 :0 1920x1080 shm").
+  // What is captured, for the session's catalog row and the user ("x11 :0 1920x1080 shm",
+  // "x11 :0 window 0x1a00003 \"xterm\" 484x316 shm cursor").
   virtual std::string describe() const = 0;
   // Reads the current pixels. `tick` is the capture tick number (0, 1, 2, ...); only
-  // deterministic sources use it. Throws std::runtime_error when the source is gone.
+  // deterministic sources use it. Throws SourceGone when what it records has ended normally
+  // (the recorded window was closed), std::runtime_error when it failed (the X server is gone).
   virtual FrameRef grab(std::uint64_t tick) = 0;
+};
+
+// grab() found that what it records is gone for good, as a user would end it: the window being
+// recorded was closed. The recording should end cleanly (not as an error), keeping what it has.
+// what(): "window 0x1a00003 closed".
+class SourceGone : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 struct SourceOptions {
@@ -36,6 +49,17 @@ struct SourceOptions {
   std::uint32_t width = 1280;    // test-pattern only
   std::uint32_t height = 720;    // test-pattern only
   double fps = 30;               // test-pattern only: how far the pattern moves per tick
+
+  // x11 only: what part of the screen to record; at most one of the three, none: the whole
+  // screen. Checked against the display when the source is made.
+  std::string region;   // "X,Y,W,H" in screen pixels, inside the screen
+  std::string monitor;  // a RandR monitor: its index in list_x11_monitors() or its name
+  std::string window;   // a window id (0x1a00003 or decimal) or part of its title; followed as
+                        // it moves, frames keep its first size; closing it ends the recording
+  // x11 only: draw the mouse pointer (XFixes cursor image) into the frames. Off here so that a
+  // library caller gets exactly the screen's pixels (and zero-copy grabs); screenreel-capture
+  // turns it on unless --no-cursor.
+  bool cursor = false;
 };
 
 // Throws std::runtime_error with a message that says what to do ("cannot open X display :5:
@@ -46,7 +70,28 @@ std::unique_ptr<FrameSource> make_source(const SourceOptions& options);
 std::unique_ptr<FrameSource> make_test_pattern(std::uint32_t width, std::uint32_t height, double fps);
 
 // XCB with MIT-SHM (one shared segment reused for every grab); falls back to xcb_get_image
-// when the server has no MIT-SHM, and says so once on stderr.
+// when the server has no MIT-SHM, and says so once on stderr. The first form records the whole
+// screen without the cursor; the second honours options.region, monitor, window and cursor
+// (options.kind is not looked at). Throws std::invalid_argument for a region, monitor or window
+// that does not fit the display (the message names the screen size or what exists), and
+// std::runtime_error when the display cannot be used.
 std::unique_ptr<FrameSource> make_x11_source(const std::string& display);
+std::unique_ptr<FrameSource> make_x11_source(const SourceOptions& options);
+
+// One RandR 1.5 monitor (a physical screen, or one defined with xrandr --setmonitor).
+struct MonitorInfo {
+  std::uint32_t index = 0;  // what --monitor N takes: the position in the server's list
+  std::string name;         // what --monitor NAME takes ("DP-1", "HDMI-A-0")
+  std::int32_t x = 0, y = 0;
+  std::uint32_t width = 0, height = 0;
+  bool primary = false;
+};
+
+// The display's monitors, in the server's order. Throws std::runtime_error when the display
+// cannot be opened or has no RandR 1.5.
+std::vector<MonitorInfo> list_x11_monitors(const std::string& display);
+// What screenreel-capture --list-monitors prints: a line per monitor, "0  DP-1  1920x1080+0+0
+// primary", names padded to one width.
+std::string format_monitors(const std::vector<MonitorInfo>& monitors);
 
 }  // namespace screenreel::capture

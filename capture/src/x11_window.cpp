@@ -1,0 +1,180 @@
+// Finding and following an X window (see x11_window.hpp).
+#include "x11_window.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <stdexcept>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace screenreel::capture {
+namespace {
+
+// A window id as typed: 0x-prefixed hex (xwininfo, xdotool, wmctrl) or decimal (xdotool
+// search). nullopt when `spec` is not a number, so it is taken as a title.
+std::optional<xcb_window_t> parse_id(const std::string& spec) {
+  const bool hex = spec.size() > 2 && spec[0] == '0' && (spec[1] == 'x' || spec[1] == 'X');
+  const char* begin = spec.data() + (hex ? 2 : 0);
+  const char* end = spec.data() + spec.size();
+  xcb_window_t id = 0;
+  const auto [ptr, ec] = std::from_chars(begin, end, id, hex ? 16 : 10);
+  if (ec != std::errc() || ptr != end || begin == end) return std::nullopt;
+  return id;
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  return s;
+}
+
+std::string property_text(xcb_connection_t* c, xcb_get_property_cookie_t cookie) {
+  Reply<xcb_get_property_reply_t> r(xcb_get_property_reply(c, cookie, nullptr));
+  if (!r || r->format != 8) return "";
+  return std::string(static_cast<const char*>(xcb_get_property_value(r.get())),
+                     static_cast<std::size_t>(xcb_get_property_value_length(r.get())));
+}
+
+// The titles of all shown windows, breadth first from the root. Each level's requests are all
+// sent before any answer is read, so a desktop of a few hundred windows takes a few round trips.
+// `parents`, if given, gets each visited window's parent.
+std::vector<FoundWindow> shown_windows(const X11Display& d,
+                                       std::unordered_map<xcb_window_t, xcb_window_t>* parents) {
+  xcb_connection_t* c = d.conn();
+  const xcb_atom_t net_wm_name = d.atom("_NET_WM_NAME");
+  const xcb_atom_t utf8 = d.atom("UTF8_STRING");
+  constexpr std::uint32_t kMaxTitle = 1024;  // in 4-byte units; titles are far shorter
+  std::vector<FoundWindow> out;
+  std::vector<xcb_window_t> level{d.root()};
+  while (!level.empty()) {
+    struct Asked {
+      xcb_query_tree_cookie_t tree;
+      xcb_get_window_attributes_cookie_t attributes;
+      std::optional<xcb_get_property_cookie_t> net_name;
+      xcb_get_property_cookie_t name;
+    };
+    std::vector<Asked> asked;
+    for (const xcb_window_t w : level) {
+      Asked a{xcb_query_tree(c, w), xcb_get_window_attributes(c, w), std::nullopt,
+              xcb_get_property(c, 0, w, XCB_ATOM_WM_NAME, XCB_GET_PROPERTY_TYPE_ANY, 0, kMaxTitle)};
+      if (net_wm_name != XCB_ATOM_NONE && utf8 != XCB_ATOM_NONE)
+        a.net_name = xcb_get_property(c, 0, w, net_wm_name, utf8, 0, kMaxTitle);
+      asked.push_back(a);
+    }
+    std::vector<xcb_window_t> next;
+    for (std::size_t i = 0; i < level.size(); ++i) {
+      // A window may vanish while we walk: its requests then just fail, and it is left out.
+      Reply<xcb_query_tree_reply_t> tree(xcb_query_tree_reply(c, asked[i].tree, nullptr));
+      Reply<xcb_get_window_attributes_reply_t> attributes(
+          xcb_get_window_attributes_reply(c, asked[i].attributes, nullptr));
+      const std::string wm_name = property_text(c, asked[i].name);
+      std::string title = asked[i].net_name ? property_text(c, *asked[i].net_name) : std::string();
+      if (title.empty()) title = wm_name;
+      if (!tree || !attributes || attributes->map_state != XCB_MAP_STATE_VIEWABLE) continue;
+      if (level[i] != d.root() && !title.empty()) out.push_back({level[i], std::move(title)});
+      const xcb_window_t* children = xcb_query_tree_children(tree.get());
+      for (int k = 0; k < xcb_query_tree_children_length(tree.get()); ++k) {
+        next.push_back(children[k]);
+        if (parents) (*parents)[children[k]] = level[i];
+      }
+    }
+    level = std::move(next);
+  }
+  return out;
+}
+
+std::string listed(const std::vector<FoundWindow>& windows) {
+  std::string out;
+  constexpr std::size_t kShown = 8;
+  for (std::size_t i = 0; i < windows.size() && i < kShown; ++i)
+    out += (i ? ", " : "") + hex_id(windows[i].id) + " \"" + windows[i].title + "\"";
+  if (windows.size() > kShown) out += ", ...";
+  return out;
+}
+
+}  // namespace
+
+FoundWindow find_window(const X11Display& d, const std::string& spec) {
+  xcb_connection_t* c = d.conn();
+  const std::string how =
+      " (xwininfo, or xdotool search --name TEXT, prints window ids; xwininfo -root -tree lists "
+      "them all)";
+  if (spec.empty()) throw std::invalid_argument("--window needs a window id or part of a title");
+  if (const auto id = parse_id(spec)) {
+    // GetWindowAttributes, unlike GetGeometry, fails for a pixmap id: only a window passes.
+    Reply<xcb_get_window_attributes_reply_t> attributes(
+        xcb_get_window_attributes_reply(c, xcb_get_window_attributes(c, *id), nullptr));
+    if (!attributes) {
+      if (d.broken()) throw std::runtime_error(d.closed_message());
+      throw std::invalid_argument("--window " + spec + ": X display " + d.name() +
+                                  " has no window " + hex_id(*id) + how);
+    }
+    const xcb_atom_t net_wm_name = d.atom("_NET_WM_NAME");
+    std::string title;
+    if (net_wm_name != XCB_ATOM_NONE)
+      title = property_text(
+          c, xcb_get_property(c, 0, *id, net_wm_name, XCB_GET_PROPERTY_TYPE_ANY, 0, 1024));
+    if (title.empty())
+      title = property_text(
+          c, xcb_get_property(c, 0, *id, XCB_ATOM_WM_NAME, XCB_GET_PROPERTY_TYPE_ANY, 0, 1024));
+    return {*id, title};
+  }
+  const std::string want = lower(spec);
+  std::unordered_map<xcb_window_t, xcb_window_t> parents;
+  std::vector<FoundWindow> matches;
+  for (auto& w : shown_windows(d, &parents))
+    if (lower(w.title).find(want) != std::string::npos) matches.push_back(std::move(w));
+  // A window manager's frame may carry its client's title: keep the innermost window, the
+  // client's own area, and drop every match that contains another.
+  std::unordered_set<xcb_window_t> ancestors;
+  for (const auto& m : matches)
+    for (auto it = parents.find(m.id); it != parents.end(); it = parents.find(it->second))
+      ancestors.insert(it->second);
+  std::erase_if(matches, [&](const FoundWindow& w) { return ancestors.count(w.id) > 0; });
+  if (matches.empty())
+    throw std::invalid_argument("--window " + spec + ": no window shown on X display " + d.name() +
+                                " has a title containing '" + spec + "'" + how);
+  if (matches.size() == 1) return matches[0];
+  // Several titles contain it, but one is exactly it: that one was meant.
+  std::vector<FoundWindow> exact;
+  for (const auto& w : matches)
+    if (w.title == spec) exact.push_back(w);
+  if (exact.size() == 1) return exact[0];
+  throw std::invalid_argument("--window " + spec + ": " + std::to_string(matches.size()) +
+                              " windows on X display " + d.name() + " have a title containing '" +
+                              spec + "': " + listed(matches) +
+                              "; give more of the title, or the id (--window " +
+                              hex_id(matches[0].id) + ")");
+}
+
+std::optional<WindowPlace> locate_window(const X11Display& d, xcb_window_t window) {
+  xcb_connection_t* c = d.conn();
+  const auto where = xcb_translate_coordinates(c, window, d.root(), 0, 0);
+  const auto size = xcb_get_geometry(c, window);
+  const auto attributes = xcb_get_window_attributes(c, window);
+  xcb_generic_error_t* e1 = nullptr;
+  xcb_generic_error_t* e2 = nullptr;
+  xcb_generic_error_t* e3 = nullptr;
+  // Every reply is collected, even after a failure, so none is left queued in XCB.
+  Reply<xcb_translate_coordinates_reply_t> origin(xcb_translate_coordinates_reply(c, where, &e1));
+  Reply<xcb_get_geometry_reply_t> geometry(xcb_get_geometry_reply(c, size, &e2));
+  Reply<xcb_get_window_attributes_reply_t> attrs(
+      xcb_get_window_attributes_reply(c, attributes, &e3));
+  Reply<xcb_generic_error_t> err1(e1), err2(e2), err3(e3);
+  if (origin && geometry && attrs) {
+    WindowPlace place;
+    place.area = Rect{origin->dst_x, origin->dst_y, geometry->width, geometry->height};
+    place.viewable = attrs->map_state == XCB_MAP_STATE_VIEWABLE;
+    return place;
+  }
+  if (d.broken()) throw std::runtime_error(d.closed_message());
+  for (const auto* err : {err1.get(), err2.get(), err3.get()})
+    if (err && err->error_code != kBadWindow && err->error_code != kBadDrawable)
+      throw std::runtime_error("cannot follow window " + hex_id(window) + " on X display " +
+                               d.name() + " (X error " + std::to_string(err->error_code) + ")");
+  return std::nullopt;
+}
+
+}  // namespace screenreel::capture

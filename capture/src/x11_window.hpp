@@ -1,0 +1,33 @@
+// Windows for --window: finding one by id or by title (a walk of the window tree), and asking
+// each grab where it is now, so the recording follows it when it moves.
+#pragma once
+
+#include <xcb/xcb.h>
+
+#include <optional>
+#include <string>
+
+#include "x11_display.hpp"
+
+namespace screenreel::capture {
+
+struct FoundWindow {
+  xcb_window_t id = 0;
+  std::string title;  // _NET_WM_NAME, else WM_NAME; may be empty
+};
+
+// `spec`: a window id (0x1a00003, or decimal) or part of a title, compared without regard to
+// ASCII case, among the windows shown on screen. Throws std::invalid_argument when no window, or
+// more than one, fits (naming the candidates and how to find ids).
+FoundWindow find_window(const X11Display& display, const std::string& spec);
+
+struct WindowPlace {
+  Rect area;              // its inside (without the border), in root coordinates
+  bool viewable = false;  // it and all its ancestors are mapped (not minimized or hidden)
+};
+
+// Where `window` is now: three requests sent together, so one round trip. nullopt once the
+// window no longer exists. Throws std::runtime_error for any other failure.
+std::optional<WindowPlace> locate_window(const X11Display& display, xcb_window_t window);
+
+}  // namespace screenreel::capture
