@@ -9,6 +9,7 @@
 
 #include "screenreel/auth.hpp"
 #include "screenreel/capture/client.hpp"
+#include "screenreel/capture/source.hpp"
 #include "screenreel/wire.hpp"
 
 namespace po = boost::program_options;
@@ -34,6 +35,15 @@ int main(int argc, char** argv) {
      "x11: the X screen (MIT-SHM, falls back to GetImage); test-pattern: a deterministic moving\n"
      "picture, for demos and tests without a screen")
     ("size", po::value(&size)->default_value(size)->value_name("WxH"), "test-pattern only: frame size")
+    ("region", po::value(&config.source.region)->value_name("X,Y,W,H"),
+     "record only this rectangle of the screen: its top left corner and size, in pixels")
+    ("monitor", po::value(&config.source.monitor)->value_name("N|NAME"),
+     "record one monitor (RandR), by its number or name in --list-monitors")
+    ("window", po::value(&config.source.window)->value_name("ID|TITLE"),
+     "record one window's area, following it when it moves: its id (0x1a00003, from xwininfo\n"
+     "or xdotool search --name) or part of its title; the recording ends when it closes")
+    ("no-cursor", "leave the mouse pointer out of the frames (default: drawn in, through XFixes)")
+    ("list-monitors", "print the X display's monitors (number, name, geometry, primary) and exit")
     ("name", po::value(&config.name)->value_name("LABEL"), "session label stored in the catalog (default: the host's name)")
     ("duration", po::value(&config.duration_s)->default_value(0)->value_name("SECONDS"), "stop after this long; 0: until stopped")
     ("max-frames", po::value(&config.max_frames)->default_value(0)->value_name("N"), "stop after sending N frames; 0: no limit")
@@ -67,6 +77,10 @@ int main(int argc, char** argv) {
       throw po::error("--size must be WxH, 16 to 8192 each (for example 1920x1080)");
     config.source.width = w;
     config.source.height = h;
+    const int areas = vm.count("region") + vm.count("monitor") + vm.count("window");
+    if (areas > 1) throw po::error("give only one of --region, --monitor and --window");
+    if (areas > 0 && config.source.kind != "x11")
+      throw po::error("--region, --monitor and --window go with --source x11");
   } catch (const po::error& e) {
     std::cerr << "screenreel-capture: " << e.what() << "\nTry 'screenreel-capture --help'.\n";
     return 2;
@@ -75,14 +89,28 @@ int main(int argc, char** argv) {
     std::cout << opts << "\nExamples:\n"
               << "  screenreel-capture                                # this screen, 30 fps, to 127.0.0.1:5000\n"
               << "  screenreel-capture --fps 60 --name standup --duration 600\n"
-              << "  screenreel-capture --source test-pattern --size 1920x1080 --max-frames 300\n";
+              << "  screenreel-capture --source test-pattern --size 1920x1080 --max-frames 300\n"
+              << "  screenreel-capture --region 0,0,1280,720 --no-cursor\n"
+              << "  screenreel-capture --list-monitors; screenreel-capture --monitor HDMI-1\n"
+              << "  screenreel-capture --window \"Mozilla Firefox\"      # until that window closes\n";
     return 0;
   }
   if (vm.count("version")) {
     std::cout << "screenreel-capture " SCREENREEL_VERSION ", wire protocol 1\n";
     return 0;
   }
+  if (vm.count("list-monitors")) {
+    try {
+      std::cout << screenreel::capture::format_monitors(
+          screenreel::capture::list_x11_monitors(config.source.display));
+    } catch (const std::exception& e) {
+      std::cerr << "screenreel-capture: error: " << e.what() << "\n";
+      return 1;
+    }
+    return 0;
+  }
   config.source.fps = config.fps;
+  config.source.cursor = vm.count("no-cursor") == 0;
   config.every_frame = vm.count("every-frame") > 0;
   config.quiet = vm.count("quiet") > 0;
   config.stats = vm.count("stats") > 0;

@@ -48,7 +48,7 @@ class Recording : public ::testing::Test {
 
   std::unique_ptr<Process> start_capture(std::vector<std::string> extra = {}, const std::string& name = "itest") {
     std::vector<std::string> argv = {SCREENREEL_CAPTURE_BIN, "--connect", "127.0.0.1:" + port, "--display",
-                                     screen->display(), "--fps", "15", "--name", name};
+                                     screen->display(), "--fps", "15", "--name", name, "--no-cursor"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     auto p = std::make_unique<Process>(argv);
     EXPECT_TRUE(p->wait_for_stderr("recording session", 20s)) << p->err();
@@ -260,6 +260,29 @@ TEST_F(Recording, ReceiverRefusesASecondReceiverOnTheSameArchive) {
   EXPECT_NE(second.err().find("another screenreel-receiver"), std::string::npos) << second.err();
   receiver->signal(SIGTERM);
   EXPECT_EQ(receiver->wait_for(20s).value_or(-1), 0);
+}
+
+TEST_F(Recording, ClosingTheRecordedWindowEndsTheSessionCleanly) {
+  Process xterm({"/usr/bin/xterm", "-T", "screenreel-window-target", "-geometry", "40x10+20+20", "-e", "sleep 60"},
+                {{"DISPLAY", screen->display()}});
+  ASSERT_EQ(test::shell("DISPLAY=" + screen->display() +
+                        " timeout 20 xdotool search --sync --name screenreel-window-target >/dev/null 2>&1"),
+            0);
+  auto receiver = start_receiver({"--no-display"});
+  auto capture = start_capture({"--window", "screenreel-window-target"});
+  std::this_thread::sleep_for(1500ms);
+  xterm.signal(SIGTERM);
+  const auto rc = capture->wait_for(30s);
+  ASSERT_TRUE(rc) << capture->err();
+  EXPECT_EQ(*rc, 0) << capture->err();
+  EXPECT_NE(capture->out().find("ended by window 0x"), std::string::npos) << capture->out();
+  receiver->signal(SIGTERM);
+  EXPECT_EQ(receiver->wait_for(20s).value_or(-1), 0);
+  Catalog catalog(ArchivePaths(archive).catalog(), Catalog::Mode::kReadOnly);
+  const auto s = catalog.sessions().at(0);
+  EXPECT_EQ(s.end_reason, "client");
+  EXPECT_EQ(s.frame_count, test::frames_sent(capture->out()));
+  EXPECT_NE(s.source.find("window"), std::string::npos) << s.source;
 }
 
 TEST_F(Recording, NoSessionStartsWhenTheDiskIsBelowMinFree) {

@@ -299,7 +299,7 @@ class Client {
     const auto key_every = std::chrono::duration<double>(config_.key_interval_s);
     auto last_key = start;
     std::uint64_t tick = 0, captured = 0, unchanged = 0, dropped = 0, queued = 0, raw = 0;
-    std::string error;
+    std::string error, gone;
     try {
       while (!stop_) {
         const auto due = start + period * static_cast<Clock::rep>(tick);
@@ -347,6 +347,8 @@ class Client {
         });
         if (config_.max_frames && queued >= config_.max_frames) break;
       }
+    } catch (const SourceGone& e) {  // the window being recorded closed: a normal end
+      gone = e.what();
     } catch (const std::exception& e) {
       error = std::string("capture failed: ") + e.what();
     }
@@ -362,6 +364,7 @@ class Client {
         summary_.ended_by = "capture error";
         say(error);
       }
+      if (!gone.empty() && summary_.ended_by.empty()) summary_.ended_by = gone;
       if (summary_.ended_by.empty())
         summary_.ended_by = config_.max_frames && queued >= config_.max_frames ? "--max-frames" : "--duration";
       if (!closed_) finish_sending();

@@ -44,7 +44,8 @@ X11Display::X11Display(const std::string& display) {
   for (int i = 0; i < screen_number && it.rem; ++i) xcb_screen_next(&it);
   if (!it.rem)
     throw std::runtime_error("X display '" + name_ + "' has no screen " +
-                             std::to_string(screen_number) + ": use a display name like :0 or :0.0");
+                             std::to_string(screen_number) +
+                             ": use a display name like :0 or :0.0");
   screen_ = it.data;
   check_bgrx(setup);
 }
@@ -57,7 +58,7 @@ xcb_atom_t X11Display::atom(const char* name) const {
   Reply<xcb_intern_atom_reply_t> r(xcb_intern_atom_reply(
       conn(), xcb_intern_atom(conn(), 1, static_cast<std::uint16_t>(std::strlen(name)), name),
       nullptr));
-  return r ? r->atom : XCB_ATOM_NONE;
+  return r ? r->atom : xcb_atom_t{XCB_ATOM_NONE};
 }
 
 // The frame format promised to everything above is BGRX in 4 bytes; refuse anything else rather

@@ -39,7 +39,9 @@ class X11Display {
   const std::string& name() const { return name_; }
   xcb_window_t root() const { return screen_->root; }
   // The whole screen, at 0,0. Fixed for the life of the connection's setup data.
-  Rect screen_rect() const { return Rect{0, 0, screen_->width_in_pixels, screen_->height_in_pixels}; }
+  Rect screen_rect() const {
+    return Rect{0, 0, screen_->width_in_pixels, screen_->height_in_pixels};
+  }
   bool broken() const { return xcb_connection_has_error(conn_.get()) != 0; }
   // "X display :0 closed the connection (X server gone?)".
   std::string closed_message() const;

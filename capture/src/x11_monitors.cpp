@@ -76,9 +76,8 @@ MonitorInfo pick_monitor(const X11Display& d, const std::string& spec) {
   const MonitorInfo* found = nullptr;
   std::uint32_t index = 0;
   const char* end = spec.data() + spec.size();
-  const bool numeric = !spec.empty() && std::all_of(spec.begin(), spec.end(), [](char ch) {
-    return ch >= '0' && ch <= '9';
-  });
+  const bool numeric = !spec.empty() && std::all_of(spec.begin(), spec.end(),
+                                                    [](char ch) { return ch >= '0' && ch <= '9'; });
   if (numeric) {
     if (std::from_chars(spec.data(), end, index).ptr == end && index < monitors.size())
       found = &monitors[index];
@@ -106,18 +105,24 @@ std::vector<MonitorInfo> list_x11_monitors(const std::string& display) {
 }
 
 std::string format_monitors(const std::vector<MonitorInfo>& monitors) {
-  std::size_t name_width = 0, geometry_width = 0;
+  // Columns padded to their widest entry, so the list reads as a table.
+  std::size_t index_width = 0, name_width = 0, geometry_width = 0;
+  const auto geometry = [](const MonitorInfo& m) {
+    return Rect{m.x, m.y, m.width, m.height}.geometry();
+  };
   for (const auto& m : monitors) {
+    index_width = std::max(index_width, std::to_string(m.index).size());
     name_width = std::max(name_width, m.name.size());
-    geometry_width = std::max(geometry_width, Rect{m.x, m.y, m.width, m.height}.geometry().size());
+    geometry_width = std::max(geometry_width, geometry(m).size());
   }
+  const auto padded = [](std::string s, std::size_t width) {
+    s.append(width - s.size() + 2, ' ');
+    return s;
+  };
   std::string out;
   for (const auto& m : monitors) {
-    std::string line = std::to_string(m.index) + "  " + m.name;
-    line.append(name_width - m.name.size() + 2, ' ');
-    const std::string geometry = Rect{m.x, m.y, m.width, m.height}.geometry();
-    line += geometry;
-    if (m.primary) line += std::string(geometry_width - geometry.size() + 2, ' ') + "primary";
+    std::string line = padded(std::to_string(m.index), index_width) + padded(m.name, name_width);
+    line += m.primary ? padded(geometry(m), geometry_width) + "primary" : geometry(m);
     out += line + "\n";
   }
   return out;

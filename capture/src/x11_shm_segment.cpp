@@ -30,7 +30,8 @@ std::string ShmSegment::attach(xcb_connection_t* conn, std::size_t bytes) {
   bytes_ = bytes;
   const xcb_shm_seg_t seg = xcb_generate_id(conn);
   std::unique_ptr<xcb_generic_error_t, decltype(&std::free)> err(
-      xcb_request_check(conn, xcb_shm_attach_checked(conn, seg, static_cast<std::uint32_t>(id_), 0)),
+      xcb_request_check(conn,
+                        xcb_shm_attach_checked(conn, seg, static_cast<std::uint32_t>(id_), 0)),
       &std::free);
   // Both sides are attached (or the server never will be): mark the segment for removal now, so
   // the kernel frees it when the last side detaches, even if we crash.
@@ -59,7 +60,9 @@ void ShmSegment::reset() {
   id_ = -1;
 }
 
-void ShmSegment::mark() { std::memset(addr_, kMarker, bytes_); }
+void ShmSegment::mark() {
+  std::memset(addr_, kMarker, bytes_);
+}
 
 bool ShmSegment::still_marked() const {
   for (std::size_t i = 0; i < bytes_; ++i)

@@ -142,11 +142,10 @@ FoundWindow find_window(const X11Display& d, const std::string& spec) {
   for (const auto& w : matches)
     if (w.title == spec) exact.push_back(w);
   if (exact.size() == 1) return exact[0];
-  throw std::invalid_argument("--window " + spec + ": " + std::to_string(matches.size()) +
-                              " windows on X display " + d.name() + " have a title containing '" +
-                              spec + "': " + listed(matches) +
-                              "; give more of the title, or the id (--window " +
-                              hex_id(matches[0].id) + ")");
+  throw std::invalid_argument(
+      "--window " + spec + ": " + std::to_string(matches.size()) + " windows on X display " +
+      d.name() + " have a title containing '" + spec + "': " + listed(matches) +
+      "; give more of the title, or the id (--window " + hex_id(matches[0].id) + ")");
 }
 
 std::optional<WindowPlace> locate_window(const X11Display& d, xcb_window_t window) {
