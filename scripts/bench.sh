@@ -12,7 +12,8 @@
 # that the receiver's memory stays bounded and the client drops ticks instead.
 # Prints markdown tables on stdout (and into FILE with --out FILE). Not run by CI.
 #
-#   scripts/bench.sh [--out FILE]
+#   scripts/bench.sh [--out FILE] [--render DIR]   (--render: print the tables of an earlier
+#                                                   run's BENCH_WORK folder again, run nothing)
 #   BENCH_SECONDS=20             length of each run
 #   BENCH_FPS_TERMINAL=30        capture rate on the terminal scene
 #   BENCH_FPS_VIDEO=60           capture rate on the video scene
@@ -23,15 +24,18 @@
 #   BENCH_BUILD_DIR=build-bench  where to build (RelWithDebInfo); BENCH_NO_BUILD=1 uses it as is
 #   BENCH_WORK=DIR               where runs write (default: a new folder under /tmp); logs stay
 #   BENCH_KEEP=1                 keep the recorded frames too
+#   BENCH_LABEL=TEXT             what was measured, for the header (default: the git commit)
 # Needs: xvfb xterm ffmpeg sqlite3 time (Debian packages). $DISPLAY is neither needed nor used.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
 out_file=""
+render_only=""
 while [ $# -gt 0 ]; do
   case $1 in
     --out) out_file=${2:?--out needs a file}; shift 2 ;;
+    --render) render_only=${2:?--render needs a folder}; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench: unknown argument $1 (try --help)" >&2; exit 2 ;;
   esac
@@ -51,26 +55,43 @@ raw_frame_bytes=$((1920 * 1080 * 4))
 warmup_us=1000000  # latency "after 1 s": frames captured at least this long after the first
 unset DISPLAY      # every process gets its display explicitly
 
-for tool in Xvfb xterm ffmpeg ffplay sqlite3 /usr/bin/time; do
-  command -v "$tool" >/dev/null ||
-    { echo "bench: $tool not found (apt-get install xvfb xterm ffmpeg sqlite3 time)" >&2; exit 1; }
-done
-[ -f "$scene_sh" ] || { echo "bench: no scene script at $scene_sh (set BENCH_SCENE_SH)" >&2; exit 1; }
-
-if [ -z "${BENCH_NO_BUILD:-}" ]; then
-  echo "bench: building into $build" >&2
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  ninja -C "$build" -j "${BENCH_JOBS:-2}" screenreel-capture screenreel-receiver slow_disk >&2
-fi
 bin=$build/bin
 shim=$build/lib/slow_disk.so
-for f in "$bin/screenreel-capture" "$bin/screenreel-receiver" "$shim"; do
-  [ -e "$f" ] || { echo "bench: $f missing (build it, or unset BENCH_NO_BUILD)" >&2; exit 1; }
-done
+if [ -n "$render_only" ]; then
+  BENCH_WORK=$render_only
+else
+  for tool in Xvfb xterm ffmpeg ffplay sqlite3 /usr/bin/time; do
+    command -v "$tool" >/dev/null ||
+      { echo "bench: $tool not found (apt-get install xvfb xterm ffmpeg sqlite3 time)" >&2; exit 1; }
+  done
+  [ -f "$scene_sh" ] || { echo "bench: no scene script at $scene_sh (set BENCH_SCENE_SH)" >&2; exit 1; }
+  if [ -z "${BENCH_NO_BUILD:-}" ]; then
+    echo "bench: building into $build" >&2
+    cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    ninja -C "$build" -j "${BENCH_JOBS:-2}" screenreel-capture screenreel-receiver slow_disk >&2
+  fi
+  for f in "$bin/screenreel-capture" "$bin/screenreel-receiver" "$shim"; do
+    [ -e "$f" ] || { echo "bench: $f missing (build it, or unset BENCH_NO_BUILD)" >&2; exit 1; }
+  done
+fi
+
+# What was measured: the commit, and whether the programs' sources differed from it.
+version="commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if ! git -C "$root" diff --quiet HEAD -- archive capture receiver 2>/dev/null; then
+  version+=" + uncommitted changes in archive/ capture/ receiver/"
+fi
+version=${BENCH_LABEL:-$version}
 
 work=${BENCH_WORK:-$(mktemp -d /tmp/screenreel-bench.XXXXXX)}
 mkdir -p "$work"
 results=$work/results.tsv
+if [ -n "$render_only" ]; then
+  # shellcheck source=/dev/null
+  . "$work/settings"
+else
+  run_date=$(date -u +%Y-%m-%dT%H:%MZ)
+  declare -p seconds fps_terminal fps_video max_fps version run_date >"$work/settings"
+fi
 echo "bench: writing runs under $work" >&2
 
 # --- everything started here is stopped here, by pid -------------------------------------
@@ -152,7 +173,7 @@ latency() {
 }
 
 # Results: one row a run, tab-separated, columns named by the header (row NAME=VALUE ...).
-columns=(scene run fps_asked fps_achieved grabs_per_s frames ticks dropped cpu_ms_frame cpu_core_pct
+columns=(scene run fps_asked fps_achieved grabs_per_s frames ticks dropped cpu_ms_frame cpu_a_ms cpu_b_ms cpu_core_pct
   x_core_pct wire_mb raw_pct raw_tick_pct disk_mb w50 w99 w99s d50 d99 d99s rss_a rss_b)
 [ -s "$results" ] || (IFS=$'\t'; echo "${columns[*]}") >"$results"
 row() {
@@ -240,6 +261,8 @@ run_screenreel() {
   row scene="$scene" run="$name" fps_asked="$fps" fps_achieved="$fps_ach" grabs_per_s="$fps_ach" \
     frames="$frames" ticks="$ticks" dropped="$dropped" \
     cpu_ms_frame="$(calc %.2f "$frames ? 1000 * $cpu_s / $frames : 0")" \
+    cpu_a_ms="$(calc %.2f "$frames ? 1000 * ($cuser + $csys) / $frames : 0")" \
+    cpu_b_ms="$(calc %.2f "$frames ? 1000 * $rticks / $hz / $frames : 0")" \
     cpu_core_pct="$(calc %.1f "100 * $cpu_s / $seconds")" \
     x_core_pct="$(calc %.1f "100 * $x_s / $cwall")" \
     wire_mb="$wire_mb" raw_pct="$raw_pct" \
@@ -287,7 +310,7 @@ run_ffmpeg() {  # SCENE FPS
   cpu_s=$(calc %.3f "$fuser + $fsys")
   x_s=$(calc %.3f "max0(($x1 - $x0) / $hz - $x_idle_per_s * $fwall)")
   row scene="$scene" run=ffmpeg fps_asked="$fps" fps_achieved="$(calc %.2f "$frames / $seconds")" \
-    grabs_per_s="$(calc %.2f "($frames - ${dup:-0} + ${drop:-0}) / $seconds")" \
+    grabs_per_s="$(calc %.2f "max0($frames - ${dup:-0} + ${drop:-0}) / $seconds")" \
     frames="$frames" ticks="$((seconds * fps))" dropped="${dup:-0}" \
     cpu_ms_frame="$(calc %.2f "$frames ? 1000 * $cpu_s / $frames : 0")" \
     cpu_core_pct="$(calc %.1f "100 * $cpu_s / $seconds")" \
@@ -299,7 +322,9 @@ run_ffmpeg() {  # SCENE FPS
 
 # --- the runs --------------------------------------------------------------------------------
 needed_bps=""
+[ -z "$render_only" ] || repeat=$(awk -F'\t' 'NR > 1 {n[$1 SUBSEP $2]++} END {m = 0; for (k in n) if (n[k] > m) m = n[k]; print m}' "$results")
 for ((rep = 1; rep <= repeat; rep++)); do
+  [ -z "$render_only" ] || break
   for scene in $scenes; do
     case $scene in
       video) fps=$fps_video ;;
@@ -372,24 +397,91 @@ label() {
   esac
 }
 
-render() {
-  echo "screenreel benchmark, $(date -u +%Y-%m-%dT%H:%MZ): $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), ${geom} Xvfb, ${seconds} s a run$([ "$repeat" -gt 1 ] && echo ", median of $repeat runs")"
+# get SCENE RUN COLUMN: a cell of the median table ("" when that run was not made)
+get() {
+  medians | awk -F'\t' -v s="$1" -v r="$2" -v col="$3" '
+    NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    $1 == s && $2 == r { print $c[col] }'
+}
+
+# check VALUE OP LIMIT: "met" or "missed", for numbers (empty or "-": "not measured")
+check() {
+  case $1 in "" | "-") echo "not measured"; return ;; esac
+  awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN { ok = (op == "<=") ? v <= l : v >= l; print ok ? "met" : "missed" }'
+}
+
+# The issue's targets (issue 4), each with what this run measured.
+targets() {
+  local vw vh vf tw th rw v dw
   echo
-  echo "| scene | run | fps asked / achieved (grabs/s) | frames recorded | ticks dropped (ffmpeg: copies) | CPU ms per recorded frame | CPU, % of one core | X servers, % of one core | wire MB (% of raw: sent frames / all ticks) | disk MB | capture→written p50 / p99 (after 1 s) ms | capture→displayed p50 / p99 (after 1 s) ms | peak RSS MB |"
+  echo "| target (issue 4) | measured | |"
+  echo "|---|---|---|"
+  vw=$(get video window cpu_ms_frame); vh=$(get video headless cpu_ms_frame); vf=$(get video ffmpeg cpu_ms_frame)
+  if [ -n "$vf" ]; then
+    v=$(get video window dropped); dw=$(get video headless dropped)
+    echo "| video, ${fps_video} fps: no dropped ticks | window on: $v of $(get video window ticks); headless: $dw of $(get video headless ticks) | $([ "$v" = 0 ] && [ "$dw" = 0 ] && echo met || echo missed) |"
+    v=$(calc %.2f "$vw / $vf"); echo "| video: CPU per recorded frame ≤ 0.5× ffmpeg's, window on | $vw / $vf ms = ${v}× | $(check "$v" "<=" 0.5) |"
+    v=$(calc %.2f "$vh / $vf"); echo "| video: CPU per recorded frame ≤ 0.4× ffmpeg's, headless | $vh / $vf ms = ${v}× | $(check "$v" "<=" 0.4) |"
+    # A copy costs ffmpeg an encode but no grab and no colour conversion: a run that is mostly
+    # copies makes its CPU per file look low. Its runs that really grabbed, for comparison.
+    local fg
+    fg=$(awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+      $1 == "video" && $2 == "ffmpeg" && $c["dropped"] < 0.1 * $c["ticks"] { v[++n] = $c["cpu_ms_frame"] }
+      END { if (!n) exit; for (a = 2; a <= n; a++) { t = v[a]; b = a - 1; while (b >= 1 && v[b] > t) { v[b + 1] = v[b]; b-- } v[b + 1] = t }
+            printf "%s %d", (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2, n }' "$results")
+    if [ -n "$fg" ]; then
+      echo "| same, against ffmpeg's runs with < 10% copies (${fg#* } of them: ${fg% *} ms per file) | window on: $(calc %.2f "$vw / ${fg% *}")×; headless: $(calc %.2f "$vh / ${fg% *}")× | window on: $(check "$(calc %.2f "$vw / ${fg% *}")" "<=" 0.5); headless: $(check "$(calc %.2f "$vh / ${fg% *}")" "<=" 0.4) |"
+    else
+      echo "| same, against ffmpeg's runs with < 10% copies | none of its runs kept up | |"
+    fi
+    echo "| (for reference) CPU per second of recording, against ffmpeg's (median) | window on: $(calc %.2f "$(get video window cpu_core_pct) / $(get video ffmpeg cpu_core_pct)")×; headless: $(calc %.2f "$(get video headless cpu_core_pct) / $(get video ffmpeg cpu_core_pct)")× | |"
+  fi
+  tw=$(get terminal window cpu_core_pct); th=$(get terminal headless cpu_core_pct)
+  if [ -n "$th" ]; then
+    echo "| terminal, ${fps_terminal} fps: CPU of both processes ≤ 15% of a core | window on: $tw%; headless: $th% | window on: $(check "$tw" "<=" 15); headless: $(check "$th" "<=" 15) |"
+    v=$(get terminal headless raw_pct); echo "| terminal: wire bytes ≤ 2% of raw BGRA | $v% (window-on run: $(get terminal window raw_pct)%) | $(check "$v" "<=" 2) |"
+  fi
+  if [ -n "$vf" ]; then
+    v=$(get video window d50); dw=$(get video window d99)
+    echo "| video, ${fps_video} fps: capture→displayed p50 ≤ 15 ms | $v ms | $(check "$v" "<=" 15) |"
+    echo "| video, ${fps_video} fps: capture→displayed p99 ≤ 40 ms | $dw ms (after the first second: $(get video window d99s) ms) | $(check "$dw" "<=" 40) |"
+  fi
+  local sc py_fps py_ms run fps_run ms
+  for sc in terminal video; do
+    [ "$sc" = terminal ] && { py_fps=9.4; py_ms=144; } || { py_fps=11.3; py_ms=86; }
+    run=headless; [ -n "$(get "$sc" ceiling fps_achieved)" ] && run=ceiling
+    fps_run=$(get "$sc" "$run" fps_achieved)
+    [ -n "$fps_run" ] || continue
+    v=$(calc %.1f "$fps_run / $py_fps")
+    echo "| $sc: ≥ 6× the Python design's $py_fps fps | $fps_run ticks/s ($(label "$run")) = ${v}× | $(check "$v" ">=" 6) |"
+    ms=$(get "$sc" window cpu_ms_frame)
+    echo "| $sc: ≤ 1/8 of its $py_ms ms CPU per frame ($(calc %.1f "$py_ms / 8") ms) | window on: $ms ms; headless: $(get "$sc" headless cpu_ms_frame) ms | window on: $(check "$ms" "<=" "$(calc %.2f "$py_ms / 8")"); headless: $(check "$(get "$sc" headless cpu_ms_frame)" "<=" "$(calc %.2f "$py_ms / 8")") |"
+  done
+  rw=$(get video throttled rss_b)
+  [ -z "$rw" ] || echo "| receiver RSS ≤ 300 MB with the disk at a tenth of what the stream needs | VmHWM $rw MB; the client dropped $(get video throttled dropped) of $(get video throttled ticks) ticks | $(check "$rw" "<=" 300) |"
+}
+
+render() {
+  echo "screenreel benchmark, ${run_date:-}: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), ${geom} Xvfb, ${seconds} s a run$([ "$repeat" -gt 1 ] && echo ", median of $repeat runs"); $version"
+  echo
+  echo "| scene | run | fps asked / achieved (grabs/s) | frames recorded | ticks dropped (ffmpeg: copies) | CPU ms per recorded frame (capture + receiver) | CPU, % of one core | X servers, % of one core | wire MB (% of raw: sent frames / all ticks) | disk MB | capture→written p50 / p99 (after 1 s) ms | capture→displayed p50 / p99 (after 1 s) ms | peak RSS MB |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   medians | awk -F'\t' 'NR > 1' | while IFS=$'\t' read -r "${columns[@]}"; do
-    local rss wire ach
+    local rss wire ach cpf
     if [ "$run" = ffmpeg ]; then rss="ffmpeg $rss_a"; else rss="capture $rss_a, receiver $rss_b"; fi
     if [ "$wire_mb" = "-" ]; then wire="-"; else wire="$wire_mb ($raw_pct% / $raw_tick_pct%)"; fi
     ach=$fps_achieved
     [ "$grabs_per_s" = "$fps_achieved" ] || ach="$fps_achieved ($grabs_per_s)"
-    echo "| $scene | $(label "$run") | $fps_asked / $ach | $frames | $dropped of $ticks | $cpu_ms_frame | $cpu_core_pct | $x_core_pct | $wire | $disk_mb | $w50 / $w99 ($w99s) | $d50 / $d99 ($d99s) | $rss |"
+    cpf=$cpu_ms_frame
+    [ "$cpu_a_ms" = "-" ] || cpf="$cpu_ms_frame ($cpu_a_ms + $cpu_b_ms)"
+    echo "| $scene | $(label "$run") | $fps_asked / $ach | $frames | $dropped of $ticks | $cpf | $cpu_core_pct | $x_core_pct | $wire | $disk_mb | $w50 / $w99 ($w99s) | $d50 / $d99 ($d99s) | $rss |"
   done
   echo
   echo "- CPU: the run's programs (capture + receiver, or ffmpeg), user + system, all threads."
   echo "- X servers: CPU of the captured screen's Xvfb beyond what the scene alone costs it (the grabs), plus the window's Xvfb (drawing the window)."
   echo "- screenreel records a frame when the screen changed; an unchanged tick costs a grab and a compare and is not a frame."
   echo "- ffmpeg writes a file every tick; when a grab is late it writes copies of the previous grab (counted as copies; grabs/s = files - copies)."
+  targets
   local t=$work/throttle-$repeat.txt
   if [ -f "$t" ]; then
     echo

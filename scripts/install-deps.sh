@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  build-essential cmake pkg-config ninja-build clang
+  build-essential cmake pkg-config ninja-build clang libclang-rt-14-dev
   # libraries the programs link
   libboost-system-dev libboost-program-options-dev libboost-filesystem-dev
   libopencv-dev liblz4-dev libsqlite3-dev libturbojpeg0-dev libssl-dev

@@ -98,7 +98,12 @@ std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std:
   return stats;
 }
 
-FrameDecoder::FrameDecoder(std::uint32_t width, std::uint32_t height) : frame_(width, height) {}
+// The frame's pixels are allocated by the first key frame, not here: a HELLO alone (60 bytes)
+// must not make the receiver hold up to 64 MiB.
+FrameDecoder::FrameDecoder(std::uint32_t width, std::uint32_t height) {
+  frame_.width = width;
+  frame_.height = height;
+}
 
 std::optional<wire::WireError> FrameDecoder::apply(const wire::FrameView& f) {
   using wire::ErrorCode;
@@ -120,6 +125,12 @@ std::optional<wire::WireError> FrameDecoder::apply(const wire::FrameView& f) {
                                                   std::to_string(last_seq_) + " (must increase)"};
   if (!have_key_ && !f.is_key())
     return WireError{ErrorCode::kBadSequence, "first FRAME of a connection is not a key frame"};
+  if (f.is_key()) {
+    // A key frame depends on nothing before it: its rectangles are drawn on black, so rectangles
+    // that overlap (their areas still adding up to the frame's) cannot leave old pixels behind.
+    // This is also where the frame is first allocated (see the constructor).
+    frame_.pixels.assign(std::size_t{frame_.width} * frame_.height * wire::kBytesPerPixel, 0);
+  }
 
   const std::size_t stride = frame_.stride();
   for (std::size_t i = 0; i < f.rects.size(); ++i) {

@@ -88,6 +88,9 @@ class Client {
     });
     io_.run();
     if (capture_thread_.joinable()) capture_thread_.join();
+    // The capture thread's last report (its counts) may have been posted after run() returned.
+    io_.restart();
+    io_.poll();
     if (!error_.empty()) {
       say("error: " + error_);
       if (summary_.sent > 0 || welcomed_) say(format_summary(summary_));
@@ -221,7 +224,8 @@ class Client {
     } else if (auto* e = std::get_if<wire::Error>(&m)) {
       if (e->code == wire::ErrorCode::kAuthFailed)
         return fail("the receiver refused the token (" + e->message + "): check --token-file");
-      return fail("the receiver refused the session: " + std::string(wire::to_string(e->code)) + ": " + e->message);
+      return fail(std::string(welcomed_ ? "the receiver stopped the session: " : "the receiver refused the session: ") +
+                  std::string(wire::to_string(e->code)) + ": " + e->message);
     } else {
       return fail("unexpected message from the receiver");
     }

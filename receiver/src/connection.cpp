@@ -315,7 +315,7 @@ void Connection::on_frame(const wire::FrameView& frame, std::int64_t receive_us)
   if (!number) {
     const auto err = session_->storage_error().value_or("session closed");
     log(who() + ": cannot record: " + err);
-    send(wire::encode(wire::Stop{wire::StopReason::kStorageError, err}));
+    send(wire::encode(wire::Error{wire::ErrorCode::kStorage, err}));
     return end_session("error", err, false);
   }
   if (server_.sink_) server_.sink_->show(session_->record().id, *number, std::move(shared));

@@ -52,6 +52,11 @@ Recorder::Recorder(const ArchivePaths& paths, RecorderOptions options)
       options_(options),
       catalog_((fs::create_directories(paths.sessions()), paths.catalog()), Catalog::Mode::kReadWrite),
       pool_(std::make_shared<BufferPool>()) {
+  // Session folders are made inside the archive, never through a link planted in it.
+  if (fs::is_symlink(paths_.sessions()))
+    throw std::runtime_error(paths_.sessions().string() +
+                             " is a symbolic link: the receiver writes only inside the archive (remove the link, or "
+                             "give --archive the folder it points to)");
   unsigned n = options_.encoder_threads ? options_.encoder_threads : std::max(1u, std::thread::hardware_concurrency());
   capacity_ = options_.queue_frames ? options_.queue_frames : 2 * n;
   JpegEncoder probe(options_.jpeg_quality);  // rejects a bad quality here, not in a worker
@@ -95,7 +100,18 @@ std::shared_ptr<SessionWriter> Recorder::open_session(const NewSession& s) {
     rec = catalog_.create_session(s);
   }
   const fs::path dir = paths_.session(rec.folder);
-  fs::create_directory(dir);  // the folder name is ours and new: an existing one is an error
+  // The folder name is ours and new: anything already there (a folder, or a link to one planted
+  // by someone who guessed the name) is an error, and so is any failure to make it. Either way
+  // the session's row is closed, so that it does not stay "recording" for ever.
+  std::error_code ec;
+  if (!fs::create_directory(dir, ec)) {
+    const std::string why = ec ? ec.message() : "it already exists";
+    {
+      std::lock_guard lock(catalog_mutex_);
+      catalog_.end_session(rec.id, wall_clock_us(), "error", "cannot create the session folder: " + why);
+    }
+    throw std::runtime_error("cannot create session folder " + dir.string() + ": " + why);
+  }
   return std::shared_ptr<SessionWriter>(new SessionWriter(*this, std::move(rec), dir));
 }
 

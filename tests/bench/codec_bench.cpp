@@ -1,17 +1,23 @@
-// Micro-benchmarks of the per-frame work: tile diff + LZ4 encode (client), decode + hash check
-// (receiver), and JPEG encode with TurboJPEG against cv::imencode.
+// Micro-benchmarks of the per-frame work, client and receiver side: grab, tile diff + LZ4 encode,
+// the compare an unchanged tick costs, decode + hash check, the receiver's frame copy, and JPEG
+// encode with TurboJPEG against cv::imencode.
 //
-// Frames are real screen frames: with $DISPLAY set (scripts/bench.sh starts a scene on Xvfb),
-// 60 consecutive frames are grabbed at 30 fps before the benchmarks run; without it, the test
-// pattern is used and the label says so. Throughput is reported as raw pixel bytes per second.
+// Frames are real screen frames: with $DISPLAY set (a scene from ../shared/bench/scene.sh),
+// 60 consecutive frames are grabbed at SCREENREEL_BENCH_CLIP_FPS (default 30) before the
+// benchmarks run; without it, the test pattern is used and the label says so. Throughput is
+// raw pixel bytes (1920x1080x4 a frame) per second. SCREENREEL_BENCH_SCENE names the scene in
+// the labels. See docs/benchmarks.md for how it is run and what it measured.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <chrono>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
+#include <memory>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <string>
 #include <thread>
 
 #include "screenreel/capture/source.hpp"
@@ -22,6 +28,22 @@
 namespace {
 using screenreel::FrameBuffer;
 
+bool have_display() {
+  const char* display = std::getenv("DISPLAY");
+  return display && *display;
+}
+
+screenreel::capture::FrameSource& source() {
+  static const std::unique_ptr<screenreel::capture::FrameSource> s = [] {
+    screenreel::capture::SourceOptions o;
+    o.kind = have_display() ? "x11" : "test-pattern";
+    o.width = 1920;
+    o.height = 1080;
+    return screenreel::capture::make_source(o);
+  }();
+  return *s;
+}
+
 struct Clip {
   std::vector<FrameBuffer> frames;
   std::string label;
@@ -30,46 +52,91 @@ struct Clip {
 const Clip& clip() {
   static const Clip c = [] {
     Clip out;
-    screenreel::capture::SourceOptions o;
-    const char* display = std::getenv("DISPLAY");
-    o.kind = display && *display ? "x11" : "test-pattern";
-    o.width = 1920;
-    o.height = 1080;
-    auto source = screenreel::capture::make_source(o);
+    auto& src = source();
     const char* scene = std::getenv("SCREENREEL_BENCH_SCENE");
-    out.label = o.kind == "x11" ? std::string(scene ? scene : "screen") + " " + source->describe() : "test-pattern 1920x1080";
+    const char* fps_env = std::getenv("SCREENREEL_BENCH_CLIP_FPS");
+    const double fps = fps_env ? std::max(1.0, std::atof(fps_env)) : 30.0;
+    out.label = have_display() ? std::string(scene ? scene : "screen") + " " + src.describe() : "test-pattern 1920x1080";
+    const auto period = std::chrono::duration<double>(1.0 / fps);
+    const auto start = std::chrono::steady_clock::now();
     for (std::uint64_t t = 0; t < 60; ++t) {
-      const auto ref = source->grab(t);
+      if (have_display())
+        std::this_thread::sleep_until(start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(period * t));
+      const auto ref = src.grab(t);
       FrameBuffer f(ref.width, ref.height);
-      for (std::uint32_t y = 0; y < ref.height; ++y)
-        std::memcpy(f.row(y), ref.pixels + y * ref.stride, f.stride());
+      for (std::uint32_t y = 0; y < ref.height; ++y) std::memcpy(f.row(y), ref.pixels + y * ref.stride, f.stride());
       out.frames.push_back(std::move(f));
-      if (o.kind == "x11") std::this_thread::sleep_for(std::chrono::milliseconds(33));
     }
     return out;
   }();
   return c;
 }
 
+std::int64_t frame_bytes() { return static_cast<std::int64_t>(clip().frames[0].pixels.size()); }
+
+// Client, per tick: one grab of the whole screen (MIT-SHM: the X server copies into our segment;
+// wall time, since the X server's CPU is not ours).
+void BM_Grab(benchmark::State& state) {
+  auto& src = source();
+  std::uint64_t t = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(src.grab(t++).pixels);
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * src.width() * src.height() * 4);
+  state.SetLabel(clip().label);
+}
+BENCHMARK(BM_Grab)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Client, per tick: compare with the last frame sent, copy and LZ4 the changed tiles, hash.
 void BM_TileDiffLz4Encode(benchmark::State& state) {
   const auto& c = clip();
   const auto& first = c.frames[0];
   screenreel::FrameEncoder enc(first.width, first.height);
   std::vector<std::uint8_t> msg;
-  std::size_t i = 0, wire = 0, frames = 0;
+  std::size_t i = 0, wire = 0, frames = 0, sent = 0, tiles_changed = 0, tiles_total = 0;
   for (auto _ : state) {
     const auto& f = c.frames[i++ % c.frames.size()];
     auto stats = enc.encode(f.pixels.data(), f.stride(), i, 0, false, false, msg);
-    if (stats) wire += stats->message_bytes;
+    if (stats) {
+      wire += stats->message_bytes;
+      ++sent;
+      tiles_changed += stats->tiles_changed;
+      tiles_total += stats->tiles_total;
+    }
     ++frames;
     benchmark::DoNotOptimize(msg.data());
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(frames * first.pixels.size()));
-  state.counters["wire_%_of_raw"] = 100.0 * static_cast<double>(wire) / static_cast<double>(frames * first.pixels.size());
+  state.SetBytesProcessed(static_cast<std::int64_t>(frames) * frame_bytes());
+  state.counters["wire_%_of_raw"] = 100.0 * static_cast<double>(wire) / (static_cast<double>(frames) * frame_bytes());
+  state.counters["sent_%_of_ticks"] = 100.0 * static_cast<double>(sent) / static_cast<double>(frames);
+  state.counters["tiles_changed_%_when_sent"] =
+      tiles_total ? 100.0 * static_cast<double>(tiles_changed) / static_cast<double>(tiles_total) : 0;
   state.SetLabel(c.label);
 }
 BENCHMARK(BM_TileDiffLz4Encode)->Unit(benchmark::kMillisecond);
 
+// Client, an unchanged tick: the whole frame is compared with the reference and nothing is sent.
+void BM_CompareUnchanged(benchmark::State& state) {
+  const auto& f = clip().frames.back();
+  screenreel::FrameEncoder enc(f.width, f.height);
+  std::vector<std::uint8_t> msg;
+  enc.encode(f.pixels.data(), f.stride(), 1, 0, false, false, msg);
+  for (auto _ : state) {
+    auto stats = enc.encode(f.pixels.data(), f.stride(), 2, 0, false, false, msg);
+    if (stats) state.SkipWithError("an unchanged frame was sent");
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * frame_bytes());
+  state.SetLabel(clip().label);
+}
+BENCHMARK(BM_CompareUnchanged)->Unit(benchmark::kMillisecond);
+
+// Both sides, per frame sent: XXH3-64 of the whole frame (FRAME pixel_hash).
+void BM_PixelHash(benchmark::State& state) {
+  const auto& f = clip().frames.back();
+  for (auto _ : state) benchmark::DoNotOptimize(screenreel::pixel_hash(f));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * frame_bytes());
+}
+BENCHMARK(BM_PixelHash)->Unit(benchmark::kMillisecond);
+
+// Receiver, per frame: parse the FRAME, LZ4-decode its rectangles into the frame, check the hash.
 void BM_FrameDecode(benchmark::State& state) {
   const auto& c = clip();
   const auto& first = c.frames[0];
@@ -79,6 +146,19 @@ void BM_FrameDecode(benchmark::State& state) {
   for (std::size_t i = 0; i < c.frames.size(); ++i) {
     std::vector<std::uint8_t> m;
     if (enc.encode(c.frames[i].pixels.data(), c.frames[i].stride(), i + 1, 0, false, false, m)) messages.push_back(m);
+  }
+  // How much of a sent frame lies in the 64-pixel tile rows it touches: the share of a JPEG that
+  // would have to be encoded again if unchanged bands could be reused (restart markers per band).
+  std::size_t rows_touched = 0, rows_total = 0;
+  for (std::size_t i = 1; i < messages.size(); ++i) {  // the first is a key frame: all rows
+    auto parsed = screenreel::wire::decode_body(screenreel::wire::MessageType::kFrame,
+                                                std::span(messages[i]).subspan(screenreel::wire::kHeaderBytes));
+    if (!parsed) continue;
+    std::vector<bool> touched((first.height + 63) / 64);
+    for (const auto& r : std::get<screenreel::wire::FrameView>(*parsed.value).rects)
+      for (std::uint32_t y = r.y / 64; y * 64 < r.y + r.h; ++y) touched[y] = true;
+    rows_touched += static_cast<std::size_t>(std::count(touched.begin(), touched.end(), true));
+    rows_total += touched.size();
   }
   std::size_t frames = 0;
   for (auto _ : state) {
@@ -90,33 +170,64 @@ void BM_FrameDecode(benchmark::State& state) {
     }
     frames += messages.size();
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(frames * first.pixels.size()));
+  state.SetBytesProcessed(static_cast<std::int64_t>(frames) * frame_bytes());
+  state.counters["time_per_frame"] =
+      benchmark::Counter(static_cast<double>(frames), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["tile_rows_touched_%"] =
+      rows_total ? 100.0 * static_cast<double>(rows_touched) / static_cast<double>(rows_total) : 0;
   state.SetLabel(c.label + ", " + std::to_string(messages.size()) + " frames sent of " + std::to_string(c.frames.size()));
 }
 BENCHMARK(BM_FrameDecode)->Unit(benchmark::kMillisecond);
 
-void BM_JpegTurboJpeg(benchmark::State& state) {
+// Receiver, per frame: the decoded frame is copied into a buffer of its own for the JPEG
+// encoders and the window (Connection::on_frame).
+void BM_FrameCopy(benchmark::State& state) {
   const auto& f = clip().frames.back();
+  FrameBuffer dst(f.width, f.height);
+  for (auto _ : state) {
+    std::memcpy(dst.pixels.data(), f.pixels.data(), f.pixels.size());
+    benchmark::DoNotOptimize(dst.pixels.data());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * frame_bytes());
+}
+BENCHMARK(BM_FrameCopy)->Unit(benchmark::kMillisecond);
+
+// Distinct frames of the clip (a still screen repeats one), so a JPEG benchmark sees the scene.
+std::vector<const FrameBuffer*> distinct_frames() {
+  std::vector<const FrameBuffer*> out;
+  for (const auto& f : clip().frames)
+    if (out.empty() || screenreel::pixel_hash(*out.back()) != screenreel::pixel_hash(f)) out.push_back(&f);
+  return out;
+}
+
+void BM_JpegTurboJpeg(benchmark::State& state) {
+  const auto frames = distinct_frames();
   screenreel::JpegEncoder enc(90);
-  std::size_t bytes = 0;
-  for (auto _ : state) bytes = enc.encode_bgrx(f.pixels.data(), f.width, f.height, f.stride()).size();
-  state.counters["jpeg_kB"] = static_cast<double>(bytes) / 1000.0;
-  state.SetLabel("BGRX in, q90 4:2:0");
+  std::size_t i = 0, bytes = 0;
+  for (auto _ : state) {
+    const FrameBuffer& f = *frames[i++ % frames.size()];
+    bytes += enc.encode_bgrx(f.pixels.data(), f.width, f.height, f.stride()).size();
+  }
+  state.counters["jpeg_kB"] = static_cast<double>(bytes) / 1000.0 / static_cast<double>(state.iterations());
+  state.SetLabel("BGRX in, q90 4:2:0, FASTDCT (as the receiver), " + std::to_string(frames.size()) + " distinct frames");
 }
 BENCHMARK(BM_JpegTurboJpeg)->Unit(benchmark::kMillisecond);
 
 void BM_JpegOpenCvImencode(benchmark::State& state) {
-  const auto& f = clip().frames.back();
-  const cv::Mat bgrx(static_cast<int>(f.height), static_cast<int>(f.width), CV_8UC4,
-                     const_cast<std::uint8_t*>(f.pixels.data()));
+  const auto frames = distinct_frames();
   std::vector<std::uint8_t> out;
   cv::Mat bgr;
+  std::size_t i = 0, bytes = 0;
   for (auto _ : state) {
+    const FrameBuffer& f = *frames[i++ % frames.size()];
+    const cv::Mat bgrx(static_cast<int>(f.height), static_cast<int>(f.width), CV_8UC4,
+                       const_cast<std::uint8_t*>(f.pixels.data()));
     cv::cvtColor(bgrx, bgr, cv::COLOR_BGRA2BGR);  // imencode needs 3 channels
     cv::imencode(".jpg", bgr, out, {cv::IMWRITE_JPEG_QUALITY, 90});
+    bytes += out.size();
   }
-  state.counters["jpeg_kB"] = static_cast<double>(out.size()) / 1000.0;
-  state.SetLabel("BGRX->BGR + imencode q90");
+  state.counters["jpeg_kB"] = static_cast<double>(bytes) / 1000.0 / static_cast<double>(state.iterations());
+  state.SetLabel("BGRX->BGR + imencode q90 (the Python design's path)");
 }
 BENCHMARK(BM_JpegOpenCvImencode)->Unit(benchmark::kMillisecond);
 

@@ -37,9 +37,11 @@ int main(int argc, char** argv) {
   for (const auto& [name, spec] : screenreel::test::seed_specs()) {
     const auto stream = screenreel::test::make_recorded_stream(spec);
     for (const auto& [max, seed] : slicings) {
-      std::vector<std::uint8_t> input = {static_cast<std::uint8_t>(max), static_cast<std::uint8_t>(seed)};
+      std::vector<std::uint8_t> input = {static_cast<std::uint8_t>(max),
+                                         static_cast<std::uint8_t>(seed)};
       input.insert(input.end(), stream.bytes.begin(), stream.bytes.end());
-      const auto file = dir / (name + "-" + std::to_string(max) + "-" + std::to_string(seed) + ".bin");
+      const auto file =
+          dir / (name + "-" + std::to_string(max) + "-" + std::to_string(seed) + ".bin");
       if (!write(file, input)) {
         std::fprintf(stderr, "make_seeds: cannot write %s\n", file.c_str());
         return 1;
@@ -50,11 +52,14 @@ int main(int argc, char** argv) {
   // A client ERROR mid-session, and a stream that stops after the HELLO.
   auto basic = screenreel::test::make_recorded_stream(StreamSpec{});
   std::vector<std::uint8_t> err = {0, 0};
-  err.insert(err.end(), basic.bytes.begin(), basic.bytes.begin() + static_cast<long>(basic.unit_starts[3]));
-  const auto e = screenreel::wire::encode(screenreel::wire::Error{screenreel::wire::ErrorCode::kInternal, "capture failed"});
+  err.insert(err.end(), basic.bytes.begin(),
+             basic.bytes.begin() + static_cast<long>(basic.unit_starts[3]));
+  const auto e = screenreel::wire::encode(
+      screenreel::wire::Error{screenreel::wire::ErrorCode::kInternal, "capture failed"});
   err.insert(err.end(), e.begin(), e.end());
   std::vector<std::uint8_t> hello_only = {0, 0};
-  hello_only.insert(hello_only.end(), basic.bytes.begin(), basic.bytes.begin() + static_cast<long>(basic.unit_starts[2]));
+  hello_only.insert(hello_only.end(), basic.bytes.begin(),
+                    basic.bytes.begin() + static_cast<long>(basic.unit_starts[2]));
   if (!write(dir / "client-error.bin", err) || !write(dir / "hello-only.bin", hello_only)) return 1;
   written += 2;
   std::printf("make_seeds: %d seed streams in %s\n", written, dir.c_str());

@@ -54,7 +54,8 @@ class Slicer {
 
 // A decoded control message must encode back to the very bytes it came from (ERROR maps an
 // unknown code to `internal`, so it is compared after a second decode instead).
-void check_round_trip(wire::MessageType type, std::span<const std::uint8_t> body, const wire::Message& msg) {
+void check_round_trip(wire::MessageType type, std::span<const std::uint8_t> body,
+                      const wire::Message& msg) {
   std::visit(
       [&](const auto& m) {
         using T = std::decay_t<decltype(m)>;
@@ -67,7 +68,8 @@ void check_round_trip(wire::MessageType type, std::span<const std::uint8_t> body
             auto re = wire::decode_body(type, again_body);
             FUZZ_CHECK(re && std::get<wire::Error>(*re.value).message == m.message);
           } else {
-            FUZZ_CHECK(again_body.size() == body.size() && std::equal(body.begin(), body.end(), again_body.begin()));
+            FUZZ_CHECK(again_body.size() == body.size() &&
+                       std::equal(body.begin(), body.end(), again_body.begin()));
           }
         }
       },
@@ -113,11 +115,14 @@ class ReceiverModel {
  private:
   enum class State { kPreamble, kHello, kRecording, kEnding, kClosed };
 
-  bool reading() const { return state_ == State::kPreamble || state_ == State::kHello || state_ == State::kRecording; }
+  bool reading() const {
+    return state_ == State::kPreamble || state_ == State::kHello || state_ == State::kRecording;
+  }
 
   void on_event(wire::MessageReader::Event e) {
     switch (e) {
-      case wire::MessageReader::Event::kNeedMore: return;
+      case wire::MessageReader::Event::kNeedMore:
+        return;
       case wire::MessageReader::Event::kPreamble:
         FUZZ_CHECK(state_ == State::kPreamble && reader_.version() == wire::kVersion);
         state_ = State::kHello;  // the receiver answers with its preamble and a CHALLENGE
@@ -126,7 +131,8 @@ class ReceiverModel {
         FUZZ_CHECK(!reader_.error().what.empty());
         state_ = State::kClosed;  // ERROR (or nothing, for a bad magic), then close
         return;
-      case wire::MessageReader::Event::kMessage: return on_message(reader_.type());
+      case wire::MessageReader::Event::kMessage:
+        return on_message(reader_.type());
     }
   }
 
@@ -178,12 +184,14 @@ class ReceiverModel {
     // What Connection::on_frame relies on before it copies the frame out for the encoders.
     const FrameBuffer& frame = decoder_->frame();
     FUZZ_CHECK(f.width == frame.width && f.height == frame.height);
-    FUZZ_CHECK(frame.pixels.size() == std::size_t{frame.width} * frame.height * wire::kBytesPerPixel);
+    FUZZ_CHECK(frame.pixels.size() ==
+               std::size_t{frame.width} * frame.height * wire::kBytesPerPixel);
     FUZZ_CHECK(f.seq > last_seq_ && decoder_->last_seq() == f.seq);
     FUZZ_CHECK(have_key_ || f.is_key());
     FUZZ_CHECK(pixel_hash(frame) == f.pixel_hash);
     for (const auto& r : f.rects)
-      FUZZ_CHECK(r.w > 0 && r.h > 0 && std::uint64_t{r.x} + r.w <= frame.width && std::uint64_t{r.y} + r.h <= frame.height);
+      FUZZ_CHECK(r.w > 0 && r.h > 0 && std::uint64_t{r.x} + r.w <= frame.width &&
+                 std::uint64_t{r.y} + r.h <= frame.height);
     copy_.assign(frame.pixels.begin(), frame.pixels.end());  // acquire_buffer + memcpy
     last_seq_ = f.seq;
     have_key_ = true;

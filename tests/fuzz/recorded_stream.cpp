@@ -73,7 +73,8 @@ std::vector<std::pair<std::string, StreamSpec>> seed_specs() {
   std::vector<std::pair<std::string, StreamSpec>> out;
   StreamSpec basic;  // 64x48: one tile, a key frame then deltas, BYE
   out.emplace_back("basic-64x48", basic);
-  StreamSpec tiles;  // 130x70: partial tiles, rectangles narrower than the frame, a second key frame
+  StreamSpec
+      tiles;  // 130x70: partial tiles, rectangles narrower than the frame, a second key frame
   tiles.width = 130;
   tiles.height = 70;
   tiles.frames = 6;

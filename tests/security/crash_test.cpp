@@ -40,7 +40,8 @@ int replay(const fs::path& archive, const std::vector<std::string>& args, std::s
 
 TEST(CrashSafety, ReceiverKilledAtRandomMomentsKeepsACatalogThatRecoversAndVerifies) {
   const int rounds = env_int("SCREENREEL_CRASH_ROUNDS", 50);
-  const unsigned seed = static_cast<unsigned>(env_int("SCREENREEL_CRASH_SEED", static_cast<int>(std::random_device{}() & 0x7fffffff)));
+  const unsigned seed = static_cast<unsigned>(
+      env_int("SCREENREEL_CRASH_SEED", static_cast<int>(std::random_device{}() & 0x7fffffff)));
   std::cerr << "[          ] SCREENREEL_CRASH_SEED=" << seed << "\n";
   std::mt19937 rng(seed);
   const fs::path archive = test::fresh_temp_dir("screenreel-crash");
@@ -60,28 +61,33 @@ TEST(CrashSafety, ReceiverKilledAtRandomMomentsKeepsACatalogThatRecoversAndVerif
     std::this_thread::sleep_for(delay);
     receiver.process().signal(SIGKILL);
     ASSERT_EQ(receiver.process().wait_for(10s).value_or(-1), 128 + SIGKILL);
-    ASSERT_TRUE(client->wait_for(30s)) << "the client did not notice the receiver died\n" << client->err();
+    ASSERT_TRUE(client->wait_for(30s)) << "the client did not notice the receiver died\n"
+                                       << client->err();
 
     // The state a crash leaves, before any repair.
     ASSERT_EQ(test::integrity_check(archive), "ok");
     const auto sessions = test::read_sessions(archive);
-    if (sessions.empty() || sessions.back().name != "crash-" + std::to_string(round)) continue;  // killed before HELLO
+    if (sessions.empty() || sessions.back().name != "crash-" + std::to_string(round))
+      continue;  // killed before HELLO
     const auto& s = sessions.back();
     EXPECT_TRUE(s.recording()) << "a killed receiver cannot have ended the session";
     const auto rows = test::read_frames(archive, s.id);
     if (!rows.empty()) ++killed_while_recording;
     rows_total += static_cast<std::int64_t>(rows.size());
-    for (std::size_t i = 0; i < rows.size(); ++i) EXPECT_EQ(rows[i].seq, static_cast<std::int64_t>(i + 1)) << "rows without gaps";
+    for (std::size_t i = 0; i < rows.size(); ++i)
+      EXPECT_EQ(rows[i].seq, static_cast<std::int64_t>(i + 1)) << "rows without gaps";
     const auto problems = test::check_frame_files(archive, s.id);
     EXPECT_TRUE(problems.empty()) << problems.size() << " problems, first: " << problems.front();
     if (HasFailure()) break;
   }
-  std::cerr << "[          ] " << rounds << " kills, " << killed_while_recording << " with frames in the catalog, "
-            << rows_total << " rows\n";
+  std::cerr << "[          ] " << rounds << " kills, " << killed_while_recording
+            << " with frames in the catalog, " << rows_total << " rows\n";
   EXPECT_GE(killed_while_recording, rounds / 2) << "most kills should hit a running recording";
 
   std::string out;
-  EXPECT_NE(replay(archive, {"verify", "--quiet"}, &out), 0) << "verify should see the crashed sessions\n" << out;
+  EXPECT_NE(replay(archive, {"verify", "--quiet"}, &out), 0)
+      << "verify should see the crashed sessions\n"
+      << out;
   ASSERT_EQ(replay(archive, {"recover"}, &out), 0) << out;
   ASSERT_EQ(replay(archive, {"verify"}, &out), 0) << out;
   // Recover is idempotent, and the recovered archive is what the checks above expect.
@@ -92,7 +98,8 @@ TEST(CrashSafety, ReceiverKilledAtRandomMomentsKeepsACatalogThatRecoversAndVerif
     const auto rows = test::read_frames(archive, s.id);
     EXPECT_EQ(s.frame_count, static_cast<std::int64_t>(rows.size())) << s.name;
     for (std::size_t i = 0; i < rows.size(); ++i)
-      EXPECT_EQ(rows[i].seq, static_cast<std::int64_t>(i + 1)) << s.name << ": frame numbers with a gap after recover";
+      EXPECT_EQ(rows[i].seq, static_cast<std::int64_t>(i + 1))
+          << s.name << ": frame numbers with a gap after recover";
     const fs::path dir = ArchivePaths(archive).session(s.folder);
     if (fs::is_directory(dir)) {
       EXPECT_TRUE(list_session_files(dir).temporary.empty()) << s.folder;

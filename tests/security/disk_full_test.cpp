@@ -5,6 +5,7 @@
 // and keep running. Needs root (mount); skipped, saying why, where mounting is not possible.
 #include <gtest/gtest.h>
 #include <sys/mount.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -25,8 +26,10 @@ class DiskFull : public ::testing::Test {
  protected:
   void SetUp() override {
     mount_point = test::fresh_temp_dir("screenreel-diskfull");
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root to mount a small tmpfs (running as uid " << ::geteuid() << ")";
-    if (::mount("tmpfs", mount_point.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "size=8M,mode=0755") != 0)
+    if (::geteuid() != 0)
+      GTEST_SKIP() << "needs root to mount a small tmpfs (running as uid " << ::geteuid() << ")";
+    if (::mount("tmpfs", mount_point.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "size=8M,mode=0755") !=
+        0)
       GTEST_SKIP() << "cannot mount a tmpfs on " << mount_point << ": " << std::strerror(errno)
                    << " (a container without CAP_SYS_ADMIN?)";
     mounted = true;
@@ -46,24 +49,29 @@ class DiskFull : public ::testing::Test {
   std::unique_ptr<test::ReceiverProcess> receiver;
 };
 
+// --min-free 0: no floor, so the writes themselves hit ENOSPC (the JPEG's write or rename, or the
+// catalog's commit, whichever comes first).
 TEST_F(DiskFull, RecordingUntilTheDiskIsFullEndsTheSessionCleanly) {
   const fs::path archive = mount_point / "archive";
-  receiver = std::make_unique<test::ReceiverProcess>(archive);
+  receiver =
+      std::make_unique<test::ReceiverProcess>(archive, std::vector<std::string>{"--min-free", "0"});
   ASSERT_TRUE(receiver->started()) << receiver->err();
   // About 100 KB a frame at 30 fps: 8 MiB is full within a few seconds.
-  auto client = test::start_pattern_client(receiver->port(), "fills-the-disk", {"--size", "800x600", "--fps", "30", "--duration", "60"});
+  auto client = test::start_pattern_client(
+      receiver->port(), "fills-the-disk", {"--size", "800x600", "--fps", "30", "--duration", "60"});
   const auto rc = client->wait_for(90s);
   ASSERT_TRUE(rc) << "the client kept recording onto a full disk\n" << client->err();
   const std::string said = client->out() + client->err();
   std::cerr << "[          ] client (exit " << *rc << "): " << said;
-  EXPECT_NE(said.find("No space left on device"), std::string::npos) << "the client is not told why";
+  EXPECT_NE(said.find("No space left on device"), std::string::npos)
+      << "the client is not told why";
 
   EXPECT_TRUE(receiver->process().running()) << "the receiver died\n" << receiver->err();
   const auto sessions = test::read_sessions(archive);
   ASSERT_EQ(sessions.size(), 1u);
   const auto& s = sessions[0];
-  std::cerr << "[          ] session: end_reason '" << s.end_reason << "', error '" << s.error << "', " << s.frame_count
-            << " frames\n";
+  std::cerr << "[          ] session: end_reason '" << s.end_reason << "', error '" << s.error
+            << "', " << s.frame_count << " frames\n";
   EXPECT_FALSE(s.recording()) << "the session is still marked recording";
   EXPECT_EQ(s.end_reason, "error");
   EXPECT_NE(s.error.find("No space left on device"), std::string::npos) << s.error;
@@ -74,16 +82,21 @@ TEST_F(DiskFull, RecordingUntilTheDiskIsFullEndsTheSessionCleanly) {
   EXPECT_EQ(test::integrity_check(archive), "ok");
   const auto rows = test::read_frames(archive, s.id);
   EXPECT_EQ(static_cast<std::int64_t>(rows.size()), s.frame_count);
-  for (std::size_t i = 0; i < rows.size(); ++i) EXPECT_EQ(rows[i].seq, static_cast<std::int64_t>(i + 1)) << "gap in frame numbers";
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    EXPECT_EQ(rows[i].seq, static_cast<std::int64_t>(i + 1)) << "gap in frame numbers";
   const auto problems = test::check_frame_files(archive);
   EXPECT_TRUE(problems.empty()) << problems.size() << " problems, first: " << problems.front();
   const auto files = list_session_files(ArchivePaths(archive).session(s.folder));
   EXPECT_TRUE(files.temporary.empty()) << "temporary file left: " << files.temporary.front();
-  if (said.find("receiver stored") != std::string::npos && said.find("receiver stored unknown") == std::string::npos)
-    EXPECT_NE(said.find("receiver stored " + std::to_string(s.frame_count)), std::string::npos) << said;
+  if (said.find("receiver stored") != std::string::npos &&
+      said.find("receiver stored unknown") == std::string::npos) {
+    EXPECT_NE(said.find("receiver stored " + std::to_string(s.frame_count)), std::string::npos)
+        << said;
+  }
 
   // The receiver still answers, and says why it cannot record now, instead of claiming to.
-  auto again = test::start_pattern_client(receiver->port(), "still-full", {"--size", "800x600", "--fps", "30", "--max-frames", "30"});
+  auto again = test::start_pattern_client(
+      receiver->port(), "still-full", {"--size", "800x600", "--fps", "30", "--max-frames", "30"});
   ASSERT_TRUE(again->wait_for(60s));
   const std::string again_said = again->out() + again->err();
   std::cerr << "[          ] second client: " << again_said;
@@ -93,6 +106,49 @@ TEST_F(DiskFull, RecordingUntilTheDiskIsFullEndsTheSessionCleanly) {
     EXPECT_EQ(static_cast<std::int64_t>(test::read_frames(archive, s2.id).size()), s2.frame_count);
   }
   EXPECT_TRUE(test::check_frame_files(archive).empty());
+  EXPECT_EQ(receiver->stop().value_or(-1), 0) << receiver->err();
+}
+
+// The free-space floor (--min-free) stops the session before the disk is full: the same clean
+// end, with the floor as the reason, and a new session is refused while the space is short.
+TEST_F(DiskFull, FreeSpaceFloorStopsTheSessionBeforeTheDiskFills) {
+  const fs::path archive = mount_point / "archive";
+  receiver =
+      std::make_unique<test::ReceiverProcess>(archive, std::vector<std::string>{"--min-free", "4"});
+  ASSERT_TRUE(receiver->started()) << receiver->err();
+  auto client = test::start_pattern_client(
+      receiver->port(), "floor", {"--size", "800x600", "--fps", "30", "--duration", "60"});
+  const auto rc = client->wait_for(90s);
+  ASSERT_TRUE(rc) << client->err();
+  const std::string said = client->out() + client->err();
+  std::cerr << "[          ] client (exit " << *rc << "): " << said;
+  EXPECT_NE(said.find("below --min-free 4 MB"), std::string::npos) << "the client is not told why";
+  EXPECT_TRUE(receiver->process().running()) << receiver->err();
+
+  const auto sessions = test::read_sessions(archive);
+  ASSERT_EQ(sessions.size(), 1u);
+  const auto& s = sessions[0];
+  EXPECT_EQ(s.end_reason, "error");
+  EXPECT_NE(s.error.find("below --min-free"), std::string::npos) << s.error;
+  EXPECT_GT(s.frame_count, 0);
+  EXPECT_EQ(test::integrity_check(archive), "ok");
+  const auto rows = test::read_frames(archive, s.id);
+  EXPECT_EQ(static_cast<std::int64_t>(rows.size()), s.frame_count);
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    EXPECT_EQ(rows[i].seq, static_cast<std::int64_t>(i + 1)) << "gap in frame numbers";
+  EXPECT_TRUE(test::check_frame_files(archive).empty());
+  EXPECT_TRUE(list_session_files(ArchivePaths(archive).session(s.folder)).temporary.empty());
+  // Stopped at the floor, not at the end of the disk.
+  struct statvfs st {};
+  ASSERT_EQ(::statvfs(mount_point.c_str(), &st), 0);
+  EXPECT_GE(std::uint64_t{st.f_bavail} * st.f_frsize, 2u << 20)
+      << "the floor did not keep space free";
+
+  auto again = test::start_pattern_client(receiver->port(), "refused",
+                                          {"--size", "800x600", "--max-frames", "5"});
+  ASSERT_TRUE(again->wait_for(60s));
+  EXPECT_NE(again->err().find("below --min-free"), std::string::npos) << again->err();
+  EXPECT_EQ(test::read_sessions(archive).size(), 1u) << "no session is opened below the floor";
   EXPECT_EQ(receiver->stop().value_or(-1), 0) << receiver->err();
 }
 

@@ -17,7 +17,9 @@ namespace screenreel {
 namespace {
 using Bytes = std::vector<std::uint8_t>;
 
-int fuzz(const Bytes& input) { return LLVMFuzzerTestOneInput(input.data(), input.size()); }
+int fuzz(const Bytes& input) {
+  return LLVMFuzzerTestOneInput(input.data(), input.size());
+}
 
 Bytes with_slicing(std::uint8_t max, std::uint8_t seed, const Bytes& stream) {
   Bytes out = {max, seed};
@@ -66,9 +68,13 @@ TEST(FuzzTarget, SurvivesTheSeedsSlicedEveryWayAndEveryTruncation) {
     SCOPED_TRACE(name);
     const auto stream = test::make_recorded_stream(spec);
     for (int max : {0, 1, 2, 3, 7, 64, 255})
-      for (int seed : {0, 1, 200}) EXPECT_EQ(fuzz(with_slicing(static_cast<std::uint8_t>(max), static_cast<std::uint8_t>(seed), stream.bytes)), 0);
+      for (int seed : {0, 1, 200})
+        EXPECT_EQ(fuzz(with_slicing(static_cast<std::uint8_t>(max), static_cast<std::uint8_t>(seed),
+                                    stream.bytes)),
+                  0);
     for (std::size_t n = 0; n <= stream.bytes.size(); n += 7)
-      fuzz(with_slicing(0, 0, Bytes(stream.bytes.begin(), stream.bytes.begin() + static_cast<long>(n))));
+      fuzz(with_slicing(0, 0,
+                        Bytes(stream.bytes.begin(), stream.bytes.begin() + static_cast<long>(n))));
   }
 }
 
@@ -76,7 +82,8 @@ TEST(FuzzTarget, SurvivesTheSeedsSlicedEveryWayAndEveryTruncation) {
 // values, insert or erase a run, splice two streams.
 TEST(FuzzTarget, SurvivesRandomMutationsOfTheSeeds) {
   std::vector<Bytes> streams;
-  for (const auto& [name, spec] : test::seed_specs()) streams.push_back(test::make_recorded_stream(spec).bytes);
+  for (const auto& [name, spec] : test::seed_specs())
+    streams.push_back(test::make_recorded_stream(spec).bytes);
   std::mt19937_64 rng(20261125);
   const std::uint8_t interesting[] = {0x00, 0x01, 0x7f, 0x80, 0xff, 0x10, 0x20, 0x40};
   for (int i = 0; i < 3000; ++i) {
@@ -85,10 +92,20 @@ TEST(FuzzTarget, SurvivesRandomMutationsOfTheSeeds) {
     for (int e = 0; e < edits && !s.empty(); ++e) {
       const std::size_t at = rng() % s.size();
       switch (rng() % 5) {
-        case 0: s[at] ^= static_cast<std::uint8_t>(1u << (rng() % 8)); break;
-        case 1: s[at] = interesting[rng() % sizeof interesting]; break;
-        case 2: s.erase(s.begin() + static_cast<long>(at), s.begin() + static_cast<long>(std::min(s.size(), at + 1 + rng() % 16))); break;
-        case 3: s.insert(s.begin() + static_cast<long>(at), 1 + rng() % 16, static_cast<std::uint8_t>(rng())); break;
+        case 0:
+          s[at] ^= static_cast<std::uint8_t>(1u << (rng() % 8));
+          break;
+        case 1:
+          s[at] = interesting[rng() % sizeof interesting];
+          break;
+        case 2:
+          s.erase(s.begin() + static_cast<long>(at),
+                  s.begin() + static_cast<long>(std::min(s.size(), at + 1 + rng() % 16)));
+          break;
+        case 3:
+          s.insert(s.begin() + static_cast<long>(at), 1 + rng() % 16,
+                   static_cast<std::uint8_t>(rng()));
+          break;
         case 4: {
           const Bytes& other = streams[rng() % streams.size()];
           const std::size_t from = rng() % other.size();
@@ -98,7 +115,9 @@ TEST(FuzzTarget, SurvivesRandomMutationsOfTheSeeds) {
         }
       }
     }
-    EXPECT_EQ(fuzz(with_slicing(static_cast<std::uint8_t>(rng()), static_cast<std::uint8_t>(rng()), s)), 0);
+    EXPECT_EQ(
+        fuzz(with_slicing(static_cast<std::uint8_t>(rng()), static_cast<std::uint8_t>(rng()), s)),
+        0);
   }
 }
 

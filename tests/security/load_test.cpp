@@ -28,8 +28,8 @@ int env_int(const char* name, int fallback) {
 }
 
 std::string describe(const test::ProcessUsage& u) {
-  return std::to_string(u.fds) + " fds, " + std::to_string(u.threads) + " threads, " + std::to_string(u.rss_kib / 1024) +
-         " MiB resident";
+  return std::to_string(u.fds) + " fds, " + std::to_string(u.threads) + " threads, " +
+         std::to_string(u.rss_kib / 1024) + " MiB resident";
 }
 
 // Margins. Descriptors: exactly one socket per client, so none may be added while the same
@@ -51,15 +51,19 @@ TEST(Load, FiftyClientsRecordAtOnceAndTheReceiverStaysFlat) {
 
   std::vector<std::unique_ptr<test::Process>> clients;
   for (int i = 0; i < count; ++i)
-    clients.push_back(test::start_pattern_client(receiver.port(), "load-" + std::to_string(i),
-                                                 {"--size", "64x48", "--fps", "10", "--duration", std::to_string(seconds)}));
+    clients.push_back(test::start_pattern_client(
+        receiver.port(), "load-" + std::to_string(i),
+        {"--size", "64x48", "--fps", "10", "--duration", std::to_string(seconds)}));
   const auto started = std::chrono::steady_clock::now();
 
   // Every client has its session, then a few seconds to settle: the early sample.
   for (;;) {
     const auto sessions = test::read_sessions(archive);
-    if (static_cast<int>(std::count_if(sessions.begin(), sessions.end(), [](const auto& s) { return s.recording(); })) == count) break;
-    ASSERT_LT(std::chrono::steady_clock::now() - started, 30s) << "not every client got a session\n" << receiver.err();
+    if (static_cast<int>(std::count_if(sessions.begin(), sessions.end(),
+                                       [](const auto& s) { return s.recording(); })) == count)
+      break;
+    ASSERT_LT(std::chrono::steady_clock::now() - started, 30s) << "not every client got a session\n"
+                                                               << receiver.err();
     std::this_thread::sleep_for(200ms);
   }
   std::this_thread::sleep_for(5s);
@@ -76,9 +80,10 @@ TEST(Load, FiftyClientsRecordAtOnceAndTheReceiverStaysFlat) {
     peak.rss_kib = std::max(peak.rss_kib, u.rss_kib);
   }
   const auto late = test::process_usage(receiver.pid());
-  std::cerr << "[          ] idle: " << describe(idle) << "\n[          ] early (" << std::chrono::duration_cast<std::chrono::seconds>(early_at).count()
-            << " s): " << describe(early) << "\n[          ] late (" << seconds - 3 << " s): " << describe(late)
-            << "\n[          ] peak: " << describe(peak) << "\n";
+  std::cerr << "[          ] idle: " << describe(idle) << "\n[          ] early ("
+            << std::chrono::duration_cast<std::chrono::seconds>(early_at).count()
+            << " s): " << describe(early) << "\n[          ] late (" << seconds - 3
+            << " s): " << describe(late) << "\n[          ] peak: " << describe(peak) << "\n";
 
   std::map<std::string, std::int64_t> sent;
   for (int i = 0; i < count; ++i) {
@@ -102,7 +107,8 @@ TEST(Load, FiftyClientsRecordAtOnceAndTheReceiverStaysFlat) {
 
   EXPECT_LE(late.fds, early.fds + kSpareFds) << "descriptors grew while the same clients recorded";
   EXPECT_LE(late.threads, early.threads) << "threads grew while the same clients recorded";
-  EXPECT_LE(late.rss_kib, early.rss_kib + std::max(kRssSlackKib, early.rss_kib / 4)) << "resident memory grew";
+  EXPECT_LE(late.rss_kib, early.rss_kib + std::max(kRssSlackKib, early.rss_kib / 4))
+      << "resident memory grew";
   EXPECT_LE(after.fds, idle.fds + kSpareFds) << "descriptors not released after the clients left";
   EXPECT_EQ(after.threads, idle.threads) << "threads not released after the clients left";
 
@@ -130,7 +136,8 @@ TEST(Load, FiftyClientsRecordAtOnceAndTheReceiverStaysFlat) {
     EXPECT_TRUE(files.temporary.empty() && files.other.empty());
     total += s.frame_count;
   }
-  std::cerr << "[          ] " << count << " sessions, " << total << " frames in " << seconds << " s\n";
+  std::cerr << "[          ] " << count << " sessions, " << total << " frames in " << seconds
+            << " s\n";
   const auto problems = test::check_frame_files(archive);
   EXPECT_TRUE(problems.empty()) << problems.front();
   EXPECT_EQ(test::integrity_check(archive), "ok");

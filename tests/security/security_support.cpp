@@ -29,14 +29,15 @@ using namespace std::chrono_literals;
 // --- processes ---------------------------------------------------------------------------
 
 ReceiverProcess::ReceiverProcess(const fs::path& archive, std::vector<std::string> extra) {
-  std::vector<std::string> argv = {SCREENREEL_RECEIVER_BIN, "--no-display", "--listen", "127.0.0.1:0", "--archive",
-                                   archive.string()};
+  std::vector<std::string> argv = {SCREENREEL_RECEIVER_BIN, "--no-display", "--listen",
+                                   "127.0.0.1:0",           "--archive",    archive.string()};
   argv.insert(argv.end(), extra.begin(), extra.end());
   process_ = std::make_unique<Process>(argv);
   if (!process_->wait_for_stderr("listening on", 20s)) return;
   std::smatch m;
   const std::string err = process_->err();
-  if (std::regex_search(err, m, std::regex(R"(listening on 127\.0\.0\.1:(\d+))"))) port_ = m[1].str();
+  if (std::regex_search(err, m, std::regex(R"(listening on 127\.0\.0\.1:(\d+))")))
+    port_ = m[1].str();
 }
 
 std::optional<int> ReceiverProcess::stop(std::chrono::milliseconds timeout) {
@@ -46,8 +47,14 @@ std::optional<int> ReceiverProcess::stop(std::chrono::milliseconds timeout) {
 
 std::unique_ptr<Process> start_pattern_client(const std::string& port, const std::string& name,
                                               std::vector<std::string> extra) {
-  std::vector<std::string> argv = {SCREENREEL_CAPTURE_BIN, "--connect", "127.0.0.1:" + port, "--source",
-                                   "test-pattern",         "--name",    name,                "--quiet"};
+  std::vector<std::string> argv = {SCREENREEL_CAPTURE_BIN,
+                                   "--connect",
+                                   "127.0.0.1:" + port,
+                                   "--source",
+                                   "test-pattern",
+                                   "--name",
+                                   name,
+                                   "--quiet"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   return std::make_unique<Process>(argv);
 }
@@ -56,7 +63,8 @@ ProcessUsage process_usage(pid_t pid) {
   ProcessUsage u;
   const fs::path proc = fs::path("/proc") / std::to_string(pid);
   std::error_code ec;
-  for (auto it = fs::directory_iterator(proc / "fd", ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+  for (auto it = fs::directory_iterator(proc / "fd", ec); !ec && it != fs::directory_iterator();
+       it.increment(ec))
     ++u.fds;
   std::ifstream status(proc / "status");
   std::string line;
@@ -93,7 +101,9 @@ WireClient::~WireClient() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-bool WireClient::send(const std::vector<std::uint8_t>& bytes) { return send(bytes, 0, bytes.size()); }
+bool WireClient::send(const std::vector<std::uint8_t>& bytes) {
+  return send(bytes, 0, bytes.size());
+}
 
 bool WireClient::send(const std::vector<std::uint8_t>& bytes, std::size_t from, std::size_t to) {
   while (from < to) {
@@ -105,11 +115,14 @@ bool WireClient::send(const std::vector<std::uint8_t>& bytes, std::size_t from, 
   return true;
 }
 
-void WireClient::shutdown_write() { ::shutdown(fd_, SHUT_WR); }
+void WireClient::shutdown_write() {
+  ::shutdown(fd_, SHUT_WR);
+}
 
 bool WireClient::read_some(std::chrono::steady_clock::time_point until) {
   if (eof_ || fd_ < 0) return false;
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      until - std::chrono::steady_clock::now());
   if (left.count() <= 0) return false;
   pollfd p{fd_, POLLIN, 0};
   const int r = ::poll(&p, 1, static_cast<int>(left.count()));
@@ -141,7 +154,8 @@ bool WireClient::read_some(std::chrono::steady_clock::time_point until) {
       break;
     }
     if (raw_.size() - parsed_ - wire::kHeaderBytes < h.value->length) break;
-    const std::span<const std::uint8_t> body(raw_.data() + parsed_ + wire::kHeaderBytes, h.value->length);
+    const std::span<const std::uint8_t> body(raw_.data() + parsed_ + wire::kHeaderBytes,
+                                             h.value->length);
     Received rec;
     rec.type = h.value->type;
     if (rec.type != wire::MessageType::kFrame) {
@@ -185,8 +199,8 @@ std::optional<wire::Error> WireClient::error() const {
   return std::nullopt;
 }
 
-std::vector<std::uint8_t> preamble_and_hello(std::uint32_t width, std::uint32_t height, const std::string& name,
-                                             const std::string& source) {
+std::vector<std::uint8_t> preamble_and_hello(std::uint32_t width, std::uint32_t height,
+                                             const std::string& name, const std::string& source) {
   auto out = wire::encode_preamble();
   wire::Hello hello;
   hello.width = width;
@@ -200,7 +214,8 @@ std::vector<std::uint8_t> preamble_and_hello(std::uint32_t width, std::uint32_t 
   return out;
 }
 
-std::vector<std::uint8_t> raw_header(std::uint16_t type, std::uint32_t length, std::uint16_t reserved) {
+std::vector<std::uint8_t> raw_header(std::uint16_t type, std::uint32_t length,
+                                     std::uint16_t reserved) {
   std::vector<std::uint8_t> h(wire::kHeaderBytes);
   h[0] = static_cast<std::uint8_t>(type);
   h[1] = static_cast<std::uint8_t>(type >> 8);
@@ -210,7 +225,8 @@ std::vector<std::uint8_t> raw_header(std::uint16_t type, std::uint32_t length, s
   return h;
 }
 
-std::vector<std::uint8_t> frame_message(std::uint64_t seq, std::uint32_t width, std::uint32_t height, std::uint32_t flags,
+std::vector<std::uint8_t> frame_message(std::uint64_t seq, std::uint32_t width,
+                                        std::uint32_t height, std::uint32_t flags,
                                         std::uint64_t hash, const std::vector<RectBytes>& rects) {
   std::vector<std::uint8_t> out;
   wire::FrameMessageWriter writer(out, seq, wall_clock_us(), width, height, flags);
@@ -223,7 +239,8 @@ std::vector<std::uint8_t> frame_message(std::uint64_t seq, std::uint32_t width, 
   return out;
 }
 
-std::vector<std::uint8_t> flat_key_frame(std::uint64_t seq, std::uint32_t width, std::uint32_t height, std::uint8_t value) {
+std::vector<std::uint8_t> flat_key_frame(std::uint64_t seq, std::uint32_t width,
+                                         std::uint32_t height, std::uint8_t value) {
   FrameBuffer f(width, height);
   std::fill(f.pixels.begin(), f.pixels.end(), value);
   return frame_message(seq, width, height, wire::kFrameFlagKey, pixel_hash(f),
@@ -242,7 +259,8 @@ std::vector<FrameRecord> read_frames(const fs::path& archive, std::int64_t sessi
   return catalog.frames(session_id);
 }
 
-std::optional<SessionRecord> session_of_client(const fs::path& archive, const std::string& client_address) {
+std::optional<SessionRecord> session_of_client(const fs::path& archive,
+                                               const std::string& client_address) {
   // Loopback reuses ports quickly (tcp_tw_reuse): the newest session of an address is the one
   // of the connection that has it now.
   std::optional<SessionRecord> found;
@@ -261,11 +279,13 @@ std::string slurp(const fs::path& p) {
 
 std::optional<DecodedImage> decode_file(const fs::path& p, std::string* error) {
   const std::string bytes = slurp(p);
-  return decode_jpeg_bgr(std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()), error);
+  return decode_jpeg_bgr(
+      std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()), error);
 }
 }  // namespace
 
-std::vector<std::string> check_frame_files(const fs::path& archive, std::optional<std::int64_t> only_session) {
+std::vector<std::string> check_frame_files(const fs::path& archive,
+                                           std::optional<std::int64_t> only_session) {
   std::vector<std::string> problems;
   const ArchivePaths paths(archive);
   Catalog catalog(paths.catalog(), Catalog::Mode::kReadOnly);
@@ -277,11 +297,12 @@ std::vector<std::string> check_frame_files(const fs::path& archive, std::optiona
       std::string error;
       const auto img = decode_file(p, &error);
       if (!img) {
-        problems.push_back("row " + std::to_string(s.id) + "/" + std::to_string(r.seq) + ": " + p.string() +
-                           " does not decode: " + error);
+        problems.push_back("row " + std::to_string(s.id) + "/" + std::to_string(r.seq) + ": " +
+                           p.string() + " does not decode: " + error);
       } else if (img->width != r.width || img->height != r.height) {
-        problems.push_back(p.string() + " is " + std::to_string(img->width) + "x" + std::to_string(img->height) +
-                           ", its row says " + std::to_string(r.width) + "x" + std::to_string(r.height));
+        problems.push_back(p.string() + " is " + std::to_string(img->width) + "x" +
+                           std::to_string(img->height) + ", its row says " +
+                           std::to_string(r.width) + "x" + std::to_string(r.height));
       }
     }
     // Files without rows (the last batch before a crash) must be complete as well.
@@ -305,8 +326,8 @@ std::string integrity_check(const fs::path& archive) {
   return out;
 }
 
-double psnr_jpeg_vs_bgrx(const fs::path& jpeg, const std::vector<std::uint8_t>& bgrx, std::uint32_t width,
-                         std::uint32_t height) {
+double psnr_jpeg_vs_bgrx(const fs::path& jpeg, const std::vector<std::uint8_t>& bgrx,
+                         std::uint32_t width, std::uint32_t height) {
   const auto img = decode_file(jpeg, nullptr);
   if (!img || img->width != width || img->height != height) return 0;
   return psnr_bgr_vs_bgrx(img->bgr, bgrx);
@@ -317,7 +338,8 @@ std::vector<std::string> list_tree(const fs::path& dir) {
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::none, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->is_symlink() || !it->is_directory()) out.push_back(it->path().lexically_relative(dir).string());  // never through a link
+    if (it->is_symlink() || !it->is_directory())
+      out.push_back(it->path().lexically_relative(dir).string());  // never through a link
   }
   return out;
 }

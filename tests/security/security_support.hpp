@@ -26,7 +26,8 @@ namespace screenreel::test {
 // screenreel-receiver --no-display --listen 127.0.0.1:0 --archive DIR, with the port it logged.
 class ReceiverProcess {
  public:
-  explicit ReceiverProcess(const std::filesystem::path& archive, std::vector<std::string> extra = {});
+  explicit ReceiverProcess(const std::filesystem::path& archive,
+                           std::vector<std::string> extra = {});
   Process& process() { return *process_; }
   pid_t pid() const { return process_->pid(); }
   const std::string& port() const { return port_; }
@@ -77,7 +78,8 @@ class WireClient {
   void shutdown_write();
 
   // Reads until a message of `type` arrives; false at the deadline or when the connection ends.
-  bool wait_for(wire::MessageType type, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  bool wait_for(wire::MessageType type,
+                std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // Reads until the receiver closes; false at the deadline.
   bool wait_closed(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   bool closed_by_peer() const { return eof_; }
@@ -102,10 +104,12 @@ class WireClient {
 };
 
 // preamble + HELLO for a client of this size (name and source as given).
-std::vector<std::uint8_t> preamble_and_hello(std::uint32_t width, std::uint32_t height, const std::string& name = "raw",
+std::vector<std::uint8_t> preamble_and_hello(std::uint32_t width, std::uint32_t height,
+                                             const std::string& name = "raw",
                                              const std::string& source = "raw test client");
 // An 8-byte message header with any type, reserved and length.
-std::vector<std::uint8_t> raw_header(std::uint16_t type, std::uint32_t length, std::uint16_t reserved = 0);
+std::vector<std::uint8_t> raw_header(std::uint16_t type, std::uint32_t length,
+                                     std::uint16_t reserved = 0);
 
 // One rectangle of a hand-made FRAME; `data` is sent as is, whatever the rectangle says.
 struct RectBytes {
@@ -114,17 +118,19 @@ struct RectBytes {
   std::vector<std::uint8_t> data;
 };
 // A FRAME message with any fields, through the encoder's own writer.
-std::vector<std::uint8_t> frame_message(std::uint64_t seq, std::uint32_t width, std::uint32_t height, std::uint32_t flags,
+std::vector<std::uint8_t> frame_message(std::uint64_t seq, std::uint32_t width,
+                                        std::uint32_t height, std::uint32_t flags,
                                         std::uint64_t hash, const std::vector<RectBytes>& rects);
 // A valid whole-frame key FRAME of one flat colour (raw), with the right hash.
-std::vector<std::uint8_t> flat_key_frame(std::uint64_t seq, std::uint32_t width, std::uint32_t height,
-                                         std::uint8_t value = 0x80);
+std::vector<std::uint8_t> flat_key_frame(std::uint64_t seq, std::uint32_t width,
+                                         std::uint32_t height, std::uint8_t value = 0x80);
 
 // The catalog, read-only (opened per call so it sees the receiver's latest commits).
 std::vector<SessionRecord> read_sessions(const std::filesystem::path& archive);
 std::vector<FrameRecord> read_frames(const std::filesystem::path& archive, std::int64_t session_id);
 // The newest session made by a connection from `client_address` ("127.0.0.1:PORT").
-std::optional<SessionRecord> session_of_client(const std::filesystem::path& archive, const std::string& client_address);
+std::optional<SessionRecord> session_of_client(const std::filesystem::path& archive,
+                                               const std::string& client_address);
 
 // Every row of every session names a file that is in place and decodes as a JPEG of the row's
 // size; every frame file (indexed or not) decodes too: no half-written JPEG under a frame name.
