@@ -19,12 +19,14 @@
 #   BENCH_FPS_VIDEO=60           capture rate on the video scene
 #   BENCH_SCENES="terminal video"
 #   BENCH_REPEAT=1               runs of everything; with more, each cell is the median
-#   BENCH_THROTTLE=1             0: skip the throttled-disk run
+#   BENCH_THROTTLE=1             0: skip the throttled-disk run (made once, in the last repeat)
 #   BENCH_MAX_FPS=0              N > 0: also a headless screenreel run at --fps N (its ceiling)
 #   BENCH_BUILD_DIR=build-bench  where to build (RelWithDebInfo); BENCH_NO_BUILD=1 uses it as is
 #   BENCH_WORK=DIR               where runs write (default: a new folder under /tmp); logs stay
 #   BENCH_KEEP=1                 keep the recorded frames too
 #   BENCH_LABEL=TEXT             what was measured, for the header (default: the git commit)
+#   BENCH_SCENE_SH=FILE          the scene script (default ../shared/bench/scene.sh)
+#   BENCH_JOBS=2                 ninja -j for the build
 # Needs: xvfb xterm ffmpeg sqlite3 time (Debian packages). $DISPLAY is neither needed nor used.
 set -euo pipefail
 cd "$(dirname "$0")/.."

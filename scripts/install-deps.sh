@@ -13,7 +13,7 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   xvfb xdotool xterm x11-xserver-utils x11-apps ffmpeg sqlite3 procps
-  fonts-dejavu-core openssl
+  fonts-dejavu-core openssl time
 )
 
 missing=()

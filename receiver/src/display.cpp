@@ -5,6 +5,7 @@
 
 #include <opencv2/core.hpp>
 #include <opencv2/highgui.hpp>
+#include <opencv2/imgproc.hpp>
 #include <chrono>
 #include <thread>
 #include <vector>
@@ -22,6 +23,7 @@ void Display::show(std::int64_t session_id, std::uint64_t frame_number, SharedFr
   w.number = frame_number;
   w.latest = std::move(frame);  // only the newest frame is kept: a slow window skips, never queues
   w.dirty = true;
+  arrived_.notify_one();
 }
 
 void Display::session_ended(std::int64_t session_id) {
@@ -62,8 +64,18 @@ int Display::pump(int wait_ms) {
     // BGRX shown as is: highgui treats the 4th channel as alpha and ignores it.
     const cv::Mat view(static_cast<int>(f.height), static_cast<int>(f.width), CV_8UC4,
                        const_cast<std::uint8_t*>(f.pixels.data()), f.stride());
-    if (d.create) cv::resizeWindow(d.title, std::min(1280, view.cols), std::min(1280, view.cols) * view.rows / view.cols);
-    cv::imshow(d.title, view);
+    // An integer reduction (1/2 for 1080p) to at most 1280 pixels wide: the fast area path.
+    const int k = (view.cols + 1279) / 1280, ww = view.cols / k, wh = view.rows / k;
+    if (d.create) cv::resizeWindow(d.title, ww, wh);
+    // Scale to the window here, once, so the toolkit converts and paints window-sized pixels
+    // instead of scaling the whole frame itself.
+    static thread_local cv::Mat small;
+    if (ww != view.cols) {
+      cv::resize(view, small, cv::Size(ww, wh), 0, 0, cv::INTER_AREA);
+      cv::imshow(d.title, small);
+    } else {
+      cv::imshow(d.title, view);
+    }
   }
   for (const auto& t : to_destroy) cv::destroyWindow(t);
   if (!draws.empty()) {
@@ -85,7 +97,15 @@ int Display::pump(int wait_ms) {
     std::this_thread::sleep_for(std::chrono::milliseconds(std::max(1, wait_ms)));
     return -1;
   }
-  return cv::waitKey(std::max(1, wait_ms));
+  const int key = cv::waitKey(1);  // window events
+  if (key >= 0) return key;
+  std::unique_lock lock(mutex_);  // then wait for a frame, drawn as soon as it comes
+  arrived_.wait_for(lock, std::chrono::milliseconds(std::max(1, wait_ms - 1)), [&] {
+    for (const auto& [id, w] : windows_)
+      if (w.dirty || w.ended) return true;
+    return false;
+  });
+  return -1;
 }
 
 void Display::close_all() {

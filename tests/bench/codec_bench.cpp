@@ -8,6 +8,7 @@
 // raw pixel bytes (1920x1080x4 a frame) per second. SCREENREEL_BENCH_SCENE names the scene in
 // the labels. See docs/benchmarks.md for how it is run and what it measured.
 #include <benchmark/benchmark.h>
+#include <xxh_x86dispatch.h>  // XXH3_64bits_dispatch: the same hash, with the widest SIMD the CPU has
 
 #include <algorithm>
 #include <chrono>
@@ -135,6 +136,17 @@ void BM_PixelHash(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * frame_bytes());
 }
 BENCHMARK(BM_PixelHash)->Unit(benchmark::kMillisecond);
+
+// The same XXH3-64 through libxxhash's runtime dispatch (AVX2 / AVX-512 where the CPU has them;
+// plain XXH3_64bits in Debian's library is the SSE2 build). Same value, checked.
+void BM_PixelHashDispatch(benchmark::State& state) {
+  const auto& f = clip().frames.back();
+  if (XXH3_64bits_dispatch(f.pixels.data(), f.pixels.size()) != screenreel::pixel_hash(f))
+    state.SkipWithError("the dispatched XXH3 differs");
+  for (auto _ : state) benchmark::DoNotOptimize(XXH3_64bits_dispatch(f.pixels.data(), f.pixels.size()));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * frame_bytes());
+}
+BENCHMARK(BM_PixelHashDispatch)->Unit(benchmark::kMillisecond);
 
 // Receiver, per frame: parse the FRAME, LZ4-decode its rectangles into the frame, check the hash.
 void BM_FrameDecode(benchmark::State& state) {

@@ -3,6 +3,7 @@
 // that calls pump() (the main thread: GUI toolkits want that).
 #pragma once
 
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -39,6 +40,7 @@ class Display : public FrameSink {
   };
   Displayed displayed_;
   std::mutex mutex_;
+  std::condition_variable arrived_;  // show() wakes pump() at once instead of its timed wait
   std::map<std::int64_t, Window> windows_;
 };
 
