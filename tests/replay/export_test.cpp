@@ -4,10 +4,12 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <fstream>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
 #include "archive_fixture.hpp"
+#include "screenreel/archive.hpp"
 #include "support/process.hpp"
 
 namespace screenreel {
@@ -168,6 +170,34 @@ TEST_F(ReplayExport, FramesCopiesOrLinksARangeWithItsTiming) {
   ASSERT_EQ(::stat((linked / "frame_000020.jpg").c_str(), &st), 0);
   EXPECT_EQ(st.st_nlink, 2u) << "a hard link to the archive's file";
   EXPECT_NE(l.err.find("20 frames"), std::string::npos) << l.err;
+}
+
+}  // namespace
+}  // namespace screenreel
+
+namespace screenreel {
+namespace {
+
+// A corrupt, a truncated and an enormous-header JPEG in a session: export and play skip them
+// with a warning and finish.
+TEST_F(ReplayExport, DamagedJpegsAreSkippedWithAWarningAndExportFinishes) {
+  const fs::path dir = ArchivePaths(archive.root()).session(session.folder);
+  {
+    std::ofstream(dir / frame_file_name(3), std::ios::binary | std::ios::trunc) << "not a jpeg at all";
+  }
+  fs::resize_file(dir / frame_file_name(5), 200);  // truncated
+  {
+    // A JPEG header claiming 65000x65000 pixels and nothing after it.
+    const unsigned char huge[] = {0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0xFD, 0xE8, 0xFD, 0xE8, 0x03,
+                                  0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01, 0xFF, 0xD9};
+    std::ofstream(dir / frame_file_name(7), std::ios::binary | std::ios::trunc)
+        .write(reinterpret_cast<const char*>(huge), sizeof huge);
+  }
+  const fs::path out = archive.root() / "damaged.avi";
+  const auto r = test::replay(archive.root(), {"export", "1", "-o", out.string(), "--fps", "10"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("3 recorded frames could not be read"), std::string::npos) << r.err;
+  EXPECT_EQ(read_video(out).size(), 24u);  // floor(2.3 s * 10) + 1: every output frame is there
 }
 
 }  // namespace

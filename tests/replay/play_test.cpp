@@ -2,10 +2,13 @@
 // at once on q (typed with xdotool, as a user would).
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <regex>
 #include <thread>
 
 #include "archive_fixture.hpp"
+#include "screenreel/archive.hpp"
 #include "support/process.hpp"
 #include "support/xvfb.hpp"
 
@@ -90,6 +93,24 @@ TEST_F(ReplayPlay, PausesAndStepsWithKeys) {
   EXPECT_EQ(std::stoi(m[2]), at + 1) << log;
   EXPECT_EQ(std::stoi(m[3]), at + 2) << log;
   EXPECT_EQ(std::stoi(m[4]), at + 1) << log;
+}
+
+}  // namespace
+}  // namespace screenreel
+
+namespace screenreel {
+namespace {
+
+TEST_F(ReplayPlay, DamagedJpegsAreSkippedWithAWarningAndPlayFinishes) {
+  const auto dir = ArchivePaths(archive.root()).session(session.folder);
+  std::ofstream(dir / frame_file_name(12), std::ios::binary | std::ios::trunc) << "not a jpeg";
+  std::filesystem::resize_file(dir / frame_file_name(15), 100);
+  auto p = start({"--from", "1", "--to", "2.5", "--speed", "16"});
+  const auto status = p->wait_for(30s);
+  ASSERT_TRUE(status.has_value()) << p->err();
+  EXPECT_EQ(*status, 0) << p->err();
+  EXPECT_NE(p->err().find("skipping a frame"), std::string::npos) << p->err();
+  EXPECT_NE(p->err().find("stopped at 00:00:02.500 (frame 26)"), std::string::npos) << p->err();
 }
 
 }  // namespace
