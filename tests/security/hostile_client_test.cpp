@@ -260,7 +260,7 @@ TEST_F(HostileClient, HellosOfTheLargestSizeAloneDoNotPinFrameMemory) {
     EXPECT_TRUE(c->wait_closed(10s));
   }
   if (grown_mib >= 16 * 32) {
-    // Regression guard: Connection::on_hello makes FrameDecoder(w, h) at once, and FrameBuffer's
+    // Guards against a bug found and fixed here: Connection::on_hello makes FrameDecoder(w, h) at once, and FrameBuffer's
     // std::vector zero-fills w * h * 4 bytes: every HELLO pins up to 64 MiB for as long as the
     // connection lives (idle deadline 30 s), for 60 bytes sent; --max-clients 64 of them hold
     // 4 GiB. Fix: allocate the decoder's frame on the first key frame (FrameDecoder keeps only
@@ -405,7 +405,7 @@ TEST_F(HostileClient, KeyFrameOfOverlappingRectanglesIsRefused) {
   const auto s = test::session_of_client(archive, c.local_address());
   ASSERT_TRUE(s);
   if (s->end_reason == "client" && s->frame_count == 2) {
-    // Regression guard: decode_frame checks a key frame's coverage by summing rectangle areas
+    // Guards against a bug found and fixed here: decode_frame checks a key frame's coverage by summing rectangle areas
     // ("may not overlap in a well-formed stream"), so overlapping rectangles pass and the key
     // frame depends on the frame before it. Fix: FrameDecoder::apply clears the frame before
     // applying a key frame (then an uncovered area is black, never old pixels), or decode_frame

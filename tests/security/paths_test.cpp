@@ -182,7 +182,7 @@ TEST_F(Paths, SymlinkedSessionsFolderIsNotWrittenThrough) {
   c.wait_closed(10s);
   const auto outside = test::list_tree(elsewhere);
   if (!outside.empty()) {
-    // Regression guard: Recorder follows a symlinked ARCHIVE/sessions (create_directories accepts a
+    // Guards against a bug found and fixed here: Recorder follows a symlinked ARCHIVE/sessions (create_directories accepts a
     // link to a folder) and writes every session into its target. Fix: refuse a sessions path
     // that is a symlink (fs::is_symlink) in Recorder::Recorder, or open it with O_NOFOLLOW |
     // O_DIRECTORY and make session folders with mkdirat on that descriptor.
@@ -216,7 +216,7 @@ TEST_F(Paths, SymlinkAtTheNextSessionFolderIsNotWrittenThrough) {
       << receiver->err();
   const auto outside = test::list_tree(elsewhere);
   if (!outside.empty()) {
-    // Regression guard: Recorder::open_session calls fs::create_directory(dir), which returns false
+    // Guards against a bug found and fixed here: Recorder::open_session calls fs::create_directory(dir), which returns false
     // without an error when `dir` exists as a directory or a symlink to one, although the comment
     // says an existing folder is an error; frames then go through the link. Fix: throw when
     // create_directory returns false (and better, mkdirat + openat(O_NOFOLLOW | O_DIRECTORY)).
@@ -271,7 +271,7 @@ TEST_F(Paths, SymlinkedCatalogIsNotWrittenThrough) {
   receiver = std::make_unique<test::ReceiverProcess>(archive);
   const auto outside = test::list_tree(elsewhere);
   if (!outside.empty()) {
-    // Regression guard: the catalog is opened with sqlite3_open_v2 without SQLITE_OPEN_NOFOLLOW, so
+    // Guards against a bug found and fixed here: the catalog is opened with sqlite3_open_v2 without SQLITE_OPEN_NOFOLLOW, so
     // a planted ARCHIVE/catalog.db symlink makes the receiver create and write the database (and
     // its -wal and -shm) at the link's target. Fix: add SQLITE_OPEN_NOFOLLOW to the flags in
     // sqlite::Database::Database (SQLite >= 3.31; Debian 12 has 3.40).
