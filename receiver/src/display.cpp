@@ -69,10 +69,9 @@ int Display::pump(int wait_ms) {
     if (d.create) cv::resizeWindow(d.title, ww, wh);
     // Scale to the window here, once, so the toolkit converts and paints window-sized pixels
     // instead of scaling the whole frame itself.
-    static thread_local cv::Mat small;
     if (ww != view.cols) {
-      cv::resize(view, small, cv::Size(ww, wh), 0, 0, cv::INTER_AREA);
-      cv::imshow(d.title, small);
+      cv::resize(view, scaled_, cv::Size(ww, wh), 0, 0, cv::INTER_AREA);
+      cv::imshow(d.title, scaled_);
     } else {
       cv::imshow(d.title, view);
     }

@@ -21,11 +21,7 @@ namespace screenreel {
 namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-int env_int(const char* name, int fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? std::atoi(v) : fallback;
-}
+using test::env_int;
 
 // Runs screenreel-replay --archive DIR ARGS...; returns its exit status and prints its output
 // on failure.

@@ -21,11 +21,7 @@ namespace screenreel {
 namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-int env_int(const char* name, int fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? std::atoi(v) : fallback;
-}
+using test::env_int;
 
 std::string describe(const test::ProcessUsage& u) {
   return std::to_string(u.fds) + " fds, " + std::to_string(u.threads) + " threads, " +

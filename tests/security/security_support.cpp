@@ -2,6 +2,7 @@
 #include "security_support.hpp"
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -342,6 +343,30 @@ std::vector<std::string> list_tree(const fs::path& dir) {
       out.push_back(it->path().lexically_relative(dir).string());  // never through a link
   }
   return out;
+}
+
+int env_int(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::atoi(v) : fallback;
+}
+
+void expect_stopped_cleanly(const std::filesystem::path& archive, const std::string& error_part) {
+  const auto sessions = read_sessions(archive);
+  ASSERT_EQ(sessions.size(), 1u);
+  const auto& s = sessions[0];
+  EXPECT_FALSE(s.recording()) << "the session is still marked recording";
+  EXPECT_EQ(s.end_reason, "error");
+  EXPECT_NE(s.error.find(error_part), std::string::npos) << s.error;
+  EXPECT_GT(s.frame_count, 0);
+  EXPECT_EQ(integrity_check(archive), "ok");
+  const auto rows = read_frames(archive, s.id);
+  EXPECT_EQ(static_cast<std::int64_t>(rows.size()), s.frame_count);
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    EXPECT_EQ(rows[i].seq, static_cast<std::int64_t>(i + 1)) << "gap in frame numbers";
+  const auto problems = check_frame_files(archive);
+  EXPECT_TRUE(problems.empty()) << problems.size() << " problems, first: " << problems.front();
+  const auto files = list_session_files(ArchivePaths(archive).session(s.folder));
+  EXPECT_TRUE(files.temporary.empty()) << "temporary file left: " << files.temporary.front();
 }
 
 }  // namespace screenreel::test

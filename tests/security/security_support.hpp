@@ -141,6 +141,14 @@ std::vector<std::string> check_frame_files(const std::filesystem::path& archive,
 // PRAGMA integrity_check, "ok" when the database is sound.
 std::string integrity_check(const std::filesystem::path& archive);
 
+// An integer from the environment (test knobs such as LOAD_SECONDS), or `fallback` when unset.
+int env_int(const char* name, int fallback);
+
+// A session the receiver had to stop (disk full, --min-free) kept what it wrote consistent:
+// ended 'error' with `error_part` in its message, rows 1..N without gaps, every row's JPEG
+// complete, no temporary file left.
+void expect_stopped_cleanly(const std::filesystem::path& archive, const std::string& error_part);
+
 // Peak signal-to-noise ratio between a decoded JPEG (BGR) and BGRX pixels of the same size; 0 on
 // a size mismatch.
 double psnr_jpeg_vs_bgrx(const std::filesystem::path& jpeg, const std::vector<std::uint8_t>& bgrx,

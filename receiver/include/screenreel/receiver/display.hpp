@@ -3,6 +3,8 @@
 // that calls pump() (the main thread: GUI toolkits want that).
 #pragma once
 
+#include <opencv2/core.hpp>
+
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -42,6 +44,7 @@ class Display : public FrameSink {
   std::mutex mutex_;
   std::condition_variable arrived_;  // show() wakes pump() at once instead of its timed wait
   std::map<std::int64_t, Window> windows_;
+  cv::Mat scaled_;  // a frame reduced to its window's size; pump() only (the main thread)
 };
 
 }  // namespace screenreel::receiver
