@@ -59,6 +59,13 @@ int main(int argc, char** argv) {
     ("tls-fingerprint", po::value(&config.tls_fingerprint)->value_name("SHA256"),
      "instead: accept exactly the certificate with this SHA-256 (hex; print it with\n"
      "openssl x509 -in cert.pem -noout -fingerprint -sha256)")
+    ("spool-mb", po::value(&config.spool_mb)->default_value(config.spool_mb)->value_name("MB"),
+     "frames kept until the receiver has stored them, and captured while it is unreachable, up\n"
+     "to this much memory; when full, the oldest changes are dropped (counted as lost)")
+    ("no-reconnect", "end with an error when the connection to the receiver breaks, instead of\n"
+     "reconnecting (backoff 1 s, x1.6 a try, at most 30 s) and resuming the session")
+    ("retry-for", po::value(&config.retry_for_s)->default_value(0)->value_name("SECONDS"),
+     "give up reconnecting after this long; 0: keep trying until Ctrl-C")
     ("stats", "show a live status line once a second: fps, bandwidth, capture-to-ACK latency, drops")
     ("quiet,q", "print only the summary")
     ("version", "print the version and exit")
@@ -71,6 +78,9 @@ int main(int argc, char** argv) {
     if (config.fps < 1 || config.fps > static_cast<double>(screenreel::wire::kMaxFps))
       throw po::error("--fps must be between 1 and 240");
     if (config.duration_s < 0) throw po::error("--duration must not be negative");
+    if (config.retry_for_s < 0) throw po::error("--retry-for must not be negative");
+    if (config.spool_mb < 16 || config.spool_mb > (1u << 20))
+      throw po::error("--spool-mb must be between 16 and 1048576 (it must hold a few whole frames)");
     unsigned w = 0, h = 0;
     char x = 0;
     if (std::sscanf(size.c_str(), "%u%c%u", &w, &x, &h) != 3 || x != 'x' || w < 16 || h < 16 || w > 8192 || h > 8192)
@@ -115,6 +125,7 @@ int main(int argc, char** argv) {
   config.quiet = vm.count("quiet") > 0;
   config.stats = vm.count("stats") > 0;
   config.tls = vm.count("tls") > 0;
+  config.reconnect = vm.count("no-reconnect") == 0;
   if (!config.tls && (!config.tls_ca.empty() || !config.tls_fingerprint.empty())) {
     std::cerr << "screenreel-capture: --tls-ca and --tls-fingerprint go with --tls\n";
     return 2;

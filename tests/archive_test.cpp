@@ -109,5 +109,35 @@ TEST(Jpeg, EncodesBgrxAndDecodesBack) {
   EXPECT_FALSE(err.empty());
 }
 
+// Each frame file carries its tick and times (schemas/archive-layout.md, "Stamp"), so that
+// recovery can index a file whose row was lost without guessing.
+TEST(Jpeg, TheFrameStampIsACommentThatDecodersSkip) {
+  const std::uint32_t w = 64, h = 48;
+  std::vector<std::uint8_t> bgrx(w * h * 4, 0x80);
+  JpegEncoder enc(90);
+  const FrameStamp stamp{1234, 1'764'000'000'123'456, 1'764'000'000'130'000};
+  const std::string text = format_frame_stamp(stamp);
+  EXPECT_EQ(text, "screenreel-frame tick=1234 capture_us=1764000000123456 receive_us=1764000000130000");
+  const auto plain_span = enc.encode_bgrx(bgrx.data(), w, h, w * 4);
+  const std::vector<std::uint8_t> plain(plain_span.begin(), plain_span.end());
+  const auto stamped_span = enc.encode_bgrx(bgrx.data(), w, h, w * 4, text);
+  const std::vector<std::uint8_t> stamped(stamped_span.begin(), stamped_span.end());
+  // The same image, with one COM segment (marker, length, text) after SOI.
+  ASSERT_EQ(stamped.size(), plain.size() + 4 + text.size());
+  EXPECT_TRUE(std::equal(plain.begin() + 2, plain.end(), stamped.begin() + 6 + static_cast<long>(text.size())));
+  EXPECT_FALSE(read_jpeg_comment(plain));
+  EXPECT_EQ(read_jpeg_comment(stamped), text);
+  EXPECT_EQ(parse_frame_stamp(*read_jpeg_comment(stamped)), stamp);
+  auto img = decode_jpeg_bgr(stamped);
+  ASSERT_TRUE(img);
+  EXPECT_NEAR(img->bgr[0], 0x80, 3);
+
+  EXPECT_FALSE(parse_frame_stamp("screenreel-frame tick=1 capture_us=2"));
+  EXPECT_FALSE(parse_frame_stamp("screenreel-frame tick=0 capture_us=2 receive_us=3"));
+  EXPECT_FALSE(parse_frame_stamp("screenreel-frame tick=1 capture_us=2 receive_us=3 extra"));
+  EXPECT_FALSE(parse_frame_stamp("Created with GIMP"));
+  EXPECT_FALSE(read_jpeg_comment(std::vector<std::uint8_t>{0xFF, 0xD8, 0xFF, 0xFE, 0x40, 0x00}));  // length past the end
+}
+
 }  // namespace
 }  // namespace screenreel

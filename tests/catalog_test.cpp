@@ -95,6 +95,33 @@ TEST_F(CatalogTest, SessionLifecycle) {
   EXPECT_EQ(rows[41].tick, 84);
 }
 
+// A client resuming its session: the numbering must stay contiguous, so frames indexed after a
+// missing number (a killed receiver finished frame 6 but not frame 5) are removed, to be sent again.
+TEST_F(CatalogTest, ReopeningASessionTrimsEverythingAfterAMissingNumber) {
+  Catalog c(db(), Catalog::Mode::kReadWrite);
+  auto s = c.create_session(new_session("resumed"));
+  std::vector<FrameRecord> frames;
+  for (int i : {1, 2, 3, 4, 6, 7}) frames.push_back(frame(s.id, i, 1000 * i));
+  c.add_frames(frames);
+  c.end_session(s.id, 9999, "crashed");
+  const auto reopened = c.reopen_session(s.id);
+  EXPECT_EQ(reopened.last_seq, 4);
+  EXPECT_EQ(reopened.last_tick, 8);
+  EXPECT_EQ(reopened.removed_files, (std::vector<std::string>{"frame_000006.jpg", "frame_000007.jpg"}));
+  const auto after = *c.session(s.id);
+  EXPECT_TRUE(after.recording());
+  EXPECT_EQ(after.frame_count, 4);
+  EXPECT_EQ(after.bytes, 4 * 1000 + 10);
+  EXPECT_EQ(c.frames(s.id).size(), 4u);
+
+  // Without a gap nothing is removed; an empty session starts at frame 1.
+  c.end_session(s.id, 9999, "disconnected");
+  EXPECT_TRUE(c.reopen_session(s.id).removed_files.empty());
+  auto empty = c.create_session(new_session("empty"));
+  c.end_session(empty.id, 1, "disconnected");
+  EXPECT_EQ(c.reopen_session(empty.id).last_seq, 0);
+}
+
 TEST_F(CatalogTest, FrameAtTimeIsTheLastFrameCapturedByThen) {
   Catalog c(db(), Catalog::Mode::kReadWrite);
   auto s = c.create_session(new_session("t"));

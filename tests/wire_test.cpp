@@ -1,4 +1,4 @@
-// Wire protocol v1 against its specification (schemas/wire-protocol.md): golden bytes,
+// Wire protocol v2 against its specification (schemas/wire-protocol.md): golden bytes,
 // round trips, and every malformed header and body refused with a named reason.
 #include <gtest/gtest.h>
 
@@ -30,10 +30,15 @@ T round_trip(const T& m) {
 
 TEST(Wire, GoldenHelloFromTheSpec) {
   // schemas/wire-protocol.md, "Golden bytes".
-  const Bytes golden = {0x01, 0x00, 0x00, 0x00, 0x24, 0x00, 0x00, 0x00, 0x80, 0x02, 0x00, 0x00, 0xe0, 0x01,
-                        0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x30, 0x75, 0x00, 0x00, 0x40, 0x42, 0x0f, 0x00,
-                        0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 'd',  'e',  'm',  'o',  0x04, 0x00, 't',  'e',
-                        's',  't'};
+  const Bytes golden = {
+      0x01, 0x00, 0x00, 0x00, 0x3c, 0x00, 0x00, 0x00,                          // header, length 60
+      0x80, 0x02, 0x00, 0x00, 0xe0, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,  // 640, 480, BGRX
+      0x30, 0x75, 0x00, 0x00,                                                  // fps_milli 30000
+      0x40, 0x42, 0x0f, 0x00, 0x00, 0x00, 0x00, 0x00,                          // client_time_us
+      0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,                          // resume_session_id 0
+      0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,                          // resume_key: zeros
+      0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,                          //
+      0x04, 0x00, 'd',  'e',  'm',  'o',  0x04, 0x00, 't',  'e',  's',  't'};   // name, source
   auto h = decode_header(std::span(golden).first(kHeaderBytes));
   ASSERT_TRUE(h) << h.error.what;
   EXPECT_EQ(h.value->type, MessageType::kHello);
@@ -58,10 +63,10 @@ TEST(Wire, PreambleRoundTripAndRefusals) {
   EXPECT_FALSE(e1);
   EXPECT_NE(e1.error.what.find("magic"), std::string::npos);
 
-  auto e2 = decode_preamble(encode_preamble(2));
+  auto e2 = decode_preamble(encode_preamble(1));  // version 1 had no session resume
   EXPECT_FALSE(e2);
   EXPECT_EQ(e2.error.code, ErrorCode::kUnsupportedVersion);
-  EXPECT_NE(e2.error.what.find("version 2"), std::string::npos);
+  EXPECT_NE(e2.error.what.find("version 1"), std::string::npos);
 
   EXPECT_FALSE(decode_preamble(std::span(p).first(11)));
 }
@@ -69,8 +74,14 @@ TEST(Wire, PreambleRoundTripAndRefusals) {
 TEST(Wire, ControlMessagesRoundTrip) {
   EXPECT_EQ(round_trip(Hello{1920, 1080, PixelFormat::kBgrx8888, 60000, -5, "name", "x11 :0"}),
             (Hello{1920, 1080, PixelFormat::kBgrx8888, 60000, -5, "name", "x11 :0"}));
+  Hello resume{1920, 1080, PixelFormat::kBgrx8888, 60000, -5, "name", "x11 :0", 42, {}};
+  for (std::size_t i = 0; i < resume.resume_key.size(); ++i) resume.resume_key[i] = static_cast<std::uint8_t>(i + 1);
+  EXPECT_EQ(round_trip(resume), resume);
   EXPECT_EQ(round_trip(Welcome{42, 8, "20261125T010203Z-42"}), (Welcome{42, 8, "20261125T010203Z-42"}));
+  const Welcome resumed{42, 8, "f", resume.resume_key, 1234};
+  EXPECT_EQ(round_trip(resumed), resumed);
   EXPECT_EQ(round_trip(Ack{7, 3}), (Ack{7, 3}));
+  EXPECT_EQ(round_trip(Ack{7, 0, 5}), (Ack{7, 0, 5}));
   EXPECT_EQ(round_trip(Stop{StopReason::kUserEnded, "q"}), (Stop{StopReason::kUserEnded, "q"}));
   EXPECT_EQ(round_trip(Bye{100, 2}), (Bye{100, 2}));
   EXPECT_EQ(round_trip(Error{ErrorCode::kHashMismatch, "x"}), (Error{ErrorCode::kHashMismatch, "x"}));

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -37,11 +38,32 @@ namespace {
 }
 }  // namespace
 
-void write_file_atomic(const fs::path& dir, const std::string& name, std::span<const std::uint8_t> bytes) {
+std::string format_frame_stamp(const FrameStamp& stamp) {
+  return "screenreel-frame tick=" + std::to_string(stamp.tick) + " capture_us=" + std::to_string(stamp.capture_us) +
+         " receive_us=" + std::to_string(stamp.receive_us);
+}
+
+std::optional<FrameStamp> parse_frame_stamp(std::string_view text) {
+  FrameStamp stamp;
+  const std::pair<std::string_view, std::int64_t*> fields[] = {
+      {"screenreel-frame tick=", &stamp.tick}, {" capture_us=", &stamp.capture_us}, {" receive_us=", &stamp.receive_us}};
+  for (const auto& [prefix, value] : fields) {
+    if (text.substr(0, prefix.size()) != prefix) return std::nullopt;
+    text.remove_prefix(prefix.size());
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *value);
+    if (ec != std::errc() || end == text.data()) return std::nullopt;
+    text.remove_prefix(static_cast<std::size_t>(end - text.data()));
+  }
+  if (!text.empty() || stamp.tick < 1) return std::nullopt;
+  return stamp;
+}
+
+void write_file_atomic(const fs::path& dir, const std::string& name, std::span<const std::uint8_t> bytes,
+                       unsigned mode) {
   const fs::path tmp = dir / temp_file_name(name);
   const fs::path dst = dir / name;
   // O_NOFOLLOW: never write through a symlink planted under the temporary name.
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
   if (fd < 0) throw_errno("cannot create", tmp, errno);
   std::size_t done = 0;
   while (done < bytes.size()) {

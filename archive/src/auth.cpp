@@ -1,6 +1,8 @@
 // Token authentication (see auth.hpp).
 #include "screenreel/auth.hpp"
 
+#include "screenreel/archive.hpp"
+
 #include <openssl/crypto.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
@@ -54,5 +56,36 @@ Mac auth_mac(const std::string& token, const Nonce& nonce, std::uint16_t version
 }
 
 bool macs_equal(const Mac& a, const Mac& b) { return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0; }
+
+ResumeSecret load_or_create_resume_secret(const std::filesystem::path& path) {
+  ResumeSecret secret{};
+  if (std::ifstream in(path, std::ios::binary); in) {
+    in.read(reinterpret_cast<char*>(secret.data()), secret.size());
+    if (in.gcount() == static_cast<std::streamsize>(secret.size())) return secret;
+    throw std::runtime_error(path.string() + " is damaged (shorter than " + std::to_string(secret.size()) +
+                             " bytes): delete it; sessions recorded so far then can no longer be resumed");
+  }
+  if (RAND_bytes(secret.data(), static_cast<int>(secret.size())) != 1) throw std::runtime_error("no random bytes from OpenSSL");
+  write_file_atomic(path.parent_path(), path.filename().string(), secret, 0600);
+  return secret;
+}
+
+wire::ResumeKey resume_key(const ResumeSecret& secret, std::uint64_t session_id) {
+  constexpr char kLabel[] = "screenreel-resume";
+  unsigned char msg[sizeof kLabel - 1 + 8];
+  std::copy(kLabel, kLabel + sizeof kLabel - 1, msg);
+  for (int i = 0; i < 8; ++i) msg[sizeof kLabel - 1 + i] = static_cast<unsigned char>(session_id >> (8 * i));
+  unsigned char mac[32];
+  unsigned int len = 0;
+  if (!HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), msg, sizeof msg, mac, &len) || len != 32)
+    throw std::runtime_error("HMAC-SHA256 failed");
+  wire::ResumeKey key{};
+  std::copy(mac, mac + key.size(), key.begin());
+  return key;
+}
+
+bool resume_keys_equal(const wire::ResumeKey& a, const wire::ResumeKey& b) {
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
 
 }  // namespace screenreel

@@ -2,6 +2,7 @@
 // reads is there (TigerVNC's rdr streams do the same) and never throws: it latches a failure.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <span>
@@ -30,6 +31,13 @@ class ByteReader {
   std::span<const std::uint8_t> read_bytes(std::size_t n) {
     if (!take(n)) return {};
     return bytes_.subspan(pos_ - n, n);
+  }
+
+  // Fills a fixed-size field (a nonce, a key); leaves it zero when the bytes are not there.
+  template <std::size_t N>
+  void read_array(std::array<std::uint8_t, N>& out) {
+    const auto b = read_bytes(N);
+    if (b.size() == N) std::memcpy(out.data(), b.data(), N);
   }
 
   // A u16 length then that many bytes; fails (without reading them) when over `max`.
@@ -73,6 +81,8 @@ class ByteWriter {
     out_.resize(at + sizeof(T));
     put_le(out_.data() + at, static_cast<std::uint64_t>(v), sizeof(T));
   }
+
+  void write_bytes(std::span<const std::uint8_t> bytes) { out_.insert(out_.end(), bytes.begin(), bytes.end()); }
 
   // Truncates to `max` bytes so that an encoder can never produce what a decoder refuses.
   void write_str16(const std::string& s, std::size_t max) {

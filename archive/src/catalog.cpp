@@ -161,6 +161,33 @@ void Catalog::end_session(std::int64_t id, std::int64_t ended_us, const std::str
   s.bind(4, dropped).bind(5, id).run();
 }
 
+Catalog::Reopened Catalog::reopen_session(std::int64_t id) {
+  sqlite::Transaction tx(db_);
+  Reopened r;
+  auto q = db_.prepare("SELECT seq, tick, file FROM frames WHERE session_id = ? ORDER BY seq");
+  q.bind(1, id);
+  bool hole = false;
+  while (q.step()) {
+    if (!hole && q.int64(0) == r.last_seq + 1) {
+      r.last_seq = q.int64(0);
+      r.last_tick = q.int64(1);
+    } else {
+      hole = true;
+      r.removed_files.push_back(q.text(2));
+    }
+  }
+  if (hole) db_.prepare("DELETE FROM frames WHERE session_id = ? AND seq > ?").bind(1, id).bind(2, r.last_seq).run();
+  db_.prepare(
+         "UPDATE sessions SET ended_us = NULL, end_reason = NULL, error = NULL, "
+         "frame_count = (SELECT count(*) FROM frames WHERE session_id = ?1), "
+         "bytes = (SELECT coalesce(sum(jpeg_bytes) FILTER (WHERE same_as IS NULL), 0) FROM frames "
+         "WHERE session_id = ?1) WHERE id = ?1")
+      .bind(1, id)
+      .run();
+  tx.commit();
+  return r;
+}
+
 std::vector<SessionRecord> Catalog::sessions() {
   auto s = db_.prepare(std::string("SELECT ") + kSessionColumns + " FROM sessions ORDER BY id");
   std::vector<SessionRecord> out;

@@ -97,6 +97,7 @@ std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std:
   writer.finish(pixel_hash(reference_));
   stats.rects = writer.rect_count();
   stats.message_bytes = out.size();
+  stats.key = key;
   return stats;
 }
 

@@ -119,6 +119,7 @@ class Recovery {
     }
 
     std::vector<FrameRecord> rows;
+    std::size_t stamped = 0;
     for (const auto& [number, name] : files.frames) {
       const auto seq = static_cast<std::int64_t>(number);
       if (known.contains(seq)) continue;
@@ -148,15 +149,26 @@ class Recovery {
       auto prev = known.lower_bound(seq);
       const bool has_prev = prev != known.begin();
       if (has_prev) --prev;
-      // A repeat's file is its source's, and so is the modification time: its time is taken as
-      // the frame before's plus the session's median interval instead.
-      if (f.same_as && has_prev) f.written_us = prev->second.written_us + interval;
-      f.capture_us = f.written_us - to_capture;
-      f.receive_us = f.written_us - to_receive;
-      f.tick = seq;
+      // The receiver writes the tick and times into each file's JPEG comment: exact. A repeat's
+      // file is its source's, comment included, so a repeat (and a file without a stamp, from an
+      // older receiver) is estimated instead.
+      const auto stamp = f.same_as ? std::nullopt : parse_frame_stamp(read_jpeg_comment(bytes).value_or(""));
+      if (stamp) {
+        f.tick = stamp->tick;
+        f.capture_us = stamp->capture_us;
+        f.receive_us = stamp->receive_us;
+        ++stamped;
+      } else {
+        // A repeat's modification time is its source's: its time is taken as the frame
+        // before's plus the session's median interval instead.
+        if (f.same_as && has_prev) f.written_us = prev->second.written_us + interval;
+        f.capture_us = f.written_us - to_capture;
+        f.receive_us = f.written_us - to_receive;
+        f.tick = has_prev ? prev->second.tick + 1 : seq;
+      }
       // Keep the time index ordered like the frame numbers: never before the frame before.
       if (has_prev) {
-        f.tick = prev->second.tick + 1;
+        f.tick = std::max(f.tick, prev->second.tick + 1);
         f.capture_us = std::max(f.capture_us, prev->second.capture_us);
         f.receive_us = std::max(f.receive_us, prev->second.receive_us);
         f.written_us = std::max(f.written_us, prev->second.written_us);
@@ -171,8 +183,11 @@ class Recovery {
         label + ": indexed " + std::to_string(rows.size()) + " frame file" +
         (rows.size() == 1 ? "" : "s") + " that had no catalog row (" + rows.front().file +
         (rows.size() > 1 ? " to " + rows.back().file : std::string()) +
-        "; times from the files' modification times, less the session's median latency of " +
-        std::to_string(to_capture / 1000) + " ms)");
+        (stamped == rows.size()
+             ? std::string("; ticks and times from the files' stamps)")
+             : "; " + std::to_string(stamped) + " with ticks and times from the files' stamps, the others from their "
+               "modification times less the session's median latency of " + std::to_string(to_capture / 1000) +
+               " ms)"));
   }
 
   void fix_counts(const SessionRecord& s, const std::string& label) {
@@ -243,6 +258,14 @@ RecoverReport recover_archive(const ArchivePaths& paths) {
   RecoverReport report;
   Recovery recovery(paths, catalog, report);
   for (const auto& s : catalog.sessions()) recovery.recover(s);
+  return report;
+}
+
+RecoverReport recover_open_sessions(const ArchivePaths& paths, Catalog& catalog) {
+  RecoverReport report;
+  Recovery recovery(paths, catalog, report);
+  for (const auto& s : catalog.sessions())
+    if (s.recording()) recovery.recover(s);
   return report;
 }
 

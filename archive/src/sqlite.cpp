@@ -1,6 +1,9 @@
 // RAII wrapper over SQLite's C API (see sqlite.hpp).
 #include "screenreel/sqlite.hpp"
 
+#include <cerrno>
+#include <cstring>
+
 namespace screenreel::sqlite {
 
 Database::Database(const std::filesystem::path& path, Mode mode) : path_(path) {
@@ -18,12 +21,25 @@ Database::Database(const std::filesystem::path& path, Mode mode) : path_(path) {
   sqlite3_busy_timeout(raw, 5000);
 }
 
+namespace {
+// SQLite says "database or disk is full" or "disk I/O error"; the OS's reason says which and
+// what to do ("No space left on device").
+std::string with_system_error(sqlite3* db, int rc, std::string msg) {
+  const int primary = rc & 0xff;
+  int err = db ? sqlite3_system_errno(db) : 0;
+  if (primary == SQLITE_FULL && err == 0) err = ENOSPC;  // a short write: SQLite keeps no errno
+  if ((primary == SQLITE_FULL || primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN) && err != 0)
+    msg += std::string(" (") + std::strerror(err) + ")";
+  return msg;
+}
+}  // namespace
+
 void Database::exec(std::string_view sql) {
   char* err = nullptr;
   const std::string s(sql);
   const int rc = sqlite3_exec(db_.get(), s.c_str(), nullptr, nullptr, &err);
   if (rc != SQLITE_OK) {
-    std::string msg = err ? err : sqlite3_errstr(rc);
+    std::string msg = with_system_error(db_.get(), rc, err ? err : sqlite3_errstr(rc));
     sqlite3_free(err);
     throw Error("catalog " + path_.string() + ": " + msg, rc);
   }
@@ -71,7 +87,7 @@ bool Statement::step() {
   const int rc = sqlite3_step(stmt_.get());
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  const std::string msg = sqlite3_errmsg(db_);
+  const std::string msg = with_system_error(db_, rc, sqlite3_errmsg(db_));
   sqlite3_reset(stmt_.get());
   throw Error(msg + " (in: " + sqlite3_sql(stmt_.get()) + ")", rc);
 }

@@ -1,4 +1,4 @@
-// Wire protocol v1: see schemas/wire-protocol.md. Every rule of the spec's tables is checked here.
+// Wire protocol v2: see schemas/wire-protocol.md. Every rule of the spec's tables is checked here.
 #include "screenreel/wire.hpp"
 
 #include <lz4.h>
@@ -65,6 +65,8 @@ Parsed<Message> decode_hello(ByteReader& r) {
   const auto fmt = r.read<std::uint32_t>();
   m.fps_milli = r.read<std::uint32_t>();
   m.client_time_us = r.read<std::int64_t>();
+  m.resume_session_id = r.read<std::uint64_t>();
+  r.read_array(m.resume_key);
   m.name = r.read_str16(kMaxText);
   m.source = r.read_str16(kMaxText);
   if (!r.ok()) return fail<Message>(bad("HELLO: truncated, or a text over " + std::to_string(kMaxText) + " bytes"));
@@ -82,6 +84,8 @@ Parsed<Message> decode_welcome(ByteReader& r) {
   Welcome m;
   m.session_id = r.read<std::uint64_t>();
   m.max_in_flight = r.read<std::uint32_t>();
+  m.last_tick = r.read<std::uint64_t>();
+  r.read_array(m.resume_key);
   m.folder = r.read_str16(kMaxText);
   if (!r.ok()) return fail<Message>(bad("WELCOME: truncated"));
   if (m.max_in_flight < 1) return fail<Message>(bad("WELCOME: max_in_flight is 0"));
@@ -149,6 +153,7 @@ Parsed<Message> decode_ack(ByteReader& r) {
   Ack m;
   m.seq = r.read<std::uint64_t>();
   m.frame_number = r.read<std::uint64_t>();
+  m.stored_tick = r.read<std::uint64_t>();
   if (!r.ok()) return fail<Message>(bad("ACK: truncated"));
   return ok<Message>(m);
 }
@@ -176,7 +181,8 @@ Parsed<Message> decode_error(ByteReader& r) {
   const auto code = r.read<std::uint32_t>();
   m.message = r.read_str16(kMaxText);
   if (!r.ok()) return fail<Message>(bad("ERROR: truncated"));
-  m.code = (code >= 1 && code <= 9) ? static_cast<ErrorCode>(code) : ErrorCode::kInternal;
+  constexpr auto kLast = static_cast<std::uint32_t>(ErrorCode::kSessionBusy);  // unknown codes read as internal
+  m.code = (code >= 1 && code <= kLast) ? static_cast<ErrorCode>(code) : ErrorCode::kInternal;
   return ok<Message>(std::move(m));
 }
 
@@ -185,19 +191,17 @@ Parsed<Message> decode_challenge(ByteReader& r) {
   const auto required = r.read<std::uint8_t>();
   const auto reserved0 = r.read<std::uint8_t>();
   const auto reserved1 = r.read<std::uint16_t>();
-  const auto nonce = r.read_bytes(kNonceBytes);
+  r.read_array(m.nonce);
   if (!r.ok()) return fail<Message>(bad("CHALLENGE: truncated"));
   if (required > 1 || reserved0 != 0 || reserved1 != 0) return fail<Message>(bad("CHALLENGE: bad flags"));
   m.auth_required = required == 1;
-  std::copy(nonce.begin(), nonce.end(), m.nonce.begin());
   return ok<Message>(m);
 }
 
 Parsed<Message> decode_auth(ByteReader& r) {
   Auth m;
-  const auto mac = r.read_bytes(kMacBytes);
+  r.read_array(m.mac);
   if (!r.ok()) return fail<Message>(bad("AUTH: truncated"));
-  std::copy(mac.begin(), mac.end(), m.mac.begin());
   return ok<Message>(m);
 }
 
@@ -274,6 +278,8 @@ std::vector<std::uint8_t> encode(const Hello& m) {
   w.write(static_cast<std::uint32_t>(m.pixel_format));
   w.write(m.fps_milli);
   w.write(m.client_time_us);
+  w.write(m.resume_session_id);
+  w.write_bytes(m.resume_key);
   w.write_str16(m.name, kMaxText);
   w.write_str16(m.source, kMaxText);
   return finish_message(std::move(out));
@@ -284,6 +290,8 @@ std::vector<std::uint8_t> encode(const Welcome& m) {
   ByteWriter w(out);
   w.write(m.session_id);
   w.write(m.max_in_flight);
+  w.write(m.last_tick);
+  w.write_bytes(m.resume_key);
   w.write_str16(m.folder, kMaxText);
   return finish_message(std::move(out));
 }
@@ -293,6 +301,7 @@ std::vector<std::uint8_t> encode(const Ack& m) {
   ByteWriter w(out);
   w.write(m.seq);
   w.write(m.frame_number);
+  w.write(m.stored_tick);
   return finish_message(std::move(out));
 }
 
@@ -326,13 +335,14 @@ std::vector<std::uint8_t> encode(const Challenge& m) {
   w.write(static_cast<std::uint8_t>(m.auth_required ? 1 : 0));
   w.write(std::uint8_t{0});
   w.write(std::uint16_t{0});
-  out.insert(out.end(), m.nonce.begin(), m.nonce.end());
+  w.write_bytes(m.nonce);
   return finish_message(std::move(out));
 }
 
 std::vector<std::uint8_t> encode(const Auth& m) {
   auto out = start_message(MessageType::kAuth);
-  out.insert(out.end(), m.mac.begin(), m.mac.end());
+  ByteWriter w(out);
+  w.write_bytes(m.mac);
   return finish_message(std::move(out));
 }
 
@@ -417,6 +427,7 @@ std::string_view to_string(ErrorCode c) {
     case ErrorCode::kInternal: return "internal";
     case ErrorCode::kAuthFailed: return "auth-failed";
     case ErrorCode::kBlocked: return "blocked";
+    case ErrorCode::kSessionBusy: return "session-busy";
   }
   return "unknown";
 }

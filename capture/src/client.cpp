@@ -1,7 +1,13 @@
 // The capture client (see client.hpp). Two threads: the capture thread grabs, diffs and
-// compresses on a steady clock; the io thread owns the socket (writes FRAMEs, reads ACK, STOP,
-// BYE). Frames cross between them through asio::post; at most max_in_flight are unacknowledged,
-// and a tick that finds the window full is dropped and counted instead of queued.
+// compresses on a steady clock; the io thread owns the connection (writes FRAMEs, reads ACK,
+// STOP, BYE) and the spool. Frames cross between them through asio::post.
+//
+// Every frame goes into the spool, and leaves it only once the receiver says it is stored
+// (ACK's stored_tick) and no later frame needs it as its base. While connected, at most
+// max_in_flight frames are unacknowledged: a tick that finds the window full is dropped and
+// counted instead of queued. When the connection breaks, capture goes on into the spool
+// (bounded by --spool-mb), and the io thread reconnects with capped exponential backoff; the
+// new HELLO resumes the session and the spool is sent again from a key frame.
 #include "screenreel/capture/client.hpp"
 
 #include <unistd.h>
@@ -10,14 +16,15 @@
 #include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange without it (C++20)
 
 #include <boost/asio.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
-#include <algorithm>
 #include <deque>
-#include <map>
 #include <iostream>
+#include <map>
+#include <random>
 #include <thread>
 
 #include "screenreel/address.hpp"
@@ -36,6 +43,7 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr auto kPingEvery = std::chrono::seconds(10);
+constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 
 void say(const std::string& line) { std::cerr << "screenreel-capture: " << line << std::endl; }
 
@@ -45,55 +53,75 @@ std::string megabytes(std::uint64_t b) {
   return buf;
 }
 
+std::string seconds_text(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f s", s);
+  return buf;
+}
+
+// A captured, encoded frame, kept until the receiver has stored it.
+struct Spooled {
+  std::uint64_t tick = 0;
+  bool key = false;
+  std::shared_ptr<const std::vector<std::uint8_t>> bytes;
+  bool counted = true;     // in pending_ (captured, never acknowledged)
+  bool sent_once = false;  // counted in the summary's "sent"
+};
+
+// One connection to the receiver. A new one is made for every (re)connection; handlers hold it
+// by shared_ptr and do nothing once it is no longer the client's current one.
+struct Link {
+  Link(asio::io_context& io, asio::ssl::context* tls)
+      : stream(tls ? Transport(asio::ip::tcp::socket(io), *tls) : Transport(asio::ip::tcp::socket(io))) {}
+  Transport stream;
+  wire::MessageReader reader;
+  struct Outgoing {
+    std::shared_ptr<const std::vector<std::uint8_t>> bytes;
+    std::uint64_t frame_tick;  // 0: not a FRAME
+  };
+  std::deque<Outgoing> outbox;
+  bool writing = false, challenged = false, welcomed = false, bye_sent = false, closed = false;
+  std::uint32_t unacked = 0;      // FRAMEs sent on this link without their ACK yet
+  std::uint64_t frames_sent = 0;  // FRAMEs sent on this link (its BYE says so)
+};
+
 class Client {
  public:
   Client(const CaptureConfig& config, FrameSource& source)
       : config_(config),
         source_(source),
         tls_(config.tls ? make_tls_client_context(config.tls_ca, config.tls_fingerprint) : nullptr),
-        stream_(tls_ ? Transport(asio::ip::tcp::socket(io_), *tls_) : Transport(asio::ip::tcp::socket(io_))),
-        timer_(io_),
+        connect_timer_(io_),
+        retry_timer_(io_),
+        bye_timer_(io_),
         ping_timer_(io_),
         stats_timer_(io_),
-        signals_(io_, SIGINT, SIGTERM) {}
+        signals_(io_, SIGINT, SIGTERM),
+        spool_limit_(config.spool_mb << 20),
+        rng_(std::random_device{}()) {}
 
   int run() {
     const HostPort hp = parse_host_port(config_.connect);
+    host_ = hp.host;
     asio::ip::tcp::resolver resolver(io_);
     error_code ec;
-    auto endpoints = resolver.resolve(hp.host, std::to_string(hp.port), ec);
+    endpoints_ = resolver.resolve(hp.host, std::to_string(hp.port), ec);
     if (ec) return fatal("cannot resolve " + config_.connect + ": " + ec.message());
 
     signals_.async_wait([this](error_code e, int sig) { on_signal(e, sig); });
-    timer_.expires_after(std::chrono::seconds(10));
-    timer_.async_wait([this](error_code e) {
-      if (!e && !welcomed_) fail("no answer from the receiver at " + config_.connect + " within 10 s");
-    });
-    if (auto* tls = stream_.tls_stream()) prepare_tls_client(*tls, hp.host, config_.tls_fingerprint);
-    asio::async_connect(stream_.socket(), endpoints, [this](error_code e, const asio::ip::tcp::endpoint&) {
-      if (e) {
-        return fail("cannot connect to " + config_.connect + ": " + e.message() +
-                    " (is screenreel-receiver running there? start it first, or use --connect HOST:PORT)");
-      }
-      error_code ignored;
-      stream_.socket().set_option(asio::ip::tcp::no_delay(true), ignored);
-      stream_.async_handshake(asio::ssl::stream_base::client, [this](error_code he) {
-        if (he)
-          return fail("TLS handshake with " + config_.connect + " failed: " + he.message() +
-                      (config_.tls_fingerprint.empty() ? " (check --tls-ca, or is the receiver started without --tls?)"
-                                                       : " (the certificate does not match --tls-fingerprint?)"));
-        send(wire::encode_preamble());
-        read();  // the receiver's preamble, then its CHALLENGE
-      });
-    });
+    connect();
     io_.run();
+    stop_ = true;
     if (capture_thread_.joinable()) capture_thread_.join();
     // The capture thread's last report (its counts) may have been posted after run() returned.
     io_.restart();
     io_.poll();
+    summary_.lost = lost_ticks_.size();
+    summary_.reconnects = reconnects_;
+    if (!done_) summary_.undelivered = unstored();  // BYE's answer says everything was stored
     if (!error_.empty()) {
       say("error: " + error_);
-      if (summary_.sent > 0 || welcomed_) say(format_summary(summary_));
+      if (summary_.sent > 0 || ever_welcomed_) say(format_summary(summary_));
       return 1;
     }
     std::cout << format_summary(summary_) << std::endl;
@@ -110,41 +138,108 @@ class Client {
     if (ec) return;
     if (stop_.exchange(true)) std::_Exit(130);  // second Ctrl-C: do not wait
     if (summary_.ended_by.empty()) summary_.ended_by = sig == SIGINT ? "Ctrl-C" : "SIGTERM";
-    if (!welcomed_) return fail("interrupted before the session started");
+    if (!ever_welcomed_) return fail("interrupted before the session started");
+    if (!link_ || !link_->welcomed)
+      return fail("interrupted while the receiver was unreachable: " + std::to_string(unstored()) +
+                  " frames it had not stored are lost");
     signals_.async_wait([this](error_code e, int s) { on_signal(e, s); });
   }
 
-  // --- reading ---------------------------------------------------------------------------
-  void read() {
-    const auto buf = reader_.buffer();
-    stream_.async_read_some(asio::buffer(buf.data(), buf.size()), [this](error_code ec, std::size_t n) {
-      if (ec) return on_read_error(ec);
-      switch (reader_.commit(n)) {
-        case wire::MessageReader::Event::kNeedMore:
-        case wire::MessageReader::Event::kPreamble: return read();
-        case wire::MessageReader::Event::kError:
-          return fail("the peer at " + config_.connect + " is not a compatible screenreel-receiver: " +
-                      reader_.error().what);
-        case wire::MessageReader::Event::kMessage: break;
-      }
-      if (reader_.type() == wire::MessageType::kFrame) return fail("the receiver sent a FRAME");
-      auto m = wire::decode_body(reader_.type(), reader_.body());
-      if (!m) return fail("bad message from the receiver: " + m.error.what);
-      on_message(*m.value);
+  // --- connecting ------------------------------------------------------------------------
+  void connect() {
+    auto link = std::make_shared<Link>(io_, tls_.get());
+    link_ = link;
+    connect_timer_.expires_after(kHandshakeTimeout);
+    connect_timer_.async_wait([this, link](error_code e) {
+      if (!e && link == link_ && !link->welcomed)
+        lost(link, "no answer from the receiver at " + config_.connect + " within 10 s");
+    });
+    if (auto* tls = link->stream.tls_stream()) prepare_tls_client(*tls, host_, config_.tls_fingerprint);
+    asio::async_connect(link->stream.socket(), endpoints_, [this, link](error_code e, const asio::ip::tcp::endpoint&) {
+      if (link != link_) return;
+      if (e)
+        return lost(link, "cannot connect to " + config_.connect + ": " + e.message() +
+                              " (is screenreel-receiver running there? start it first, or use --connect HOST:PORT)");
+      error_code ignored;
+      link->stream.socket().set_option(asio::ip::tcp::no_delay(true), ignored);
+      link->stream.async_handshake(asio::ssl::stream_base::client, [this, link](error_code he) {
+        if (link != link_) return;
+        if (he)
+          return lost(link, "TLS handshake with " + config_.connect + " failed: " + he.message() +
+                                (config_.tls_fingerprint.empty()
+                                     ? " (check --tls-ca, or is the receiver started without --tls?)"
+                                     : " (the certificate does not match --tls-fingerprint?)"));
+        send(link, std::make_shared<const std::vector<std::uint8_t>>(wire::encode_preamble()));
+        read(link);  // the receiver's preamble, then its CHALLENGE
+      });
     });
   }
 
-  void on_read_error(error_code ec) {
+  // The connection broke, or a (re)connection attempt failed. Before the first WELCOME that is
+  // the end (a wrong address should say so at once); after it, the client reconnects.
+  void lost(const std::shared_ptr<Link>& link, const std::string& why, bool retry_soon = false) {
+    if (link != link_ || link->closed) return;
+    close_link(link);
     if (done_) return;
-    fail("connection to the receiver lost (" + ec.message() + ")" +
-         (bye_sent_ ? "" : "; frames after the last acknowledged one may not be stored"));
+    if (!ever_welcomed_ || !config_.reconnect || stop_requested_by_user()) return fail(why);
+    const bool was_live = link->welcomed;
+    if (was_live) {
+      away_since_ = Clock::now();
+      backoff_ = std::chrono::milliseconds(1000);
+      if (!config_.quiet)
+        say(why + "; reconnecting (capture goes on into the spool, up to " + std::to_string(config_.spool_mb) +
+            " MB)");
+    }
+    if (config_.retry_for_s > 0 && Clock::now() - away_since_ > std::chrono::duration<double>(config_.retry_for_s))
+      return fail(why + "; gave up after --retry-for " + std::to_string(config_.retry_for_s).substr(0, 5) +
+                  " s: " + std::to_string(unstored()) + " frames the receiver had not stored are lost");
+    // gRPC's connection backoff: the delay grows 1.6 times a try, up to 30 s, each one varied
+    // by up to 20 % either way so that many clients do not come back in step.
+    std::uniform_real_distribution<double> jitter(0.8, 1.2);
+    const auto delay = retry_soon ? std::chrono::milliseconds(500)
+                                  : std::chrono::milliseconds(static_cast<std::int64_t>(
+                                        static_cast<double>(backoff_.count()) * jitter(rng_)));
+    if (!was_live && !config_.quiet) say(why + "; next try in " + seconds_text(static_cast<double>(delay.count()) / 1000));
+    backoff_ = std::min(std::chrono::milliseconds(30'000),
+                        std::chrono::milliseconds(static_cast<std::int64_t>(static_cast<double>(backoff_.count()) * 1.6)));
+    retry_timer_.expires_after(delay);
+    retry_timer_.async_wait([this](error_code e) {
+      if (!e && !closed_) connect();
+    });
   }
 
-  // Answers the receiver's CHALLENGE (with AUTH when it wants a token), then says HELLO.
-  void on_challenge(const wire::Challenge& c) {
+  bool stop_requested_by_user() const {
+    return summary_.ended_by == "Ctrl-C" || summary_.ended_by == "SIGTERM";
+  }
+
+  // --- reading ---------------------------------------------------------------------------
+  void read(const std::shared_ptr<Link>& link) {
+    const auto buf = link->reader.buffer();
+    link->stream.async_read_some(asio::buffer(buf.data(), buf.size()), [this, link](error_code ec, std::size_t n) {
+      if (link != link_ || link->closed) return;
+      if (ec)
+        return lost(link, "connection to the receiver lost (" + ec.message() + ")");
+      switch (link->reader.commit(n)) {
+        case wire::MessageReader::Event::kNeedMore:
+        case wire::MessageReader::Event::kPreamble: return read(link);
+        case wire::MessageReader::Event::kError:
+          return fail("the peer at " + config_.connect + " is not a compatible screenreel-receiver: " +
+                      link->reader.error().what);
+        case wire::MessageReader::Event::kMessage: break;
+      }
+      if (link->reader.type() == wire::MessageType::kFrame) return fail("the receiver sent a FRAME");
+      auto m = wire::decode_body(link->reader.type(), link->reader.body());
+      if (!m) return fail("bad message from the receiver: " + m.error.what);
+      on_message(link, *m.value);
+    });
+  }
+
+  // Answers the receiver's CHALLENGE (with AUTH when it wants a token), then says HELLO,
+  // naming the session to resume when there is one.
+  void on_challenge(const std::shared_ptr<Link>& link, const wire::Challenge& c) {
     if (c.auth_required && config_.token.empty())
       return fail("the receiver at " + config_.connect + " requires a token: use --token-file FILE (the receiver's)");
-    if (c.auth_required) send(wire::encode(wire::Auth{auth_mac(config_.token, c.nonce)}));
+    if (c.auth_required) send(link, share(wire::encode(wire::Auth{auth_mac(config_.token, c.nonce)})));
     wire::Hello hello;
     hello.width = source_.width();
     hello.height = source_.height();
@@ -152,67 +247,22 @@ class Client {
     hello.client_time_us = wall_clock_us();
     hello.name = config_.name;
     hello.source = source_.describe();
-    send(wire::encode(hello));
+    hello.resume_session_id = session_id_;
+    hello.resume_key = resume_key_;
+    send(link, share(wire::encode(hello)));
   }
 
-  // While nothing changes on screen nothing is sent; a PING now and then tells the receiver
-  // (which drops silent clients) that this one is alive.
-  void keep_alive() {
-    ping_timer_.expires_after(kPingEvery);
-    ping_timer_.async_wait([this](error_code ec) {
-      if (ec || closed_ || bye_sent_) return;
-      if (Clock::now() - last_send_ >= kPingEvery) send(wire::encode(wire::Ping{}));
-      keep_alive();
-    });
-  }
-
-  // --stats: one status line a second: frames sent, bandwidth, how long the receiver took to
-  // take each frame (capture to ACK), ticks unchanged and dropped so far.
-  void print_stats() {
-    stats_timer_.expires_after(std::chrono::seconds(1));
-    stats_timer_.async_wait([this](error_code ec) {
-      if (ec || closed_) return;
-      auto& lat = ack_latency_ms_;
-      std::sort(lat.begin(), lat.end());
-      const double p50 = lat.empty() ? 0 : lat[lat.size() / 2], p99 = lat.empty() ? 0 : lat[lat.size() * 99 / 100];
-      char line[200];
-      std::snprintf(line, sizeof line, "%5llu fps  %7.2f MB/s  ack latency p50 %5.1f ms p99 %5.1f ms  unchanged %llu  dropped %llu",
-                    static_cast<unsigned long long>(summary_.sent - stats_sent_),
-                    static_cast<double>(summary_.wire_bytes - stats_bytes_) / 1e6, p50, p99,
-                    static_cast<unsigned long long>(live_unchanged_.load()),
-                    static_cast<unsigned long long>(live_dropped_.load()));
-      std::cerr << (stderr_tty_ ? "\r" : "") << line << (stderr_tty_ ? "" : "\n") << std::flush;
-      stats_sent_ = summary_.sent;
-      stats_bytes_ = summary_.wire_bytes;
-      lat.clear();
-      print_stats();
-    });
-  }
-
-  void on_message(const wire::Message& m) {
+  void on_message(const std::shared_ptr<Link>& link, const wire::Message& m) {
     if (auto* c = std::get_if<wire::Challenge>(&m)) {
-      if (challenged_) return fail("second CHALLENGE from the receiver");
-      challenged_ = true;
-      on_challenge(*c);
+      if (link->challenged) return fail("second CHALLENGE from the receiver");
+      link->challenged = true;
+      on_challenge(link, *c);
       if (closed_) return;
     } else if (auto* w = std::get_if<wire::Welcome>(&m)) {
-      if (welcomed_) return fail("second WELCOME from the receiver");
-      welcomed_ = true;
-      timer_.cancel();
-      max_in_flight_ = w->max_in_flight;
-      session_id_ = w->session_id;
-      if (!config_.quiet)
-        say("recording session " + std::to_string(w->session_id) + " (" + w->folder + ") " + source_.describe() +
-            " at " + std::to_string(config_.fps).substr(0, 5) + " fps to " + config_.connect);
-      capture_thread_ = std::thread([this] { capture_loop(); });
-      keep_alive();
-      if (config_.stats) print_stats();
+      if (link->welcomed) return fail("second WELCOME from the receiver");
+      on_welcome(link, *w);
     } else if (auto* a = std::get_if<wire::Ack>(&m)) {
-      in_flight_.fetch_sub(1);
-      if (auto it = capture_times_.find(a->seq); it != capture_times_.end()) {
-        ack_latency_ms_.push_back(static_cast<double>(wall_clock_us() - it->second) / 1000.0);
-        capture_times_.erase(it);
-      }
+      on_ack(link, *a);
     } else if (auto* s = std::get_if<wire::Stop>(&m)) {
       if (summary_.ended_by.empty()) summary_.ended_by = "receiver (" + s->message + ")";
       stop_ = true;
@@ -224,55 +274,278 @@ class Client {
     } else if (auto* e = std::get_if<wire::Error>(&m)) {
       if (e->code == wire::ErrorCode::kAuthFailed)
         return fail("the receiver refused the token (" + e->message + "): check --token-file");
-      return fail(std::string(welcomed_ ? "the receiver stopped the session: " : "the receiver refused the session: ") +
+      // The receiver still had the session's old connection (it drops it now), or it found this
+      // connection silent: both are about the connection, not the session.
+      if (e->code == wire::ErrorCode::kSessionBusy || e->code == wire::ErrorCode::kTimeout)
+        return lost(link, "the receiver said " + std::string(wire::to_string(e->code)) + ": " + e->message,
+                    e->code == wire::ErrorCode::kSessionBusy);
+      return fail(std::string(link->welcomed ? "the receiver stopped the session: " : "the receiver refused the session: ") +
                   std::string(wire::to_string(e->code)) + ": " + e->message);
     } else {
       return fail("unexpected message from the receiver");
     }
-    read();
+    read(link);
+  }
+
+  void on_welcome(const std::shared_ptr<Link>& link, const wire::Welcome& w) {
+    link->welcomed = true;
+    connect_timer_.cancel();
+    max_in_flight_ = w.max_in_flight;
+    const bool first = !ever_welcomed_;
+    // Session ids are per archive: the same key (an HMAC of the id under the archive's secret)
+    // says it is the same session of the same archive.
+    const bool resumed = !first && w.session_id == session_id_ && w.resume_key == resume_key_;
+    if (!first && !resumed && !config_.quiet)
+      say("the receiver did not resume session " + std::to_string(session_id_) + "; recording goes on as session " +
+          std::to_string(w.session_id) + " (" + w.folder + ")");
+    session_id_ = w.session_id;
+    resume_key_ = w.resume_key;
+    backoff_ = std::chrono::milliseconds(1000);
+    // The receiver's decoder starts empty: send from the newest key frame at or before the first
+    // frame it does not hold. Frames up to last_tick it decodes without storing them again.
+    std::size_t first_needed = 0;
+    if (resumed) {
+      while (first_needed < spool_.size() && spool_[first_needed].tick <= w.last_tick) ++first_needed;
+      // Frames dropped from a full spool that the receiver had stored before it went away (it
+      // had not said so yet) are not lost.
+      std::erase_if(lost_ticks_, [&](std::uint64_t t) { return t <= w.last_tick; });
+    }
+    next_send_ = std::min(first_needed, spool_.empty() ? 0 : spool_.size() - 1);
+    while (next_send_ > 0 && !spool_[next_send_].key) --next_send_;
+    if (spool_.empty() && !first) await_key();
+    if (first) {
+      if (!config_.quiet)
+        say("recording session " + std::to_string(w.session_id) + " (" + w.folder + ") " + source_.describe() + " at " +
+            std::to_string(config_.fps).substr(0, 5) + " fps to " + config_.connect);
+      ever_welcomed_ = true;
+      capture_thread_ = std::thread([this] { capture_loop(); });
+      keep_alive();
+      if (config_.stats) print_stats();
+    } else {
+      ++reconnects_;
+      const double away = std::chrono::duration<double>(Clock::now() - away_since_).count();
+      if (!config_.quiet)
+        say((resumed ? "resumed session " + std::to_string(w.session_id) : std::string("reconnected")) + " after " +
+            seconds_text(away) + " away; sending " + std::to_string(spool_.size() - next_send_) + " spooled frames (" +
+            std::to_string(first_needed - next_send_) + " of them again, as the base of the others)");
+      // Until the backlog is out, new frames join the spool rather than being dropped.
+      draining_ = true;
+    }
+    update_live();
+    pump();
+  }
+
+  void on_ack(const std::shared_ptr<Link>& link, const wire::Ack& a) {
+    if (link->unacked > 0) --link->unacked;
+    auto it = std::lower_bound(spool_.begin(), spool_.end(), a.seq,
+                               [](const Spooled& s, std::uint64_t tick) { return s.tick < tick; });
+    if (it != spool_.end() && it->tick == a.seq && it->counted) {
+      it->counted = false;
+      pending_.fetch_sub(1);
+      if (config_.stats) {
+        if (auto t = capture_times_.find(a.seq); t != capture_times_.end()) {
+          ack_latency_ms_.push_back(static_cast<double>(wall_clock_us() - t->second) / 1000.0);
+          capture_times_.erase(t);
+        }
+      }
+    }
+    if (a.stored_tick > stored_tick_) {
+      stored_tick_ = a.stored_tick;
+      forget_stored();
+    }
+    update_live();
+    pump();
+  }
+
+  // --- the spool ---------------------------------------------------------------------------
+  static std::shared_ptr<const std::vector<std::uint8_t>> share(std::vector<std::uint8_t> bytes) {
+    return std::make_shared<const std::vector<std::uint8_t>>(std::move(bytes));
+  }
+
+  // A frame from the capture thread.
+  void enqueue(std::uint64_t tick, bool key, std::vector<std::uint8_t> bytes) {
+    if (awaiting_key_ && !key) {  // its base was dropped from a full spool
+      lost_ticks_.push_back(tick);
+      pending_.fetch_sub(1);
+      return;
+    }
+    awaiting_key_ = false;
+    spool_bytes_ += bytes.size();
+    spool_.push_back(Spooled{tick, key, share(std::move(bytes))});
+    if (spool_bytes_ > spool_limit_) make_room();
+    // While connected the spool holds only what the receiver has not stored, and the key frame
+    // that it builds on; a new key frame now and then keeps that small.
+    if (link_ && link_->welcomed && !draining_ && spool_bytes_ > spool_limit_ / 4) force_key_ = true;
+    pump();
+  }
+
+  // Drops what the receiver has stored, keeping the key frame the rest is built on.
+  void forget_stored() {
+    std::size_t first_needed = 0;
+    while (first_needed < spool_.size() && spool_[first_needed].tick <= stored_tick_) ++first_needed;
+    std::size_t base = std::min(first_needed, spool_.empty() ? 0 : spool_.size() - 1);
+    while (base > 0 && !spool_[base].key) --base;
+    erase_front(base);
+  }
+
+  void erase_front(std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+      spool_bytes_ -= spool_.front().bytes->size();
+      if (spool_.front().counted) pending_.fetch_sub(1);
+      spool_.pop_front();
+    }
+    next_send_ = next_send_ > n ? next_send_ - n : 0;
+  }
+
+  // The spool is over --spool-mb: the oldest changes go. A run of frames from one key frame to
+  // the next is dropped whole (the next key frame holds the screen as it then was: the changes
+  // in between are merged into it); when only the newest run is left, it goes too and the
+  // capture thread is asked for a key frame. Frames already on the wire stay.
+  void make_room() {
+    const std::size_t first_droppable = link_ && link_->welcomed ? next_send_ : 0;
+    while (spool_bytes_ > spool_limit_) {
+      std::size_t begin = first_droppable;
+      while (begin < spool_.size() && !spool_[begin].key) ++begin;
+      if (begin >= spool_.size()) break;  // nothing droppable
+      std::size_t end = begin + 1;
+      while (end < spool_.size() && !spool_[end].key) ++end;
+      const bool last_run = end == spool_.size();
+      for (std::size_t i = begin; i < end; ++i) {
+        if (spool_[i].tick > stored_tick_) lost_ticks_.push_back(spool_[i].tick);
+        if (spool_[i].counted) pending_.fetch_sub(1);
+        spool_bytes_ -= spool_[i].bytes->size();
+      }
+      spool_.erase(spool_.begin() + static_cast<std::ptrdiff_t>(begin), spool_.begin() + static_cast<std::ptrdiff_t>(end));
+      if (!spool_full_warned_ && !config_.quiet) {
+        say("the spool is full (--spool-mb " + std::to_string(config_.spool_mb) +
+            "): dropping the oldest frames the receiver has not stored; they are counted as lost");
+        spool_full_warned_ = true;
+      }
+      if (last_run) {
+        await_key();
+        break;
+      }
+    }
+  }
+
+  void await_key() {
+    awaiting_key_ = true;
+    force_key_ = true;
+  }
+
+  // Frames the receiver has not confirmed as stored.
+  std::uint64_t unstored() const {
+    std::uint64_t n = 0;
+    for (const auto& s : spool_) n += s.tick > stored_tick_ ? 1 : 0;
+    return n;
+  }
+
+  // The capture thread drops ticks only while connected and caught up; while away or sending
+  // the backlog, it spools.
+  void update_live() {
+    if (draining_ && pending_.load() < max_in_flight_) draining_ = false;
+    live_ = link_ && link_->welcomed && !draining_;
+  }
+
+  // Sends spooled frames while the receiver's window has room, then BYE once everything is out
+  // and capture has ended.
+  void pump() {
+    const auto& link = link_;
+    if (!link || !link->welcomed || link->closed) return;
+    while (next_send_ < spool_.size() && link->unacked < max_in_flight_) {
+      auto& s = spool_[next_send_++];
+      ++link->unacked;
+      ++link->frames_sent;
+      if (!s.sent_once) {
+        s.sent_once = true;
+        ++summary_.sent;
+        summary_.wire_bytes += s.bytes->size();
+      }
+      send(link, s.bytes, s.tick);
+    }
+    if (finishing_ && next_send_ == spool_.size() && !link->bye_sent) send_bye(link);
   }
 
   // --- writing ---------------------------------------------------------------------------
-  void send(std::vector<std::uint8_t> message, bool is_frame = false) {
-    if (closed_) return;
-    outbox_.push_back({std::move(message), is_frame});
-    if (!writing_) write_next();
+  void send(const std::shared_ptr<Link>& link, std::shared_ptr<const std::vector<std::uint8_t>> bytes,
+            std::uint64_t frame_tick = 0) {
+    if (link->closed) return;
+    link->outbox.push_back({std::move(bytes), frame_tick});
+    if (!link->writing) write_next(link);
   }
 
-  void write_next() {
-    if (outbox_.empty()) {
-      writing_ = false;
-      if (finishing_ && !bye_sent_) send_bye();
+  void write_next(const std::shared_ptr<Link>& link) {
+    if (link->outbox.empty()) {
+      link->writing = false;
       return;
     }
-    writing_ = true;
+    link->writing = true;
     last_send_ = Clock::now();
-    stream_.async_write(asio::buffer(outbox_.front().bytes), [this](error_code ec, std::size_t n) {
+    link->stream.async_write(asio::buffer(*link->outbox.front().bytes), [this, link](error_code ec, std::size_t) {
+      if (link != link_ || link->closed) return;
       if (ec) {
-        writing_ = false;
-        return fail("cannot send to the receiver (" + ec.message() + ")");
+        link->writing = false;
+        return lost(link, "cannot send to the receiver (" + ec.message() + ")");
       }
-      if (outbox_.front().is_frame) {
-        ++summary_.sent;
-        summary_.wire_bytes += n;
+      link->outbox.pop_front();
+      write_next(link);
+    });
+  }
+
+  // While nothing changes on screen nothing is sent; a PING now and then tells the receiver
+  // (which drops silent clients) that this one is alive.
+  void keep_alive() {
+    ping_timer_.expires_after(kPingEvery);
+    ping_timer_.async_wait([this](error_code ec) {
+      if (ec || closed_) return;
+      if (link_ && link_->welcomed && !link_->bye_sent && Clock::now() - last_send_ >= kPingEvery)
+        send(link_, share(wire::encode(wire::Ping{})));
+      keep_alive();
+    });
+  }
+
+  // --stats: one status line a second: frames sent, bandwidth, how long the receiver took to
+  // take each frame (capture to ACK), ticks unchanged and dropped so far; while away, the spool.
+  void print_stats() {
+    stats_timer_.expires_after(std::chrono::seconds(1));
+    stats_timer_.async_wait([this](error_code ec) {
+      if (ec || closed_) return;
+      auto& lat = ack_latency_ms_;
+      std::sort(lat.begin(), lat.end());
+      const double p50 = lat.empty() ? 0 : lat[lat.size() / 2], p99 = lat.empty() ? 0 : lat[lat.size() * 99 / 100];
+      char line[256];
+      if (link_ && link_->welcomed) {
+        std::snprintf(line, sizeof line,
+                      "%5llu fps  %7.2f MB/s  ack latency p50 %5.1f ms p99 %5.1f ms  unchanged %llu  dropped %llu",
+                      static_cast<unsigned long long>(summary_.sent - stats_sent_),
+                      static_cast<double>(summary_.wire_bytes - stats_bytes_) / 1e6, p50, p99,
+                      static_cast<unsigned long long>(live_unchanged_.load()),
+                      static_cast<unsigned long long>(live_dropped_.load() + lost_ticks_.size()));
+      } else {
+        std::snprintf(line, sizeof line, "reconnecting to %s: spool %s (%zu frames), %llu lost",
+                      config_.connect.c_str(), megabytes(spool_bytes_).c_str(), spool_.size(),
+                      static_cast<unsigned long long>(lost_ticks_.size()));
       }
-      outbox_.pop_front();
-      write_next();
+      std::cerr << (stderr_tty_ ? "\r" : "") << line << (stderr_tty_ ? "\033[K" : "\n") << std::flush;
+      stats_sent_ = summary_.sent;
+      stats_bytes_ = summary_.wire_bytes;
+      lat.clear();
+      print_stats();
     });
   }
 
   // Called on the io thread when the capture thread has finished: BYE once all frames are out.
   void finish_sending() {
     finishing_ = true;
-    if (!writing_ && !bye_sent_) send_bye();
+    pump();
   }
 
-  void send_bye() {
-    bye_sent_ = true;
-    send(wire::encode(wire::Bye{summary_.sent, summary_.dropped}));
-    timer_.expires_after(std::chrono::seconds(15));
-    timer_.async_wait([this](error_code e) {
-      if (!e && !done_) fail("the receiver did not confirm the end of the session within 15 s");
+  void send_bye(const std::shared_ptr<Link>& link) {
+    link->bye_sent = true;
+    send(link, share(wire::encode(wire::Bye{link->frames_sent, summary_.dropped + lost_ticks_.size()})));
+    bye_timer_.expires_after(std::chrono::seconds(15));
+    bye_timer_.async_wait([this, link](error_code e) {
+      if (!e && !done_ && link == link_) fail("the receiver did not confirm the end of the session within 15 s");
     });
   }
 
@@ -282,16 +555,26 @@ class Client {
     close();
   }
 
+  void close_link(const std::shared_ptr<Link>& link) {
+    if (link->closed) return;
+    link->closed = true;
+    link->stream.close();
+    if (link == link_) {
+      live_ = false;
+      connect_timer_.cancel();
+      bye_timer_.cancel();
+    }
+  }
+
   void close() {
     if (closed_) return;
     closed_ = true;
-    error_code ec;
-    timer_.cancel();
+    if (link_) close_link(link_);
+    retry_timer_.cancel();
     ping_timer_.cancel();
     stats_timer_.cancel();
     if (config_.stats && stderr_tty_) std::cerr << "\n";
     signals_.cancel();
-    stream_.close();
   }
 
   // --- capturing (own thread) ------------------------------------------------------------
@@ -319,7 +602,9 @@ class Client {
           tick += behind;
         }
         ++tick;
-        if (in_flight_.load() >= max_in_flight_) {  // the receiver is behind: drop, never queue
+        // The receiver is behind: drop, never queue. (While the connection is away, or its
+        // backlog is being sent, frames go to the spool instead.)
+        if (live_.load() && pending_.load() >= max_in_flight_.load()) {
           ++dropped;
           live_dropped_.fetch_add(1);
           continue;
@@ -327,7 +612,7 @@ class Client {
         const FrameRef ref = source_.grab(tick - 1);
         const std::int64_t t_us = wall_clock_us();
         ++captured;
-        bool key = now - last_key >= key_every;
+        bool key = now - last_key >= key_every || force_key_.exchange(false);
         if (ref.width != w || ref.height != h) {  // the screen was resized: start over with a key frame
           w = ref.width;
           h = ref.height;
@@ -341,13 +626,13 @@ class Client {
           live_unchanged_.fetch_add(1);
           continue;
         }
-        if (key) last_key = now;
-        in_flight_.fetch_add(1);
+        if (stats->key) last_key = now;
+        pending_.fetch_add(1);
         raw += std::uint64_t{w} * h * 4;
         ++queued;
-        asio::post(io_, [this, m = std::move(message), tick, t_us]() mutable {
+        asio::post(io_, [this, m = std::move(message), tick, t_us, is_key = stats->key]() mutable {
           if (config_.stats) capture_times_[tick] = t_us;
-          send(std::move(m), true);
+          enqueue(tick, is_key, std::move(m));
         });
         if (config_.max_frames && queued >= config_.max_frames) break;
       }
@@ -379,46 +664,63 @@ class Client {
   FrameSource& source_;
   asio::io_context io_;
   std::shared_ptr<asio::ssl::context> tls_;
-  Transport stream_;
-  asio::steady_timer timer_;
-  asio::steady_timer ping_timer_;
-  asio::steady_timer stats_timer_;
+  std::string host_;
+  asio::ip::tcp::resolver::results_type endpoints_;
+  std::shared_ptr<Link> link_;  // the current connection (or attempt); null before the first
+  asio::steady_timer connect_timer_, retry_timer_, bye_timer_, ping_timer_, stats_timer_;
+  asio::signal_set signals_;
   bool stderr_tty_ = ::isatty(STDERR_FILENO) == 1;
   std::map<std::uint64_t, std::int64_t> capture_times_;  // --stats: seq -> capture time, until ACKed
   std::vector<double> ack_latency_ms_;
   std::uint64_t stats_sent_ = 0, stats_bytes_ = 0;
   std::atomic<std::uint64_t> live_unchanged_{0}, live_dropped_{0};
   Clock::time_point last_send_ = Clock::now();
-  asio::signal_set signals_;
-  wire::MessageReader reader_;
-  struct Outgoing {
-    std::vector<std::uint8_t> bytes;
-    bool is_frame;
-  };
-  std::deque<Outgoing> outbox_;
-  bool writing_ = false, finishing_ = false, bye_sent_ = false, closed_ = false;
-  bool welcomed_ = false, done_ = false, challenged_ = false;
-  std::atomic<bool> stop_{false};
-  std::atomic<std::uint32_t> in_flight_{0};
-  std::atomic<std::uint32_t> max_in_flight_{1};
+
+  // The session, across connections.
   std::uint64_t session_id_ = 0;
+  wire::ResumeKey resume_key_{};
+  bool ever_welcomed_ = false, finishing_ = false, done_ = false, closed_ = false;
+  Clock::time_point away_since_ = Clock::now();
+  std::chrono::milliseconds backoff_{1000};
+  std::uint64_t reconnects_ = 0;
+
+  // The spool (io thread), and what the capture thread reads of it.
+  std::deque<Spooled> spool_;
+  std::size_t spool_bytes_ = 0;
+  const std::size_t spool_limit_;
+  std::size_t next_send_ = 0;      // index of the next frame to send on the current link
+  std::uint64_t stored_tick_ = 0;  // the receiver holds every frame up to this tick
+  std::vector<std::uint64_t> lost_ticks_;  // frames dropped from a full spool, the receiver not having them
+  bool awaiting_key_ = false, draining_ = false, spool_full_warned_ = false;
+  std::atomic<std::uint32_t> pending_{0};  // frames captured and never acknowledged
+  std::atomic<bool> live_{false};          // connected and caught up: ticks beyond the window drop
+  std::atomic<bool> force_key_{false};
+  std::atomic<std::uint32_t> max_in_flight_{1};
+
+  std::atomic<bool> stop_{false};
   std::thread capture_thread_;
   CaptureSummary summary_;
   std::string error_;
+  std::mt19937 rng_;
 };
 
 }  // namespace
 
 std::string format_summary(const CaptureSummary& s) {
-  char buf[512];
+  char buf[640];
   const double fps = s.seconds > 0 ? static_cast<double>(s.captured) / s.seconds : 0;
   const double pct = s.raw_bytes ? 100.0 * static_cast<double>(s.wire_bytes) / static_cast<double>(s.raw_bytes) : 0;
+  std::string away;
+  if (s.reconnects > 0 || s.lost > 0 || s.undelivered > 0)
+    away = "; reconnected " + std::to_string(s.reconnects) + (s.reconnects == 1 ? " time, " : " times, ") +
+           std::to_string(s.lost) +
+           " lost from a full spool, " + std::to_string(s.undelivered) + " never stored";
   std::snprintf(buf, sizeof buf,
                 "screenreel-capture: %llu frames sent, %s (%.1f%% of raw), %.2f fps achieved over %.1f s "
-                "(%llu ticks: %llu unchanged, %llu dropped); receiver stored %s; ended by %s",
+                "(%llu ticks: %llu unchanged, %llu dropped)%s; receiver stored %s; ended by %s",
                 static_cast<unsigned long long>(s.sent), megabytes(s.wire_bytes).c_str(), pct, fps, s.seconds,
                 static_cast<unsigned long long>(s.ticks), static_cast<unsigned long long>(s.unchanged),
-                static_cast<unsigned long long>(s.dropped),
+                static_cast<unsigned long long>(s.dropped), away.c_str(),
                 s.stored < 0 ? "unknown" : std::to_string(s.stored).c_str(), s.ended_by.c_str());
   return buf;
 }

@@ -35,6 +35,10 @@ int run(const ReceiverConfig& config) {
     std::filesystem::create_directories(paths.root());
     ArchiveLock lock(paths);
     Recorder recorder(paths, config.recorder);
+    // A receiver killed while recording left sessions open: they were closed as 'crashed' (and
+    // can be resumed by their clients), with the frame files it had written indexed.
+    for (const auto& line : recorder.recovered().actions) log("recovered: " + line);
+    for (const auto& line : recorder.recovered().warnings) log("recovery warning: " + line);
 
     asio::io_context io;
     ServerOptions server_options;

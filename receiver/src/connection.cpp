@@ -105,6 +105,11 @@ void Server::auth_failed(const std::string& address) {
 
 void Server::auth_succeeded(const std::string& address) { failures_.erase(address); }
 
+void Server::drop_session_connection(std::int64_t session_id) {
+  for (const auto& c : std::vector(connections_.begin(), connections_.end()))
+    if (c->session_id() == session_id) c->replaced();
+}
+
 void Server::remove(const std::shared_ptr<Connection>& c) {
   connections_.erase(c);
   if (stopping_ && connections_.empty() && all_done_) asio::post(io_, all_done_);
@@ -263,6 +268,38 @@ void Connection::on_message(wire::MessageType type) {
   fail({wire::ErrorCode::kBadMessage, std::string(wire::to_string(type)) + " is not a client message"});
 }
 
+std::int64_t Connection::session_id() const { return session_ ? session_->record().id : 0; }
+
+void Connection::replaced() {
+  if (state_ != State::kRecording) return;
+  log(who() + ": its client reconnected; ending this connection's part of the session");
+  end_session("disconnected", "", false);
+  error_code ignored;
+  stream_.socket().close(ignored);
+}
+
+std::shared_ptr<SessionWriter> Connection::try_resume(const wire::Hello& hello, bool& busy) {
+  const auto id = static_cast<std::int64_t>(hello.resume_session_id);
+  std::shared_ptr<SessionWriter> session;
+  std::string why;
+  switch (server_.recorder_.resume_session(id, hello.resume_key, session, why)) {
+    case Recorder::Resume::kResumed:
+      log(peer_ + ": resumes session " + std::to_string(id) + " after tick " +
+          std::to_string(session->resumed_after_tick()) + (why.empty() ? "" : " (" + why + ")"));
+      return session;
+    case Recorder::Resume::kBusy:
+      busy = true;
+      log(peer_ + ": resumes session " + std::to_string(id) +
+          ", which its old connection still holds: dropping that one, the client will try again");
+      server_.drop_session_connection(id);
+      return nullptr;
+    case Recorder::Resume::kRefused:
+      log(peer_ + ": cannot resume session " + std::to_string(id) + " (" + why + "); starting a new session");
+      return nullptr;
+  }
+  return nullptr;
+}
+
 void Connection::on_hello(const wire::Hello& hello) {
   NewSession s;
   s.name = hello.name.empty() ? "unnamed" : hello.name;
@@ -273,7 +310,16 @@ void Connection::on_hello(const wire::Hello& hello) {
   s.fps = hello.fps_milli / 1000.0;
   s.started_us = wall_clock_us();
   try {
-    session_ = server_.recorder_.open_session(s);
+    bool busy = false;
+    if (hello.resume_session_id != 0) session_ = try_resume(hello, busy);
+    if (busy) {
+      send(wire::encode(wire::Error{wire::ErrorCode::kSessionBusy,
+                                    "session " + std::to_string(hello.resume_session_id) +
+                                        " is still open here; its old connection is being closed: try again"}));
+      close_after_write_ = true;
+      return;
+    }
+    if (!session_) session_ = server_.recorder_.open_session(s);
   } catch (const std::exception& e) {
     log(peer_ + ": cannot create a session: " + e.what());
     send(wire::encode(wire::Error{wire::ErrorCode::kStorage, std::string("cannot create session: ") + e.what()}));
@@ -286,9 +332,11 @@ void Connection::on_hello(const wire::Hello& hello) {
   state_ = State::kRecording;
   arm_idle();
   const auto& rec = session_->record();
+  const auto last_tick = static_cast<std::uint64_t>(session_->resumed_after_tick());
   log(who() + ": recording " + std::to_string(hello.width) + "x" + std::to_string(hello.height) + " at " +
       std::to_string(hello.fps_milli / 1000.0).substr(0, 5) + " fps into sessions/" + rec.folder);
-  send(wire::encode(wire::Welcome{static_cast<std::uint64_t>(rec.id), server_.options_.max_in_flight, rec.folder}));
+  send(wire::encode(wire::Welcome{static_cast<std::uint64_t>(rec.id), server_.options_.max_in_flight, rec.folder,
+                                  server_.recorder_.resume_key(rec.id), last_tick}));
   if (server_.sink_)
     server_.sink_->session_started(rec.id, "Received Video Stream - " + printable(rec.name) + " (session " +
                                                std::to_string(rec.id) + ")");
@@ -299,6 +347,12 @@ void Connection::on_hello(const wire::Hello& hello) {
 void Connection::on_frame(const wire::FrameView& frame, std::int64_t receive_us) {
   if (auto err = decoder_->apply(frame)) return fail(*err);
   ++frames_received_;
+  // A resumed session's client sends again from a key frame: what the session holds already is
+  // decoded (the frames after it build on it) but not stored twice.
+  if (frame.seq <= static_cast<std::uint64_t>(session_->resumed_after_tick())) {
+    send(wire::encode(wire::Ack{frame.seq, 0, static_cast<std::uint64_t>(session_->stored_tick())}));
+    return read();
+  }
   auto buffer = server_.recorder_.acquire_buffer(frame.width, frame.height);
   std::memcpy(buffer->pixels.data(), decoder_->frame().pixels.data(), buffer->pixels.size());
   SharedFrame shared = std::move(buffer);
@@ -323,7 +377,7 @@ void Connection::on_frame(const wire::FrameView& frame, std::int64_t receive_us)
 
 void Connection::on_frame_accepted(std::uint64_t seq, std::uint64_t number) {
   if (state_ != State::kRecording) return;
-  send(wire::encode(wire::Ack{seq, number}));
+  send(wire::encode(wire::Ack{seq, number, static_cast<std::uint64_t>(session_->stored_tick())}));
   read();  // the next message is read only once this frame had room: backpressure
 }
 

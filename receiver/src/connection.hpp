@@ -28,6 +28,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // The receiver is ending: ask the client to stop (STOP), and end the session if it does
   // not answer in time.
   void stop(wire::StopReason reason);
+  // The session this connection records (0 before HELLO).
+  std::int64_t session_id() const;
+  // Its client has reconnected and resumes the session: end it here as 'disconnected'.
+  void replaced();
 
  private:
   enum class State { kPreamble, kAuth, kHello, kRecording, kEnding, kClosed };
@@ -36,6 +40,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_read_error(const boost::system::error_code& ec);
   void on_message(wire::MessageType type);
   void on_hello(const wire::Hello& hello);
+  // HELLO with resume fields: the session continued, or nothing when it cannot be (then a new
+  // one is started, or the client told to try again: `busy`).
+  std::shared_ptr<SessionWriter> try_resume(const wire::Hello& hello, bool& busy);
   void on_frame(const wire::FrameView& frame, std::int64_t receive_us);
   void on_frame_accepted(std::uint64_t seq, std::uint64_t number);
   // Protocol violation: tell the peer why, log it, end the session as 'error'.

@@ -3,9 +3,12 @@
 
 #include <sys/statvfs.h>
 
+#include <cerrno>
 #include <iostream>
+#include <system_error>
 
 #include "screenreel/jpeg.hpp"
+#include "screenreel/session_files.hpp"
 
 namespace screenreel::receiver {
 namespace fs = std::filesystem;
@@ -14,6 +17,7 @@ namespace {
 constexpr std::size_t kBatchRows = 64;
 constexpr auto kBatchWait = std::chrono::milliseconds(100);
 constexpr std::int64_t kDisplayedKeepUs = 10'000'000;
+constexpr std::size_t kReserveBytes = 2u << 20;
 }  // namespace
 
 // Frame buffers of one size, reused; a buffer whose last user lets go comes back here unless
@@ -57,6 +61,9 @@ Recorder::Recorder(const ArchivePaths& paths, RecorderOptions options)
     throw std::runtime_error(paths_.sessions().string() +
                              " is a symbolic link: the receiver writes only inside the archive (remove the link, or "
                              "give --archive the folder it points to)");
+  resume_secret_ = load_or_create_resume_secret(paths_.resume_secret());
+  make_reserve();
+  recovered_ = recover_open_sessions(paths_, catalog_);
   unsigned n = options_.encoder_threads ? options_.encoder_threads : std::max(1u, std::thread::hardware_concurrency());
   capacity_ = options_.queue_frames ? options_.queue_frames : 2 * n;
   JpegEncoder probe(options_.jpeg_quality);  // rejects a bad quality here, not in a worker
@@ -76,6 +83,36 @@ Recorder::~Recorder() {
   catalog_thread_.join();
 }
 
+// A full disk must not keep the catalog from recording what was written and how each session
+// ended: the receiver keeps a small file it deletes to make room for those last commits.
+void Recorder::make_reserve() {
+  std::error_code ec;
+  if (fs::exists(paths_.reserve(), ec)) return;
+  try {
+    write_file_atomic(paths_.root(), paths_.reserve().filename().string(), std::vector<std::uint8_t>(kReserveBytes));
+  } catch (const std::exception&) {
+    // No room even for this: recording will stop at once anyway, with the disk's own error.
+  }
+}
+
+bool Recorder::release_reserve() {
+  std::error_code ec;
+  disk_full_ = true;  // no more frames: what room there is goes to the catalog
+  if (!fs::remove(paths_.reserve(), ec)) return false;
+  std::cerr << "screenreel-receiver: the disk is full: recording stops; released the " << (kReserveBytes >> 20)
+            << " MB reserve so that the catalog records the frames written and how the sessions ended\n";
+  return true;
+}
+
+void Recorder::with_reserve(const std::function<void()>& write) {
+  try {
+    write();
+  } catch (const sqlite::Error&) {
+    if (!release_reserve()) throw;
+    write();
+  }
+}
+
 void Recorder::check_free_space(const fs::path& dir) {
   const std::int64_t now = wall_clock_us();
   if (now - free_checked_us_.load() < 500'000) return;
@@ -92,6 +129,13 @@ void Recorder::check_free_space(const fs::path& dir) {
 }
 
 std::shared_ptr<SessionWriter> Recorder::open_session(const NewSession& s) {
+  if (disk_full_) {  // room again (someone freed some)? then the reserve comes first
+    make_reserve();
+    std::error_code ec;
+    if (!fs::exists(paths_.reserve(), ec))
+      throw std::runtime_error("No space left on device: the archive's disk is full (free some space)");
+    disk_full_ = false;
+  }
   free_checked_us_ = 0;
   check_free_space(paths_.root());
   SessionRecord rec;
@@ -112,7 +156,58 @@ std::shared_ptr<SessionWriter> Recorder::open_session(const NewSession& s) {
     }
     throw std::runtime_error("cannot create session folder " + dir.string() + ": " + why);
   }
+  {
+    std::lock_guard lock(mutex_);
+    active_.insert(rec.id);
+  }
   return std::shared_ptr<SessionWriter>(new SessionWriter(*this, std::move(rec), dir));
+}
+
+wire::ResumeKey Recorder::resume_key(std::int64_t session_id) const {
+  return screenreel::resume_key(resume_secret_, static_cast<std::uint64_t>(session_id));
+}
+
+Recorder::Resume Recorder::resume_session(std::int64_t id, const wire::ResumeKey& key,
+                                          std::shared_ptr<SessionWriter>& out, std::string& why) {
+  // The key first, so that an unknown id and a wrong key look the same from outside.
+  if (!resume_keys_equal(key, resume_key(id))) {
+    why = "wrong resume key or unknown session";
+    return Resume::kRefused;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    if (active_.count(id)) return Resume::kBusy;
+  }
+  std::lock_guard lock(catalog_mutex_);
+  const auto rec = catalog_.session(id);
+  if (!rec) {
+    why = "no such session in this archive";
+    return Resume::kRefused;
+  }
+  if (rec->end_reason != "disconnected" && rec->end_reason != "crashed") {
+    why = "it ended as '" + (rec->end_reason.empty() ? std::string("recording") : rec->end_reason) +
+          "', not by a lost connection";
+    return Resume::kRefused;
+  }
+  const fs::path dir = paths_.session(rec->folder);
+  std::error_code ec;
+  if (!is_plain_file_name(rec->folder) || fs::is_symlink(dir, ec) || !fs::is_directory(dir, ec)) {
+    why = "its folder sessions/" + rec->folder + " is gone";
+    return Resume::kRefused;
+  }
+  free_checked_us_ = 0;
+  check_free_space(paths_.root());
+  const auto reopened = catalog_.reopen_session(id);
+  for (const auto& file : reopened.removed_files) fs::remove(dir / file, ec);  // sent again by the client
+  {
+    std::lock_guard lock2(mutex_);
+    active_.insert(id);
+  }
+  out.reset(new SessionWriter(*this, *catalog_.session(id), dir, static_cast<std::uint64_t>(reopened.last_seq) + 1,
+                              reopened.last_tick));
+  if (!reopened.removed_files.empty())
+    why = std::to_string(reopened.removed_files.size()) + " frame file(s) after a missing one removed, to be sent again";
+  return Resume::kResumed;
 }
 
 std::optional<std::uint64_t> SessionWriter::submit(FrameJob job, Accepted accepted) {
@@ -190,14 +285,20 @@ std::optional<FrameRecord> Recorder::store(Pending& p, JpegEncoder& jpeg) {
       row.jpeg_bytes = static_cast<std::int64_t>(std::filesystem::file_size(s.dir_ / name));
       row.same_as = static_cast<std::int64_t>(p.repeat_of);
     } else {
+      if (disk_full_)
+        throw std::runtime_error("No space left on device: the archive's disk is full (free some space, or use "
+                                 "another --archive)");
       check_free_space(s.dir_);
-      const auto bytes = jpeg.encode_bgrx(f.pixels.data(), f.width, f.height, f.stride());
+      const auto bytes = jpeg.encode_bgrx(f.pixels.data(), f.width, f.height, f.stride(),
+                                          format_frame_stamp({p.job.tick, p.job.capture_us, p.job.receive_us}));
       write_file_atomic(s.dir_, name, bytes);
       row.jpeg_bytes = static_cast<std::int64_t>(bytes.size());
     }
     row.written_us = wall_clock_us();
     return row;
   } catch (const std::exception& e) {
+    if (const auto* se = dynamic_cast<const std::system_error*>(&e); se && se->code().value() == ENOSPC)
+      release_reserve();
     std::lock_guard lock(mutex_);
     if (!s.error_) s.error_ = e.what();
     return std::nullopt;
@@ -276,7 +377,7 @@ void Recorder::catalog_loop() {
     std::vector<DisplayedAt> later;
     try {
       std::lock_guard lock(catalog_mutex_);
-      later = catalog_.add_frames(rows, displayed);
+      with_reserve([&] { later = catalog_.add_frames(rows, displayed); });
     } catch (const std::exception& e) {
       commit_error = std::string("catalog write failed: ") + e.what();
     }
@@ -288,9 +389,19 @@ void Recorder::catalog_loop() {
       std::lock_guard lock(mutex_);
       displayed_.insert(displayed_.end(), later.begin(), later.end());
       for (const auto& d : batch) {
-        ++d.session->finished_;
-        if (d.row && commit_error.empty()) ++d.session->stored_;
-        if (!commit_error.empty() && !d.session->error_) d.session->error_ = commit_error;
+        auto& s = *d.session;
+        ++s.finished_;
+        if (d.row && commit_error.empty()) {
+          ++s.stored_;
+          // Frames finish out of order (several encoders): stored_tick covers only an unbroken run.
+          s.stored_later_.emplace(static_cast<std::uint64_t>(d.row->seq), d.row->tick);
+          while (!s.stored_later_.empty() && s.stored_later_.begin()->first == s.stored_through_ + 1) {
+            s.stored_tick_ = s.stored_later_.begin()->second;
+            ++s.stored_through_;
+            s.stored_later_.erase(s.stored_later_.begin());
+          }
+        }
+        if (!commit_error.empty() && !s.error_) s.error_ = commit_error;
       }
       for (auto it = closing_.begin(); it != closing_.end();) {
         if ((*it)->finished_ == (*it)->submitted_) {
@@ -310,9 +421,13 @@ void Recorder::catalog_loop() {
       }
       try {
         std::lock_guard lock(catalog_mutex_);
-        catalog_.end_session(s->record_.id, wall_clock_us(), reason, error, c.dropped);
+        with_reserve([&] { catalog_.end_session(s->record_.id, wall_clock_us(), reason, error, c.dropped); });
       } catch (const std::exception& e) {
         std::cerr << "screenreel-receiver: cannot mark session " << s->record_.id << " ended: " << e.what() << "\n";
+      }
+      {
+        std::lock_guard lock(mutex_);
+        active_.erase(s->record_.id);  // it can be resumed from now on
       }
       if (c.done) c.done(s->stored_);
     }

@@ -77,7 +77,7 @@ std::vector<std::pair<std::string, StreamSpec>> seed_specs() {
       tiles;  // 130x70: partial tiles, rectangles narrower than the frame, a second key frame
   tiles.width = 130;
   tiles.height = 70;
-  tiles.frames = 6;
+  tiles.frames = 5;
   tiles.key_every = 4;
   out.emplace_back("tiles-130x70", tiles);
   StreamSpec repeat;  // a FRAME without rectangles (--every-frame on a still screen)

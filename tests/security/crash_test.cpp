@@ -49,7 +49,7 @@ TEST(CrashSafety, ReceiverKilledAtRandomMomentsKeepsACatalogThatRecoversAndVerif
     test::ReceiverProcess receiver(archive);
     ASSERT_TRUE(receiver.started()) << receiver.err();
     auto client = test::start_pattern_client(receiver.port(), "crash-" + std::to_string(round),
-                                             {"--size", "320x240", "--fps", "30"});
+                                             {"--size", "320x240", "--fps", "30", "--no-reconnect"});
     // Mostly while frames stream in (the JPEG being written, a batch being committed); one round
     // in eight before the session is fully set up (HELLO, catalog row, folder).
     const bool early = rng() % 8 == 0;

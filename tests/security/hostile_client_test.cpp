@@ -158,10 +158,10 @@ TEST_F(HostileClient, BadMagicIsClosedWithoutAnAnswer) {
 
 TEST_F(HostileClient, WrongVersionIsAnsweredWithUnsupportedVersion) {
   WireClient c(receiver->port());
-  c.send(wire::encode_preamble(2));
+  c.send(wire::encode_preamble(1));  // version 1 clients cannot resume sessions: not spoken
   ASSERT_TRUE(c.wait_closed(10s));
   EXPECT_TRUE(c.got_preamble()) << "the receiver says which version it speaks";
-  expect_refused_before_session(c, wire::ErrorCode::kUnsupportedVersion, "version 2 not supported");
+  expect_refused_before_session(c, wire::ErrorCode::kUnsupportedVersion, "version 1 not supported");
 
   WireClient reserved(receiver->port());
   auto p = wire::encode_preamble();

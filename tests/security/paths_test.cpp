@@ -76,7 +76,8 @@ class Paths : public ::testing::Test {
       if (planted_here.count(f)) continue;
       const fs::path p(f);
       if (p.parent_path().empty()) {
-        EXPECT_TRUE(f.rfind("catalog.db", 0) == 0 || f == ".receiver.lock")
+        EXPECT_TRUE(f.rfind("catalog.db", 0) == 0 || f == ".receiver.lock" || f == ".resume-secret" ||
+                    f == ".receiver.reserve")
             << "unexpected in the archive: " << f;
         continue;
       }

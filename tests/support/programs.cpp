@@ -8,8 +8,9 @@
 namespace screenreel::test {
 
 RunningReceiver start_receiver(const std::filesystem::path& archive, const std::vector<std::string>& extra,
-                               const std::map<std::string, std::string>& env) {
-  std::vector<std::string> argv = {SCREENREEL_RECEIVER_BIN, "--listen", "127.0.0.1:0", "--archive", archive.string()};
+                               const std::map<std::string, std::string>& env, std::uint16_t port) {
+  std::vector<std::string> argv = {SCREENREEL_RECEIVER_BIN, "--listen", "127.0.0.1:" + std::to_string(port),
+                                   "--archive", archive.string()};
   argv.insert(argv.end(), extra.begin(), extra.end());
   RunningReceiver r;
   r.process = std::make_unique<Process>(argv, env);

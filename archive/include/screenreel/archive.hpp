@@ -5,8 +5,10 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 
 namespace screenreel {
 
@@ -21,6 +23,8 @@ class ArchivePaths {
   std::filesystem::path sessions() const { return root_ / "sessions"; }
   std::filesystem::path session(const std::string& folder) const { return sessions() / folder; }
   std::filesystem::path lock() const { return root_ / ".receiver.lock"; }
+  std::filesystem::path resume_secret() const { return root_ / ".resume-secret"; }
+  std::filesystem::path reserve() const { return root_ / ".receiver.reserve"; }
 
  private:
   std::filesystem::path root_;
@@ -28,6 +32,19 @@ class ArchivePaths {
 
 // "frame_000001.jpg": 6 digits, more once a session passes 999999 frames.
 std::string frame_file_name(std::uint64_t number);
+// What a frame file says about itself in its JPEG comment (schemas/archive-layout.md), so that
+// a file whose catalog row was lost in a crash is indexed with the tick and times it really had.
+struct FrameStamp {
+  std::int64_t tick = 0;
+  std::int64_t capture_us = 0;
+  std::int64_t receive_us = 0;
+  bool operator==(const FrameStamp&) const = default;
+};
+// "screenreel-frame tick=12 capture_us=1764032400000000 receive_us=1764032400004000"
+std::string format_frame_stamp(const FrameStamp& stamp);
+// Empty when the text is not a frame stamp (another program's comment, or none).
+std::optional<FrameStamp> parse_frame_stamp(std::string_view text);
+
 // The temporary name a frame is written under before it is renamed into place.
 std::string temp_file_name(const std::string& final_name);
 bool is_temp_file_name(const std::string& name);
@@ -35,7 +52,8 @@ bool is_temp_file_name(const std::string& name);
 // Writes `bytes` to dir/.NAME.tmp and renames it to dir/NAME. The rename is atomic, so a reader
 // (or a crash) sees either no file or the whole file. Throws std::system_error naming the file;
 // the temporary file is removed on failure.
-void write_file_atomic(const std::filesystem::path& dir, const std::string& name, std::span<const std::uint8_t> bytes);
+void write_file_atomic(const std::filesystem::path& dir, const std::string& name, std::span<const std::uint8_t> bytes,
+                       unsigned mode = 0644);
 
 // Makes dir/NAME a hard link to dir/EXISTING (a repeated frame shares its JPEG), through a
 // temporary name and a rename like write_file_atomic. Throws std::system_error naming the file.

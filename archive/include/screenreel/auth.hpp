@@ -24,4 +24,15 @@ Nonce random_nonce();
 Mac auth_mac(const std::string& token, const Nonce& nonce, std::uint16_t version = wire::kVersion);
 bool macs_equal(const Mac& a, const Mac& b);  // constant time
 
+// Session resume (schemas/wire-protocol.md, "Resuming a session"): the key a client must show
+// to continue session `id` is HMAC-SHA256(secret, "screenreel-resume" || id as u64 LE), first
+// 16 bytes. The secret is random and stays in the archive (ArchivePaths::resume_secret()), so a
+// receiver restarted on the same archive recognises its sessions' keys.
+using ResumeSecret = std::array<std::uint8_t, 32>;
+// Reads the archive's secret, making it (mode 0600, through a temporary file and a rename) when
+// there is none yet. Throws naming the file when it cannot.
+ResumeSecret load_or_create_resume_secret(const std::filesystem::path& path);
+wire::ResumeKey resume_key(const ResumeSecret& secret, std::uint64_t session_id);
+bool resume_keys_equal(const wire::ResumeKey& a, const wire::ResumeKey& b);  // constant time
+
 }  // namespace screenreel

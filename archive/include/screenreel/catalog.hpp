@@ -83,6 +83,18 @@ class Catalog {
   void end_session(std::int64_t id, std::int64_t ended_us, const std::string& reason,
                    const std::string& error = {}, std::int64_t dropped = 0);
 
+  // Opens an ended session again to continue recording it (a client resuming after a lost
+  // connection). Its frame numbering must stay contiguous: rows after a missing number (a file a
+  // killed receiver never finished, while later ones were indexed by recovery) are deleted, and
+  // their files are returned for the caller to remove; the client sends those frames again.
+  // frame_count and bytes are set to what the remaining rows hold.
+  struct Reopened {
+    std::int64_t last_seq = 0;   // frames kept: 1..last_seq
+    std::int64_t last_tick = 0;  // the client tick of frame last_seq (0 when none)
+    std::vector<std::string> removed_files;
+  };
+  Reopened reopen_session(std::int64_t id);
+
   std::vector<SessionRecord> sessions();
   std::optional<SessionRecord> session(std::int64_t id);
   std::vector<FrameRecord> frames(std::int64_t session_id);

@@ -34,6 +34,7 @@ struct EncodeStats {
   std::uint32_t rects = 0;
   std::size_t raw_bytes = 0;      // pixel bytes of the changed tiles
   std::size_t message_bytes = 0;  // the whole FRAME message
+  bool key = false;               // a key frame: asked for, or the encoder's first
 };
 
 class FrameEncoder {

@@ -7,9 +7,12 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace screenreel {
+
+inline constexpr std::size_t kMaxJpegComment = 512;
 
 class JpegEncoder {
  public:
@@ -20,8 +23,11 @@ class JpegEncoder {
   JpegEncoder& operator=(const JpegEncoder&) = delete;
 
   // The returned bytes stay valid until the next encode. Throws std::runtime_error on failure.
+  // A non-empty `comment` (at most kMaxJpegComment bytes) becomes a COM segment right after
+  // SOI; it costs no copy of the image.
   std::span<const std::uint8_t> encode_bgrx(const std::uint8_t* pixels, std::uint32_t width,
-                                            std::uint32_t height, std::size_t stride);
+                                            std::uint32_t height, std::size_t stride,
+                                            std::string_view comment = {});
 
  private:
   void* handle_;
@@ -43,6 +49,8 @@ struct DecodedImage {
 
 // Reads only the header. Empty, with `error` set, when the bytes are not a JPEG.
 std::optional<JpegInfo> read_jpeg_info(std::span<const std::uint8_t> bytes, std::string* error = nullptr);
+// The first COM segment before the image data, if any (only the header is read).
+std::optional<std::string> read_jpeg_comment(std::span<const std::uint8_t> bytes);
 // Decodes to BGR. Empty, with `error` set, when the bytes are not a complete JPEG.
 std::optional<DecodedImage> decode_jpeg_bgr(std::span<const std::uint8_t> bytes, std::string* error = nullptr);
 

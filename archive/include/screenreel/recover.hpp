@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "screenreel/archive.hpp"
+#include "screenreel/catalog.hpp"
 
 namespace screenreel {
 
@@ -23,14 +24,21 @@ struct RecoverReport {
 // Takes the archive lock for the whole run, so it never races a receiver; throws, naming the
 // receiver's pid, when one holds it. Throws too when the archive or its catalog is missing.
 //
-// An unindexed frame gets its size and byte count from the file, its number from its name, and
-// its times from the file's modification time: that is when the receiver renamed it into place,
-// so it becomes written_us, and capture_us / receive_us are written_us minus the session's median
-// latencies over its indexed frames (0 when it has none), never earlier than the frame before.
-// A file that is a hard link to an earlier frame's file is a repeat of it (frames.same_as); it
-// shares that file's modification time, so its time is the frame before's plus the session's
-// median interval. The client's tick is not in the file: it is the previous frame's tick + 1.
+// An unindexed frame gets its size and byte count from the file, its number from its name,
+// written_us from the file's modification time (when the receiver renamed it into place), and
+// its tick, capture_us and receive_us from the stamp in its JPEG comment. A file that is a hard
+// link to an earlier frame's file is a repeat of it (frames.same_as): it shares that file's
+// comment and modification time, so its tick is the frame before's + 1 and its times the frame
+// before's plus the session's median interval. (So are a file without a stamp's, from before
+// stamps, with capture_us / receive_us = written_us minus the session's median latencies.)
+// Times never go backwards from one frame to the next.
 // A session left recording ends at its last frame's written_us (its start if it has none).
 RecoverReport recover_archive(const ArchivePaths& paths);
+
+// The same repair, for a receiver that holds the archive's lock and has its catalog open: it
+// runs this when it starts, so that sessions a killed receiver left open are closed (and can be
+// resumed) before any client connects. It looks only at sessions left open: a session that was
+// ended had all its frames written and indexed first.
+RecoverReport recover_open_sessions(const ArchivePaths& paths, Catalog& catalog);
 
 }  // namespace screenreel

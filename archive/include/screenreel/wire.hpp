@@ -1,4 +1,4 @@
-// Wire protocol v1 (schemas/wire-protocol.md): message types, limits, and pure
+// Wire protocol v2 (schemas/wire-protocol.md): message types, limits, and pure
 // encode/decode functions over bytes. No socket in here, so it can be unit-tested and fuzzed.
 #pragma once
 
@@ -14,7 +14,7 @@
 
 namespace screenreel::wire {
 
-inline constexpr std::uint16_t kVersion = 1;
+inline constexpr std::uint16_t kVersion = 2;
 inline constexpr std::size_t kPreambleBytes = 12;
 inline constexpr std::size_t kHeaderBytes = 8;
 inline constexpr char kMagic[8] = {'S', 'C', 'R', 'N', 'R', 'E', 'E', 'L'};
@@ -30,8 +30,9 @@ inline constexpr std::uint64_t kMaxFps = 240;
 inline constexpr std::uint32_t kBytesPerPixel = 4;
 inline constexpr std::size_t kNonceBytes = 32;
 inline constexpr std::size_t kMacBytes = 32;
+inline constexpr std::size_t kResumeKeyBytes = 16;
 // The most a peer may send before it has authenticated: preamble, AUTH and the largest HELLO.
-inline constexpr std::uint64_t kMaxPreAuthBody = 24 + 2 * (2 + kMaxText);
+inline constexpr std::uint64_t kMaxPreAuthBody = 24 + 8 + kResumeKeyBytes + 2 * (2 + kMaxText);
 
 enum class MessageType : std::uint16_t {
   kHello = 1,
@@ -58,6 +59,7 @@ enum class ErrorCode : std::uint32_t {
   kInternal = 7,
   kAuthFailed = 8,
   kBlocked = 9,
+  kSessionBusy = 10,
 };
 
 enum class StopReason : std::uint32_t { kUserEnded = 1, kShutdown = 2, kStorageError = 3 };
@@ -78,6 +80,8 @@ struct Header {
   std::uint32_t length = 0;
 };
 
+using ResumeKey = std::array<std::uint8_t, kResumeKeyBytes>;
+
 struct Hello {
   std::uint32_t width = 0;
   std::uint32_t height = 0;
@@ -86,6 +90,10 @@ struct Hello {
   std::int64_t client_time_us = 0;
   std::string name;
   std::string source;
+  // Resuming a session after the connection was lost: its id and the key WELCOME gave for it.
+  // 0 and zeros for a new session.
+  std::uint64_t resume_session_id = 0;
+  ResumeKey resume_key{};
   bool operator==(const Hello&) const = default;
 };
 
@@ -93,6 +101,11 @@ struct Welcome {
   std::uint64_t session_id = 0;
   std::uint32_t max_in_flight = 1;
   std::string folder;
+  // The secret that lets this client resume the session on a later connection.
+  ResumeKey resume_key{};
+  // The newest client tick the session already holds (0 for a new session): frames up to it
+  // that are sent again are decoded but not stored.
+  std::uint64_t last_tick = 0;
   bool operator==(const Welcome&) const = default;
 };
 
@@ -116,7 +129,10 @@ struct FrameView {
 
 struct Ack {
   std::uint64_t seq = 0;
-  std::uint64_t frame_number = 0;
+  std::uint64_t frame_number = 0;  // 0: already held (a resent frame, tick <= last_tick)
+  // Every frame of the session up to this client tick is written and in the catalog: the client
+  // may forget it. 0 while none is.
+  std::uint64_t stored_tick = 0;
   bool operator==(const Ack&) const = default;
 };
 

@@ -25,6 +25,9 @@ struct CaptureConfig {
   bool tls = false;
   std::string tls_ca;           // PEM file of the CA (or the receiver's self-signed certificate)
   std::string tls_fingerprint;  // or: the receiver certificate's SHA-256
+  bool reconnect = true;        // when the receiver goes away mid-session: reconnect and resume
+  double retry_for_s = 0;       // give up reconnecting after this long away; 0: never
+  std::size_t spool_mb = 256;   // frames kept while away (and until stored), at most this much
 };
 
 // What happened, for the one-line summary (and for tests that read it).
@@ -34,6 +37,9 @@ struct CaptureSummary {
   std::uint64_t sent = 0;        // FRAMEs sent
   std::uint64_t unchanged = 0;   // ticks not sent because nothing changed
   std::uint64_t dropped = 0;     // ticks skipped: receiver window full, or capture ran late
+  std::uint64_t lost = 0;        // frames dropped from a full spool while the receiver was away
+  std::uint64_t undelivered = 0; // frames the receiver never confirmed storing (gave up, Ctrl-C)
+  std::uint64_t reconnects = 0;  // connections made again after one broke
   std::uint64_t wire_bytes = 0;  // FRAME bytes written to the socket
   std::uint64_t raw_bytes = 0;   // what the sent frames would be as raw BGRX
   std::int64_t stored = -1;      // frames the receiver says it stored; -1 if it did not say

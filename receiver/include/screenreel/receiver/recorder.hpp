@@ -23,7 +23,9 @@
 #include <vector>
 
 #include "screenreel/archive.hpp"
+#include "screenreel/auth.hpp"
 #include "screenreel/catalog.hpp"
+#include "screenreel/recover.hpp"
 #include "screenreel/frame_codec.hpp"
 #include "screenreel/jpeg.hpp"
 
@@ -64,21 +66,38 @@ class SessionWriter : public std::enable_shared_from_this<SessionWriter> {
   // the catalog thread with the number of frames stored.
   void close(std::string reason, std::string error, std::int64_t dropped, std::function<void(std::int64_t)> done);
   std::optional<std::string> storage_error() const;
+  // Every frame of the session up to this client tick is written and in the catalog (ACK's
+  // stored_tick): a crash of the receiver can no longer lose it.
+  std::int64_t stored_tick() const { return stored_tick_.load(); }
+  // The newest tick the session held when it was opened (0 for a new session).
+  std::int64_t resumed_after_tick() const { return resumed_after_tick_; }
 
  private:
   friend class Recorder;
-  SessionWriter(Recorder& recorder, SessionRecord record, std::filesystem::path dir)
-      : recorder_(recorder), record_(std::move(record)), dir_(std::move(dir)) {}
+  SessionWriter(Recorder& recorder, SessionRecord record, std::filesystem::path dir, std::uint64_t next_number = 1,
+                std::int64_t last_tick = 0)
+      : recorder_(recorder),
+        record_(std::move(record)),
+        dir_(std::move(dir)),
+        next_number_(next_number),
+        stored_through_(next_number - 1),
+        resumed_after_tick_(last_tick),
+        stored_tick_(last_tick),
+        stored_(static_cast<std::int64_t>(next_number - 1)) {}
   Recorder& recorder_;
   SessionRecord record_;
   std::filesystem::path dir_;
   // Guarded by Recorder::mutex_.
   std::uint64_t next_number_ = 1;
+  std::uint64_t stored_through_ = 0;                      // frames 1..this are in the catalog
+  std::map<std::uint64_t, std::int64_t> stored_later_;    // number -> tick, stored past a gap
+  const std::int64_t resumed_after_tick_ = 0;
+  std::atomic<std::int64_t> stored_tick_{0};
   std::uint64_t last_encoded_ = 0;            // the newest number that is not a repeat
   std::set<std::uint64_t> being_written_;     // numbers an encoder is working on
   std::uint64_t submitted_ = 0;
   std::uint64_t finished_ = 0;  // written (or failed) and through the catalog thread
-  std::int64_t stored_ = 0;     // of those, rows in the catalog
+  std::int64_t stored_ = 0;     // rows in the catalog (a resumed session's earlier ones too)
   std::optional<std::string> error_;
   struct Close {
     std::string reason, error;
@@ -97,6 +116,17 @@ class Recorder {
 
   // Creates the catalog row and the session's folder.
   std::shared_ptr<SessionWriter> open_session(const NewSession& s);
+
+  // Continues an ended session (a client reconnecting, schemas/wire-protocol.md "Resuming a
+  // session"). kBusy: the session is still open here (its old connection has not ended yet).
+  // kRefused: unknown, wrong key, not ended by a lost connection, or its folder is gone; `why`
+  // says which, and the client gets a new session instead.
+  enum class Resume { kResumed, kBusy, kRefused };
+  Resume resume_session(std::int64_t id, const wire::ResumeKey& key, std::shared_ptr<SessionWriter>& out,
+                        std::string& why);
+  wire::ResumeKey resume_key(std::int64_t session_id) const;
+  // What the start-up recovery did to sessions a killed receiver left open (for the log).
+  const RecoverReport& recovered() const { return recovered_; }
   // A buffer for one frame of this size, from the pool when one is free.
   std::shared_ptr<FrameBuffer> acquire_buffer(std::uint32_t width, std::uint32_t height);
 
@@ -126,9 +156,18 @@ class Recorder {
   void check_free_space(const std::filesystem::path& dir);
   std::atomic<std::int64_t> free_checked_us_{0};
   void catalog_loop();
+  void make_reserve();
+  // The disk is full: deletes the reserve (false when it was gone already) and stops new frames.
+  bool release_reserve();
+  std::atomic<bool> disk_full_{false};
+  // Runs a catalog write; when it fails (the disk is full), deletes the reserve and tries again.
+  void with_reserve(const std::function<void()>& write);
 
   ArchivePaths paths_;
   RecorderOptions options_;
+  ResumeSecret resume_secret_;
+  RecoverReport recovered_;
+  std::set<std::int64_t> active_;  // sessions open or still being written; guarded by mutex_
   std::size_t capacity_;
   std::mutex catalog_mutex_;
   Catalog catalog_;

@@ -52,6 +52,8 @@ class Server {
   friend class Connection;
   void accept();
   void remove(const std::shared_ptr<Connection>& c);
+  // A client resumes a session whose old connection is still here: drop that connection.
+  void drop_session_connection(std::int64_t session_id);
   // Authentication failures by client address (TigerVNC's blacklist: 5 failures, then refused).
   bool blocked(const std::string& address);
   void auth_failed(const std::string& address);
