@@ -402,3 +402,4 @@ std::unique_ptr<FrameSource> make_x11_source(const std::string& display) {
 }
 
 }  // namespace screenreel::capture
+
