@@ -4,13 +4,17 @@
 # same load; one receiver (--no-display) takes both. Prints a markdown table and the medians.
 #   scripts/bench-damage.sh [SCENE] [RUNS] [SECONDS] [FPS]
 #     SCENE: terminal (default), video or static (../shared/bench/scene.sh); RUNS 3, SECONDS 20, FPS 30
-#   BIN=build/bin (default) where the programs are; DISPLAY_NUM=120 the scene's display.
+#   BIN=build/bin (default) where the programs are; DISPLAY_NUM=133 the scene's display.
 # Needs: xvfb xterm ffmpeg time (Debian packages), a build (bash scripts/build.sh).
 set -euo pipefail
 scene=${1:-terminal}; runs=${2:-3}; seconds=${3:-20}; fps=${4:-30}
 here=$(cd "$(dirname "$0")" && pwd)
-bin=${BIN:-$here/../build/bin}; num=${DISPLAY_NUM:-120}
+bin=${BIN:-$here/../build/bin}; num=${DISPLAY_NUM:-133}
 scene_sh=${SCENE_SH:-$here/../../shared/bench/scene.sh}
+if [ -e "/tmp/.X$num-lock" ] || [ -e "/tmp/.X11-unix/X$num" ]; then
+  echo "bench-damage: display :$num is taken; pick another with DISPLAY_NUM=N" >&2
+  exit 1
+fi
 tmp=$(mktemp -d)
 scene_pids=$(bash "$scene_sh" "$num" "$scene")
 xvfb=$(echo "$scene_pids" | head -1)
