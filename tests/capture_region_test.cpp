@@ -776,6 +776,27 @@ TEST_F(X11Area, ScreenResizeIsFollowed) {
   testing::internal::GetCapturedStderr();
 }
 
+// A monitor defined with xrandr --setmonitor is followed when it is redefined, and its
+// recording ends when it is deleted.
+TEST_F(X11Area, MonitorIsFollowedByNameAndEndsWhenGone) {
+  ASSERT_EQ(xrandr("--setmonitor PART 120/30x90/20+150+100 none"), 0);
+  testing::internal::CaptureStderr();
+  auto src = source("", "PART", "");
+  EXPECT_TRUE(same_frame(src->grab(0), 120u, 90u, crop(screen_, kW, kH, 150, 100, 120, 90)));
+  ASSERT_EQ(xrandr("--delmonitor PART"), 0);  // redefined: xrandr cannot change one in place
+  ASSERT_EQ(xrandr("--setmonitor PART 100/30x80/20+10+20 none"), 0);
+  EXPECT_TRUE(same_frame(src->grab(1), 100u, 80u, crop(screen_, kW, kH, 10, 20, 100, 80)));
+  ASSERT_EQ(xrandr("--delmonitor PART"), 0);
+  try {
+    src->grab(2);
+    ADD_FAILURE() << "no SourceGone after the monitor was deleted";
+  } catch (const SourceGone& e) {
+    EXPECT_STREQ(e.what(), "monitor PART is gone (the X screen was reconfigured)");
+  }
+  const std::string said = testing::internal::GetCapturedStderr();
+  EXPECT_NE(said.find("monitor PART is now 100x80+10+20; frames are now 100x80"), std::string::npos) << said;
+}
+
 TEST_F(X11Area, CommandLineRefusesBadValuesWithTheReason) {
   const auto run = [&](std::vector<std::string> args) {
     args.insert(args.begin(),

@@ -201,14 +201,21 @@ class X11Source : public FrameSource {
       if (randr_events_ && (type == randr_events_ + XCB_RANDR_SCREEN_CHANGE_NOTIFY ||
                             type == randr_events_ + XCB_RANDR_NOTIFY))
         screen_changed_ = true;
+      if (type == XCB_CONFIGURE_NOTIFY &&
+          reinterpret_cast<const xcb_configure_notify_event_t*>(e.get())->window == display_.root())
+        screen_changed_ = true;
       if (type == 0) have_frame_ = false;
     }
   }
 
-  // Asks RandR to say when the screen's size or a monitor (a CRTC) changes. Without RandR the
-  // size cannot change, and a failed read checks the size anyway.
+  // Asks RandR to say when the screen's size or a monitor (a CRTC) changes, and the root window
+  // when it is reconfigured: RandR 1.5 says only that way that a monitor was defined or deleted
+  // (xrandr --setmonitor, --delmonitor). Without RandR the size cannot change, and a failed read
+  // checks the size anyway.
   void watch_screen_size() {
     xcb_connection_t* c = display_.conn();
+    const std::uint32_t structure = XCB_EVENT_MASK_STRUCTURE_NOTIFY;
+    xcb_change_window_attributes(c, display_.root(), XCB_CW_EVENT_MASK, &structure);
     const xcb_query_extension_reply_t* ext = xcb_get_extension_data(c, &xcb_randr_id);
     if (!ext || !ext->present) return;
     Reply<xcb_randr_query_version_reply_t> version(
