@@ -15,7 +15,6 @@
 // so that path can be tested on a server that has MIT-SHM, and used where SHM misbehaves.
 // SCREENREEL_NO_DAMAGE=1 likewise turns the damage gate off (every frame read and compared
 // whole, as on a server without DAMAGE): for tests, benchmarks, and a server that misreports.
-#include <xcb/randr.h>
 #include <xcb/shm.h>
 #include <xcb/xcb.h>
 
@@ -34,6 +33,7 @@
 #include "x11_cursor.hpp"
 #include "x11_damage.hpp"
 #include "x11_display.hpp"
+#include "x11_screen_watch.hpp"
 #include "x11_shm_segment.hpp"
 #include "x11_target.hpp"
 #include "x11_window.hpp"
@@ -57,7 +57,10 @@ bool env_set(const char* name) {
 class X11Source : public FrameSource {
  public:
   explicit X11Source(const SourceOptions& options)
-      : display_(options.display), target_(choose_target(display_, options)), damage_(display_) {
+      : display_(options.display),
+        target_(choose_target(display_, options)),
+        damage_(display_),
+        screen_(display_) {
     width_ = target_.width;
     height_ = target_.height;
     last_window_ = target_.area;
@@ -78,7 +81,7 @@ class X11Source : public FrameSource {
     if (!no_damage.empty())
       notice("X DAMAGE not used on display " + display_.name() + " (" + no_damage +
              "); reading and comparing every frame whole");
-    watch_screen_size();
+    screen_.start();
   }
 
   std::uint32_t width() const override { return width_; }
@@ -113,7 +116,7 @@ class X11Source : public FrameSource {
     }
     read_events();
     if (display_.broken()) throw std::runtime_error(display_.closed_message());
-    if (screen_changed_) follow_screen();
+    if (screen_.take()) follow_screen();
 
     // Where the frame's top left corner is now, and the part of it that shows what we record.
     Rect frame{target_.area.x, target_.area.y, width_, height_};
@@ -191,46 +194,19 @@ class X11Source : public FrameSource {
     }
   }
 
-  // Drains the events that have arrived, without waiting: DamageNotify, and RandR's notes that
-  // the screen or a monitor changed. Nothing else is selected; X errors of requests sent without
-  // a reply (DamageSubtract) are not expected and only cost a grab that reads everything.
+  // Drains the events that have arrived, without waiting: DamageNotify, and the notes that the
+  // screen or a monitor changed. Nothing else is selected; X errors of requests sent without a
+  // reply (DamageSubtract) are not expected and only cost a grab that reads everything.
   void read_events() {
     while (Reply<xcb_generic_event_t> e{xcb_poll_for_event(display_.conn())}) {
-      if (damage_.handle(e.get())) continue;
-      const auto type = static_cast<std::uint8_t>(e->response_type & 0x7f);
-      if (randr_events_ && (type == randr_events_ + XCB_RANDR_SCREEN_CHANGE_NOTIFY ||
-                            type == randr_events_ + XCB_RANDR_NOTIFY))
-        screen_changed_ = true;
-      if (type == XCB_CONFIGURE_NOTIFY &&
-          reinterpret_cast<const xcb_configure_notify_event_t*>(e.get())->window == display_.root())
-        screen_changed_ = true;
-      if (type == 0) have_frame_ = false;
+      if (damage_.handle(e.get()) || screen_.handle(e.get())) continue;
+      if (e->response_type == 0) have_frame_ = false;
     }
-  }
-
-  // Asks RandR to say when the screen's size or a monitor (a CRTC) changes, and the root window
-  // when it is reconfigured: RandR 1.5 says only that way that a monitor was defined or deleted
-  // (xrandr --setmonitor, --delmonitor). Without RandR the size cannot change, and a failed read
-  // checks the size anyway.
-  void watch_screen_size() {
-    xcb_connection_t* c = display_.conn();
-    const std::uint32_t structure = XCB_EVENT_MASK_STRUCTURE_NOTIFY;
-    xcb_change_window_attributes(c, display_.root(), XCB_CW_EVENT_MASK, &structure);
-    const xcb_query_extension_reply_t* ext = xcb_get_extension_data(c, &xcb_randr_id);
-    if (!ext || !ext->present) return;
-    Reply<xcb_randr_query_version_reply_t> version(
-        xcb_randr_query_version_reply(c, xcb_randr_query_version(c, 1, 2), nullptr));
-    if (!version) return;
-    std::uint16_t mask = XCB_RANDR_NOTIFY_MASK_SCREEN_CHANGE;
-    if (version->major_version > 1 || version->minor_version >= 2) mask |= XCB_RANDR_NOTIFY_MASK_CRTC_CHANGE;
-    xcb_randr_select_input(c, display_.root(), mask);
-    randr_events_ = ext->first_event;
   }
 
   // RandR changed the screen: takes its new size, finds what is recorded on it now, and makes the
   // shared memory segment fit a frame of a new size.
   void follow_screen() {
-    screen_changed_ = false;
     display_.refresh_screen_size();
     const Target now = refit_target(display_, target_);
     const Rect screen = display_.screen_rect();
@@ -390,8 +366,7 @@ class X11Source : public FrameSource {
   Rect last_frame_, last_visible_;  // where last_ was read from
   std::vector<PixelRect> changed_;  // last_.changed, when it lists rectangles
   Clock::time_point recheck_at_;
-  std::uint8_t randr_events_ = 0;  // RandR's first event code, 0 when not watching it
-  bool screen_changed_ = false;    // RandR said so; followed at the next grab
+  ScreenWatch screen_;             // RandR's changes, followed at the next grab
   Rect last_window_;          // the followed window's last size, to say when it changes
   bool window_shown_ = true;  // and whether it was viewable
 };
