@@ -616,23 +616,28 @@ Pixels patched(Pixels img, const Pixels& from, std::uint32_t w, std::uint32_t x,
 // Every pixel in which `now` differs from `before` lies inside one of `now.changed`'s
 // rectangles: what the damage gate tells the encoder is enough.
 ::testing::AssertionResult changes_are_inside(const FrameRef& now, const Pixels& before) {
-  if (!now.changed) return ::testing::AssertionFailure() << "the frame says nothing about what changed";
+  if (!now.changed)
+    return ::testing::AssertionFailure() << "the frame says nothing about what changed";
   std::size_t outside = 0;
   for (std::uint32_t y = 0; y < now.height; ++y)
     for (std::uint32_t x = 0; x < now.width; ++x) {
-      if (std::memcmp(now.pixels + y * now.stride + x * 4, &before[(std::size_t{y} * now.width + x) * 4], 3) == 0)
+      if (std::memcmp(now.pixels + y * now.stride + x * 4,
+                      &before[(std::size_t{y} * now.width + x) * 4], 3) == 0)
         continue;
       bool in = false;
       for (const PixelRect& r : *now.changed)
         in = in || (x >= r.x && y >= r.y && x < r.x + r.width && y < r.y + r.height);
       outside += !in;
     }
-  if (outside) return ::testing::AssertionFailure() << outside << " changed pixels lie outside the changed rectangles";
+  if (outside)
+    return ::testing::AssertionFailure()
+           << outside << " changed pixels lie outside the changed rectangles";
   return ::testing::AssertionSuccess();
 }
 
 Pixels copy_of(const FrameRef& f) {
-  return crop(Pixels(f.pixels, f.pixels + f.stride * f.height), f.width, f.height, 0, 0, f.width, f.height);
+  return crop(Pixels(f.pixels, f.pixels + f.stride * f.height), f.width, f.height, 0, 0, f.width,
+              f.height);
 }
 
 TEST_F(X11Area, DamageGateSkipsAStillScreenAndLocatesSmallChanges) {
@@ -669,7 +674,8 @@ TEST_F(X11Area, DamageGateSkipsAStillScreenAndLocatesSmallChanges) {
     ASSERT_TRUE(f.changed);
     ASSERT_FALSE(f.changed->empty());
     for (const PixelRect& c : *f.changed)  // not the whole screen: just about the change
-      EXPECT_LE(std::uint64_t{c.width} * c.height, 30u * 20u * 4) << c.x << "," << c.y << " " << c.width << "x" << c.height;
+      EXPECT_LE(std::uint64_t{c.width} * c.height, 30u * 20u * 4)
+          << c.x << "," << c.y << " " << c.width << "x" << c.height;
     before = crop(screen_, kW, kH, 40, 30, 100, 60);
     const FrameRef rf = region->grab(2);
     EXPECT_TRUE(same_frame(rf, 100u, 60u, crop(expected, kW, kH, 40, 30, 100, 60)));
@@ -713,7 +719,8 @@ TEST_F(X11Area, DamageGateFollowsTheCursorWhenOnlyTheCursorMoves) {
 TEST(X11AreaNoDamage, EveryFrameIsWholeAndTheReasonIsSaid) {
   for (const bool server_has_it : {true, false}) {
     SCOPED_TRACE(server_has_it ? "SCREENREEL_NO_DAMAGE=1" : "Xvfb -extension DAMAGE");
-    test::Xvfb xvfb("320x240", server_has_it ? std::vector<std::string>{} : std::vector<std::string>{"-extension", "DAMAGE"});
+    test::Xvfb xvfb("320x240", server_has_it ? std::vector<std::string>{}
+                                             : std::vector<std::string>{"-extension", "DAMAGE"});
     ScopedEnv env("SCREENREEL_NO_DAMAGE", server_has_it ? "1" : nullptr);
     test::ScreenPainter painter(xvfb.display());
     const Pixels a = test::make_picture(kW, kH, 1), b = test::make_picture(kW, kH, 2);
@@ -722,7 +729,8 @@ TEST(X11AreaNoDamage, EveryFrameIsWholeAndTheReasonIsSaid) {
     auto src = make_x11_source(xvfb.display());
     const std::string err = testing::internal::GetCapturedStderr();
     EXPECT_EQ(err, "screenreel-capture: X DAMAGE not used on display " + xvfb.display() + " (" +
-                       (server_has_it ? "SCREENREEL_NO_DAMAGE is set" : "the X server has no DAMAGE extension") +
+                       (server_has_it ? "SCREENREEL_NO_DAMAGE is set"
+                                      : "the X server has no DAMAGE extension") +
                        "); reading and comparing every frame whole\n");
     for (int i = 0; i < 2; ++i) {
       const FrameRef f = src->grab(static_cast<std::uint64_t>(i));
@@ -757,14 +765,17 @@ TEST_F(X11Area, ScreenResizeIsFollowed) {
                          only(crop(screen_, kW, kH, 200, 100, 100, 100), 100, 100, 0, 0, 40, 60)));
   EXPECT_THROW(gone->grab(1), SourceGone);
   const std::string said = testing::internal::GetCapturedStderr();
-  EXPECT_NE(said.find("the screen of X display " + xvfb_.display() + " is now 240x160; frames are now 240x160"),
+  EXPECT_NE(said.find("the screen of X display " + xvfb_.display() +
+                      " is now 240x160; frames are now 240x160"),
             std::string::npos)
       << said;
   EXPECT_NE(said.find("monitor screen is now 240x160+0+0"), std::string::npos) << said;
-  EXPECT_NE(said.find("the part of the region 100x100+200+100 outside it is recorded black"), std::string::npos)
+  EXPECT_NE(said.find("the part of the region 100x100+200+100 outside it is recorded black"),
+            std::string::npos)
       << said;
   const std::vector<std::size_t> sizes = our_segment_sizes();
-  EXPECT_EQ(std::count(sizes.begin(), sizes.end(), std::size_t{240 * 160 * 4}), 2) << "a segment of the new size each";
+  EXPECT_EQ(std::count(sizes.begin(), sizes.end(), std::size_t{240 * 160 * 4}), 2)
+      << "a segment of the new size each";
 
   // Back to the first size.
   testing::internal::CaptureStderr();
@@ -794,7 +805,8 @@ TEST_F(X11Area, MonitorIsFollowedByNameAndEndsWhenGone) {
     EXPECT_STREQ(e.what(), "monitor PART is gone (the X screen was reconfigured)");
   }
   const std::string said = testing::internal::GetCapturedStderr();
-  EXPECT_NE(said.find("monitor PART is now 100x80+10+20; frames are now 100x80"), std::string::npos) << said;
+  EXPECT_NE(said.find("monitor PART is now 100x80+10+20; frames are now 100x80"), std::string::npos)
+      << said;
 }
 
 TEST_F(X11Area, CommandLineRefusesBadValuesWithTheReason) {

@@ -41,8 +41,9 @@ void CursorOverlay::fetch() {
   const auto pixels =
       static_cast<std::size_t>(xcb_xfixes_get_cursor_image_cursor_image_length(r.get()));
   if (pixels < std::size_t{r->width} * r->height) return;
-  fetched_ = Shape{Rect{std::int64_t{r->x} - r->xhot, std::int64_t{r->y} - r->yhot, r->width, r->height},
-                   r->cursor_serial};
+  fetched_ =
+      Shape{Rect{std::int64_t{r->x} - r->xhot, std::int64_t{r->y} - r->yhot, r->width, r->height},
+            r->cursor_serial};
   image_ = std::move(r);
 }
 
@@ -50,8 +51,9 @@ void CursorOverlay::draw(std::uint8_t* frame, std::size_t stride, std::uint32_t 
                          std::uint32_t height, std::int64_t origin_x, std::int64_t origin_y) {
   drawn_ = fetched_;
   if (!image_) return;
-  blend_cursor(xcb_xfixes_get_cursor_image_cursor_image(image_.get()), image_->width, image_->height,
-               fetched_->area.x - origin_x, fetched_->area.y - origin_y, frame, stride, width, height);
+  blend_cursor(xcb_xfixes_get_cursor_image_cursor_image(image_.get()), image_->width,
+               image_->height, fetched_->area.x - origin_x, fetched_->area.y - origin_y, frame,
+               stride, width, height);
 }
 
 void blend_cursor(const std::uint32_t* argb, std::uint32_t cursor_width,

@@ -19,16 +19,22 @@ std::string DamageTracker::start() {
   const xcb_query_extension_reply_t* xfixes = xcb_get_extension_data(c, &xcb_xfixes_id);
   if (!xfixes || !xfixes->present) return "the X server has no XFIXES extension";
   // Both extensions refuse requests until the client has said which version it speaks.
-  const auto damage_cookie = xcb_damage_query_version(c, XCB_DAMAGE_MAJOR_VERSION, XCB_DAMAGE_MINOR_VERSION);
-  const auto xfixes_cookie = xcb_xfixes_query_version(c, XCB_XFIXES_MAJOR_VERSION, XCB_XFIXES_MINOR_VERSION);
-  Reply<xcb_damage_query_version_reply_t> dv(xcb_damage_query_version_reply(c, damage_cookie, nullptr));
-  Reply<xcb_xfixes_query_version_reply_t> xv(xcb_xfixes_query_version_reply(c, xfixes_cookie, nullptr));
+  const auto damage_cookie =
+      xcb_damage_query_version(c, XCB_DAMAGE_MAJOR_VERSION, XCB_DAMAGE_MINOR_VERSION);
+  const auto xfixes_cookie =
+      xcb_xfixes_query_version(c, XCB_XFIXES_MAJOR_VERSION, XCB_XFIXES_MINOR_VERSION);
+  Reply<xcb_damage_query_version_reply_t> dv(
+      xcb_damage_query_version_reply(c, damage_cookie, nullptr));
+  Reply<xcb_xfixes_query_version_reply_t> xv(
+      xcb_xfixes_query_version_reply(c, xfixes_cookie, nullptr));
   if (!dv || (dv->major_version == 1 && dv->minor_version < 1) || dv->major_version < 1)
     return "the X server's DAMAGE is older than version 1.1";
-  if (!xv || xv->major_version < 2) return "the X server's XFIXES is older than version 2 (regions)";
+  if (!xv || xv->major_version < 2)
+    return "the X server's XFIXES is older than version 2 (regions)";
   const xcb_damage_damage_t damage_id = xcb_generate_id(c);
   const xcb_xfixes_region_t region_id = xcb_generate_id(c);
-  const auto made = xcb_damage_create_checked(c, damage_id, display_.root(), XCB_DAMAGE_REPORT_LEVEL_NON_EMPTY);
+  const auto made =
+      xcb_damage_create_checked(c, damage_id, display_.root(), XCB_DAMAGE_REPORT_LEVEL_NON_EMPTY);
   const auto region = xcb_xfixes_create_region_checked(c, region_id, 0, nullptr);
   Reply<xcb_generic_error_t> e1(xcb_request_check(c, made));
   Reply<xcb_generic_error_t> e2(xcb_request_check(c, region));
@@ -64,13 +70,15 @@ std::optional<std::vector<Rect>> DamageTracker::collect() {
   if (!pending_) return std::nullopt;
   const auto cookie = *pending_;
   pending_.reset();
-  Reply<xcb_xfixes_fetch_region_reply_t> r(xcb_xfixes_fetch_region_reply(display_.conn(), cookie, nullptr));
+  Reply<xcb_xfixes_fetch_region_reply_t> r(
+      xcb_xfixes_fetch_region_reply(display_.conn(), cookie, nullptr));
   if (!r) return std::nullopt;
   std::vector<Rect> out;
   const xcb_rectangle_t* rects = xcb_xfixes_fetch_region_rectangles(r.get());
   const int n = xcb_xfixes_fetch_region_rectangles_length(r.get());
   out.reserve(static_cast<std::size_t>(n));
-  for (int i = 0; i < n; ++i) out.push_back(Rect{rects[i].x, rects[i].y, rects[i].width, rects[i].height});
+  for (int i = 0; i < n; ++i)
+    out.push_back(Rect{rects[i].x, rects[i].y, rects[i].width, rects[i].height});
   return out;
 }
 

@@ -53,7 +53,8 @@ X11Display::X11Display(const std::string& display) {
 }
 
 bool X11Display::refresh_screen_size() {
-  Reply<xcb_get_geometry_reply_t> g(xcb_get_geometry_reply(conn(), xcb_get_geometry(conn(), root()), nullptr));
+  Reply<xcb_get_geometry_reply_t> g(
+      xcb_get_geometry_reply(conn(), xcb_get_geometry(conn(), root()), nullptr));
   if (!g) {
     if (broken()) throw std::runtime_error(closed_message());
     return false;

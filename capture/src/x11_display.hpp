@@ -55,7 +55,7 @@ class X11Display {
 
   Connection conn_;
   std::string name_;
-  const xcb_screen_t* screen_ = nullptr;  // inside the connection's setup data
+  const xcb_screen_t* screen_ = nullptr;                // inside the connection's setup data
   std::uint16_t screen_width_ = 0, screen_height_ = 0;  // now (setup data keeps the first size)
 };
 

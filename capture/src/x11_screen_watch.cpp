@@ -16,7 +16,8 @@ void ScreenWatch::start() {
       xcb_randr_query_version_reply(c, xcb_randr_query_version(c, 1, 2), nullptr));
   if (!version) return;
   std::uint16_t mask = XCB_RANDR_NOTIFY_MASK_SCREEN_CHANGE;
-  if (version->major_version > 1 || version->minor_version >= 2) mask |= XCB_RANDR_NOTIFY_MASK_CRTC_CHANGE;
+  if (version->major_version > 1 || version->minor_version >= 2)
+    mask |= XCB_RANDR_NOTIFY_MASK_CRTC_CHANGE;
   xcb_randr_select_input(c, display_.root(), mask);
   randr_events_ = ext->first_event;
 }

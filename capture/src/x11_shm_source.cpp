@@ -112,7 +112,8 @@ class X11Source : public FrameSource {
       cursor_->request();
       cursor_->fetch();
     } else if (damage_.active()) {
-      std::free(xcb_get_input_focus_reply(display_.conn(), xcb_get_input_focus(display_.conn()), nullptr));
+      std::free(xcb_get_input_focus_reply(display_.conn(), xcb_get_input_focus(display_.conn()),
+                                          nullptr));
     }
     read_events();
     if (display_.broken()) throw std::runtime_error(display_.closed_message());
@@ -187,10 +188,9 @@ class X11Source : public FrameSource {
     for (const Rect& r : damaged) {
       const Rect c = intersect(r, frame);
       if (c.empty()) continue;
-      changed_.push_back(PixelRect{static_cast<std::uint32_t>(c.x - frame.x),
-                                   static_cast<std::uint32_t>(c.y - frame.y),
-                                   static_cast<std::uint32_t>(c.width),
-                                   static_cast<std::uint32_t>(c.height)});
+      changed_.push_back(PixelRect{
+          static_cast<std::uint32_t>(c.x - frame.x), static_cast<std::uint32_t>(c.y - frame.y),
+          static_cast<std::uint32_t>(c.width), static_cast<std::uint32_t>(c.height)});
     }
   }
 
@@ -210,7 +210,8 @@ class X11Source : public FrameSource {
     display_.refresh_screen_size();
     const Target now = refit_target(display_, target_);
     const Rect screen = display_.screen_rect();
-    const std::string screen_size = std::to_string(screen.width) + "x" + std::to_string(screen.height);
+    const std::string screen_size =
+        std::to_string(screen.width) + "x" + std::to_string(screen.height);
     const bool resized = now.width != width_ || now.height != height_;
     const bool moved = now.area != target_.area;
     target_ = now;
@@ -219,7 +220,8 @@ class X11Source : public FrameSource {
       height_ = now.height;
       if (shm_.attached()) {
         if (const std::string why = shm_.attach(display_.conn(), stride() * height_); !why.empty())
-          notice("MIT-SHM not available for the new frame size (" + why + "); using xcb_get_image (slower)");
+          notice("MIT-SHM not available for the new frame size (" + why +
+                 "); using xcb_get_image (slower)");
       }
       canvas_.clear();
     }
@@ -227,9 +229,11 @@ class X11Source : public FrameSource {
     std::string what = "the screen of X display " + display_.name() + " is now " + screen_size;
     if (target_.kind == Target::Kind::kMonitor && (resized || moved))
       what += "; monitor " + target_.monitor + " is now " + target_.area.geometry();
-    if (resized) what += "; frames are now " + std::to_string(width_) + "x" + std::to_string(height_);
+    if (resized)
+      what += "; frames are now " + std::to_string(width_) + "x" + std::to_string(height_);
     if (target_.kind == Target::Kind::kRegion && !screen.contains(target_.area))
-      what += "; the part of the region " + target_.area.geometry() + " outside it is recorded black";
+      what +=
+          "; the part of the region " + target_.area.geometry() + " outside it is recorded black";
     if (resized || moved || target_.kind != Target::Kind::kWindow) notice(what);
   }
 
@@ -361,12 +365,12 @@ class X11Source : public FrameSource {
   Reply<xcb_get_image_reply_t> image_;   // the fallback's last read, alive until the next one
   std::vector<std::uint8_t> canvas_;     // frames partly off screen, padded with black
   std::uint32_t width_ = 0, height_ = 0;
-  FrameRef last_;                  // the frame handed out last, handed out again while still
-  bool have_frame_ = false;        // last_ shows the screen as it was at the last read
+  FrameRef last_;                   // the frame handed out last, handed out again while still
+  bool have_frame_ = false;         // last_ shows the screen as it was at the last read
   Rect last_frame_, last_visible_;  // where last_ was read from
   std::vector<PixelRect> changed_;  // last_.changed, when it lists rectangles
   Clock::time_point recheck_at_;
-  ScreenWatch screen_;             // RandR's changes, followed at the next grab
+  ScreenWatch screen_;        // RandR's changes, followed at the next grab
   Rect last_window_;          // the followed window's last size, to say when it changes
   bool window_shown_ = true;  // and whether it was viewable
 };
@@ -384,4 +388,3 @@ std::unique_ptr<FrameSource> make_x11_source(const std::string& display) {
 }
 
 }  // namespace screenreel::capture
-

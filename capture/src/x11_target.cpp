@@ -131,8 +131,8 @@ Target refit_target(const X11Display& d, const Target& old) {
     }
     case Target::Kind::kRegion:
       if (intersect(old.area, screen).empty())
-        throw SourceGone("the region " + old.area.geometry() + " is outside the " + size_text(screen) +
-                         " screen it was resized to");
+        throw SourceGone("the region " + old.area.geometry() + " is outside the " +
+                         size_text(screen) + " screen it was resized to");
       return t;
     case Target::Kind::kWindow:
       return t;

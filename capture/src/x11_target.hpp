@@ -17,7 +17,7 @@ struct Target {
   Rect area;  // root coordinates; for a window, where its inside was at the start
   std::uint32_t width = 0, height = 0;  // the frame size; for a window, kept while it resizes
   std::optional<xcb_window_t> window;   // follow this window on every grab
-  std::string label;  // for describe(): "" (whole screen), "region 640x480+10+10", ...
+  std::string label;    // for describe(): "" (whole screen), "region 640x480+10+10", ...
   std::string monitor;  // the monitor's name, to find it again after RandR changes the layout
 };
 

@@ -242,14 +242,16 @@ void Xvfb::resize(std::uint32_t width, std::uint32_t height) const {
   // A mode needs timings; Xvfb ignores them. --newmode and --addmode fail harmlessly when the
   // mode exists already (the size Xvfb started with, or one added before).
   const std::string w = std::to_string(width), h = std::to_string(height);
-  const std::string add = xrandr + "--newmode " + size + " 10 " + w + " " + w + " " + w + " " + w + " " + h + " " +
-                          h + " " + h + " " + h + " >/dev/null 2>&1; " + xrandr + "--addmode screen " + size +
-                          " >/dev/null 2>&1; ";
+  const std::string add = xrandr + "--newmode " + size + " 10 " + w + " " + w + " " + w + " " + w +
+                          " " + h + " " + h + " " + h + " " + h + " >/dev/null 2>&1; " + xrandr +
+                          "--addmode screen " + size + " >/dev/null 2>&1; ";
   const std::string set = xrandr + "--output screen --mode " + size;
   const std::string command = add + set + " 2>&1";
   if (std::system(command.c_str()) != 0)
-    throw std::runtime_error("cannot resize Xvfb " + display_ + " to " + size + " with xrandr (is x11-xserver-utils "
-                             "installed? Xvfb cannot grow past the size it started with): " + set);
+    throw std::runtime_error("cannot resize Xvfb " + display_ + " to " + size +
+                             " with xrandr (is x11-xserver-utils "
+                             "installed? Xvfb cannot grow past the size it started with): " +
+                             set);
 }
 
 Xvfb::~Xvfb() {
