@@ -712,6 +712,20 @@ TEST_F(X11Area, DamageGateFollowsTheCursorWhenOnlyTheCursorMoves) {
   // The old place shows the screen again; the new one the cursor.
   EXPECT_TRUE(same_frame(f, kW, kH, patched(copy_of(f), screen_, kW, 60, 40, 100, 100)));
   EXPECT_GT(compare(f, screen_).pixels, 20u);
+
+  // A region the cursor moves out of changes; one it moves around outside of does not.
+  ASSERT_EQ(xdotool("mousemove 100 80"), 0);
+  auto region = source("60,40,100,100", "", "", true);
+  before = copy_of(region->grab(0));
+  ASSERT_EQ(xdotool("mousemove 250 190"), 0);
+  f = region->grab(1);
+  EXPECT_TRUE(changes_are_inside(f, before));
+  EXPECT_TRUE(same_frame(f, 100u, 100u, crop(screen_, kW, kH, 60, 40, 100, 100)));
+  ASSERT_EQ(xdotool("mousemove 280 200"), 0);
+  f = region->grab(2);
+  ASSERT_TRUE(f.changed);
+  EXPECT_TRUE(f.changed->empty());
+  EXPECT_TRUE(same_frame(f, 100u, 100u, crop(screen_, kW, kH, 60, 40, 100, 100)));
 }
 
 // Without DAMAGE (a server without it, or SCREENREEL_NO_DAMAGE=1) every grab reads and reports

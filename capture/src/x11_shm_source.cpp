@@ -135,7 +135,10 @@ class X11Source : public FrameSource {
     // Everything may have changed when there is no earlier frame of this size at this place.
     const bool whole = !have_frame_ || frame != last_frame_ || visible != last_visible_ ||
                        !damage_.active() || Clock::now() >= recheck_at_;
-    const bool cursor_moved = cursor_ && cursor_->changed();
+    // A cursor moving elsewhere on the screen leaves a region's frames as they are.
+    const bool cursor_moved = cursor_ && cursor_->changed() &&
+                              (!intersect(cursor_->drawn_area(), frame).empty() ||
+                               !intersect(cursor_->fetched_area(), frame).empty());
     if (!whole && !damage_.dirty() && !cursor_moved) {
       last_.changed = std::span<const PixelRect>();  // a still screen: not read, not compared
       return last_;
