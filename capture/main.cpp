@@ -32,13 +32,16 @@ int main(int argc, char** argv) {
      "capture rate; frames are taken on a steady clock (1 to 240)")
     ("display", po::value(&config.source.display)->value_name(":N"), "X display to capture; default $DISPLAY")
     ("source", po::value(&config.source.kind)->default_value("x11")->value_name("x11|test-pattern"),
-     "x11: the X screen (MIT-SHM, falls back to GetImage); test-pattern: a deterministic moving\n"
+     "x11: the X screen (MIT-SHM, falls back to GetImage; with X DAMAGE a still screen is not\n"
+     "read or compared; a RandR resize is followed); test-pattern: a deterministic moving\n"
      "picture, for demos and tests without a screen")
     ("size", po::value(&size)->default_value(size)->value_name("WxH"), "test-pattern only: frame size")
     ("region", po::value(&config.source.region)->value_name("X,Y,W,H"),
-     "record only this rectangle of the screen: its top left corner and size, in pixels")
+     "record only this rectangle of the screen: its top left corner and size, in pixels; if the\n"
+     "screen is resized, what is outside it is black (all outside: the recording ends)")
     ("monitor", po::value(&config.source.monitor)->value_name("N|NAME"),
-     "record one monitor (RandR), by its number or name in --list-monitors")
+     "record one monitor (RandR), by its number or name in --list-monitors; followed by name\n"
+     "when the screen is reconfigured (gone: the recording ends)")
     ("window", po::value(&config.source.window)->value_name("ID|TITLE"),
      "record one window's area, following it when it moves: its id (0x1a00003, from xwininfo\n"
      "or xdotool search --name) or part of its title; the recording ends when it closes")
@@ -102,7 +105,10 @@ int main(int argc, char** argv) {
               << "  screenreel-capture --source test-pattern --size 1920x1080 --max-frames 300\n"
               << "  screenreel-capture --region 0,0,1280,720 --no-cursor\n"
               << "  screenreel-capture --list-monitors; screenreel-capture --monitor HDMI-1\n"
-              << "  screenreel-capture --window \"Mozilla Firefox\"      # until that window closes\n";
+              << "  screenreel-capture --window \"Mozilla Firefox\"      # until that window closes\n"
+              << "\nEnvironment:\n"
+              << "  SCREENREEL_NO_SHM=1     read the screen with GetImage, not MIT-SHM\n"
+              << "  SCREENREEL_NO_DAMAGE=1  read and compare every frame whole (no X DAMAGE gate)\n";
     return 0;
   }
   if (vm.count("version")) {

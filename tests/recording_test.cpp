@@ -5,7 +5,11 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <cstring>
 #include <filesystem>
+#include <map>
+#include <opencv2/core.hpp>
+#include <opencv2/videoio.hpp>
 #include <set>
 #include <thread>
 
@@ -46,11 +50,12 @@ class Recording : public ::testing::Test {
     return std::move(r.process);
   }
 
-  std::unique_ptr<Process> start_capture(std::vector<std::string> extra = {}, const std::string& name = "itest") {
+  std::unique_ptr<Process> start_capture(std::vector<std::string> extra = {}, const std::string& name = "itest",
+                                         const std::map<std::string, std::string>& env = {}) {
     std::vector<std::string> argv = {SCREENREEL_CAPTURE_BIN, "--connect", "127.0.0.1:" + port, "--display",
                                      screen->display(), "--fps", "15", "--name", name, "--no-cursor"};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    auto p = std::make_unique<Process>(argv);
+    auto p = std::make_unique<Process>(argv, env);
     EXPECT_TRUE(p->wait_for_stderr("recording session", 20s)) << p->err();
     return p;
   }
@@ -249,6 +254,144 @@ TEST_F(Recording, TestPatternFramesAreTheGeneratorsPixels) {
     ASSERT_TRUE(img);
     EXPECT_GE(test::psnr_bgr_vs_bgrx(img->bgr, expected), 35.0) << r.file << " tick " << r.tick;
   }
+}
+
+// The decoded JPEG `bytes` is w x h, and of `candidates` (BGRX pictures of that size) it is
+// most like the one at the index returned (-1 if it does not decode, has another size, or is
+// like none of them: PSNR under 35 dB).
+int most_like(const std::string& bytes, std::uint32_t w, std::uint32_t h,
+              const std::vector<std::vector<std::uint8_t>>& candidates) {
+  auto img = decode_jpeg_bgr(std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
+  if (!img || img->width != w || img->height != h) return -1;
+  double best = 35.0;
+  int found = -1;
+  for (std::size_t i = 0; i < candidates.size(); ++i)
+    if (const double v = test::psnr_bgr_vs_bgrx(img->bgr, candidates[i]); v > best) best = v, found = static_cast<int>(i);
+  return found;
+}
+
+// The top left w x h of a kW-wide BGRX picture: what a screen shrunk to w x h shows of it.
+std::vector<std::uint8_t> top_left(const std::vector<std::uint8_t>& picture, std::uint32_t w, std::uint32_t h) {
+  std::vector<std::uint8_t> out;
+  for (std::uint32_t y = 0; y < h; ++y)
+    out.insert(out.end(), picture.begin() + y * kW * 4, picture.begin() + (y * kW + w) * 4);
+  return out;
+}
+
+// X DAMAGE end to end: a still screen sends only its first frame, and each small change is one
+// frame that shows the whole screen as it is (the receiver's rebuilt frame matches the screen,
+// not only the changed part). With SCREENREEL_NO_DAMAGE=1 (every frame compared whole) the
+// recording is the same.
+TEST_F(Recording, SmallChangesAreRecordedAndAStillScreenSendsNothing) {
+  test::ScreenPainter painter(screen->display());
+  auto receiver = start_receiver({"--no-display"});
+  for (const char* no_damage : {"0", "1"}) {
+    SCOPED_TRACE(std::string("SCREENREEL_NO_DAMAGE=") + no_damage);
+    painter.show(pictures[0]);
+    std::vector<std::vector<std::uint8_t>> states = {pictures[0]};
+    auto capture = start_capture({}, std::string("small-") + no_damage, {{"SCREENREEL_NO_DAMAGE", no_damage}});
+    std::this_thread::sleep_for(1000ms);  // 15 still ticks
+    // Patches of the negative picture: every pixel of them differs from what was there.
+    std::vector<std::uint8_t> from = pictures[0];
+    for (auto& byte : from) byte ^= 0xff;
+    const std::pair<std::uint32_t, std::uint32_t> places[] = {{100, 100}, {500, 300}, {0, 0}};
+    for (const auto& [x, y] : places) {
+      painter.show_part(from, x, y, 60, 40);
+      std::vector<std::uint8_t> next = states.back();
+      for (std::uint32_t row = y; row < y + 40; ++row)
+        std::memcpy(&next[(row * kW + x) * 4], &from[(row * kW + x) * 4], 60 * 4);
+      states.push_back(std::move(next));
+      std::this_thread::sleep_for(700ms);
+    }
+    capture->signal(SIGINT);
+    ASSERT_TRUE(capture->wait_for(30s));
+    const std::string out = capture->out();
+    EXPECT_EQ(frames_sent(out), 4) << "one frame, then one per change\n" << out << capture->err();
+    EXPECT_EQ(out.find(" 0 unchanged"), std::string::npos) << out;
+
+    Catalog catalog(ArchivePaths(archive).catalog(), Catalog::Mode::kReadOnly);
+    const auto s = catalog.sessions().back();
+    const auto rows = catalog.frames(s.id);
+    ASSERT_EQ(rows.size(), states.size());
+    for (std::size_t i = 0; i < rows.size(); ++i)
+      EXPECT_EQ(most_like(test::read_file(ArchivePaths(archive).session(s.folder) / rows[i].file), kW, kH, states),
+                static_cast<int>(i))
+          << rows[i].file;
+  }
+  receiver->signal(SIGTERM);
+  EXPECT_EQ(receiver->wait_for(20s).value_or(-1), 0);
+}
+
+// RandR resizes the recorded screen mid-recording: the client sends a key frame of the new size,
+// the receiver keeps the session, the catalog and the JPEGs have both sizes, each matching the
+// screen, and export makes one video of it at the first size (the new shape fitted in it, with
+// black bars at the sides).
+TEST_F(Recording, AScreenResizedMidRecordingIsOneSessionAtBothSizes) {
+  constexpr std::uint32_t kW2 = 480, kH2 = 360;
+  test::ScreenPainter painter(screen->display());
+  painter.show(pictures[0]);
+  auto receiver = start_receiver({"--no-display"});
+  auto capture = start_capture();
+  std::this_thread::sleep_for(800ms);
+  screen->resize(kW2, kH2);
+  painter.show(pictures[1]);  // a resize loses the pixels; windows repaint
+  std::this_thread::sleep_for(800ms);
+  painter.show(pictures[2]);
+  std::this_thread::sleep_for(800ms);
+  capture->signal(SIGINT);
+  const auto crc = capture->wait_for(30s);
+  ASSERT_TRUE(crc);
+  EXPECT_EQ(*crc, 0) << capture->err();
+  EXPECT_NE(capture->err().find("is now 480x360; frames are now 480x360"), std::string::npos) << capture->err();
+  receiver->signal(SIGTERM);
+  EXPECT_EQ(receiver->wait_for(20s).value_or(-1), 0) << receiver->err();
+
+  Catalog catalog(ArchivePaths(archive).catalog(), Catalog::Mode::kReadOnly);
+  ASSERT_EQ(catalog.sessions().size(), 1u);
+  const auto s = catalog.sessions()[0];
+  EXPECT_EQ(s.end_reason, "client");
+  const auto rows = catalog.frames(s.id);
+  EXPECT_EQ(static_cast<std::int64_t>(rows.size()), frames_sent(capture->out()));
+  const std::vector<std::vector<std::uint8_t>> small = {
+      top_left(pictures[1], kW2, kH2), top_left(pictures[2], kW2, kH2),
+      std::vector<std::uint8_t>(std::size_t{kW2} * kH2 * 4, 0)};  // between the resize and the repaint
+  std::set<int> seen;
+  bool resized = false;
+  for (const auto& r : rows) {
+    const std::string jpeg = test::read_file(ArchivePaths(archive).session(s.folder) / r.file);
+    if (r.width == kW && r.height == kH) {
+      EXPECT_FALSE(resized) << r.file << ": the first size again after the resize";
+      EXPECT_EQ(most_like(jpeg, kW, kH, {pictures[0]}), 0) << r.file;
+      seen.insert(0);
+    } else {
+      resized = true;
+      ASSERT_EQ(r.width, kW2) << r.file;
+      ASSERT_EQ(r.height, kH2) << r.file;
+      const int like = most_like(jpeg, kW2, kH2, small);
+      EXPECT_GE(like, 0) << r.file << " is not what the resized screen showed";
+      seen.insert(1 + like);
+    }
+  }
+  EXPECT_TRUE(seen.count(0) && seen.count(1) && seen.count(2)) << "the first size, and both pictures after";
+
+  const fs::path video = archive / "resized.avi";
+  Process exported({SCREENREEL_REPLAY_BIN, "--archive", archive.string(), "export", std::to_string(s.id), "-o",
+                    video.string(), "--fps", "10"});
+  ASSERT_EQ(exported.wait_for(60s).value_or(-1), 0) << exported.err();
+  cv::VideoCapture in(video.string());
+  ASSERT_TRUE(in.isOpened());
+  cv::Mat last;
+  int count = 0;
+  for (cv::Mat m; in.read(m); ++count) last = m.clone();
+  EXPECT_GE(count, 10);  // 10 fps from the first frame to the last, about 1.6 s
+  ASSERT_EQ(last.size(), cv::Size(kW, kH));
+  // 480x360 fitted into 640x400 is 533x400: bars of 53 pixels left and right.
+  const cv::Scalar bar = cv::mean(last(cv::Rect(0, 0, 40, kH))), picture = cv::mean(last(cv::Rect(100, 0, 400, kH)));
+  EXPECT_LT(bar[0] + bar[1] + bar[2], 10) << "no black bar at the side";
+  EXPECT_GT(picture[0] + picture[1] + picture[2], 60) << "no picture in the middle";
+  const auto verify = test::shell(std::string(SCREENREEL_REPLAY_BIN) + " --archive " + archive.string() +
+                                  " verify >/dev/null 2>&1");
+  EXPECT_EQ(verify, 0) << "every JPEG decodes at its recorded size";
 }
 
 TEST_F(Recording, ReceiverRefusesASecondReceiverOnTheSameArchive) {

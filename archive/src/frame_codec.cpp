@@ -20,16 +20,31 @@ FrameEncoder::FrameEncoder(std::uint32_t width, std::uint32_t height)
     : reference_(width, height),
       tiles_x_((width + kTile - 1) / kTile),
       tiles_y_((height + kTile - 1) / kTile),
-      changed_(std::size_t{tiles_x_} * tiles_y_) {}
+      changed_(std::size_t{tiles_x_} * tiles_y_),
+      compare_(changed_.size()) {}
 
 std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std::size_t stride,
                                                 std::uint64_t seq, std::int64_t capture_time_us,
-                                                bool key, bool force, std::vector<std::uint8_t>& out) {
+                                                bool key, bool force, std::vector<std::uint8_t>& out,
+                                                std::optional<std::span<const PixelRect>> changed) {
   const bool first = !have_reference_;
   const std::uint32_t w = reference_.width, h = reference_.height;
   const std::size_t ref_stride = reference_.stride();
   EncodeStats stats;
   stats.tiles_total = tiles_x_ * tiles_y_;
+  if (!first && changed && changed->empty() && !force) return std::nullopt;
+  if (first || key) changed.reset();  // see encode()'s comment: these compare everything
+  std::fill(compare_.begin(), compare_.end(), static_cast<std::uint8_t>(changed ? 0 : 1));
+  if (changed) {
+    for (const PixelRect& r : *changed) {
+      if (r.width == 0 || r.height == 0 || r.x >= w || r.y >= h) continue;
+      const std::uint32_t tx1 = (std::min<std::uint64_t>(w, std::uint64_t{r.x} + r.width) + kTile - 1) / kTile;
+      const std::uint32_t ty1 = (std::min<std::uint64_t>(h, std::uint64_t{r.y} + r.height) + kTile - 1) / kTile;
+      for (std::uint32_t ty = r.y / kTile; ty < ty1; ++ty)
+        std::fill_n(compare_.begin() + std::ptrdiff_t{ty} * tiles_x_ + r.x / kTile, tx1 - r.x / kTile,
+                    std::uint8_t{1});
+    }
+  }
 
   // Compare and copy in one pass: a tile's rows are compared until the first difference, after
   // which the remaining rows are only copied. Pixels of unchanged tiles are read once.
@@ -38,17 +53,18 @@ std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std:
     for (std::uint32_t tx = 0; tx < tiles_x_; ++tx) {
       const std::uint32_t x0 = tx * kTile;
       const std::size_t bytes = std::size_t{std::min(w, x0 + kTile) - x0} * 4;
-      bool changed = first;
-      for (std::uint32_t y = y0; y < y1; ++y) {
+      const std::size_t tile = std::size_t{ty} * tiles_x_ + tx;
+      bool differs = first;
+      for (std::uint32_t y = y0; compare_[tile] && y < y1; ++y) {
         const std::uint8_t* src = pixels + y * stride + std::size_t{x0} * 4;
         std::uint8_t* dst = reference_.pixels.data() + y * ref_stride + std::size_t{x0} * 4;
-        if (changed || std::memcmp(src, dst, bytes) != 0) {
-          changed = true;
+        if (differs || std::memcmp(src, dst, bytes) != 0) {
+          differs = true;
           std::memcpy(dst, src, bytes);
         }
       }
-      changed_[std::size_t{ty} * tiles_x_ + tx] = changed;
-      stats.tiles_changed += changed;
+      changed_[tile] = differs;
+      stats.tiles_changed += differs;
     }
   }
   have_reference_ = true;

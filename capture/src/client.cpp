@@ -620,7 +620,8 @@ class Client {
           key = true;
         }
         std::vector<std::uint8_t> message;
-        auto stats = encoder->encode(ref.pixels, ref.stride, tick, t_us, key, config_.every_frame, message);
+        auto stats =
+            encoder->encode(ref.pixels, ref.stride, tick, t_us, key, config_.every_frame, message, ref.changed);
         if (!stats) {
           ++unchanged;
           live_unchanged_.fetch_add(1);

@@ -277,7 +277,7 @@ class TestPatternSource : public FrameSource {
   }
   FrameRef grab(std::uint64_t tick) override {
     pattern_.render(tick, pixels_.data());
-    return FrameRef{pixels_.data(), w_, h_, std::size_t{w_} * 4};
+    return FrameRef{pixels_.data(), w_, h_, std::size_t{w_} * 4, std::nullopt};  // every tick moves
   }
 
  private:

@@ -27,8 +27,9 @@ void CursorOverlay::forget() {
   pending_.reset();
 }
 
-void CursorOverlay::draw(std::uint8_t* frame, std::size_t stride, std::uint32_t width,
-                         std::uint32_t height, std::int64_t origin_x, std::int64_t origin_y) {
+void CursorOverlay::fetch() {
+  image_.reset();
+  fetched_.reset();
   if (!pending_) return;
   const auto cookie = *pending_;
   pending_.reset();
@@ -40,9 +41,19 @@ void CursorOverlay::draw(std::uint8_t* frame, std::size_t stride, std::uint32_t 
   const auto pixels =
       static_cast<std::size_t>(xcb_xfixes_get_cursor_image_cursor_image_length(r.get()));
   if (pixels < std::size_t{r->width} * r->height) return;
-  blend_cursor(xcb_xfixes_get_cursor_image_cursor_image(r.get()), r->width, r->height,
-               std::int64_t{r->x} - r->xhot - origin_x, std::int64_t{r->y} - r->yhot - origin_y,
-               frame, stride, width, height);
+  fetched_ =
+      Shape{Rect{std::int64_t{r->x} - r->xhot, std::int64_t{r->y} - r->yhot, r->width, r->height},
+            r->cursor_serial};
+  image_ = std::move(r);
+}
+
+void CursorOverlay::draw(std::uint8_t* frame, std::size_t stride, std::uint32_t width,
+                         std::uint32_t height, std::int64_t origin_x, std::int64_t origin_y) {
+  drawn_ = fetched_;
+  if (!image_) return;
+  blend_cursor(xcb_xfixes_get_cursor_image_cursor_image(image_.get()), image_->width,
+               image_->height, fetched_->area.x - origin_x, fetched_->area.y - origin_y, frame,
+               stride, width, height);
 }
 
 void blend_cursor(const std::uint32_t* argb, std::uint32_t cursor_width,

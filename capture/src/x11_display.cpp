@@ -47,7 +47,22 @@ X11Display::X11Display(const std::string& display) {
                              std::to_string(screen_number) +
                              ": use a display name like :0 or :0.0");
   screen_ = it.data;
+  screen_width_ = screen_->width_in_pixels;
+  screen_height_ = screen_->height_in_pixels;
   check_bgrx(setup);
+}
+
+bool X11Display::refresh_screen_size() {
+  Reply<xcb_get_geometry_reply_t> g(
+      xcb_get_geometry_reply(conn(), xcb_get_geometry(conn(), root()), nullptr));
+  if (!g) {
+    if (broken()) throw std::runtime_error(closed_message());
+    return false;
+  }
+  const bool changed = g->width != screen_width_ || g->height != screen_height_;
+  screen_width_ = g->width;
+  screen_height_ = g->height;
+  return changed;
 }
 
 std::string X11Display::closed_message() const {

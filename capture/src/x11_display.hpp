@@ -38,10 +38,12 @@ class X11Display {
   xcb_connection_t* conn() const { return conn_.get(); }
   const std::string& name() const { return name_; }
   xcb_window_t root() const { return screen_->root; }
-  // The whole screen, at 0,0. Fixed for the life of the connection's setup data.
-  Rect screen_rect() const {
-    return Rect{0, 0, screen_->width_in_pixels, screen_->height_in_pixels};
-  }
+  // The whole screen, at 0,0: its size at connection time, until refresh_screen_size() finds
+  // that RandR changed it.
+  Rect screen_rect() const { return Rect{0, 0, screen_width_, screen_height_}; }
+  // Asks the server for the root window's size now (one round trip); true if it changed. Throws
+  // std::runtime_error when the server is gone.
+  bool refresh_screen_size();
   bool broken() const { return xcb_connection_has_error(conn_.get()) != 0; }
   // "X display :0 closed the connection (X server gone?)".
   std::string closed_message() const;
@@ -53,7 +55,8 @@ class X11Display {
 
   Connection conn_;
   std::string name_;
-  const xcb_screen_t* screen_ = nullptr;  // inside the connection's setup data
+  const xcb_screen_t* screen_ = nullptr;                // inside the connection's setup data
+  std::uint16_t screen_width_ = 0, screen_height_ = 0;  // now (setup data keeps the first size)
 };
 
 // 0x1a00003: how xwininfo and xdotool print window ids.

@@ -6,12 +6,20 @@
 // buffer padded with black. Without MIT-SHM (a remote display, a server without the extension) it
 // says so once on stderr and falls back to plain GetImage.
 //
+// With X DAMAGE (x11_damage.hpp) a grab reads the screen only when something was drawn or the
+// cursor moved since the last one, and tells the encoder where (FrameRef::changed); a still
+// screen costs a round trip a tick. RandR's notes that the screen changed are read from the same
+// event queue, and the next grab follows the new size (x11_target.hpp, refit_target).
+//
 // Environment: SCREENREEL_NO_SHM=1 (any value but empty or "0") forces the GetImage fallback,
 // so that path can be tested on a server that has MIT-SHM, and used where SHM misbehaves.
+// SCREENREEL_NO_DAMAGE=1 likewise turns the damage gate off (every frame read and compared
+// whole, as on a server without DAMAGE): for tests, benchmarks, and a server that misreports.
 #include <xcb/shm.h>
 #include <xcb/xcb.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -23,7 +31,9 @@
 
 #include "screenreel/capture/source.hpp"
 #include "x11_cursor.hpp"
+#include "x11_damage.hpp"
 #include "x11_display.hpp"
+#include "x11_screen_watch.hpp"
 #include "x11_shm_segment.hpp"
 #include "x11_target.hpp"
 #include "x11_window.hpp"
@@ -35,10 +45,22 @@ void notice(const std::string& line) {
   std::cerr << "screenreel-capture: " << line << std::endl;
 }
 
+// Said when a grab finds the screen resized under it (its read failed, the size is new): the
+// grab starts again at the new size.
+struct ScreenResized {};
+
+bool env_set(const char* name) {
+  const char* v = std::getenv(name);
+  return v && *v && std::strcmp(v, "0") != 0;
+}
+
 class X11Source : public FrameSource {
  public:
   explicit X11Source(const SourceOptions& options)
-      : display_(options.display), target_(choose_target(display_, options)) {
+      : display_(options.display),
+        target_(choose_target(display_, options)),
+        damage_(display_),
+        screen_(display_) {
     width_ = target_.width;
     height_ = target_.height;
     last_window_ = target_.area;
@@ -50,12 +72,16 @@ class X11Source : public FrameSource {
         cursor_.reset();
       }
     }
-    const char* no_shm = std::getenv("SCREENREEL_NO_SHM");
-    const std::string why =
-        no_shm && *no_shm && std::strcmp(no_shm, "0") != 0 ? "SCREENREEL_NO_SHM is set" : try_shm();
+    const std::string why = env_set("SCREENREEL_NO_SHM") ? "SCREENREEL_NO_SHM is set" : try_shm();
     if (!why.empty())
       notice("MIT-SHM not available on display " + display_.name() + " (" + why +
              "); using xcb_get_image (slower)");
+    const std::string no_damage =
+        env_set("SCREENREEL_NO_DAMAGE") ? "SCREENREEL_NO_DAMAGE is set" : damage_.start();
+    if (!no_damage.empty())
+      notice("X DAMAGE not used on display " + display_.name() + " (" + no_damage +
+             "); reading and comparing every frame whole");
+    screen_.start();
   }
 
   std::uint32_t width() const override { return width_; }
@@ -69,7 +95,30 @@ class X11Source : public FrameSource {
   }
 
   FrameRef grab(std::uint64_t /*tick*/) override {
+    try {
+      return grab_once();
+    } catch (const ScreenResized&) {
+      return grab_once();  // at the new size; a second failure is an error
+    }
+  }
+
+ private:
+  FrameRef grab_once() {
     if (display_.broken()) throw std::runtime_error(display_.closed_message());
+    // The cursor's answer (or, without it, a bare round trip when damage is tracked) comes after
+    // every event the server sent before it: DamageNotify for all drawing done so far, RandR
+    // changes. So a still screen is recognised as still without reading it.
+    if (cursor_) {
+      cursor_->request();
+      cursor_->fetch();
+    } else if (damage_.active()) {
+      std::free(xcb_get_input_focus_reply(display_.conn(), xcb_get_input_focus(display_.conn()),
+                                          nullptr));
+    }
+    read_events();
+    if (display_.broken()) throw std::runtime_error(display_.closed_message());
+    if (screen_.take()) follow_screen();
+
     // Where the frame's top left corner is now, and the part of it that shows what we record.
     Rect frame{target_.area.x, target_.area.y, width_, height_};
     Rect content = frame;
@@ -82,8 +131,20 @@ class X11Source : public FrameSource {
       content.width = place->viewable ? std::min(place->area.width, frame.width) : 0;
       content.height = place->viewable ? std::min(place->area.height, frame.height) : 0;
     }
-    if (cursor_) cursor_->request();  // answered with the pixels, in the same round trip
     const Rect visible = intersect(content, display_.screen_rect());
+    // Everything may have changed when there is no earlier frame of this size at this place.
+    const bool whole = !have_frame_ || frame != last_frame_ || visible != last_visible_ ||
+                       !damage_.active() || Clock::now() >= recheck_at_;
+    // A cursor moving elsewhere on the screen leaves a region's frames as they are.
+    const bool cursor_moved = cursor_ && cursor_->changed() &&
+                              (!intersect(cursor_->drawn_area(), frame).empty() ||
+                               !intersect(cursor_->fetched_area(), frame).empty());
+    if (!whole && !damage_.dirty() && !cursor_moved) {
+      last_.changed = std::span<const PixelRect>();  // a still screen: not read, not compared
+      return last_;
+    }
+
+    if (damage_.active()) damage_.request();  // answered with the pixels, in the same round trip
     std::uint8_t* pixels = nullptr;
     if (visible == frame) {
       pixels = read(visible);  // the common case: straight from the segment, no copy
@@ -101,11 +162,84 @@ class X11Source : public FrameSource {
       }
       pixels = canvas_.data();
     }
-    if (cursor_) cursor_->draw(pixels, stride(), width_, height_, frame.x, frame.y);
-    return FrameRef{pixels, width_, height_, stride()};
+    std::optional<std::vector<Rect>> damaged = damage_.active() ? damage_.collect() : std::nullopt;
+    if (cursor_) {
+      if (damaged && cursor_moved) {
+        damaged->push_back(cursor_->drawn_area());
+        damaged->push_back(cursor_->fetched_area());
+      }
+      cursor_->draw(pixels, stride(), width_, height_, frame.x, frame.y);
+    }
+
+    last_ = FrameRef{pixels, width_, height_, stride(), std::nullopt};
+    if (whole) {
+      recheck_at_ = Clock::now() + kRecheckEvery;
+    } else if (damaged) {
+      in_frame(*damaged, frame);
+      last_.changed = std::span<const PixelRect>(changed_);
+    }
+    have_frame_ = true;
+    last_frame_ = frame;
+    last_visible_ = visible;
+    return last_;
   }
 
- private:
+  // `damaged` (root coordinates) clipped to `frame` and moved into its coordinates, as the
+  // frame's changed rectangles.
+  void in_frame(const std::vector<Rect>& damaged, const Rect& frame) {
+    changed_.clear();
+    for (const Rect& r : damaged) {
+      const Rect c = intersect(r, frame);
+      if (c.empty()) continue;
+      changed_.push_back(PixelRect{
+          static_cast<std::uint32_t>(c.x - frame.x), static_cast<std::uint32_t>(c.y - frame.y),
+          static_cast<std::uint32_t>(c.width), static_cast<std::uint32_t>(c.height)});
+    }
+  }
+
+  // Drains the events that have arrived, without waiting: DamageNotify, and the notes that the
+  // screen or a monitor changed. Nothing else is selected; X errors of requests sent without a
+  // reply (DamageSubtract) are not expected and only cost a grab that reads everything.
+  void read_events() {
+    while (Reply<xcb_generic_event_t> e{xcb_poll_for_event(display_.conn())}) {
+      if (damage_.handle(e.get()) || screen_.handle(e.get())) continue;
+      if (e->response_type == 0) have_frame_ = false;
+    }
+  }
+
+  // RandR changed the screen: takes its new size, finds what is recorded on it now, and makes the
+  // shared memory segment fit a frame of a new size.
+  void follow_screen() {
+    display_.refresh_screen_size();
+    const Target now = refit_target(display_, target_);
+    const Rect screen = display_.screen_rect();
+    const std::string screen_size =
+        std::to_string(screen.width) + "x" + std::to_string(screen.height);
+    const bool resized = now.width != width_ || now.height != height_;
+    const bool moved = now.area != target_.area;
+    target_ = now;
+    if (resized) {
+      width_ = now.width;
+      height_ = now.height;
+      if (shm_.attached()) {
+        if (const std::string why = shm_.attach(display_.conn(), stride() * height_); !why.empty())
+          notice("MIT-SHM not available for the new frame size (" + why +
+                 "); using xcb_get_image (slower)");
+      }
+      canvas_.clear();
+    }
+    have_frame_ = false;
+    std::string what = "the screen of X display " + display_.name() + " is now " + screen_size;
+    if (target_.kind == Target::Kind::kMonitor && (resized || moved))
+      what += "; monitor " + target_.monitor + " is now " + target_.area.geometry();
+    if (resized)
+      what += "; frames are now " + std::to_string(width_) + "x" + std::to_string(height_);
+    if (target_.kind == Target::Kind::kRegion && !screen.contains(target_.area))
+      what +=
+          "; the part of the region " + target_.area.geometry() + " outside it is recorded black";
+    if (resized || moved || target_.kind != Target::Kind::kWindow) notice(what);
+  }
+
   std::size_t stride() const { return std::size_t{width_} * 4; }
 
   // Reads `r` (inside the screen, at most the frame's size) from the root window. The pixels,
@@ -117,6 +251,7 @@ class X11Source : public FrameSource {
       return shm_.data();
     }
     image_.reset();  // the previous frame is no longer promised to anyone
+    have_frame_ = false;
     xcb_generic_error_t* e = nullptr;
     image_.reset(xcb_get_image_reply(
         c,
@@ -137,6 +272,7 @@ class X11Source : public FrameSource {
 
   void shm_grab(const Rect& r) {
     xcb_connection_t* c = display_.conn();
+    have_frame_ = false;  // until it worked: the segment may hold part of a frame
     xcb_generic_error_t* e = nullptr;
     Reply<xcb_shm_get_image_reply_t> reply(xcb_shm_get_image_reply(
         c,
@@ -149,8 +285,14 @@ class X11Source : public FrameSource {
     if (!reply) throw failed(err.get());
   }
 
-  std::runtime_error failed(const xcb_generic_error_t* err) const {
+  // A read failed: the screen was resized under it (then ScreenResized is thrown, after the
+  // source has followed the change), or the error to throw.
+  std::runtime_error failed(const xcb_generic_error_t* err) {
     if (display_.broken()) return std::runtime_error(display_.closed_message());
+    if (display_.refresh_screen_size()) {
+      follow_screen();
+      throw ScreenResized{};
+    }
     const Rect screen = display_.screen_rect();
     return std::runtime_error("cannot read the screen of X display " + display_.name() +
                               " (X error " + std::to_string(err ? err->error_code : 0) +
@@ -213,13 +355,25 @@ class X11Source : public FrameSource {
     return "";
   }
 
+  using Clock = std::chrono::steady_clock;
+  // A change the server never reported (a driver drawing behind X's back) would otherwise stay
+  // out of the recording until the screen changes size: read and compare everything this often.
+  static constexpr auto kRecheckEvery = std::chrono::seconds(5);
+
   X11Display display_;
   Target target_;
   ShmSegment shm_;                       // after display_: destroyed first
   std::optional<CursorOverlay> cursor_;  // after display_: may discard a reply on destruction
+  DamageTracker damage_;                 // after display_: destroys its objects on the server
   Reply<xcb_get_image_reply_t> image_;   // the fallback's last read, alive until the next one
   std::vector<std::uint8_t> canvas_;     // frames partly off screen, padded with black
   std::uint32_t width_ = 0, height_ = 0;
+  FrameRef last_;                   // the frame handed out last, handed out again while still
+  bool have_frame_ = false;         // last_ shows the screen as it was at the last read
+  Rect last_frame_, last_visible_;  // where last_ was read from
+  std::vector<PixelRect> changed_;  // last_.changed, when it lists rectangles
+  Clock::time_point recheck_at_;
+  ScreenWatch screen_;        // RandR's changes, followed at the next grab
   Rect last_window_;          // the followed window's last size, to say when it changes
   bool window_shown_ = true;  // and whether it was viewable
 };

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 #include <stdexcept>
+#include <vector>
 
 #include "screenreel/wire.hpp"
 #include "x11_monitors.hpp"
@@ -74,10 +75,13 @@ Target choose_target(const X11Display& d, const SourceOptions& o) {
         "only one of them");
   Target t;
   if (!o.region.empty()) {
+    t.kind = Target::Kind::kRegion;
     t.area = parse_region(d, o.region);
     t.label = "region " + t.area.geometry();
   } else if (!o.monitor.empty()) {
     const MonitorInfo m = pick_monitor(d, o.monitor);
+    t.kind = Target::Kind::kMonitor;
+    t.monitor = m.name;
     t.area = Rect{m.x, m.y, m.width, m.height};
     check_frame_size("--monitor " + o.monitor, t.area.width, t.area.height);
     t.label = "monitor " + m.name + " " + t.area.geometry();
@@ -87,6 +91,7 @@ Target choose_target(const X11Display& d, const SourceOptions& o) {
     if (!place)
       throw std::invalid_argument("--window " + o.window + ": window " + hex_id(w.id) +
                                   " closed before the recording started");
+    t.kind = Target::Kind::kWindow;
     t.area = place->area;
     t.window = w.id;
     t.label =
@@ -99,6 +104,38 @@ Target choose_target(const X11Display& d, const SourceOptions& o) {
     check_frame_size("--window " + o.window, t.area.width, t.area.height);
   } else {
     t.area = d.screen_rect();
+  }
+  t.width = static_cast<std::uint32_t>(t.area.width);
+  t.height = static_cast<std::uint32_t>(t.area.height);
+  return t;
+}
+
+Target refit_target(const X11Display& d, const Target& old) {
+  Target t = old;
+  const Rect screen = d.screen_rect();
+  switch (old.kind) {
+    case Target::Kind::kScreen:
+      t.area = screen;
+      check_frame_size("the resized screen", t.area.width, t.area.height);
+      break;
+    case Target::Kind::kMonitor: {
+      const std::vector<MonitorInfo> monitors = query_monitors(d);
+      const auto m = std::find_if(monitors.begin(), monitors.end(),
+                                  [&](const MonitorInfo& i) { return i.name == old.monitor; });
+      if (m == monitors.end())
+        throw SourceGone("monitor " + old.monitor + " is gone (the X screen was reconfigured)");
+      t.area = Rect{m->x, m->y, m->width, m->height};
+      check_frame_size("monitor " + old.monitor, t.area.width, t.area.height);
+      t.label = "monitor " + m->name + " " + t.area.geometry();
+      break;
+    }
+    case Target::Kind::kRegion:
+      if (intersect(old.area, screen).empty())
+        throw SourceGone("the region " + old.area.geometry() + " is outside the " +
+                         size_text(screen) + " screen it was resized to");
+      return t;
+    case Target::Kind::kWindow:
+      return t;
   }
   t.width = static_cast<std::uint32_t>(t.area.width);
   t.height = static_cast<std::uint32_t>(t.area.height);

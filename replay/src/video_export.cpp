@@ -22,6 +22,20 @@ int fourcc(const std::string& code) {
   return cv::VideoWriter::fourcc(code[0], code[1], code[2], code[3]);
 }
 
+// `frame` scaled to fit `size` whole, its aspect ratio kept, centred on black: a frame recorded
+// after the screen was resized (another size, maybe another shape) in a video of the first size.
+cv::Mat fitted(const cv::Mat& frame, cv::Size size) {
+  const double s = std::min(static_cast<double>(size.width) / frame.cols,
+                            static_cast<double>(size.height) / frame.rows);
+  const cv::Size inner(std::clamp(static_cast<int>(std::lround(frame.cols * s)), 1, size.width),
+                       std::clamp(static_cast<int>(std::lround(frame.rows * s)), 1, size.height));
+  cv::Mat out(size, CV_8UC3, cv::Scalar(0, 0, 0));
+  cv::Mat place = out(cv::Rect((size.width - inner.width) / 2, (size.height - inner.height) / 2,
+                               inner.width, inner.height));
+  cv::resize(frame, place, inner, 0, 0, s < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+  return out;
+}
+
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -164,8 +178,7 @@ VideoExportResult export_video(const ArchivePaths& paths, Catalog& catalog,
         try {
           cv::Mat frame = load_frame(paths, session, timeline.frames()[i]);
           if (frame.size() != size)
-            cv::resize(frame, image, size, 0, 0,
-                       options.scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+            image = fitted(frame, size);
           else
             image = frame;
         } catch (const Failure&) {

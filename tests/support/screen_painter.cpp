@@ -45,18 +45,22 @@ ScreenPainter::~ScreenPainter() {
   xcb_disconnect(conn_);
 }
 
-void ScreenPainter::show(const std::vector<std::uint8_t>& bgrx) {
+void ScreenPainter::show(const std::vector<std::uint8_t>& bgrx) { show_part(bgrx, 0, 0, width_, height_); }
+
+void ScreenPainter::show_part(const std::vector<std::uint8_t>& bgrx, std::uint32_t x, std::uint32_t y,
+                              std::uint32_t w, std::uint32_t h) {
   if (bgrx.size() != std::size_t{width_} * height_ * 4) throw std::invalid_argument("ScreenPainter: wrong image size");
   // Strips small enough for any request size limit; they go to the pixmap, not the screen.
   const std::uint32_t rows = std::max<std::uint32_t>(1, (200 * 1024) / (width_ * 4));
-  for (std::uint32_t y = 0; y < height_; y += rows) {
-    const std::uint32_t h = std::min(rows, height_ - y);
+  for (std::uint32_t row = 0; row < height_; row += rows) {
+    const std::uint32_t n = std::min(rows, height_ - row);
     xcb_put_image(conn_, XCB_IMAGE_FORMAT_Z_PIXMAP, pixmap_, gc_, static_cast<std::uint16_t>(width_),
-                  static_cast<std::uint16_t>(h), 0, static_cast<std::int16_t>(y), 0, 24, width_ * h * 4,
-                  bgrx.data() + std::size_t{y} * width_ * 4);
+                  static_cast<std::uint16_t>(n), 0, static_cast<std::int16_t>(row), 0, 24, width_ * n * 4,
+                  bgrx.data() + std::size_t{row} * width_ * 4);
   }
-  xcb_copy_area(conn_, pixmap_, window_, gc_, 0, 0, 0, 0, static_cast<std::uint16_t>(width_),
-                static_cast<std::uint16_t>(height_));
+  xcb_copy_area(conn_, pixmap_, window_, gc_, static_cast<std::int16_t>(x), static_cast<std::int16_t>(y),
+                static_cast<std::int16_t>(x), static_cast<std::int16_t>(y), static_cast<std::uint16_t>(w),
+                static_cast<std::uint16_t>(h));
   // A round trip: when it returns, the server has executed everything before it.
   free(xcb_get_input_focus_reply(conn_, xcb_get_input_focus(conn_), nullptr));
 }

@@ -22,6 +22,10 @@ class ScreenPainter {
   std::uint32_t height() const { return height_; }
   // `bgrx`: width * height * 4 bytes. Returns once the X server has drawn it.
   void show(const std::vector<std::uint8_t>& bgrx);
+  // Draws only the rectangle x, y, w, h of `bgrx` (a whole screen's picture): a small change,
+  // which X DAMAGE reports as just that rectangle.
+  void show_part(const std::vector<std::uint8_t>& bgrx, std::uint32_t x, std::uint32_t y, std::uint32_t w,
+                 std::uint32_t h);
 
  private:
   xcb_connection_t* conn_ = nullptr;

@@ -104,7 +104,7 @@ std::string status_text(int st) {
 
 }  // namespace
 
-Xvfb::Xvfb(std::string geometry) {
+Xvfb::Xvfb(std::string geometry, std::vector<std::string> extra) {
   unsigned w = 0, h = 0, depth = 24;
   char x1 = 0, x2 = 0;
   const int fields = std::sscanf(geometry.c_str(), "%u%c%u%c%u", &w, &x1, &h, &x2, &depth);
@@ -136,6 +136,7 @@ Xvfb::Xvfb(std::string geometry) {
     // Everything the child needs is built before fork: it may only make async-signal-safe calls.
     std::vector<std::string> args = {xvfb,   display,     "-screen", "0",
                                      screen, "-nolisten", "tcp",     "-noreset"};
+    args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -233,6 +234,24 @@ Xvfb::Xvfb(std::string geometry) {
       (refused.empty() ? "" : " (taken while starting:" + refused + ")") +
       ": too many servers, or stale /tmp/.X<N>-lock and /tmp/.X11-unix/X<N> files "
       "left by killed ones (remove those whose process is gone)");
+}
+
+void Xvfb::resize(std::uint32_t width, std::uint32_t height) const {
+  const std::string size = std::to_string(width) + "x" + std::to_string(height);
+  const std::string xrandr = "xrandr --display " + display_ + " ";
+  // A mode needs timings; Xvfb ignores them. --newmode and --addmode fail harmlessly when the
+  // mode exists already (the size Xvfb started with, or one added before).
+  const std::string w = std::to_string(width), h = std::to_string(height);
+  const std::string add = xrandr + "--newmode " + size + " 10 " + w + " " + w + " " + w + " " + w +
+                          " " + h + " " + h + " " + h + " " + h + " >/dev/null 2>&1; " + xrandr +
+                          "--addmode screen " + size + " >/dev/null 2>&1; ";
+  const std::string set = xrandr + "--output screen --mode " + size;
+  const std::string command = add + set + " 2>&1";
+  if (std::system(command.c_str()) != 0)
+    throw std::runtime_error("cannot resize Xvfb " + display_ + " to " + size +
+                             " with xrandr (is x11-xserver-utils "
+                             "installed? Xvfb cannot grow past the size it started with): " +
+                             set);
 }
 
 Xvfb::~Xvfb() {

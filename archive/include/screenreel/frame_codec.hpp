@@ -8,6 +8,7 @@
 #include <span>
 #include <vector>
 
+#include "screenreel/pixel_rect.hpp"
 #include "screenreel/wire.hpp"
 
 namespace screenreel {
@@ -47,9 +48,18 @@ class FrameEncoder {
   // copying the changed tiles into its reference in the same pass, and writes a FRAME message
   // holding them into `out`. Returns nothing, and leaves `out` alone, when no tile changed
   // (unless `force`). A message is a key frame (every tile) on the first call or with `key`.
+  //
+  // `changed`, when given, says where `pixels` may differ from the pixels of the previous call
+  // (the capture source knows it from X DAMAGE): only the tiles those rectangles touch are
+  // compared, the others are taken as unchanged. An empty list means nothing changed: nothing is
+  // read and nothing is returned (unless `force`), even when `key` is asked for (the key frame
+  // waits for the next change). The first call and every key frame that is sent compare all
+  // tiles whatever `changed` says, so a change the source failed to report is sent at the latest
+  // with the next key frame. Rectangles may reach past the frame's edges.
   std::optional<EncodeStats> encode(const std::uint8_t* pixels, std::size_t stride, std::uint64_t seq,
                                     std::int64_t capture_time_us, bool key, bool force,
-                                    std::vector<std::uint8_t>& out);
+                                    std::vector<std::uint8_t>& out,
+                                    std::optional<std::span<const PixelRect>> changed = std::nullopt);
 
   const FrameBuffer& reference() const { return reference_; }
 
@@ -57,6 +67,7 @@ class FrameEncoder {
   FrameBuffer reference_;
   std::uint32_t tiles_x_, tiles_y_;
   std::vector<std::uint8_t> changed_;  // one flag a tile
+  std::vector<std::uint8_t> compare_;  // one flag a tile: the tiles `changed` touches
   std::vector<std::uint8_t> scratch_;  // a rectangle's pixels packed for LZ4
   bool have_reference_ = false;
 };

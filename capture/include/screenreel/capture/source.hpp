@@ -5,9 +5,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "screenreel/pixel_rect.hpp"
 
 namespace screenreel::capture {
 
@@ -19,6 +23,13 @@ struct FrameRef {
   std::uint32_t width = 0;
   std::uint32_t height = 0;
   std::size_t stride = 0;  // bytes from one row to the next
+  // Where this frame may differ from the one this source's previous grab() returned, when the
+  // source knows (the X11 source, from X DAMAGE and the cursor): outside these rectangles the
+  // pixels are the same. Empty: nothing changed (the X11 source then skips reading the screen
+  // and hands out the previous frame's pixels again). nullopt: anything may have changed (the
+  // first frame, a new size, a source that cannot tell). Made for FrameEncoder::encode; valid,
+  // like the pixels, until the next grab().
+  std::optional<std::span<const PixelRect>> changed;
 };
 
 class FrameSource {
@@ -70,7 +81,11 @@ std::unique_ptr<FrameSource> make_source(const SourceOptions& options);
 std::unique_ptr<FrameSource> make_test_pattern(std::uint32_t width, std::uint32_t height, double fps);
 
 // XCB with MIT-SHM (one shared segment reused for every grab); falls back to xcb_get_image
-// when the server has no MIT-SHM, and says so once on stderr. The first form records the whole
+// when the server has no MIT-SHM, and says so once on stderr. With X DAMAGE it reads the screen
+// only when something was drawn there (or the cursor moved) and says where (FrameRef::changed);
+// without it every grab reads everything. It follows a RandR resize of the screen: the frames
+// of the whole screen, or of a monitor, take the new size (a region or window keeps its size,
+// black where it is now off screen). The first form records the whole
 // screen without the cursor; the second honours options.region, monitor, window and cursor
 // (options.kind is not looked at). Throws std::invalid_argument for a region, monitor or window
 // that does not fit the display (the message names the screen size or what exists), and

@@ -21,7 +21,9 @@ struct VideoExportOptions {
   std::filesystem::path output;
   TimeRange range;
   std::optional<double> fps;  // default: the session's median frame rate (median_fps)
-  double scale = 1;           // output size = recorded size * scale, rounded to even numbers
+  double scale = 1;           // output size = first frame's size * scale, rounded to even numbers;
+                              // frames of another size (the screen was resized) are fitted into
+                              // it, aspect ratio kept, on black
   double speed = 1;           // 10: ten seconds of recording make one second of video
   std::optional<std::int64_t> idle_limit_us;
   std::string codec;  // a FOURCC ("avc1", "MJPG"); default: the extension's first that works
