@@ -96,7 +96,7 @@ TEST_F(ReplayQuery, ReadsWithSelectsCtesAndReportingPragmas) {
   EXPECT_TRUE(std::any_of(columns.rows.begin(), columns.rows.end(), [](const auto& row) {
     return row[1] == Cell(std::string("capture_us"));
   }));
-  EXPECT_EQ(run_read_only_query(reader, "PRAGMA user_version").rows[0][0], Cell(std::int64_t{1}));
+  EXPECT_EQ(run_read_only_query(reader, "PRAGMA user_version").rows[0][0], Cell(std::int64_t{kCatalogSchemaVersion}));
   // Table-valued pragma functions need a schema write inside SQLite: refused with a pointer to
   // the PRAGMA statement, never an empty result.
   EXPECT_NE(
