@@ -86,7 +86,8 @@ CREATE TABLE text_spans (
   first_seq   INTEGER NOT NULL,   -- frames.seq of the first frame read with this line
   first_us    INTEGER NOT NULL,   -- that frame's capture_us
   last_seq    INTEGER NOT NULL,   -- frames.seq of the last frame known to show it
-  last_us     INTEGER NOT NULL,   -- that frame's capture_us
+  last_us     INTEGER NOT NULL,   -- that frame's capture_us; for text still on screen when the
+                                  -- session ended, the end (sessions.ended_us, or the last frame)
   open        INTEGER NOT NULL DEFAULT 1  -- 1 while the session's next pass may extend it
 );
 CREATE INDEX text_spans_by_time ON text_spans (session_id, first_us);

@@ -123,13 +123,13 @@ PassResult TextIndex::apply(std::int64_t session_id, const OcrPass& pass, std::i
   return r;
 }
 
-void TextIndex::finish(std::int64_t session_id, std::int64_t last_seq, std::int64_t last_us) {
+void TextIndex::finish(std::int64_t session_id, std::int64_t last_seq, std::int64_t until_us) {
   auto& db = catalog_.db();
   sqlite::Transaction tx(db);
   db.prepare("UPDATE text_spans SET last_seq = max(last_seq, ?), last_us = max(last_us, ?), open = 0 "
              "WHERE session_id = ? AND open")
       .bind(1, last_seq)
-      .bind(2, last_us)
+      .bind(2, until_us)
       .bind(3, session_id)
       .run();
   db.prepare("UPDATE ocr_sessions SET through_seq = max(through_seq, ?), complete = 1 WHERE session_id = ?")

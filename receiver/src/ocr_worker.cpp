@@ -5,6 +5,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "screenreel/catalog.hpp"
@@ -71,6 +72,7 @@ void OcrWorker::session_ended(std::int64_t session_id) {
     auto it = sessions_.find(session_id);
     if (it == sessions_.end()) return;  // it never had a frame
     it->second.ended = true;
+    it->second.ended_us = wall_clock_us();
   }
   cv_.notify_all();
 }
@@ -112,6 +114,7 @@ void OcrWorker::pass(std::int64_t session_id, Session& s, std::unique_lock<std::
     s.dirty->clear();
   }
   const bool ended = s.ended;
+  const std::int64_t ended_us = s.ended_us;
   s.frames = 0;
   s.last_pass = steady_us();
   lock.unlock();
@@ -132,7 +135,7 @@ void OcrWorker::pass(std::int64_t session_id, Session& s, std::unique_lock<std::
       s.lines += static_cast<std::int64_t>(report.pass.lines.size());
       s.max_lag_us = std::max(s.max_lag_us, wall_clock_us() - in.capture_us);
     }
-    if (ended) index.finish(session_id, in.seq, in.capture_us);
+    if (ended) index.finish(session_id, in.seq, std::max(in.capture_us, ended_us));
   } catch (const std::exception& e) {
     error = e.what();
   }

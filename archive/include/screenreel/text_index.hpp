@@ -103,9 +103,10 @@ class TextIndex {
   // extended to this frame. Lines that match no open span open new spans.
   PassResult apply(std::int64_t session_id, const OcrPass& pass, std::int64_t done_us);
 
-  // The session ended with frame last_seq: its open spans are extended to it and closed, and
-  // its index is marked complete.
-  void finish(std::int64_t session_id, std::int64_t last_seq, std::int64_t last_us);
+  // The session ended with frame last_seq, at until_us: its open spans are extended to that
+  // frame and time (the text stayed on screen to the end) and closed, and its index is marked
+  // complete.
+  void finish(std::int64_t session_id, std::int64_t last_seq, std::int64_t until_us);
 
   // Removes a session's text index (spans, passes, state), to build it again.
   void erase(std::int64_t session_id);

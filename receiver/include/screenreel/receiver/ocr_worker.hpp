@@ -58,6 +58,7 @@ class OcrWorker {
     std::int64_t frames = 0;      // frames since the last pass
     std::int64_t last_pass = 0;   // steady clock, microseconds
     bool ended = false;
+    std::int64_t ended_us = 0;
     // Worker thread only.
     bool begun = false;
     std::int64_t passes = 0, lines = 0, max_lag_us = 0;
