@@ -84,17 +84,20 @@ class OcrRecording : public ::testing::Test {
   // receiver's clock when the token was printed.
   std::int64_t record_token(const std::vector<std::string>& receiver_args) {
     const fs::path trigger = archive / "token.txt";
-    Process xterm({"/usr/bin/xterm", "-geometry", "60x16+0+0", "-fa", "Monospace", "-fs", "16", "-e", "bash", "-c",
-                   "while [ ! -f '" + trigger.string() + "' ]; do sleep 0.02; done; cat '" + trigger.string() +
-                       "'; exec sleep 1000"},
+    Process xterm({"/usr/bin/xterm", "-geometry", "60x16+0+0", "-fa", "Monospace", "-fs", "16",
+                   "-e", "bash", "-c",
+                   "while [ ! -f '" + trigger.string() + "' ]; do sleep 0.02; done; cat '" +
+                       trigger.string() + "'; exec sleep 1000"},
                   {{"DISPLAY", screen->display()}});
-    EXPECT_EQ(test::shell("DISPLAY=" + screen->display() + " timeout 20 xdotool search --sync --class xterm >/dev/null"),
+    EXPECT_EQ(test::shell("DISPLAY=" + screen->display() +
+                          " timeout 20 xdotool search --sync --class xterm >/dev/null"),
               0);
     std::vector<std::string> args = {"--no-display"};
     args.insert(args.end(), receiver_args.begin(), receiver_args.end());
     auto receiver = test::start_receiver(archive, args);
-    Process capture({SCREENREEL_CAPTURE_BIN, "--connect", "127.0.0.1:" + std::to_string(receiver.port), "--display",
-                     screen->display(), "--fps", "15", "--no-cursor", "--duration", "7", "--name", "ocr"});
+    Process capture({SCREENREEL_CAPTURE_BIN, "--connect",
+                     "127.0.0.1:" + std::to_string(receiver.port), "--display", screen->display(),
+                     "--fps", "15", "--no-cursor", "--duration", "7", "--name", "ocr"});
     EXPECT_TRUE(capture.wait_for_stderr("recording session", 20s)) << capture.err();
     std::this_thread::sleep_for(3s);
     std::ofstream(archive / "token.tmp") << token << "\n";
@@ -132,8 +135,10 @@ class OcrRecording : public ::testing::Test {
     ASSERT_TRUE(before);
     ASSERT_LT(before->seq, after.seq);
     auto load = [&](const FrameRecord& f) {
-      const std::string bytes = test::read_file(ArchivePaths(archive).session(session.folder) / f.file);
-      return *decode_jpeg_bgr(std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
+      const std::string bytes =
+          test::read_file(ArchivePaths(archive).session(session.folder) / f.file);
+      return *decode_jpeg_bgr(
+          std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
     };
     const auto a = load(*before), b = load(after);
     PixelRect changed;
@@ -147,13 +152,13 @@ class OcrRecording : public ::testing::Test {
         if (box.contains(px)) ++changed_in_box;
       }
     const PixelRect around{changed.x - 4, changed.y - 4, changed.w + 8, changed.h + 8};
-    EXPECT_TRUE(around.contains(box)) << "hit box " << box.x << "," << box.y << " " << box.w << "x" << box.h
-                                      << " vs changed " << changed.x << "," << changed.y << " " << changed.w << "x"
-                                      << changed.h;
+    EXPECT_TRUE(around.contains(box))
+        << "hit box " << box.x << "," << box.y << " " << box.w << "x" << box.h << " vs changed "
+        << changed.x << "," << changed.y << " " << changed.w << "x" << changed.h;
     EXPECT_GT(changed_in_box, 50);
 
-    const auto shot = replay(archive, {"frame", "1", "--at", json_string(found.out, "first_seen"), "--highlight",
-                                       token, "-o", (archive / "hit.png").string()});
+    const auto shot = replay(archive, {"frame", "1", "--at", json_string(found.out, "first_seen"),
+                                       "--highlight", token, "-o", (archive / "hit.png").string()});
     EXPECT_EQ(shot.status, 0) << shot.err;
     EXPECT_NE(shot.err.find("1 box(es)"), std::string::npos) << shot.err;
 
@@ -194,18 +199,21 @@ TEST_F(OcrRecording, IndexReadsASessionRecordedWithoutOcrAndIsIdempotent) {
 // cost a frame.
 TEST(OcrLoad, ATerminalSceneAt30FpsDropsNoMoreFramesWithOcr) {
   test::Xvfb screen("1920x1080");
-  Process scroll({"/usr/bin/xterm", "-geometry", "240x80+0+0", "-fa", "Monospace", "-fs", "9", "-e", "bash", "-c",
-                  "while :; do for f in /usr/include/*.h; do cat \"$f\"; sleep 0.05; done; done"},
-                 {{"DISPLAY", screen.display()}});
+  Process scroll(
+      {"/usr/bin/xterm", "-geometry", "240x80+0+0", "-fa", "Monospace", "-fs", "9", "-e", "bash",
+       "-c", "while :; do for f in /usr/include/*.h; do cat \"$f\"; sleep 0.05; done; done"},
+      {{"DISPLAY", screen.display()}});
   std::this_thread::sleep_for(1500ms);
   std::map<bool, std::int64_t> dropped, ticks;
   for (const bool ocr : {false, true}) {
-    const fs::path archive = test::fresh_temp_dir(ocr ? "screenreel-load-ocr" : "screenreel-load-plain");
+    const fs::path archive =
+        test::fresh_temp_dir(ocr ? "screenreel-load-ocr" : "screenreel-load-plain");
     std::vector<std::string> args = {"--no-display"};
     if (ocr) args.push_back("--ocr");
     auto receiver = test::start_receiver(archive, args);
-    Process capture({SCREENREEL_CAPTURE_BIN, "--connect", "127.0.0.1:" + std::to_string(receiver.port), "--display",
-                     screen.display(), "--fps", "30", "--no-cursor", "--duration", "8", "--quiet"});
+    Process capture({SCREENREEL_CAPTURE_BIN, "--connect",
+                     "127.0.0.1:" + std::to_string(receiver.port), "--display", screen.display(),
+                     "--fps", "30", "--no-cursor", "--duration", "8", "--quiet"});
     ASSERT_EQ(capture.wait_for(60s).value_or(-1), 0) << capture.err();
     receiver.process->signal(SIGTERM);
     ASSERT_EQ(receiver.process->wait_for(60s).value_or(-1), 0) << receiver.process->err();
@@ -213,7 +221,8 @@ TEST(OcrLoad, ATerminalSceneAt30FpsDropsNoMoreFramesWithOcr) {
     dropped[ocr] = dropped_ticks(summary);
     ASSERT_GE(dropped[ocr], 0) << summary;
     const auto sent = test::frames_sent(summary);
-    EXPECT_NE(summary.find("receiver stored " + std::to_string(sent)), std::string::npos) << summary;
+    EXPECT_NE(summary.find("receiver stored " + std::to_string(sent)), std::string::npos)
+        << summary;
     Catalog catalog(ArchivePaths(archive).catalog(), Catalog::Mode::kReadOnly);
     auto passes = catalog.db().prepare("SELECT count(*) FROM ocr_passes");
     ASSERT_TRUE(passes.step());

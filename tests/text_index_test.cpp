@@ -2,6 +2,8 @@
 // gives the same schema as a new catalog; spans open, extend and close pass by pass; FTS5 finds
 // them and forgets a deleted session's; changed tiles become the regions a pass reads; and the
 // Tesseract engine reads rendered text with its boxes.
+#include "screenreel/text_index.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -12,7 +14,6 @@
 #include "screenreel/catalog.hpp"
 #include "screenreel/ocr/dirty_tiles.hpp"
 #include "screenreel/ocr/engine.hpp"
-#include "screenreel/text_index.hpp"
 #include "support/process.hpp"
 
 namespace screenreel {
@@ -28,7 +29,9 @@ std::string read_text(const fs::path& p) {
 
 // Every table, index, trigger and view: type, name and SQL.
 std::vector<std::string> schema_of(sqlite::Database& db) {
-  auto s = db.prepare("SELECT type || ' ' || name || ': ' || coalesce(sql, '') FROM sqlite_schema ORDER BY type, name");
+  auto s = db.prepare(
+      "SELECT type || ' ' || name || ': ' || coalesce(sql, '') FROM sqlite_schema ORDER BY type, "
+      "name");
   std::vector<std::string> out;
   while (s.step()) out.push_back(s.text(0));
   return out;
@@ -69,18 +72,23 @@ TEST_F(TextIndexTest, MigrationFromSchema1KeepsEveryRowAndGivesTheCurrentSchema)
     sqlite::Database v1(old_db, sqlite::Database::Mode::kReadWrite);
     v1.exec(read_text(fs::path(SCREENREEL_SOURCE_DIR) / "tests" / "data" / "catalog_v1.sql"));
     v1.exec(
-        "INSERT INTO sessions (id, name, folder, client_address, source, width, height, fps, started_us, ended_us, "
-        "end_reason, frame_count, bytes, dropped) VALUES (1, 'old', '20251124T160000Z-1', '127.0.0.1:9', 'x11', 640, "
+        "INSERT INTO sessions (id, name, folder, client_address, source, width, height, fps, "
+        "started_us, ended_us, "
+        "end_reason, frame_count, bytes, dropped) VALUES (1, 'old', '20251124T160000Z-1', "
+        "'127.0.0.1:9', 'x11', 640, "
         "480, 30, 1764000000000000, 1764000010000000, 'client', 2, 3000, 4)");
     v1.exec(
-        "INSERT INTO frames (session_id, seq, tick, capture_us, receive_us, written_us, displayed_us, file, width, "
-        "height, jpeg_bytes, same_as) VALUES (1, 1, 1, 1764000000000000, 1764000000000100, 1764000000005000, NULL, "
+        "INSERT INTO frames (session_id, seq, tick, capture_us, receive_us, written_us, "
+        "displayed_us, file, width, "
+        "height, jpeg_bytes, same_as) VALUES (1, 1, 1, 1764000000000000, 1764000000000100, "
+        "1764000000005000, NULL, "
         "'frame_000001.jpg', 640, 480, 1500, NULL), (1, 2, 2, 1764000000033000, 1764000000033100, "
         "1764000000038000, 1764000000040000, 'frame_000002.jpg', 640, 480, 1500, 1)");
   }
   auto dump = [](sqlite::Database& db) {
     std::vector<std::string> rows;
-    for (const char* sql : {"SELECT * FROM sessions ORDER BY id", "SELECT * FROM frames ORDER BY session_id, seq"}) {
+    for (const char* sql :
+         {"SELECT * FROM sessions ORDER BY id", "SELECT * FROM frames ORDER BY session_id, seq"}) {
       auto s = db.prepare(sql);
       while (s.step()) {
         std::string row;
@@ -117,8 +125,9 @@ TEST_F(TextIndexTest, MigrationFromSchema1KeepsEveryRowAndGivesTheCurrentSchema)
   // And the migrated catalog takes text.
   TextIndex index(migrated);
   index.begin(1, "replay", "eng", 1'000'000);
-  index.apply(1, OcrPass{2, kT0 + 33'000, {{0, 0, 640, 480}}, {line("hello old world", {10, 10, 200, 20})}},
-              kT0 + 50'000);
+  index.apply(
+      1, OcrPass{2, kT0 + 33'000, {{0, 0, 640, 480}}, {line("hello old world", {10, 10, 200, 20})}},
+      kT0 + 50'000);
   EXPECT_EQ(count(migrated, "SELECT count(*) FROM text_fts WHERE text_fts MATCH 'old'"), 1);
 }
 
@@ -129,7 +138,8 @@ TEST_F(TextIndexTest, SpansOpenExtendAndCloseByRegion) {
   index.begin(id, "receiver", "eng", 1'000'000);
   const PixelRect top{10, 10, 300, 20}, bottom{10, 400, 300, 20};
   // Pass 1 reads the whole frame: two lines.
-  auto r = index.apply(id, {1, kT0, {{0, 0, 640, 480}}, {line("make all", top), line("error 42", bottom)}}, kT0);
+  auto r = index.apply(
+      id, {1, kT0, {{0, 0, 640, 480}}, {line("make all", top), line("error 42", bottom)}}, kT0);
   EXPECT_EQ(r.opened, 2);
   // Pass 2: only the top changed, to another text; the bottom was not touched, so it is still
   // on screen and extended.
@@ -137,13 +147,15 @@ TEST_F(TextIndexTest, SpansOpenExtendAndCloseByRegion) {
   EXPECT_EQ(r.opened, 1);
   EXPECT_EQ(r.closed, 1);
   // Pass 3: the top re-read with the same text (in about the same box): the same span goes on.
-  r = index.apply(id, {9, kT0 + 2'000'000, {{0, 0, 640, 64}}, {line("make install", {11, 10, 300, 21})}}, kT0);
+  r = index.apply(
+      id, {9, kT0 + 2'000'000, {{0, 0, 640, 64}}, {line("make install", {11, 10, 300, 21})}}, kT0);
   EXPECT_EQ(r.opened, 0);
   EXPECT_EQ(r.closed, 0);
   EXPECT_EQ(r.extended, 2);
   index.finish(id, 12, kT0 + 3'500'000);
 
-  auto s = c.db().prepare("SELECT text, first_seq, last_seq, last_us, open FROM text_spans ORDER BY id");
+  auto s =
+      c.db().prepare("SELECT text, first_seq, last_seq, last_us, open FROM text_spans ORDER BY id");
   std::vector<std::tuple<std::string, std::int64_t, std::int64_t, std::int64_t, std::int64_t>> rows;
   while (s.step()) rows.emplace_back(s.text(0), s.int64(1), s.int64(2), s.int64(3), s.int64(4));
   ASSERT_EQ(rows.size(), 3u);
@@ -195,8 +207,10 @@ TEST(DirtyTiles, RegionsAreGroupsOfChangedTilesGrownOverTheLinesTheyCut) {
 
 TEST(OcrEngine, ReadsRenderedTextWithItsBoxes) {
   cv::Mat image(200, 640, CV_8UC3, cv::Scalar(255, 255, 255));
-  cv::putText(image, "SCREEN RECORDER 2048", {40, 80}, cv::FONT_HERSHEY_SIMPLEX, 1.2, cv::Scalar(0, 0, 0), 2);
-  cv::putText(image, "FIND ANY TEXT", {300, 160}, cv::FONT_HERSHEY_SIMPLEX, 1.0, cv::Scalar(0, 0, 0), 2);
+  cv::putText(image, "SCREEN RECORDER 2048", {40, 80}, cv::FONT_HERSHEY_SIMPLEX, 1.2,
+              cv::Scalar(0, 0, 0), 2);
+  cv::putText(image, "FIND ANY TEXT", {300, 160}, cv::FONT_HERSHEY_SIMPLEX, 1.0,
+              cv::Scalar(0, 0, 0), 2);
   const auto gray = ocr::gray_from_bgr(image.data, image.cols, image.rows, image.step);
   ocr::Engine engine;
   auto lines = engine.read(gray, gray.bounds());
@@ -220,7 +234,8 @@ TEST(OcrEngine, AMissingLanguageSaysWhichPackageToInstall) {
     ocr::Engine engine(ocr::EngineOptions{"qqq"});
     FAIL() << "loaded a language that does not exist";
   } catch (const std::exception& e) {
-    EXPECT_NE(std::string(e.what()).find("apt-get install tesseract-ocr-qqq"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("apt-get install tesseract-ocr-qqq"), std::string::npos)
+        << e.what();
   }
 }
 

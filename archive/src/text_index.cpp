@@ -1,7 +1,6 @@
 // The catalog's text index: spans of visible text, opened, extended and closed pass by pass.
 #include "screenreel/text_index.hpp"
 
-
 namespace screenreel {
 namespace {
 
@@ -29,7 +28,8 @@ double overlap_ratio(const PixelRect& a, const PixelRect& b) {
 
 std::optional<OcrSessionState> TextIndex::state(std::int64_t session_id) {
   auto s = catalog_.db().prepare(
-      "SELECT indexer, lang, interval_us, through_seq, complete FROM ocr_sessions WHERE session_id = ?");
+      "SELECT indexer, lang, interval_us, through_seq, complete FROM ocr_sessions WHERE session_id "
+      "= ?");
   s.bind(1, session_id);
   if (!s.step()) return std::nullopt;
   return OcrSessionState{s.text(0), s.text(1), s.int64(2), s.int64(3), s.int64(4) != 0};
@@ -40,7 +40,8 @@ void TextIndex::begin(std::int64_t session_id, const std::string& indexer, const
   catalog_.db()
       .prepare(
           "INSERT INTO ocr_sessions (session_id, indexer, lang, interval_us) VALUES (?, ?, ?, ?) "
-          "ON CONFLICT (session_id) DO UPDATE SET indexer = excluded.indexer, lang = excluded.lang, "
+          "ON CONFLICT (session_id) DO UPDATE SET indexer = excluded.indexer, lang = "
+          "excluded.lang, "
           "interval_us = excluded.interval_us")
       .bind(1, session_id)
       .bind(2, indexer)
@@ -50,13 +51,15 @@ void TextIndex::begin(std::int64_t session_id, const std::string& indexer, const
 }
 
 std::vector<OpenSpan> TextIndex::open_spans(std::int64_t session_id) {
-  auto s = catalog_.db().prepare("SELECT id, text, x, y, w, h FROM text_spans WHERE session_id = ? AND open");
+  auto s = catalog_.db().prepare(
+      "SELECT id, text, x, y, w, h FROM text_spans WHERE session_id = ? AND open");
   s.bind(1, session_id);
   std::vector<OpenSpan> out;
   while (s.step())
-    out.push_back({s.int64(0), s.text(1),
-                   PixelRect{static_cast<std::int32_t>(s.int64(2)), static_cast<std::int32_t>(s.int64(3)),
-                             static_cast<std::int32_t>(s.int64(4)), static_cast<std::int32_t>(s.int64(5))}});
+    out.push_back(
+        {s.int64(0), s.text(1),
+         PixelRect{static_cast<std::int32_t>(s.int64(2)), static_cast<std::int32_t>(s.int64(3)),
+                   static_cast<std::int32_t>(s.int64(4)), static_cast<std::int32_t>(s.int64(5))}});
   return out;
 }
 
@@ -68,8 +71,9 @@ PassResult TextIndex::apply(std::int64_t session_id, const OcrPass& pass, std::i
   std::vector<bool> line_matched(pass.lines.size(), false);
   auto close = db.prepare("UPDATE text_spans SET open = 0 WHERE id = ?");
   for (const auto& span : open) {
-    const bool touched = std::any_of(pass.regions.begin(), pass.regions.end(),
-                                     [&](const PixelRect& region) { return region.intersects(span.box); });
+    const bool touched =
+        std::any_of(pass.regions.begin(), pass.regions.end(),
+                    [&](const PixelRect& region) { return region.intersects(span.box); });
     if (!touched) continue;
     bool found = false;
     for (std::size_t i = 0; i < pass.lines.size() && !found; ++i) {
@@ -81,11 +85,13 @@ PassResult TextIndex::apply(std::int64_t session_id, const OcrPass& pass, std::i
       ++r.closed;
     }
   }
-  auto extend = db.prepare("UPDATE text_spans SET last_seq = ?, last_us = ? WHERE session_id = ? AND open");
+  auto extend =
+      db.prepare("UPDATE text_spans SET last_seq = ?, last_us = ? WHERE session_id = ? AND open");
   extend.bind(1, pass.seq).bind(2, pass.capture_us).bind(3, session_id).run();
   r.extended = db.changes();
   auto insert = db.prepare(
-      "INSERT INTO text_spans (session_id, text, x, y, w, h, words, confidence, first_seq, first_us, last_seq, "
+      "INSERT INTO text_spans (session_id, text, x, y, w, h, words, confidence, first_seq, "
+      "first_us, last_seq, "
       "last_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   for (std::size_t i = 0; i < pass.lines.size(); ++i) {
     if (line_matched[i]) continue;
@@ -101,7 +107,8 @@ PassResult TextIndex::apply(std::int64_t session_id, const OcrPass& pass, std::i
   std::int64_t pixels = 0;
   for (const auto& region : pass.regions) pixels += region.area();
   db.prepare(
-        "INSERT OR REPLACE INTO ocr_passes (session_id, seq, capture_us, done_us, frames, regions, pixels, ocr_us, "
+        "INSERT OR REPLACE INTO ocr_passes (session_id, seq, capture_us, done_us, frames, regions, "
+        "pixels, ocr_us, "
         "lines, opened, closed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
       .bind(1, session_id)
       .bind(2, pass.seq)
@@ -126,13 +133,16 @@ PassResult TextIndex::apply(std::int64_t session_id, const OcrPass& pass, std::i
 void TextIndex::finish(std::int64_t session_id, std::int64_t last_seq, std::int64_t until_us) {
   auto& db = catalog_.db();
   sqlite::Transaction tx(db);
-  db.prepare("UPDATE text_spans SET last_seq = max(last_seq, ?), last_us = max(last_us, ?), open = 0 "
-             "WHERE session_id = ? AND open")
+  db.prepare(
+        "UPDATE text_spans SET last_seq = max(last_seq, ?), last_us = max(last_us, ?), open = 0 "
+        "WHERE session_id = ? AND open")
       .bind(1, last_seq)
       .bind(2, until_us)
       .bind(3, session_id)
       .run();
-  db.prepare("UPDATE ocr_sessions SET through_seq = max(through_seq, ?), complete = 1 WHERE session_id = ?")
+  db.prepare(
+        "UPDATE ocr_sessions SET through_seq = max(through_seq, ?), complete = 1 WHERE session_id "
+        "= ?")
       .bind(1, last_seq)
       .bind(2, session_id)
       .run();
@@ -143,7 +153,9 @@ void TextIndex::erase(std::int64_t session_id) {
   auto& db = catalog_.db();
   sqlite::Transaction tx(db);
   for (const char* table : {"text_spans", "ocr_passes", "ocr_sessions"})
-    db.prepare(std::string("DELETE FROM ") + table + " WHERE session_id = ?").bind(1, session_id).run();
+    db.prepare(std::string("DELETE FROM ") + table + " WHERE session_id = ?")
+        .bind(1, session_id)
+        .run();
   tx.commit();
 }
 

@@ -1,6 +1,8 @@
 // The receiver's OCR worker (see ocr_worker.hpp).
 #include "screenreel/receiver/ocr_worker.hpp"
 
+#include <pthread.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -17,16 +19,19 @@ namespace screenreel::receiver {
 namespace {
 
 std::int64_t steady_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
-// The worker runs at the lowest priority (nice 19) so that the encoders and the network thread
-// always come first. Not SCHED_IDLE: on a machine busy with other work, that could starve the
-// index for ever; at nice 19 it still gets a small share and catches up when the load drops.
+// The worker runs under SCHED_IDLE: any recording thread that wakes up preempts it at once
+// (at nice 19 it would still get its time slice first, and the client's ticks came late:
+// docs/benchmarks.md, OCR). It is not starved for ever on a busy machine: CFS still gives idle
+// threads a small share, so the index falls behind and catches up when the load drops.
 void lower_this_threads_priority() {
-  const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
-  ::setpriority(PRIO_PROCESS, tid, 19);
+  sched_param param{};
+  if (::pthread_setschedparam(::pthread_self(), SCHED_IDLE, &param) != 0)
+    ::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 19);
 }
 
 }  // namespace
@@ -48,17 +53,19 @@ OcrWorker::~OcrWorker() {
 }
 
 void OcrWorker::frame(std::int64_t session_id, std::uint64_t number, std::int64_t capture_us,
-                      std::shared_ptr<const FrameBuffer> pixels, std::span<const wire::RectView> changed) {
+                      std::shared_ptr<const FrameBuffer> pixels,
+                      std::span<const wire::RectView> changed) {
   std::lock_guard lock(mutex_);
   Session& s = sessions_[session_id];
-  const auto w = static_cast<std::int32_t>(pixels->width), h = static_cast<std::int32_t>(pixels->height);
+  const auto w = static_cast<std::int32_t>(pixels->width),
+             h = static_cast<std::int32_t>(pixels->height);
   if (!s.dirty || s.dirty->width() != w || s.dirty->height() != h) {
     s.dirty.emplace(w, h);  // a new size comes with a key frame: all of it is new
     s.dirty->mark_all();
   }
   for (const auto& r : changed)
-    s.dirty->mark({static_cast<std::int32_t>(r.x), static_cast<std::int32_t>(r.y), static_cast<std::int32_t>(r.w),
-                   static_cast<std::int32_t>(r.h)});
+    s.dirty->mark({static_cast<std::int32_t>(r.x), static_cast<std::int32_t>(r.y),
+                   static_cast<std::int32_t>(r.w), static_cast<std::int32_t>(r.h)});
   s.newest = std::move(pixels);
   s.number = number;
   s.capture_us = capture_us;
@@ -128,8 +135,9 @@ void OcrWorker::pass(std::int64_t session_id, Session& s, std::unique_lock<std::
       s.begun = true;
     }
     if (pixels && dirty && in.frames > 0) {
-      const auto gray = ocr::gray_from_bgrx(pixels->pixels.data(), static_cast<std::int32_t>(pixels->width),
-                                            static_cast<std::int32_t>(pixels->height), pixels->stride());
+      const auto gray =
+          ocr::gray_from_bgrx(pixels->pixels.data(), static_cast<std::int32_t>(pixels->width),
+                              static_cast<std::int32_t>(pixels->height), pixels->stride());
       const auto report = ocr::run_pass(*engine_, index, in, gray, *dirty);
       ++s.passes;
       s.lines += static_cast<std::int64_t>(report.pass.lines.size());
@@ -140,11 +148,12 @@ void OcrWorker::pass(std::int64_t session_id, Session& s, std::unique_lock<std::
     error = e.what();
   }
   if (!error.empty())
-    log("session " + std::to_string(session_id) + ": OCR pass failed (recording goes on): " + error);
+    log("session " + std::to_string(session_id) +
+        ": OCR pass failed (recording goes on): " + error);
   if (ended)
-    log("session " + std::to_string(session_id) + ": text index complete: " + std::to_string(s.passes) +
-        " OCR passes, " + std::to_string(s.lines) + " lines read, at most " +
-        std::to_string((s.max_lag_us + 500) / 1000) + " ms behind live");
+    log("session " + std::to_string(session_id) + ": text index complete: " +
+        std::to_string(s.passes) + " OCR passes, " + std::to_string(s.lines) +
+        " lines read, at most " + std::to_string((s.max_lag_us + 500) / 1000) + " ms behind live");
 
   lock.lock();
   if (ended) sessions_.erase(session_id);

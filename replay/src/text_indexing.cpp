@@ -27,9 +27,10 @@ IndexResult index_session(const ArchivePaths& paths, Catalog& catalog, const Ses
                           ocr::Engine& engine, const IndexOptions& options) {
   IndexResult r;
   if (session.recording())
-    throw Failure("session " + std::to_string(session.id) +
-                  " is still being recorded (or its receiver died: run recover); index it once it has ended, "
-                  "or record with screenreel-receiver --ocr");
+    throw Failure(
+        "session " + std::to_string(session.id) +
+        " is still being recorded (or its receiver died: run recover); index it once it has ended, "
+        "or record with screenreel-receiver --ocr");
   TextIndex index(catalog);
   if (options.again) index.erase(session.id);
   auto state = index.state(session.id);
@@ -69,7 +70,8 @@ IndexResult index_session(const ArchivePaths& paths, Catalog& catalog, const Ses
       dirty.mark_differences(*previous, *gray);
     else
       dirty.mark_all();
-    const auto report = ocr::run_pass(engine, index, {session.id, f.seq, f.capture_us, pending}, *gray, dirty);
+    const auto report =
+        ocr::run_pass(engine, index, {session.id, f.seq, f.capture_us, pending}, *gray, dirty);
     ++r.passes;
     r.lines += static_cast<std::int64_t>(report.pass.lines.size());
     previous = std::move(gray);
@@ -79,7 +81,8 @@ IndexResult index_session(const ArchivePaths& paths, Catalog& catalog, const Ses
   }
   if (options.progress) options.progress(frames.size(), frames.size());
   if (!frames.empty())
-    index.finish(session.id, frames.back().seq, std::max(frames.back().capture_us, session.ended_us.value_or(0)));
+    index.finish(session.id, frames.back().seq,
+                 std::max(frames.back().capture_us, session.ended_us.value_or(0)));
   return r;
 }
 

@@ -34,9 +34,10 @@ std::string folded(std::string_view word) {
 
 void require_text_index(Catalog& catalog) {
   if (!catalog.has_text_index())
-    throw Failure("this archive's catalog has no text index yet (catalog schema " +
-                  std::to_string(catalog.schema_version()) +
-                  "): run `screenreel-replay index --all`, which upgrades it and reads the recorded frames");
+    throw Failure(
+        "this archive's catalog has no text index yet (catalog schema " +
+        std::to_string(catalog.schema_version()) +
+        "): run `screenreel-replay index --all`, which upgrades it and reads the recorded frames");
 }
 
 // text_spans.words: "[[x,y,w,h],...]".
@@ -45,7 +46,8 @@ std::vector<PixelRect> parse_word_boxes(std::string_view json) {
   for (std::size_t i = 0; i < json.size();) {
     if (std::isdigit(static_cast<unsigned char>(json[i])) || json[i] == '-') {
       std::size_t used = 0;
-      numbers.push_back(static_cast<std::int32_t>(std::stol(std::string(json.substr(i, 12)), &used)));
+      numbers.push_back(
+          static_cast<std::int32_t>(std::stol(std::string(json.substr(i, 12)), &used)));
       i += std::max<std::size_t>(used, 1);
     } else {
       ++i;
@@ -77,13 +79,17 @@ std::string fts_query(std::string_view words) {
 std::vector<TextHit> search_text(Catalog& catalog, const TextQuery& query) {
   require_text_index(catalog);
   std::string sql =
-      "SELECT t.session_id, s.name, o.origin_us, t.first_seq, t.first_us, t.last_seq, t.last_us, t.text, "
+      "SELECT t.session_id, s.name, o.origin_us, t.first_seq, t.first_us, t.last_seq, t.last_us, "
+      "t.text, "
       "highlight(text_fts, 0, char(2), char(3)), t.x, t.y, t.w, t.h, t.confidence, bm25(text_fts) "
-      "FROM text_fts JOIN text_spans t ON t.id = text_fts.rowid JOIN sessions s ON s.id = t.session_id "
-      "JOIN (SELECT id AS session_id, (SELECT min(capture_us) FROM frames f WHERE f.session_id = sessions.id) "
+      "FROM text_fts JOIN text_spans t ON t.id = text_fts.rowid JOIN sessions s ON s.id = "
+      "t.session_id "
+      "JOIN (SELECT id AS session_id, (SELECT min(capture_us) FROM frames f WHERE f.session_id = "
+      "sessions.id) "
       "AS origin_us FROM sessions) o ON o.session_id = t.session_id "
       "WHERE text_fts MATCH ?1 AND (?2 IS NULL OR t.session_id = ?2) "
-      "AND (?3 IS NULL OR t.last_us >= o.origin_us + ?3) AND (?4 IS NULL OR t.first_us <= o.origin_us + ?4) "
+      "AND (?3 IS NULL OR t.last_us >= o.origin_us + ?3) AND (?4 IS NULL OR t.first_us <= "
+      "o.origin_us + ?4) "
       "ORDER BY bm25(text_fts), t.first_us LIMIT ?5";
   auto s = catalog.db().prepare(sql);
   s.bind(1, fts_query(query.words));
@@ -117,7 +123,8 @@ std::vector<PixelRect> highlight_boxes(Catalog& catalog, std::int64_t session_id
   for (const auto& w : split_words(words))
     if (auto f = folded(w); !f.empty()) wanted.push_back(f);
   auto s = catalog.db().prepare(
-      "SELECT t.text, t.words, t.x, t.y, t.w, t.h FROM text_fts JOIN text_spans t ON t.id = text_fts.rowid "
+      "SELECT t.text, t.words, t.x, t.y, t.w, t.h FROM text_fts JOIN text_spans t ON t.id = "
+      "text_fts.rowid "
       "WHERE text_fts MATCH ? AND t.session_id = ? AND t.first_seq <= ? AND t.last_seq >= ?");
   s.bind(1, fts_query(words)).bind(2, session_id).bind(3, seq).bind(4, seq);
   std::vector<PixelRect> out;

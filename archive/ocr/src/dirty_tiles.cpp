@@ -51,7 +51,8 @@ void DirtyTiles::clear() {
   std::fill(marked_.begin(), marked_.end(), 0);
 }
 
-std::vector<PixelRect> DirtyTiles::regions(const std::vector<PixelRect>& lines, std::int32_t margin) const {
+std::vector<PixelRect> DirtyTiles::regions(const std::vector<PixelRect>& lines,
+                                           std::int32_t margin) const {
   const PixelRect frame{0, 0, width_, height_};
   std::vector<PixelRect> out;
   // Groups of touching tiles (8-neighbours), each as its bounding box.
@@ -78,7 +79,8 @@ std::vector<PixelRect> DirtyTiles::regions(const std::vector<PixelRect>& lines, 
           }
         }
     }
-    out.push_back(PixelRect{box.x - margin, box.y - margin, box.w + 2 * margin, box.h + 2 * margin}.intersected(frame));
+    out.push_back(PixelRect{box.x - margin, box.y - margin, box.w + 2 * margin, box.h + 2 * margin}
+                      .intersected(frame));
   }
   // Grow over the lines they cut and merge what then overlaps, until nothing changes.
   for (bool changed = true; changed;) {

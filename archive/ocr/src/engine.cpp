@@ -3,21 +3,21 @@
 
 #include <tesseract/baseapi.h>
 #include <tesseract/resultiterator.h>
-
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
-#include <string_view>
 #include <stdexcept>
+#include <string_view>
 
 namespace screenreel::ocr {
 namespace {
 
 // Luma from 8-bit B, G, R: (29 B + 150 G + 77 R) / 256, BT.601 in fixed point.
 template <std::size_t kBytesPerPixel>
-GrayImage to_gray(const std::uint8_t* pixels, std::int32_t width, std::int32_t height, std::size_t stride) {
+GrayImage to_gray(const std::uint8_t* pixels, std::int32_t width, std::int32_t height,
+                  std::size_t stride) {
   GrayImage g(width, height);
   for (std::int32_t y = 0; y < height; ++y) {
     const std::uint8_t* in = pixels + std::size_t(y) * stride;
@@ -49,11 +49,13 @@ std::string tessdata_hint() {
 
 }  // namespace
 
-GrayImage gray_from_bgrx(const std::uint8_t* pixels, std::int32_t width, std::int32_t height, std::size_t stride) {
+GrayImage gray_from_bgrx(const std::uint8_t* pixels, std::int32_t width, std::int32_t height,
+                         std::size_t stride) {
   return to_gray<4>(pixels, width, height, stride);
 }
 
-GrayImage gray_from_bgr(const std::uint8_t* pixels, std::int32_t width, std::int32_t height, std::size_t stride) {
+GrayImage gray_from_bgr(const std::uint8_t* pixels, std::int32_t width, std::int32_t height,
+                        std::size_t stride) {
   return to_gray<3>(pixels, width, height, stride);
 }
 
@@ -63,7 +65,8 @@ void limit_openmp_threads(char** argv) {
   ::execv("/proc/self/exe", argv);
 }
 
-Engine::Engine(EngineOptions options) : options_(std::move(options)), api_(std::make_unique<tesseract::TessBaseAPI>()) {
+Engine::Engine(EngineOptions options)
+    : options_(std::move(options)), api_(std::make_unique<tesseract::TessBaseAPI>()) {
   // LSTM only: the legacy engine is slower and not better on screen text.
   if (api_->Init(nullptr, options_.lang.c_str(), tesseract::OEM_LSTM_ONLY) != 0) {
     std::string packages;
@@ -76,8 +79,8 @@ Engine::Engine(EngineOptions options) : options_(std::move(options)), api_(std::
       packages += " tesseract-ocr-" + code;
       start = end + 1;
     }
-    throw std::runtime_error("cannot load the Tesseract model for --ocr-lang " + options_.lang + tessdata_hint() +
-                             ": install it (apt-get install" + packages +
+    throw std::runtime_error("cannot load the Tesseract model for --ocr-lang " + options_.lang +
+                             tessdata_hint() + ": install it (apt-get install" + packages +
                              "; the languages installed are listed by `tesseract --list-langs`)");
   }
   // Automatic page segmentation: a changed region of a screen may hold columns and blocks.

@@ -23,8 +23,9 @@ PassReport run_pass(Engine& engine, TextIndex& index, const PassInput& in, const
       r.pass.lines.insert(r.pass.lines.end(), std::make_move_iterator(found.begin()),
                           std::make_move_iterator(found.end()));
     }
-    r.pass.ocr_us =
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+    r.pass.ocr_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::steady_clock::now() - start)
+                        .count();
   }
   r.result = index.apply(in.session_id, r.pass, wall_clock_us());
   return r;

@@ -55,8 +55,8 @@ class OcrWorker {
     std::uint64_t number = 0;
     std::int64_t capture_us = 0;
     std::optional<ocr::DirtyTiles> dirty;
-    std::int64_t frames = 0;      // frames since the last pass
-    std::int64_t last_pass = 0;   // steady clock, microseconds
+    std::int64_t frames = 0;     // frames since the last pass
+    std::int64_t last_pass = 0;  // steady clock, microseconds
     bool ended = false;
     std::int64_t ended_us = 0;
     // Worker thread only.

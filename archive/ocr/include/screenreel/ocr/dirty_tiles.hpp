@@ -31,7 +31,8 @@ class DirtyTiles {
   // The rectangles to read: each group of touching marked tiles as its bounding box, grown by
   // `margin` pixels, then over every box of `lines` (the lines on screen so far) that it meets,
   // so that a line is read whole or not at all; overlapping rectangles are merged.
-  std::vector<PixelRect> regions(const std::vector<PixelRect>& lines, std::int32_t margin = 4) const;
+  std::vector<PixelRect> regions(const std::vector<PixelRect>& lines,
+                                 std::int32_t margin = 4) const;
 
  private:
   std::int32_t width_, height_, cols_, rows_;

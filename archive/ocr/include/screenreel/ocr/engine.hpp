@@ -23,16 +23,21 @@ struct GrayImage {
   std::vector<std::uint8_t> pixels;
 
   GrayImage() = default;
-  GrayImage(std::int32_t w, std::int32_t h) : width(w), height(h), pixels(std::size_t(w) * std::size_t(h)) {}
+  GrayImage(std::int32_t w, std::int32_t h)
+      : width(w), height(h), pixels(std::size_t(w) * std::size_t(h)) {}
   std::uint8_t* row(std::int32_t y) { return pixels.data() + std::size_t(y) * std::size_t(width); }
-  const std::uint8_t* row(std::int32_t y) const { return pixels.data() + std::size_t(y) * std::size_t(width); }
+  const std::uint8_t* row(std::int32_t y) const {
+    return pixels.data() + std::size_t(y) * std::size_t(width);
+  }
   PixelRect bounds() const { return {0, 0, width, height}; }
 };
 
 // From BGRX8888 (frames as the receiver holds them) or BGR888 (decoded JPEGs), rows `stride`
 // bytes apart. The grey level is ITU-R BT.601 luma, as JPEG's Y.
-GrayImage gray_from_bgrx(const std::uint8_t* pixels, std::int32_t width, std::int32_t height, std::size_t stride);
-GrayImage gray_from_bgr(const std::uint8_t* pixels, std::int32_t width, std::int32_t height, std::size_t stride);
+GrayImage gray_from_bgrx(const std::uint8_t* pixels, std::int32_t width, std::int32_t height,
+                         std::size_t stride);
+GrayImage gray_from_bgr(const std::uint8_t* pixels, std::int32_t width, std::int32_t height,
+                        std::size_t stride);
 
 // Debian's Tesseract parallelises with OpenMP (up to 10 threads a call, spinning while they
 // wait), and OpenMP reads its thread limit from the environment once, when the program starts.
