@@ -386,8 +386,9 @@ int cmd_query(CommandLine& cli) {
   const auto vm = cli.parse(
       o,
       {"query \"SQL\" [--csv | --json]",
-       "Runs one read-only statement on the catalog (schemas/catalog.sql: tables sessions\n"
-       "and frames) and prints its rows as an aligned table. The catalog is opened read-only\n"
+       "Runs one read-only statement on the catalog (schemas/catalog.sql: tables sessions,\n"
+       "frames, and the text index text_spans, text_fts, ocr_sessions, ocr_passes) and prints\n"
+       "its rows as an aligned table. The catalog is opened read-only\n"
        "and anything that would write (INSERT, UPDATE, DELETE, CREATE, DROP, ATTACH, writing\n"
        "PRAGMAs, transactions) is refused. Times are microseconds since the epoch (UTC).",
        "  screenreel-replay query \"SELECT id, name, frame_count FROM sessions\"\n"
