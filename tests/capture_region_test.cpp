@@ -625,7 +625,7 @@ Pixels patched(Pixels img, const Pixels& from, std::uint32_t w, std::uint32_t x,
                       &before[(std::size_t{y} * now.width + x) * 4], 3) == 0)
         continue;
       bool in = false;
-      for (const PixelRect& r : *now.changed)
+      for (const ChangedRect& r : *now.changed)
         in = in || (x >= r.x && y >= r.y && x < r.x + r.width && y < r.y + r.height);
       outside += !in;
     }
@@ -673,7 +673,7 @@ TEST_F(X11Area, DamageGateSkipsAStillScreenAndLocatesSmallChanges) {
     EXPECT_TRUE(changes_are_inside(f, before));
     ASSERT_TRUE(f.changed);
     ASSERT_FALSE(f.changed->empty());
-    for (const PixelRect& c : *f.changed)  // not the whole screen: just about the change
+    for (const ChangedRect& c : *f.changed)  // not the whole screen: just about the change
       EXPECT_LE(std::uint64_t{c.width} * c.height, 30u * 20u * 4)
           << c.x << "," << c.y << " " << c.width << "x" << c.height;
     before = crop(screen_, kW, kH, 40, 30, 100, 60);

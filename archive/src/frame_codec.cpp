@@ -26,7 +26,7 @@ FrameEncoder::FrameEncoder(std::uint32_t width, std::uint32_t height)
 std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std::size_t stride,
                                                 std::uint64_t seq, std::int64_t capture_time_us,
                                                 bool key, bool force, std::vector<std::uint8_t>& out,
-                                                std::optional<std::span<const PixelRect>> changed) {
+                                                std::optional<std::span<const ChangedRect>> changed) {
   const bool first = !have_reference_;
   const std::uint32_t w = reference_.width, h = reference_.height;
   const std::size_t ref_stride = reference_.stride();
@@ -36,7 +36,7 @@ std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std:
   if (first || key) changed.reset();  // see encode()'s comment: these compare everything
   std::fill(compare_.begin(), compare_.end(), static_cast<std::uint8_t>(changed ? 0 : 1));
   if (changed) {
-    for (const PixelRect& r : *changed) {
+    for (const ChangedRect& r : *changed) {
       if (r.width == 0 || r.height == 0 || r.x >= w || r.y >= h) continue;
       const std::uint32_t tx1 = (std::min<std::uint64_t>(w, std::uint64_t{r.x} + r.width) + kTile - 1) / kTile;
       const std::uint32_t ty1 = (std::min<std::uint64_t>(h, std::uint64_t{r.y} + r.height) + kTile - 1) / kTile;

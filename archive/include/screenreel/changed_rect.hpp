@@ -6,10 +6,10 @@
 
 namespace screenreel {
 
-struct PixelRect {
+struct ChangedRect {
   std::uint32_t x = 0, y = 0;  // top left, in the frame's pixels
   std::uint32_t width = 0, height = 0;
-  bool operator==(const PixelRect&) const = default;
+  bool operator==(const ChangedRect&) const = default;
 };
 
 }  // namespace screenreel
