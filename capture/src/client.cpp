@@ -305,13 +305,12 @@ class Client {
     // frame it does not hold. Frames up to last_tick it decodes without storing them again.
     std::size_t first_needed = 0;
     if (resumed) {
-      while (first_needed < spool_.size() && spool_[first_needed].tick <= w.last_tick) ++first_needed;
+      first_needed = first_after(w.last_tick);
       // Frames dropped from a full spool that the receiver had stored before it went away (it
       // had not said so yet) are not lost.
       std::erase_if(lost_ticks_, [&](std::uint64_t t) { return t <= w.last_tick; });
     }
-    next_send_ = std::min(first_needed, spool_.empty() ? 0 : spool_.size() - 1);
-    while (next_send_ > 0 && !spool_[next_send_].key) --next_send_;
+    next_send_ = key_frame_for(first_needed);
     if (spool_.empty() && !first) await_key();
     if (first) {
       if (!config_.quiet)
@@ -379,13 +378,24 @@ class Client {
     pump();
   }
 
+  // The index of the first spooled frame newer than `tick` (the spool's size when none is).
+  std::size_t first_after(std::uint64_t tick) const {
+    return static_cast<std::size_t>(
+        std::upper_bound(spool_.begin(), spool_.end(), tick, [](std::uint64_t t, const Spooled& s) { return t < s.tick; }) -
+        spool_.begin());
+  }
+
+  // The newest key frame at or before index `i` (the last frame when i is past the end): the
+  // frame a fresh decoder must start from to rebuild frame i and what follows.
+  std::size_t key_frame_for(std::size_t i) const {
+    std::size_t k = std::min(i, spool_.empty() ? 0 : spool_.size() - 1);
+    while (k > 0 && !spool_[k].key) --k;
+    return k;
+  }
+
   // Drops what the receiver has stored, keeping the key frame the rest is built on.
   void forget_stored() {
-    std::size_t first_needed = 0;
-    while (first_needed < spool_.size() && spool_[first_needed].tick <= stored_tick_) ++first_needed;
-    std::size_t base = std::min(first_needed, spool_.empty() ? 0 : spool_.size() - 1);
-    while (base > 0 && !spool_[base].key) --base;
-    erase_front(base);
+    erase_front(key_frame_for(first_after(stored_tick_)));
   }
 
   void erase_front(std::size_t n) {
