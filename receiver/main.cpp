@@ -4,6 +4,8 @@
 #include <iostream>
 
 #include "screenreel/archive.hpp"
+#include "screenreel/catalog.hpp"
+#include "screenreel/ocr/engine.hpp"
 #include "screenreel/receiver/app.hpp"
 
 namespace po = boost::program_options;
@@ -12,6 +14,7 @@ int main(int argc, char** argv) {
   screenreel::receiver::ReceiverConfig config;
   std::string archive, token_file, tls_cert, tls_key;
   std::uint64_t min_free_mb = 200;
+  double ocr_interval = 1.0;
   po::options_description opts(
       "Usage: screenreel-receiver [OPTIONS]\n\n"
       "Receives screen streams from screenreel-capture clients (one session each), shows each in a\n"
@@ -47,6 +50,13 @@ int main(int argc, char** argv) {
      "connections served at once (recording or not); more are closed at once and logged")
     ("max-in-flight", po::value(&config.max_in_flight)->default_value(8)->value_name("N"),
      "frames a client may send ahead of the receiver's acknowledgements")
+    ("ocr", "read the text on screen into the catalog's text index (Tesseract, on one low-priority\n"
+     "thread; only the regions that changed since the last pass): find it later with\n"
+     "screenreel-replay search. Off by default: on a busy screen it takes about one core")
+    ("ocr-lang", po::value(&config.recorder.ocr.lang)->default_value("eng")->value_name("LANG"),
+     "Tesseract language(s) for --ocr, e.g. eng, deu, eng+fra (package tesseract-ocr-LANG)")
+    ("ocr-interval", po::value(&ocr_interval)->default_value(1.0)->value_name("SECONDS"),
+     "at most one OCR pass a session this often; changes in between are merged into the next")
     ("version", "print the version and exit")
     ("help,h", "print this help and exit");
   // clang-format on
@@ -66,13 +76,21 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (vm.count("version")) {
-    std::cout << "screenreel-receiver " SCREENREEL_VERSION ", wire protocol 1, catalog schema 1\n";
+    std::cout << "screenreel-receiver " SCREENREEL_VERSION ", wire protocol 1, catalog schema " << screenreel::kCatalogSchemaVersion << "\n";
     return 0;
   }
   if (config.max_in_flight < 1 || config.recorder.jpeg_quality < 1 || config.recorder.jpeg_quality > 100) {
     std::cerr << "screenreel-receiver: --max-in-flight must be >= 1 and --quality 1..100\n";
     return 2;
   }
+  if (ocr_interval < 0.05 || ocr_interval > 3600) {
+    std::cerr << "screenreel-receiver: --ocr-interval must be 0.05 to 3600 seconds\n";
+    return 2;
+  }
+  config.recorder.ocr.enabled = vm.count("ocr") > 0;
+  config.recorder.ocr.interval_us = static_cast<std::int64_t>(ocr_interval * 1e6);
+  // Before any thread exists: Tesseract's OpenMP threads are limited at program start.
+  if (config.recorder.ocr.enabled) screenreel::ocr::limit_openmp_threads(argv);
   config.archive = archive.empty() ? screenreel::default_archive_dir() : std::filesystem::path(archive);
   config.display = !vm.count("no-display");
   config.token_file = token_file;

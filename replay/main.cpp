@@ -1,6 +1,8 @@
 // screenreel-replay: reads an archive written by screenreel-receiver (list, info, play, export,
 // frame, query, verify, recover, delete). This file parses the command line and calls the
 // screenreel_replay library, which does the work.
+#include <unistd.h>
+
 #include <boost/program_options.hpp>
 #include <iostream>
 #include <optional>
@@ -8,15 +10,19 @@
 #include <vector>
 
 #include "screenreel/archive.hpp"
+#include "screenreel/ocr/engine.hpp"
 #include "screenreel/recover.hpp"
 #include "screenreel/replay/archive_access.hpp"
 #include "screenreel/replay/frame_export.hpp"
+#include "screenreel/replay/json.hpp"
 #include "screenreel/replay/listing.hpp"
 #include "screenreel/replay/player.hpp"
 #include "screenreel/replay/progress.hpp"
 #include "screenreel/replay/query.hpp"
 #include "screenreel/replay/session_delete.hpp"
 #include "screenreel/replay/session_lookup.hpp"
+#include "screenreel/replay/text_indexing.hpp"
+#include "screenreel/replay/text_search.hpp"
 #include "screenreel/replay/text.hpp"
 #include "screenreel/replay/time_format.hpp"
 #include "screenreel/replay/video_export.hpp"
@@ -48,6 +54,8 @@ constexpr const char* kUsage =
     "timing\n"
     "  frame SESSION --at T -o FILE  the frame on screen at time T, as an image (.png .jpg ...)\n"
     "  query \"SQL\"                   one read-only SQL statement on the catalog\n"
+    "  search \"WORDS\"                 when text was on screen (the OCR text index), best first\n"
+    "  index SESSION|--all           build the text index of sessions recorded without --ocr\n"
     "  verify [SESSION]              check that rows and files agree and every JPEG decodes\n"
     "  recover                       repair an archive after its receiver crashed or was killed\n"
     "  delete SESSION                remove a session's rows and files\n"
@@ -69,6 +77,7 @@ constexpr const char* kUsage =
     "  screenreel-replay play 3 --from 1:00 --speed 2 --idle-limit 2\n"
     "  screenreel-replay export 3 -o standup.mp4 --scale 0.5\n"
     "  screenreel-replay query \"SELECT id, name, frame_count FROM sessions\" --csv\n"
+    "  screenreel-replay index --all && screenreel-replay search \"permission denied\"\n"
     "  screenreel-replay recover && screenreel-replay verify\n";
 
 struct UsageError : std::runtime_error {
@@ -227,22 +236,26 @@ int cmd_play(CommandLine& cli) {
                   "playback speed, 1/64 .. 64 (keys + and - double and halve it)")(
       "idle-limit", po::value<std::string>()->value_name("S"),
       "shorten every pause longer than S (seconds or T) to S, as asciinema does")(
-      "loop", "start again at the end, until q");
+      "loop", "start again at the end, until q")(
+      "at", po::value<std::string>()->value_name("T"),
+      "start playing at T (a hit of 'search'), inside the range; a --loop starts again at --from");
   const auto vm = cli.parse(
       o,
-      {"play SESSION [--from T] [--to T] [--speed X] [--idle-limit S] [--loop]",
+      {"play SESSION [--from T] [--to T] [--at T] [--speed X] [--idle-limit S] [--loop]",
        "Shows the session's frames in a window at their recorded timing (the capture times,\n"
        "not a fixed rate). Seeking to --from uses the catalog's time index.\n"
        "Keys: space pause/resume, right/left arrow one frame forward/back while paused,\n"
        "+/- double/halve the speed, q or Esc quit. Needs a display ($DISPLAY).",
        "  screenreel-replay play 3\n"
        "  screenreel-replay play standup --from 1:30 --to 2:00 --speed 2\n"
-       "  screenreel-replay play 3 --idle-limit 1 --loop\n"},
+       "  screenreel-replay play 3 --idle-limit 1 --loop\n"
+       "  screenreel-replay play 3 --at 0:42.1               # where 'search' found something\n"},
       {"session"});
   if (!vm) return 0;
   play_options.range = time_range(*vm);
   play_options.idle_limit_us = idle_limit(*vm);
   play_options.loop = vm->count("loop") > 0;
+  play_options.at_us = offset_option(*vm, "at");
   const ArchivePaths paths(cli.archive());
   Catalog catalog = open_catalog(paths);
   const SessionRecord s = find_session(catalog, required(*vm, "session", kSessionArg));
@@ -336,14 +349,18 @@ int cmd_frame(CommandLine& cli) {
   o.add_options()("at", po::value<std::string>()->value_name("T"),
                   "the time (from the session's first frame)")(
       "output,o", po::value(&output)->value_name("FILE"),
-      "the image: .png, .jpg, .bmp, .tiff, .webp");
+      "the image: .png, .jpg, .bmp, .tiff, .webp")(
+      "highlight", po::value<std::string>()->value_name("WORDS"),
+      "draw a red box around these words (as 'search' takes them) where the text index has them");
   const auto vm =
       cli.parse(o,
-                {"frame SESSION --at T -o FILE",
+                {"frame SESSION --at T -o FILE [--highlight WORDS]",
                  "Writes the frame that was on screen at T: the last one captured at or before T\n"
-                 "(found with the catalog's time index). Says which frame it was on stderr.",
+                 "(found with the catalog's time index). Says which frame it was on stderr.\n"
+                 "--highlight boxes the words where the text index (see search) has them on it.",
                  "  screenreel-replay frame 3 --at 1:02.5 -o shot.png\n"
-                 "  screenreel-replay frame standup --at 0 -o first.jpg\n"},
+                 "  screenreel-replay frame standup --at 0 -o first.jpg\n"
+                 "  screenreel-replay frame 3 --at 0:42.1 --highlight \"permission denied\" -o hit.png\n"},
                 {"session"});
   if (!vm) return 0;
   const auto at_us = offset_option(*vm, "at");
@@ -352,9 +369,14 @@ int cmd_frame(CommandLine& cli) {
   const ArchivePaths paths(cli.archive());
   Catalog catalog = open_catalog(paths);
   const SessionRecord s = find_session(catalog, required(*vm, "session", kSessionArg));
-  const SavedFrame saved = save_frame(paths, catalog, s, *at_us, output);
+  const std::string highlight = vm->count("highlight") ? (*vm)["highlight"].as<std::string>() : "";
+  const SavedFrame saved = save_frame(paths, catalog, s, *at_us, output, highlight);
   std::cerr << kProgram << ": wrote " << output << ": frame " << saved.frame.seq << " ("
-            << saved.frame.file << "), captured at " << format_offset(saved.offset_us) << "\n";
+            << saved.frame.file << "), captured at " << format_offset(saved.offset_us);
+  if (!highlight.empty()) std::cerr << ", " << saved.boxes << " box(es) around \"" << terminal_safe(highlight) << "\"";
+  std::cerr << "\n";
+  if (!highlight.empty() && saved.boxes == 0)
+    std::cerr << kProgram << ": that text is not on this frame in the text index ('search' says when it was)\n";
   return 0;
 }
 
@@ -364,8 +386,9 @@ int cmd_query(CommandLine& cli) {
   const auto vm = cli.parse(
       o,
       {"query \"SQL\" [--csv | --json]",
-       "Runs one read-only statement on the catalog (schemas/catalog.sql: tables sessions\n"
-       "and frames) and prints its rows as an aligned table. The catalog is opened read-only\n"
+       "Runs one read-only statement on the catalog (schemas/catalog.sql: tables sessions,\n"
+       "frames, and the text index text_spans, text_fts, ocr_sessions, ocr_passes) and prints\n"
+       "its rows as an aligned table. The catalog is opened read-only\n"
        "and anything that would write (INSERT, UPDATE, DELETE, CREATE, DROP, ATTACH, writing\n"
        "PRAGMAs, transactions) is refused. Times are microseconds since the epoch (UTC).",
        "  screenreel-replay query \"SELECT id, name, frame_count FROM sessions\"\n"
@@ -383,6 +406,159 @@ int cmd_query(CommandLine& cli) {
   table.write(std::cout, vm->count("csv")    ? TableFormat::kCsv
                          : vm->count("json") ? TableFormat::kJson
                                              : TableFormat::kAligned);
+  return 0;
+}
+
+// The marked text of a hit with the matches shown: reverse video on a terminal, [brackets]
+// elsewhere; everything else made terminal-safe.
+std::string show_marks(const std::string& marked, bool terminal) {
+  std::string out, part;
+  for (const char c : marked) {
+    if (c == kMarkOpen || c == kMarkClose) {
+      out += terminal_safe(part);
+      part.clear();
+      out += c == kMarkOpen ? (terminal ? "\033[7m" : "[") : (terminal ? "\033[0m" : "]");
+    } else {
+      part += c;
+    }
+  }
+  return out + terminal_safe(part);
+}
+
+int cmd_search(CommandLine& cli) {
+  po::options_description o = options();
+  TextQuery query;
+  std::string session;
+  add_range_options(o);
+  o.add_options()("session", po::value(&session)->value_name("SESSION"),
+                  "only this session (default: all)")(
+      "limit", po::value(&query.limit)->default_value(20)->value_name("N"), "at most N hits")(
+      "json", "print a JSON array, one object per hit");
+  const auto vm = cli.parse(
+      o,
+      {"search \"WORDS\" [--session S] [--from T --to T] [--limit N] [--json]",
+       "Finds when text was on screen, in the catalog's text index (recorded with\n"
+       "screenreel-receiver --ocr, or built afterwards with 'index'). Every word must appear in\n"
+       "a line (any case; WORD* matches words starting with WORD). Hits are ranked by FTS5's\n"
+       "bm25, best first; each is one line of text and the time it stayed on screen: session,\n"
+       "first seen -> last seen (from the session's first frame), the frame where it was first\n"
+       "seen, its box on screen (x,y width x height), and the line with the words marked.\n"
+       "--from/--to keep the lines on screen at some time between them (in every session).",
+       "  screenreel-replay search \"permission denied\"\n"
+       "  screenreel-replay search \"make: ***\" --session standup --from 1:00 --to 5:00\n"
+       "  screenreel-replay search \"ERR*\" --json\n"
+       "  screenreel-replay frame 3 --at 0:42.1 --highlight \"permission denied\" -o hit.png\n"
+       "  screenreel-replay play 3 --at 0:42.1\n"},
+      {"words"});
+  if (!vm) return 0;
+  query.words = required(*vm, "words", "the words to search for (in quotes)");
+  query.range = time_range(*vm);
+  if (query.limit < 1) throw UsageError("--limit must be at least 1");
+  const ArchivePaths paths(cli.archive());
+  Catalog catalog = open_catalog(paths);
+  if (!session.empty()) query.session_id = find_session(catalog, session).id;
+  const auto hits = search_text(catalog, query);
+  if (vm->count("json")) {
+    JsonWriter json(std::cout, JsonWriter::Layout::kLines);
+    json.begin_array();
+    for (const auto& h : hits) {
+      json.begin_object()
+          .field("session", h.session_id)
+          .field("name", h.session_name)
+          .field("first_seen", format_offset(h.first_us - h.origin_us))
+          .field("last_seen", format_offset(h.last_us - h.origin_us))
+          .field("first_seen_us", h.first_us)
+          .field("last_seen_us", h.last_us)
+          .field("first_frame", h.first_seq)
+          .field("last_frame", h.last_seq)
+          .field("text", h.text)
+          .field("highlighted", show_marks(h.marked, false));
+      json.key("box").begin_object();
+      json.field("x", std::int64_t{h.box.x}).field("y", std::int64_t{h.box.y});
+      json.field("w", std::int64_t{h.box.w}).field("h", std::int64_t{h.box.h});
+      json.end_object().field("confidence", h.confidence).field("rank", h.rank).end_object();
+    }
+    json.end_array();
+    std::cout << "\n";
+  } else {
+    const bool terminal = ::isatty(STDOUT_FILENO) == 1;
+    for (const auto& h : hits)
+      std::cout << "session " << h.session_id << " \"" << terminal_safe(h.session_name) << "\"  "
+                << format_offset(h.first_us - h.origin_us) << " -> "
+                << format_offset(h.last_us - h.origin_us) << "  frame " << h.first_seq << "  at "
+                << h.box.x << "," << h.box.y << " " << h.box.w << "x" << h.box.h << "\n  "
+                << show_marks(h.marked, terminal) << "\n";
+    if (hits.empty()) std::cerr << kProgram << ": no text on screen matched\n";
+  }
+  const auto missing = sessions_without_text_index(catalog);
+  if (!missing.empty())
+    std::cerr << kProgram << ": " << missing.size()
+              << " session(s) have no complete text index and were not searched in full: run "
+                 "'screenreel-replay index --all'\n";
+  return 0;
+}
+
+char** g_argv = nullptr;  // main's, for ocr::limit_openmp_threads
+
+int cmd_index(CommandLine& cli) {
+  po::options_description o = options();
+  IndexOptions index_options;
+  std::string lang = "eng";
+  double interval = 1.0;
+  o.add_options()("all", "every session that has no complete text index")(
+      "lang", po::value(&lang)->default_value("eng")->value_name("LANG"),
+      "Tesseract language(s): eng, deu, eng+fra, ... (package tesseract-ocr-LANG)")(
+      "interval", po::value(&interval)->default_value(1.0)->value_name("SECONDS"),
+      "read at most one frame this often (as the receiver's --ocr-interval)")(
+      "again", "drop the session's text index and build it anew (another --lang, say)");
+  const auto vm = cli.parse(
+      o,
+      {"index (SESSION | --all) [--lang LANG] [--interval SECONDS] [--again]",
+       "Builds the text index that 'search' uses, for sessions recorded without\n"
+       "screenreel-receiver --ocr: like the receiver, it reads at most one frame per interval,\n"
+       "and only the parts that changed since the frame it read before (Tesseract OCR). Each\n"
+       "pass is committed as it is made, so an interrupted index resumes where it stopped;\n"
+       "a session whose index is complete is left alone (--again rebuilds it). Upgrades an\n"
+       "older catalog first. A progress bar shows on a terminal.",
+       "  screenreel-replay index --all\n"
+       "  screenreel-replay index standup --lang eng+deu --again\n"},
+      {"session"});
+  if (!vm) return 0;
+  if (vm->count("all") == vm->count("session")) throw UsageError("give either SESSION or --all");
+  if (interval < 0.05 || interval > 3600) throw UsageError("--interval must be 0.05 to 3600 seconds");
+  index_options.interval_us = static_cast<std::int64_t>(interval * 1e6);
+  index_options.again = vm->count("again") > 0;
+  ocr::limit_openmp_threads(g_argv);
+  const ArchivePaths paths(cli.archive());
+  Catalog catalog = open_catalog(paths, Catalog::Mode::kReadWrite);
+  std::vector<SessionRecord> sessions;
+  if (vm->count("session")) {
+    sessions.push_back(find_session(catalog, (*vm)["session"].as<std::string>()));
+  } else {
+    for (const auto& s : catalog.sessions())
+      if (s.frame_count > 0 && !s.recording()) sessions.push_back(s);
+  }
+  std::unique_ptr<ocr::Engine> engine;
+  try {
+    engine = std::make_unique<ocr::Engine>(ocr::EngineOptions{lang});
+  } catch (const std::exception& e) {
+    throw Failure(e.what());
+  }
+  for (const auto& s : sessions) {
+    ProgressBar progress("index " + std::to_string(s.id));
+    index_options.progress = progress.callback();
+    const auto r = index_session(paths, catalog, s, *engine, index_options);
+    progress.finish();
+    std::cerr << kProgram << ": session " << s.id << " \"" << terminal_safe(s.name) << "\": ";
+    if (r.already_complete)
+      std::cerr << "already indexed (--again to rebuild)\n";
+    else
+      std::cerr << (r.resumed_after ? "resumed after frame " + std::to_string(r.resumed_after) + ", " : "")
+                << r.passes << " frames read, " << r.lines << " lines"
+                << (r.unreadable ? ", " + std::to_string(r.unreadable) + " unreadable frames skipped (run verify)"
+                                 : "")
+                << "\n";
+  }
   return 0;
 }
 
@@ -496,6 +672,7 @@ struct CommandEntry {
 constexpr CommandEntry kCommands[] = {
     {"list", cmd_list},     {"info", cmd_info},       {"play", cmd_play},
     {"export", cmd_export}, {"frame", cmd_frame},     {"query", cmd_query},
+    {"search", cmd_search}, {"index", cmd_index},
     {"verify", cmd_verify}, {"recover", cmd_recover}, {"delete", cmd_delete},
 };
 
@@ -542,6 +719,7 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  g_argv = argv;
   try {
     return run(argc, argv);
   } catch (const UsageError& e) {

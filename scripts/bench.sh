@@ -21,6 +21,8 @@
 #   BENCH_REPEAT=1               runs of everything; with more, each cell is the median
 #   BENCH_THROTTLE=1             0: skip the throttled-disk run (made once, in the last repeat)
 #   BENCH_MAX_FPS=0              N > 0: also a headless screenreel run at --fps N (its ceiling)
+#   BENCH_OCR=0                  1: on the terminal scene, also a headless run with the receiver's
+#                                --ocr, right after the one without (CPU, drops, index lag)
 #   BENCH_BUILD_DIR=build-bench  where to build (RelWithDebInfo); BENCH_NO_BUILD=1 uses it as is
 #   BENCH_WORK=DIR               where runs write (default: a new folder under /tmp); logs stay
 #   BENCH_KEEP=1                 keep the recorded frames too
@@ -187,13 +189,14 @@ row() {
 }
 
 # --- one screenreel run --------------------------------------------------------------------
-# run_screenreel SCENE NAME FPS WINDOW(0|1) [DISK_BYTES_PER_S]
+# run_screenreel SCENE NAME FPS WINDOW(0|1) [DISK_BYTES_PER_S [RECEIVER_ARGS...]]
 run_screenreel() {
   local scene=$1 name=$2 fps=$3 window=$4 throttle_bps=${5:-}
+  shift 5 2>/dev/null || shift $#
   local d=$work/$scene-$name-$rep
   rm -rf "$d"; mkdir -p "$d"
   local arch=$d/archive
-  local renv=() rargs=(--archive "$arch" --listen 127.0.0.1:0)
+  local renv=() rargs=(--archive "$arch" --listen 127.0.0.1:0 "$@")
   if [ "$window" = 1 ]; then renv+=("DISPLAY=:$win_num"); else rargs+=(--no-display); fi
   if [ -n "$throttle_bps" ]; then
     mkdir -p "$arch"
@@ -234,9 +237,22 @@ run_screenreel() {
   rhwm=$(hwm_kb "$rpid")
   x1=$(cpu_ticks "$scene_xvfb")
   if [ "$window" = 1 ]; then xw1=$(cpu_ticks "$win_xvfb"); fi
+  local stop_t0
+  stop_t0=$(date +%s.%N)
   kill -TERM "$rpid"
   wait "$rpid" || echo "bench: receiver exited with status $? (see $d/receiver.err)" >&2
   forget "$rpid"
+  if [ "$name" = ocr ]; then
+    # How far behind live the index ran: per pass, from the frame's capture to its text being
+    # committed; and how many frames' changes a pass merged because OCR was still busy.
+    local lag
+    lag=$(sqlite3 "$arch/catalog.db" "SELECT (done_us - capture_us) / 1000.0 FROM ocr_passes" | percentiles)
+    sqlite3 -separator ' ' "$arch/catalog.db" "
+      SELECT 'passes', count(*), 'frames_per_pass', round(avg(frames), 1), 'max_frames', max(frames),
+             'ocr_s', round(sum(ocr_us) / 1e6, 1), 'mpixels_per_pass', round(avg(pixels) / 1e6, 2),
+             'lines', sum(lines), 'spans', (SELECT count(*) FROM text_spans) FROM ocr_passes" >"$work/ocr-$rep.txt"
+    echo "lag_p50_p99_ms ${lag% *} ${lag#* } stop_s $(calc %.1f "$(date +%s.%N) - $stop_t0")" >>"$work/ocr-$rep.txt"
+  fi
 
   local summary
   summary=$(grep -m1 'frames sent' "$d/capture.out" || true)
@@ -350,6 +366,7 @@ for ((rep = 1; rep <= repeat; rep++)); do
 
     run_screenreel "$scene" window "$fps" 1
     run_screenreel "$scene" headless "$fps" 0
+    if [ "$scene" = terminal ] && [ "${BENCH_OCR:-0}" = 1 ]; then run_screenreel "$scene" ocr "$fps" 0 "" --ocr; fi
     run_ffmpeg "$scene" "$fps"
     if [ "$max_fps" -gt 0 ]; then run_screenreel "$scene" ceiling "$max_fps" 0; fi
     if [ "$scene" = video ] && [ "$throttle" = 1 ] && [ "$rep" = "$repeat" ]; then
@@ -392,6 +409,7 @@ label() {
   case $1 in
     window) echo "screenreel, window on" ;;
     headless) echo "screenreel, --no-display" ;;
+    ocr) echo "screenreel, --no-display --ocr" ;;
     ceiling) echo "screenreel, --no-display, --fps $max_fps" ;;
     throttled) echo "screenreel, window on, disk at 1/10" ;;
     ffmpeg) echo "ffmpeg x11grab -q:v 3" ;;
@@ -484,6 +502,11 @@ render() {
   echo "- screenreel records a frame when the screen changed; an unchanged tick costs a grab and a compare and is not a frame."
   echo "- ffmpeg writes a file every tick; when a grab is late it writes copies of the previous grab (counted as copies; grabs/s = files - copies)."
   targets
+  local o=$work/ocr-$repeat.txt
+  if [ -f "$o" ]; then
+    echo
+    echo "OCR (terminal scene, receiver --ocr, last run): $(head -1 "$o"); index behind live p50 / p99: $(awk '/^lag/ {print $2 " / " $3 " ms; receiver took " $5 " s to exit after SIGTERM (last pass)"}' "$o")"
+  fi
   local t=$work/throttle-$repeat.txt
   if [ -f "$t" ]; then
     echo

@@ -10,6 +10,8 @@ packages=(
   libboost-system-dev libboost-program-options-dev libboost-filesystem-dev
   libopencv-dev liblz4-dev libsqlite3-dev libturbojpeg0-dev libssl-dev
   libxcb1-dev libxcb-shm0-dev libxcb-xfixes0-dev libxcb-randr0-dev libxcb-damage0-dev libxxhash-dev
+  # OCR (receiver --ocr, screenreel-replay index/search): Tesseract 5 and its English model
+  libtesseract-dev tesseract-ocr-eng
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   xvfb xdotool xterm x11-xserver-utils x11-apps ffmpeg sqlite3 procps

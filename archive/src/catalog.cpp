@@ -98,18 +98,35 @@ void Catalog::migrate() {
                              ", written by a newer screenreel; this build reads up to version " +
                              std::to_string(kCatalogSchemaVersion) + ": upgrade screenreel");
   if (version == kCatalogSchemaVersion) return;
+  const bool read_only = sqlite3_db_readonly(db_.handle(), "main") == 1;
   if (version == 0) {
     auto tables = db_.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'");
     tables.step();
     if (tables.int64(0) != 0)
       throw std::runtime_error(db_.path().string() + " is an SQLite database but not a screenreel catalog");
-    if (sqlite3_db_readonly(db_.handle(), "main") == 1)
+    if (read_only)
       throw std::runtime_error(db_.path().string() + " is empty: no receiver has written to this archive yet");
     sqlite::Transaction tx(db_);
     db_.exec(kCatalogSql);
     tx.commit();
+    return;
   }
-  // Later schema versions add their steps here: `if (version < 2) { ... }`, one transaction each.
+  if (read_only) return;  // a reader reads an older catalog as it is; the next writer migrates it
+  for (const auto& step : catalog_migrations()) {
+    if (step.version <= version) continue;
+    // BEGIN IMMEDIATE, then look again: another writer may have migrated it in the meantime.
+    sqlite::Transaction tx(db_);
+    if (schema_version() >= step.version) continue;
+    try {
+      db_.exec(step.sql);
+      db_.exec("PRAGMA user_version = " + std::to_string(step.version));
+    } catch (const sqlite::Error& e) {
+      throw sqlite::Error("cannot upgrade catalog " + db_.path().string() + " to schema version " +
+                              std::to_string(step.version) + " (nothing was changed): " + e.what(),
+                          e.code());
+    }
+    tx.commit();
+  }
 }
 
 SessionRecord Catalog::create_session(const NewSession& s) {

@@ -372,6 +372,7 @@ void Connection::on_frame(const wire::FrameView& frame, std::int64_t receive_us)
     send(wire::encode(wire::Error{wire::ErrorCode::kStorage, err}));
     return end_session("error", err, false);
   }
+  server_.recorder_.note_changes(session_->record().id, *number, frame.capture_time_us, shared, frame.rects);
   if (server_.sink_) server_.sink_->show(session_->record().id, *number, std::move(shared));
 }
 

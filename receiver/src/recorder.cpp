@@ -67,6 +67,8 @@ Recorder::Recorder(const ArchivePaths& paths, RecorderOptions options)
   unsigned n = options_.encoder_threads ? options_.encoder_threads : std::max(1u, std::thread::hardware_concurrency());
   capacity_ = options_.queue_frames ? options_.queue_frames : 2 * n;
   JpegEncoder probe(options_.jpeg_quality);  // rejects a bad quality here, not in a worker
+  // Before any thread starts: a missing language model stops the receiver here.
+  if (options_.ocr.enabled) ocr_ = std::make_unique<OcrWorker>(paths_.catalog(), options_.ocr);
   encoders_running_ = n;
   for (unsigned i = 0; i < n; ++i) encoders_.emplace_back([this] { encoder_loop(); });
   catalog_thread_ = std::thread([this] { catalog_loop(); });
@@ -227,6 +229,7 @@ void SessionWriter::close(std::string reason, std::string error, std::int64_t dr
     recorder_.closing_.push_back(shared_from_this());
   }
   recorder_.done_cv_.notify_all();
+  if (recorder_.ocr_) recorder_.ocr_->session_ended(record_.id);
 }
 
 std::optional<std::uint64_t> Recorder::submit(const std::shared_ptr<SessionWriter>& s, FrameJob job,
@@ -250,6 +253,11 @@ std::optional<std::uint64_t> Recorder::submit(const std::shared_ptr<SessionWrite
   work_cv_.notify_one();
   accepted(number);
   return number;
+}
+
+void Recorder::note_changes(std::int64_t session_id, std::uint64_t number, std::int64_t capture_us,
+                            const SharedFrame& pixels, std::span<const wire::RectView> changed) {
+  if (ocr_) ocr_->frame(session_id, number, capture_us, pixels, changed);
 }
 
 void Recorder::note_displayed(std::int64_t session_id, std::uint64_t number, std::int64_t displayed_us) {

@@ -3,9 +3,11 @@
 
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "screenreel/replay/archive_access.hpp"
 #include "screenreel/replay/frame_image.hpp"
+#include "screenreel/replay/text_search.hpp"
 #include "screenreel/replay/text.hpp"
 
 namespace screenreel::replay {
@@ -53,7 +55,7 @@ FrameExportResult export_frames(const ArchivePaths& paths, Catalog& catalog,
 }
 
 SavedFrame save_frame(const ArchivePaths& paths, Catalog& catalog, const SessionRecord& session,
-                      std::int64_t at_us, const fs::path& output) {
+                      std::int64_t at_us, const fs::path& output, std::string_view highlight) {
   if (!cv::haveImageWriter(output.string()))
     throw Failure("cannot write " + output.string() + ": unknown image format \"" +
                   output.extension().string() +
@@ -62,7 +64,16 @@ SavedFrame save_frame(const ArchivePaths& paths, Catalog& catalog, const Session
   if (!origin) throw Failure("session " + std::to_string(session.id) + " has no frames");
   // The last frame captured at or before T (after the last frame, that one: it stayed on screen).
   const FrameRecord frame = *catalog.frame_at(session.id, *origin + at_us);
-  const cv::Mat image = load_frame(paths, session, frame);
+  cv::Mat image = load_frame(paths, session, frame);
+  std::size_t boxes = 0;
+  if (!highlight.empty()) {
+    for (const auto& b : highlight_boxes(catalog, session.id, frame.seq, highlight)) {
+      constexpr int kPad = 3;  // the box around the word, not on its letters
+      cv::rectangle(image, cv::Rect(b.x - kPad, b.y - kPad, b.w + 2 * kPad, b.h + 2 * kPad),
+                    cv::Scalar(0, 0, 255), 2);
+      ++boxes;
+    }
+  }
   bool written = false;
   try {
     written = cv::imwrite(output.string(), image);
@@ -72,7 +83,7 @@ SavedFrame save_frame(const ArchivePaths& paths, Catalog& catalog, const Session
   if (!written)
     throw Failure("cannot write " + output.string() +
                   " (does its folder exist, and may it be written?)");
-  return {frame, frame.capture_us - *origin};
+  return {frame, frame.capture_us - *origin, boxes};
 }
 
 }  // namespace screenreel::replay

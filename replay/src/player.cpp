@@ -42,7 +42,9 @@ class Player {
         loop_(options.loop),
         speed_(options.speed),
         log_(log),
-        title_(player_window_title(session)) {}
+        title_(player_window_title(session)),
+        start_pos_(options.at_us ? schedule_.at_us[timeline_.index_at(timeline_.origin_us() + *options.at_us)]
+                                 : 0) {}
 
   void run() {
     cv::namedWindow(title_, cv::WINDOW_NORMAL | cv::WINDOW_KEEPRATIO | cv::WINDOW_GUI_NORMAL);
@@ -52,7 +54,8 @@ class Player {
          << "\": " << timeline_.frames().size() << " frames from " << offset_of(0) << " to "
          << format_offset(timeline_.end_us() - timeline_.origin_us()) << " at " << speed_text()
          << "  (space pause, arrows step, +/- speed, q quit)\n";
-    restart();
+    anchor(start_pos_);
+    show(schedule_.index_at(start_pos_));
     for (;;) {
       int wait_ms = kMaxWaitMs;
       if (!paused_) {
@@ -159,6 +162,7 @@ class Player {
   double speed_;
   std::ostream& log_;
   const std::string title_;
+  const std::int64_t start_pos_;  // where playback starts (--at), in schedule microseconds
   std::size_t current_ = 0;
   bool paused_ = false;
   std::int64_t paused_at_ = 0;
@@ -179,6 +183,11 @@ void play(const ArchivePaths& paths, Catalog& catalog, const SessionRecord& sess
   if (!(options.speed >= kMinSpeed && options.speed <= kMaxSpeed))
     throw Failure("--speed " + format_fixed(options.speed, 3) + " is outside 1/64 .. 64");
   Timeline timeline = Timeline::load(catalog, session, options.range);
+  if (options.at_us && (timeline.origin_us() + *options.at_us < timeline.begin_us() ||
+                        timeline.origin_us() + *options.at_us > timeline.end_us()))
+    throw Failure("--at " + format_offset(*options.at_us) + " is outside the range played (" +
+                  format_offset(timeline.begin_us() - timeline.origin_us()) + " to " +
+                  format_offset(timeline.end_us() - timeline.origin_us()) + ")");
   Schedule schedule = make_schedule(timeline, options.idle_limit_us);
   Player(paths, session, std::move(timeline), std::move(schedule), options, log).run();
 }

@@ -11,8 +11,9 @@ namespace screenreel::replay {
 namespace {
 
 // Pragmas that only report; as statements they are allowed without an argument (an argument
-// would set them) or with a table name (table_info('frames')).
-constexpr std::array<std::string_view, 20> kReadPragmas = {
+// would set them) or with a table name (table_info('frames')). data_version: FTS5 asks it
+// whenever it reads the full-text index.
+constexpr std::array<std::string_view, 21> kReadPragmas = {"data_version",
     "table_info",    "table_xinfo",      "table_list",    "index_list",     "index_info",
     "index_xinfo",   "foreign_key_list", "user_version",  "schema_version", "page_count",
     "page_size",     "freelist_count",   "encoding",      "application_id", "compile_options",
@@ -131,6 +132,10 @@ StatementPtr prepare(sqlite3* db, std::string_view sql, const char** tail) {
 
 Table run_read_only_query(Catalog& catalog, std::string_view sql) {
   sqlite3* db = catalog.db().handle();
+  // The full-text index is a virtual table: SQLite connects it the first time a statement uses
+  // it, through a write to the schema that the guard would refuse. Connected here, before the
+  // guard, its searches are reads like any other.
+  if (catalog.has_text_index()) catalog.db().prepare("SELECT rowid FROM text_fts LIMIT 0");
   Guard guard;
   AuthorizerScope scope(db, guard);
 

@@ -17,7 +17,8 @@ TEST(ReplayCli, EveryCommandHasHelpWithExamples) {
   const auto top = test::replay(archive.root(), {"--help"});
   EXPECT_EQ(top.status, 0);
   for (const char* command :
-       {"list", "info", "play", "export", "frame", "query", "verify", "recover", "delete"}) {
+       {"list", "info", "play", "export", "frame", "query", "search", "index", "verify", "recover",
+        "delete"}) {
     EXPECT_NE(top.out.find(std::string("\n  ") + command + " "), std::string::npos)
         << command << "\n"
         << top.out;
@@ -91,12 +92,13 @@ TEST(ReplayCli, FailuresNameWhatWasWrong) {
   std::ofstream(archive.root() / "garbage" / "catalog.db") << std::string(4096, 'x');
   has_error(archive.root() / "garbage", {"list"}, "cannot read the catalog of archive");
 
-  archive.catalog().db().exec("PRAGMA user_version = 2");
+  const std::string newer = std::to_string(kCatalogSchemaVersion + 1);
+  archive.catalog().db().exec("PRAGMA user_version = " + newer);
   has_error(archive.root(), {"list"},
             "cannot read the catalog of archive " + archive.root().string() + ": catalog " +
-                archive.paths().catalog().string() +
-                " has schema version 2, written by a newer screenreel");
-  archive.catalog().db().exec("PRAGMA user_version = 1");
+                archive.paths().catalog().string() + " has schema version " + newer +
+                ", written by a newer screenreel");
+  archive.catalog().db().exec("PRAGMA user_version = " + std::to_string(kCatalogSchemaVersion));
 }
 
 TEST(ReplayCli, SessionWithNoFramesIsReportedNotCrashedOn) {

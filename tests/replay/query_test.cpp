@@ -8,6 +8,7 @@
 
 #include "archive_fixture.hpp"
 #include "screenreel/replay/archive_access.hpp"
+#include "screenreel/text_index.hpp"
 
 namespace screenreel::replay {
 namespace {
@@ -96,7 +97,7 @@ TEST_F(ReplayQuery, ReadsWithSelectsCtesAndReportingPragmas) {
   EXPECT_TRUE(std::any_of(columns.rows.begin(), columns.rows.end(), [](const auto& row) {
     return row[1] == Cell(std::string("capture_us"));
   }));
-  EXPECT_EQ(run_read_only_query(reader, "PRAGMA user_version").rows[0][0], Cell(std::int64_t{1}));
+  EXPECT_EQ(run_read_only_query(reader, "PRAGMA user_version").rows[0][0], Cell(std::int64_t{kCatalogSchemaVersion}));
   // Table-valued pragma functions need a schema write inside SQLite: refused with a pointer to
   // the PRAGMA statement, never an empty result.
   EXPECT_NE(
@@ -134,6 +135,21 @@ TEST_F(ReplayQuery, CommandLinePrintsTableCsvAndJsonAndRefusesWrites) {
     EXPECT_TRUE(r.out.empty()) << r.out;
   }
   EXPECT_EQ(count("frames"), 8);
+}
+
+TEST_F(ReplayQuery, SearchesTheFullTextIndexButDoesNotWriteIt) {
+  const auto id = archive.catalog().sessions().at(0).id;
+  TextIndex index(archive.catalog());
+  index.begin(id, "replay", "eng", 1'000'000);
+  index.apply(id, OcrPass{1, test::kStartUs, {{0, 0, 160, 120}}, {TextLine{"disk full", {1, 2, 30, 8}, 90, {}}}},
+              test::kStartUs);
+  Catalog reader = open_catalog(archive.paths(), Catalog::Mode::kReadOnly);
+  const Table hits = run_read_only_query(
+      reader,
+      "SELECT highlight(text_fts, 0, '[', ']'), bm25(text_fts) FROM text_fts WHERE text_fts MATCH 'disk'");
+  ASSERT_EQ(hits.rows.size(), 1u);
+  EXPECT_EQ(hits.rows[0][0], Cell(std::string("[disk] full")));
+  EXPECT_NE(refusal("INSERT INTO text_fts (text_fts) VALUES ('optimize')").find("INSERT"), std::string::npos);
 }
 
 }  // namespace

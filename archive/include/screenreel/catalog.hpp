@@ -13,7 +13,7 @@
 
 namespace screenreel {
 
-inline constexpr int kCatalogSchemaVersion = 1;
+inline constexpr int kCatalogSchemaVersion = 2;
 
 struct NewSession {
   std::string name;
@@ -69,11 +69,15 @@ class Catalog {
  public:
   using Mode = sqlite::Database::Mode;
 
-  // Opens (creating it in kReadWrite mode) and brings the schema to kCatalogSchemaVersion.
-  // Throws with a message that says what to do: newer schema, not a catalog, locked.
+  // Opens (creating it in kReadWrite mode) and, in kReadWrite mode, brings the schema to
+  // kCatalogSchemaVersion (catalog_migrations(), one transaction each). A reader reads an older
+  // catalog as it is. Throws with a message that says what to do: newer schema, not a catalog,
+  // locked.
   Catalog(const std::filesystem::path& path, Mode mode);
 
   int schema_version();
+  // Whether the catalog has the text tables (schema 2): false for an older one opened read-only.
+  bool has_text_index() { return schema_version() >= 2; }
 
   // Inserts the session and names its folder "<UTC start time>-<id>"; returns the record.
   SessionRecord create_session(const NewSession& s);
@@ -113,5 +117,13 @@ class Catalog {
 
 // The schema text of schemas/catalog.sql, embedded at build time.
 extern const char* const kCatalogSql;
+
+// One step of schemas/migrations/: `sql` brings a catalog of version `version - 1` to `version`.
+struct CatalogMigration {
+  int version;
+  const char* sql;
+};
+// Every step, in ascending version order (embedded at build time; the last is the current schema).
+std::span<const CatalogMigration> catalog_migrations();
 
 }  // namespace screenreel

@@ -28,6 +28,7 @@
 #include "screenreel/recover.hpp"
 #include "screenreel/frame_codec.hpp"
 #include "screenreel/jpeg.hpp"
+#include "screenreel/receiver/ocr_worker.hpp"
 
 namespace screenreel::receiver {
 
@@ -36,6 +37,7 @@ struct RecorderOptions {
   unsigned encoder_threads = 0;  // 0: one per core
   std::size_t queue_frames = 0;  // 0: 2 per encoder thread
   std::uint64_t min_free_bytes = 200ull << 20;  // stop a session before the disk has less free
+  OcrOptions ocr;  // --ocr: the text index, on its own low-priority thread
 };
 
 // A frame buffer shared between the storage pipeline and the display; it returns to the
@@ -133,6 +135,10 @@ class Recorder {
   std::size_t queue_capacity() const { return capacity_; }
   // Records when the live window showed a frame (stored with the frame's row; for latency).
   void note_displayed(std::int64_t session_id, std::uint64_t number, std::int64_t displayed_us);
+  // Frame `number` (as submit() numbered it) and the rectangles that changed in it, for the OCR
+  // worker when --ocr is on; returns at once.
+  void note_changes(std::int64_t session_id, std::uint64_t number, std::int64_t capture_us, const SharedFrame& pixels,
+                    std::span<const wire::RectView> changed);
 
  private:
   friend class SessionWriter;
@@ -185,6 +191,7 @@ class Recorder {
   std::vector<std::thread> encoders_;
   std::thread catalog_thread_;
   unsigned encoders_running_ = 0;
+  std::unique_ptr<OcrWorker> ocr_;  // --ocr; last, so that it is stopped first
 };
 
 }  // namespace screenreel::receiver

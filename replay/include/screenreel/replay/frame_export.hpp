@@ -33,11 +33,15 @@ FrameExportResult export_frames(const ArchivePaths& paths, Catalog& catalog,
 struct SavedFrame {
   FrameRecord frame;
   std::int64_t offset_us = 0;  // its capture time, from the session's first frame
+  std::size_t boxes = 0;       // boxes drawn around `highlight`
 };
 
 // Writes the frame on screen at `at_us` (offset from the first frame) to `output` in the format
-// of its extension (.png, .jpg, .bmp, ... whatever OpenCV's imwrite knows).
+// of its extension (.png, .jpg, .bmp, ... whatever OpenCV's imwrite knows). With `highlight`
+// (words, as `search` takes them), a red box is drawn around each of those words that the text
+// index has on that frame.
 SavedFrame save_frame(const ArchivePaths& paths, Catalog& catalog, const SessionRecord& session,
-                      std::int64_t at_us, const std::filesystem::path& output);
+                      std::int64_t at_us, const std::filesystem::path& output,
+                      std::string_view highlight = {});
 
 }  // namespace screenreel::replay

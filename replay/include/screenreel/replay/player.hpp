@@ -17,6 +17,7 @@ struct PlayOptions {
   double speed = 1;
   bool loop = false;
   std::optional<std::int64_t> idle_limit_us;
+  std::optional<std::int64_t> at_us;  // start here (offset from the first frame), inside range
 };
 
 // Keys in the window: space pause/resume; right/left arrow one frame forward/back while paused;

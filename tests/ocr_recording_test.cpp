@@ -1,0 +1,241 @@
+// The text index on real recordings: an xterm on a private Xvfb prints a random token a few
+// seconds into a recording; afterwards `screenreel-replay search TOKEN` finds it in that session,
+// first seen within 1.5 s of when it was printed, in a box where the screen changed when it
+// appeared, whether the receiver read it live (--ocr) or `index` read the JPEGs afterwards.
+// And --ocr costs the recording no frames on a scrolling terminal at 30 fps.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <regex>
+#include <thread>
+
+#include "screenreel/archive.hpp"
+#include "screenreel/catalog.hpp"
+#include "screenreel/jpeg.hpp"
+#include "screenreel/text_index.hpp"
+#include "support/process.hpp"
+#include "support/programs.hpp"
+#include "support/xvfb.hpp"
+
+namespace screenreel {
+namespace {
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using test::Process;
+
+// Upper-case letters that OCR does not confuse with digits (no I, L, O, Q).
+std::string random_token() {
+  static const std::string letters = "ABCDEFGHJKMNPRSTUVWXYZ";
+  std::random_device rd;
+  std::string t;
+  for (int i = 0; i < 10; ++i) t += letters[rd() % letters.size()];
+  return t;
+}
+
+std::int64_t json_int(const std::string& json, const std::string& key) {
+  std::smatch m;
+  if (!std::regex_search(json, m, std::regex("\"" + key + "\":(-?\\d+)"))) return -1;
+  return std::stoll(m[1]);
+}
+
+std::string json_string(const std::string& json, const std::string& key) {
+  std::smatch m;
+  if (!std::regex_search(json, m, std::regex("\"" + key + "\":\"([^\"]*)\""))) return {};
+  return m[1];
+}
+
+// From the capture's summary: "(N ticks: U unchanged, D dropped)".
+std::int64_t dropped_ticks(const std::string& summary) {
+  std::smatch m;
+  if (!std::regex_search(summary, m, std::regex(R"((\d+) dropped\))"))) return -1;
+  return std::stoll(m[1]);
+}
+
+struct Ran {
+  int status = -1;
+  std::string out, err;
+};
+
+Ran replay(const fs::path& archive, std::vector<std::string> args) {
+  args.insert(args.begin(), {SCREENREEL_REPLAY_BIN, "--archive", archive.string()});
+  Process p(args, {{"TZ", "UTC"}});
+  Ran r;
+  r.status = p.wait_for(300s).value_or(-1);
+  r.out = p.out();
+  r.err = p.err();
+  return r;
+}
+
+class OcrRecording : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    archive = test::fresh_temp_dir("screenreel-ocr");
+    screen = std::make_unique<test::Xvfb>("1024x600");
+  }
+  void TearDown() override {
+    if (!HasFailure()) fs::remove_all(archive);
+  }
+
+  // Records the screen for 7 s while an xterm prints the token at about 3 s; returns the
+  // receiver's clock when the token was printed.
+  std::int64_t record_token(const std::vector<std::string>& receiver_args) {
+    const fs::path trigger = archive / "token.txt";
+    Process xterm({"/usr/bin/xterm", "-geometry", "60x16+0+0", "-fa", "Monospace", "-fs", "16",
+                   "-e", "bash", "-c",
+                   "while [ ! -f '" + trigger.string() + "' ]; do sleep 0.02; done; cat '" +
+                       trigger.string() + "'; exec sleep 1000"},
+                  {{"DISPLAY", screen->display()}});
+    EXPECT_EQ(test::shell("DISPLAY=" + screen->display() +
+                          " timeout 20 xdotool search --sync --class xterm >/dev/null"),
+              0);
+    std::vector<std::string> args = {"--no-display"};
+    args.insert(args.end(), receiver_args.begin(), receiver_args.end());
+    auto receiver = test::start_receiver(archive, args);
+    Process capture({SCREENREEL_CAPTURE_BIN, "--connect",
+                     "127.0.0.1:" + std::to_string(receiver.port), "--display", screen->display(),
+                     "--fps", "15", "--no-cursor", "--duration", "7", "--name", "ocr"});
+    EXPECT_TRUE(capture.wait_for_stderr("recording session", 20s)) << capture.err();
+    std::this_thread::sleep_for(3s);
+    std::ofstream(archive / "token.tmp") << token << "\n";
+    fs::rename(archive / "token.tmp", trigger);
+    const std::int64_t printed_us = wall_clock_us();
+    EXPECT_EQ(capture.wait_for(30s).value_or(-1), 0) << capture.err();
+    receiver.process->signal(SIGTERM);
+    EXPECT_EQ(receiver.process->wait_for(60s).value_or(-1), 0) << receiver.process->err();
+    receiver_log = receiver.process->err();
+    return printed_us;
+  }
+
+  // search finds the token where and when it was printed; frame --highlight boxes it.
+  void check_found(std::int64_t printed_us) {
+    const auto found = replay(archive, {"search", token, "--json"});
+    ASSERT_EQ(found.status, 0) << found.err;
+    ASSERT_NE(found.out.find(token), std::string::npos) << "search did not find " << token << "\n"
+                                                        << found.out << found.err << receiver_log;
+    EXPECT_EQ(json_int(found.out, "session"), 1);
+    const auto first_us = json_int(found.out, "first_seen_us");
+    EXPECT_LE(std::abs(first_us - printed_us), 1'500'000)
+        << "first seen " << (first_us - printed_us) / 1000 << " ms after the token was printed";
+    const PixelRect box{static_cast<std::int32_t>(json_int(found.out, "x")),
+                        static_cast<std::int32_t>(json_int(found.out, "y")),
+                        static_cast<std::int32_t>(json_int(found.out, "w")),
+                        static_cast<std::int32_t>(json_int(found.out, "h"))};
+    ASSERT_FALSE(box.empty()) << found.out;
+
+    // Where the screen changed when the token appeared: the frame before it vs the first frame
+    // the index has it on. The hit's box lies there and covers changed pixels.
+    Catalog catalog(ArchivePaths(archive).catalog(), Catalog::Mode::kReadOnly);
+    const auto session = *catalog.session(1);
+    const auto after = *catalog.frame_at(1, first_us);
+    const auto before = catalog.frame_at(1, printed_us - 200'000);
+    ASSERT_TRUE(before);
+    ASSERT_LT(before->seq, after.seq);
+    auto load = [&](const FrameRecord& f) {
+      const std::string bytes =
+          test::read_file(ArchivePaths(archive).session(session.folder) / f.file);
+      return *decode_jpeg_bgr(
+          std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
+    };
+    const auto a = load(*before), b = load(after);
+    PixelRect changed;
+    std::int64_t changed_in_box = 0;
+    for (std::uint32_t y = 0; y < a.height; ++y)
+      for (std::uint32_t x = 0; x < a.width; ++x) {
+        const std::size_t i = (std::size_t{y} * a.width + x) * 3;
+        if (std::abs(int{a.bgr[i + 1]} - int{b.bgr[i + 1]}) < 60) continue;
+        const PixelRect px{static_cast<std::int32_t>(x), static_cast<std::int32_t>(y), 1, 1};
+        changed = changed.united(px);
+        if (box.contains(px)) ++changed_in_box;
+      }
+    const PixelRect around{changed.x - 4, changed.y - 4, changed.w + 8, changed.h + 8};
+    EXPECT_TRUE(around.contains(box))
+        << "hit box " << box.x << "," << box.y << " " << box.w << "x" << box.h << " vs changed "
+        << changed.x << "," << changed.y << " " << changed.w << "x" << changed.h;
+    EXPECT_GT(changed_in_box, 50);
+
+    const auto shot = replay(archive, {"frame", "1", "--at", json_string(found.out, "first_seen"),
+                                       "--highlight", token, "-o", (archive / "hit.png").string()});
+    EXPECT_EQ(shot.status, 0) << shot.err;
+    EXPECT_NE(shot.err.find("1 box(es)"), std::string::npos) << shot.err;
+
+    const auto verify = replay(archive, {"verify"});
+    EXPECT_EQ(verify.status, 0) << verify.out << verify.err;
+  }
+
+  fs::path archive;
+  std::unique_ptr<test::Xvfb> screen;
+  std::string token = random_token();
+  std::string receiver_log;
+};
+
+TEST_F(OcrRecording, TheReceiverIndexesTextLiveAndSearchFindsItWhenAndWhereItAppeared) {
+  const auto printed_us = record_token({"--ocr"});
+  EXPECT_NE(receiver_log.find("text index complete"), std::string::npos) << receiver_log;
+  check_found(printed_us);
+}
+
+TEST_F(OcrRecording, IndexReadsASessionRecordedWithoutOcrAndIsIdempotent) {
+  const auto printed_us = record_token({});
+  const auto none = replay(archive, {"search", token});
+  EXPECT_EQ(none.out, "");
+  EXPECT_NE(none.err.find("index --all"), std::string::npos) << none.err;
+
+  const auto indexed = replay(archive, {"index", "--all"});
+  ASSERT_EQ(indexed.status, 0) << indexed.err;
+  EXPECT_NE(indexed.err.find("frames read"), std::string::npos) << indexed.err;
+  check_found(printed_us);
+
+  const auto again = replay(archive, {"index", "1"});
+  EXPECT_EQ(again.status, 0) << again.err;
+  EXPECT_NE(again.err.find("already indexed"), std::string::npos) << again.err;
+}
+
+// A full-screen xterm scrolling text (../shared/bench/scene.sh terminal) recorded at 30 fps,
+// once without and once with --ocr: OCR reads whole screens then, falls behind, and must not
+// cost a frame.
+TEST(OcrLoad, ATerminalSceneAt30FpsDropsNoMoreFramesWithOcr) {
+  test::Xvfb screen("1920x1080");
+  Process scroll(
+      {"/usr/bin/xterm", "-geometry", "240x80+0+0", "-fa", "Monospace", "-fs", "9", "-e", "bash",
+       "-c", "while :; do for f in /usr/include/*.h; do cat \"$f\"; sleep 0.05; done; done"},
+      {{"DISPLAY", screen.display()}});
+  std::this_thread::sleep_for(1500ms);
+  std::map<bool, std::int64_t> dropped, ticks;
+  for (const bool ocr : {false, true}) {
+    const fs::path archive =
+        test::fresh_temp_dir(ocr ? "screenreel-load-ocr" : "screenreel-load-plain");
+    std::vector<std::string> args = {"--no-display"};
+    if (ocr) args.push_back("--ocr");
+    auto receiver = test::start_receiver(archive, args);
+    Process capture({SCREENREEL_CAPTURE_BIN, "--connect",
+                     "127.0.0.1:" + std::to_string(receiver.port), "--display", screen.display(),
+                     "--fps", "30", "--no-cursor", "--duration", "8", "--quiet"});
+    ASSERT_EQ(capture.wait_for(60s).value_or(-1), 0) << capture.err();
+    receiver.process->signal(SIGTERM);
+    ASSERT_EQ(receiver.process->wait_for(60s).value_or(-1), 0) << receiver.process->err();
+    const std::string summary = capture.out();
+    dropped[ocr] = dropped_ticks(summary);
+    ASSERT_GE(dropped[ocr], 0) << summary;
+    const auto sent = test::frames_sent(summary);
+    EXPECT_NE(summary.find("receiver stored " + std::to_string(sent)), std::string::npos)
+        << summary;
+    Catalog catalog(ArchivePaths(archive).catalog(), Catalog::Mode::kReadOnly);
+    auto passes = catalog.db().prepare("SELECT count(*) FROM ocr_passes");
+    ASSERT_TRUE(passes.step());
+    if (ocr) {
+      EXPECT_GE(passes.int64(0), 1) << "OCR did not run";
+    }
+    std::cerr << (ocr ? "with --ocr: " : "without:    ") << summary;
+    if (!HasFailure()) fs::remove_all(archive);
+  }
+  // 8 s at 30 fps is 240 ticks; other work on a shared machine makes a tick or two late
+  // either way, so allow 1 % of them.
+  EXPECT_LE(dropped[true], dropped[false] + 3) << "--ocr made the recording drop frames";
+}
+
+}  // namespace
+}  // namespace screenreel

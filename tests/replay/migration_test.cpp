@@ -1,0 +1,50 @@
+// An archive whose catalog has schema version 1 (before the text index): read as it is by every
+// command, upgraded by the first writer (`index`) keeping every row, and `verify` passes before
+// and after.
+#include <gtest/gtest.h>
+
+#include "archive_fixture.hpp"
+
+namespace screenreel {
+namespace {
+using test::FixtureArchive;
+
+TEST(ReplayMigration, AVersion1ArchiveIsUpgradedByIndexKeepingEveryRowAndVerifies) {
+  FixtureArchive archive;
+  archive.record("first", test::evenly(6, 100'000));
+  archive.record("second", test::evenly(4, 250'000), "receiver", 3);
+  // Schema 2 only added tables: without them (and at user_version 1) this is the catalog a
+  // version-1 receiver wrote, with the same rows.
+  archive.catalog().db().exec(
+      "DROP TABLE text_fts; DROP TABLE text_spans; DROP TABLE ocr_sessions; DROP TABLE ocr_passes; "
+      "PRAGMA user_version = 1");
+  const std::string rows_sql =
+      "SELECT (SELECT group_concat(id || name || folder || frame_count || bytes || dropped || "
+      "end_reason, ',') "
+      "FROM sessions), (SELECT group_concat(session_id || '.' || seq || '.' || tick || '.' || "
+      "capture_us || '.' || "
+      "file || '.' || jpeg_bytes, ',') FROM frames)";
+  const auto before = test::replay(archive.root(), {"query", rows_sql, "--csv"});
+  ASSERT_EQ(before.status, 0) << before.err;
+
+  auto verify = test::replay(archive.root(), {"verify"});
+  EXPECT_EQ(verify.status, 0) << verify.out << verify.err;
+  EXPECT_EQ(test::replay(archive.root(), {"list"}).status, 0);
+  const auto search = test::replay(archive.root(), {"search", "anything"});
+  EXPECT_EQ(search.status, 1);
+  EXPECT_NE(search.err.find("screenreel-replay index --all"), std::string::npos) << search.err;
+
+  const auto index = test::replay(archive.root(), {"index", "--all"});
+  ASSERT_EQ(index.status, 0) << index.err;
+  const auto version = test::replay(archive.root(), {"query", "PRAGMA user_version", "--csv"});
+  EXPECT_EQ(version.out, "user_version\r\n" + std::to_string(kCatalogSchemaVersion) + "\r\n");
+  EXPECT_EQ(test::replay(archive.root(), {"query", rows_sql, "--csv"}).out, before.out);
+  const auto indexed = test::replay(
+      archive.root(), {"query", "SELECT count(*) FROM ocr_sessions WHERE complete", "--csv"});
+  EXPECT_NE(indexed.out.find("\n2"), std::string::npos) << indexed.out;
+  verify = test::replay(archive.root(), {"verify"});
+  EXPECT_EQ(verify.status, 0) << verify.out << verify.err;
+}
+
+}  // namespace
+}  // namespace screenreel
