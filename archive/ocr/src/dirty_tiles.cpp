@@ -82,13 +82,21 @@ std::vector<PixelRect> DirtyTiles::regions(const std::vector<PixelRect>& lines,
     out.push_back(PixelRect{box.x - margin, box.y - margin, box.w + 2 * margin, box.h + 2 * margin}
                       .intersected(frame));
   }
-  // Grow over the lines they cut and merge what then overlaps, until nothing changes.
+  // Grow over the lines they cut (with the margin: Tesseract misreads text that touches the
+  // edge of what it is given) and merge what then overlaps, until nothing changes.
+  // A line is taken with its margin only once the region meets its own box, so that lines
+  // closer together than the margin do not pull each other in, down a whole terminal.
+  std::vector<PixelRect> padded;
+  for (const auto& l : lines)
+    padded.push_back(
+        PixelRect{l.x - margin, l.y - margin, l.w + 2 * margin, l.h + 2 * margin}.intersected(
+            frame));
   for (bool changed = true; changed;) {
     changed = false;
     for (auto& r : out)
-      for (const auto& l : lines)
-        if (r.intersects(l) && !r.contains(l)) {
-          r = r.united(l).intersected(frame);
+      for (std::size_t i = 0; i < lines.size(); ++i)
+        if (r.intersects(lines[i]) && !r.contains(padded[i])) {
+          r = r.united(padded[i]);
           changed = true;
         }
     for (std::size_t i = 0; i < out.size(); ++i)
