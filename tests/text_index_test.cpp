@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <opencv2/imgproc.hpp>
@@ -27,13 +28,26 @@ std::string read_text(const fs::path& p) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// Every table, index, trigger and view: type, name and SQL.
+// What a catalog's schema is made of: each table's columns (name, type, not null, default,
+// primary key; sorted, as ALTER TABLE ADD COLUMN appends where catalog.sql may list a column
+// elsewhere) and the SQL of every index, trigger and virtual table.
 std::vector<std::string> schema_of(sqlite::Database& db) {
-  auto s = db.prepare(
-      "SELECT type || ' ' || name || ': ' || coalesce(sql, '') FROM sqlite_schema ORDER BY type, "
-      "name");
   std::vector<std::string> out;
-  while (s.step()) out.push_back(s.text(0));
+  auto objects =
+      db.prepare("SELECT type, name, coalesce(sql, '') FROM sqlite_schema ORDER BY type, name");
+  while (objects.step()) {
+    const std::string type = objects.text(0), name = objects.text(1), sql = objects.text(2);
+    if (type != "table" || sql.starts_with("CREATE VIRTUAL TABLE")) {
+      out.push_back(type + " " + name + ": " + sql);
+      continue;
+    }
+    auto columns = db.prepare(
+        "SELECT name || ' ' || type || ' ' || \"notnull\" || ' ' || coalesce(dflt_value, '-') || ' "
+        "' || pk "
+        "FROM pragma_table_info(?) ORDER BY name");
+    columns.bind(1, name);
+    while (columns.step()) out.push_back("table " + name + " column " + columns.text(0));
+  }
   return out;
 }
 
@@ -129,6 +143,20 @@ TEST_F(TextIndexTest, MigrationFromSchema1KeepsEveryRowAndGivesTheCurrentSchema)
       1, OcrPass{2, kT0 + 33'000, {{0, 0, 640, 480}}, {line("hello old world", {10, 10, 200, 20})}},
       kT0 + 50'000);
   EXPECT_EQ(count(migrated, "SELECT count(*) FROM text_fts WHERE text_fts MATCH 'old'"), 1);
+}
+
+TEST(CatalogMigrations, TheEmbeddedStepsAreTheSpecFilesAndEndAtTheCurrentVersion) {
+  const auto steps = catalog_migrations();
+  ASSERT_FALSE(steps.empty());
+  EXPECT_EQ(steps.back().version, kCatalogSchemaVersion);
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    EXPECT_EQ(steps[i].version, static_cast<int>(i) + 2) << "one step per version, from 1 -> 2";
+    char name[16];
+    std::snprintf(name, sizeof name, "%03d.sql", steps[i].version);
+    EXPECT_EQ(read_text(fs::path(SCREENREEL_SOURCE_DIR) / "schemas" / "migrations" / name),
+              steps[i].sql)
+        << name;
+  }
 }
 
 TEST_F(TextIndexTest, SpansOpenExtendAndCloseByRegion) {
