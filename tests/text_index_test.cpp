@@ -205,6 +205,34 @@ TEST_F(TextIndexTest, SpansOpenExtendAndCloseByRegion) {
   EXPECT_EQ(count(c, "SELECT count(*) FROM ocr_sessions"), 0);
 }
 
+TEST_F(TextIndexTest, AClosedSpanLastsUntilTheFrameBeforeItsBoxChanged) {
+  Catalog c(dir / "catalog.db", Catalog::Mode::kReadWrite);
+  const auto id = new_session(c);
+  TextIndex index(c);
+  index.begin(id, "receiver", "eng", 1'000'000);
+  ocr::DirtyTiles dirty(640, 480);
+  dirty.mark_all();
+  ocr::GrayImage blank(640, 480);
+  const PixelRect box{10, 10, 300, 20};
+  index.apply(id, {1, kT0, {{0, 0, 640, 480}}, {line("ls -l", box)}}, kT0);
+  // Frames 2 to 29 changed nothing there; frame 30 replaced the line (frame 29 was the last
+  // to show it), frame 35 changed it again: the pass at frame 40 closes the span at 29.
+  dirty.clear();
+  dirty.mark({0, 0, 64, 64}, FrameStamp{29, kT0 + 2'900'000});
+  dirty.mark({0, 0, 640, 64}, FrameStamp{34, kT0 + 3'400'000});
+  EXPECT_EQ(dirty.unchanged_until(box)->seq, 29);
+  EXPECT_FALSE(dirty.unchanged_until({0, 400, 10, 10}));
+  OcrPass pass{40, kT0 + 4'000'000, dirty.regions({box}), {line("make", box)}};
+  pass.unchanged_until = [&](const PixelRect& b) { return dirty.unchanged_until(b); };
+  const auto r = index.apply(id, pass, kT0);
+  EXPECT_EQ(r.closed, 1);
+  auto s = c.db().prepare("SELECT last_seq, last_us, open FROM text_spans WHERE text = 'ls -l'");
+  ASSERT_TRUE(s.step());
+  EXPECT_EQ(s.int64(0), 29);
+  EXPECT_EQ(s.int64(1), kT0 + 2'900'000);
+  EXPECT_EQ(s.int64(2), 0);
+}
+
 TEST(DirtyTiles, RegionsAreGroupsOfChangedTilesGrownOverTheLinesTheyCut) {
   ocr::DirtyTiles d(640, 480);
   EXPECT_FALSE(d.any());

@@ -11,14 +11,30 @@ DirtyTiles::DirtyTiles(std::int32_t width, std::int32_t height)
       height_(height),
       cols_((width + kTile - 1) / kTile),
       rows_((height + kTile - 1) / kTile),
-      marked_(std::size_t(cols_) * std::size_t(rows_), 0) {}
+      marked_(std::size_t(cols_) * std::size_t(rows_), 0),
+      before_(marked_.size()) {}
 
-void DirtyTiles::mark(const PixelRect& wanted) {
+void DirtyTiles::mark(const PixelRect& wanted, std::optional<FrameStamp> before) {
   const PixelRect r = wanted.intersected({0, 0, width_, height_});
   if (r.empty()) return;
   for (std::int32_t ty = r.y / kTile; ty <= (r.bottom() - 1) / kTile; ++ty)
-    for (std::int32_t tx = r.x / kTile; tx <= (r.right() - 1) / kTile; ++tx)
-      marked_[std::size_t(ty) * std::size_t(cols_) + std::size_t(tx)] = 1;
+    for (std::int32_t tx = r.x / kTile; tx <= (r.right() - 1) / kTile; ++tx) {
+      const std::size_t t = std::size_t(ty) * std::size_t(cols_) + std::size_t(tx);
+      if (!marked_[t]) before_[t] = before;  // the first change since clear() counts
+      marked_[t] = 1;
+    }
+}
+
+std::optional<FrameStamp> DirtyTiles::unchanged_until(const PixelRect& wanted) const {
+  const PixelRect r = wanted.intersected({0, 0, width_, height_});
+  std::optional<FrameStamp> earliest;
+  if (r.empty()) return earliest;
+  for (std::int32_t ty = r.y / kTile; ty <= (r.bottom() - 1) / kTile; ++ty)
+    for (std::int32_t tx = r.x / kTile; tx <= (r.right() - 1) / kTile; ++tx) {
+      const auto& b = before_[std::size_t(ty) * std::size_t(cols_) + std::size_t(tx)];
+      if (b && (!earliest || b->seq < earliest->seq)) earliest = b;
+    }
+  return earliest;
 }
 
 void DirtyTiles::mark_differences(const GrayImage& a, const GrayImage& b, int threshold) {
@@ -49,6 +65,7 @@ bool DirtyTiles::any() const {
 
 void DirtyTiles::clear() {
   std::fill(marked_.begin(), marked_.end(), 0);
+  std::fill(before_.begin(), before_.end(), std::nullopt);
 }
 
 std::vector<PixelRect> DirtyTiles::regions(const std::vector<PixelRect>& lines,
