@@ -544,8 +544,12 @@ int cmd_index(CommandLine& cli) {
   if (vm->count("session")) {
     sessions.push_back(find_session(catalog, (*vm)["session"].as<std::string>()));
   } else {
-    for (const auto& s : catalog.sessions())
+    for (const auto& s : catalog.sessions()) {
       if (s.frame_count > 0 && !s.recording()) sessions.push_back(s);
+      if (s.recording())
+        std::cerr << kProgram << ": session " << s.id << " is still being recorded (or its receiver "
+                  << "died: run recover): not indexed\n";
+    }
   }
   std::unique_ptr<ocr::Engine> engine;
   try {
