@@ -42,7 +42,7 @@ void TextIndex::begin(std::int64_t session_id, const std::string& indexer, const
           "INSERT INTO ocr_sessions (session_id, indexer, lang, interval_us) VALUES (?, ?, ?, ?) "
           "ON CONFLICT (session_id) DO UPDATE SET indexer = excluded.indexer, lang = "
           "excluded.lang, "
-          "interval_us = excluded.interval_us")
+          "interval_us = excluded.interval_us, complete = 0")
       .bind(1, session_id)
       .bind(2, indexer)
       .bind(3, lang)

@@ -104,7 +104,8 @@ class TextIndex {
   explicit TextIndex(Catalog& catalog) : catalog_(catalog) {}
 
   std::optional<OcrSessionState> state(std::int64_t session_id);
-  // Starts (or, when the session has a row already, continues) a session's index.
+  // Starts (or, when the session has a row already, continues) a session's index; it is not
+  // complete until finish() (a session the receiver resumes after a reconnection goes on).
   void begin(std::int64_t session_id, const std::string& indexer, const std::string& lang,
              std::int64_t interval_us);
   std::vector<OpenSpan> open_spans(std::int64_t session_id);
