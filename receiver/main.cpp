@@ -50,9 +50,10 @@ int main(int argc, char** argv) {
      "connections served at once (recording or not); more are closed at once and logged")
     ("max-in-flight", po::value(&config.max_in_flight)->default_value(8)->value_name("N"),
      "frames a client may send ahead of the receiver's acknowledgements")
-    ("ocr", "read the text on screen into the catalog's text index (Tesseract, on one low-priority\n"
-     "thread; only the regions that changed since the last pass): find it later with\n"
-     "screenreel-replay search. Off by default: on a busy screen it takes about one core")
+    ("ocr", "read the text on screen into the catalog's text index (Tesseract on one "
+     "low-priority thread, only the regions that changed since its last pass); find it with "
+     "screenreel-replay search. Off by default: on a screen that changes all over it takes up "
+     "to a core")
     ("ocr-lang", po::value(&config.recorder.ocr.lang)->default_value("eng")->value_name("LANG"),
      "Tesseract language(s) for --ocr, e.g. eng, deu, eng+fra (package tesseract-ocr-LANG)")
     ("ocr-interval", po::value(&ocr_interval)->default_value(1.0)->value_name("SECONDS"),

@@ -213,7 +213,8 @@ int cmd_info(CommandLine& cli) {
        "Everything the catalog knows about one session: client, source, size, times, frames,\n"
        "frame-interval statistics (min, median, max time between capture times), dropped\n"
        "ticks (reported by the client, and ticks not sent between stored frames), latency,\n"
-       "and the size of its folder on disk.",
+       "the size of its folder on disk, and its text index (who built it, how far, and how far\n"
+       "behind live it ran).",
        "  screenreel-replay info 3\n"
        "  screenreel-replay info standup --json\n"},
       {"session"});
@@ -224,7 +225,8 @@ int cmd_info(CommandLine& cli) {
   const auto summary = summarize(catalog, s, running_receiver_pid(paths).has_value());
   const FolderUsage usage =
       is_plain_file_name(s.folder) ? folder_usage(paths.session(s.folder)) : FolderUsage{};
-  print_info(std::cout, summary, frame_stats(catalog, s.id), usage, vm->count("json") > 0);
+  print_info(std::cout, summary, frame_stats(catalog, s.id), usage, vm->count("json") > 0,
+             text_index_summary(catalog, s.id));
   return 0;
 }
 
@@ -411,6 +413,12 @@ int cmd_query(CommandLine& cli) {
 
 // The marked text of a hit with the matches shown: reverse video on a terminal, [brackets]
 // elsewhere; everything else made terminal-safe.
+// A hit's first-seen offset, rounded up to the millisecond: given back as --at (frame, play),
+// it then names that frame, not the one before it.
+std::string first_seen_text(const TextHit& h) {
+  return format_offset((h.first_us - h.origin_us + 999) / 1000 * 1000);
+}
+
 std::string show_marks(const std::string& marked, bool terminal) {
   std::string out, part;
   for (const char c : marked) {
@@ -443,6 +451,7 @@ int cmd_search(CommandLine& cli) {
        "bm25, best first; each is one line of text and the time it stayed on screen: session,\n"
        "first seen -> last seen (from the session's first frame), the frame where it was first\n"
        "seen, its box on screen (x,y width x height), and the line with the words marked.\n"
+       "First seen is rounded up to the millisecond: given to frame/play --at, it shows that frame.\n"
        "--from/--to keep the lines on screen at some time between them (in every session).",
        "  screenreel-replay search \"permission denied\"\n"
        "  screenreel-replay search \"make: ***\" --session standup --from 1:00 --to 5:00\n"
@@ -465,7 +474,7 @@ int cmd_search(CommandLine& cli) {
       json.begin_object()
           .field("session", h.session_id)
           .field("name", h.session_name)
-          .field("first_seen", format_offset(h.first_us - h.origin_us))
+          .field("first_seen", first_seen_text(h))
           .field("last_seen", format_offset(h.last_us - h.origin_us))
           .field("first_seen_us", h.first_us)
           .field("last_seen_us", h.last_us)
@@ -484,7 +493,7 @@ int cmd_search(CommandLine& cli) {
     const bool terminal = ::isatty(STDOUT_FILENO) == 1;
     for (const auto& h : hits)
       std::cout << "session " << h.session_id << " \"" << terminal_safe(h.session_name) << "\"  "
-                << format_offset(h.first_us - h.origin_us) << " -> "
+                << first_seen_text(h) << " -> "
                 << format_offset(h.last_us - h.origin_us) << "  frame " << h.first_seq << "  at "
                 << h.box.x << "," << h.box.y << " " << h.box.w << "x" << h.box.h << "\n  "
                 << show_marks(h.marked, terminal) << "\n";
@@ -535,8 +544,12 @@ int cmd_index(CommandLine& cli) {
   if (vm->count("session")) {
     sessions.push_back(find_session(catalog, (*vm)["session"].as<std::string>()));
   } else {
-    for (const auto& s : catalog.sessions())
+    for (const auto& s : catalog.sessions()) {
       if (s.frame_count > 0 && !s.recording()) sessions.push_back(s);
+      if (s.recording())
+        std::cerr << kProgram << ": session " << s.id << " is still being recorded (or its receiver "
+                  << "died: run recover): not indexed\n";
+    }
   }
   std::unique_ptr<ocr::Engine> engine;
   try {

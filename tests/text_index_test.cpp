@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <opencv2/imgproc.hpp>
@@ -27,13 +28,26 @@ std::string read_text(const fs::path& p) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// Every table, index, trigger and view: type, name and SQL.
+// What a catalog's schema is made of: each table's columns (name, type, not null, default,
+// primary key; sorted, as ALTER TABLE ADD COLUMN appends where catalog.sql may list a column
+// elsewhere) and the SQL of every index, trigger and virtual table.
 std::vector<std::string> schema_of(sqlite::Database& db) {
-  auto s = db.prepare(
-      "SELECT type || ' ' || name || ': ' || coalesce(sql, '') FROM sqlite_schema ORDER BY type, "
-      "name");
   std::vector<std::string> out;
-  while (s.step()) out.push_back(s.text(0));
+  auto objects =
+      db.prepare("SELECT type, name, coalesce(sql, '') FROM sqlite_schema ORDER BY type, name");
+  while (objects.step()) {
+    const std::string type = objects.text(0), name = objects.text(1), sql = objects.text(2);
+    if (type != "table" || sql.starts_with("CREATE VIRTUAL TABLE")) {
+      out.push_back(type + " " + name + ": " + sql);
+      continue;
+    }
+    auto columns = db.prepare(
+        "SELECT name || ' ' || type || ' ' || \"notnull\" || ' ' || coalesce(dflt_value, '-') || ' "
+        "' || pk "
+        "FROM pragma_table_info(?) ORDER BY name");
+    columns.bind(1, name);
+    while (columns.step()) out.push_back("table " + name + " column " + columns.text(0));
+  }
   return out;
 }
 
@@ -131,6 +145,20 @@ TEST_F(TextIndexTest, MigrationFromSchema1KeepsEveryRowAndGivesTheCurrentSchema)
   EXPECT_EQ(count(migrated, "SELECT count(*) FROM text_fts WHERE text_fts MATCH 'old'"), 1);
 }
 
+TEST(CatalogMigrations, TheEmbeddedStepsAreTheSpecFilesAndEndAtTheCurrentVersion) {
+  const auto steps = catalog_migrations();
+  ASSERT_FALSE(steps.empty());
+  EXPECT_EQ(steps.back().version, kCatalogSchemaVersion);
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    EXPECT_EQ(steps[i].version, static_cast<int>(i) + 2) << "one step per version, from 1 -> 2";
+    char name[16];
+    std::snprintf(name, sizeof name, "%03d.sql", steps[i].version);
+    EXPECT_EQ(read_text(fs::path(SCREENREEL_SOURCE_DIR) / "schemas" / "migrations" / name),
+              steps[i].sql)
+        << name;
+  }
+}
+
 TEST_F(TextIndexTest, SpansOpenExtendAndCloseByRegion) {
   Catalog c(dir / "catalog.db", Catalog::Mode::kReadWrite);
   const auto id = new_session(c);
@@ -175,6 +203,34 @@ TEST_F(TextIndexTest, SpansOpenExtendAndCloseByRegion) {
   c.db().prepare("DELETE FROM sessions WHERE id = ?").bind(1, id).run();
   EXPECT_EQ(count(c, "SELECT count(*) FROM text_fts WHERE text_fts MATCH 'make'"), 0);
   EXPECT_EQ(count(c, "SELECT count(*) FROM ocr_sessions"), 0);
+}
+
+TEST_F(TextIndexTest, AClosedSpanLastsUntilTheFrameBeforeItsBoxChanged) {
+  Catalog c(dir / "catalog.db", Catalog::Mode::kReadWrite);
+  const auto id = new_session(c);
+  TextIndex index(c);
+  index.begin(id, "receiver", "eng", 1'000'000);
+  ocr::DirtyTiles dirty(640, 480);
+  dirty.mark_all();
+  ocr::GrayImage blank(640, 480);
+  const PixelRect box{10, 10, 300, 20};
+  index.apply(id, {1, kT0, {{0, 0, 640, 480}}, {line("ls -l", box)}}, kT0);
+  // Frames 2 to 29 changed nothing there; frame 30 replaced the line (frame 29 was the last
+  // to show it), frame 35 changed it again: the pass at frame 40 closes the span at 29.
+  dirty.clear();
+  dirty.mark({0, 0, 64, 64}, FrameStamp{29, kT0 + 2'900'000});
+  dirty.mark({0, 0, 640, 64}, FrameStamp{34, kT0 + 3'400'000});
+  EXPECT_EQ(dirty.unchanged_until(box)->seq, 29);
+  EXPECT_FALSE(dirty.unchanged_until({0, 400, 10, 10}));
+  OcrPass pass{40, kT0 + 4'000'000, dirty.regions({box}), {line("make", box)}};
+  pass.unchanged_until = [&](const PixelRect& b) { return dirty.unchanged_until(b); };
+  const auto r = index.apply(id, pass, kT0);
+  EXPECT_EQ(r.closed, 1);
+  auto s = c.db().prepare("SELECT last_seq, last_us, open FROM text_spans WHERE text = 'ls -l'");
+  ASSERT_TRUE(s.step());
+  EXPECT_EQ(s.int64(0), 29);
+  EXPECT_EQ(s.int64(1), kT0 + 2'900'000);
+  EXPECT_EQ(s.int64(2), 0);
 }
 
 TEST(DirtyTiles, RegionsAreGroupsOfChangedTilesGrownOverTheLinesTheyCut) {

@@ -42,7 +42,7 @@ void TextIndex::begin(std::int64_t session_id, const std::string& indexer, const
           "INSERT INTO ocr_sessions (session_id, indexer, lang, interval_us) VALUES (?, ?, ?, ?) "
           "ON CONFLICT (session_id) DO UPDATE SET indexer = excluded.indexer, lang = "
           "excluded.lang, "
-          "interval_us = excluded.interval_us")
+          "interval_us = excluded.interval_us, complete = 0")
       .bind(1, session_id)
       .bind(2, indexer)
       .bind(3, lang)
@@ -52,14 +52,15 @@ void TextIndex::begin(std::int64_t session_id, const std::string& indexer, const
 
 std::vector<OpenSpan> TextIndex::open_spans(std::int64_t session_id) {
   auto s = catalog_.db().prepare(
-      "SELECT id, text, x, y, w, h FROM text_spans WHERE session_id = ? AND open");
+      "SELECT id, text, x, y, w, h, last_seq FROM text_spans WHERE session_id = ? AND open");
   s.bind(1, session_id);
   std::vector<OpenSpan> out;
   while (s.step())
     out.push_back(
         {s.int64(0), s.text(1),
          PixelRect{static_cast<std::int32_t>(s.int64(2)), static_cast<std::int32_t>(s.int64(3)),
-                   static_cast<std::int32_t>(s.int64(4)), static_cast<std::int32_t>(s.int64(5))}});
+                   static_cast<std::int32_t>(s.int64(4)), static_cast<std::int32_t>(s.int64(5))},
+         s.int64(6)});
   return out;
 }
 
@@ -70,6 +71,8 @@ PassResult TextIndex::apply(std::int64_t session_id, const OcrPass& pass, std::i
   const auto open = open_spans(session_id);
   std::vector<bool> line_matched(pass.lines.size(), false);
   auto close = db.prepare("UPDATE text_spans SET open = 0 WHERE id = ?");
+  auto close_later =
+      db.prepare("UPDATE text_spans SET open = 0, last_seq = ?, last_us = ? WHERE id = ?");
   for (const auto& span : open) {
     const bool touched =
         std::any_of(pass.regions.begin(), pass.regions.end(),
@@ -81,7 +84,12 @@ PassResult TextIndex::apply(std::int64_t session_id, const OcrPass& pass, std::i
       if (overlap_ratio(pass.lines[i].box, span.box) > kSameBox) line_matched[i] = found = true;
     }
     if (!found) {
-      close.bind(1, span.id).run();
+      std::optional<FrameStamp> until;
+      if (pass.unchanged_until) until = pass.unchanged_until(span.box);
+      if (until && until->seq > span.last_seq)
+        close_later.bind(1, until->seq).bind(2, until->capture_us).bind(3, span.id).run();
+      else
+        close.bind(1, span.id).run();
       ++r.closed;
     }
   }

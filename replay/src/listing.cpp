@@ -101,7 +101,8 @@ FolderUsage folder_usage(const fs::path& dir) {
 }
 
 void print_info(std::ostream& out, const SessionSummary& sum, const FrameStats& stats,
-                const FolderUsage& usage, bool json) {
+                const FolderUsage& usage, bool json,
+                const std::optional<TextIndexSummary>& text_index) {
   const auto& s = sum.record;
   if (json) {
     JsonWriter w(out);
@@ -129,6 +130,23 @@ void print_info(std::ostream& out, const SessionSummary& sum, const FrameStats& 
         .field("exists", usage.exists)
         .field("files", usage.files);
     w.field("bytes", usage.bytes).end_object();
+    w.key("text_index");
+    if (!text_index) {
+      w.null();
+    } else {
+      const auto& t = *text_index;
+      w.begin_object()
+          .field("indexer", t.state.indexer)
+          .field("lang", t.state.lang)
+          .field("complete", t.state.complete)
+          .field("through_frame", t.state.through_seq)
+          .field("lines", t.spans)
+          .field("passes", t.passes)
+          .field("behind_live_median_us", t.lag_median_us)
+          .field("behind_live_max_us", t.lag_max_us)
+          .field("most_frames_merged", t.most_frames_merged)
+          .end_object();
+    }
     w.end_object();
     out << '\n';
     return;
@@ -169,6 +187,22 @@ void print_info(std::ostream& out, const SessionSummary& sum, const FrameStats& 
   line("size", format_bytes(s.bytes) + " of JPEGs in the catalog" +
                    (s.frame_count > 0 ? ", " + format_bytes(s.bytes / s.frame_count) + " a frame"
                                       : std::string()));
+  if (!text_index) {
+    line("text index", "none (screenreel-replay index " + std::to_string(s.id) + " builds it)");
+  } else {
+    const auto& t = *text_index;
+    line("text index",
+         std::string(t.state.complete ? "complete"
+                                      : "up to frame " + std::to_string(t.state.through_seq)) +
+             ", by " +
+             (t.state.indexer == "receiver" ? "the receiver (--ocr)" : "screenreel-replay index") +
+             " (" + t.state.lang + "): " + std::to_string(t.spans) + " lines from " +
+             std::to_string(t.passes) + " OCR passes");
+    if (t.state.indexer == "receiver" && t.passes > 0)
+      line("", "behind live: median " + format_offset(t.lag_median_us) + ", at most " +
+                   format_offset(t.lag_max_us) + "; at most " +
+                   std::to_string(t.most_frames_merged) + " frames merged into one pass");
+  }
   line("on disk", usage.exists
                       ? std::to_string(usage.files) + " files, " + format_bytes(usage.bytes)
                       : std::string("the session folder is missing (run verify)"));

@@ -56,6 +56,9 @@ class Player {
          << "  (space pause, arrows step, +/- speed, q quit)\n";
     anchor(start_pos_);
     show(schedule_.index_at(start_pos_));
+    if (start_pos_ > 0)
+      log_ << "starting at " << offset_of(current_) << " (frame " << timeline_.frames()[current_].seq
+           << ")\n";
     for (;;) {
       int wait_ms = kMaxWaitMs;
       if (!paused_) {

@@ -145,6 +145,31 @@ std::vector<PixelRect> highlight_boxes(Catalog& catalog, std::int64_t session_id
   return out;
 }
 
+std::optional<TextIndexSummary> text_index_summary(Catalog& catalog, std::int64_t session_id) {
+  if (!catalog.has_text_index()) return std::nullopt;
+  auto st = catalog.db().prepare(
+      "SELECT indexer, lang, interval_us, through_seq, complete, "
+      "(SELECT count(*) FROM text_spans WHERE session_id = ?1), "
+      "(SELECT count(*) FROM ocr_passes WHERE session_id = ?1), "
+      "(SELECT coalesce(max(done_us - capture_us), 0) FROM ocr_passes WHERE session_id = ?1), "
+      "(SELECT coalesce(max(frames), 0) FROM ocr_passes WHERE session_id = ?1) "
+      "FROM ocr_sessions WHERE session_id = ?1");
+  st.bind(1, session_id);
+  if (!st.step()) return std::nullopt;
+  TextIndexSummary t;
+  t.state = {st.text(0), st.text(1), st.int64(2), st.int64(3), st.int64(4) != 0};
+  t.spans = st.int64(5);
+  t.passes = st.int64(6);
+  t.lag_max_us = st.int64(7);
+  t.most_frames_merged = st.int64(8);
+  auto median = catalog.db().prepare(
+      "SELECT done_us - capture_us FROM ocr_passes WHERE session_id = ? ORDER BY 1 LIMIT 1 OFFSET "
+      "?");
+  median.bind(1, session_id).bind(2, t.passes / 2);
+  if (median.step()) t.lag_median_us = median.int64(0);
+  return t;
+}
+
 std::vector<std::int64_t> sessions_without_text_index(Catalog& catalog) {
   std::vector<std::int64_t> out;
   const char* sql = catalog.has_text_index()

@@ -8,8 +8,9 @@
 -- reads only the parts of a frame that changed since the session's previous pass. A line read
 -- for the first time opens a span (first_*). Every later pass extends it (last_*) while its box
 -- is untouched (those pixels did not change) or re-read with the same text; a pass that re-reads
--- its box without finding it closes it (open = 0; last_* stays at the last frame known to show
--- it). The text on screen at time T of session S: the rows with first_seq <= F <= last_seq,
+-- its box without finding it closes it (open = 0; last_* then names the last frame known to show
+-- it: for the receiver, which sees every frame's changes, the frame before its box changed; for
+-- `screenreel-replay index`, the last frame it read with it). The text on screen at time T of session S: the rows with first_seq <= F <= last_seq,
 -- F being the frame on screen at T (the last one with capture_us <= T, index frames_by_time).
 CREATE TABLE text_spans (
   id          INTEGER PRIMARY KEY,

@@ -53,6 +53,21 @@ TEST_F(ReplayPlay, PlaysAShortRangeAtHighSpeedToTheEnd) {
   EXPECT_NE(p->err().find("stopped at 00:00:02.500 (frame 26)"), std::string::npos) << p->err();
 }
 
+TEST_F(ReplayPlay, StartsAtAHitWithAtInsideTheRange) {
+  auto p = start({"--at", "2.5", "--speed", "16"});
+  const auto status = p->wait_for(30s);
+  ASSERT_TRUE(status.has_value()) << p->err();
+  EXPECT_EQ(*status, 0) << p->err();
+  EXPECT_NE(p->err().find("frames from 00:00:00.000 to 00:00:02.900"), std::string::npos) << p->err();
+  EXPECT_NE(p->err().find("starting at 00:00:02.500 (frame 26)"), std::string::npos) << p->err();
+  EXPECT_NE(p->err().find("stopped at 00:00:02.900 (frame 30)"), std::string::npos) << p->err();
+
+  auto outside = start({"--from", "1", "--to", "2", "--at", "2.5"});
+  EXPECT_EQ(outside->wait_for(30s).value_or(-1), 1);
+  EXPECT_NE(outside->err().find("--at 00:00:02.500 is outside the range played"), std::string::npos)
+      << outside->err();
+}
+
 TEST_F(ReplayPlay, QuitsOnQ) {
   auto p = start({"--loop", "--speed", "8", "--to", "1"});
   // The window's title names the session; wait for it, give it the focus, and type q.

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -53,6 +54,12 @@ struct TextLine {
   std::vector<PixelRect> words;  // one per word of text, in order
 };
 
+// A frame: its number (frames.seq) and capture time.
+struct FrameStamp {
+  std::int64_t seq = 0;
+  std::int64_t capture_us = 0;
+};
+
 // What one OCR pass of a session read: the rectangles of frame `seq` it looked at (everything
 // that changed since the previous pass, widened over the lines already there) and the lines it
 // found in them.
@@ -63,6 +70,11 @@ struct OcrPass {
   std::vector<TextLine> lines;
   std::int64_t frames = 1;  // frames whose changes it covers (more than 1: merged, OCR was behind)
   std::int64_t ocr_us = 0;  // time spent recognising
+  // When known (the receiver sees every frame's changes): the last frame on which the pixels
+  // of a box had not changed yet since the previous pass. A span closed by this pass was on
+  // screen until then, not only until the previous pass. Empty: the previous pass is all
+  // that is known (the offline index compares only the frames it reads).
+  std::function<std::optional<FrameStamp>(const PixelRect&)> unchanged_until = nullptr;
 };
 
 struct PassResult {
@@ -83,6 +95,7 @@ struct OpenSpan {
   std::int64_t id = 0;
   std::string text;
   PixelRect box;
+  std::int64_t last_seq = 0;
 };
 
 class TextIndex {
@@ -91,14 +104,16 @@ class TextIndex {
   explicit TextIndex(Catalog& catalog) : catalog_(catalog) {}
 
   std::optional<OcrSessionState> state(std::int64_t session_id);
-  // Starts (or, when the session has a row already, continues) a session's index.
+  // Starts (or, when the session has a row already, continues) a session's index; it is not
+  // complete until finish() (a session the receiver resumes after a reconnection goes on).
   void begin(std::int64_t session_id, const std::string& indexer, const std::string& lang,
              std::int64_t interval_us);
   std::vector<OpenSpan> open_spans(std::int64_t session_id);
 
   // Records a pass, in one transaction. The session's open spans whose box meets a region are
   // compared with the lines found: a line with the same text in about the same box (more than
-  // half overlapping) keeps the span going, the others close it. Open spans outside every region
+  // half overlapping) keeps the span going, the others close it (last seen: the frame before
+  // its box changed, when pass.unchanged_until knows it). Open spans outside every region
   // were not touched by any change, so they are still on screen: all that stay open are
   // extended to this frame. Lines that match no open span open new spans.
   PassResult apply(std::int64_t session_id, const OcrPass& pass, std::int64_t done_us);

@@ -11,14 +11,30 @@ DirtyTiles::DirtyTiles(std::int32_t width, std::int32_t height)
       height_(height),
       cols_((width + kTile - 1) / kTile),
       rows_((height + kTile - 1) / kTile),
-      marked_(std::size_t(cols_) * std::size_t(rows_), 0) {}
+      marked_(std::size_t(cols_) * std::size_t(rows_), 0),
+      before_(marked_.size()) {}
 
-void DirtyTiles::mark(const PixelRect& wanted) {
+void DirtyTiles::mark(const PixelRect& wanted, std::optional<FrameStamp> before) {
   const PixelRect r = wanted.intersected({0, 0, width_, height_});
   if (r.empty()) return;
   for (std::int32_t ty = r.y / kTile; ty <= (r.bottom() - 1) / kTile; ++ty)
-    for (std::int32_t tx = r.x / kTile; tx <= (r.right() - 1) / kTile; ++tx)
-      marked_[std::size_t(ty) * std::size_t(cols_) + std::size_t(tx)] = 1;
+    for (std::int32_t tx = r.x / kTile; tx <= (r.right() - 1) / kTile; ++tx) {
+      const std::size_t t = std::size_t(ty) * std::size_t(cols_) + std::size_t(tx);
+      if (!marked_[t]) before_[t] = before;  // the first change since clear() counts
+      marked_[t] = 1;
+    }
+}
+
+std::optional<FrameStamp> DirtyTiles::unchanged_until(const PixelRect& wanted) const {
+  const PixelRect r = wanted.intersected({0, 0, width_, height_});
+  std::optional<FrameStamp> earliest;
+  if (r.empty()) return earliest;
+  for (std::int32_t ty = r.y / kTile; ty <= (r.bottom() - 1) / kTile; ++ty)
+    for (std::int32_t tx = r.x / kTile; tx <= (r.right() - 1) / kTile; ++tx) {
+      const auto& b = before_[std::size_t(ty) * std::size_t(cols_) + std::size_t(tx)];
+      if (b && (!earliest || b->seq < earliest->seq)) earliest = b;
+    }
+  return earliest;
 }
 
 void DirtyTiles::mark_differences(const GrayImage& a, const GrayImage& b, int threshold) {
@@ -49,6 +65,7 @@ bool DirtyTiles::any() const {
 
 void DirtyTiles::clear() {
   std::fill(marked_.begin(), marked_.end(), 0);
+  std::fill(before_.begin(), before_.end(), std::nullopt);
 }
 
 std::vector<PixelRect> DirtyTiles::regions(const std::vector<PixelRect>& lines,
@@ -82,13 +99,21 @@ std::vector<PixelRect> DirtyTiles::regions(const std::vector<PixelRect>& lines,
     out.push_back(PixelRect{box.x - margin, box.y - margin, box.w + 2 * margin, box.h + 2 * margin}
                       .intersected(frame));
   }
-  // Grow over the lines they cut and merge what then overlaps, until nothing changes.
+  // Grow over the lines they cut (with the margin: Tesseract misreads text that touches the
+  // edge of what it is given) and merge what then overlaps, until nothing changes.
+  // A line is taken with its margin only once the region meets its own box, so that lines
+  // closer together than the margin do not pull each other in, down a whole terminal.
+  std::vector<PixelRect> padded;
+  for (const auto& l : lines)
+    padded.push_back(
+        PixelRect{l.x - margin, l.y - margin, l.w + 2 * margin, l.h + 2 * margin}.intersected(
+            frame));
   for (bool changed = true; changed;) {
     changed = false;
     for (auto& r : out)
-      for (const auto& l : lines)
-        if (r.intersects(l) && !r.contains(l)) {
-          r = r.united(l).intersected(frame);
+      for (std::size_t i = 0; i < lines.size(); ++i)
+        if (r.intersects(lines[i]) && !r.contains(padded[i])) {
+          r = r.united(padded[i]);
           changed = true;
         }
     for (std::size_t i = 0; i < out.size(); ++i)

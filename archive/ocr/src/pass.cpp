@@ -27,7 +27,9 @@ PassReport run_pass(Engine& engine, TextIndex& index, const PassInput& in, const
                         std::chrono::steady_clock::now() - start)
                         .count();
   }
+  r.pass.unchanged_until = [&dirty](const PixelRect& box) { return dirty.unchanged_until(box); };
   r.result = index.apply(in.session_id, r.pass, wall_clock_us());
+  r.pass.unchanged_until = nullptr;  // it refers to `dirty`, which the caller owns
   return r;
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "screenreel/replay/session_summary.hpp"
+#include "screenreel/replay/text_search.hpp"
 
 namespace screenreel::replay {
 
@@ -21,6 +22,7 @@ struct FolderUsage {
 FolderUsage folder_usage(const std::filesystem::path& dir);
 
 void print_info(std::ostream& out, const SessionSummary& summary, const FrameStats& stats,
-                const FolderUsage& usage, bool json);
+                const FolderUsage& usage, bool json,
+                const std::optional<TextIndexSummary>& text_index = std::nullopt);
 
 }  // namespace screenreel::replay

@@ -49,6 +49,16 @@ std::vector<TextHit> search_text(Catalog& catalog, const TextQuery& query);
 std::vector<PixelRect> highlight_boxes(Catalog& catalog, std::int64_t session_id, std::int64_t seq,
                                        std::string_view words);
 
+// A session's text index for `info`: who built it, how far, and how far behind live it ran.
+struct TextIndexSummary {
+  OcrSessionState state;
+  std::int64_t spans = 0, passes = 0;
+  std::int64_t lag_median_us = 0, lag_max_us = 0;  // ocr_passes: done_us - capture_us
+  std::int64_t most_frames_merged = 0;
+};
+// Empty when the session has no text index (or the catalog none at all).
+std::optional<TextIndexSummary> text_index_summary(Catalog& catalog, std::int64_t session_id);
+
 // The sessions that have frames but no complete text index ("index" would build it).
 std::vector<std::int64_t> sessions_without_text_index(Catalog& catalog);
 
