@@ -625,8 +625,8 @@ Pixels patched(Pixels img, const Pixels& from, std::uint32_t w, std::uint32_t x,
                       &before[(std::size_t{y} * now.width + x) * 4], 3) == 0)
         continue;
       bool in = false;
-      for (const ChangedRect& r : *now.changed)
-        in = in || (x >= r.x && y >= r.y && x < r.x + r.width && y < r.y + r.height);
+      for (const PixelRect& r : *now.changed)
+        in = in || r.contains(PixelRect{static_cast<std::int32_t>(x), static_cast<std::int32_t>(y), 1, 1});
       outside += !in;
     }
   if (outside)
@@ -673,9 +673,8 @@ TEST_F(X11Area, DamageGateSkipsAStillScreenAndLocatesSmallChanges) {
     EXPECT_TRUE(changes_are_inside(f, before));
     ASSERT_TRUE(f.changed);
     ASSERT_FALSE(f.changed->empty());
-    for (const ChangedRect& c : *f.changed)  // not the whole screen: just about the change
-      EXPECT_LE(std::uint64_t{c.width} * c.height, 30u * 20u * 4)
-          << c.x << "," << c.y << " " << c.width << "x" << c.height;
+    for (const PixelRect& c : *f.changed)  // not the whole screen: just about the change
+      EXPECT_LE(c.area(), 30 * 20 * 4) << c.x << "," << c.y << " " << c.w << "x" << c.h;
     before = crop(screen_, kW, kH, 40, 30, 100, 60);
     const FrameRef rf = region->grab(2);
     EXPECT_TRUE(same_frame(rf, 100u, 60u, crop(expected, kW, kH, 40, 30, 100, 60)));

@@ -129,14 +129,14 @@ TEST(FrameCodec, StridedSourceIsReadCorrectly) {
 
 // The capture source's hint (X DAMAGE): only the tiles it touches are compared; an empty hint
 // reads nothing; the first frame and key frames compare everything whatever it says.
-TEST(FrameCodec, ChangedRectanglesLimitTheCompareToTheTilesTheyTouch) {
+TEST(FrameCodec, PixelRectanglesLimitTheCompareToTheTilesTheyTouch) {
   const std::uint32_t w = 300, h = 170;  // partial edge tiles
   FrameEncoder enc(w, h);
   FrameDecoder dec(w, h);
   FrameBuffer screen = pattern(w, h, 7);
   Bytes msg;
   std::uint64_t seq = 0;
-  const auto send = [&](std::optional<std::span<const ChangedRect>> changed, bool key = false) {
+  const auto send = [&](std::optional<std::span<const PixelRect>> changed, bool key = false) {
     msg.clear();
     ++seq;
     auto stats = enc.encode(screen.pixels.data(), screen.stride(), seq, 0, key, false, msg, changed);
@@ -147,14 +147,14 @@ TEST(FrameCodec, ChangedRectanglesLimitTheCompareToTheTilesTheyTouch) {
     }
     return stats;
   };
-  const std::vector<ChangedRect> nothing;
+  const std::vector<PixelRect> nothing;
   ASSERT_TRUE(send(nothing)) << "the first frame is whole, whatever the hint";
   EXPECT_EQ(dec.frame().pixels, screen.pixels);
 
   // Two tiles change; the hint names one of them (a rectangle inside tile 1,0): only it is sent.
   screen.row(10)[70 * 4] ^= 0xff;   // tile (1, 0)
   screen.row(100)[10 * 4] ^= 0xff;  // tile (0, 1)
-  const std::vector<ChangedRect> one{{66, 5, 10, 10}};
+  const std::vector<PixelRect> one{{66, 5, 10, 10}};
   auto stats = send(one);
   ASSERT_TRUE(stats);
   EXPECT_EQ(stats->tiles_changed, 1u);
@@ -163,19 +163,19 @@ TEST(FrameCodec, ChangedRectanglesLimitTheCompareToTheTilesTheyTouch) {
   EXPECT_EQ(parse(msg).rects[0].y, 0u);
 
   // Nothing changed: nothing read (no pixels at all) and nothing sent, even for a key frame.
-  EXPECT_FALSE(enc.encode(nullptr, 0, ++seq, 0, false, false, msg, std::span<const ChangedRect>(nothing)));
-  EXPECT_FALSE(enc.encode(nullptr, 0, ++seq, 0, true, false, msg, std::span<const ChangedRect>(nothing)));
+  EXPECT_FALSE(enc.encode(nullptr, 0, ++seq, 0, false, false, msg, std::span<const PixelRect>(nothing)));
+  EXPECT_FALSE(enc.encode(nullptr, 0, ++seq, 0, true, false, msg, std::span<const PixelRect>(nothing)));
 
   // A rectangle past the frame's edges is clipped to it (the corner tile is partial).
   screen.row(h - 1)[(w - 1) * 4] ^= 0x55;
-  const std::vector<ChangedRect> corner{{290, 160, 1000, 1000}};
+  const std::vector<PixelRect> corner{{290, 160, 1000, 1000}};
   stats = send(corner);
   ASSERT_TRUE(stats);
   EXPECT_EQ(stats->tiles_changed, 1u);
 
   // A key frame compares everything: the change the hint left out arrives with it.
   screen.row(0)[0] ^= 1;
-  const std::vector<ChangedRect> first_pixel{{0, 0, 1, 1}};
+  const std::vector<PixelRect> first_pixel{{0, 0, 1, 1}};
   stats = send(first_pixel, true);
   ASSERT_TRUE(stats);
   EXPECT_TRUE(parse(msg).is_key());

@@ -218,8 +218,8 @@ TEST_F(TextIndexTest, AClosedSpanLastsUntilTheFrameBeforeItsBoxChanged) {
   // Frames 2 to 29 changed nothing there; frame 30 replaced the line (frame 29 was the last
   // to show it), frame 35 changed it again: the pass at frame 40 closes the span at 29.
   dirty.clear();
-  dirty.mark({0, 0, 64, 64}, FrameStamp{29, kT0 + 2'900'000});
-  dirty.mark({0, 0, 640, 64}, FrameStamp{34, kT0 + 3'400'000});
+  dirty.mark({0, 0, 64, 64}, FrameMoment{29, kT0 + 2'900'000});
+  dirty.mark({0, 0, 640, 64}, FrameMoment{34, kT0 + 3'400'000});
   EXPECT_EQ(dirty.unchanged_until(box)->seq, 29);
   EXPECT_FALSE(dirty.unchanged_until({0, 400, 10, 10}));
   OcrPass pass{40, kT0 + 4'000'000, dirty.regions({box}), {line("make", box)}};

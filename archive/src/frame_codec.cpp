@@ -26,7 +26,7 @@ FrameEncoder::FrameEncoder(std::uint32_t width, std::uint32_t height)
 std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std::size_t stride,
                                                 std::uint64_t seq, std::int64_t capture_time_us,
                                                 bool key, bool force, std::vector<std::uint8_t>& out,
-                                                std::optional<std::span<const ChangedRect>> changed) {
+                                                std::optional<std::span<const PixelRect>> changed) {
   const bool first = !have_reference_;
   const std::uint32_t w = reference_.width, h = reference_.height;
   const std::size_t ref_stride = reference_.stride();
@@ -36,13 +36,15 @@ std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std:
   if (first || key) changed.reset();  // see encode()'s comment: these compare everything
   std::fill(compare_.begin(), compare_.end(), static_cast<std::uint8_t>(changed ? 0 : 1));
   if (changed) {
-    for (const ChangedRect& r : *changed) {
-      if (r.width == 0 || r.height == 0 || r.x >= w || r.y >= h) continue;
-      const std::uint32_t tx1 = (std::min<std::uint64_t>(w, std::uint64_t{r.x} + r.width) + kTile - 1) / kTile;
-      const std::uint32_t ty1 = (std::min<std::uint64_t>(h, std::uint64_t{r.y} + r.height) + kTile - 1) / kTile;
-      for (std::uint32_t ty = r.y / kTile; ty < ty1; ++ty)
-        std::fill_n(compare_.begin() + std::ptrdiff_t{ty} * tiles_x_ + r.x / kTile, tx1 - r.x / kTile,
-                    std::uint8_t{1});
+    const PixelRect frame{0, 0, static_cast<std::int32_t>(w), static_cast<std::int32_t>(h)};
+    for (const PixelRect& given : *changed) {
+      const PixelRect r = given.intersected(frame);
+      if (r.empty()) continue;
+      const auto tx0 = static_cast<std::uint32_t>(r.x) / kTile, ty0 = static_cast<std::uint32_t>(r.y) / kTile;
+      const auto tx1 = (static_cast<std::uint32_t>(r.right()) + kTile - 1) / kTile;
+      const auto ty1 = (static_cast<std::uint32_t>(r.bottom()) + kTile - 1) / kTile;
+      for (std::uint32_t ty = ty0; ty < ty1; ++ty)
+        std::fill_n(compare_.begin() + std::ptrdiff_t{ty} * tiles_x_ + tx0, tx1 - tx0, std::uint8_t{1});
     }
   }
 

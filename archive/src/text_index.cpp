@@ -84,7 +84,7 @@ PassResult TextIndex::apply(std::int64_t session_id, const OcrPass& pass, std::i
       if (overlap_ratio(pass.lines[i].box, span.box) > kSameBox) line_matched[i] = found = true;
     }
     if (!found) {
-      std::optional<FrameStamp> until;
+      std::optional<FrameMoment> until;
       if (pass.unchanged_until) until = pass.unchanged_until(span.box);
       if (until && until->seq > span.last_seq)
         close_later.bind(1, until->seq).bind(2, until->capture_us).bind(3, span.id).run();

@@ -140,7 +140,7 @@ class X11Source : public FrameSource {
                               (!intersect(cursor_->drawn_area(), frame).empty() ||
                                !intersect(cursor_->fetched_area(), frame).empty());
     if (!whole && !damage_.dirty() && !cursor_moved) {
-      last_.changed = std::span<const ChangedRect>();  // a still screen: not read, not compared
+      last_.changed = std::span<const PixelRect>();  // a still screen: not read, not compared
       return last_;
     }
 
@@ -176,7 +176,7 @@ class X11Source : public FrameSource {
       recheck_at_ = Clock::now() + kRecheckEvery;
     } else if (damaged) {
       in_frame(*damaged, frame);
-      last_.changed = std::span<const ChangedRect>(changed_);
+      last_.changed = std::span<const PixelRect>(changed_);
     }
     have_frame_ = true;
     last_frame_ = frame;
@@ -191,9 +191,9 @@ class X11Source : public FrameSource {
     for (const Rect& r : damaged) {
       const Rect c = intersect(r, frame);
       if (c.empty()) continue;
-      changed_.push_back(ChangedRect{
-          static_cast<std::uint32_t>(c.x - frame.x), static_cast<std::uint32_t>(c.y - frame.y),
-          static_cast<std::uint32_t>(c.width), static_cast<std::uint32_t>(c.height)});
+      changed_.push_back(PixelRect{
+          static_cast<std::int32_t>(c.x - frame.x), static_cast<std::int32_t>(c.y - frame.y),
+          static_cast<std::int32_t>(c.width), static_cast<std::int32_t>(c.height)});
     }
   }
 
@@ -371,7 +371,7 @@ class X11Source : public FrameSource {
   FrameRef last_;                   // the frame handed out last, handed out again while still
   bool have_frame_ = false;         // last_ shows the screen as it was at the last read
   Rect last_frame_, last_visible_;  // where last_ was read from
-  std::vector<ChangedRect> changed_;  // last_.changed, when it lists rectangles
+  std::vector<PixelRect> changed_;  // last_.changed, when it lists rectangles
   Clock::time_point recheck_at_;
   ScreenWatch screen_;        // RandR's changes, followed at the next grab
   Rect last_window_;          // the followed window's last size, to say when it changes

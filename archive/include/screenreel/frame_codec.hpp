@@ -8,7 +8,7 @@
 #include <span>
 #include <vector>
 
-#include "screenreel/changed_rect.hpp"
+#include "screenreel/pixel_rect.hpp"
 #include "screenreel/wire.hpp"
 
 namespace screenreel {
@@ -59,7 +59,7 @@ class FrameEncoder {
   std::optional<EncodeStats> encode(const std::uint8_t* pixels, std::size_t stride, std::uint64_t seq,
                                     std::int64_t capture_time_us, bool key, bool force,
                                     std::vector<std::uint8_t>& out,
-                                    std::optional<std::span<const ChangedRect>> changed = std::nullopt);
+                                    std::optional<std::span<const PixelRect>> changed = std::nullopt);
 
   const FrameBuffer& reference() const { return reference_; }
 

@@ -12,36 +12,9 @@
 #include <vector>
 
 #include "screenreel/catalog.hpp"
+#include "screenreel/pixel_rect.hpp"
 
 namespace screenreel {
-
-// A rectangle in frame pixels.
-struct PixelRect {
-  std::int32_t x = 0, y = 0, w = 0, h = 0;
-
-  std::int64_t area() const { return std::int64_t{w} * h; }
-  bool empty() const { return w <= 0 || h <= 0; }
-  std::int32_t right() const { return x + w; }
-  std::int32_t bottom() const { return y + h; }
-  bool intersects(const PixelRect& o) const {
-    return x < o.right() && o.x < right() && y < o.bottom() && o.y < bottom();
-  }
-  bool contains(const PixelRect& o) const {
-    return o.x >= x && o.y >= y && o.right() <= right() && o.bottom() <= bottom();
-  }
-  PixelRect united(const PixelRect& o) const {
-    if (empty()) return o;
-    if (o.empty()) return *this;
-    const auto l = std::min(x, o.x), t = std::min(y, o.y);
-    return {l, t, std::max(right(), o.right()) - l, std::max(bottom(), o.bottom()) - t};
-  }
-  PixelRect intersected(const PixelRect& o) const {
-    const auto l = std::max(x, o.x), t = std::max(y, o.y);
-    const auto r = std::min(right(), o.right()), b = std::min(bottom(), o.bottom());
-    return r > l && b > t ? PixelRect{l, t, r - l, b - t} : PixelRect{};
-  }
-  bool operator==(const PixelRect&) const = default;
-};
 
 // Intersection over union of two boxes, 0 to 1.
 double overlap_ratio(const PixelRect& a, const PixelRect& b);
@@ -55,7 +28,7 @@ struct TextLine {
 };
 
 // A frame: its number (frames.seq) and capture time.
-struct FrameStamp {
+struct FrameMoment {
   std::int64_t seq = 0;
   std::int64_t capture_us = 0;
 };
@@ -74,7 +47,7 @@ struct OcrPass {
   // of a box had not changed yet since the previous pass. A span closed by this pass was on
   // screen until then, not only until the previous pass. Empty: the previous pass is all
   // that is known (the offline index compares only the frames it reads).
-  std::function<std::optional<FrameStamp>(const PixelRect&)> unchanged_until = nullptr;
+  std::function<std::optional<FrameMoment>(const PixelRect&)> unchanged_until = nullptr;
 };
 
 struct PassResult {

@@ -14,7 +14,7 @@ DirtyTiles::DirtyTiles(std::int32_t width, std::int32_t height)
       marked_(std::size_t(cols_) * std::size_t(rows_), 0),
       before_(marked_.size()) {}
 
-void DirtyTiles::mark(const PixelRect& wanted, std::optional<FrameStamp> before) {
+void DirtyTiles::mark(const PixelRect& wanted, std::optional<FrameMoment> before) {
   const PixelRect r = wanted.intersected({0, 0, width_, height_});
   if (r.empty()) return;
   for (std::int32_t ty = r.y / kTile; ty <= (r.bottom() - 1) / kTile; ++ty)
@@ -25,9 +25,9 @@ void DirtyTiles::mark(const PixelRect& wanted, std::optional<FrameStamp> before)
     }
 }
 
-std::optional<FrameStamp> DirtyTiles::unchanged_until(const PixelRect& wanted) const {
+std::optional<FrameMoment> DirtyTiles::unchanged_until(const PixelRect& wanted) const {
   const PixelRect r = wanted.intersected({0, 0, width_, height_});
-  std::optional<FrameStamp> earliest;
+  std::optional<FrameMoment> earliest;
   if (r.empty()) return earliest;
   for (std::int32_t ty = r.y / kTile; ty <= (r.bottom() - 1) / kTile; ++ty)
     for (std::int32_t tx = r.x / kTile; tx <= (r.right() - 1) / kTile; ++tx) {

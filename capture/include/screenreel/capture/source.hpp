@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "screenreel/changed_rect.hpp"
+#include "screenreel/pixel_rect.hpp"
 
 namespace screenreel::capture {
 
@@ -29,7 +29,7 @@ struct FrameRef {
   // and hands out the previous frame's pixels again). nullopt: anything may have changed (the
   // first frame, a new size, a source that cannot tell). Made for FrameEncoder::encode; valid,
   // like the pixels, until the next grab().
-  std::optional<std::span<const ChangedRect>> changed;
+  std::optional<std::span<const PixelRect>> changed;
 };
 
 class FrameSource {

@@ -22,7 +22,7 @@ class DirtyTiles {
 
   // Marks the tiles that `r` meets. `before`: the last frame before this change (kept per tile
   // for the first change since clear(), for unchanged_until()).
-  void mark(const PixelRect& r, std::optional<FrameStamp> before = std::nullopt);
+  void mark(const PixelRect& r, std::optional<FrameMoment> before = std::nullopt);
   void mark_all() { mark({0, 0, width_, height_}); }
   // Marks the tiles where two images of this size differ by more than `threshold` grey levels
   // in some pixel (decoded JPEGs: an unchanged area decodes the same, give or take a little).
@@ -31,7 +31,7 @@ class DirtyTiles {
   void clear();
   // The earliest `before` of the marked tiles that `box` meets: the last frame on which all of
   // it was as the previous pass saw it. Empty when no tile there was marked with one.
-  std::optional<FrameStamp> unchanged_until(const PixelRect& box) const;
+  std::optional<FrameMoment> unchanged_until(const PixelRect& box) const;
 
   // The rectangles to read: each group of touching marked tiles as its bounding box, grown by
   // `margin` pixels, then over every box of `lines` (the lines on screen so far) that it meets,
@@ -42,7 +42,7 @@ class DirtyTiles {
  private:
   std::int32_t width_, height_, cols_, rows_;
   std::vector<std::uint8_t> marked_;
-  std::vector<std::optional<FrameStamp>> before_;  // per tile
+  std::vector<std::optional<FrameMoment>> before_;  // per tile
 };
 
 }  // namespace screenreel::ocr
