@@ -129,7 +129,47 @@ TEST(FrameCodec, StridedSourceIsReadCorrectly) {
 
 // The capture source's hint (X DAMAGE): only the tiles it touches are compared; an empty hint
 // reads nothing; the first frame and key frames compare everything whatever it says.
-TEST(FrameCodec, PixelRectanglesLimitTheCompareToTheTilesTheyTouch) {
+TEST(FrameCodec, AFrameHandedToReadersIsNeverChangedAndIsReusedOnceTheyLetGo) {
+  const std::uint32_t w = 200, h = 130;
+  FrameEncoder enc(w, h);
+  int allocations = 0;
+  FrameDecoder dec(w, h, [&](std::uint32_t fw, std::uint32_t fh) {
+    ++allocations;
+    return std::make_shared<FrameBuffer>(fw, fh);
+  });
+  FrameBuffer screen = pattern(w, h, 7);
+  std::uint64_t seq = 0;
+  const auto send = [&] {
+    Bytes msg;
+    ++seq;
+    ASSERT_TRUE(enc.encode(screen.pixels.data(), screen.stride(), seq, 0, false, false, msg));
+    const auto err = dec.apply(parse(msg));
+    ASSERT_FALSE(err) << err->what;
+    ASSERT_EQ(dec.frame().pixels, screen.pixels);
+  };
+  send();  // the key frame allocates the first buffer
+  EXPECT_EQ(allocations, 1);
+
+  // A reader holds frame 1: frame 2 goes into a new buffer built on a copy of it, and frame 1
+  // stays as it was.
+  auto first = dec.share();
+  const Bytes first_pixels = first->pixels;
+  std::memset(screen.row(70) + 130 * 4, 0xee, 40 * 4);
+  send();
+  EXPECT_EQ(allocations, 2);
+  EXPECT_EQ(first->pixels, first_pixels);
+  EXPECT_NE(dec.share().get(), first.get());
+
+  // Nobody holds frame 2 beyond the decoder: frame 3 is drawn into it in place.
+  first.reset();
+  const FrameBuffer* second = dec.share().get();
+  std::memset(screen.row(5) + 5 * 4, 0x11, 10 * 4);
+  send();
+  EXPECT_EQ(allocations, 2);
+  EXPECT_EQ(dec.share().get(), second);
+}
+
+TEST(FrameCodec, ChangedRectanglesLimitTheCompareToTheTilesTheyTouch) {
   const std::uint32_t w = 300, h = 170;  // partial edge tiles
   FrameEncoder enc(w, h);
   FrameDecoder dec(w, h);

@@ -7,6 +7,7 @@
 #include <xxh_x86dispatch.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <string>
 
@@ -74,7 +75,9 @@ std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std:
   key = key || first;
   if (key) std::fill(changed_.begin(), changed_.end(), std::uint8_t{1});
 
-  wire::FrameMessageWriter writer(out, seq, capture_time_us, w, h, key ? wire::kFrameFlagKey : 0);
+  // Room for a message a quarter larger than the last one: appending rarely reallocates.
+  wire::FrameMessageWriter writer(out, seq, capture_time_us, w, h, key ? wire::kFrameFlagKey : 0,
+                                  last_message_bytes_ + last_message_bytes_ / 4 + 4096);
   // A run of changed tiles along a tile row becomes one rectangle; on a key frame each tile row
   // is one full-width rectangle whose rows are contiguous in the reference (no packing needed).
   for (std::uint32_t ty = 0; ty < tiles_y_; ++ty) {
@@ -99,15 +102,13 @@ std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std:
         src = scratch_.data();
       }
       const int bound = LZ4_compressBound(static_cast<int>(raw));
-      std::uint8_t* dst = writer.begin_rect(x0, y0, rw, rh, static_cast<std::size_t>(bound));
-      const int n = LZ4_compress_default(reinterpret_cast<const char*>(src), reinterpret_cast<char*>(dst),
+      if (lz4_.size() < static_cast<std::size_t>(bound)) lz4_.resize(static_cast<std::size_t>(bound));
+      const int n = LZ4_compress_default(reinterpret_cast<const char*>(src), reinterpret_cast<char*>(lz4_.data()),
                                          static_cast<int>(raw), bound);
-      if (n > 0 && static_cast<std::size_t>(n) < raw) {
-        writer.end_rect(wire::RectEncoding::kLz4, static_cast<std::size_t>(n));
-      } else {  // incompressible (noise): raw is smaller and cheaper to decode
-        std::memcpy(dst, src, raw);
-        writer.end_rect(wire::RectEncoding::kRaw, raw);
-      }
+      if (n > 0 && static_cast<std::size_t>(n) < raw)
+        writer.add_rect(x0, y0, rw, rh, wire::RectEncoding::kLz4, {lz4_.data(), static_cast<std::size_t>(n)});
+      else  // incompressible (noise): raw is smaller and cheaper to decode
+        writer.add_rect(x0, y0, rw, rh, wire::RectEncoding::kRaw, {src, raw});
       stats.raw_bytes += raw;
       tx = end;
     }
@@ -115,58 +116,74 @@ std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std:
   writer.finish(pixel_hash(reference_));
   stats.rects = writer.rect_count();
   stats.message_bytes = out.size();
+  last_message_bytes_ = out.size();
   stats.key = key;
   return stats;
 }
 
 // The frame's pixels are allocated by the first key frame, not here: a HELLO alone (60 bytes)
 // must not make the receiver hold up to 64 MiB.
-FrameDecoder::FrameDecoder(std::uint32_t width, std::uint32_t height) {
-  frame_.width = width;
-  frame_.height = height;
+FrameDecoder::FrameDecoder(std::uint32_t width, std::uint32_t height, Allocate allocate)
+    : allocate_(allocate ? std::move(allocate)
+                         : [](std::uint32_t w, std::uint32_t h) { return std::make_shared<FrameBuffer>(w, h); }),
+      frame_(std::make_shared<FrameBuffer>()) {
+  frame_->width = width;
+  frame_->height = height;
+}
+
+// The buffer to draw the next FRAME into: the current one when no reader holds it, else a fresh
+// one (with the current pixels when `keep_pixels`: a frame that builds on the one before).
+FrameBuffer& FrameDecoder::writable(std::uint32_t width, std::uint32_t height, bool keep_pixels) {
+  const bool shared = frame_.use_count() > 1;
+  // A reader that let the buffer go did so with a release (the count's decrement); this makes
+  // its last reads happen before the writes that follow.
+  std::atomic_thread_fence(std::memory_order_acquire);
+  const bool fits = frame_->width == width && frame_->height == height &&
+                    frame_->pixels.size() == std::size_t{width} * height * wire::kBytesPerPixel;
+  if (!shared && fits) return *frame_;
+  auto fresh = allocate_(width, height);
+  if (keep_pixels && fits) std::memcpy(fresh->pixels.data(), frame_->pixels.data(), fresh->pixels.size());
+  frame_ = std::move(fresh);
+  return *frame_;
 }
 
 std::optional<wire::WireError> FrameDecoder::apply(const wire::FrameView& f) {
   using wire::ErrorCode;
   using wire::WireError;
-  if (f.width != frame_.width || f.height != frame_.height) {
-    // Only a key frame may change the size (the client's screen was resized): it covers the
-    // whole new frame, so nothing of the old one is needed.
-    if (!f.is_key())
-      return WireError{ErrorCode::kBadMessage, "FRAME size " + std::to_string(f.width) + "x" + std::to_string(f.height) +
-                                                   " differs from the session's " + std::to_string(frame_.width) + "x" +
-                                                   std::to_string(frame_.height) + " and it is not a key frame"};
-    if (f.seq <= last_seq_)
-      return WireError{ErrorCode::kBadSequence, "FRAME seq " + std::to_string(f.seq) + " after " +
-                                                    std::to_string(last_seq_) + " (must increase)"};
-    frame_ = FrameBuffer(f.width, f.height);  // dimensions were checked against the limits by decode_body
-  }
+  // Only a key frame may change the size (the client's screen was resized): it covers the whole
+  // new frame, so nothing of the old one is needed.
+  if ((f.width != frame_->width || f.height != frame_->height) && !f.is_key())
+    return WireError{ErrorCode::kBadMessage, "FRAME size " + std::to_string(f.width) + "x" + std::to_string(f.height) +
+                                                 " differs from the session's " + std::to_string(frame_->width) + "x" +
+                                                 std::to_string(frame_->height) + " and it is not a key frame"};
   if (f.seq <= last_seq_)
     return WireError{ErrorCode::kBadSequence, "FRAME seq " + std::to_string(f.seq) + " after " +
                                                   std::to_string(last_seq_) + " (must increase)"};
   if (!have_key_ && !f.is_key())
     return WireError{ErrorCode::kBadSequence, "first FRAME of a connection is not a key frame"};
+  // Dimensions were checked against the limits by decode_body. This is also where the frame is
+  // first allocated (see the constructor): by the first key frame, not by HELLO.
+  FrameBuffer& frame = writable(f.width, f.height, !f.is_key());
   if (f.is_key()) {
     // A key frame depends on nothing before it: its rectangles are drawn on black, so rectangles
     // that overlap (their areas still adding up to the frame's) cannot leave old pixels behind.
-    // This is also where the frame is first allocated (see the constructor).
-    frame_.pixels.assign(std::size_t{frame_.width} * frame_.height * wire::kBytesPerPixel, 0);
+    std::fill(frame.pixels.begin(), frame.pixels.end(), std::uint8_t{0});
   }
 
-  const std::size_t stride = frame_.stride();
+  const std::size_t stride = frame.stride();
   for (std::size_t i = 0; i < f.rects.size(); ++i) {
     const auto& r = f.rects[i];
     // decode_body has checked the rectangle against the frame; this check keeps the decoder
     // safe on its own, whoever builds the FrameView.
-    if (r.w == 0 || r.h == 0 || std::uint64_t{r.x} + r.w > frame_.width || std::uint64_t{r.y} + r.h > frame_.height)
+    if (r.w == 0 || r.h == 0 || std::uint64_t{r.x} + r.w > frame.width || std::uint64_t{r.y} + r.h > frame.height)
       return WireError{ErrorCode::kBadMessage, "FRAME rect " + std::to_string(i) + " outside the frame"};
     const std::size_t row_bytes = std::size_t{r.w} * 4, raw = row_bytes * r.h;
-    const bool contiguous = r.w == frame_.width;
+    const bool contiguous = r.w == frame.width;
     const std::uint8_t* src = r.data.data();
     if (r.encoding == wire::RectEncoding::kLz4) {
       std::uint8_t* dst;
       if (contiguous) {
-        dst = frame_.row(r.y);
+        dst = frame.row(r.y);
       } else {
         scratch_.resize(raw);
         dst = scratch_.data();
@@ -183,9 +200,9 @@ std::optional<wire::WireError> FrameDecoder::apply(const wire::FrameView& f) {
       return WireError{ErrorCode::kBadMessage, "FRAME rect " + std::to_string(i) + ": raw length mismatch"};
     }
     for (std::uint32_t y = 0; y < r.h; ++y)
-      std::memcpy(frame_.pixels.data() + (r.y + y) * stride + std::size_t{r.x} * 4, src + y * row_bytes, row_bytes);
+      std::memcpy(frame.pixels.data() + (r.y + y) * stride + std::size_t{r.x} * 4, src + y * row_bytes, row_bytes);
   }
-  if (pixel_hash(frame_) != f.pixel_hash)
+  if (pixel_hash(frame) != f.pixel_hash)
     return WireError{ErrorCode::kHashMismatch, "FRAME seq " + std::to_string(f.seq) +
                                                    ": rebuilt frame's hash differs from the client's"};
   last_seq_ = f.seq;

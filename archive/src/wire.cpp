@@ -359,9 +359,11 @@ constexpr std::size_t kRectHeaderBytes = 24;
 
 FrameMessageWriter::FrameMessageWriter(std::vector<std::uint8_t>& out, std::uint64_t seq,
                                        std::int64_t capture_time_us, std::uint32_t width,
-                                       std::uint32_t height, std::uint32_t flags)
+                                       std::uint32_t height, std::uint32_t flags, std::size_t reserve)
     : out_(out) {
-  out_ = start_message(MessageType::kFrame);
+  const auto head = start_message(MessageType::kFrame);
+  out_.assign(head.begin(), head.end());
+  out_.reserve(std::max(reserve, kFrameFixedBytes));
   ByteWriter w(out_);
   w.write(seq);
   w.write(capture_time_us);
@@ -372,24 +374,17 @@ FrameMessageWriter::FrameMessageWriter(std::vector<std::uint8_t>& out, std::uint
   w.write(std::uint32_t{0});  // rect count, set by finish()
 }
 
-std::uint8_t* FrameMessageWriter::begin_rect(std::uint32_t x, std::uint32_t y, std::uint32_t w,
-                                             std::uint32_t h, std::size_t max_data) {
-  rect_start_ = out_.size();
-  out_.resize(rect_start_ + kRectHeaderBytes + max_data);
-  std::uint8_t* p = out_.data() + rect_start_;
-  detail::put_le(p, x, 4);
-  detail::put_le(p + 4, y, 4);
-  detail::put_le(p + 8, w, 4);
-  detail::put_le(p + 12, h, 4);
-  std::memset(p + 16, 0, 8);
-  return p + kRectHeaderBytes;
-}
-
-void FrameMessageWriter::end_rect(RectEncoding encoding, std::size_t data_length) {
-  std::uint8_t* p = out_.data() + rect_start_;
-  p[16] = static_cast<std::uint8_t>(encoding);
-  detail::put_le(p + 20, data_length, 4);
-  out_.resize(rect_start_ + kRectHeaderBytes + data_length);
+void FrameMessageWriter::add_rect(std::uint32_t x, std::uint32_t y, std::uint32_t w, std::uint32_t h,
+                                  RectEncoding encoding, std::span<const std::uint8_t> data) {
+  std::uint8_t header[kRectHeaderBytes] = {};
+  detail::put_le(header, x, 4);
+  detail::put_le(header + 4, y, 4);
+  detail::put_le(header + 8, w, 4);
+  detail::put_le(header + 12, h, 4);
+  header[16] = static_cast<std::uint8_t>(encoding);
+  detail::put_le(header + 20, data.size(), 4);
+  out_.insert(out_.end(), header, header + kRectHeaderBytes);
+  out_.insert(out_.end(), data.begin(), data.end());
   ++rect_count_;
 }
 

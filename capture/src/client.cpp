@@ -9,6 +9,7 @@
 // (bounded by --spool-mb), and the io thread reconnects with capped exponential backoff; the
 // new HELLO resumes the session and the spool is sent again from a key frame.
 #include "screenreel/capture/client.hpp"
+#include "screenreel/capture/key_frames.hpp"
 
 #include <unistd.h>
 
@@ -98,7 +99,10 @@ class Client {
         stats_timer_(io_),
         signals_(io_, SIGINT, SIGTERM),
         spool_limit_(config.spool_mb << 20),
-        rng_(std::random_device{}()) {}
+        connected_spool_limit_(std::min(spool_limit_ / 4, kConnectedSpoolBytes)),
+        rng_(std::random_device{}()),
+        key_frames_(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(config.key_interval_s)),
+                    Clock::now()) {}
 
   int run() {
     const HostPort hp = parse_host_port(config_.connect);
@@ -374,7 +378,7 @@ class Client {
     if (spool_bytes_ > spool_limit_) make_room();
     // While connected the spool holds only what the receiver has not stored, and the key frame
     // that it builds on; a new key frame now and then keeps that small.
-    if (link_ && link_->welcomed && !draining_ && spool_bytes_ > spool_limit_ / 4) force_key_ = true;
+    if (link_ && link_->welcomed && !draining_ && spool_bytes_ > connected_spool_limit_) key_frames_.request();
     pump();
   }
 
@@ -440,7 +444,7 @@ class Client {
 
   void await_key() {
     awaiting_key_ = true;
-    force_key_ = true;
+    key_frames_.request();
   }
 
   // Frames the receiver has not confirmed as stored.
@@ -593,8 +597,6 @@ class Client {
     auto encoder = std::make_unique<FrameEncoder>(w, h);
     const auto period = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / config_.fps));
     const auto start = Clock::now();
-    const auto key_every = std::chrono::duration<double>(config_.key_interval_s);
-    auto last_key = start;
     std::uint64_t tick = 0, captured = 0, unchanged = 0, dropped = 0, queued = 0, raw = 0;
     std::string error, gone;
     try {
@@ -622,7 +624,7 @@ class Client {
         const FrameRef ref = source_.grab(tick - 1);
         const std::int64_t t_us = wall_clock_us();
         ++captured;
-        bool key = now - last_key >= key_every || force_key_.exchange(false);
+        bool key = key_frames_.due(now);
         if (ref.width != w || ref.height != h) {  // the screen was resized: start over with a key frame
           w = ref.width;
           h = ref.height;
@@ -637,7 +639,7 @@ class Client {
           live_unchanged_.fetch_add(1);
           continue;
         }
-        if (stats->key) last_key = now;
+        if (stats->key) key_frames_.sent(now);
         pending_.fetch_add(1);
         raw += std::uint64_t{w} * h * 4;
         ++queued;
@@ -699,13 +701,19 @@ class Client {
   std::deque<Spooled> spool_;
   std::size_t spool_bytes_ = 0;
   const std::size_t spool_limit_;
+  // While connected, a spool past this asks for a key frame, so that what it keeps (everything
+  // since the key frame the unstored frames build on) stays small. On the 1080p video scene
+  // (about 10 MB/s) 16 MiB means a key frame every 1.6 s or so, which costs little there: a
+  // changed frame already holds most tiles. (A quarter of the default --spool-mb, 64 MiB, let the
+  // client grow to 177 MB.)
+  static constexpr std::size_t kConnectedSpoolBytes = std::size_t{16} << 20;
+  const std::size_t connected_spool_limit_;
   std::size_t next_send_ = 0;      // index of the next frame to send on the current link
   std::uint64_t stored_tick_ = 0;  // the receiver holds every frame up to this tick
   std::vector<std::uint64_t> lost_ticks_;  // frames dropped from a full spool, the receiver not having them
   bool awaiting_key_ = false, draining_ = false, spool_full_warned_ = false;
   std::atomic<std::uint32_t> pending_{0};  // frames captured and never acknowledged
   std::atomic<bool> live_{false};          // connected and caught up: ticks beyond the window drop
-  std::atomic<bool> force_key_{false};
   std::atomic<std::uint32_t> max_in_flight_{1};
 
   std::atomic<bool> stop_{false};
@@ -713,6 +721,7 @@ class Client {
   CaptureSummary summary_;
   std::string error_;
   std::mt19937 rng_;
+  KeyFrameSchedule key_frames_;  // the capture thread's, but requests come from the io thread
 };
 
 }  // namespace

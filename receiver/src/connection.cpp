@@ -327,7 +327,9 @@ void Connection::on_hello(const wire::Hello& hello) {
     return;
   }
   deadline_.cancel();
-  decoder_.emplace(hello.width, hello.height);
+  decoder_.emplace(hello.width, hello.height, [&recorder = server_.recorder_](std::uint32_t w, std::uint32_t h) {
+    return recorder.acquire_buffer(w, h);
+  });
   reader_.set_body_limit(wire::kMaxMessageBytes);
   state_ = State::kRecording;
   arm_idle();
@@ -353,9 +355,8 @@ void Connection::on_frame(const wire::FrameView& frame, std::int64_t receive_us)
     send(wire::encode(wire::Ack{frame.seq, 0, static_cast<std::uint64_t>(session_->stored_tick())}));
     return read();
   }
-  auto buffer = server_.recorder_.acquire_buffer(frame.width, frame.height);
-  std::memcpy(buffer->pixels.data(), decoder_->frame().pixels.data(), buffer->pixels.size());
-  SharedFrame shared = std::move(buffer);
+  // Shared, not copied: the decoder draws the next FRAME into another buffer while this one is read.
+  SharedFrame shared = decoder_->share();
   // No rectangles: the client says nothing changed (--every-frame), so the JPEG is shared.
   FrameJob job{static_cast<std::int64_t>(frame.seq), frame.capture_time_us, receive_us, shared, frame.rects.empty()};
   const std::uint64_t seq = frame.seq;

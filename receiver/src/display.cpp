@@ -51,7 +51,9 @@ int Display::pump(int wait_ms) {
         continue;
       }
       if (w.dirty && w.latest) {
-        draws.push_back({it->first, w.number, w.title, w.latest, !w.created});
+        // Taken, not kept: once drawn, the frame goes back to the decoder, which then draws the
+        // next one into it in place (FrameDecoder::share).
+        draws.push_back({it->first, w.number, w.title, std::move(w.latest), !w.created});
         w.created = true;
         w.dirty = false;
       }

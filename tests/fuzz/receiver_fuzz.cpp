@@ -81,9 +81,7 @@ void check_frame_round_trip(std::span<const std::uint8_t> body, const wire::Fram
   std::vector<std::uint8_t> out;
   wire::FrameMessageWriter writer(out, f.seq, f.capture_time_us, f.width, f.height, f.flags);
   for (const auto& r : f.rects) {
-    std::uint8_t* dst = writer.begin_rect(r.x, r.y, r.w, r.h, r.data.size());
-    if (!r.data.empty()) std::memcpy(dst, r.data.data(), r.data.size());
-    writer.end_rect(r.encoding, r.data.size());
+    writer.add_rect(r.x, r.y, r.w, r.h, r.encoding, r.data);
   }
   writer.finish(f.pixel_hash);
   FUZZ_CHECK(out.size() == wire::kHeaderBytes + body.size());

@@ -232,9 +232,7 @@ std::vector<std::uint8_t> frame_message(std::uint64_t seq, std::uint32_t width,
   std::vector<std::uint8_t> out;
   wire::FrameMessageWriter writer(out, seq, wall_clock_us(), width, height, flags);
   for (const auto& r : rects) {
-    std::uint8_t* dst = writer.begin_rect(r.x, r.y, r.w, r.h, r.data.size());
-    if (!r.data.empty()) std::memcpy(dst, r.data.data(), r.data.size());
-    writer.end_rect(r.encoding, r.data.size());
+    writer.add_rect(r.x, r.y, r.w, r.h, r.encoding, r.data);
   }
   writer.finish(hash);
   return out;

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <vector>
@@ -69,24 +71,38 @@ class FrameEncoder {
   std::vector<std::uint8_t> changed_;  // one flag a tile
   std::vector<std::uint8_t> compare_;  // one flag a tile: the tiles `changed` touches
   std::vector<std::uint8_t> scratch_;  // a rectangle's pixels packed for LZ4
+  std::vector<std::uint8_t> lz4_;      // a rectangle's LZ4 bytes, before they are appended to the message
+  std::size_t last_message_bytes_ = 0;  // what to reserve for the next message
   bool have_reference_ = false;
 };
 
 // Receiver side: one per connection. Keeps the frame the client has described so far and
 // applies each FRAME to it, enforcing the stream rules (first FRAME a key frame, seq increasing,
 // size fixed) and the hash. Never writes outside its buffer, whatever the message says.
+//
+// The frame is shared, not copied: share() hands it to readers (the JPEG encoder, the window),
+// and the next FRAME is drawn into it in place only once every reader has let it go. While one
+// still holds it, the decoder draws into a fresh buffer from `allocate` (a pool), starting from
+// a copy of the current pixels.
 class FrameDecoder {
  public:
-  FrameDecoder(std::uint32_t width, std::uint32_t height);
+  using Allocate = std::function<std::shared_ptr<FrameBuffer>(std::uint32_t width, std::uint32_t height)>;
+
+  FrameDecoder(std::uint32_t width, std::uint32_t height, Allocate allocate = nullptr);
 
   // On error the frame buffer may hold part of the rectangles; the connection is to be closed.
   std::optional<wire::WireError> apply(const wire::FrameView& frame);
 
-  const FrameBuffer& frame() const { return frame_; }
+  const FrameBuffer& frame() const { return *frame_; }
+  // The frame as it is now, for readers; apply() never changes a buffer that is shared.
+  std::shared_ptr<const FrameBuffer> share() const { return frame_; }
   std::uint64_t last_seq() const { return last_seq_; }
 
  private:
-  FrameBuffer frame_;
+  FrameBuffer& writable(std::uint32_t width, std::uint32_t height, bool keep_pixels);
+
+  Allocate allocate_;
+  std::shared_ptr<FrameBuffer> frame_;
   std::vector<std::uint8_t> scratch_;
   std::uint64_t last_seq_ = 0;
   bool have_key_ = false;

@@ -208,19 +208,19 @@ std::vector<std::uint8_t> encode(const Ping& m);
 // writer so the rectangle data is compressed straight into the message buffer.
 class FrameMessageWriter {
  public:
+  // Starts the message in `out` (its old contents go, its capacity stays). `reserve`: the bytes
+  // the whole message is expected to take, so that appending rectangles does not reallocate.
   FrameMessageWriter(std::vector<std::uint8_t>& out, std::uint64_t seq, std::int64_t capture_time_us,
-                     std::uint32_t width, std::uint32_t height, std::uint32_t flags);
-  // Reserves room for a rectangle's header and `max_data` bytes; returns where to write the data.
-  std::uint8_t* begin_rect(std::uint32_t x, std::uint32_t y, std::uint32_t w, std::uint32_t h,
-                           std::size_t max_data);
-  void end_rect(RectEncoding encoding, std::size_t data_length);
+                     std::uint32_t width, std::uint32_t height, std::uint32_t flags, std::size_t reserve = 0);
+  // Appends a rectangle: its header, then `data` (LZ4 or raw pixels, as `encoding` says).
+  void add_rect(std::uint32_t x, std::uint32_t y, std::uint32_t w, std::uint32_t h, RectEncoding encoding,
+                std::span<const std::uint8_t> data);
   // Fills in the hash, the rectangle count and the header's length.
   void finish(std::uint64_t pixel_hash);
   std::uint32_t rect_count() const { return rect_count_; }
 
  private:
   std::vector<std::uint8_t>& out_;
-  std::size_t rect_start_ = 0;
   std::uint32_t rect_count_ = 0;
 };
 
