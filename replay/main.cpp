@@ -54,7 +54,7 @@ constexpr const char* kUsage =
     "timing\n"
     "  frame SESSION --at T -o FILE  the frame on screen at time T, as an image (.png .jpg ...)\n"
     "  query \"SQL\"                   one read-only SQL statement on the catalog\n"
-    "  search \"WORDS\"                 when text was on screen (the OCR text index), best first\n"
+    "  search \"WORDS\"                when text was on screen (the OCR text index), best first\n"
     "  index SESSION|--all           build the text index of sessions recorded without --ocr\n"
     "  verify [SESSION]              check that rows and files agree and every JPEG decodes\n"
     "  recover                       repair an archive after its receiver crashed or was killed\n"

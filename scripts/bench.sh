@@ -21,6 +21,9 @@
 #   BENCH_REPEAT=1               runs of everything; with more, each cell is the median
 #   BENCH_THROTTLE=1             0: skip the throttled-disk run (made once, in the last repeat)
 #   BENCH_MAX_FPS=0              N > 0: also a headless screenreel run at --fps N (its ceiling)
+#   BENCH_EVERY_FRAME=1          on the video scene, also screenreel with the client's
+#                                --every-frame (window on, then headless): a JPEG file for every
+#                                tick, as ffmpeg writes (an unchanged tick is a hard link)
 #   BENCH_OCR=0                  1: on the terminal scene, also a headless run with the receiver's
 #                                --ocr, right after the one without (CPU, drops, index lag)
 #   BENCH_BUILD_DIR=build-bench  where to build (RelWithDebInfo); BENCH_NO_BUILD=1 uses it as is
@@ -190,6 +193,8 @@ row() {
 
 # --- one screenreel run --------------------------------------------------------------------
 # run_screenreel SCENE NAME FPS WINDOW(0|1) [DISK_BYTES_PER_S [RECEIVER_ARGS...]]
+# The client gets the options in the array capture_args too.
+capture_args=()
 run_screenreel() {
   local scene=$1 name=$2 fps=$3 window=$4 throttle_bps=${5:-}
   shift 5 2>/dev/null || shift $#
@@ -216,7 +221,8 @@ run_screenreel() {
   # The client ends itself (--duration), so /usr/bin/time sees all of it.
   /usr/bin/time -f '%e %U %S %M' -o "$d/capture.time" \
     "$bin/screenreel-capture" --display ":$scene_num" --fps "$fps" --duration "$seconds" \
-    --connect "127.0.0.1:$port" --name "bench-$scene-$name" --quiet >"$d/capture.out" 2>"$d/capture.err" &
+    --connect "127.0.0.1:$port" --name "bench-$scene-$name" --quiet "${capture_args[@]}" \
+    >"$d/capture.out" 2>"$d/capture.err" &
   local cpid=$!
   pids+=($cpid)
   t0=$(date +%s.%N)
@@ -368,6 +374,12 @@ for ((rep = 1; rep <= repeat; rep++)); do
     run_screenreel "$scene" headless "$fps" 0
     if [ "$scene" = terminal ] && [ "${BENCH_OCR:-0}" = 1 ]; then run_screenreel "$scene" ocr "$fps" 0 "" --ocr; fi
     run_ffmpeg "$scene" "$fps"
+    if [ "$scene" = video ] && [ "${BENCH_EVERY_FRAME:-1}" = 1 ]; then
+      capture_args=(--every-frame)
+      run_screenreel "$scene" every "$fps" 1
+      run_screenreel "$scene" every-headless "$fps" 0
+      capture_args=()
+    fi
     if [ "$max_fps" -gt 0 ]; then run_screenreel "$scene" ceiling "$max_fps" 0; fi
     if [ "$scene" = video ] && [ "$throttle" = 1 ] && [ "$rep" = "$repeat" ]; then
       # What the stream needs: JPEG bytes per second of this scene's headless run.
@@ -411,6 +423,8 @@ label() {
     headless) echo "screenreel, --no-display" ;;
     ocr) echo "screenreel, --no-display --ocr" ;;
     ceiling) echo "screenreel, --no-display, --fps $max_fps" ;;
+    every) echo "screenreel --every-frame, window on" ;;
+    every-headless) echo "screenreel --every-frame, --no-display" ;;
     throttled) echo "screenreel, window on, disk at 1/10" ;;
     ffmpeg) echo "ffmpeg x11grab -q:v 3" ;;
     *) echo "$1" ;;
@@ -453,6 +467,11 @@ targets() {
       echo "| same, against ffmpeg's runs with < 10% copies (${fg#* } of them: ${fg% *} ms per file) | window on: $(calc %.2f "$vw / ${fg% *}")×; headless: $(calc %.2f "$vh / ${fg% *}")× | window on: $(check "$(calc %.2f "$vw / ${fg% *}")" "<=" 0.5); headless: $(check "$(calc %.2f "$vh / ${fg% *}")" "<=" 0.4) |"
     else
       echo "| same, against ffmpeg's runs with < 10% copies | none of its runs kept up | |"
+    fi
+    local ew eh
+    ew=$(get video every cpu_ms_frame); eh=$(get video every-headless cpu_ms_frame)
+    if [ -n "$ew" ]; then
+      echo "| same, per JPEG file: screenreel with --every-frame (a file every tick, as ffmpeg) | window on: $ew / $vf ms = $(calc %.2f "$ew / $vf")×; headless: $eh / $vf ms = $(calc %.2f "$eh / $vf")× | window on: $(check "$(calc %.2f "$ew / $vf")" "<=" 0.5); headless: $(check "$(calc %.2f "$eh / $vf")" "<=" 0.4) |"
     fi
     echo "| (for reference) CPU per second of recording, against ffmpeg's (median) | window on: $(calc %.2f "$(get video window cpu_core_pct) / $(get video ffmpeg cpu_core_pct)")×; headless: $(calc %.2f "$(get video headless cpu_core_pct) / $(get video ffmpeg cpu_core_pct)")× | |"
   fi
@@ -499,7 +518,7 @@ render() {
   echo
   echo "- CPU: the run's programs (capture + receiver, or ffmpeg), user + system, all threads."
   echo "- X servers: CPU of the captured screen's Xvfb beyond what the scene alone costs it (the grabs), plus the window's Xvfb (drawing the window)."
-  echo "- screenreel records a frame when the screen changed; an unchanged tick costs a grab and a compare and is not a frame."
+  echo "- screenreel records a frame when the screen changed; an unchanged tick (nothing drawn, or drawn the same) costs an X round trip or a grab and a compare, and is not a frame. With --every-frame every tick is a frame: an unchanged one is sent as an empty FRAME and stored as a hard link to the previous JPEG."
   echo "- ffmpeg writes a file every tick; when a grab is late it writes copies of the previous grab (counted as copies; grabs/s = files - copies)."
   targets
   local o=$work/ocr-$repeat.txt

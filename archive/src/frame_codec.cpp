@@ -12,17 +12,17 @@
 #include <string>
 
 namespace screenreel {
-
 std::uint64_t pixel_hash(const FrameBuffer& frame) {
   return XXH3_64bits(frame.pixels.data(), frame.pixels.size());
 }
 
-FrameEncoder::FrameEncoder(std::uint32_t width, std::uint32_t height)
+FrameEncoder::FrameEncoder(std::uint32_t width, std::uint32_t height, int lz4_acceleration)
     : reference_(width, height),
       tiles_x_((width + kTile - 1) / kTile),
       tiles_y_((height + kTile - 1) / kTile),
       changed_(std::size_t{tiles_x_} * tiles_y_),
-      compare_(changed_.size()) {}
+      compare_(changed_.size()),
+      acceleration_(std::max(1, lz4_acceleration)) {}
 
 std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std::size_t stride,
                                                 std::uint64_t seq, std::int64_t capture_time_us,
@@ -103,8 +103,8 @@ std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std:
       }
       const int bound = LZ4_compressBound(static_cast<int>(raw));
       if (lz4_.size() < static_cast<std::size_t>(bound)) lz4_.resize(static_cast<std::size_t>(bound));
-      const int n = LZ4_compress_default(reinterpret_cast<const char*>(src), reinterpret_cast<char*>(lz4_.data()),
-                                         static_cast<int>(raw), bound);
+      const int n = LZ4_compress_fast(reinterpret_cast<const char*>(src), reinterpret_cast<char*>(lz4_.data()),
+                                      static_cast<int>(raw), bound, acceleration_);
       if (n > 0 && static_cast<std::size_t>(n) < raw)
         writer.add_rect(x0, y0, rw, rh, wire::RectEncoding::kLz4, {lz4_.data(), static_cast<std::size_t>(n)});
       else  // incompressible (noise): raw is smaller and cheaper to decode

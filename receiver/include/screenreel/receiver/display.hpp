@@ -19,7 +19,7 @@ class Display : public FrameSink {
  public:
   // `displayed` is told when a frame has been drawn (for latency measurements); may be empty.
   using Displayed = std::function<void(std::int64_t session_id, std::uint64_t frame_number, std::int64_t shown_us)>;
-  explicit Display(Displayed displayed = {}) : displayed_(std::move(displayed)) {}
+  explicit Display(Displayed displayed = {});
 
   void session_started(std::int64_t session_id, const std::string& title) override;
   void show(std::int64_t session_id, std::uint64_t frame_number, SharedFrame frame) override;
