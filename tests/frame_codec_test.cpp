@@ -1,11 +1,13 @@
 // The tile-diff + LZ4 frame codec: bit-exact round trips through real FRAME bytes, and the
 // decoder's refusals (bad LZ4, wrong size, hash mismatch, sequence rules).
+#include "screenreel/frame_codec.hpp"
+
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 
-#include "screenreel/frame_codec.hpp"
 #include "screenreel/wire.hpp"
 
 namespace screenreel {
@@ -30,7 +32,8 @@ FrameBuffer pattern(std::uint32_t w, std::uint32_t h, std::uint32_t seed) {
 wire::FrameView parse(const Bytes& message) {
   auto h = wire::decode_header(std::span(message).first(wire::kHeaderBytes));
   EXPECT_TRUE(h) << h.error.what;
-  auto m = wire::decode_body(wire::MessageType::kFrame, std::span(message).subspan(wire::kHeaderBytes));
+  auto m =
+      wire::decode_body(wire::MessageType::kFrame, std::span(message).subspan(wire::kHeaderBytes));
   EXPECT_TRUE(m) << m.error.what;
   return std::get<wire::FrameView>(*m.value);
 }
@@ -47,7 +50,8 @@ TEST(FrameCodec, RoundTripsBitExactThroughChangesOfEveryShape) {
   auto send = [&](bool key) {
     msg.clear();
     ++seq;
-    auto stats = enc.encode(screen.pixels.data(), screen.stride(), seq, 1000 * seq, key, false, msg);
+    auto stats =
+        enc.encode(screen.pixels.data(), screen.stride(), seq, 1000 * seq, key, false, msg);
     if (!stats) return false;
     const Bytes copy = msg;  // the view points into it
     auto view = parse(copy);
@@ -57,18 +61,71 @@ TEST(FrameCodec, RoundTripsBitExactThroughChangesOfEveryShape) {
     return true;
   };
 
-  ASSERT_TRUE(send(false));  // first frame: always whole
+  ASSERT_TRUE(send(false));   // first frame: always whole
   EXPECT_FALSE(send(false));  // nothing changed: nothing to send
 
   screen.row(5)[4] ^= 0xff;  // one pixel in the first tile
   ASSERT_TRUE(send(false));
   screen.row(h - 1)[(w - 1) * 4] ^= 0x55;  // last pixel: the partial corner tile
   ASSERT_TRUE(send(false));
-  for (std::uint32_t y = 60; y < 140; ++y) std::memset(screen.row(y) + 100 * 4, y, 150 * 4);  // a block over tiles
+  for (std::uint32_t y = 60; y < 140; ++y)
+    std::memset(screen.row(y) + 100 * 4, y, 150 * 4);  // a block over tiles
   ASSERT_TRUE(send(false));
   screen = pattern(w, h, 2);  // everything
   ASSERT_TRUE(send(false));
   EXPECT_FALSE(send(true));  // a key frame of an unchanged screen is not sent either
+}
+
+// The compare runs a pixel row at a time over runs of neighbouring tiles in the same state (see
+// FrameEncoder::encode): a change anywhere in a tile (its first or last row, its first or last
+// byte, next to a changed or an unchanged neighbour) must mark exactly that tile, and the frame
+// must still round-trip bit-exact.
+TEST(FrameCodec, FindsExactlyTheTilesThatChangedWhereverInTheTileTheChangeIs) {
+  const std::uint32_t w = 64 * 7 + 13, h = 64 * 4 + 5, tiles_x = 8,
+                      tiles_y = 5;  // partial edge tiles
+  FrameEncoder enc(w, h);
+  FrameDecoder dec(w, h);
+  FrameBuffer screen = pattern(w, h, 7);
+  Bytes msg;
+  ASSERT_TRUE(enc.encode(screen.pixels.data(), screen.stride(), 1, 0, false, false, msg));
+  ASSERT_FALSE(dec.apply(parse(Bytes(msg))));
+  std::mt19937 rng(11);
+  for (std::uint64_t seq = 2; seq < 200; ++seq) {
+    std::vector<bool> touched(tiles_x * tiles_y);
+    const int changes = static_cast<int>(rng() % 6);  // 0: nothing changes, nothing is sent
+    for (int i = 0; i < changes; ++i) {
+      const std::uint32_t tx = rng() % tiles_x, ty = rng() % tiles_y;
+      const std::uint32_t tw = std::min(w - tx * 64, 64u), th = std::min(h - ty * 64, 64u);
+      // Corners and edges of the tile as often as anywhere inside it.
+      const std::uint32_t picks[] = {0, th - 1, static_cast<std::uint32_t>(rng() % th)};
+      const std::uint32_t y = ty * 64 + picks[rng() % 3];
+      const std::uint32_t xs[] = {0, tw * 4 - 1, static_cast<std::uint32_t>(rng() % (tw * 4))};
+      const std::uint32_t byte = tx * 64 * 4 + xs[rng() % 3];
+      screen.row(y)[byte] ^= static_cast<std::uint8_t>(1 + rng() % 255);
+      touched[ty * tiles_x + tx] = true;
+    }
+    msg.clear();
+    const auto stats = enc.encode(screen.pixels.data(), screen.stride(), seq, 0, false, false, msg);
+    const auto expected =
+        static_cast<std::uint32_t>(std::count(touched.begin(), touched.end(), true));
+    if (expected == 0) {
+      EXPECT_FALSE(stats) << "seq " << seq;
+      continue;
+    }
+    ASSERT_TRUE(stats) << "seq " << seq;
+    EXPECT_EQ(stats->tiles_changed, expected) << "seq " << seq;
+    const Bytes copy = msg;
+    const auto view = parse(copy);
+    std::vector<bool> sent(tiles_x * tiles_y);
+    for (const auto& r : view.rects)
+      for (std::uint32_t ty = r.y / 64; ty < (r.y + r.h + 63) / 64; ++ty)
+        for (std::uint32_t tx = r.x / 64; tx < (r.x + r.w + 63) / 64; ++tx)
+          sent[ty * tiles_x + tx] = true;
+    EXPECT_EQ(sent, touched) << "seq " << seq;
+    const auto err = dec.apply(view);
+    ASSERT_FALSE(err) << err->what;
+    ASSERT_EQ(dec.frame().pixels, screen.pixels) << "seq " << seq;
+  }
 }
 
 TEST(FrameCodec, OnlyChangedTilesAreSent) {
@@ -118,7 +175,8 @@ TEST(FrameCodec, StridedSourceIsReadCorrectly) {
   const std::size_t stride = w * 4 + 64;  // padded rows, as some X servers give
   Bytes padded(stride * h, 0xEE);
   FrameBuffer expect = pattern(w, h, 6);
-  for (std::uint32_t y = 0; y < h; ++y) std::memcpy(padded.data() + y * stride, expect.row(y), w * 4);
+  for (std::uint32_t y = 0; y < h; ++y)
+    std::memcpy(padded.data() + y * stride, expect.row(y), w * 4);
   FrameEncoder enc(w, h);
   FrameDecoder dec(w, h);
   Bytes msg;
@@ -179,7 +237,8 @@ TEST(FrameCodec, ChangedRectanglesLimitTheCompareToTheTilesTheyTouch) {
   const auto send = [&](std::optional<std::span<const PixelRect>> changed, bool key = false) {
     msg.clear();
     ++seq;
-    auto stats = enc.encode(screen.pixels.data(), screen.stride(), seq, 0, key, false, msg, changed);
+    auto stats =
+        enc.encode(screen.pixels.data(), screen.stride(), seq, 0, key, false, msg, changed);
     if (stats) {
       const Bytes copy = msg;
       auto err = dec.apply(parse(copy));
@@ -203,8 +262,10 @@ TEST(FrameCodec, ChangedRectanglesLimitTheCompareToTheTilesTheyTouch) {
   EXPECT_EQ(parse(msg).rects[0].y, 0u);
 
   // Nothing changed: nothing read (no pixels at all) and nothing sent, even for a key frame.
-  EXPECT_FALSE(enc.encode(nullptr, 0, ++seq, 0, false, false, msg, std::span<const PixelRect>(nothing)));
-  EXPECT_FALSE(enc.encode(nullptr, 0, ++seq, 0, true, false, msg, std::span<const PixelRect>(nothing)));
+  EXPECT_FALSE(
+      enc.encode(nullptr, 0, ++seq, 0, false, false, msg, std::span<const PixelRect>(nothing)));
+  EXPECT_FALSE(
+      enc.encode(nullptr, 0, ++seq, 0, true, false, msg, std::span<const PixelRect>(nothing)));
 
   // A rectangle past the frame's edges is clipped to it (the corner tile is partial).
   screen.row(h - 1)[(w - 1) * 4] ^= 0x55;
@@ -228,7 +289,8 @@ class Decoder : public ::testing::Test {
     // A smooth picture, so that LZ4 compresses it and the rects travel as LZ4.
     screen = FrameBuffer(128, 128);
     for (std::uint32_t y = 0; y < 128; ++y)
-      for (std::uint32_t x = 0; x < 128; ++x) screen.row(y)[x * 4 + 1] = static_cast<std::uint8_t>(x / 4 + y / 4);
+      for (std::uint32_t x = 0; x < 128; ++x)
+        screen.row(y)[x * 4 + 1] = static_cast<std::uint8_t>(x / 4 + y / 4);
     ASSERT_TRUE(enc.encode(screen.pixels.data(), screen.stride(), 5, 0, false, false, key_msg));
   }
   FrameBuffer screen;
@@ -277,11 +339,11 @@ TEST_F(Decoder, EnforcesTheSequenceRules) {
   ASSERT_TRUE(err);
   EXPECT_EQ(err->code, wire::ErrorCode::kBadSequence);
 
-  ASSERT_FALSE(dec.apply(parse(key_msg)));     // seq 5
-  auto dup = dec.apply(parse(key_msg));        // seq 5 again
+  ASSERT_FALSE(dec.apply(parse(key_msg)));  // seq 5
+  auto dup = dec.apply(parse(key_msg));     // seq 5 again
   ASSERT_TRUE(dup);
   EXPECT_EQ(dup->code, wire::ErrorCode::kBadSequence);
-  ASSERT_FALSE(dec.apply(parse(delta)));       // seq 6
+  ASSERT_FALSE(dec.apply(parse(delta)));  // seq 6
   EXPECT_EQ(dec.frame().pixels, screen.pixels);
 }
 
@@ -289,7 +351,8 @@ TEST_F(Decoder, AKeyFrameMayChangeTheSizeADeltaMayNot) {
   ASSERT_FALSE(dec.apply(parse(key_msg)));  // 128x128, seq 5
   // The screen is resized to 96x64: the encoder starts over, its first frame is a key frame.
   FrameBuffer small(96, 64);
-  for (std::size_t i = 0; i < small.pixels.size(); ++i) small.pixels[i] = static_cast<std::uint8_t>(i / 7);
+  for (std::size_t i = 0; i < small.pixels.size(); ++i)
+    small.pixels[i] = static_cast<std::uint8_t>(i / 7);
   FrameEncoder resized(96, 64);
   Bytes msg;
   ASSERT_TRUE(resized.encode(small.pixels.data(), small.stride(), 6, 0, false, false, msg));

