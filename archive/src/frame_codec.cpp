@@ -12,6 +12,7 @@
 #include <string>
 
 namespace screenreel {
+
 std::uint64_t pixel_hash(const FrameBuffer& frame) {
   return XXH3_64bits(frame.pixels.data(), frame.pixels.size());
 }

@@ -44,10 +44,10 @@ class FrameEncoder {
  public:
   static constexpr std::uint32_t kTile = 64;
   // LZ4's acceleration for the changed tiles: above 1 it skips faster through bytes that do not
-  // match. Compare + copy + LZ4 + hash of a tick on 60 real 1080p frames, medians of 3
-  // (tests/bench/codec_bench.cpp, BM_TileDiffLz4Encode/acceleration):
-  //   video scene     1: 2.40 ms, 4.17% of raw   2: 2.12 ms, 4.28%   4: 2.00 ms, 4.32%
-  //   terminal scene  1: 1.77 ms, 1.26% of raw   2: 1.70 ms, 1.25%   4: 1.72 ms, 1.27%
+  // match. A tick's compare + copy + LZ4 + hash on 60 real 1080p frames, medians of 3
+  // (tests/bench/codec_bench.cpp, BM_TileDiffLz4Encode/acceleration; docs/benchmarks.md):
+  //   video scene     1: 1.64 ms, 4.24% of raw   2: 1.43 ms, 4.35%   4: 1.35 ms, 4.39%
+  //   terminal scene  1: 0.95 ms, 1.17% of raw   2: 0.91 ms, 1.16%   4: 0.89 ms, 1.17%
   // 4 takes a sixth off the video scene for 4% more bytes. (In a plain LZ4 test of whole frames,
   // 8 and 16 cost 10-20% more bytes.) The block format is the same: decoders cannot tell.
   static constexpr int kLz4Acceleration = 4;
