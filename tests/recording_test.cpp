@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <map>
 #include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 #include <set>
 #include <thread>
@@ -448,6 +450,74 @@ TEST_F(Recording, CaptureExplainsWhenNoReceiverIsListening) {
   ASSERT_TRUE(rc);
   EXPECT_EQ(*rc, 1);
   EXPECT_NE(capture.err().find("is screenreel-receiver running there?"), std::string::npos) << capture.err();
+}
+
+
+// The live window shows the frame, reduced to fit: a 1080p stream whose frames change in small
+// places (the test pattern's moving parts) is drawn by reducing only what changed since the last
+// draw (receiver/window_image.hpp); a change it missed would stay stale in the window. The
+// window's pixels, read off the viewer's X server while the client is paused, must match the
+// newest frame recorded.
+TEST(LiveWindow, ShowsTheNewestFrameReducedWithNothingStale) {
+  const fs::path archive = test::fresh_temp_dir("screenreel-window");
+  test::Xvfb viewer("1280x800");
+  auto r = test::start_receiver(archive, {}, {{"DISPLAY", viewer.display()}});
+  ASSERT_NE(r.port, 0);
+  Process capture({SCREENREEL_CAPTURE_BIN, "--connect", "127.0.0.1:" + std::to_string(r.port), "--source",
+                   "test-pattern", "--size", "1920x1080", "--fps", "15", "--duration", "5", "--name", "window"});
+  ASSERT_TRUE(capture.wait_for_stderr("recording session", 20s)) << capture.err();
+  std::this_thread::sleep_for(2500ms);
+  // Paused, the client sends nothing more: the window keeps the newest frame (the session stays
+  // open, so the window does too).
+  ASSERT_EQ(kill(capture.pid(), SIGSTOP), 0);
+  std::this_thread::sleep_for(1500ms);  // what was in flight is received, written and drawn
+  const fs::path xwd = archive / "window.xwd", shot = archive / "window.png";
+  const int shot_rc = test::shell("DISPLAY=" + viewer.display() + " xwd -root -silent -out " + xwd.string() +
+                                  " && ffmpeg -loglevel error -y -i " + xwd.string() + " " + shot.string());
+  // The newest frame recorded while the client is paused: what the window must show.
+  std::optional<FrameRecord> newest;
+  std::string folder;
+  {
+    Catalog catalog(ArchivePaths(archive).catalog(), Catalog::Mode::kReadOnly);
+    const auto session = catalog.sessions().at(0);
+    folder = session.folder;
+    const auto frames = catalog.frames(session.id);
+    if (frames.size() > 10) newest = frames.back();
+  }
+  ASSERT_EQ(kill(capture.pid(), SIGCONT), 0);
+  ASSERT_EQ(shot_rc, 0);
+  ASSERT_TRUE(newest) << "fewer than 10 frames recorded in 2.5 s";
+  const auto crc = capture.wait_for(60s);
+  ASSERT_TRUE(crc) << capture.err();
+  EXPECT_EQ(*crc, 0) << capture.err();
+  kill(r.process->pid(), SIGTERM);
+  EXPECT_TRUE(r.process->wait_for(30s));
+
+  const cv::Mat screen = cv::imread(shot.string());
+  ASSERT_FALSE(screen.empty());
+  const std::string bytes = test::read_file(archive / "sessions" / folder / newest->file);
+  const auto jpeg = decode_jpeg_bgr(std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
+  ASSERT_TRUE(jpeg) << newest->file;
+  const cv::Mat frame(static_cast<int>(jpeg->height), static_cast<int>(jpeg->width), CV_8UC3,
+                      const_cast<std::uint8_t*>(jpeg->bgr.data()));
+  cv::Mat expected;
+  cv::resize(frame, expected, cv::Size(960, 540), 0, 0, cv::INTER_AREA);  // 1920 wide: halved
+  // Where the window is on the viewer's screen (no window manager: wherever the toolkit put it).
+  cv::Mat match;
+  cv::matchTemplate(screen, expected, match, cv::TM_SQDIFF_NORMED);
+  cv::Point at;
+  cv::minMaxLoc(match, nullptr, nullptr, &at, nullptr);
+  const cv::Mat shown = screen(cv::Rect(at.x, at.y, 960, 540));
+  EXPECT_GE(cv::PSNR(shown, expected), 30.0) << "the window does not show " << newest->file;
+  // A region left stale would differ by far more than the JPEG's error there.
+  cv::Mat diff, gray;
+  cv::absdiff(shown, expected, diff);
+  cv::cvtColor(diff, gray, cv::COLOR_BGR2GRAY);
+  double worst = 0;
+  for (int y = 0; y + 16 <= gray.rows; y += 16)
+    for (int x = 0; x + 16 <= gray.cols; x += 16) worst = std::max(worst, cv::mean(gray(cv::Rect(x, y, 16, 16)))[0]);
+  EXPECT_LT(worst, 20.0) << "a 16x16 block of the window differs from " << newest->file << " (left stale?)";
+  if (!HasFailure()) fs::remove_all(archive);
 }
 
 }  // namespace

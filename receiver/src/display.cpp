@@ -21,12 +21,20 @@ Display::Display(Displayed displayed) : displayed_(std::move(displayed)) {
 
 void Display::session_started(std::int64_t session_id, const std::string& title) {
   std::lock_guard lock(mutex_);
-  windows_[session_id].title = title;
+  auto& w = windows_[session_id];
+  w.title = title;
+  w.whole = true;  // a session that continues: frames between its connections were not shown
 }
 
-void Display::show(std::int64_t session_id, std::uint64_t frame_number, SharedFrame frame) {
+void Display::show(std::int64_t session_id, std::uint64_t frame_number, SharedFrame frame,
+                   std::span<const PixelRect> changed) {
+  // Beyond this many rectangles, reducing the whole frame is as cheap.
+  constexpr std::size_t kMaxChanged = 512;
   std::lock_guard lock(mutex_);
   auto& w = windows_[session_id];
+  if (!w.whole) w.changed.insert(w.changed.end(), changed.begin(), changed.end());
+  if (w.changed.size() > kMaxChanged) w.whole = true;
+  if (w.whole) w.changed.clear();
   w.number = frame_number;
   w.latest = std::move(frame);  // only the newest frame is kept: a slow window skips, never queues
   w.dirty = true;
@@ -44,6 +52,8 @@ int Display::pump(int wait_ms) {
     std::uint64_t number;
     std::string title;
     SharedFrame frame;
+    std::vector<PixelRect> changed;
+    bool whole;
     bool create;
   };
   std::vector<Draw> draws;
@@ -54,13 +64,16 @@ int Display::pump(int wait_ms) {
       auto& w = it->second;
       if (w.ended) {
         if (w.created) to_destroy.push_back(w.title);
+        images_.erase(it->first);
         it = windows_.erase(it);
         continue;
       }
       if (w.dirty && w.latest) {
         // Taken, not kept: once drawn, the frame goes back to the decoder, which then draws the
         // next one into it in place (FrameDecoder::share).
-        draws.push_back({it->first, w.number, w.title, std::move(w.latest), !w.created});
+        draws.push_back({it->first, w.number, w.title, std::move(w.latest), std::move(w.changed), w.whole, !w.created});
+        w.changed.clear();
+        w.whole = false;
         w.created = true;
         w.dirty = false;
       }
@@ -69,21 +82,11 @@ int Display::pump(int wait_ms) {
   }
   for (auto& d : draws) {
     if (d.create) cv::namedWindow(d.title, cv::WINDOW_NORMAL | cv::WINDOW_KEEPRATIO | cv::WINDOW_GUI_NORMAL);
-    const FrameBuffer& f = *d.frame;
-    // BGRX shown as is: highgui treats the 4th channel as alpha and ignores it.
-    const cv::Mat view(static_cast<int>(f.height), static_cast<int>(f.width), CV_8UC4,
-                       const_cast<std::uint8_t*>(f.pixels.data()), f.stride());
-    // An integer reduction (1/2 for 1080p) to at most 1280 pixels wide: the fast area path.
-    const int k = (view.cols + 1279) / 1280, ww = view.cols / k, wh = view.rows / k;
-    if (d.create) cv::resizeWindow(d.title, ww, wh);
-    // Scale to the window here, once, so the toolkit converts and paints window-sized pixels
-    // instead of scaling the whole frame itself.
-    if (ww != view.cols) {
-      cv::resize(view, scaled_, cv::Size(ww, wh), 0, 0, cv::INTER_AREA);
-      cv::imshow(d.title, scaled_);
-    } else {
-      cv::imshow(d.title, view);
-    }
+    // Reduced here, once, so the toolkit converts and paints window-sized pixels instead of
+    // scaling the whole frame itself; only what changed since the last draw is reduced again.
+    const cv::Mat& image = images_[d.session_id].update(*d.frame, d.changed, d.whole || d.create);
+    if (d.create) cv::resizeWindow(d.title, image.cols, image.rows);
+    cv::imshow(d.title, image);  // BGRX as is: highgui takes the 4th channel as alpha and ignores it
   }
   for (const auto& t : to_destroy) cv::destroyWindow(t);
   if (!draws.empty()) {

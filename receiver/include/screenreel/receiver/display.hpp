@@ -10,8 +10,10 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "screenreel/receiver/frame_sink.hpp"
+#include "screenreel/receiver/window_image.hpp"
 
 namespace screenreel::receiver {
 
@@ -22,7 +24,8 @@ class Display : public FrameSink {
   explicit Display(Displayed displayed = {});
 
   void session_started(std::int64_t session_id, const std::string& title) override;
-  void show(std::int64_t session_id, std::uint64_t frame_number, SharedFrame frame) override;
+  void show(std::int64_t session_id, std::uint64_t frame_number, SharedFrame frame,
+            std::span<const PixelRect> changed) override;
   void session_ended(std::int64_t session_id) override;
 
   // Shows what arrived since the last call, handles window events for up to `wait_ms`, and
@@ -36,6 +39,9 @@ class Display : public FrameSink {
     std::string title;
     SharedFrame latest;
     std::uint64_t number = 0;
+    // Where the frames shown since the window was last drawn changed, or everything (`whole`).
+    std::vector<PixelRect> changed;
+    bool whole = true;
     bool dirty = false;
     bool ended = false;
     bool created = false;
@@ -44,7 +50,7 @@ class Display : public FrameSink {
   std::mutex mutex_;
   std::condition_variable arrived_;  // show() wakes pump() at once instead of its timed wait
   std::map<std::int64_t, Window> windows_;
-  cv::Mat scaled_;  // a frame reduced to its window's size; pump() only (the main thread)
+  std::map<std::int64_t, WindowImage> images_;  // each window's picture; pump() only (the main thread)
 };
 
 }  // namespace screenreel::receiver

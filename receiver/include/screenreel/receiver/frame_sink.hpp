@@ -4,7 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
+
+#include "screenreel/pixel_rect.hpp"
 
 #include "screenreel/receiver/recorder.hpp"
 
@@ -14,7 +17,10 @@ class FrameSink {
  public:
   virtual ~FrameSink() = default;
   virtual void session_started(std::int64_t session_id, const std::string& title) = 0;
-  virtual void show(std::int64_t session_id, std::uint64_t frame_number, SharedFrame frame) = 0;
+  // `changed`: where the frame differs from the one before it on this connection (its FRAME's
+  // rectangles). session_started() comes again when a session continues on a new connection.
+  virtual void show(std::int64_t session_id, std::uint64_t frame_number, SharedFrame frame,
+                    std::span<const PixelRect> changed) = 0;
   virtual void session_ended(std::int64_t session_id) = 0;
 };
 
