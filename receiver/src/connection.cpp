@@ -376,9 +376,7 @@ void Connection::on_frame(const wire::FrameView& frame, std::int64_t receive_us)
   server_.recorder_.note_changes(session_->record().id, *number, frame.capture_time_us, shared, frame.rects);
   if (server_.sink_) {
     changed_.clear();
-    for (const auto& r : frame.rects)
-      changed_.push_back({static_cast<std::int32_t>(r.x), static_cast<std::int32_t>(r.y), static_cast<std::int32_t>(r.w),
-                          static_cast<std::int32_t>(r.h)});
+    for (const auto& r : frame.rects) changed_.push_back(r.area());
     server_.sink_->show(session_->record().id, *number, std::move(shared), changed_);
   }
 }

@@ -66,10 +66,7 @@ void OcrWorker::frame(std::int64_t session_id, std::uint64_t number, std::int64_
   // The frame before this one is the last on which these rectangles were unchanged.
   std::optional<FrameMoment> before;
   if (s.number) before = FrameMoment{static_cast<std::int64_t>(s.number), s.capture_us};
-  for (const auto& r : changed)
-    s.dirty->mark({static_cast<std::int32_t>(r.x), static_cast<std::int32_t>(r.y),
-                   static_cast<std::int32_t>(r.w), static_cast<std::int32_t>(r.h)},
-                  before);
+  for (const auto& r : changed) s.dirty->mark(r.area(), before);
   s.newest = std::move(pixels);
   s.number = number;
   s.capture_us = capture_us;

@@ -12,6 +12,8 @@
 #include <variant>
 #include <vector>
 
+#include "screenreel/pixel_rect.hpp"
+
 namespace screenreel::wire {
 
 inline constexpr std::uint16_t kVersion = 2;
@@ -114,6 +116,12 @@ struct RectView {
   std::uint32_t x = 0, y = 0, w = 0, h = 0;
   RectEncoding encoding = RectEncoding::kRaw;
   std::span<const std::uint8_t> data;
+
+  // Where it is in the frame (decode_body has checked it lies inside: the values fit).
+  PixelRect area() const {
+    return {static_cast<std::int32_t>(x), static_cast<std::int32_t>(y), static_cast<std::int32_t>(w),
+            static_cast<std::int32_t>(h)};
+  }
 };
 
 struct FrameView {
