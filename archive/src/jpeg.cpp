@@ -1,10 +1,14 @@
-// TurboJPEG encode/decode (see jpeg.hpp).
+// JPEG encoding (libjpeg API) and decoding (TurboJPEG); see jpeg.hpp.
 #include "screenreel/jpeg.hpp"
 
-#include <turbojpeg.h>
-
+// jpeglib.h needs size_t and FILE declared first.
+#include <algorithm>
+#include <cstdio>
+#include <csetjmp>
 #include <cstring>
+#include <jpeglib.h>
 #include <stdexcept>
+#include <turbojpeg.h>
 
 namespace screenreel {
 namespace {
@@ -19,55 +23,318 @@ struct TjHandle {
   tjhandle h;
 };
 
+// Strips coded in one pass of libjpeg, stacked one under the other as one tall image (JPEG
+// images are at most 65535 rows high).
+constexpr std::size_t kMaxStackedStrips = 4000;
+// At this share of changed strips, coding the whole frame in one pass costs less than coding
+// the changed strips stacked (codec_bench: the stacked image costs about 8% more per pixel).
+constexpr std::size_t kWholeFramePercent = 90;
+// Room in front of a JPEG for SOI and the largest COM segment (see encode_bgrx).
+constexpr std::size_t kCommentGap = kMaxJpegComment + 6;
+
+void put_u16(std::uint8_t* p, std::size_t v) {
+  p[0] = static_cast<std::uint8_t>(v >> 8);
+  p[1] = static_cast<std::uint8_t>(v & 0xFF);
+}
+
 }  // namespace
 
-JpegEncoder::JpegEncoder(int quality) : handle_(tjInitCompress()), quality_(quality) {
-  if (!handle_) throw std::runtime_error(std::string("TurboJPEG init failed: ") + tjGetErrorStr2(nullptr));
-  if (quality < 1 || quality > 100) {
-    tjDestroy(handle_);
-    throw std::invalid_argument("JPEG quality " + std::to_string(quality) + " outside 1..100");
-  }
+JpegStripGrid::JpegStripGrid(std::uint32_t width, std::uint32_t height) : width_(width), height_(height) {
+  const std::uint32_t mcus = (width + kMcuPixels - 1) / kMcuPixels;
+  for (std::uint32_t r = kMaxMcusPerStrip; r >= 1; --r)
+    if (mcus % r == 0) {
+      mcus_per_strip_ = r;
+      break;
+    }
+  columns_ = mcus / mcus_per_strip_;
+  rows_ = (height + kMcuPixels - 1) / kMcuPixels;
 }
 
-JpegEncoder::~JpegEncoder() {
-  tjFree(buffer_);
-  tjDestroy(handle_);
+void JpegStripGrid::mark(const PixelRect& r, std::vector<std::uint8_t>& marks) const {
+  const PixelRect c = r.intersected({0, 0, static_cast<std::int32_t>(width_), static_cast<std::int32_t>(height_)});
+  if (c.empty()) return;
+  const std::uint32_t x0 = static_cast<std::uint32_t>(c.x) / strip_width();
+  const std::uint32_t x1 = static_cast<std::uint32_t>(c.right() - 1) / strip_width();
+  const std::uint32_t y0 = static_cast<std::uint32_t>(c.y) / kMcuPixels;
+  const std::uint32_t y1 = static_cast<std::uint32_t>(c.bottom() - 1) / kMcuPixels;
+  for (std::uint32_t y = y0; y <= y1; ++y)
+    std::memset(&marks[std::size_t{y} * columns_ + x0], 1, x1 - x0 + 1);
 }
+
+struct JpegEncoder::Impl {
+  struct ErrorManager {
+    jpeg_error_mgr pub;
+    std::jmp_buf jump;
+    char message[JMSG_LENGTH_MAX];
+  };
+  // libjpeg writes into `out` after a gap of kCommentGap bytes; the buffer grows by doubling
+  // and is kept, so that steady-state encoding allocates nothing.
+  struct Destination {
+    jpeg_destination_mgr pub;
+    std::unique_ptr<std::uint8_t[]> buffer;
+    std::size_t capacity = 0;
+    std::size_t size = 0;  // bytes libjpeg wrote, after the gap
+  };
+
+  explicit Impl(int q) : quality(q) {
+    c.err = jpeg_std_error(&error.pub);
+    error.pub.error_exit = [](j_common_ptr ci) {
+      auto* e = reinterpret_cast<ErrorManager*>(ci->err);
+      (*ci->err->format_message)(ci, e->message);
+      std::longjmp(e->jump, 1);
+    };
+    error.pub.output_message = [](j_common_ptr) {};
+    jpeg_create_compress(&c);
+    dest.pub.init_destination = [](j_compress_ptr ci) {
+      auto* d = reinterpret_cast<Destination*>(ci->dest);
+      if (d->capacity < kCommentGap + (1u << 16)) grow(*d, kCommentGap + (1u << 16));
+      d->pub.next_output_byte = d->buffer.get() + kCommentGap;
+      d->pub.free_in_buffer = d->capacity - kCommentGap;
+    };
+    dest.pub.empty_output_buffer = [](j_compress_ptr ci) -> boolean {
+      auto* d = reinterpret_cast<Destination*>(ci->dest);
+      const std::size_t used = d->capacity;
+      grow(*d, 2 * d->capacity);
+      d->pub.next_output_byte = d->buffer.get() + used;
+      d->pub.free_in_buffer = d->capacity - used;
+      return TRUE;
+    };
+    dest.pub.term_destination = [](j_compress_ptr ci) {
+      auto* d = reinterpret_cast<Destination*>(ci->dest);
+      d->size = d->capacity - d->pub.free_in_buffer - kCommentGap;
+    };
+    c.dest = &dest.pub;
+  }
+  ~Impl() { jpeg_destroy_compress(&c); }
+
+  static void grow(Destination& d, std::size_t capacity) {
+    auto bigger = std::make_unique<std::uint8_t[]>(capacity);
+    if (d.capacity) std::memcpy(bigger.get(), d.buffer.get(), d.capacity);
+    d.buffer = std::move(bigger);
+    d.capacity = capacity;
+  }
+  std::uint8_t* jpeg() { return dest.buffer.get() + kCommentGap; }
+
+  // One JPEG of `height` rows (row pointers) of `width` BGRX pixels, restarting every
+  // `interval` MCUs, into the destination. False, with error.message, when libjpeg fails.
+  bool compress(JSAMPROW* row_ptrs, std::uint32_t width, std::uint32_t height, std::uint32_t interval) {
+    if (setjmp(error.jump)) {
+      jpeg_abort_compress(&c);
+      return false;
+    }
+    c.image_width = width;
+    c.image_height = height;
+    c.input_components = 4;
+    c.in_color_space = JCS_EXT_BGRX;
+    jpeg_set_defaults(&c);  // YCbCr 4:2:0, the standard Huffman tables, a JFIF header
+    jpeg_set_quality(&c, quality, TRUE);
+    c.dct_method = JDCT_IFAST;
+    c.restart_interval = interval;
+    jpeg_start_compress(&c, TRUE);
+    while (c.next_scanline < c.image_height)
+      jpeg_write_scanlines(&c, row_ptrs + c.next_scanline, c.image_height - c.next_scanline);
+    jpeg_finish_compress(&c);
+    return true;
+  }
+  void compress_or_throw(JSAMPROW* row_ptrs, std::uint32_t width, std::uint32_t height, std::uint32_t interval) {
+    if (!compress(row_ptrs, width, height, interval))
+      throw std::runtime_error(std::string("JPEG encode failed: ") + error.message);
+  }
+
+  // Where the header ends (after SOS) in the JPEG just made.
+  std::size_t header_size() const {
+    const std::uint8_t* b = dest.buffer.get() + kCommentGap;
+    std::size_t at = 2;
+    while (at + 4 <= dest.size && b[at] == 0xFF) {
+      const std::size_t length = std::size_t{b[at + 2]} << 8 | b[at + 3];
+      const bool sos = b[at + 1] == 0xDA;
+      at += 2 + length;
+      if (sos) return at;
+    }
+    throw std::logic_error("libjpeg wrote no SOS segment");
+  }
+
+  // Appends the restart intervals of the JPEG just made to `out`, as strips strips[first...].
+  void split(CodedStrips& out, std::size_t expected) {
+    const std::size_t begin = header_size();
+    const std::uint8_t* b = jpeg();
+    const std::size_t end = dest.size - 2;  // EOI
+    std::size_t found = 0, from = begin;
+    for (std::size_t at = begin; at + 1 < end;) {
+      const void* ff = std::memchr(b + at, 0xFF, end - 1 - at);
+      if (!ff) break;
+      at = static_cast<std::size_t>(static_cast<const std::uint8_t*>(ff) - b);
+      if (b[at + 1] >= 0xD0 && b[at + 1] <= 0xD7) {  // RSTn; FF 00 is a stuffed data byte
+        out.data.insert(out.data.end(), b + from, b + at);
+        out.offsets.push_back(out.data.size());
+        ++found;
+        from = at + 2;
+      }
+      at += 2;
+    }
+    out.data.insert(out.data.end(), b + from, b + end);
+    out.offsets.push_back(out.data.size());
+    if (found + 1 != expected) throw std::logic_error("libjpeg wrote an unexpected number of restart intervals");
+  }
+
+  int quality;
+  jpeg_compress_struct c{};
+  ErrorManager error{};
+  Destination dest{};
+  std::vector<JSAMPROW> rows;
+  std::vector<std::uint8_t> marks;
+  CodedStrips coded;
+};
+
+JpegEncoder::JpegEncoder(int quality) {
+  if (quality < 1 || quality > 100)
+    throw std::invalid_argument("JPEG quality " + std::to_string(quality) + " outside 1..100");
+  impl_ = std::make_unique<Impl>(quality);
+}
+
+JpegEncoder::~JpegEncoder() = default;
 
 std::span<const std::uint8_t> JpegEncoder::encode_bgrx(const std::uint8_t* pixels, std::uint32_t width,
                                                        std::uint32_t height, std::size_t stride,
                                                        std::string_view comment) {
   if (comment.size() > kMaxJpegComment) throw std::invalid_argument("JPEG comment over 512 bytes");
-  // Reuse one buffer big enough for the worst case, so TurboJPEG never reallocates per frame.
-  // TurboJPEG writes after a gap the size of the largest COM segment; the comment then goes in
-  // front of the image data, and SOI in front of it.
-  constexpr unsigned long kGap = kMaxJpegComment + 4;
-  const unsigned long need = kGap + tjBufSize(static_cast<int>(width), static_cast<int>(height), TJSAMP_420);
-  if (capacity_ < need) {
-    tjFree(buffer_);
-    buffer_ = tjAlloc(static_cast<int>(need));
-    if (!buffer_) throw std::runtime_error("TurboJPEG: out of memory");
-    capacity_ = need;
-  }
-  unsigned char* image = buffer_ + kGap;
-  unsigned long size = capacity_ - kGap;
-  const int rc = tjCompress2(handle_, pixels, static_cast<int>(width), static_cast<int>(stride), static_cast<int>(height),
-                             TJPF_BGRX, &image, &size, TJSAMP_420, quality_, TJFLAG_NOREALLOC | TJFLAG_FASTDCT);
-  if (rc != 0) throw std::runtime_error(std::string("JPEG encode failed: ") + tjGetErrorStr2(handle_));
-  if (comment.empty()) return {image, size};
+  Impl& m = *impl_;
+  m.rows.resize(height);
+  for (std::uint32_t y = 0; y < height; ++y) m.rows[y] = const_cast<JSAMPROW>(pixels + y * stride);
+  m.compress_or_throw(m.rows.data(), width, height, JpegStripGrid(width, height).mcus_per_strip());
+  std::uint8_t* image = m.jpeg();
+  if (comment.empty()) return {image, m.dest.size};
   // image = SOI (FF D8), then the rest. Written: SOI, FF FE <length> <comment>, then the rest,
   // where the COM segment ends exactly where the old SOI ended.
   const std::size_t segment = 4 + comment.size();  // marker + length field + text
-  unsigned char* start = image - segment;
+  std::uint8_t* start = image - segment;
   start[0] = 0xFF;
   start[1] = 0xD8;
   start[2] = 0xFF;
   start[3] = 0xFE;
-  const std::size_t length = 2 + comment.size();
-  start[4] = static_cast<unsigned char>(length >> 8);
-  start[5] = static_cast<unsigned char>(length & 0xFF);
+  put_u16(start + 4, 2 + comment.size());
   std::memcpy(start + 6, comment.data(), comment.size());
-  return {start, size + segment};
+  return {start, m.dest.size + segment};
+}
+
+const CodedStrips& JpegEncoder::encode_strips(const std::uint8_t* pixels, std::uint32_t width, std::uint32_t height,
+                                              std::size_t stride, std::span<const PixelRect> changed) {
+  Impl& m = *impl_;
+  CodedStrips& out = m.coded;
+  out.grid = JpegStripGrid(width, height);
+  const JpegStripGrid& g = out.grid;
+  out.strips.clear();
+  out.offsets.assign(1, 0);
+  out.data.clear();
+  out.header.clear();
+  m.marks.assign(g.size(), 0);
+  for (const auto& r : changed) g.mark(r, m.marks);
+  for (std::uint32_t i = 0; i < g.size(); ++i)
+    if (m.marks[i]) out.strips.push_back(i);
+  const auto row = [&](std::uint32_t y) { return const_cast<JSAMPROW>(pixels + y * stride); };
+
+  if (out.strips.size() * 100 >= g.size() * kWholeFramePercent) {
+    out.strips.resize(g.size());
+    for (std::uint32_t i = 0; i < g.size(); ++i) out.strips[i] = i;
+    m.rows.resize(height);
+    for (std::uint32_t y = 0; y < height; ++y) m.rows[y] = row(y);
+    m.compress_or_throw(m.rows.data(), width, height, g.mcus_per_strip());
+    out.header.assign(m.jpeg(), m.jpeg() + m.header_size());
+    m.split(out, g.size());
+    return out;
+  }
+
+  // Strips of the same size are stacked into one image per pass (strip i's 16 rows are the
+  // rows 16 i .. 16 i + 15 of it), so that libjpeg codes exactly their MCUs, each restarting.
+  // The last column (narrower when the width is not a multiple of the strip's) and the last
+  // row (shorter when the height is not a multiple of 16) are coded as their own images of
+  // that size, so that libjpeg pads their edges as it does in the whole frame.
+  const std::uint32_t full_rows = height / JpegStripGrid::kMcuPixels;
+  const bool narrow_last = width % g.strip_width() != 0;
+  const std::uint32_t last_width = width - (g.columns() - 1) * g.strip_width();
+  bool last_row = false;
+  std::vector<std::uint32_t> order;  // the strips in the order the passes below code them
+  order.reserve(out.strips.size());
+  for (const bool narrow : {false, true}) {
+    std::size_t stacked = 0;
+    const auto flush = [&] {
+      if (!stacked) return;
+      m.compress_or_throw(m.rows.data(), narrow ? last_width : g.strip_width(),
+                          static_cast<std::uint32_t>(stacked * JpegStripGrid::kMcuPixels), g.mcus_per_strip());
+      m.split(out, stacked);
+      stacked = 0;
+    };
+    m.rows.resize(std::min(out.strips.size(), kMaxStackedStrips) * JpegStripGrid::kMcuPixels);
+    for (const std::uint32_t i : out.strips) {
+      const std::uint32_t sy = i / g.columns(), sx = i % g.columns();
+      if (sy >= full_rows) {
+        last_row = true;
+        continue;
+      }
+      if ((narrow_last && sx == g.columns() - 1) != narrow) continue;
+      for (std::uint32_t y = 0; y < JpegStripGrid::kMcuPixels; ++y)
+        m.rows[stacked * JpegStripGrid::kMcuPixels + y] =
+            row(sy * JpegStripGrid::kMcuPixels + y) + std::size_t{sx} * g.strip_width() * 4;
+      order.push_back(i);
+      if (++stacked == kMaxStackedStrips) flush();
+    }
+    flush();
+  }
+  if (last_row) {  // the whole last row: it is one strip row of a 16th of the frame at most
+    const std::uint32_t first = full_rows * g.columns();
+    m.rows.resize(height - full_rows * JpegStripGrid::kMcuPixels);
+    for (std::uint32_t y = 0; y < m.rows.size(); ++y) m.rows[y] = row(full_rows * JpegStripGrid::kMcuPixels + y);
+    m.compress_or_throw(m.rows.data(), width, static_cast<std::uint32_t>(m.rows.size()), g.mcus_per_strip());
+    m.split(out, g.columns());
+    for (std::uint32_t i = first; i < g.size(); ++i) order.push_back(i);
+  }
+  out.strips = std::move(order);
+  return out;
+}
+
+void JpegStrips::update(const CodedStrips& coded) {
+  if (coded.whole()) {
+    grid_ = coded.grid;
+    header_ = coded.header;
+    strips_.resize(grid_.size());
+  } else if (!holds(coded.grid)) {
+    throw std::logic_error("JpegStrips: changed strips of a frame whose previous frame it does not hold");
+  }
+  for (std::size_t i = 0; i < coded.strips.size(); ++i) {
+    const auto bytes = coded.strip(i);
+    strips_[coded.strips[i]].assign(bytes.begin(), bytes.end());
+  }
+}
+
+void JpegStrips::write(std::string_view comment, std::vector<std::uint8_t>& out) const {
+  if (header_.empty()) throw std::logic_error("JpegStrips: no frame to write");
+  if (comment.size() > kMaxJpegComment) throw std::invalid_argument("JPEG comment over 512 bytes");
+  std::size_t size = header_.size() + 4 + comment.size() + 2 * strips_.size() + 2;
+  for (const auto& s : strips_) size += s.size();
+  out.resize(size);
+  std::uint8_t* p = out.data();
+  *p++ = 0xFF;
+  *p++ = 0xD8;
+  if (!comment.empty()) {
+    *p++ = 0xFF;
+    *p++ = 0xFE;
+    put_u16(p, 2 + comment.size());
+    std::memcpy(p + 2, comment.data(), comment.size());
+    p += 2 + comment.size();
+  }
+  std::memcpy(p, header_.data() + 2, header_.size() - 2);
+  p += header_.size() - 2;
+  for (std::size_t i = 0; i < strips_.size(); ++i) {
+    if (i) {
+      *p++ = 0xFF;
+      *p++ = static_cast<std::uint8_t>(0xD0 + (i - 1) % 8);
+    }
+    std::memcpy(p, strips_[i].data(), strips_[i].size());
+    p += strips_[i].size();
+  }
+  *p++ = 0xFF;
+  *p++ = 0xD9;
+  out.resize(static_cast<std::size_t>(p - out.data()));
 }
 
 std::optional<std::string> read_jpeg_comment(std::span<const std::uint8_t> bytes) {

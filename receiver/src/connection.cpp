@@ -358,7 +358,12 @@ void Connection::on_frame(const wire::FrameView& frame, std::int64_t receive_us)
   // Shared, not copied: the decoder draws the next FRAME into another buffer while this one is read.
   SharedFrame shared = decoder_->share();
   // No rectangles: the client says nothing changed (--every-frame), so the JPEG is shared.
-  FrameJob job{static_cast<std::int64_t>(frame.seq), frame.capture_time_us, receive_us, shared, frame.rects.empty()};
+  changed_.clear();
+  for (const auto& r : frame.rects) changed_.push_back(r.area());
+  if (frame.is_key())
+    changed_.assign(1, PixelRect{0, 0, static_cast<std::int32_t>(frame.width), static_cast<std::int32_t>(frame.height)});
+  FrameJob job{static_cast<std::int64_t>(frame.seq), frame.capture_time_us, receive_us, shared, frame.rects.empty(),
+               changed_};
   const std::uint64_t seq = frame.seq;
   std::weak_ptr<Connection> weak = shared_from_this();
   auto& io = server_.io_;
@@ -374,11 +379,7 @@ void Connection::on_frame(const wire::FrameView& frame, std::int64_t receive_us)
     return end_session("error", err, false);
   }
   server_.recorder_.note_changes(session_->record().id, *number, frame.capture_time_us, shared, frame.rects);
-  if (server_.sink_) {
-    changed_.clear();
-    for (const auto& r : frame.rects) changed_.push_back(r.area());
-    server_.sink_->show(session_->record().id, *number, std::move(shared), changed_);
-  }
+  if (server_.sink_) server_.sink_->show(session_->record().id, *number, std::move(shared), changed_);
 }
 
 void Connection::on_frame_accepted(std::uint64_t seq, std::uint64_t number) {

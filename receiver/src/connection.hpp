@@ -75,7 +75,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   std::shared_ptr<SessionWriter> session_;
   std::optional<FrameDecoder> decoder_;
-  std::vector<PixelRect> changed_;  // the last FRAME's rectangles, for the live window (reused)
+  std::vector<PixelRect> changed_;  // the last FRAME's rectangles (a key frame: all of it; reused)
   std::uint64_t frames_received_ = 0;
   std::uint64_t client_dropped_ = 0;
   bool stop_sent_ = false;

@@ -234,21 +234,27 @@ void SessionWriter::close(std::string reason, std::string error, std::int64_t dr
 
 std::optional<std::uint64_t> Recorder::submit(const std::shared_ptr<SessionWriter>& s, FrameJob job,
                                               SessionWriter::Accepted accepted) {
-  std::uint64_t number, repeat_of = 0;
+  std::uint64_t number, repeat_of = 0, builds_on = 0;
+  bool whole = false;
   {
     std::lock_guard lock(mutex_);
     if (s->error_ || s->close_) return std::nullopt;
     number = s->next_number_++;
     ++s->submitted_;
-    if (job.repeat && s->last_encoded_ != 0)
+    if (job.repeat && s->last_encoded_ != 0) {
       repeat_of = s->last_encoded_;
-    else
+    } else {
+      builds_on = s->last_encoded_;
+      whole = builds_on == 0 || s->last_width_ != job.pixels->width || s->last_height_ != job.pixels->height;
       s->last_encoded_ = number;
+      s->last_width_ = job.pixels->width;
+      s->last_height_ = job.pixels->height;
+    }
     if (queue_.size() >= capacity_ || !parked_.empty()) {
-      parked_.push_back(Pending{s, number, repeat_of, std::move(job), std::move(accepted)});
+      parked_.push_back(Pending{s, number, repeat_of, builds_on, whole, std::move(job), std::move(accepted)});
       return number;
     }
-    queue_.push_back(Pending{s, number, repeat_of, std::move(job), nullptr});
+    queue_.push_back(Pending{s, number, repeat_of, builds_on, whole, std::move(job), nullptr});
   }
   work_cv_.notify_one();
   accepted(number);
@@ -266,7 +272,7 @@ void Recorder::note_displayed(std::int64_t session_id, std::uint64_t number, std
 }
 
 // Encodes (or links) one frame into its file; returns its row, or nothing when it failed.
-std::optional<FrameRecord> Recorder::store(Pending& p, JpegEncoder& jpeg) {
+std::optional<FrameRecord> Recorder::store(Pending& p, JpegEncoder& jpeg, std::vector<std::uint8_t>& out) {
   SessionWriter& s = *p.session;
   const FrameBuffer& f = *p.job.pixels;
   const std::string name = frame_file_name(p.number);
@@ -297,10 +303,26 @@ std::optional<FrameRecord> Recorder::store(Pending& p, JpegEncoder& jpeg) {
         throw std::runtime_error("No space left on device: the archive's disk is full (free some space, or use "
                                  "another --archive)");
       check_free_space(s.dir_);
-      const auto bytes = jpeg.encode_bgrx(f.pixels.data(), f.width, f.height, f.stride(),
-                                          format_frame_stamp({p.job.tick, p.job.capture_us, p.job.receive_us}));
-      write_file_atomic(s.dir_, name, bytes);
-      row.jpeg_bytes = static_cast<std::int64_t>(bytes.size());
+      // The strips first, in parallel with the other encoders; then, in frame order, the JPEG.
+      const PixelRect all{0, 0, static_cast<std::int32_t>(f.width), static_cast<std::int32_t>(f.height)};
+      const CodedStrips& coded = jpeg.encode_strips(f.pixels.data(), f.width, f.height, f.stride(),
+                                                    p.whole ? std::span(&all, 1) : std::span(p.job.changed));
+      {
+        // builds_on was taken from the queue before this frame: it is done or being done by
+        // another encoder, which never waits for a later frame.
+        std::unique_lock lock(mutex_);
+        written_cv_.wait(lock, [&] { return s.strips_frame_ == p.builds_on || s.error_; });
+        if (s.error_) return std::nullopt;
+      }
+      s.strips_.update(coded);
+      s.strips_.write(format_frame_stamp({p.job.tick, p.job.capture_us, p.job.receive_us}), out);
+      {
+        std::lock_guard lock(mutex_);
+        s.strips_frame_ = p.number;
+      }
+      written_cv_.notify_all();
+      write_file_atomic(s.dir_, name, out);
+      row.jpeg_bytes = static_cast<std::int64_t>(out.size());
     }
     row.written_us = wall_clock_us();
     return row;
@@ -315,6 +337,7 @@ std::optional<FrameRecord> Recorder::store(Pending& p, JpegEncoder& jpeg) {
 
 void Recorder::encoder_loop() {
   JpegEncoder jpeg(options_.jpeg_quality);
+  std::vector<std::uint8_t> jpeg_bytes;
   for (;;) {
     Pending p;
     std::optional<Pending> unparked;
@@ -332,8 +355,8 @@ void Recorder::encoder_loop() {
       if (!parked_.empty()) {
         unparked = std::move(parked_.front());
         parked_.pop_front();
-        queue_.push_back(Pending{unparked->session, unparked->number, unparked->repeat_of, std::move(unparked->job),
-                                 nullptr});
+        queue_.push_back(Pending{unparked->session, unparked->number, unparked->repeat_of, unparked->builds_on,
+                                 unparked->whole, std::move(unparked->job), nullptr});
       }
     }
     if (unparked) {
@@ -342,7 +365,7 @@ void Recorder::encoder_loop() {
     }
 
     Done done{p.session, std::nullopt};
-    if (!failed) done.row = store(p, jpeg);
+    if (!failed) done.row = store(p, jpeg, jpeg_bytes);
     {
       std::lock_guard lock(mutex_);
       p.session->being_written_.erase(p.number);

@@ -3,6 +3,10 @@
 //   network thread --submit()--> [bounded job queue] --> JPEG encoder threads (one per core)
 //        --> [finished frames] --> catalog thread: batched INSERTs, one transaction per batch
 //
+// An encoder codes only the JPEG strips that the frame's rectangles touch (JpegStrips, in
+// jpeg.hpp), in parallel with the other encoders; then, in the session's frame order, adds them
+// to the session's strips and writes the whole JPEG out of them.
+//
 // The queue is bounded: when it is full, submit() parks the frame and its callback, and the
 // caller stops reading its socket until the callback runs (backpressure instead of memory
 // growth when the disk is slower than the network).
@@ -50,6 +54,8 @@ struct FrameJob {
   std::int64_t receive_us = 0;
   SharedFrame pixels;
   bool repeat = false;  // same pixels as the session's previous frame: link its JPEG, do not encode
+  // Where the pixels may differ from the session's previous frame (a key frame: all of it).
+  std::vector<PixelRect> changed;
 };
 
 class Recorder;
@@ -96,6 +102,12 @@ class SessionWriter : public std::enable_shared_from_this<SessionWriter> {
   const std::int64_t resumed_after_tick_ = 0;
   std::atomic<std::int64_t> stored_tick_{0};
   std::uint64_t last_encoded_ = 0;            // the newest number that is not a repeat
+  std::uint32_t last_width_ = 0, last_height_ = 0;  // its size
+  // The JPEG strips of frame strips_frame_ (the newest encoded one whose strips are in): the
+  // encoder of the next one updates them, in number order. Only the encoder whose turn it is
+  // (strips_frame_ is the frame before its own) touches strips_.
+  std::uint64_t strips_frame_ = 0;
+  JpegStrips strips_;
   std::set<std::uint64_t> being_written_;     // numbers an encoder is working on
   std::uint64_t submitted_ = 0;
   std::uint64_t finished_ = 0;  // written (or failed) and through the catalog thread
@@ -146,6 +158,8 @@ class Recorder {
     std::shared_ptr<SessionWriter> session;
     std::uint64_t number;
     std::uint64_t repeat_of;  // 0, or the frame whose JPEG this one links
+    std::uint64_t builds_on;  // the previous encoded frame: its strips come before this one's
+    bool whole;               // code every strip: there is no previous frame of this size
     FrameJob job;
     SessionWriter::Accepted accepted;
   };
@@ -156,7 +170,7 @@ class Recorder {
   std::optional<std::uint64_t> submit(const std::shared_ptr<SessionWriter>& s, FrameJob job,
                                       SessionWriter::Accepted accepted);
   void encoder_loop();
-  std::optional<FrameRecord> store(Pending& p, JpegEncoder& jpeg);
+  std::optional<FrameRecord> store(Pending& p, JpegEncoder& jpeg, std::vector<std::uint8_t>& out);
   // Throws when the archive's file system has less than min_free_bytes free (checked at most
   // every half second; statvfs is cheap but not free).
   void check_free_space(const std::filesystem::path& dir);

@@ -1,0 +1,122 @@
+// The receiver's storage pipeline on a real archive folder and catalog: several encoders code
+// each frame's changed JPEG strips at once, and every file written is still that frame's whole
+// JPEG, byte for byte, through repeats and a change of size.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <mutex>
+#include <random>
+
+#include "screenreel/archive.hpp"
+#include "screenreel/jpeg.hpp"
+#include "screenreel/receiver/recorder.hpp"
+#include "screenreel/session_files.hpp"
+
+namespace screenreel::receiver {
+namespace {
+namespace fs = std::filesystem;
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "screenreel-recorder-XXXXXX").string();
+    path = ::mkdtemp(tmpl.data());
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+std::vector<std::uint8_t> read_bytes(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Paints a few random blocks into `f` and returns where.
+std::vector<PixelRect> change(FrameBuffer& f, std::mt19937& rng, int blocks) {
+  std::vector<PixelRect> rects;
+  for (int i = 0; i < blocks; ++i) {
+    const int w = 1 + static_cast<int>(rng() % 40), h = 1 + static_cast<int>(rng() % 30);
+    const PixelRect r{static_cast<int>(rng() % (f.width - static_cast<unsigned>(w) + 1)),
+                      static_cast<int>(rng() % (f.height - static_cast<unsigned>(h) + 1)), w, h};
+    const auto colour = static_cast<std::uint8_t>(rng());
+    for (int y = r.y; y < r.bottom(); ++y)
+      for (int x = r.x; x < r.right(); ++x) f.row(static_cast<std::uint32_t>(y))[x * 4 + (i % 3)] = colour;
+    rects.push_back(r);
+  }
+  return rects;
+}
+
+TEST(Recorder, EncodersSharingASessionWriteEachFramesWholeJpeg) {
+  TempDir dir;
+  const ArchivePaths paths(dir.path);
+  RecorderOptions options;
+  options.encoder_threads = 3;  // more than one frame of the session in the encoders at once
+  options.queue_frames = 6;
+  options.min_free_bytes = 0;
+  std::vector<FrameBuffer> truth;  // frame number - 1 -> the pixels it must show
+  std::vector<bool> repeat;
+  std::string folder;
+  {
+    Recorder recorder(paths, options);
+    auto session = recorder.open_session(NewSession{"strips", "test", "test", 320, 200, 30, wall_clock_us()});
+    folder = session->record().folder;
+    std::mt19937 rng(1);
+    FrameBuffer screen(320, 200);
+    for (int i = 0; i < 240; ++i) {
+      std::vector<PixelRect> changed;
+      bool same = false;
+      if (i == 0 || i == 150) {  // a key frame; at 150 the screen was resized
+        if (i == 150) screen = FrameBuffer(336, 208);
+        change(screen, rng, 300);
+        changed = {PixelRect{0, 0, static_cast<int>(screen.width), static_cast<int>(screen.height)}};
+      } else if (i % 7 == 3) {
+        same = true;  // --every-frame while nothing changed
+      } else {
+        changed = change(screen, rng, i % 2 ? 150 : 1);  // one encoder slow, the next one quick
+      }
+      auto buffer = recorder.acquire_buffer(screen.width, screen.height);
+      buffer->pixels = screen.pixels;
+      const std::int64_t now = wall_clock_us();
+      ASSERT_TRUE(session->submit(FrameJob{i + 1, now, now, std::move(buffer), same, changed}, [](std::uint64_t) {}));
+      truth.push_back(screen);
+      repeat.push_back(same);
+    }
+    std::mutex m;
+    std::condition_variable cv;
+    std::int64_t stored = -1;
+    session->close("ended", "", 0, [&](std::int64_t n) {
+      std::lock_guard lock(m);
+      stored = n;
+      cv.notify_all();
+    });
+    std::unique_lock lock(m);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(60), [&] { return stored >= 0; }));
+    EXPECT_EQ(stored, 240);
+    EXPECT_FALSE(session->storage_error());
+  }
+  JpegEncoder whole(90);
+  for (std::size_t n = 1; n <= truth.size(); ++n) {
+    SCOPED_TRACE("frame " + std::to_string(n));
+    const fs::path file = paths.session(folder) / frame_file_name(n);
+    if (repeat[n - 1]) {  // a hard link to the frame before
+      struct stat a {}, b {};
+      ASSERT_EQ(::stat(file.c_str(), &a), 0);
+      ASSERT_EQ(::stat((paths.session(folder) / frame_file_name(n - 1)).c_str(), &b), 0);
+      EXPECT_EQ(a.st_ino, b.st_ino);
+      continue;
+    }
+    const auto bytes = read_bytes(file);
+    const auto comment = read_jpeg_comment(bytes);
+    ASSERT_TRUE(comment);
+    const FrameBuffer& f = truth[n - 1];
+    const auto expected = whole.encode_bgrx(f.pixels.data(), f.width, f.height, f.stride(), *comment);
+    ASSERT_TRUE(std::equal(bytes.begin(), bytes.end(), expected.begin(), expected.end()));
+  }
+}
+
+}  // namespace
+}  // namespace screenreel::receiver
