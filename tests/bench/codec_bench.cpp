@@ -1,6 +1,7 @@
 // Micro-benchmarks of the per-frame work, client and receiver side: grab, tile diff + LZ4 encode,
 // the compare an unchanged tick costs, decode + hash check, the receiver's frame copy, and JPEG
-// encode with TurboJPEG against cv::imencode.
+// encode: the changed strips only (as the receiver), the whole frame, TurboJPEG's tjCompress2
+// and cv::imencode.
 //
 // Frames are real screen frames: with $DISPLAY set (a scene from ../shared/bench/scene.sh),
 // 60 consecutive frames are grabbed at SCREENREEL_BENCH_CLIP_FPS (default 30) before the
@@ -20,6 +21,7 @@
 #include <opencv2/imgproc.hpp>
 #include <string>
 #include <thread>
+#include <turbojpeg.h>
 
 #include "screenreel/capture/source.hpp"
 #include "screenreel/frame_codec.hpp"
@@ -149,30 +151,37 @@ void BM_PixelHashDispatch(benchmark::State& state) {
 }
 BENCHMARK(BM_PixelHashDispatch)->Unit(benchmark::kMillisecond);
 
+// The clip as the wire carries it: the frames the client sends (first whole, then changes),
+// each with the frame it rebuilds and the rectangles the receiver gets.
+struct SentFrame {
+  std::vector<std::uint8_t> message;
+  const FrameBuffer* pixels;
+  std::vector<screenreel::PixelRect> changed;
+};
+const std::vector<SentFrame>& sent_frames() {
+  static const std::vector<SentFrame> sent = [] {
+    const auto& c = clip();
+    screenreel::FrameEncoder enc(c.frames[0].width, c.frames[0].height);
+    std::vector<SentFrame> out;
+    for (std::size_t i = 0; i < c.frames.size(); ++i) {
+      SentFrame f{{}, &c.frames[i], {}};
+      if (!enc.encode(c.frames[i].pixels.data(), c.frames[i].stride(), i + 1, 0, false, false, f.message)) continue;
+      auto parsed = screenreel::wire::decode_body(screenreel::wire::MessageType::kFrame,
+                                                  std::span(f.message).subspan(screenreel::wire::kHeaderBytes));
+      for (const auto& r : std::get<screenreel::wire::FrameView>(*parsed.value).rects) f.changed.push_back(r.area());
+      out.push_back(std::move(f));
+    }
+    return out;
+  }();
+  return sent;
+}
+
 // Receiver, per frame: parse the FRAME, LZ4-decode its rectangles into the frame, check the hash.
 void BM_FrameDecode(benchmark::State& state) {
   const auto& c = clip();
   const auto& first = c.frames[0];
-  // Encode the clip once, as the wire would carry it (first frame whole, then changes).
-  screenreel::FrameEncoder enc(first.width, first.height);
   std::vector<std::vector<std::uint8_t>> messages;
-  for (std::size_t i = 0; i < c.frames.size(); ++i) {
-    std::vector<std::uint8_t> m;
-    if (enc.encode(c.frames[i].pixels.data(), c.frames[i].stride(), i + 1, 0, false, false, m)) messages.push_back(m);
-  }
-  // How much of a sent frame lies in the 64-pixel tile rows it touches: the share of a JPEG that
-  // would have to be encoded again if unchanged bands could be reused (restart markers per band).
-  std::size_t rows_touched = 0, rows_total = 0;
-  for (std::size_t i = 1; i < messages.size(); ++i) {  // the first is a key frame: all rows
-    auto parsed = screenreel::wire::decode_body(screenreel::wire::MessageType::kFrame,
-                                                std::span(messages[i]).subspan(screenreel::wire::kHeaderBytes));
-    if (!parsed) continue;
-    std::vector<bool> touched((first.height + 63) / 64);
-    for (const auto& r : std::get<screenreel::wire::FrameView>(*parsed.value).rects)
-      for (std::uint32_t y = r.y / 64; y * 64 < r.y + r.h; ++y) touched[y] = true;
-    rows_touched += static_cast<std::size_t>(std::count(touched.begin(), touched.end(), true));
-    rows_total += touched.size();
-  }
+  for (const auto& f : sent_frames()) messages.push_back(f.message);
   std::size_t frames = 0;
   for (auto _ : state) {
     screenreel::FrameDecoder dec(first.width, first.height);
@@ -186,8 +195,6 @@ void BM_FrameDecode(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(frames) * frame_bytes());
   state.counters["time_per_frame"] =
       benchmark::Counter(static_cast<double>(frames), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
-  state.counters["tile_rows_touched_%"] =
-      rows_total ? 100.0 * static_cast<double>(rows_touched) / static_cast<double>(rows_total) : 0;
   state.SetLabel(c.label + ", " + std::to_string(messages.size()) + " frames sent of " + std::to_string(c.frames.size()));
 }
 BENCHMARK(BM_FrameDecode)->Unit(benchmark::kMillisecond);
@@ -213,7 +220,47 @@ std::vector<const FrameBuffer*> distinct_frames() {
   return out;
 }
 
-void BM_JpegTurboJpeg(benchmark::State& state) {
+// Receiver, per frame sent: the frame's JPEG from the strips its rectangles touch and the
+// previous frame's strips (Recorder::store). The first frame (all strips) is coded outside the
+// timing; the clip is then replayed from its second frame.
+void BM_JpegChangedStrips(benchmark::State& state) {
+  const auto& sent = sent_frames();
+  screenreel::JpegEncoder enc(90);
+  screenreel::JpegStrips strips;
+  std::vector<std::uint8_t> out;
+  const auto code = [&](const SentFrame& f) {
+    const auto& p = *f.pixels;
+    strips.update(enc.encode_strips(p.pixels.data(), p.width, p.height, p.stride(), f.changed));
+    strips.write({}, out);
+  };
+  std::size_t i = 0, frames = 0, bytes = 0, coded = 0, total = 0;
+  for (auto _ : state) {
+    if (i % sent.size() == 0) {
+      state.PauseTiming();
+      code(sent[0]);
+      ++i;
+      state.ResumeTiming();
+    }
+    const SentFrame& f = sent[i++ % sent.size()];
+    code(f);
+    const screenreel::JpegStripGrid grid(f.pixels->width, f.pixels->height);
+    std::vector<std::uint8_t> marks(grid.size());
+    for (const auto& r : f.changed) grid.mark(r, marks);
+    coded += static_cast<std::size_t>(std::count(marks.begin(), marks.end(), 1));
+    total += grid.size();
+    bytes += out.size();
+    ++frames;
+  }
+  if (sent.size() < 2) state.SkipWithError("the clip has one distinct frame: nothing changes");
+  state.SetBytesProcessed(static_cast<std::int64_t>(frames) * frame_bytes());
+  state.counters["jpeg_kB"] = static_cast<double>(bytes) / 1000.0 / static_cast<double>(frames);
+  state.counters["strips_coded_%"] = 100.0 * static_cast<double>(coded) / static_cast<double>(total);
+  state.SetLabel(clip().label + ", " + std::to_string(sent.size() - 1) + " frames after the first");
+}
+BENCHMARK(BM_JpegChangedStrips)->Unit(benchmark::kMillisecond);
+
+// The whole frame (a key frame, or --every-frame's first): JpegEncoder::encode_bgrx.
+void BM_JpegWholeFrame(benchmark::State& state) {
   const auto frames = distinct_frames();
   screenreel::JpegEncoder enc(90);
   std::size_t i = 0, bytes = 0;
@@ -222,7 +269,30 @@ void BM_JpegTurboJpeg(benchmark::State& state) {
     bytes += enc.encode_bgrx(f.pixels.data(), f.width, f.height, f.stride()).size();
   }
   state.counters["jpeg_kB"] = static_cast<double>(bytes) / 1000.0 / static_cast<double>(state.iterations());
-  state.SetLabel("BGRX in, q90 4:2:0, FASTDCT (as the receiver), " + std::to_string(frames.size()) + " distinct frames");
+  state.SetLabel("BGRX in, q90 4:2:0, IFAST DCT, restart per strip (as the receiver), " +
+                 std::to_string(frames.size()) + " distinct frames");
+}
+BENCHMARK(BM_JpegWholeFrame)->Unit(benchmark::kMillisecond);
+
+// The same frames through TurboJPEG's tjCompress2 (no restart markers): the floor per frame.
+void BM_JpegTurboJpeg(benchmark::State& state) {
+  const auto frames = distinct_frames();
+  tjhandle tj = tjInitCompress();
+  std::vector<unsigned char> buffer(tjBufSize(1920 * 2, 1080 * 2, TJSAMP_420));
+  std::size_t i = 0, bytes = 0;
+  for (auto _ : state) {
+    const FrameBuffer& f = *frames[i++ % frames.size()];
+    unsigned char* out = buffer.data();
+    unsigned long size = buffer.size();
+    if (tjCompress2(tj, f.pixels.data(), static_cast<int>(f.width), static_cast<int>(f.stride()),
+                    static_cast<int>(f.height), TJPF_BGRX, &out, &size, TJSAMP_420, 90,
+                    TJFLAG_NOREALLOC | TJFLAG_FASTDCT) != 0)
+      state.SkipWithError(tjGetErrorStr2(tj));
+    bytes += size;
+  }
+  tjDestroy(tj);
+  state.counters["jpeg_kB"] = static_cast<double>(bytes) / 1000.0 / static_cast<double>(state.iterations());
+  state.SetLabel("tjCompress2 BGRX, q90 4:2:0, FASTDCT, " + std::to_string(frames.size()) + " distinct frames");
 }
 BENCHMARK(BM_JpegTurboJpeg)->Unit(benchmark::kMillisecond);
 
