@@ -227,6 +227,61 @@ TEST(FrameCodec, AFrameHandedToReadersIsNeverChangedAndIsReusedOnceTheyLetGo) {
   EXPECT_EQ(dec.share().get(), second);
 }
 
+// As in the receiver: buffers come from a pool that gets them back when their readers let go,
+// and readers (the encoders, the window) hold frames for a while. A recycled buffer that held
+// an earlier frame is brought up to date with the tiles changed since; one too old, or from
+// another decoder, is copied whole. Every frame must still be the screen, bit for bit.
+TEST(FrameCodec, ARecycledBufferGetsOnlyTheTilesChangedSinceItsFrame) {
+  const std::uint32_t w = 640, h = 400;
+  std::vector<std::unique_ptr<FrameBuffer>> pool;
+  const auto allocate = [&pool](std::uint32_t fw, std::uint32_t fh) {
+    std::unique_ptr<FrameBuffer> b;
+    if (!pool.empty()) {
+      b = std::move(pool.back());  // the last one let go (as the receiver's pool)
+      pool.pop_back();
+    } else {
+      b = std::make_unique<FrameBuffer>(fw, fh);
+    }
+    return std::shared_ptr<FrameBuffer>(b.release(), [&pool](FrameBuffer* p) { pool.emplace_back(p); });
+  };
+  FrameEncoder enc(w, h), other_enc(w, h);
+  FrameDecoder dec(w, h, allocate), other(w, h, allocate);  // two sessions share the pool
+  FrameBuffer screen = pattern(w, h, 3), other_screen = pattern(w, h, 4);
+  std::mt19937 rng(9);
+  std::vector<std::shared_ptr<const FrameBuffer>> readers;
+  std::uint64_t seq = 0;
+  const std::size_t frame_bytes = screen.pixels.size();
+  std::uint64_t carried_before = 0, frames_carried = 0;
+  for (int i = 0; i < 300; ++i) {
+    // A small change: one block somewhere.
+    const std::uint32_t x = rng() % (w - 20), y = rng() % (h - 20);
+    for (std::uint32_t r = y; r < y + 1 + rng() % 19; ++r) std::memset(screen.row(r) + x * 4, static_cast<int>(rng()), 20 * 4);
+    Bytes msg;
+    ++seq;
+    const bool key = i % 97 == 50;
+    if (!enc.encode(screen.pixels.data(), screen.stride(), seq, 0, key, false, msg)) continue;
+    const auto err = dec.apply(parse(msg));
+    ASSERT_FALSE(err) << err->what << " at frame " << i;
+    ASSERT_EQ(dec.frame().pixels, screen.pixels) << "frame " << i;
+    if (dec.bytes_carried() != carried_before) ++frames_carried;
+    carried_before = dec.bytes_carried();
+    // Readers take the frame and let go of frames in random order, up to 6 held.
+    readers.push_back(dec.share());
+    while (readers.size() > 1 + rng() % 6) readers.erase(readers.begin() + static_cast<long>(rng() % readers.size()));
+    if (i % 40 == 7) {  // now and then the other session draws into a buffer from the same pool
+      Bytes other_msg;
+      other_screen.row(i % h)[0] ^= 0xff;
+      if (other_enc.encode(other_screen.pixels.data(), other_screen.stride(), seq, 0, false, false, other_msg)) {
+        ASSERT_FALSE(other.apply(parse(other_msg)));
+        readers.push_back(other.share());
+      }
+    }
+  }
+  // The frames carried over copied far less than whole frames would have.
+  ASSERT_GT(frames_carried, 200u);
+  EXPECT_LT(dec.bytes_carried(), frames_carried * frame_bytes / 4);
+}
+
 TEST(FrameCodec, ChangedRectanglesLimitTheCompareToTheTilesTheyTouch) {
   const std::uint32_t w = 300, h = 170;  // partial edge tiles
   FrameEncoder enc(w, h);

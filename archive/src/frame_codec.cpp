@@ -140,10 +140,18 @@ std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std:
 
 // The frame's pixels are allocated by the first key frame, not here: a HELLO alone (60 bytes)
 // must not make the receiver hold up to 64 MiB.
+namespace {
+// FrameBuffer::content: the decoder's id in the high bits, the frame's count in the low ones.
+constexpr int kContentShift = 40;
+constexpr std::uint64_t kContentFrame = (std::uint64_t{1} << kContentShift) - 1;
+std::atomic<std::uint64_t> next_decoder_id{1};
+}  // namespace
+
 FrameDecoder::FrameDecoder(std::uint32_t width, std::uint32_t height, Allocate allocate)
     : allocate_(allocate ? std::move(allocate)
                          : [](std::uint32_t w, std::uint32_t h) { return std::make_shared<FrameBuffer>(w, h); }),
-      frame_(std::make_shared<FrameBuffer>()) {
+      frame_(std::make_shared<FrameBuffer>()),
+      id_(next_decoder_id++) {
   frame_->width = width;
   frame_->height = height;
 }
@@ -159,9 +167,46 @@ FrameBuffer& FrameDecoder::writable(std::uint32_t width, std::uint32_t height, b
                     frame_->pixels.size() == std::size_t{width} * height * wire::kBytesPerPixel;
   if (!shared && fits) return *frame_;
   auto fresh = allocate_(width, height);
-  if (keep_pixels && fits) std::memcpy(fresh->pixels.data(), frame_->pixels.data(), fresh->pixels.size());
+  if (keep_pixels && fits) carry(*frame_, *fresh);
   frame_ = std::move(fresh);
   return *frame_;
+}
+
+void FrameDecoder::carry(const FrameBuffer& from, FrameBuffer& to) {
+  const std::uint64_t held = to.content >> kContentShift == id_ ? to.content & kContentFrame : 0;
+  const std::uint64_t oldest_known = drawn_ + 1 - history_.size();  // the first frame in history_
+  if (held == 0 || held > drawn_ || held + 1 < oldest_known) {
+    std::memcpy(to.pixels.data(), from.pixels.data(), to.pixels.size());
+    bytes_carried_ += to.pixels.size();
+    return;
+  }
+  // Tiles any frame after `held` changed, then a copy of each run of them, row by row.
+  const std::uint32_t tiles_x = (from.width + kCarryTile - 1) / kCarryTile;
+  const std::uint32_t tiles_y = (from.height + kCarryTile - 1) / kCarryTile;
+  carry_marks_.assign(std::size_t{tiles_x} * tiles_y, 0);
+  for (std::uint64_t n = held + 1; n <= drawn_; ++n)
+    for (const auto& r : history_[n - oldest_known]) {
+      const auto x0 = static_cast<std::uint32_t>(r.x) / kCarryTile, x1 = static_cast<std::uint32_t>(r.right() - 1) / kCarryTile;
+      for (auto ty = static_cast<std::uint32_t>(r.y) / kCarryTile; ty <= static_cast<std::uint32_t>(r.bottom() - 1) / kCarryTile;
+           ++ty)
+        std::memset(&carry_marks_[std::size_t{ty} * tiles_x + x0], 1, x1 - x0 + 1);
+    }
+  for (std::uint32_t ty = 0; ty < tiles_y; ++ty) {
+    const std::uint8_t* marks = &carry_marks_[std::size_t{ty} * tiles_x];
+    const std::uint32_t y0 = ty * kCarryTile, y1 = std::min(from.height, y0 + kCarryTile);
+    for (std::uint32_t tx = 0; tx < tiles_x;) {
+      if (!marks[tx]) {
+        ++tx;
+        continue;
+      }
+      std::uint32_t end = tx;
+      while (end < tiles_x && marks[end]) ++end;
+      const std::size_t x = std::size_t{tx} * kCarryTile * 4, bytes = std::min(from.width, end * kCarryTile) * 4 - x;
+      for (std::uint32_t y = y0; y < y1; ++y) std::memcpy(to.row(y) + x, from.row(y) + x, bytes);
+      bytes_carried_ += bytes * (y1 - y0);
+      tx = end;
+    }
+  }
 }
 
 std::optional<wire::WireError> FrameDecoder::apply(const wire::FrameView& f) {
@@ -181,6 +226,7 @@ std::optional<wire::WireError> FrameDecoder::apply(const wire::FrameView& f) {
   // Dimensions were checked against the limits by decode_body. This is also where the frame is
   // first allocated (see the constructor): by the first key frame, not by HELLO.
   FrameBuffer& frame = writable(f.width, f.height, !f.is_key());
+  frame.content = 0;  // not a frame this decoder made until it is complete
   if (f.is_key()) {
     // A key frame depends on nothing before it: its rectangles are drawn on black, so rectangles
     // that overlap (their areas still adding up to the frame's) cannot leave old pixels behind.
@@ -223,7 +269,15 @@ std::optional<wire::WireError> FrameDecoder::apply(const wire::FrameView& f) {
     return WireError{ErrorCode::kHashMismatch, "FRAME seq " + std::to_string(f.seq) +
                                                    ": rebuilt frame's hash differs from the client's"};
   last_seq_ = f.seq;
-  if (f.is_key()) have_key_ = true;
+  if (f.is_key()) {
+    have_key_ = true;
+    history_.clear();  // a buffer from before it holds nothing this frame builds on
+  }
+  if (history_.size() == kCarryHistory) std::rotate(history_.begin(), history_.begin() + 1, history_.end());
+  else history_.emplace_back();
+  history_.back().clear();
+  for (const auto& r : f.rects) history_.back().push_back(r.area());
+  frame.content = id_ << kContentShift | ++drawn_;
   return std::nullopt;
 }
 

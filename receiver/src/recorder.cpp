@@ -32,10 +32,12 @@ std::shared_ptr<FrameBuffer> Recorder::acquire_buffer(std::uint32_t width, std::
   std::unique_ptr<FrameBuffer> b;
   {
     std::lock_guard lock(pool_->mutex);
-    for (auto it = pool_->free.begin(); it != pool_->free.end(); ++it) {
+    // The last one let go first: it holds the newest frame, so the decoder has the least to
+    // bring up to date in it (FrameDecoder::carry).
+    for (auto it = pool_->free.rbegin(); it != pool_->free.rend(); ++it) {
       if ((*it)->width == width && (*it)->height == height) {
         b = std::move(*it);
-        pool_->free.erase(it);
+        pool_->free.erase(std::next(it).base());
         break;
       }
     }

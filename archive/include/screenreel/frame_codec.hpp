@@ -20,6 +20,9 @@ struct FrameBuffer {
   std::uint32_t width = 0;
   std::uint32_t height = 0;
   std::vector<std::uint8_t> pixels;
+  // Which FrameDecoder frame the pixels are (FrameDecoder::Content), 0 when not known: a
+  // buffer recycled to the decoder that drew it then needs only what changed since.
+  std::uint64_t content = 0;
 
   FrameBuffer() = default;
   FrameBuffer(std::uint32_t w, std::uint32_t h) : width(w), height(h), pixels(std::size_t{w} * h * 4) {}
@@ -106,15 +109,30 @@ class FrameDecoder {
   // The frame as it is now, for readers; apply() never changes a buffer that is shared.
   std::shared_ptr<const FrameBuffer> share() const { return frame_; }
   std::uint64_t last_seq() const { return last_seq_; }
+  // Pixel bytes copied from the previous frame into a fresh buffer so far (for benchmarks).
+  std::uint64_t bytes_carried() const { return bytes_carried_; }
 
  private:
+  // A frame that builds on a shared one is drawn in a fresh buffer (allocate_): the previous
+  // frame's pixels are carried over first. When the buffer held an earlier frame of this
+  // decoder (a pool recycles them), only the tiles that changed since are copied, as a
+  // compositor redraws a back buffer by its age.
+  static constexpr std::uint32_t kCarryTile = 64;
+  static constexpr std::size_t kCarryHistory = 16;  // frames whose rectangles are remembered
   FrameBuffer& writable(std::uint32_t width, std::uint32_t height, bool keep_pixels);
+  void carry(const FrameBuffer& from, FrameBuffer& to);
 
   Allocate allocate_;
   std::shared_ptr<FrameBuffer> frame_;
   std::vector<std::uint8_t> scratch_;
   std::uint64_t last_seq_ = 0;
   bool have_key_ = false;
+  const std::uint64_t id_;      // this decoder's, in FrameBuffer::content
+  std::uint64_t drawn_ = 0;     // frames drawn; frame_ holds frame drawn_
+  // The rectangles of frames drawn_ - history_.size() + 1 .. drawn_, oldest first.
+  std::vector<std::vector<PixelRect>> history_;
+  std::vector<std::uint8_t> carry_marks_;
+  std::uint64_t bytes_carried_ = 0;
 };
 
 }  // namespace screenreel
