@@ -10,8 +10,8 @@
 #include <optional>
 #include <string>
 
-#include "x11_display.hpp"
-#include "x11_rect.hpp"
+#include "screenreel/capture/x11_display.hpp"
+#include "screenreel/capture/x11_rect.hpp"
 
 namespace screenreel::capture {
 

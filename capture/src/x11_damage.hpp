@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "x11_display.hpp"
+#include "screenreel/capture/x11_display.hpp"
 
 namespace screenreel::capture {
 

@@ -1,5 +1,5 @@
-// Opening an X display for capture (see x11_display.hpp).
-#include "x11_display.hpp"
+// Opening an X display (see x11_display.hpp).
+#include "screenreel/capture/x11_display.hpp"
 
 #include <cstdio>
 #include <cstring>
@@ -27,29 +27,25 @@ std::string connection_problem(int code) {
 
 }  // namespace
 
-X11Display::X11Display(const std::string& display) {
+X11Display::X11Display(const std::string& display, const std::string& advice) {
   const char* env = std::getenv("DISPLAY");
   name_ = !display.empty() ? display : (env ? env : "");
-  if (name_.empty())
-    throw std::runtime_error(
-        "no X display to capture: $DISPLAY is not set. Use --display :N, or --source "
-        "test-pattern");
+  if (name_.empty()) throw std::runtime_error("no X display: $DISPLAY is not set. " + advice);
   int screen_number = 0;
   conn_.reset(xcb_connect(name_.c_str(), &screen_number));  // never null; errors are in-band
   if (const int code = xcb_connection_has_error(conn_.get()))
-    throw std::runtime_error("cannot open X display '" + name_ + "': " + connection_problem(code) +
-                             " Use --display, or --source test-pattern");
+    throw std::runtime_error("cannot open X display '" + name_ + "': " + connection_problem(code) + " " + advice);
   const xcb_setup_t* setup = xcb_get_setup(conn_.get());
   auto it = xcb_setup_roots_iterator(setup);
   for (int i = 0; i < screen_number && it.rem; ++i) xcb_screen_next(&it);
   if (!it.rem)
     throw std::runtime_error("X display '" + name_ + "' has no screen " +
                              std::to_string(screen_number) +
-                             ": use a display name like :0 or :0.0");
+                             ": use a display name like :0 or :0.0. " + advice);
   screen_ = it.data;
   screen_width_ = screen_->width_in_pixels;
   screen_height_ = screen_->height_in_pixels;
-  check_bgrx(setup);
+  check_bgrx(setup, advice);
 }
 
 bool X11Display::refresh_screen_size() {
@@ -78,10 +74,10 @@ xcb_atom_t X11Display::atom(const char* name) const {
 
 // The frame format promised to everything above is BGRX in 4 bytes; refuse anything else rather
 // than hand out garbled pixels.
-void X11Display::check_bgrx(const xcb_setup_t* setup) const {
+void X11Display::check_bgrx(const xcb_setup_t* setup, const std::string& advice) const {
   const std::string hint =
-      "; screenreel captures 24/32-bit little-endian (BGRX) screens only. Run the X server "
-      "at depth 24 (for Xvfb: -screen 0 WxHx24), or use --source test-pattern";
+      "; screenreel works with 24/32-bit little-endian (BGRX) screens only. Run the X server "
+      "at depth 24 (for Xvfb: -screen 0 WxHx24). " + advice;
   const int depth = screen_->root_depth;
   if (depth != 24 && depth != 32)
     throw std::runtime_error("X display '" + name_ + "' has depth " + std::to_string(depth) + hint);

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "screenreel/capture/source.hpp"
-#include "x11_display.hpp"
+#include "screenreel/capture/x11_display.hpp"
 
 namespace screenreel::capture {
 

@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <utility>
 
-#include "x11_display.hpp"
+#include "screenreel/capture/x11_display.hpp"
 
 namespace screenreel::capture {
 

@@ -1,6 +1,6 @@
 // The MIT-SHM segment's life: created private to our user, attached on both sides, marked for
 // removal at once so a crash cannot leak it (see x11_shm_segment.hpp).
-#include "x11_shm_segment.hpp"
+#include "screenreel/capture/x11_shm_segment.hpp"
 
 #include <sys/ipc.h>
 #include <sys/shm.h>

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "screenreel/capture/source.hpp"
-#include "x11_display.hpp"
+#include "screenreel/capture/x11_display.hpp"
 
 namespace screenreel::capture {
 

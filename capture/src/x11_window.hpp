@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "x11_display.hpp"
+#include "screenreel/capture/x11_display.hpp"
 
 namespace screenreel::capture {
 

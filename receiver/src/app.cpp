@@ -58,11 +58,16 @@ int run(const ReceiverConfig& config) {
       log("no $DISPLAY: running without the live window (as with --no-display)");
       show = false;
     }
-    std::unique_ptr<Display> display =
-        show ? std::make_unique<Display>([&recorder](std::int64_t session, std::uint64_t number, std::int64_t t) {
+    std::unique_ptr<Display> display;
+    if (show) {
+      try {
+        display = std::make_unique<Display>([&recorder](std::int64_t session, std::uint64_t number, std::int64_t t) {
           recorder.note_displayed(session, number, t);
-        })
-             : nullptr;
+        });
+      } catch (const std::exception& e) {
+        log(std::string("no live window: ") + e.what() + "; recording without it");
+      }
+    }
     Server server(io, recorder, display.get(), server_options);
     if (!server.local_endpoint().address().is_loopback() && !server_options.token)
       log("WARNING: listening on " + server.local_endpoint().address().to_string() +

@@ -1,23 +1,27 @@
-// The live window (see display.hpp), drawn with OpenCV's highgui.
+// The live window (see display.hpp): frames handed over by the network thread, reduced
+// (WindowImage) and drawn in X11 windows (X11Windows) where they changed.
 #include "screenreel/receiver/display.hpp"
 
-#include "screenreel/archive.hpp"
-
 #include <opencv2/core.hpp>
-#include <opencv2/highgui.hpp>
-#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
 #include <chrono>
 #include <thread>
 #include <vector>
 
+#include "screenreel/archive.hpp"
+#include "x11_windows.hpp"
+
 namespace screenreel::receiver {
 
-Display::Display(Displayed displayed) : displayed_(std::move(displayed)) {
-  // OpenCV's own threads off: it would split the 0.35 ms reduction of each frame (below) over TBB
+Display::Display(Displayed displayed) : displayed_(std::move(displayed)), x11_(std::make_unique<X11Windows>()) {
+  // OpenCV's own threads off: it would split the reduction of each frame (WindowImage) over TBB
   // workers that then spin on the cores the JPEG encoders need (1.4% of the receiver's CPU was
   // in TBB alone, perf on the video scene). The window is the only OpenCV work in the receiver.
   cv::setNumThreads(0);
 }
+
+Display::~Display() = default;
 
 void Display::session_started(std::int64_t session_id, const std::string& title) {
   std::lock_guard lock(mutex_);
@@ -54,74 +58,76 @@ int Display::pump(int wait_ms) {
     SharedFrame frame;
     std::vector<PixelRect> changed;
     bool whole;
-    bool create;
+    std::uint32_t id;  // 0: create the window
   };
   std::vector<Draw> draws;
-  std::vector<std::string> to_destroy;
+  std::vector<std::uint32_t> to_destroy;
   {
     std::lock_guard lock(mutex_);
     for (auto it = windows_.begin(); it != windows_.end();) {
       auto& w = it->second;
       if (w.ended) {
-        if (w.created) to_destroy.push_back(w.title);
+        if (w.id) to_destroy.push_back(w.id);
         images_.erase(it->first);
         it = windows_.erase(it);
         continue;
       }
-      if (w.dirty && w.latest) {
-        // Taken, not kept: once drawn, the frame goes back to the decoder, which then draws the
-        // next one into it in place (FrameDecoder::share).
-        draws.push_back({it->first, w.number, w.title, std::move(w.latest), std::move(w.changed), w.whole, !w.created});
+      if (w.dirty && w.latest && !w.closed) {
+        // Taken, not kept: once drawn, the frame goes back to the decoder's pool.
+        draws.push_back({it->first, w.number, w.title, std::move(w.latest), std::move(w.changed), w.whole, w.id});
         w.changed.clear();
         w.whole = false;
-        w.created = true;
         w.dirty = false;
       }
+      if (w.closed) w.latest.reset();  // it keeps no frame
       ++it;
     }
   }
   for (auto& d : draws) {
-    if (d.create) cv::namedWindow(d.title, cv::WINDOW_NORMAL | cv::WINDOW_KEEPRATIO | cv::WINDOW_GUI_NORMAL);
-    // Reduced here, once, so the toolkit converts and paints window-sized pixels instead of
-    // scaling the whole frame itself; only what changed since the last draw is reduced again.
-    const cv::Mat& image = images_[d.session_id].update(*d.frame, d.changed, d.whole || d.create);
-    if (d.create) cv::resizeWindow(d.title, image.cols, image.rows);
-    cv::imshow(d.title, image);  // BGRX as is: highgui takes the 4th channel as alpha and ignores it
-  }
-  for (const auto& t : to_destroy) cv::destroyWindow(t);
-  if (!draws.empty()) {
-    // imshow hands the image over; the window is painted inside waitKey. Return right after, so a
-    // busy stream is shown as fast as frames come.
-    const int key = cv::waitKey(1);
-    if (displayed_) {
-      const std::int64_t now = wall_clock_us();
-      for (const auto& d : draws) displayed_(d.session_id, d.number, now);
+    // Reduced here, once, and only what changed since the last draw; then only that is drawn.
+    auto& image = images_[d.session_id];
+    const cv::Mat& picture = image.update(*d.frame, d.changed, d.whole || !d.id);
+    if (!d.id) {
+      d.id = x11_->create(d.title, picture.cols, picture.rows);
+      std::lock_guard lock(mutex_);
+      windows_[d.session_id].id = d.id;
     }
-    return key;
+    x11_->draw(d.id, picture, image.updated());
   }
-  bool any_window = false;
-  {
+  for (const auto id : to_destroy) x11_->destroy(id);
+  x11_->flush();
+  if (!draws.empty() && displayed_) {
+    const std::int64_t now = wall_clock_us();
+    for (const auto& d : draws) displayed_(d.session_id, d.number, now);
+  }
+  const int key = x11_->poll();
+  if (const auto closed = x11_->take_closed(); !closed.empty()) {
     std::lock_guard lock(mutex_);
-    for (const auto& [id, w] : windows_) any_window = any_window || w.created;
+    for (auto& [session, w] : windows_)
+      if (std::find(closed.begin(), closed.end(), w.id) != closed.end()) {
+        w.closed = true;
+        w.id = 0;
+        images_.erase(session);
+      }
   }
-  if (!any_window) {  // waitKey needs a window to wait on
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::max(1, wait_ms)));
-    return -1;
-  }
-  const int key = cv::waitKey(1);  // window events
-  if (key >= 0) return key;
-  std::unique_lock lock(mutex_);  // then wait for a frame, drawn as soon as it comes
-  arrived_.wait_for(lock, std::chrono::milliseconds(std::max(1, wait_ms - 1)), [&] {
+  if (key >= 0 || !draws.empty()) return key;  // a busy stream is shown as fast as frames come
+  std::unique_lock lock(mutex_);  // wait for a frame, drawn as soon as it comes
+  arrived_.wait_for(lock, std::chrono::milliseconds(std::max(1, wait_ms)), [&] {
     for (const auto& [id, w] : windows_)
-      if (w.dirty || w.ended) return true;
+      if ((w.dirty && !w.closed) || w.ended) return true;
     return false;
   });
   return -1;
 }
 
 void Display::close_all() {
-  cv::destroyAllWindows();
-  cv::waitKey(1);
+  std::lock_guard lock(mutex_);
+  for (auto& [session, w] : windows_)
+    if (w.id) {
+      x11_->destroy(w.id);
+      w.id = 0;
+    }
+  x11_->flush();
 }
 
 }  // namespace screenreel::receiver

@@ -10,8 +10,11 @@ const cv::Mat& WindowImage::update(const FrameBuffer& frame, std::span<const Pix
   const int k = factor(frame.width);
   const cv::Mat view(static_cast<int>(frame.height), static_cast<int>(frame.width), CV_8UC4,
                      const_cast<std::uint8_t*>(frame.pixels.data()), frame.stride());
+  updated_.clear();
   if (k == 1) {
     unreduced_ = view;
+    if (whole) updated_.push_back({0, 0, view.cols, view.rows});
+    else updated_.assign(changed.begin(), changed.end());
     return unreduced_;
   }
   // Whole blocks only: the reduction is then exact (INTER_AREA averages each k x k block), so a
@@ -23,6 +26,7 @@ const cv::Mat& WindowImage::update(const FrameBuffer& frame, std::span<const Pix
     factor_ = k;
     width_ = frame.width;
     height_ = frame.height;
+    updated_.push_back({0, 0, image_.cols, image_.rows});
     return image_;
   }
   const PixelRect reduced_area{0, 0, cols, rows};
@@ -35,6 +39,7 @@ const cv::Mat& WindowImage::update(const FrameBuffer& frame, std::span<const Pix
               y1 = std::min(rows, (r.bottom() + k - 1) / k * k);
     cv::Mat into = image_(cv::Rect(x0 / k, y0 / k, (x1 - x0) / k, (y1 - y0) / k));
     cv::resize(view(cv::Rect(x0, y0, x1 - x0, y1 - y0)), into, into.size(), 0, 0, cv::INTER_AREA);
+    updated_.push_back({x0 / k, y0 / k, (x1 - x0) / k, (y1 - y0) / k});
   }
   return image_;
 }

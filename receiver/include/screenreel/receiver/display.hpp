@@ -1,13 +1,13 @@
-// The live window: one OpenCV window a session, titled "Received Video Stream - <name> (session N)",
-// showing the newest frame. Frames arrive from the network thread; windows live on the thread
-// that calls pump() (the main thread: GUI toolkits want that).
+// The live window: one X11 window a session, titled "Received Video Stream - <name> (session N)",
+// showing the newest frame reduced to at most 1280 pixels wide. Frames arrive from the network
+// thread; windows live on the thread that calls pump() (the main thread).
 #pragma once
 
-#include <opencv2/core.hpp>
-
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -17,11 +17,15 @@
 
 namespace screenreel::receiver {
 
+class X11Windows;
+
 class Display : public FrameSink {
  public:
   // `displayed` is told when a frame has been drawn (for latency measurements); may be empty.
   using Displayed = std::function<void(std::int64_t session_id, std::uint64_t frame_number, std::int64_t shown_us)>;
+  // Opens $DISPLAY; throws std::runtime_error saying why not (and to use --no-display).
   explicit Display(Displayed displayed = {});
+  ~Display() override;
 
   void session_started(std::int64_t session_id, const std::string& title) override;
   void show(std::int64_t session_id, std::uint64_t frame_number, SharedFrame frame,
@@ -44,9 +48,11 @@ class Display : public FrameSink {
     bool whole = true;
     bool dirty = false;
     bool ended = false;
-    bool created = false;
+    bool closed = false;  // by the user: the session records on, without a window
+    std::uint32_t id = 0;  // the X window, once created
   };
   Displayed displayed_;
+  std::unique_ptr<X11Windows> x11_;  // used by pump() only (the main thread)
   std::mutex mutex_;
   std::condition_variable arrived_;  // show() wakes pump() at once instead of its timed wait
   std::map<std::int64_t, Window> windows_;

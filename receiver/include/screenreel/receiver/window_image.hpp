@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <opencv2/core.hpp>
 #include <span>
+#include <vector>
 
 #include "screenreel/frame_codec.hpp"
 #include "screenreel/pixel_rect.hpp"
@@ -28,8 +29,11 @@ class WindowImage {
   // of the factor loses its last rows or columns). With a factor of 1 it is the frame itself,
   // not copied: valid while `frame` is.
   const cv::Mat& update(const FrameBuffer& frame, std::span<const PixelRect> changed, bool whole);
+  // Where the picture changed in the last update (all of it, after a whole one).
+  std::span<const PixelRect> updated() const { return updated_; }
 
  private:
+  std::vector<PixelRect> updated_;
   cv::Mat image_;                         // the reduced frame
   cv::Mat unreduced_;                     // a factor of 1: the frame itself
   int factor_ = 0;                        // of image_; 0 before the first reduction

@@ -1,5 +1,6 @@
-// An open X display as the X11 capture code uses it: the XCB connection (RAII), its screen, the
-// check that the screen's pixels are BGRX, and the small helpers every X11 file shares.
+// An open X display as the X11 code uses it (the capture source, and the receiver's live
+// window): the XCB connection (RAII), its screen, the check that the screen's pixels are BGRX,
+// and the small helpers every X11 file shares.
 #pragma once
 
 #include <xcb/xcb.h>
@@ -9,7 +10,7 @@
 #include <memory>
 #include <string>
 
-#include "x11_rect.hpp"
+#include "screenreel/capture/x11_rect.hpp"
 
 namespace screenreel::capture {
 
@@ -31,9 +32,12 @@ inline constexpr std::uint8_t kBadDrawable = 9;
 
 class X11Display {
  public:
-  // Connects to `display` (empty: $DISPLAY). Throws std::runtime_error with advice when there is
-  // no display, it cannot be reached, or the screen is not a 24/32-bit BGRX one.
-  explicit X11Display(const std::string& display);
+  // Connects to `display` (empty: $DISPLAY). Throws std::runtime_error when there is no display,
+  // it cannot be reached, or the screen is not a 24/32-bit BGRX one; the message ends with
+  // `advice` (what the user can do instead).
+  explicit X11Display(const std::string& display,
+                      const std::string& advice = "Use --display, or --source test-pattern");
+  xcb_screen_t* screen() const { return const_cast<xcb_screen_t*>(screen_); }
 
   xcb_connection_t* conn() const { return conn_.get(); }
   const std::string& name() const { return name_; }
@@ -51,7 +55,7 @@ class X11Display {
   xcb_atom_t atom(const char* name) const;
 
  private:
-  void check_bgrx(const xcb_setup_t* setup) const;
+  void check_bgrx(const xcb_setup_t* setup, const std::string& advice) const;
 
   Connection conn_;
   std::string name_;
