@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <cstring>
+#include <xcb/xcb.h>
 #include <filesystem>
 #include <map>
 #include <opencv2/core.hpp>
@@ -517,6 +518,64 @@ TEST(LiveWindow, ShowsTheNewestFrameReducedWithNothingStale) {
   for (int y = 0; y + 16 <= gray.rows; y += 16)
     for (int x = 0; x + 16 <= gray.cols; x += 16) worst = std::max(worst, cv::mean(gray(cv::Rect(x, y, 16, 16)))[0]);
   EXPECT_LT(worst, 20.0) << "a 16x16 block of the window differs from " << newest->file << " (left stale?)";
+  if (!HasFailure()) fs::remove_all(archive);
+}
+
+// Closing a session's window (the window manager's close button sends WM_DELETE_WINDOW, as
+// this test does) hides it; the session records on, and the receiver ends normally.
+TEST(LiveWindow, ClosingTheWindowHidesItAndTheSessionRecordsOn) {
+  const fs::path archive = test::fresh_temp_dir("screenreel-window-close");
+  test::Xvfb viewer("1024x768");
+  auto r = test::start_receiver(archive, {}, {{"DISPLAY", viewer.display()}});
+  ASSERT_NE(r.port, 0);
+  Process capture({SCREENREEL_CAPTURE_BIN, "--connect", "127.0.0.1:" + std::to_string(r.port), "--source",
+                   "test-pattern", "--size", "640x480", "--fps", "15", "--duration", "4", "--name", "closeme"});
+  ASSERT_TRUE(capture.wait_for_stderr("recording session", 20s)) << capture.err();
+  const std::string find = "DISPLAY=" + viewer.display() + " xdotool search --name 'Received Video Stream - closeme'";
+  Process search({"/bin/sh", "-c", "timeout 20 xdotool search --sync --name 'Received Video Stream - closeme'"},
+                 {{"DISPLAY", viewer.display()}});
+  ASSERT_EQ(search.wait_for(30s).value_or(-1), 0) << "no window for the session";
+  const auto window = static_cast<xcb_window_t>(std::stoul(search.out()));
+
+  {
+    xcb_connection_t* c = xcb_connect(viewer.display().c_str(), nullptr);
+    ASSERT_EQ(xcb_connection_has_error(c), 0);
+    const auto atom = [c](const char* name) {
+      auto* reply = xcb_intern_atom_reply(c, xcb_intern_atom(c, 0, static_cast<std::uint16_t>(std::strlen(name)), name),
+                                          nullptr);
+      const xcb_atom_t a = reply ? reply->atom : 0;
+      std::free(reply);
+      return a;
+    };
+    xcb_client_message_event_t close{};
+    close.response_type = XCB_CLIENT_MESSAGE;
+    close.format = 32;
+    close.window = window;
+    close.type = atom("WM_PROTOCOLS");
+    close.data.data32[0] = atom("WM_DELETE_WINDOW");
+    close.data.data32[1] = XCB_CURRENT_TIME;
+    xcb_send_event(c, 0, window, XCB_EVENT_MASK_NO_EVENT, reinterpret_cast<const char*>(&close));
+    xcb_flush(c);
+    xcb_disconnect(c);
+  }
+  bool gone = false;
+  for (int i = 0; i < 50 && !gone; ++i) {
+    std::this_thread::sleep_for(100ms);
+    gone = test::shell(find + " >/dev/null 2>&1") != 0;
+  }
+  EXPECT_TRUE(gone) << "the window is still there after its close button";
+
+  const auto crc = capture.wait_for(30s);
+  ASSERT_TRUE(crc) << capture.err();
+  EXPECT_EQ(*crc, 0) << capture.err();
+  EXPECT_TRUE(r.process->running()) << r.process->err();
+  r.process->signal(SIGTERM);
+  EXPECT_EQ(r.process->wait_for(30s).value_or(-1), 0) << r.process->err();
+  Catalog catalog(ArchivePaths(archive).catalog(), Catalog::Mode::kReadOnly);
+  const auto session = catalog.sessions().at(0);
+  EXPECT_EQ(session.end_reason, "client");
+  EXPECT_EQ(session.frame_count, frames_sent(capture.out()));
+  EXPECT_GT(session.frame_count, 40);  // 4 s at 15 fps: it went on after the window closed
   if (!HasFailure()) fs::remove_all(archive);
 }
 
