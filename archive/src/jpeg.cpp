@@ -13,13 +13,14 @@
 namespace screenreel {
 namespace {
 
-struct TjHandle {
-  explicit TjHandle(bool compress) : h(compress ? tjInitCompress() : tjInitDecompress()) {
+// A TurboJPEG decompressor.
+struct TjDecoder {
+  TjDecoder() : h(tjInitDecompress()) {
     if (!h) throw std::runtime_error(std::string("TurboJPEG init failed: ") + tjGetErrorStr2(nullptr));
   }
-  ~TjHandle() { tjDestroy(h); }
-  TjHandle(const TjHandle&) = delete;
-  TjHandle& operator=(const TjHandle&) = delete;
+  ~TjDecoder() { tjDestroy(h); }
+  TjDecoder(const TjDecoder&) = delete;
+  TjDecoder& operator=(const TjDecoder&) = delete;
   tjhandle h;
 };
 
@@ -353,7 +354,7 @@ std::optional<std::string> read_jpeg_comment(std::span<const std::uint8_t> bytes
 }
 
 std::optional<JpegInfo> read_jpeg_info(std::span<const std::uint8_t> bytes, std::string* error) {
-  TjHandle tj(false);
+  TjDecoder tj;
   int w = 0, h = 0, sub = 0, cs = 0;
   if (tjDecompressHeader3(tj.h, bytes.data(), static_cast<unsigned long>(bytes.size()), &w, &h, &sub, &cs) != 0) {
     if (error) *error = tjGetErrorStr2(tj.h);
@@ -363,7 +364,7 @@ std::optional<JpegInfo> read_jpeg_info(std::span<const std::uint8_t> bytes, std:
 }
 
 std::optional<DecodedImage> decode_jpeg_bgr(std::span<const std::uint8_t> bytes, std::string* error) {
-  TjHandle tj(false);
+  TjDecoder tj;
   int w = 0, h = 0, sub = 0, cs = 0;
   if (tjDecompressHeader3(tj.h, bytes.data(), static_cast<unsigned long>(bytes.size()), &w, &h, &sub, &cs) != 0 ||
       w <= 0 || h <= 0 || static_cast<std::uint64_t>(w) * static_cast<std::uint64_t>(h) > (64ull << 20)) {
