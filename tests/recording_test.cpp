@@ -454,6 +454,14 @@ TEST_F(Recording, CaptureExplainsWhenNoReceiverIsListening) {
 }
 
 
+// A test-pattern client for the live-window tests, at 15 fps.
+std::unique_ptr<Process> start_pattern_client(std::uint16_t port, const std::string& size, const std::string& seconds,
+                                              const std::string& name) {
+  return std::make_unique<Process>(std::vector<std::string>{
+      SCREENREEL_CAPTURE_BIN, "--connect", "127.0.0.1:" + std::to_string(port), "--source", "test-pattern", "--size",
+      size, "--fps", "15", "--duration", seconds, "--name", name});
+}
+
 // The live window shows the frame, reduced to fit: a 1080p stream whose frames change in small
 // places (the test pattern's moving parts) is drawn by reducing only what changed since the last
 // draw (receiver/window_image.hpp); a change it missed would stay stale in the window. The
@@ -464,13 +472,12 @@ TEST(LiveWindow, ShowsTheNewestFrameReducedWithNothingStale) {
   test::Xvfb viewer("1280x800");
   auto r = test::start_receiver(archive, {}, {{"DISPLAY", viewer.display()}});
   ASSERT_NE(r.port, 0);
-  Process capture({SCREENREEL_CAPTURE_BIN, "--connect", "127.0.0.1:" + std::to_string(r.port), "--source",
-                   "test-pattern", "--size", "1920x1080", "--fps", "15", "--duration", "5", "--name", "window"});
-  ASSERT_TRUE(capture.wait_for_stderr("recording session", 20s)) << capture.err();
+  const auto capture = start_pattern_client(r.port, "1920x1080", "5", "window");
+  ASSERT_TRUE(capture->wait_for_stderr("recording session", 20s)) << capture->err();
   std::this_thread::sleep_for(2500ms);
   // Paused, the client sends nothing more: the window keeps the newest frame (the session stays
   // open, so the window does too).
-  ASSERT_EQ(kill(capture.pid(), SIGSTOP), 0);
+  ASSERT_EQ(kill(capture->pid(), SIGSTOP), 0);
   std::this_thread::sleep_for(1500ms);  // what was in flight is received, written and drawn
   const fs::path xwd = archive / "window.xwd", shot = archive / "window.png";
   const int shot_rc = test::shell("DISPLAY=" + viewer.display() + " xwd -root -silent -out " + xwd.string() +
@@ -485,12 +492,12 @@ TEST(LiveWindow, ShowsTheNewestFrameReducedWithNothingStale) {
     const auto frames = catalog.frames(session.id);
     if (frames.size() > 10) newest = frames.back();
   }
-  ASSERT_EQ(kill(capture.pid(), SIGCONT), 0);
+  ASSERT_EQ(kill(capture->pid(), SIGCONT), 0);
   ASSERT_EQ(shot_rc, 0);
   ASSERT_TRUE(newest) << "fewer than 10 frames recorded in 2.5 s";
-  const auto crc = capture.wait_for(60s);
-  ASSERT_TRUE(crc) << capture.err();
-  EXPECT_EQ(*crc, 0) << capture.err();
+  const auto crc = capture->wait_for(60s);
+  ASSERT_TRUE(crc) << capture->err();
+  EXPECT_EQ(*crc, 0) << capture->err();
   kill(r.process->pid(), SIGTERM);
   EXPECT_TRUE(r.process->wait_for(30s));
 
@@ -528,9 +535,8 @@ TEST(LiveWindow, ClosingTheWindowHidesItAndTheSessionRecordsOn) {
   test::Xvfb viewer("1024x768");
   auto r = test::start_receiver(archive, {}, {{"DISPLAY", viewer.display()}});
   ASSERT_NE(r.port, 0);
-  Process capture({SCREENREEL_CAPTURE_BIN, "--connect", "127.0.0.1:" + std::to_string(r.port), "--source",
-                   "test-pattern", "--size", "640x480", "--fps", "15", "--duration", "4", "--name", "closeme"});
-  ASSERT_TRUE(capture.wait_for_stderr("recording session", 20s)) << capture.err();
+  const auto capture = start_pattern_client(r.port, "640x480", "4", "closeme");
+  ASSERT_TRUE(capture->wait_for_stderr("recording session", 20s)) << capture->err();
   const std::string find = "DISPLAY=" + viewer.display() + " xdotool search --name 'Received Video Stream - closeme'";
   Process search({"/bin/sh", "-c", "timeout 20 xdotool search --sync --name 'Received Video Stream - closeme'"},
                  {{"DISPLAY", viewer.display()}});
@@ -565,16 +571,16 @@ TEST(LiveWindow, ClosingTheWindowHidesItAndTheSessionRecordsOn) {
   }
   EXPECT_TRUE(gone) << "the window is still there after its close button";
 
-  const auto crc = capture.wait_for(30s);
-  ASSERT_TRUE(crc) << capture.err();
-  EXPECT_EQ(*crc, 0) << capture.err();
+  const auto crc = capture->wait_for(30s);
+  ASSERT_TRUE(crc) << capture->err();
+  EXPECT_EQ(*crc, 0) << capture->err();
   EXPECT_TRUE(r.process->running()) << r.process->err();
   r.process->signal(SIGTERM);
   EXPECT_EQ(r.process->wait_for(30s).value_or(-1), 0) << r.process->err();
   Catalog catalog(ArchivePaths(archive).catalog(), Catalog::Mode::kReadOnly);
   const auto session = catalog.sessions().at(0);
   EXPECT_EQ(session.end_reason, "client");
-  EXPECT_EQ(session.frame_count, frames_sent(capture.out()));
+  EXPECT_EQ(session.frame_count, frames_sent(capture->out()));
   EXPECT_GT(session.frame_count, 40);  // 4 s at 15 fps: it went on after the window closed
   if (!HasFailure()) fs::remove_all(archive);
 }

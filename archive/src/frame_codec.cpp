@@ -41,12 +41,7 @@ std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std:
     const PixelRect frame{0, 0, static_cast<std::int32_t>(w), static_cast<std::int32_t>(h)};
     for (const PixelRect& given : *changed) {
       const PixelRect r = given.intersected(frame);
-      if (r.empty()) continue;
-      const auto tx0 = static_cast<std::uint32_t>(r.x) / kTile, ty0 = static_cast<std::uint32_t>(r.y) / kTile;
-      const auto tx1 = (static_cast<std::uint32_t>(r.right()) + kTile - 1) / kTile;
-      const auto ty1 = (static_cast<std::uint32_t>(r.bottom()) + kTile - 1) / kTile;
-      for (std::uint32_t ty = ty0; ty < ty1; ++ty)
-        std::fill_n(compare_.begin() + std::ptrdiff_t{ty} * tiles_x_ + tx0, tx1 - tx0, std::uint8_t{1});
+      if (!r.empty()) mark_cells(r, kTile, kTile, tiles_x_, compare_);
     }
   }
 
@@ -185,12 +180,7 @@ void FrameDecoder::carry(const FrameBuffer& from, FrameBuffer& to) {
   const std::uint32_t tiles_y = (from.height + kCarryTile - 1) / kCarryTile;
   carry_marks_.assign(std::size_t{tiles_x} * tiles_y, 0);
   for (std::uint64_t n = held + 1; n <= drawn_; ++n)
-    for (const auto& r : history_[n - oldest_known]) {
-      const auto x0 = static_cast<std::uint32_t>(r.x) / kCarryTile, x1 = static_cast<std::uint32_t>(r.right() - 1) / kCarryTile;
-      for (auto ty = static_cast<std::uint32_t>(r.y) / kCarryTile; ty <= static_cast<std::uint32_t>(r.bottom() - 1) / kCarryTile;
-           ++ty)
-        std::memset(&carry_marks_[std::size_t{ty} * tiles_x + x0], 1, x1 - x0 + 1);
-    }
+    for (const auto& r : history_[n - oldest_known]) mark_cells(r, kCarryTile, kCarryTile, tiles_x, carry_marks_);
   for (std::uint32_t ty = 0; ty < tiles_y; ++ty) {
     const std::uint8_t* marks = &carry_marks_[std::size_t{ty} * tiles_x];
     const std::uint32_t y0 = ty * kCarryTile, y1 = std::min(from.height, y0 + kCarryTile);

@@ -38,6 +38,25 @@ void put_u16(std::uint8_t* p, std::size_t v) {
   p[1] = static_cast<std::uint8_t>(v & 0xFF);
 }
 
+// The bytes of SOI and of the COM segment holding `comment` (none when it is empty).
+std::size_t start_size(std::string_view comment) {
+  if (comment.size() > kMaxJpegComment) throw std::invalid_argument("JPEG comment over 512 bytes");
+  return comment.empty() ? 2 : 6 + comment.size();
+}
+
+// Writes SOI, then the COM segment (marker, length, text) when there is a comment; returns
+// where the next segment goes.
+std::uint8_t* write_start(std::uint8_t* p, std::string_view comment) {
+  *p++ = 0xFF;
+  *p++ = 0xD8;
+  if (comment.empty()) return p;
+  *p++ = 0xFF;
+  *p++ = 0xFE;
+  put_u16(p, 2 + comment.size());
+  std::memcpy(p + 2, comment.data(), comment.size());
+  return p + 2 + comment.size();
+}
+
 }  // namespace
 
 JpegStripGrid::JpegStripGrid(std::uint32_t width, std::uint32_t height) : width_(width), height_(height) {
@@ -53,13 +72,8 @@ JpegStripGrid::JpegStripGrid(std::uint32_t width, std::uint32_t height) : width_
 
 void JpegStripGrid::mark(const PixelRect& r, std::vector<std::uint8_t>& marks) const {
   const PixelRect c = r.intersected({0, 0, static_cast<std::int32_t>(width_), static_cast<std::int32_t>(height_)});
-  if (c.empty()) return;
-  const std::uint32_t x0 = static_cast<std::uint32_t>(c.x) / strip_width();
-  const std::uint32_t x1 = static_cast<std::uint32_t>(c.right() - 1) / strip_width();
-  const std::uint32_t y0 = static_cast<std::uint32_t>(c.y) / kMcuPixels;
-  const std::uint32_t y1 = static_cast<std::uint32_t>(c.bottom() - 1) / kMcuPixels;
-  for (std::uint32_t y = y0; y <= y1; ++y)
-    std::memset(&marks[std::size_t{y} * columns_ + x0], 1, x1 - x0 + 1);
+  if (!c.empty())
+    mark_cells(c, static_cast<std::int32_t>(strip_width()), static_cast<std::int32_t>(kMcuPixels), columns_, marks);
 }
 
 struct JpegEncoder::Impl {
@@ -115,6 +129,11 @@ struct JpegEncoder::Impl {
     d.capacity = capacity;
   }
   std::uint8_t* jpeg() { return dest.buffer.get() + kCommentGap; }
+  // rows = rows first .. first + count - 1 of the frame.
+  void point_rows(const std::uint8_t* pixels, std::size_t stride, std::uint32_t first, std::uint32_t count) {
+    rows.resize(count);
+    for (std::uint32_t y = 0; y < count; ++y) rows[y] = const_cast<JSAMPROW>(pixels + (first + y) * stride);
+  }
 
   // One JPEG of `height` rows (row pointers) of `width` BGRX pixels, restarting every
   // `interval` MCUs, into the destination. False, with error.message, when libjpeg fails.
@@ -155,7 +174,7 @@ struct JpegEncoder::Impl {
     throw std::logic_error("libjpeg wrote no SOS segment");
   }
 
-  // Appends the restart intervals of the JPEG just made to `out`, as strips strips[first...].
+  // Appends the `expected` restart intervals of the JPEG just made to out.data and out.offsets.
   void split(CodedStrips& out, std::size_t expected) {
     const std::size_t begin = header_size();
     const std::uint8_t* b = jpeg();
@@ -198,24 +217,15 @@ JpegEncoder::~JpegEncoder() = default;
 std::span<const std::uint8_t> JpegEncoder::encode_bgrx(const std::uint8_t* pixels, std::uint32_t width,
                                                        std::uint32_t height, std::size_t stride,
                                                        std::string_view comment) {
-  if (comment.size() > kMaxJpegComment) throw std::invalid_argument("JPEG comment over 512 bytes");
+  const std::size_t added = start_size(comment) - 2;  // the COM segment, if any
   Impl& m = *impl_;
-  m.rows.resize(height);
-  for (std::uint32_t y = 0; y < height; ++y) m.rows[y] = const_cast<JSAMPROW>(pixels + y * stride);
+  m.point_rows(pixels, stride, 0, height);
   m.compress_or_throw(m.rows.data(), width, height, JpegStripGrid(width, height).mcus_per_strip());
-  std::uint8_t* image = m.jpeg();
-  if (comment.empty()) return {image, m.dest.size};
-  // image = SOI (FF D8), then the rest. Written: SOI, FF FE <length> <comment>, then the rest,
-  // where the COM segment ends exactly where the old SOI ended.
-  const std::size_t segment = 4 + comment.size();  // marker + length field + text
-  std::uint8_t* start = image - segment;
-  start[0] = 0xFF;
-  start[1] = 0xD8;
-  start[2] = 0xFF;
-  start[3] = 0xFE;
-  put_u16(start + 4, 2 + comment.size());
-  std::memcpy(start + 6, comment.data(), comment.size());
-  return {start, m.dest.size + segment};
+  // The JPEG is SOI, then the rest. SOI and the COM segment go in front of the rest, in the
+  // gap before it: the COM segment ends exactly where the old SOI ended.
+  std::uint8_t* start = m.jpeg() - added;
+  write_start(start, comment);
+  return {start, m.dest.size + added};
 }
 
 const CodedStrips& JpegEncoder::encode_strips(const std::uint8_t* pixels, std::uint32_t width, std::uint32_t height,
@@ -237,8 +247,7 @@ const CodedStrips& JpegEncoder::encode_strips(const std::uint8_t* pixels, std::u
   if (out.strips.size() * 100 >= g.size() * kWholeFramePercent) {
     out.strips.resize(g.size());
     for (std::uint32_t i = 0; i < g.size(); ++i) out.strips[i] = i;
-    m.rows.resize(height);
-    for (std::uint32_t y = 0; y < height; ++y) m.rows[y] = row(y);
+    m.point_rows(pixels, stride, 0, height);
     m.compress_or_throw(m.rows.data(), width, height, g.mcus_per_strip());
     out.header.assign(m.jpeg(), m.jpeg() + m.header_size());
     m.split(out, g.size());
@@ -283,9 +292,9 @@ const CodedStrips& JpegEncoder::encode_strips(const std::uint8_t* pixels, std::u
   }
   if (last_row) {  // the whole last row: it is one strip row of a 16th of the frame at most
     const std::uint32_t first = full_rows * g.columns();
-    m.rows.resize(height - full_rows * JpegStripGrid::kMcuPixels);
-    for (std::uint32_t y = 0; y < m.rows.size(); ++y) m.rows[y] = row(full_rows * JpegStripGrid::kMcuPixels + y);
-    m.compress_or_throw(m.rows.data(), width, static_cast<std::uint32_t>(m.rows.size()), g.mcus_per_strip());
+    const std::uint32_t top = full_rows * JpegStripGrid::kMcuPixels;
+    m.point_rows(pixels, stride, top, height - top);
+    m.compress_or_throw(m.rows.data(), width, height - top, g.mcus_per_strip());
     m.split(out, g.columns());
     for (std::uint32_t i = first; i < g.size(); ++i) order.push_back(i);
   }
@@ -309,20 +318,10 @@ void JpegStrips::update(const CodedStrips& coded) {
 
 void JpegStrips::write(std::string_view comment, std::vector<std::uint8_t>& out) const {
   if (header_.empty()) throw std::logic_error("JpegStrips: no frame to write");
-  if (comment.size() > kMaxJpegComment) throw std::invalid_argument("JPEG comment over 512 bytes");
-  std::size_t size = header_.size() + 4 + comment.size() + 2 * strips_.size() + 2;
+  std::size_t size = start_size(comment) + header_.size() - 2 + 2 * strips_.size();  // RSTs and EOI
   for (const auto& s : strips_) size += s.size();
   out.resize(size);
-  std::uint8_t* p = out.data();
-  *p++ = 0xFF;
-  *p++ = 0xD8;
-  if (!comment.empty()) {
-    *p++ = 0xFF;
-    *p++ = 0xFE;
-    put_u16(p, 2 + comment.size());
-    std::memcpy(p + 2, comment.data(), comment.size());
-    p += 2 + comment.size();
-  }
+  std::uint8_t* p = write_start(out.data(), comment);
   std::memcpy(p, header_.data() + 2, header_.size() - 2);
   p += header_.size() - 2;
   for (std::size_t i = 0; i < strips_.size(); ++i) {
@@ -334,8 +333,7 @@ void JpegStrips::write(std::string_view comment, std::vector<std::uint8_t>& out)
     p += strips_[i].size();
   }
   *p++ = 0xFF;
-  *p++ = 0xD9;
-  out.resize(static_cast<std::size_t>(p - out.data()));
+  *p = 0xD9;
 }
 
 std::optional<std::string> read_jpeg_comment(std::span<const std::uint8_t> bytes) {

@@ -65,9 +65,9 @@ std::string X11Display::closed_message() const {
   return "X display " + name_ + " closed the connection (X server gone?)";
 }
 
-xcb_atom_t X11Display::atom(const char* name) const {
+xcb_atom_t X11Display::atom(const char* name, bool create) const {
   Reply<xcb_intern_atom_reply_t> r(xcb_intern_atom_reply(
-      conn(), xcb_intern_atom(conn(), 1, static_cast<std::uint16_t>(std::strlen(name)), name),
+      conn(), xcb_intern_atom(conn(), create ? 0 : 1, static_cast<std::uint16_t>(std::strlen(name)), name),
       nullptr));
   return r ? r->atom : xcb_atom_t{XCB_ATOM_NONE};
 }

@@ -14,8 +14,7 @@ namespace {
 constexpr std::uint32_t kEvents = XCB_EVENT_MASK_EXPOSURE | XCB_EVENT_MASK_KEY_PRESS | XCB_EVENT_MASK_STRUCTURE_NOTIFY;
 constexpr std::uint32_t kShiftMask = XCB_MOD_MASK_SHIFT;
 
-template <typename T>
-using Reply = capture::Reply<T>;
+using capture::Reply;
 
 }  // namespace
 
@@ -24,10 +23,10 @@ X11Windows::X11Windows()
   xcb_connection_t* c = display_.conn();
   gc_ = xcb_generate_id(c);
   xcb_create_gc(c, gc_, display_.root(), 0, nullptr);
-  wm_protocols_ = intern("WM_PROTOCOLS");
-  wm_delete_window_ = intern("WM_DELETE_WINDOW");
-  net_wm_name_ = intern("_NET_WM_NAME");
-  utf8_string_ = intern("UTF8_STRING");
+  wm_protocols_ = display_.atom("WM_PROTOCOLS", true);
+  wm_delete_window_ = display_.atom("WM_DELETE_WINDOW", true);
+  net_wm_name_ = display_.atom("_NET_WM_NAME", true);
+  utf8_string_ = display_.atom("UTF8_STRING", true);
   // In 4-byte units; the PutImage header aside.
   max_request_bytes_ = std::size_t{xcb_get_maximum_request_length(c)} * 4 - 64;
   load_keymap();
@@ -41,13 +40,6 @@ X11Windows::~X11Windows() {
   windows_.clear();
   xcb_free_gc(display_.conn(), gc_);
   xcb_flush(display_.conn());
-}
-
-xcb_atom_t X11Windows::intern(const char* name) {
-  Reply<xcb_intern_atom_reply_t> r(xcb_intern_atom_reply(
-      display_.conn(), xcb_intern_atom(display_.conn(), 0, static_cast<std::uint16_t>(std::strlen(name)), name),
-      nullptr));
-  return r ? r->atom : xcb_atom_t{XCB_ATOM_NONE};
 }
 
 void X11Windows::load_keymap() {

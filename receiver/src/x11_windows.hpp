@@ -54,7 +54,6 @@ class X11Windows {
   };
   void allocate(Id id, Window& w, int width, int height);
   void put(Id id, Window& w, const PixelRect& r);
-  xcb_atom_t intern(const char* name);
   void load_keymap();
 
   capture::X11Display display_;

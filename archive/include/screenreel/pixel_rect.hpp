@@ -4,7 +4,9 @@
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <span>
 
 namespace screenreel {
 
@@ -34,6 +36,22 @@ struct PixelRect {
     return r > l && b > t ? PixelRect{l, t, r - l, b - t} : PixelRect{};
   }
   bool operator==(const PixelRect&) const = default;
+  // The cells of a grid of cell_w x cell_h cells from 0,0 that this rectangle touches, in cells
+  // (for a rectangle that is not empty and not left of or above 0,0).
+  PixelRect cells(std::int32_t cell_w, std::int32_t cell_h) const {
+    const std::int32_t x0 = x / cell_w, y0 = y / cell_h;
+    return {x0, y0, (right() - 1) / cell_w - x0 + 1, (bottom() - 1) / cell_h - y0 + 1};
+  }
 };
+
+// Sets marks[row * columns + column] for each cell of a grid of cell_w x cell_h cells that `r`
+// touches (`r` as for PixelRect::cells, and inside the grid).
+inline void mark_cells(const PixelRect& r, std::int32_t cell_w, std::int32_t cell_h, std::size_t columns,
+                       std::span<std::uint8_t> marks) {
+  const PixelRect c = r.cells(cell_w, cell_h);
+  for (std::int32_t row = c.y; row < c.bottom(); ++row)
+    std::fill_n(marks.begin() + static_cast<std::ptrdiff_t>(std::size_t(row) * columns + std::size_t(c.x)), c.w,
+                std::uint8_t{1});
+}
 
 }  // namespace screenreel

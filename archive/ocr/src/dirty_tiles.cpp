@@ -17,8 +17,9 @@ DirtyTiles::DirtyTiles(std::int32_t width, std::int32_t height)
 void DirtyTiles::mark(const PixelRect& wanted, std::optional<FrameMoment> before) {
   const PixelRect r = wanted.intersected({0, 0, width_, height_});
   if (r.empty()) return;
-  for (std::int32_t ty = r.y / kTile; ty <= (r.bottom() - 1) / kTile; ++ty)
-    for (std::int32_t tx = r.x / kTile; tx <= (r.right() - 1) / kTile; ++tx) {
+  const PixelRect c = r.cells(kTile, kTile);
+  for (std::int32_t ty = c.y; ty < c.bottom(); ++ty)
+    for (std::int32_t tx = c.x; tx < c.right(); ++tx) {
       const std::size_t t = std::size_t(ty) * std::size_t(cols_) + std::size_t(tx);
       if (!marked_[t]) before_[t] = before;  // the first change since clear() counts
       marked_[t] = 1;
@@ -29,8 +30,9 @@ std::optional<FrameMoment> DirtyTiles::unchanged_until(const PixelRect& wanted) 
   const PixelRect r = wanted.intersected({0, 0, width_, height_});
   std::optional<FrameMoment> earliest;
   if (r.empty()) return earliest;
-  for (std::int32_t ty = r.y / kTile; ty <= (r.bottom() - 1) / kTile; ++ty)
-    for (std::int32_t tx = r.x / kTile; tx <= (r.right() - 1) / kTile; ++tx) {
+  const PixelRect c = r.cells(kTile, kTile);
+  for (std::int32_t ty = c.y; ty < c.bottom(); ++ty)
+    for (std::int32_t tx = c.x; tx < c.right(); ++tx) {
       const auto& b = before_[std::size_t(ty) * std::size_t(cols_) + std::size_t(tx)];
       if (b && (!earliest || b->seq < earliest->seq)) earliest = b;
     }

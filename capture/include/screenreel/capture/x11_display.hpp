@@ -51,8 +51,8 @@ class X11Display {
   bool broken() const { return xcb_connection_has_error(conn_.get()) != 0; }
   // "X display :0 closed the connection (X server gone?)".
   std::string closed_message() const;
-  // The atom for `name`; XCB_ATOM_NONE if it does not exist (never creates one).
-  xcb_atom_t atom(const char* name) const;
+  // The atom for `name`. Without `create`, XCB_ATOM_NONE if the server has none yet.
+  xcb_atom_t atom(const char* name, bool create = false) const;
 
  private:
   void check_bgrx(const xcb_setup_t* setup, const std::string& advice) const;
