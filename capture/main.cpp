@@ -7,10 +7,10 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "screenreel/auth.hpp"
+#include "screenreel/protocol/auth.hpp"
 #include "screenreel/capture/client.hpp"
 #include "screenreel/capture/source.hpp"
-#include "screenreel/wire.hpp"
+#include "screenreel/protocol/wire.hpp"
 
 namespace po = boost::program_options;
 

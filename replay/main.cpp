@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "screenreel/archive.hpp"
+#include "screenreel/archive/archive.hpp"
 #include "screenreel/ocr/engine.hpp"
-#include "screenreel/recover.hpp"
+#include "screenreel/archive/recover.hpp"
 #include "screenreel/replay/archive_access.hpp"
 #include "screenreel/replay/frame_export.hpp"
 #include "screenreel/replay/json.hpp"
@@ -26,8 +26,8 @@
 #include "screenreel/replay/text.hpp"
 #include "screenreel/replay/time_format.hpp"
 #include "screenreel/replay/video_export.hpp"
-#include "screenreel/session_files.hpp"
-#include "screenreel/verify.hpp"
+#include "screenreel/archive/session_files.hpp"
+#include "screenreel/archive/verify.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;

@@ -5,14 +5,14 @@
 #   bash scripts/fuzz.sh                     # 60 s (what CI runs)
 #   FUZZ_SECONDS=600 bash scripts/fuzz.sh    # longer; extra arguments go to libFuzzer
 #
-# The longer run, before a release or after a change to archive/src/{wire,message_reader,
+# The longer run, before a release or after a change to protocol/src/{wire,message_reader,
 # frame_codec}.cpp: one hour on every core, keeping the corpus it grows in build-fuzz/corpus
 # for the next run:
 #
 #   FUZZ_SECONDS=3600 bash scripts/fuzz.sh -jobs="$(nproc)" -workers="$(nproc)"
 #
 # It builds into build-fuzz/ with clang (a standalone CMake project, tests/fuzz/CMakeLists.txt,
-# which compiles the archive sources the target needs with the same sanitizer flags), writes the
+# which builds the protocol library with the same sanitizer flags as the target), writes the
 # seed corpus (real streams from the capture test pattern, tests/fuzz/make_seeds.cpp) and runs
 # the fuzzer. Exit status: 0 when nothing was found; non-zero on a crash, a sanitizer report, a
 # leak, a timeout or an out-of-memory input; the input is saved in build-fuzz/artifacts/ and can

@@ -6,9 +6,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "screenreel/address.hpp"
-#include "screenreel/archive.hpp"
-#include "screenreel/jpeg.hpp"
+#include "screenreel/protocol/address.hpp"
+#include "screenreel/archive/archive.hpp"
+#include "screenreel/archive/jpeg.hpp"
 
 namespace screenreel {
 namespace {

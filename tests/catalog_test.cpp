@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "screenreel/archive.hpp"
-#include "screenreel/catalog.hpp"
+#include "screenreel/archive/archive.hpp"
+#include "screenreel/archive/catalog.hpp"
 
 namespace screenreel {
 namespace {

@@ -1,6 +1,6 @@
 // The tile-diff + LZ4 frame codec: bit-exact round trips through real FRAME bytes, and the
 // decoder's refusals (bad LZ4, wrong size, hash mismatch, sequence rules).
-#include "screenreel/frame_codec.hpp"
+#include "screenreel/protocol/frame_codec.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <cstring>
 #include <random>
 
-#include "screenreel/wire.hpp"
+#include "screenreel/protocol/wire.hpp"
 
 namespace screenreel {
 namespace {

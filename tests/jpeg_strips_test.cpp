@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "screenreel/jpeg.hpp"
+#include "screenreel/archive/jpeg.hpp"
 
 namespace screenreel {
 namespace {

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "screenreel/capture/key_frames.hpp"
-#include "screenreel/frame_codec.hpp"
+#include "screenreel/protocol/frame_codec.hpp"
 
 namespace screenreel::capture {
 namespace {

@@ -12,10 +12,10 @@
 #include <regex>
 #include <thread>
 
-#include "screenreel/archive.hpp"
-#include "screenreel/catalog.hpp"
-#include "screenreel/jpeg.hpp"
-#include "screenreel/text_index.hpp"
+#include "screenreel/archive/archive.hpp"
+#include "screenreel/archive/catalog.hpp"
+#include "screenreel/archive/jpeg.hpp"
+#include "screenreel/archive/text_index.hpp"
 #include "support/process.hpp"
 #include "support/programs.hpp"
 #include "support/xvfb.hpp"

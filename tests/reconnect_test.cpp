@@ -10,10 +10,10 @@
 #include <regex>
 #include <thread>
 
-#include "screenreel/archive.hpp"
-#include "screenreel/auth.hpp"
-#include "screenreel/catalog.hpp"
-#include "screenreel/jpeg.hpp"
+#include "screenreel/archive/archive.hpp"
+#include "screenreel/protocol/auth.hpp"
+#include "screenreel/archive/catalog.hpp"
+#include "screenreel/archive/jpeg.hpp"
 #include "support/process.hpp"
 #include "support/programs.hpp"
 #include "support/raw_client.hpp"

@@ -12,10 +12,10 @@
 #include <mutex>
 #include <random>
 
-#include "screenreel/archive.hpp"
-#include "screenreel/jpeg.hpp"
+#include "screenreel/archive/archive.hpp"
+#include "screenreel/archive/jpeg.hpp"
 #include "screenreel/receiver/recorder.hpp"
-#include "screenreel/session_files.hpp"
+#include "screenreel/archive/session_files.hpp"
 
 namespace screenreel::receiver {
 namespace {

@@ -16,10 +16,10 @@
 #include <set>
 #include <thread>
 
-#include "screenreel/archive.hpp"
+#include "screenreel/archive/archive.hpp"
 #include "screenreel/capture/test_pattern.hpp"
-#include "screenreel/catalog.hpp"
-#include "screenreel/jpeg.hpp"
+#include "screenreel/archive/catalog.hpp"
+#include "screenreel/archive/jpeg.hpp"
 #include "support/process.hpp"
 #include "support/programs.hpp"
 #include "support/screen_painter.hpp"

@@ -2,7 +2,7 @@
 // gives the same schema as a new catalog; spans open, extend and close pass by pass; FTS5 finds
 // them and forgets a deleted session's; changed tiles become the regions a pass reads; and the
 // Tesseract engine reads rendered text with its boxes.
-#include "screenreel/text_index.hpp"
+#include "screenreel/archive/text_index.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,8 +11,8 @@
 #include <fstream>
 #include <opencv2/imgproc.hpp>
 
-#include "screenreel/archive.hpp"
-#include "screenreel/catalog.hpp"
+#include "screenreel/archive/archive.hpp"
+#include "screenreel/archive/catalog.hpp"
 #include "screenreel/ocr/dirty_tiles.hpp"
 #include "screenreel/ocr/engine.hpp"
 #include "support/process.hpp"

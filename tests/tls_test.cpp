@@ -6,9 +6,9 @@
 
 #include <filesystem>
 
-#include "screenreel/archive.hpp"
-#include "screenreel/catalog.hpp"
-#include "screenreel/transport.hpp"
+#include "screenreel/archive/archive.hpp"
+#include "screenreel/archive/catalog.hpp"
+#include "screenreel/protocol/transport.hpp"
 #include "support/process.hpp"
 #include "support/programs.hpp"
 #include "support/raw_client.hpp"

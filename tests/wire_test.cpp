@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <cstring>
 
-#include "screenreel/frame_codec.hpp"
-#include "screenreel/message_reader.hpp"
-#include "screenreel/wire.hpp"
+#include "screenreel/protocol/frame_codec.hpp"
+#include "screenreel/protocol/message_reader.hpp"
+#include "screenreel/protocol/wire.hpp"
 
 namespace screenreel::wire {
 namespace {

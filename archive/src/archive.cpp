@@ -1,5 +1,5 @@
 // Archive layout helpers: paths, frame names, atomic file writes, the receiver's lock.
-#include "screenreel/archive.hpp"
+#include "screenreel/archive/archive.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -7,7 +7,6 @@
 
 #include <cerrno>
 #include <charconv>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <system_error>
@@ -123,11 +122,6 @@ ArchiveLock::ArchiveLock(const ArchivePaths& paths) {
 
 ArchiveLock::~ArchiveLock() {
   if (fd_ >= 0) ::close(fd_);  // closing releases the flock
-}
-
-std::int64_t wall_clock_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace screenreel

@@ -1,5 +1,5 @@
 // The archive's SQLite catalog: schema setup and migration, session and frame rows.
-#include "screenreel/catalog.hpp"
+#include "screenreel/archive/catalog.hpp"
 
 #include <ctime>
 

@@ -1,5 +1,5 @@
 // JPEG encoding (libjpeg API) and decoding (TurboJPEG); see jpeg.hpp.
-#include "screenreel/jpeg.hpp"
+#include "screenreel/archive/jpeg.hpp"
 
 // jpeglib.h needs size_t and FILE declared first.
 #include <algorithm>

@@ -1,5 +1,5 @@
 // Archive recovery after a receiver crash (see recover.hpp).
-#include "screenreel/recover.hpp"
+#include "screenreel/archive/recover.hpp"
 
 #include <sys/stat.h>
 
@@ -9,9 +9,9 @@
 #include <map>
 #include <system_error>
 
-#include "screenreel/catalog.hpp"
-#include "screenreel/jpeg.hpp"
-#include "screenreel/session_files.hpp"
+#include "screenreel/archive/catalog.hpp"
+#include "screenreel/archive/jpeg.hpp"
+#include "screenreel/archive/session_files.hpp"
 
 namespace screenreel {
 namespace fs = std::filesystem;

@@ -1,9 +1,9 @@
 // Session folder contents (see session_files.hpp).
-#include "screenreel/session_files.hpp"
+#include "screenreel/archive/session_files.hpp"
 
 #include <charconv>
 
-#include "screenreel/archive.hpp"
+#include "screenreel/archive/archive.hpp"
 
 namespace screenreel {
 namespace fs = std::filesystem;

@@ -1,5 +1,5 @@
 // RAII wrapper over SQLite's C API (see sqlite.hpp).
-#include "screenreel/sqlite.hpp"
+#include "screenreel/archive/sqlite.hpp"
 
 #include <cerrno>
 #include <cstring>

@@ -1,5 +1,5 @@
 // The catalog's text index: spans of visible text, opened, extended and closed pass by pass.
-#include "screenreel/text_index.hpp"
+#include "screenreel/archive/text_index.hpp"
 
 namespace screenreel {
 namespace {

@@ -1,12 +1,12 @@
 // Archive consistency check (see verify.hpp).
-#include "screenreel/verify.hpp"
+#include "screenreel/archive/verify.hpp"
 
 #include <fstream>
 #include <iterator>
 #include <set>
 
-#include "screenreel/jpeg.hpp"
-#include "screenreel/session_files.hpp"
+#include "screenreel/archive/jpeg.hpp"
+#include "screenreel/archive/session_files.hpp"
 
 namespace screenreel {
 namespace fs = std::filesystem;

@@ -28,13 +28,13 @@
 #include <random>
 #include <thread>
 
-#include "screenreel/address.hpp"
-#include "screenreel/archive.hpp"
-#include "screenreel/auth.hpp"
-#include "screenreel/frame_codec.hpp"
-#include "screenreel/message_reader.hpp"
-#include "screenreel/transport.hpp"
-#include "screenreel/wire.hpp"
+#include "screenreel/protocol/address.hpp"
+#include "screenreel/common/clock.hpp"
+#include "screenreel/protocol/auth.hpp"
+#include "screenreel/protocol/frame_codec.hpp"
+#include "screenreel/protocol/message_reader.hpp"
+#include "screenreel/protocol/transport.hpp"
+#include "screenreel/protocol/wire.hpp"
 
 namespace screenreel::capture {
 namespace asio = boost::asio;

@@ -10,8 +10,7 @@
 #include <optional>
 #include <string>
 
-#include "screenreel/capture/x11_display.hpp"
-#include "screenreel/capture/x11_rect.hpp"
+#include "x11_names.hpp"
 
 namespace screenreel::capture {
 

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "screenreel/capture/x11_display.hpp"
+#include "x11_names.hpp"
 
 namespace screenreel::capture {
 

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "screenreel/capture/source.hpp"
-#include "screenreel/capture/x11_display.hpp"
+#include "x11_names.hpp"
 
 namespace screenreel::capture {
 

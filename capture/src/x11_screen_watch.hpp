@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <utility>
 
-#include "screenreel/capture/x11_display.hpp"
+#include "x11_names.hpp"
 
 namespace screenreel::capture {
 

@@ -32,9 +32,8 @@
 #include "screenreel/capture/source.hpp"
 #include "x11_cursor.hpp"
 #include "x11_damage.hpp"
-#include "screenreel/capture/x11_display.hpp"
+#include "x11_names.hpp"
 #include "x11_screen_watch.hpp"
-#include "screenreel/capture/x11_shm_segment.hpp"
 #include "x11_target.hpp"
 #include "x11_window.hpp"
 

@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "screenreel/wire.hpp"
+#include "screenreel/protocol/wire.hpp"
 #include "x11_monitors.hpp"
 #include "x11_window.hpp"
 

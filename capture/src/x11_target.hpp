@@ -8,7 +8,7 @@
 #include <string>
 
 #include "screenreel/capture/source.hpp"
-#include "screenreel/capture/x11_display.hpp"
+#include "x11_names.hpp"
 
 namespace screenreel::capture {
 

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "screenreel/capture/x11_display.hpp"
+#include "x11_names.hpp"
 
 namespace screenreel::capture {
 

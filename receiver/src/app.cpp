@@ -8,10 +8,10 @@
 #include <sstream>
 #include <thread>
 
-#include "screenreel/address.hpp"
-#include "screenreel/archive.hpp"
-#include "screenreel/auth.hpp"
-#include "screenreel/transport.hpp"
+#include "screenreel/protocol/address.hpp"
+#include "screenreel/archive/archive.hpp"
+#include "screenreel/protocol/auth.hpp"
+#include "screenreel/protocol/transport.hpp"
 #include "screenreel/receiver/display.hpp"
 #include "screenreel/receiver/terminal_keys.hpp"
 

@@ -6,7 +6,7 @@
 #include <mutex>
 #include <sstream>
 
-#include "screenreel/archive.hpp"
+#include "screenreel/archive/archive.hpp"
 
 namespace screenreel::receiver {
 namespace asio = boost::asio;

@@ -12,12 +12,12 @@
 #include <string>
 #include <vector>
 
-#include "screenreel/auth.hpp"
-#include "screenreel/frame_codec.hpp"
-#include "screenreel/message_reader.hpp"
-#include "screenreel/transport.hpp"
+#include "screenreel/protocol/auth.hpp"
+#include "screenreel/protocol/frame_codec.hpp"
+#include "screenreel/protocol/message_reader.hpp"
+#include "screenreel/protocol/transport.hpp"
 #include "screenreel/receiver/server.hpp"
-#include "screenreel/wire.hpp"
+#include "screenreel/protocol/wire.hpp"
 
 namespace screenreel::receiver {
 

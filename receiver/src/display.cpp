@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "screenreel/archive.hpp"
+#include "screenreel/archive/archive.hpp"
 #include "x11_windows.hpp"
 
 namespace screenreel::receiver {

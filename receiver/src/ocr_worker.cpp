@@ -10,10 +10,10 @@
 #include <algorithm>
 #include <chrono>
 
-#include "screenreel/catalog.hpp"
+#include "screenreel/archive/catalog.hpp"
 #include "screenreel/ocr/pass.hpp"
 #include "screenreel/receiver/server.hpp"
-#include "screenreel/text_index.hpp"
+#include "screenreel/archive/text_index.hpp"
 
 namespace screenreel::receiver {
 namespace {

@@ -7,8 +7,9 @@
 #include <iostream>
 #include <system_error>
 
-#include "screenreel/jpeg.hpp"
-#include "screenreel/session_files.hpp"
+#include "screenreel/archive/jpeg.hpp"
+#include "resume_secret.hpp"
+#include "screenreel/archive/session_files.hpp"
 
 namespace screenreel::receiver {
 namespace fs = std::filesystem;

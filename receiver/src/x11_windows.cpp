@@ -14,7 +14,7 @@ namespace {
 constexpr std::uint32_t kEvents = XCB_EVENT_MASK_EXPOSURE | XCB_EVENT_MASK_KEY_PRESS | XCB_EVENT_MASK_STRUCTURE_NOTIFY;
 constexpr std::uint32_t kShiftMask = XCB_MOD_MASK_SHIFT;
 
-using capture::Reply;
+using x11::Reply;
 
 }  // namespace
 

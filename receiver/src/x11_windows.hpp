@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "screenreel/capture/x11_display.hpp"
-#include "screenreel/capture/x11_shm_segment.hpp"
-#include "screenreel/pixel_rect.hpp"
+#include "screenreel/x11/display.hpp"
+#include "screenreel/x11/shm_segment.hpp"
+#include "screenreel/common/pixel_rect.hpp"
 
 namespace screenreel::receiver {
 
@@ -48,7 +48,7 @@ class X11Windows {
  private:
   struct Window {
     int width = 0, height = 0;
-    capture::ShmSegment shm;              // the picture, shared with the server
+    x11::ShmSegment shm;              // the picture, shared with the server
     std::vector<std::uint8_t> unshared;   // the picture, when the server cannot share memory
     std::uint8_t* pixels() { return shm.attached() ? shm.data() : unshared.data(); }
   };
@@ -56,7 +56,7 @@ class X11Windows {
   void put(Id id, Window& w, const PixelRect& r);
   void load_keymap();
 
-  capture::X11Display display_;
+  x11::X11Display display_;
   xcb_gcontext_t gc_ = 0;
   xcb_atom_t wm_protocols_ = 0, wm_delete_window_ = 0, net_wm_name_ = 0, utf8_string_ = 0;
   std::uint8_t min_keycode_ = 0;

@@ -4,9 +4,9 @@
 #include <fstream>
 #include <iterator>
 
-#include "screenreel/jpeg.hpp"
+#include "screenreel/archive/jpeg.hpp"
 #include "screenreel/replay/archive_access.hpp"
-#include "screenreel/session_files.hpp"
+#include "screenreel/archive/session_files.hpp"
 
 namespace screenreel::replay {
 namespace fs = std::filesystem;

@@ -4,7 +4,7 @@
 #include <optional>
 
 #include "screenreel/replay/archive_access.hpp"
-#include "screenreel/session_files.hpp"
+#include "screenreel/archive/session_files.hpp"
 
 namespace screenreel::replay {
 namespace fs = std::filesystem;

@@ -6,7 +6,7 @@
 #include <numeric>
 #include <vector>
 
-#include "screenreel/archive.hpp"
+#include "screenreel/archive/archive.hpp"
 
 namespace screenreel::replay {
 namespace {

@@ -24,9 +24,9 @@
 #include <turbojpeg.h>
 
 #include "screenreel/capture/source.hpp"
-#include "screenreel/frame_codec.hpp"
-#include "screenreel/jpeg.hpp"
-#include "screenreel/wire.hpp"
+#include "screenreel/protocol/frame_codec.hpp"
+#include "screenreel/archive/jpeg.hpp"
+#include "screenreel/protocol/wire.hpp"
 
 namespace {
 using screenreel::FrameBuffer;

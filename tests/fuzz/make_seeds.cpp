@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "recorded_stream.hpp"
-#include "screenreel/wire.hpp"
+#include "screenreel/protocol/wire.hpp"
 
 namespace {
 using screenreel::test::StreamSpec;

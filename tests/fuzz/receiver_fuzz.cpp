@@ -22,9 +22,9 @@
 #include <variant>
 #include <vector>
 
-#include "screenreel/frame_codec.hpp"
-#include "screenreel/message_reader.hpp"
-#include "screenreel/wire.hpp"
+#include "screenreel/protocol/frame_codec.hpp"
+#include "screenreel/protocol/message_reader.hpp"
+#include "screenreel/protocol/wire.hpp"
 
 namespace {
 using namespace screenreel;

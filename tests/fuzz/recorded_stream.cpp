@@ -5,8 +5,8 @@
 #include <stdexcept>
 
 #include "screenreel/capture/test_pattern.hpp"
-#include "screenreel/frame_codec.hpp"
-#include "screenreel/wire.hpp"
+#include "screenreel/protocol/frame_codec.hpp"
+#include "screenreel/protocol/wire.hpp"
 
 namespace screenreel::test {
 

@@ -10,7 +10,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "screenreel/jpeg.hpp"
+#include "screenreel/archive/jpeg.hpp"
 #include "support/process.hpp"
 
 namespace screenreel::test {

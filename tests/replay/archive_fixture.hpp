@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "screenreel/archive.hpp"
-#include "screenreel/catalog.hpp"
-#include "screenreel/jpeg.hpp"
+#include "screenreel/archive/archive.hpp"
+#include "screenreel/archive/catalog.hpp"
+#include "screenreel/archive/jpeg.hpp"
 
 namespace screenreel::test {
 

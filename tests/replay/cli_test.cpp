@@ -5,7 +5,7 @@
 #include <fstream>
 
 #include "archive_fixture.hpp"
-#include "screenreel/sqlite.hpp"
+#include "screenreel/archive/sqlite.hpp"
 
 namespace screenreel {
 namespace {

@@ -9,7 +9,7 @@
 #include <opencv2/videoio.hpp>
 
 #include "archive_fixture.hpp"
-#include "screenreel/archive.hpp"
+#include "screenreel/archive/archive.hpp"
 #include "support/process.hpp"
 
 namespace screenreel {

@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "archive_fixture.hpp"
-#include "screenreel/archive.hpp"
+#include "screenreel/archive/archive.hpp"
 #include "support/process.hpp"
 #include "support/xvfb.hpp"
 

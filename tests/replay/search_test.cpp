@@ -6,7 +6,7 @@
 #include "archive_fixture.hpp"
 #include "screenreel/replay/archive_access.hpp"
 #include "screenreel/replay/text_search.hpp"
-#include "screenreel/text_index.hpp"
+#include "screenreel/archive/text_index.hpp"
 
 namespace screenreel::replay {
 namespace {

@@ -9,9 +9,9 @@
 #include <fstream>
 
 #include "archive_fixture.hpp"
-#include "screenreel/recover.hpp"
+#include "screenreel/archive/recover.hpp"
 #include "screenreel/replay/archive_access.hpp"
-#include "screenreel/verify.hpp"
+#include "screenreel/archive/verify.hpp"
 #include "support/process.hpp"
 
 namespace screenreel {

@@ -13,8 +13,8 @@
 #include <random>
 #include <thread>
 
-#include "screenreel/archive.hpp"
-#include "screenreel/session_files.hpp"
+#include "screenreel/archive/archive.hpp"
+#include "screenreel/archive/session_files.hpp"
 #include "security_support.hpp"
 
 namespace screenreel {

@@ -8,8 +8,8 @@
 #include <random>
 
 #include "../fuzz/recorded_stream.hpp"
-#include "screenreel/frame_codec.hpp"
-#include "screenreel/message_reader.hpp"
+#include "screenreel/protocol/frame_codec.hpp"
+#include "screenreel/protocol/message_reader.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
 

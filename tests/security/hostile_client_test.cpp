@@ -19,9 +19,9 @@
 #include <thread>
 
 #include "../fuzz/recorded_stream.hpp"
-#include "screenreel/archive.hpp"
-#include "screenreel/frame_codec.hpp"
-#include "screenreel/session_files.hpp"
+#include "screenreel/archive/archive.hpp"
+#include "screenreel/protocol/frame_codec.hpp"
+#include "screenreel/archive/session_files.hpp"
 #include "security_support.hpp"
 
 namespace screenreel {

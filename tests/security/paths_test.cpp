@@ -13,9 +13,9 @@
 #include <set>
 #include <thread>
 
-#include "screenreel/archive.hpp"
-#include "screenreel/catalog.hpp"
-#include "screenreel/session_files.hpp"
+#include "screenreel/archive/archive.hpp"
+#include "screenreel/archive/catalog.hpp"
+#include "screenreel/archive/session_files.hpp"
 #include "security_support.hpp"
 
 namespace screenreel {

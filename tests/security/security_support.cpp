@@ -17,10 +17,10 @@
 #include <regex>
 #include <sstream>
 
-#include "screenreel/archive.hpp"
-#include "screenreel/frame_codec.hpp"
-#include "screenreel/jpeg.hpp"
-#include "screenreel/session_files.hpp"
+#include "screenreel/archive/archive.hpp"
+#include "screenreel/protocol/frame_codec.hpp"
+#include "screenreel/archive/jpeg.hpp"
+#include "screenreel/archive/session_files.hpp"
 #include "support/screen_painter.hpp"
 
 namespace screenreel::test {

@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "screenreel/catalog.hpp"
-#include "screenreel/wire.hpp"
+#include "screenreel/archive/catalog.hpp"
+#include "screenreel/protocol/wire.hpp"
 #include "support/process.hpp"
 #include "support/programs.hpp"  // frames_sent
 

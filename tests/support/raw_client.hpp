@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "screenreel/wire.hpp"
+#include "screenreel/protocol/wire.hpp"
 
 namespace screenreel::test {
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "screenreel/pixel_rect.hpp"
+#include "screenreel/common/pixel_rect.hpp"
 
 namespace screenreel::capture {
 

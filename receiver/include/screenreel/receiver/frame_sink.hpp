@@ -7,7 +7,7 @@
 #include <span>
 #include <string>
 
-#include "screenreel/pixel_rect.hpp"
+#include "screenreel/common/pixel_rect.hpp"
 
 #include "screenreel/receiver/recorder.hpp"
 

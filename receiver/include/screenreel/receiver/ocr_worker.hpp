@@ -20,10 +20,10 @@
 #include <string>
 #include <thread>
 
-#include "screenreel/catalog.hpp"
-#include "screenreel/frame_codec.hpp"
+#include "screenreel/archive/catalog.hpp"
+#include "screenreel/protocol/frame_codec.hpp"
 #include "screenreel/ocr/dirty_tiles.hpp"
-#include "screenreel/wire.hpp"
+#include "screenreel/protocol/wire.hpp"
 
 namespace screenreel::receiver {
 

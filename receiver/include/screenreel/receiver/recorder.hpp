@@ -26,12 +26,12 @@
 #include <thread>
 #include <vector>
 
-#include "screenreel/archive.hpp"
-#include "screenreel/auth.hpp"
-#include "screenreel/catalog.hpp"
-#include "screenreel/recover.hpp"
-#include "screenreel/frame_codec.hpp"
-#include "screenreel/jpeg.hpp"
+#include "screenreel/archive/archive.hpp"
+#include "screenreel/protocol/auth.hpp"
+#include "screenreel/archive/catalog.hpp"
+#include "screenreel/archive/recover.hpp"
+#include "screenreel/protocol/frame_codec.hpp"
+#include "screenreel/archive/jpeg.hpp"
 #include "screenreel/receiver/ocr_worker.hpp"
 
 namespace screenreel::receiver {

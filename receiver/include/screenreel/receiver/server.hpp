@@ -16,7 +16,7 @@
 
 #include "screenreel/receiver/frame_sink.hpp"
 #include "screenreel/receiver/recorder.hpp"
-#include "screenreel/wire.hpp"
+#include "screenreel/protocol/wire.hpp"
 
 namespace screenreel::receiver {
 

@@ -9,8 +9,8 @@
 #include <span>
 #include <vector>
 
-#include "screenreel/frame_codec.hpp"
-#include "screenreel/pixel_rect.hpp"
+#include "screenreel/protocol/frame_codec.hpp"
+#include "screenreel/common/pixel_rect.hpp"
 
 namespace screenreel::receiver {
 

@@ -7,8 +7,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "screenreel/archive.hpp"
-#include "screenreel/catalog.hpp"
+#include "screenreel/archive/archive.hpp"
+#include "screenreel/archive/catalog.hpp"
 
 namespace screenreel::replay {
 

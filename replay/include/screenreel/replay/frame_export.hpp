@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <functional>
 
-#include "screenreel/archive.hpp"
-#include "screenreel/catalog.hpp"
+#include "screenreel/archive/archive.hpp"
+#include "screenreel/archive/catalog.hpp"
 #include "screenreel/replay/timeline.hpp"
 
 namespace screenreel::replay {

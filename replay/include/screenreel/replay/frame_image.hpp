@@ -4,8 +4,8 @@
 
 #include <opencv2/core.hpp>
 
-#include "screenreel/archive.hpp"
-#include "screenreel/catalog.hpp"
+#include "screenreel/archive/archive.hpp"
+#include "screenreel/archive/catalog.hpp"
 
 namespace screenreel::replay {
 

@@ -6,8 +6,8 @@
 #include <optional>
 #include <ostream>
 
-#include "screenreel/archive.hpp"
-#include "screenreel/catalog.hpp"
+#include "screenreel/archive/archive.hpp"
+#include "screenreel/archive/catalog.hpp"
 #include "screenreel/replay/timeline.hpp"
 
 namespace screenreel::replay {

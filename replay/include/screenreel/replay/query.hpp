@@ -6,7 +6,7 @@
 
 #include <string_view>
 
-#include "screenreel/catalog.hpp"
+#include "screenreel/archive/catalog.hpp"
 #include "screenreel/replay/table.hpp"
 
 namespace screenreel::replay {

@@ -2,8 +2,8 @@
 // and then its folder. The confirmation question is the command line's business.
 #pragma once
 
-#include "screenreel/archive.hpp"
-#include "screenreel/catalog.hpp"
+#include "screenreel/archive/archive.hpp"
+#include "screenreel/archive/catalog.hpp"
 
 namespace screenreel::replay {
 

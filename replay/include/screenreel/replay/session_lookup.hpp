@@ -4,7 +4,7 @@
 
 #include <string_view>
 
-#include "screenreel/catalog.hpp"
+#include "screenreel/archive/catalog.hpp"
 
 namespace screenreel::replay {
 

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "screenreel/catalog.hpp"
+#include "screenreel/archive/catalog.hpp"
 
 namespace screenreel::replay {
 

@@ -1,18 +1,15 @@
-// Text for a terminal: session names and query results come from clients and users, so before
-// they reach a terminal their control characters (escape sequences) are replaced; sizes are
-// printed for humans.
+// Text for a terminal: sizes and numbers printed for humans, and (from common) the terminal-safe
+// form of text that came from clients and users.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "screenreel/common/terminal_text.hpp"
+
 namespace screenreel::replay {
 
-// Replaces C0/C1 control characters and bytes that are not UTF-8 with '?'.
-std::string terminal_safe(std::string_view text);
-// Characters (code points) in UTF-8 text: the columns it takes, for the usual Latin text.
-std::size_t display_width(std::string_view utf8);
 // "41.2 MB", "512 B" (powers of 1000, as file managers show sizes).
 std::string format_bytes(std::int64_t bytes);
 // "12.3" with `decimals` digits after the point.

@@ -8,8 +8,8 @@
 #include <functional>
 #include <string>
 
-#include "screenreel/archive.hpp"
-#include "screenreel/catalog.hpp"
+#include "screenreel/archive/archive.hpp"
+#include "screenreel/archive/catalog.hpp"
 #include "screenreel/ocr/engine.hpp"
 
 namespace screenreel::replay {

@@ -8,9 +8,9 @@
 #include <string_view>
 #include <vector>
 
-#include "screenreel/catalog.hpp"
+#include "screenreel/archive/catalog.hpp"
 #include "screenreel/replay/timeline.hpp"
-#include "screenreel/text_index.hpp"
+#include "screenreel/archive/text_index.hpp"
 
 namespace screenreel::replay {
 

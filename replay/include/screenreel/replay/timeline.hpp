@@ -10,7 +10,7 @@
 #include <optional>
 #include <vector>
 
-#include "screenreel/catalog.hpp"
+#include "screenreel/archive/catalog.hpp"
 
 namespace screenreel::replay {
 

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "screenreel/archive.hpp"
-#include "screenreel/catalog.hpp"
+#include "screenreel/archive/archive.hpp"
+#include "screenreel/archive/catalog.hpp"
 #include "screenreel/replay/timeline.hpp"
 
 namespace screenreel::replay {

@@ -1,0 +1,138 @@
+// The frame codec of the wire protocol (schemas/wire-protocol.md, FRAME): the client's encoder
+// sends only the 64x64 tiles that changed since the last frame it sent, LZ4-compressed; the
+// receiver's decoder rebuilds the whole frame from them and checks its hash.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "screenreel/common/pixel_rect.hpp"
+#include "screenreel/protocol/wire.hpp"
+
+namespace screenreel {
+
+// A whole frame, BGRX8888, rows of exactly width * 4 bytes.
+struct FrameBuffer {
+  std::uint32_t width = 0;
+  std::uint32_t height = 0;
+  std::vector<std::uint8_t> pixels;
+  // Which FrameDecoder frame the pixels are (FrameDecoder::Content), 0 when not known: a
+  // buffer recycled to the decoder that drew it then needs only what changed since.
+  std::uint64_t content = 0;
+
+  FrameBuffer() = default;
+  FrameBuffer(std::uint32_t w, std::uint32_t h) : width(w), height(h), pixels(std::size_t{w} * h * 4) {}
+  std::size_t stride() const { return std::size_t{width} * 4; }
+  const std::uint8_t* row(std::uint32_t y) const { return pixels.data() + y * stride(); }
+  std::uint8_t* row(std::uint32_t y) { return pixels.data() + y * stride(); }
+};
+
+// XXH3-64 of the frame's pixels, as the FRAME message's pixel_hash defines it.
+std::uint64_t pixel_hash(const FrameBuffer& frame);
+
+struct EncodeStats {
+  std::uint32_t tiles_changed = 0;  // since the last frame encoded (a key frame sends them all)
+  std::uint32_t tiles_total = 0;
+  std::uint32_t rects = 0;
+  std::size_t raw_bytes = 0;      // pixel bytes of the changed tiles
+  std::size_t message_bytes = 0;  // the whole FRAME message
+  bool key = false;               // a key frame: asked for, or the encoder's first
+};
+
+class FrameEncoder {
+ public:
+  static constexpr std::uint32_t kTile = 64;
+  // LZ4's acceleration for the changed tiles: above 1 it skips faster through bytes that do not
+  // match. A tick's compare + copy + LZ4 + hash on 60 real 1080p frames, medians of 3
+  // (tests/bench/codec_bench.cpp, BM_TileDiffLz4Encode/acceleration; docs/benchmarks.md):
+  //   video scene     1: 1.64 ms, 4.24% of raw   2: 1.43 ms, 4.35%   4: 1.35 ms, 4.39%
+  //   terminal scene  1: 0.95 ms, 1.17% of raw   2: 0.91 ms, 1.16%   4: 0.89 ms, 1.17%
+  // 4 takes a sixth off the video scene for 4% more bytes. (In a plain LZ4 test of whole frames,
+  // 8 and 16 cost 10-20% more bytes.) The block format is the same: decoders cannot tell.
+  static constexpr int kLz4Acceleration = 4;
+
+  FrameEncoder(std::uint32_t width, std::uint32_t height, int lz4_acceleration = kLz4Acceleration);
+
+  // Compares `pixels` (rows `stride` bytes apart) with the last frame encoded, tile by tile,
+  // copying the changed tiles into its reference in the same pass, and writes a FRAME message
+  // holding them into `out`. Returns nothing, and leaves `out` alone, when no tile changed
+  // (unless `force`). A message is a key frame (every tile) on the first call or with `key`.
+  //
+  // `changed`, when given, says where `pixels` may differ from the pixels of the previous call
+  // (the capture source knows it from X DAMAGE): only the tiles those rectangles touch are
+  // compared, the others are taken as unchanged. An empty list means nothing changed: nothing is
+  // read and nothing is returned (unless `force`), even when `key` is asked for (the key frame
+  // waits for the next change). The first call and every key frame that is sent compare all
+  // tiles whatever `changed` says, so a change the source failed to report is sent at the latest
+  // with the next key frame. Rectangles may reach past the frame's edges.
+  std::optional<EncodeStats> encode(const std::uint8_t* pixels, std::size_t stride, std::uint64_t seq,
+                                    std::int64_t capture_time_us, bool key, bool force,
+                                    std::vector<std::uint8_t>& out,
+                                    std::optional<std::span<const PixelRect>> changed = std::nullopt);
+
+  const FrameBuffer& reference() const { return reference_; }
+
+ private:
+  FrameBuffer reference_;
+  std::uint32_t tiles_x_, tiles_y_;
+  std::vector<std::uint8_t> changed_;  // one flag a tile
+  std::vector<std::uint8_t> compare_;  // one flag a tile: the tiles `changed` touches
+  std::vector<std::uint8_t> scratch_;  // a rectangle's pixels packed for LZ4
+  std::vector<std::uint8_t> lz4_;      // a rectangle's LZ4 bytes, before they are appended to the message
+  int acceleration_;
+  std::size_t last_message_bytes_ = 0;  // what to reserve for the next message
+  bool have_reference_ = false;
+};
+
+// Receiver side: one per connection. Keeps the frame the client has described so far and
+// applies each FRAME to it, enforcing the stream rules (first FRAME a key frame, seq increasing,
+// size fixed) and the hash. Never writes outside its buffer, whatever the message says.
+//
+// The frame is shared, not copied: share() hands it to readers (the JPEG encoder, the window),
+// and the next FRAME is drawn into it in place only once every reader has let it go. While one
+// still holds it, the decoder draws into a fresh buffer from `allocate` (a pool), starting from
+// a copy of the current pixels.
+class FrameDecoder {
+ public:
+  using Allocate = std::function<std::shared_ptr<FrameBuffer>(std::uint32_t width, std::uint32_t height)>;
+
+  FrameDecoder(std::uint32_t width, std::uint32_t height, Allocate allocate = nullptr);
+
+  // On error the frame buffer may hold part of the rectangles; the connection is to be closed.
+  std::optional<wire::WireError> apply(const wire::FrameView& frame);
+
+  const FrameBuffer& frame() const { return *frame_; }
+  // The frame as it is now, for readers; apply() never changes a buffer that is shared.
+  std::shared_ptr<const FrameBuffer> share() const { return frame_; }
+  std::uint64_t last_seq() const { return last_seq_; }
+  // Pixel bytes copied from the previous frame into a fresh buffer so far (for benchmarks).
+  std::uint64_t bytes_carried() const { return bytes_carried_; }
+
+ private:
+  // A frame that builds on a shared one is drawn in a fresh buffer (allocate_): the previous
+  // frame's pixels are carried over first. When the buffer held an earlier frame of this
+  // decoder (a pool recycles them), only the tiles that changed since are copied, as a
+  // compositor redraws a back buffer by its age.
+  static constexpr std::uint32_t kCarryTile = 64;
+  static constexpr std::size_t kCarryHistory = 16;  // frames whose rectangles are remembered
+  FrameBuffer& writable(std::uint32_t width, std::uint32_t height, bool keep_pixels);
+  void carry(const FrameBuffer& from, FrameBuffer& to);
+
+  Allocate allocate_;
+  std::shared_ptr<FrameBuffer> frame_;
+  std::vector<std::uint8_t> scratch_;
+  std::uint64_t last_seq_ = 0;
+  bool have_key_ = false;
+  const std::uint64_t id_;      // this decoder's, in FrameBuffer::content
+  std::uint64_t drawn_ = 0;     // frames drawn; frame_ holds frame drawn_
+  // The rectangles of frames drawn_ - history_.size() + 1 .. drawn_, oldest first.
+  std::vector<std::vector<PixelRect>> history_;
+  std::vector<std::uint8_t> carry_marks_;
+  std::uint64_t bytes_carried_ = 0;
+};
+
+}  // namespace screenreel

@@ -1,0 +1,238 @@
+// Wire protocol v2 (schemas/wire-protocol.md): message types, limits, and pure
+// encode/decode functions over bytes. No socket in here, so it can be unit-tested and fuzzed.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "screenreel/common/pixel_rect.hpp"
+
+namespace screenreel::wire {
+
+inline constexpr std::uint16_t kVersion = 2;
+inline constexpr std::size_t kPreambleBytes = 12;
+inline constexpr std::size_t kHeaderBytes = 8;
+inline constexpr char kMagic[8] = {'S', 'C', 'R', 'N', 'R', 'E', 'E', 'L'};
+
+inline constexpr std::uint64_t kMaxMessageBytes = 96ull << 20;
+inline constexpr std::uint64_t kMaxControlBytes = 4096;
+inline constexpr std::uint64_t kMaxDimension = 8192;
+inline constexpr std::uint64_t kMinDimension = 16;
+inline constexpr std::uint64_t kMaxPixels = 16ull << 20;
+inline constexpr std::uint64_t kMaxRects = 65536;
+inline constexpr std::uint64_t kMaxText = 256;
+inline constexpr std::uint64_t kMaxFps = 240;
+inline constexpr std::uint32_t kBytesPerPixel = 4;
+inline constexpr std::size_t kNonceBytes = 32;
+inline constexpr std::size_t kMacBytes = 32;
+inline constexpr std::size_t kResumeKeyBytes = 16;
+// The most a peer may send before it has authenticated: preamble, AUTH and the largest HELLO.
+inline constexpr std::uint64_t kMaxPreAuthBody = 24 + 8 + kResumeKeyBytes + 2 * (2 + kMaxText);
+
+enum class MessageType : std::uint16_t {
+  kHello = 1,
+  kWelcome = 2,
+  kFrame = 3,
+  kAck = 4,
+  kStop = 5,
+  kBye = 6,
+  kError = 7,
+  kChallenge = 8,
+  kAuth = 9,
+  kPing = 10,
+};
+
+enum class PixelFormat : std::uint32_t { kBgrx8888 = 1 };
+
+enum class ErrorCode : std::uint32_t {
+  kBadMessage = 1,
+  kUnsupportedVersion = 2,
+  kBadSequence = 3,
+  kHashMismatch = 4,
+  kStorage = 5,
+  kTimeout = 6,
+  kInternal = 7,
+  kAuthFailed = 8,
+  kBlocked = 9,
+  kSessionBusy = 10,
+};
+
+enum class StopReason : std::uint32_t { kUserEnded = 1, kShutdown = 2, kStorageError = 3 };
+
+enum class RectEncoding : std::uint8_t { kRaw = 0, kLz4 = 1 };
+
+inline constexpr std::uint32_t kFrameFlagKey = 1;
+
+// Why a peer's bytes were refused. `what` names the field and the violated limit, so it can be
+// logged as is ("FRAME rect 3: x + w = 2000 exceeds width 1920").
+struct WireError {
+  ErrorCode code = ErrorCode::kBadMessage;
+  std::string what;
+};
+
+struct Header {
+  MessageType type{};
+  std::uint32_t length = 0;
+};
+
+using ResumeKey = std::array<std::uint8_t, kResumeKeyBytes>;
+
+struct Hello {
+  std::uint32_t width = 0;
+  std::uint32_t height = 0;
+  PixelFormat pixel_format = PixelFormat::kBgrx8888;
+  std::uint32_t fps_milli = 0;
+  std::int64_t client_time_us = 0;
+  std::string name;
+  std::string source;
+  // Resuming a session after the connection was lost: its id and the key WELCOME gave for it.
+  // 0 and zeros for a new session.
+  std::uint64_t resume_session_id = 0;
+  ResumeKey resume_key{};
+  bool operator==(const Hello&) const = default;
+};
+
+struct Welcome {
+  std::uint64_t session_id = 0;
+  std::uint32_t max_in_flight = 1;
+  std::string folder;
+  // The secret that lets this client resume the session on a later connection.
+  ResumeKey resume_key{};
+  // The newest client tick the session already holds (0 for a new session): frames up to it
+  // that are sent again are decoded but not stored.
+  std::uint64_t last_tick = 0;
+  bool operator==(const Welcome&) const = default;
+};
+
+// A rectangle of a FRAME; `data` points into the message body it was parsed from.
+struct RectView {
+  std::uint32_t x = 0, y = 0, w = 0, h = 0;
+  RectEncoding encoding = RectEncoding::kRaw;
+  std::span<const std::uint8_t> data;
+
+  // Where it is in the frame (decode_body has checked it lies inside: the values fit).
+  PixelRect area() const {
+    return {static_cast<std::int32_t>(x), static_cast<std::int32_t>(y), static_cast<std::int32_t>(w),
+            static_cast<std::int32_t>(h)};
+  }
+};
+
+struct FrameView {
+  std::uint64_t seq = 0;
+  std::int64_t capture_time_us = 0;
+  std::uint32_t width = 0;
+  std::uint32_t height = 0;
+  std::uint32_t flags = 0;
+  std::uint64_t pixel_hash = 0;
+  std::vector<RectView> rects;
+  bool is_key() const { return (flags & kFrameFlagKey) != 0; }
+};
+
+struct Ack {
+  std::uint64_t seq = 0;
+  std::uint64_t frame_number = 0;  // 0: already held (a resent frame, tick <= last_tick)
+  // Every frame of the session up to this client tick is written and in the catalog: the client
+  // may forget it. 0 while none is.
+  std::uint64_t stored_tick = 0;
+  bool operator==(const Ack&) const = default;
+};
+
+struct Stop {
+  StopReason reason = StopReason::kUserEnded;
+  std::string message;
+  bool operator==(const Stop&) const = default;
+};
+
+struct Bye {
+  std::uint64_t frames = 0;
+  std::uint64_t dropped = 0;
+  bool operator==(const Bye&) const = default;
+};
+
+struct Error {
+  ErrorCode code = ErrorCode::kInternal;
+  std::string message;
+  bool operator==(const Error&) const = default;
+};
+
+struct Challenge {
+  bool auth_required = false;
+  std::array<std::uint8_t, kNonceBytes> nonce{};
+  bool operator==(const Challenge&) const = default;
+};
+
+struct Auth {
+  std::array<std::uint8_t, kMacBytes> mac{};
+  bool operator==(const Auth&) const = default;
+};
+
+struct Ping {
+  bool operator==(const Ping&) const = default;
+};
+
+using Message = std::variant<Hello, Welcome, FrameView, Ack, Stop, Bye, Error, Challenge, Auth, Ping>;
+
+template <typename T>
+struct Parsed {
+  std::optional<T> value;
+  WireError error;
+  explicit operator bool() const { return value.has_value(); }
+};
+
+// --- preamble ---------------------------------------------------------------------------
+std::vector<std::uint8_t> encode_preamble(std::uint16_t version = kVersion);
+// Returns the peer's version, or an error naming what was wrong (magic, reserved).
+Parsed<std::uint16_t> decode_preamble(std::span<const std::uint8_t> bytes);
+
+// --- header -----------------------------------------------------------------------------
+// Checks type, reserved and the per-type length limit; nothing is allocated.
+Parsed<Header> decode_header(std::span<const std::uint8_t> bytes);
+std::size_t max_body_bytes(MessageType type);
+
+// --- bodies -----------------------------------------------------------------------------
+// Parses a complete body of a message whose header was accepted by decode_header.
+// For FRAME, the returned RectViews point into `body`, which must outlive them.
+Parsed<Message> decode_body(MessageType type, std::span<const std::uint8_t> body);
+
+// Each returns a whole message: header followed by body.
+std::vector<std::uint8_t> encode(const Hello& m);
+std::vector<std::uint8_t> encode(const Welcome& m);
+std::vector<std::uint8_t> encode(const Ack& m);
+std::vector<std::uint8_t> encode(const Stop& m);
+std::vector<std::uint8_t> encode(const Bye& m);
+std::vector<std::uint8_t> encode(const Error& m);
+std::vector<std::uint8_t> encode(const Challenge& m);
+std::vector<std::uint8_t> encode(const Auth& m);
+std::vector<std::uint8_t> encode(const Ping& m);
+
+// FRAME messages are large; they are assembled by FrameEncoder (frame_codec.hpp) with this
+// writer so the rectangle data is compressed straight into the message buffer.
+class FrameMessageWriter {
+ public:
+  // Starts the message in `out` (its old contents go, its capacity stays). `reserve`: the bytes
+  // the whole message is expected to take, so that appending rectangles does not reallocate.
+  FrameMessageWriter(std::vector<std::uint8_t>& out, std::uint64_t seq, std::int64_t capture_time_us,
+                     std::uint32_t width, std::uint32_t height, std::uint32_t flags, std::size_t reserve = 0);
+  // Appends a rectangle: its header, then `data` (LZ4 or raw pixels, as `encoding` says).
+  void add_rect(std::uint32_t x, std::uint32_t y, std::uint32_t w, std::uint32_t h, RectEncoding encoding,
+                std::span<const std::uint8_t> data);
+  // Fills in the hash, the rectangle count and the header's length.
+  void finish(std::uint64_t pixel_hash);
+  std::uint32_t rect_count() const { return rect_count_; }
+
+ private:
+  std::vector<std::uint8_t>& out_;
+  std::uint32_t rect_count_ = 0;
+};
+
+std::string_view to_string(MessageType t);
+std::string_view to_string(ErrorCode c);
+
+}  // namespace screenreel::wire

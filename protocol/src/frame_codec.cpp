@@ -1,0 +1,274 @@
+// Tile-diff encoder and checked decoder for FRAME messages (schemas/wire-protocol.md).
+#include "screenreel/protocol/frame_codec.hpp"
+
+#include <lz4.h>
+// The dispatching build picks the widest vector unit at run time (AVX2 here): the same hashes,
+// 0.19 ms instead of 0.43 ms for a 1080p frame (tests/bench/codec_bench.cpp, BM_PixelHash*).
+#include <xxh_x86dispatch.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <string>
+
+namespace screenreel {
+
+std::uint64_t pixel_hash(const FrameBuffer& frame) {
+  return XXH3_64bits(frame.pixels.data(), frame.pixels.size());
+}
+
+FrameEncoder::FrameEncoder(std::uint32_t width, std::uint32_t height, int lz4_acceleration)
+    : reference_(width, height),
+      tiles_x_((width + kTile - 1) / kTile),
+      tiles_y_((height + kTile - 1) / kTile),
+      changed_(std::size_t{tiles_x_} * tiles_y_),
+      compare_(changed_.size()),
+      acceleration_(std::max(1, lz4_acceleration)) {}
+
+std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std::size_t stride,
+                                                std::uint64_t seq, std::int64_t capture_time_us,
+                                                bool key, bool force, std::vector<std::uint8_t>& out,
+                                                std::optional<std::span<const PixelRect>> changed) {
+  const bool first = !have_reference_;
+  const std::uint32_t w = reference_.width, h = reference_.height;
+  const std::size_t ref_stride = reference_.stride();
+  EncodeStats stats;
+  stats.tiles_total = tiles_x_ * tiles_y_;
+  if (!first && changed && changed->empty() && !force) return std::nullopt;
+  if (first || key) changed.reset();  // see encode()'s comment: these compare everything
+  std::fill(compare_.begin(), compare_.end(), static_cast<std::uint8_t>(changed ? 0 : 1));
+  if (changed) {
+    const PixelRect frame{0, 0, static_cast<std::int32_t>(w), static_cast<std::int32_t>(h)};
+    for (const PixelRect& given : *changed) {
+      const PixelRect r = given.intersected(frame);
+      if (!r.empty()) mark_cells(r, kTile, kTile, tiles_x_, compare_);
+    }
+  }
+
+  // Compare and copy in one pass, a pixel row at a time across the tile row: a tile's rows are
+  // compared until its first difference, after which they are only copied, so the pixels of an
+  // unchanged tile are read once. Neighbouring tiles in the same state are one memcmp or memcpy
+  // (a whole screen row when nothing changed): 2.6x faster than a call per 64-pixel tile row on
+  // real frames of both scenes (0.39 against 1.0 ms a 1080p frame), the same tiles found.
+  constexpr std::uint8_t kEqual = 0, kDiffers = 1, kSkipped = 2;  // kSkipped: not to be compared
+  for (std::uint32_t ty = 0; ty < tiles_y_; ++ty) {
+    const std::uint32_t y0 = ty * kTile, y1 = std::min(h, y0 + kTile);
+    std::uint8_t* state = changed_.data() + std::size_t{ty} * tiles_x_;
+    const std::uint8_t* compare = compare_.data() + std::size_t{ty} * tiles_x_;
+    for (std::uint32_t tx = 0; tx < tiles_x_; ++tx) state[tx] = !compare[tx] ? kSkipped : first ? kDiffers : kEqual;
+    for (std::uint32_t y = y0; y < y1; ++y) {
+      const std::uint8_t* src = pixels + y * stride;
+      std::uint8_t* dst = reference_.pixels.data() + y * ref_stride;
+      for (std::uint32_t tx = 0; tx < tiles_x_;) {
+        std::uint32_t end = tx + 1;
+        while (end < tiles_x_ && state[end] == state[tx]) ++end;
+        const std::size_t from = std::size_t{tx} * kTile * 4, to = std::size_t{std::min(w, end * kTile)} * 4;
+        if (state[tx] == kDiffers) {
+          std::memcpy(dst + from, src + from, to - from);
+        } else if (state[tx] == kEqual && std::memcmp(src + from, dst + from, to - from) != 0) {
+          for (std::uint32_t k = tx; k < end; ++k) {  // which of them differ, from this row on
+            const std::size_t a = std::size_t{k} * kTile * 4, b = std::min(to, a + kTile * 4);
+            if (std::memcmp(src + a, dst + a, b - a) != 0) {
+              state[k] = kDiffers;
+              std::memcpy(dst + a, src + a, b - a);
+            }
+          }
+        }
+        tx = end;
+      }
+    }
+    for (std::uint32_t tx = 0; tx < tiles_x_; ++tx) {
+      state[tx] = state[tx] == kDiffers;
+      stats.tiles_changed += state[tx];
+    }
+  }
+  have_reference_ = true;
+  if (stats.tiles_changed == 0 && !force) return std::nullopt;
+  key = key || first;
+  if (key) std::fill(changed_.begin(), changed_.end(), std::uint8_t{1});
+
+  // Room for a message a quarter larger than the last one: appending rarely reallocates.
+  wire::FrameMessageWriter writer(out, seq, capture_time_us, w, h, key ? wire::kFrameFlagKey : 0,
+                                  last_message_bytes_ + last_message_bytes_ / 4 + 4096);
+  // A run of changed tiles along a tile row becomes one rectangle; on a key frame each tile row
+  // is one full-width rectangle whose rows are contiguous in the reference (no packing needed).
+  for (std::uint32_t ty = 0; ty < tiles_y_; ++ty) {
+    const std::uint32_t y0 = ty * kTile, rh = std::min(h, y0 + kTile) - y0;
+    std::uint32_t tx = 0;
+    while (tx < tiles_x_) {
+      if (!changed_[std::size_t{ty} * tiles_x_ + tx]) {
+        ++tx;
+        continue;
+      }
+      std::uint32_t end = tx;
+      while (end < tiles_x_ && changed_[std::size_t{ty} * tiles_x_ + end]) ++end;
+      const std::uint32_t x0 = tx * kTile, rw = std::min(w, end * kTile) - x0;
+      const std::size_t row_bytes = std::size_t{rw} * 4, raw = row_bytes * rh;
+      const std::uint8_t* src;
+      if (rw == w) {
+        src = reference_.row(y0);
+      } else {
+        scratch_.resize(raw);
+        for (std::uint32_t y = 0; y < rh; ++y)
+          std::memcpy(scratch_.data() + y * row_bytes, reference_.row(y0 + y) + std::size_t{x0} * 4, row_bytes);
+        src = scratch_.data();
+      }
+      const int bound = LZ4_compressBound(static_cast<int>(raw));
+      if (lz4_.size() < static_cast<std::size_t>(bound)) lz4_.resize(static_cast<std::size_t>(bound));
+      const int n = LZ4_compress_fast(reinterpret_cast<const char*>(src), reinterpret_cast<char*>(lz4_.data()),
+                                      static_cast<int>(raw), bound, acceleration_);
+      if (n > 0 && static_cast<std::size_t>(n) < raw)
+        writer.add_rect(x0, y0, rw, rh, wire::RectEncoding::kLz4, {lz4_.data(), static_cast<std::size_t>(n)});
+      else  // incompressible (noise): raw is smaller and cheaper to decode
+        writer.add_rect(x0, y0, rw, rh, wire::RectEncoding::kRaw, {src, raw});
+      stats.raw_bytes += raw;
+      tx = end;
+    }
+  }
+  writer.finish(pixel_hash(reference_));
+  stats.rects = writer.rect_count();
+  stats.message_bytes = out.size();
+  last_message_bytes_ = out.size();
+  stats.key = key;
+  return stats;
+}
+
+// The frame's pixels are allocated by the first key frame, not here: a HELLO alone (60 bytes)
+// must not make the receiver hold up to 64 MiB.
+namespace {
+// FrameBuffer::content: the decoder's id in the high bits, the frame's count in the low ones.
+constexpr int kContentShift = 40;
+constexpr std::uint64_t kContentFrame = (std::uint64_t{1} << kContentShift) - 1;
+std::atomic<std::uint64_t> next_decoder_id{1};
+}  // namespace
+
+FrameDecoder::FrameDecoder(std::uint32_t width, std::uint32_t height, Allocate allocate)
+    : allocate_(allocate ? std::move(allocate)
+                         : [](std::uint32_t w, std::uint32_t h) { return std::make_shared<FrameBuffer>(w, h); }),
+      frame_(std::make_shared<FrameBuffer>()),
+      id_(next_decoder_id++) {
+  frame_->width = width;
+  frame_->height = height;
+}
+
+// The buffer to draw the next FRAME into: the current one when no reader holds it, else a fresh
+// one (with the current pixels when `keep_pixels`: a frame that builds on the one before).
+FrameBuffer& FrameDecoder::writable(std::uint32_t width, std::uint32_t height, bool keep_pixels) {
+  const bool shared = frame_.use_count() > 1;
+  // A reader that let the buffer go did so with a release (the count's decrement); this makes
+  // its last reads happen before the writes that follow.
+  std::atomic_thread_fence(std::memory_order_acquire);
+  const bool fits = frame_->width == width && frame_->height == height &&
+                    frame_->pixels.size() == std::size_t{width} * height * wire::kBytesPerPixel;
+  if (!shared && fits) return *frame_;
+  auto fresh = allocate_(width, height);
+  if (keep_pixels && fits) carry(*frame_, *fresh);
+  frame_ = std::move(fresh);
+  return *frame_;
+}
+
+void FrameDecoder::carry(const FrameBuffer& from, FrameBuffer& to) {
+  const std::uint64_t held = to.content >> kContentShift == id_ ? to.content & kContentFrame : 0;
+  const std::uint64_t oldest_known = drawn_ + 1 - history_.size();  // the first frame in history_
+  if (held == 0 || held > drawn_ || held + 1 < oldest_known) {
+    std::memcpy(to.pixels.data(), from.pixels.data(), to.pixels.size());
+    bytes_carried_ += to.pixels.size();
+    return;
+  }
+  // Tiles any frame after `held` changed, then a copy of each run of them, row by row.
+  const std::uint32_t tiles_x = (from.width + kCarryTile - 1) / kCarryTile;
+  const std::uint32_t tiles_y = (from.height + kCarryTile - 1) / kCarryTile;
+  carry_marks_.assign(std::size_t{tiles_x} * tiles_y, 0);
+  for (std::uint64_t n = held + 1; n <= drawn_; ++n)
+    for (const auto& r : history_[n - oldest_known]) mark_cells(r, kCarryTile, kCarryTile, tiles_x, carry_marks_);
+  for (std::uint32_t ty = 0; ty < tiles_y; ++ty) {
+    const std::uint8_t* marks = &carry_marks_[std::size_t{ty} * tiles_x];
+    const std::uint32_t y0 = ty * kCarryTile, y1 = std::min(from.height, y0 + kCarryTile);
+    for (std::uint32_t tx = 0; tx < tiles_x;) {
+      if (!marks[tx]) {
+        ++tx;
+        continue;
+      }
+      std::uint32_t end = tx;
+      while (end < tiles_x && marks[end]) ++end;
+      const std::size_t x = std::size_t{tx} * kCarryTile * 4, bytes = std::min(from.width, end * kCarryTile) * 4 - x;
+      for (std::uint32_t y = y0; y < y1; ++y) std::memcpy(to.row(y) + x, from.row(y) + x, bytes);
+      bytes_carried_ += bytes * (y1 - y0);
+      tx = end;
+    }
+  }
+}
+
+std::optional<wire::WireError> FrameDecoder::apply(const wire::FrameView& f) {
+  using wire::ErrorCode;
+  using wire::WireError;
+  // Only a key frame may change the size (the client's screen was resized): it covers the whole
+  // new frame, so nothing of the old one is needed.
+  if ((f.width != frame_->width || f.height != frame_->height) && !f.is_key())
+    return WireError{ErrorCode::kBadMessage, "FRAME size " + std::to_string(f.width) + "x" + std::to_string(f.height) +
+                                                 " differs from the session's " + std::to_string(frame_->width) + "x" +
+                                                 std::to_string(frame_->height) + " and it is not a key frame"};
+  if (f.seq <= last_seq_)
+    return WireError{ErrorCode::kBadSequence, "FRAME seq " + std::to_string(f.seq) + " after " +
+                                                  std::to_string(last_seq_) + " (must increase)"};
+  if (!have_key_ && !f.is_key())
+    return WireError{ErrorCode::kBadSequence, "first FRAME of a connection is not a key frame"};
+  // Dimensions were checked against the limits by decode_body. This is also where the frame is
+  // first allocated (see the constructor): by the first key frame, not by HELLO.
+  FrameBuffer& frame = writable(f.width, f.height, !f.is_key());
+  frame.content = 0;  // not a frame this decoder made until it is complete
+  if (f.is_key()) {
+    // A key frame depends on nothing before it: its rectangles are drawn on black, so rectangles
+    // that overlap (their areas still adding up to the frame's) cannot leave old pixels behind.
+    std::fill(frame.pixels.begin(), frame.pixels.end(), std::uint8_t{0});
+  }
+
+  const std::size_t stride = frame.stride();
+  for (std::size_t i = 0; i < f.rects.size(); ++i) {
+    const auto& r = f.rects[i];
+    // decode_body has checked the rectangle against the frame; this check keeps the decoder
+    // safe on its own, whoever builds the FrameView.
+    if (r.w == 0 || r.h == 0 || std::uint64_t{r.x} + r.w > frame.width || std::uint64_t{r.y} + r.h > frame.height)
+      return WireError{ErrorCode::kBadMessage, "FRAME rect " + std::to_string(i) + " outside the frame"};
+    const std::size_t row_bytes = std::size_t{r.w} * 4, raw = row_bytes * r.h;
+    const bool contiguous = r.w == frame.width;
+    const std::uint8_t* src = r.data.data();
+    if (r.encoding == wire::RectEncoding::kLz4) {
+      std::uint8_t* dst;
+      if (contiguous) {
+        dst = frame.row(r.y);
+      } else {
+        scratch_.resize(raw);
+        dst = scratch_.data();
+      }
+      const int n = LZ4_decompress_safe(reinterpret_cast<const char*>(r.data.data()), reinterpret_cast<char*>(dst),
+                                        static_cast<int>(r.data.size()), static_cast<int>(raw));
+      if (n < 0 || static_cast<std::size_t>(n) != raw)
+        return WireError{ErrorCode::kBadMessage, "FRAME rect " + std::to_string(i) + ": LZ4 data decodes to " +
+                                                     (n < 0 ? std::string("an error") : std::to_string(n) + " bytes") +
+                                                     ", expected " + std::to_string(raw)};
+      if (contiguous) continue;
+      src = scratch_.data();
+    } else if (r.data.size() != raw) {
+      return WireError{ErrorCode::kBadMessage, "FRAME rect " + std::to_string(i) + ": raw length mismatch"};
+    }
+    for (std::uint32_t y = 0; y < r.h; ++y)
+      std::memcpy(frame.pixels.data() + (r.y + y) * stride + std::size_t{r.x} * 4, src + y * row_bytes, row_bytes);
+  }
+  if (pixel_hash(frame) != f.pixel_hash)
+    return WireError{ErrorCode::kHashMismatch, "FRAME seq " + std::to_string(f.seq) +
+                                                   ": rebuilt frame's hash differs from the client's"};
+  last_seq_ = f.seq;
+  if (f.is_key()) {
+    have_key_ = true;
+    history_.clear();  // a buffer from before it holds nothing this frame builds on
+  }
+  if (history_.size() == kCarryHistory) std::rotate(history_.begin(), history_.begin() + 1, history_.end());
+  else history_.emplace_back();
+  history_.back().clear();
+  for (const auto& r : f.rects) history_.back().push_back(r.area());
+  frame.content = id_ << kContentShift | ++drawn_;
+  return std::nullopt;
+}
+
+}  // namespace screenreel

@@ -1,0 +1,430 @@
+// Wire protocol v2: see schemas/wire-protocol.md. Every rule of the spec's tables is checked here.
+#include "screenreel/protocol/wire.hpp"
+
+#include <lz4.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "byte_io.hpp"
+
+namespace screenreel::wire {
+namespace {
+
+using detail::ByteReader;
+using detail::ByteWriter;
+
+WireError bad(std::string what, ErrorCode code = ErrorCode::kBadMessage) {
+  return WireError{code, std::move(what)};
+}
+
+template <typename T>
+Parsed<T> fail(WireError e) {
+  Parsed<T> p;
+  p.error = std::move(e);
+  return p;
+}
+
+template <typename T>
+Parsed<T> ok(T v) {
+  Parsed<T> p;
+  p.value = std::move(v);
+  return p;
+}
+
+std::vector<std::uint8_t> start_message(MessageType type) {
+  std::vector<std::uint8_t> out;
+  out.reserve(64);
+  ByteWriter w(out);
+  w.write(static_cast<std::uint16_t>(type));
+  w.write(std::uint16_t{0});
+  w.write(std::uint32_t{0});  // length, patched by finish_message
+  return out;
+}
+
+std::vector<std::uint8_t> finish_message(std::vector<std::uint8_t> out) {
+  detail::put_le(out.data() + 4, out.size() - kHeaderBytes, 4);
+  return out;
+}
+
+// Frame dimensions are checked in one place, for HELLO and FRAME alike.
+std::optional<WireError> check_dimensions(const char* what, std::uint64_t w, std::uint64_t h) {
+  if (w < kMinDimension || h < kMinDimension || w > kMaxDimension || h > kMaxDimension)
+    return bad(std::string(what) + ": size " + std::to_string(w) + "x" + std::to_string(h) +
+               " outside " + std::to_string(kMinDimension) + ".." + std::to_string(kMaxDimension));
+  if (w * h > kMaxPixels)
+    return bad(std::string(what) + ": " + std::to_string(w) + "x" + std::to_string(h) +
+               " is over the limit of " + std::to_string(kMaxPixels) + " pixels");
+  return std::nullopt;
+}
+
+Parsed<Message> decode_hello(ByteReader& r) {
+  Hello m;
+  m.width = r.read<std::uint32_t>();
+  m.height = r.read<std::uint32_t>();
+  const auto fmt = r.read<std::uint32_t>();
+  m.fps_milli = r.read<std::uint32_t>();
+  m.client_time_us = r.read<std::int64_t>();
+  m.resume_session_id = r.read<std::uint64_t>();
+  r.read_array(m.resume_key);
+  m.name = r.read_str16(kMaxText);
+  m.source = r.read_str16(kMaxText);
+  if (!r.ok()) return fail<Message>(bad("HELLO: truncated, or a text over " + std::to_string(kMaxText) + " bytes"));
+  if (auto e = check_dimensions("HELLO", m.width, m.height)) return fail<Message>(*e);
+  if (fmt != static_cast<std::uint32_t>(PixelFormat::kBgrx8888))
+    return fail<Message>(bad("HELLO: pixel format " + std::to_string(fmt) + " not supported (only 1 = BGRX8888)"));
+  m.pixel_format = PixelFormat::kBgrx8888;
+  if (m.fps_milli < 1 || m.fps_milli > kMaxFps * 1000)
+    return fail<Message>(bad("HELLO: fps_milli " + std::to_string(m.fps_milli) + " outside 1.." +
+                             std::to_string(kMaxFps * 1000)));
+  return ok<Message>(std::move(m));
+}
+
+Parsed<Message> decode_welcome(ByteReader& r) {
+  Welcome m;
+  m.session_id = r.read<std::uint64_t>();
+  m.max_in_flight = r.read<std::uint32_t>();
+  m.last_tick = r.read<std::uint64_t>();
+  r.read_array(m.resume_key);
+  m.folder = r.read_str16(kMaxText);
+  if (!r.ok()) return fail<Message>(bad("WELCOME: truncated"));
+  if (m.max_in_flight < 1) return fail<Message>(bad("WELCOME: max_in_flight is 0"));
+  return ok<Message>(std::move(m));
+}
+
+Parsed<Message> decode_frame(ByteReader& r) {
+  FrameView m;
+  m.seq = r.read<std::uint64_t>();
+  m.capture_time_us = r.read<std::int64_t>();
+  m.width = r.read<std::uint32_t>();
+  m.height = r.read<std::uint32_t>();
+  m.flags = r.read<std::uint32_t>();
+  m.pixel_hash = r.read<std::uint64_t>();
+  const auto count = r.read<std::uint32_t>();
+  if (!r.ok()) return fail<Message>(bad("FRAME: truncated header"));
+  if (auto e = check_dimensions("FRAME", m.width, m.height)) return fail<Message>(*e);
+  if ((m.flags & ~kFrameFlagKey) != 0) return fail<Message>(bad("FRAME: unknown flags " + std::to_string(m.flags)));
+  if (m.seq == 0) return fail<Message>(bad("FRAME: seq 0", ErrorCode::kBadSequence));
+  if (count > kMaxRects) return fail<Message>(bad("FRAME: " + std::to_string(count) + " rects, limit " + std::to_string(kMaxRects)));
+  // Each rect needs at least its 24-byte header: refuse a count the body cannot hold before reserving.
+  if (std::uint64_t{count} * 24 > r.remaining()) return fail<Message>(bad("FRAME: rect count " + std::to_string(count) + " exceeds the body"));
+  m.rects.reserve(count);
+  std::uint64_t covered = 0;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    RectView rect;
+    rect.x = r.read<std::uint32_t>();
+    rect.y = r.read<std::uint32_t>();
+    rect.w = r.read<std::uint32_t>();
+    rect.h = r.read<std::uint32_t>();
+    const auto enc = r.read<std::uint8_t>();
+    const auto res0 = r.read<std::uint8_t>();
+    const auto res1 = r.read<std::uint16_t>();
+    const auto len = r.read<std::uint32_t>();
+    const std::string at = "FRAME rect " + std::to_string(i) + ": ";
+    if (!r.ok()) return fail<Message>(bad(at + "truncated"));
+    if (rect.w == 0 || rect.h == 0) return fail<Message>(bad(at + "empty rectangle"));
+    if (std::uint64_t{rect.x} + rect.w > m.width || std::uint64_t{rect.y} + rect.h > m.height)
+      return fail<Message>(bad(at + "rectangle " + std::to_string(rect.x) + "," + std::to_string(rect.y) + " " +
+                               std::to_string(rect.w) + "x" + std::to_string(rect.h) + " is outside the " +
+                               std::to_string(m.width) + "x" + std::to_string(m.height) + " frame"));
+    if (res0 != 0 || res1 != 0) return fail<Message>(bad(at + "reserved bytes not zero"));
+    const std::uint64_t raw = std::uint64_t{rect.w} * rect.h * kBytesPerPixel;
+    if (enc == static_cast<std::uint8_t>(RectEncoding::kRaw)) {
+      if (len != raw) return fail<Message>(bad(at + "raw data length " + std::to_string(len) + " != " + std::to_string(raw)));
+    } else if (enc == static_cast<std::uint8_t>(RectEncoding::kLz4)) {
+      if (len == 0 || len > static_cast<std::uint64_t>(LZ4_compressBound(static_cast<int>(raw))))
+        return fail<Message>(bad(at + "LZ4 data length " + std::to_string(len) + " impossible for " + std::to_string(raw) + " bytes"));
+    } else {
+      return fail<Message>(bad(at + "unknown encoding " + std::to_string(enc)));
+    }
+    rect.encoding = static_cast<RectEncoding>(enc);
+    rect.data = r.read_bytes(len);
+    if (!r.ok()) return fail<Message>(bad(at + "data truncated"));
+    covered += std::uint64_t{rect.w} * rect.h;
+    m.rects.push_back(rect);
+  }
+  // Rects of a key frame may not overlap in a well-formed stream, so their area adds up to the frame's.
+  if (m.is_key() && covered < std::uint64_t{m.width} * m.height)
+    return fail<Message>(bad("FRAME: key frame rectangles do not cover the frame"));
+  return ok<Message>(std::move(m));
+}
+
+Parsed<Message> decode_ack(ByteReader& r) {
+  Ack m;
+  m.seq = r.read<std::uint64_t>();
+  m.frame_number = r.read<std::uint64_t>();
+  m.stored_tick = r.read<std::uint64_t>();
+  if (!r.ok()) return fail<Message>(bad("ACK: truncated"));
+  return ok<Message>(m);
+}
+
+Parsed<Message> decode_stop(ByteReader& r) {
+  Stop m;
+  const auto reason = r.read<std::uint32_t>();
+  m.message = r.read_str16(kMaxText);
+  if (!r.ok()) return fail<Message>(bad("STOP: truncated"));
+  if (reason < 1 || reason > 3) return fail<Message>(bad("STOP: unknown reason " + std::to_string(reason)));
+  m.reason = static_cast<StopReason>(reason);
+  return ok<Message>(std::move(m));
+}
+
+Parsed<Message> decode_bye(ByteReader& r) {
+  Bye m;
+  m.frames = r.read<std::uint64_t>();
+  m.dropped = r.read<std::uint64_t>();
+  if (!r.ok()) return fail<Message>(bad("BYE: truncated"));
+  return ok<Message>(m);
+}
+
+Parsed<Message> decode_error(ByteReader& r) {
+  Error m;
+  const auto code = r.read<std::uint32_t>();
+  m.message = r.read_str16(kMaxText);
+  if (!r.ok()) return fail<Message>(bad("ERROR: truncated"));
+  constexpr auto kLast = static_cast<std::uint32_t>(ErrorCode::kSessionBusy);  // unknown codes read as internal
+  m.code = (code >= 1 && code <= kLast) ? static_cast<ErrorCode>(code) : ErrorCode::kInternal;
+  return ok<Message>(std::move(m));
+}
+
+Parsed<Message> decode_challenge(ByteReader& r) {
+  Challenge m;
+  const auto required = r.read<std::uint8_t>();
+  const auto reserved0 = r.read<std::uint8_t>();
+  const auto reserved1 = r.read<std::uint16_t>();
+  r.read_array(m.nonce);
+  if (!r.ok()) return fail<Message>(bad("CHALLENGE: truncated"));
+  if (required > 1 || reserved0 != 0 || reserved1 != 0) return fail<Message>(bad("CHALLENGE: bad flags"));
+  m.auth_required = required == 1;
+  return ok<Message>(m);
+}
+
+Parsed<Message> decode_auth(ByteReader& r) {
+  Auth m;
+  r.read_array(m.mac);
+  if (!r.ok()) return fail<Message>(bad("AUTH: truncated"));
+  return ok<Message>(m);
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> encode_preamble(std::uint16_t version) {
+  std::vector<std::uint8_t> out(kMagic, kMagic + sizeof(kMagic));
+  ByteWriter w(out);
+  w.write(version);
+  w.write(std::uint16_t{0});
+  return out;
+}
+
+Parsed<std::uint16_t> decode_preamble(std::span<const std::uint8_t> bytes) {
+  if (bytes.size() != kPreambleBytes) return fail<std::uint16_t>(bad("preamble: need 12 bytes"));
+  if (!std::equal(kMagic, kMagic + sizeof(kMagic), bytes.begin()))
+    return fail<std::uint16_t>(bad("preamble: bad magic (not a screenreel peer)"));
+  ByteReader r(bytes.subspan(8));
+  const auto version = r.read<std::uint16_t>();
+  const auto reserved = r.read<std::uint16_t>();
+  if (reserved != 0) return fail<std::uint16_t>(bad("preamble: reserved field not zero", ErrorCode::kUnsupportedVersion));
+  if (version != kVersion)
+    return fail<std::uint16_t>(bad("preamble: version " + std::to_string(version) + " not supported (this build speaks " +
+                                   std::to_string(kVersion) + ")", ErrorCode::kUnsupportedVersion));
+  return ok<std::uint16_t>(version);
+}
+
+std::size_t max_body_bytes(MessageType type) {
+  return type == MessageType::kFrame ? kMaxMessageBytes : kMaxControlBytes;
+}
+
+Parsed<Header> decode_header(std::span<const std::uint8_t> bytes) {
+  if (bytes.size() != kHeaderBytes) return fail<Header>(bad("header: need 8 bytes"));
+  ByteReader r(bytes);
+  const auto type = r.read<std::uint16_t>();
+  const auto reserved = r.read<std::uint16_t>();
+  const auto length = r.read<std::uint32_t>();
+  if (type < 1 || type > 10) return fail<Header>(bad("header: unknown message type " + std::to_string(type)));
+  if (reserved != 0) return fail<Header>(bad("header: reserved field not zero"));
+  const auto t = static_cast<MessageType>(type);
+  if (length > max_body_bytes(t))
+    return fail<Header>(bad("header: " + std::string(to_string(t)) + " length " + std::to_string(length) +
+                            " over the limit of " + std::to_string(max_body_bytes(t))));
+  return ok<Header>(Header{t, length});
+}
+
+Parsed<Message> decode_body(MessageType type, std::span<const std::uint8_t> body) {
+  if (body.size() > max_body_bytes(type)) return fail<Message>(bad("body over the limit"));
+  ByteReader r(body);
+  Parsed<Message> p;
+  switch (type) {
+    case MessageType::kHello: p = decode_hello(r); break;
+    case MessageType::kWelcome: p = decode_welcome(r); break;
+    case MessageType::kFrame: p = decode_frame(r); break;
+    case MessageType::kAck: p = decode_ack(r); break;
+    case MessageType::kStop: p = decode_stop(r); break;
+    case MessageType::kBye: p = decode_bye(r); break;
+    case MessageType::kError: p = decode_error(r); break;
+    case MessageType::kChallenge: p = decode_challenge(r); break;
+    case MessageType::kAuth: p = decode_auth(r); break;
+    case MessageType::kPing: p = ok<Message>(Ping{}); break;
+    default: return fail<Message>(bad("unknown message type"));
+  }
+  if (p && r.remaining() != 0)
+    return fail<Message>(bad(std::string(to_string(type)) + ": " + std::to_string(r.remaining()) + " trailing bytes"));
+  return p;
+}
+
+std::vector<std::uint8_t> encode(const Hello& m) {
+  auto out = start_message(MessageType::kHello);
+  ByteWriter w(out);
+  w.write(m.width);
+  w.write(m.height);
+  w.write(static_cast<std::uint32_t>(m.pixel_format));
+  w.write(m.fps_milli);
+  w.write(m.client_time_us);
+  w.write(m.resume_session_id);
+  w.write_bytes(m.resume_key);
+  w.write_str16(m.name, kMaxText);
+  w.write_str16(m.source, kMaxText);
+  return finish_message(std::move(out));
+}
+
+std::vector<std::uint8_t> encode(const Welcome& m) {
+  auto out = start_message(MessageType::kWelcome);
+  ByteWriter w(out);
+  w.write(m.session_id);
+  w.write(m.max_in_flight);
+  w.write(m.last_tick);
+  w.write_bytes(m.resume_key);
+  w.write_str16(m.folder, kMaxText);
+  return finish_message(std::move(out));
+}
+
+std::vector<std::uint8_t> encode(const Ack& m) {
+  auto out = start_message(MessageType::kAck);
+  ByteWriter w(out);
+  w.write(m.seq);
+  w.write(m.frame_number);
+  w.write(m.stored_tick);
+  return finish_message(std::move(out));
+}
+
+std::vector<std::uint8_t> encode(const Stop& m) {
+  auto out = start_message(MessageType::kStop);
+  ByteWriter w(out);
+  w.write(static_cast<std::uint32_t>(m.reason));
+  w.write_str16(m.message, kMaxText);
+  return finish_message(std::move(out));
+}
+
+std::vector<std::uint8_t> encode(const Bye& m) {
+  auto out = start_message(MessageType::kBye);
+  ByteWriter w(out);
+  w.write(m.frames);
+  w.write(m.dropped);
+  return finish_message(std::move(out));
+}
+
+std::vector<std::uint8_t> encode(const Error& m) {
+  auto out = start_message(MessageType::kError);
+  ByteWriter w(out);
+  w.write(static_cast<std::uint32_t>(m.code));
+  w.write_str16(m.message, kMaxText);
+  return finish_message(std::move(out));
+}
+
+std::vector<std::uint8_t> encode(const Challenge& m) {
+  auto out = start_message(MessageType::kChallenge);
+  ByteWriter w(out);
+  w.write(static_cast<std::uint8_t>(m.auth_required ? 1 : 0));
+  w.write(std::uint8_t{0});
+  w.write(std::uint16_t{0});
+  w.write_bytes(m.nonce);
+  return finish_message(std::move(out));
+}
+
+std::vector<std::uint8_t> encode(const Auth& m) {
+  auto out = start_message(MessageType::kAuth);
+  ByteWriter w(out);
+  w.write_bytes(m.mac);
+  return finish_message(std::move(out));
+}
+
+std::vector<std::uint8_t> encode(const Ping&) { return finish_message(start_message(MessageType::kPing)); }
+
+// --- FrameMessageWriter -------------------------------------------------------------------
+// Layout of the fixed part of a FRAME body, after the 8-byte header.
+namespace {
+constexpr std::size_t kFrameHashOffset = kHeaderBytes + 8 + 8 + 4 + 4 + 4;
+constexpr std::size_t kFrameCountOffset = kFrameHashOffset + 8;
+constexpr std::size_t kFrameFixedBytes = kFrameCountOffset + 4;
+constexpr std::size_t kRectHeaderBytes = 24;
+}  // namespace
+
+FrameMessageWriter::FrameMessageWriter(std::vector<std::uint8_t>& out, std::uint64_t seq,
+                                       std::int64_t capture_time_us, std::uint32_t width,
+                                       std::uint32_t height, std::uint32_t flags, std::size_t reserve)
+    : out_(out) {
+  const auto head = start_message(MessageType::kFrame);
+  out_.assign(head.begin(), head.end());
+  out_.reserve(std::max(reserve, kFrameFixedBytes));
+  ByteWriter w(out_);
+  w.write(seq);
+  w.write(capture_time_us);
+  w.write(width);
+  w.write(height);
+  w.write(flags);
+  w.write(std::uint64_t{0});  // hash, set by finish()
+  w.write(std::uint32_t{0});  // rect count, set by finish()
+}
+
+void FrameMessageWriter::add_rect(std::uint32_t x, std::uint32_t y, std::uint32_t w, std::uint32_t h,
+                                  RectEncoding encoding, std::span<const std::uint8_t> data) {
+  std::uint8_t header[kRectHeaderBytes] = {};
+  detail::put_le(header, x, 4);
+  detail::put_le(header + 4, y, 4);
+  detail::put_le(header + 8, w, 4);
+  detail::put_le(header + 12, h, 4);
+  header[16] = static_cast<std::uint8_t>(encoding);
+  detail::put_le(header + 20, data.size(), 4);
+  out_.insert(out_.end(), header, header + kRectHeaderBytes);
+  out_.insert(out_.end(), data.begin(), data.end());
+  ++rect_count_;
+}
+
+void FrameMessageWriter::finish(std::uint64_t pixel_hash) {
+  detail::put_le(out_.data() + kFrameHashOffset, pixel_hash, 8);
+  detail::put_le(out_.data() + kFrameCountOffset, rect_count_, 4);
+  detail::put_le(out_.data() + 4, out_.size() - kHeaderBytes, 4);
+  static_assert(kFrameFixedBytes == kHeaderBytes + 40);
+}
+
+std::string_view to_string(MessageType t) {
+  switch (t) {
+    case MessageType::kHello: return "HELLO";
+    case MessageType::kWelcome: return "WELCOME";
+    case MessageType::kFrame: return "FRAME";
+    case MessageType::kAck: return "ACK";
+    case MessageType::kStop: return "STOP";
+    case MessageType::kBye: return "BYE";
+    case MessageType::kError: return "ERROR";
+    case MessageType::kChallenge: return "CHALLENGE";
+    case MessageType::kAuth: return "AUTH";
+    case MessageType::kPing: return "PING";
+  }
+  return "UNKNOWN";
+}
+
+std::string_view to_string(ErrorCode c) {
+  switch (c) {
+    case ErrorCode::kBadMessage: return "bad-message";
+    case ErrorCode::kUnsupportedVersion: return "unsupported-version";
+    case ErrorCode::kBadSequence: return "bad-sequence";
+    case ErrorCode::kHashMismatch: return "hash-mismatch";
+    case ErrorCode::kStorage: return "storage";
+    case ErrorCode::kTimeout: return "timeout";
+    case ErrorCode::kInternal: return "internal";
+    case ErrorCode::kAuthFailed: return "auth-failed";
+    case ErrorCode::kBlocked: return "blocked";
+    case ErrorCode::kSessionBusy: return "session-busy";
+  }
+  return "unknown";
+}
+
+}  // namespace screenreel::wire
