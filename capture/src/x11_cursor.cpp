@@ -5,16 +5,16 @@
 
 namespace screenreel::capture {
 
-std::string CursorOverlay::start() {
+Result<void> CursorOverlay::start() {
   xcb_connection_t* c = display_.conn();
   const xcb_query_extension_reply_t* ext = xcb_get_extension_data(c, &xcb_xfixes_id);
-  if (!ext || !ext->present) return "the X server has no XFIXES extension";
+  if (!ext || !ext->present) return Error{"the X server has no XFIXES extension"};
   // XFixes requests are refused until the client has said which version it speaks.
   Reply<xcb_xfixes_query_version_reply_t> version(xcb_xfixes_query_version_reply(
       c, xcb_xfixes_query_version(c, XCB_XFIXES_MAJOR_VERSION, XCB_XFIXES_MINOR_VERSION), nullptr));
-  if (!version) return "XFIXES QueryVersion failed";
-  if (version->major_version < 1) return "the X server's XFIXES is older than version 1";
-  return "";
+  if (!version) return Error{"XFIXES QueryVersion failed"};
+  if (version->major_version < 1) return Error{"the X server's XFIXES is older than version 1"};
+  return {};
 }
 
 void CursorOverlay::request() {

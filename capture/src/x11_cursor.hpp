@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "screenreel/common/result.hpp"
 #include "x11_names.hpp"
 
 namespace screenreel::capture {
@@ -22,7 +23,7 @@ class CursorOverlay {
   CursorOverlay& operator=(const CursorOverlay&) = delete;
 
   // Returns why the cursor cannot be drawn (no XFixes 2 or later), or "" once it can.
-  std::string start();
+  Result<void> start();
 
   // Asks for the cursor's image and position. fetch() reads the answer: send other requests in
   // between and they share the round trip.

@@ -12,12 +12,12 @@ DamageTracker::~DamageTracker() {
   xcb_flush(c);
 }
 
-std::string DamageTracker::start() {
+Result<void> DamageTracker::start() {
   xcb_connection_t* c = display_.conn();
   const xcb_query_extension_reply_t* damage = xcb_get_extension_data(c, &xcb_damage_id);
-  if (!damage || !damage->present) return "the X server has no DAMAGE extension";
+  if (!damage || !damage->present) return Error{"the X server has no DAMAGE extension"};
   const xcb_query_extension_reply_t* xfixes = xcb_get_extension_data(c, &xcb_xfixes_id);
-  if (!xfixes || !xfixes->present) return "the X server has no XFIXES extension";
+  if (!xfixes || !xfixes->present) return Error{"the X server has no XFIXES extension"};
   // Both extensions refuse requests until the client has said which version it speaks.
   const auto damage_cookie =
       xcb_damage_query_version(c, XCB_DAMAGE_MAJOR_VERSION, XCB_DAMAGE_MINOR_VERSION);
@@ -28,9 +28,9 @@ std::string DamageTracker::start() {
   Reply<xcb_xfixes_query_version_reply_t> xv(
       xcb_xfixes_query_version_reply(c, xfixes_cookie, nullptr));
   if (!dv || (dv->major_version == 1 && dv->minor_version < 1) || dv->major_version < 1)
-    return "the X server's DAMAGE is older than version 1.1";
+    return Error{"the X server's DAMAGE is older than version 1.1"};
   if (!xv || xv->major_version < 2)
-    return "the X server's XFIXES is older than version 2 (regions)";
+    return Error{"the X server's XFIXES is older than version 2 (regions)"};
   const xcb_damage_damage_t damage_id = xcb_generate_id(c);
   const xcb_xfixes_region_t region_id = xcb_generate_id(c);
   const auto made =
@@ -45,11 +45,11 @@ std::string DamageTracker::start() {
     if (damage_) xcb_damage_destroy(c, damage_);
     if (parts_) xcb_xfixes_destroy_region(c, parts_);
     damage_ = parts_ = 0;
-    return "the X server refused DAMAGE on the root window (X error " + std::to_string(code) + ")";
+    return Error{"the X server refused DAMAGE on the root window (X error " + std::to_string(code) + ")"};
   }
   notify_type_ = static_cast<std::uint8_t>(damage->first_event + XCB_DAMAGE_NOTIFY);
   dirty_ = true;
-  return "";
+  return {};
 }
 
 bool DamageTracker::handle(const xcb_generic_event_t* event) {

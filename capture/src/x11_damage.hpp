@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "screenreel/common/result.hpp"
 #include "x11_names.hpp"
 
 namespace screenreel::capture {
@@ -30,7 +31,7 @@ class DamageTracker {
 
   // Returns why damage cannot be tracked (no DAMAGE 1.1 or no XFixes 2 on the server), or ""
   // once it is tracked (from now on: the first grab reads everything anyway).
-  std::string start();
+  Result<void> start();
   bool active() const { return damage_ != 0; }
 
   // Looks at one event from the connection's queue; true if it was ours (a DamageNotify).

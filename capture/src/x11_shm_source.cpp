@@ -65,20 +65,19 @@ class X11Source : public FrameSource {
     last_window_ = target_.area;
     if (options.cursor) {
       cursor_.emplace(display_);
-      if (const std::string why = cursor_->start(); !why.empty()) {
-        notice("cannot draw the cursor on display " + display_.name() + " (" + why +
+      if (const auto started = cursor_->start(); !started) {
+        notice("cannot draw the cursor on display " + display_.name() + " (" + started.error().message +
                "); recording without it");
         cursor_.reset();
       }
     }
-    const std::string why = env_set("SCREENREEL_NO_SHM") ? "SCREENREEL_NO_SHM is set" : try_shm();
-    if (!why.empty())
-      notice("MIT-SHM not available on display " + display_.name() + " (" + why +
+    const Result<void> shm = env_set("SCREENREEL_NO_SHM") ? Error{"SCREENREEL_NO_SHM is set"} : try_shm();
+    if (!shm)
+      notice("MIT-SHM not available on display " + display_.name() + " (" + shm.error().message +
              "); using xcb_get_image (slower)");
-    const std::string no_damage =
-        env_set("SCREENREEL_NO_DAMAGE") ? "SCREENREEL_NO_DAMAGE is set" : damage_.start();
-    if (!no_damage.empty())
-      notice("X DAMAGE not used on display " + display_.name() + " (" + no_damage +
+    const Result<void> damage = env_set("SCREENREEL_NO_DAMAGE") ? Error{"SCREENREEL_NO_DAMAGE is set"} : damage_.start();
+    if (!damage)
+      notice("X DAMAGE not used on display " + display_.name() + " (" + damage.error().message +
              "); reading and comparing every frame whole");
     screen_.start();
   }
@@ -221,8 +220,8 @@ class X11Source : public FrameSource {
       width_ = now.width;
       height_ = now.height;
       if (shm_.attached()) {
-        if (const std::string why = shm_.attach(display_.conn(), stride() * height_); !why.empty())
-          notice("MIT-SHM not available for the new frame size (" + why +
+        if (const auto attached = shm_.attach(display_.conn(), stride() * height_); !attached)
+          notice("MIT-SHM not available for the new frame size (" + attached.error().message +
                  "); using xcb_get_image (slower)");
       }
       canvas_.clear();
@@ -322,15 +321,15 @@ class X11Source : public FrameSource {
     }
   }
 
-  // Returns why MIT-SHM cannot be used, or "" once a grab through it has worked.
-  std::string try_shm() {
+  // Succeeds once a grab through MIT-SHM has worked; otherwise says why it cannot be used.
+  Result<void> try_shm() {
     xcb_connection_t* c = display_.conn();
     const xcb_query_extension_reply_t* ext = xcb_get_extension_data(c, &xcb_shm_id);
-    if (!ext || !ext->present) return "the X server has no MIT-SHM extension";
+    if (!ext || !ext->present) return Error{"the X server has no MIT-SHM extension"};
     Reply<xcb_shm_query_version_reply_t> version(
         xcb_shm_query_version_reply(c, xcb_shm_query_version(c), nullptr));
-    if (!version) return "MIT-SHM QueryVersion failed";
-    if (std::string why = shm_.attach(c, stride() * height_); !why.empty()) return why;
+    if (!version) return Error{"MIT-SHM QueryVersion failed"};
+    if (auto attached = shm_.attach(c, stride() * height_); !attached) return attached;
     // One grab now, so a server that attaches but cannot fill the segment shows up here, where
     // falling back is still possible, and not in the middle of a recording. What it reads is the
     // frame's part on screen, or (a window off screen) as much of the screen as fits.
@@ -345,13 +344,13 @@ class X11Source : public FrameSource {
     } catch (const std::runtime_error& e) {
       if (display_.broken()) throw;
       shm_.reset();
-      return std::string("a first ShmGetImage failed: ") + e.what();
+      return Error{std::string("a first ShmGetImage failed: ") + e.what()};
     }
     if (shm_.still_marked()) {
       shm_.reset();
-      return "the X server's copy never reached our shared memory; a container without --ipc=host?";
+      return Error{"the X server's copy never reached our shared memory; a container without --ipc=host?"};
     }
-    return "";
+    return {};
   }
 
   using Clock = std::chrono::steady_clock;

@@ -89,7 +89,7 @@ void X11Windows::allocate(Id id, Window& w, int width, int height) {
                       32, 18, hints);
   const std::size_t bytes = std::size_t(width) * static_cast<std::size_t>(height) * 4;
   w.unshared.clear();
-  if (!w.shm.attach(display_.conn(), std::max<std::size_t>(bytes, 4)).empty()) w.unshared.assign(bytes, 0);
+  if (!w.shm.attach(display_.conn(), std::max<std::size_t>(bytes, 4))) w.unshared.assign(bytes, 0);
 }
 
 void X11Windows::draw(Id id, const cv::Mat& picture, std::span<const PixelRect> rects) {

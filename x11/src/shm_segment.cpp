@@ -12,17 +12,16 @@
 
 namespace screenreel::x11 {
 
-std::string ShmSegment::attach(xcb_connection_t* conn, std::size_t bytes) {
+Result<void> ShmSegment::attach(xcb_connection_t* conn, std::size_t bytes) {
   reset();
   // 0600: only our user (and a root X server) can attach. A remote X server cannot prove it is
   // us, so it is refused instead of attaching some unrelated segment with the same id.
   id_ = shmget(IPC_PRIVATE, bytes, IPC_CREAT | 0600);
   if (id_ < 0)
-    return std::string("shmget of ") + std::to_string(bytes) +
-           " bytes failed: " + std::strerror(errno);
+    return Error{"shmget of " + std::to_string(bytes) + " bytes failed: " + std::strerror(errno)};
   void* addr = shmat(id_, nullptr, 0);
   if (addr == reinterpret_cast<void*>(-1)) {
-    const std::string why = std::string("shmat failed: ") + std::strerror(errno);
+    Error why{std::string("shmat failed: ") + std::strerror(errno)};
     reset();
     return why;
   }
@@ -39,12 +38,12 @@ std::string ShmSegment::attach(xcb_connection_t* conn, std::size_t bytes) {
   id_ = -1;
   if (err) {
     reset();
-    return "the X server cannot attach our shared memory (X error " +
-           std::to_string(err->error_code) + "; a remote display?)";
+    return Error{"the X server cannot attach our shared memory (X error " + std::to_string(err->error_code) +
+                 "; a remote display?)"};
   }
   conn_ = conn;
   seg_ = seg;
-  return "";
+  return {};
 }
 
 void ShmSegment::reset() {

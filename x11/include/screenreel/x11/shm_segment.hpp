@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <string>
 
+#include "screenreel/common/result.hpp"
+
 namespace screenreel::x11 {
 
 // Declare it after the connection that it was attached through, so it is destroyed first and can
@@ -21,8 +23,8 @@ class ShmSegment {
   ShmSegment& operator=(const ShmSegment&) = delete;
   ~ShmSegment() { reset(); }
 
-  // Returns why the server cannot share memory with us, or "" once it can.
-  std::string attach(xcb_connection_t* conn, std::size_t bytes);
+  // Shares `bytes` with the server, or says why it cannot.
+  Result<void> attach(xcb_connection_t* conn, std::size_t bytes);
   void reset();
 
   // A server in another IPC namespace (a container without --ipc=host) can attach a different
