@@ -112,7 +112,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (vm.count("version")) {
-    std::cout << "screenreel-capture " SCREENREEL_VERSION ", wire protocol 1\n";
+    std::cout << "screenreel-capture " SCREENREEL_VERSION ", wire protocol " << screenreel::wire::kVersion << " (speaks "
+              << screenreel::wire::kMinVersion << " to " << screenreel::wire::kVersion << ")\n";
     return 0;
   }
   if (vm.count("list-monitors")) {

@@ -6,6 +6,7 @@
 #include "screenreel/archive/archive.hpp"
 #include "screenreel/archive/catalog.hpp"
 #include "screenreel/ocr/engine.hpp"
+#include "screenreel/protocol/wire.hpp"
 #include "screenreel/receiver/app.hpp"
 
 namespace po = boost::program_options;
@@ -77,7 +78,9 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (vm.count("version")) {
-    std::cout << "screenreel-receiver " SCREENREEL_VERSION ", wire protocol 1, catalog schema " << screenreel::kCatalogSchemaVersion << "\n";
+    std::cout << "screenreel-receiver " SCREENREEL_VERSION ", wire protocol " << screenreel::wire::kVersion << " (speaks "
+              << screenreel::wire::kMinVersion << " to " << screenreel::wire::kVersion << "), catalog schema "
+              << screenreel::kCatalogSchemaVersion << "\n";
     return 0;
   }
   if (config.max_in_flight < 1 || config.recorder.jpeg_quality < 1 || config.recorder.jpeg_quality > 100) {

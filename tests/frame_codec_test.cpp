@@ -423,5 +423,30 @@ TEST_F(Decoder, AKeyFrameMayChangeTheSizeADeltaMayNot) {
   EXPECT_NE(err->what.find("not a key frame"), std::string::npos);
 }
 
+TEST(FrameCodec, CaptureTimesNeverGoBackwardsAClockStepIsClampedMoreIsRefused) {
+  const std::uint32_t w = 64, h = 64;
+  FrameEncoder enc(w, h);
+  FrameDecoder dec(w, h);
+  FrameBuffer screen = pattern(w, h, 3);
+  std::uint64_t seq = 0;
+  const auto send = [&](std::int64_t capture_us) {
+    screen.row(0)[0] ^= 0xff;  // something changes every time
+    Bytes msg;
+    EXPECT_TRUE(enc.encode(screen.pixels.data(), screen.stride(), ++seq, capture_us, false, false, msg));
+    const Bytes copy = msg;
+    return dec.apply(parse(copy));
+  };
+  ASSERT_FALSE(send(10'000'000));
+  EXPECT_EQ(dec.capture_time_us(), 10'000'000);
+  ASSERT_FALSE(send(9'200'000));  // 0.8 s back: an NTP step, stored with the previous time
+  EXPECT_EQ(dec.capture_time_us(), 10'000'000);
+  ASSERT_FALSE(send(10'500'000));
+  EXPECT_EQ(dec.capture_time_us(), 10'500'000);
+  const auto err = send(-1'000'000'000'000);  // 11 days back: refused
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->code, wire::ErrorCode::kBadMessage);
+  EXPECT_NE(err->what.find("at most 1 s"), std::string::npos) << err->what;
+}
+
 }  // namespace
 }  // namespace screenreel

@@ -207,9 +207,13 @@ TEST_F(Reconnect, RetryForGivesUpAndSaysWhatWasLost) {
 // resumes; a wrong key gets a new session.
 TEST_F(Reconnect, ResumingAnOpenSessionIsBusyUntilItsOldConnectionIsGone) {
   auto receiver = start_receiver(archive);
-  auto handshake = [&](test::RawClient& c, const wire::Hello& hello) -> std::optional<wire::Message> {
+  // A resuming HELLO carries the proof of its key over this connection's CHALLENGE nonce.
+  auto handshake = [&](test::RawClient& c, wire::Hello hello) -> std::optional<wire::Message> {
     if (!c.send(wire::encode_preamble()) || !c.read(wire::kPreambleBytes)) return std::nullopt;
-    if (!c.read_message()) return std::nullopt;  // CHALLENGE
+    const auto challenge = c.read_message();
+    if (!challenge || !std::holds_alternative<wire::Challenge>(*challenge)) return std::nullopt;
+    if (hello.resume_session_id != 0)
+      hello.resume_key = resume_proof(hello.resume_key, std::get<wire::Challenge>(*challenge).nonce);
     if (!c.send(wire::encode(hello))) return std::nullopt;
     return c.read_message();
   };
@@ -242,7 +246,7 @@ TEST_F(Reconnect, ResumingAnOpenSessionIsBusyUntilItsOldConnectionIsGone) {
   const auto w4 = handshake(wrong, hello);
   ASSERT_TRUE(w4 && std::holds_alternative<wire::Welcome>(*w4));
   EXPECT_NE(std::get<wire::Welcome>(*w4).session_id, welcome.session_id);
-  EXPECT_NE(receiver->err().find("wrong resume key"), std::string::npos) << receiver->err();
+  EXPECT_NE(receiver->err().find("wrong resume proof"), std::string::npos) << receiver->err();
 }
 
 }  // namespace

@@ -173,7 +173,7 @@ class Client {
                                 (config_.tls_fingerprint.empty()
                                      ? " (check --tls-ca, or is the receiver started without --tls?)"
                                      : " (the certificate does not match --tls-fingerprint?)"));
-        send(link, std::make_shared<const std::vector<std::uint8_t>>(wire::encode_preamble()));
+        send(link, std::make_shared<const std::vector<std::uint8_t>>(wire::encode_preamble(announce_)));
         read(link);  // the receiver's preamble, then its CHALLENGE
       });
     });
@@ -232,7 +232,7 @@ class Client {
         case wire::MessageReader::Event::kMessage: break;
       }
       if (link->reader.type() == wire::MessageType::kFrame) return fail("the receiver sent a FRAME");
-      auto m = wire::decode_body(link->reader.type(), link->reader.body());
+      auto m = wire::decode_body(link->reader.type(), link->reader.body(), link->reader.version());
       if (!m) return fail("bad message from the receiver: " + m.error.what);
       on_message(link, *m.value);
     });
@@ -243,7 +243,8 @@ class Client {
   void on_challenge(const std::shared_ptr<Link>& link, const wire::Challenge& c) {
     if (c.auth_required && config_.token.empty())
       return fail("the receiver at " + config_.connect + " requires a token: use --token-file FILE (the receiver's)");
-    if (c.auth_required) send(link, share(wire::encode(wire::Auth{auth_mac(config_.token, c.nonce)})));
+    if (c.auth_required)  // the MAC covers the connection's version too: a downgrade changes it
+      send(link, share(wire::encode(wire::Auth{auth_mac(config_.token, c.nonce, link->reader.version())})));
     wire::Hello hello;
     hello.width = source_.width();
     hello.height = source_.height();
@@ -252,7 +253,8 @@ class Client {
     hello.name = config_.name;
     hello.source = source_.describe();
     hello.resume_session_id = session_id_;
-    hello.resume_key = resume_key_;
+    // Protocol 3 proves the key over this connection's nonce; protocol 2 sent the key itself.
+    hello.resume_key = link->reader.version() >= 3 ? resume_proof(resume_key_, c.nonce) : resume_key_;
     send(link, share(wire::encode(hello)));
   }
 
@@ -276,6 +278,16 @@ class Client {
       close();
       return;
     } else if (auto* e = std::get_if<wire::Error>(&m)) {
+      // A receiver of an older protocol answers with its own version before it refuses ours:
+      // connect again speaking that one.
+      if (e->code == wire::ErrorCode::kUnsupportedVersion && link->reader.version() >= wire::kMinVersion &&
+          link->reader.version() < announce_) {
+        announce_ = link->reader.version();
+        if (!config_.quiet) say("the receiver speaks protocol " + std::to_string(announce_) + "; connecting again with it");
+        close_link(link);
+        connect();
+        return;
+      }
       if (e->code == wire::ErrorCode::kAuthFailed)
         return fail("the receiver refused the token (" + e->message + "): check --token-file");
       // The receiver still had the session's old connection (it drops it now), or it found this
@@ -691,6 +703,7 @@ class Client {
 
   // The session, across connections.
   std::uint64_t session_id_ = 0;
+  std::uint16_t announce_ = wire::kVersion;  // the protocol version the preamble offers
   wire::ResumeKey resume_key_{};
   bool ever_welcomed_ = false, finishing_ = false, done_ = false, closed_ = false;
   Clock::time_point away_since_ = Clock::now();

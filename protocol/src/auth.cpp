@@ -69,6 +69,20 @@ wire::ResumeKey resume_key(const ResumeSecret& secret, std::uint64_t session_id)
   return key;
 }
 
+wire::ResumeKey resume_proof(const wire::ResumeKey& key, const Nonce& nonce) {
+  constexpr char kLabel[] = "screenreel-resume-proof";
+  unsigned char msg[sizeof kLabel - 1 + wire::kNonceBytes];
+  std::copy(kLabel, kLabel + sizeof kLabel - 1, msg);
+  std::copy(nonce.begin(), nonce.end(), msg + sizeof kLabel - 1);
+  unsigned char mac[32];
+  unsigned int len = 0;
+  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), msg, sizeof msg, mac, &len) || len != 32)
+    throw std::runtime_error("HMAC-SHA256 failed");
+  wire::ResumeKey proof{};
+  std::copy(mac, mac + proof.size(), proof.begin());
+  return proof;
+}
+
 bool resume_keys_equal(const wire::ResumeKey& a, const wire::ResumeKey& b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }

@@ -213,6 +213,12 @@ std::optional<wire::WireError> FrameDecoder::apply(const wire::FrameView& f) {
                                                   std::to_string(last_seq_) + " (must increase)"};
   if (!have_key_ && !f.is_key())
     return WireError{ErrorCode::kBadSequence, "first FRAME of a connection is not a key frame"};
+  // Capture times order the frames: a clock stepped back a little is clamped, more is refused.
+  if (have_key_ && f.capture_time_us < capture_time_us_ - wire::kMaxClockStepBackUs)
+    return WireError{ErrorCode::kBadMessage,
+                     "FRAME seq " + std::to_string(f.seq) + ": capture time is " +
+                         std::to_string((capture_time_us_ - f.capture_time_us) / 1000) +
+                         " ms before the previous frame's (the client's clock may step back at most 1 s)"};
   // Dimensions were checked against the limits by decode_body. This is also where the frame is
   // first allocated (see the constructor): by the first key frame, not by HELLO.
   FrameBuffer& frame = writable(f.width, f.height, !f.is_key());
@@ -259,6 +265,7 @@ std::optional<wire::WireError> FrameDecoder::apply(const wire::FrameView& f) {
     return WireError{ErrorCode::kHashMismatch, "FRAME seq " + std::to_string(f.seq) +
                                                    ": rebuilt frame's hash differs from the client's"};
   last_seq_ = f.seq;
+  capture_time_us_ = have_key_ ? std::max(capture_time_us_, f.capture_time_us) : f.capture_time_us;
   if (f.is_key()) {
     have_key_ = true;
     history_.clear();  // a buffer from before it holds nothing this frame builds on

@@ -32,13 +32,13 @@ MessageReader::Event MessageReader::commit(std::size_t n) {
         stage_ = Stage::kFailed;
         return Event::kError;
       }
-      version_ = *p.value;
+      version_ = negotiate(*p.value);
       stage_ = Stage::kHeader;
       return Event::kPreamble;
     }
     case Stage::kHeader: {
       if (filled_ < kHeaderBytes) return Event::kNeedMore;
-      auto h = decode_header({fixed_, kHeaderBytes});
+      auto h = decode_header({fixed_, kHeaderBytes}, version_);
       filled_ = 0;
       if (!h) {
         error_ = h.error;
@@ -60,6 +60,10 @@ MessageReader::Event MessageReader::commit(std::size_t n) {
       if (filled_ < header_.length) return Event::kNeedMore;
       filled_ = 0;
       stage_ = Stage::kHeader;
+      if (!header_.known()) {  // protocol 3: a message of a later version, skipped by its length
+        ++skipped_;
+        return Event::kNeedMore;
+      }
       return Event::kMessage;
     case Stage::kFailed: break;
   }

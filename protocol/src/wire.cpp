@@ -105,6 +105,9 @@ Parsed<Message> decode_frame(ByteReader& r) {
   if (auto e = check_dimensions("FRAME", m.width, m.height)) return fail<Message>(*e);
   if ((m.flags & ~kFrameFlagKey) != 0) return fail<Message>(bad("FRAME: unknown flags " + std::to_string(m.flags)));
   if (m.seq == 0) return fail<Message>(bad("FRAME: seq 0", ErrorCode::kBadSequence));
+  if (m.seq > kMaxTick)
+    return fail<Message>(bad("FRAME: seq " + std::to_string(m.seq) + " is 2^63 or more (ticks are below 2^63)",
+                             ErrorCode::kBadSequence));
   if (count > kMaxRects) return fail<Message>(bad("FRAME: " + std::to_string(count) + " rects, limit " + std::to_string(kMaxRects)));
   // Each rect needs at least its 24-byte header: refuse a count the body cannot hold before reserving.
   if (std::uint64_t{count} * 24 > r.remaining()) return fail<Message>(bad("FRAME: rect count " + std::to_string(count) + " exceeds the body"));
@@ -223,9 +226,10 @@ Parsed<std::uint16_t> decode_preamble(std::span<const std::uint8_t> bytes) {
   const auto version = r.read<std::uint16_t>();
   const auto reserved = r.read<std::uint16_t>();
   if (reserved != 0) return fail<std::uint16_t>(bad("preamble: reserved field not zero", ErrorCode::kUnsupportedVersion));
-  if (version != kVersion)
+  if (version < kMinVersion)
     return fail<std::uint16_t>(bad("preamble: version " + std::to_string(version) + " not supported (this build speaks " +
-                                   std::to_string(kVersion) + ")", ErrorCode::kUnsupportedVersion));
+                                   std::to_string(kMinVersion) + " to " + std::to_string(kVersion) + ")",
+                                   ErrorCode::kUnsupportedVersion));
   return ok<std::uint16_t>(version);
 }
 
@@ -233,22 +237,34 @@ std::size_t max_body_bytes(MessageType type) {
   return type == MessageType::kFrame ? kMaxMessageBytes : kMaxControlBytes;
 }
 
-Parsed<Header> decode_header(std::span<const std::uint8_t> bytes) {
+bool Header::known() const {
+  const auto t = static_cast<std::uint16_t>(type);
+  return t >= 1 && t <= 10;
+}
+
+Parsed<Header> decode_header(std::span<const std::uint8_t> bytes, std::uint16_t version) {
   if (bytes.size() != kHeaderBytes) return fail<Header>(bad("header: need 8 bytes"));
   ByteReader r(bytes);
   const auto type = r.read<std::uint16_t>();
   const auto reserved = r.read<std::uint16_t>();
   const auto length = r.read<std::uint32_t>();
-  if (type < 1 || type > 10) return fail<Header>(bad("header: unknown message type " + std::to_string(type)));
   if (reserved != 0) return fail<Header>(bad("header: reserved field not zero"));
   const auto t = static_cast<MessageType>(type);
+  if (!Header{t, length}.known()) {
+    if (version < 3) return fail<Header>(bad("header: unknown message type " + std::to_string(type)));
+    if (length > kMaxControlBytes)
+      return fail<Header>(bad("header: unknown message type " + std::to_string(type) + " of " + std::to_string(length) +
+                              " bytes (a message this build skips may have at most " +
+                              std::to_string(kMaxControlBytes) + ")"));
+    return ok<Header>(Header{t, length});
+  }
   if (length > max_body_bytes(t))
     return fail<Header>(bad("header: " + std::string(to_string(t)) + " length " + std::to_string(length) +
                             " over the limit of " + std::to_string(max_body_bytes(t))));
   return ok<Header>(Header{t, length});
 }
 
-Parsed<Message> decode_body(MessageType type, std::span<const std::uint8_t> body) {
+Parsed<Message> decode_body(MessageType type, std::span<const std::uint8_t> body, std::uint16_t version) {
   if (body.size() > max_body_bytes(type)) return fail<Message>(bad("body over the limit"));
   ByteReader r(body);
   Parsed<Message> p;
@@ -265,7 +281,7 @@ Parsed<Message> decode_body(MessageType type, std::span<const std::uint8_t> body
     case MessageType::kPing: p = ok<Message>(Ping{}); break;
     default: return fail<Message>(bad("unknown message type"));
   }
-  if (p && r.remaining() != 0)
+  if (p && r.remaining() != 0 && version < 3)
     return fail<Message>(bad(std::string(to_string(type)) + ": " + std::to_string(r.remaining()) + " trailing bytes"));
   return p;
 }

@@ -168,7 +168,7 @@ void Connection::arm_idle() {
 }
 
 void Connection::on_auth(const wire::Auth& auth) {
-  if (!macs_equal(auth.mac, auth_mac(*server_.options_.token, nonce_))) {
+  if (!macs_equal(auth.mac, auth_mac(*server_.options_.token, nonce_, reader_.version()))) {
     server_.auth_failed(address_);
     log(peer_ + ": authentication failed (wrong token); closing");
     send(wire::encode(wire::Error{wire::ErrorCode::kAuthFailed, "authentication failed: wrong token"}));
@@ -206,7 +206,7 @@ void Connection::read() {
       case wire::MessageReader::Event::kPreamble: {
         const bool auth = self->server_.options_.token.has_value();
         self->nonce_ = random_nonce();
-        self->send(wire::encode_preamble());
+        self->send(wire::encode_preamble(self->reader_.version()));  // the version this connection speaks
         self->send(wire::encode(wire::Challenge{auth, self->nonce_}));
         self->state_ = auth ? State::kAuth : State::kHello;
         return self->read();
@@ -237,7 +237,7 @@ void Connection::on_read_error(const error_code& ec) {
 
 void Connection::on_message(wire::MessageType type) {
   const std::int64_t receive_us = wall_clock_us();
-  auto parsed = wire::decode_body(type, reader_.body());
+  auto parsed = wire::decode_body(type, reader_.body(), reader_.version());
   if (!parsed) return fail(parsed.error);
   auto& msg = *parsed.value;
 
@@ -282,7 +282,20 @@ std::shared_ptr<SessionWriter> Connection::try_resume(const wire::Hello& hello, 
   const auto id = static_cast<std::int64_t>(hello.resume_session_id);
   std::shared_ptr<SessionWriter> session;
   std::string why;
-  switch (server_.recorder_.resume_session(id, hello.resume_key, session, why)) {
+  // A protocol-3 HELLO carries a proof over this connection's nonce, never the key; a protocol-2
+  // client sends the key itself, which anyone watching a plain connection could replay, so its
+  // resume is taken over TLS only.
+  const wire::ResumeKey key = server_.recorder_.resume_key(id);
+  const bool proven = reader_.version() >= 3 ? resume_keys_equal(hello.resume_key, resume_proof(key, nonce_))
+                                             : server_.options_.tls && resume_keys_equal(hello.resume_key, key);
+  if (!proven) {
+    log(peer_ + ": cannot resume session " + std::to_string(id) +
+        (reader_.version() >= 3 ? " (wrong resume proof or unknown session)"
+                                : " (a protocol-2 client resumes only over --tls: its key travels in the clear)") +
+        "; starting a new session");
+    return nullptr;
+  }
+  switch (server_.recorder_.resume_session(id, key, session, why)) {
     case Recorder::Resume::kResumed:
       log(peer_ + ": resumes session " + std::to_string(id) + " after tick " +
           std::to_string(session->resumed_after_tick()) + (why.empty() ? "" : " (" + why + ")"));
@@ -362,7 +375,7 @@ void Connection::on_frame(const wire::FrameView& frame, std::int64_t receive_us)
   for (const auto& r : frame.rects) changed_.push_back(r.area());
   if (frame.is_key())
     changed_.assign(1, PixelRect{0, 0, static_cast<std::int32_t>(frame.width), static_cast<std::int32_t>(frame.height)});
-  FrameJob job{static_cast<std::int64_t>(frame.seq), frame.capture_time_us, receive_us, shared, frame.rects.empty(),
+  FrameJob job{static_cast<std::int64_t>(frame.seq), decoder_->capture_time_us(), receive_us, shared, frame.rects.empty(),
                changed_};
   const std::uint64_t seq = frame.seq;
   std::weak_ptr<Connection> weak = shared_from_this();
@@ -378,7 +391,7 @@ void Connection::on_frame(const wire::FrameView& frame, std::int64_t receive_us)
     send(wire::encode(wire::Error{wire::ErrorCode::kStorage, err}));
     return end_session("error", err, false);
   }
-  server_.recorder_.note_changes(session_->record().id, *number, frame.capture_time_us, shared, frame.rects);
+  server_.recorder_.note_changes(session_->record().id, *number, decoder_->capture_time_us(), shared, frame.rects);
   if (server_.sink_) server_.sink_->show(session_->record().id, *number, std::move(shared), changed_);
 }
 

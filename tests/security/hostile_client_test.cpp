@@ -20,6 +20,7 @@
 
 #include "../fuzz/recorded_stream.hpp"
 #include "screenreel/archive/archive.hpp"
+#include "screenreel/protocol/auth.hpp"
 #include "screenreel/protocol/frame_codec.hpp"
 #include "screenreel/archive/session_files.hpp"
 #include "security_support.hpp"
@@ -441,17 +442,17 @@ TEST_F(HostileClient, FrameWhoseHashDiffersIsNotWritten) {
 
 // --- message types -----------------------------------------------------------------------
 
-TEST_F(HostileClient, UnknownMessageTypeIsRefused) {
+TEST_F(HostileClient, UnknownMessageTypeIsRefusedInProtocol2) {
   WireClient before(receiver->port());
-  before.send(concat({wire::encode_preamble(), test::raw_header(0x7777, 4), Bytes(4, 0)}));
+  before.send(concat({wire::encode_preamble(2), test::raw_header(0x7777, 4), Bytes(4, 0)}));
   expect_refused_before_session(before, wire::ErrorCode::kBadMessage, "unknown message type 30583");
 
   WireClient zero(receiver->port());
-  zero.send(concat({wire::encode_preamble(), test::raw_header(0, 0)}));
+  zero.send(concat({wire::encode_preamble(2), test::raw_header(0, 0)}));
   expect_refused_before_session(zero, wire::ErrorCode::kBadMessage, "unknown message type 0");
 
   WireClient after(receiver->port());
-  after.send(test::preamble_and_hello(kW, kH));
+  after.send(test::preamble_and_hello(kW, kH, "raw", "raw test client", 2));
   ASSERT_TRUE(after.wait_for(wire::MessageType::kWelcome));
   after.send(concat({grey_key_frame(1), test::raw_header(0xFFFF, 0)}));
   const auto s =
@@ -463,6 +464,169 @@ TEST_F(HostileClient, UnknownMessageTypeIsRefused) {
   ASSERT_TRUE(reserved.wait_for(wire::MessageType::kWelcome));
   reserved.send(test::raw_header(6, 16, 0x0101));
   expect_session_failed(reserved, wire::ErrorCode::kBadMessage, "header: reserved field not zero");
+}
+
+// Protocol 3's growth rule: a message of a type the receiver does not know is skipped by its
+// length, and the session goes on; one longer than kMaxControlBytes is still refused.
+TEST_F(HostileClient, UnknownMessageTypeIsSkippedInProtocol3UpToItsSizeLimit) {
+  WireClient c(receiver->port());
+  c.send(test::preamble_and_hello(kW, kH));
+  ASSERT_TRUE(c.wait_for(wire::MessageType::kWelcome));
+  c.send(concat({test::raw_header(0x7777, 4), Bytes(4, 0), grey_key_frame(1), test::raw_header(0xFFFF, 0),
+                 grey_key_frame(2), wire::encode(wire::Bye{2, 0})}));
+  ASSERT_TRUE(c.wait_for(wire::MessageType::kBye)) << "the receiver ended the session early";
+  EXPECT_EQ(std::count_if(c.messages().begin(), c.messages().end(),
+                          [](const test::Received& r) { return r.type == wire::MessageType::kAck; }),
+            2)
+      << "both frames after the unknown messages were taken";
+  EXPECT_FALSE(c.error()) << c.error()->message;
+  const auto s = test::session_of_client(archive, c.local_address());
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->frame_count, 2);
+  EXPECT_EQ(s->end_reason, "client");
+
+  WireClient big(receiver->port());
+  big.send(test::preamble_and_hello(kW, kH));
+  ASSERT_TRUE(big.wait_for(wire::MessageType::kWelcome));
+  big.send(concat({test::raw_header(0x7777, 5000), Bytes(5000, 0)}));
+  expect_session_failed(big, wire::ErrorCode::kBadMessage, "unknown message type 30583 of 5000 bytes");
+}
+
+// --- resume ------------------------------------------------------------------------------
+
+// A resume key read off a plain connection (WELCOME carries it) must not let anybody else write
+// into the session or drop its client: protocol 3 asks for a proof over the connection's own
+// nonce, and a protocol-2 key is taken over TLS only. Before the fix, replaying the key dropped
+// the victim's connection (session-busy) and the next try resumed the victim's session.
+TEST_F(HostileClient, AResumeKeySeenOnTheWireDoesNotHijackTheSession) {
+  WireClient victim(receiver->port());
+  victim.send(test::preamble_and_hello(kW, kH, "victim"));
+  ASSERT_TRUE(victim.wait_for(wire::MessageType::kWelcome));
+  std::optional<wire::Welcome> welcome;
+  std::optional<wire::Challenge> victim_challenge;
+  for (const auto& r : victim.messages()) {
+    if (auto* w = r.message ? std::get_if<wire::Welcome>(&*r.message) : nullptr) welcome = *w;
+    if (auto* ch = r.message ? std::get_if<wire::Challenge>(&*r.message) : nullptr) victim_challenge = *ch;
+  }
+  ASSERT_TRUE(welcome && victim_challenge);
+  victim.send(grey_key_frame(1));
+  ASSERT_TRUE(victim.wait_for(wire::MessageType::kAck));
+
+  const auto resume_hello = [&](const wire::ResumeKey& field) {
+    wire::Hello h;
+    h.width = kW;
+    h.height = kH;
+    h.fps_milli = 10'000;
+    h.name = "thief";
+    h.resume_session_id = welcome->session_id;
+    h.resume_key = field;
+    return wire::encode(h);
+  };
+  const auto session_given = [](const WireClient& c) -> std::uint64_t {
+    for (const auto& r : c.messages())
+      if (auto* w = r.message ? std::get_if<wire::Welcome>(&*r.message) : nullptr) return w->session_id;
+    return 0;
+  };
+  struct Attempt {
+    std::uint16_t version;
+    wire::ResumeKey field;
+    const char* what;
+  };
+  const Attempt attempts[] = {
+      {3, welcome->resume_key, "the key itself, protocol 3"},
+      {2, welcome->resume_key, "the key itself, protocol 2 without TLS"},
+      {3, resume_proof(welcome->resume_key, victim_challenge->nonce), "a proof made for another connection"},
+  };
+  for (const auto& a : attempts) {
+    SCOPED_TRACE(a.what);
+    WireClient thief(receiver->port());
+    thief.send(concat({wire::encode_preamble(a.version), resume_hello(a.field)}));
+    ASSERT_TRUE(thief.wait_for(wire::MessageType::kWelcome)) << "no WELCOME";
+    EXPECT_NE(session_given(thief), welcome->session_id) << "the thief got the victim's session";
+    EXPECT_FALSE(thief.error()) << thief.error()->message;
+  }
+  expect_logged("wrong resume proof");
+  expect_logged("resumes only over --tls");
+
+  // The victim was never dropped: it records on, and its session holds only its frames.
+  victim.send(grey_key_frame(2, kW, kH));
+  ASSERT_TRUE(victim.wait_for(wire::MessageType::kAck));
+  EXPECT_FALSE(victim.error());
+  victim.shutdown_write();  // the connection breaks without BYE: the session can be resumed
+  ASSERT_TRUE(victim.wait_closed(10s));
+
+  // Its owner, knowing the key, resumes it with a proof over its own connection's nonce.
+  WireClient owner(receiver->port());
+  owner.send(wire::encode_preamble());
+  ASSERT_TRUE(owner.wait_for(wire::MessageType::kChallenge));
+  std::optional<wire::Challenge> challenge;
+  for (const auto& r : owner.messages())
+    if (auto* ch = r.message ? std::get_if<wire::Challenge>(&*r.message) : nullptr) challenge = *ch;
+  ASSERT_TRUE(challenge);
+  const bool ended = [&] {
+    for (int i = 0; i < 100; ++i) {  // the receiver ends the victim's part first
+      const auto sessions = test::read_sessions(archive);
+      for (const auto& s : sessions)
+        if (s.id == static_cast<std::int64_t>(welcome->session_id) && !s.recording()) return true;
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  }();
+  ASSERT_TRUE(ended);
+  owner.send(resume_hello(resume_proof(welcome->resume_key, challenge->nonce)));
+  ASSERT_TRUE(owner.wait_for(wire::MessageType::kWelcome));
+  EXPECT_EQ(session_given(owner), welcome->session_id) << "the right proof resumes the session";
+  owner.send(wire::encode(wire::Bye{0, 0}));
+  ASSERT_TRUE(owner.wait_for(wire::MessageType::kBye));
+  for (const auto& s : test::read_sessions(archive))
+    if (s.id == static_cast<std::int64_t>(welcome->session_id)) {
+      EXPECT_EQ(s.frame_count, 2);
+    }
+}
+
+// Ticks are below 2^63 (the spec's kMaxTick). Before the fix a tick of 2^63 was stored as a
+// negative number, and after 2^64 - 1 every frame was acknowledged as number 0 and not stored.
+TEST_F(HostileClient, TicksOf2To63AndMoreAreRefusedAndNothingUnstoredIsAcknowledged) {
+  for (const std::uint64_t tick : {std::uint64_t{1} << 63, ~std::uint64_t{0}}) {
+    WireClient c(receiver->port());
+    c.send(test::preamble_and_hello(kW, kH));
+    ASSERT_TRUE(c.wait_for(wire::MessageType::kWelcome));
+    c.send(grey_key_frame(1));
+    ASSERT_TRUE(c.wait_for(wire::MessageType::kAck));
+    c.send(grey_key_frame(tick));
+    const auto s = expect_session_failed(c, wire::ErrorCode::kBadSequence, "2^63");
+    EXPECT_EQ(s.frame_count, 1);
+    for (const auto& r : c.messages())
+      if (auto* a = r.message ? std::get_if<wire::Ack>(&*r.message) : nullptr) {
+        EXPECT_NE(a->frame_number, 0u);
+      }
+  }
+}
+
+// The client's clock orders the frames only within a stated tolerance (kMaxClockStepBackUs):
+// a step back of less is stored as the previous frame's time, more ends the session. Before the
+// fix, times 10 years back were stored as sent and `info` printed nonsense.
+TEST_F(HostileClient, CaptureTimesThatGoBackAreClampedWithinASecondAndRefusedBeyond) {
+  const auto at = [](Bytes frame, std::int64_t capture_us) {
+    for (int i = 0; i < 8; ++i)  // capture_time_us follows the header and seq
+      frame[wire::kHeaderBytes + 8 + i] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(capture_us) >> (8 * i));
+    return frame;
+  };
+  const std::int64_t now = wall_clock_us();
+  WireClient c(receiver->port());
+  c.send(test::preamble_and_hello(kW, kH));
+  ASSERT_TRUE(c.wait_for(wire::MessageType::kWelcome));
+  c.send(at(grey_key_frame(1), now));
+  ASSERT_TRUE(c.wait_for(wire::MessageType::kAck));
+  c.send(at(grey_key_frame(2), now - 400'000));
+  ASSERT_TRUE(c.wait_for(wire::MessageType::kAck));
+  c.send(at(grey_key_frame(3), now - 10LL * 365 * 24 * 3600 * 1'000'000));
+  const auto s = expect_session_failed(c, wire::ErrorCode::kBadMessage, "may step back at most 1 s");
+  EXPECT_EQ(s.frame_count, 2);
+  const auto frames = test::read_frames(archive, s.id);
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_EQ(frames[0].capture_us, now);
+  EXPECT_EQ(frames[1].capture_us, now) << "a step back within the tolerance is stored as the previous time";
 }
 
 TEST_F(HostileClient, ReceiverMessagesFromTheClientAreRefused) {

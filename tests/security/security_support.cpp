@@ -201,8 +201,9 @@ std::optional<wire::Error> WireClient::error() const {
 }
 
 std::vector<std::uint8_t> preamble_and_hello(std::uint32_t width, std::uint32_t height,
-                                             const std::string& name, const std::string& source) {
-  auto out = wire::encode_preamble();
+                                             const std::string& name, const std::string& source,
+                                             std::uint16_t version) {
+  auto out = wire::encode_preamble(version);
   wire::Hello hello;
   hello.width = width;
   hello.height = height;

@@ -103,10 +103,11 @@ class WireClient {
   std::vector<Received> messages_;
 };
 
-// preamble + HELLO for a client of this size (name and source as given).
+// preamble (offering `version`) + HELLO for a client of this size (name and source as given).
 std::vector<std::uint8_t> preamble_and_hello(std::uint32_t width, std::uint32_t height,
                                              const std::string& name = "raw",
-                                             const std::string& source = "raw test client");
+                                             const std::string& source = "raw test client",
+                                             std::uint16_t version = wire::kVersion);
 // An 8-byte message header with any type, reserved and length.
 std::vector<std::uint8_t> raw_header(std::uint16_t type, std::uint32_t length,
                                      std::uint16_t reserved = 0);

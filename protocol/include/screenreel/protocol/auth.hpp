@@ -31,6 +31,10 @@ bool macs_equal(const Mac& a, const Mac& b);  // constant time
 // its sessions' keys.
 using ResumeSecret = std::array<std::uint8_t, 32>;
 wire::ResumeKey resume_key(const ResumeSecret& secret, std::uint64_t session_id);
+// Protocol 3: what HELLO carries in place of the key, proving the client knows it without sending
+// it: HMAC-SHA256(key, "screenreel-resume-proof" || nonce), first 16 bytes, over the nonce of this
+// connection's CHALLENGE. A proof seen on the wire is worthless on any other connection.
+wire::ResumeKey resume_proof(const wire::ResumeKey& key, const Nonce& nonce);
 bool resume_keys_equal(const wire::ResumeKey& a, const wire::ResumeKey& b);  // constant time
 
 }  // namespace screenreel

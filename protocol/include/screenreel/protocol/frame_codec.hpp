@@ -109,6 +109,8 @@ class FrameDecoder {
   // The frame as it is now, for readers; apply() never changes a buffer that is shared.
   std::shared_ptr<const FrameBuffer> share() const { return frame_; }
   std::uint64_t last_seq() const { return last_seq_; }
+  // The last frame's capture time, never earlier than the one before (wire::kMaxClockStepBackUs).
+  std::int64_t capture_time_us() const { return capture_time_us_; }
   // Pixel bytes copied from the previous frame into a fresh buffer so far (for benchmarks).
   std::uint64_t bytes_carried() const { return bytes_carried_; }
 
@@ -126,6 +128,7 @@ class FrameDecoder {
   std::shared_ptr<FrameBuffer> frame_;
   std::vector<std::uint8_t> scratch_;
   std::uint64_t last_seq_ = 0;
+  std::int64_t capture_time_us_ = 0;
   bool have_key_ = false;
   const std::uint64_t id_;      // this decoder's, in FrameBuffer::content
   std::uint64_t drawn_ = 0;     // frames drawn; frame_ holds frame drawn_

@@ -29,7 +29,10 @@ class MessageReader {
   // not yet authenticated, so it can make the reader hold only a few hundred bytes).
   void set_body_limit(std::uint64_t limit) { limit_ = limit; }
 
+  // The connection's protocol version: the lower of the peer's preamble and this build's.
   std::uint16_t version() const { return version_; }
+  // Messages of types this build does not know, skipped by their length (protocol 3).
+  std::uint64_t skipped() const { return skipped_; }
   MessageType type() const { return header_.type; }
   std::span<const std::uint8_t> body() const { return {body_.data(), header_.length}; }
   const WireError& error() const { return error_; }
@@ -44,6 +47,7 @@ class MessageReader {
   Header header_{};
   std::vector<std::uint8_t> body_;
   std::uint16_t version_ = 0;
+  std::uint64_t skipped_ = 0;
   std::uint64_t limit_ = kMaxMessageBytes;
   WireError error_;
 };

@@ -1,5 +1,5 @@
-// Wire protocol v2 (schemas/wire-protocol.md): message types, limits, and pure
-// encode/decode functions over bytes. No socket in here, so it can be unit-tested and fuzzed.
+// Wire protocol v3 (schemas/wire-protocol.md): message types, limits, version negotiation and
+// pure encode/decode functions over bytes. No socket in here, so it can be unit-tested and fuzzed.
 #pragma once
 
 #include <array>
@@ -16,7 +16,11 @@
 
 namespace screenreel::wire {
 
-inline constexpr std::uint16_t kVersion = 2;
+// The newest version this build speaks, and the oldest it still accepts. Both peers announce
+// their newest in the preamble; the connection speaks the lower of the two (negotiate()).
+inline constexpr std::uint16_t kVersion = 3;
+inline constexpr std::uint16_t kMinVersion = 2;
+inline constexpr std::uint16_t negotiate(std::uint16_t peer) { return peer < kVersion ? peer : kVersion; }
 inline constexpr std::size_t kPreambleBytes = 12;
 inline constexpr std::size_t kHeaderBytes = 8;
 inline constexpr char kMagic[8] = {'S', 'C', 'R', 'N', 'R', 'E', 'E', 'L'};
@@ -29,6 +33,11 @@ inline constexpr std::uint64_t kMaxPixels = 16ull << 20;
 inline constexpr std::uint64_t kMaxRects = 65536;
 inline constexpr std::uint64_t kMaxText = 256;
 inline constexpr std::uint64_t kMaxFps = 240;
+// Ticks (FRAME seq) are below 2^63, so that they fit the catalog's signed 64-bit columns.
+inline constexpr std::uint64_t kMaxTick = (std::uint64_t{1} << 63) - 1;
+// A FRAME's capture time may be earlier than the previous FRAME's by at most this much (a wall
+// clock stepped back by NTP); it is then stored as the previous one's. More is refused.
+inline constexpr std::int64_t kMaxClockStepBackUs = 1'000'000;
 inline constexpr std::uint32_t kBytesPerPixel = 4;
 inline constexpr std::size_t kNonceBytes = 32;
 inline constexpr std::size_t kMacBytes = 32;
@@ -80,6 +89,8 @@ struct WireError {
 struct Header {
   MessageType type{};
   std::uint32_t length = 0;
+  // A type this build does not know (protocol 3: skipped by its length, see decode_header).
+  bool known() const;
 };
 
 using ResumeKey = std::array<std::uint8_t, kResumeKeyBytes>;
@@ -188,18 +199,23 @@ struct Parsed {
 
 // --- preamble ---------------------------------------------------------------------------
 std::vector<std::uint8_t> encode_preamble(std::uint16_t version = kVersion);
-// Returns the peer's version, or an error naming what was wrong (magic, reserved).
+// Returns the version the peer announces (any from kMinVersion up: a newer peer is answered with
+// negotiate()), or an error naming what was wrong (magic, reserved, a version below kMinVersion).
 Parsed<std::uint16_t> decode_preamble(std::span<const std::uint8_t> bytes);
 
 // --- header -----------------------------------------------------------------------------
-// Checks type, reserved and the per-type length limit; nothing is allocated.
-Parsed<Header> decode_header(std::span<const std::uint8_t> bytes);
+// Checks type, reserved and the per-type length limit; nothing is allocated. `version`: the
+// connection's. From protocol 3 a type this build does not know is accepted with a body of at most
+// kMaxControlBytes (the reader skips it); in protocol 2 it is an error.
+Parsed<Header> decode_header(std::span<const std::uint8_t> bytes, std::uint16_t version = kVersion);
 std::size_t max_body_bytes(MessageType type);
 
 // --- bodies -----------------------------------------------------------------------------
 // Parses a complete body of a message whose header was accepted by decode_header.
-// For FRAME, the returned RectViews point into `body`, which must outlive them.
-Parsed<Message> decode_body(MessageType type, std::span<const std::uint8_t> body);
+// For FRAME, the returned RectViews point into `body`, which must outlive them. From protocol 3,
+// bytes after the last field this build knows are ignored (a later version appended fields); in
+// protocol 2 they are an error.
+Parsed<Message> decode_body(MessageType type, std::span<const std::uint8_t> body, std::uint16_t version = kVersion);
 
 // Each returns a whole message: header followed by body.
 std::vector<std::uint8_t> encode(const Hello& m);

@@ -1,0 +1,172 @@
+// The wire protocol's golden bytes, read out of schemas/wire-protocol.md itself (its ```golden
+// NAME blocks), so that the spec and the code cannot drift apart: each block is decoded by the
+// protocol library and checked against what the spec's text says it is, for each version.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "screenreel/protocol/auth.hpp"
+#include "screenreel/protocol/message_reader.hpp"
+#include "screenreel/protocol/wire.hpp"
+
+namespace screenreel::wire {
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+// name -> bytes of every ```golden NAME block of the spec. A line is bytes ("01 0a ...") and an
+// optional comment after two or more spaces.
+std::map<std::string, Bytes> golden_blocks() {
+  std::ifstream in(std::string(SCREENREEL_SOURCE_DIR) + "/schemas/wire-protocol.md");
+  EXPECT_TRUE(in) << "cannot read schemas/wire-protocol.md";
+  std::map<std::string, Bytes> out;
+  const std::regex open("^```golden ([a-z0-9-]+)$"), bytes_line("^((?:[0-9a-f]{2} )*[0-9a-f]{2})(?:  .*)?$");
+  std::string line, name;
+  std::smatch m;
+  while (std::getline(in, line)) {
+    if (name.empty()) {
+      if (std::regex_match(line, m, open)) name = m[1];
+      continue;
+    }
+    if (line == "```") {
+      name.clear();
+      continue;
+    }
+    EXPECT_TRUE(std::regex_match(line, m, bytes_line)) << "golden block " << name << ": not a line of bytes: " << line;
+    std::istringstream hex(m[1].str());
+    for (std::string b; hex >> b;) out[name].push_back(static_cast<std::uint8_t>(std::stoul(b, nullptr, 16)));
+  }
+  return out;
+}
+
+const Bytes& block(const std::string& name) {
+  static const auto blocks = golden_blocks();
+  const auto it = blocks.find(name);
+  if (it == blocks.end()) {
+    ADD_FAILURE() << "schemas/wire-protocol.md has no golden block " << name;
+    static const Bytes none;
+    return none;
+  }
+  return it->second;
+}
+
+// Feeds a preamble of `version` and then `stream` to a MessageReader; returns the messages it
+// delivers as (type, body), or the error it stops with.
+struct Read {
+  std::vector<std::pair<MessageType, Bytes>> messages;
+  std::string error;
+  std::uint64_t skipped = 0;
+};
+Read read_stream(std::uint16_t version, const Bytes& stream) {
+  MessageReader reader;
+  Bytes all = encode_preamble(version);
+  all.insert(all.end(), stream.begin(), stream.end());
+  Read out;
+  std::size_t at = 0;
+  while (at < all.size()) {
+    const auto buf = reader.buffer();
+    const std::size_t n = std::min(buf.size(), all.size() - at);
+    std::copy_n(all.begin() + static_cast<std::ptrdiff_t>(at), n, buf.begin());
+    at += n;
+    const auto event = reader.commit(n);
+    if (event == MessageReader::Event::kError) {
+      out.error = reader.error().what;
+      break;
+    }
+    if (event == MessageReader::Event::kMessage) {
+      const auto body = reader.body();
+      out.messages.emplace_back(reader.type(), Bytes(body.begin(), body.end()));
+    }
+  }
+  out.skipped = reader.skipped();
+  return out;
+}
+
+TEST(WireGolden, PreamblesOfBothVersionsAreWhatThisBuildSendsAndReads) {
+  EXPECT_EQ(block("v2-preamble"), encode_preamble(2));
+  EXPECT_EQ(block("v3-preamble"), encode_preamble(3));
+  EXPECT_EQ(encode_preamble(), block("v3-preamble")) << "kVersion is 3";
+  for (const std::uint16_t v : {2, 3}) {
+    auto p = decode_preamble(block("v" + std::to_string(v) + "-preamble"));
+    ASSERT_TRUE(p) << p.error.what;
+    EXPECT_EQ(*p.value, v);
+    EXPECT_EQ(negotiate(*p.value), v);
+  }
+  // A newer peer is answered with this build's version; version 1 is refused.
+  EXPECT_EQ(negotiate(*decode_preamble(encode_preamble(9)).value), 3);
+  auto old = decode_preamble(encode_preamble(1));
+  ASSERT_FALSE(old);
+  EXPECT_EQ(old.error.code, ErrorCode::kUnsupportedVersion);
+  EXPECT_NE(old.error.what.find("speaks 2 to 3"), std::string::npos) << old.error.what;
+}
+
+TEST(WireGolden, HelloOfANewSessionIsTheSameInBothVersions) {
+  const Bytes& golden = block("v2-hello");
+  const Hello expected{640, 480, PixelFormat::kBgrx8888, 30000, 1000000, "demo", "test"};
+  EXPECT_EQ(encode(expected), golden);
+  for (const std::uint16_t v : {2, 3}) {
+    const auto r = read_stream(v, golden);
+    ASSERT_EQ(r.messages.size(), 1u) << r.error;
+    EXPECT_EQ(r.messages[0].first, MessageType::kHello);
+    auto m = decode_body(r.messages[0].first, r.messages[0].second, v);
+    ASSERT_TRUE(m) << m.error.what;
+    EXPECT_EQ(std::get<Hello>(*m.value), expected);
+  }
+}
+
+TEST(WireGolden, AResumingHelloCarriesTheProofOverTheNonceNotTheKey) {
+  const Bytes& golden = block("v3-hello-resume");
+  ResumeKey key{};
+  Nonce nonce{};
+  for (std::size_t i = 0; i < key.size(); ++i) key[i] = static_cast<std::uint8_t>(1 + i);
+  for (std::size_t i = 0; i < nonce.size(); ++i) nonce[i] = static_cast<std::uint8_t>(0x20 + i);
+  Hello expected{640, 480, PixelFormat::kBgrx8888, 30000, 1000000, "demo", "test"};
+  expected.resume_session_id = 7;
+  expected.resume_key = resume_proof(key, nonce);
+  EXPECT_EQ(encode(expected), golden);
+  auto m = decode_body(MessageType::kHello, std::span(golden).subspan(kHeaderBytes), 3);
+  ASSERT_TRUE(m) << m.error.what;
+  const auto& hello = std::get<Hello>(*m.value);
+  EXPECT_EQ(hello.resume_session_id, 7u);
+  EXPECT_TRUE(resume_keys_equal(hello.resume_key, resume_proof(key, nonce)));
+  EXPECT_FALSE(resume_keys_equal(hello.resume_key, key)) << "the key itself is not on the wire";
+  Nonce other = nonce;
+  other[0] ^= 1;
+  EXPECT_FALSE(resume_keys_equal(hello.resume_key, resume_proof(key, other))) << "a proof is bound to its nonce";
+}
+
+TEST(WireGolden, AnUnknownMessageIsSkippedInVersion3AndRefusedInVersion2) {
+  const Bytes& golden = block("v3-unknown-then-ping");
+  const auto v3 = read_stream(3, golden);
+  EXPECT_TRUE(v3.error.empty()) << v3.error;
+  ASSERT_EQ(v3.messages.size(), 1u);
+  EXPECT_EQ(v3.messages[0].first, MessageType::kPing);
+  EXPECT_EQ(v3.skipped, 1u);
+  const auto v2 = read_stream(2, golden);
+  EXPECT_TRUE(v2.messages.empty());
+  EXPECT_NE(v2.error.find("unknown message type 256"), std::string::npos) << v2.error;
+  // An unknown type longer than kMaxControlBytes is refused in any version.
+  Bytes big = {0x00, 0x01, 0x00, 0x00};
+  const std::uint32_t n = kMaxControlBytes + 1;
+  for (int i = 0; i < 4; ++i) big.push_back(static_cast<std::uint8_t>(n >> (8 * i)));
+  EXPECT_NE(read_stream(3, big).error.find("at most 4096"), std::string::npos) << read_stream(3, big).error;
+}
+
+TEST(WireGolden, FieldsAppendedByALaterVersionAreIgnoredInVersion3AndRefusedInVersion2) {
+  const Bytes& golden = block("v3-ack-appended");
+  const auto body = std::span(golden).subspan(kHeaderBytes);
+  auto v3 = decode_body(MessageType::kAck, body, 3);
+  ASSERT_TRUE(v3) << v3.error.what;
+  EXPECT_EQ(std::get<Ack>(*v3.value), (Ack{5, 4, 3}));
+  auto v2 = decode_body(MessageType::kAck, body, 2);
+  ASSERT_FALSE(v2);
+  EXPECT_NE(v2.error.what.find("4 trailing bytes"), std::string::npos) << v2.error.what;
+}
+
+}  // namespace
+}  // namespace screenreel::wire
