@@ -1,7 +1,11 @@
 // Read-only catalog queries (see query.hpp).
 #include "screenreel/replay/query.hpp"
 
+#include <algorithm>
 #include <array>
+#include <atomic>
+#include <chrono>
+#include <csignal>
 #include <memory>
 #include <string>
 
@@ -22,8 +26,63 @@ constexpr std::array<std::string_view, 8> kPragmasWithNameArgument = {
     "table_info", "table_xinfo", "table_list",       "index_list",
     "index_info", "index_xinfo", "foreign_key_list", "quick_check"};
 
+// Functions a query may call: SQLite's core scalar, aggregate, math, date, JSON and window
+// functions, and the full-text index's MATCH and FTS5's auxiliary functions. Everything else (fts3_tokenizer, which hands out and
+// takes function pointers; fts5(), which returns one; load_extension; anything a later SQLite
+// adds) is refused by name.
+constexpr std::array<std::string_view, 87> kFunctions = {
+    "abs", "avg", "char", "coalesce", "count", "date", "datetime", "format", "glob", "group_concat",
+    "hex", "ifnull", "iif", "instr", "julianday", "length", "like", "likelihood", "likely", "lower",
+    "ltrim", "max", "min", "nullif", "printf", "quote", "random", "randomblob", "replace", "round",
+    "rtrim", "sign", "soundex", "strftime", "substr", "substring", "sum", "time", "total", "trim",
+    "typeof", "unhex", "unicode", "unixepoch", "unlikely", "upper", "zeroblob", "octet_length",
+    "ceil", "ceiling", "floor", "exp", "ln", "log", "log10", "log2", "mod", "pi", "pow", "power",
+    "sqrt", "trunc", "json", "json_array", "json_extract", "json_object", "json_type", "json_valid",
+    "json_group_array", "json_group_object", "json_array_length", "json_quote", "row_number",
+    "rank", "dense_rank", "percent_rank", "cume_dist", "ntile", "lag", "lead", "first_value",
+    "last_value", "nth_value", "match", "highlight", "snippet", "bm25",};
+
 struct Guard {
   std::string refused;  // what the authorizer denied first, for the error message
+};
+
+// Set by SIGINT while a query runs; the progress handler turns it into an interrupt.
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void on_sigint(int) { g_interrupted = true; }
+
+struct Progress {
+  std::chrono::steady_clock::time_point deadline;
+  bool timed_out = false;
+};
+
+int on_progress(void* user) {
+  auto* p = static_cast<Progress*>(user);
+  if (g_interrupted) return 1;
+  if (std::chrono::steady_clock::now() > p->deadline) {
+    p->timed_out = true;
+    return 1;
+  }
+  return 0;
+}
+
+// Ctrl-C interrupts the query (as the sqlite3 shell does) instead of being ignored until the
+// statement ends; the old handler comes back afterwards.
+class InterruptScope {
+ public:
+  InterruptScope() {
+    g_interrupted = false;
+    struct sigaction sa {};
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_);
+  }
+  ~InterruptScope() { sigaction(SIGINT, &old_, nullptr); }
+  InterruptScope(const InterruptScope&) = delete;
+  InterruptScope& operator=(const InterruptScope&) = delete;
+
+ private:
+  struct sigaction old_ {};
 };
 
 std::string_view action_name(int code) {
@@ -70,9 +129,15 @@ int authorize(void* user, int code, const char* a, const char* b, const char*, c
   switch (code) {
     case SQLITE_SELECT:
     case SQLITE_READ:
-    case SQLITE_FUNCTION:
     case SQLITE_RECURSIVE:
       return SQLITE_OK;
+    case SQLITE_FUNCTION: {  // a: unused, b: the function's name
+      std::string name = b ? b : "";
+      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+      if (contains(kFunctions, name)) return SQLITE_OK;
+      if (guard->refused.empty()) guard->refused = "the function " + name + "()";
+      return SQLITE_DENY;
+    }
     case SQLITE_PRAGMA: {
       const std::string_view name = a ? a : "";
       if (contains(kReadPragmas, name) && (!b || contains(kPragmasWithNameArgument, name)))
@@ -114,6 +179,10 @@ struct Finalizer {
 using StatementPtr = std::unique_ptr<sqlite3_stmt, Finalizer>;
 
 Failure refused(const std::string& what) {
+  if (what.starts_with("the function "))
+    return Failure("query: " + what +
+                   " is not allowed: a query may call SQLite's core, date, JSON and window functions and "
+                   "FTS5's highlight, snippet and bm25");
   return Failure("query is read-only: " + what +
                  " refused. It runs one SELECT (or a reporting PRAGMA) on the catalog; to change "
                  "an archive use "
@@ -128,10 +197,37 @@ StatementPtr prepare(sqlite3* db, std::string_view sql, const char** tail) {
   return stmt;
 }
 
+// The connection as the user's SQL gets it: nothing that reaches past the data.
+void harden(sqlite3* db) {
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_FTS3_TOKENIZER, 0, nullptr);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, nullptr);
+  sqlite3_enable_load_extension(db, 0);
+}
+
+Failure stopped(sqlite3* db, const Progress& progress, const QueryLimits& limits) {
+  if (progress.timed_out)
+    return Failure("query: stopped after " + std::to_string(limits.timeout_s).substr(0, 4) +
+                   " s (--timeout); narrow it (WHERE, LIMIT) or give a longer --timeout");
+  if (g_interrupted) return Failure("query: interrupted (Ctrl-C)");
+  if (sqlite3_errcode(db) == SQLITE_NOMEM)
+    return Failure("query: it needs more than the " + std::to_string(limits.max_memory_bytes >> 20) +
+                   " MB SQLite may use here; narrow it (WHERE, LIMIT, fewer or smaller columns)");
+  return Failure(std::string("query: ") + sqlite3_errmsg(db));
+}
+
 }  // namespace
 
-Table run_read_only_query(Catalog& catalog, std::string_view sql) {
+Table run_read_only_query(Catalog& catalog, std::string_view sql, const QueryLimits& limits) {
   sqlite3* db = catalog.db().handle();
+  harden(db);
+  sqlite3_hard_heap_limit64(limits.max_memory_bytes);
+  Progress progress{std::chrono::steady_clock::now() +
+                    std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                        std::chrono::duration<double>(limits.timeout_s))};
+  InterruptScope interrupt;
+  sqlite3_progress_handler(db, 1000, on_progress, &progress);
   // The full-text index is a virtual table: SQLite connects it the first time a statement uses
   // it, through a write to the schema that the guard would refuse. Connected here, before the
   // guard, its searches are reads like any other.
@@ -167,7 +263,10 @@ Table run_read_only_query(Catalog& catalog, std::string_view sql) {
   for (;;) {
     const int rc = sqlite3_step(stmt.get());
     if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) throw Failure(std::string("query: ") + sqlite3_errmsg(db));
+    if (rc != SQLITE_ROW) throw stopped(db, progress, limits);
+    if (table.rows.size() == limits.max_rows)
+      throw Failure("query: more than " + std::to_string(limits.max_rows) +
+                    " rows (--max-rows); add a LIMIT, or give a larger --max-rows");
     auto& row = table.rows.emplace_back();
     for (int c = 0; c < columns; ++c) {
       switch (sqlite3_column_type(stmt.get(), c)) {

@@ -5,8 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <thread>
 
 #include "archive_fixture.hpp"
+#include "support/process.hpp"
 #include "screenreel/replay/archive_access.hpp"
 #include "screenreel/archive/text_index.hpp"
 
@@ -150,6 +154,68 @@ TEST_F(ReplayQuery, SearchesTheFullTextIndexButDoesNotWriteIt) {
   ASSERT_EQ(hits.rows.size(), 1u);
   EXPECT_EQ(hits.rows[0][0], Cell(std::string("[disk] full")));
   EXPECT_NE(refusal("INSERT INTO text_fts (text_fts) VALUES ('optimize')").find("INSERT"), std::string::npos);
+}
+
+// Dangerous functions are refused by SQLite's own authorizer, by name: before the fix
+// `SELECT fts3_tokenizer('simple')` printed a pointer and the two-argument form (SQLite's known
+// code-execution primitive) was accepted.
+TEST_F(ReplayQuery, RefusesFunctionsOutsideTheAllowList) {
+  const char* dangerous[] = {
+      "SELECT fts3_tokenizer('simple')",
+      "SELECT fts3_tokenizer('simple', x'0000000000000000')",
+      "SELECT fts5(NULL)",
+      "SELECT load_extension('/tmp/evil.so')",
+      "SELECT name FROM sessions WHERE fts3_tokenizer('porter') IS NOT NULL",
+      "WITH t(x) AS (SELECT FTS3_TOKENIZER('unicode61')) SELECT x FROM t",
+  };
+  for (const char* sql : dangerous) {
+    const std::string msg = refusal(sql);
+    EXPECT_NE(msg.find("is not allowed"), std::string::npos) << sql << " -> " << msg;
+  }
+  // The allowed ones still work, FTS5's auxiliary functions included (SearchesTheFullTextIndex).
+  Catalog reader = open_catalog(archive.paths(), Catalog::Mode::kReadOnly);
+  const Table t = run_read_only_query(
+      reader, "SELECT upper(name), length(name), json_array(id), strftime('%Y', 0, 'unixepoch') FROM sessions "
+              "ORDER BY id LIMIT 1");
+  ASSERT_EQ(t.rows.size(), 1u);
+  EXPECT_EQ(std::get<std::string>(t.rows[0][0]), "ALPHA");
+  EXPECT_EQ(std::get<std::string>(t.rows[0][3]), "1970");
+}
+
+// Before the fix, an endless recursive CTE ran forever (1.6 GB after 10 s), randomblob(1e9) ran
+// away, and Ctrl-C did not stop either.
+TEST_F(ReplayQuery, RunawayQueriesStopAtTheTimeMemoryAndRowLimitsAndOnCtrlC) {
+  const std::string endless = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r";
+  const auto start = std::chrono::steady_clock::now();
+  const auto timed = test::replay(archive.root(), {"query", endless, "--timeout", "1"});
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(timed.status, 1);
+  EXPECT_NE(timed.err.find("stopped after 1"), std::string::npos) << timed.err;
+  EXPECT_NE(timed.err.find("--timeout"), std::string::npos) << timed.err;
+  EXPECT_LT(took, std::chrono::seconds(30));
+
+  const auto big = test::replay(archive.root(), {"query", "SELECT randomblob(1000000000)"});
+  EXPECT_EQ(big.status, 1);
+  EXPECT_NE(big.err.find("MB SQLite may use"), std::string::npos) << big.err;
+
+  const auto rows = test::replay(
+      archive.root(), {"query", "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT n FROM r",
+                       "--max-rows", "50"});
+  EXPECT_EQ(rows.status, 1);
+  EXPECT_NE(rows.err.find("more than 50 rows (--max-rows)"), std::string::npos) << rows.err;
+  EXPECT_TRUE(rows.out.empty());
+
+  const auto bad = test::replay(archive.root(), {"query", "SELECT 1", "--timeout", "0"});
+  EXPECT_EQ(bad.status, 2) << bad.err;
+
+  // Ctrl-C: the program stops the statement and says so.
+  test::Process p({SCREENREEL_REPLAY_BIN, "--archive", archive.root().string(), "query", endless, "--timeout", "60"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  p.signal(SIGINT);
+  const auto rc = p.wait_for(std::chrono::seconds(10));
+  ASSERT_TRUE(rc) << "Ctrl-C did not stop the query";
+  EXPECT_EQ(*rc, 1);
+  EXPECT_NE(p.err().find("interrupted (Ctrl-C)"), std::string::npos) << p.err();
 }
 
 }  // namespace

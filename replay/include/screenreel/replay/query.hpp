@@ -1,9 +1,15 @@
-// `screenreel-replay query "SQL"`: one read-only statement on the catalog. Three locks keep it
-// read-only: the catalog is opened SQLITE_OPEN_READONLY, an authorizer denies every action but
-// reading (SELECT, reads, functions, recursive CTEs and a list of pragmas that only report),
-// and the prepared statement must pass sqlite3_stmt_readonly().
+// `screenreel-replay query "SQL"`: one read-only statement on the catalog, bounded. Locks keep it
+// read-only: the catalog is opened SQLITE_OPEN_READONLY, an authorizer (SQLite's own, so no
+// parsing of ours can be fooled) allows only reading, recursive CTEs, a list of pragmas that
+// only report and a named list of functions (never fts3_tokenizer, fts5, load_extension), the
+// connection is DEFENSIVE with trusted_schema, extension loading and the FTS3 tokenizer
+// function off, and the prepared statement must pass sqlite3_stmt_readonly(). Bounds keep it
+// from running away: a time limit (SQLite's progress handler), a heap limit
+// (sqlite3_hard_heap_limit64), a row limit, and Ctrl-C interrupts it.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 #include "screenreel/archive/catalog.hpp"
@@ -11,9 +17,16 @@
 
 namespace screenreel::replay {
 
+struct QueryLimits {
+  double timeout_s = 10;                   // --timeout: wall time for preparing and stepping
+  std::size_t max_rows = 100'000;          // --max-rows
+  std::int64_t max_memory_bytes = 512ll << 20;  // SQLite's heap, for the whole program
+};
+
 // Runs `sql` on `catalog` (which must be open read-only) and returns its rows. Throws Failure for
 // a statement that would write ("query is read-only: ... refused"), for more than one statement,
-// and for SQL errors (SQLite's message).
-Table run_read_only_query(Catalog& catalog, std::string_view sql);
+// for a function outside the allowed list, for SQL errors (SQLite's message), and when a limit
+// is reached or SIGINT arrives (saying which, and what to do).
+Table run_read_only_query(Catalog& catalog, std::string_view sql, const QueryLimits& limits = {});
 
 }  // namespace screenreel::replay
