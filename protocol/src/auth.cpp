@@ -9,7 +9,10 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <span>
 #include <stdexcept>
+#include <string_view>
+#include <vector>
 
 namespace screenreel {
 
@@ -40,47 +43,47 @@ Nonce random_nonce() {
   return n;
 }
 
-Mac auth_mac(const std::string& token, const Nonce& nonce, std::uint16_t version) {
-  unsigned char msg[wire::kNonceBytes + 2];
-  std::copy(nonce.begin(), nonce.end(), msg);
-  msg[wire::kNonceBytes] = static_cast<unsigned char>(version & 0xff);
-  msg[wire::kNonceBytes + 1] = static_cast<unsigned char>(version >> 8);
+namespace {
+
+// HMAC-SHA256(key, a || b): every MAC of the protocol is one of these.
+Mac hmac(std::span<const std::uint8_t> key, std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) {
+  std::vector<std::uint8_t> msg(a.begin(), a.end());
+  msg.insert(msg.end(), b.begin(), b.end());
   Mac mac{};
   unsigned int len = 0;
-  if (!HMAC(EVP_sha256(), token.data(), static_cast<int>(token.size()), msg, sizeof msg, mac.data(), &len) ||
+  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), msg.data(), msg.size(), mac.data(), &len) ||
       len != mac.size())
     throw std::runtime_error("HMAC-SHA256 failed");
   return mac;
 }
 
+std::span<const std::uint8_t> bytes_of(std::string_view text) {
+  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
+}
+
+wire::ResumeKey first_16(const Mac& mac) {
+  wire::ResumeKey out{};
+  std::copy_n(mac.begin(), out.size(), out.begin());
+  return out;
+}
+
+}  // namespace
+
+Mac auth_mac(const std::string& token, const Nonce& nonce, std::uint16_t version) {
+  const std::uint8_t v[2] = {static_cast<std::uint8_t>(version & 0xff), static_cast<std::uint8_t>(version >> 8)};
+  return hmac(bytes_of(token), nonce, v);
+}
+
 bool macs_equal(const Mac& a, const Mac& b) { return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0; }
 
 wire::ResumeKey resume_key(const ResumeSecret& secret, std::uint64_t session_id) {
-  constexpr char kLabel[] = "screenreel-resume";
-  unsigned char msg[sizeof kLabel - 1 + 8];
-  std::copy(kLabel, kLabel + sizeof kLabel - 1, msg);
-  for (int i = 0; i < 8; ++i) msg[sizeof kLabel - 1 + i] = static_cast<unsigned char>(session_id >> (8 * i));
-  unsigned char mac[32];
-  unsigned int len = 0;
-  if (!HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), msg, sizeof msg, mac, &len) || len != 32)
-    throw std::runtime_error("HMAC-SHA256 failed");
-  wire::ResumeKey key{};
-  std::copy(mac, mac + key.size(), key.begin());
-  return key;
+  std::uint8_t id[8];
+  for (int i = 0; i < 8; ++i) id[i] = static_cast<std::uint8_t>(session_id >> (8 * i));
+  return first_16(hmac(secret, bytes_of("screenreel-resume"), id));
 }
 
 wire::ResumeKey resume_proof(const wire::ResumeKey& key, const Nonce& nonce) {
-  constexpr char kLabel[] = "screenreel-resume-proof";
-  unsigned char msg[sizeof kLabel - 1 + wire::kNonceBytes];
-  std::copy(kLabel, kLabel + sizeof kLabel - 1, msg);
-  std::copy(nonce.begin(), nonce.end(), msg + sizeof kLabel - 1);
-  unsigned char mac[32];
-  unsigned int len = 0;
-  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), msg, sizeof msg, mac, &len) || len != 32)
-    throw std::runtime_error("HMAC-SHA256 failed");
-  wire::ResumeKey proof{};
-  std::copy(mac, mac + proof.size(), proof.begin());
-  return proof;
+  return first_16(hmac(key, bytes_of("screenreel-resume-proof"), nonce));
 }
 
 bool resume_keys_equal(const wire::ResumeKey& a, const wire::ResumeKey& b) {
