@@ -48,7 +48,10 @@ int main(int argc, char** argv) {
      "stop a session (with an error, everything written so far kept) when the archive's disk has\n"
      "less free space than this; new sessions are refused until there is more")
     ("max-clients", po::value(&config.max_clients)->default_value(64)->value_name("N"),
-     "connections served at once (recording or not); more are closed at once and logged")
+     "sessions recording at once; a client beyond them is told the receiver is busy")
+    ("max-pending", po::value(&config.max_pending)->default_value(64)->value_name("N"),
+     "connections still handshaking (not yet authenticated) at once; a new one closes the oldest,\n"
+     "so idle connections cannot lock out a client with the token")
     ("max-in-flight", po::value(&config.max_in_flight)->default_value(8)->value_name("N"),
      "frames a client may send ahead of the receiver's acknowledgements")
     ("ocr", "read the text on screen into the catalog's text index (Tesseract on one "

@@ -170,26 +170,71 @@ TEST_F(Auth, RepeatedFailuresBlockTheAddress) {
   EXPECT_TRUE(sessions().empty());
 }
 
-TEST(Flood, ConnectionsBeyondMaxClientsAreClosedOnArrival) {
+// Connections that have not said HELLO are bounded on their own (--max-pending): a new one closes
+// the oldest; sessions recording are bounded by --max-clients, and a client beyond them is told
+// the receiver is busy.
+TEST(Flood, HandshakingConnectionsAndRecordingSessionsAreBoundedApart) {
   const fs::path dir = test::fresh_temp_dir("screenreel-flood");
-  auto receiver = test::start_receiver(dir / "archive", {"--no-display", "--max-clients", "3"});
+  auto receiver = test::start_receiver(dir / "archive", {"--no-display", "--max-clients", "1", "--max-pending", "3"});
   std::vector<std::unique_ptr<RawClient>> idle;
   for (int i = 0; i < 3; ++i) idle.push_back(std::make_unique<RawClient>(receiver.port));
   std::this_thread::sleep_for(300ms);  // let the receiver accept them
   RawClient extra(receiver.port);
-  EXPECT_TRUE(extra.closed_by_peer(5s));
-  EXPECT_FALSE(idle[0]->closed_by_peer(200ms)) << "the first three are served";
-  EXPECT_NE(receiver.process->err().find("refused (already 3 connections"), std::string::npos)
+  EXPECT_TRUE(idle[0]->closed_by_peer(5s)) << "the oldest handshaking connection makes room";
+  EXPECT_FALSE(extra.closed_by_peer(200ms)) << "the newest is served";
+  EXPECT_FALSE(idle[2]->closed_by_peer(200ms));
+  EXPECT_NE(receiver.process->err().find("to make room for a newer connection"), std::string::npos)
       << receiver.process->err();
-  // Once the idle ones are gone (here: closed by us), a real client is served again.
-  idle.clear();
-  std::this_thread::sleep_for(300ms);
-  Process c({SCREENREEL_CAPTURE_BIN, "--connect", "127.0.0.1:" + std::to_string(receiver.port), "--source",
-             "test-pattern", "--size", "64x48", "--max-frames", "3"});
-  EXPECT_EQ(c.wait_for(30s).value_or(-1), 0) << c.err();
+  // A real client gets in past the idle ones, and is the one session --max-clients allows.
+  Process first({SCREENREEL_CAPTURE_BIN, "--connect", "127.0.0.1:" + std::to_string(receiver.port), "--source",
+                 "test-pattern", "--size", "64x48", "--fps", "20", "--duration", "4"});
+  ASSERT_TRUE(first.wait_for_stderr("recording", 10s) || receiver.process->wait_for_stderr("recording 64x48", 10s));
+  Process second({SCREENREEL_CAPTURE_BIN, "--connect", "127.0.0.1:" + std::to_string(receiver.port), "--source",
+                  "test-pattern", "--size", "64x48", "--max-frames", "3"});
+  EXPECT_EQ(second.wait_for(30s).value_or(-1), 1);
+  EXPECT_NE(second.err().find("busy"), std::string::npos) << second.err();
+  EXPECT_NE(second.err().find("--max-clients"), std::string::npos) << second.err();
+  EXPECT_EQ(first.wait_for(30s).value_or(-1), 0) << first.err();
   receiver.process->signal(SIGTERM);
   EXPECT_EQ(receiver.process->wait_for(20s).value_or(-1), 0);
   fs::remove_all(dir);
+}
+
+// Before the fix, 64 idle TCP connections filled --max-clients and a client with the right token
+// was refused ("End of file"). Now the idle ones are bounded apart, the oldest makes room, and
+// they are told why.
+TEST_F(Auth, IdleConnectionsDoNotLockOutAClientWithTheToken) {
+  std::vector<std::unique_ptr<RawClient>> idle;
+  for (int i = 0; i < 70; ++i) {
+    idle.push_back(std::make_unique<RawClient>(receiver.port));
+    ASSERT_TRUE(idle.back()->send(wire::encode_preamble()));  // then nothing: no AUTH
+  }
+  std::this_thread::sleep_for(300ms);
+  auto good = capture({"--token-file", token_file.string(), "--max-frames", "10", "--every-frame"});
+  ASSERT_EQ(good->wait_for(30s).value_or(-1), 0) << good->err();
+  EXPECT_EQ(test::frames_sent(good->out()), 10);
+  ASSERT_EQ(sessions().size(), 1u);
+  EXPECT_EQ(sessions()[0].frame_count, 10);
+  // The first ones were closed to make room, and told why (after the receiver's preamble).
+  auto pre = idle[0]->read(wire::kPreambleBytes, 5s);
+  ASSERT_TRUE(pre);
+  bool busy = false;
+  for (int i = 0; i < 3 && !busy; ++i) {
+    auto m = idle[0]->read_message(5s);
+    if (!m) break;
+    if (auto* e = std::get_if<wire::Error>(&*m)) busy = e->code == wire::ErrorCode::kBusy;
+  }
+  EXPECT_TRUE(busy) << "the evicted connection was not told why";
+}
+
+// Silence before authentication counts against the address as a wrong token does.
+TEST_F(Auth, HandshakesThatTimeOutCountAsFailedAuthentications) {
+  std::vector<std::unique_ptr<RawClient>> silent;
+  for (int i = 0; i < 5; ++i) silent.push_back(std::make_unique<RawClient>(receiver.port));
+  for (auto& c : silent) EXPECT_TRUE(c->closed_by_peer(20s));
+  EXPECT_TRUE(receiver.process->wait_for_stderr("refusing it for 60 s", 5s)) << receiver.process->err();
+  auto c = capture({"--token-file", token_file.string(), "--max-frames", "3"});
+  EXPECT_EQ(c->wait_for(30s).value_or(-1), 1) << "the address is blocked";
 }
 
 TEST(AuthSetup, ShortOrMissingTokenFilesAreExplained) {

@@ -85,6 +85,9 @@ TEST_F(Tls, AnUntrustedCertificateIsRefusedByTheClient) {
   EXPECT_EQ(c->wait_for(30s).value_or(-1), 1);
   EXPECT_NE(c->err().find("certificate verify failed"), std::string::npos) << c->err();
   EXPECT_EQ(stored_frames(), 0);
+  // The receiver says what failed (before: "a client without --tls?" for every failure).
+  EXPECT_TRUE(receiver.process->wait_for_stderr("does not trust this certificate", 5s)) << receiver.process->err();
+  EXPECT_EQ(receiver.process->err().find("a client without --tls?"), std::string::npos) << receiver.process->err();
 }
 
 TEST_F(Tls, APlaintextClientIsRefusedBeforeAnythingIsParsedAndOthersGoOn) {
@@ -97,6 +100,20 @@ TEST_F(Tls, APlaintextClientIsRefusedBeforeAnythingIsParsedAndOthersGoOn) {
   ASSERT_EQ(good->wait_for(30s).value_or(-1), 0) << good->err();
   EXPECT_EQ(stored_frames(), 10);
   EXPECT_NE(receiver.process->err().find("TLS handshake failed"), std::string::npos);
+  EXPECT_NE(receiver.process->err().find("a client without --tls?"), std::string::npos) << receiver.process->err();
+}
+
+// A peer that opens a TCP connection to a --tls receiver and never starts the TLS handshake is
+// closed at the 10 s handshake deadline like any other (before the fix: held 40 s, the deadline's
+// ERROR waiting on a TLS stream that never came up), and the log says what was missing.
+TEST_F(Tls, AStalledTlsHandshakeIsClosedAtTheHandshakeDeadline) {
+  test::RawClient silent(receiver.port);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(silent.closed_by_peer(30s));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 15s);
+  EXPECT_TRUE(receiver.process->wait_for_stderr("no TLS handshake", 5s)) << receiver.process->err();
+  auto good = capture({"--tls", "--tls-ca", (dir / "receiver.pem").string()});
+  ASSERT_EQ(good->wait_for(30s).value_or(-1), 0) << good->err();
 }
 
 TEST(TlsSetup, ATlsClientOnAPlainReceiverGetsAHint) {

@@ -292,7 +292,8 @@ class Client {
         return fail("the receiver refused the token (" + e->message + "): check --token-file");
       // The receiver still had the session's old connection (it drops it now), or it found this
       // connection silent: both are about the connection, not the session.
-      if (e->code == wire::ErrorCode::kSessionBusy || e->code == wire::ErrorCode::kTimeout)
+      if (e->code == wire::ErrorCode::kSessionBusy || e->code == wire::ErrorCode::kTimeout ||
+          e->code == wire::ErrorCode::kBusy)
         return lost(link, "the receiver said " + std::string(wire::to_string(e->code)) + ": " + e->message,
                     e->code == wire::ErrorCode::kSessionBusy);
       return fail(std::string(link->welcomed ? "the receiver stopped the session: " : "the receiver refused the session: ") +

@@ -184,7 +184,7 @@ Parsed<Message> decode_error(ByteReader& r) {
   const auto code = r.read<std::uint32_t>();
   m.message = r.read_str16(kMaxText);
   if (!r.ok()) return fail<Message>(bad("ERROR: truncated"));
-  constexpr auto kLast = static_cast<std::uint32_t>(ErrorCode::kSessionBusy);  // unknown codes read as internal
+  constexpr auto kLast = static_cast<std::uint32_t>(ErrorCode::kBusy);  // unknown codes read as internal
   m.code = (code >= 1 && code <= kLast) ? static_cast<ErrorCode>(code) : ErrorCode::kInternal;
   return ok<Message>(std::move(m));
 }
@@ -439,6 +439,7 @@ std::string_view to_string(ErrorCode c) {
     case ErrorCode::kAuthFailed: return "auth-failed";
     case ErrorCode::kBlocked: return "blocked";
     case ErrorCode::kSessionBusy: return "session-busy";
+    case ErrorCode::kBusy: return "busy";
   }
   return "unknown";
 }

@@ -45,6 +45,7 @@ int run(const ReceiverConfig& config) {
     server_options.listen = resolve_listen(io, config.listen);
     server_options.max_in_flight = config.max_in_flight;
     server_options.max_clients = config.max_clients;
+    server_options.max_pending = config.max_pending;
     if (!config.tls_cert.empty()) server_options.tls = make_tls_server_context(config.tls_cert, config.tls_key);
     if (!config.token_file.empty()) server_options.token = read_token_file(config.token_file, "screenreel-receiver");
     if (!server_options.listen.address().is_loopback() && !server_options.token && !config.insecure_listen)

@@ -56,13 +56,26 @@ void Server::accept() {
       if (!e && blocked(ip)) {
         log(ip + ": refused (too many failed authentications; blocked for a while)");
         socket.close(e);
-      } else if (connections_.size() >= options_.max_clients) {
+      } else if (recording_count() >= options_.max_clients) {
         // A flood of connections must not take every descriptor: the sessions already running matter more.
-        log(ip + ": refused (already " + std::to_string(connections_.size()) + " connections, --max-clients)");
-        socket.close(e);
+        log(ip + ": refused (already " + std::to_string(recording_count()) + " sessions recording, --max-clients)");
+        refuse(socket, "the receiver records " + std::to_string(recording_count()) +
+                           " sessions already (its --max-clients); try again later");
       } else {
+        // Connections that have not authenticated are bounded on their own (--max-pending): a
+        // crowd of idle ones cannot lock out a client with the token. The oldest one makes
+        // room: a real client finishes its handshake in milliseconds, an idle one never does.
+        std::erase_if(pending_, [](const std::weak_ptr<Connection>& w) {
+          auto c = w.lock();
+          return !c || !c->handshaking();
+        });
+        if (pending_.size() >= options_.max_pending) {
+          if (auto oldest = pending_.front().lock()) oldest->evict();
+          pending_.pop_front();
+        }
         auto c = std::make_shared<Connection>(std::move(socket), *this);
         connections_.insert(c);
+        pending_.push_back(c);
         c->start();
       }
     } else {
@@ -84,6 +97,23 @@ void Server::stop(wire::StopReason reason, std::function<void()> all_done) {
     return;
   }
   for (auto c : std::vector(connections_.begin(), connections_.end())) c->stop(reason);
+}
+
+std::size_t Server::recording_count() const {
+  return static_cast<std::size_t>(
+      std::count_if(connections_.begin(), connections_.end(), [](const auto& c) { return !c->handshaking(); }));
+}
+
+void Server::refuse(asio::ip::tcp::socket& socket, const std::string& why) {
+  error_code e;
+  if (!options_.tls) {  // a TLS client cannot read plain bytes: it sees the connection closed
+    auto bytes = wire::encode_preamble(wire::kMinVersion);  // every client version reads it
+    const auto error = wire::encode(wire::Error{wire::ErrorCode::kBusy, why});
+    bytes.insert(bytes.end(), error.begin(), error.end());
+    socket.non_blocking(true, e);
+    asio::write(socket, asio::buffer(bytes), e);  // a few bytes on a new socket: never waits
+  }
+  socket.close(e);
 }
 
 bool Server::blocked(const std::string& address) {
@@ -117,6 +147,24 @@ void Server::remove(const std::shared_ptr<Connection>& c) {
 
 // --- Connection --------------------------------------------------------------------------
 
+namespace {
+
+// What a failed TLS handshake means, in the words of someone who has to fix it.
+std::string tls_failure(const error_code& ec) {
+  const std::string what = ec.message();
+  const auto has = [&](const char* s) { return what.find(s) != std::string::npos; };
+  if (has("wrong version number") || has("http request") || has("packet length too long"))
+    return what + ": a client without --tls?";
+  if (has("unknown ca") || has("bad certificate") || has("certificate unknown"))
+    return what + ": the client does not trust this certificate (its --tls-ca or --tls-fingerprint)";
+  if (has("unsupported protocol") || has("protocol version"))
+    return what + ": the client offered TLS older than 1.3, which this receiver does not speak";
+  if (has("stream truncated") || ec == asio::error::eof) return what + ": the client went away during the handshake";
+  return what;
+}
+
+}  // namespace
+
 Connection::Connection(asio::ip::tcp::socket socket, Server& server)
     : stream_(server.options_.tls ? Transport(std::move(socket), *server.options_.tls) : Transport(std::move(socket))),
       server_(server),
@@ -148,9 +196,11 @@ void Connection::start() {
   // With --tls, nothing of ours is read before the TLS handshake has succeeded.
   stream_.async_handshake(asio::ssl::stream_base::server, [self = shared_from_this()](error_code ec) {
     if (ec) {
-      log(self->peer_ + ": TLS handshake failed (" + ec.message() + "; a client without --tls?); closed");
+      if (ec != asio::error::operation_aborted)  // the deadline said why already
+        log(self->peer_ + ": TLS handshake failed (" + tls_failure(ec) + "); closed");
       return self->close();
     }
+    self->handshaken_ = true;
     self->read();
   });
 }
@@ -181,13 +231,32 @@ void Connection::on_auth(const wire::Auth& auth) {
   read();
 }
 
+bool Connection::handshaking() const {
+  return state_ == State::kPreamble || state_ == State::kAuth || state_ == State::kHello;
+}
+
+void Connection::evict() {
+  if (!handshaking()) return;
+  log(peer_ + ": closed while still handshaking, to make room for a newer connection (more than --max-pending at once)");
+  evicted_ = true;  // reads nothing more
+  if (state_ != State::kPreamble)  // it has our preamble: it can read an ERROR
+    send(wire::encode(wire::Error{wire::ErrorCode::kBusy, "too many connections are handshaking at once; try again"}));
+  close_after_write_ = true;
+  if (!writing_) close();
+}
+
 void Connection::arm_deadline(std::chrono::milliseconds after, const char* what) {
   deadline_.expires_after(after);
   deadline_.async_wait([self = shared_from_this(), what](error_code ec) {
     if (ec) return;  // cancelled: the awaited thing happened
-    log(self->who() + ": " + what + " deadline passed; closing");
+    log(self->who() + ": " + what + " deadline passed" +
+        (self->handshaken_ ? "" : " (no TLS handshake: a client without --tls, or a stalled one?)") + "; closing");
+    // Silence before authentication counts against the address as a failed authentication does.
+    if (self->handshaking() && self->server_.options_.token) self->server_.auth_failed(self->address_);
     if (self->state_ == State::kRecording || self->state_ == State::kEnding) {
       self->end_session("receiver", "", false);
+    } else if (!self->handshaken_) {
+      self->close();  // nothing can be written before the TLS handshake: close at once
     } else {
       self->send(wire::encode(wire::Error{wire::ErrorCode::kTimeout, std::string(what) + " took too long"}));
       self->close_after_write_ = true;
@@ -236,6 +305,7 @@ void Connection::on_read_error(const error_code& ec) {
 }
 
 void Connection::on_message(wire::MessageType type) {
+  if (evicted_) return;
   const std::int64_t receive_us = wall_clock_us();
   auto parsed = wire::decode_body(type, reader_.body(), reader_.version());
   if (!parsed) return fail(parsed.error);

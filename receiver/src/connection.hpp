@@ -32,6 +32,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::int64_t session_id() const;
   // Its client has reconnected and resumes the session: end it here as 'disconnected'.
   void replaced();
+  // Before HELLO was accepted (it counts against --max-pending, not --max-clients).
+  bool handshaking() const;
+  // Closes a connection still handshaking, to make room for a newer one (ERROR busy).
+  void evict();
 
  private:
   enum class State { kPreamble, kAuth, kHello, kRecording, kEnding, kClosed };
@@ -79,6 +83,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::uint64_t frames_received_ = 0;
   std::uint64_t client_dropped_ = 0;
   bool stop_sent_ = false;
+  bool evicted_ = false;
+  bool handshaken_ = false;  // the TLS handshake is done (always, without --tls)  // closed to make room (evict): whatever still arrives is ignored
 };
 
 }  // namespace screenreel::receiver

@@ -71,6 +71,7 @@ enum class ErrorCode : std::uint32_t {
   kAuthFailed = 8,
   kBlocked = 9,
   kSessionBusy = 10,
+  kBusy = 11,
 };
 
 enum class StopReason : std::uint32_t { kUserEnded = 1, kShutdown = 2, kStorageError = 3 };

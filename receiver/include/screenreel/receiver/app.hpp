@@ -18,6 +18,7 @@ struct ReceiverConfig {
   RecorderOptions recorder;
   std::uint32_t max_in_flight = 8;
   std::size_t max_clients = 64;
+  std::size_t max_pending = 64;
   std::filesystem::path token_file;  // empty: no authentication (loopback only, unless insecure_listen)
   bool insecure_listen = false;
   std::filesystem::path tls_cert, tls_key;  // both set: --tls

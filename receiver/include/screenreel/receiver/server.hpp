@@ -7,6 +7,7 @@
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <map>
@@ -29,7 +30,8 @@ struct ServerOptions {
   std::chrono::milliseconds write_timeout{30'000};      // a client that does not read for this long is dropped
   std::optional<std::string> token;                     // set: clients must authenticate (CHALLENGE/AUTH)
   std::shared_ptr<boost::asio::ssl::context> tls;       // set: TLS 1.3 before anything else
-  std::size_t max_clients = 64;                         // connections at once; more are closed at accept
+  std::size_t max_clients = 64;                         // recording connections at once; more are refused (busy)
+  std::size_t max_pending = 64;                         // connections still handshaking; the oldest makes room
   int max_auth_failures = 5;                            // failures from one address before it is blocked
   std::chrono::seconds block_time{60};                  // how long such an address is refused
 };
@@ -63,6 +65,11 @@ class Server {
     std::chrono::steady_clock::time_point blocked_until{};
   };
   std::map<std::string, Failures> failures_;
+  // Refuses a connection on arrival, saying why to a plain client (preamble + ERROR busy).
+  void refuse(boost::asio::ip::tcp::socket& socket, const std::string& why);
+  // Connections that have not said HELLO yet, oldest first (some may have moved on or closed).
+  std::deque<std::weak_ptr<Connection>> pending_;
+  std::size_t recording_count() const;
 
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
