@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iterator>
 #include <mutex>
+#include <set>
 #include <random>
 
 #include "screenreel/archive/archive.hpp"
@@ -88,7 +89,7 @@ TEST(Recorder, EncodersSharingASessionWriteEachFramesWholeJpeg) {
     std::mutex m;
     std::condition_variable cv;
     std::int64_t stored = -1;
-    session->close("ended", "", 0, [&](std::int64_t n) {
+    session->close("client", "", 0, [&](std::int64_t n) {
       std::lock_guard lock(m);
       stored = n;
       cv.notify_all();
@@ -116,6 +117,60 @@ TEST(Recorder, EncodersSharingASessionWriteEachFramesWholeJpeg) {
     const auto expected = whole.encode_bgrx(f.pixels.data(), f.width, f.height, f.stride(), *comment);
     ASSERT_TRUE(std::equal(bytes.begin(), bytes.end(), expected.begin(), expected.end()));
   }
+}
+
+// A still screen recorded with --every-frame links every frame to one JPEG; a file system has a
+// limit (ext4: 65,000 links, 36 minutes at 30 fps). Before the fix the link failed with "Too many
+// links" and the session ended; now a frame past the limit gets a copy and later repeats link to
+// it. The limit is made small here; EMLINK itself is handled the same way.
+TEST(Recorder, AFrameRepeatedPastTheLinkLimitGetsACopyAndTheSessionGoesOn) {
+  TempDir dir;
+  const ArchivePaths paths(dir.path);
+  RecorderOptions options;
+  options.encoder_threads = 2;
+  options.min_free_bytes = 0;
+  options.max_links = 4;
+  std::string folder;
+  constexpr int kFrames = 30;
+  {
+    Recorder recorder(paths, options);
+    auto session = recorder.open_session(NewSession{"still", "test", "test", 64, 48, 30, wall_clock_us()});
+    folder = session->record().folder;
+    FrameBuffer screen(64, 48);
+    std::mt19937 rng(3);
+    change(screen, rng, 10);
+    for (int i = 0; i < kFrames; ++i) {
+      auto buffer = recorder.acquire_buffer(screen.width, screen.height);
+      buffer->pixels = screen.pixels;
+      const std::int64_t now = wall_clock_us();
+      const std::vector<PixelRect> all = {PixelRect{0, 0, 64, 48}};
+      ASSERT_TRUE(session->submit(FrameJob{i + 1, now, now, std::move(buffer), i > 0, i == 0 ? all : std::vector<PixelRect>{}},
+                                  [](std::uint64_t) {}));
+    }
+    std::mutex m;
+    std::condition_variable cv;
+    std::int64_t stored = -1;
+    session->close("client", "", 0, [&](std::int64_t n) {
+      std::lock_guard lock(m);
+      stored = n;
+      cv.notify_all();
+    });
+    std::unique_lock lock(m);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(60), [&] { return stored >= 0; }));
+    EXPECT_EQ(stored, kFrames);
+    EXPECT_FALSE(session->storage_error()) << *session->storage_error();
+  }
+  const auto first = read_bytes(paths.session(folder) / frame_file_name(1));
+  std::set<ino_t> files;
+  for (int n = 1; n <= kFrames; ++n) {
+    const fs::path file = paths.session(folder) / frame_file_name(static_cast<std::uint64_t>(n));
+    struct stat st {};
+    ASSERT_EQ(::stat(file.c_str(), &st), 0) << file;
+    EXPECT_LE(st.st_nlink, options.max_links) << file;
+    files.insert(st.st_ino);
+    EXPECT_EQ(read_bytes(file), first) << "frame " << n << " shows the same picture";
+  }
+  EXPECT_GE(files.size(), static_cast<std::size_t>(kFrames / options.max_links)) << "copies were made";
 }
 
 }  // namespace

@@ -3,13 +3,17 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <system_error>
+#include <vector>
 
 namespace screenreel {
 namespace fs = std::filesystem;
@@ -88,17 +92,33 @@ void write_file_atomic(const fs::path& dir, const std::string& name, std::span<c
   }
 }
 
-void link_file_atomic(const fs::path& dir, const std::string& existing, const std::string& name) {
+bool link_file_atomic(const fs::path& dir, const std::string& existing, const std::string& name, unsigned max_links) {
   const fs::path tmp = dir / temp_file_name(name);
   const fs::path src = dir / existing;
   const fs::path dst = dir / name;
+  struct stat st {};
+  if (::lstat(src.c_str(), &st) != 0) throw_errno("cannot read", src, errno);
+  if (st.st_nlink >= max_links) return false;
   ::unlink(tmp.c_str());  // a leftover from a crash; link() does not replace
-  if (::link(src.c_str(), tmp.c_str()) != 0) throw_errno("cannot link " + src.string() + " as", tmp, errno);
+  if (::link(src.c_str(), tmp.c_str()) != 0) {
+    if (errno == EMLINK) return false;
+    throw_errno("cannot link " + src.string() + " as", tmp, errno);
+  }
   if (::rename(tmp.c_str(), dst.c_str()) != 0) {
     const int err = errno;
     ::unlink(tmp.c_str());
     throw_errno("cannot rename into place", dst, err);
   }
+  return true;
+}
+
+void copy_file_atomic(const fs::path& dir, const std::string& existing, const std::string& name) {
+  const fs::path src = dir / existing;
+  std::ifstream in(src, std::ios::binary);
+  if (!in) throw_errno("cannot read", src, errno);
+  const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw_errno("cannot read", src, errno);
+  write_file_atomic(dir, name, bytes);
 }
 
 ArchiveLock::ArchiveLock(const ArchivePaths& paths) {

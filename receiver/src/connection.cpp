@@ -182,6 +182,10 @@ Connection::Connection(asio::ip::tcp::socket socket, Server& server)
     peer_ = "unknown peer";
   }
   stream_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
+  // What the receiver sends is small (ACKs of 32 bytes, STOP, ERROR): a small send buffer keeps
+  // a client that does not read them from hiding thousands in the kernel, so max_in_flight
+  // (on_frame) catches it within the few its own receive buffer holds.
+  stream_.socket().set_option(asio::socket_base::send_buffer_size(16 * 1024), ec);
 }
 
 std::string Connection::who() const {
@@ -430,6 +434,15 @@ void Connection::on_hello(const wire::Hello& hello) {
 }
 
 void Connection::on_frame(const wire::FrameView& frame, std::int64_t receive_us) {
+  // WELCOME's max_in_flight binds the client: FRAMEs sent ahead of the ACKs it has read. Every
+  // ACK it has read was written here first, so an honest client never has more than that many
+  // FRAMEs here beyond the ACKs written; one that does is not reading them (resent frames of a
+  // resumed session count too).
+  if (frames_received_ + 1 > acks_written_ + server_.options_.max_in_flight)
+    return fail({wire::ErrorCode::kBadSequence,
+                 "FRAME seq " + std::to_string(frame.seq) + " is more than max_in_flight (" +
+                     std::to_string(server_.options_.max_in_flight) +
+                     ") FRAMEs ahead of the ACKs the client has been sent: it must read them"});
   if (auto err = decoder_->apply(frame)) return fail(*err);
   ++frames_received_;
   // A resumed session's client sends again from a key frame: what the session holds already is
@@ -537,6 +550,8 @@ void Connection::write_next() {
     error_code ignored;
     self->stream_.socket().close(ignored);  // fails the pending write, which ends the session
   });
+  // Counted as it is handed to the socket: the client can have read no more ACKs than these.
+  if (outbox_.front()[0] == static_cast<std::uint8_t>(wire::MessageType::kAck)) ++acks_written_;
   stream_.async_write(asio::buffer(outbox_.front()), [self = shared_from_this()](error_code ec, std::size_t) {
     self->write_timer_.cancel();
     self->outbox_.pop_front();

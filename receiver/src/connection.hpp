@@ -81,6 +81,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<FrameDecoder> decoder_;
   std::vector<PixelRect> changed_;  // the last FRAME's rectangles (a key frame: all of it; reused)
   std::uint64_t frames_received_ = 0;
+  std::uint64_t acks_written_ = 0;  // ACKs handed to the socket (the client can have read no more)
   std::uint64_t client_dropped_ = 0;
   bool stop_sent_ = false;
   bool evicted_ = false;

@@ -629,6 +629,41 @@ TEST_F(HostileClient, CaptureTimesThatGoBackAreClampedWithinASecondAndRefusedBey
   EXPECT_EQ(frames[1].capture_us, now) << "a step back within the tolerance is stored as the previous time";
 }
 
+// WELCOME's max_in_flight is enforced: before the fix a client that never read its ACKs had
+// 40,000 frames accepted ahead of them. The frames here are empty deltas (nothing changed), so
+// the stream is cheap for the test and costs the receiver only its bookkeeping; resent frames
+// of a resumed session go through the same check (on_frame counts every FRAME).
+TEST_F(HostileClient, AClientThatDoesNotReadItsAcksIsStoppedAtMaxInFlight) {
+  WireClient c(receiver->port());
+  c.send(test::preamble_and_hello(kW, kH));
+  ASSERT_TRUE(c.wait_for(wire::MessageType::kWelcome));
+  const auto before = test::process_usage(receiver->pid());
+  Bytes burst = grey_key_frame(1);
+  FrameBuffer grey(kW, kH);
+  std::fill(grey.pixels.begin(), grey.pixels.end(), std::uint8_t{0x80});
+  std::uint64_t sent = 1;
+  // Never reads: sends until the receiver closes the connection (or 200,000 frames).
+  bool open = c.send(burst);
+  while (open && sent < 200'000) {
+    Bytes chunk;
+    for (int i = 0; i < 1000; ++i) {
+      const auto f = test::frame_message(++sent, kW, kH, 0, pixel_hash(grey), {});
+      chunk.insert(chunk.end(), f.begin(), f.end());
+    }
+    open = c.send(chunk);
+  }
+  // What the kernels buffer (the client's receive buffer holds tens of thousands of unread
+  // 32-byte ACKs on loopback) is beyond the receiver's sight; past that it closes the client.
+  EXPECT_FALSE(open) << "the receiver took " << sent << " frames from a client that never read an ACK";
+  const auto after = test::process_usage(receiver->pid());
+  EXPECT_LT(after.rss_kib - before.rss_kib, 64 * 1024) << "the receiver grew by " << (after.rss_kib - before.rss_kib) / 1024 << " MB";
+  expect_logged("more than max_in_flight");
+  const auto s = test::session_of_client(archive, c.local_address());
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->end_reason, "error");
+  EXPECT_NE(s->error.find("max_in_flight"), std::string::npos) << s->error;
+}
+
 TEST_F(HostileClient, ReceiverMessagesFromTheClientAreRefused) {
   WireClient early(receiver->port());
   early.send(concat({wire::encode_preamble(), wire::encode(wire::Bye{1, 0})}));

@@ -58,8 +58,15 @@ void write_file_atomic(const std::filesystem::path& dir, const std::string& name
                        unsigned mode = 0644);
 
 // Makes dir/NAME a hard link to dir/EXISTING (a repeated frame shares its JPEG), through a
-// temporary name and a rename like write_file_atomic. Throws std::system_error naming the file.
-void link_file_atomic(const std::filesystem::path& dir, const std::string& existing, const std::string& name);
+// temporary name and a rename like write_file_atomic. Returns false, doing nothing, when EXISTING
+// has `max_links` links already or the filesystem says it has too many (EMLINK: ext4 stops at
+// 65,000): the caller then makes a copy. Throws std::system_error naming the file otherwise.
+inline constexpr unsigned kMaxLinksPerFile = 60'000;  // under ext4's 65,000, with a margin
+bool link_file_atomic(const std::filesystem::path& dir, const std::string& existing, const std::string& name,
+                      unsigned max_links = kMaxLinksPerFile);
+
+// Writes a copy of dir/EXISTING as dir/NAME, as write_file_atomic does.
+void copy_file_atomic(const std::filesystem::path& dir, const std::string& existing, const std::string& name);
 
 // Held by a receiver for as long as it writes into an archive (flock on .receiver.lock), so two
 // receivers never write one catalog. Throws with the holder's pid when another process has it.

@@ -41,6 +41,7 @@ struct RecorderOptions {
   unsigned encoder_threads = 0;  // 0: one per core
   std::size_t queue_frames = 0;  // 0: 2 per encoder thread
   std::uint64_t min_free_bytes = 200ull << 20;  // stop a session before the disk has less free
+  unsigned max_links = kMaxLinksPerFile;  // hard links to one JPEG before a repeat makes a copy
   OcrOptions ocr;  // --ocr: the text index, on its own low-priority thread
 };
 
@@ -109,6 +110,8 @@ class SessionWriter : public std::enable_shared_from_this<SessionWriter> {
   std::uint64_t strips_frame_ = 0;
   JpegStrips strips_;
   std::set<std::uint64_t> being_written_;     // numbers an encoder is working on
+  // A frame repeated past RecorderOptions::max_links: later repeats link to this copy of it.
+  std::uint64_t copied_frame_ = 0, copy_ = 0;
   std::uint64_t submitted_ = 0;
   std::uint64_t finished_ = 0;  // written (or failed) and through the catalog thread
   std::int64_t stored_ = 0;     // rows in the catalog (a resumed session's earlier ones too)
