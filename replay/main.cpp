@@ -478,26 +478,23 @@ int cmd_search(CommandLine& cli) {
   if (!session.empty()) query.session_id = find_session(catalog, session).id;
   const auto hits = search_text(catalog, query);
   if (vm->count("json")) {
-    JsonWriter json(std::cout, JsonWriter::Layout::kLines);
-    json.begin_array();
+    Json list = Json::array();
     for (const auto& h : hits) {
-      json.begin_object()
-          .field("session", h.session_id)
-          .field("name", h.session_name)
-          .field("first_seen", first_seen_text(h))
-          .field("last_seen", format_offset(h.last_us - h.origin_us))
-          .field("first_seen_us", h.first_us)
-          .field("last_seen_us", h.last_us)
-          .field("first_frame", h.first_seq)
-          .field("last_frame", h.last_seq)
-          .field("text", h.text)
-          .field("highlighted", show_marks(h.marked, false));
-      json.key("box").begin_object();
-      json.field("x", std::int64_t{h.box.x}).field("y", std::int64_t{h.box.y});
-      json.field("w", std::int64_t{h.box.w}).field("h", std::int64_t{h.box.h});
-      json.end_object().field("confidence", h.confidence).field("rank", h.rank).end_object();
+      list.push_back({{"session", h.session_id},
+                      {"name", h.session_name},
+                      {"first_seen", first_seen_text(h)},
+                      {"last_seen", format_offset(h.last_us - h.origin_us)},
+                      {"first_seen_us", h.first_us},
+                      {"last_seen_us", h.last_us},
+                      {"first_frame", h.first_seq},
+                      {"last_frame", h.last_seq},
+                      {"text", h.text},
+                      {"highlighted", show_marks(h.marked, false)},
+                      {"box", {{"x", h.box.x}, {"y", h.box.y}, {"w", h.box.w}, {"h", h.box.h}}},
+                      {"confidence", h.confidence},
+                      {"rank", h.rank}});
     }
-    json.end_array();
+    write_json_lines(std::cout, list);
     std::cout << "\n";
   } else {
     const bool terminal = ::isatty(STDOUT_FILENO) == 1;

@@ -99,27 +99,25 @@ void write_csv(const Table& t, std::ostream& out) {
 }
 
 void write_json(const Table& t, std::ostream& out) {
-  JsonWriter json(out, JsonWriter::Layout::kLines);
-  json.begin_array();
+  Json rows = Json::array();
   for (const auto& row : t.rows) {
-    json.begin_object();
+    Json object = Json::object();
     for (std::size_t c = 0; c < row.size() && c < t.columns.size(); ++c) {
-      json.key(t.columns[c]);
       std::visit(
           [&](const auto& v) {
             using T = std::decay_t<decltype(v)>;
             if constexpr (std::is_same_v<T, std::monostate>)
-              json.null();
+              object[t.columns[c]] = nullptr;
             else if constexpr (std::is_same_v<T, Blob>)
-              json.value(hex(v));
+              object[t.columns[c]] = hex(v);
             else
-              json.value(v);
+              object[t.columns[c]] = v;
           },
           row[c]);
     }
-    json.end_object();
+    rows.push_back(std::move(object));
   }
-  json.end_array();
+  write_json_lines(out, rows);
   out << '\n';
 }
 
