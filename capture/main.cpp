@@ -9,12 +9,14 @@
 
 #include "screenreel/protocol/auth.hpp"
 #include "screenreel/capture/client.hpp"
+#include "screenreel/common/log.hpp"
 #include "screenreel/capture/source.hpp"
 #include "screenreel/protocol/wire.hpp"
 
 namespace po = boost::program_options;
 
 int main(int argc, char** argv) {
+  screenreel::log::set_program("screenreel-capture");
   screenreel::capture::CaptureConfig config;
   std::string size = "1280x720", token_file;
   po::options_description opts(

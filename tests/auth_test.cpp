@@ -2,6 +2,10 @@
 // wrong token, replayed handshake, oversized or cut-off handshakes, repeated failures, listen
 // addresses; each refused before any frame is parsed while a good client keeps recording.
 #include <gtest/gtest.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <signal.h>
 
 #include <filesystem>
@@ -235,6 +239,44 @@ TEST_F(Auth, HandshakesThatTimeOutCountAsFailedAuthentications) {
   EXPECT_TRUE(receiver.process->wait_for_stderr("refusing it for 60 s", 5s)) << receiver.process->err();
   auto c = capture({"--token-file", token_file.string(), "--max-frames", "3"});
   EXPECT_EQ(c->wait_for(30s).value_or(-1), 1) << "the address is blocked";
+}
+
+// A hostile "receiver" (a plain socket here) answers with an ERROR full of escape sequences: an
+// OSC 52 clipboard write, a title change, a right-to-left override. Before the fix the client
+// printed them raw to the user's terminal.
+TEST(PeerText, TheReceiversWordsReachTheTerminalWithoutControlCharacters) {
+  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(listener, 1), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const std::string evil = "\x1b]52;c;cm0gLXJmIH4=\x07\x1b]0;pwned\x07\xe2\x80\xae gnissim";
+  std::thread fake([&] {
+    const int c = ::accept(listener, nullptr, nullptr);
+    if (c < 0) return;
+    std::uint8_t preamble[wire::kPreambleBytes];
+    (void)!::recv(c, preamble, sizeof preamble, MSG_WAITALL);
+    auto out = wire::encode_preamble();
+    const auto error = wire::encode(wire::Error{wire::ErrorCode::kInternal, evil});
+    out.insert(out.end(), error.begin(), error.end());
+    (void)!::send(c, out.data(), out.size(), MSG_NOSIGNAL);
+    std::this_thread::sleep_for(500ms);
+    ::close(c);
+  });
+  Process c({SCREENREEL_CAPTURE_BIN, "--connect", "127.0.0.1:" + std::to_string(ntohs(addr.sin_port)), "--source",
+             "test-pattern", "--size", "64x48", "--max-frames", "3"});
+  EXPECT_EQ(c.wait_for(30s).value_or(-1), 1);
+  fake.join();
+  ::close(listener);
+  const std::string all = c.out() + c.err();
+  EXPECT_NE(all.find("gnissim"), std::string::npos) << "the message itself is shown: " << all;
+  EXPECT_EQ(all.find('\x1b'), std::string::npos) << all;
+  EXPECT_EQ(all.find('\x07'), std::string::npos) << all;
+  EXPECT_EQ(all.find("\xe2\x80\xae"), std::string::npos) << "the right-to-left override reached the terminal";
 }
 
 TEST(AuthSetup, ShortOrMissingTokenFilesAreExplained) {

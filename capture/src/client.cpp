@@ -30,6 +30,8 @@
 
 #include "screenreel/protocol/address.hpp"
 #include "screenreel/common/clock.hpp"
+#include "screenreel/common/log.hpp"
+#include "screenreel/common/terminal_text.hpp"
 #include "screenreel/protocol/auth.hpp"
 #include "screenreel/protocol/frame_codec.hpp"
 #include "screenreel/protocol/message_reader.hpp"
@@ -46,7 +48,9 @@ namespace {
 constexpr auto kPingEvery = std::chrono::seconds(10);
 constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 
-void say(const std::string& line) { std::cerr << "screenreel-capture: " << line << std::endl; }
+// Every line goes through the log, which makes the receiver's words (ERROR and STOP messages,
+// folder names) terminal-safe: a peer cannot write escape sequences to the user's terminal.
+void say(const std::string& line) { log::info(line); }
 
 std::string megabytes(std::uint64_t b) {
   char buf[32];
@@ -755,7 +759,7 @@ std::string format_summary(const CaptureSummary& s) {
                 static_cast<unsigned long long>(s.sent), megabytes(s.wire_bytes).c_str(), pct, fps, s.seconds,
                 static_cast<unsigned long long>(s.ticks), static_cast<unsigned long long>(s.unchanged),
                 static_cast<unsigned long long>(s.dropped), away.c_str(),
-                s.stored < 0 ? "unknown" : std::to_string(s.stored).c_str(), s.ended_by.c_str());
+                s.stored < 0 ? "unknown" : std::to_string(s.stored).c_str(), terminal_safe(s.ended_by).c_str());
   return buf;
 }
 
