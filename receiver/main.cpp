@@ -7,11 +7,13 @@
 #include "screenreel/archive/catalog.hpp"
 #include "screenreel/ocr/engine.hpp"
 #include "screenreel/protocol/wire.hpp"
+#include "screenreel/common/log.hpp"
 #include "screenreel/receiver/app.hpp"
 
 namespace po = boost::program_options;
 
 int main(int argc, char** argv) {
+  screenreel::log::set_program("screenreel-receiver");
   screenreel::receiver::ReceiverConfig config;
   std::string archive, token_file, tls_cert, tls_key;
   std::uint64_t min_free_mb = 200;

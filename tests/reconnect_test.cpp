@@ -183,6 +183,26 @@ TEST_F(Reconnect, AReceiverThatDoesNotKnowTheSessionStartsANewOne) {
   fs::remove_all(other);
 }
 
+// A receiver stopped for longer than its idle timeout (30 s) wakes with the timer long past;
+// before the fix it closed the session as "nothing received for 30 s" although its client was
+// connected and waiting. Silence is measured on the receiver's own reading now.
+TEST_F(Reconnect, AReceiverStoppedLongerThanItsIdleTimeoutKeepsTheSession) {
+  auto receiver = start_receiver(archive);
+  auto capture = start_capture({"--fps", "5", "--duration", "40"});
+  std::this_thread::sleep_for(2000ms);
+  receiver->signal(SIGSTOP);
+  std::this_thread::sleep_for(32s);
+  receiver->signal(SIGCONT);
+  ASSERT_EQ(capture->wait_for(60s).value_or(-1), 0) << capture->err();
+  receiver->signal(SIGTERM);
+  ASSERT_EQ(receiver->wait_for(30s).value_or(-1), 0);
+  EXPECT_EQ(receiver->err().find("nothing received for"), std::string::npos) << receiver->err();
+  SessionRecord session;
+  const auto rows = check_one_contiguous_session(archive, session);
+  EXPECT_EQ(session.end_reason, "client") << session.error;
+  EXPECT_GT(rows.size(), 10u);
+}
+
 TEST_F(Reconnect, WithoutReconnectTheClientEndsWithAnError) {
   auto receiver = start_receiver(archive);
   auto capture = start_capture({"--fps", "20", "--no-reconnect"});

@@ -178,6 +178,13 @@ void Catalog::end_session(std::int64_t id, std::int64_t ended_us, const std::str
   s.bind(4, dropped).bind(5, id).run();
 }
 
+void Catalog::forget_empty_session(std::int64_t id) {
+  db_.prepare("DELETE FROM sessions WHERE id = ? AND frame_count = 0 AND NOT EXISTS (SELECT 1 FROM frames WHERE session_id = ?)")
+      .bind(1, id)
+      .bind(2, id)
+      .run();
+}
+
 Catalog::Reopened Catalog::reopen_session(std::int64_t id) {
   sqlite::Transaction tx(db_);
   Reopened r;

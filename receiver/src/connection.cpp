@@ -1,6 +1,8 @@
 // One capture client's connection (see connection.hpp) and the accepting server.
 #include "connection.hpp"
 
+#include "screenreel/common/log.hpp"
+
 #include <cstring>
 #include <iostream>
 #include <mutex>
@@ -21,11 +23,7 @@ std::string printable(const std::string& s) {
 }
 }  // namespace
 
-void log(const std::string& line) {
-  static std::mutex m;
-  std::lock_guard lock(m);
-  std::cerr << "screenreel-receiver: " << line << std::endl;
-}
+void log(const std::string& line) { screenreel::log::info(line); }
 
 // --- Server ------------------------------------------------------------------------------
 
@@ -210,10 +208,18 @@ void Connection::start() {
 }
 
 void Connection::arm_idle() {
-  idle_.expires_after(server_.options_.idle_timeout);
+  idle_deadline_ = std::chrono::steady_clock::now() + server_.options_.idle_timeout;
+  idle_.expires_at(idle_deadline_);
   idle_.async_wait([weak = std::weak_ptr<Connection>(shared_from_this())](error_code ec) {
     auto self = weak.lock();
     if (ec || !self || self->state_ != State::kRecording) return;
+    // Silence is measured on the receiver's own reading: a receiver that was stopped (SIGSTOP,
+    // a suspended machine) wakes with this timer long past, and bytes waiting unread (it was
+    // stopped, or reading waits for room in the queue) are not silence either.
+    error_code e;
+    if (std::chrono::steady_clock::now() - self->idle_deadline_ > std::chrono::seconds(1) ||
+        self->stream_.socket().available(e) > 0)
+      return self->arm_idle();
     log(self->who() + ": nothing received for " + std::to_string(self->server_.options_.idle_timeout.count() / 1000) +
         " s; closing the session");
     self->send(wire::encode(wire::Error{wire::ErrorCode::kTimeout, "silent for too long"}));

@@ -65,6 +65,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Server& server_;
   boost::asio::steady_timer deadline_;
   boost::asio::steady_timer idle_;         // recording: no byte from the client for idle_timeout
+  std::chrono::steady_clock::time_point idle_deadline_;
   boost::asio::steady_timer write_timer_;  // a write that does not finish in write_timeout
   std::string address_;                    // the peer's IP, for the failure blacklist
   Nonce nonce_{};

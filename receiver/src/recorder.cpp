@@ -1,15 +1,18 @@
 // The receiver's storage pipeline (see recorder.hpp).
 #include "screenreel/receiver/recorder.hpp"
 
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 
 #include <cerrno>
+#include <cstring>
 #include <iostream>
 #include <system_error>
 
 #include "screenreel/archive/jpeg.hpp"
 #include "resume_secret.hpp"
 #include "screenreel/archive/session_files.hpp"
+#include "screenreel/common/log.hpp"
 
 namespace screenreel::receiver {
 namespace fs = std::filesystem;
@@ -133,6 +136,22 @@ void Recorder::check_free_space(const fs::path& dir) {
   }
 }
 
+// The archive's sessions folder, made again when someone removed it while the receiver ran
+// (never through a link: whatever stands there instead is an error to report).
+void Recorder::ensure_sessions_folder() {
+  const fs::path dir = paths_.sessions();
+  if (::mkdir(dir.c_str(), 0755) == 0) {
+    log::warning(dir.string() + " was removed while recording; made it again (sessions recorded before are gone)");
+    return;
+  }
+  if (errno != EEXIST)
+    throw std::runtime_error("cannot make " + dir.string() + ": " + std::strerror(errno) + " (check the archive folder)");
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    throw std::runtime_error(dir.string() + " is not a folder (a link or a file stands there): the receiver writes "
+                             "only inside the archive; remove it");
+}
+
 std::shared_ptr<SessionWriter> Recorder::open_session(const NewSession& s) {
   if (disk_full_) {  // room again (someone freed some)? then the reserve comes first
     make_reserve();
@@ -143,6 +162,7 @@ std::shared_ptr<SessionWriter> Recorder::open_session(const NewSession& s) {
   }
   free_checked_us_ = 0;
   check_free_space(paths_.root());
+  ensure_sessions_folder();
   SessionRecord rec;
   {
     std::lock_guard lock(catalog_mutex_);
@@ -151,13 +171,13 @@ std::shared_ptr<SessionWriter> Recorder::open_session(const NewSession& s) {
   const fs::path dir = paths_.session(rec.folder);
   // The folder name is ours and new: anything already there (a folder, or a link to one planted
   // by someone who guessed the name) is an error, and so is any failure to make it. Either way
-  // the session's row is closed, so that it does not stay "recording" for ever.
+  // the session's row goes again: it holds nothing, and an empty error row helps nobody.
   std::error_code ec;
   if (!fs::create_directory(dir, ec)) {
     const std::string why = ec ? ec.message() : "it already exists";
     {
       std::lock_guard lock(catalog_mutex_);
-      catalog_.end_session(rec.id, wall_clock_us(), "error", "cannot create the session folder: " + why);
+      catalog_.forget_empty_session(rec.id);
     }
     throw std::runtime_error("cannot create session folder " + dir.string() + ": " + why);
   }

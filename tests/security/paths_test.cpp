@@ -197,6 +197,33 @@ TEST_F(Paths, SymlinkedSessionsFolderIsNotWrittenThrough) {
 
 // A symlink to the outside planted under the folder name the next session will get (its id and
 // start time can be guessed).
+// Someone removes the archive's sessions/ folder while the receiver runs. Before the fix every
+// later client was refused until a restart, each refusal leaving an empty 'error' row that verify
+// then reported; now the folder is made again (not through a link) and the next client records.
+TEST_F(Paths, ARemovedSessionsFolderIsMadeAgainAndLeavesNoEmptyRows) {
+  start_receiver();
+  record_named("before");
+  fs::remove_all(archive / "sessions");
+  const auto after = record_named("after", 4);
+  EXPECT_EQ(after.name, "after");
+  EXPECT_EQ(after.frame_count, 4);
+  EXPECT_TRUE(fs::is_directory(archive / "sessions" / after.folder));
+  EXPECT_TRUE(receiver->process().wait_for_stderr("was removed while recording; made it again", 5s)) << receiver->err();
+  for (const auto& s : test::read_sessions(archive)) EXPECT_NE(s.end_reason, "error") << s.name << ": " << s.error;
+  // A link planted where the folder was is refused, and still no empty row is left.
+  fs::remove_all(archive / "sessions");
+  fs::create_directory_symlink(elsewhere, archive / "sessions");
+  planted_here.insert("sessions");
+  auto c = test::start_pattern_client(receiver->port(), "through-link", {"--size", "64x48", "--max-frames", "2"});
+  EXPECT_EQ(c->wait_for(30s).value_or(-1), 1) << c->err();
+  EXPECT_NE(c->err().find("is not a folder"), std::string::npos) << c->err();
+  for (const auto& s : test::read_sessions(archive)) EXPECT_NE(s.name, "through-link");
+  EXPECT_TRUE(test::list_tree(elsewhere).empty());
+  fs::remove(archive / "sessions");
+  fs::create_directory(archive / "sessions");
+  planted_here.erase("sessions");
+}
+
 TEST_F(Paths, SymlinkAtTheNextSessionFolderIsNotWrittenThrough) {
   start_receiver();
   const std::time_t now = std::time(nullptr);

@@ -84,6 +84,8 @@ class Catalog {
   // One transaction for all rows and display times; also advances the sessions' frame_count and
   // bytes. Returns the display times whose rows do not exist yet (to be given again later).
   std::vector<DisplayedAt> add_frames(std::span<const FrameRecord> frames, std::span<const DisplayedAt> displayed = {});
+  // Removes a session that never held a frame (its folder could not be made): no empty rows.
+  void forget_empty_session(std::int64_t id);
   void end_session(std::int64_t id, std::int64_t ended_us, const std::string& reason,
                    const std::string& error = {}, std::int64_t dropped = 0);
 

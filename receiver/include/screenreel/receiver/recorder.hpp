@@ -182,6 +182,7 @@ class Recorder {
   void make_reserve();
   // The disk is full: deletes the reserve (false when it was gone already) and stops new frames.
   bool release_reserve();
+  void ensure_sessions_folder();
   std::atomic<bool> disk_full_{false};
   // Runs a catalog write; when it fails (the disk is full), deletes the reserve and tries again.
   void with_reserve(const std::function<void()>& write);
