@@ -286,20 +286,23 @@ int cmd_export(CommandLine& cli) {
       "frames", po::value(&frames_dir)->value_name("DIR"),
       "instead of a video: copy the JPEGs of the range into DIR (new or empty), with "
       "DIR/frames.ffconcat holding their timing for ffmpeg")(
-      "link", "with --frames: hard-link the JPEGs instead of copying them");
+      "link", "with --frames: hard-link the JPEGs instead of copying them")(
+      "force", po::bool_switch(&video.force), "replace an existing FILE (never a link or a folder)");
   const auto vm = cli.parse(
       o,
       {"export SESSION (-o FILE | --frames DIR) [OPTIONS]",
        "Makes a video whose timing follows the recorded capture times at a constant rate:\n"
        "output frame k shows the frame on screen k/fps seconds after --from, so frames are\n"
        "repeated (a still screen) or skipped (faster than --fps) as the timing requires. The\n"
-       "video has floor(duration * fps) + 1 frames. It is written under a temporary name and\n"
-       "renamed when complete; an existing FILE is replaced. A progress bar shows on a terminal.",
+       "video has floor(duration * fps) + 1 frames. It is written in a private temporary folder\n"
+       "beside FILE and moved into place when complete (never through a link; removed if the\n"
+       "export fails or is interrupted); an existing FILE is kept unless --force. A progress bar\n"
+       "shows on a terminal.",
        "  screenreel-replay export 3 -o session3.mp4\n"
        "  screenreel-replay export standup -o part.avi --from 10 --to 1:10 --fps 10 --scale 0.5\n"
        "  screenreel-replay export 3 -o timelapse.mp4 --speed 20 --idle-limit 1\n"
        "  screenreel-replay export 3 --frames out/ --from 5 --to 15 --link\n"
-       "  ffmpeg -f concat -i out/frames.ffconcat -vsync vfr -pix_fmt yuv420p out.mp4\n"},
+       "  ffmpeg -f concat -i out/frames.ffconcat -fps_mode vfr -enc_time_base 1/1000 -pix_fmt yuv420p out.mp4\n"},
       {"session"});
   if (!vm) return 0;
   if (output.empty() == frames_dir.empty())
@@ -324,6 +327,9 @@ int cmd_export(CommandLine& cli) {
                                       : "copied")
               << " into " << frames_dir << ", timing in "
               << (fs::path(frames_dir) / "frames.ffconcat").string() << "\n";
+    if (!r.damaged.empty())
+      std::cerr << kProgram << ": " << r.damaged.size() << " of them are not whole JPEGs (the first: "
+                << r.damaged.front() << "); they were copied as they are: run verify\n";
     return 0;
   }
   video.output = output;
@@ -353,7 +359,8 @@ int cmd_frame(CommandLine& cli) {
       "output,o", po::value(&output)->value_name("FILE"),
       "the image: .png, .jpg, .bmp, .tiff, .webp")(
       "highlight", po::value<std::string>()->value_name("WORDS"),
-      "draw a red box around these words (as 'search' takes them) where the text index has them");
+      "draw a red box around these words (as 'search' takes them) where the text index has them")(
+      "force", "replace an existing FILE (never a link or a folder)");
   const auto vm =
       cli.parse(o,
                 {"frame SESSION --at T -o FILE [--highlight WORDS]",
@@ -372,7 +379,7 @@ int cmd_frame(CommandLine& cli) {
   Catalog catalog = open_catalog(paths);
   const SessionRecord s = find_session(catalog, required(*vm, "session", kSessionArg));
   const std::string highlight = vm->count("highlight") ? (*vm)["highlight"].as<std::string>() : "";
-  const SavedFrame saved = save_frame(paths, catalog, s, *at_us, output, highlight);
+  const SavedFrame saved = save_frame(paths, catalog, s, *at_us, output, highlight, vm->count("force") > 0);
   std::cerr << kProgram << ": wrote " << output << ": frame " << saved.frame.seq << " ("
             << saved.frame.file << "), captured at " << format_offset(saved.offset_us);
   if (!highlight.empty()) std::cerr << ", " << saved.boxes << " box(es) around \"" << terminal_safe(highlight) << "\"";

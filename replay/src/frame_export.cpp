@@ -7,11 +7,27 @@
 
 #include "screenreel/replay/archive_access.hpp"
 #include "screenreel/replay/frame_image.hpp"
+#include "screenreel/replay/output_file.hpp"
 #include "screenreel/replay/text_search.hpp"
 #include "screenreel/replay/text.hpp"
 
 namespace screenreel::replay {
 namespace fs = std::filesystem;
+
+namespace {
+
+// A whole JPEG as far as its ends say: SOI first, EOI last (a file cut by a crash or a full disk
+// lacks the end). verify decodes every frame; this is what an export can afford per file.
+bool looks_whole_jpeg(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  unsigned char head[2] = {}, tail[2] = {};
+  if (!in.read(reinterpret_cast<char*>(head), 2)) return false;
+  in.seekg(-2, std::ios::end);
+  if (!in.read(reinterpret_cast<char*>(tail), 2)) return false;
+  return head[0] == 0xFF && head[1] == 0xD8 && tail[0] == 0xFF && tail[1] == 0xD9;
+}
+
+}  // namespace
 
 FrameExportResult export_frames(const ArchivePaths& paths, Catalog& catalog,
                                 const SessionRecord& session, const FrameExportOptions& options) {
@@ -25,18 +41,15 @@ FrameExportResult export_frames(const ArchivePaths& paths, Catalog& catalog,
 
   FrameExportResult result;
   const auto& frames = timeline.frames();
-  std::ofstream concat(dir / "frames.ffconcat");
+  OutputFile concat_file(dir / "frames.ffconcat", false);
+  std::ofstream concat(concat_file.path());
   concat << "ffconcat version 1.0\n";
   for (std::size_t i = 0; i < frames.size(); ++i) {
     const fs::path from = frame_path(paths, session, frames[i]);
     const fs::path to = dir / frames[i].file;
-    bool linked = false;
-    if (options.link) {
-      fs::create_hard_link(from, to, ec);  // fails across file systems: then a copy
-      linked = !ec;
-    }
-    if (!linked && !fs::copy_file(from, to, ec))
-      throw Failure("cannot copy " + from.string() + " to " + to.string() + ": " + ec.message());
+    // Never through a link planted among the frames; a link fails across file systems: then a copy.
+    const bool linked = copy_regular_file(from, to, options.link);
+    if (!looks_whole_jpeg(to)) result.damaged.push_back(frames[i].file);
     ++result.files;
     result.linked += linked ? 1 : 0;
     result.bytes += frames[i].jpeg_bytes;
@@ -51,11 +64,13 @@ FrameExportResult export_frames(const ArchivePaths& paths, Catalog& catalog,
   // ffmpeg's concat demuxer ignores the last file's duration unless the file is listed again.
   concat << "file '" << frames.back().file << "'\n";
   if (!concat.flush()) throw Failure("cannot write " + (dir / "frames.ffconcat").string());
+  concat.close();
+  concat_file.commit();
   return result;
 }
 
 SavedFrame save_frame(const ArchivePaths& paths, Catalog& catalog, const SessionRecord& session,
-                      std::int64_t at_us, const fs::path& output, std::string_view highlight) {
+                      std::int64_t at_us, const fs::path& output, std::string_view highlight, bool force) {
   if (!cv::haveImageWriter(output.string()))
     throw Failure("cannot write " + output.string() + ": unknown image format \"" +
                   output.extension().string() +
@@ -74,15 +89,15 @@ SavedFrame save_frame(const ArchivePaths& paths, Catalog& catalog, const Session
       ++boxes;
     }
   }
+  OutputFile file(output, force);
   bool written = false;
   try {
-    written = cv::imwrite(output.string(), image);
+    written = cv::imwrite(file.path().string(), image);
   } catch (const cv::Exception& e) {
     throw Failure("cannot write " + output.string() + ": " + e.what());
   }
-  if (!written)
-    throw Failure("cannot write " + output.string() +
-                  " (does its folder exist, and may it be written?)");
+  if (!written) throw Failure("cannot write " + output.string() + ": the image could not be encoded");
+  file.commit();
   return {frame, frame.capture_us - *origin, boxes};
 }
 

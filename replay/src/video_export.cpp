@@ -10,6 +10,7 @@
 #include <opencv2/videoio.hpp>
 
 #include "screenreel/replay/archive_access.hpp"
+#include "screenreel/replay/output_file.hpp"
 #include "screenreel/replay/frame_image.hpp"
 #include "screenreel/replay/session_summary.hpp"
 #include "screenreel/replay/text.hpp"
@@ -145,8 +146,8 @@ VideoExportResult export_video(const ArchivePaths& paths, Catalog& catalog,
   result.width = size.width;
   result.height = size.height;
 
-  const fs::path partial =
-      dir / ("." + out.stem().string() + ".partial" + out.extension().string());
+  OutputFile file(out, options.force);  // checked before any work: a taken name fails at once
+  const fs::path& partial = file.path();
   cv::VideoWriter writer;
   for (const auto& c : codecs) {
     if (open_writer(writer, partial, c, result.fps, size)) {
@@ -155,8 +156,6 @@ VideoExportResult export_video(const ArchivePaths& paths, Catalog& catalog,
     }
   }
   if (!writer.isOpened()) {
-    std::error_code ec;
-    fs::remove(partial, ec);
     throw Failure("cannot export to " + out.string() + ": OpenCV's VideoWriter cannot write " +
                   ext + " with codec " + codecs.front() +
                   " in this build. It writes: " + formats_text(writable_video_formats()));
@@ -190,11 +189,9 @@ VideoExportResult export_video(const ArchivePaths& paths, Catalog& catalog,
       if (options.progress) options.progress(k + 1, total);
     }
     writer.release();
-    fs::rename(partial, out);
+    file.commit();
   } catch (...) {
-    writer.release();
-    std::error_code ec;
-    fs::remove(partial, ec);
+    writer.release();  // OutputFile removes what was written
     throw;
   }
   return result;

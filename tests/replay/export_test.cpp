@@ -1,6 +1,9 @@
 // `export`: videos at a constant rate that follow the recorded timing (checked frame by frame
 // against the source JPEGs), and copies of a range of JPEGs with their timing.
 #include <gtest/gtest.h>
+#include <csignal>
+#include <chrono>
+#include <thread>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -198,6 +201,78 @@ TEST_F(ReplayExport, DamagedJpegsAreSkippedWithAWarningAndExportFinishes) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.err.find("3 recorded frames could not be read"), std::string::npos) << r.err;
   EXPECT_EQ(read_video(out).size(), 24u);  // floor(2.3 s * 10) + 1: every output frame is there
+}
+
+// Files the replay tool writes are never written through a planted link. Before the fix, export
+// wrote its video under the predictable name .NAME.partial.EXT, so a link planted there made it
+// overwrite any file the user could write; and export --frames copied whatever a frame file
+// linked to (a file the user could read but should not publish).
+TEST_F(ReplayExport, OutputsAreNeverWrittenThroughPlantedLinks) {
+  const fs::path victim = archive.root() / "victim.txt";
+  std::ofstream(victim) << "precious";
+  const fs::path out = archive.root() / "out.mp4";
+  fs::create_symlink(victim, archive.root() / ".out.partial.mp4");  // the old temporary name
+  const auto r = test::replay(archive.root(), {"export", "1", "-o", out.string()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(test::read_file(victim), "precious");
+  EXPECT_TRUE(fs::is_regular_file(fs::symlink_status(out)));
+
+  // A link at the final name is refused, with or without --force.
+  const fs::path trap = archive.root() / "trap.mp4";
+  fs::create_symlink(victim, trap);
+  for (const bool force : {false, true}) {
+    std::vector<std::string> args = {"export", "1", "-o", trap.string()};
+    if (force) args.push_back("--force");
+    const auto t = test::replay(archive.root(), args);
+    EXPECT_EQ(t.status, 1) << t.err;
+    EXPECT_NE(t.err.find("is a symbolic link"), std::string::npos) << t.err;
+  }
+  EXPECT_EQ(test::read_file(victim), "precious");
+
+  // An existing file is kept without --force, replaced with it.
+  const auto again = test::replay(archive.root(), {"export", "1", "-o", out.string()});
+  EXPECT_EQ(again.status, 1);
+  EXPECT_NE(again.err.find("exists; give --force"), std::string::npos) << again.err;
+  EXPECT_EQ(test::replay(archive.root(), {"export", "1", "-o", out.string(), "--force"}).status, 0);
+
+  // A frame file replaced by a link to a secret: refused, the secret not copied.
+  const fs::path secret = archive.root() / "secret.txt";
+  std::ofstream(secret) << "top secret";
+  const fs::path frame = archive.frame_file(session, 5);
+  fs::remove(frame);
+  fs::create_symlink(secret, frame);
+  const fs::path dir = archive.root() / "published";
+  const auto f = test::replay(archive.root(), {"export", "1", "--frames", dir.string()});
+  EXPECT_EQ(f.status, 1);
+  EXPECT_NE(f.err.find("is a symbolic link"), std::string::npos) << f.err;
+  for (const auto& e : fs::directory_iterator(dir)) EXPECT_NE(test::read_file(e.path()), "top secret") << e.path();
+  // Nothing the tool made is left beside the outputs.
+  for (const auto& e : fs::directory_iterator(archive.root()))
+    EXPECT_EQ(e.path().filename().string().rfind(".screenreel-", 0), std::string::npos) << e.path();
+}
+
+// Killed in the middle, export leaves no partial file behind.
+TEST_F(ReplayExport, AnInterruptedExportLeavesNothingBehind) {
+  const fs::path out = archive.root() / "slow.avi";
+  test::Process p({SCREENREEL_REPLAY_BIN, "--archive", archive.root().string(), "export", "1", "-o", out.string(),
+                   "--fps", "240", "--scale", "4"});
+  const auto catches = [&](int sig) {
+    std::ifstream status("/proc/" + std::to_string(p.pid()) + "/status");
+    for (std::string line; std::getline(status, line);)
+      if (line.rfind("SigCgt:", 0) == 0) return (std::stoull(line.substr(7), nullptr, 16) & (1ull << (sig - 1))) != 0;
+    return false;
+  };
+  for (int i = 0; i < 400 && !catches(SIGTERM) && p.running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  p.signal(SIGTERM);
+  const auto rc = p.wait_for(std::chrono::seconds(30));
+  ASSERT_TRUE(rc);
+  for (const auto& e : fs::directory_iterator(archive.root())) {
+    const auto name = e.path().filename().string();
+    EXPECT_EQ(name.rfind(".screenreel-", 0), std::string::npos) << "left behind: " << e.path();
+  }
+  if (*rc != 0) {
+    EXPECT_FALSE(fs::exists(out)) << "a killed export left its output";
+  }
 }
 
 }  // namespace

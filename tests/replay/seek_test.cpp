@@ -96,8 +96,7 @@ TEST_F(ReplaySeek, FrameCommandWritesTheFrameOnScreenAtT) {
                {"5.1", 6}, {"0:05.349", 6}, {"5.35", 7}, {"1:00", 7}};
   for (const auto& c : cases) {
     const std::filesystem::path png = archive.root() / "shot.png";
-    const auto r =
-        test::replay(archive.root(), {"frame", "seek", "--at", c.at, "-o", png.string()});
+    const auto r = test::replay(archive.root(), {"frame", "seek", "--at", c.at, "-o", png.string(), "--force"});
     ASSERT_EQ(r.status, 0) << c.at << ": " << r.err;
     EXPECT_NE(r.err.find("frame " + std::to_string(c.seq) + " "), std::string::npos)
         << c.at << ": " << r.err;
@@ -108,6 +107,13 @@ TEST_F(ReplaySeek, FrameCommandWritesTheFrameOnScreenAtT) {
     EXPECT_LT(test::psnr(shot, archive.frame_image(session, other)), 25)
         << c.at << ": looks like frame " << other;
   }
+  // Without --force an existing file is kept (before: overwritten without asking).
+  const std::filesystem::path png = archive.root() / "shot.png";
+  const auto before = std::filesystem::last_write_time(png);
+  const auto kept = test::replay(archive.root(), {"frame", "seek", "--at", "0", "-o", png.string()});
+  EXPECT_EQ(kept.status, 1);
+  EXPECT_NE(kept.err.find("exists; give --force"), std::string::npos) << kept.err;
+  EXPECT_EQ(std::filesystem::last_write_time(png), before);
 }
 
 }  // namespace

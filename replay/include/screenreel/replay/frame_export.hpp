@@ -23,6 +23,7 @@ struct FrameExportResult {
   std::uint64_t files = 0;
   std::uint64_t linked = 0;  // of them, hard links
   std::int64_t bytes = 0;
+  std::vector<std::string> damaged;  // files that are not whole JPEGs (copied as they are; verify says more)
 };
 
 // The files keep their archive names (frame_000042.jpg). DIR/frames.ffconcat lists them with
@@ -42,6 +43,6 @@ struct SavedFrame {
 // index has on that frame.
 SavedFrame save_frame(const ArchivePaths& paths, Catalog& catalog, const SessionRecord& session,
                       std::int64_t at_us, const std::filesystem::path& output,
-                      std::string_view highlight = {});
+                      std::string_view highlight = {}, bool force = false);
 
 }  // namespace screenreel::replay

@@ -27,6 +27,7 @@ struct VideoExportOptions {
   double speed = 1;           // 10: ten seconds of recording make one second of video
   std::optional<std::int64_t> idle_limit_us;
   std::string codec;  // a FOURCC ("avc1", "MJPG"); default: the extension's first that works
+  bool force = false;  // replace an existing file (never a link or a folder)
   std::function<void(std::uint64_t done, std::uint64_t total)> progress;
 };
 
