@@ -51,6 +51,21 @@ std::vector<PixelRect> change(FrameBuffer& f, std::mt19937& rng, int blocks) {
   return rects;
 }
 
+// Ends the session as its client would and waits until its frames are stored; their count.
+std::int64_t close_and_wait(SessionWriter& session) {
+  std::mutex m;
+  std::condition_variable cv;
+  std::int64_t stored = -1;
+  session.close("client", "", 0, [&](std::int64_t n) {
+    std::lock_guard lock(m);
+    stored = n;
+    cv.notify_all();
+  });
+  std::unique_lock lock(m);
+  cv.wait_for(lock, std::chrono::seconds(60), [&] { return stored >= 0; });
+  return stored;
+}
+
 TEST(Recorder, EncodersSharingASessionWriteEachFramesWholeJpeg) {
   TempDir dir;
   const ArchivePaths paths(dir.path);
@@ -86,16 +101,7 @@ TEST(Recorder, EncodersSharingASessionWriteEachFramesWholeJpeg) {
       truth.push_back(screen);
       repeat.push_back(same);
     }
-    std::mutex m;
-    std::condition_variable cv;
-    std::int64_t stored = -1;
-    session->close("client", "", 0, [&](std::int64_t n) {
-      std::lock_guard lock(m);
-      stored = n;
-      cv.notify_all();
-    });
-    std::unique_lock lock(m);
-    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(60), [&] { return stored >= 0; }));
+    const std::int64_t stored = close_and_wait(*session);
     EXPECT_EQ(stored, 240);
     EXPECT_FALSE(session->storage_error());
   }
@@ -147,16 +153,7 @@ TEST(Recorder, AFrameRepeatedPastTheLinkLimitGetsACopyAndTheSessionGoesOn) {
       ASSERT_TRUE(session->submit(FrameJob{i + 1, now, now, std::move(buffer), i > 0, i == 0 ? all : std::vector<PixelRect>{}},
                                   [](std::uint64_t) {}));
     }
-    std::mutex m;
-    std::condition_variable cv;
-    std::int64_t stored = -1;
-    session->close("client", "", 0, [&](std::int64_t n) {
-      std::lock_guard lock(m);
-      stored = n;
-      cv.notify_all();
-    });
-    std::unique_lock lock(m);
-    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(60), [&] { return stored >= 0; }));
+    const std::int64_t stored = close_and_wait(*session);
     EXPECT_EQ(stored, kFrames);
     EXPECT_FALSE(session->storage_error()) << *session->storage_error();
   }

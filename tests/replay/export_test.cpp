@@ -256,13 +256,7 @@ TEST_F(ReplayExport, AnInterruptedExportLeavesNothingBehind) {
   const fs::path out = archive.root() / "slow.avi";
   test::Process p({SCREENREEL_REPLAY_BIN, "--archive", archive.root().string(), "export", "1", "-o", out.string(),
                    "--fps", "240", "--scale", "4"});
-  const auto catches = [&](int sig) {
-    std::ifstream status("/proc/" + std::to_string(p.pid()) + "/status");
-    for (std::string line; std::getline(status, line);)
-      if (line.rfind("SigCgt:", 0) == 0) return (std::stoull(line.substr(7), nullptr, 16) & (1ull << (sig - 1))) != 0;
-    return false;
-  };
-  for (int i = 0; i < 400 && !catches(SIGTERM) && p.running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  test::wait_until_catching(p.pid(), SIGTERM, std::chrono::seconds(4));  // or it finished first
   p.signal(SIGTERM);
   const auto rc = p.wait_for(std::chrono::seconds(30));
   ASSERT_TRUE(rc);

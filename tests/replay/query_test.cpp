@@ -211,15 +211,8 @@ TEST_F(ReplayQuery, RunawayQueriesStopAtTheTimeMemoryAndRowLimitsAndOnCtrlC) {
 
   // Ctrl-C: the program stops the statement and says so.
   test::Process p({SCREENREEL_REPLAY_BIN, "--archive", archive.root().string(), "query", endless, "--timeout", "60"});
-  // Once the query runs, the program catches SIGINT (SigCgt in /proc): then Ctrl-C.
-  const auto catches_sigint = [&] {
-    std::ifstream status("/proc/" + std::to_string(p.pid()) + "/status");
-    for (std::string line; std::getline(status, line);)
-      if (line.rfind("SigCgt:", 0) == 0) return (std::stoull(line.substr(7), nullptr, 16) & (1ull << (SIGINT - 1))) != 0;
-    return false;
-  };
-  for (int i = 0; i < 200 && !catches_sigint(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  ASSERT_TRUE(catches_sigint());
+  // Once the query runs, the program catches SIGINT: then Ctrl-C.
+  ASSERT_TRUE(test::wait_until_catching(p.pid(), SIGINT, std::chrono::seconds(10)));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   p.signal(SIGINT);
   const auto rc = p.wait_for(std::chrono::seconds(10));

@@ -9,6 +9,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <thread>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -17,6 +18,21 @@ extern char** environ;
 
 namespace screenreel::test {
 namespace fs = std::filesystem;
+
+bool wait_until_catching(pid_t pid, int sig, std::chrono::milliseconds timeout) {
+  const auto catching = [&] {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(status, line);)
+      if (line.rfind("SigCgt:", 0) == 0) return (std::stoull(line.substr(7), nullptr, 16) >> (sig - 1) & 1) != 0;
+    return false;
+  };
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (!catching()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
 
 std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);

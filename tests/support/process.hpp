@@ -41,6 +41,9 @@ class Process {
 };
 
 std::string read_file(const std::filesystem::path& p);
+// Waits (up to `timeout`) until process `pid` has a handler for `sig` (SigCgt in /proc): the
+// moment a test can send it and know the program, not the default action, deals with it.
+bool wait_until_catching(pid_t pid, int sig, std::chrono::milliseconds timeout);
 // A fresh, empty directory under the system temp dir, named after the running test.
 std::filesystem::path fresh_temp_dir(const std::string& tag);
 // Runs a command line through /bin/sh and returns its exit status (tests' small helpers: xdotool).
