@@ -6,7 +6,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <iostream>
 #include <system_error>
 
 #include "screenreel/archive/jpeg.hpp"
@@ -107,8 +106,8 @@ bool Recorder::release_reserve() {
   std::error_code ec;
   disk_full_ = true;  // no more frames: what room there is goes to the catalog
   if (!fs::remove(paths_.reserve(), ec)) return false;
-  std::cerr << "screenreel-receiver: the disk is full: recording stops; released the " << (kReserveBytes >> 20)
-            << " MB reserve so that the catalog records the frames written and how the sessions ended\n";
+  log::info("the disk is full: recording stops; released the " + std::to_string(kReserveBytes >> 20) +
+            " MB reserve so that the catalog records the frames written and how the sessions ended");
   return true;
 }
 
@@ -489,7 +488,7 @@ void Recorder::catalog_loop() {
         std::lock_guard lock(catalog_mutex_);
         with_reserve([&] { catalog_.end_session(s->record_.id, wall_clock_us(), reason, error, c.dropped); });
       } catch (const std::exception& e) {
-        std::cerr << "screenreel-receiver: cannot mark session " << s->record_.id << " ended: " << e.what() << "\n";
+        log::info("cannot mark session " + std::to_string(s->record_.id) + " ended: " + e.what());
       }
       {
         std::lock_guard lock(mutex_);
