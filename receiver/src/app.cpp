@@ -4,10 +4,10 @@
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
-#include <iostream>
 #include <sstream>
 #include <thread>
 
+#include "screenreel/common/log.hpp"
 #include "screenreel/protocol/address.hpp"
 #include "screenreel/archive/archive.hpp"
 #include "screenreel/protocol/auth.hpp"
@@ -37,8 +37,8 @@ int run(const ReceiverConfig& config) {
     Recorder recorder(paths, config.recorder);
     // A receiver killed while recording left sessions open: they were closed as 'crashed' (and
     // can be resumed by their clients), with the frame files it had written indexed.
-    for (const auto& line : recorder.recovered().actions) log("recovered: " + line);
-    for (const auto& line : recorder.recovered().warnings) log("recovery warning: " + line);
+    for (const auto& line : recorder.recovered().actions) log::info("recovered: " + line);
+    for (const auto& line : recorder.recovered().warnings) log::info("recovery warning: " + line);
 
     asio::io_context io;
     ServerOptions server_options;
@@ -56,7 +56,7 @@ int run(const ReceiverConfig& config) {
 
     bool show = config.display;
     if (show && !std::getenv("DISPLAY")) {
-      log("no $DISPLAY: running without the live window (as with --no-display)");
+      log::info("no $DISPLAY: running without the live window (as with --no-display)");
       show = false;
     }
     std::unique_ptr<Display> display;
@@ -66,12 +66,12 @@ int run(const ReceiverConfig& config) {
           recorder.note_displayed(session, number, t);
         });
       } catch (const std::exception& e) {
-        log(std::string("no live window: ") + e.what() + "; recording without it");
+        log::info(std::string("no live window: ") + e.what() + "; recording without it");
       }
     }
     Server server(io, recorder, display.get(), server_options);
     if (!server.local_endpoint().address().is_loopback() && !server_options.token)
-      log("WARNING: listening on " + server.local_endpoint().address().to_string() +
+      log::info("WARNING: listening on " + server.local_endpoint().address().to_string() +
           " without authentication (--insecure-listen): anyone who can reach this port can record into this archive");
 
     std::atomic<bool> finished{false};
@@ -82,7 +82,7 @@ int run(const ReceiverConfig& config) {
       asio::post(io, [&, reason, why] {
         if (stopping) return;
         stopping = true;
-        log(why + ": ending the recording (telling " + std::to_string(server.connection_count()) +
+        log::info(why + ": ending the recording (telling " + std::to_string(server.connection_count()) +
             " client(s) to stop, writing every frame received)");
         server.stop(reason, [&] {
           signals.cancel();
@@ -95,7 +95,7 @@ int run(const ReceiverConfig& config) {
                                                                                int sig) {
       if (ec) return;
       if (stopping) {  // a second Ctrl-C: the user does not want to wait
-        log("second signal: exiting now; run `screenreel-replay recover` to close the open sessions");
+        log::info("second signal: exiting now; run `screenreel-replay recover` to close the open sessions");
         std::_Exit(130);
       }
       request_stop(wire::StopReason::kShutdown, sig == SIGINT ? "Ctrl-C" : "SIGTERM");
@@ -108,7 +108,7 @@ int run(const ReceiverConfig& config) {
 
     std::ostringstream bound;
     bound << server.local_endpoint();  // the real port, also when --listen asked for port 0
-    log("listening on " + bound.str() + (server_options.tls ? " (TLS 1.3)" : "") + ", archive " + std::filesystem::absolute(paths.root()).string() +
+    log::info("listening on " + bound.str() + (server_options.tls ? " (TLS 1.3)" : "") + ", archive " + std::filesystem::absolute(paths.root()).string() +
         (display ? "; press q in a window or on this terminal, or Ctrl-C, to end" : "; press q or Ctrl-C to end"));
 
     std::atomic<bool> net_failed{false};
@@ -116,7 +116,7 @@ int run(const ReceiverConfig& config) {
       try {
         io.run();
       } catch (const std::exception& e) {
-        log(std::string("network thread failed: ") + e.what());
+        log::info(std::string("network thread failed: ") + e.what());
         net_failed = true;
         finished = true;
       }
@@ -129,7 +129,7 @@ int run(const ReceiverConfig& config) {
           const int key = display->pump(10);
           if (key == 'q' || key == 'Q') request_stop(wire::StopReason::kUserEnded, "q pressed in the window");
         } catch (const std::exception& e) {
-          log(std::string("cannot show the live window (") + e.what() + "); recording continues without it");
+          log::info(std::string("cannot show the live window (") + e.what() + "); recording continues without it");
           window_ok = false;
         }
       } else {
@@ -140,10 +140,10 @@ int run(const ReceiverConfig& config) {
     if (window_ok) display->close_all();
     keys.reset();
     if (net_failed) return 1;
-    log("all sessions written; bye");
+    log::info("all sessions written; bye");
     return 0;
   } catch (const std::exception& e) {
-    std::cerr << "screenreel-receiver: error: " << e.what() << std::endl;
+    log::error(e.what());
     return 1;
   }
 }

@@ -1,10 +1,10 @@
-// One capture client's connection (see connection.hpp) and the accepting server.
+// One capture client's connection (see connection.hpp).
 #include "connection.hpp"
 
 #include "screenreel/common/log.hpp"
+#include "screenreel/common/terminal_text.hpp"
 
 #include <cstring>
-#include <iostream>
 #include <mutex>
 #include <sstream>
 
@@ -13,137 +13,6 @@
 namespace screenreel::receiver {
 namespace asio = boost::asio;
 using boost::system::error_code;
-
-namespace {
-// Client-supplied text goes into window titles and logs: keep printable ASCII only.
-std::string printable(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) out += (c >= 0x20 && c < 0x7f) ? static_cast<char>(c) : '?';
-  return out;
-}
-}  // namespace
-
-void log(const std::string& line) { screenreel::log::info(line); }
-
-// --- Server ------------------------------------------------------------------------------
-
-Server::Server(asio::io_context& io, Recorder& recorder, FrameSink* sink, ServerOptions options)
-    : io_(io), acceptor_(io), recorder_(recorder), sink_(sink), options_(options) {
-  error_code ec;
-  acceptor_.open(options_.listen.protocol(), ec);
-  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(options_.listen, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    std::ostringstream where;
-    where << options_.listen;
-    throw std::runtime_error("cannot listen on " + where.str() + ": " + ec.message() +
-                             (ec == asio::error::address_in_use ? " (is another receiver running? use --listen HOST:PORT)" : ""));
-  }
-  accept();
-}
-
-Server::~Server() = default;
-
-void Server::accept() {
-  acceptor_.async_accept([this](error_code ec, asio::ip::tcp::socket socket) {
-    if (ec == asio::error::operation_aborted || stopping_) return;
-    if (!ec) {
-      error_code e;
-      const auto ip = socket.remote_endpoint(e).address().to_string();
-      if (!e && blocked(ip)) {
-        log(ip + ": refused (too many failed authentications; blocked for a while)");
-        socket.close(e);
-      } else if (recording_count() >= options_.max_clients) {
-        // A flood of connections must not take every descriptor: the sessions already running matter more.
-        log(ip + ": refused (already " + std::to_string(recording_count()) + " sessions recording, --max-clients)");
-        refuse(socket, "the receiver records " + std::to_string(recording_count()) +
-                           " sessions already (its --max-clients); try again later");
-      } else {
-        // Connections that have not authenticated are bounded on their own (--max-pending): a
-        // crowd of idle ones cannot lock out a client with the token. The oldest one makes
-        // room: a real client finishes its handshake in milliseconds, an idle one never does.
-        std::erase_if(pending_, [](const std::weak_ptr<Connection>& w) {
-          auto c = w.lock();
-          return !c || !c->handshaking();
-        });
-        if (pending_.size() >= options_.max_pending) {
-          if (auto oldest = pending_.front().lock()) oldest->evict();
-          pending_.pop_front();
-        }
-        auto c = std::make_shared<Connection>(std::move(socket), *this);
-        connections_.insert(c);
-        pending_.push_back(c);
-        c->start();
-      }
-    } else {
-      log("accept failed: " + ec.message());  // e.g. out of file descriptors; keep serving
-    }
-    accept();
-  });
-}
-
-void Server::stop(wire::StopReason reason, std::function<void()> all_done) {
-  if (stopping_) return;
-  stopping_ = true;
-  stop_reason_ = reason;
-  all_done_ = std::move(all_done);
-  error_code ec;
-  acceptor_.close(ec);
-  if (connections_.empty()) {
-    asio::post(io_, all_done_);
-    return;
-  }
-  for (auto c : std::vector(connections_.begin(), connections_.end())) c->stop(reason);
-}
-
-std::size_t Server::recording_count() const {
-  return static_cast<std::size_t>(
-      std::count_if(connections_.begin(), connections_.end(), [](const auto& c) { return !c->handshaking(); }));
-}
-
-void Server::refuse(asio::ip::tcp::socket& socket, const std::string& why) {
-  error_code e;
-  if (!options_.tls) {  // a TLS client cannot read plain bytes: it sees the connection closed
-    auto bytes = wire::encode_preamble(wire::kMinVersion);  // every client version reads it
-    const auto error = wire::encode(wire::Error{wire::ErrorCode::kBusy, why});
-    bytes.insert(bytes.end(), error.begin(), error.end());
-    socket.non_blocking(true, e);
-    asio::write(socket, asio::buffer(bytes), e);  // a few bytes on a new socket: never waits
-  }
-  socket.close(e);
-}
-
-bool Server::blocked(const std::string& address) {
-  auto it = failures_.find(address);
-  if (it == failures_.end() || it->second.count < options_.max_auth_failures) return false;
-  if (std::chrono::steady_clock::now() < it->second.blocked_until) return true;
-  failures_.erase(it);  // served its time
-  return false;
-}
-
-void Server::auth_failed(const std::string& address) {
-  auto& f = failures_[address];
-  if (++f.count >= options_.max_auth_failures) {
-    f.blocked_until = std::chrono::steady_clock::now() + options_.block_time;
-    log(address + ": " + std::to_string(f.count) + " failed authentications; refusing it for " +
-        std::to_string(options_.block_time.count()) + " s");
-  }
-}
-
-void Server::auth_succeeded(const std::string& address) { failures_.erase(address); }
-
-void Server::drop_session_connection(std::int64_t session_id) {
-  for (const auto& c : std::vector(connections_.begin(), connections_.end()))
-    if (c->session_id() == session_id) c->replaced();
-}
-
-void Server::remove(const std::shared_ptr<Connection>& c) {
-  connections_.erase(c);
-  if (stopping_ && connections_.empty() && all_done_) asio::post(io_, all_done_);
-}
-
-// --- Connection --------------------------------------------------------------------------
 
 namespace {
 
@@ -163,12 +32,12 @@ std::string tls_failure(const error_code& ec) {
 
 }  // namespace
 
-Connection::Connection(asio::ip::tcp::socket socket, Server& server)
-    : stream_(server.options_.tls ? Transport(std::move(socket), *server.options_.tls) : Transport(std::move(socket))),
+Connection::Connection(asio::ip::tcp::socket socket, ServerContext& server)
+    : stream_(server.options.tls ? Transport(std::move(socket), *server.options.tls) : Transport(std::move(socket))),
       server_(server),
-      deadline_(server.io_),
-      idle_(server.io_),
-      write_timer_(server.io_) {
+      deadline_(server.io),
+      idle_(server.io),
+      write_timer_(server.io) {
   error_code ec;
   const auto ep = stream_.socket().remote_endpoint(ec);
   if (!ec) {
@@ -188,18 +57,18 @@ Connection::Connection(asio::ip::tcp::socket socket, Server& server)
 
 std::string Connection::who() const {
   if (!session_) return peer_;
-  return "session " + std::to_string(session_->record().id) + " '" + printable(session_->record().name) + "' (" + peer_ + ")";
+  return "session " + std::to_string(session_->record().id) + " '" + session_->record().name + "' (" + peer_ + ")";
 }
 
 void Connection::start() {
   // Until HELLO is accepted a peer can make us hold only a few hundred bytes, for a short time.
   reader_.set_body_limit(wire::kMaxPreAuthBody);
-  arm_deadline(server_.options_.handshake_timeout, "handshake");
+  arm_deadline(server_.options.handshake_timeout, "handshake");
   // With --tls, nothing of ours is read before the TLS handshake has succeeded.
   stream_.async_handshake(asio::ssl::stream_base::server, [self = shared_from_this()](error_code ec) {
     if (ec) {
       if (ec != asio::error::operation_aborted)  // the deadline said why already
-        log(self->peer_ + ": TLS handshake failed (" + tls_failure(ec) + "); closed");
+        log::info(self->peer_ + ": TLS handshake failed (" + tls_failure(ec) + "); closed");
       return self->close();
     }
     self->handshaken_ = true;
@@ -208,7 +77,7 @@ void Connection::start() {
 }
 
 void Connection::arm_idle() {
-  idle_deadline_ = std::chrono::steady_clock::now() + server_.options_.idle_timeout;
+  idle_deadline_ = std::chrono::steady_clock::now() + server_.options.idle_timeout;
   idle_.expires_at(idle_deadline_);
   idle_.async_wait([weak = std::weak_ptr<Connection>(shared_from_this())](error_code ec) {
     auto self = weak.lock();
@@ -220,7 +89,7 @@ void Connection::arm_idle() {
     if (std::chrono::steady_clock::now() - self->idle_deadline_ > std::chrono::seconds(1) ||
         self->stream_.socket().available(e) > 0)
       return self->arm_idle();
-    log(self->who() + ": nothing received for " + std::to_string(self->server_.options_.idle_timeout.count() / 1000) +
+    log::info(self->who() + ": nothing received for " + std::to_string(self->server_.options.idle_timeout.count() / 1000) +
         " s; closing the session");
     self->send(wire::encode(wire::Error{wire::ErrorCode::kTimeout, "silent for too long"}));
     self->end_session("disconnected", "", false);
@@ -228,9 +97,9 @@ void Connection::arm_idle() {
 }
 
 void Connection::on_auth(const wire::Auth& auth) {
-  if (!macs_equal(auth.mac, auth_mac(*server_.options_.token, nonce_, reader_.version()))) {
+  if (!macs_equal(auth.mac, auth_mac(*server_.options.token, nonce_, reader_.version()))) {
     server_.auth_failed(address_);
-    log(peer_ + ": authentication failed (wrong token); closing");
+    log::info(peer_ + ": authentication failed (wrong token); closing");
     send(wire::encode(wire::Error{wire::ErrorCode::kAuthFailed, "authentication failed: wrong token"}));
     close_after_write_ = true;
     if (!writing_) close();
@@ -247,7 +116,7 @@ bool Connection::handshaking() const {
 
 void Connection::evict() {
   if (!handshaking()) return;
-  log(peer_ + ": closed while still handshaking, to make room for a newer connection (more than --max-pending at once)");
+  log::info(peer_ + ": closed while still handshaking, to make room for a newer connection (more than --max-pending at once)");
   evicted_ = true;  // reads nothing more
   if (state_ != State::kPreamble)  // it has our preamble: it can read an ERROR
     send(wire::encode(wire::Error{wire::ErrorCode::kBusy, "too many connections are handshaking at once; try again"}));
@@ -259,10 +128,10 @@ void Connection::arm_deadline(std::chrono::milliseconds after, const char* what)
   deadline_.expires_after(after);
   deadline_.async_wait([self = shared_from_this(), what](error_code ec) {
     if (ec) return;  // cancelled: the awaited thing happened
-    log(self->who() + ": " + what + " deadline passed" +
+    log::info(self->who() + ": " + what + " deadline passed" +
         (self->handshaken_ ? "" : " (no TLS handshake: a client without --tls, or a stalled one?)") + "; closing");
     // Silence before authentication counts against the address as a failed authentication does.
-    if (self->handshaking() && self->server_.options_.token) self->server_.auth_failed(self->address_);
+    if (self->handshaking() && self->server_.options.token) self->server_.auth_failed(self->address_);
     if (self->state_ == State::kRecording || self->state_ == State::kEnding) {
       self->end_session("receiver", "", false);
     } else if (!self->handshaken_) {
@@ -283,7 +152,7 @@ void Connection::read() {
     switch (self->reader_.commit(n)) {
       case wire::MessageReader::Event::kNeedMore: return self->read();
       case wire::MessageReader::Event::kPreamble: {
-        const bool auth = self->server_.options_.token.has_value();
+        const bool auth = self->server_.options.token.has_value();
         self->nonce_ = random_nonce();
         self->send(wire::encode_preamble(self->reader_.version()));  // the version this connection speaks
         self->send(wire::encode(wire::Challenge{auth, self->nonce_}));
@@ -294,7 +163,7 @@ void Connection::read() {
       case wire::MessageReader::Event::kError: {
         const auto& e = self->reader_.error();
         if (self->state_ == State::kPreamble && e.code != wire::ErrorCode::kUnsupportedVersion) {
-          log(self->peer_ + ": " + e.what + "; closed");  // not a screenreel client: no answer
+          log::info(self->peer_ + ": " + e.what + "; closed");  // not a screenreel client: no answer
           return self->close();
         }
         if (self->state_ == State::kPreamble) self->send(wire::encode_preamble());
@@ -306,7 +175,7 @@ void Connection::read() {
 
 void Connection::on_read_error(const error_code& ec) {
   if (state_ == State::kRecording) {
-    log(who() + ": connection lost (" + ec.message() + ")" +
+    log::info(who() + ": connection lost (" + ec.message() + ")" +
         (reader_.in_message() ? "; the partly received message is discarded" : ""));
     end_session("disconnected", "", false);
   } else if (state_ != State::kEnding) {
@@ -337,13 +206,13 @@ void Connection::on_message(wire::MessageType type) {
   if (auto* bye = std::get_if<wire::Bye>(&msg)) {
     client_dropped_ = bye->dropped;
     if (bye->frames != frames_received_)
-      log(who() + ": client says it sent " + std::to_string(bye->frames) + " frames, " +
+      log::info(who() + ": client says it sent " + std::to_string(bye->frames) + " frames, " +
           std::to_string(frames_received_) + " arrived");
     return end_session(stop_sent_ ? "receiver" : "client", "", true);
   }
   if (auto* err = std::get_if<wire::Error>(&msg)) {
-    log(who() + ": client reported error " + std::string(wire::to_string(err->code)) + ": " + printable(err->message));
-    return end_session("error", "client error: " + printable(err->message), false);
+    log::info(who() + ": client reported error " + std::string(wire::to_string(err->code)) + ": " + err->message);  // the log makes it terminal-safe
+    return end_session("error", "client error: " + terminal_safe(err->message), false);
   }
   fail({wire::ErrorCode::kBadMessage, std::string(wire::to_string(type)) + " is not a client message"});
 }
@@ -352,7 +221,7 @@ std::int64_t Connection::session_id() const { return session_ ? session_->record
 
 void Connection::replaced() {
   if (state_ != State::kRecording) return;
-  log(who() + ": its client reconnected; ending this connection's part of the session");
+  log::info(who() + ": its client reconnected; ending this connection's part of the session");
   end_session("disconnected", "", false);
   error_code ignored;
   stream_.socket().close(ignored);
@@ -365,29 +234,29 @@ std::shared_ptr<SessionWriter> Connection::try_resume(const wire::Hello& hello, 
   // A protocol-3 HELLO carries a proof over this connection's nonce, never the key; a protocol-2
   // client sends the key itself, which anyone watching a plain connection could replay, so its
   // resume is taken over TLS only.
-  const wire::ResumeKey key = server_.recorder_.resume_key(id);
+  const wire::ResumeKey key = server_.recorder.resume_key(id);
   const bool proven = reader_.version() >= 3 ? resume_keys_equal(hello.resume_key, resume_proof(key, nonce_))
-                                             : server_.options_.tls && resume_keys_equal(hello.resume_key, key);
+                                             : server_.options.tls && resume_keys_equal(hello.resume_key, key);
   if (!proven) {
-    log(peer_ + ": cannot resume session " + std::to_string(id) +
+    log::info(peer_ + ": cannot resume session " + std::to_string(id) +
         (reader_.version() >= 3 ? " (wrong resume proof or unknown session)"
                                 : " (a protocol-2 client resumes only over --tls: its key travels in the clear)") +
         "; starting a new session");
     return nullptr;
   }
-  switch (server_.recorder_.resume_session(id, key, session, why)) {
+  switch (server_.recorder.resume_session(id, key, session, why)) {
     case Recorder::Resume::kResumed:
-      log(peer_ + ": resumes session " + std::to_string(id) + " after tick " +
+      log::info(peer_ + ": resumes session " + std::to_string(id) + " after tick " +
           std::to_string(session->resumed_after_tick()) + (why.empty() ? "" : " (" + why + ")"));
       return session;
     case Recorder::Resume::kBusy:
       busy = true;
-      log(peer_ + ": resumes session " + std::to_string(id) +
+      log::info(peer_ + ": resumes session " + std::to_string(id) +
           ", which its old connection still holds: dropping that one, the client will try again");
       server_.drop_session_connection(id);
       return nullptr;
     case Recorder::Resume::kRefused:
-      log(peer_ + ": cannot resume session " + std::to_string(id) + " (" + why + "); starting a new session");
+      log::info(peer_ + ": cannot resume session " + std::to_string(id) + " (" + why + "); starting a new session");
       return nullptr;
   }
   return nullptr;
@@ -412,15 +281,15 @@ void Connection::on_hello(const wire::Hello& hello) {
       close_after_write_ = true;
       return;
     }
-    if (!session_) session_ = server_.recorder_.open_session(s);
+    if (!session_) session_ = server_.recorder.open_session(s);
   } catch (const std::exception& e) {
-    log(peer_ + ": cannot create a session: " + e.what());
+    log::info(peer_ + ": cannot create a session: " + e.what());
     send(wire::encode(wire::Error{wire::ErrorCode::kStorage, std::string("cannot create session: ") + e.what()}));
     close_after_write_ = true;
     return;
   }
   deadline_.cancel();
-  decoder_.emplace(hello.width, hello.height, [&recorder = server_.recorder_](std::uint32_t w, std::uint32_t h) {
+  decoder_.emplace(hello.width, hello.height, [&recorder = server_.recorder](std::uint32_t w, std::uint32_t h) {
     return recorder.acquire_buffer(w, h);
   });
   reader_.set_body_limit(wire::kMaxMessageBytes);
@@ -428,14 +297,14 @@ void Connection::on_hello(const wire::Hello& hello) {
   arm_idle();
   const auto& rec = session_->record();
   const auto last_tick = static_cast<std::uint64_t>(session_->resumed_after_tick());
-  log(who() + ": recording " + std::to_string(hello.width) + "x" + std::to_string(hello.height) + " at " +
+  log::info(who() + ": recording " + std::to_string(hello.width) + "x" + std::to_string(hello.height) + " at " +
       std::to_string(hello.fps_milli / 1000.0).substr(0, 5) + " fps into sessions/" + rec.folder);
-  send(wire::encode(wire::Welcome{static_cast<std::uint64_t>(rec.id), server_.options_.max_in_flight, rec.folder,
-                                  server_.recorder_.resume_key(rec.id), last_tick}));
-  if (server_.sink_)
-    server_.sink_->session_started(rec.id, "Received Video Stream - " + printable(rec.name) + " (session " +
+  send(wire::encode(wire::Welcome{static_cast<std::uint64_t>(rec.id), server_.options.max_in_flight, rec.folder,
+                                  server_.recorder.resume_key(rec.id), last_tick}));
+  if (server_.sink)
+    server_.sink->session_started(rec.id, "Received Video Stream - " + terminal_safe(rec.name) + " (session " +
                                                std::to_string(rec.id) + ")");
-  if (server_.stopping_) return stop(server_.stop_reason_);
+  if (server_.stopping) return stop(server_.stop_reason);
   read();
 }
 
@@ -444,10 +313,10 @@ void Connection::on_frame(const wire::FrameView& frame, std::int64_t receive_us)
   // ACK it has read was written here first, so an honest client never has more than that many
   // FRAMEs here beyond the ACKs written; one that does is not reading them (resent frames of a
   // resumed session count too).
-  if (frames_received_ + 1 > acks_written_ + server_.options_.max_in_flight)
+  if (frames_received_ + 1 > acks_written_ + server_.options.max_in_flight)
     return fail({wire::ErrorCode::kBadSequence,
                  "FRAME seq " + std::to_string(frame.seq) + " is more than max_in_flight (" +
-                     std::to_string(server_.options_.max_in_flight) +
+                     std::to_string(server_.options.max_in_flight) +
                      ") FRAMEs ahead of the ACKs the client has been sent: it must read them"});
   if (auto err = decoder_->apply(frame)) return fail(*err);
   ++frames_received_;
@@ -468,7 +337,7 @@ void Connection::on_frame(const wire::FrameView& frame, std::int64_t receive_us)
                changed_};
   const std::uint64_t seq = frame.seq;
   std::weak_ptr<Connection> weak = shared_from_this();
-  auto& io = server_.io_;
+  auto& io = server_.io;
   const auto number = session_->submit(std::move(job), [weak, seq, &io](std::uint64_t n) {
     asio::post(io, [weak, seq, n] {
       if (auto self = weak.lock()) self->on_frame_accepted(seq, n);
@@ -476,12 +345,12 @@ void Connection::on_frame(const wire::FrameView& frame, std::int64_t receive_us)
   });
   if (!number) {
     const auto err = session_->storage_error().value_or("session closed");
-    log(who() + ": cannot record: " + err);
+    log::info(who() + ": cannot record: " + err);
     send(wire::encode(wire::Error{wire::ErrorCode::kStorage, err}));
     return end_session("error", err, false);
   }
-  server_.recorder_.note_changes(session_->record().id, *number, decoder_->capture_time_us(), shared, frame.rects);
-  if (server_.sink_) server_.sink_->show(session_->record().id, *number, std::move(shared), changed_);
+  server_.recorder.note_changes(session_->record().id, *number, decoder_->capture_time_us(), shared, frame.rects);
+  if (server_.sink) server_.sink->show(session_->record().id, *number, std::move(shared), changed_);
 }
 
 void Connection::on_frame_accepted(std::uint64_t seq, std::uint64_t number) {
@@ -496,7 +365,7 @@ void Connection::stop(wire::StopReason reason) {
       stop_sent_ = true;
       send(wire::encode(wire::Stop{reason, reason == wire::StopReason::kUserEnded ? "recording ended at the receiver"
                                                                                   : "receiver shutting down"}));
-      arm_deadline(server_.options_.stop_timeout, "stop (waiting for the client's BYE)");
+      arm_deadline(server_.options.stop_timeout, "stop (waiting for the client's BYE)");
     }
   } else if (state_ == State::kPreamble || state_ == State::kAuth || state_ == State::kHello) {
     close();
@@ -504,7 +373,7 @@ void Connection::stop(wire::StopReason reason) {
 }
 
 void Connection::fail(const wire::WireError& e) {
-  log(who() + ": protocol error (" + std::string(wire::to_string(e.code)) + "): " + e.what + "; closing");
+  log::info(who() + ": protocol error (" + std::string(wire::to_string(e.code)) + "): " + e.what + "; closing");
   send(wire::encode(wire::Error{e.code, e.what}));
   if (state_ == State::kRecording) return end_session("error", e.what, false);
   close_after_write_ = true;
@@ -517,13 +386,13 @@ void Connection::end_session(const std::string& reason, const std::string& error
   deadline_.cancel();
   idle_.cancel();
   std::weak_ptr<Connection> weak = shared_from_this();
-  auto& io = server_.io_;
+  auto& io = server_.io;
   const auto id = session_->record().id;
   session_->close(reason, error, static_cast<std::int64_t>(client_dropped_),
                   [weak, &io, answer_bye, reason, id](std::int64_t stored) {
                     asio::post(io, [weak, answer_bye, reason, id, stored] {
                       auto self = weak.lock();
-                      log("session " + std::to_string(id) + " ended (" + reason + "): " + std::to_string(stored) +
+                      log::info("session " + std::to_string(id) + " ended (" + reason + "): " + std::to_string(stored) +
                           " frames stored");
                       if (!self) return;
                       if (answer_bye) self->send(wire::encode(wire::Bye{static_cast<std::uint64_t>(stored), 0}));
@@ -531,7 +400,7 @@ void Connection::end_session(const std::string& reason, const std::string& error
                       if (!self->writing_) self->close();
                     });
                   });
-  if (server_.sink_) server_.sink_->session_ended(id);
+  if (server_.sink) server_.sink->session_ended(id);
 }
 
 void Connection::send(std::vector<std::uint8_t> message) {
@@ -548,11 +417,11 @@ void Connection::write_next() {
   }
   writing_ = true;
   // A peer that stops reading must not hold us (and its session) for ever.
-  write_timer_.expires_after(server_.options_.write_timeout);
+  write_timer_.expires_after(server_.options.write_timeout);
   write_timer_.async_wait([weak = std::weak_ptr<Connection>(shared_from_this())](error_code ec) {
     auto self = weak.lock();
     if (ec || !self) return;
-    log(self->who() + ": not reading what we send; closing");
+    log::info(self->who() + ": not reading what we send; closing");
     error_code ignored;
     self->stream_.socket().close(ignored);  // fails the pending write, which ends the session
   });
@@ -582,7 +451,7 @@ void Connection::close() {
   idle_.cancel();
   write_timer_.cancel();
   stream_.close();
-  server_.remove(shared_from_this());
+  server_.closed(shared_from_this());
 }
 
 }  // namespace screenreel::receiver

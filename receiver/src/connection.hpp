@@ -23,7 +23,7 @@ namespace screenreel::receiver {
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(boost::asio::ip::tcp::socket socket, Server& server);
+  Connection(boost::asio::ip::tcp::socket socket, ServerContext& server);
   void start();
   // The receiver is ending: ask the client to stop (STOP), and end the session if it does
   // not answer in time.
@@ -62,7 +62,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string who() const;
 
   Transport stream_;
-  Server& server_;
+  ServerContext& server_;
   boost::asio::steady_timer deadline_;
   boost::asio::steady_timer idle_;         // recording: no byte from the client for idle_timeout
   std::chrono::steady_clock::time_point idle_deadline_;

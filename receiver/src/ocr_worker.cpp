@@ -11,8 +11,9 @@
 #include <chrono>
 
 #include "screenreel/archive/catalog.hpp"
+#include "screenreel/common/clock.hpp"
+#include "screenreel/common/log.hpp"
 #include "screenreel/ocr/pass.hpp"
-#include "screenreel/receiver/server.hpp"
 #include "screenreel/archive/text_index.hpp"
 
 namespace screenreel::receiver {
@@ -149,10 +150,10 @@ void OcrWorker::pass(std::int64_t session_id, Session& s, std::unique_lock<std::
     error = e.what();
   }
   if (!error.empty())
-    log("session " + std::to_string(session_id) +
+    log::info("session " + std::to_string(session_id) +
         ": OCR pass failed (recording goes on): " + error);
   if (ended)
-    log("session " + std::to_string(session_id) + ": text index complete: " +
+    log::info("session " + std::to_string(session_id) + ": text index complete: " +
         std::to_string(s.passes) + " OCR passes, " + std::to_string(s.lines) +
         " lines read, at most " + std::to_string((s.max_lag_us + 500) / 1000) + " ms behind live");
 

@@ -6,7 +6,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <iostream>
 #include <system_error>
 
 #include "screenreel/archive/jpeg.hpp"
@@ -16,13 +15,6 @@
 
 namespace screenreel::receiver {
 namespace fs = std::filesystem;
-
-namespace {
-constexpr std::size_t kBatchRows = 64;
-constexpr auto kBatchWait = std::chrono::milliseconds(100);
-constexpr std::int64_t kDisplayedKeepUs = 10'000'000;
-constexpr std::size_t kReserveBytes = 2u << 20;
-}  // namespace
 
 // Frame buffers of one size, reused; a buffer whose last user lets go comes back here unless
 // the recorder is gone (the display may hold a frame a little longer than the recorder lives).
@@ -89,36 +81,6 @@ Recorder::~Recorder() {
   done_cv_.notify_all();
   for (auto& t : encoders_) t.join();
   catalog_thread_.join();
-}
-
-// A full disk must not keep the catalog from recording what was written and how each session
-// ended: the receiver keeps a small file it deletes to make room for those last commits.
-void Recorder::make_reserve() {
-  std::error_code ec;
-  if (fs::exists(paths_.reserve(), ec)) return;
-  try {
-    write_file_atomic(paths_.root(), paths_.reserve().filename().string(), std::vector<std::uint8_t>(kReserveBytes));
-  } catch (const std::exception&) {
-    // No room even for this: recording will stop at once anyway, with the disk's own error.
-  }
-}
-
-bool Recorder::release_reserve() {
-  std::error_code ec;
-  disk_full_ = true;  // no more frames: what room there is goes to the catalog
-  if (!fs::remove(paths_.reserve(), ec)) return false;
-  std::cerr << "screenreel-receiver: the disk is full: recording stops; released the " << (kReserveBytes >> 20)
-            << " MB reserve so that the catalog records the frames written and how the sessions ended\n";
-  return true;
-}
-
-void Recorder::with_reserve(const std::function<void()>& write) {
-  try {
-    write();
-  } catch (const sqlite::Error&) {
-    if (!release_reserve()) throw;
-    write();
-  }
 }
 
 void Recorder::check_free_space(const fs::path& dir) {
@@ -418,90 +380,6 @@ void Recorder::encoder_loop() {
     --encoders_running_;
   }
   done_cv_.notify_all();
-}
-
-void Recorder::catalog_loop() {
-  for (;;) {
-    std::deque<Done> batch;
-    std::vector<DisplayedAt> displayed;
-    std::vector<std::shared_ptr<SessionWriter>> to_end;
-    bool exit = false;
-    {
-      std::unique_lock lock(mutex_);
-      done_cv_.wait_for(lock, kBatchWait, [&] {
-        return finished_.size() >= kBatchRows || !closing_.empty() || encoders_running_ == 0;
-      });
-      batch.swap(finished_);
-      displayed.swap(displayed_);
-      exit = encoders_running_ == 0 && finished_.empty();
-    }
-    std::vector<FrameRecord> rows;
-    rows.reserve(batch.size());
-    for (const auto& d : batch)
-      if (d.row) rows.push_back(*d.row);
-    std::string commit_error;
-    std::vector<DisplayedAt> later;
-    try {
-      std::lock_guard lock(catalog_mutex_);
-      with_reserve([&] { later = catalog_.add_frames(rows, displayed); });
-    } catch (const std::exception& e) {
-      commit_error = std::string("catalog write failed: ") + e.what();
-    }
-    // A frame can be shown before its row exists; its display time waits for the row, but not
-    // for ever (a frame that failed to write never gets one).
-    const std::int64_t too_old = wall_clock_us() - kDisplayedKeepUs;
-    std::erase_if(later, [&](const DisplayedAt& d) { return d.displayed_us < too_old; });
-    {
-      std::lock_guard lock(mutex_);
-      displayed_.insert(displayed_.end(), later.begin(), later.end());
-      for (const auto& d : batch) {
-        auto& s = *d.session;
-        ++s.finished_;
-        if (d.row && commit_error.empty()) {
-          ++s.stored_;
-          // Frames finish out of order (several encoders): stored_tick covers only an unbroken run.
-          s.stored_later_.emplace(static_cast<std::uint64_t>(d.row->seq), d.row->tick);
-          while (!s.stored_later_.empty() && s.stored_later_.begin()->first == s.stored_through_ + 1) {
-            s.stored_tick_ = s.stored_later_.begin()->second;
-            ++s.stored_through_;
-            s.stored_later_.erase(s.stored_later_.begin());
-          }
-        }
-        if (!commit_error.empty() && !s.error_) s.error_ = commit_error;
-      }
-      for (auto it = closing_.begin(); it != closing_.end();) {
-        if ((*it)->finished_ == (*it)->submitted_) {
-          to_end.push_back(*it);
-          it = closing_.erase(it);
-        } else {
-          ++it;
-        }
-      }
-    }
-    for (const auto& s : to_end) {
-      auto& c = *s->close_;
-      std::string reason = c.reason, error = c.error;
-      if (auto e = s->storage_error(); e && error.empty()) {
-        reason = "error";
-        error = *e;
-      }
-      try {
-        std::lock_guard lock(catalog_mutex_);
-        with_reserve([&] { catalog_.end_session(s->record_.id, wall_clock_us(), reason, error, c.dropped); });
-      } catch (const std::exception& e) {
-        std::cerr << "screenreel-receiver: cannot mark session " << s->record_.id << " ended: " << e.what() << "\n";
-      }
-      {
-        std::lock_guard lock(mutex_);
-        active_.erase(s->record_.id);  // it can be resumed from now on
-      }
-      if (c.done) c.done(s->stored_);
-    }
-    if (exit) {
-      std::lock_guard lock(mutex_);
-      if (closing_.empty() || encoders_running_ == 0) break;
-    }
-  }
 }
 
 }  // namespace screenreel::receiver

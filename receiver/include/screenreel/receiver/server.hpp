@@ -38,6 +38,25 @@ struct ServerOptions {
 
 class Connection;
 
+// What a Connection may use of the server that accepted it, handed to it explicitly: the
+// shared parts, and the events it reports back. The server fills it and outlives every
+// connection; all of it is used on the io thread only.
+struct ServerContext {
+  boost::asio::io_context& io;
+  Recorder& recorder;
+  FrameSink* sink;  // null without a live window
+  const ServerOptions& options;
+  bool stopping = false;  // the receiver is ending: a session that starts now is asked to stop at once
+  wire::StopReason stop_reason = wire::StopReason::kShutdown;
+  // A handshake from this address failed (wrong token, silence): counts towards its block.
+  std::function<void(const std::string& address)> auth_failed;
+  std::function<void(const std::string& address)> auth_succeeded;
+  // A client resumes this session while its old connection is still here: drop that one.
+  std::function<void(std::int64_t session_id)> drop_session_connection;
+  // The connection is closed and finished with.
+  std::function<void(const std::shared_ptr<Connection>&)> closed;
+};
+
 class Server {
  public:
   // Binds and listens at once, so a port in use is reported before anything else starts.
@@ -51,7 +70,6 @@ class Server {
   std::size_t connection_count() const { return connections_.size(); }
 
  private:
-  friend class Connection;
   void accept();
   void remove(const std::shared_ptr<Connection>& c);
   // A client resumes a session whose old connection is still here: drop that connection.
@@ -76,12 +94,9 @@ class Server {
   Recorder& recorder_;
   FrameSink* sink_;
   ServerOptions options_;
+  ServerContext context_;  // after options_, which it refers to
   std::set<std::shared_ptr<Connection>> connections_;
-  bool stopping_ = false;
-  wire::StopReason stop_reason_ = wire::StopReason::kShutdown;
   std::function<void()> all_done_;
 };
-
-void log(const std::string& line);
 
 }  // namespace screenreel::receiver
