@@ -19,49 +19,35 @@ std::string spread_text(const Spread& s) {
          ", max " + ms(static_cast<double>(s.max)) + " (mean " + ms(s.mean) + ")";
 }
 
-void spread_json(JsonWriter& json, std::string_view name, const std::optional<Spread>& s) {
-  json.key(name);
-  if (!s) {
-    json.null();
-    return;
-  }
-  json.begin_object()
-      .field("min_us", s->min)
-      .field("median_us", s->median)
-      .field("max_us", s->max)
-      .field("mean_us", s->mean)
-      .end_object();
+Json spread_json(const std::optional<Spread>& s) {
+  if (!s) return nullptr;
+  return {{"min_us", s->min}, {"median_us", s->median}, {"max_us", s->max}, {"mean_us", s->mean}};
 }
 
-void session_json(JsonWriter& json, const SessionSummary& sum) {
+Json session_json(const SessionSummary& sum) {
   const auto& s = sum.record;
-  json.field("id", s.id).field("name", s.name).field("folder", s.folder);
-  json.field("started", format_utc_iso(s.started_us)).field("started_us", s.started_us);
-  json.field("ended_us", s.ended_us);
-  json.field("duration_s", static_cast<double>(sum.duration_us) / 1e6);
-  json.field("frames", s.frame_count).field("average_fps", sum.average_fps).field("bytes", s.bytes);
-  json.field("status", sum.status);
-  json.key("end_reason");
-  if (s.end_reason.empty())
-    json.null();
-  else
-    json.value(s.end_reason);
-  json.field("dropped", s.dropped);
+  return {{"id", s.id},
+          {"name", s.name},
+          {"folder", s.folder},
+          {"started", format_utc_iso(s.started_us)},
+          {"started_us", s.started_us},
+          {"ended_us", json_or_null(s.ended_us)},
+          {"duration_s", static_cast<double>(sum.duration_us) / 1e6},
+          {"frames", s.frame_count},
+          {"average_fps", json_or_null(sum.average_fps)},
+          {"bytes", s.bytes},
+          {"status", sum.status},
+          {"end_reason", json_or_null(s.end_reason)},
+          {"dropped", s.dropped}};
 }
 
 }  // namespace
 
 void print_list(std::ostream& out, const std::vector<SessionSummary>& sessions, bool json) {
   if (json) {
-    JsonWriter w(out, JsonWriter::Layout::kLines);
-    w.begin_array();
-    for (const auto& sum : sessions) {
-      w.begin_object();
-      session_json(w, sum);
-      w.end_object();
-    }
-    w.end_array();
-    out << '\n';
+    Json rows = Json::array();
+    for (const auto& sum : sessions) rows.push_back(session_json(sum));
+    print_json_lines(out, rows);
     return;
   }
   if (sessions.empty()) {
@@ -105,50 +91,38 @@ void print_info(std::ostream& out, const SessionSummary& sum, const FrameStats& 
                 const std::optional<TextIndexSummary>& text_index) {
   const auto& s = sum.record;
   if (json) {
-    JsonWriter w(out);
-    w.begin_object();
-    session_json(w, sum);
-    w.field("client_address", s.client_address).field("source", s.source);
-    w.field("width", std::int64_t{s.width})
-        .field("height", std::int64_t{s.height})
-        .field("requested_fps", s.fps);
-    w.key("error");
-    if (s.error.empty())
-      w.null();
-    else
-      w.value(s.error);
-    w.field("first_capture_us", sum.first_capture_us).field("last_capture_us", sum.last_capture_us);
-    spread_json(w, "interval", stats.interval_us);
-    spread_json(w, "capture_to_receive", stats.capture_to_receive_us);
-    spread_json(w, "capture_to_written", stats.capture_to_written_us);
-    spread_json(w, "capture_to_displayed", stats.capture_to_displayed_us);
-    w.field("displayed_frames", stats.displayed);
-    w.field("first_tick", stats.first_tick).field("last_tick", stats.last_tick);
-    w.field("ticks_not_sent", stats.ticks_not_sent);
-    w.key("folder_on_disk")
-        .begin_object()
-        .field("exists", usage.exists)
-        .field("files", usage.files);
-    w.field("bytes", usage.bytes).end_object();
-    w.key("text_index");
-    if (!text_index) {
-      w.null();
-    } else {
+    Json j = session_json(sum);
+    j["client_address"] = s.client_address;
+    j["source"] = s.source;
+    j["width"] = s.width;
+    j["height"] = s.height;
+    j["requested_fps"] = s.fps;
+    j["error"] = json_or_null(s.error);
+    j["first_capture_us"] = json_or_null(sum.first_capture_us);
+    j["last_capture_us"] = json_or_null(sum.last_capture_us);
+    j["interval"] = spread_json(stats.interval_us);
+    j["capture_to_receive"] = spread_json(stats.capture_to_receive_us);
+    j["capture_to_written"] = spread_json(stats.capture_to_written_us);
+    j["capture_to_displayed"] = spread_json(stats.capture_to_displayed_us);
+    j["displayed_frames"] = stats.displayed;
+    j["first_tick"] = stats.first_tick;
+    j["last_tick"] = stats.last_tick;
+    j["ticks_not_sent"] = stats.ticks_not_sent;
+    j["folder_on_disk"] = {{"exists", usage.exists}, {"files", usage.files}, {"bytes", usage.bytes}};
+    j["text_index"] = nullptr;
+    if (text_index) {
       const auto& t = *text_index;
-      w.begin_object()
-          .field("indexer", t.state.indexer)
-          .field("lang", t.state.lang)
-          .field("complete", t.state.complete)
-          .field("through_frame", t.state.through_seq)
-          .field("lines", t.spans)
-          .field("passes", t.passes)
-          .field("behind_live_median_us", t.lag_median_us)
-          .field("behind_live_max_us", t.lag_max_us)
-          .field("most_frames_merged", t.most_frames_merged)
-          .end_object();
+      j["text_index"] = {{"indexer", t.state.indexer},
+                         {"lang", t.state.lang},
+                         {"complete", t.state.complete},
+                         {"through_frame", t.state.through_seq},
+                         {"lines", t.spans},
+                         {"passes", t.passes},
+                         {"behind_live_median_us", t.lag_median_us},
+                         {"behind_live_max_us", t.lag_max_us},
+                         {"most_frames_merged", t.most_frames_merged}};
     }
-    w.end_object();
-    out << '\n';
+    print_json(out, j);
     return;
   }
   const auto line = [&](const char* label, const std::string& value) {

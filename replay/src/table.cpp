@@ -99,28 +99,25 @@ void write_csv(const Table& t, std::ostream& out) {
 }
 
 void write_json(const Table& t, std::ostream& out) {
-  JsonWriter json(out, JsonWriter::Layout::kLines);
-  json.begin_array();
+  Json rows = Json::array();
   for (const auto& row : t.rows) {
-    json.begin_object();
+    Json object = Json::object();
     for (std::size_t c = 0; c < row.size() && c < t.columns.size(); ++c) {
-      json.key(t.columns[c]);
-      std::visit(
-          [&](const auto& v) {
+      object[t.columns[c]] = std::visit(
+          [](const auto& v) -> Json {
             using T = std::decay_t<decltype(v)>;
             if constexpr (std::is_same_v<T, std::monostate>)
-              json.null();
+              return nullptr;
             else if constexpr (std::is_same_v<T, Blob>)
-              json.value(hex(v));
+              return hex(v);
             else
-              json.value(v);
+              return v;
           },
           row[c]);
     }
-    json.end_object();
+    rows.push_back(std::move(object));
   }
-  json.end_array();
-  out << '\n';
+  print_json_lines(out, rows);
 }
 
 }  // namespace

@@ -1,54 +1,29 @@
-// A small streaming JSON writer for --json output: objects, arrays, strings (escaped, invalid
-// UTF-8 replaced by U+FFFD so the output always parses), numbers, booleans and null.
+// --json output, made with nlohmann::json: objects keep their keys in the order they were set
+// (ordered_json), text that is not valid UTF-8 is replaced by U+FFFD so the output always parses,
+// and NaN or infinite numbers print as null.
 #pragma once
 
-#include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
-#include <string_view>
-#include <vector>
+#include <string>
 
 namespace screenreel::replay {
 
-class JsonWriter {
- public:
-  // kLines puts each element of the outermost array on a line of its own (for rows of a table).
-  enum class Layout { kCompact, kLines };
-  explicit JsonWriter(std::ostream& out, Layout layout = Layout::kCompact)
-      : out_(out), layout_(layout) {}
+using Json = nlohmann::ordered_json;
 
-  JsonWriter& begin_object();
-  JsonWriter& end_object();
-  JsonWriter& begin_array();
-  JsonWriter& end_array();
-  JsonWriter& key(std::string_view name);
+// null for an absent value.
+template <typename T>
+Json json_or_null(const std::optional<T>& v) {
+  return v ? Json(*v) : Json();
+}
+// null for an empty text (a catalog column that holds "" for "none").
+inline Json json_or_null(const std::string& s) { return s.empty() ? Json() : Json(s); }
 
-  JsonWriter& value(std::string_view s);
-  JsonWriter& value(const char* s) { return value(std::string_view(s)); }
-  JsonWriter& value(std::int64_t v);
-  JsonWriter& value(double v);  // NaN and infinities become null
-  JsonWriter& value(bool v);
-  JsonWriter& null();
-  template <typename T>
-  JsonWriter& value(const std::optional<T>& v) {
-    return v ? value(*v) : null();
-  }
-
-  // key(name).value(v) in one call.
-  template <typename T>
-  JsonWriter& field(std::string_view name, const T& v) {
-    key(name);
-    return value(v);
-  }
-
- private:
-  void before_value();
-  void write_string(std::string_view s);
-  bool top_array_lines() const { return layout_ == Layout::kLines && first_.size() == 1; }
-  std::ostream& out_;
-  Layout layout_;
-  std::vector<bool> first_;  // per open container: nothing written in it yet
-  bool after_key_ = false;
-};
+// The value on one line, then a newline.
+void print_json(std::ostream& out, const Json& value);
+// An array with each element on a line of its own (rows of a table), then a newline:
+// "[\n{...},\n{...}\n]\n"; an empty one is "[]\n".
+void print_json_lines(std::ostream& out, const Json& array);
 
 }  // namespace screenreel::replay
