@@ -9,7 +9,8 @@ packages=(
   # libraries the programs link
   libboost-system-dev libboost-program-options-dev libboost-filesystem-dev
   libopencv-dev liblz4-dev libsqlite3-dev libturbojpeg0-dev libjpeg62-turbo-dev libssl-dev
-  libxcb1-dev libxcb-shm0-dev libxcb-xfixes0-dev libxcb-randr0-dev libxcb-damage0-dev libxxhash-dev nlohmann-json3-dev
+  libxcb1-dev libxcb-shm0-dev libxcb-xfixes0-dev libxcb-randr0-dev libxcb-damage0-dev libxxhash-dev
+  nlohmann-json3-dev
   # OCR (receiver --ocr, screenreel-replay index/search): Tesseract 5 and its English model
   libtesseract-dev tesseract-ocr-eng
   # tests and benchmarks

@@ -21,33 +21,33 @@ std::string spread_text(const Spread& s) {
 
 Json spread_json(const std::optional<Spread>& s) {
   if (!s) return nullptr;
-  return Json{{"min_us", s->min}, {"median_us", s->median}, {"max_us", s->max}, {"mean_us", s->mean}};
+  return {{"min_us", s->min}, {"median_us", s->median}, {"max_us", s->max}, {"mean_us", s->mean}};
 }
 
 Json session_json(const SessionSummary& sum) {
   const auto& s = sum.record;
-  Json j = {{"id", s.id}, {"name", s.name}, {"folder", s.folder}};
-  j["started"] = format_utc_iso(s.started_us);
-  j["started_us"] = s.started_us;
-  j["ended_us"] = nullable(s.ended_us);
-  j["duration_s"] = static_cast<double>(sum.duration_us) / 1e6;
-  j["frames"] = s.frame_count;
-  j["average_fps"] = nullable(sum.average_fps);
-  j["bytes"] = s.bytes;
-  j["status"] = sum.status;
-  j["end_reason"] = s.end_reason.empty() ? Json(nullptr) : Json(s.end_reason);
-  j["dropped"] = s.dropped;
-  return j;
+  return {{"id", s.id},
+          {"name", s.name},
+          {"folder", s.folder},
+          {"started", format_utc_iso(s.started_us)},
+          {"started_us", s.started_us},
+          {"ended_us", json_or_null(s.ended_us)},
+          {"duration_s", static_cast<double>(sum.duration_us) / 1e6},
+          {"frames", s.frame_count},
+          {"average_fps", json_or_null(sum.average_fps)},
+          {"bytes", s.bytes},
+          {"status", sum.status},
+          {"end_reason", json_or_null(s.end_reason)},
+          {"dropped", s.dropped}};
 }
 
 }  // namespace
 
 void print_list(std::ostream& out, const std::vector<SessionSummary>& sessions, bool json) {
   if (json) {
-    Json list = Json::array();
-    for (const auto& sum : sessions) list.push_back(session_json(sum));
-    write_json_lines(out, list);
-    out << '\n';
+    Json rows = Json::array();
+    for (const auto& sum : sessions) rows.push_back(session_json(sum));
+    print_json_lines(out, rows);
     return;
   }
   if (sessions.empty()) {
@@ -97,9 +97,9 @@ void print_info(std::ostream& out, const SessionSummary& sum, const FrameStats& 
     j["width"] = s.width;
     j["height"] = s.height;
     j["requested_fps"] = s.fps;
-    j["error"] = s.error.empty() ? Json(nullptr) : Json(s.error);
-    j["first_capture_us"] = nullable(sum.first_capture_us);
-    j["last_capture_us"] = nullable(sum.last_capture_us);
+    j["error"] = json_or_null(s.error);
+    j["first_capture_us"] = json_or_null(sum.first_capture_us);
+    j["last_capture_us"] = json_or_null(sum.last_capture_us);
     j["interval"] = spread_json(stats.interval_us);
     j["capture_to_receive"] = spread_json(stats.capture_to_receive_us);
     j["capture_to_written"] = spread_json(stats.capture_to_written_us);
@@ -109,6 +109,7 @@ void print_info(std::ostream& out, const SessionSummary& sum, const FrameStats& 
     j["last_tick"] = stats.last_tick;
     j["ticks_not_sent"] = stats.ticks_not_sent;
     j["folder_on_disk"] = {{"exists", usage.exists}, {"files", usage.files}, {"bytes", usage.bytes}};
+    j["text_index"] = nullptr;
     if (text_index) {
       const auto& t = *text_index;
       j["text_index"] = {{"indexer", t.state.indexer},
@@ -120,11 +121,8 @@ void print_info(std::ostream& out, const SessionSummary& sum, const FrameStats& 
                          {"behind_live_median_us", t.lag_median_us},
                          {"behind_live_max_us", t.lag_max_us},
                          {"most_frames_merged", t.most_frames_merged}};
-    } else {
-      j["text_index"] = nullptr;
     }
-    write_json(out, j);
-    out << '\n';
+    print_json(out, j);
     return;
   }
   const auto line = [&](const char* label, const std::string& value) {

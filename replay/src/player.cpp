@@ -4,13 +4,16 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <opencv2/highgui.hpp>
 #include <set>
+#include <string_view>
 
 #include "screenreel/replay/archive_access.hpp"
 #include "screenreel/replay/frame_image.hpp"
 #include "screenreel/replay/text.hpp"
 #include "screenreel/replay/time_format.hpp"
+#include "screenreel/x11/display.hpp"
 
 namespace screenreel::replay {
 namespace {
@@ -30,6 +33,23 @@ const std::initializer_list<int> kRight = {0xFF53, 0x1000014, 0x270000};
 const std::initializer_list<int> kFaster = {'+', '=', 0xFFAB};
 const std::initializer_list<int> kSlower = {'-', '_', 0xFFAD};
 const std::initializer_list<int> kQuit = {'q', 'Q', 27};
+
+// highgui draws with Qt, whose X11 platform aborts the program when it finds no display
+// ("Reinstalling the application may fix this problem", exit status 134). Look first, and say
+// what works without one. A Qt platform chosen with QT_QPA_PLATFORM (offscreen, wayland) needs
+// no X display, so it is left to Qt.
+void require_display(const SessionRecord& session) {
+  const char* platform = std::getenv("QT_QPA_PLATFORM");
+  if (platform && *platform && std::string_view(platform) != "xcb") return;
+  const std::string id = std::to_string(session.id);
+  try {
+    x11::connect_display({}, "Without a display, 'screenreel-replay export " + id +
+                                 " -o FILE' makes a video of the session and 'screenreel-replay "
+                                 "frame " + id + " --at T -o FILE' an image of one moment.");
+  } catch (const std::runtime_error& e) {
+    throw Failure(std::string("play shows a window and needs a display: ") + e.what());
+  }
+}
 
 class Player {
  public:
@@ -192,6 +212,7 @@ void play(const ArchivePaths& paths, Catalog& catalog, const SessionRecord& sess
                   format_offset(timeline.begin_us() - timeline.origin_us()) + " to " +
                   format_offset(timeline.end_us() - timeline.origin_us()) + ")");
   Schedule schedule = make_schedule(timeline, options.idle_limit_us);
+  require_display(session);
   Player(paths, session, std::move(timeline), std::move(schedule), options, log).run();
 }
 

@@ -103,22 +103,21 @@ void write_json(const Table& t, std::ostream& out) {
   for (const auto& row : t.rows) {
     Json object = Json::object();
     for (std::size_t c = 0; c < row.size() && c < t.columns.size(); ++c) {
-      std::visit(
-          [&](const auto& v) {
+      object[t.columns[c]] = std::visit(
+          [](const auto& v) -> Json {
             using T = std::decay_t<decltype(v)>;
             if constexpr (std::is_same_v<T, std::monostate>)
-              object[t.columns[c]] = nullptr;
+              return nullptr;
             else if constexpr (std::is_same_v<T, Blob>)
-              object[t.columns[c]] = hex(v);
+              return hex(v);
             else
-              object[t.columns[c]] = v;
+              return v;
           },
           row[c]);
     }
     rows.push_back(std::move(object));
   }
-  write_json_lines(out, rows);
-  out << '\n';
+  print_json_lines(out, rows);
 }
 
 }  // namespace

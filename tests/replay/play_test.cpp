@@ -130,3 +130,55 @@ TEST_F(ReplayPlay, DamagedJpegsAreSkippedWithAWarningAndPlayFinishes) {
 
 }  // namespace
 }  // namespace screenreel
+
+namespace screenreel {
+namespace {
+
+// Without a display, play says so and what to use instead (export, frame), exit status 1: it
+// used to abort in Qt (exit status 134, "Reinstalling the application may fix this problem").
+class ReplayPlayWithoutDisplay : public ::testing::Test {
+ protected:
+  void SetUp() override { archive.record("playme", test::evenly(10, 100'000)); }
+
+  // play with the environment changed by env(1): "-u DISPLAY" or "DISPLAY=:N". Qt's platform is
+  // left to its default (X11), the one that needs a display.
+  void expect_refused(std::vector<std::string> env_args, const std::string& why) {
+    std::vector<std::string> argv = {"/usr/bin/env", "-u", "QT_QPA_PLATFORM"};
+    argv.insert(argv.end(), env_args.begin(), env_args.end());
+    argv.insert(argv.end(),
+                {SCREENREEL_REPLAY_BIN, "--archive", archive.root().string(), "play", "playme"});
+    Process p(argv);
+    const auto status = p.wait_for(30s);
+    ASSERT_TRUE(status.has_value()) << p.err();
+    EXPECT_EQ(*status, 1) << p.err();
+    const std::string err = p.err();
+    EXPECT_NE(err.find("screenreel-replay: play shows a window and needs a display: " + why),
+              std::string::npos)
+        << err;
+    EXPECT_NE(err.find("'screenreel-replay export 1 -o FILE' makes a video"), std::string::npos)
+        << err;
+    EXPECT_NE(err.find("'screenreel-replay frame 1 --at T -o FILE' an image"), std::string::npos)
+        << err;
+    EXPECT_EQ(err.find("Reinstalling"), std::string::npos) << err;
+    EXPECT_EQ(err.find('\n'), err.size() - 1) << "one line: " << err;
+  }
+
+  FixtureArchive archive;
+};
+
+TEST_F(ReplayPlayWithoutDisplay, NoDisplaySetSaysSoAndExitsOne) {
+  expect_refused({"-u", "DISPLAY"}, "no X display: $DISPLAY is not set.");
+}
+
+TEST_F(ReplayPlayWithoutDisplay, ADisplayThatDoesNotExistSaysSoAndExitsOne) {
+  // A display number nothing serves: no socket, no lock file.
+  int n = 4711;
+  while (std::filesystem::exists("/tmp/.X11-unix/X" + std::to_string(n)) ||
+         std::filesystem::exists("/tmp/.X" + std::to_string(n) + "-lock"))
+    ++n;
+  const std::string display = ":" + std::to_string(n);
+  expect_refused({"DISPLAY=" + display}, "cannot open X display '" + display + "'");
+}
+
+}  // namespace
+}  // namespace screenreel

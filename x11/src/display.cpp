@@ -27,14 +27,23 @@ std::string connection_problem(int code) {
 
 }  // namespace
 
-X11Display::X11Display(const std::string& display, const std::string& advice) {
+DisplayConnection connect_display(const std::string& display, const std::string& advice) {
   const char* env = std::getenv("DISPLAY");
-  name_ = !display.empty() ? display : (env ? env : "");
-  if (name_.empty()) throw std::runtime_error("no X display: $DISPLAY is not set. " + advice);
-  int screen_number = 0;
-  conn_.reset(xcb_connect(name_.c_str(), &screen_number));  // never null; errors are in-band
-  if (const int code = xcb_connection_has_error(conn_.get()))
-    throw std::runtime_error("cannot open X display '" + name_ + "': " + connection_problem(code) + " " + advice);
+  DisplayConnection c;
+  c.name = !display.empty() ? display : (env ? env : "");
+  if (c.name.empty()) throw std::runtime_error("no X display: $DISPLAY is not set. " + advice);
+  c.conn.reset(xcb_connect(c.name.c_str(), &c.screen_number));  // never null; errors are in-band
+  if (const int code = xcb_connection_has_error(c.conn.get()))
+    throw std::runtime_error("cannot open X display '" + c.name + "': " + connection_problem(code) +
+                             " " + advice);
+  return c;
+}
+
+X11Display::X11Display(const std::string& display, const std::string& advice) {
+  DisplayConnection c = connect_display(display, advice);
+  conn_ = std::move(c.conn);
+  name_ = std::move(c.name);
+  const int screen_number = c.screen_number;
   const xcb_setup_t* setup = xcb_get_setup(conn_.get());
   auto it = xcb_setup_roots_iterator(setup);
   for (int i = 0; i < screen_number && it.rem; ++i) xcb_screen_next(&it);

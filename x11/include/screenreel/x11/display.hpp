@@ -30,6 +30,16 @@ using Reply = std::unique_ptr<T, Free>;
 inline constexpr std::uint8_t kBadWindow = 3;
 inline constexpr std::uint8_t kBadDrawable = 9;
 
+// A connection to `display` (empty: $DISPLAY) that asks nothing of its screen: enough for a
+// program that opens a window through a toolkit. Throws std::runtime_error when there is no
+// display or it cannot be reached; the message ends with `advice`.
+struct DisplayConnection {
+  Connection conn;
+  std::string name;       // the display's name, as used
+  int screen_number = 0;  // the screen the name asks for
+};
+DisplayConnection connect_display(const std::string& display, const std::string& advice);
+
 class X11Display {
  public:
   // Connects to `display` (empty: $DISPLAY). Throws std::runtime_error when there is no display,

@@ -1,0 +1,87 @@
+// What every screenreel-replay command shares (see command_line.hpp).
+#include "command_line.hpp"
+
+#include <iostream>
+
+#include "screenreel/replay/archive_access.hpp"
+#include "screenreel/replay/session_lookup.hpp"
+#include "screenreel/replay/time_format.hpp"
+
+namespace screenreel::replay::commands {
+
+std::optional<po::variables_map> CommandLine::parse(po::options_description& options,
+                                                    const Help& help,
+                                                    const std::vector<std::string>& positional) {
+  std::string archive;
+  options.add_options()("archive", po::value(&archive)->value_name("DIR"),
+                        "the archive; default $SCREENREEL_ARCHIVE, else ./recordings")(
+      "help,h", "print this help");
+  po::options_description hidden;
+  po::positional_options_description pos;
+  for (const auto& p : positional) {
+    hidden.add_options()(p.c_str(), po::value<std::string>());
+    pos.add(p.c_str(), 1);
+  }
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args_).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::too_many_positional_options_error&) {
+    throw UsageError("too many arguments");
+  } catch (const po::error& e) {
+    throw UsageError(e.what());
+  }
+  if (vm.count("help")) {
+    std::cout << "Usage: " << kProgram << " " << help.usage << "\n\n"
+              << help.description << "\n\n"
+              << options << "\nExamples:\n"
+              << help.examples;
+    return std::nullopt;
+  }
+  if (!archive.empty()) archive_ = archive;
+  return vm;
+}
+
+po::options_description options() { return po::options_description("Options", 100, 50); }
+
+std::string required(const po::variables_map& vm, const char* key, const char* what) {
+  if (!vm.count(key)) throw UsageError(std::string("missing ") + what);
+  return vm[key].as<std::string>();
+}
+
+std::optional<std::int64_t> offset_option(const po::variables_map& vm, const char* name) {
+  if (!vm.count(name)) return std::nullopt;
+  try {
+    return parse_offset(vm[name].as<std::string>(), std::string("--") + name);
+  } catch (const Failure& e) {
+    throw UsageError(e.what());
+  }
+}
+
+void add_range_options(po::options_description& o) {
+  o.add_options()("from", po::value<std::string>()->value_name("T"),
+                  "start at T (default: the first frame)")(
+      "to", po::value<std::string>()->value_name("T"), "end at T (default: the last frame)");
+}
+
+TimeRange time_range(const po::variables_map& vm) {
+  return {offset_option(vm, "from"), offset_option(vm, "to")};
+}
+
+std::optional<std::int64_t> idle_limit(const po::variables_map& vm) {
+  const auto limit = offset_option(vm, "idle-limit");
+  if (limit && *limit <= 0) throw UsageError("--idle-limit must be more than 0");
+  return limit;
+}
+
+OpenArchive::OpenArchive(const CommandLine& cli, Catalog::Mode mode)
+    : paths(cli.archive()), catalog(open_catalog(paths, mode)) {}
+
+SessionRecord OpenArchive::session(const po::variables_map& vm) {
+  return find_session(
+      catalog, required(vm, "session", "SESSION (a session id or the start of a name; 'list' shows them)"));
+}
+
+}  // namespace screenreel::replay::commands

@@ -1,0 +1,49 @@
+// screenreel-replay play: a session in a window at its recorded timing.
+#include <iostream>
+
+#include "commands.hpp"
+#include "screenreel/replay/player.hpp"
+
+namespace screenreel::replay::commands {
+namespace {
+
+int run(CommandLine& cli) {
+  po::options_description o = options();
+  PlayOptions play_options;
+  add_range_options(o);
+  o.add_options()("speed", po::value(&play_options.speed)->default_value(1.0)->value_name("X"),
+                  "playback speed, 1/64 .. 64 (keys + and - double and halve it)")(
+      "idle-limit", po::value<std::string>()->value_name("S"),
+      "shorten every pause longer than S (seconds or T) to S, as asciinema does")(
+      "loop", "start again at the end, until q")(
+      "at", po::value<std::string>()->value_name("T"),
+      "start playing at T (a hit of 'search'), inside the range; a --loop starts again at --from");
+  const auto vm = cli.parse(
+      o,
+      {"play SESSION [--from T] [--to T] [--at T] [--speed X] [--idle-limit S] [--loop]",
+       "Shows the session's frames in a window at their recorded timing (the capture times,\n"
+       "not a fixed rate). Seeking to --from uses the catalog's time index.\n"
+       "Keys: space pause/resume, right/left arrow one frame forward/back while paused,\n"
+       "+/- double/halve the speed, q or Esc quit. Needs a display ($DISPLAY).",
+       "  screenreel-replay play 3\n"
+       "  screenreel-replay play standup --from 1:30 --to 2:00 --speed 2\n"
+       "  screenreel-replay play 3 --idle-limit 1 --loop\n"
+       "  screenreel-replay play 3 --at 0:42.1               # where 'search' found something\n"},
+      {"session"});
+  if (!vm) return 0;
+  play_options.range = time_range(*vm);
+  play_options.idle_limit_us = idle_limit(*vm);
+  play_options.loop = vm->count("loop") > 0;
+  play_options.at_us = offset_option(*vm, "at");
+  OpenArchive archive(cli);
+  const SessionRecord s = archive.session(*vm);
+  play(archive.paths, archive.catalog, s, play_options, std::cerr);
+  return 0;
+}
+
+}  // namespace
+
+const Command kPlay{
+    "play", {{"play SESSION", "show a session in a window at its recorded timing"}}, run};
+
+}  // namespace screenreel::replay::commands

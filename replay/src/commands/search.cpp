@@ -1,0 +1,66 @@
+// screenreel-replay search: when text was on screen, from the OCR text index.
+#include <unistd.h>
+
+#include <iostream>
+
+#include "commands.hpp"
+#include "screenreel/common/log.hpp"
+#include "screenreel/replay/search_output.hpp"
+#include "screenreel/replay/session_lookup.hpp"
+#include "screenreel/replay/text_search.hpp"
+
+namespace screenreel::replay::commands {
+namespace {
+
+int run(CommandLine& cli) {
+  po::options_description o = options();
+  TextQuery query;
+  std::string session;
+  add_range_options(o);
+  o.add_options()("session", po::value(&session)->value_name("SESSION"),
+                  "only this session (default: all)")(
+      "limit", po::value(&query.limit)->default_value(20)->value_name("N"), "at most N hits")(
+      "json", "print a JSON array, one object per hit");
+  const auto vm = cli.parse(
+      o,
+      {"search \"WORDS\" [--session S] [--from T --to T] [--limit N] [--json]",
+       "Finds when text was on screen, in the catalog's text index (recorded with\n"
+       "screenreel-receiver --ocr, or built afterwards with 'index'). Every word must appear in\n"
+       "a line (any case; WORD* matches words starting with WORD). Hits are ranked by FTS5's\n"
+       "bm25, best first; each is one line of text and the time it stayed on screen: session,\n"
+       "first seen -> last seen (from the session's first frame), the frame where it was first\n"
+       "seen, its box on screen (x,y width x height), and the line with the words marked.\n"
+       "First seen is rounded up to the millisecond: given to frame/play --at, it shows that frame.\n"
+       "--from/--to keep the lines on screen at some time between them (in every session).",
+       "  screenreel-replay search \"permission denied\"\n"
+       "  screenreel-replay search \"make: ***\" --session standup --from 1:00 --to 5:00\n"
+       "  screenreel-replay search \"ERR*\" --json\n"
+       "  screenreel-replay frame 3 --at 0:42.1 --highlight \"permission denied\" -o hit.png\n"
+       "  screenreel-replay play 3 --at 0:42.1\n"},
+      {"words"});
+  if (!vm) return 0;
+  query.words = required(*vm, "words", "the words to search for (in quotes)");
+  query.range = time_range(*vm);
+  if (query.limit < 1) throw UsageError("--limit must be at least 1");
+  OpenArchive archive(cli);
+  if (!session.empty()) query.session_id = find_session(archive.catalog, session).id;
+  const auto hits = search_text(archive.catalog, query);
+  const bool json = vm->count("json") > 0;
+  print_hits(std::cout, hits, json, ::isatty(STDOUT_FILENO) == 1);
+  if (hits.empty() && !json) log::info("no text on screen matched");
+  const auto missing = sessions_without_text_index(archive.catalog);
+  if (!missing.empty())
+    log::info(std::to_string(missing.size()) +
+              " session(s) have no complete text index and were not searched in full: run "
+              "'screenreel-replay index --all'");
+  return 0;
+}
+
+}  // namespace
+
+const Command kSearch{
+    "search",
+    {{"search \"WORDS\"", "when text was on screen (the OCR text index), best first"}},
+    run};
+
+}  // namespace screenreel::replay::commands

@@ -1,0 +1,54 @@
+// screenreel-replay verify: do the catalog's rows and the files on disk agree?
+#include <iostream>
+
+#include "commands.hpp"
+#include "screenreel/archive/verify.hpp"
+#include "screenreel/replay/archive_access.hpp"
+#include "screenreel/replay/progress.hpp"
+#include "screenreel/replay/text.hpp"
+
+namespace screenreel::replay::commands {
+namespace {
+
+int run(CommandLine& cli) {
+  po::options_description o = options();
+  o.add_options()("quiet,q", "print only problems and the summary line, not notes");
+  const auto vm = cli.parse(
+      o,
+      {"verify [SESSION]",
+       "Checks the archive (or one session): every catalog row has its file, every file has\n"
+       "its row, every JPEG decodes at the size the catalog records, each session's frame\n"
+       "count and bytes match its rows, no leftover temporary files, no stray folders.\n"
+       "Prints each problem; exit status 1 when there is any. A session being recorded may\n"
+       "have files not yet indexed: those are notes, not problems. A session marked recording\n"
+       "with no receiver running is a problem: 'recover' repairs what a crashed receiver\n"
+       "leaves behind.",
+       "  screenreel-replay verify\n"
+       "  screenreel-replay verify 3\n"},
+      {"session"});
+  if (!vm) return 0;
+  OpenArchive archive(cli);
+  VerifyOptions options;
+  options.receiver_running = running_receiver_pid(archive.paths).has_value();
+  if (vm->count("session")) options.session = archive.session(*vm).id;
+  ProgressBar progress("verify");
+  options.progress = progress.callback();
+  const VerifyReport report = verify_archive(archive.paths, archive.catalog, options);
+  progress.finish();
+  if (!vm->count("quiet"))
+    for (const auto& n : report.notes) std::cout << "note: " << terminal_safe(n) << "\n";
+  for (const auto& p : report.problems)
+    std::cout << terminal_safe(p.path) << ": " << terminal_safe(p.what) << "\n";
+  std::cout << (report.ok() ? "ok: " : "FAILED: ") << report.sessions << " sessions, "
+            << report.frames << " frames checked, " << report.problems.size() << " problems\n";
+  return report.ok() ? 0 : 1;
+}
+
+}  // namespace
+
+const Command kVerify{
+    "verify",
+    {{"verify [SESSION]", "check that rows and files agree and every JPEG decodes"}},
+    run};
+
+}  // namespace screenreel::replay::commands
