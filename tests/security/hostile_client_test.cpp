@@ -629,6 +629,34 @@ TEST_F(HostileClient, CaptureTimesThatGoBackAreClampedWithinASecondAndRefusedBey
   EXPECT_EQ(frames[1].capture_us, now) << "a step back within the tolerance is stored as the previous time";
 }
 
+// Sessions of the largest size give their memory back when they end (issue 24.2): before, the
+// receiver's frame pool kept up to 16 frames of any size after their sessions had gone (4096 x
+// 4096: 64 MiB each, about 1 GB for good).
+TEST_F(HostileClient, SessionsOfTheLargestSizeGiveTheirMemoryBackWhenTheyEnd) {
+  const long before = test::process_usage(receiver->pid()).rss_kib;
+  std::vector<std::unique_ptr<WireClient>> clients;
+  for (int i = 0; i < 6; ++i) {
+    auto c = std::make_unique<WireClient>(receiver->port());
+    c->send(test::preamble_and_hello(4096, 4096));
+    ASSERT_TRUE(c->wait_for(wire::MessageType::kWelcome));
+    c->send(test::flat_key_frame(1, 4096, 4096));
+    clients.push_back(std::move(c));
+  }
+  for (auto& c : clients) {
+    c->send(wire::encode(wire::Bye{1, 0}));
+    ASSERT_TRUE(c->wait_for(wire::MessageType::kBye, 60s)) << receiver->err();
+  }
+  for (auto& c : clients) {
+    const auto s = test::session_of_client(archive, c->local_address());
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->frame_count, 1);
+  }
+  clients.clear();
+  std::this_thread::sleep_for(1s);  // the connections close and their frames go back
+  const long kept_mib = (test::process_usage(receiver->pid()).rss_kib - before) / 1024;
+  EXPECT_LT(kept_mib, 160) << "the receiver kept " << kept_mib << " MiB after six 4096x4096 sessions ended";
+}
+
 // WELCOME's max_in_flight is enforced: before the fix a client that never read its ACKs had
 // 40,000 frames accepted ahead of them. The frames here are empty deltas (nothing changed), so
 // the stream is cheap for the test and costs the receiver only its bookkeeping; resent frames
