@@ -116,10 +116,13 @@ void Recorder::catalog_loop() {
       } catch (const std::exception& e) {
         log::info("cannot mark session " + std::to_string(s->record_.id) + " ended: " + e.what());
       }
+      bool none_left = false;
       {
         std::lock_guard lock(mutex_);
         active_.erase(s->record_.id);  // it can be resumed from now on
+        none_left = active_.empty();
       }
+      if (none_left) give_back_memory();
       if (c.done) c.done(s->stored_);
     }
     if (exit) {

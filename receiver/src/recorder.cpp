@@ -1,6 +1,7 @@
 // The receiver's storage pipeline (see recorder.hpp).
 #include "screenreel/receiver/recorder.hpp"
 
+#include <malloc.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
@@ -18,11 +19,24 @@ namespace fs = std::filesystem;
 
 // Frame buffers of one size, reused; a buffer whose last user lets go comes back here unless
 // the recorder is gone (the display may hold a frame a little longer than the recorder lives).
+// The pool is bounded in bytes too, so that sessions of the largest size (64 MiB a frame) do not
+// leave a gigabyte behind them (issue 24.2).
 struct Recorder::BufferPool {
   std::mutex mutex;
   std::vector<std::unique_ptr<FrameBuffer>> free;
+  std::size_t free_bytes = 0;
   static constexpr std::size_t kMaxFree = 16;
+  static constexpr std::size_t kMaxFreeBytes = 128u << 20;
 };
+
+void Recorder::give_back_memory() {
+  {
+    std::lock_guard lock(pool_->mutex);
+    pool_->free.clear();
+    pool_->free_bytes = 0;
+  }
+  malloc_trim(0);  // glibc keeps freed heap pages otherwise
+}
 
 std::shared_ptr<FrameBuffer> Recorder::acquire_buffer(std::uint32_t width, std::uint32_t height) {
   std::unique_ptr<FrameBuffer> b;
@@ -34,6 +48,7 @@ std::shared_ptr<FrameBuffer> Recorder::acquire_buffer(std::uint32_t width, std::
       if ((*it)->width == width && (*it)->height == height) {
         b = std::move(*it);
         pool_->free.erase(std::next(it).base());
+        pool_->free_bytes -= b->pixels.size();
         break;
       }
     }
@@ -44,7 +59,11 @@ std::shared_ptr<FrameBuffer> Recorder::acquire_buffer(std::uint32_t width, std::
     std::unique_ptr<FrameBuffer> owned(p);
     if (auto pool = weak.lock()) {
       std::lock_guard lock(pool->mutex);
-      if (pool->free.size() < BufferPool::kMaxFree) pool->free.push_back(std::move(owned));
+      if (pool->free.size() < BufferPool::kMaxFree &&
+          pool->free_bytes + owned->pixels.size() <= BufferPool::kMaxFreeBytes) {
+        pool->free_bytes += owned->pixels.size();
+        pool->free.push_back(std::move(owned));
+      }
     }
   });
 }

@@ -125,6 +125,18 @@ class HostileClient : public ::testing::Test {
     return *s;
   }
 
+  // `n` clients, each welcomed to a session of the largest size (4096 x 4096 = kMaxPixels).
+  std::vector<std::unique_ptr<WireClient>> largest_sessions(int n) {
+    std::vector<std::unique_ptr<WireClient>> clients;
+    for (int i = 0; i < n; ++i) {
+      auto c = std::make_unique<WireClient>(receiver->port());
+      c->send(test::preamble_and_hello(4096, 4096));
+      EXPECT_TRUE(c->wait_for(wire::MessageType::kWelcome));
+      clients.push_back(std::move(c));
+    }
+    return clients;
+  }
+
   void expect_logged(const std::string& reason) {
     // The log line may follow the close by a moment.
     EXPECT_TRUE(receiver->process().wait_for_stderr(reason, 5s))
@@ -245,13 +257,8 @@ TEST_F(HostileClient, ClaimedLengthThatIsNeverSentAllocatesNothing) {
 // frame is only needed once a key frame arrives (whose data the client then has to send).
 TEST_F(HostileClient, HellosOfTheLargestSizeAloneDoNotPinFrameMemory) {
   const long before = test::process_usage(receiver->pid()).rss_kib;
-  std::vector<std::unique_ptr<WireClient>> clients;
-  for (int i = 0; i < 16; ++i) {
-    auto c = std::make_unique<WireClient>(receiver->port());
-    c->send(test::preamble_and_hello(4096, 4096));
-    ASSERT_TRUE(c->wait_for(wire::MessageType::kWelcome));
-    clients.push_back(std::move(c));
-  }
+  auto clients = largest_sessions(16);
+  ASSERT_FALSE(HasFailure());
   std::this_thread::sleep_for(300ms);
   const long grown_mib = (test::process_usage(receiver->pid()).rss_kib - before) / 1024;
   std::cerr << "[          ] 16 HELLOs of 4096x4096: receiver resident memory +" << grown_mib
@@ -627,6 +634,29 @@ TEST_F(HostileClient, CaptureTimesThatGoBackAreClampedWithinASecondAndRefusedBey
   ASSERT_EQ(frames.size(), 2u);
   EXPECT_EQ(frames[0].capture_us, now);
   EXPECT_EQ(frames[1].capture_us, now) << "a step back within the tolerance is stored as the previous time";
+}
+
+// Sessions of the largest size give their memory back when they end (issue 24.2): before, the
+// receiver's frame pool kept up to 16 frames of any size after their sessions had gone (4096 x
+// 4096: 64 MiB each, about 1 GB for good).
+TEST_F(HostileClient, SessionsOfTheLargestSizeGiveTheirMemoryBackWhenTheyEnd) {
+  const long before = test::process_usage(receiver->pid()).rss_kib;
+  auto clients = largest_sessions(6);
+  ASSERT_FALSE(HasFailure());
+  for (auto& c : clients) c->send(test::flat_key_frame(1, 4096, 4096));
+  for (auto& c : clients) {
+    c->send(wire::encode(wire::Bye{1, 0}));
+    ASSERT_TRUE(c->wait_for(wire::MessageType::kBye, 60s)) << receiver->err();
+  }
+  for (auto& c : clients) {
+    const auto s = test::session_of_client(archive, c->local_address());
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->frame_count, 1);
+  }
+  clients.clear();
+  std::this_thread::sleep_for(1s);  // the connections close and their frames go back
+  const long kept_mib = (test::process_usage(receiver->pid()).rss_kib - before) / 1024;
+  EXPECT_LT(kept_mib, 160) << "the receiver kept " << kept_mib << " MiB after six 4096x4096 sessions ended";
 }
 
 // WELCOME's max_in_flight is enforced: before the fix a client that never read its ACKs had

@@ -179,6 +179,8 @@ class Recorder {
   void check_free_space(const std::filesystem::path& dir);
   std::atomic<std::int64_t> free_checked_us_{0};
   void catalog_loop();
+  // No session is left: empties the frame pool and returns freed heap to the system.
+  void give_back_memory();
   void make_reserve();
   // The disk is full: deletes the reserve (false when it was gone already) and stops new frames.
   bool release_reserve();
