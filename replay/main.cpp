@@ -424,7 +424,8 @@ int cmd_query(CommandLine& cli) {
   const Table table = run_read_only_query(catalog, sql, limits);
   table.write(std::cout, vm->count("csv")    ? TableFormat::kCsv
                          : vm->count("json") ? TableFormat::kJson
-                                             : TableFormat::kAligned);
+                                             : TableFormat::kAligned,
+              ::isatty(STDOUT_FILENO) == 1);
   return 0;
 }
 
