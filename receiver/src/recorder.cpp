@@ -298,17 +298,13 @@ std::optional<FrameRecord> Recorder::store(Pending& p, JpegEncoder& jpeg, std::v
         written_cv_.wait(lock, [&] { return !s.being_written_.count(p.repeat_of) || s.error_; });
         if (s.error_) return std::nullopt;
       }
-      std::uint64_t source_number = p.repeat_of;
-      {
-        std::lock_guard lock(mutex_);
-        if (s.copied_frame_ == p.repeat_of) source_number = s.copy_;
-      }
-      const std::string source = frame_file_name(source_number);
+      // One repeat of a session at a time: the link count checked is the one linked to.
+      std::lock_guard links(s.links_);
+      const std::string source = frame_file_name(s.copied_frame_ == p.repeat_of ? s.copy_ : p.repeat_of);
       if (!link_file_atomic(s.dir_, source, name, options_.max_links)) {
         // A still screen with --every-frame: one JPEG cannot have more links (ext4: 65,000).
         // This frame gets a copy, and the repeats after it link to that.
         copy_file_atomic(s.dir_, source, name);
-        std::lock_guard lock(mutex_);
         s.copied_frame_ = p.repeat_of;
         s.copy_ = p.number;
       }

@@ -78,8 +78,14 @@ void write_aligned(const Table& t, std::ostream& out) {
   for (const auto& line : text) print_row(line);
 }
 
+// RFC 4180: a field with a comma, quote or line break is quoted; so is one with any other control
+// byte (ESC, NUL, ...), which a reader must then take as it is.
 std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  const bool plain = std::none_of(s.begin(), s.end(), [](const char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7f || c == ',' || c == '"';
+  });
+  if (plain) return s;
   std::string q = "\"";
   for (const char c : s) {
     if (c == '"') q += '"';
@@ -88,10 +94,14 @@ std::string csv_field(const std::string& s) {
   return q + '"';
 }
 
-void write_csv(const Table& t, std::ostream& out) {
+// On a terminal, each field is made terminal_safe first: no escape sequence, NUL or bidi control
+// reaches the screen. To a file or pipe, the bytes are kept (quoted).
+void write_csv(const Table& t, std::ostream& out, bool terminal) {
   const auto print_row = [&](const auto& cells, auto to_string) {
-    for (std::size_t c = 0; c < cells.size(); ++c)
-      out << (c ? "," : "") << csv_field(to_string(cells[c]));
+    for (std::size_t c = 0; c < cells.size(); ++c) {
+      const std::string field = to_string(cells[c]);
+      out << (c ? "," : "") << csv_field(terminal ? terminal_safe(field) : field);
+    }
     out << "\r\n";
   };
   print_row(t.columns, [](const std::string& s) { return s; });
@@ -122,13 +132,13 @@ void write_json(const Table& t, std::ostream& out) {
 
 }  // namespace
 
-void Table::write(std::ostream& out, TableFormat format) const {
+void Table::write(std::ostream& out, TableFormat format, bool terminal) const {
   switch (format) {
     case TableFormat::kAligned:
       write_aligned(*this, out);
       break;
     case TableFormat::kCsv:
-      write_csv(*this, out);
+      write_csv(*this, out, terminal);
       break;
     case TableFormat::kJson:
       write_json(*this, out);

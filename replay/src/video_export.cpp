@@ -138,7 +138,10 @@ VideoExportResult export_video(const ArchivePaths& paths, Catalog& catalog,
     throw Failure("--fps must be within 0.1 .. 240");
 
   const Timeline timeline = Timeline::load(catalog, session, options.range);
-  const Schedule schedule = make_schedule(timeline, options.idle_limit_us);
+  // A frame is held at most kMaxHoldUs (or --idle-limit): a clock that jumped years cannot make
+  // an endless video.
+  const Schedule schedule =
+      make_schedule(timeline, std::min(options.idle_limit_us.value_or(kMaxHoldUs), kMaxHoldUs));
   VideoExportResult result;
   result.fps = options.fps ? *options.fps : median_fps(frame_stats(catalog, session.id), session);
   const auto& first = timeline.frames().front();

@@ -269,5 +269,20 @@ TEST_F(ReplayExport, AnInterruptedExportLeavesNothingBehind) {
   }
 }
 
+// A client whose clock jumped ten years between two frames: the video holds that frame at most
+// kMaxHoldUs (issue 24.6; before, export computed years of frames and ran until killed).
+TEST(ReplayExportGaps, AClockJumpOfYearsIsHeldAtMostAnHour) {
+  FixtureArchive a;
+  constexpr std::int64_t kTenYearsUs = 10LL * 365 * 24 * 3600 * 1'000'000;
+  a.record("jump", {{0, 1}, {100'000, 2}, {200'000, 3}, {kTenYearsUs, 4}});
+  const fs::path out = a.root() / "jump.avi";
+  const auto r = test::replay(a.root(), {"export", "jump", "-o", out.string(), "--fps", "0.1"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  cv::VideoCapture cap(out.string());
+  ASSERT_TRUE(cap.isOpened());
+  // 0.2 s + one hour at 0.1 fps: 361 frames.
+  EXPECT_NEAR(cap.get(cv::CAP_PROP_FRAME_COUNT), 361, 2);
+}
+
 }  // namespace
 }  // namespace screenreel

@@ -5,9 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <fstream>
 #include <csignal>
+#include <cstdio>
 #include <thread>
 
 #include "archive_fixture.hpp"
@@ -219,6 +221,41 @@ TEST_F(ReplayQuery, RunawayQueriesStopAtTheTimeMemoryAndRowLimitsAndOnCtrlC) {
   ASSERT_TRUE(rc) << "Ctrl-C did not stop the query";
   EXPECT_EQ(*rc, 1);
   EXPECT_NE(p.err().find("interrupted (Ctrl-C)"), std::string::npos) << p.err();
+}
+
+// A session name with an OSC 52 clipboard sequence, BEL, NUL and U+202E (right-to-left
+// override). --csv to a pipe keeps the bytes, quoted (RFC 4180); on a terminal (a pty made by
+// script(1)) none of them reaches the screen (issue 21.10; before, the raw bytes were written
+// to the terminal, unquoted).
+TEST(ReplayQueryOutput, CsvQuotesControlBytesForAPipeAndNeutralisesThemOnATerminal) {
+  FixtureArchive archive;
+  const auto s = archive.record("x", test::evenly(1, 100'000));
+  archive.catalog()
+      .db()
+      .prepare("UPDATE sessions SET name = 'a' || char(27) || ']52;c;aGk=' || char(7) || "
+               "char(0) || 'b' || char(8238) || 'c' WHERE id = ?")
+      .bind(1, s.id)
+      .run();
+  const std::string raw = std::string("a\x1b]52;c;aGk=\x07") + '\0' + "b\xe2\x80\xae" "c";
+  const auto piped =
+      test::replay(archive.root(), {"query", "SELECT name FROM sessions", "--csv"});
+  ASSERT_EQ(piped.status, 0) << piped.err;
+  EXPECT_EQ(piped.out, "name\r\n\"" + raw + "\"\r\n");
+
+  const std::string cmd = "TZ=UTC script -qec \"'" + std::string(SCREENREEL_REPLAY_BIN) +
+                          "' --archive '" + archive.root().string() +
+                          "' query 'SELECT name FROM sessions' --csv\" /dev/null";
+  std::string tty;
+  if (FILE* p = ::popen(cmd.c_str(), "r")) {
+    std::array<char, 4096> buf{};
+    std::size_t n = 0;
+    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) tty.append(buf.data(), n);
+    EXPECT_EQ(::pclose(p), 0) << tty;
+  }
+  EXPECT_NE(tty.find("a?]52;c;aGk=??b?c"), std::string::npos) << tty;
+  for (const std::string& bad : {std::string("\x1b"), std::string("\x07"), std::string(1, '\0'),
+                                std::string("\xe2\x80\xae")})
+    EXPECT_EQ(tty.find(bad), std::string::npos) << tty;
 }
 
 }  // namespace

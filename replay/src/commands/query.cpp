@@ -1,4 +1,6 @@
 // screenreel-replay query: one read-only SQL statement on the catalog.
+#include <unistd.h>
+
 #include <iostream>
 
 #include "commands.hpp"
@@ -42,7 +44,8 @@ int run(CommandLine& cli) {
   const Table table = run_read_only_query(archive.catalog, sql, limits);
   table.write(std::cout, vm->count("csv")    ? TableFormat::kCsv
                          : vm->count("json") ? TableFormat::kJson
-                                             : TableFormat::kAligned);
+                                             : TableFormat::kAligned,
+              ::isatty(STDOUT_FILENO) == 1);  // a terminal gets control characters neutralised
   return 0;
 }
 

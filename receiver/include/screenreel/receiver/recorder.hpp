@@ -111,6 +111,7 @@ class SessionWriter : public std::enable_shared_from_this<SessionWriter> {
   JpegStrips strips_;
   std::set<std::uint64_t> being_written_;     // numbers an encoder is working on
   // A frame repeated past RecorderOptions::max_links: later repeats link to this copy of it.
+  std::mutex links_;  // held while a repeat is linked (guards the two below)
   std::uint64_t copied_frame_ = 0, copy_ = 0;
   std::uint64_t submitted_ = 0;
   std::uint64_t finished_ = 0;  // written (or failed) and through the catalog thread

@@ -27,7 +27,9 @@ struct Table {
 
   // kAligned replaces control characters in text (terminal_safe) and prints NULL as "NULL";
   // CSV prints NULL as an empty field; JSON as null, blobs as hex strings in all three.
-  void write(std::ostream& out, TableFormat format) const;
+  // CSV quotes fields holding control bytes (RFC 4180) and, when `terminal` (the output is a
+  // tty), replaces control and bidi characters as kAligned does.
+  void write(std::ostream& out, TableFormat format, bool terminal = false) const;
 };
 
 }  // namespace screenreel::replay

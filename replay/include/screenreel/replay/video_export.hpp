@@ -17,6 +17,10 @@
 
 namespace screenreel::replay {
 
+// The longest a video shows one frame: longer pauses (a still screen, a clock that jumped) are
+// shortened to it, as --idle-limit does.
+inline constexpr std::int64_t kMaxHoldUs = 3'600'000'000;  // 1 hour
+
 struct VideoExportOptions {
   std::filesystem::path output;
   TimeRange range;
