@@ -96,6 +96,8 @@ TEST_F(Tls, APlaintextClientIsRefusedBeforeAnythingIsParsedAndOthersGoOn) {
   ASSERT_TRUE(raw.send(wire::encode_preamble()));  // not a TLS ClientHello
   EXPECT_TRUE(raw.closed_by_peer());
   EXPECT_NE(plain->wait_for(30s).value_or(-1), 0);
+  // The plain client says what is wrong (before: only "End of file").
+  EXPECT_NE(plain->err().find("add --tls"), std::string::npos) << plain->err();
   auto good = capture({"--tls", "--tls-ca", (dir / "receiver.pem").string()});
   ASSERT_EQ(good->wait_for(30s).value_or(-1), 0) << good->err();
   EXPECT_EQ(stored_frames(), 10);

@@ -178,6 +178,11 @@ void Catalog::end_session(std::int64_t id, std::int64_t ended_us, const std::str
   s.bind(4, dropped).bind(5, id).run();
 }
 
+std::string Catalog::quick_check() {
+  auto s = db_.prepare("PRAGMA quick_check(1)");
+  return s.step() ? s.text(0) : std::string("no answer");
+}
+
 void Catalog::forget_empty_session(std::int64_t id) {
   db_.prepare("DELETE FROM sessions WHERE id = ? AND frame_count = 0 AND NOT EXISTS (SELECT 1 FROM frames WHERE session_id = ?)")
       .bind(1, id)

@@ -129,7 +129,7 @@ class Client {
     if (!done_) summary_.undelivered = unstored();  // BYE's answer says everything was stored
     if (!error_.empty()) {
       say("error: " + error_);
-      if (summary_.sent > 0 || ever_welcomed_) say(format_summary(summary_));
+      if (summary_.sent > 0 || ever_welcomed_) std::cerr << format_summary(summary_) << std::endl;  // has its prefix
       return 1;
     }
     std::cout << format_summary(summary_) << std::endl;
@@ -225,12 +225,22 @@ class Client {
     const auto buf = link->reader.buffer();
     link->stream.async_read_some(asio::buffer(buf.data(), buf.size()), [this, link](error_code ec, std::size_t n) {
       if (link != link_ || link->closed) return;
+      // A receiver started with --tls answers a plain preamble with a TLS alert, or (OpenSSL, for
+      // bytes that are no TLS record at all) by closing without a word.
+      if (ec && !ever_welcomed_ && !link->stream.tls() &&
+          (link->reader.peer_speaks_tls() || link->reader.bytes_seen() == 0))
+        return fail("the receiver at " + config_.connect + " closed the connection without answering: " +
+                    (link->reader.peer_speaks_tls() ? "it speaks TLS" : "a receiver started with --tls?") +
+                    " If so, add --tls, and --tls-ca or --tls-fingerprint");
       if (ec)
         return lost(link, "connection to the receiver lost (" + ec.message() + ")");
       switch (link->reader.commit(n)) {
         case wire::MessageReader::Event::kNeedMore:
         case wire::MessageReader::Event::kPreamble: return read(link);
         case wire::MessageReader::Event::kError:
+          if (link->reader.peer_speaks_tls())
+            return fail("the receiver at " + config_.connect +
+                        " speaks TLS (it was started with --tls): add --tls, and --tls-ca or --tls-fingerprint");
           return fail("the peer at " + config_.connect + " is not a compatible screenreel-receiver: " +
                       link->reader.error().what);
         case wire::MessageReader::Event::kMessage: break;
@@ -582,6 +592,7 @@ class Client {
 
   void fail(const std::string& what) {
     if (error_.empty() && !done_) error_ = what;
+    if (summary_.ended_by.empty()) summary_.ended_by = "an error (above)";
     stop_ = true;
     close();
   }

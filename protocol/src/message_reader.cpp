@@ -22,8 +22,10 @@ std::span<std::uint8_t> MessageReader::buffer() {
 
 MessageReader::Event MessageReader::commit(std::size_t n) {
   filled_ += n;
+  seen_ += n;
   switch (stage_) {
     case Stage::kPreamble: {
+      if (filled_ >= 2) peer_tls_ = (fixed_[0] == 0x15 || fixed_[0] == 0x16) && fixed_[1] == 0x03;
       if (filled_ < kPreambleBytes) return Event::kNeedMore;
       auto p = decode_preamble({fixed_, kPreambleBytes});
       filled_ = 0;

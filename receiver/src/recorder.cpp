@@ -79,6 +79,12 @@ Recorder::Recorder(const ArchivePaths& paths, RecorderOptions options)
                              " is a symbolic link: the receiver writes only inside the archive (remove the link, or "
                              "give --archive the folder it points to)");
   resume_secret_ = load_or_create_resume_secret(paths_.resume_secret());
+  // A damaged catalog is reported before anything is written into it.
+  if (const std::string check = catalog_.quick_check(); check != "ok")
+    throw std::runtime_error("the catalog " + paths_.catalog().string() + " is damaged (" + check +
+                             "): the receiver does not write into it. See what is wrong with 'screenreel-replay "
+                             "--archive " + paths_.root().string() + " verify', repair it with 'recover', or move "
+                             "catalog.db away to start a new one (the session folders stay)");
   make_reserve();
   recovered_ = recover_open_sessions(paths_, catalog_);
   unsigned n = options_.encoder_threads ? options_.encoder_threads : std::max(1u, std::thread::hardware_concurrency());

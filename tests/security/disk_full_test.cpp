@@ -105,6 +105,10 @@ TEST_F(DiskFull, FreeSpaceFloorStopsTheSessionBeforeTheDiskFills) {
   const std::string said = client->out() + client->err();
   std::cerr << "[          ] client (exit " << *rc << "): " << said;
   EXPECT_NE(said.find("below --min-free 4 MB"), std::string::npos) << "the client is not told why";
+  // Its summary names the real end and its prefix once (before: "ended by --duration", and
+  // "screenreel-capture: screenreel-capture: ...").
+  EXPECT_EQ(said.find("ended by --duration"), std::string::npos) << said;
+  EXPECT_EQ(said.find("screenreel-capture: screenreel-capture:"), std::string::npos) << said;
   EXPECT_TRUE(receiver->process().running()) << receiver->err();
 
   test::expect_stopped_cleanly(archive, "below --min-free");

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <fstream>
 #include <regex>
 #include <set>
 #include <thread>
@@ -16,6 +17,7 @@
 #include "screenreel/archive/archive.hpp"
 #include "screenreel/archive/catalog.hpp"
 #include "screenreel/archive/session_files.hpp"
+#include "screenreel/archive/sqlite.hpp"
 #include "security_support.hpp"
 
 namespace screenreel {
@@ -222,6 +224,38 @@ TEST_F(Paths, ARemovedSessionsFolderIsMadeAgainAndLeavesNoEmptyRows) {
   fs::remove(archive / "sessions");
   fs::create_directory(archive / "sessions");
   planted_here.erase("sessions");
+}
+
+// Before the fix the receiver started on a damaged catalog without a word and wrote into it.
+// Now PRAGMA quick_check runs at start: a damaged catalog is reported with what to do, and
+// nothing is written.
+TEST_F(Paths, ADamagedCatalogIsReportedAtStartAndNotWritten) {
+  start_receiver();
+  record_named("before");
+  ASSERT_EQ(receiver->stop().value_or(-1), 0);
+  std::int64_t page = 0, page_size = 0;
+  {
+    sqlite::Database db(ArchivePaths(archive).catalog(), sqlite::Database::Mode::kReadOnly);
+    auto q = db.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'frames_by_time'");
+    ASSERT_TRUE(q.step());
+    page = q.int64(0);
+    auto ps = db.prepare("PRAGMA page_size");
+    ASSERT_TRUE(ps.step());
+    page_size = ps.int64(0);
+  }
+  {
+    std::fstream f(ArchivePaths(archive).catalog(), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp((page - 1) * page_size + 8);
+    const std::string garbage(300, '\xab');
+    f.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
+  }
+  const auto before = fs::last_write_time(ArchivePaths(archive).catalog());
+  test::Process again({SCREENREEL_RECEIVER_BIN, "--no-display", "--archive", archive.string(), "--listen", "127.0.0.1:0"});
+  EXPECT_EQ(again.wait_for(30s).value_or(-1), 1);
+  EXPECT_NE(again.err().find("is damaged"), std::string::npos) << again.err();
+  EXPECT_NE(again.err().find("recover"), std::string::npos) << again.err();
+  EXPECT_EQ(fs::last_write_time(ArchivePaths(archive).catalog()), before);
+  receiver.reset();  // TearDown's checks are for a receiver that ran; this one refused to
 }
 
 TEST_F(Paths, SymlinkAtTheNextSessionFolderIsNotWrittenThrough) {

@@ -78,6 +78,8 @@ class Catalog {
   int schema_version();
   // Whether the catalog has the text tables (schema 2): false for an older one opened read-only.
   bool has_text_index() { return schema_version() >= 2; }
+  // SQLite's PRAGMA quick_check: "ok", or the first problem it reports.
+  std::string quick_check();
 
   // Inserts the session and names its folder "<UTC start time>-<id>"; returns the record.
   SessionRecord create_session(const NewSession& s);

@@ -33,6 +33,11 @@ class MessageReader {
   std::uint16_t version() const { return version_; }
   // Messages of types this build does not know, skipped by their length (protocol 3).
   std::uint64_t skipped() const { return skipped_; }
+  // The peer's first bytes were a TLS record (an alert or a handshake: 15 03 or 16 03), not a
+  // preamble: it speaks TLS and this side does not.
+  bool peer_speaks_tls() const { return peer_tls_; }
+  // Bytes committed so far (0: the peer has said nothing yet).
+  std::uint64_t bytes_seen() const { return seen_; }
   MessageType type() const { return header_.type; }
   std::span<const std::uint8_t> body() const { return {body_.data(), header_.length}; }
   const WireError& error() const { return error_; }
@@ -48,6 +53,8 @@ class MessageReader {
   std::vector<std::uint8_t> body_;
   std::uint16_t version_ = 0;
   std::uint64_t skipped_ = 0;
+  bool peer_tls_ = false;
+  std::uint64_t seen_ = 0;
   std::uint64_t limit_ = kMaxMessageBytes;
   WireError error_;
 };
