@@ -4,10 +4,11 @@
 //
 // Every frame goes into the spool, and leaves it only once the receiver says it is stored
 // (ACK's stored_tick) and no later frame needs it as its base. While connected, at most
-// max_in_flight frames are unacknowledged: a tick that finds the window full is dropped and
-// counted instead of queued. When the connection breaks, capture goes on into the spool
-// (bounded by --spool-mb), and the io thread reconnects with capped exponential backoff; the
-// new HELLO resumes the session and the spool is sent again from a key frame.
+// max_in_flight frames are unacknowledged; when the receiver stalls (no ACKs), capture goes on
+// into the spool and the backlog is sent when the window opens again. When the connection
+// breaks, capture goes on into the spool too, and the io thread reconnects with capped
+// exponential backoff; the new HELLO resumes the session and the spool is sent again from a key
+// frame. Only a full spool (--spool-mb) drops frames, and counts them.
 #include "screenreel/capture/client.hpp"
 #include "screenreel/capture/key_frames.hpp"
 
@@ -69,7 +70,7 @@ struct Spooled {
   std::uint64_t tick = 0;
   bool key = false;
   std::shared_ptr<const std::vector<std::uint8_t>> bytes;
-  bool counted = true;     // in pending_ (captured, never acknowledged)
+  bool counted = true;     // in pending_ (spooled, never acknowledged)
   bool sent_once = false;  // counted in the summary's "sent"
 };
 
@@ -361,7 +362,7 @@ class Client {
       // Until the backlog is out, new frames join the spool rather than being dropped.
       draining_ = true;
     }
-    update_live();
+    update_draining();
     pump();
   }
 
@@ -371,7 +372,7 @@ class Client {
                                [](const Spooled& s, std::uint64_t tick) { return s.tick < tick; });
     if (it != spool_.end() && it->tick == a.seq && it->counted) {
       it->counted = false;
-      pending_.fetch_sub(1);
+      --pending_;
       if (config_.stats) {
         if (auto t = capture_times_.find(a.seq); t != capture_times_.end()) {
           ack_latency_ms_.push_back(static_cast<double>(wall_clock_us() - t->second) / 1000.0);
@@ -383,7 +384,7 @@ class Client {
       stored_tick_ = a.stored_tick;
       forget_stored();
     }
-    update_live();
+    update_draining();
     pump();
   }
 
@@ -396,13 +397,14 @@ class Client {
   void enqueue(std::uint64_t tick, bool key, std::vector<std::uint8_t> bytes) {
     if (awaiting_key_ && !key) {  // its base was dropped from a full spool
       lost_ticks_.push_back(tick);
-      pending_.fetch_sub(1);
       return;
     }
     awaiting_key_ = false;
+    ++pending_;
     spool_bytes_ += bytes.size();
     spool_.push_back(Spooled{tick, key, share(std::move(bytes))});
     if (spool_bytes_ > spool_limit_) make_room();
+    update_draining();
     // While connected the spool holds only what the receiver has not stored, and the key frame
     // that it builds on; a new key frame now and then keeps that small.
     if (link_ && link_->welcomed && !draining_ && spool_bytes_ > connected_spool_limit_) key_frames_.request();
@@ -432,7 +434,7 @@ class Client {
   void erase_front(std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) {
       spool_bytes_ -= spool_.front().bytes->size();
-      if (spool_.front().counted) pending_.fetch_sub(1);
+      if (spool_.front().counted) --pending_;
       spool_.pop_front();
     }
     next_send_ = next_send_ > n ? next_send_ - n : 0;
@@ -453,7 +455,7 @@ class Client {
       const bool last_run = end == spool_.size();
       for (std::size_t i = begin; i < end; ++i) {
         if (spool_[i].tick > stored_tick_) lost_ticks_.push_back(spool_[i].tick);
-        if (spool_[i].counted) pending_.fetch_sub(1);
+        if (spool_[i].counted) --pending_;
         spool_bytes_ -= spool_[i].bytes->size();
       }
       spool_.erase(spool_.begin() + static_cast<std::ptrdiff_t>(begin), spool_.begin() + static_cast<std::ptrdiff_t>(end));
@@ -481,11 +483,12 @@ class Client {
     return n;
   }
 
-  // The capture thread drops ticks only while connected and caught up; while away or sending
-  // the backlog, it spools.
-  void update_live() {
-    if (draining_ && pending_.load() < max_in_flight_) draining_ = false;
-    live_ = link_ && link_->welcomed && !draining_;
+  // The receiver has a backlog to take: after a reconnection, and while its window is full (it
+  // stalls, or it is slower than capture for a while). The backlog is done when the window has
+  // room again.
+  void update_draining() {
+    if (link_ && link_->welcomed && pending_ >= max_in_flight_) draining_ = true;
+    if (draining_ && pending_ < max_in_flight_) draining_ = false;
   }
 
   // Sends spooled frames while the receiver's window has room, then BYE once everything is out
@@ -561,7 +564,7 @@ class Client {
                       static_cast<unsigned long long>(summary_.sent - stats_sent_),
                       static_cast<double>(summary_.wire_bytes - stats_bytes_) / 1e6, p50, p99,
                       static_cast<unsigned long long>(live_unchanged_.load()),
-                      static_cast<unsigned long long>(live_dropped_.load() + lost_ticks_.size()));
+                      static_cast<unsigned long long>(late_ticks_.load() + lost_ticks_.size()));
       } else {
         std::snprintf(line, sizeof line, "reconnecting to %s: spool %s (%zu frames), %llu lost",
                       config_.connect.c_str(), megabytes(spool_bytes_).c_str(), spool_.size(),
@@ -602,7 +605,6 @@ class Client {
     link->closed = true;
     link->stream.close();
     if (link == link_) {
-      live_ = false;
       connect_timer_.cancel();
       bye_timer_.cancel();
     }
@@ -639,16 +641,10 @@ class Client {
         const auto behind = static_cast<std::uint64_t>((now - due) / period);
         if (behind > 0) {
           dropped += behind;
+          late_ticks_.fetch_add(behind);
           tick += behind;
         }
         ++tick;
-        // The receiver is behind: drop, never queue. (While the connection is away, or its
-        // backlog is being sent, frames go to the spool instead.)
-        if (live_.load() && pending_.load() >= max_in_flight_.load()) {
-          ++dropped;
-          live_dropped_.fetch_add(1);
-          continue;
-        }
         const FrameRef ref = source_.grab(tick - 1);
         const std::int64_t t_us = wall_clock_us();
         ++captured;
@@ -668,7 +664,6 @@ class Client {
           continue;
         }
         if (stats->key) key_frames_.sent(now);
-        pending_.fetch_add(1);
         raw += std::uint64_t{w} * h * 4;
         ++queued;
         asio::post(io_, [this, m = std::move(message), tick, t_us, is_key = stats->key]() mutable {
@@ -714,7 +709,7 @@ class Client {
   std::map<std::uint64_t, std::int64_t> capture_times_;  // --stats: seq -> capture time, until ACKed
   std::vector<double> ack_latency_ms_;
   std::uint64_t stats_sent_ = 0, stats_bytes_ = 0;
-  std::atomic<std::uint64_t> live_unchanged_{0}, live_dropped_{0};
+  std::atomic<std::uint64_t> live_unchanged_{0}, late_ticks_{0};
   Clock::time_point last_send_ = Clock::now();
 
   // The session, across connections.
@@ -741,9 +736,8 @@ class Client {
   std::uint64_t stored_tick_ = 0;  // the receiver holds every frame up to this tick
   std::vector<std::uint64_t> lost_ticks_;  // frames dropped from a full spool, the receiver not having them
   bool awaiting_key_ = false, draining_ = false, spool_full_warned_ = false;
-  std::atomic<std::uint32_t> pending_{0};  // frames captured and never acknowledged
-  std::atomic<bool> live_{false};          // connected and caught up: ticks beyond the window drop
-  std::atomic<std::uint32_t> max_in_flight_{1};
+  std::uint32_t pending_ = 0;  // frames spooled and never acknowledged
+  std::uint32_t max_in_flight_ = 1;
 
   std::atomic<bool> stop_{false};
   std::thread capture_thread_;
