@@ -1,0 +1,77 @@
+#include "capture_loop.hpp"
+
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include "screenreel/common/clock.hpp"
+#include "screenreel/protocol/frame_codec.hpp"
+
+namespace screenreel::capture {
+
+CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
+                        KeyFrameSchedule& key_frames, const std::atomic<bool>& stop,
+                        LiveCounts& live, const FrameOut& out) {
+  using Clock = KeyFrameSchedule::Clock;
+  CaptureEnd end;
+  std::uint32_t w = source.width(), h = source.height();
+  auto encoder = std::make_unique<FrameEncoder>(w, h);
+  const auto period =
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / config.fps));
+  const auto start = Clock::now();
+  std::uint64_t& tick = end.ticks;
+  try {
+    while (!stop) {
+      const auto due = start + period * static_cast<Clock::rep>(tick);
+      std::this_thread::sleep_until(due);
+      if (stop) break;
+      const auto now = Clock::now();
+      if (config.duration_s > 0 && now - start >= std::chrono::duration<double>(config.duration_s))
+        break;
+      // Fell behind by more than a tick (a slow grab, a busy machine): skip to the current
+      // tick and count the ones missed, rather than bursting to catch up.
+      const auto behind = static_cast<std::uint64_t>((now - due) / period);
+      if (behind > 0) {
+        end.dropped += behind;
+        live.late.fetch_add(behind);
+        tick += behind;
+      }
+      ++tick;
+      const FrameRef ref = source.grab(tick - 1);
+      const std::int64_t t_us = wall_clock_us();
+      ++end.captured;
+      bool key = key_frames.due(now);
+      if (ref.width != w ||
+          ref.height != h) {  // the screen was resized: start over with a key frame
+        w = ref.width;
+        h = ref.height;
+        encoder = std::make_unique<FrameEncoder>(w, h);
+        key = true;
+      }
+      std::vector<std::uint8_t> message;
+      auto stats = encoder->encode(ref.pixels, ref.stride, tick, t_us, key, config.every_frame,
+                                   message, ref.changed);
+      if (!stats) {
+        ++end.unchanged;
+        live.unchanged.fetch_add(1);
+        continue;
+      }
+      if (stats->key) key_frames.sent(now);
+      end.raw_bytes += std::uint64_t{w} * h * 4;
+      ++end.frames;
+      out(tick, t_us, stats->key, std::move(message));
+      if (config.max_frames && end.frames >= config.max_frames) {
+        end.max_frames = true;
+        break;
+      }
+    }
+  } catch (const SourceGone& e) {
+    end.gone = e.what();
+  } catch (const std::exception& e) {
+    end.error = std::string("capture failed: ") + e.what();
+  }
+  end.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return end;
+}
+
+}  // namespace screenreel::capture

@@ -1,0 +1,39 @@
+// The capture thread's loop: ticks on a steady clock (start + k / fps; a late tick is skipped
+// and counted, the schedule does not slide), grabs the source and encodes the changed tiles into
+// FRAME messages, a key frame when the schedule asks for one or the screen was resized.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "screenreel/capture/client.hpp"
+#include "screenreel/capture/key_frames.hpp"
+
+namespace screenreel::capture {
+
+// Counts the io thread reads while capture runs (--stats).
+struct LiveCounts {
+  std::atomic<std::uint64_t> unchanged{0}, late{0};
+};
+
+// How the loop ended, and its counts.
+struct CaptureEnd {
+  std::uint64_t ticks = 0, captured = 0, unchanged = 0, dropped = 0, frames = 0, raw_bytes = 0;
+  double seconds = 0;
+  bool max_frames = false;  // --max-frames was reached
+  std::string gone;         // the source went away (a window closed): a normal end
+  std::string error;        // capture failed
+};
+
+using FrameOut = std::function<void(std::uint64_t tick, std::int64_t capture_us, bool key,
+                                    std::vector<std::uint8_t>)>;
+
+// Runs until `stop`, --duration or --max-frames; every encoded frame goes to `out`.
+CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
+                        KeyFrameSchedule& key_frames, const std::atomic<bool>& stop,
+                        LiveCounts& live, const FrameOut& out);
+
+}  // namespace screenreel::capture

@@ -1,0 +1,72 @@
+#include "stats.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "screenreel/capture/client.hpp"
+#include "screenreel/common/terminal_text.hpp"
+
+namespace screenreel::capture {
+
+std::string megabytes(std::uint64_t b) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(b) / 1e6);
+  return buf;
+}
+
+void LiveStats::acknowledged(std::uint64_t tick, std::int64_t now_us) {
+  if (auto t = capture_times_.find(tick); t != capture_times_.end()) {
+    ack_latency_ms_.push_back(static_cast<double>(now_us - t->second) / 1000.0);
+    capture_times_.erase(t);
+  }
+}
+
+std::string LiveStats::line(const Now& now) {
+  auto& lat = ack_latency_ms_;
+  std::sort(lat.begin(), lat.end());
+  const double p50 = lat.empty() ? 0 : lat[lat.size() / 2],
+               p99 = lat.empty() ? 0 : lat[lat.size() * 99 / 100];
+  char line[256];
+  if (now.connected) {
+    std::snprintf(line, sizeof line,
+                  "%5llu fps  %7.2f MB/s  ack latency p50 %5.1f ms p99 %5.1f ms  unchanged %llu  "
+                  "dropped %llu",
+                  static_cast<unsigned long long>(now.sent - sent_),
+                  static_cast<double>(now.wire_bytes - bytes_) / 1e6, p50, p99,
+                  static_cast<unsigned long long>(now.unchanged),
+                  static_cast<unsigned long long>(now.dropped));
+  } else {
+    std::snprintf(line, sizeof line, "reconnecting to %s: spool %s (%zu frames), %llu lost",
+                  now.receiver.c_str(), megabytes(now.spool_bytes).c_str(), now.spool_frames,
+                  static_cast<unsigned long long>(now.lost));
+  }
+  sent_ = now.sent;
+  bytes_ = now.wire_bytes;
+  lat.clear();
+  return line;
+}
+
+std::string format_summary(const CaptureSummary& s) {
+  char buf[640];
+  const double fps = s.seconds > 0 ? static_cast<double>(s.captured) / s.seconds : 0;
+  const double pct =
+      s.raw_bytes ? 100.0 * static_cast<double>(s.wire_bytes) / static_cast<double>(s.raw_bytes)
+                  : 0;
+  std::string away;
+  if (s.reconnects > 0 || s.lost > 0 || s.undelivered > 0)
+    away = "; reconnected " + std::to_string(s.reconnects) +
+           (s.reconnects == 1 ? " time, " : " times, ") + std::to_string(s.lost) +
+           " lost from a full spool, " + std::to_string(s.undelivered) + " never stored";
+  std::snprintf(
+      buf, sizeof buf,
+      "screenreel-capture: %llu frames sent, %s (%.1f%% of raw), %.2f fps achieved over %.1f s "
+      "(%llu ticks: %llu unchanged, %llu dropped)%s; receiver stored %s; ended by %s",
+      static_cast<unsigned long long>(s.sent), megabytes(s.wire_bytes).c_str(), pct, fps, s.seconds,
+      static_cast<unsigned long long>(s.ticks), static_cast<unsigned long long>(s.unchanged),
+      static_cast<unsigned long long>(s.dropped), away.c_str(),
+      s.stored < 0 ? "unknown" : std::to_string(s.stored).c_str(),
+      terminal_safe(s.ended_by).c_str());
+  return buf;
+}
+
+}  // namespace screenreel::capture

@@ -1,0 +1,40 @@
+// What the client tells about its recording: --stats' status line, once a second, and (in
+// stats.cpp) the summary at the end (format_summary, declared in client.hpp).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace screenreel::capture {
+
+std::string megabytes(std::uint64_t bytes);  // "12.3 MB"
+
+class LiveStats {
+ public:
+  // The capture time of a spooled frame, and its ACK: the latency from one to the other.
+  void captured(std::uint64_t tick, std::int64_t capture_us) { capture_times_[tick] = capture_us; }
+  void acknowledged(std::uint64_t tick, std::int64_t now_us);
+
+  struct Now {
+    bool connected = false;
+    std::uint64_t sent = 0, wire_bytes = 0;  // so far
+    std::uint64_t unchanged = 0, dropped = 0;
+    std::string receiver;  // HOST:PORT
+    std::size_t spool_bytes = 0, spool_frames = 0;
+    std::uint64_t lost = 0;
+  };
+  // The line for the second that ended: while connected, frames sent, bandwidth, how long the
+  // receiver took to take each frame (capture to ACK), ticks unchanged and dropped so far; while
+  // away, the spool.
+  std::string line(const Now& now);
+
+ private:
+  std::map<std::uint64_t, std::int64_t> capture_times_;  // tick -> capture time, until ACKed
+  std::vector<double> ack_latency_ms_;                   // this second's
+  std::uint64_t sent_ = 0, bytes_ = 0;                   // at the start of this second
+};
+
+}  // namespace screenreel::capture
