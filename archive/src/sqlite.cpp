@@ -1,17 +1,54 @@
 // RAII wrapper over SQLite's C API (see sqlite.hpp).
 #include "screenreel/archive/sqlite.hpp"
 
+#include <unistd.h>
+
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 
 namespace screenreel::sqlite {
 
+namespace {
+// A file: URI for `path` (RFC 3986 percent-encoding; SQLite reads '?' and '#' as delimiters).
+std::string file_uri(const std::filesystem::path& path) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string uri = "file://";
+  for (const unsigned char c : std::filesystem::absolute(path).string()) {
+    if (std::isalnum(c) || std::strchr("/-._~", c)) {
+      uri += static_cast<char>(c);
+    } else {
+      uri += '%';
+      uri += kHex[c >> 4];
+      uri += kHex[c & 15];
+    }
+  }
+  return uri;
+}
+
+// A WAL-mode database is read through its -shm file, which a reader creates when it is missing;
+// a reader who may not write the folder (a read-only mount, another user) cannot. The catalog
+// is then read as immutable: nothing else is expected to change it, and no -shm is needed.
+bool needs_immutable(const std::filesystem::path& path) {
+  std::filesystem::path folder = path.parent_path();
+  if (folder.empty()) folder = ".";
+  std::error_code ec;
+  return ::access(folder.c_str(), W_OK) != 0 && !std::filesystem::exists(path.string() + "-shm", ec);
+}
+}  // namespace
+
 Database::Database(const std::filesystem::path& path, Mode mode) : path_(path) {
   sqlite3* raw = nullptr;
   // The writer never opens a catalog through a symlink planted in the archive.
-  const int flags = mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY
-                                            : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW);
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  int flags = mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY
+                                      : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW);
+  std::string name = path.string();
+  if (mode == Mode::kReadOnly && needs_immutable(path)) {
+    immutable_ = true;
+    name = file_uri(path) + "?immutable=1";
+    flags |= SQLITE_OPEN_URI;
+  }
+  const int rc = sqlite3_open_v2(name.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   db_.reset(raw);
   if (rc != SQLITE_OK) {
     const std::string msg = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);

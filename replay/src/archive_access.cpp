@@ -3,8 +3,27 @@
 
 #include <fstream>
 
+#include "screenreel/common/log.hpp"
+
 namespace screenreel::replay {
 namespace fs = std::filesystem;
+
+namespace {
+// The catalog is read as immutable (see sqlite::Database::immutable): say what that hides.
+void warn_about_immutable_reads(const ArchivePaths& paths) {
+  const std::string root = paths.root().string();
+  if (const auto pid = running_receiver_pid(paths))
+    log::warning("a receiver (pid " + std::to_string(*pid) + ") is still writing to archive " + root +
+                 ", which this user may not write: what it writes now is not shown and may make this "
+                 "read fail; read it as the archive's owner, or after the receiver stops");
+  std::error_code ec;
+  const auto wal = fs::file_size(paths.catalog().string() + "-wal", ec);
+  if (!ec && wal > 0)
+    log::warning("the catalog's last changes (in " + paths.catalog().string() +
+                 "-wal) cannot be read without write access to " + root +
+                 ": showing the catalog as of its last checkpoint");
+}
+}  // namespace
 
 Catalog open_catalog(const ArchivePaths& paths, Catalog::Mode mode) {
   const std::string root = paths.root().string();
@@ -19,7 +38,9 @@ Catalog open_catalog(const ArchivePaths& paths, Catalog::Mode mode) {
         root +
         " is not a screenreel archive: it has no catalog.db (screenreel-receiver creates one)");
   try {
-    return Catalog(paths.catalog(), mode);
+    Catalog catalog(paths.catalog(), mode);
+    if (catalog.db().immutable()) warn_about_immutable_reads(paths);
+    return catalog;
   } catch (const std::exception& e) {
     throw Failure(std::string("cannot read the catalog of archive ") + root + ": " + e.what());
   }

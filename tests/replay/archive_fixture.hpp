@@ -70,6 +70,9 @@ struct RunResult {
 // (at most 120 s) for it to exit.
 RunResult replay(const std::filesystem::path& archive, std::vector<std::string> args,
                  const std::string& input = "");
+// The same, run as user and group `uid` through setpriv (-1: as this process). Needs root.
+RunResult replay_as(int uid, const std::filesystem::path& archive,
+                    std::vector<std::string> args, const std::string& input = "");
 
 // Loads `json` with Python's json module and evaluates the Python expression `expr` over it
 // (`d`). Returns repr() of the result, or "JSON ERROR: ..." when the text does not parse.

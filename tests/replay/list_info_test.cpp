@@ -1,5 +1,8 @@
 // `list` and `info` on an archive whose contents the test knows exactly.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include "archive_fixture.hpp"
 #include "screenreel/replay/text.hpp"
@@ -107,6 +110,57 @@ TEST_F(ReplayListInfo, SessionByUniqueNamePrefix) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("session       3  \"crashy\""), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("status        interrupted"), std::string::npos) << r.out;
+}
+
+// An archive another user may read but not write (issue 24.5): SQLite's WAL mode wants to create
+// catalog.db-shm beside the catalog, which a reader without write access to the folder cannot.
+// Root's permissions stop nothing, so replay runs as nobody on a world-readable copy.
+class ReplayReadOnlyArchive : public ReplayListInfo {
+ protected:
+  static constexpr int kNobody = 65534;
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root to run screenreel-replay as another user (setpriv)";
+    ReplayListInfo::SetUp();
+    copy = std::filesystem::temp_directory_path() /
+           ("screenreel-readonly-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(copy);
+  }
+  void TearDown() override {
+    if (!copy.empty()) std::filesystem::remove_all(copy);
+  }
+  // Copies the archive (owned by root, files 0644, the folder 0755), lets `adjust` change the
+  // copy, then checks that nobody's `list` and `info 1` print what root's print on the original.
+  template <typename Adjust>
+  void expect_nobody_reads_a_copy(Adjust adjust) {
+    namespace fs = std::filesystem;
+    fs::copy(archive.root(), copy, fs::copy_options::recursive);
+    adjust();
+    fs::permissions(copy, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                              fs::perms::others_read | fs::perms::others_exec);
+    for (const auto& args : {std::vector<std::string>{"list"}, std::vector<std::string>{"info", "1"}}) {
+      const auto want = test::replay(archive.root(), args);
+      ASSERT_EQ(want.status, 0) << want.err;
+      const auto got = test::replay_as(kNobody, copy, args);
+      EXPECT_EQ(got.status, 0) << args[0] << ": " << got.err;
+      EXPECT_EQ(got.out, want.out) << args[0];
+    }
+  }
+  std::filesystem::path copy;
+};
+
+TEST_F(ReplayReadOnlyArchive, AnotherUserReadsAnArchiveWhoseCatalogIsClosed) {
+  // As a receiver leaves it at exit: everything in catalog.db, no -wal, no -shm.
+  archive.catalog().db().exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  expect_nobody_reads_a_copy([&] {
+    std::filesystem::remove(copy / "catalog.db-wal");
+    std::filesystem::remove(copy / "catalog.db-shm");
+  });
+}
+
+TEST_F(ReplayReadOnlyArchive, AnotherUserReadsAnArchiveWhileItsCatalogIsOpen) {
+  // The fixture's catalog is open: the last sessions are in catalog.db-wal, catalog.db-shm exists.
+  expect_nobody_reads_a_copy([] {});
 }
 
 }  // namespace

@@ -36,6 +36,10 @@ class Database {
   int changes() const;
   sqlite3* handle() const { return db_.get(); }
   const std::filesystem::path& path() const { return path_; }
+  // Opened read-only as immutable (SQLite's immutable=1), because the folder may not be written
+  // and has no -shm file: a reader on a read-only mount or of another user's archive. Changes a
+  // writer makes meanwhile, and any left in a -wal file, are not seen.
+  bool immutable() const { return immutable_; }
 
  private:
   struct Closer {
@@ -43,6 +47,7 @@ class Database {
   };
   std::unique_ptr<sqlite3, Closer> db_;
   std::filesystem::path path_;
+  bool immutable_ = false;
 };
 
 class Statement {
