@@ -9,7 +9,7 @@ foreach(m IN LISTS MIGRATIONS)
   string(APPEND steps "    {${version}, R\"screenreel_sql(${step})screenreel_sql\"},\n")
 endforeach()
 file(WRITE ${OUT} "// Generated from schemas/catalog.sql and schemas/migrations/. Do not edit.
-#include \"screenreel/archive/catalog.hpp\"
+#include \"screenreel/archive/sqlite_catalog.hpp\"
 namespace screenreel {
 const char* const kCatalogSql = R\"screenreel_sql(${sql})screenreel_sql\";
 std::span<const CatalogMigration> catalog_migrations() {

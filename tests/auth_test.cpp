@@ -14,7 +14,7 @@
 
 #include "screenreel/archive/archive.hpp"
 #include "screenreel/protocol/auth.hpp"
-#include "screenreel/archive/catalog.hpp"
+#include "screenreel/archive/sqlite_catalog.hpp"
 #include "support/process.hpp"
 #include "support/programs.hpp"
 #include "support/raw_client.hpp"
@@ -67,7 +67,7 @@ class Auth : public ::testing::Test {
   }
 
   std::vector<SessionRecord> sessions() {
-    Catalog catalog(ArchivePaths(archive).catalog(), Catalog::Mode::kReadOnly);
+    SqliteCatalog catalog(ArchivePaths(archive).catalog(), SqliteCatalog::Mode::kReadOnly);
     return catalog.sessions();
   }
 

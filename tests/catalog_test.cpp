@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "screenreel/archive/archive.hpp"
-#include "screenreel/archive/catalog.hpp"
+#include "screenreel/archive/sqlite_catalog.hpp"
 
 namespace screenreel {
 namespace {
@@ -52,7 +52,7 @@ class CatalogTest : public ::testing::Test {
 };
 
 TEST_F(CatalogTest, CreatesTheSchemaAtTheCurrentVersionInWalMode) {
-  Catalog c(db(), Catalog::Mode::kReadWrite);
+  SqliteCatalog c(db(), SqliteCatalog::Mode::kReadWrite);
   EXPECT_EQ(c.schema_version(), kCatalogSchemaVersion);
   auto s = c.db().prepare("PRAGMA journal_mode");
   ASSERT_TRUE(s.step());
@@ -64,18 +64,18 @@ TEST_F(CatalogTest, CreatesTheSchemaAtTheCurrentVersionInWalMode) {
 
 TEST_F(CatalogTest, ReopeningKeepsEverything) {
   {
-    Catalog c(db(), Catalog::Mode::kReadWrite);
+    SqliteCatalog c(db(), SqliteCatalog::Mode::kReadWrite);
     auto s = c.create_session(new_session("one"));
     std::vector<FrameRecord> frames = {frame(s.id, 1, 10), frame(s.id, 2, 20)};
     c.add_frames(frames);
   }
-  Catalog again(db(), Catalog::Mode::kReadWrite);
+  SqliteCatalog again(db(), SqliteCatalog::Mode::kReadWrite);
   ASSERT_EQ(again.sessions().size(), 1u);
   EXPECT_EQ(again.sessions()[0].frame_count, 2);
 }
 
 TEST_F(CatalogTest, SessionLifecycle) {
-  Catalog c(db(), Catalog::Mode::kReadWrite);
+  SqliteCatalog c(db(), SqliteCatalog::Mode::kReadWrite);
   auto s = c.create_session(new_session("demo"));
   EXPECT_EQ(s.folder, "20251124T160000Z-" + std::to_string(s.id));
   EXPECT_TRUE(s.recording());
@@ -98,7 +98,7 @@ TEST_F(CatalogTest, SessionLifecycle) {
 // A client resuming its session: the numbering must stay contiguous, so frames indexed after a
 // missing number (a killed receiver finished frame 6 but not frame 5) are removed, to be sent again.
 TEST_F(CatalogTest, ReopeningASessionTrimsEverythingAfterAMissingNumber) {
-  Catalog c(db(), Catalog::Mode::kReadWrite);
+  SqliteCatalog c(db(), SqliteCatalog::Mode::kReadWrite);
   auto s = c.create_session(new_session("resumed"));
   std::vector<FrameRecord> frames;
   for (int i : {1, 2, 3, 4, 6, 7}) frames.push_back(frame(s.id, i, 1000 * i));
@@ -123,7 +123,7 @@ TEST_F(CatalogTest, ReopeningASessionTrimsEverythingAfterAMissingNumber) {
 }
 
 TEST_F(CatalogTest, FrameAtTimeIsTheLastFrameCapturedByThen) {
-  Catalog c(db(), Catalog::Mode::kReadWrite);
+  SqliteCatalog c(db(), SqliteCatalog::Mode::kReadWrite);
   auto s = c.create_session(new_session("t"));
   std::vector<FrameRecord> frames = {frame(s.id, 1, 100), frame(s.id, 2, 200), frame(s.id, 3, 900)};
   c.add_frames(frames);
@@ -139,17 +139,17 @@ TEST_F(CatalogTest, FrameAtTimeIsTheLastFrameCapturedByThen) {
 }
 
 TEST_F(CatalogTest, AReaderSeesCommittedRowsWhileTheWriterIsOpen) {
-  Catalog writer(db(), Catalog::Mode::kReadWrite);
+  SqliteCatalog writer(db(), SqliteCatalog::Mode::kReadWrite);
   auto s = writer.create_session(new_session("live"));
   std::vector<FrameRecord> frames = {frame(s.id, 1, 1)};
   writer.add_frames(frames);
-  Catalog reader(db(), Catalog::Mode::kReadOnly);
+  SqliteCatalog reader(db(), SqliteCatalog::Mode::kReadOnly);
   EXPECT_EQ(reader.frames(s.id).size(), 1u);
   EXPECT_THROW(reader.db().exec("DELETE FROM frames"), sqlite::Error);
 }
 
 TEST_F(CatalogTest, DuplicateFrameNumbersAreRefused) {
-  Catalog c(db(), Catalog::Mode::kReadWrite);
+  SqliteCatalog c(db(), SqliteCatalog::Mode::kReadWrite);
   auto s = c.create_session(new_session("dup"));
   std::vector<FrameRecord> one = {frame(s.id, 1, 1)};
   c.add_frames(one);
@@ -159,11 +159,11 @@ TEST_F(CatalogTest, DuplicateFrameNumbersAreRefused) {
 
 TEST_F(CatalogTest, RefusesANewerSchema) {
   {
-    Catalog c(db(), Catalog::Mode::kReadWrite);
+    SqliteCatalog c(db(), SqliteCatalog::Mode::kReadWrite);
     c.db().exec("PRAGMA user_version = 99");
   }
   try {
-    Catalog c(db(), Catalog::Mode::kReadOnly);
+    SqliteCatalog c(db(), SqliteCatalog::Mode::kReadOnly);
     FAIL() << "opened a catalog of schema 99";
   } catch (const std::exception& e) {
     EXPECT_NE(std::string(e.what()).find("newer screenreel"), std::string::npos) << e.what();
@@ -172,14 +172,14 @@ TEST_F(CatalogTest, RefusesANewerSchema) {
 
 TEST_F(CatalogTest, RefusesAFileThatIsNotACatalog) {
   std::ofstream(db()) << "this is not sqlite, it is long enough to have a header of sorts..............";
-  EXPECT_THROW(Catalog(db(), Catalog::Mode::kReadWrite), std::exception);
+  EXPECT_THROW(SqliteCatalog(db(), SqliteCatalog::Mode::kReadWrite), std::exception);
   fs::remove(db());
   {
     sqlite::Database other(db(), sqlite::Database::Mode::kReadWrite);
     other.exec("CREATE TABLE unrelated (x)");
   }
   try {
-    Catalog c(db(), Catalog::Mode::kReadWrite);
+    SqliteCatalog c(db(), SqliteCatalog::Mode::kReadWrite);
     FAIL();
   } catch (const std::exception& e) {
     EXPECT_NE(std::string(e.what()).find("not a screenreel catalog"), std::string::npos) << e.what();

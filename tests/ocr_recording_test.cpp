@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "screenreel/archive/archive.hpp"
-#include "screenreel/archive/catalog.hpp"
+#include "screenreel/archive/sqlite_catalog.hpp"
 #include "screenreel/archive/jpeg.hpp"
 #include "screenreel/archive/text_index.hpp"
 #include "support/process.hpp"
@@ -126,7 +126,7 @@ class OcrRecording : public ::testing::Test {
 
     // Where the screen changed when the token appeared: the frame before it vs the first frame
     // the index has it on. The hit's box lies there and covers changed pixels.
-    Catalog catalog(ArchivePaths(archive).catalog(), Catalog::Mode::kReadOnly);
+    SqliteCatalog catalog(ArchivePaths(archive).catalog(), SqliteCatalog::Mode::kReadOnly);
     const auto session = *catalog.session(1);
     const auto after = *catalog.frame_at(1, first_us);
     const auto before = catalog.frame_at(1, printed_us - 200'000);
@@ -228,7 +228,7 @@ TEST(OcrLoad, ATerminalSceneAt30FpsDropsNoMoreFramesWithOcr) {
     const auto sent = test::frames_sent(summary);
     EXPECT_NE(summary.find("receiver stored " + std::to_string(sent)), std::string::npos)
         << summary;
-    Catalog catalog(ArchivePaths(archive).catalog(), Catalog::Mode::kReadOnly);
+    SqliteCatalog catalog(ArchivePaths(archive).catalog(), SqliteCatalog::Mode::kReadOnly);
     auto passes = catalog.db().prepare("SELECT count(*) FROM ocr_passes");
     ASSERT_TRUE(passes.step());
     if (ocr) {

@@ -12,7 +12,7 @@
 
 #include "screenreel/archive/archive.hpp"
 #include "screenreel/protocol/auth.hpp"
-#include "screenreel/archive/catalog.hpp"
+#include "screenreel/archive/sqlite_catalog.hpp"
 #include "screenreel/archive/jpeg.hpp"
 #include "support/process.hpp"
 #include "support/programs.hpp"
@@ -67,7 +67,7 @@ class Reconnect : public ::testing::Test {
 // One session, numbered 1..N with a file for each, ticks increasing, each file's stamp the
 // row's tick; returns the rows.
 std::vector<FrameRecord> check_one_contiguous_session(const fs::path& archive, SessionRecord& session) {
-  Catalog catalog(ArchivePaths(archive).catalog(), Catalog::Mode::kReadOnly);
+  SqliteCatalog catalog(ArchivePaths(archive).catalog(), SqliteCatalog::Mode::kReadOnly);
   const auto sessions = catalog.sessions();
   EXPECT_EQ(sessions.size(), 1u);
   if (sessions.empty()) return {};

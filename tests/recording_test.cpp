@@ -18,7 +18,7 @@
 
 #include "screenreel/archive/archive.hpp"
 #include "screenreel/capture/test_pattern.hpp"
-#include "screenreel/archive/catalog.hpp"
+#include "screenreel/archive/sqlite_catalog.hpp"
 #include "screenreel/archive/jpeg.hpp"
 #include "support/process.hpp"
 #include "support/programs.hpp"
@@ -74,7 +74,7 @@ class Recording : public ::testing::Test {
   // The archive holds exactly what the client sent, numbered 1..N, each JPEG one of the
   // pictures that were on the screen.
   void check_archive(std::int64_t sent, const std::string& end_reason) {
-    Catalog catalog(ArchivePaths(archive).catalog(), Catalog::Mode::kReadOnly);
+    SqliteCatalog catalog(ArchivePaths(archive).catalog(), SqliteCatalog::Mode::kReadOnly);
     const auto sessions = catalog.sessions();
     ASSERT_EQ(sessions.size(), 1u);
     const auto& s = sessions[0];
@@ -148,7 +148,7 @@ TEST_F(Recording, QInTheReceiverWindowEndsTheRecording) {
   check_archive(frames_sent(capture->out()), "receiver");
 
   // The window showed frames, and the catalog has when (for latency: capture -> displayed).
-  Catalog catalog(ArchivePaths(archive).catalog(), Catalog::Mode::kReadOnly);
+  SqliteCatalog catalog(ArchivePaths(archive).catalog(), SqliteCatalog::Mode::kReadOnly);
   int shown = 0;
   for (const auto& r : catalog.frames(catalog.sessions().at(0).id)) {
     if (!r.displayed_us) continue;
@@ -180,7 +180,7 @@ TEST_F(Recording, SigtermEndsTheRecordingAndEveryReceivedFrameIsWritten) {
 
   // The screen changed only three times, so most frames repeat the one before: their files are
   // hard links to it, not new encodes, and their rows say which frame they repeat.
-  Catalog catalog(ArchivePaths(archive).catalog(), Catalog::Mode::kReadOnly);
+  SqliteCatalog catalog(ArchivePaths(archive).catalog(), SqliteCatalog::Mode::kReadOnly);
   const auto s = catalog.sessions().at(0);
   const auto rows = catalog.frames(s.id);
   const fs::path dir = ArchivePaths(archive).session(s.folder);
@@ -232,7 +232,7 @@ TEST_F(Recording, AClientThatStopsFirstEndsOnlyItsOwnSession) {
   EXPECT_TRUE(receiver->running());
   receiver->signal(SIGINT);
   ASSERT_TRUE(receiver->wait_for(30s));
-  Catalog catalog(ArchivePaths(archive).catalog(), Catalog::Mode::kReadOnly);
+  SqliteCatalog catalog(ArchivePaths(archive).catalog(), SqliteCatalog::Mode::kReadOnly);
   ASSERT_EQ(catalog.sessions().size(), 2u);
   EXPECT_EQ(catalog.sessions()[1].frame_count, 5);
   EXPECT_EQ(catalog.sessions()[1].end_reason, "client");
@@ -244,7 +244,7 @@ TEST_F(Recording, TestPatternFramesAreTheGeneratorsPixels) {
   ASSERT_TRUE(capture->wait_for(30s));
   receiver->signal(SIGTERM);
   ASSERT_TRUE(receiver->wait_for(30s));
-  Catalog catalog(ArchivePaths(archive).catalog(), Catalog::Mode::kReadOnly);
+  SqliteCatalog catalog(ArchivePaths(archive).catalog(), SqliteCatalog::Mode::kReadOnly);
   const auto s = catalog.sessions().at(0);
   const auto rows = catalog.frames(s.id);
   ASSERT_EQ(rows.size(), 20u);
@@ -312,7 +312,7 @@ TEST_F(Recording, SmallChangesAreRecordedAndAStillScreenSendsNothing) {
     EXPECT_EQ(frames_sent(out), 4) << "one frame, then one per change\n" << out << capture->err();
     EXPECT_EQ(out.find(" 0 unchanged"), std::string::npos) << out;
 
-    Catalog catalog(ArchivePaths(archive).catalog(), Catalog::Mode::kReadOnly);
+    SqliteCatalog catalog(ArchivePaths(archive).catalog(), SqliteCatalog::Mode::kReadOnly);
     const auto s = catalog.sessions().back();
     const auto rows = catalog.frames(s.id);
     ASSERT_EQ(rows.size(), states.size());
@@ -349,7 +349,7 @@ TEST_F(Recording, AScreenResizedMidRecordingIsOneSessionAtBothSizes) {
   receiver->signal(SIGTERM);
   EXPECT_EQ(receiver->wait_for(20s).value_or(-1), 0) << receiver->err();
 
-  Catalog catalog(ArchivePaths(archive).catalog(), Catalog::Mode::kReadOnly);
+  SqliteCatalog catalog(ArchivePaths(archive).catalog(), SqliteCatalog::Mode::kReadOnly);
   ASSERT_EQ(catalog.sessions().size(), 1u);
   const auto s = catalog.sessions()[0];
   EXPECT_EQ(s.end_reason, "client");
@@ -424,7 +424,7 @@ TEST_F(Recording, ClosingTheRecordedWindowEndsTheSessionCleanly) {
   EXPECT_NE(capture->out().find("ended by window 0x"), std::string::npos) << capture->out();
   receiver->signal(SIGTERM);
   EXPECT_EQ(receiver->wait_for(20s).value_or(-1), 0);
-  Catalog catalog(ArchivePaths(archive).catalog(), Catalog::Mode::kReadOnly);
+  SqliteCatalog catalog(ArchivePaths(archive).catalog(), SqliteCatalog::Mode::kReadOnly);
   const auto s = catalog.sessions().at(0);
   EXPECT_EQ(s.end_reason, "client");
   EXPECT_EQ(s.frame_count, test::frames_sent(capture->out()));
@@ -441,7 +441,7 @@ TEST_F(Recording, NoSessionStartsWhenTheDiskIsBelowMinFree) {
   EXPECT_NE(receiver->err().find("below --min-free"), std::string::npos) << receiver->err();
   receiver->signal(SIGTERM);
   EXPECT_EQ(receiver->wait_for(20s).value_or(-1), 0);
-  Catalog catalog(ArchivePaths(archive).catalog(), Catalog::Mode::kReadOnly);
+  SqliteCatalog catalog(ArchivePaths(archive).catalog(), SqliteCatalog::Mode::kReadOnly);
   EXPECT_TRUE(catalog.sessions().empty());
 }
 
@@ -486,7 +486,7 @@ TEST(LiveWindow, ShowsTheNewestFrameReducedWithNothingStale) {
   std::optional<FrameRecord> newest;
   std::string folder;
   {
-    Catalog catalog(ArchivePaths(archive).catalog(), Catalog::Mode::kReadOnly);
+    SqliteCatalog catalog(ArchivePaths(archive).catalog(), SqliteCatalog::Mode::kReadOnly);
     const auto session = catalog.sessions().at(0);
     folder = session.folder;
     const auto frames = catalog.frames(session.id);
@@ -577,7 +577,7 @@ TEST(LiveWindow, ClosingTheWindowHidesItAndTheSessionRecordsOn) {
   EXPECT_TRUE(r.process->running()) << r.process->err();
   r.process->signal(SIGTERM);
   EXPECT_EQ(r.process->wait_for(30s).value_or(-1), 0) << r.process->err();
-  Catalog catalog(ArchivePaths(archive).catalog(), Catalog::Mode::kReadOnly);
+  SqliteCatalog catalog(ArchivePaths(archive).catalog(), SqliteCatalog::Mode::kReadOnly);
   const auto session = catalog.sessions().at(0);
   EXPECT_EQ(session.end_reason, "client");
   EXPECT_EQ(session.frame_count, frames_sent(capture->out()));

@@ -12,7 +12,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "screenreel/archive/archive.hpp"
-#include "screenreel/archive/catalog.hpp"
+#include "screenreel/archive/sqlite_catalog.hpp"
 #include "screenreel/ocr/dirty_tiles.hpp"
 #include "screenreel/ocr/engine.hpp"
 #include "support/process.hpp"
@@ -51,7 +51,7 @@ std::vector<std::string> schema_of(sqlite::Database& db) {
   return out;
 }
 
-std::int64_t count(Catalog& c, const std::string& sql) {
+std::int64_t count(SqliteCatalog& c, const std::string& sql) {
   auto s = c.db().prepare(sql);
   s.step();
   return s.int64(0);
@@ -63,7 +63,7 @@ class TextIndexTest : public ::testing::Test {
   void TearDown() override {
     if (!HasFailure()) fs::remove_all(dir);
   }
-  std::int64_t new_session(Catalog& c) {
+  std::int64_t new_session(SqliteCatalog& c) {
     NewSession s;
     s.name = "text";
     s.client_address = "127.0.0.1:1";
@@ -120,12 +120,12 @@ TEST_F(TextIndexTest, MigrationFromSchema1KeepsEveryRowAndGivesTheCurrentSchema)
   ASSERT_EQ(before.size(), 3u);
   {
     // A reader reads it as it is, without changing it.
-    Catalog reader(old_db, Catalog::Mode::kReadOnly);
+    SqliteCatalog reader(old_db, SqliteCatalog::Mode::kReadOnly);
     EXPECT_EQ(reader.schema_version(), 1);
     EXPECT_FALSE(reader.has_text_index());
     EXPECT_EQ(reader.sessions().at(0).frame_count, 2);
   }
-  Catalog migrated(old_db, Catalog::Mode::kReadWrite);
+  SqliteCatalog migrated(old_db, SqliteCatalog::Mode::kReadWrite);
   EXPECT_EQ(migrated.schema_version(), kCatalogSchemaVersion);
   EXPECT_TRUE(migrated.has_text_index());
   EXPECT_EQ(dump(migrated.db()), before);
@@ -134,7 +134,7 @@ TEST_F(TextIndexTest, MigrationFromSchema1KeepsEveryRowAndGivesTheCurrentSchema)
   ASSERT_TRUE(check.step());
   EXPECT_EQ(check.text(0), "ok");
 
-  Catalog fresh(dir / "fresh.db", Catalog::Mode::kReadWrite);
+  SqliteCatalog fresh(dir / "fresh.db", SqliteCatalog::Mode::kReadWrite);
   EXPECT_EQ(schema_of(migrated.db()), schema_of(fresh.db()));
   // And the migrated catalog takes text.
   TextIndex index(migrated);
@@ -160,7 +160,7 @@ TEST(CatalogMigrations, TheEmbeddedStepsAreTheSpecFilesAndEndAtTheCurrentVersion
 }
 
 TEST_F(TextIndexTest, SpansOpenExtendAndCloseByRegion) {
-  Catalog c(dir / "catalog.db", Catalog::Mode::kReadWrite);
+  SqliteCatalog c(dir / "catalog.db", SqliteCatalog::Mode::kReadWrite);
   const auto id = new_session(c);
   TextIndex index(c);
   index.begin(id, "receiver", "eng", 1'000'000);
@@ -206,7 +206,7 @@ TEST_F(TextIndexTest, SpansOpenExtendAndCloseByRegion) {
 }
 
 TEST_F(TextIndexTest, AClosedSpanLastsUntilTheFrameBeforeItsBoxChanged) {
-  Catalog c(dir / "catalog.db", Catalog::Mode::kReadWrite);
+  SqliteCatalog c(dir / "catalog.db", SqliteCatalog::Mode::kReadWrite);
   const auto id = new_session(c);
   TextIndex index(c);
   index.begin(id, "receiver", "eng", 1'000'000);

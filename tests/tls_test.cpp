@@ -7,7 +7,7 @@
 #include <filesystem>
 
 #include "screenreel/archive/archive.hpp"
-#include "screenreel/archive/catalog.hpp"
+#include "screenreel/archive/sqlite_catalog.hpp"
 #include "screenreel/protocol/transport.hpp"
 #include "support/process.hpp"
 #include "support/programs.hpp"
@@ -50,7 +50,7 @@ class Tls : public ::testing::Test {
     return std::make_unique<Process>(argv);
   }
   std::int64_t stored_frames() {
-    Catalog catalog(ArchivePaths(dir / "archive").catalog(), Catalog::Mode::kReadOnly);
+    SqliteCatalog catalog(ArchivePaths(dir / "archive").catalog(), SqliteCatalog::Mode::kReadOnly);
     std::int64_t n = 0;
     for (const auto& s : catalog.sessions()) n += s.frame_count;
     return n;

@@ -54,7 +54,7 @@ struct KnownFrame {
 
 class Recovery {
  public:
-  Recovery(const ArchivePaths& paths, Catalog& catalog, RecoverReport& report)
+  Recovery(const ArchivePaths& paths, CatalogWriter& catalog, RecoverReport& report)
       : paths_(paths), catalog_(catalog), report_(report) {}
 
   void recover(const SessionRecord& s) {
@@ -88,18 +88,14 @@ class Recovery {
 
     std::map<std::int64_t, KnownFrame> known;  // seq -> what the row says
     std::vector<std::int64_t> capture_lag, receive_lag, intervals;
-    auto q = catalog_.db().prepare(
-        "SELECT seq, tick, capture_us, receive_us, written_us FROM frames WHERE session_id = ? "
-        "ORDER BY seq");
-    q.bind(1, s.id);
     std::optional<std::int64_t> prev_written;
-    while (q.step()) {
-      known[q.int64(0)] = {q.int64(1), q.int64(2), q.int64(3), q.int64(4)};
-      capture_lag.push_back(q.int64(4) - q.int64(2));
-      receive_lag.push_back(q.int64(4) - q.int64(3));
-      if (prev_written) intervals.push_back(q.int64(4) - *prev_written);
-      prev_written = q.int64(4);
-    }
+    catalog_.for_each_frame(s.id, [&](const FrameRecord& f) {
+      known[f.seq] = {f.tick, f.capture_us, f.receive_us, f.written_us};
+      capture_lag.push_back(f.written_us - f.capture_us);
+      receive_lag.push_back(f.written_us - f.receive_us);
+      if (prev_written) intervals.push_back(f.written_us - *prev_written);
+      prev_written = f.written_us;
+    });
     const std::int64_t to_capture = median(capture_lag), to_receive = median(receive_lag);
     const std::int64_t interval = median(intervals);
     if (std::none_of(files.frames.begin(), files.frames.end(), [&](const auto& entry) {
@@ -191,20 +187,11 @@ class Recovery {
   }
 
   void fix_counts(const SessionRecord& s, const std::string& label) {
-    auto q = catalog_.db().prepare(
-        "SELECT count(*), coalesce(sum(jpeg_bytes) FILTER (WHERE same_as IS NULL), 0) FROM frames "
-        "WHERE session_id = ?");  // a repeat's file is its source's: counted once
-    q.bind(1, s.id);
-    q.step();
-    const std::int64_t rows = q.int64(0), bytes = q.int64(1);
+    const FrameTotals totals = catalog_.frame_totals(s.id);
+    const std::int64_t rows = totals.frames, bytes = totals.bytes;
     const auto now = catalog_.session(s.id);
     if (now->frame_count == rows && now->bytes == bytes) return;
-    catalog_.db()
-        .prepare("UPDATE sessions SET frame_count = ?, bytes = ? WHERE id = ?")
-        .bind(1, rows)
-        .bind(2, bytes)
-        .bind(3, s.id)
-        .run();
+    catalog_.set_session_totals(s.id, totals);
     report_.actions.push_back(
         label + ": frame count and bytes set to what its rows hold: " + std::to_string(rows) +
         " frames, " + std::to_string(bytes) + " bytes (were " + std::to_string(now->frame_count) +
@@ -214,10 +201,8 @@ class Recovery {
   void close_crashed(const SessionRecord& s, const std::string& label) {
     // written_us is the receiver's clock, like started_us and ended_us; the last frame's is the
     // last moment the receiver is known to have been recording.
-    auto q = catalog_.db().prepare("SELECT max(written_us) FROM frames WHERE session_id = ?");
-    q.bind(1, s.id);
-    q.step();
-    const std::int64_t ended = q.is_null(0) ? s.started_us : std::max(s.started_us, q.int64(0));
+    const auto last = catalog_.frame_times(s.id).max_written_us;
+    const std::int64_t ended = last ? std::max(s.started_us, *last) : s.started_us;
     catalog_.end_session(s.id, ended, "crashed", {}, s.dropped);
     ++report_.sessions_closed;
     const auto now = catalog_.session(s.id);
@@ -227,7 +212,7 @@ class Recovery {
   }
 
   const ArchivePaths& paths_;
-  Catalog& catalog_;
+  CatalogWriter& catalog_;
   RecoverReport& report_;
 };
 
@@ -254,14 +239,14 @@ RecoverReport recover_archive(const ArchivePaths& paths) {
         " is writing to it. Stop it first (q in its window or terminal, or Ctrl-C), then run "
         "recover again; sessions it is recording are not crashed.");
   }
-  Catalog catalog(paths.catalog(), Catalog::Mode::kReadWrite);
+  const auto catalog = open_catalog_writer(paths.catalog());
   RecoverReport report;
-  Recovery recovery(paths, catalog, report);
-  for (const auto& s : catalog.sessions()) recovery.recover(s);
+  Recovery recovery(paths, *catalog, report);
+  for (const auto& s : catalog->sessions()) recovery.recover(s);
   return report;
 }
 
-RecoverReport recover_open_sessions(const ArchivePaths& paths, Catalog& catalog) {
+RecoverReport recover_open_sessions(const ArchivePaths& paths, CatalogWriter& catalog) {
   RecoverReport report;
   Recovery recovery(paths, catalog, report);
   for (const auto& s : catalog.sessions())

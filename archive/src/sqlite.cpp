@@ -9,6 +9,17 @@
 
 namespace screenreel::sqlite {
 
+CatalogError::Kind Error::kind_of(int code) {
+  switch (code & 0xff) {
+    case SQLITE_FULL: return Kind::kFull;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return Kind::kBusy;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB: return Kind::kCorrupt;
+    default: return Kind::kOther;
+  }
+}
+
 namespace {
 // A file: URI for `path` (RFC 3986 percent-encoding; SQLite reads '?' and '#' as delimiters).
 std::string file_uri(const std::filesystem::path& path) {

@@ -22,7 +22,7 @@ std::optional<std::vector<std::uint8_t>> read_bytes(const fs::path& p) {
 
 class Checker {
  public:
-  Checker(const ArchivePaths& paths, Catalog& catalog, const VerifyOptions& options,
+  Checker(const ArchivePaths& paths, CatalogReader& catalog, const VerifyOptions& options,
           VerifyReport& report)
       : paths_(paths), catalog_(catalog), options_(options), report_(report) {}
 
@@ -57,18 +57,14 @@ class Checker {
     }
 
     std::int64_t rows = 0, bytes = 0, last_seq = 0;
-    auto q = catalog_.db().prepare(std::string("SELECT ") + kFrameColumns +
-                                   " FROM frames WHERE session_id = ? ORDER BY seq");
-    q.bind(1, s.id);
-    while (q.step()) {
-      const FrameRecord f = read_frame(q);
+    catalog_.for_each_frame(s.id, [&](const FrameRecord& f) {
       ++rows;
       if (!f.same_as) bytes += f.jpeg_bytes;  // a repeat shares its source's file: counted once
       last_seq = f.seq;
       if (have_dir) check_frame(s.id, rel_dir, dir, f, files);
       ++report_.frames;
       if (options_.progress) options_.progress(++done_, total);
-    }
+    });
     if (!have_dir && rows > 0)
       problem(s.id, rel_dir,
               std::to_string(rows) + " frame files named by the catalog are missing with it");
@@ -175,7 +171,7 @@ class Checker {
   }
 
   const ArchivePaths& paths_;
-  Catalog& catalog_;
+  CatalogReader& catalog_;
   const VerifyOptions& options_;
   VerifyReport& report_;
   std::uint64_t done_ = 0;
@@ -183,7 +179,7 @@ class Checker {
 
 }  // namespace
 
-VerifyReport verify_archive(const ArchivePaths& paths, Catalog& catalog,
+VerifyReport verify_archive(const ArchivePaths& paths, CatalogReader& catalog,
                             const VerifyOptions& options) {
   VerifyReport report;
   Checker checker(paths, catalog, options, report);

@@ -39,7 +39,7 @@ bool Recorder::release_reserve() {
 void Recorder::with_reserve(const std::function<void()>& write) {
   try {
     write();
-  } catch (const sqlite::Error&) {
+  } catch (const CatalogError&) {
     if (!release_reserve()) throw;
     write();
   }
@@ -68,7 +68,7 @@ void Recorder::catalog_loop() {
     std::vector<DisplayedAt> later;
     try {
       std::lock_guard lock(catalog_mutex_);
-      with_reserve([&] { later = catalog_.add_frames(rows, displayed); });
+      with_reserve([&] { later = catalog_->add_frames(rows, displayed); });
     } catch (const std::exception& e) {
       commit_error = std::string("catalog write failed: ") + e.what();
     }
@@ -112,7 +112,7 @@ void Recorder::catalog_loop() {
       }
       try {
         std::lock_guard lock(catalog_mutex_);
-        with_reserve([&] { catalog_.end_session(s->record_.id, wall_clock_us(), reason, error, c.dropped); });
+        with_reserve([&] { catalog_->end_session(s->record_.id, wall_clock_us(), reason, error, c.dropped); });
       } catch (const std::exception& e) {
         log::info("cannot mark session " + std::to_string(s->record_.id) + " ended: " + e.what());
       }

@@ -130,7 +130,7 @@ void OcrWorker::pass(std::int64_t session_id, Session& s, std::unique_lock<std::
 
   std::string error;
   try {
-    if (!catalog_) catalog_.emplace(catalog_path_, Catalog::Mode::kReadWrite);
+    if (!catalog_) catalog_ = open_catalog_writer(catalog_path_);
     TextIndex index(*catalog_);
     if (!s.begun) {
       index.begin(session_id, "receiver", options_.lang, options_.interval_us);

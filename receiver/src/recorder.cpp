@@ -71,7 +71,7 @@ std::shared_ptr<FrameBuffer> Recorder::acquire_buffer(std::uint32_t width, std::
 Recorder::Recorder(const ArchivePaths& paths, RecorderOptions options)
     : paths_(paths),
       options_(options),
-      catalog_((fs::create_directories(paths.sessions()), paths.catalog()), Catalog::Mode::kReadWrite),
+      catalog_(open_catalog_writer((fs::create_directories(paths.sessions()), paths.catalog()))),
       pool_(std::make_shared<BufferPool>()) {
   // Session folders are made inside the archive, never through a link planted in it.
   if (fs::is_symlink(paths_.sessions()))
@@ -80,13 +80,13 @@ Recorder::Recorder(const ArchivePaths& paths, RecorderOptions options)
                              "give --archive the folder it points to)");
   resume_secret_ = load_or_create_resume_secret(paths_.resume_secret());
   // A damaged catalog is reported before anything is written into it.
-  if (const std::string check = catalog_.quick_check(); check != "ok")
+  if (const std::string check = catalog_->quick_check(); check != "ok")
     throw std::runtime_error("the catalog " + paths_.catalog().string() + " is damaged (" + check +
                              "): the receiver does not write into it. See what is wrong with 'screenreel-replay "
                              "--archive " + paths_.root().string() + " verify', repair it with 'recover', or move "
                              "catalog.db away to start a new one (the session folders stay)");
   make_reserve();
-  recovered_ = recover_open_sessions(paths_, catalog_);
+  recovered_ = recover_open_sessions(paths_, *catalog_);
   unsigned n = options_.encoder_threads ? options_.encoder_threads : std::max(1u, std::thread::hardware_concurrency());
   capacity_ = options_.queue_frames ? options_.queue_frames : 2 * n;
   JpegEncoder probe(options_.jpeg_quality);  // rejects a bad quality here, not in a worker
@@ -153,7 +153,7 @@ std::shared_ptr<SessionWriter> Recorder::open_session(const NewSession& s) {
   SessionRecord rec;
   {
     std::lock_guard lock(catalog_mutex_);
-    rec = catalog_.create_session(s);
+    rec = catalog_->create_session(s);
   }
   const fs::path dir = paths_.session(rec.folder);
   // The folder name is ours and new: anything already there (a folder, or a link to one planted
@@ -164,7 +164,7 @@ std::shared_ptr<SessionWriter> Recorder::open_session(const NewSession& s) {
     const std::string why = ec ? ec.message() : "it already exists";
     {
       std::lock_guard lock(catalog_mutex_);
-      catalog_.forget_empty_session(rec.id);
+      catalog_->forget_empty_session(rec.id);
     }
     throw std::runtime_error("cannot create session folder " + dir.string() + ": " + why);
   }
@@ -191,7 +191,7 @@ Recorder::Resume Recorder::resume_session(std::int64_t id, const wire::ResumeKey
     if (active_.count(id)) return Resume::kBusy;
   }
   std::lock_guard lock(catalog_mutex_);
-  const auto rec = catalog_.session(id);
+  const auto rec = catalog_->session(id);
   if (!rec) {
     why = "no such session in this archive";
     return Resume::kRefused;
@@ -209,13 +209,13 @@ Recorder::Resume Recorder::resume_session(std::int64_t id, const wire::ResumeKey
   }
   free_checked_us_ = 0;
   check_free_space(paths_.root());
-  const auto reopened = catalog_.reopen_session(id);
+  const auto reopened = catalog_->reopen_session(id);
   for (const auto& file : reopened.removed_files) fs::remove(dir / file, ec);  // sent again by the client
   {
     std::lock_guard lock2(mutex_);
     active_.insert(id);
   }
-  out.reset(new SessionWriter(*this, *catalog_.session(id), dir, static_cast<std::uint64_t>(reopened.last_seq) + 1,
+  out.reset(new SessionWriter(*this, *catalog_->session(id), dir, static_cast<std::uint64_t>(reopened.last_seq) + 1,
                               reopened.last_tick));
   if (!reopened.removed_files.empty())
     why = std::to_string(reopened.removed_files.size()) + " frame file(s) after a missing one removed, to be sent again";

@@ -9,7 +9,7 @@ namespace screenreel::replay {
 namespace fs = std::filesystem;
 
 namespace {
-// The catalog is read as immutable (see sqlite::Database::immutable): say what that hides.
+// The catalog is read as a snapshot (CatalogReader::snapshot): say what that hides.
 void warn_about_immutable_reads(const ArchivePaths& paths) {
   const std::string root = paths.root().string();
   if (const auto pid = running_receiver_pid(paths))
@@ -25,7 +25,10 @@ void warn_about_immutable_reads(const ArchivePaths& paths) {
 }
 }  // namespace
 
-Catalog open_catalog(const ArchivePaths& paths, Catalog::Mode mode) {
+namespace {
+// The checks before opening, with what to do; then the opening, its errors named.
+template <typename Open>
+auto open_archive_catalog(const ArchivePaths& paths, Open open) {
   const std::string root = paths.root().string();
   std::error_code ec;
   if (!fs::exists(paths.root(), ec))
@@ -38,12 +41,21 @@ Catalog open_catalog(const ArchivePaths& paths, Catalog::Mode mode) {
         root +
         " is not a screenreel archive: it has no catalog.db (screenreel-receiver creates one)");
   try {
-    Catalog catalog(paths.catalog(), mode);
-    if (catalog.db().immutable()) warn_about_immutable_reads(paths);
+    auto catalog = open(paths.catalog());
+    if (catalog->snapshot()) warn_about_immutable_reads(paths);
     return catalog;
   } catch (const std::exception& e) {
     throw Failure(std::string("cannot read the catalog of archive ") + root + ": " + e.what());
   }
+}
+}  // namespace
+
+std::unique_ptr<CatalogReader> open_catalog(const ArchivePaths& paths) {
+  return open_archive_catalog(paths, open_catalog_reader);
+}
+
+std::unique_ptr<CatalogWriter> open_catalog_for_writing(const ArchivePaths& paths) {
+  return open_archive_catalog(paths, open_catalog_writer);
 }
 
 std::optional<int> running_receiver_pid(const ArchivePaths& paths) {

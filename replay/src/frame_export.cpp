@@ -29,7 +29,7 @@ bool looks_whole_jpeg(const fs::path& file) {
 
 }  // namespace
 
-FrameExportResult export_frames(const ArchivePaths& paths, Catalog& catalog,
+FrameExportResult export_frames(const ArchivePaths& paths, CatalogReader& catalog,
                                 const SessionRecord& session, const FrameExportOptions& options) {
   const fs::path& dir = options.dir;
   std::error_code ec;
@@ -69,7 +69,7 @@ FrameExportResult export_frames(const ArchivePaths& paths, Catalog& catalog,
   return result;
 }
 
-SavedFrame save_frame(const ArchivePaths& paths, Catalog& catalog, const SessionRecord& session,
+SavedFrame save_frame(const ArchivePaths& paths, CatalogReader& catalog, const SessionRecord& session,
                       std::int64_t at_us, const fs::path& output, std::string_view highlight, bool force) {
   if (!cv::haveImageWriter(output.string()))
     throw Failure("cannot write " + output.string() + ": unknown image format \"" +

@@ -201,7 +201,7 @@ std::string player_window_title(const SessionRecord& session) {
          std::to_string(session.id) + ")";
 }
 
-void play(const ArchivePaths& paths, Catalog& catalog, const SessionRecord& session,
+void play(const ArchivePaths& paths, CatalogReader& catalog, const SessionRecord& session,
           const PlayOptions& options, std::ostream& log) {
   if (!(options.speed >= kMinSpeed && options.speed <= kMaxSpeed))
     throw Failure("--speed " + format_fixed(options.speed, 3) + " is outside 1/64 .. 64");

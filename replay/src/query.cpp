@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "screenreel/archive/sqlite_catalog.hpp"
 #include "screenreel/replay/archive_access.hpp"
 
 namespace screenreel::replay {
@@ -219,7 +220,12 @@ Failure stopped(sqlite3* db, const Progress& progress, const QueryLimits& limits
 
 }  // namespace
 
-Table run_read_only_query(Catalog& catalog, std::string_view sql, const QueryLimits& limits) {
+Table run_read_only_query(CatalogReader& reader, std::string_view sql, const QueryLimits& limits) {
+  // The user's SQL is SQLite's: query speaks to that backend by name.
+  auto* sqlite_catalog = dynamic_cast<SqliteCatalog*>(&reader);
+  if (!sqlite_catalog)
+    throw Failure("query runs SQL on an archive's SQLite catalog, and this catalog is " + reader.location());
+  SqliteCatalog& catalog = *sqlite_catalog;
   sqlite3* db = catalog.db().handle();
   harden(db);
   sqlite3_hard_heap_limit64(limits.max_memory_bytes);

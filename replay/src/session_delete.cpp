@@ -1,8 +1,6 @@
 // Deleting a session (see session_delete.hpp).
 #include "screenreel/replay/session_delete.hpp"
 
-#include <sqlite3.h>
-
 #include <optional>
 
 #include "screenreel/replay/archive_access.hpp"
@@ -15,9 +13,8 @@ namespace {
 // Removes the session's rows in one write transaction that first reads its status again: the
 // question before the deletion may have waited while a receiver resumed the session, and the
 // transaction's write lock keeps a receiver from resuming it between this check and the delete.
-void remove_rows(Catalog& catalog, const SessionRecord& session, bool receiver_running) {
-  sqlite::Transaction tx(catalog.db());
-  const auto now = catalog.session(session.id);
+void remove_rows(CatalogWriter& catalog, const SessionRecord& session, bool receiver_running) {
+  catalog.delete_session(session.id, [&](const std::optional<SessionRecord>& now) {
   if (!now)
     throw Failure("session " + std::to_string(session.id) + " is no longer in the catalog");
   if (now->recording() && receiver_running)
@@ -27,15 +24,12 @@ void remove_rows(Catalog& catalog, const SessionRecord& session, bool receiver_r
         "deleted. "
         "Stop the recording (or, if that receiver is not recording it, stop the receiver and run "
         "recover), then delete it");
-  catalog.db().prepare("DELETE FROM sessions WHERE id = ?").bind(1, session.id).run();
-  tx.commit();
+  });
 }
-
-bool disk_full(const sqlite::Error& e) { return (e.code() & 0xff) == SQLITE_FULL; }
 
 }  // namespace
 
-void delete_session(const ArchivePaths& paths, Catalog& catalog, const SessionRecord& session) {
+void delete_session(const ArchivePaths& paths, CatalogWriter& catalog, const SessionRecord& session) {
   // Checked before anything is removed: remove_all on a doctored folder name could leave the
   // archive.
   if (!is_plain_file_name(session.folder))
@@ -54,8 +48,8 @@ void delete_session(const ArchivePaths& paths, Catalog& catalog, const SessionRe
   std::error_code ec;
   try {
     remove_rows(catalog, session, !lock);
-  } catch (const sqlite::Error& e) {
-    if (!disk_full(e)) throw;
+  } catch (const CatalogError& e) {
+    if (e.kind() != CatalogError::Kind::kFull) throw;
     // The disk is too full for SQLite's write-ahead log. The session was not live at the check:
     // its files go first to make room, then its rows. Crash-safe: a crash in between leaves rows
     // whose files are missing, which verify reports and a second delete finishes.

@@ -9,7 +9,7 @@
 
 namespace screenreel::replay {
 
-SessionRecord find_session(Catalog& catalog, std::string_view spec) {
+SessionRecord find_session(CatalogReader& catalog, std::string_view spec) {
   if (spec.empty())
     throw Failure("SESSION is empty: give a session id or the start of a session name");
   std::int64_t id = 0;

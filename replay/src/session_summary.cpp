@@ -23,13 +23,6 @@ std::optional<Spread> spread(std::vector<std::int64_t> v) {
   return s;
 }
 
-std::optional<std::int64_t> one_value(Catalog& catalog, const char* sql, std::int64_t session_id) {
-  auto q = catalog.db().prepare(sql);
-  q.bind(1, session_id);
-  if (!q.step()) return std::nullopt;
-  return q.opt_int64(0);
-}
-
 }  // namespace
 
 std::string session_status(const SessionRecord& s, bool receiver_running) {
@@ -39,25 +32,20 @@ std::string session_status(const SessionRecord& s, bool receiver_running) {
   return s.end_reason;  // disconnected, error, crashed
 }
 
-SessionSummary summarize(Catalog& catalog, const SessionRecord& s, bool receiver_running) {
+SessionSummary summarize(CatalogReader& catalog, const SessionRecord& s, bool receiver_running) {
   SessionSummary sum;
   sum.record = s;
   sum.status = session_status(s, receiver_running);
-  // min() and max() of an indexed column are single index lookups in SQLite.
-  sum.first_capture_us =
-      one_value(catalog, "SELECT min(capture_us) FROM frames WHERE session_id = ?", s.id);
-  sum.last_capture_us =
-      one_value(catalog, "SELECT max(capture_us) FROM frames WHERE session_id = ?", s.id);
+  const FrameTimes times = catalog.frame_times(s.id);
+  sum.first_capture_us = times.first_capture_us;
+  sum.last_capture_us = times.last_capture_us;
   std::int64_t end = s.started_us;
   if (s.ended_us) {
     end = *s.ended_us;
   } else if (receiver_running) {
     end = wall_clock_us();
-  } else if (auto last = one_value(
-                 catalog,
-                 "SELECT written_us FROM frames WHERE session_id = ? ORDER BY seq DESC LIMIT 1",
-                 s.id)) {
-    end = *last;
+  } else if (times.last_written_us) {
+    end = *times.last_written_us;
   }
   sum.duration_us = std::max<std::int64_t>(0, end - s.started_us);
   if (s.frame_count >= 2 && sum.first_capture_us && sum.last_capture_us &&
@@ -67,19 +55,15 @@ SessionSummary summarize(Catalog& catalog, const SessionRecord& s, bool receiver
   return sum;
 }
 
-FrameStats frame_stats(Catalog& catalog, std::int64_t session_id) {
+FrameStats frame_stats(CatalogReader& catalog, std::int64_t session_id) {
   FrameStats stats;
   std::vector<std::int64_t> intervals, to_receive, to_written, to_displayed;
-  auto q = catalog.db().prepare(
-      "SELECT tick, capture_us, receive_us, written_us, displayed_us FROM frames "
-      "WHERE session_id = ? ORDER BY seq");
-  q.bind(1, session_id);
   std::optional<std::int64_t> prev_tick, prev_capture;
-  while (q.step()) {
-    const std::int64_t tick = q.int64(0), capture = q.int64(1);
-    to_receive.push_back(q.int64(2) - capture);
-    to_written.push_back(q.int64(3) - capture);
-    if (!q.is_null(4)) to_displayed.push_back(q.int64(4) - capture);
+  catalog.for_each_frame(session_id, [&](const FrameRecord& f) {
+    const std::int64_t tick = f.tick, capture = f.capture_us;
+    to_receive.push_back(f.receive_us - capture);
+    to_written.push_back(f.written_us - capture);
+    if (f.displayed_us) to_displayed.push_back(*f.displayed_us - capture);
     if (prev_capture) intervals.push_back(capture - *prev_capture);
     if (prev_tick)
       stats.ticks_not_sent += std::max<std::int64_t>(0, tick - *prev_tick - 1);
@@ -88,7 +72,7 @@ FrameStats frame_stats(Catalog& catalog, std::int64_t session_id) {
     stats.last_tick = tick;
     prev_tick = tick;
     prev_capture = capture;
-  }
+  });
   stats.interval_us = spread(std::move(intervals));
   stats.capture_to_receive_us = spread(std::move(to_receive));
   stats.capture_to_written_us = spread(std::move(to_written));

@@ -23,7 +23,7 @@ std::optional<ocr::GrayImage> read_gray(const ArchivePaths& paths, const Session
 
 }  // namespace
 
-IndexResult index_session(const ArchivePaths& paths, Catalog& catalog, const SessionRecord& session,
+IndexResult index_session(const ArchivePaths& paths, CatalogWriter& catalog, const SessionRecord& session,
                           ocr::Engine& engine, const IndexOptions& options) {
   IndexResult r;
   if (session.recording())

@@ -9,29 +9,18 @@
 namespace screenreel::replay {
 namespace {
 
-std::int64_t last_capture(Catalog& catalog, std::int64_t session_id) {
-  auto q = catalog.db().prepare("SELECT max(capture_us) FROM frames WHERE session_id = ?");
-  q.bind(1, session_id);
-  q.step();
-  return q.int64(0);
-}
-
 }  // namespace
 
-std::optional<std::int64_t> first_capture_us(Catalog& catalog, std::int64_t session_id) {
-  // min() of an indexed column is one index lookup.
-  auto q = catalog.db().prepare("SELECT min(capture_us) FROM frames WHERE session_id = ?");
-  q.bind(1, session_id);
-  q.step();
-  return q.opt_int64(0);
+std::optional<std::int64_t> first_capture_us(CatalogReader& catalog, std::int64_t session_id) {
+  return catalog.frame_times(session_id).first_capture_us;
 }
 
-Timeline Timeline::load(Catalog& catalog, const SessionRecord& session, const TimeRange& range) {
-  const auto origin = first_capture_us(catalog, session.id);
-  if (!origin) throw Failure("session " + std::to_string(session.id) + " has no frames");
+Timeline Timeline::load(CatalogReader& catalog, const SessionRecord& session, const TimeRange& range) {
+  const FrameTimes times = catalog.frame_times(session.id);
+  if (!times.first_capture_us) throw Failure("session " + std::to_string(session.id) + " has no frames");
   Timeline t;
-  t.origin_us_ = *origin;
-  const std::int64_t last = last_capture(catalog, session.id);
+  t.origin_us_ = *times.first_capture_us;
+  const std::int64_t last = *times.last_capture_us;
   t.begin_us_ = t.origin_us_ + range.from_us.value_or(0);
   t.end_us_ = range.to_us ? t.origin_us_ + *range.to_us : last;
   if (t.begin_us_ > last)
@@ -42,15 +31,10 @@ Timeline Timeline::load(Catalog& catalog, const SessionRecord& session, const Ti
     throw Failure("--to " + format_offset(t.end_us_ - t.origin_us_) + " is before --from " +
                   format_offset(t.begin_us_ - t.origin_us_));
 
-  // Both queries walk the frames_by_time index: one row for the frame on screen at `from`, then a
-  // range scan; no file is looked at.
+  // The frame on screen at `from`, then every frame captured after it up to `to`.
   t.frames_.push_back(*catalog.frame_at(session.id, t.begin_us_));
-  auto q = catalog.db().prepare(
-      std::string("SELECT ") + kFrameColumns +
-      " FROM frames WHERE session_id = ? AND capture_us > ? AND capture_us <= ? "
-      "ORDER BY capture_us, seq");
-  q.bind(1, session.id).bind(2, t.begin_us_).bind(3, t.end_us_);
-  while (q.step()) t.frames_.push_back(read_frame(q));
+  for (auto& f : catalog.frames_captured_between(session.id, t.begin_us_, t.end_us_))
+    t.frames_.push_back(std::move(f));
   return t;
 }
 

@@ -108,7 +108,7 @@ std::vector<VideoFormat> writable_video_formats() {
   return ok;
 }
 
-VideoExportResult export_video(const ArchivePaths& paths, Catalog& catalog,
+VideoExportResult export_video(const ArchivePaths& paths, CatalogReader& catalog,
                                const SessionRecord& session, const VideoExportOptions& options) {
   const fs::path& out = options.output;
   const std::string ext = lower(out.extension().string());

@@ -37,7 +37,7 @@ cv::Mat picture(std::int64_t seq) {
 FixtureArchive::FixtureArchive()
     : root_(fresh_temp_dir("screenreel-replay")),
       catalog_((fs::create_directories(root_ / "sessions"), root_ / "catalog.db"),
-               Catalog::Mode::kReadWrite),
+               SqliteCatalog::Mode::kReadWrite),
       jpeg_(90) {}
 
 FixtureArchive::~FixtureArchive() {

@@ -1,5 +1,5 @@
 // Small archives for the replay tests, built with the archive library the way the receiver
-// builds them (Catalog rows, JPEGs from JpegEncoder put in place with write_file_atomic), and a
+// builds them (SqliteCatalog rows, JPEGs from JpegEncoder put in place with write_file_atomic), and a
 // way to run the real screenreel-replay on them.
 #pragma once
 
@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "screenreel/archive/archive.hpp"
-#include "screenreel/archive/catalog.hpp"
+#include "screenreel/archive/sqlite_catalog.hpp"
 #include "screenreel/archive/jpeg.hpp"
 
 namespace screenreel::test {
@@ -42,7 +42,7 @@ class FixtureArchive {
 
   const std::filesystem::path& root() const { return root_; }
   ArchivePaths paths() const { return ArchivePaths(root_); }
-  Catalog& catalog() { return catalog_; }
+  SqliteCatalog& catalog() { return catalog_; }
 
   // Records a session: its row, its folder, each frame's JPEG then its row, like the receiver.
   // Ends it with `end_reason` unless that is empty (left recording, as after a crash).
@@ -58,7 +58,7 @@ class FixtureArchive {
 
  private:
   std::filesystem::path root_;
-  Catalog catalog_;
+  SqliteCatalog catalog_;
   JpegEncoder jpeg_;
 };
 

@@ -19,7 +19,7 @@ namespace {
 namespace fs = std::filesystem;
 using test::FixtureArchive;
 
-std::int64_t frame_rows(Catalog& c, std::int64_t session) {
+std::int64_t frame_rows(SqliteCatalog& c, std::int64_t session) {
   auto q = c.db().prepare("SELECT count(*) FROM frames WHERE session_id = ?");
   q.bind(1, session);
   q.step();

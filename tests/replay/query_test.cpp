@@ -28,7 +28,8 @@ class ReplayQuery : public ::testing::Test {
     archive.record("beta", test::evenly(3, 200'000), "receiver");
   }
   std::string refusal(const std::string& sql) {
-    Catalog reader = open_catalog(archive.paths(), Catalog::Mode::kReadOnly);
+    const auto opened = open_catalog(archive.paths());
+    CatalogReader& reader = *opened;
     try {
       run_read_only_query(reader, sql);
     } catch (const Failure& e) {
@@ -68,7 +69,7 @@ TEST_F(ReplayQuery, RefusesEveryKindOfWrite) {
   EXPECT_EQ(count("frames"), 8);
   EXPECT_EQ(count("sessions"), 2);
   EXPECT_FALSE(std::filesystem::exists("/tmp/screenreel-attached.db"));
-  Catalog again(archive.paths().catalog(), Catalog::Mode::kReadOnly);
+  SqliteCatalog again(archive.paths().catalog(), SqliteCatalog::Mode::kReadOnly);
   EXPECT_EQ(again.schema_version(), kCatalogSchemaVersion);
 }
 
@@ -81,7 +82,8 @@ TEST_F(ReplayQuery, RunsOneStatementOnly) {
 }
 
 TEST_F(ReplayQuery, ReadsWithSelectsCtesAndReportingPragmas) {
-  Catalog reader = open_catalog(archive.paths(), Catalog::Mode::kReadOnly);
+  const auto opened = open_catalog(archive.paths());
+  CatalogReader& reader = *opened;
   const Table t = run_read_only_query(
       reader,
       "SELECT s.name, count(*) AS frames, max(f.capture_us) - min(f.capture_us) AS span_us "
@@ -150,7 +152,8 @@ TEST_F(ReplayQuery, SearchesTheFullTextIndexButDoesNotWriteIt) {
   index.begin(id, "replay", "eng", 1'000'000);
   index.apply(id, OcrPass{1, test::kStartUs, {{0, 0, 160, 120}}, {TextLine{"disk full", {1, 2, 30, 8}, 90, {}}}},
               test::kStartUs);
-  Catalog reader = open_catalog(archive.paths(), Catalog::Mode::kReadOnly);
+  const auto opened = open_catalog(archive.paths());
+  CatalogReader& reader = *opened;
   const Table hits = run_read_only_query(
       reader,
       "SELECT highlight(text_fts, 0, '[', ']'), bm25(text_fts) FROM text_fts WHERE text_fts MATCH 'disk'");
@@ -176,7 +179,8 @@ TEST_F(ReplayQuery, RefusesFunctionsOutsideTheAllowList) {
     EXPECT_NE(msg.find("is not allowed"), std::string::npos) << sql << " -> " << msg;
   }
   // The allowed ones still work, FTS5's auxiliary functions included (SearchesTheFullTextIndex).
-  Catalog reader = open_catalog(archive.paths(), Catalog::Mode::kReadOnly);
+  const auto opened = open_catalog(archive.paths());
+  CatalogReader& reader = *opened;
   const Table t = run_read_only_query(
       reader, "SELECT upper(name), length(name), json_array(id), strftime('%Y', 0, 'unixepoch') FROM sessions "
               "ORDER BY id LIMIT 1");

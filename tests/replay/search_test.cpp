@@ -56,13 +56,14 @@ class ReplaySearch : public ::testing::Test {
 };
 
 TEST_F(ReplaySearch, WordsAreQuotedForFts5) {
-  EXPECT_EQ(fts_query("disk full"), "\"disk\" \"full\"");
-  EXPECT_EQ(fts_query("say \"hi\" ERR* AND"), "\"say\" \"\"\"hi\"\"\" \"ERR\"* \"AND\"");
-  EXPECT_THROW(fts_query("   "), Failure);
+  EXPECT_EQ(fts5_query("disk full"), "\"disk\" \"full\"");
+  EXPECT_EQ(fts5_query("say \"hi\" ERR* AND"), "\"say\" \"\"\"hi\"\"\" \"ERR\"* \"AND\"");
+  EXPECT_THROW(fts5_query("   "), std::invalid_argument);
 }
 
 TEST_F(ReplaySearch, FindsLinesWithEveryWordAndNarrowsBySessionAndTime) {
-  Catalog reader = open_catalog(archive.paths());
+  const auto opened = open_catalog(archive.paths());
+  CatalogReader& reader = *opened;
   auto hits = search_text(reader, {"error", std::nullopt, {}, 20});
   ASSERT_EQ(hits.size(), 2u);
   hits = search_text(reader, {"error 2", std::nullopt, {}, 20});
@@ -81,11 +82,12 @@ TEST_F(ReplaySearch, FindsLinesWithEveryWordAndNarrowsBySessionAndTime) {
   EXPECT_EQ(search_text(reader, {"error", std::nullopt, {1'200'000, 1'500'000}, 20}).size(), 1u);
   EXPECT_EQ(search_text(reader, {"error", std::nullopt, {std::nullopt, 300'000}, 20}).size(), 1u);
   EXPECT_EQ(search_text(reader, {"error", one, {1'200'000, std::nullopt}, 20}).size(), 0u);
-  EXPECT_TRUE(sessions_without_text_index(reader).empty());
+  EXPECT_TRUE(reader.sessions_without_text_index().empty());
 }
 
 TEST_F(ReplaySearch, HighlightBoxesAreTheMatchingWordsOfTheFrame) {
-  Catalog reader = open_catalog(archive.paths());
+  const auto opened = open_catalog(archive.paths());
+  CatalogReader& reader = *opened;
   auto boxes = highlight_boxes(reader, one, 1, "error");
   ASSERT_EQ(boxes.size(), 1u);
   // The 4th word, after "make:", "***" and "[all]" (8 pixels a letter, 8 between words).

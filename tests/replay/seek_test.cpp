@@ -37,7 +37,8 @@ class ReplaySeek : public ::testing::Test {
 };
 
 TEST_F(ReplaySeek, FrameAtTIsTheLastOneCapturedByThen) {
-  Catalog reader = open_catalog(archive.paths());
+  const auto opened = open_catalog(archive.paths());
+  CatalogReader& reader = *opened;
   std::vector<std::int64_t> times = {0,         1,         99'999,    100'000,   100'001,
                                      199'999,   200'000,   2'000'000, 4'999'999, 5'000'000,
                                      5'099'999, 5'100'000, 5'349'999, 5'350'000};
@@ -54,7 +55,8 @@ TEST_F(ReplaySeek, FrameAtTIsTheLastOneCapturedByThen) {
 }
 
 TEST_F(ReplaySeek, RangesEndAtToAndRefuseWhatIsOutside) {
-  Catalog reader = open_catalog(archive.paths());
+  const auto opened = open_catalog(archive.paths());
+  CatalogReader& reader = *opened;
   const Timeline t = Timeline::load(reader, session, TimeRange{150'000, 5'099'999});
   std::vector<std::int64_t> seqs;
   for (const auto& f : t.frames()) seqs.push_back(f.seq);
@@ -68,7 +70,8 @@ TEST_F(ReplaySeek, RangesEndAtToAndRefuseWhatIsOutside) {
 }
 
 TEST_F(ReplaySeek, IdleLimitShortensOnlyTheLongPauses) {
-  Catalog reader = open_catalog(archive.paths());
+  const auto opened = open_catalog(archive.paths());
+  CatalogReader& reader = *opened;
   const Timeline t = Timeline::load(reader, session, TimeRange{});
   const Schedule plain = make_schedule(t, std::nullopt);
   EXPECT_EQ(plain.at_us, (std::vector<std::int64_t>{0, 100'000, 200'000, 5'000'000, 5'100'000,

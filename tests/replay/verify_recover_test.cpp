@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 using test::FixtureArchive;
 
 // Every row of both tables, as text: to show that a second recover changes nothing.
-std::string dump(Catalog& c) {
+std::string dump(SqliteCatalog& c) {
   std::string out;
   for (const char* sql :
        {"SELECT * FROM sessions ORDER BY id", "SELECT * FROM frames ORDER BY session_id, seq"}) {
@@ -190,7 +190,7 @@ TEST_F(ReplayRecover, ClosesTheSessionIndexesItsFilesAndRemovesTemporaryFiles) {
             std::string::npos)
       << r.out;
 
-  Catalog c(archive.paths().catalog(), Catalog::Mode::kReadOnly);
+  SqliteCatalog c(archive.paths().catalog(), SqliteCatalog::Mode::kReadOnly);
   const auto s = *c.session(crashed.id);
   EXPECT_EQ(s.end_reason, "crashed");
   EXPECT_EQ(s.frame_count, 8);
@@ -228,7 +228,7 @@ TEST_F(ReplayRecover, IndexesARepeatAsALinkToItsSource) {
   archive.link_frame_file(crashed, 9, 8);
   const RecoverReport report = recover_archive(archive.paths());
   EXPECT_EQ(report.frames_indexed, 4);
-  Catalog c(archive.paths().catalog(), Catalog::Mode::kReadOnly);
+  SqliteCatalog c(archive.paths().catalog(), SqliteCatalog::Mode::kReadOnly);
   const auto rows = c.frames(crashed.id);
   ASSERT_EQ(rows.size(), 9u);
   EXPECT_EQ(rows[8].same_as, 8);
@@ -272,7 +272,7 @@ TEST_F(ReplayRecover, LeavesFilesThatAreNotJpegsAndSaysSo) {
   ASSERT_EQ(report.warnings.size(), 1u);
   EXPECT_NE(report.warnings[0].find("frame_000007.jpg is not a readable JPEG"), std::string::npos)
       << report.warnings[0];
-  Catalog c(archive.paths().catalog(), Catalog::Mode::kReadOnly);
+  SqliteCatalog c(archive.paths().catalog(), SqliteCatalog::Mode::kReadOnly);
   const auto rows = c.frames(crashed.id);
   ASSERT_EQ(rows.size(), 7u);
   EXPECT_EQ(rows.back().seq, 8);

@@ -20,6 +20,7 @@
 #include "screenreel/archive/archive.hpp"
 #include "screenreel/protocol/frame_codec.hpp"
 #include "screenreel/archive/jpeg.hpp"
+#include "screenreel/archive/sqlite_catalog.hpp"
 #include "screenreel/archive/session_files.hpp"
 #include "support/screen_painter.hpp"
 
@@ -250,12 +251,12 @@ std::vector<std::uint8_t> flat_key_frame(std::uint64_t seq, std::uint32_t width,
 // --- archive checks ----------------------------------------------------------------------
 
 std::vector<SessionRecord> read_sessions(const fs::path& archive) {
-  Catalog catalog(ArchivePaths(archive).catalog(), Catalog::Mode::kReadOnly);
+  SqliteCatalog catalog(ArchivePaths(archive).catalog(), SqliteCatalog::Mode::kReadOnly);
   return catalog.sessions();
 }
 
 std::vector<FrameRecord> read_frames(const fs::path& archive, std::int64_t session_id) {
-  Catalog catalog(ArchivePaths(archive).catalog(), Catalog::Mode::kReadOnly);
+  SqliteCatalog catalog(ArchivePaths(archive).catalog(), SqliteCatalog::Mode::kReadOnly);
   return catalog.frames(session_id);
 }
 
@@ -288,7 +289,7 @@ std::vector<std::string> check_frame_files(const fs::path& archive,
                                            std::optional<std::int64_t> only_session) {
   std::vector<std::string> problems;
   const ArchivePaths paths(archive);
-  Catalog catalog(paths.catalog(), Catalog::Mode::kReadOnly);
+  SqliteCatalog catalog(paths.catalog(), SqliteCatalog::Mode::kReadOnly);
   for (const auto& s : catalog.sessions()) {
     if (only_session && s.id != *only_session) continue;
     const fs::path dir = paths.session(s.folder);
@@ -319,7 +320,7 @@ std::vector<std::string> check_frame_files(const fs::path& archive,
 }
 
 std::string integrity_check(const fs::path& archive) {
-  Catalog catalog(ArchivePaths(archive).catalog(), Catalog::Mode::kReadOnly);
+  SqliteCatalog catalog(ArchivePaths(archive).catalog(), SqliteCatalog::Mode::kReadOnly);
   auto st = catalog.db().prepare("PRAGMA integrity_check");
   std::string out;
   while (st.step()) out += (out.empty() ? "" : "; ") + st.text(0);

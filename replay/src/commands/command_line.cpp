@@ -76,8 +76,23 @@ std::optional<std::int64_t> idle_limit(const po::variables_map& vm) {
   return limit;
 }
 
-OpenArchive::OpenArchive(const CommandLine& cli, Catalog::Mode mode)
-    : paths(cli.archive()), catalog(open_catalog(paths, mode)) {}
+namespace {
+std::unique_ptr<CatalogReader> open_for(const ArchivePaths& paths, OpenArchive::Access access) {
+  if (access == OpenArchive::Access::kRead) return open_catalog(paths);
+  return open_catalog_for_writing(paths);
+}
+}  // namespace
+
+OpenArchive::OpenArchive(const CommandLine& cli, Access access)
+    : paths(cli.archive()),
+      catalog_(open_for(paths, access)),
+      writer_(access == Access::kWrite ? static_cast<CatalogWriter*>(catalog_.get()) : nullptr),
+      catalog(*catalog_) {}
+
+CatalogWriter& OpenArchive::writer() {
+  if (!writer_) throw std::logic_error("the catalog was opened to read only");
+  return *writer_;
+}
 
 SessionRecord OpenArchive::session(const po::variables_map& vm) {
   return find_session(

@@ -70,13 +70,23 @@ std::optional<std::int64_t> idle_limit(const po::variables_map& vm);
 
 // The prologue of every command that reads the archive: its paths and its catalog, opened.
 struct OpenArchive {
-  explicit OpenArchive(const CommandLine& cli, Catalog::Mode mode = Catalog::Mode::kReadOnly);
+  enum class Access { kRead, kWrite };
+  explicit OpenArchive(const CommandLine& cli, Access access = Access::kRead);
   // The session named by the command's SESSION argument (positional "session"); a missing one is
   // a bad command line, an unknown or ambiguous one a failure.
   SessionRecord session(const po::variables_map& vm);
 
+  // The catalog, opened with Access::kWrite (a logic error otherwise).
+  CatalogWriter& writer();
+
   ArchivePaths paths;
-  Catalog catalog;
+
+ private:
+  std::unique_ptr<CatalogReader> catalog_;
+  CatalogWriter* writer_ = nullptr;
+
+ public:
+  CatalogReader& catalog;
 };
 
 }  // namespace screenreel::replay::commands

@@ -22,7 +22,7 @@ int run(CommandLine& cli) {
        "  screenreel-replay delete old-demo --yes\n"},
       {"session"});
   if (!vm) return 0;
-  OpenArchive archive(cli, Catalog::Mode::kReadWrite);
+  OpenArchive archive(cli, OpenArchive::Access::kWrite);
   const SessionRecord s = archive.session(*vm);
   if (!vm->count("yes")) {
     // A question, answered on the same line: not a log line.
@@ -37,7 +37,7 @@ int run(CommandLine& cli) {
       return 1;
     }
   }
-  delete_session(archive.paths, archive.catalog, s);
+  delete_session(archive.paths, archive.writer(), s);
   log::info("deleted session " + std::to_string(s.id) + " (" + std::to_string(s.frame_count) +
             " frames)");
   return 0;

@@ -40,7 +40,7 @@ int run(CommandLine& cli) {
   index_options.interval_us = static_cast<std::int64_t>(interval * 1e6);
   index_options.again = vm->count("again") > 0;
   ocr::limit_openmp_threads(cli.argv());
-  OpenArchive archive(cli, Catalog::Mode::kReadWrite);
+  OpenArchive archive(cli, OpenArchive::Access::kWrite);
   std::vector<SessionRecord> sessions;
   if (vm->count("session")) {
     sessions.push_back(archive.session(*vm));
@@ -61,7 +61,7 @@ int run(CommandLine& cli) {
   for (const auto& s : sessions) {
     ProgressBar progress("index " + std::to_string(s.id));
     index_options.progress = progress.callback();
-    const auto r = index_session(archive.paths, archive.catalog, s, *engine, index_options);
+    const auto r = index_session(archive.paths, archive.writer(), s, *engine, index_options);
     progress.finish();
     std::string done = "session " + std::to_string(s.id) + " \"" + s.name + "\": ";
     if (r.already_complete)

@@ -33,7 +33,7 @@ int run(CommandLine& cli) {
                                 ? folder_usage(archive.paths.session(s.folder))
                                 : FolderUsage{};
   print_info(std::cout, summary, frame_stats(archive.catalog, s.id), usage, vm->count("json") > 0,
-             text_index_summary(archive.catalog, s.id));
+             archive.catalog.text_index_summary(s.id));
   return 0;
 }
 

@@ -38,7 +38,7 @@ int run(CommandLine& cli) {
       std::cout << "recovered: " << report.sessions_closed << " sessions closed, "
                 << report.frames_indexed << " frames indexed, " << report.temp_files_removed
                 << " temporary files removed\n";
-  } catch (const sqlite::Error& e) {
+  } catch (const CatalogError& e) {
     throw Failure(std::string("cannot recover: ") + e.what());
   }
   return 0;

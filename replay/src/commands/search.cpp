@@ -48,7 +48,7 @@ int run(CommandLine& cli) {
   const bool json = vm->count("json") > 0;
   print_hits(std::cout, hits, json, ::isatty(STDOUT_FILENO) == 1);
   if (hits.empty() && !json) log::info("no text on screen matched");
-  const auto missing = sessions_without_text_index(archive.catalog);
+  const auto missing = archive.catalog.sessions_without_text_index();
   if (!missing.empty())
     log::info(std::to_string(missing.size()) +
               " session(s) have no complete text index and were not searched in full: run "

@@ -1,95 +1,93 @@
-// The SQLite catalog of an archive (schemas/catalog.sql): sessions and the frames they hold.
-// The receiver writes it; screenreel-replay and sqlite3 read it, also while a recording runs.
+// The catalog of an archive: its sessions, the frames they hold and the text OCR read on them.
+//
+// Two interfaces, after rosbag2's storage plugins: a CatalogReader answers every question
+// replay, verify and the OCR index ask; a CatalogWriter (the receiver, recover, `index`,
+// `delete`) also changes it. Backends implement both and hold all their SQL; nothing outside a
+// backend prepares a statement, except `screenreel-replay query`'s guarded user SQL, which asks
+// for the SQLite backend by name (sqlite_catalog.hpp). SQLite (the archive's catalog.db,
+// schemas/catalog.sql) is the embedded default; a second backend implements the same meanings.
+//
+// Errors are CatalogError (catalog_error.hpp), with a kind that callers act on (a full disk) and
+// a message that says what to do.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
-#include "screenreel/archive/sqlite.hpp"
+#include "screenreel/archive/catalog_error.hpp"
+#include "screenreel/archive/catalog_records.hpp"
 
 namespace screenreel {
 
 inline constexpr int kCatalogSchemaVersion = 2;
 
-struct NewSession {
-  std::string name;
-  std::string client_address;
-  std::string source;
-  std::uint32_t width = 0;
-  std::uint32_t height = 0;
-  double fps = 0;
-  std::int64_t started_us = 0;
-};
-
-struct SessionRecord {
-  std::int64_t id = 0;
-  std::string name, folder, client_address, source;
-  std::uint32_t width = 0, height = 0;
-  double fps = 0;
-  std::int64_t started_us = 0;
-  std::optional<std::int64_t> ended_us;
-  std::string end_reason;  // empty while recording
-  std::string error;
-  std::int64_t frame_count = 0;
-  std::int64_t bytes = 0;
-  std::int64_t dropped = 0;
-  bool recording() const { return !ended_us.has_value(); }
-};
-
-struct FrameRecord {
-  std::int64_t session_id = 0;
-  std::int64_t seq = 0;
-  std::int64_t tick = 0;
-  std::int64_t capture_us = 0;
-  std::int64_t receive_us = 0;
-  std::int64_t written_us = 0;
-  std::optional<std::int64_t> displayed_us;
-  std::string file;
-  std::uint32_t width = 0, height = 0;
-  std::int64_t jpeg_bytes = 0;
-  std::optional<std::int64_t> same_as;
-};
-
-// "Frame `seq` of session `session_id` was shown at `displayed_us`", recorded after its row.
-struct DisplayedAt {
-  std::int64_t session_id = 0;
-  std::int64_t seq = 0;
-  std::int64_t displayed_us = 0;
-};
-
-// The frames columns in the order read_frame() expects, for readers' own SELECTs.
-extern const char* const kFrameColumns;
-FrameRecord read_frame(const sqlite::Statement& row);
-
-class Catalog {
+class CatalogReader {
  public:
-  using Mode = sqlite::Database::Mode;
+  virtual ~CatalogReader() = default;
 
-  // Opens (creating it in kReadWrite mode) and, in kReadWrite mode, brings the schema to
-  // kCatalogSchemaVersion (catalog_migrations(), one transaction each). A reader reads an older
-  // catalog as it is. Throws with a message that says what to do: newer schema, not a catalog,
-  // locked.
-  Catalog(const std::filesystem::path& path, Mode mode);
-
-  int schema_version();
+  // Where the catalog is (a file path, or a database's address without its password), for
+  // messages.
+  virtual std::string location() const = 0;
+  virtual int schema_version() = 0;
   // Whether the catalog has the text tables (schema 2): false for an older one opened read-only.
   bool has_text_index() { return schema_version() >= 2; }
-  // SQLite's PRAGMA quick_check: "ok", or the first problem it reports.
-  std::string quick_check();
+  // The backend's own consistency check: "ok", or the first problem it reports.
+  virtual std::string quick_check() = 0;
+  // True when this reader sees the catalog as it was when opened and not what a writer adds
+  // meanwhile (SQLite read as immutable: a folder this user may not write).
+  virtual bool snapshot() const = 0;
 
+  virtual std::vector<SessionRecord> sessions() = 0;
+  virtual std::optional<SessionRecord> session(std::int64_t id) = 0;
+
+  // The session's frames in seq order, one at a time (a session may hold millions).
+  virtual void for_each_frame(std::int64_t session_id,
+                              const std::function<void(const FrameRecord&)>& visit) = 0;
+  std::vector<FrameRecord> frames(std::int64_t session_id);
+  // The last frame whose capture time is <= t_us; none when t_us is before the first frame.
+  virtual std::optional<FrameRecord> frame_at(std::int64_t session_id, std::int64_t t_us) = 0;
+  // The frames captured in (after_us, until_us], by capture time (then seq).
+  virtual std::vector<FrameRecord> frames_captured_between(std::int64_t session_id,
+                                                           std::int64_t after_us,
+                                                           std::int64_t until_us) = 0;
+  // First and last capture time, and the last write time, each one index lookup.
+  virtual FrameTimes frame_times(std::int64_t session_id) = 0;
+  // What the frame rows add up to (a repeat's shared file counted once).
+  virtual FrameTotals frame_totals(std::int64_t session_id) = 0;
+
+  // The text index. All of these need has_text_index().
+  virtual std::optional<OcrSessionState> text_state(std::int64_t session_id) = 0;
+  virtual std::vector<OpenSpan> open_spans(std::int64_t session_id) = 0;
+  // Spans holding every word (a trailing * keeps its meaning: words starting with), best
+  // match first, then earliest. Throws std::invalid_argument when there is no word.
+  virtual std::vector<TextHit> find_text(const TextSearch& search) = 0;
+  // The spans of a session visible on frame seq (first_seq <= seq <= last_seq) that match words.
+  virtual std::vector<TextSpanWords> text_on_frame(std::int64_t session_id, std::int64_t seq,
+                                                   const std::string& words) = 0;
+  // Empty when the session has no text index (or the catalog none at all).
+  virtual std::optional<TextIndexSummary> text_index_summary(std::int64_t session_id) = 0;
+  // The sessions that have frames but no complete text index ("index" would build it).
+  virtual std::vector<std::int64_t> sessions_without_text_index() = 0;
+};
+
+class CatalogWriter : public CatalogReader {
+ public:
   // Inserts the session and names its folder "<UTC start time>-<id>"; returns the record.
-  SessionRecord create_session(const NewSession& s);
+  virtual SessionRecord create_session(const NewSession& s) = 0;
   // One transaction for all rows and display times; also advances the sessions' frame_count and
   // bytes. Returns the display times whose rows do not exist yet (to be given again later).
-  std::vector<DisplayedAt> add_frames(std::span<const FrameRecord> frames, std::span<const DisplayedAt> displayed = {});
+  virtual std::vector<DisplayedAt> add_frames(std::span<const FrameRecord> frames,
+                                              std::span<const DisplayedAt> displayed = {}) = 0;
   // Removes a session that never held a frame (its folder could not be made): no empty rows.
-  void forget_empty_session(std::int64_t id);
-  void end_session(std::int64_t id, std::int64_t ended_us, const std::string& reason,
-                   const std::string& error = {}, std::int64_t dropped = 0);
+  virtual void forget_empty_session(std::int64_t id) = 0;
+  virtual void end_session(std::int64_t id, std::int64_t ended_us, const std::string& reason,
+                           const std::string& error = {}, std::int64_t dropped = 0) = 0;
 
   // Opens an ended session again to continue recording it (a client resuming after a lost
   // connection). Its frame numbering must stay contiguous: rows after a missing number (a file a
@@ -101,33 +99,37 @@ class Catalog {
     std::int64_t last_tick = 0;  // the client tick of frame last_seq (0 when none)
     std::vector<std::string> removed_files;
   };
-  Reopened reopen_session(std::int64_t id);
+  virtual Reopened reopen_session(std::int64_t id) = 0;
 
-  std::vector<SessionRecord> sessions();
-  std::optional<SessionRecord> session(std::int64_t id);
-  std::vector<FrameRecord> frames(std::int64_t session_id);
-  // The last frame whose capture time is <= t_us; none when t_us is before the first frame.
-  std::optional<FrameRecord> frame_at(std::int64_t session_id, std::int64_t t_us);
+  // Sets a session's frame_count and bytes (recover: to what its rows hold).
+  virtual void set_session_totals(std::int64_t id, const FrameTotals& totals) = 0;
+  // Deletes a session and every row that belongs to it, in one write transaction that first
+  // hands `check` the session as it is now (empty: gone); `check` throws to keep it. The write
+  // lock is held from the check to the delete, so a receiver cannot resume it in between.
+  virtual void delete_session(std::int64_t id,
+                              const std::function<void(const std::optional<SessionRecord>&)>& check) = 0;
 
-  sqlite::Database& db() { return db_; }
-
- private:
-  void migrate();
-  sqlite::Database db_;
-  std::optional<sqlite::Statement> insert_frame_;
-  std::optional<sqlite::Statement> bump_session_;
-  std::optional<sqlite::Statement> set_displayed_;
+  // The text index's writes (the span rules are TextIndex's, text_index.hpp).
+  virtual void begin_text_index(std::int64_t session_id, const std::string& indexer,
+                                const std::string& lang, std::int64_t interval_us) = 0;
+  // In one transaction: hands `decide` the session's open spans and applies what it returns.
+  // Returns how many open spans were extended to the pass.
+  virtual std::int64_t apply_text_pass(
+      std::int64_t session_id,
+      const std::function<TextPassChanges(const std::vector<OpenSpan>&)>& decide) = 0;
+  // Extends the session's open spans to last_seq / until_us, closes them and marks the index
+  // complete.
+  virtual void finish_text_index(std::int64_t session_id, std::int64_t last_seq,
+                                 std::int64_t until_us) = 0;
+  // Removes a session's text index (spans, passes, state), to build it again.
+  virtual void erase_text_index(std::int64_t session_id) = 0;
 };
 
-// The schema text of schemas/catalog.sql, embedded at build time.
-extern const char* const kCatalogSql;
-
-// One step of schemas/migrations/: `sql` brings a catalog of version `version - 1` to `version`.
-struct CatalogMigration {
-  int version;
-  const char* sql;
-};
-// Every step, in ascending version order (embedded at build time; the last is the current schema).
-std::span<const CatalogMigration> catalog_migrations();
+// The catalog of an archive whose catalog file is `file` (the archive's catalog.db).
+// A writer creates it when missing and brings an older schema to kCatalogSchemaVersion (one
+// transaction per step); a reader reads an older catalog as it is. Both throw CatalogError with
+// a message that says what to do: newer schema, not a catalog, locked, unreadable.
+std::unique_ptr<CatalogReader> open_catalog_reader(const std::filesystem::path& file);
+std::unique_ptr<CatalogWriter> open_catalog_writer(const std::filesystem::path& file);
 
 }  // namespace screenreel

@@ -39,6 +39,6 @@ RecoverReport recover_archive(const ArchivePaths& paths);
 // runs this when it starts, so that sessions a killed receiver left open are closed (and can be
 // resumed) before any client connects. It looks only at sessions left open: a session that was
 // ended had all its frames written and indexed first.
-RecoverReport recover_open_sessions(const ArchivePaths& paths, Catalog& catalog);
+RecoverReport recover_open_sessions(const ArchivePaths& paths, CatalogWriter& catalog);
 
 }  // namespace screenreel

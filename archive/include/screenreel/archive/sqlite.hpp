@@ -1,5 +1,6 @@
 // A thin RAII wrapper over SQLite's C API: a connection, prepared statements, transactions.
-// Errors are exceptions carrying SQLite's message and the statement that failed.
+// Errors are exceptions carrying SQLite's message and the statement that failed. Used by the
+// SQLite catalog backend (and `replay query`'s guarded SQL) only.
 #pragma once
 
 #include <sqlite3.h>
@@ -12,12 +13,16 @@
 #include <string>
 #include <string_view>
 
+#include "screenreel/archive/catalog_error.hpp"
+
 namespace screenreel::sqlite {
 
-class Error : public std::runtime_error {
+// A CatalogError that keeps SQLite's (extended) result code.
+class Error : public CatalogError {
  public:
-  Error(const std::string& what, int code) : std::runtime_error(what), code_(code) {}
+  Error(const std::string& what, int code) : CatalogError(what, kind_of(code)), code_(code) {}
   int code() const { return code_; }
+  static Kind kind_of(int code);
 
  private:
   int code_;

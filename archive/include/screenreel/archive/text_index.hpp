@@ -1,7 +1,8 @@
 // The catalog's text index (schemas/catalog.sql, schema 2: text_spans, text_fts, ocr_sessions,
 // ocr_passes): what OCR read on screen, kept as "spans" of time during which a line was visible.
 // The receiver (--ocr) and `screenreel-replay index` write it through this class, pass by pass;
-// the span rules live here so that both build the same index.
+// the span rules live here, above the catalog interface, so that both (and every catalog
+// backend) build the same index.
 #pragma once
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "screenreel/archive/catalog.hpp"
@@ -16,22 +18,11 @@
 
 namespace screenreel {
 
+// The words of a text, split at white space (as searches and highlighting take them).
+std::vector<std::string> split_words(std::string_view text);
+
 // Intersection over union of two boxes, 0 to 1.
 double overlap_ratio(const PixelRect& a, const PixelRect& b);
-
-// One line of text as OCR read it: its words (joined by single spaces in `text`) with boxes.
-struct TextLine {
-  std::string text;
-  PixelRect box;
-  double confidence = 0;         // mean word confidence, 0 to 100
-  std::vector<PixelRect> words;  // one per word of text, in order
-};
-
-// A frame: its number (frames.seq) and capture time.
-struct FrameMoment {
-  std::int64_t seq = 0;
-  std::int64_t capture_us = 0;
-};
 
 // What one OCR pass of a session read: the rectangles of frame `seq` it looked at (everything
 // that changed since the previous pass, widened over the lines already there) and the lines it
@@ -54,27 +45,10 @@ struct PassResult {
   std::int64_t opened = 0, closed = 0, extended = 0;
 };
 
-// A row of ocr_sessions.
-struct OcrSessionState {
-  std::string indexer;  // "receiver" or "replay"
-  std::string lang;
-  std::int64_t interval_us = 0;
-  std::int64_t through_seq = 0;
-  bool complete = false;
-};
-
-// A line still open (visible at the session's last pass), for widening a pass's regions.
-struct OpenSpan {
-  std::int64_t id = 0;
-  std::string text;
-  PixelRect box;
-  std::int64_t last_seq = 0;
-};
-
 class TextIndex {
  public:
-  // The catalog must be open for writing (then it has schema 2).
-  explicit TextIndex(Catalog& catalog) : catalog_(catalog) {}
+  // A writer's catalog has schema 2.
+  explicit TextIndex(CatalogWriter& catalog) : catalog_(catalog) {}
 
   std::optional<OcrSessionState> state(std::int64_t session_id);
   // Starts (or, when the session has a row already, continues) a session's index; it is not
@@ -100,7 +74,7 @@ class TextIndex {
   void erase(std::int64_t session_id);
 
  private:
-  Catalog& catalog_;
+  CatalogWriter& catalog_;
 };
 
 }  // namespace screenreel

@@ -45,7 +45,7 @@ struct VerifyReport {
 // too, but their files beyond the last catalog row and their temporary files are notes: the
 // receiver indexes frames in batches after it renames them into place. Throws only when the
 // catalog cannot be read.
-VerifyReport verify_archive(const ArchivePaths& paths, Catalog& catalog,
+VerifyReport verify_archive(const ArchivePaths& paths, CatalogReader& catalog,
                             const VerifyOptions& options = {});
 
 }  // namespace screenreel

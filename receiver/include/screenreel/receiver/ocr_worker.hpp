@@ -69,7 +69,7 @@ class OcrWorker {
   std::filesystem::path catalog_path_;
   OcrOptions options_;
   std::unique_ptr<ocr::Engine> engine_;
-  std::optional<Catalog> catalog_;  // the worker thread's own connection
+  std::unique_ptr<CatalogWriter> catalog_;  // the worker thread's own connection
   std::mutex mutex_;
   std::condition_variable cv_;
   std::map<std::int64_t, Session> sessions_;

@@ -197,7 +197,7 @@ class Recorder {
   std::set<std::int64_t> active_;  // sessions open or still being written; guarded by mutex_
   std::size_t capacity_;
   std::mutex catalog_mutex_;
-  Catalog catalog_;
+  std::unique_ptr<CatalogWriter> catalog_;
 
   mutable std::mutex mutex_;
   std::condition_variable work_cv_, done_cv_, written_cv_;

@@ -3,6 +3,7 @@
 // is writing to it right now.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -18,8 +19,10 @@ class Failure : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Opens paths.catalog() (never creates it). Throws Failure naming the archive.
-Catalog open_catalog(const ArchivePaths& paths, Catalog::Mode mode = Catalog::Mode::kReadOnly);
+// Opens the archive's catalog (never creates it), to read or to write. Throws Failure naming the
+// archive.
+std::unique_ptr<CatalogReader> open_catalog(const ArchivePaths& paths);
+std::unique_ptr<CatalogWriter> open_catalog_for_writing(const ArchivePaths& paths);
 
 // The pid of the screenreel-receiver writing to the archive, if one runs. Looks at the pid the
 // receiver leaves in .receiver.lock and whether that process is still a screenreel-receiver; it

@@ -28,7 +28,7 @@ struct FrameExportResult {
 
 // The files keep their archive names (frame_000042.jpg). DIR/frames.ffconcat lists them with
 // their recorded durations, for `ffmpeg -f concat -i DIR/frames.ffconcat`.
-FrameExportResult export_frames(const ArchivePaths& paths, Catalog& catalog,
+FrameExportResult export_frames(const ArchivePaths& paths, CatalogReader& catalog,
                                 const SessionRecord& session, const FrameExportOptions& options);
 
 struct SavedFrame {
@@ -41,7 +41,7 @@ struct SavedFrame {
 // of its extension (.png, .jpg, .bmp, ... whatever OpenCV's imwrite knows). With `highlight`
 // (words, as `search` takes them), a red box is drawn around each of those words that the text
 // index has on that frame.
-SavedFrame save_frame(const ArchivePaths& paths, Catalog& catalog, const SessionRecord& session,
+SavedFrame save_frame(const ArchivePaths& paths, CatalogReader& catalog, const SessionRecord& session,
                       std::int64_t at_us, const std::filesystem::path& output,
                       std::string_view highlight = {}, bool force = false);
 

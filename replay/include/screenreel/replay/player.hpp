@@ -24,7 +24,7 @@ struct PlayOptions {
 // + (or =) / - double/halve the speed; q or Esc quit. Returns when the range has been played
 // (unless loop), on q, or when the window is closed. Says what it does on `log`; a frame that
 // cannot be read is reported once and the previous frame stays on screen.
-void play(const ArchivePaths& paths, Catalog& catalog, const SessionRecord& session,
+void play(const ArchivePaths& paths, CatalogReader& catalog, const SessionRecord& session,
           const PlayOptions& options, std::ostream& log);
 
 // The window's title, by which tests (xdotool search --name) and window managers find it.

@@ -27,6 +27,6 @@ struct QueryLimits {
 // a statement that would write ("query is read-only: ... refused"), for more than one statement,
 // for a function outside the allowed list, for SQL errors (SQLite's message), and when a limit
 // is reached or SIGINT arrives (saying which, and what to do).
-Table run_read_only_query(Catalog& catalog, std::string_view sql, const QueryLimits& limits = {});
+Table run_read_only_query(CatalogReader& catalog, std::string_view sql, const QueryLimits& limits = {});
 
 }  // namespace screenreel::replay

@@ -10,6 +10,6 @@ namespace screenreel::replay {
 // `catalog` must be open read-write. Refuses a session that a running receiver is recording
 // (it would keep writing files into the removed folder); a session left recording by a receiver
 // that is gone can be deleted. Throws Failure saying what was and was not removed.
-void delete_session(const ArchivePaths& paths, Catalog& catalog, const SessionRecord& session);
+void delete_session(const ArchivePaths& paths, CatalogWriter& catalog, const SessionRecord& session);
 
 }  // namespace screenreel::replay

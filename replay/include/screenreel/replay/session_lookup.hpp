@@ -10,6 +10,6 @@ namespace screenreel::replay {
 
 // An id wins over a name that happens to be made of digits. Throws Failure for an unknown or
 // ambiguous SESSION, listing the candidates (id, name, start) so the user can pick by id.
-SessionRecord find_session(Catalog& catalog, std::string_view spec);
+SessionRecord find_session(CatalogReader& catalog, std::string_view spec);
 
 }  // namespace screenreel::replay

@@ -25,8 +25,8 @@ struct SessionSummary {
   std::optional<double> average_fps;
 };
 
-// Reads two index lookups and one row of the session, whatever its length.
-SessionSummary summarize(Catalog& catalog, const SessionRecord& s, bool receiver_running);
+// Reads a few index lookups (CatalogReader::frame_times), whatever the session's length.
+SessionSummary summarize(CatalogReader& catalog, const SessionRecord& s, bool receiver_running);
 
 struct Spread {
   std::int64_t min = 0, median = 0, max = 0;
@@ -47,7 +47,7 @@ struct FrameStats {
 };
 
 // Reads every frame row of the session (in seq order); no file is opened.
-FrameStats frame_stats(Catalog& catalog, std::int64_t session_id);
+FrameStats frame_stats(CatalogReader& catalog, std::int64_t session_id);
 
 // Frames per second of the median interval (export's default rate); the rate the client asked
 // for when the session has fewer than two frames. Clamped to 1..240.

@@ -29,7 +29,7 @@ struct IndexResult {
 };
 
 // `catalog` must be open for writing. Throws Failure for a session still being recorded.
-IndexResult index_session(const ArchivePaths& paths, Catalog& catalog, const SessionRecord& session,
+IndexResult index_session(const ArchivePaths& paths, CatalogWriter& catalog, const SessionRecord& session,
                           ocr::Engine& engine, const IndexOptions& options);
 
 }  // namespace screenreel::replay

@@ -23,7 +23,7 @@ class Timeline {
  public:
   // Throws Failure when the session has no frames, when from is after the last frame, or when
   // to is before from.
-  static Timeline load(Catalog& catalog, const SessionRecord& session, const TimeRange& range);
+  static Timeline load(CatalogReader& catalog, const SessionRecord& session, const TimeRange& range);
 
   const std::vector<FrameRecord>& frames() const { return frames_; }
   std::int64_t origin_us() const { return origin_us_; }  // the session's first capture_us
@@ -40,7 +40,7 @@ class Timeline {
 };
 
 // The session's first capture time (the origin of offsets); empty when it has no frames.
-std::optional<std::int64_t> first_capture_us(Catalog& catalog, std::int64_t session_id);
+std::optional<std::int64_t> first_capture_us(CatalogReader& catalog, std::int64_t session_id);
 
 // When each frame of a timeline is shown, in microseconds from the start of playback at speed 1,
 // with every pause longer than idle_limit shortened to it (asciinema's --idle-time-limit).

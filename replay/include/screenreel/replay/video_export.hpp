@@ -48,7 +48,7 @@ struct VideoExportResult {
 // seconds after --speed and --idle-limit: frame k at k / fps, the last at or before the end.
 // Writes FILE's folder/.FILE.partial.EXT and renames it to FILE when complete.
 // Throws Failure naming the file, and for formats this build cannot write, the ones it can.
-VideoExportResult export_video(const ArchivePaths& paths, Catalog& catalog,
+VideoExportResult export_video(const ArchivePaths& paths, CatalogReader& catalog,
                                const SessionRecord& session, const VideoExportOptions& options);
 
 struct VideoFormat {

@@ -1,5 +1,6 @@
-// The archive's SQLite catalog: schema setup and migration, session and frame rows.
-#include "screenreel/archive/catalog.hpp"
+// The SQLite catalog backend (see sqlite_catalog.hpp): opening, schema setup and migration,
+// session and frame rows. The text index's SQL is in sqlite_catalog_text.cpp.
+#include "screenreel/archive/sqlite_catalog.hpp"
 
 #include <ctime>
 
@@ -39,9 +40,7 @@ std::string utc_stamp(std::int64_t us) {
   return buf;
 }
 
-}  // namespace
-
-const char* const kFrameColumns =
+constexpr const char* kFrameColumns =
     "session_id, seq, tick, capture_us, receive_us, written_us, file, width, height, jpeg_bytes, displayed_us, "
     "same_as";
 
@@ -62,7 +61,33 @@ FrameRecord read_frame(const sqlite::Statement& s) {
   return f;
 }
 
-Catalog::Catalog(const std::filesystem::path& path, Mode mode) : db_(path, mode) {
+std::string select_frames(const char* where) { return std::string("SELECT ") + kFrameColumns + " FROM frames " + where; }
+
+// The one row of a query of aggregates (min, max, count ...).
+std::optional<std::int64_t> one_value(sqlite::Database& db, const char* sql, std::int64_t session_id) {
+  auto q = db.prepare(sql);
+  q.bind(1, session_id);
+  if (!q.step()) return std::nullopt;
+  return q.opt_int64(0);
+}
+
+}  // namespace
+
+std::vector<FrameRecord> CatalogReader::frames(std::int64_t session_id) {
+  std::vector<FrameRecord> out;
+  for_each_frame(session_id, [&](const FrameRecord& f) { out.push_back(f); });
+  return out;
+}
+
+std::unique_ptr<CatalogReader> open_catalog_reader(const std::filesystem::path& file) {
+  return std::make_unique<SqliteCatalog>(file, SqliteCatalog::Mode::kReadOnly);
+}
+
+std::unique_ptr<CatalogWriter> open_catalog_writer(const std::filesystem::path& file) {
+  return std::make_unique<SqliteCatalog>(file, SqliteCatalog::Mode::kReadWrite);
+}
+
+SqliteCatalog::SqliteCatalog(const std::filesystem::path& path, Mode mode) : db_(path, mode) {
   if (mode == Mode::kReadWrite) {
     db_.exec("PRAGMA journal_mode = WAL");
     db_.exec("PRAGMA synchronous = NORMAL");
@@ -85,27 +110,30 @@ Catalog::Catalog(const std::filesystem::path& path, Mode mode) : db_(path, mode)
   }
 }
 
-int Catalog::schema_version() {
+int SqliteCatalog::schema_version() {
   auto s = db_.prepare("PRAGMA user_version");
   s.step();
   return static_cast<int>(s.int64(0));
 }
 
-void Catalog::migrate() {
+void SqliteCatalog::migrate() {
   const int version = schema_version();
   if (version > kCatalogSchemaVersion)
-    throw std::runtime_error("catalog " + db_.path().string() + " has schema version " + std::to_string(version) +
+    throw CatalogError("catalog " + db_.path().string() + " has schema version " + std::to_string(version) +
                              ", written by a newer screenreel; this build reads up to version " +
-                             std::to_string(kCatalogSchemaVersion) + ": upgrade screenreel");
+                             std::to_string(kCatalogSchemaVersion) + ": upgrade screenreel",
+                       CatalogError::Kind::kOther);
   if (version == kCatalogSchemaVersion) return;
   const bool read_only = sqlite3_db_readonly(db_.handle(), "main") == 1;
   if (version == 0) {
     auto tables = db_.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'");
     tables.step();
     if (tables.int64(0) != 0)
-      throw std::runtime_error(db_.path().string() + " is an SQLite database but not a screenreel catalog");
+      throw CatalogError(db_.path().string() + " is an SQLite database but not a screenreel catalog",
+                         CatalogError::Kind::kCorrupt);
     if (read_only)
-      throw std::runtime_error(db_.path().string() + " is empty: no receiver has written to this archive yet");
+      throw CatalogError(db_.path().string() + " is empty: no receiver has written to this archive yet",
+                         CatalogError::Kind::kOther);
     sqlite::Transaction tx(db_);
     db_.exec(kCatalogSql);
     tx.commit();
@@ -129,7 +157,7 @@ void Catalog::migrate() {
   }
 }
 
-SessionRecord Catalog::create_session(const NewSession& s) {
+SessionRecord SqliteCatalog::create_session(const NewSession& s) {
   sqlite::Transaction tx(db_);
   auto ins = db_.prepare(
       "INSERT INTO sessions (name, folder, client_address, source, width, height, fps, started_us) "
@@ -145,7 +173,7 @@ SessionRecord Catalog::create_session(const NewSession& s) {
   return *session(id);
 }
 
-std::vector<DisplayedAt> Catalog::add_frames(std::span<const FrameRecord> frames,
+std::vector<DisplayedAt> SqliteCatalog::add_frames(std::span<const FrameRecord> frames,
                                              std::span<const DisplayedAt> displayed) {
   std::vector<DisplayedAt> later;
   if (frames.empty() && displayed.empty()) return later;
@@ -167,7 +195,7 @@ std::vector<DisplayedAt> Catalog::add_frames(std::span<const FrameRecord> frames
   return later;
 }
 
-void Catalog::end_session(std::int64_t id, std::int64_t ended_us, const std::string& reason, const std::string& error,
+void SqliteCatalog::end_session(std::int64_t id, std::int64_t ended_us, const std::string& reason, const std::string& error,
                           std::int64_t dropped) {
   auto s = db_.prepare("UPDATE sessions SET ended_us = ?, end_reason = ?, error = ?, dropped = ? WHERE id = ?");
   s.bind(1, ended_us).bind(2, reason);
@@ -178,19 +206,19 @@ void Catalog::end_session(std::int64_t id, std::int64_t ended_us, const std::str
   s.bind(4, dropped).bind(5, id).run();
 }
 
-std::string Catalog::quick_check() {
+std::string SqliteCatalog::quick_check() {
   auto s = db_.prepare("PRAGMA quick_check(1)");
   return s.step() ? s.text(0) : std::string("no answer");
 }
 
-void Catalog::forget_empty_session(std::int64_t id) {
+void SqliteCatalog::forget_empty_session(std::int64_t id) {
   db_.prepare("DELETE FROM sessions WHERE id = ? AND frame_count = 0 AND NOT EXISTS (SELECT 1 FROM frames WHERE session_id = ?)")
       .bind(1, id)
       .bind(2, id)
       .run();
 }
 
-Catalog::Reopened Catalog::reopen_session(std::int64_t id) {
+CatalogWriter::Reopened SqliteCatalog::reopen_session(std::int64_t id) {
   sqlite::Transaction tx(db_);
   Reopened r;
   auto q = db_.prepare("SELECT seq, tick, file FROM frames WHERE session_id = ? ORDER BY seq");
@@ -217,34 +245,82 @@ Catalog::Reopened Catalog::reopen_session(std::int64_t id) {
   return r;
 }
 
-std::vector<SessionRecord> Catalog::sessions() {
+std::vector<SessionRecord> SqliteCatalog::sessions() {
   auto s = db_.prepare(std::string("SELECT ") + kSessionColumns + " FROM sessions ORDER BY id");
   std::vector<SessionRecord> out;
   while (s.step()) out.push_back(read_session(s));
   return out;
 }
 
-std::optional<SessionRecord> Catalog::session(std::int64_t id) {
+std::optional<SessionRecord> SqliteCatalog::session(std::int64_t id) {
   auto s = db_.prepare(std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE id = ?");
   s.bind(1, id);
   if (!s.step()) return std::nullopt;
   return read_session(s);
 }
 
-std::vector<FrameRecord> Catalog::frames(std::int64_t session_id) {
-  auto s = db_.prepare(std::string("SELECT ") + kFrameColumns + " FROM frames WHERE session_id = ? ORDER BY seq");
+void SqliteCatalog::for_each_frame(std::int64_t session_id,
+                                   const std::function<void(const FrameRecord&)>& visit) {
+  auto s = db_.prepare(select_frames("WHERE session_id = ? ORDER BY seq"));
   s.bind(1, session_id);
-  std::vector<FrameRecord> out;
-  while (s.step()) out.push_back(read_frame(s));
-  return out;
+  while (s.step()) visit(read_frame(s));
 }
 
-std::optional<FrameRecord> Catalog::frame_at(std::int64_t session_id, std::int64_t t_us) {
-  auto s = db_.prepare(std::string("SELECT ") + kFrameColumns +
-                       " FROM frames WHERE session_id = ? AND capture_us <= ? ORDER BY capture_us DESC, seq DESC LIMIT 1");
+std::optional<FrameRecord> SqliteCatalog::frame_at(std::int64_t session_id, std::int64_t t_us) {
+  auto s = db_.prepare(
+      select_frames("WHERE session_id = ? AND capture_us <= ? ORDER BY capture_us DESC, seq DESC LIMIT 1"));
   s.bind(1, session_id).bind(2, t_us);
   if (!s.step()) return std::nullopt;
   return read_frame(s);
+}
+
+// The frames_by_time index makes this a range scan; no file is looked at.
+std::vector<FrameRecord> SqliteCatalog::frames_captured_between(std::int64_t session_id, std::int64_t after_us,
+                                                                std::int64_t until_us) {
+  auto q = db_.prepare(
+      select_frames("WHERE session_id = ? AND capture_us > ? AND capture_us <= ? ORDER BY capture_us, seq"));
+  q.bind(1, session_id).bind(2, after_us).bind(3, until_us);
+  std::vector<FrameRecord> out;
+  while (q.step()) out.push_back(read_frame(q));
+  return out;
+}
+
+FrameTimes SqliteCatalog::frame_times(std::int64_t session_id) {
+  // min() and max() of an indexed column are single index lookups in SQLite.
+  FrameTimes t;
+  t.first_capture_us = one_value(db_, "SELECT min(capture_us) FROM frames WHERE session_id = ?", session_id);
+  t.last_capture_us = one_value(db_, "SELECT max(capture_us) FROM frames WHERE session_id = ?", session_id);
+  t.last_written_us =
+      one_value(db_, "SELECT written_us FROM frames WHERE session_id = ? ORDER BY seq DESC LIMIT 1", session_id);
+  t.max_written_us = one_value(db_, "SELECT max(written_us) FROM frames WHERE session_id = ?", session_id);
+  return t;
+}
+
+FrameTotals SqliteCatalog::frame_totals(std::int64_t session_id) {
+  auto q = db_.prepare(
+      "SELECT count(*), coalesce(sum(jpeg_bytes) FILTER (WHERE same_as IS NULL), 0) FROM frames "
+      "WHERE session_id = ?");  // a repeat's file is its source's: counted once
+  q.bind(1, session_id);
+  q.step();
+  return {q.int64(0), q.int64(1)};
+}
+
+void SqliteCatalog::set_session_totals(std::int64_t id, const FrameTotals& totals) {
+  db_.prepare("UPDATE sessions SET frame_count = ?, bytes = ? WHERE id = ?")
+      .bind(1, totals.frames)
+      .bind(2, totals.bytes)
+      .bind(3, id)
+      .run();
+}
+
+void SqliteCatalog::delete_session(std::int64_t id,
+                                   const std::function<void(const std::optional<SessionRecord>&)>& check) {
+  // BEGIN IMMEDIATE: the write lock is held from the check to the delete.
+  sqlite::Transaction tx(db_);
+  check(session(id));
+  // frames, text spans, OCR passes and state go with it (ON DELETE CASCADE).
+  db_.prepare("DELETE FROM sessions WHERE id = ?").bind(1, id).run();
+  tx.commit();
 }
 
 }  // namespace screenreel

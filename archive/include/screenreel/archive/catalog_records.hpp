@@ -1,0 +1,165 @@
+// The rows of the catalog as the program sees them, whatever the backend (catalog.hpp). Their
+// meanings are specified with the tables in schemas/catalog.sql.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "screenreel/common/pixel_rect.hpp"
+
+namespace screenreel {
+
+struct NewSession {
+  std::string name;
+  std::string client_address;
+  std::string source;
+  std::uint32_t width = 0;
+  std::uint32_t height = 0;
+  double fps = 0;
+  std::int64_t started_us = 0;
+};
+
+struct SessionRecord {
+  std::int64_t id = 0;
+  std::string name, folder, client_address, source;
+  std::uint32_t width = 0, height = 0;
+  double fps = 0;
+  std::int64_t started_us = 0;
+  std::optional<std::int64_t> ended_us;
+  std::string end_reason;  // empty while recording
+  std::string error;
+  std::int64_t frame_count = 0;
+  std::int64_t bytes = 0;
+  std::int64_t dropped = 0;
+  bool recording() const { return !ended_us.has_value(); }
+};
+
+struct FrameRecord {
+  std::int64_t session_id = 0;
+  std::int64_t seq = 0;
+  std::int64_t tick = 0;
+  std::int64_t capture_us = 0;
+  std::int64_t receive_us = 0;
+  std::int64_t written_us = 0;
+  std::optional<std::int64_t> displayed_us;
+  std::string file;
+  std::uint32_t width = 0, height = 0;
+  std::int64_t jpeg_bytes = 0;
+  std::optional<std::int64_t> same_as;
+};
+
+// "Frame `seq` of session `session_id` was shown at `displayed_us`", recorded after its row.
+struct DisplayedAt {
+  std::int64_t session_id = 0;
+  std::int64_t seq = 0;
+  std::int64_t displayed_us = 0;
+};
+
+// A session's frames in time; each empty when it has no frames.
+struct FrameTimes {
+  std::optional<std::int64_t> first_capture_us, last_capture_us;
+  std::optional<std::int64_t> last_written_us;  // of the frame with the highest seq
+  std::optional<std::int64_t> max_written_us;   // the latest write of any frame
+};
+
+// What a session's frame rows add up to: frames.count, and the bytes of the files they name
+// (a repeat shares its source's file and is counted once).
+struct FrameTotals {
+  std::int64_t frames = 0;
+  std::int64_t bytes = 0;
+  bool operator==(const FrameTotals&) const = default;
+};
+
+// ---- The text index (schema 2: text_spans, text_fts, ocr_sessions, ocr_passes) ----
+
+// One line of text as OCR read it: its words (joined by single spaces in `text`) with boxes.
+struct TextLine {
+  std::string text;
+  PixelRect box;
+  double confidence = 0;         // mean word confidence, 0 to 100
+  std::vector<PixelRect> words;  // one per word of text, in order
+};
+
+// A frame: its number (frames.seq) and capture time.
+struct FrameMoment {
+  std::int64_t seq = 0;
+  std::int64_t capture_us = 0;
+};
+
+// A row of ocr_sessions.
+struct OcrSessionState {
+  std::string indexer;  // "receiver" or "replay"
+  std::string lang;
+  std::int64_t interval_us = 0;
+  std::int64_t through_seq = 0;
+  bool complete = false;
+};
+
+// A line still open (visible at the session's last pass), for widening a pass's regions.
+struct OpenSpan {
+  std::int64_t id = 0;
+  std::string text;
+  PixelRect box;
+  std::int64_t last_seq = 0;
+};
+
+// A row of ocr_passes: one OCR pass of a session.
+struct OcrPassRow {
+  std::int64_t seq = 0, capture_us = 0, done_us = 0;
+  std::int64_t frames = 1;  // frames whose changes it covers
+  std::int64_t regions = 0, pixels = 0, ocr_us = 0, lines = 0, opened = 0, closed = 0;
+};
+
+// What one pass changes in the text index (TextIndex decides, the backend writes).
+struct TextPassChanges {
+  struct Close {
+    std::int64_t span_id = 0;
+    // Set when the span was on screen until later than its last pass: its new last frame.
+    std::optional<FrameMoment> until;
+  };
+  std::vector<Close> close;
+  std::vector<TextLine> open;  // new spans, first and last seen on the pass's frame
+  OcrPassRow pass;             // its seq and capture_us also extend the spans left open
+};
+
+// A text search: every word must appear; a trailing * means words starting with. The range is
+// in offsets from each session's first frame: spans on screen in [from, to].
+struct TextSearch {
+  std::string words;
+  std::optional<std::int64_t> session_id;
+  std::optional<std::int64_t> from_us, to_us;
+  int limit = 20;
+};
+
+struct TextHit {
+  std::int64_t session_id = 0;
+  std::string session_name;
+  std::int64_t origin_us = 0;  // the session's first capture time
+  std::int64_t first_seq = 0, first_us = 0, last_seq = 0, last_us = 0;
+  std::string text;
+  // text with each matching word between kMarkOpen and kMarkClose
+  std::string marked;
+  PixelRect box;
+  double confidence = 0;
+  double rank = 0;  // lower is better
+};
+inline constexpr char kMarkOpen = '\x02', kMarkClose = '\x03';
+
+// A span's text with the box of each word, and the line's box.
+struct TextSpanWords {
+  std::string text;
+  std::vector<PixelRect> words;
+  PixelRect box;
+};
+
+// A session's text index for `info`: who built it, how far, and how far behind live it ran.
+struct TextIndexSummary {
+  OcrSessionState state;
+  std::int64_t spans = 0, passes = 0;
+  std::int64_t lag_median_us = 0, lag_max_us = 0;  // ocr_passes: done_us - capture_us
+  std::int64_t most_frames_merged = 0;
+};
+
+}  // namespace screenreel
