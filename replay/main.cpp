@@ -20,7 +20,7 @@ namespace {
 
 const Command* const kCommands[] = {&kList,   &kInfo,   &kPlay,   &kExport,
                                     &kFrame,  &kQuery,  &kSearch, &kIndex,
-                                    &kVerify, &kRecover, &kDelete};
+                                    &kVerify, &kRecover, &kRebuild, &kDelete};
 
 constexpr const char* kUsageHead =
     "Usage: screenreel-replay [--archive DIR] COMMAND [ARGS...]\n"
@@ -123,6 +123,12 @@ int main(int argc, char** argv) {
     report(message);
     if (message.find("--help") == std::string::npos) std::cerr << "Try 'screenreel-replay --help'.\n";
     return 2;
+  } catch (const CatalogError& e) {
+    report(std::string(e.what()) +
+           (e.kind() == CatalogError::Kind::kCorrupt
+                ? " (the catalog is damaged: 'screenreel-replay rebuild' makes a new one from the session folders)"
+                : ""));
+    return 1;
   } catch (const std::exception& e) {
     report(e.what());
     return 1;

@@ -172,3 +172,47 @@ TEST(Recorder, AFrameRepeatedPastTheLinkLimitGetsACopyAndTheSessionGoesOn) {
 
 }  // namespace
 }  // namespace screenreel::receiver
+
+namespace screenreel::receiver {
+namespace {
+
+TEST(FramePool, ABufferLetGoIsReusedForTheSameSizeOnly) {
+  auto pool = FramePool::create();
+  auto a = pool->acquire(64, 48);
+  const FrameBuffer* first = a.get();
+  a.reset();
+  EXPECT_EQ(pool->free_count(), 1u);
+  auto b = pool->acquire(64, 48);
+  EXPECT_EQ(b.get(), first);
+  EXPECT_EQ(pool->free_count(), 0u);
+  auto c = pool->acquire(32, 48);
+  EXPECT_NE(c.get(), first);
+  EXPECT_EQ(c->width, 32u);
+  EXPECT_EQ(c->pixels.size(), std::size_t{32} * 48 * 4);
+}
+
+// Sessions of the largest size must not leave their frames behind them (issue 24.2).
+TEST(FramePool, KeepsNoMoreThanItsBoundInBytesAndGivesAllBackWhenAsked) {
+  auto pool = FramePool::create();
+  std::vector<std::shared_ptr<FrameBuffer>> held;
+  for (int i = 0; i < 3; ++i) held.push_back(pool->acquire(4096, 4096));  // 64 MiB each
+  held.clear();
+  EXPECT_LE(pool->free_bytes(), FramePool::kMaxFreeBytes);
+  EXPECT_EQ(pool->free_count(), 2u);
+  pool->release_all();
+  EXPECT_EQ(pool->free_count(), 0u);
+  EXPECT_EQ(pool->free_bytes(), 0u);
+}
+
+TEST(FramePool, ABufferThatOutlivesItsPoolIsSimplyFreed) {
+  auto pool = FramePool::create();
+  auto frame = pool->acquire(64, 48);
+  std::weak_ptr<FramePool> weak = pool;
+  pool.reset();
+  EXPECT_TRUE(weak.expired());
+  frame->pixels[0] = 1;  // still the display's to use
+  frame.reset();         // and then freed, with nowhere to go back to
+}
+
+}  // namespace
+}  // namespace screenreel::receiver

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "screenreel/archive/archive.hpp"
+#include "screenreel/archive/session_manifest.hpp"
 #include "screenreel/capture/test_pattern.hpp"
 #include "screenreel/archive/sqlite_catalog.hpp"
 #include "screenreel/archive/jpeg.hpp"
@@ -90,6 +91,7 @@ class Recording : public ::testing::Test {
     const fs::path dir = ArchivePaths(archive).session(s.folder);
     std::set<std::string> files;
     for (const auto& e : fs::directory_iterator(dir)) files.insert(e.path().filename().string());
+    EXPECT_TRUE(files.erase(kManifestFile)) << "the session's manifest";
     EXPECT_EQ(static_cast<std::int64_t>(files.size()), sent) << "files on disk vs frames sent";
 
     std::set<int> pictures_seen;

@@ -54,8 +54,9 @@ struct KnownFrame {
 
 class Recovery {
  public:
-  Recovery(const ArchivePaths& paths, CatalogWriter& catalog, RecoverReport& report)
-      : paths_(paths), catalog_(catalog), report_(report) {}
+  Recovery(const ArchivePaths& paths, CatalogWriter& catalog, RecoverReport& report,
+           const SessionRecoveryLimits& limits = {})
+      : paths_(paths), catalog_(catalog), report_(report), limits_(limits) {}
 
   void recover(const SessionRecord& s) {
     const std::string label = "session " + std::to_string(s.id);
@@ -67,14 +68,15 @@ class Recovery {
       recover_files(s, label);
     }
     fix_counts(s, label);
-    if (s.recording()) close_crashed(s, label);
+    if (s.recording() && !limits_.keep_open) close_crashed(s, label);
   }
 
  private:
   void recover_files(const SessionRecord& s, const std::string& label) {
     const fs::path dir = paths_.session(s.folder);
     const SessionFiles files = list_session_files(dir);
-    for (const auto& name : files.temporary) {
+    // A session still being recorded is writing its temporary files right now.
+    for (const auto& name : limits_.keep_open ? std::vector<std::string>{} : files.temporary) {
       std::error_code ec;
       if (fs::remove(dir / name, ec)) {
         ++report_.temp_files_removed;
@@ -119,6 +121,7 @@ class Recovery {
     for (const auto& [number, name] : files.frames) {
       const auto seq = static_cast<std::int64_t>(number);
       if (known.contains(seq)) continue;
+      if (limits_.index_only && !limits_.index_only(seq)) continue;
       const fs::path file = dir / name;
       std::ifstream in(file, std::ios::binary);
       const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
@@ -214,9 +217,25 @@ class Recovery {
   const ArchivePaths& paths_;
   CatalogWriter& catalog_;
   RecoverReport& report_;
+  SessionRecoveryLimits limits_;
 };
 
 }  // namespace
+
+ArchiveLock lock_archive_to(const ArchivePaths& paths, const std::string& action) {
+  try {
+    return ArchiveLock(paths);
+  } catch (const std::system_error& e) {
+    throw std::runtime_error("cannot take the archive lock to " + action + ": " + e.what());
+  } catch (const std::runtime_error&) {
+    const std::string pid = read_lock_holder(paths);
+    throw std::runtime_error(
+        "cannot " + action + " archive " + paths.root().string() + ": a screenreel-receiver" +
+        (pid.empty() ? std::string() : " (pid " + pid + ")") +
+        " is writing to it. Stop it first (q in its window or terminal, or Ctrl-C), then run " + action +
+        " again; sessions it is recording are not crashed.");
+  }
+}
 
 RecoverReport recover_archive(const ArchivePaths& paths) {
   std::error_code ec;
@@ -226,24 +245,17 @@ RecoverReport recover_archive(const ArchivePaths& paths) {
   if (!fs::exists(paths.catalog(), ec))
     throw std::runtime_error(paths.root().string() +
                              " is not a screenreel archive (it has no catalog.db)");
-  std::optional<ArchiveLock> lock;
-  try {
-    lock.emplace(paths);
-  } catch (const std::system_error& e) {
-    throw std::runtime_error(std::string("cannot take the archive lock to recover: ") + e.what());
-  } catch (const std::runtime_error&) {
-    const std::string pid = read_lock_holder(paths);
-    throw std::runtime_error(
-        "cannot recover archive " + paths.root().string() + ": a screenreel-receiver" +
-        (pid.empty() ? std::string() : " (pid " + pid + ")") +
-        " is writing to it. Stop it first (q in its window or terminal, or Ctrl-C), then run "
-        "recover again; sessions it is recording are not crashed.");
-  }
+  const ArchiveLock lock = lock_archive_to(paths, "recover");
   const auto catalog = open_catalog_writer(paths.catalog());
   RecoverReport report;
   Recovery recovery(paths, *catalog, report);
   for (const auto& s : catalog->sessions()) recovery.recover(s);
   return report;
+}
+
+void recover_session(const ArchivePaths& paths, CatalogWriter& catalog, const SessionRecord& session,
+                     RecoverReport& report, const SessionRecoveryLimits& limits) {
+  Recovery(paths, catalog, report, limits).recover(session);
 }
 
 RecoverReport recover_open_sessions(const ArchivePaths& paths, CatalogWriter& catalog) {

@@ -2,8 +2,10 @@
 #include "screenreel/archive/session_files.hpp"
 
 #include <charconv>
+#include <ctime>
 
 #include "screenreel/archive/archive.hpp"
+#include "screenreel/archive/session_manifest.hpp"
 
 namespace screenreel {
 namespace fs = std::filesystem;
@@ -28,12 +30,39 @@ bool is_plain_file_name(std::string_view name) {
          name.find('\0') == std::string_view::npos;
 }
 
+std::string session_folder_name(std::int64_t started_us, std::int64_t id) {
+  const std::time_t t = static_cast<std::time_t>(started_us / 1000000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  return std::string(buf) + "-" + std::to_string(id);
+}
+
+std::optional<SessionFolderName> parse_session_folder_name(std::string_view name) {
+  const auto dash = name.find('-');
+  if (dash != 16 || name.size() <= 17) return std::nullopt;
+  std::tm tm{};
+  const std::string stamp(name.substr(0, dash));
+  const char* end = strptime(stamp.c_str(), "%Y%m%dT%H%M%SZ", &tm);
+  if (!end || *end != '\0') return std::nullopt;
+  SessionFolderName out;
+  const std::string_view id = name.substr(dash + 1);
+  const auto [p, ec] = std::from_chars(id.data(), id.data() + id.size(), out.id);
+  if (ec != std::errc() || p != id.data() + id.size() || out.id <= 0) return std::nullopt;
+  out.started_us = std::int64_t{timegm(&tm)} * 1000000;
+  if (session_folder_name(out.started_us, out.id) != name) return std::nullopt;  // one spelling
+  return out;
+}
+
 SessionFiles list_session_files(const fs::path& dir) {
   SessionFiles files;
   for (const auto& entry : fs::directory_iterator(dir)) {
     const std::string name = entry.path().filename().string();
     if (is_temp_file_name(name)) {
       files.temporary.push_back(name);
+    } else if (name == kManifestFile && entry.is_regular_file() && !entry.is_symlink()) {
+      files.manifest = true;
     } else if (auto n = parse_frame_file_name(name);
                n && entry.is_regular_file() && !entry.is_symlink()) {
       // A symlink is never written by the receiver; it is listed as "other", not followed.

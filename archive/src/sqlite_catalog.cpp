@@ -2,7 +2,7 @@
 // session and frame rows. The text index's SQL is in sqlite_catalog_text.cpp.
 #include "screenreel/archive/sqlite_catalog.hpp"
 
-#include <ctime>
+#include "screenreel/archive/session_files.hpp"
 
 namespace screenreel {
 namespace {
@@ -29,15 +29,6 @@ SessionRecord read_session(const sqlite::Statement& s) {
   r.bytes = s.int64(13);
   r.dropped = s.int64(14);
   return r;
-}
-
-std::string utc_stamp(std::int64_t us) {
-  const std::time_t t = static_cast<std::time_t>(us / 1000000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
 }
 
 constexpr const char* kFrameColumns =
@@ -167,10 +158,27 @@ SessionRecord SqliteCatalog::create_session(const NewSession& s) {
   // The folder can only be named after the insert: the id is part of it.
   ins.run();
   const auto id = db_.last_insert_rowid();
-  const std::string folder = utc_stamp(s.started_us) + "-" + std::to_string(id);
+  const std::string folder = session_folder_name(s.started_us, id);
   db_.prepare("UPDATE sessions SET folder = ? WHERE id = ?").bind(1, folder).bind(2, id).run();
   tx.commit();
   return *session(id);
+}
+
+void SqliteCatalog::restore_session(const SessionRecord& s) {
+  auto ins = db_.prepare(
+      "INSERT INTO sessions (id, name, folder, client_address, source, width, height, fps, started_us, ended_us, "
+      "end_reason, error, dropped) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  ins.bind(1, s.id).bind(2, s.name).bind(3, s.folder).bind(4, s.client_address).bind(5, s.source);
+  ins.bind(6, std::int64_t{s.width}).bind(7, std::int64_t{s.height}).bind(8, s.fps).bind(9, s.started_us);
+  ins.bind(10, s.ended_us);
+  if (s.end_reason.empty()) ins.bind_null(11); else ins.bind(11, s.end_reason);
+  if (s.error.empty()) ins.bind_null(12); else ins.bind(12, s.error);
+  ins.bind(13, s.dropped).run();
+}
+
+bool SqliteCatalog::storage_lost() {
+  int moved = 0;
+  return sqlite3_file_control(db_.handle(), "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK && moved != 0;
 }
 
 std::vector<DisplayedAt> SqliteCatalog::add_frames(std::span<const FrameRecord> frames,
@@ -206,8 +214,8 @@ void SqliteCatalog::end_session(std::int64_t id, std::int64_t ended_us, const st
   s.bind(4, dropped).bind(5, id).run();
 }
 
-std::string SqliteCatalog::quick_check() {
-  auto s = db_.prepare("PRAGMA quick_check(1)");
+std::string SqliteCatalog::integrity_check(bool quick) {
+  auto s = db_.prepare(quick ? "PRAGMA quick_check(1)" : "PRAGMA integrity_check(1)");
   return s.step() ? s.text(0) : std::string("no answer");
 }
 

@@ -182,6 +182,18 @@ class Checker {
 VerifyReport verify_archive(const ArchivePaths& paths, CatalogReader& catalog,
                             const VerifyOptions& options) {
   VerifyReport report;
+  std::string check;
+  try {
+    check = catalog.integrity_check(options.quick);
+  } catch (const CatalogError& e) {
+    check = e.what();
+  }
+  if (check != "ok") {
+    report.problems.push_back({0, "catalog.db",
+                               "the catalog is damaged (" + check +
+                               "): 'rebuild' makes a new one from the session folders and keeps this one aside"});
+    return report;  // its rows cannot be trusted to say what to check
+  }
   Checker checker(paths, catalog, options, report);
   std::vector<SessionRecord> sessions;
   if (options.session) {

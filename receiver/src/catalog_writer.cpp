@@ -3,6 +3,8 @@
 #include "screenreel/receiver/recorder.hpp"
 
 #include "screenreel/archive/session_files.hpp"
+#include "screenreel/archive/rebuild.hpp"
+#include "screenreel/archive/session_manifest.hpp"
 #include "screenreel/common/log.hpp"
 
 namespace screenreel::receiver {
@@ -45,6 +47,46 @@ void Recorder::with_reserve(const std::function<void()>& write) {
   }
 }
 
+void Recorder::update_manifest(const fs::path& dir, const SessionRecord& s) {
+  try {
+    write_session_manifest(dir, s);
+  } catch (const std::exception& e) {
+    log::warning("session " + std::to_string(s.id) + "'s manifest was not updated (" + e.what() +
+                 "): a catalog rebuilt from the folders would take it as crashed");
+  }
+}
+
+void Recorder::rebuild_lost_catalog() {
+  const std::string path = paths_.catalog().string();
+  log::error("the catalog " + path + " was deleted or replaced while recording; making a new one from the "
+             "session folders (their manifests and frame stamps). Recording goes on");
+  RebuildOptions options;
+  options.lock_held = true;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, weak] : active_) {
+      const auto s = weak.lock();
+      if (!s) continue;
+      // The rows already committed: an unbroken run, and some past a gap. The rest come in
+      // later batches.
+      std::set<std::int64_t> stored;
+      for (const auto& later : s->stored_later_) stored.insert(static_cast<std::int64_t>(later.first));
+      const auto through = static_cast<std::int64_t>(s->stored_through_);
+      options.live[id] = [through, stored](std::int64_t seq) { return seq <= through || stored.count(seq) > 0; };
+    }
+  }
+  catalog_.reset();
+  if (ocr_) ocr_->catalog_replaced();
+  const RebuildReport report = rebuild_catalog(paths_, options);
+  catalog_ = open_catalog_writer(paths_.catalog());
+  for (const auto& w : report.warnings) log::warning("catalog rebuild: " + w);
+  log::error("the catalog " + path + " was made again: " + std::to_string(report.sessions) + " sessions, " +
+             std::to_string(report.frames) + " frames" +
+             (report.kept_aside.empty() ? std::string() : "; what was left of the old one is " + report.kept_aside) +
+             ". Frame display times and the text index of earlier sessions are not in it: run "
+             "'screenreel-replay index --all' to read their text again");
+}
+
 void Recorder::catalog_loop() {
   for (;;) {
     std::deque<Done> batch;
@@ -68,6 +110,7 @@ void Recorder::catalog_loop() {
     std::vector<DisplayedAt> later;
     try {
       std::lock_guard lock(catalog_mutex_);
+      if (catalog_->storage_lost()) rebuild_lost_catalog();
       with_reserve([&] { later = catalog_->add_frames(rows, displayed); });
     } catch (const std::exception& e) {
       commit_error = std::string("catalog write failed: ") + e.what();
@@ -113,6 +156,7 @@ void Recorder::catalog_loop() {
       try {
         std::lock_guard lock(catalog_mutex_);
         with_reserve([&] { catalog_->end_session(s->record_.id, wall_clock_us(), reason, error, c.dropped); });
+        if (const auto ended = catalog_->session(s->record_.id)) update_manifest(s->dir_, *ended);
       } catch (const std::exception& e) {
         log::info("cannot mark session " + std::to_string(s->record_.id) + " ended: " + e.what());
       }

@@ -130,6 +130,13 @@ void OcrWorker::pass(std::int64_t session_id, Session& s, std::unique_lock<std::
 
   std::string error;
   try {
+    if (catalog_replaced_.exchange(false)) {
+      catalog_.reset();
+      std::lock_guard relock(mutex_);
+      for (auto& [id, other] : sessions_) other.begun = false;
+    }
+    // Deleted under us: the recorder makes a new one at its next commit and says so.
+    if (catalog_ && catalog_->storage_lost()) throw std::runtime_error("the catalog was deleted; waiting for the new one");
     if (!catalog_) catalog_ = open_catalog_writer(catalog_path_);
     TextIndex index(*catalog_);
     if (!s.begun) {

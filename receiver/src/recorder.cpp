@@ -1,7 +1,6 @@
 // The receiver's storage pipeline (see recorder.hpp).
 #include "screenreel/receiver/recorder.hpp"
 
-#include <malloc.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
@@ -12,67 +11,23 @@
 #include "screenreel/archive/jpeg.hpp"
 #include "resume_secret.hpp"
 #include "screenreel/archive/session_files.hpp"
+#include "screenreel/archive/session_manifest.hpp"
 #include "screenreel/common/log.hpp"
 
 namespace screenreel::receiver {
 namespace fs = std::filesystem;
 
-// Frame buffers of one size, reused; a buffer whose last user lets go comes back here unless
-// the recorder is gone (the display may hold a frame a little longer than the recorder lives).
-// The pool is bounded in bytes too, so that sessions of the largest size (64 MiB a frame) do not
-// leave a gigabyte behind them (issue 24.2).
-struct Recorder::BufferPool {
-  std::mutex mutex;
-  std::vector<std::unique_ptr<FrameBuffer>> free;
-  std::size_t free_bytes = 0;
-  static constexpr std::size_t kMaxFree = 16;
-  static constexpr std::size_t kMaxFreeBytes = 128u << 20;
-};
-
-void Recorder::give_back_memory() {
-  {
-    std::lock_guard lock(pool_->mutex);
-    pool_->free.clear();
-    pool_->free_bytes = 0;
-  }
-  malloc_trim(0);  // glibc keeps freed heap pages otherwise
-}
+void Recorder::give_back_memory() { pool_->release_all(); }
 
 std::shared_ptr<FrameBuffer> Recorder::acquire_buffer(std::uint32_t width, std::uint32_t height) {
-  std::unique_ptr<FrameBuffer> b;
-  {
-    std::lock_guard lock(pool_->mutex);
-    // The last one let go first: it holds the newest frame, so the decoder has the least to
-    // bring up to date in it (FrameDecoder::carry).
-    for (auto it = pool_->free.rbegin(); it != pool_->free.rend(); ++it) {
-      if ((*it)->width == width && (*it)->height == height) {
-        b = std::move(*it);
-        pool_->free.erase(std::next(it).base());
-        pool_->free_bytes -= b->pixels.size();
-        break;
-      }
-    }
-  }
-  if (!b) b = std::make_unique<FrameBuffer>(width, height);
-  std::weak_ptr<BufferPool> weak = pool_;
-  return std::shared_ptr<FrameBuffer>(b.release(), [weak](FrameBuffer* p) {
-    std::unique_ptr<FrameBuffer> owned(p);
-    if (auto pool = weak.lock()) {
-      std::lock_guard lock(pool->mutex);
-      if (pool->free.size() < BufferPool::kMaxFree &&
-          pool->free_bytes + owned->pixels.size() <= BufferPool::kMaxFreeBytes) {
-        pool->free_bytes += owned->pixels.size();
-        pool->free.push_back(std::move(owned));
-      }
-    }
-  });
+  return pool_->acquire(width, height);
 }
 
 Recorder::Recorder(const ArchivePaths& paths, RecorderOptions options)
     : paths_(paths),
       options_(options),
       catalog_(open_catalog_writer((fs::create_directories(paths.sessions()), paths.catalog()))),
-      pool_(std::make_shared<BufferPool>()) {
+      pool_(FramePool::create()) {
   // Session folders are made inside the archive, never through a link planted in it.
   if (fs::is_symlink(paths_.sessions()))
     throw std::runtime_error(paths_.sessions().string() +
@@ -80,11 +35,11 @@ Recorder::Recorder(const ArchivePaths& paths, RecorderOptions options)
                              "give --archive the folder it points to)");
   resume_secret_ = load_or_create_resume_secret(paths_.resume_secret());
   // A damaged catalog is reported before anything is written into it.
-  if (const std::string check = catalog_->quick_check(); check != "ok")
+  if (const std::string check = catalog_->integrity_check(true); check != "ok")
     throw std::runtime_error("the catalog " + paths_.catalog().string() + " is damaged (" + check +
                              "): the receiver does not write into it. See what is wrong with 'screenreel-replay "
-                             "--archive " + paths_.root().string() + " verify', repair it with 'recover', or move "
-                             "catalog.db away to start a new one (the session folders stay)");
+                             "--archive " + paths_.root().string() + " verify', repair it with 'recover', or make a "
+                             "new one from the session folders with 'rebuild' (it keeps the damaged one aside)");
   make_reserve();
   recovered_ = recover_open_sessions(paths_, *catalog_);
   unsigned n = options_.encoder_threads ? options_.encoder_threads : std::max(1u, std::thread::hardware_concurrency());
@@ -168,11 +123,15 @@ std::shared_ptr<SessionWriter> Recorder::open_session(const NewSession& s) {
     }
     throw std::runtime_error("cannot create session folder " + dir.string() + ": " + why);
   }
+  // The catalog is never the only copy of the session. Not written (a full disk): the session
+  // starts all the same, and its first frame meets the same disk with the usual clean end.
+  update_manifest(dir, rec);
+  std::shared_ptr<SessionWriter> writer(new SessionWriter(*this, std::move(rec), dir));
   {
     std::lock_guard lock(mutex_);
-    active_.insert(rec.id);
+    active_[writer->record_.id] = writer;
   }
-  return std::shared_ptr<SessionWriter>(new SessionWriter(*this, std::move(rec), dir));
+  return writer;
 }
 
 wire::ResumeKey Recorder::resume_key(std::int64_t session_id) const {
@@ -211,12 +170,13 @@ Recorder::Resume Recorder::resume_session(std::int64_t id, const wire::ResumeKey
   check_free_space(paths_.root());
   const auto reopened = catalog_->reopen_session(id);
   for (const auto& file : reopened.removed_files) fs::remove(dir / file, ec);  // sent again by the client
+  const SessionRecord now = *catalog_->session(id);
+  update_manifest(dir, now);
+  out.reset(new SessionWriter(*this, now, dir, static_cast<std::uint64_t>(reopened.last_seq) + 1, reopened.last_tick));
   {
     std::lock_guard lock2(mutex_);
-    active_.insert(id);
+    active_[id] = out;
   }
-  out.reset(new SessionWriter(*this, *catalog_->session(id), dir, static_cast<std::uint64_t>(reopened.last_seq) + 1,
-                              reopened.last_tick));
   if (!reopened.removed_files.empty())
     why = std::to_string(reopened.removed_files.size()) + " frame file(s) after a missing one removed, to be sent again";
   return Resume::kResumed;

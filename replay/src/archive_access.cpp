@@ -36,10 +36,15 @@ auto open_archive_catalog(const ArchivePaths& paths, Open open) {
         "no archive at " + root +
         " (no such folder): give --archive DIR or set SCREENREEL_ARCHIVE (default ./recordings)");
   if (!fs::is_directory(paths.root(), ec)) throw Failure("archive " + root + " is not a folder");
-  if (!fs::exists(paths.catalog(), ec))
+  if (!fs::exists(paths.catalog(), ec)) {
+    if (fs::is_directory(paths.sessions(), ec) && !fs::is_empty(paths.sessions(), ec))
+      throw Failure("archive " + root +
+                    " has session folders but no catalog.db (deleted?): 'screenreel-replay rebuild' makes it "
+                    "again from them");
     throw Failure(
         root +
         " is not a screenreel archive: it has no catalog.db (screenreel-receiver creates one)");
+  }
   try {
     auto catalog = open(paths.catalog());
     if (catalog->snapshot()) warn_about_immutable_reads(paths);

@@ -22,6 +22,7 @@
 #include "screenreel/protocol/auth.hpp"
 #include "screenreel/protocol/frame_codec.hpp"
 #include "screenreel/archive/session_files.hpp"
+#include "screenreel/archive/session_manifest.hpp"
 #include "security_support.hpp"
 
 namespace screenreel::hostile_test {
@@ -146,7 +147,7 @@ class HostileClient : public ::testing::Test {
   std::set<std::string> files_of(const SessionRecord& s) {
     std::set<std::string> out;
     for (const auto& e : fs::directory_iterator(ArchivePaths(archive).session(s.folder)))
-      out.insert(e.path().filename().string());
+      if (e.path().filename() != kManifestFile) out.insert(e.path().filename().string());
     return out;
   }
 

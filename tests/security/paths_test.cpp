@@ -17,6 +17,7 @@
 #include "screenreel/archive/archive.hpp"
 #include "screenreel/archive/catalog.hpp"
 #include "screenreel/archive/session_files.hpp"
+#include "screenreel/archive/session_manifest.hpp"
 #include "screenreel/archive/sqlite.hpp"
 #include "security_support.hpp"
 
@@ -89,7 +90,8 @@ class Paths : public ::testing::Test {
       EXPECT_TRUE(std::regex_match(it->string(), folder))
           << "a session folder not named by the receiver: " << f;
       if (++it == p.end()) continue;
-      EXPECT_TRUE(parse_frame_file_name(it->string())) << "not a frame file: " << f;
+      EXPECT_TRUE(parse_frame_file_name(it->string()) || it->string() == kManifestFile)
+          << "not a frame file or the session's manifest: " << f;
     }
   }
 
@@ -256,6 +258,44 @@ TEST_F(Paths, ADamagedCatalogIsReportedAtStartAndNotWritten) {
   EXPECT_NE(again.err().find("recover"), std::string::npos) << again.err();
   EXPECT_EQ(fs::last_write_time(ArchivePaths(archive).catalog()), before);
   receiver.reset();  // TearDown's checks are for a receiver that ran; this one refused to
+}
+
+// Issue 24.4. Before the fix, catalog.db deleted while recording lost the catalog silently: the
+// client was told its frames were stored and the receiver exited 0, with no catalog left. Now the
+// receiver notices at its next commit, says so, makes a new catalog from the session folders
+// (manifests and frame stamps) and goes on: every frame the client was told is stored has its
+// row, and the session recorded before the loss is in the new catalog too.
+TEST_F(Paths, ACatalogDeletedWhileRecordingIsMadeAgainAndLosesNoFrame) {
+  start_receiver();
+  const SessionRecord before = record_named("before", 5);
+  auto during = test::start_pattern_client(receiver->port(), "during",
+                                           {"--size", "64x48", "--fps", "20", "--duration", "4"});
+  std::this_thread::sleep_for(1500ms);
+  ASSERT_TRUE(fs::remove(ArchivePaths(archive).catalog()));
+  ASSERT_EQ(during->wait_for(30s).value_or(-1), 0) << during->err();
+  const std::int64_t sent = test::frames_sent(during->out());
+  EXPECT_GT(sent, 40) << during->out();
+  EXPECT_NE(during->out().find("receiver stored " + std::to_string(sent)), std::string::npos) << during->out();
+  EXPECT_TRUE(receiver->process().wait_for_stderr("was made again", 10s)) << receiver->err();
+  EXPECT_NE(receiver->err().find("was deleted or replaced while recording"), std::string::npos) << receiver->err();
+  ASSERT_EQ(receiver->stop().value_or(-1), 0) << receiver->err();
+
+  ASSERT_TRUE(fs::exists(ArchivePaths(archive).catalog()));
+  EXPECT_EQ(test::integrity_check(archive), "ok");
+  const auto sessions = test::read_sessions(archive);
+  ASSERT_EQ(sessions.size(), 2u);
+  EXPECT_EQ(sessions[0].id, before.id);
+  EXPECT_EQ(sessions[0].name, "before");
+  EXPECT_EQ(sessions[0].frame_count, 5);
+  EXPECT_EQ(sessions[0].end_reason, "client");
+  EXPECT_EQ(sessions[1].name, "during");
+  EXPECT_EQ(sessions[1].frame_count, sent);
+  EXPECT_EQ(sessions[1].end_reason, "client");
+  EXPECT_EQ(static_cast<std::int64_t>(test::read_frames(archive, sessions[1].id).size()), sent);
+  const auto problems = test::check_frame_files(archive);
+  EXPECT_TRUE(problems.empty()) << problems.front();
+  test::Process verify({SCREENREEL_REPLAY_BIN, "--archive", archive.string(), "verify"});
+  EXPECT_EQ(verify.wait_for(60s).value_or(-1), 0) << verify.out() << verify.err();
 }
 
 TEST_F(Paths, SymlinkAtTheNextSessionFolderIsNotWrittenThrough) {

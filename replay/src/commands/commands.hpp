@@ -29,6 +29,7 @@ extern const Command kSearch;
 extern const Command kIndex;
 extern const Command kVerify;
 extern const Command kRecover;
+extern const Command kRebuild;
 extern const Command kDelete;
 
 }  // namespace screenreel::replay::commands

@@ -12,13 +12,16 @@ namespace {
 
 int run(CommandLine& cli) {
   po::options_description o = options();
-  o.add_options()("quiet,q", "print only problems and the summary line, not notes");
+  o.add_options()("quiet,q", "print only problems and the summary line, not notes")(
+      "quick", "check the catalog with SQLite's quick_check instead of its integrity_check");
   const auto vm = cli.parse(
       o,
       {"verify [SESSION]",
-       "Checks the archive (or one session): every catalog row has its file, every file has\n"
-       "its row, every JPEG decodes at the size the catalog records, each session's frame\n"
-       "count and bytes match its rows, no leftover temporary files, no stray folders.\n"
+       "Checks the archive (or one session): first the catalog itself (SQLite's\n"
+       "integrity_check; a damaged catalog is reported alone: 'rebuild' makes a new one from\n"
+       "the session folders), then that every catalog row has its file, every file has its\n"
+       "row, every JPEG decodes at the size the catalog records, each session's frame count\n"
+       "and bytes match its rows, no leftover temporary files, no stray folders.\n"
        "Prints each problem; exit status 1 when there is any. A session being recorded may\n"
        "have files not yet indexed: those are notes, not problems. A session marked recording\n"
        "with no receiver running is a problem: 'recover' repairs what a crashed receiver\n"
@@ -30,6 +33,7 @@ int run(CommandLine& cli) {
   OpenArchive archive(cli);
   VerifyOptions options;
   options.receiver_running = running_receiver_pid(archive.paths).has_value();
+  options.quick = vm->count("quick") > 0;
   if (vm->count("session")) options.session = archive.session(*vm).id;
   ProgressBar progress("verify");
   options.progress = progress.callback();

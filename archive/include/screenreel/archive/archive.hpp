@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <string_view>
 
 #include "screenreel/common/clock.hpp"  // wall_clock_us, which the stamps carry
@@ -76,6 +77,7 @@ class ArchiveLock {
   ~ArchiveLock();
   ArchiveLock(const ArchiveLock&) = delete;
   ArchiveLock& operator=(const ArchiveLock&) = delete;
+  ArchiveLock(ArchiveLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
 
  private:
   int fd_ = -1;

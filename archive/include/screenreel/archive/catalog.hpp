@@ -37,8 +37,9 @@ class CatalogReader {
   virtual int schema_version() = 0;
   // Whether the catalog has the text tables (schema 2): false for an older one opened read-only.
   bool has_text_index() { return schema_version() >= 2; }
-  // The backend's own consistency check: "ok", or the first problem it reports.
-  virtual std::string quick_check() = 0;
+  // The backend's own consistency check: "ok", or the first problem it reports. `quick` skips
+  // the slower parts (SQLite: quick_check instead of integrity_check).
+  virtual std::string integrity_check(bool quick) = 0;
   // True when this reader sees the catalog as it was when opened and not what a writer adds
   // meanwhile (SQLite read as immutable: a folder this user may not write).
   virtual bool snapshot() const = 0;
@@ -80,6 +81,9 @@ class CatalogWriter : public CatalogReader {
  public:
   // Inserts the session and names its folder "<UTC start time>-<id>"; returns the record.
   virtual SessionRecord create_session(const NewSession& s) = 0;
+  // Inserts a session as it was (rebuild, from its manifest): its id, folder, times and end as
+  // given, with no frames yet.
+  virtual void restore_session(const SessionRecord& s) = 0;
   // One transaction for all rows and display times; also advances the sessions' frame_count and
   // bytes. Returns the display times whose rows do not exist yet (to be given again later).
   virtual std::vector<DisplayedAt> add_frames(std::span<const FrameRecord> frames,
@@ -100,6 +104,10 @@ class CatalogWriter : public CatalogReader {
     std::vector<std::string> removed_files;
   };
   virtual Reopened reopen_session(std::int64_t id) = 0;
+
+  // True when the catalog's storage went away under this writer (SQLite: catalog.db was deleted
+  // or replaced since it was opened); what is written from then on is lost with it.
+  virtual bool storage_lost() = 0;
 
   // Sets a session's frame_count and bytes (recover: to what its rows hold).
   virtual void set_session_totals(std::int64_t id, const FrameTotals& totals) = 0;

@@ -4,6 +4,7 @@
 // what its rows hold. A second run changes nothing.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -40,5 +41,20 @@ RecoverReport recover_archive(const ArchivePaths& paths);
 // resumed) before any client connects. It looks only at sessions left open: a session that was
 // ended had all its frames written and indexed first.
 RecoverReport recover_open_sessions(const ArchivePaths& paths, CatalogWriter& catalog);
+
+// The archive's lock, for a repair named `action` ("recover"). Throws, naming the receiver's pid
+// and what to do, when a receiver holds it.
+ArchiveLock lock_archive_to(const ArchivePaths& paths, const std::string& action);
+
+// How far one session's repair may go (rebuild_catalog, for a session a receiver is recording).
+struct SessionRecoveryLimits {
+  // Index only the frame files with these numbers: the receiver adds the rows of the others.
+  std::function<bool(std::int64_t seq)> index_only;
+  // Leave it recording: neither close it as crashed nor remove its temporary files.
+  bool keep_open = false;
+};
+// The repair recover_archive makes, of one session, under a lock the caller holds.
+void recover_session(const ArchivePaths& paths, CatalogWriter& catalog, const SessionRecord& session,
+                     RecoverReport& report, const SessionRecoveryLimits& limits = {});
 
 }  // namespace screenreel

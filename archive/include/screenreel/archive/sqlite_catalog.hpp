@@ -28,7 +28,7 @@ class SqliteCatalog final : public CatalogWriter {
 
   std::string location() const override { return db_.path().string(); }
   int schema_version() override;
-  std::string quick_check() override;
+  std::string integrity_check(bool quick) override;
   bool snapshot() const override { return db_.immutable(); }
 
   std::vector<SessionRecord> sessions() override;
@@ -50,6 +50,8 @@ class SqliteCatalog final : public CatalogWriter {
   std::vector<std::int64_t> sessions_without_text_index() override;
 
   SessionRecord create_session(const NewSession& s) override;
+  void restore_session(const SessionRecord& s) override;
+  bool storage_lost() override;
   std::vector<DisplayedAt> add_frames(std::span<const FrameRecord> frames,
                                       std::span<const DisplayedAt> displayed = {}) override;
   void forget_empty_session(std::int64_t id) override;

@@ -27,6 +27,9 @@ struct VerifyOptions {
   // left so by a receiver that died: that, and its unindexed and temporary files, are problems
   // (recover repairs them) instead of notes.
   bool receiver_running = true;
+  // The catalog's own check: the backend's quick one (SQLite's quick_check) instead of the
+  // whole one (integrity_check).
+  bool quick = false;
   // Called after each frame row checked, with the rows done and the rows to check in all.
   std::function<void(std::uint64_t done, std::uint64_t total)> progress;
 };

@@ -9,6 +9,7 @@
 // all (ocr_passes.frames > 1); no frame waits for OCR and none is dropped because of it.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
@@ -48,6 +49,9 @@ class OcrWorker {
              std::shared_ptr<const FrameBuffer> pixels, std::span<const wire::RectView> changed);
   // No more frames: a last pass over what changed, then the session's index is complete.
   void session_ended(std::int64_t session_id);
+  // The receiver made a new catalog (the old one was deleted): open it before the next pass, and
+  // begin the live sessions' text index in it again.
+  void catalog_replaced() { catalog_replaced_ = true; }
 
  private:
   struct Session {
@@ -70,6 +74,7 @@ class OcrWorker {
   OcrOptions options_;
   std::unique_ptr<ocr::Engine> engine_;
   std::unique_ptr<CatalogWriter> catalog_;  // the worker thread's own connection
+  std::atomic<bool> catalog_replaced_{false};
   std::mutex mutex_;
   std::condition_variable cv_;
   std::map<std::int64_t, Session> sessions_;

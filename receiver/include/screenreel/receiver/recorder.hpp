@@ -32,6 +32,7 @@
 #include "screenreel/archive/recover.hpp"
 #include "screenreel/protocol/frame_codec.hpp"
 #include "screenreel/archive/jpeg.hpp"
+#include "screenreel/receiver/frame_pool.hpp"
 #include "screenreel/receiver/ocr_worker.hpp"
 
 namespace screenreel::receiver {
@@ -189,12 +190,19 @@ class Recorder {
   std::atomic<bool> disk_full_{false};
   // Runs a catalog write; when it fails (the disk is full), deletes the reserve and tries again.
   void with_reserve(const std::function<void()>& write);
+  // Writes a session's manifest again (resumed, ended); a failure is logged, not thrown.
+  void update_manifest(const std::filesystem::path& dir, const SessionRecord& s);
+  // catalog.db was deleted or replaced under the receiver: says so, makes a new one from the
+  // session folders (rebuild_catalog), the live sessions' stored frames included, and goes on
+  // with it. Called with catalog_mutex_ held.
+  void rebuild_lost_catalog();
 
   ArchivePaths paths_;
   RecorderOptions options_;
   ResumeSecret resume_secret_;
   RecoverReport recovered_;
-  std::set<std::int64_t> active_;  // sessions open or still being written; guarded by mutex_
+  // Sessions open or still being written, by id; guarded by mutex_.
+  std::map<std::int64_t, std::weak_ptr<SessionWriter>> active_;
   std::size_t capacity_;
   std::mutex catalog_mutex_;
   std::unique_ptr<CatalogWriter> catalog_;
@@ -206,8 +214,7 @@ class Recorder {
   std::deque<Done> finished_;
   std::vector<DisplayedAt> displayed_;
   std::vector<std::shared_ptr<SessionWriter>> closing_;
-  struct BufferPool;
-  std::shared_ptr<BufferPool> pool_;
+  std::shared_ptr<FramePool> pool_;
   bool stopping_ = false;
   std::vector<std::thread> encoders_;
   std::thread catalog_thread_;
