@@ -1,6 +1,7 @@
 # Turns schemas/catalog.sql and the migration steps schemas/migrations/NNN.sql into C++ string
-# constants (run at build time by archive/CMakeLists.txt). -DSCHEMA=file -DMIGRATIONS=list -DOUT=file
+# constants (run at build time by archive/CMakeLists.txt). -DSCHEMA=file -DMIGRATIONS=a|b|c -DOUT=file
 file(READ ${SCHEMA} sql)
+string(REPLACE "|" ";" MIGRATIONS "${MIGRATIONS}")
 set(steps "")
 foreach(m IN LISTS MIGRATIONS)
   get_filename_component(name ${m} NAME_WE)

@@ -5,6 +5,7 @@
 
 #include "screenreel/archive/archive.hpp"
 #include "screenreel/archive/catalog.hpp"
+#include "screenreel/archive/integrity.hpp"
 #include "screenreel/ocr/engine.hpp"
 #include "screenreel/protocol/wire.hpp"
 #include "screenreel/common/log.hpp"
@@ -64,6 +65,8 @@ int main(int argc, char** argv) {
      "Tesseract language(s) for --ocr, e.g. eng, deu, eng+fra (package tesseract-ocr-LANG)")
     ("ocr-interval", po::value(&ocr_interval)->default_value(1.0)->value_name("SECONDS"),
      "at most one OCR pass a session this often; changes in between are merged into the next")
+    ("print-key", "print the public key (PEM) of the archive's signing key, made on first use, and exit: "
+     "keep it apart from the archive to check recordings with 'screenreel-replay verify --integrity --key'")
     ("version", "print the version and exit")
     ("help,h", "print this help and exit");
   // clang-format on
@@ -86,6 +89,17 @@ int main(int argc, char** argv) {
     std::cout << "screenreel-receiver " SCREENREEL_VERSION ", wire protocol " << screenreel::wire::kVersion << " (speaks "
               << screenreel::wire::kMinVersion << " to " << screenreel::wire::kVersion << "), catalog schema "
               << screenreel::kCatalogSchemaVersion << "\n";
+    return 0;
+  }
+  if (vm.count("print-key")) {
+    try {
+      const screenreel::ArchivePaths paths(archive.empty() ? screenreel::default_archive_dir() : std::filesystem::path(archive));
+      std::filesystem::create_directories(paths.root());
+      std::cout << screenreel::SigningKey::load_or_create(paths.signing_key()).public_key_pem();
+    } catch (const std::exception& e) {
+      std::cerr << "screenreel-receiver: " << e.what() << "\n";
+      return 1;
+    }
     return 0;
   }
   if (config.max_in_flight < 1 || config.recorder.jpeg_quality < 1 || config.recorder.jpeg_quality > 100) {

@@ -1,4 +1,4 @@
--- screenreel catalog, schema version 2.
+-- screenreel catalog, schema version 3.
 --
 -- <archive>/catalog.db indexes every recorded frame: which session, when it was captured
 -- (client clock) and received (receiver clock), and which JPEG file holds it; and the text
@@ -39,6 +39,11 @@ CREATE TABLE sessions (
   frame_count    INTEGER NOT NULL DEFAULT 0,  -- rows in frames for this session
   bytes          INTEGER NOT NULL DEFAULT 0,  -- bytes of the session's JPEG files (a shared file once)
   dropped        INTEGER NOT NULL DEFAULT 0,  -- capture ticks the client reported dropped
+  -- Tamper evidence (schema 3; schemas/archive-layout.md, "Tamper evidence"), NULL before:
+  head           BLOB,                      -- the frames' chain at the session's end, 32 bytes
+  head_frames    INTEGER,                   -- how many frames it covers
+  signature      BLOB,                      -- Ed25519 signature of the head statement
+  signer         BLOB,                      -- the receiver's public key, 32 raw bytes
   CHECK ((ended_us IS NULL) = (end_reason IS NULL))
 );
 
@@ -58,6 +63,10 @@ CREATE TABLE frames (
   same_as     INTEGER,            -- the frame (seq) whose pixels and JPEG this one repeats: its
                                   -- file is a hard link to that frame's (--every-frame on an
                                   -- unchanged screen); NULL for a frame encoded on its own
+  sha256      BLOB,               -- SHA-256 of the JPEG file, 32 bytes (schema 3; NULL before)
+  chain       BLOB,               -- SHA-256(previous link || sha256 || seq || capture_us), the
+                                  -- integers 8 bytes big-endian; before frame 1 the link is
+                                  -- SHA-256("screenreel-chain-1" || session id)
   PRIMARY KEY (session_id, seq)
 ) WITHOUT ROWID;
 
@@ -138,4 +147,4 @@ CREATE TABLE ocr_passes (
   PRIMARY KEY (session_id, seq)
 ) WITHOUT ROWID;
 
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;

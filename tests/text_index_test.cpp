@@ -99,10 +99,17 @@ TEST_F(TextIndexTest, MigrationFromSchema1KeepsEveryRowAndGivesTheCurrentSchema)
         "'frame_000001.jpg', 640, 480, 1500, NULL), (1, 2, 2, 1764000000033000, 1764000000033100, "
         "1764000000038000, 1764000000040000, 'frame_000002.jpg', 640, 480, 1500, 1)");
   }
-  auto dump = [](sqlite::Database& db) {
+  // Every row of the version-1 tables, in the version-1 columns (later steps add columns).
+  const std::string session_columns =
+      "id, name, folder, client_address, source, width, height, fps, started_us, ended_us, end_reason, error, "
+      "frame_count, bytes, dropped";
+  const std::string frame_columns =
+      "session_id, seq, tick, capture_us, receive_us, written_us, displayed_us, file, width, height, jpeg_bytes, "
+      "same_as";
+  auto dump = [&](sqlite::Database& db) {
     std::vector<std::string> rows;
-    for (const char* sql :
-         {"SELECT * FROM sessions ORDER BY id", "SELECT * FROM frames ORDER BY session_id, seq"}) {
+    for (const std::string& sql : {"SELECT " + session_columns + " FROM sessions ORDER BY id",
+                                  "SELECT " + frame_columns + " FROM frames ORDER BY session_id, seq"}) {
       auto s = db.prepare(sql);
       while (s.step()) {
         std::string row;

@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "screenreel/archive/catalog.hpp"
+#include "screenreel/archive/integrity.hpp"
 #include "screenreel/archive/jpeg.hpp"
 #include "screenreel/archive/session_files.hpp"
 
@@ -50,6 +51,7 @@ struct KnownFrame {
   std::int64_t capture_us = 0;
   std::int64_t receive_us = 0;
   std::int64_t written_us = 0;
+  std::optional<Digest> chain;  // empty: the row has none (recorded before chains)
 };
 
 class Recovery {
@@ -92,7 +94,7 @@ class Recovery {
     std::vector<std::int64_t> capture_lag, receive_lag, intervals;
     std::optional<std::int64_t> prev_written;
     catalog_.for_each_frame(s.id, [&](const FrameRecord& f) {
-      known[f.seq] = {f.tick, f.capture_us, f.receive_us, f.written_us};
+      known[f.seq] = {f.tick, f.capture_us, f.receive_us, f.written_us, f.chain};
       capture_lag.push_back(f.written_us - f.capture_us);
       receive_lag.push_back(f.written_us - f.receive_us);
       if (prev_written) intervals.push_back(f.written_us - *prev_written);
@@ -172,7 +174,11 @@ class Recovery {
         f.receive_us = std::max(f.receive_us, prev->second.receive_us);
         f.written_us = std::max(f.written_us, prev->second.written_us);
       }
-      known[seq] = {f.tick, f.capture_us, f.receive_us, f.written_us};
+      // Its file's hash, and the chain through it when the frame before has one (integrity.hpp).
+      f.sha256 = sha256(bytes);
+      if (!has_prev) f.chain = chain_link(chain_start(s.id), *f.sha256, f.seq, f.capture_us);
+      else if (prev->second.chain) f.chain = chain_link(*prev->second.chain, *f.sha256, f.seq, f.capture_us);
+      known[seq] = {f.tick, f.capture_us, f.receive_us, f.written_us, f.chain};
       rows.push_back(std::move(f));
     }
     if (rows.empty()) return;

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "screenreel/archive/archive.hpp"
+#include "screenreel/archive/integrity.hpp"
 
 namespace screenreel {
 
@@ -25,6 +26,12 @@ std::string session_manifest_json(const SessionRecord& s) {
   j["end_reason"] = s.end_reason;
   j["error"] = s.error;
   j["dropped"] = s.dropped;
+  if (s.head) {  // tamper evidence: the signed head survives the catalog
+    j["head"] = to_hex(*s.head);
+    j["head_frames"] = s.head_frames;
+    j["signature"] = to_hex(s.signature);
+    j["signer"] = to_hex(s.signer);
+  }
   return j.dump(2) + "\n";
 }
 
@@ -58,6 +65,15 @@ Result<SessionRecord> read_session_manifest(const std::filesystem::path& dir) {
     s.end_reason = j.at("end_reason").get<std::string>();
     s.error = j.at("error").get<std::string>();
     s.dropped = j.at("dropped").get<std::int64_t>();
+    if (j.contains("head")) {
+      const auto head = from_hex(j.at("head").get<std::string>());
+      if (head.size() != Digest{}.size()) return Error{path.string() + ": head is not 32 bytes of hex"};
+      s.head.emplace();
+      std::copy(head.begin(), head.end(), s.head->begin());
+      s.head_frames = j.at("head_frames").get<std::int64_t>();
+      s.signature = from_hex(j.at("signature").get<std::string>());
+      s.signer = from_hex(j.at("signer").get<std::string>());
+    }
     return s;
   } catch (const nlohmann::json::exception& e) {
     return Error{path.string() + " cannot be read: " + e.what()};

@@ -126,6 +126,16 @@ Statement& Statement::bind(int index, std::string_view v) {
   return *this;
 }
 
+Statement& Statement::bind_blob(int index, std::span<const std::uint8_t> v) {
+  check(sqlite3_bind_blob(stmt_.get(), index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT), "bind");
+  return *this;
+}
+
+std::vector<std::uint8_t> Statement::blob(int col) const {
+  const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_.get(), col));
+  return p ? std::vector<std::uint8_t>(p, p + sqlite3_column_bytes(stmt_.get(), col)) : std::vector<std::uint8_t>();
+}
+
 Statement& Statement::bind_null(int index) {
   check(sqlite3_bind_null(stmt_.get(), index), "bind");
   return *this;

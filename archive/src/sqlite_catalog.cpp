@@ -7,9 +7,22 @@
 namespace screenreel {
 namespace {
 
-constexpr const char* kSessionColumns =
-    "id, name, folder, client_address, source, width, height, fps, started_us, ended_us, "
-    "coalesce(end_reason, ''), coalesce(error, ''), frame_count, bytes, dropped";
+// The columns read_session() and read_frame() read; a catalog older than schema 3 gives NULL for
+// the tamper-evidence ones.
+std::string session_columns(int version) {
+  return std::string(
+             "id, name, folder, client_address, source, width, height, fps, started_us, ended_us, "
+             "coalesce(end_reason, ''), coalesce(error, ''), frame_count, bytes, dropped, ") +
+         (version >= 3 ? "head, head_frames, signature, signer" : "NULL, NULL, NULL, NULL");
+}
+
+std::optional<Digest> digest_at(const sqlite::Statement& s, int col) {
+  const auto bytes = s.blob(col);
+  if (bytes.size() != Digest{}.size()) return std::nullopt;
+  Digest d;
+  std::copy(bytes.begin(), bytes.end(), d.begin());
+  return d;
+}
 
 SessionRecord read_session(const sqlite::Statement& s) {
   SessionRecord r;
@@ -28,12 +41,19 @@ SessionRecord read_session(const sqlite::Statement& s) {
   r.frame_count = s.int64(12);
   r.bytes = s.int64(13);
   r.dropped = s.int64(14);
+  r.head = digest_at(s, 15);
+  r.head_frames = s.int64(16);
+  r.signature = s.blob(17);
+  r.signer = s.blob(18);
   return r;
 }
 
-constexpr const char* kFrameColumns =
-    "session_id, seq, tick, capture_us, receive_us, written_us, file, width, height, jpeg_bytes, displayed_us, "
-    "same_as";
+std::string frame_columns(int version) {
+  return std::string(
+             "session_id, seq, tick, capture_us, receive_us, written_us, file, width, height, jpeg_bytes, "
+             "displayed_us, same_as, ") +
+         (version >= 3 ? "sha256, chain" : "NULL, NULL");
+}
 
 FrameRecord read_frame(const sqlite::Statement& s) {
   FrameRecord f;
@@ -49,10 +69,11 @@ FrameRecord read_frame(const sqlite::Statement& s) {
   f.jpeg_bytes = s.int64(9);
   f.displayed_us = s.opt_int64(10);
   f.same_as = s.opt_int64(11);
+  f.sha256 = digest_at(s, 12);
+  f.chain = digest_at(s, 13);
   return f;
 }
 
-std::string select_frames(const char* where) { return std::string("SELECT ") + kFrameColumns + " FROM frames " + where; }
 
 // The one row of a query of aggregates (min, max, count ...).
 std::optional<std::int64_t> one_value(sqlite::Database& db, const char* sql, std::int64_t session_id) {
@@ -60,6 +81,10 @@ std::optional<std::int64_t> one_value(sqlite::Database& db, const char* sql, std
   q.bind(1, session_id);
   if (!q.step()) return std::nullopt;
   return q.opt_int64(0);
+}
+
+std::string select_frames(int version, const char* where) {
+  return "SELECT " + frame_columns(version) + " FROM frames " + where;
 }
 
 }  // namespace
@@ -86,6 +111,7 @@ SqliteCatalog::SqliteCatalog(const std::filesystem::path& path, Mode mode) : db_
   db_.exec("PRAGMA foreign_keys = ON");
   try {
     migrate();
+    version_ = schema_version();
   } catch (const sqlite::Error& e) {
     if ((e.code() & 0xff) == SQLITE_NOTADB)
       throw sqlite::Error(path.string() + " is not a screenreel catalog (not an SQLite database)", e.code());
@@ -94,7 +120,7 @@ SqliteCatalog::SqliteCatalog(const std::filesystem::path& path, Mode mode) : db_
   if (mode == Mode::kReadWrite) {
     insert_frame_.emplace(db_.prepare(
         "INSERT INTO frames (session_id, seq, tick, capture_us, receive_us, written_us, file, width, height, "
-        "jpeg_bytes, same_as) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        "jpeg_bytes, same_as, sha256, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     bump_session_.emplace(db_.prepare(
         "UPDATE sessions SET frame_count = frame_count + 1, bytes = bytes + ? WHERE id = ?"));
     set_displayed_.emplace(db_.prepare("UPDATE frames SET displayed_us = ? WHERE session_id = ? AND seq = ?"));
@@ -174,6 +200,18 @@ void SqliteCatalog::restore_session(const SessionRecord& s) {
   if (s.end_reason.empty()) ins.bind_null(11); else ins.bind(11, s.end_reason);
   if (s.error.empty()) ins.bind_null(12); else ins.bind(12, s.error);
   ins.bind(13, s.dropped).run();
+  if (s.head) seal_session(s.id, *s.head, s.head_frames, s.signature, s.signer);
+}
+
+void SqliteCatalog::seal_session(std::int64_t id, const Digest& head, std::int64_t frames,
+                                 std::span<const std::uint8_t> signature, std::span<const std::uint8_t> signer) {
+  db_.prepare("UPDATE sessions SET head = ?, head_frames = ?, signature = ?, signer = ? WHERE id = ?")
+      .bind_blob(1, head)
+      .bind(2, frames)
+      .bind_blob(3, signature)
+      .bind_blob(4, signer)
+      .bind(5, id)
+      .run();
 }
 
 bool SqliteCatalog::storage_lost() {
@@ -191,6 +229,8 @@ std::vector<DisplayedAt> SqliteCatalog::add_frames(std::span<const FrameRecord> 
     s.bind(1, f.session_id).bind(2, f.seq).bind(3, f.tick).bind(4, f.capture_us).bind(5, f.receive_us);
     s.bind(6, f.written_us).bind(7, f.file).bind(8, std::int64_t{f.width}).bind(9, std::int64_t{f.height});
     s.bind(10, f.jpeg_bytes).bind(11, f.same_as);
+    if (f.sha256) s.bind_blob(12, *f.sha256); else s.bind_null(12);
+    if (f.chain) s.bind_blob(13, *f.chain); else s.bind_null(13);
     s.run();
     // A hard-linked repeat takes no more disk space.
     bump_session_->bind(1, f.same_as ? std::int64_t{0} : f.jpeg_bytes).bind(2, f.session_id).run();
@@ -229,13 +269,14 @@ void SqliteCatalog::forget_empty_session(std::int64_t id) {
 CatalogWriter::Reopened SqliteCatalog::reopen_session(std::int64_t id) {
   sqlite::Transaction tx(db_);
   Reopened r;
-  auto q = db_.prepare("SELECT seq, tick, file FROM frames WHERE session_id = ? ORDER BY seq");
+  auto q = db_.prepare("SELECT seq, tick, file, chain FROM frames WHERE session_id = ? ORDER BY seq");
   q.bind(1, id);
   bool hole = false;
   while (q.step()) {
     if (!hole && q.int64(0) == r.last_seq + 1) {
       r.last_seq = q.int64(0);
       r.last_tick = q.int64(1);
+      r.last_chain = digest_at(q, 3);
     } else {
       hole = true;
       r.removed_files.push_back(q.text(2));
@@ -243,7 +284,8 @@ CatalogWriter::Reopened SqliteCatalog::reopen_session(std::int64_t id) {
   }
   if (hole) db_.prepare("DELETE FROM frames WHERE session_id = ? AND seq > ?").bind(1, id).bind(2, r.last_seq).run();
   db_.prepare(
-         "UPDATE sessions SET ended_us = NULL, end_reason = NULL, error = NULL, "
+         "UPDATE sessions SET ended_us = NULL, end_reason = NULL, error = NULL, head = NULL, head_frames = NULL, "
+         "signature = NULL, signer = NULL, "
          "frame_count = (SELECT count(*) FROM frames WHERE session_id = ?1), "
          "bytes = (SELECT coalesce(sum(jpeg_bytes) FILTER (WHERE same_as IS NULL), 0) FROM frames "
          "WHERE session_id = ?1) WHERE id = ?1")
@@ -254,14 +296,14 @@ CatalogWriter::Reopened SqliteCatalog::reopen_session(std::int64_t id) {
 }
 
 std::vector<SessionRecord> SqliteCatalog::sessions() {
-  auto s = db_.prepare(std::string("SELECT ") + kSessionColumns + " FROM sessions ORDER BY id");
+  auto s = db_.prepare("SELECT " + session_columns(version_) + " FROM sessions ORDER BY id");
   std::vector<SessionRecord> out;
   while (s.step()) out.push_back(read_session(s));
   return out;
 }
 
 std::optional<SessionRecord> SqliteCatalog::session(std::int64_t id) {
-  auto s = db_.prepare(std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE id = ?");
+  auto s = db_.prepare("SELECT " + session_columns(version_) + " FROM sessions WHERE id = ?");
   s.bind(1, id);
   if (!s.step()) return std::nullopt;
   return read_session(s);
@@ -269,14 +311,14 @@ std::optional<SessionRecord> SqliteCatalog::session(std::int64_t id) {
 
 void SqliteCatalog::for_each_frame(std::int64_t session_id,
                                    const std::function<void(const FrameRecord&)>& visit) {
-  auto s = db_.prepare(select_frames("WHERE session_id = ? ORDER BY seq"));
+  auto s = db_.prepare(select_frames(version_, "WHERE session_id = ? ORDER BY seq"));
   s.bind(1, session_id);
   while (s.step()) visit(read_frame(s));
 }
 
 std::optional<FrameRecord> SqliteCatalog::frame_at(std::int64_t session_id, std::int64_t t_us) {
   auto s = db_.prepare(
-      select_frames("WHERE session_id = ? AND capture_us <= ? ORDER BY capture_us DESC, seq DESC LIMIT 1"));
+      select_frames(version_, "WHERE session_id = ? AND capture_us <= ? ORDER BY capture_us DESC, seq DESC LIMIT 1"));
   s.bind(1, session_id).bind(2, t_us);
   if (!s.step()) return std::nullopt;
   return read_frame(s);
@@ -286,7 +328,7 @@ std::optional<FrameRecord> SqliteCatalog::frame_at(std::int64_t session_id, std:
 std::vector<FrameRecord> SqliteCatalog::frames_captured_between(std::int64_t session_id, std::int64_t after_us,
                                                                 std::int64_t until_us) {
   auto q = db_.prepare(
-      select_frames("WHERE session_id = ? AND capture_us > ? AND capture_us <= ? ORDER BY capture_us, seq"));
+      select_frames(version_, "WHERE session_id = ? AND capture_us > ? AND capture_us <= ? ORDER BY capture_us, seq"));
   q.bind(1, session_id).bind(2, after_us).bind(3, until_us);
   std::vector<FrameRecord> out;
   while (q.step()) out.push_back(read_frame(q));

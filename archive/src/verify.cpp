@@ -7,6 +7,7 @@
 
 #include "screenreel/archive/jpeg.hpp"
 #include "screenreel/archive/session_files.hpp"
+#include "verify_chain.hpp"
 
 namespace screenreel {
 namespace fs = std::filesystem;
@@ -57,14 +58,22 @@ class Checker {
     }
 
     std::int64_t rows = 0, bytes = 0, last_seq = 0;
+    std::optional<ChainCheck> chain;
+    if (options_.integrity) chain.emplace(s, options_.trusted_key);
     catalog_.for_each_frame(s.id, [&](const FrameRecord& f) {
       ++rows;
+      if (chain && have_dir && is_plain_file_name(f.file)) chain->frame(f, dir / f.file);
       if (!f.same_as) bytes += f.jpeg_bytes;  // a repeat shares its source's file: counted once
       last_seq = f.seq;
       if (have_dir) check_frame(s.id, rel_dir, dir, f, files);
       ++report_.frames;
       if (options_.progress) options_.progress(++done_, total);
     });
+    if (chain) {
+      std::vector<std::string> found;
+      chain->finish(found, report_.notes);
+      for (auto& what : found) problem(s.id, rel_dir, std::move(what));
+    }
     if (!have_dir && rows > 0)
       problem(s.id, rel_dir,
               std::to_string(rows) + " frame files named by the catalog are missing with it");

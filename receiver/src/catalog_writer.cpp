@@ -87,6 +87,42 @@ void Recorder::rebuild_lost_catalog() {
              "'screenreel-replay index --all' to read their text again");
 }
 
+std::vector<Recorder::Done> Recorder::chain_in_order(std::deque<Done> batch) {
+  for (auto& d : held_) batch.push_back(std::move(d));
+  held_.clear();
+  std::stable_sort(batch.begin(), batch.end(), [](const Done& a, const Done& b) {
+    return a.session != b.session ? a.session < b.session : a.number < b.number;
+  });
+  std::vector<Done> ready;
+  for (auto& d : batch) {
+    SessionWriter& s = *d.session;
+    if (d.number != s.chain_seq_ + 1) {
+      held_.push_back(std::move(d));  // a frame before it has not finished yet
+      continue;
+    }
+    s.chain_seq_ = d.number;
+    // A frame that failed has no row and no link: the chain goes on over the rows there are,
+    // as verify --integrity walks them.
+    if (d.row && d.row->sha256) {
+      s.chain_ = chain_link(s.chain_, *d.row->sha256, d.row->seq, d.row->capture_us);
+      d.row->chain = s.chain_;
+    }
+    ready.push_back(std::move(d));
+  }
+  return ready;
+}
+
+void Recorder::seal(SessionWriter& s) {
+  if (s.chain_broken_ || s.stored_ == 0) return;
+  try {
+    const auto statement = head_statement(s.record_.id, s.stored_, s.chain_);
+    catalog_->seal_session(s.record_.id, s.chain_, s.stored_, signing_key_->sign(statement),
+                           signing_key_->public_key());
+  } catch (const std::exception& e) {
+    log::warning("session " + std::to_string(s.record_.id) + "'s chain of frames was not signed: " + e.what());
+  }
+}
+
 void Recorder::catalog_loop() {
   for (;;) {
     std::deque<Done> batch;
@@ -101,6 +137,18 @@ void Recorder::catalog_loop() {
       batch.swap(finished_);
       displayed.swap(displayed_);
       exit = encoders_running_ == 0 && finished_.empty();
+    }
+    if (exit && !held_.empty()) {
+      // Never the case in practice (every number gets a Done); if it were, the rows go in
+      // without their links rather than not at all.
+      log::warning(std::to_string(held_.size()) + " frame rows reached the catalog without their chain links");
+      for (auto& d : held_) batch.push_back(std::move(d));
+      held_.clear();
+    } else {
+      batch = [&] {
+        auto ready = chain_in_order(std::move(batch));
+        return std::deque<Done>(std::make_move_iterator(ready.begin()), std::make_move_iterator(ready.end()));
+      }();
     }
     std::vector<FrameRecord> rows;
     rows.reserve(batch.size());
@@ -156,6 +204,7 @@ void Recorder::catalog_loop() {
       try {
         std::lock_guard lock(catalog_mutex_);
         with_reserve([&] { catalog_->end_session(s->record_.id, wall_clock_us(), reason, error, c.dropped); });
+        seal(*s);
         if (const auto ended = catalog_->session(s->record_.id)) update_manifest(s->dir_, *ended);
       } catch (const std::exception& e) {
         log::info("cannot mark session " + std::to_string(s->record_.id) + " ended: " + e.what());

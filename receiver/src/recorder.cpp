@@ -6,8 +6,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <system_error>
 
+#include "screenreel/archive/integrity.hpp"
 #include "screenreel/archive/jpeg.hpp"
 #include "resume_secret.hpp"
 #include "screenreel/archive/session_files.hpp"
@@ -34,6 +37,7 @@ Recorder::Recorder(const ArchivePaths& paths, RecorderOptions options)
                              " is a symbolic link: the receiver writes only inside the archive (remove the link, or "
                              "give --archive the folder it points to)");
   resume_secret_ = load_or_create_resume_secret(paths_.resume_secret());
+  signing_key_ = std::make_unique<SigningKey>(SigningKey::load_or_create(paths_.signing_key()));
   // A damaged catalog is reported before anything is written into it.
   if (const std::string check = catalog_->integrity_check(true); check != "ok")
     throw std::runtime_error("the catalog " + paths_.catalog().string() + " is damaged (" + check +
@@ -173,6 +177,9 @@ Recorder::Resume Recorder::resume_session(std::int64_t id, const wire::ResumeKey
   const SessionRecord now = *catalog_->session(id);
   update_manifest(dir, now);
   out.reset(new SessionWriter(*this, now, dir, static_cast<std::uint64_t>(reopened.last_seq) + 1, reopened.last_tick));
+  // The chain goes on from the last frame kept; a session recorded before chains starts one.
+  if (reopened.last_chain) out->chain_ = *reopened.last_chain;
+  else if (reopened.last_seq > 0) out->chain_broken_ = true;
   {
     std::lock_guard lock2(mutex_);
     active_[id] = out;
@@ -274,7 +281,11 @@ std::optional<FrameRecord> Recorder::store(Pending& p, JpegEncoder& jpeg, std::v
         s.copied_frame_ = p.repeat_of;
         s.copy_ = p.number;
       }
-      row.jpeg_bytes = static_cast<std::int64_t>(std::filesystem::file_size(s.dir_ / name));
+      // The same bytes as the frame it repeats (a link, or a copy past the link limit).
+      std::ifstream in(s.dir_ / name, std::ios::binary);
+      const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      row.jpeg_bytes = static_cast<std::int64_t>(bytes.size());
+      row.sha256 = sha256(bytes);
       row.same_as = static_cast<std::int64_t>(p.repeat_of);
     } else {
       if (disk_full_)
@@ -301,6 +312,7 @@ std::optional<FrameRecord> Recorder::store(Pending& p, JpegEncoder& jpeg, std::v
       written_cv_.notify_all();
       write_file_atomic(s.dir_, name, out);
       row.jpeg_bytes = static_cast<std::int64_t>(out.size());
+      row.sha256 = sha256(out);  // tamper evidence, here in the encoder threads
     }
     row.written_us = wall_clock_us();
     return row;
@@ -342,7 +354,7 @@ void Recorder::encoder_loop() {
       unparked->accepted(unparked->number);
     }
 
-    Done done{p.session, std::nullopt};
+    Done done{p.session, p.number, std::nullopt};
     if (!failed) done.row = store(p, jpeg, jpeg_bytes);
     {
       std::lock_guard lock(mutex_);

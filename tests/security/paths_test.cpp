@@ -80,7 +80,7 @@ class Paths : public ::testing::Test {
       const fs::path p(f);
       if (p.parent_path().empty()) {
         EXPECT_TRUE(f.rfind("catalog.db", 0) == 0 || f == ".receiver.lock" || f == ".resume-secret" ||
-                    f == ".receiver.reserve")
+                    f == ".receiver.reserve" || f == ".receiver-key")
             << "unexpected in the archive: " << f;
         continue;
       }

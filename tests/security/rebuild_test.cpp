@@ -75,6 +75,10 @@ class Rebuild : public ::testing::Test {
         EXPECT_EQ(b.end_reason, a.end_reason);
         EXPECT_EQ(b.error, a.error);
         EXPECT_EQ(b.dropped, a.dropped);
+        EXPECT_EQ(b.head, a.head);  // the signed head survives in the manifest
+        EXPECT_EQ(b.head_frames, a.head_frames);
+        EXPECT_EQ(b.signature, a.signature);
+        EXPECT_EQ(b.signer, a.signer);
       }
       EXPECT_EQ(b.width, a.width);
       EXPECT_EQ(b.height, a.height);
@@ -97,6 +101,8 @@ class Rebuild : public ::testing::Test {
         EXPECT_EQ(y.height, x.height);
         EXPECT_EQ(y.jpeg_bytes, x.jpeg_bytes);
         EXPECT_EQ(y.same_as, x.same_as);
+        EXPECT_EQ(y.sha256, x.sha256);
+        EXPECT_EQ(y.chain, x.chain);
       }
     }
   }

@@ -27,6 +27,8 @@ class ArchivePaths {
   std::filesystem::path session(const std::string& folder) const { return sessions() / folder; }
   std::filesystem::path lock() const { return root_ / ".receiver.lock"; }
   std::filesystem::path resume_secret() const { return root_ / ".resume-secret"; }
+  // The receiver's Ed25519 key that signs each session's frame chain (integrity.hpp).
+  std::filesystem::path signing_key() const { return root_ / ".receiver-key"; }
   std::filesystem::path reserve() const { return root_ / ".receiver.reserve"; }
 
  private:

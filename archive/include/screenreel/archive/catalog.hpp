@@ -25,7 +25,7 @@
 
 namespace screenreel {
 
-inline constexpr int kCatalogSchemaVersion = 2;
+inline constexpr int kCatalogSchemaVersion = 3;
 
 class CatalogReader {
  public:
@@ -101,9 +101,15 @@ class CatalogWriter : public CatalogReader {
   struct Reopened {
     std::int64_t last_seq = 0;   // frames kept: 1..last_seq
     std::int64_t last_tick = 0;  // the client tick of frame last_seq (0 when none)
+    std::optional<Digest> last_chain;  // the chain through frame last_seq (empty: none, or no chain)
     std::vector<std::string> removed_files;
   };
   virtual Reopened reopen_session(std::int64_t id) = 0;
+
+  // Records the session's chain head, how many frames it covers, and the receiver's signature
+  // of it (integrity.hpp), when the session ends.
+  virtual void seal_session(std::int64_t id, const Digest& head, std::int64_t frames,
+                            std::span<const std::uint8_t> signature, std::span<const std::uint8_t> signer) = 0;
 
   // True when the catalog's storage went away under this writer (SQLite: catalog.db was deleted
   // or replaced since it was opened); what is written from then on is lost with it.

@@ -2,6 +2,7 @@
 // meanings are specified with the tables in schemas/catalog.sql.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -10,6 +11,9 @@
 #include "screenreel/common/pixel_rect.hpp"
 
 namespace screenreel {
+
+// A SHA-256 (integrity.hpp).
+using Digest = std::array<std::uint8_t, 32>;
 
 struct NewSession {
   std::string name;
@@ -33,6 +37,10 @@ struct SessionRecord {
   std::int64_t frame_count = 0;
   std::int64_t bytes = 0;
   std::int64_t dropped = 0;
+  // Tamper evidence (integrity.hpp), set when the session ended; empty before schema 3.
+  std::optional<Digest> head;
+  std::int64_t head_frames = 0;
+  std::vector<std::uint8_t> signature, signer;
   bool recording() const { return !ended_us.has_value(); }
 };
 
@@ -48,6 +56,7 @@ struct FrameRecord {
   std::uint32_t width = 0, height = 0;
   std::int64_t jpeg_bytes = 0;
   std::optional<std::int64_t> same_as;
+  std::optional<Digest> sha256, chain;  // empty before schema 3
 };
 
 // "Frame `seq` of session `session_id` was shown at `displayed_us`", recorded after its row.

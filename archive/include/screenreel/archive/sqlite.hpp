@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
+#include <vector>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -62,6 +64,7 @@ class Statement {
   Statement& bind(int index, std::int64_t v);
   Statement& bind(int index, double v);
   Statement& bind(int index, std::string_view v);
+  Statement& bind_blob(int index, std::span<const std::uint8_t> v);
   Statement& bind_null(int index);
   Statement& bind(int index, const std::optional<std::int64_t>& v) {
     return v ? bind(index, *v) : bind_null(index);
@@ -76,6 +79,7 @@ class Statement {
   std::int64_t int64(int col) const { return sqlite3_column_int64(stmt_.get(), col); }
   double real(int col) const { return sqlite3_column_double(stmt_.get(), col); }
   std::string text(int col) const;
+  std::vector<std::uint8_t> blob(int col) const;
   bool is_null(int col) const { return sqlite3_column_type(stmt_.get(), col) == SQLITE_NULL; }
   std::optional<std::int64_t> opt_int64(int col) const {
     return is_null(col) ? std::nullopt : std::optional<std::int64_t>(int64(col));

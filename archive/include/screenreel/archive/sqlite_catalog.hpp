@@ -52,6 +52,8 @@ class SqliteCatalog final : public CatalogWriter {
   SessionRecord create_session(const NewSession& s) override;
   void restore_session(const SessionRecord& s) override;
   bool storage_lost() override;
+  void seal_session(std::int64_t id, const Digest& head, std::int64_t frames, std::span<const std::uint8_t> signature,
+                    std::span<const std::uint8_t> signer) override;
   std::vector<DisplayedAt> add_frames(std::span<const FrameRecord> frames,
                                       std::span<const DisplayedAt> displayed = {}) override;
   void forget_empty_session(std::int64_t id) override;
@@ -74,6 +76,7 @@ class SqliteCatalog final : public CatalogWriter {
  private:
   void migrate();
   sqlite::Database db_;
+  int version_ = 0;  // the schema version, once open
   std::optional<sqlite::Statement> insert_frame_;
   std::optional<sqlite::Statement> bump_session_;
   std::optional<sqlite::Statement> set_displayed_;

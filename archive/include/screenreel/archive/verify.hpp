@@ -30,6 +30,10 @@ struct VerifyOptions {
   // The catalog's own check: the backend's quick one (SQLite's quick_check) instead of the
   // whole one (integrity_check).
   bool quick = false;
+  // Tamper evidence (integrity.hpp): every frame's JPEG against its SHA-256, the chain, and
+  // the signed head; with the receiver's public key (raw 32 bytes) when the user has it.
+  bool integrity = false;
+  std::optional<std::vector<std::uint8_t>> trusted_key;
   // Called after each frame row checked, with the rows done and the rows to check in all.
   std::function<void(std::uint64_t done, std::uint64_t total)> progress;
 };

@@ -29,6 +29,7 @@
 #include "screenreel/archive/archive.hpp"
 #include "screenreel/protocol/auth.hpp"
 #include "screenreel/archive/catalog.hpp"
+#include "screenreel/archive/integrity.hpp"
 #include "screenreel/archive/recover.hpp"
 #include "screenreel/protocol/frame_codec.hpp"
 #include "screenreel/archive/jpeg.hpp"
@@ -93,7 +94,9 @@ class SessionWriter : public std::enable_shared_from_this<SessionWriter> {
         stored_through_(next_number - 1),
         resumed_after_tick_(last_tick),
         stored_tick_(last_tick),
-        stored_(static_cast<std::int64_t>(next_number - 1)) {}
+        stored_(static_cast<std::int64_t>(next_number - 1)),
+        chain_seq_(next_number - 1),
+        chain_(chain_start(record_.id)) {}
   Recorder& recorder_;
   SessionRecord record_;
   std::filesystem::path dir_;
@@ -118,6 +121,10 @@ class SessionWriter : public std::enable_shared_from_this<SessionWriter> {
   std::uint64_t finished_ = 0;  // written (or failed) and through the catalog thread
   std::int64_t stored_ = 0;     // rows in the catalog (a resumed session's earlier ones too)
   std::optional<std::string> error_;
+  // The chain (catalog thread only): the link through frame chain_seq_.
+  std::uint64_t chain_seq_ = 0;
+  Digest chain_{};
+  bool chain_broken_ = false;  // resumed from frames without a chain: it is not sealed
   struct Close {
     std::string reason, error;
     std::int64_t dropped = 0;
@@ -170,8 +177,16 @@ class Recorder {
   };
   struct Done {
     std::shared_ptr<SessionWriter> session;
+    std::uint64_t number = 0;
     std::optional<FrameRecord> row;  // empty when writing failed
   };
+  // The finished frames that can be committed now, in each session's frame order, with their
+  // chain links (integrity.hpp); the others wait in held_ for the frames before them.
+  std::vector<Done> chain_in_order(std::deque<Done> batch);
+  std::deque<Done> held_;  // catalog thread only
+  // Signs a session's chain head as it ends. Called with catalog_mutex_ held.
+  void seal(SessionWriter& s);
+  std::unique_ptr<SigningKey> signing_key_;
   std::optional<std::uint64_t> submit(const std::shared_ptr<SessionWriter>& s, FrameJob job,
                                       SessionWriter::Accepted accepted);
   void encoder_loop();

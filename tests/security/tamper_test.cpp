@@ -1,0 +1,130 @@
+// Tamper evidence (issue 18): a real recording, then one change an attacker with write access to
+// the archive could make. `verify --integrity --key` must fail and name the first bad frame; an
+// untouched session passes. The receiver's public key comes from `--print-key`, as a user would
+// keep it apart from the archive.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "screenreel/archive/archive.hpp"
+#include "screenreel/archive/integrity.hpp"
+#include "screenreel/archive/sqlite.hpp"
+#include "security_support.hpp"
+
+namespace screenreel {
+namespace {
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+constexpr int kFrames = 20;
+
+class Tamper : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    archive = test::fresh_temp_dir("screenreel-tamper");
+    test::ReceiverProcess receiver(archive);
+    ASSERT_TRUE(receiver.started()) << receiver.err();
+    auto c = test::start_pattern_client(receiver.port(), "evidence",
+                                        {"--size", "64x48", "--fps", "30", "--max-frames", std::to_string(kFrames)});
+    ASSERT_EQ(c->wait_for(30s).value_or(-1), 0) << c->err();
+    ASSERT_EQ(receiver.stop().value_or(-1), 0) << receiver.err();
+    test::Process key({SCREENREEL_RECEIVER_BIN, "--archive", archive.string(), "--print-key"});
+    ASSERT_EQ(key.wait_for(30s).value_or(-1), 0) << key.err();
+    public_key = root() / "receiver.pub";
+    std::ofstream(public_key) << key.out();
+    session = test::read_sessions(archive).at(0);
+    dir = ArchivePaths(archive).session(session.folder);
+  }
+  void TearDown() override {
+    if (!HasFailure()) fs::remove_all(root());
+  }
+  fs::path root() const { return archive; }
+
+  // verify --integrity --key: its exit status and everything it printed.
+  std::pair<int, std::string> verify() {
+    test::Process p({SCREENREEL_REPLAY_BIN, "--archive", archive.string(), "verify", "--integrity", "--key",
+                     public_key.string()});
+    const int rc = p.wait_for(60s).value_or(-1);
+    return {rc, p.out() + p.err()};
+  }
+  void expect_caught(const std::string& what) {
+    const auto [rc, said] = verify();
+    EXPECT_EQ(rc, 1) << said;
+    EXPECT_NE(said.find(what), std::string::npos) << said;
+  }
+  void sql(const std::string& statement) {
+    sqlite::Database db(ArchivePaths(archive).catalog(), sqlite::Database::Mode::kReadWrite);
+    db.exec(statement);
+  }
+  fs::path frame(int seq) const { return dir / frame_file_name(static_cast<std::uint64_t>(seq)); }
+
+  fs::path archive, dir, public_key;
+  SessionRecord session;
+};
+
+TEST_F(Tamper, AnUntouchedSessionPasses) {
+  const auto [rc, said] = verify();
+  EXPECT_EQ(rc, 0) << said;
+  EXPECT_NE(said.find("ok: 1 sessions, " + std::to_string(kFrames) + " frames"), std::string::npos) << said;
+}
+
+TEST_F(Tamper, OneJpegByteFlippedIsTheFrameNamed) {
+  std::fstream f(frame(7), std::ios::in | std::ios::out | std::ios::binary);
+  f.seekg(-10, std::ios::end);
+  const char c = static_cast<char>(f.peek());
+  f.seekp(-10, std::ios::end);
+  f.put(static_cast<char>(c ^ 0x01));
+  f.close();
+  expect_caught("frame 7: its JPEG is not the one recorded");
+}
+
+TEST_F(Tamper, AFrameRemovedWithItsRowBreaksTheChainAtTheNextFrame) {
+  ASSERT_TRUE(fs::remove(frame(7)));
+  sql("DELETE FROM frames WHERE seq = 7; UPDATE sessions SET frame_count = frame_count - 1");
+  expect_caught("frame 8: the chain breaks here");
+}
+
+TEST_F(Tamper, TwoFramesSwappedAreNamed) {
+  fs::rename(frame(7), dir / "swap.tmp");
+  fs::rename(frame(8), frame(7));
+  fs::rename(dir / "swap.tmp", frame(8));
+  expect_caught("frame 7: its JPEG is not the one recorded");
+}
+
+TEST_F(Tamper, AFrameAddedAtTheEndWithAValidChainIsOutsideTheSignedHead) {
+  // The attacker knows the algorithm: the added row's hash and link are right, only the head
+  // cannot be signed again.
+  fs::copy_file(frame(kFrames), frame(kFrames + 1));
+  const auto rows = test::read_frames(archive, session.id);
+  const FrameRecord& last = rows.back();
+  const Digest link = chain_link(*last.chain, *last.sha256, kFrames + 1, last.capture_us + 33'000);
+  sql("INSERT INTO frames (session_id, seq, tick, capture_us, receive_us, written_us, file, width, height, jpeg_bytes, "
+      "sha256, chain) SELECT session_id, seq + 1, tick + 1, capture_us + 33000, receive_us + 33000, written_us + 33000, '" +
+      frame_file_name(kFrames + 1) + "', width, height, jpeg_bytes, sha256, X'" + to_hex(link) +
+      "' FROM frames WHERE seq = " + std::to_string(kFrames) +
+      "; UPDATE sessions SET frame_count = frame_count + 1, bytes = bytes + " + std::to_string(last.jpeg_bytes));
+  expect_caught("frames were added or removed at its end");
+}
+
+TEST_F(Tamper, ARowsCaptureTimeEditedBreaksTheChainThere) {
+  sql("UPDATE frames SET capture_us = capture_us + 1000000 WHERE seq = 5");
+  expect_caught("frame 5: the chain breaks here");
+}
+
+TEST_F(Tamper, AHeadReSignedWithAnotherKeyIsRefused) {
+  const auto other = SigningKey::load_or_create(root() / "other.key");
+  const auto statement = head_statement(session.id, session.head_frames, *session.head);
+  const auto signature = other.sign(statement);
+  sql("UPDATE sessions SET signature = X'" + to_hex(signature) + "', signer = X'" + to_hex(other.public_key()) + "'");
+  expect_caught("signed by another key than the one given with --key");
+}
+
+TEST_F(Tamper, AForgedSignatureIsRefused) {
+  auto forged = session.signature;
+  forged[0] ^= 0x01;
+  sql("UPDATE sessions SET signature = X'" + to_hex(forged) + "'");
+  expect_caught("its signature does not verify");
+}
+
+}  // namespace
+}  // namespace screenreel
