@@ -11,12 +11,17 @@ packages=(
   libopencv-dev liblz4-dev libsqlite3-dev libturbojpeg0-dev libjpeg62-turbo-dev libssl-dev
   libxcb1-dev libxcb-shm0-dev libxcb-xfixes0-dev libxcb-randr0-dev libxcb-damage0-dev libxxhash-dev
   nlohmann-json3-dev
+  # the Wayland capture source: the ScreenCast portal (libportal, GIO) and PipeWire
+  libpipewire-0.3-dev libportal-dev libglib2.0-dev
   # OCR (receiver --ocr, screenreel-replay index/search): Tesseract 5 and its English model
   libtesseract-dev tesseract-ocr-eng
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   xvfb xdotool xterm x11-xserver-utils x11-apps ffmpeg sqlite3 procps
   fonts-dejavu-core openssl time
+  # the Wayland tests' headless session: sway (its headless backend, swaybg for a known picture),
+  # PipeWire, the ScreenCast portal with its wlroots backend, a session bus, and grim
+  sway swaybg pipewire wireplumber xdg-desktop-portal xdg-desktop-portal-wlr dbus grim
 )
 
 missing=()

@@ -176,7 +176,50 @@ TEST(MakeSource, DispatchesOnKindAndNamesTheChoices) {
     make_source(o);
     FAIL() << "no exception for --source vnc";
   } catch (const std::invalid_argument& e) {
-    EXPECT_STREQ(e.what(), "unknown --source 'vnc': use x11 or test-pattern");
+    EXPECT_STREQ(e.what(), "unknown --source 'vnc': use auto, x11, pipewire or test-pattern");
+  }
+}
+
+TEST(MakeSource, AutoIsPipeWireInAWaylandSessionAndX11Otherwise) {
+  SourceOptions o;  // kind auto
+  ScopedEnv type("XDG_SESSION_TYPE", std::nullopt), wayland("WAYLAND_DISPLAY", std::nullopt);
+  EXPECT_EQ(resolve_source_kind(o), "x11");
+  {
+    ScopedEnv t("XDG_SESSION_TYPE", "wayland");
+    EXPECT_EQ(resolve_source_kind(o), "pipewire");
+  }
+  {
+    ScopedEnv t("XDG_SESSION_TYPE", "x11");
+    EXPECT_EQ(resolve_source_kind(o), "x11");
+    ScopedEnv w("WAYLAND_DISPLAY", "wayland-0");
+    EXPECT_EQ(resolve_source_kind(o), "pipewire");
+    o.display = ":0";  // an X display named: XWayland or a nested X server, recorded as X
+    EXPECT_EQ(resolve_source_kind(o), "x11");
+  }
+  o.display.clear();
+  for (const char* kind : {"x11", "pipewire", "test-pattern"}) {
+    o.kind = kind;
+    EXPECT_EQ(resolve_source_kind(o), kind);
+  }
+}
+
+TEST(MakeSource, PipeWireTakesNoRegionAndLetsTheDialogChoose) {
+  SourceOptions o;
+  o.kind = "pipewire";
+  o.region = "0,0,10,10";
+  try {
+    make_source(o);
+    FAIL() << "no exception for --region with pipewire";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("--region goes with --source x11"), std::string::npos) << e.what();
+  }
+  o.region.clear();
+  o.window = "Firefox";
+  try {
+    make_source(o);
+    FAIL() << "no exception for --window Firefox with pipewire";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("give --window ask (not 'Firefox')"), std::string::npos) << e.what();
   }
 }
 
@@ -261,7 +304,8 @@ TEST_F(X11Capture, GetImageFallbackIsTheScreenAndSaysSoOnce) {
 TEST_F(X11Capture, EmptyDisplayNameMeansDollarDisplay) {
   ScopedEnv display("DISPLAY", xvfb.display());
   EXPECT_EQ(make_x11_source("")->describe(), "x11 " + xvfb.display() + " 320x240 shm");
-  SourceOptions o;  // kind x11, display empty
+  SourceOptions o;  // kind auto, display empty: x11 outside a Wayland session
+  ScopedEnv type("XDG_SESSION_TYPE", std::nullopt), wayland("WAYLAND_DISPLAY", std::nullopt);
   EXPECT_EQ(make_source(o)->describe(), "x11 " + xvfb.display() + " 320x240 shm");
 }
 
