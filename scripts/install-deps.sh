@@ -19,9 +19,13 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   xvfb xdotool xterm x11-xserver-utils x11-apps ffmpeg sqlite3 procps
   fonts-dejavu-core openssl time
-  # the Wayland tests' headless session: sway (its headless backend, swaybg for a known picture),
-  # PipeWire, the ScreenCast portal with its wlroots backend, a session bus, and grim
-  sway swaybg pipewire wireplumber xdg-desktop-portal xdg-desktop-portal-wlr dbus grim
+  # the PipeWire capture tests' desktop session: a session bus, PipeWire and wireplumber, the
+  # ScreenCast portal, and the stand-in backend's stream (GStreamer's pipewiresink) and D-Bus
+  # service (python3-gi); sway and xdg-desktop-portal-wlr, the real wlroots stack (whose Debian 12
+  # backend cannot cast without a GPU: tests/support/wayland/screencast_backend.py), and grim
+  dbus pipewire pipewire-bin wireplumber xdg-desktop-portal xdg-desktop-portal-wlr
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-pipewire python3-gi
+  sway swaybg grim
 )
 
 missing=()
