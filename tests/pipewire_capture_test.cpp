@@ -4,9 +4,11 @@
 // into a real receiver; the stored JPEGs show what the screen showed, in the formats compositors
 // offer (BGRx handed out in place, RGBx converted); the catalog says pipewire; the portal's
 // restore token is kept with mode 0600 and a second run hands it back, so the desktop is not
-// asked again. Without a session bus, without a portal, and when the user refuses the dialog,
+// asked again; the shared stream going away (the user stopped sharing) ends the recording
+// cleanly. Without a session bus, without a portal, and when the user refuses the dialog,
 // the capture says so in one line and exits 1.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <unistd.h>
@@ -16,6 +18,7 @@
 #include <filesystem>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <regex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -156,6 +159,24 @@ TEST_F(PipeWireCapture, KeepsTheRestoreTokenPrivateAndASecondRunHandsItBack) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   EXPECT_FALSE(test::read_file(token_file()).empty()) << "the token of this session, for the next run";
   EXPECT_EQ(sessions().size(), 2u);
+}
+
+TEST_F(PipeWireCapture, TheScreenCastEndingEndsTheRecordingCleanly) {
+  std::vector<std::string> argv = {SCREENREEL_CAPTURE_BIN, "--source", "pipewire", "--connect",
+                                   "127.0.0.1:" + std::to_string(receiver_.port), "--fps", "5", "--duration", "60"};
+  Process p(session_->as_user(argv), session_->env());
+  ASSERT_TRUE(p.wait_for_stderr("recording session", 20s)) << p.err() << session_->logs();
+  // The shared screen's stream goes away, as when the user presses "stop sharing".
+  std::smatch m;
+  const std::string log = session_->backend_log();
+  ASSERT_TRUE(std::regex_search(log, m, std::regex(R"(Start node=\d+ pid=(\d+))"))) << log;
+  ASSERT_EQ(::kill(std::stoi(m[1]), SIGTERM), 0);
+  const auto rc = p.wait_for(20s);
+  ASSERT_TRUE(rc) << "still recording after the stream ended\n" << p.err();
+  EXPECT_EQ(*rc, 0) << p.err();
+  EXPECT_TRUE(contains(p.out(), "ended by the screen cast was stopped")) << p.out();
+  ASSERT_EQ(sessions().size(), 1u);
+  EXPECT_GE(sessions()[0].frame_count, 1);
 }
 
 TEST_F(PipeWireCapture, ARefusedDialogIsOneLineAndExit1) {

@@ -189,6 +189,16 @@ class PipeWireSource : public FrameSource {
     spa_pod_builder b;
     spa_pod_builder_init(&b, buf, sizeof buf);
     const spa_pod* params[] = {enum_format(b)};
+    // The shared node leaving the registry is the screen cast's end (the user stopped sharing):
+    // the stream itself only pauses.
+    static const pw_registry_events registry_events = [] {
+      pw_registry_events e{};
+      e.version = PW_VERSION_REGISTRY_EVENTS;
+      e.global_remove = [](void* self, std::uint32_t id) { static_cast<PipeWireSource*>(self)->on_global_remove(id); };
+      return e;
+    }();
+    registry_ = pw_core_get_registry(core_, PW_VERSION_REGISTRY, 0);
+    if (registry_) pw_registry_add_listener(registry_, &registry_listener_, &registry_events, this);
     int connected = -1;
     if (stream_) {
       pw_stream_add_listener(stream_, &listener_, &events, this);
@@ -217,6 +227,10 @@ class PipeWireSource : public FrameSource {
   ~PipeWireSource() override {
     if (loop_) pw_thread_loop_stop(loop_);
     if (stream_) pw_stream_destroy(stream_);  // removes its buffers: on_remove unmaps them
+    if (registry_) {
+      spa_hook_remove(&registry_listener_);
+      pw_proxy_destroy(reinterpret_cast<pw_proxy*>(registry_));
+    }
     if (core_) pw_core_disconnect(core_);
     if (context_) pw_context_destroy(context_);
     if (loop_) pw_thread_loop_destroy(loop_);
@@ -299,6 +313,12 @@ class PipeWireSource : public FrameSource {
       failure_ = std::string("the PipeWire stream failed: ") + (error ? error : "no reason given");
     if (state == PW_STREAM_STATE_STREAMING) streaming_ = true;
     if (state == PW_STREAM_STATE_UNCONNECTED && streaming_) ended_ = true;
+    pw_thread_loop_signal(loop_, false);
+  }
+
+  void on_global_remove(std::uint32_t id) {
+    if (id != portal_.node()) return;
+    ended_ = true;
     pw_thread_loop_signal(loop_, false);
   }
 
@@ -421,6 +441,8 @@ class PipeWireSource : public FrameSource {
   pw_core* core_ = nullptr;
   pw_stream* stream_ = nullptr;
   spa_hook listener_{};
+  pw_registry* registry_ = nullptr;
+  spa_hook registry_listener_{};
   // Shared with PipeWire's thread, under the loop's lock.
   std::uint32_t format_ = 0;
   spa_rectangle size_{0, 0};

@@ -114,7 +114,7 @@ def on_call(conn, sender, path, iface, method, params, invocation):
             invocation.return_value(GLib.Variant("(ua{sv})", (1, {})))
             return
         node = start_stream(args[1], cfg)
-        log("Start node=%s" % node)
+        log("Start node=%s pid=%d" % (node, streams[args[1]].pid))
         if node is None:
             invocation.return_value(GLib.Variant("(ua{sv})", (2, {})))
             return
