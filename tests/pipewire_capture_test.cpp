@@ -60,11 +60,17 @@ class PipeWireCapture : public ::testing::Test {
   }
 
   // screenreel-capture --source pipewire for 2 s at 5 fps, as the session's user; waits for it.
-  std::unique_ptr<Process> capture(std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv = {SCREENREEL_CAPTURE_BIN, "--source", "pipewire", "--connect",
-                                     "127.0.0.1:" + std::to_string(receiver_.port), "--fps", "5", "--duration", "2"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    auto p = std::make_unique<Process>(session_->as_user(argv), session_->env());
+  // `source` empty: no --source, and the session says it is Wayland, so auto picks.
+  std::unique_ptr<Process> capture(const std::string& source = "pipewire") {
+    std::vector<std::string> argv = {SCREENREEL_CAPTURE_BIN, "--connect", "127.0.0.1:" + std::to_string(receiver_.port),
+                                     "--fps", "5", "--duration", "2"};
+    auto env = session_->env();
+    if (source.empty()) {
+      env["XDG_SESSION_TYPE"] = "wayland";
+    } else {
+      argv.insert(argv.end(), {"--source", source});
+    }
+    auto p = std::make_unique<Process>(session_->as_user(argv), env);
     EXPECT_TRUE(p->wait_for(30s)) << "capture still running\n" << p->err();
     return p;
   }
@@ -113,7 +119,7 @@ class PipeWireCapture : public ::testing::Test {
 
 TEST_F(PipeWireCapture, RecordsTheSharedScreenInPlaceAsBGRxAndConvertedFromRGBx) {
   session_->share(SharedScreen{640, 360, "BGRx", "0x2080c0"});
-  auto first = capture();
+  auto first = capture("");  // no --source: auto, in a Wayland session
   EXPECT_EQ(first->wait_for(0s), 0) << first->err() << session_->logs();
   EXPECT_TRUE(contains(first->out(), "; source pipewire portal monitor node ")) << first->out();
   EXPECT_GE(test::frames_sent(first->out()), 1) << first->out();
