@@ -24,7 +24,7 @@ packages=(
   # service (python3-gi); sway and xdg-desktop-portal-wlr, the real wlroots stack (whose Debian 12
   # backend cannot cast without a GPU: tests/support/wayland/screencast_backend.py), and grim
   dbus pipewire pipewire-bin wireplumber xdg-desktop-portal xdg-desktop-portal-wlr
-  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-pipewire python3-gi
+  gstreamer1.0-plugins-base gstreamer1.0-pipewire gir1.2-gstreamer-1.0 python3-gi
   sway swaybg grim
 )
 

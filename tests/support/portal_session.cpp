@@ -31,14 +31,15 @@ void own(const fs::path& p) {
 
 std::string portal_session_missing() {
   const char* needed[] = {"/usr/bin/pipewire", "/usr/bin/wireplumber", "/usr/libexec/xdg-desktop-portal",
-                          "/usr/bin/dbus-run-session", "/usr/bin/gst-launch-1.0", "/usr/bin/pw-dump",
+                          "/usr/bin/dbus-run-session", "/usr/bin/pw-dump",
                           "/usr/bin/gdbus", "/usr/bin/python3", "/usr/bin/setpriv", "/usr/bin/setsid"};
   std::string missing;
   for (const char* p : needed)
     if (::access(p, X_OK) != 0) missing += std::string(missing.empty() ? "" : ", ") + p;
-  if (missing.empty() && shell("gst-inspect-1.0 pipewiresink >/dev/null 2>&1") != 0) missing = "GStreamer's pipewiresink";
-  if (missing.empty() && shell("/usr/bin/python3 -c 'from gi.repository import Gio' >/dev/null 2>&1") != 0)
-    missing = "python3-gi";
+  if (missing.empty() &&
+      shell("/usr/bin/python3 -c \"import gi; gi.require_version('Gst', '1.0'); from gi.repository import Gio, Gst; "
+            "Gst.init(None); assert Gst.ElementFactory.find('pipewiresink')\" >/dev/null 2>&1") != 0)
+    missing = "python3-gi with GStreamer's introspection data and pipewiresink";
   if (missing.empty()) return "";
   return "needs " + missing + " (scripts/install-deps.sh installs them)";
 }
@@ -80,7 +81,8 @@ void PortalSession::share(const SharedScreen& s) const {
   {
     std::ofstream out(tmp);
     out << "{\"width\": " << s.width << ", \"height\": " << s.height << ", \"format\": \"" << s.format
-        << "\", \"colour\": \"" << s.colour << "\", \"refuse\": " << (s.refuse ? "true" : "false") << "}\n";
+        << "\", \"colour\": \"" << s.colour << "\", \"refuse\": " << (s.refuse ? "true" : "false")
+        << ", \"stopped\": " << (s.stopped ? "true" : "false") << "}\n";
   }
   fs::rename(tmp, dir_ / "backend.json");
   ::chmod((dir_ / "backend.json").c_str(), 0644);

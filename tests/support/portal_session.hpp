@@ -18,12 +18,14 @@
 
 namespace screenreel::test {
 
-// What the shared screen shows; read by the backend at each Start.
+// What the shared screen shows; read by the backend at each Start, and watched while it streams
+// for `stopped`.
 struct SharedScreen {
   unsigned width = 640, height = 360;
   std::string format = "BGRx";  // as GStreamer names it: BGRx, BGRA, RGBx, RGBA
   std::string colour = "0x2080c0";
-  bool refuse = false;  // answer Start as a user pressing Cancel in the dialog would
+  bool refuse = false;   // answer Start as a user pressing Cancel in the dialog would
+  bool stopped = false;  // end the streams, as a user stopping the share would
 };
 
 // Empty when everything the session needs is installed; else one line naming what is missing.

@@ -7,15 +7,19 @@
 # PipeWire and wireplumber. The screen it shares is a PipeWire video source made by GStreamer's
 # pipewiresink, showing a solid colour.
 #
-# Usage: screencast_backend.py CONFIG LOG. CONFIG (JSON, read at each Start): width, height,
-# format (a GStreamer video format: BGRx, RGBx, ...), colour (0xRRGGBB), refuse (answer Start as
-# if the user pressed Cancel). LOG gets a line a call, with the restore data it was handed.
+# Usage: screencast_backend.py CONFIG LOG. CONFIG (JSON, read at each Start and watched while
+# streaming): width, height, format (a GStreamer video format: BGRx, RGBx, ...), colour
+# (0xRRGGBB), refuse (answer Start as if the user pressed Cancel), stopped (end every stream, as
+# a user stopping the share). LOG gets a line a call, with the restore data it was handed.
 import json
 import subprocess
 import sys
 import time
 
-from gi.repository import Gio, GLib
+import gi
+
+gi.require_version("Gst", "1.0")
+from gi.repository import Gio, GLib, Gst  # noqa: E402
 
 BUS_NAME = "org.freedesktop.impl.portal.desktop.screenreeltest"
 IFACE = """
@@ -48,7 +52,7 @@ SESSION_IFACE = """
 """
 
 config_path, log_path = sys.argv[1], sys.argv[2]
-streams = {}  # session handle -> its gst-launch process
+streams = {}  # session handle -> its GStreamer pipeline
 session_nodes = Gio.DBusNodeInfo.new_for_xml(SESSION_IFACE)
 
 
@@ -71,22 +75,46 @@ def find_node(name, deadline):
     return None
 
 
+def video_caps(cfg):
+    return Gst.Caps.from_string("video/x-raw,format=%s,width=%d,height=%d,framerate=10/1"
+                                % (cfg["format"], cfg["width"], cfg["height"]))
+
+
 def start_stream(session, cfg):
     name = "screenreel-test-screen-%d" % len(streams)
     colour = int(cfg["colour"], 16) | 0xFF000000
-    pipeline = ("videotestsrc is-live=true pattern=solid-color foreground-color=%d ! "
-                "video/x-raw,format=%s,width=%d,height=%d,framerate=10/1 ! "
-                "pipewiresink mode=provide stream-properties=\"props,node.name=%s,media.class=Video/Source\""
-                % (colour, cfg["format"], cfg["width"], cfg["height"], name))
-    streams[session] = subprocess.Popen(["sh", "-c", "exec gst-launch-1.0 -q " + pipeline])
+    pipeline = Gst.parse_launch(
+        "videotestsrc is-live=true pattern=solid-color foreground-color=%d ! capsfilter name=caps ! "
+        "pipewiresink mode=provide stream-properties=\"props,node.name=%s,media.class=Video/Source\""
+        % (colour, name))
+    pipeline.get_by_name("caps").set_property("caps", video_caps(cfg))
+    pipeline.set_state(Gst.State.PLAYING)
+    streams[session] = pipeline
     return find_node(name, time.time() + 10)
+
+
+def stop_stream(session):
+    pipeline = streams.pop(session, None)
+    if pipeline:
+        pipeline.set_state(Gst.State.NULL)
+
+
+def watch_config():
+    try:
+        cfg = json.load(open(config_path))
+    except (OSError, ValueError):
+        return True
+    if cfg.get("stopped") and streams:
+        log("stopped")
+        for session in list(streams):
+            stop_stream(session)
+    return True
 
 
 def on_session_call(conn, sender, path, iface, method, params, invocation):
     log("Session.Close " + path)
     conn.unregister_object(registered_sessions.pop(path, 0))
-    if path in streams:
-        streams[path].terminate()  # the screen cast ends with its session
+    stop_stream(path)  # the screen cast ends with its session
     invocation.return_value(None)
 
 
@@ -114,7 +142,7 @@ def on_call(conn, sender, path, iface, method, params, invocation):
             invocation.return_value(GLib.Variant("(ua{sv})", (1, {})))
             return
         node = start_stream(args[1], cfg)
-        log("Start node=%s pid=%d" % (node, streams[args[1]].pid))
+        log("Start node=%s" % node)
         if node is None:
             invocation.return_value(GLib.Variant("(ua{sv})", (2, {})))
             return
@@ -141,12 +169,14 @@ def on_name(conn, name):
     log("ready")
 
 
+Gst.init(None)
 loop = GLib.MainLoop()
+GLib.timeout_add(100, watch_config)
 GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, 15, lambda: loop.quit() or False)  # SIGTERM: end the streams too
 Gio.bus_own_name(Gio.BusType.SESSION, BUS_NAME, Gio.BusNameOwnerFlags.NONE, on_bus, on_name,
                  lambda *a: loop.quit())
 try:
     loop.run()
 finally:
-    for p in streams.values():
-        p.terminate()
+    for session in list(streams):
+        stop_stream(session)
