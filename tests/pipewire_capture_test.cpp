@@ -74,16 +74,16 @@ class PipeWireCapture : public ::testing::Test {
   }
 
   std::vector<SessionRecord> sessions() {
-    Catalog catalog(ArchivePaths(dir_ / "archive").catalog(), Catalog::Mode::kReadOnly);
-    return catalog.sessions();
+    const auto catalog = open_catalog_reader(ArchivePaths(dir_ / "archive").catalog());
+    return catalog->sessions();
   }
 
   // The mean BGR colour of each stored frame of catalog session `index` (0: the first).
   std::vector<cv::Scalar> frame_colours(std::size_t index) {
-    Catalog catalog(ArchivePaths(dir_ / "archive").catalog(), Catalog::Mode::kReadOnly);
-    const auto s = catalog.sessions().at(index);
+    const auto catalog = open_catalog_reader(ArchivePaths(dir_ / "archive").catalog());
+    const auto s = catalog->sessions().at(index);
     std::vector<cv::Scalar> out;
-    for (const auto& r : catalog.frames(s.id)) {
+    for (const auto& r : catalog->frames(s.id)) {
       const cv::Mat img = cv::imread((ArchivePaths(dir_ / "archive").session(s.folder) / r.file).string());
       EXPECT_FALSE(img.empty()) << r.file;
       if (img.empty()) continue;
