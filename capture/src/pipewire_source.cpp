@@ -26,6 +26,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <map>
@@ -453,7 +454,8 @@ class PipeWireSource : public FrameSource {
   std::vector<PixelRect> damage_;  // where buffers since the last grab changed
   bool whole_ = true;              // ... or anywhere
   std::string failure_;
-  bool streaming_ = false, ended_ = false, dmabuf_ = false, warned_size_ = false;
+  bool streaming_ = false, ended_ = false, warned_size_ = false;
+  std::atomic<bool> dmabuf_{false};  // also read by describe(), on any thread
   // The capture thread's.
   std::uint32_t width_ = 0, height_ = 0, lent_or_first_format_ = 0;
   bool handed_out_ = false;
