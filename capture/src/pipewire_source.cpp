@@ -155,6 +155,19 @@ class PipeWireSource : public FrameSource {
  public:
   explicit PipeWireSource(const SourceOptions& options)
       : portal_(PortalRequest{options.window == "ask", options.cursor}) {
+    try {
+      start();
+    } catch (...) {
+      stop();  // PipeWire's thread must not outlive a source that was never made
+      throw;
+    }
+  }
+
+  ~PipeWireSource() override { stop(); }
+
+ private:
+  // Connects to PipeWire through the portal's connection and waits for the first frame.
+  void start() {
     pw_init(nullptr, nullptr);
     loop_ = pw_thread_loop_new("screenreel-pw", nullptr);
     context_ = loop_ ? pw_context_new(pw_thread_loop_get_loop(loop_), nullptr, 0) : nullptr;
@@ -225,7 +238,8 @@ class PipeWireSource : public FrameSource {
     lent_or_first_format_ = first.format;
   }
 
-  ~PipeWireSource() override {
+  // Ends PipeWire's thread, the stream and the connection (also after a failed start).
+  void stop() {
     if (loop_) pw_thread_loop_stop(loop_);
     if (stream_) pw_stream_destroy(stream_);  // removes its buffers: on_remove unmaps them
     if (registry_) {
@@ -235,9 +249,16 @@ class PipeWireSource : public FrameSource {
     if (core_) pw_core_disconnect(core_);
     if (context_) pw_context_destroy(context_);
     if (loop_) pw_thread_loop_destroy(loop_);
+    stream_ = nullptr;
+    registry_ = nullptr;
+    core_ = nullptr;
+    context_ = nullptr;
+    loop_ = nullptr;
     for (Mapping& m : retired_) m.unmap();
+    retired_.clear();
   }
 
+ public:
   std::uint32_t width() const override { return width_; }
   std::uint32_t height() const override { return height_; }
   std::string describe() const override {

@@ -32,7 +32,7 @@ void own(const fs::path& p) {
 std::string portal_session_missing() {
   const char* needed[] = {"/usr/bin/pipewire", "/usr/bin/wireplumber", "/usr/libexec/xdg-desktop-portal",
                           "/usr/bin/dbus-run-session", "/usr/bin/pw-dump",
-                          "/usr/bin/gdbus", "/usr/bin/python3", "/usr/bin/setpriv", "/usr/bin/setsid"};
+                          "/usr/bin/gdbus", "/usr/bin/dbus-update-activation-environment", "/usr/bin/python3", "/usr/bin/setpriv", "/usr/bin/setsid"};
   std::string missing;
   for (const char* p : needed)
     if (::access(p, X_OK) != 0) missing += std::string(missing.empty() ? "" : ", ") + p;
@@ -55,10 +55,11 @@ PortalSession::PortalSession(const fs::path& dir) : dir_(dir) {
   auto e = env();
   e.erase("DBUS_SESSION_BUS_ADDRESS");
   session_ = std::make_unique<Process>(argv, e);
-  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
   while (!fs::exists(dir_ / "bus") && session_->running() && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(50ms);
-  if (!fs::exists(dir_ / "bus")) throw std::runtime_error("the portal session did not come up\n" + logs());
+  if (!fs::exists(dir_ / "bus"))
+    throw std::runtime_error("the portal session did not come up\n" + session_->err() + logs());
   std::ifstream in(dir_ / "bus");
   std::getline(in, bus_);
 }
