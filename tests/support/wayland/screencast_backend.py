@@ -9,7 +9,8 @@
 #
 # Usage: screencast_backend.py CONFIG LOG. CONFIG (JSON, read at each Start and watched while
 # streaming): width, height, format (a GStreamer video format: BGRx, RGBx, ...), colour
-# (0xRRGGBB), refuse (answer Start as if the user pressed Cancel), stopped (end every stream, as
+# (0xRRGGBB), optional pattern (a videotestsrc pattern instead of the colour, for measuring) and
+# fps (default 10), refuse (answer Start as if the user pressed Cancel), stopped (end every stream, as
 # a user stopping the share). LOG gets a line a call, with the restore data it was handed.
 import json
 import subprocess
@@ -76,17 +77,17 @@ def find_node(name, deadline):
 
 
 def video_caps(cfg):
-    return Gst.Caps.from_string("video/x-raw,format=%s,width=%d,height=%d,framerate=10/1"
-                                % (cfg["format"], cfg["width"], cfg["height"]))
+    return Gst.Caps.from_string("video/x-raw,format=%s,width=%d,height=%d,framerate=%d/1"
+                                % (cfg["format"], cfg["width"], cfg["height"], cfg.get("fps", 10)))
 
 
 def start_stream(session, cfg):
     name = "screenreel-test-screen-%d" % len(streams)
     colour = int(cfg["colour"], 16) | 0xFF000000
     pipeline = Gst.parse_launch(
-        "videotestsrc is-live=true pattern=solid-color foreground-color=%d ! capsfilter name=caps ! "
+        "videotestsrc is-live=true pattern=%s foreground-color=%d ! capsfilter name=caps ! "
         "pipewiresink mode=provide stream-properties=\"props,node.name=%s,media.class=Video/Source\""
-        % (colour, name))
+        % (cfg.get("pattern", "solid-color"), colour, name))
     pipeline.get_by_name("caps").set_property("caps", video_caps(cfg))
     pipeline.set_state(Gst.State.PLAYING)
     streams[session] = pipeline
