@@ -18,6 +18,7 @@
 
 #include "screenreel/capture/source.hpp"
 #include "screenreel/capture/test_pattern.hpp"
+#include "support/scoped_env.hpp"
 #include "support/screen_painter.hpp"
 #include "support/xvfb.hpp"
 
@@ -73,27 +74,7 @@ std::vector<SharedSegment> our_segments() {
   return out;
 }
 
-// Sets (or, with nullopt, removes) an environment variable for one scope.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, std::optional<std::string> value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    set(value);
-  }
-  ~ScopedEnv() { set(old_); }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  void set(const std::optional<std::string>& v) {
-    if (v)
-      ::setenv(name_, v->c_str(), 1);
-    else
-      ::unsetenv(name_);
-  }
-  const char* name_;
-  std::optional<std::string> old_;
-};
+using test::ScopedEnv;
 
 TEST(TestPattern, SameTickGivesTheSameBytes) {
   auto a = make_test_pattern(320, 240, 30);
