@@ -4,7 +4,8 @@
 // into a real receiver; the stored JPEGs show what the screen showed, in the formats compositors
 // offer (BGRx handed out in place, RGBx converted); the catalog says pipewire; the portal's
 // restore token is kept with mode 0600 and a second run hands it back, so the desktop is not
-// asked again; the shared stream going away (the user stopped sharing) ends the recording
+// asked again; --window ask where the portal offers no windows is refused before asking; the
+// shared stream going away (the user stopped sharing) ends the recording
 // cleanly. Without a session bus, without a portal, and when the user refuses the dialog,
 // the capture says so in one line and exits 1.
 #include <gtest/gtest.h>
@@ -193,6 +194,18 @@ TEST_F(PipeWireCapture, ARefusedDialogIsOneLineAndExit1) {
       << p->err();
   EXPECT_FALSE(std::filesystem::exists(token_file()));
   EXPECT_TRUE(sessions().empty());
+}
+
+TEST_F(PipeWireCapture, WindowAskOnAPortalWithoutWindowSourcesIsOneLineAndExit1) {
+  std::vector<std::string> argv = {SCREENREEL_CAPTURE_BIN, "--source", "pipewire", "--window", "ask", "--connect",
+                                   "127.0.0.1:" + std::to_string(receiver_.port)};
+  Process p(session_->as_user(argv), session_->env());
+  ASSERT_TRUE(p.wait_for(30s)) << p.err();
+  EXPECT_EQ(p.wait_for(0s), 1) << p.err();
+  EXPECT_TRUE(contains(p.err(), "screenreel-capture: error: the desktop portal offers no window sources to record "
+                                "(AvailableSourceTypes 1): leave out --window to record a monitor\n"))
+      << p.err();
+  EXPECT_FALSE(contains(session_->backend_log(), "CreateSession")) << "asked before knowing it cannot be had";
 }
 
 // Without the session: no bus at all, and a bus with no portal on it (a dbus-daemon with no
