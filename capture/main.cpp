@@ -1,4 +1,5 @@
-// screenreel-capture: grabs the screen (X11, MIT-SHM) or a test pattern on a steady clock and
+// screenreel-capture: grabs the screen (X11 with MIT-SHM, or Wayland through the ScreenCast
+// portal and PipeWire) or a test pattern on a steady clock and
 // streams the changed parts, LZ4-compressed, to a screenreel-receiver.
 #include <boost/program_options.hpp>
 #include <unistd.h>
@@ -33,21 +34,27 @@ int main(int argc, char** argv) {
     ("fps", po::value(&config.fps)->default_value(30)->value_name("N"),
      "capture rate; frames are taken on a steady clock (1 to 240)")
     ("display", po::value(&config.source.display)->value_name(":N"), "X display to capture; default $DISPLAY")
-    ("source", po::value(&config.source.kind)->default_value("x11")->value_name("x11|test-pattern"),
-     "x11: the X screen (MIT-SHM, falls back to GetImage; with X DAMAGE a still screen is not\n"
-     "read or compared; a RandR resize is followed); test-pattern: a deterministic moving\n"
-     "picture, for demos and tests without a screen")
+    ("source", po::value(&config.source.kind)->default_value("auto")->value_name("auto|x11|pipewire|test-pattern"),
+     "auto: pipewire in a Wayland session (XDG_SESSION_TYPE=wayland or $WAYLAND_DISPLAY set)\n"
+     "and no --display, x11 otherwise; x11: the X screen (MIT-SHM, falls back to GetImage; with\n"
+     "X DAMAGE a still screen is not read or compared; a RandR resize is followed); pipewire: a\n"
+     "Wayland desktop through xdg-desktop-portal's ScreenCast and PipeWire (the first run may\n"
+     "show the desktop's dialog; the choice is kept in $XDG_STATE_HOME/screenreel/ for the next\n"
+     "runs); test-pattern: a deterministic moving picture, for demos and tests without a screen")
     ("size", po::value(&size)->default_value(size)->value_name("WxH"), "test-pattern only: frame size")
     ("region", po::value(&config.source.region)->value_name("X,Y,W,H"),
      "record only this rectangle of the screen: its top left corner and size, in pixels; if the\n"
      "screen is resized, what is outside it is black (all outside: the recording ends)")
-    ("monitor", po::value(&config.source.monitor)->value_name("N|NAME"),
+    ("monitor", po::value(&config.source.monitor)->value_name("N|NAME|ask"),
      "record one monitor (RandR), by its number or name in --list-monitors; followed by name\n"
-     "when the screen is reconfigured (gone: the recording ends)")
-    ("window", po::value(&config.source.window)->value_name("ID|TITLE"),
+     "when the screen is reconfigured (gone: the recording ends). pipewire: 'ask' (the\n"
+     "default) asks the portal for a monitor, which the desktop's dialog chooses")
+    ("window", po::value(&config.source.window)->value_name("ID|TITLE|ask"),
      "record one window's area, following it when it moves: its id (0x1a00003, from xwininfo\n"
-     "or xdotool search --name) or part of its title; the recording ends when it closes")
-    ("no-cursor", "leave the mouse pointer out of the frames (default: drawn in, through XFixes)")
+     "or xdotool search --name) or part of its title; the recording ends when it closes.\n"
+     "pipewire: 'ask' asks the portal for a window, where it offers them (the dialog chooses)")
+    ("no-cursor", "leave the mouse pointer out of the frames (default: drawn in, through XFixes or\n"
+     "the portal's embedded cursor)")
     ("list-monitors", "print the X display's monitors (number, name, geometry, primary) and exit")
     ("name", po::value(&config.name)->value_name("LABEL"), "session label stored in the catalog (default: the host's name)")
     ("duration", po::value(&config.duration_s)->default_value(0)->value_name("SECONDS"), "stop after this long; 0: until stopped")
@@ -94,8 +101,8 @@ int main(int argc, char** argv) {
     config.source.height = h;
     const int areas = vm.count("region") + vm.count("monitor") + vm.count("window");
     if (areas > 1) throw po::error("give only one of --region, --monitor and --window");
-    if (areas > 0 && config.source.kind != "x11")
-      throw po::error("--region, --monitor and --window go with --source x11");
+    if (areas > 0 && config.source.kind == "test-pattern")
+      throw po::error("--region, --monitor and --window go with --source x11 or pipewire");
   } catch (const po::error& e) {
     std::cerr << "screenreel-capture: " << e.what() << "\nTry 'screenreel-capture --help'.\n";
     return 2;
@@ -108,9 +115,11 @@ int main(int argc, char** argv) {
               << "  screenreel-capture --region 0,0,1280,720 --no-cursor\n"
               << "  screenreel-capture --list-monitors; screenreel-capture --monitor HDMI-1\n"
               << "  screenreel-capture --window \"Mozilla Firefox\"      # until that window closes\n"
+              << "  screenreel-capture --source pipewire --window ask  # Wayland: the desktop asks which window\n"
               << "\nEnvironment:\n"
               << "  SCREENREEL_NO_SHM=1     read the screen with GetImage, not MIT-SHM\n"
-              << "  SCREENREEL_NO_DAMAGE=1  read and compare every frame whole (no X DAMAGE gate)\n";
+              << "  SCREENREEL_NO_DAMAGE=1  read and compare every frame whole (no X DAMAGE gate)\n"
+              << "  XDG_STATE_HOME          where the portal's restore token is kept (default ~/.local/state)\n";
     return 0;
   }
   if (vm.count("version")) {

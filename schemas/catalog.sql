@@ -23,7 +23,7 @@ CREATE TABLE sessions (
   name           TEXT    NOT NULL,          -- the client's --name label, as sent; display only
   folder         TEXT    NOT NULL UNIQUE,   -- sessions/<folder>/, made by the receiver
   client_address TEXT    NOT NULL,          -- "127.0.0.1:53422"
-  source         TEXT    NOT NULL,          -- what the client captures ("x11 :0 1920x1080 shm")
+  source         TEXT    NOT NULL,          -- what the client captures; its first word is the source: "x11 :0 1920x1080 shm", "pipewire portal monitor node 42 1920x1080 BGRx shm cursor", "test-pattern 1280x720"
   width          INTEGER NOT NULL,
   height         INTEGER NOT NULL,
   fps            REAL    NOT NULL,          -- rate the client asked for

@@ -11,12 +11,21 @@ packages=(
   libopencv-dev liblz4-dev libsqlite3-dev libturbojpeg0-dev libjpeg62-turbo-dev libssl-dev
   libxcb1-dev libxcb-shm0-dev libxcb-xfixes0-dev libxcb-randr0-dev libxcb-damage0-dev libxxhash-dev
   nlohmann-json3-dev
+  # the Wayland capture source: the ScreenCast portal (libportal, GIO) and PipeWire
+  libpipewire-0.3-dev libportal-dev libglib2.0-dev
   # OCR (receiver --ocr, screenreel-replay index/search): Tesseract 5 and its English model
   libtesseract-dev tesseract-ocr-eng
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   xvfb xdotool xterm x11-xserver-utils x11-apps ffmpeg sqlite3 procps
   fonts-dejavu-core openssl time
+  # the PipeWire capture tests' desktop session: a session bus, PipeWire and wireplumber, the
+  # ScreenCast portal, and the stand-in backend's stream (GStreamer's pipewiresink) and D-Bus
+  # service (python3-gi); sway and xdg-desktop-portal-wlr, the real wlroots stack (whose Debian 12
+  # backend cannot cast without a GPU: tests/support/wayland/screencast_backend.py), and grim
+  dbus pipewire pipewire-bin wireplumber xdg-desktop-portal xdg-desktop-portal-wlr
+  gstreamer1.0-plugins-base gstreamer1.0-pipewire gir1.2-gstreamer-1.0 python3-gi
+  sway swaybg grim
 )
 
 missing=()

@@ -18,6 +18,7 @@
 
 #include "screenreel/capture/source.hpp"
 #include "screenreel/capture/test_pattern.hpp"
+#include "support/scoped_env.hpp"
 #include "support/screen_painter.hpp"
 #include "support/xvfb.hpp"
 
@@ -73,27 +74,7 @@ std::vector<SharedSegment> our_segments() {
   return out;
 }
 
-// Sets (or, with nullopt, removes) an environment variable for one scope.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, std::optional<std::string> value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    set(value);
-  }
-  ~ScopedEnv() { set(old_); }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  void set(const std::optional<std::string>& v) {
-    if (v)
-      ::setenv(name_, v->c_str(), 1);
-    else
-      ::unsetenv(name_);
-  }
-  const char* name_;
-  std::optional<std::string> old_;
-};
+using test::ScopedEnv;
 
 TEST(TestPattern, SameTickGivesTheSameBytes) {
   auto a = make_test_pattern(320, 240, 30);
@@ -176,8 +157,51 @@ TEST(MakeSource, DispatchesOnKindAndNamesTheChoices) {
     make_source(o);
     FAIL() << "no exception for --source vnc";
   } catch (const std::invalid_argument& e) {
-    EXPECT_STREQ(e.what(), "unknown --source 'vnc': use x11 or test-pattern");
+    EXPECT_STREQ(e.what(), "unknown --source 'vnc': use auto, x11, pipewire or test-pattern");
   }
+}
+
+TEST(MakeSource, AutoIsPipeWireInAWaylandSessionAndX11Otherwise) {
+  SourceOptions o;  // kind auto
+  ScopedEnv type("XDG_SESSION_TYPE", std::nullopt), wayland("WAYLAND_DISPLAY", std::nullopt);
+  EXPECT_EQ(resolve_source_kind(o), "x11");
+  {
+    ScopedEnv t("XDG_SESSION_TYPE", "wayland");
+    EXPECT_EQ(resolve_source_kind(o), "pipewire");
+  }
+  {
+    ScopedEnv t("XDG_SESSION_TYPE", "x11");
+    EXPECT_EQ(resolve_source_kind(o), "x11");
+    ScopedEnv w("WAYLAND_DISPLAY", "wayland-0");
+    EXPECT_EQ(resolve_source_kind(o), "pipewire");
+    o.display = ":0";  // an X display named: XWayland or a nested X server, recorded as X
+    EXPECT_EQ(resolve_source_kind(o), "x11");
+  }
+  o.display.clear();
+  for (const char* kind : {"x11", "pipewire", "test-pattern"}) {
+    o.kind = kind;
+    EXPECT_EQ(resolve_source_kind(o), kind);
+  }
+}
+
+// The message of the std::invalid_argument make_source throws for `o`; empty if it throws none.
+std::string refusal(const SourceOptions& o) {
+  try {
+    make_source(o);
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(MakeSource, PipeWireTakesNoRegionAndLetsTheDialogChoose) {
+  SourceOptions o;
+  o.kind = "pipewire";
+  o.region = "0,0,10,10";
+  EXPECT_NE(refusal(o).find("--region goes with --source x11"), std::string::npos) << refusal(o);
+  o.region.clear();
+  o.window = "Firefox";
+  EXPECT_NE(refusal(o).find("give --window ask (not 'Firefox')"), std::string::npos) << refusal(o);
 }
 
 // Each test gets its own 320x240 Xvfb; the picture on it is a test pattern frame, which has
@@ -261,7 +285,8 @@ TEST_F(X11Capture, GetImageFallbackIsTheScreenAndSaysSoOnce) {
 TEST_F(X11Capture, EmptyDisplayNameMeansDollarDisplay) {
   ScopedEnv display("DISPLAY", xvfb.display());
   EXPECT_EQ(make_x11_source("")->describe(), "x11 " + xvfb.display() + " 320x240 shm");
-  SourceOptions o;  // kind x11, display empty
+  SourceOptions o;  // kind auto, display empty: x11 outside a Wayland session
+  ScopedEnv type("XDG_SESSION_TYPE", std::nullopt), wayland("WAYLAND_DISPLAY", std::nullopt);
   EXPECT_EQ(make_source(o)->describe(), "x11 " + xvfb.display() + " 320x240 shm");
 }
 

@@ -71,7 +71,9 @@ class Client {
         spool_(config.spool_mb << 20),
         connected_spool_limit_(std::min(spool_.limit() / 4, kConnectedSpoolBytes)),
         key_frames_(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(config.key_interval_s)),
-                    Clock::now()) {}
+                    Clock::now()) {
+    summary_.source = source_.describe();
+  }
 
   int run() {
     const HostPort hp = parse_host_port(config_.connect);

@@ -47,7 +47,7 @@ std::string LiveStats::line(const Now& now) {
 }
 
 std::string format_summary(const CaptureSummary& s) {
-  char buf[640];
+  char buf[1024];
   const double fps = s.seconds > 0 ? static_cast<double>(s.captured) / s.seconds : 0;
   const double pct =
       s.raw_bytes ? 100.0 * static_cast<double>(s.wire_bytes) / static_cast<double>(s.raw_bytes)
@@ -60,12 +60,12 @@ std::string format_summary(const CaptureSummary& s) {
   std::snprintf(
       buf, sizeof buf,
       "screenreel-capture: %llu frames sent, %s (%.1f%% of raw), %.2f fps achieved over %.1f s "
-      "(%llu ticks: %llu unchanged, %llu dropped)%s; receiver stored %s; ended by %s",
+      "(%llu ticks: %llu unchanged, %llu dropped)%s; receiver stored %s; ended by %s; source %s",
       static_cast<unsigned long long>(s.sent), megabytes(s.wire_bytes).c_str(), pct, fps, s.seconds,
       static_cast<unsigned long long>(s.ticks), static_cast<unsigned long long>(s.unchanged),
       static_cast<unsigned long long>(s.dropped), away.c_str(),
       s.stored < 0 ? "unknown" : std::to_string(s.stored).c_str(),
-      terminal_safe(s.ended_by).c_str());
+      terminal_safe(s.ended_by).c_str(), terminal_safe(s.source).c_str());
   return buf;
 }
 

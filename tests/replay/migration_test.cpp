@@ -13,10 +13,13 @@ TEST(ReplayMigration, AVersion1ArchiveIsUpgradedByIndexKeepingEveryRowAndVerifie
   FixtureArchive archive;
   archive.record("first", test::evenly(6, 100'000));
   archive.record("second", test::evenly(4, 250'000), "receiver", 3);
-  // Schema 2 only added tables: without them (and at user_version 1) this is the catalog a
-  // version-1 receiver wrote, with the same rows.
+  // Schema 2 only added tables and schema 3 columns: without them (and at user_version 1) this
+  // is the catalog a version-1 receiver wrote, with the same rows.
   archive.catalog().db().exec(
       "DROP TABLE text_fts; DROP TABLE text_spans; DROP TABLE ocr_sessions; DROP TABLE ocr_passes; "
+      "ALTER TABLE frames DROP COLUMN sha256; ALTER TABLE frames DROP COLUMN chain; "
+      "ALTER TABLE sessions DROP COLUMN head; ALTER TABLE sessions DROP COLUMN head_frames; "
+      "ALTER TABLE sessions DROP COLUMN signature; ALTER TABLE sessions DROP COLUMN signer; "
       "PRAGMA user_version = 1");
   const std::string rows_sql =
       "SELECT (SELECT group_concat(id || name || folder || frame_count || bytes || dropped || "

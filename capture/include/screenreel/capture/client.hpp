@@ -45,6 +45,7 @@ struct CaptureSummary {
   std::int64_t stored = -1;      // frames the receiver says it stored; -1 if it did not say
   double seconds = 0;
   std::string ended_by;
+  std::string source;            // what was recorded: FrameSource::describe() ("pipewire ...")
 };
 
 // Returns the exit code: 0 after a clean end (duration, max frames, Ctrl-C, receiver's STOP),

@@ -1,5 +1,6 @@
-// The interface every screen capture backend implements (X11 MIT-SHM today; PipeWire, DXGI or
-// ScreenCaptureKit later; the test pattern always). Nothing above it knows which one runs.
+// The interface every screen capture backend implements (X11 MIT-SHM, PipeWire through the
+// ScreenCast portal; DXGI or ScreenCaptureKit later; the test pattern always). Nothing above it
+// knows which one runs.
 #pragma once
 
 #include <cstddef>
@@ -38,7 +39,8 @@ class FrameSource {
   virtual std::uint32_t width() const = 0;
   virtual std::uint32_t height() const = 0;
   // What is captured, for the session's catalog row and the user ("x11 :0 1920x1080 shm",
-  // "x11 :0 window 0x1a00003 \"xterm\" 484x316 shm cursor").
+  // "x11 :0 window 0x1a00003 \"xterm\" 484x316 shm cursor", "pipewire portal monitor node 42
+  // 1920x1080 BGRx shm cursor"); its first word names the source.
   virtual std::string describe() const = 0;
   // Reads the current pixels. `tick` is the capture tick number (0, 1, 2, ...); only
   // deterministic sources use it. Throws SourceGone when what it records has ended normally
@@ -55,27 +57,45 @@ class SourceGone : public std::runtime_error {
 };
 
 struct SourceOptions {
-  std::string kind = "x11";      // "x11" or "test-pattern"
+  // "auto" (resolve_source_kind), "x11", "pipewire" or "test-pattern".
+  std::string kind = "auto";
   std::string display;           // X display name; empty: $DISPLAY
   std::uint32_t width = 1280;    // test-pattern only
   std::uint32_t height = 720;    // test-pattern only
   double fps = 30;               // test-pattern only: how far the pattern moves per tick
 
-  // x11 only: what part of the screen to record; at most one of the three, none: the whole
-  // screen. Checked against the display when the source is made.
+  // What part of the screen to record; at most one of the three, none: the whole screen.
+  // x11: checked against the display when the source is made.
+  // pipewire: the desktop's dialog chooses; monitor or window "ask" says which kind of source to
+  // ask the portal for (none: a monitor); region is not possible.
   std::string region;   // "X,Y,W,H" in screen pixels, inside the screen
   std::string monitor;  // a RandR monitor: its index in list_x11_monitors() or its name
   std::string window;   // a window id (0x1a00003 or decimal) or part of its title; followed as
                         // it moves, frames keep its first size; closing it ends the recording
-  // x11 only: draw the mouse pointer (XFixes cursor image) into the frames. Off here so that a
-  // library caller gets exactly the screen's pixels (and zero-copy grabs); screenreel-capture
-  // turns it on unless --no-cursor.
+  // x11 and pipewire: draw the mouse pointer (x11: the XFixes cursor image; pipewire: the
+  // portal's embedded cursor, where offered) into the frames. Off here so that a library caller
+  // gets exactly the screen's pixels (and zero-copy grabs); screenreel-capture turns it on unless
+  // --no-cursor.
   bool cursor = false;
 };
 
 // Throws std::runtime_error with a message that says what to do ("cannot open X display :5:
 // is an X server running there? Use --display or --source test-pattern").
 std::unique_ptr<FrameSource> make_source(const SourceOptions& options);
+
+// The source `options.kind` names; "auto" is "x11" when a display is given, else "pipewire" in a
+// Wayland session (XDG_SESSION_TYPE=wayland or WAYLAND_DISPLAY set), else "x11".
+std::string resolve_source_kind(const SourceOptions& options);
+
+// A Wayland desktop (or one window) through the xdg-desktop-portal ScreenCast interface and a
+// PipeWire stream (BGRx, BGRA, RGBx or RGBA, in shared memory or DMA-BUF). The first run may show
+// the desktop's dialog; its choice is kept as a restore token under $XDG_STATE_HOME/screenreel/
+// (mode 0600) and restored by later runs without asking. A buffer-less tick is a still screen;
+// the buffers' damage says where the screen changed; a new size (an output's mode, a window
+// resized) gives frames of the new size. Throws std::runtime_error saying what to do when there
+// is no session bus, portal or PipeWire, or the dialog was refused; SourceGone from grab() when
+// the screen cast is stopped (the user ended the share).
+std::unique_ptr<FrameSource> make_pipewire_source(const SourceOptions& options);
 
 // Deterministic: the same tick always gives the same pixels, so tests can regenerate any frame.
 std::unique_ptr<FrameSource> make_test_pattern(std::uint32_t width, std::uint32_t height, double fps);
