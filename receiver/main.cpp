@@ -30,10 +30,10 @@ int main(int argc, char** argv) {
   // clang-format off
   opts.add_options()
     ("listen", po::value(&config.listen)->default_value(config.listen)->value_name("HOST:PORT"),
-     "address to accept capture clients on ([::1]:5000 for IPv6; port 0: any free port, logged).\n"
+     "address to accept capture clients on ([::1]:5000 for IPv6; port 0: any free port, logged). "
      "Anything but loopback needs --token-file (or --insecure-listen)")
     ("token-file", po::value(&token_file)->value_name("FILE"),
-     "require clients to prove they know the token in FILE (HMAC-SHA256 challenge); make one with\n"
+     "require clients to prove they know the token in FILE (HMAC-SHA256 challenge); make one with "
      "head -c 32 /dev/urandom | base64 > FILE; chmod 600 FILE")
     ("insecure-listen", "allow listening on a non-loopback address without --token-file")
     ("tls", "encrypt every connection with TLS 1.3 (needs --tls-cert and --tls-key)")
@@ -48,12 +48,19 @@ int main(int argc, char** argv) {
     ("queue-frames", po::value(&config.recorder.queue_frames)->default_value(0)->value_name("N"),
      "frames waiting for the encoders before clients are slowed down; 0: 2 per encoder thread")
     ("min-free", po::value(&min_free_mb)->default_value(200)->value_name("MB"),
-     "stop a session (with an error, everything written so far kept) when the archive's disk has\n"
-     "less free space than this; new sessions are refused until there is more")
+     "stop a session (with an error, everything written so far kept) when the archive's disk has "
+     "less free space than this; new sessions are refused until there is more. With --keep-days or "
+     "--max-archive-gb, the oldest ended sessions are deleted first to make room")
+    ("keep-days", po::value<double>()->value_name("DAYS"),
+     "retention: delete sessions that ended more than DAYS ago (oldest first; never one recording "
+     "or kept with 'screenreel-replay keep'); checked every 2 s")
+    ("max-archive-gb", po::value<double>()->value_name("GB"),
+     "retention: delete the oldest ended sessions while the archive's frames take more than GB "
+     "(10^9 bytes); 'screenreel-replay prune --dry-run' shows what that would delete now")
     ("max-clients", po::value(&config.max_clients)->default_value(64)->value_name("N"),
      "sessions recording at once; a client beyond them is told the receiver is busy")
     ("max-pending", po::value(&config.max_pending)->default_value(64)->value_name("N"),
-     "connections still handshaking (not yet authenticated) at once; a new one closes the oldest,\n"
+     "connections still handshaking (not yet authenticated) at once; a new one closes the oldest, "
      "so idle connections cannot lock out a client with the token")
     ("max-in-flight", po::value(&config.max_in_flight)->default_value(8)->value_name("N"),
      "frames a client may send ahead of the receiver's acknowledgements")
@@ -108,6 +115,13 @@ int main(int argc, char** argv) {
   }
   if (ocr_interval < 0.05 || ocr_interval > 3600) {
     std::cerr << "screenreel-receiver: --ocr-interval must be 0.05 to 3600 seconds\n";
+    return 2;
+  }
+  if (vm.count("keep-days")) config.recorder.retention.keep_days = vm["keep-days"].as<double>();
+  if (vm.count("max-archive-gb")) config.recorder.retention.max_archive_gb = vm["max-archive-gb"].as<double>();
+  if ((config.recorder.retention.keep_days && *config.recorder.retention.keep_days <= 0) ||
+      (config.recorder.retention.max_archive_gb && *config.recorder.retention.max_archive_gb <= 0)) {
+    std::cerr << "screenreel-receiver: --keep-days and --max-archive-gb must be more than 0\n";
     return 2;
   }
   config.recorder.ocr.enabled = vm.count("ocr") > 0;

@@ -20,7 +20,7 @@ namespace {
 
 const Command* const kCommands[] = {&kList,   &kInfo,   &kPlay,   &kExport,
                                     &kFrame,  &kQuery,  &kSearch, &kIndex,
-                                    &kVerify, &kRecover, &kRebuild, &kDelete};
+                                    &kVerify, &kRecover, &kRebuild, &kDelete, &kKeep, &kUnkeep, &kPrune};
 
 constexpr const char* kUsageHead =
     "Usage: screenreel-replay [--archive DIR] COMMAND [ARGS...]\n"

@@ -44,7 +44,24 @@ CREATE TABLE sessions (
   head_frames    INTEGER,                   -- how many frames it covers
   signature      BLOB,                      -- Ed25519 signature of the head statement
   signer         BLOB,                      -- the receiver's public key, 32 raw bytes
+  -- Retention (schema 3; schemas/archive-layout.md, "Retention"):
+  keep           INTEGER NOT NULL DEFAULT 0,  -- 1: retention never deletes it (replay keep)
+  deleting       INTEGER NOT NULL DEFAULT 0,  -- 1: its deletion began (recover finishes it)
   CHECK ((ended_us IS NULL) = (end_reason IS NULL))
+);
+
+-- Sessions deleted by retention or `screenreel-replay delete` (schema 3): what, when, why.
+CREATE TABLE deletions (
+  id          INTEGER PRIMARY KEY,
+  session_id  INTEGER NOT NULL,   -- the deleted session's id (its row is gone)
+  name        TEXT    NOT NULL,
+  folder      TEXT    NOT NULL,
+  started_us  INTEGER NOT NULL,
+  ended_us    INTEGER,
+  frames      INTEGER NOT NULL,
+  bytes       INTEGER NOT NULL,   -- bytes freed: the session's JPEG files
+  deleted_us  INTEGER NOT NULL,   -- when the deletion began
+  reason      TEXT    NOT NULL    -- "keep-days 30", "max-archive-gb 500", "min-free 200 MB", "delete"
 );
 
 CREATE TABLE frames (

@@ -12,6 +12,7 @@
 #include "screenreel/archive/catalog.hpp"
 #include "screenreel/archive/integrity.hpp"
 #include "screenreel/archive/jpeg.hpp"
+#include "screenreel/archive/retention.hpp"
 #include "screenreel/archive/session_files.hpp"
 
 namespace screenreel {
@@ -228,6 +229,18 @@ class Recovery {
 
 }  // namespace
 
+namespace {
+// Deletions a crash interrupted (retention.hpp) are finished first: their sessions are gone.
+void finish_deletions(const ArchivePaths& paths, CatalogWriter& catalog, RecoverReport& report) {
+  for (const auto& s : catalog.sessions()) {
+    if (!s.deleting) continue;
+    delete_session_safely(paths, catalog, s, "");
+    report.actions.push_back("session " + std::to_string(s.id) + " (\"" + s.name +
+                             "\"): finished its interrupted deletion (folder and rows removed)");
+  }
+}
+}  // namespace
+
 ArchiveLock lock_archive_to(const ArchivePaths& paths, const std::string& action) {
   try {
     return ArchiveLock(paths);
@@ -254,6 +267,7 @@ RecoverReport recover_archive(const ArchivePaths& paths) {
   const ArchiveLock lock = lock_archive_to(paths, "recover");
   const auto catalog = open_catalog_writer(paths.catalog());
   RecoverReport report;
+  finish_deletions(paths, *catalog, report);
   Recovery recovery(paths, *catalog, report);
   for (const auto& s : catalog->sessions()) recovery.recover(s);
   return report;
@@ -266,6 +280,7 @@ void recover_session(const ArchivePaths& paths, CatalogWriter& catalog, const Se
 
 RecoverReport recover_open_sessions(const ArchivePaths& paths, CatalogWriter& catalog) {
   RecoverReport report;
+  finish_deletions(paths, catalog, report);
   Recovery recovery(paths, catalog, report);
   for (const auto& s : catalog.sessions())
     if (s.recording()) recovery.recover(s);

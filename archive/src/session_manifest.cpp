@@ -26,6 +26,7 @@ std::string session_manifest_json(const SessionRecord& s) {
   j["end_reason"] = s.end_reason;
   j["error"] = s.error;
   j["dropped"] = s.dropped;
+  if (s.keep) j["keep"] = true;
   if (s.head) {  // tamper evidence: the signed head survives the catalog
     j["head"] = to_hex(*s.head);
     j["head_frames"] = s.head_frames;
@@ -65,6 +66,7 @@ Result<SessionRecord> read_session_manifest(const std::filesystem::path& dir) {
     s.end_reason = j.at("end_reason").get<std::string>();
     s.error = j.at("error").get<std::string>();
     s.dropped = j.at("dropped").get<std::int64_t>();
+    s.keep = j.value("keep", false);
     if (j.contains("head")) {
       const auto head = from_hex(j.at("head").get<std::string>());
       if (head.size() != Digest{}.size()) return Error{path.string() + ": head is not 32 bytes of hex"};

@@ -3,6 +3,7 @@
 #include "screenreel/archive/sqlite_catalog.hpp"
 
 #include "screenreel/archive/session_files.hpp"
+#include "screenreel/common/clock.hpp"
 
 namespace screenreel {
 namespace {
@@ -13,7 +14,7 @@ std::string session_columns(int version) {
   return std::string(
              "id, name, folder, client_address, source, width, height, fps, started_us, ended_us, "
              "coalesce(end_reason, ''), coalesce(error, ''), frame_count, bytes, dropped, ") +
-         (version >= 3 ? "head, head_frames, signature, signer" : "NULL, NULL, NULL, NULL");
+         (version >= 3 ? "head, head_frames, signature, signer, keep, deleting" : "NULL, NULL, NULL, NULL, 0, 0");
 }
 
 std::optional<Digest> digest_at(const sqlite::Statement& s, int col) {
@@ -45,6 +46,8 @@ SessionRecord read_session(const sqlite::Statement& s) {
   r.head_frames = s.int64(16);
   r.signature = s.blob(17);
   r.signer = s.blob(18);
+  r.keep = s.int64(19) != 0;
+  r.deleting = s.int64(20) != 0;
   return r;
 }
 
@@ -201,6 +204,7 @@ void SqliteCatalog::restore_session(const SessionRecord& s) {
   if (s.error.empty()) ins.bind_null(12); else ins.bind(12, s.error);
   ins.bind(13, s.dropped).run();
   if (s.head) seal_session(s.id, *s.head, s.head_frames, s.signature, s.signer);
+  if (s.keep) set_keep(s.id, true);
 }
 
 void SqliteCatalog::seal_session(std::int64_t id, const Digest& head, std::int64_t frames,
@@ -335,6 +339,39 @@ std::vector<FrameRecord> SqliteCatalog::frames_captured_between(std::int64_t ses
   return out;
 }
 
+std::vector<DeletionRecord> SqliteCatalog::deletions() {
+  std::vector<DeletionRecord> out;
+  if (version_ < 3) return out;
+  auto q = db_.prepare(
+      "SELECT session_id, name, folder, started_us, ended_us, frames, bytes, deleted_us, reason FROM deletions "
+      "ORDER BY id");
+  while (q.step())
+    out.push_back({q.int64(0), q.text(1), q.text(2), q.int64(3), q.opt_int64(4), q.int64(5), q.int64(6), q.int64(7),
+                   q.text(8)});
+  return out;
+}
+
+void SqliteCatalog::set_keep(std::int64_t id, bool keep) {
+  db_.prepare("UPDATE sessions SET keep = ? WHERE id = ?").bind(1, std::int64_t{keep}).bind(2, id).run();
+}
+
+void SqliteCatalog::mark_deleting(std::int64_t id, const std::string& reason, std::int64_t deleted_us) {
+  sqlite::Transaction tx(db_);
+  db_.prepare("UPDATE sessions SET deleting = 1 WHERE id = ?").bind(1, id).run();
+  record_deletion(id, reason, deleted_us);
+  tx.commit();
+}
+
+void SqliteCatalog::record_deletion(std::int64_t id, const std::string& reason, std::int64_t deleted_us) {
+  db_.prepare(
+         "INSERT INTO deletions (session_id, name, folder, started_us, ended_us, frames, bytes, deleted_us, reason) "
+         "SELECT id, name, folder, started_us, ended_us, frame_count, bytes, ?, ? FROM sessions WHERE id = ?")
+      .bind(1, deleted_us)
+      .bind(2, reason)
+      .bind(3, id)
+      .run();
+}
+
 FrameTimes SqliteCatalog::frame_times(std::int64_t session_id) {
   // min() and max() of an indexed column are single index lookups in SQLite.
   FrameTimes t;
@@ -364,10 +401,13 @@ void SqliteCatalog::set_session_totals(std::int64_t id, const FrameTotals& total
 }
 
 void SqliteCatalog::delete_session(std::int64_t id,
-                                   const std::function<void(const std::optional<SessionRecord>&)>& check) {
+                                   const std::function<void(const std::optional<SessionRecord>&)>& check,
+                                   const std::string& reason) {
   // BEGIN IMMEDIATE: the write lock is held from the check to the delete.
   sqlite::Transaction tx(db_);
-  check(session(id));
+  const auto now = session(id);
+  check(now);
+  if (now && !now->deleting) record_deletion(id, reason, wall_clock_us());
   // frames, text spans, OCR passes and state go with it (ON DELETE CASCADE).
   db_.prepare("DELETE FROM sessions WHERE id = ?").bind(1, id).run();
   tx.commit();

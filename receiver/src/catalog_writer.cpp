@@ -15,6 +15,7 @@ constexpr std::size_t kBatchRows = 64;
 constexpr auto kBatchWait = std::chrono::milliseconds(100);
 constexpr std::int64_t kDisplayedKeepUs = 10'000'000;
 constexpr std::size_t kReserveBytes = 2u << 20;
+constexpr std::int64_t kRetentionEveryUs = 2'000'000;
 }  // namespace
 
 // A full disk must not keep the catalog from recording what was written and how each session
@@ -124,6 +125,7 @@ void Recorder::seal(SessionWriter& s) {
 }
 
 void Recorder::catalog_loop() {
+  std::int64_t next_retention_us = 0;
   for (;;) {
     std::deque<Done> batch;
     std::vector<DisplayedAt> displayed;
@@ -159,6 +161,10 @@ void Recorder::catalog_loop() {
     try {
       std::lock_guard lock(catalog_mutex_);
       if (catalog_->storage_lost()) rebuild_lost_catalog();
+      if (options_.retention.any() && wall_clock_us() >= next_retention_us) {
+        apply_retention();
+        next_retention_us = wall_clock_us() + kRetentionEveryUs;
+      }
       with_reserve([&] { later = catalog_->add_frames(rows, displayed); });
     } catch (const std::exception& e) {
       commit_error = std::string("catalog write failed: ") + e.what();

@@ -12,6 +12,7 @@
 
 #include "screenreel/archive/integrity.hpp"
 #include "screenreel/archive/jpeg.hpp"
+#include "screenreel/archive/retention.hpp"
 #include "resume_secret.hpp"
 #include "screenreel/archive/session_files.hpp"
 #include "screenreel/archive/session_manifest.hpp"
@@ -73,12 +74,39 @@ void Recorder::check_free_space(const fs::path& dir) {
   free_checked_us_ = now;
   struct statvfs st {};
   if (::statvfs(dir.c_str(), &st) != 0) return;  // cannot tell: the writes themselves will say
-  const std::uint64_t free_bytes = std::uint64_t{st.f_bavail} * st.f_frsize;
+  std::uint64_t free_bytes = std::uint64_t{st.f_bavail} * st.f_frsize;
+  if (free_bytes < options_.min_free_bytes && options_.retention.any()) {
+    // Retention first: old sessions make room, and recording goes on.
+    {
+      std::lock_guard lock(catalog_mutex_);
+      apply_retention(static_cast<std::int64_t>(options_.min_free_bytes - free_bytes) + (16 << 20),
+                      "min-free " + std::to_string(options_.min_free_bytes >> 20) + " MB");
+    }
+    if (::statvfs(dir.c_str(), &st) == 0) free_bytes = std::uint64_t{st.f_bavail} * st.f_frsize;
+  }
   if (free_bytes < options_.min_free_bytes) {
     free_checked_us_ = 0;  // check again next time: space may come back
     throw std::runtime_error("only " + std::to_string(free_bytes >> 20) + " MB free where the archive is, below --min-free " +
                              std::to_string(options_.min_free_bytes >> 20) +
                              " MB: recording stopped before the disk fills (free some space, or use another --archive)");
+  }
+}
+
+void Recorder::apply_retention(std::int64_t free_bytes, const std::string& why) {
+  std::set<std::int64_t> live;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& entry : active_) live.insert(entry.first);
+  }
+  for (const auto& p : sessions_to_prune(catalog_->sessions(), options_.retention, wall_clock_us(), live, free_bytes, why)) {
+    try {
+      delete_session_safely(paths_, *catalog_, p.session, p.reason);
+      log::info("retention (" + p.reason + "): deleted session " + std::to_string(p.session.id) + " '" + p.session.name +
+                "', " + std::to_string(p.session.frame_count) + " frames, " + std::to_string(p.session.bytes >> 20) +
+                " MB freed");
+    } catch (const std::exception& e) {
+      log::warning("retention (" + p.reason + "): session " + std::to_string(p.session.id) + " not deleted: " + e.what());
+    }
   }
 }
 
@@ -153,6 +181,8 @@ Recorder::Resume Recorder::resume_session(std::int64_t id, const wire::ResumeKey
     std::lock_guard lock(mutex_);
     if (active_.count(id)) return Resume::kBusy;
   }
+  free_checked_us_ = 0;
+  check_free_space(paths_.root());  // before the catalog's lock: it may prune (retention)
   std::lock_guard lock(catalog_mutex_);
   const auto rec = catalog_->session(id);
   if (!rec) {
@@ -170,8 +200,6 @@ Recorder::Resume Recorder::resume_session(std::int64_t id, const wire::ResumeKey
     why = "its folder sessions/" + rec->folder + " is gone";
     return Resume::kRefused;
   }
-  free_checked_us_ = 0;
-  check_free_space(paths_.root());
   const auto reopened = catalog_->reopen_session(id);
   for (const auto& file : reopened.removed_files) fs::remove(dir / file, ec);  // sent again by the client
   const SessionRecord now = *catalog_->session(id);

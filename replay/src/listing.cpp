@@ -73,6 +73,29 @@ void print_list(std::ostream& out, const std::vector<SessionSummary>& sessions, 
            "`screenreel-replay recover` closes them\n";
 }
 
+void print_deletions(std::ostream& out, const std::vector<DeletionRecord>& deletions, bool json) {
+  if (json) {
+    Json rows = Json::array();
+    for (const auto& d : deletions)
+      rows.push_back({{"session", d.session_id}, {"name", d.name}, {"folder", d.folder},
+                      {"started_us", d.started_us}, {"ended_us", d.ended_us ? Json(*d.ended_us) : Json(nullptr)},
+                      {"frames", d.frames}, {"bytes", d.bytes}, {"deleted_us", d.deleted_us}, {"reason", d.reason}});
+    print_json_lines(out, rows);
+    return;
+  }
+  if (deletions.empty()) {
+    out << "no session has been deleted from this archive\n";
+    return;
+  }
+  Table t;
+  t.columns = {"id", "name", "started", "frames", "size", "deleted", "why"};
+  t.right_aligned = {true, false, false, true, true, false, false};
+  for (const auto& d : deletions)
+    t.rows.push_back({d.session_id, d.name, format_local_time(d.started_us), d.frames, format_bytes(d.bytes),
+                      format_local_time(d.deleted_us), d.reason});
+  t.write(out, TableFormat::kAligned);
+}
+
 FolderUsage folder_usage(const fs::path& dir) {
   FolderUsage u;
   std::error_code ec;

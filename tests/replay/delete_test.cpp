@@ -55,6 +55,12 @@ TEST(ReplayDelete, RemovesRowsAndFolderOnYes) {
   EXPECT_FALSE(fs::exists(archive.paths().session(kept.folder)));
   EXPECT_EQ(test::replay(archive.root(), {"verify"}).out,
             "ok: 0 sessions, 0 frames checked, 0 problems\n");
+  // Both deletions are recorded, with why (list --deleted).
+  const auto deleted = test::replay(archive.root(), {"list", "--deleted", "--json"});
+  ASSERT_EQ(deleted.status, 0) << deleted.err;
+  EXPECT_NE(deleted.out.find("\"name\":\"gone\""), std::string::npos) << deleted.out;
+  EXPECT_NE(deleted.out.find("\"name\":\"kept\""), std::string::npos) << deleted.out;
+  EXPECT_NE(deleted.out.find("\"reason\":\"delete\""), std::string::npos) << deleted.out;
 }
 
 TEST(ReplayDelete, RefusesASessionThatMayBeRecording) {

@@ -20,6 +20,7 @@ TEST(ReplayMigration, AVersion1ArchiveIsUpgradedByIndexKeepingEveryRowAndVerifie
       "ALTER TABLE frames DROP COLUMN sha256; ALTER TABLE frames DROP COLUMN chain; "
       "ALTER TABLE sessions DROP COLUMN head; ALTER TABLE sessions DROP COLUMN head_frames; "
       "ALTER TABLE sessions DROP COLUMN signature; ALTER TABLE sessions DROP COLUMN signer; "
+      "ALTER TABLE sessions DROP COLUMN keep; ALTER TABLE sessions DROP COLUMN deleting; DROP TABLE deletions; "
       "PRAGMA user_version = 1");
   const std::string rows_sql =
       "SELECT (SELECT group_concat(id || name || folder || frame_count || bytes || dropped || "

@@ -31,5 +31,8 @@ extern const Command kVerify;
 extern const Command kRecover;
 extern const Command kRebuild;
 extern const Command kDelete;
+extern const Command kKeep;
+extern const Command kUnkeep;
+extern const Command kPrune;
 
 }  // namespace screenreel::replay::commands

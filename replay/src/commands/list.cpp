@@ -10,9 +10,10 @@ namespace {
 
 int run(CommandLine& cli) {
   po::options_description o = options();
-  o.add_options()("json", "print a JSON array, one object per session");
+  o.add_options()("json", "print a JSON array, one object per session")(
+      "deleted", "list the sessions deleted so far (by retention or delete): when, why, what they freed");
   const auto vm = cli.parse(
-      o, {"list [--json]",
+      o, {"list [--json] [--deleted]",
           "One row per session: id, name, start (local time), duration, frames, average\n"
           "fps (between the first and last frame), size of its JPEGs, and status: recording,\n"
           "interrupted (its receiver is gone: run recover), ended by receiver, ended by\n"
@@ -21,6 +22,10 @@ int run(CommandLine& cli) {
           "  screenreel-replay list --json | python3 -m json.tool\n"});
   if (!vm) return 0;
   OpenArchive archive(cli);
+  if (vm->count("deleted")) {
+    print_deletions(std::cout, archive.catalog.deletions(), vm->count("json") > 0);
+    return 0;
+  }
   const bool receiver = running_receiver_pid(archive.paths).has_value();
   std::vector<SessionSummary> sessions;
   for (const auto& s : archive.catalog.sessions())

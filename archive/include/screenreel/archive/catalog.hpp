@@ -46,6 +46,8 @@ class CatalogReader {
 
   virtual std::vector<SessionRecord> sessions() = 0;
   virtual std::optional<SessionRecord> session(std::int64_t id) = 0;
+  // Sessions deleted so far, oldest deletion first (empty before schema 3).
+  virtual std::vector<DeletionRecord> deletions() = 0;
 
   // The session's frames in seq order, one at a time (a session may hold millions).
   virtual void for_each_frame(std::int64_t session_id,
@@ -115,13 +117,21 @@ class CatalogWriter : public CatalogReader {
   // or replaced since it was opened); what is written from then on is lost with it.
   virtual bool storage_lost() = 0;
 
+  // Marks a session kept (retention never deletes it) or not.
+  virtual void set_keep(std::int64_t id, bool keep) = 0;
+  // The first step of a crash-safe deletion (retention.hpp): in one transaction, the session is
+  // marked deleting and its deletion recorded with `reason`. Then its files go, then
+  // delete_session removes its rows.
+  virtual void mark_deleting(std::int64_t id, const std::string& reason, std::int64_t deleted_us) = 0;
+
   // Sets a session's frame_count and bytes (recover: to what its rows hold).
   virtual void set_session_totals(std::int64_t id, const FrameTotals& totals) = 0;
   // Deletes a session and every row that belongs to it, in one write transaction that first
   // hands `check` the session as it is now (empty: gone); `check` throws to keep it. The write
-  // lock is held from the check to the delete, so a receiver cannot resume it in between.
-  virtual void delete_session(std::int64_t id,
-                              const std::function<void(const std::optional<SessionRecord>&)>& check) = 0;
+  // lock is held from the check to the delete, so a receiver cannot resume it in between. A
+  // session not marked deleting (mark_deleting) has its deletion recorded with `reason`.
+  virtual void delete_session(std::int64_t id, const std::function<void(const std::optional<SessionRecord>&)>& check,
+                              const std::string& reason = "delete") = 0;
 
   // The text index's writes (the span rules are TextIndex's, text_index.hpp).
   virtual void begin_text_index(std::int64_t session_id, const std::string& indexer,

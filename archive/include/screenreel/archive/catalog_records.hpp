@@ -41,6 +41,8 @@ struct SessionRecord {
   std::optional<Digest> head;
   std::int64_t head_frames = 0;
   std::vector<std::uint8_t> signature, signer;
+  bool keep = false;      // retention never deletes it
+  bool deleting = false;  // its deletion began and did not finish (recover finishes it)
   bool recording() const { return !ended_us.has_value(); }
 };
 
@@ -57,6 +59,17 @@ struct FrameRecord {
   std::int64_t jpeg_bytes = 0;
   std::optional<std::int64_t> same_as;
   std::optional<Digest> sha256, chain;  // empty before schema 3
+};
+
+// A row of deletions: a session that was deleted, and why.
+struct DeletionRecord {
+  std::int64_t session_id = 0;
+  std::string name, folder;
+  std::int64_t started_us = 0;
+  std::optional<std::int64_t> ended_us;
+  std::int64_t frames = 0, bytes = 0;
+  std::int64_t deleted_us = 0;
+  std::string reason;
 };
 
 // "Frame `seq` of session `session_id` was shown at `displayed_us`", recorded after its row.

@@ -33,6 +33,9 @@ class SqliteCatalog final : public CatalogWriter {
 
   std::vector<SessionRecord> sessions() override;
   std::optional<SessionRecord> session(std::int64_t id) override;
+  std::vector<DeletionRecord> deletions() override;
+  void set_keep(std::int64_t id, bool keep) override;
+  void mark_deleting(std::int64_t id, const std::string& reason, std::int64_t deleted_us) override;
   void for_each_frame(std::int64_t session_id,
                       const std::function<void(const FrameRecord&)>& visit) override;
   std::optional<FrameRecord> frame_at(std::int64_t session_id, std::int64_t t_us) override;
@@ -61,8 +64,8 @@ class SqliteCatalog final : public CatalogWriter {
                    const std::string& error = {}, std::int64_t dropped = 0) override;
   Reopened reopen_session(std::int64_t id) override;
   void set_session_totals(std::int64_t id, const FrameTotals& totals) override;
-  void delete_session(std::int64_t id,
-                      const std::function<void(const std::optional<SessionRecord>&)>& check) override;
+  void delete_session(std::int64_t id, const std::function<void(const std::optional<SessionRecord>&)>& check,
+                      const std::string& reason = "delete") override;
 
   void begin_text_index(std::int64_t session_id, const std::string& indexer, const std::string& lang,
                         std::int64_t interval_us) override;
@@ -75,6 +78,7 @@ class SqliteCatalog final : public CatalogWriter {
 
  private:
   void migrate();
+  void record_deletion(std::int64_t id, const std::string& reason, std::int64_t deleted_us);
   sqlite::Database db_;
   int version_ = 0;  // the schema version, once open
   std::optional<sqlite::Statement> insert_frame_;

@@ -31,6 +31,7 @@
 #include "screenreel/archive/catalog.hpp"
 #include "screenreel/archive/integrity.hpp"
 #include "screenreel/archive/recover.hpp"
+#include "screenreel/archive/retention.hpp"
 #include "screenreel/protocol/frame_codec.hpp"
 #include "screenreel/archive/jpeg.hpp"
 #include "screenreel/receiver/frame_pool.hpp"
@@ -45,6 +46,8 @@ struct RecorderOptions {
   std::uint64_t min_free_bytes = 200ull << 20;  // stop a session before the disk has less free
   unsigned max_links = kMaxLinksPerFile;  // hard links to one JPEG before a repeat makes a copy
   OcrOptions ocr;  // --ocr: the text index, on its own low-priority thread
+  RetentionLimits retention;  // --keep-days, --max-archive-gb: checked every few seconds, and
+                              // before --min-free stops a session
 };
 
 // A frame buffer shared between the storage pipeline and the display; it returns to the
@@ -211,6 +214,9 @@ class Recorder {
   // session folders (rebuild_catalog), the live sessions' stored frames included, and goes on
   // with it. Called with catalog_mutex_ held.
   void rebuild_lost_catalog();
+  // Deletes the ended sessions the retention limits (and `free_bytes` more, for `why`) say to,
+  // oldest first, never a live or kept one. Called with catalog_mutex_ held.
+  void apply_retention(std::int64_t free_bytes = 0, const std::string& why = {});
 
   ArchivePaths paths_;
   RecorderOptions options_;

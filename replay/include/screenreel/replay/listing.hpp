@@ -13,6 +13,8 @@
 namespace screenreel::replay {
 
 void print_list(std::ostream& out, const std::vector<SessionSummary>& sessions, bool json);
+// list --deleted: the sessions deleted so far (retention, delete), when and why.
+void print_deletions(std::ostream& out, const std::vector<DeletionRecord>& deletions, bool json);
 
 struct FolderUsage {
   bool exists = false;
