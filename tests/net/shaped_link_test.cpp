@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "link_recording.hpp"
+#include "recorded_stream.hpp"
 #include "screenreel/archive/archive.hpp"
 #include "security/security_support.hpp"
 #include "support/screen_painter.hpp"
@@ -79,6 +80,42 @@ TEST_F(ShapedLinkRecording, TheDesktopSceneAt30FpsOn50MbitDropsNoTick) {
   EXPECT_EQ(r.dropped, 0) << r.summary;
   EXPECT_LE(r.seconds_behind, kMaxSecondsBehind) << "the link did not keep up: " << r.summary;
   EXPECT_GE(r.ticks, 298) << r.summary;
+}
+
+// A client of protocol version 2 (a real encoder's stream, its preamble offering 2) records over
+// the link into today's receiver: every frame stored, every file a JPEG.
+TEST_F(ShapedLinkRecording, AVersion2ClientRecordsOverTheLink) {
+  StreamSpec spec;
+  spec.width = 640;
+  spec.height = 480;
+  spec.fps = 30;
+  spec.frames = 60;
+  spec.name = "v2-over-link";
+  RecordedStream stream = make_recorded_stream(spec);
+  ASSERT_EQ(stream.bytes.at(8), wire::kVersion);  // the preamble's version field (u16 LE at 8)
+  stream.bytes[8] = 2;
+  const auto archive = fresh_temp_dir("screenreel-link-v2") / "archive";
+  ShapedLink link(10);
+  auto receiver = start_receiver(archive, {"--no-display", "--insecure-listen"}, {}, 0, link.receiver_address(),
+                                 link.in_receiver({}));
+  ASSERT_NE(receiver.port, 0);
+  std::string address;
+  bool bye = false;
+  std::optional<wire::Error> error;
+  link.run_in_sender([&] {
+    WireClient c(std::to_string(receiver.port), link.receiver_address());
+    if (!c.connected()) return;
+    c.send(stream.bytes);
+    bye = c.wait_for(wire::MessageType::kBye, 60s);
+    address = c.local_address();
+    error = c.error();
+  });
+  ASSERT_TRUE(bye) << "no BYE from the receiver" << (error ? ": " + error->message : "");
+  EXPECT_EQ(address.rfind(link.sender_address() + ":", 0), 0u) << address << " did not come over the link";
+  const auto s = session_of_client(archive, address);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->frame_count, static_cast<std::int64_t>(stream.frame_seqs.size()));
+  EXPECT_EQ(check_frame_files(archive), std::vector<std::string>{});
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // Shaped links for tests (see shaped_link.hpp): a thin owner of tests/support/shaped_link.sh.
 #include "support/shaped_link.hpp"
 
+#include <fcntl.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -8,6 +10,9 @@
 #include <memory>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
+#include <cerrno>
+#include <cstring>
 
 #include "support/process.hpp"
 
@@ -52,6 +57,25 @@ ShapedLink::ShapedLink(double mbit, int delay_ms) {
 ShapedLink::~ShapedLink() {
   const auto [rc, out] = run("bash " + kScript + " down " + name_);
   if (rc != 0) std::fprintf(stderr, "shaped link %s: teardown failed: %s\n", name_.c_str(), out.c_str());
+}
+
+void ShapedLink::run_in_sender(const std::function<void()>& work) const {
+  std::string failed;
+  // A network namespace belongs to a thread: joining it on a thread of its own leaves the test's
+  // other threads where they were.
+  std::thread t([&] {
+    const std::string path = "/var/run/netns/" + send_ns_;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) {
+      failed = "cannot join network namespace " + path + ": " + std::strerror(errno);
+      if (fd >= 0) ::close(fd);
+      return;
+    }
+    ::close(fd);
+    work();
+  });
+  t.join();
+  if (!failed.empty()) throw std::runtime_error(failed);
 }
 
 std::vector<std::string> ShapedLink::in_sender(const std::vector<std::string>& argv) const {

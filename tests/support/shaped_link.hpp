@@ -4,6 +4,7 @@
 // ShapedLink::unavailable() first and skip with its reason.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,7 +27,11 @@ class ShapedLink {
   std::vector<std::string> in_sender(const std::vector<std::string>& argv) const;
   std::vector<std::string> in_receiver(const std::vector<std::string>& argv) const;
   const std::string& receiver_address() const { return recv_addr_; }  // reachable from the sender
+  const std::string& sender_address() const { return send_addr_; }
   const std::string& sender_namespace() const { return send_ns_; }
+  // Runs `work` on a thread that has joined the sending namespace (the test's own sockets then
+  // go over the link), and waits for it. Throws std::runtime_error if it cannot join.
+  void run_in_sender(const std::function<void()>& work) const;
 
  private:
   std::string name_, send_ns_, recv_ns_, send_addr_, recv_addr_;
