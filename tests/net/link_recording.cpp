@@ -31,6 +31,14 @@ bool parse_summary(const std::string& text, LinkRun& run, int seconds) {
   return true;
 }
 
+void expect_kept_up(const LinkRun& run, int seconds) {
+  constexpr double kMaxSecondsBehind = 2;
+  ASSERT_TRUE(run.ok);
+  EXPECT_EQ(run.dropped, 0) << run.summary;
+  EXPECT_LE(run.seconds_behind, kMaxSecondsBehind) << "the link did not keep up: " << run.summary;
+  EXPECT_GE(run.ticks, 30 * seconds - 2) << run.summary;
+}
+
 LinkRun record_over_link(const std::string& display, double mbit, int seconds, const std::string& name,
                          const std::function<void()>& during) {
   LinkRun run;

@@ -33,6 +33,10 @@ LinkRun record_over_link(const std::string& display, double mbit, int seconds, c
 // fresh archive. Reports failures with ADD_FAILURE; prints the numbers on stdout.
 LinkRun record_scene_over_link(const std::string& kind, double mbit, int seconds);
 
+// The run recorded every tick at 30 fps as it happened: none dropped, and the last frame sent
+// within 2 s of the end (a link too thin would have left a backlog in the spool instead).
+void expect_kept_up(const LinkRun& run, int seconds);
+
 // The capture's "N frames sent, X MB (...), F fps achieved over S s (T ticks: U unchanged, D
 // dropped)" line, parsed into `run`; false when it is not there.
 bool parse_summary(const std::string& text, LinkRun& run, int seconds);
