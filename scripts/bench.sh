@@ -11,6 +11,7 @@
 # tests/bench/slow_disk.c) that takes a tenth of the bytes per second the stream needs, to show
 # that the receiver's memory stays bounded and the client drops ticks instead.
 # Prints markdown tables on stdout (and into FILE with --out FILE). Not run by CI.
+# Runs over a shaped network link (issue 19) are scripts/bench-network.sh's.
 #
 #   scripts/bench.sh [--out FILE] [--render DIR]   (--render: print the tables of an earlier
 #                                                   run's BENCH_WORK folder again, run nothing)

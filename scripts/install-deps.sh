@@ -26,6 +26,8 @@ packages=(
   dbus pipewire pipewire-bin wireplumber xdg-desktop-portal xdg-desktop-portal-wlr
   gstreamer1.0-plugins-base gstreamer1.0-pipewire gir1.2-gstreamer-1.0 python3-gi
   sway swaybg grim
+  # shaped-link tests and benchmark (tests/support/shaped_link.sh, scene.sh): ip, tc, setpriv, perl
+  iproute2 util-linux perl-base
 )
 
 missing=()

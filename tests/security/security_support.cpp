@@ -79,14 +79,14 @@ ProcessUsage process_usage(pid_t pid) {
 
 // --- raw client --------------------------------------------------------------------------
 
-WireClient::WireClient(const std::string& port) {
+WireClient::WireClient(const std::string& port, const std::string& host) {
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd_ < 0) return;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<std::uint16_t>(std::stoi(port)));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+  if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1 ||
+      ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     ::close(fd_);
     fd_ = -1;
     return;
@@ -96,7 +96,9 @@ WireClient::WireClient(const std::string& port) {
   sockaddr_in local{};
   socklen_t len = sizeof local;
   ::getsockname(fd_, reinterpret_cast<sockaddr*>(&local), &len);
-  local_ = "127.0.0.1:" + std::to_string(ntohs(local.sin_port));
+  char ip[INET_ADDRSTRLEN] = {};
+  ::inet_ntop(AF_INET, &local.sin_addr, ip, sizeof ip);
+  local_ = std::string(ip) + ":" + std::to_string(ntohs(local.sin_port));
 }
 
 WireClient::~WireClient() {

@@ -63,13 +63,14 @@ struct Received {
 // One TCP connection to the receiver, driven byte by byte by the test.
 class WireClient {
  public:
-  explicit WireClient(const std::string& port);
+  // Connects to HOST:PORT (an IPv4 address; loopback unless given).
+  explicit WireClient(const std::string& port, const std::string& host = "127.0.0.1");
   ~WireClient();
   WireClient(const WireClient&) = delete;
   WireClient& operator=(const WireClient&) = delete;
 
   bool connected() const { return fd_ >= 0; }
-  // "127.0.0.1:PORT" as the receiver sees this client (the catalog's client_address).
+  // "ADDRESS:PORT" as the receiver sees this client (the catalog's client_address).
   const std::string& local_address() const { return local_; }
   // False when the receiver has closed the connection (EPIPE, ECONNRESET).
   bool send(const std::vector<std::uint8_t>& bytes);

@@ -8,16 +8,19 @@
 namespace screenreel::test {
 
 RunningReceiver start_receiver(const std::filesystem::path& archive, const std::vector<std::string>& extra,
-                               const std::map<std::string, std::string>& env, std::uint16_t port) {
-  std::vector<std::string> argv = {SCREENREEL_RECEIVER_BIN, "--listen", "127.0.0.1:" + std::to_string(port),
-                                   "--archive", archive.string()};
+                               const std::map<std::string, std::string>& env, std::uint16_t port,
+                               const std::string& host, const std::vector<std::string>& prefix) {
+  std::vector<std::string> argv = prefix;
+  for (const std::string& a : {std::string(SCREENREEL_RECEIVER_BIN), std::string("--listen"),
+                               host + ":" + std::to_string(port), std::string("--archive"), archive.string()})
+    argv.push_back(a);
   argv.insert(argv.end(), extra.begin(), extra.end());
   RunningReceiver r;
   r.process = std::make_unique<Process>(argv, env);
   EXPECT_TRUE(r.process->wait_for_stderr("listening on", std::chrono::seconds(20))) << r.process->err();
   std::smatch m;
   const std::string err = r.process->err();
-  if (std::regex_search(err, m, std::regex(R"(listening on 127\.0\.0\.1:(\d+))")))
+  if (std::regex_search(err, m, std::regex(R"(listening on [0-9.]+:(\d+))")))
     r.port = static_cast<std::uint16_t>(std::stoi(m[1]));
   else
     ADD_FAILURE() << "no port in the receiver's output:\n" << err;

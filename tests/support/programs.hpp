@@ -17,11 +17,12 @@ struct RunningReceiver {
   std::uint16_t port = 0;  // parsed from its "listening on 127.0.0.1:PORT" line
 };
 
-// screenreel-receiver --listen 127.0.0.1:PORT --archive ARCHIVE EXTRA..., once it listens;
-// port 0 (the default) lets it pick a free one. The test fails (and port stays 0) if it does
-// not come up.
+// screenreel-receiver --listen HOST:PORT --archive ARCHIVE EXTRA..., once it listens;
+// port 0 (the default) lets it pick a free one. `prefix` runs it through another program (ip
+// netns exec NS). The test fails (and port stays 0) if it does not come up.
 RunningReceiver start_receiver(const std::filesystem::path& archive, const std::vector<std::string>& extra = {},
-                               const std::map<std::string, std::string>& env = {}, std::uint16_t port = 0);
+                               const std::map<std::string, std::string>& env = {}, std::uint16_t port = 0,
+                               const std::string& host = "127.0.0.1", const std::vector<std::string>& prefix = {});
 
 // The "N frames sent" of screenreel-capture's summary line; -1 when there is none.
 std::int64_t frames_sent(const std::string& summary);

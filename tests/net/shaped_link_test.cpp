@@ -1,0 +1,113 @@
+// Recording over a real, slow network (issue 19): two network namespaces joined by a tbf-shaped
+// veth pair (tests/support/shaped_link.sh), the receiver in one and the capture in the other.
+// What today's wire already does over such a link; the issue's rate targets are in
+// shaped_link_wire_test.cpp (label needs-wire). Needs root; skipped otherwise.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "link_recording.hpp"
+#include "recorded_stream.hpp"
+#include "screenreel/archive/archive.hpp"
+#include "security/security_support.hpp"
+#include "support/screen_painter.hpp"
+#include "support/shaped_link.hpp"
+#include "support/xvfb.hpp"
+
+namespace screenreel::test {
+namespace {
+
+using namespace std::chrono_literals;
+constexpr int kSceneSeconds = 10;  // 300 ticks at 30 fps
+
+class ShapedLinkRecording : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (auto why = ShapedLink::unavailable()) GTEST_SKIP() << *why;
+  }
+};
+
+// A whole-screen picture changing five times a second on 1920x1080, over 50 Mbit/s: the link
+// cannot carry every change at 30 fps, but whatever is stored is a whole, right frame.
+TEST_F(ShapedLinkRecording, EveryStoredFrameDecodesAndMatchesTheScreen) {
+  constexpr std::uint32_t kW = 1920, kH = 1080;
+  constexpr int kSeconds = 8;
+  Xvfb xvfb("1920x1080");
+  ScreenPainter painter(xvfb.display());
+  std::vector<std::vector<std::uint8_t>> pictures;
+  for (int v = 0; v < 4; ++v) pictures.push_back(make_picture(kW, kH, v));
+  painter.show(pictures[0]);
+  const LinkRun run = record_over_link(xvfb.display(), 50, kSeconds, "pictures", [&] {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(kSeconds);
+    for (std::size_t i = 1; std::chrono::steady_clock::now() < until; ++i) {
+      std::this_thread::sleep_for(200ms);
+      painter.show(pictures[i % pictures.size()]);
+    }
+  });
+  ASSERT_TRUE(run.ok);
+  EXPECT_EQ(check_frame_files(run.archive), std::vector<std::string>{}) << "every stored frame decodes";
+  const auto sessions = read_sessions(run.archive);
+  ASSERT_EQ(sessions.size(), 1u);
+  const auto frames = read_frames(run.archive, sessions[0].id);
+  ASSERT_GE(frames.size(), 10u) << run.summary;
+  const auto dir = ArchivePaths(run.archive).session(sessions[0].folder);
+  int sampled = 0;
+  for (std::size_t i = 0; i < frames.size(); i += 7, ++sampled) {
+    double best = 0;
+    for (const auto& p : pictures) best = std::max(best, psnr_jpeg_vs_bgrx(dir / frames[i].file, p, kW, kH));
+    EXPECT_GE(best, 35.0) << frames[i].file << " (tick " << frames[i].tick << ") matches no picture shown";
+  }
+  EXPECT_GE(sampled, 2);
+}
+
+// Today's wire on a link it fits: the terminal scene (a full 1920x1080 xterm) needs about
+// 60 Mbit/s of LZ4 tiles, so on 100 Mbit/s every tick is sent as it happens.
+TEST_F(ShapedLinkRecording, AScrollingTerminalAt30FpsOn100MbitDropsNoTick) {
+  expect_kept_up(record_scene_over_link("terminal", 100, kSceneSeconds), kSceneSeconds);
+}
+
+// Issue 19's desktop target, which today's wire meets (measured 2026-12-05: 46 Mbit/s, 0 of 300
+// ticks dropped): a 120x40 scrolling xterm, a clock and a 640x360 moving picture on 1920x1080.
+TEST_F(ShapedLinkRecording, TheDesktopSceneAt30FpsOn50MbitDropsNoTick) {
+  expect_kept_up(record_scene_over_link("desktop", 50, kSceneSeconds), kSceneSeconds);
+}
+
+// A client of protocol version 2 (a real encoder's stream, its preamble offering 2) records over
+// the link into today's receiver: every frame stored, every file a JPEG.
+TEST_F(ShapedLinkRecording, AVersion2ClientRecordsOverTheLink) {
+  StreamSpec spec;
+  spec.width = 640;
+  spec.height = 480;
+  spec.fps = 30;
+  spec.frames = 60;
+  spec.name = "v2-over-link";
+  RecordedStream stream = make_recorded_stream(spec);
+  ASSERT_EQ(stream.bytes.at(8), wire::kVersion);  // the preamble's version field (u16 LE at 8)
+  stream.bytes[8] = 2;
+  const auto archive = fresh_temp_dir("screenreel-link-v2") / "archive";
+  ShapedLink link(10);
+  auto receiver = start_receiver(archive, {"--no-display", "--insecure-listen"}, {}, 0, link.receiver_address(),
+                                 link.in_receiver({}));
+  ASSERT_NE(receiver.port, 0);
+  std::string address;
+  bool bye = false;
+  std::optional<wire::Error> error;
+  link.run_in_sender([&] {
+    WireClient c(std::to_string(receiver.port), link.receiver_address());
+    if (!c.connected()) return;
+    c.send(stream.bytes);
+    bye = c.wait_for(wire::MessageType::kBye, 60s);
+    address = c.local_address();
+    error = c.error();
+  });
+  ASSERT_TRUE(bye) << "no BYE from the receiver" << (error ? ": " + error->message : "");
+  EXPECT_EQ(address.rfind(link.sender_address() + ":", 0), 0u) << address << " did not come over the link";
+  const auto s = session_of_client(archive, address);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->frame_count, static_cast<std::int64_t>(stream.frame_seqs.size()));
+  EXPECT_EQ(check_frame_files(archive), std::vector<std::string>{});
+}
+
+}  // namespace
+}  // namespace screenreel::test
