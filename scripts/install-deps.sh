@@ -26,6 +26,8 @@ packages=(
   dbus pipewire pipewire-bin wireplumber xdg-desktop-portal xdg-desktop-portal-wlr
   gstreamer1.0-plugins-base gstreamer1.0-pipewire gir1.2-gstreamer-1.0 python3-gi
   sway swaybg grim
+  # packaging (cmake/ScreenreelInstall.cmake): man pages from --help, the .deb's shlibdeps, man -l
+  help2man dpkg-dev fakeroot man-db bsdextrautils
 )
 
 missing=()
