@@ -22,7 +22,7 @@ for lib in libc6 libsqlite3 liblz4 libssl3 libtesseract adduser; do
   [[ $depends == *"$lib"* ]] || fail "Depends lacks $lib: $depends"
 done
 [[ $(dpkg-deb -f "$deb" Recommends) == *tesseract-ocr-eng* ]] || fail "Recommends lacks tesseract-ocr-eng"
-dpkg-deb -I "$deb" postinst | grep -q 'adduser --system' || fail "postinst does not make the screenreel user"
+grep -q 'adduser --system' <<<"$(dpkg-deb -I "$deb" postinst)" || fail "postinst does not make the screenreel user"
 
 root=$tmp/root
 dpkg-deb -x "$deb" "$root"
@@ -44,7 +44,7 @@ for p in capture receiver replay; do
   bin=$root/usr/bin/screenreel-$p
   "$bin" --help >"$tmp/help" 2>&1 || fail "screenreel-$p --help"
   grep -q "Usage: screenreel-$p" "$tmp/help" || fail "screenreel-$p --help has no usage line"
-  "$bin" --version | grep -q "screenreel-$p 0\." || fail "screenreel-$p --version"
+  grep -q "screenreel-$p 0\." <<<"$("$bin" --version)" || fail "screenreel-$p --version"
   # The man page is the program's --help: every option of --help is in it.
   MANWIDTH=200 man -l "$root/usr/share/man/man1/screenreel-$p.1" 2>/dev/null | col -b >"$tmp/man" \
     || fail "man -l screenreel-$p.1"
@@ -64,10 +64,13 @@ complete_words() { # PROGRAM WORDS...: prints the candidates for the last word
     "$root/usr/share/bash-completion/completions/screenreel-replay" "$@"
 }
 [[ $(complete_words screenreel-replay pl) == play ]] || fail "screenreel-replay pl<Tab>: $(complete_words screenreel-replay pl)"
-[[ $(complete_words screenreel-replay --archive /tmp re | tr '\n' ' ') == "recover " ]] \
-  || fail "screenreel-replay --archive DIR re<Tab>"
-complete_words screenreel-replay export x --fr | grep -qx -- --frames || fail "screenreel-replay export --fr<Tab>"
-complete_words screenreel-receiver --no-d | grep -qx -- --no-display || fail "screenreel-receiver --no-d<Tab>"
+[[ $(complete_words screenreel-replay --archive /tmp rec | tr '\n' ' ') == "recover " ]] \
+  || fail "screenreel-replay --archive DIR rec<Tab>"
+# (into a variable first: grep -q closing the pipe early would fail the pipeline under pipefail)
+candidates=$(complete_words screenreel-replay export x --fr)
+grep -qx -- --frames <<<"$candidates" || fail "screenreel-replay export --fr<Tab>: $candidates"
+candidates=$(complete_words screenreel-receiver --no-d)
+grep -qx -- --no-display <<<"$candidates" || fail "screenreel-receiver --no-d<Tab>: $candidates"
 echo "completion: commands and options complete"
 
 unit=$root/usr/lib/systemd/system/screenreel-receiver.service
