@@ -1,0 +1,54 @@
+# Installing screenreel as a tool (issue 20): the three programs, man pages generated from their
+# --help at build time (help2man, so they cannot drift), bash completion (which reads --help when
+# completing, so new options complete without edits), the receiver's systemd unit, the schemas,
+# and a Debian package from CPack with dependencies computed from the shared libraries.
+include(GNUInstallDirs)
+
+set(SCREENREEL_PROGRAMS screenreel-capture screenreel-receiver screenreel-replay)
+install(TARGETS ${SCREENREEL_PROGRAMS} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+
+# Man pages, section 1: help2man runs each built program's --help and --version.
+find_program(SCREENREEL_HELP2MAN help2man REQUIRED)
+set(screenreel_man_capture "stream the screen to a screenreel receiver")
+set(screenreel_man_receiver "record screenreel streams into a JPEG + SQLite archive")
+set(screenreel_man_replay "list, play, export and search a screenreel archive")
+set(screenreel_man_pages)
+foreach(program IN LISTS SCREENREEL_PROGRAMS)
+  string(REPLACE "screenreel-" "" short ${program})
+  set(page ${CMAKE_BINARY_DIR}/man/${program}.1)
+  add_custom_command(OUTPUT ${page}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/man
+    COMMAND ${SCREENREEL_HELP2MAN} --no-info --no-discard-stderr --section=1
+            "--name=${screenreel_man_${short}}" --output=${page} $<TARGET_FILE:${program}>
+    DEPENDS ${program}
+    COMMENT "help2man ${program}.1")
+  list(APPEND screenreel_man_pages ${page})
+  # Completion: one script, installed under each program's name (bash-completion's lookup).
+  install(FILES ${PROJECT_SOURCE_DIR}/packaging/bash-completion/screenreel
+          DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME ${program})
+endforeach()
+add_custom_target(screenreel_man ALL DEPENDS ${screenreel_man_pages})
+install(FILES ${screenreel_man_pages} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+
+# The receiver as a system service (user and state directory made by the package's postinst).
+configure_file(${PROJECT_SOURCE_DIR}/packaging/systemd/screenreel-receiver.service.in
+               ${CMAKE_BINARY_DIR}/systemd/screenreel-receiver.service @ONLY)
+install(FILES ${CMAKE_BINARY_DIR}/systemd/screenreel-receiver.service DESTINATION lib/systemd/system)
+
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/schemas/ DESTINATION ${CMAKE_INSTALL_DATADIR}/screenreel/schemas)
+install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+
+# cpack -G DEB
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME screenreel)
+set(CPACK_PACKAGE_CONTACT "screenreel maintainers <screenreel@localhost>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "screen recorder: capture -> LZ4 over TCP -> JPEG + SQLite archive")
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SECTION video)
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "tesseract-ocr-eng")
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${PROJECT_SOURCE_DIR}/packaging/debian/postinst)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+include(CPack)
