@@ -222,5 +222,14 @@ TEST(CopyWire, MalformedCopiesAreRefusedWithTheReason) {
   EXPECT_EQ(view.rects[0].src_y, 32u);
 }
 
+// Copies are protocol 3: on a protocol-2 connection the encoding is unknown, as it was in 2.
+TEST(CopyWire, ACopyOnAProtocol2ConnectionIsAnUnknownEncoding) {
+  const Bytes good = frame_with_rect(false, 2, 8, 16, 32);
+  auto m = wire::decode_body(wire::MessageType::kFrame, std::span(good).subspan(wire::kHeaderBytes), 2);
+  ASSERT_FALSE(m);
+  EXPECT_NE(m.error.what.find("unknown encoding 2"), std::string::npos) << m.error.what;
+  EXPECT_TRUE(wire::decode_body(wire::MessageType::kFrame, std::span(good).subspan(wire::kHeaderBytes), 3));
+}
+
 }  // namespace
 }  // namespace screenreel

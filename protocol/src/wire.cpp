@@ -92,7 +92,7 @@ Parsed<Message> decode_welcome(ByteReader& r) {
   return ok<Message>(std::move(m));
 }
 
-Parsed<Message> decode_frame(ByteReader& r) {
+Parsed<Message> decode_frame(ByteReader& r, std::uint16_t version) {
   FrameView m;
   m.seq = r.read<std::uint64_t>();
   m.capture_time_us = r.read<std::int64_t>();
@@ -137,7 +137,7 @@ Parsed<Message> decode_frame(ByteReader& r) {
     } else if (enc == static_cast<std::uint8_t>(RectEncoding::kLz4)) {
       if (len == 0 || len > static_cast<std::uint64_t>(LZ4_compressBound(static_cast<int>(raw))))
         return fail<Message>(bad(at + "LZ4 data length " + std::to_string(len) + " impossible for " + std::to_string(raw) + " bytes"));
-    } else if (enc == static_cast<std::uint8_t>(RectEncoding::kCopy)) {
+    } else if (enc == static_cast<std::uint8_t>(RectEncoding::kCopy) && version >= 3) {
       if (m.is_key()) return fail<Message>(bad(at + "a key frame has nothing to copy from"));
       if (len != kCopyDataBytes) return fail<Message>(bad(at + "copy data length " + std::to_string(len) + " != 8"));
     } else {
@@ -284,7 +284,7 @@ Parsed<Message> decode_body(MessageType type, std::span<const std::uint8_t> body
   switch (type) {
     case MessageType::kHello: p = decode_hello(r); break;
     case MessageType::kWelcome: p = decode_welcome(r); break;
-    case MessageType::kFrame: p = decode_frame(r); break;
+    case MessageType::kFrame: p = decode_frame(r, version); break;
     case MessageType::kAck: p = decode_ack(r); break;
     case MessageType::kStop: p = decode_stop(r); break;
     case MessageType::kBye: p = decode_bye(r); break;
