@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
     ("duration", po::value(&config.duration_s)->default_value(0)->value_name("SECONDS"), "stop after this long; 0: until stopped")
     ("max-frames", po::value(&config.max_frames)->default_value(0)->value_name("N"), "stop after sending N frames; 0: no limit")
     ("every-frame", "send a frame every tick, even when nothing changed")
+    ("no-copies", "send scrolled or moved content as changed tiles, not as copies of the previous frame (copies need a receiver of protocol 3; a protocol-2 receiver never gets them)")
     ("key-interval", po::value(&config.key_interval_s)->default_value(10)->value_name("SECONDS"),
      "send the whole frame (not only changed tiles) at least this often, when the screen changes")
     ("token-file", po::value(&token_file)->value_name("FILE"),
@@ -140,6 +141,7 @@ int main(int argc, char** argv) {
   config.source.fps = config.fps;
   config.source.cursor = vm.count("no-cursor") == 0;
   config.every_frame = vm.count("every-frame") > 0;
+  config.copies = vm.count("no-copies") == 0;
   config.quiet = vm.count("quiet") > 0;
   config.stats = vm.count("stats") > 0;
   config.tls = vm.count("tls") > 0;

@@ -157,6 +157,33 @@ TEST(WireGolden, AnUnknownMessageIsSkippedInVersion3AndRefusedInVersion2) {
   EXPECT_NE(read_stream(3, big).error.find("at most 4096"), std::string::npos) << read_stream(3, big).error;
 }
 
+TEST(WireGolden, ACopyRectangleIsReadInVersion3AndRefusedInVersion2) {
+  const Bytes& golden = block("v3-frame-copy");
+  const auto body = std::span(golden).subspan(kHeaderBytes);
+  auto v3 = decode_body(MessageType::kFrame, body, 3);
+  ASSERT_TRUE(v3) << v3.error.what;
+  const auto& f = std::get<FrameView>(*v3.value);
+  EXPECT_EQ(f.seq, 2u);
+  EXPECT_EQ(f.capture_time_us, 2'000'000);
+  EXPECT_EQ(f.width, 64u);
+  EXPECT_EQ(f.height, 48u);
+  EXPECT_FALSE(f.is_key());
+  EXPECT_EQ(f.pixel_hash, 0x1122334455667788u);
+  ASSERT_EQ(f.rects.size(), 1u);
+  const RectView& r = f.rects[0];
+  EXPECT_EQ(r.encoding, RectEncoding::kCopy);
+  EXPECT_EQ((std::array{r.x, r.y, r.w, r.h, r.src_x, r.src_y}), (std::array<std::uint32_t, 6>{0, 0, 64, 40, 0, 8}));
+  // And the writer makes these very bytes.
+  Bytes made;
+  FrameMessageWriter writer(made, 2, 2'000'000, 64, 48, 0);
+  writer.add_copy(0, 0, 64, 40, 0, 8);
+  writer.finish(0x1122334455667788u);
+  EXPECT_EQ(made, golden);
+  auto v2 = decode_body(MessageType::kFrame, body, 2);
+  ASSERT_FALSE(v2);
+  EXPECT_NE(v2.error.what.find("unknown encoding 2"), std::string::npos) << v2.error.what;
+}
+
 TEST(WireGolden, FieldsAppendedByALaterVersionAreIgnoredInVersion3AndRefusedInVersion2) {
   const Bytes& golden = block("v3-ack-appended");
   const auto body = std::span(golden).subspan(kHeaderBytes);

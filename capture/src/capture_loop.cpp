@@ -11,11 +11,16 @@ namespace screenreel::capture {
 
 CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
                         KeyFrameSchedule& key_frames, const std::atomic<bool>& stop,
-                        LiveCounts& live, const FrameOut& out) {
+                        LiveCounts& live, const FrameOut& out, bool copies) {
   using Clock = KeyFrameSchedule::Clock;
   CaptureEnd end;
   std::uint32_t w = source.width(), h = source.height();
-  auto encoder = std::make_unique<FrameEncoder>(w, h);
+  const auto make_encoder = [&] {
+    auto e = std::make_unique<FrameEncoder>(w, h);
+    e->enable_copies(copies);
+    return e;
+  };
+  auto encoder = make_encoder();
   const auto period =
       std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / config.fps));
   const auto start = Clock::now();
@@ -45,7 +50,7 @@ CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
           ref.height != h) {  // the screen was resized: start over with a key frame
         w = ref.width;
         h = ref.height;
-        encoder = std::make_unique<FrameEncoder>(w, h);
+        encoder = make_encoder();
         key = true;
       }
       std::vector<std::uint8_t> message;
@@ -57,6 +62,8 @@ CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
         continue;
       }
       if (stats->key) key_frames.sent(now);
+      end.copies += stats->copies;
+      end.copied_rows += stats->copied_rows;
       end.raw_bytes += std::uint64_t{w} * h * 4;
       ++end.frames;
       out(tick, t_us, stats->key, std::move(message));

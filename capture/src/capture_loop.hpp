@@ -22,6 +22,7 @@ struct LiveCounts {
 // How the loop ended, and its counts.
 struct CaptureEnd {
   std::uint64_t ticks = 0, captured = 0, unchanged = 0, dropped = 0, frames = 0, raw_bytes = 0;
+  std::uint64_t copies = 0, copied_rows = 0;  // copy rectangles encoded, and the rows they cover
   double seconds = 0;
   bool max_frames = false;  // --max-frames was reached
   std::string gone;         // the source went away (a window closed): a normal end
@@ -34,6 +35,6 @@ using FrameOut = std::function<void(std::uint64_t tick, std::int64_t capture_us,
 // Runs until `stop`, --duration or --max-frames; every encoded frame goes to `out`.
 CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
                         KeyFrameSchedule& key_frames, const std::atomic<bool>& stop,
-                        LiveCounts& live, const FrameOut& out);
+                        LiveCounts& live, const FrameOut& out, bool copies = false);
 
 }  // namespace screenreel::capture

@@ -287,6 +287,8 @@ class Client {
         say("recording session " + std::to_string(w.session_id) + " (" + w.folder + ") " + source_.describe() + " at " +
             std::to_string(config_.fps).substr(0, 5) + " fps to " + config_.connect);
       ever_welcomed_ = true;
+      // Copies are protocol 3: a receiver that speaks 2 gets today's encoding.
+      copies_ = config_.copies && link->reader.version() >= 3;
       capture_thread_ = std::thread([this] { capture(); });
       keep_alive();
       if (config_.stats) print_stats();
@@ -436,13 +438,16 @@ class Client {
                          if (config_.stats) stats_.captured(tick, t_us);
                          enqueue(tick, key, std::move(m));
                        });
-                     });
+                     },
+                     copies_);
     asio::post(io_, [this, end] {
       summary_.ticks = end.ticks;
       summary_.captured = end.captured;
       summary_.unchanged = end.unchanged;
       summary_.dropped = end.dropped;
       summary_.raw_bytes = end.raw_bytes;
+      summary_.copies = end.copies;
+      summary_.copied_rows = end.copied_rows;
       summary_.seconds = end.seconds;
       if (!end.error.empty()) {
         summary_.ended_by = "capture error";
@@ -470,6 +475,7 @@ class Client {
   // The session, across connections.
   std::uint64_t session_id_ = 0;
   std::uint16_t announce_ = wire::kVersion;  // the protocol version the preamble offers
+  bool copies_ = false;                      // set before the capture thread starts
   wire::ResumeKey resume_key_{};
   bool ever_welcomed_ = false, finishing_ = false, done_ = false, closed_ = false;
   Clock::time_point away_since_ = Clock::now();

@@ -52,6 +52,10 @@ std::string format_summary(const CaptureSummary& s) {
   const double pct =
       s.raw_bytes ? 100.0 * static_cast<double>(s.wire_bytes) / static_cast<double>(s.raw_bytes)
                   : 0;
+  std::string copies;
+  if (s.copies > 0)
+    copies = "; " + std::to_string(s.copies) + " copy rectangles (" + std::to_string(s.copied_rows) +
+             " rows scrolled or moved)";
   std::string away;
   if (s.reconnects > 0 || s.lost > 0 || s.undelivered > 0)
     away = "; reconnected " + std::to_string(s.reconnects) +
@@ -60,10 +64,10 @@ std::string format_summary(const CaptureSummary& s) {
   std::snprintf(
       buf, sizeof buf,
       "screenreel-capture: %llu frames sent, %s (%.1f%% of raw), %.2f fps achieved over %.1f s "
-      "(%llu ticks: %llu unchanged, %llu dropped)%s; receiver stored %s; ended by %s; source %s",
+      "(%llu ticks: %llu unchanged, %llu dropped)%s%s; receiver stored %s; ended by %s; source %s",
       static_cast<unsigned long long>(s.sent), megabytes(s.wire_bytes).c_str(), pct, fps, s.seconds,
       static_cast<unsigned long long>(s.ticks), static_cast<unsigned long long>(s.unchanged),
-      static_cast<unsigned long long>(s.dropped), away.c_str(),
+      static_cast<unsigned long long>(s.dropped), copies.c_str(), away.c_str(),
       s.stored < 0 ? "unknown" : std::to_string(s.stored).c_str(),
       terminal_safe(s.ended_by).c_str(), terminal_safe(s.source).c_str());
   return buf;

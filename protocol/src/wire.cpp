@@ -92,7 +92,7 @@ Parsed<Message> decode_welcome(ByteReader& r) {
   return ok<Message>(std::move(m));
 }
 
-Parsed<Message> decode_frame(ByteReader& r) {
+Parsed<Message> decode_frame(ByteReader& r, std::uint16_t version) {
   FrameView m;
   m.seq = r.read<std::uint64_t>();
   m.capture_time_us = r.read<std::int64_t>();
@@ -137,12 +137,25 @@ Parsed<Message> decode_frame(ByteReader& r) {
     } else if (enc == static_cast<std::uint8_t>(RectEncoding::kLz4)) {
       if (len == 0 || len > static_cast<std::uint64_t>(LZ4_compressBound(static_cast<int>(raw))))
         return fail<Message>(bad(at + "LZ4 data length " + std::to_string(len) + " impossible for " + std::to_string(raw) + " bytes"));
+    } else if (enc == static_cast<std::uint8_t>(RectEncoding::kCopy) && version >= 3) {
+      if (m.is_key()) return fail<Message>(bad(at + "a key frame has nothing to copy from"));
+      if (len != kCopyDataBytes) return fail<Message>(bad(at + "copy data length " + std::to_string(len) + " != 8"));
     } else {
       return fail<Message>(bad(at + "unknown encoding " + std::to_string(enc)));
     }
     rect.encoding = static_cast<RectEncoding>(enc);
     rect.data = r.read_bytes(len);
     if (!r.ok()) return fail<Message>(bad(at + "data truncated"));
+    if (rect.encoding == RectEncoding::kCopy) {
+      detail::ByteReader source(rect.data);
+      rect.src_x = source.read<std::uint32_t>();
+      rect.src_y = source.read<std::uint32_t>();
+      if (std::uint64_t{rect.src_x} + rect.w > m.width || std::uint64_t{rect.src_y} + rect.h > m.height)
+        return fail<Message>(bad(at + "copy source " + std::to_string(rect.src_x) + "," + std::to_string(rect.src_y) +
+                                 " is outside the frame"));
+      m.rects.push_back(rect);
+      continue;  // covers nothing of a key frame
+    }
     covered += std::uint64_t{rect.w} * rect.h;
     m.rects.push_back(rect);
   }
@@ -271,7 +284,7 @@ Parsed<Message> decode_body(MessageType type, std::span<const std::uint8_t> body
   switch (type) {
     case MessageType::kHello: p = decode_hello(r); break;
     case MessageType::kWelcome: p = decode_welcome(r); break;
-    case MessageType::kFrame: p = decode_frame(r); break;
+    case MessageType::kFrame: p = decode_frame(r, version); break;
     case MessageType::kAck: p = decode_ack(r); break;
     case MessageType::kStop: p = decode_stop(r); break;
     case MessageType::kBye: p = decode_bye(r); break;
@@ -402,6 +415,14 @@ void FrameMessageWriter::add_rect(std::uint32_t x, std::uint32_t y, std::uint32_
   out_.insert(out_.end(), header, header + kRectHeaderBytes);
   out_.insert(out_.end(), data.begin(), data.end());
   ++rect_count_;
+}
+
+void FrameMessageWriter::add_copy(std::uint32_t x, std::uint32_t y, std::uint32_t w, std::uint32_t h,
+                                  std::uint32_t src_x, std::uint32_t src_y) {
+  std::uint8_t data[kCopyDataBytes];
+  detail::put_le(data, src_x, 4);
+  detail::put_le(data + 4, src_y, 4);
+  add_rect(x, y, w, h, RectEncoding::kCopy, data);
 }
 
 void FrameMessageWriter::finish(std::uint64_t pixel_hash) {

@@ -89,13 +89,15 @@ void BM_Grab(benchmark::State& state) {
 BENCHMARK(BM_Grab)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // Client, per tick: compare with the last frame sent, copy and LZ4 the changed tiles, hash. The
-// argument is LZ4's acceleration (FrameEncoder::kLz4Acceleration is what the client uses).
+// arguments: LZ4's acceleration (FrameEncoder::kLz4Acceleration is what the client uses), and
+// copies: 1 to send scrolled content as copies (protocol 3, CopyFinder).
 void BM_TileDiffLz4Encode(benchmark::State& state) {
   const auto& c = clip();
   const auto& first = c.frames[0];
   screenreel::FrameEncoder enc(first.width, first.height, static_cast<int>(state.range(0)));
+  enc.enable_copies(state.range(1) != 0);
   std::vector<std::uint8_t> msg;
-  std::size_t i = 0, wire = 0, frames = 0, sent = 0, tiles_changed = 0, tiles_total = 0;
+  std::size_t i = 0, wire = 0, frames = 0, sent = 0, tiles_changed = 0, tiles_total = 0, copied_rows = 0;
   for (auto _ : state) {
     const auto& f = c.frames[i++ % c.frames.size()];
     auto stats = enc.encode(f.pixels.data(), f.stride(), i, 0, false, false, msg);
@@ -104,6 +106,7 @@ void BM_TileDiffLz4Encode(benchmark::State& state) {
       ++sent;
       tiles_changed += stats->tiles_changed;
       tiles_total += stats->tiles_total;
+      copied_rows += stats->copied_rows;
     }
     ++frames;
     benchmark::DoNotOptimize(msg.data());
@@ -113,9 +116,16 @@ void BM_TileDiffLz4Encode(benchmark::State& state) {
   state.counters["sent_%_of_ticks"] = 100.0 * static_cast<double>(sent) / static_cast<double>(frames);
   state.counters["tiles_changed_%_when_sent"] =
       tiles_total ? 100.0 * static_cast<double>(tiles_changed) / static_cast<double>(tiles_total) : 0;
+  state.counters["copied_rows_per_sent"] = sent ? static_cast<double>(copied_rows) / static_cast<double>(sent) : 0;
   state.SetLabel(c.label);
 }
-BENCHMARK(BM_TileDiffLz4Encode)->ArgName("acceleration")->Arg(1)->Arg(2)->Arg(4)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_TileDiffLz4Encode)
+    ->ArgNames({"acceleration", "copies"})
+    ->Args({1, 0})
+    ->Args({2, 0})
+    ->Args({4, 0})
+    ->Args({4, 1})
+    ->Unit(benchmark::kMillisecond);
 
 // Client, an unchanged tick: the whole frame is compared with the reference and nothing is sent.
 void BM_CompareUnchanged(benchmark::State& state) {

@@ -19,6 +19,7 @@ struct CaptureConfig {
   std::uint64_t max_frames = 0;  // 0: no limit
   double key_interval_s = 10;    // a changed frame after this long is sent whole
   bool every_frame = false;      // send a FRAME every tick even when nothing changed
+  bool copies = true;            // scrolled and moved content as copies (protocol 3; --no-copies)
   bool quiet = false;
   bool stats = false;  // a live status line on stderr, once a second
   std::string token;  // from --token-file; empty: none
@@ -41,6 +42,8 @@ struct CaptureSummary {
   std::uint64_t undelivered = 0; // frames the receiver never confirmed storing (gave up, Ctrl-C)
   std::uint64_t reconnects = 0;  // connections made again after one broke
   std::uint64_t wire_bytes = 0;  // FRAME bytes written to the socket
+  std::uint64_t copies = 0;      // copy rectangles sent (scrolled or moved content), and
+  std::uint64_t copied_rows = 0; // the pixel rows they covered
   std::uint64_t raw_bytes = 0;   // what the sent frames would be as raw BGRX
   std::int64_t stored = -1;      // frames the receiver says it stored; -1 if it did not say
   double seconds = 0;

@@ -15,6 +15,8 @@
 
 namespace screenreel {
 
+class CopyFinder;
+
 // A whole frame, BGRX8888, rows of exactly width * 4 bytes.
 struct FrameBuffer {
   std::uint32_t width = 0;
@@ -41,6 +43,8 @@ struct EncodeStats {
   std::size_t raw_bytes = 0;      // pixel bytes of the changed tiles
   std::size_t message_bytes = 0;  // the whole FRAME message
   bool key = false;               // a key frame: asked for, or the encoder's first
+  std::uint32_t copies = 0;       // copy rectangles (scrolled content), sent before the tiles
+  std::uint32_t copied_rows = 0;  // rows they cover
 };
 
 class FrameEncoder {
@@ -56,6 +60,9 @@ class FrameEncoder {
   static constexpr int kLz4Acceleration = 4;
 
   FrameEncoder(std::uint32_t width, std::uint32_t height, int lz4_acceleration = kLz4Acceleration);
+  ~FrameEncoder();
+  FrameEncoder(FrameEncoder&&) noexcept;
+  FrameEncoder& operator=(FrameEncoder&&) noexcept;
 
   // Compares `pixels` (rows `stride` bytes apart) with the last frame encoded, tile by tile,
   // copying the changed tiles into its reference in the same pass, and writes a FRAME message
@@ -76,16 +83,26 @@ class FrameEncoder {
 
   const FrameBuffer& reference() const { return reference_; }
 
+  // Sends scrolled content as copies (RectEncoding::kCopy, protocol 3; CopyFinder): only for a
+  // receiver that speaks protocol 3 or later. Off by default.
+  void enable_copies(bool on);
+
  private:
+  std::uint32_t diff(const std::uint8_t* pixels, std::size_t stride, bool first, bool copy);
+
   FrameBuffer reference_;
   std::uint32_t tiles_x_, tiles_y_;
   std::vector<std::uint8_t> changed_;  // one flag a tile
-  std::vector<std::uint8_t> compare_;  // one flag a tile: the tiles `changed` touches
+  static constexpr std::uint8_t kSkip = 0, kCompare = 1, kTake = 2;
+  std::vector<std::uint8_t> compare_;  // one a tile: what diff() does with it (the tiles `changed` touches are compared)
   std::vector<std::uint8_t> scratch_;  // a rectangle's pixels packed for LZ4
   std::vector<std::uint8_t> lz4_;      // a rectangle's LZ4 bytes, before they are appended to the message
+  std::vector<std::uint64_t> lz4_stream_;  // an LZ4_stream_t (8-byte aligned), reset for each rectangle
   int acceleration_;
   std::size_t last_message_bytes_ = 0;  // what to reserve for the next message
   bool have_reference_ = false;
+  bool copies_ = false;
+  std::unique_ptr<CopyFinder> copy_finder_;  // made by enable_copies
 };
 
 // Receiver side: one per connection. Keeps the frame the client has described so far and

@@ -76,7 +76,10 @@ enum class ErrorCode : std::uint32_t {
 
 enum class StopReason : std::uint32_t { kUserEnded = 1, kShutdown = 2, kStorageError = 3 };
 
-enum class RectEncoding : std::uint8_t { kRaw = 0, kLz4 = 1 };
+// kCopy (protocol 3): the rectangle is the same-sized one at (src_x, src_y) of the frame as the
+// rectangles before it left it: scrolled or moved content, sent as 8 bytes.
+enum class RectEncoding : std::uint8_t { kRaw = 0, kLz4 = 1, kCopy = 2 };
+inline constexpr std::uint32_t kCopyDataBytes = 8;
 
 inline constexpr std::uint32_t kFrameFlagKey = 1;
 
@@ -128,6 +131,7 @@ struct RectView {
   std::uint32_t x = 0, y = 0, w = 0, h = 0;
   RectEncoding encoding = RectEncoding::kRaw;
   std::span<const std::uint8_t> data;
+  std::uint32_t src_x = 0, src_y = 0;  // kCopy: where it comes from (checked to lie inside the frame)
 
   // Where it is in the frame (decode_body has checked it lies inside: the values fit).
   PixelRect area() const {
@@ -240,6 +244,9 @@ class FrameMessageWriter {
   // Appends a rectangle: its header, then `data` (LZ4 or raw pixels, as `encoding` says).
   void add_rect(std::uint32_t x, std::uint32_t y, std::uint32_t w, std::uint32_t h, RectEncoding encoding,
                 std::span<const std::uint8_t> data);
+  // Appends a copy (RectEncoding::kCopy) of the w x h rectangle at src_x, src_y to x, y.
+  void add_copy(std::uint32_t x, std::uint32_t y, std::uint32_t w, std::uint32_t h, std::uint32_t src_x,
+                std::uint32_t src_y);
   // Fills in the hash, the rectangle count and the header's length.
   void finish(std::uint64_t pixel_hash);
   std::uint32_t rect_count() const { return rect_count_; }
