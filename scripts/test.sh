@@ -8,8 +8,4 @@ cd "$(dirname "$0")/.."
 bash scripts/build.sh -DSCREENREEL_WERROR=ON
 bash scripts/fuzz.sh
 cd build
-# Tests labelled needs-wire hold issue 19's shaped-link targets that need the copy rectangles and
-# JPEG strips; they stay out until those are merged (SCREENREEL_WIRE_TESTS=1 runs them too).
-exclude=()
-[ "${SCREENREEL_WIRE_TESTS:-0}" = 1 ] || exclude=(-LE needs-wire)
-ctest --output-on-failure -j 2 --timeout 600 "${exclude[@]}" "$@"
+ctest --output-on-failure -j 2 --timeout 600 "$@"

@@ -22,7 +22,8 @@ bool parse_summary(const std::string& text, LinkRun& run, int seconds) {
   static const std::regex line(
       R"(\d+ frames sent, ([0-9.]+) MB \([0-9.]+% of raw\), ([0-9.]+) fps achieved over [0-9.]+ s \((\d+) ticks: \d+ unchanged, (\d+) dropped\))");
   if (!std::regex_search(text, m, line)) return false;
-  run.summary = m[0];
+  const auto at = static_cast<std::size_t>(m.position(0));
+  run.summary = text.substr(at, text.find('\n', at) - at);  // the whole line, to its end
   run.wire_mb = std::stod(m[1]);
   run.fps_achieved = std::stod(m[2]);
   run.ticks = std::stoll(m[3]);
@@ -40,7 +41,7 @@ void expect_kept_up(const LinkRun& run, int seconds) {
 }
 
 LinkRun record_over_link(const std::string& display, double mbit, int seconds, const std::string& name,
-                         const std::function<void()>& during) {
+                         const std::function<void()>& during, const std::vector<std::string>& capture_args) {
   LinkRun run;
   const auto dir = fresh_temp_dir("screenreel-link");
   run.archive = dir / "archive";
@@ -52,10 +53,12 @@ LinkRun record_over_link(const std::string& display, double mbit, int seconds, c
   auto receiver = start_receiver(run.archive, {"--no-display", "--token-file", token.string()}, {}, 0,
                                  link.receiver_address(), link.in_receiver({}));
   if (receiver.port == 0) return run;
-  Process capture(link.in_sender({SCREENREEL_CAPTURE_BIN, "--display", display, "--fps", "30", "--duration",
-                                  std::to_string(seconds), "--connect",
-                                  link.receiver_address() + ":" + std::to_string(receiver.port), "--name", name,
-                                  "--token-file", token.string(), "--quiet"}));
+  std::vector<std::string> argv = {SCREENREEL_CAPTURE_BIN, "--display", display, "--fps", "30", "--duration",
+                                   std::to_string(seconds), "--connect",
+                                   link.receiver_address() + ":" + std::to_string(receiver.port), "--name", name,
+                                   "--token-file", token.string(), "--quiet"};
+  argv.insert(argv.end(), capture_args.begin(), capture_args.end());
+  Process capture(link.in_sender(argv));
   const auto started = std::chrono::steady_clock::now();
   if (during) during();
   const auto status = capture.wait_for(std::chrono::seconds(seconds + 30));
@@ -77,7 +80,8 @@ LinkRun record_over_link(const std::string& display, double mbit, int seconds, c
   return run;
 }
 
-LinkRun record_scene_over_link(const std::string& kind, double mbit, int seconds) {
+LinkRun record_scene_over_link(const std::string& kind, double mbit, int seconds,
+                               const std::vector<std::string>& capture_args) {
   Xvfb xvfb("1920x1080");
   Process scene({"/bin/bash", std::string(SCREENREEL_SOURCE_DIR) + "/tests/support/scene.sh", kind},
                 {{"DISPLAY", xvfb.display()}});
@@ -85,7 +89,7 @@ LinkRun record_scene_over_link(const std::string& kind, double mbit, int seconds
     ADD_FAILURE() << "the " << kind << " scene did not come up: " << scene.err();
     return {};
   }
-  LinkRun run = record_over_link(xvfb.display(), mbit, seconds, kind);
+  LinkRun run = record_over_link(xvfb.display(), mbit, seconds, kind, {}, capture_args);
   scene.signal(SIGTERM);
   scene.wait_for(10s);
   return run;

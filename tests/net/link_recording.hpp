@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace screenreel::test {
 
@@ -26,12 +27,14 @@ struct LinkRun {
 
 // Records X display `display` at 30 fps for `seconds` over `mbit` Mbit/s into a fresh archive;
 // `during` runs on the calling thread while the capture runs (a test painting the screen).
+// `capture_args` are added to the capture's command line (--no-copies, ...).
 LinkRun record_over_link(const std::string& display, double mbit, int seconds, const std::string& name,
-                         const std::function<void()>& during = {});
+                         const std::function<void()>& during = {}, const std::vector<std::string>& capture_args = {});
 
 // Records `kind` (terminal, desktop, video) at 30 fps for `seconds` over `mbit` Mbit/s into a
 // fresh archive. Reports failures with ADD_FAILURE; prints the numbers on stdout.
-LinkRun record_scene_over_link(const std::string& kind, double mbit, int seconds);
+LinkRun record_scene_over_link(const std::string& kind, double mbit, int seconds,
+                               const std::vector<std::string>& capture_args = {});
 
 // The run recorded every tick at 30 fps as it happened: none dropped, and the last frame sent
 // within 2 s of the end (a link too thin would have left a backlog in the spool instead).

@@ -1,7 +1,7 @@
 // Recording over a real, slow network (issue 19): two network namespaces joined by a tbf-shaped
 // veth pair (tests/support/shaped_link.sh), the receiver in one and the capture in the other.
-// What today's wire already does over such a link; the issue's rate targets are in
-// shaped_link_wire_test.cpp (label needs-wire). Needs root; skipped otherwise.
+// Issue 19's rate targets that the wire meets (terminal 30 fps on 10 Mbit/s, with copies; the
+// desktop scene 30 fps on 50 Mbit/s). Needs root; skipped otherwise.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -63,8 +63,20 @@ TEST_F(ShapedLinkRecording, EveryStoredFrameDecodesAndMatchesTheScreen) {
 
 // Today's wire on a link it fits: the terminal scene (a full 1920x1080 xterm) needs about
 // 60 Mbit/s of LZ4 tiles, so on 100 Mbit/s every tick is sent as it happens.
-TEST_F(ShapedLinkRecording, AScrollingTerminalAt30FpsOn100MbitDropsNoTick) {
-  expect_kept_up(record_scene_over_link("terminal", 100, kSceneSeconds), kSceneSeconds);
+// Issue 19's terminal target: scrolled text goes as copies of the previous frame (protocol 3),
+// so a full-screen scrolling terminal (about 61 Mbit/s as changed tiles) fits 10 Mbit/s.
+TEST_F(ShapedLinkRecording, AScrollingTerminalAt30FpsOn10MbitDropsNoTick) {
+  expect_kept_up(record_scene_over_link("terminal", 10, kSceneSeconds), kSceneSeconds);
+}
+
+// The same terminal on a wide link, with copies and without: the copies are what makes it fit.
+TEST_F(ShapedLinkRecording, CopiesCutAScrollingTerminalsWireBytesFivefold) {
+  const LinkRun with = record_scene_over_link("terminal", 1000, kSceneSeconds);
+  const LinkRun without = record_scene_over_link("terminal", 1000, kSceneSeconds, {"--no-copies"});
+  ASSERT_TRUE(with.ok && without.ok);
+  EXPECT_NE(with.summary.find("copy rectangles"), std::string::npos) << with.summary;
+  EXPECT_EQ(without.summary.find("copy rectangles"), std::string::npos) << without.summary;
+  EXPECT_GT(without.wire_mb, 5 * with.wire_mb) << "with copies " << with.wire_mb << " MB, without " << without.wire_mb;
 }
 
 // Issue 19's desktop target, which today's wire meets (measured 2026-12-05: 46 Mbit/s, 0 of 300
