@@ -16,6 +16,28 @@ std::vector<std::uint8_t> pattern_pixels(const StreamSpec& spec, std::uint64_t t
   return px;
 }
 
+namespace {
+
+// Rows `top` to `top + height` of an endless page of text-like lines: ink in cells of 4 pixels,
+// each row different from the others (so a scroll is found), a blank line every 16.
+std::vector<std::uint8_t> page_pixels(const StreamSpec& spec, std::uint32_t top) {
+  std::vector<std::uint8_t> px(std::size_t{spec.width} * spec.height * 4);
+  for (std::uint32_t y = 0; y < spec.height; ++y)
+    for (std::uint32_t x = 0; x < spec.width; ++x) {
+      const std::uint32_t r = top + y;
+      std::uint32_t v = r * 2654435761u ^ (x / 4) * 40503u;
+      v ^= v >> 13;
+      v *= 0x5bd1e995u;
+      v ^= v >> 15;
+      const std::uint8_t ink = r % 16 == 15 ? 0 : v % 3 == 0 ? 230 : 20;
+      std::uint8_t* p = px.data() + (std::size_t{y} * spec.width + x) * 4;
+      p[0] = p[1] = p[2] = ink;
+    }
+  return px;
+}
+
+}  // namespace
+
 RecordedStream make_recorded_stream(const StreamSpec& spec) {
   RecordedStream s;
   auto append = [&s](const std::vector<std::uint8_t>& unit) {
@@ -33,6 +55,7 @@ RecordedStream make_recorded_stream(const StreamSpec& spec) {
   append(wire::encode(hello));
 
   FrameEncoder encoder(spec.width, spec.height);
+  encoder.enable_copies(spec.scroll);
   std::mt19937 noise_rng(7);
   std::uint64_t tick = 0;
   std::vector<std::uint8_t> last;
@@ -57,6 +80,8 @@ RecordedStream make_recorded_stream(const StreamSpec& spec) {
     if (spec.noise_frame && i == 1) {
       px.resize(stride * spec.height);
       for (auto& b : px) b = static_cast<std::uint8_t>(noise_rng());
+    } else if (spec.scroll) {
+      px = page_pixels(spec, static_cast<std::uint32_t>(i) * 8);
     } else {
       px = pattern_pixels(spec, tick);
     }
@@ -96,6 +121,12 @@ std::vector<std::pair<std::string, StreamSpec>> seed_specs() {
   tiny.noise_frame = true;
   tiny.bye = false;
   out.emplace_back("min-16x16", tiny);
+  StreamSpec scroll;  // two tile rows of text scrolling up: copy rectangles, then the new rows
+  scroll.width = 64;
+  scroll.height = 80;
+  scroll.frames = 5;
+  scroll.scroll = true;
+  out.emplace_back("scroll-64x80", scroll);
   return out;
 }
 

@@ -20,6 +20,7 @@ struct StreamSpec {
   int key_every = 0;         // > 0: every key_every-th frame is a key frame (besides the first)
   bool repeat_last = false;  // one more FRAME with no rectangles (--every-frame on a still screen)
   bool noise_frame = false;  // frame 2 is random noise: its tiles go raw (LZ4 does not help)
+  bool scroll = false;       // text scrolling up 8 rows a frame, sent with copies (protocol 3)
   bool bye = true;           // end with BYE (a client that stops on its own)
 };
 
@@ -37,7 +38,7 @@ RecordedStream make_recorded_stream(const StreamSpec& spec);
 
 // The streams the fuzzer is seeded with, by name: frames of one tile and of several partial
 // tiles, a second key frame, a repeat without rectangles, raw (incompressible) tiles, the
-// smallest size, and a stream without BYE.
+// smallest size, a stream without BYE, and scrolled text sent as copy rectangles.
 std::vector<std::pair<std::string, StreamSpec>> seed_specs();
 
 // The test pattern's pixels at `tick` (0-based) with the size and fps of `spec`.
