@@ -62,10 +62,13 @@ class Checker {
     if (options_.integrity) chain.emplace(s, options_.trusted_key);
     catalog_.for_each_frame(s.id, [&](const FrameRecord& f) {
       ++rows;
-      if (chain && have_dir && is_plain_file_name(f.file)) chain->frame(f, dir / f.file);
       if (!f.same_as) bytes += f.jpeg_bytes;  // a repeat shares its source's file: counted once
       last_seq = f.seq;
-      if (have_dir) check_frame(s.id, rel_dir, dir, f, files);
+      if (have_dir) {
+        const auto bytes = check_frame(s.id, rel_dir, dir, f, files);
+        // The file is read once: the bytes the check read (a repeat's are its source's file).
+        if (chain && is_plain_file_name(f.file)) chain->frame(f, bytes ? bytes : read_bytes(dir / f.file));
+      }
       ++report_.frames;
       if (options_.progress) options_.progress(++done_, total);
     });
@@ -121,7 +124,8 @@ class Checker {
   }
 
  private:
-  void check_frame(std::int64_t session, const std::string& rel_dir, const fs::path& dir,
+  // Returns the file's bytes when it read them (not for a repeat, whose file is its source's).
+  std::optional<std::vector<std::uint8_t>> check_frame(std::int64_t session, const std::string& rel_dir, const fs::path& dir,
                    const FrameRecord& f, SessionFiles& files) {
     const std::string& file = f.file;
     const std::string rel = rel_dir + "/" + file;
@@ -129,7 +133,7 @@ class Checker {
     if (!is_plain_file_name(file)) {
       problem(session, rel_dir,
               row + "the catalog names file \"" + file + "\", which is not a plain file name");
-      return;
+      return std::nullopt;
     }
     const auto number = parse_frame_file_name(file);
     if (!number || static_cast<std::int64_t>(*number) != f.seq)
@@ -140,7 +144,7 @@ class Checker {
     std::error_code ec;
     if (!fs::is_regular_file(dir / file, ec)) {
       problem(session, rel, row + "file is missing");
-      return;
+      return std::nullopt;
     }
     if (f.same_as) {
       // A repeat is a hard link to the file of the frame it repeats, which its own row checks.
@@ -151,12 +155,12 @@ class Checker {
             row + "repeats frame " + std::to_string(*f.same_as) + " but is not a link to its file");
       else if (static_cast<std::int64_t>(fs::file_size(source, ec)) != f.jpeg_bytes)
         problem(session, rel, row + "its size differs from the catalog's");
-      return;
+      return std::nullopt;
     }
     const auto bytes = read_bytes(dir / file);
     if (!bytes) {
       problem(session, rel, row + "file cannot be read");
-      return;
+      return std::nullopt;
     }
     if (static_cast<std::int64_t>(bytes->size()) != f.jpeg_bytes)
       problem(session, rel,
@@ -166,13 +170,14 @@ class Checker {
     const auto image = decode_jpeg_bgr(*bytes, &error);
     if (!image) {
       problem(session, rel, row + "not a decodable JPEG (" + error + ")");
-      return;
+      return bytes;
     }
     if (image->width != f.width || image->height != f.height)
       problem(session, rel,
               row + "image is " + std::to_string(image->width) + "x" +
                   std::to_string(image->height) + ", the catalog says " + std::to_string(f.width) +
                   "x" + std::to_string(f.height));
+    return bytes;
   }
 
   void problem(std::int64_t session, std::string path, std::string what) {

@@ -1,9 +1,6 @@
 // verify --integrity (see verify_chain.hpp).
 #include "verify_chain.hpp"
 
-#include <fstream>
-#include <iterator>
-
 #include "screenreel/archive/integrity.hpp"
 
 namespace screenreel {
@@ -16,16 +13,14 @@ void ChainCheck::first_problem(std::string what) {
   broken_ = true;
 }
 
-void ChainCheck::frame(const FrameRecord& row, const std::filesystem::path& file) {
+void ChainCheck::frame(const FrameRecord& row, const std::optional<std::vector<std::uint8_t>>& file) {
   ++rows_;
   if (!row.sha256 || !row.chain) {
     unchained_ = true;
     return;
   }
   const std::string at = "frame " + std::to_string(row.seq) + ": ";
-  std::ifstream in(file, std::ios::binary);
-  const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.is_open() || sha256(bytes) != *row.sha256)
+  if (!file || sha256(*file) != *row.sha256)
     problems_.push_back(at + "its JPEG is not the one recorded (SHA-256 differs): changed, replaced or swapped");
   link_ = chain_link(link_, *row.sha256, row.seq, row.capture_us);
   if (link_ != *row.chain)

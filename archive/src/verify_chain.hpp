@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstdint>
-#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,7 +17,8 @@ class ChainCheck {
   // session names is used, which shows the chain is whole but not who made it.
   ChainCheck(const SessionRecord& session, std::optional<std::vector<std::uint8_t>> trusted_key);
 
-  void frame(const FrameRecord& row, const std::filesystem::path& file);
+  // A row and its file's bytes (empty: the file cannot be read).
+  void frame(const FrameRecord& row, const std::optional<std::vector<std::uint8_t>>& file);
   // What was found: problems as "frame N: what" lines, and notes.
   void finish(std::vector<std::string>& problems, std::vector<std::string>& notes);
 

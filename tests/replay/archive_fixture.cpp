@@ -110,27 +110,6 @@ cv::Mat FixtureArchive::frame_image(const SessionRecord& s, std::int64_t seq) co
   return cv::imread(frame_file(s, seq).string(), cv::IMREAD_COLOR);
 }
 
-RunResult replay(const fs::path& archive, std::vector<std::string> args, const std::string& input) {
-  return replay_as(-1, archive, std::move(args), input);
-}
-
-RunResult replay_as(int uid, const fs::path& archive, std::vector<std::string> args,
-                    const std::string& input) {
-  args.insert(args.begin(), {SCREENREEL_REPLAY_BIN, "--archive", archive.string()});
-  if (uid >= 0) {
-    const std::string id = std::to_string(uid);
-    args.insert(args.begin(), {"/usr/bin/setpriv", "--reuid=" + id, "--regid=" + id, "--clear-groups"});
-  }
-  Process p(args, {{"TZ", "UTC"}});
-  if (!input.empty()) p.write_stdin(input);
-  RunResult r;
-  const auto status = p.wait_for(std::chrono::seconds(120));
-  r.status = status.value_or(-1);
-  r.out = p.out();
-  r.err = p.err();
-  return r;
-}
-
 std::string python_json(const std::string& json, const std::string& expr) {
   const fs::path file =
       fs::temp_directory_path() / ("screenreel-json-" + std::to_string(::getpid()) + ".json");

@@ -13,6 +13,8 @@
 #include "screenreel/archive/sqlite_catalog.hpp"
 #include "screenreel/archive/jpeg.hpp"
 
+#include "support/programs.hpp"  // replay(), replay_as()
+
 namespace screenreel::test {
 
 inline constexpr std::int64_t kStartUs = 1'764'000'000'000'000;  // 2025-11-24T16:00:00Z
@@ -62,17 +64,6 @@ class FixtureArchive {
   JpegEncoder jpeg_;
 };
 
-struct RunResult {
-  int status = -1;
-  std::string out, err;
-};
-// Runs screenreel-replay --archive ARCHIVE ARGS... with TZ=UTC, `input` on its stdin, and waits
-// (at most 120 s) for it to exit.
-RunResult replay(const std::filesystem::path& archive, std::vector<std::string> args,
-                 const std::string& input = "");
-// The same, run as user and group `uid` through setpriv (-1: as this process). Needs root.
-RunResult replay_as(int uid, const std::filesystem::path& archive,
-                    std::vector<std::string> args, const std::string& input = "");
 
 // Loads `json` with Python's json module and evaluates the Python expression `expr` over it
 // (`d`). Returns repr() of the result, or "JSON ERROR: ..." when the text does not parse.

@@ -41,18 +41,7 @@ class Rebuild : public ::testing::Test {
     if (!HasFailure()) fs::remove_all(archive);
   }
 
-  struct Ran {
-    int rc = -1;
-    std::string out, err;
-  };
-  // screenreel-replay with these arguments, to its end.
-  Ran replay(std::vector<std::string> args) {
-    args.insert(args.begin(), {SCREENREEL_REPLAY_BIN, "--archive", archive.string()});
-    test::Process p(args);
-    const auto rc = p.wait_for(60s);
-    EXPECT_TRUE(rc) << "screenreel-replay did not end";
-    return {rc.value_or(-1), p.out(), p.err()};
-  }
+  test::RunResult replay(const std::vector<std::string>& args) { return test::replay(archive, args); }
 
   void expect_rebuilt_rows_equal_the_recorded_ones(const std::string& unnamed_folder = {}) {
     const auto now = test::read_sessions(archive);
@@ -109,13 +98,13 @@ class Rebuild : public ::testing::Test {
 
   void expect_rebuild_and_clean_verify(int without_manifest) {
     const auto rebuilt = replay({"rebuild"});
-    EXPECT_EQ(rebuilt.rc, 0) << rebuilt.out << rebuilt.err;
+    EXPECT_EQ(rebuilt.status, 0) << rebuilt.out << rebuilt.err;
     EXPECT_NE(rebuilt.out.find("rebuilt: 2 sessions (" + std::to_string(without_manifest) +
                                   " without a manifest), 40 frames"),
               std::string::npos)
         << rebuilt.out;
     const auto verify = replay({"verify"});
-    EXPECT_EQ(verify.rc, 0) << verify.out << verify.err;
+    EXPECT_EQ(verify.status, 0) << verify.out << verify.err;
   }
 
   fs::path archive;
@@ -147,7 +136,7 @@ TEST_F(Rebuild, ACatalogWithDamagedPagesFailsVerifyAndIsMadeAgainFromTheFolders)
     }
   }
   const auto verify = replay({"verify"});
-  EXPECT_EQ(verify.rc, 1) << verify.out << verify.err;
+  EXPECT_EQ(verify.status, 1) << verify.out << verify.err;
   const std::string said = verify.out + verify.err;
   EXPECT_TRUE(said.find("damaged") != std::string::npos || said.find("malformed") != std::string::npos) << said;
   EXPECT_NE(said.find("rebuild"), std::string::npos) << said;
@@ -166,7 +155,7 @@ TEST_F(Rebuild, ADeletedCatalogIsMadeAgainFromTheFoldersEvenWithoutAManifest) {
   ASSERT_TRUE(fs::remove(ArchivePaths(archive).session(sessions[1].folder) / kManifestFile));
 
   const auto list = replay({"list"});
-  EXPECT_EQ(list.rc, 1);
+  EXPECT_EQ(list.status, 1);
   EXPECT_NE(list.err.find("'screenreel-replay rebuild'"), std::string::npos) << list.err;
 
   expect_rebuild_and_clean_verify(1);

@@ -17,16 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-struct Ran {
-  int rc = -1;
-  std::string out, err;
-};
-Ran replay(const fs::path& archive, std::vector<std::string> args) {
-  args.insert(args.begin(), {SCREENREEL_REPLAY_BIN, "--archive", archive.string()});
-  test::Process p(args);
-  const auto rc = p.wait_for(60s);
-  return {rc.value_or(-1), p.out(), p.err()};
-}
+using test::replay;
 
 void record(const std::string& port, const std::string& name, int frames) {
   auto c = test::start_pattern_client(port, name, {"--size", "320x240", "--fps", "30", "--max-frames", std::to_string(frames)});
@@ -74,7 +65,7 @@ TEST(Retention, TheReceiverDeletesTheOldestEndedSessionsNeverTheLiveOrAKeptOne) 
   ASSERT_TRUE(receiver.started()) << receiver.err();
   record(receiver.port(), "kept", 20);
   const auto kept = test::read_sessions(archive).at(0);
-  ASSERT_EQ(replay(archive, {"keep", "kept"}).rc, 0);
+  ASSERT_EQ(replay(archive, {"keep", "kept"}).status, 0);
   ASSERT_GT(kept.bytes, 0);
   auto live = test::start_pattern_client(receiver.port(), "live", {"--size", "320x240", "--fps", "10", "--duration", "12"});
   for (int i = 0; i < 8; ++i) record(receiver.port(), "old-" + std::to_string(i), 20);
@@ -112,7 +103,7 @@ TEST(Retention, TheReceiverDeletesTheOldestEndedSessionsNeverTheLiveOrAKeptOne) 
   EXPECT_LE(deletable, 800'000 + 0) << "total " << total;
   // Every deletion recorded, its folder gone; rows equal files for the rest.
   const auto deleted = replay(archive, {"list", "--deleted"});
-  EXPECT_EQ(deleted.rc, 0) << deleted.err;
+  EXPECT_EQ(deleted.status, 0) << deleted.err;
   EXPECT_NE(deleted.out.find("max-archive-gb 0.0008"), std::string::npos) << deleted.out;
   EXPECT_NE(deleted.out.find("old-0"), std::string::npos) << deleted.out;
   for (const auto& e : fs::directory_iterator(archive / "sessions")) {
@@ -121,7 +112,7 @@ TEST(Retention, TheReceiverDeletesTheOldestEndedSessionsNeverTheLiveOrAKeptOne) 
     EXPECT_TRUE(named) << "a deleted session's folder is left: " << e.path();
   }
   EXPECT_TRUE(test::check_frame_files(archive).empty());
-  EXPECT_EQ(replay(archive, {"verify"}).rc, 0);
+  EXPECT_EQ(replay(archive, {"verify"}).status, 0);
   if (!HasFailure()) fs::remove_all(archive);
 }
 
@@ -142,22 +133,22 @@ TEST(Retention, ADeletionACrashInterruptedIsFinishedByRecoverAndPruneDryRunDelet
   }
   const fs::path half = ArchivePaths(archive).session(sessions[0].folder);
   for (int n = 1; n <= 5; ++n) fs::remove(half / frame_file_name(static_cast<std::uint64_t>(n)));
-  EXPECT_EQ(replay(archive, {"verify"}).rc, 1);
+  EXPECT_EQ(replay(archive, {"verify"}).status, 1);
   const auto recovered = replay(archive, {"recover"});
-  EXPECT_EQ(recovered.rc, 0) << recovered.err;
+  EXPECT_EQ(recovered.status, 0) << recovered.err;
   EXPECT_NE(recovered.out.find("finished its interrupted deletion"), std::string::npos) << recovered.out;
   EXPECT_FALSE(fs::exists(half));
   EXPECT_EQ(test::read_sessions(archive).size(), 2u);
-  EXPECT_EQ(replay(archive, {"verify"}).rc, 0);
+  EXPECT_EQ(replay(archive, {"verify"}).status, 0);
 
   const auto dry = replay(archive, {"prune", "--max-archive-gb", "1e-9", "--dry-run"});
-  EXPECT_EQ(dry.rc, 0) << dry.err;
+  EXPECT_EQ(dry.status, 0) << dry.err;
   EXPECT_NE(dry.out.find("would delete session " + std::to_string(sessions[1].id)), std::string::npos) << dry.out;
   EXPECT_EQ(test::read_sessions(archive).size(), 2u);
   const auto pruned = replay(archive, {"prune", "--max-archive-gb", "1e-9"});
-  EXPECT_EQ(pruned.rc, 0) << pruned.err;
+  EXPECT_EQ(pruned.status, 0) << pruned.err;
   EXPECT_TRUE(test::read_sessions(archive).empty());
-  EXPECT_EQ(replay(archive, {"verify"}).rc, 0);
+  EXPECT_EQ(replay(archive, {"verify"}).status, 0);
   if (!HasFailure()) fs::remove_all(archive);
 }
 

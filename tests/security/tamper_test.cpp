@@ -42,10 +42,8 @@ class Tamper : public ::testing::Test {
 
   // verify --integrity --key: its exit status and everything it printed.
   std::pair<int, std::string> verify() {
-    test::Process p({SCREENREEL_REPLAY_BIN, "--archive", archive.string(), "verify", "--integrity", "--key",
-                     public_key.string()});
-    const int rc = p.wait_for(60s).value_or(-1);
-    return {rc, p.out() + p.err()};
+    const auto r = test::replay(archive, {"verify", "--integrity", "--key", public_key.string()});
+    return {r.status, r.out + r.err};
   }
   void expect_caught(const std::string& what) {
     const auto [rc, said] = verify();

@@ -33,4 +33,25 @@ std::int64_t frames_sent(const std::string& summary) {
   return std::stoll(m[1]);
 }
 
+RunResult replay(const std::filesystem::path& archive, std::vector<std::string> args, const std::string& input) {
+  return replay_as(-1, archive, std::move(args), input);
+}
+
+RunResult replay_as(int uid, const std::filesystem::path& archive, std::vector<std::string> args,
+                    const std::string& input) {
+  args.insert(args.begin(), {SCREENREEL_REPLAY_BIN, "--archive", archive.string()});
+  if (uid >= 0) {
+    const std::string id = std::to_string(uid);
+    args.insert(args.begin(), {"/usr/bin/setpriv", "--reuid=" + id, "--regid=" + id, "--clear-groups"});
+  }
+  Process p(args, {{"TZ", "UTC"}});
+  if (!input.empty()) p.write_stdin(input);
+  RunResult r;
+  const auto status = p.wait_for(std::chrono::seconds(120));
+  r.status = status.value_or(-1);
+  r.out = p.out();
+  r.err = p.err();
+  return r;
+}
+
 }  // namespace screenreel::test

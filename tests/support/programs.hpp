@@ -24,6 +24,18 @@ RunningReceiver start_receiver(const std::filesystem::path& archive, const std::
                                const std::map<std::string, std::string>& env = {}, std::uint16_t port = 0,
                                const std::string& host = "127.0.0.1", const std::vector<std::string>& prefix = {});
 
+struct RunResult {
+  int status = -1;
+  std::string out, err;
+};
+// Runs screenreel-replay --archive ARCHIVE ARGS... with TZ=UTC, `input` on its stdin, and waits
+// (at most 120 s) for it to exit.
+RunResult replay(const std::filesystem::path& archive, std::vector<std::string> args,
+                 const std::string& input = "");
+// The same, run as user and group `uid` through setpriv (-1: as this process). Needs root.
+RunResult replay_as(int uid, const std::filesystem::path& archive,
+                    std::vector<std::string> args, const std::string& input = "");
+
 // The "N frames sent" of screenreel-capture's summary line; -1 when there is none.
 std::int64_t frames_sent(const std::string& summary);
 
