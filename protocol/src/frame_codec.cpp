@@ -136,7 +136,7 @@ std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std:
                     static_cast<std::uint32_t>(c.dst.w), static_cast<std::uint32_t>(c.dst.h),
                     static_cast<std::uint32_t>(c.src_x), static_cast<std::uint32_t>(c.src_y));
     ++stats.copies;
-    stats.copied_rows += static_cast<std::uint32_t>(c.dst.h);
+    stats.copied_pixels += static_cast<std::uint64_t>(c.dst.area());
   }
   // A run of changed tiles along a tile row becomes one rectangle; on a key frame each tile row
   // is one full-width rectangle whose rows are contiguous in the reference (no packing needed).
