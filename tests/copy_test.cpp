@@ -140,6 +140,35 @@ TEST(CopyCodec, AScrolledTerminalCostsAFractionOfTheBytes) {
   EXPECT_LT(bytes_copying * 5, bytes_plain) << bytes_copying << " bytes with copies, " << bytes_plain << " without";
 }
 
+// A frame whose busiest columns find no shift (a video playing) ends the search after their
+// vote, leaving the other changed columns' hashes to be made later: a scroll in those columns on
+// the next frame is still found in full (the stale hashes are made again from the reference).
+TEST(CopyCodec, AScrollAfterAFrameWithoutOneIsFoundInFull) {
+  const std::uint32_t w = 256, h = 256;  // four columns of four tiles
+  std::mt19937 rng(5);
+  FrameBuffer screen = page(w, h, 9);
+  FrameEncoder enc(w, h);
+  enc.enable_copies(true);
+  FrameDecoder dec(w, h);
+  round_trip(enc, dec, screen, 1);
+  // Frame 2: columns 0-2 become noise in every row (they vote, and find nothing); column 3
+  // changes in its top two tiles only, by a scroll of those rows alone.
+  for (std::uint32_t y = 0; y < h; ++y)
+    for (std::uint32_t x = 0; x < 192; ++x) screen.row(y)[x * 4] = static_cast<std::uint8_t>(rng());
+  scroll(screen, 192, 64, 0, 128, 5, rng);
+  EncodeStats stats;
+  round_trip(enc, dec, screen, 2, false, &stats);
+  EXPECT_EQ(stats.copies, 0u);
+  // Frame 3: column 3 scrolls whole; columns 0-2 are still.
+  scroll(screen, 192, 64, 0, h, 24, rng);
+  round_trip(enc, dec, screen, 3, false, &stats);
+  ASSERT_GE(stats.copies, 1u);
+  // Every row but the 24 new ones came as a copy from the right place: only the tile that holds
+  // the new rows is sent (a copy proposed from out-of-date hashes would leave its tiles to resend).
+  EXPECT_GE(stats.copied_pixels, std::uint64_t{64} * (h - 24 - 16));
+  EXPECT_EQ(stats.tiles_changed, 1u);
+}
+
 // Random frames with random scrolls, moved windows, edits and key frames: the decoded frame is
 // always the screen (the decoder also checks the client's hash). With copies on, an encoder never
 // sends a wrong frame, whatever the finder proposes.

@@ -63,7 +63,9 @@ CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
       }
       if (stats->key) key_frames.sent(now);
       end.copies += stats->copies;
-      end.copied_rows += stats->copied_rows;
+      end.copied_pixels += stats->copied_pixels;
+      live.copies.fetch_add(stats->copies);
+      live.copied_pixels.fetch_add(stats->copied_pixels);
       end.raw_bytes += std::uint64_t{w} * h * 4;
       ++end.frames;
       out(tick, t_us, stats->key, std::move(message));

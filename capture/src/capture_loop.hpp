@@ -17,12 +17,13 @@ namespace screenreel::capture {
 // Counts the io thread reads while capture runs (--stats).
 struct LiveCounts {
   std::atomic<std::uint64_t> unchanged{0}, late{0};
+  std::atomic<std::uint64_t> copies{0}, copied_pixels{0};  // copy rectangles, the pixels they cover
 };
 
 // How the loop ended, and its counts.
 struct CaptureEnd {
   std::uint64_t ticks = 0, captured = 0, unchanged = 0, dropped = 0, frames = 0, raw_bytes = 0;
-  std::uint64_t copies = 0, copied_rows = 0;  // copy rectangles encoded, and the rows they cover
+  std::uint64_t copies = 0, copied_pixels = 0;  // copy rectangles encoded, and the pixels they cover
   double seconds = 0;
   bool max_frames = false;  // --max-frames was reached
   std::string gone;         // the source went away (a window closed): a normal end

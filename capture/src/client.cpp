@@ -381,7 +381,8 @@ class Client {
       if (ec || closed_) return;
       const std::string line = stats_.line({link_ && link_->welcomed, summary_.sent, summary_.wire_bytes,
                                             live_counts_.unchanged.load(), live_counts_.late.load() + spool_.lost(),
-                                            config_.connect, spool_.bytes(), spool_.size(), spool_.lost()});
+                                            config_.connect, spool_.bytes(), spool_.size(), spool_.lost(),
+                                            live_counts_.copies.load(), live_counts_.copied_pixels.load()});
       std::cerr << (stderr_tty_ ? "\r" : "") << line << (stderr_tty_ ? "\033[K" : "\n") << std::flush;
       print_stats();
     });
@@ -447,7 +448,7 @@ class Client {
       summary_.dropped = end.dropped;
       summary_.raw_bytes = end.raw_bytes;
       summary_.copies = end.copies;
-      summary_.copied_rows = end.copied_rows;
+      summary_.copied_pixels = end.copied_pixels;
       summary_.seconds = end.seconds;
       if (!end.error.empty()) {
         summary_.ended_by = "capture error";

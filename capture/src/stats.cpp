@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 
 #include "screenreel/capture/client.hpp"
 #include "screenreel/common/terminal_text.hpp"
@@ -35,6 +36,11 @@ std::string LiveStats::line(const Now& now) {
                   static_cast<double>(now.wire_bytes - bytes_) / 1e6, p50, p99,
                   static_cast<unsigned long long>(now.unchanged),
                   static_cast<unsigned long long>(now.dropped));
+    if (now.copies > 0) {
+      const std::size_t used = std::strlen(line);
+      std::snprintf(line + used, sizeof line - used, "  copies %llu (%.1f Mpx)",
+                    static_cast<unsigned long long>(now.copies), static_cast<double>(now.copied_pixels) / 1e6);
+    }
   } else {
     std::snprintf(line, sizeof line, "reconnecting to %s: spool %s (%zu frames), %llu lost",
                   now.receiver.c_str(), megabytes(now.spool_bytes).c_str(), now.spool_frames,
@@ -54,8 +60,8 @@ std::string format_summary(const CaptureSummary& s) {
                   : 0;
   std::string copies;
   if (s.copies > 0)
-    copies = "; " + std::to_string(s.copies) + " copy rectangles (" + std::to_string(s.copied_rows) +
-             " rows scrolled or moved)";
+    copies = "; " + std::to_string(s.copies) + " copy rectangles (" + std::to_string(s.copied_pixels) +
+             " pixels scrolled or moved, not resent)";
   std::string away;
   if (s.reconnects > 0 || s.lost > 0 || s.undelivered > 0)
     away = "; reconnected " + std::to_string(s.reconnects) +

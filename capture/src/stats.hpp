@@ -25,10 +25,12 @@ class LiveStats {
     std::string receiver;  // HOST:PORT
     std::size_t spool_bytes = 0, spool_frames = 0;
     std::uint64_t lost = 0;
+    std::uint64_t copies = 0, copied_pixels = 0;  // so far
   };
   // The line for the second that ended: while connected, frames sent, bandwidth, how long the
-  // receiver took to take each frame (capture to ACK), ticks unchanged and dropped so far; while
-  // away, the spool.
+  // receiver took to take each frame (capture to ACK), ticks unchanged and dropped so far, and
+  // (when there were any) the copy rectangles and the megapixels they covered; while away, the
+  // spool.
   std::string line(const Now& now);
 
  private:

@@ -28,7 +28,8 @@ CopyFinder::CopyFinder(std::uint32_t width, std::uint32_t height)
       tiles_y_((height + kColumn - 1) / kColumn),
       ref_hash_(std::size_t{columns_} * height),
       new_hash_(ref_hash_.size()),
-      hashed_(ref_hash_.size()) {}
+      hashed_(ref_hash_.size()),
+      ref_stale_(ref_hash_.size()) {}
 
 std::uint64_t CopyFinder::hash_row(const std::uint8_t* row, std::uint32_t column) const {
   const std::uint32_t x0 = column * kColumn, x1 = std::min(width_, x0 + kColumn);
@@ -38,7 +39,17 @@ std::uint64_t CopyFinder::hash_row(const std::uint8_t* row, std::uint32_t column
 void CopyFinder::hash_reference(const FrameBuffer& reference) {
   for (std::uint32_t y = 0; y < height_; ++y)
     for (std::uint32_t c = 0; c < columns_; ++c) ref_hash_[std::size_t{c} * height_ + y] = hash_row(reference.row(y), c);
+  std::fill(ref_stale_.begin(), ref_stale_.end(), std::uint8_t{0});
   valid_ = true;
+}
+
+void CopyFinder::refresh_column(const FrameBuffer& reference, std::uint32_t column) {
+  const std::size_t base = std::size_t{column} * height_;
+  for (std::uint32_t y = 0; y < height_; ++y)
+    if (ref_stale_[base + y]) {
+      ref_hash_[base + y] = hash_row(reference.row(y), column);
+      ref_stale_[base + y] = 0;
+    }
 }
 
 // The shifts that the new rows of `columns` suggest, most votes first: for each new row whose
@@ -78,12 +89,23 @@ std::span<const CopyRect> CopyFinder::find(const FrameBuffer& reference, const s
   copies_.clear();
   if (!valid_) hash_reference(reference);
   std::fill(hashed_.begin(), hashed_.end(), std::uint8_t{0});
+  changed_tiles_.assign(changed.begin(), changed.end());
 
-  // Hash the new frame's rows where tiles changed; count them per column.
+  // Count the changed rows per column.
   changed_columns_.clear();
   std::vector<std::pair<std::uint32_t, std::uint32_t>> by_rows;  // changed rows, column
   for (std::uint32_t c = 0; c < columns_; ++c) {
     std::uint32_t rows = 0;
+    for (std::uint32_t ty = 0; ty < tiles_y_; ++ty)
+      if (changed[std::size_t{ty} * columns_ + c]) rows += std::min(height_, (ty + 1) * kColumn) - ty * kColumn;
+    if (rows >= kMinRows) {
+      changed_columns_.push_back(c);
+      by_rows.emplace_back(rows, c);
+    }
+  }
+  if (changed_columns_.empty()) return {};
+  // Hashes the new frame's rows of column c where its tiles changed.
+  const auto hash_column = [&](std::uint32_t c) {
     for (std::uint32_t ty = 0; ty < tiles_y_; ++ty) {
       if (!changed[std::size_t{ty} * columns_ + c]) continue;
       const std::uint32_t y1 = std::min(height_, (ty + 1) * kColumn);
@@ -91,22 +113,25 @@ std::span<const CopyRect> CopyFinder::find(const FrameBuffer& reference, const s
         const std::size_t i = std::size_t{c} * height_ + y;
         new_hash_[i] = hash_row(pixels + y * stride, c);
         hashed_[i] = 1;
-        ++rows;
       }
     }
-    if (rows >= kMinRows) {
-      changed_columns_.push_back(c);
-      by_rows.emplace_back(rows, c);
-    }
-  }
-  if (changed_columns_.empty()) return {};
+  };
 
-  // The columns that changed most vote for the shifts.
+  // The columns that changed most vote for the shifts. Only theirs are hashed first: when they
+  // find no shift (a video playing, a window redrawn in place), the search ends there.
   std::sort(by_rows.begin(), by_rows.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
   std::vector<std::uint32_t> voters;
   for (std::size_t i = 0; i < by_rows.size() && i < kVoteColumns; ++i) voters.push_back(by_rows[i].second);
+  for (const std::uint32_t c : voters) {
+    refresh_column(reference, c);
+    hash_column(c);
+  }
   const std::vector<std::int32_t> shifts = vote(voters);
   if (shifts.empty()) return {};
+  for (std::size_t i = kVoteColumns; i < by_rows.size(); ++i) {
+    refresh_column(reference, by_rows[i].second);
+    hash_column(by_rows[i].second);
+  }
 
   // In each changed column, runs of changed rows that equal the previous frame at a shift (a row
   // goes to the first shift that takes it). A run must change something: rows that equal the
@@ -157,8 +182,18 @@ std::span<const CopyRect> CopyFinder::find(const FrameBuffer& reference, const s
 }
 
 void CopyFinder::commit() {
-  for (std::size_t i = 0; i < hashed_.size(); ++i)
-    if (hashed_[i]) ref_hash_[i] = new_hash_[i];
+  // The changed rows that find() did not hash (it stopped after the vote) are hashed from the
+  // reference when a later find() needs their column.
+  for (std::uint32_t c = 0; c < columns_; ++c)
+    for (std::uint32_t ty = 0; ty < tiles_y_; ++ty) {
+      if (!changed_tiles_[std::size_t{ty} * columns_ + c]) continue;
+      const std::uint32_t y1 = std::min(height_, (ty + 1) * kColumn);
+      for (std::uint32_t y = ty * kColumn; y < y1; ++y) {
+        const std::size_t i = std::size_t{c} * height_ + y;
+        if (hashed_[i]) ref_hash_[i] = new_hash_[i];
+        ref_stale_[i] = !hashed_[i];
+      }
+    }
 }
 
 void apply_copy(FrameBuffer& frame, const CopyRect& copy) {

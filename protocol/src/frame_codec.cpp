@@ -37,6 +37,7 @@ FrameEncoder& FrameEncoder::operator=(FrameEncoder&&) noexcept = default;
 void FrameEncoder::enable_copies(bool on) {
   copies_ = on;
   if (on && !copy_finder_) copy_finder_ = std::make_unique<CopyFinder>(reference_.width, reference_.height);
+  if (on) copy_finder_->reset();  // its hashes are of the reference as it was when last used
 }
 
 // Compares `pixels` with the reference in the tiles compare_ marks (kCompare) and sets changed_;
@@ -115,7 +116,9 @@ std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std:
   if (find_copies && stats.tiles_changed > 0) {
     copies = copy_finder_->find(reference_, pixels, stride, changed_);
     for (const CopyRect& c : copies) apply_copy(reference_, c);
-    compare_ = changed_;
+    // Only the tiles a copy wrote to are compared again; the other changed tiles are taken.
+    for (std::size_t i = 0; i < compare_.size(); ++i) compare_[i] = changed_[i] ? kTake : kSkip;
+    for (const CopyRect& c : copies) mark_cells(c.dst, kTile, kTile, tiles_x_, compare_);
     stats.tiles_changed = diff(pixels, stride, false, /*copy=*/true);
     copy_finder_->commit();
   }
@@ -136,7 +139,7 @@ std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std:
                     static_cast<std::uint32_t>(c.dst.w), static_cast<std::uint32_t>(c.dst.h),
                     static_cast<std::uint32_t>(c.src_x), static_cast<std::uint32_t>(c.src_y));
     ++stats.copies;
-    stats.copied_rows += static_cast<std::uint32_t>(c.dst.h);
+    stats.copied_pixels += static_cast<std::uint64_t>(c.dst.area());
   }
   // A run of changed tiles along a tile row becomes one rectangle; on a key frame each tile row
   // is one full-width rectangle whose rows are contiguous in the reference (no packing needed).

@@ -42,8 +42,8 @@ struct CaptureSummary {
   std::uint64_t undelivered = 0; // frames the receiver never confirmed storing (gave up, Ctrl-C)
   std::uint64_t reconnects = 0;  // connections made again after one broke
   std::uint64_t wire_bytes = 0;  // FRAME bytes written to the socket
-  std::uint64_t copies = 0;      // copy rectangles sent (scrolled or moved content), and
-  std::uint64_t copied_rows = 0; // the pixel rows they covered
+  std::uint64_t copies = 0;        // copy rectangles sent (scrolled or moved content), and
+  std::uint64_t copied_pixels = 0; // the pixels they covered (not resent as tiles)
   std::uint64_t raw_bytes = 0;   // what the sent frames would be as raw BGRX
   std::int64_t stored = -1;      // frames the receiver says it stored; -1 if it did not say
   double seconds = 0;

@@ -44,7 +44,7 @@ struct EncodeStats {
   std::size_t message_bytes = 0;  // the whole FRAME message
   bool key = false;               // a key frame: asked for, or the encoder's first
   std::uint32_t copies = 0;       // copy rectangles (scrolled content), sent before the tiles
-  std::uint32_t copied_rows = 0;  // rows they cover
+  std::uint64_t copied_pixels = 0;  // pixels they cover
 };
 
 class FrameEncoder {
