@@ -104,9 +104,9 @@ TEST(Jpeg, EncodesBgrxAndDecodesBack) {
   ASSERT_TRUE(img);
   EXPECT_NEAR(img->bgr[(10 * w + 10) * 3 + 0], 200, 6);
   EXPECT_NEAR(img->bgr[(10 * w + 10) * 3 + 2], 30, 6);
-  std::string err;
-  EXPECT_FALSE(decode_jpeg_bgr(std::span(bytes).first(bytes.size() / 2), &err));
-  EXPECT_FALSE(err.empty());
+  const auto cut = decode_jpeg_bgr(std::span(bytes).first(bytes.size() / 2));
+  ASSERT_FALSE(cut);
+  EXPECT_FALSE(cut.error().message.empty());
 }
 
 // Each frame file carries its tick and times (schemas/archive-layout.md, "Stamp"), so that

@@ -54,10 +54,10 @@ void scroll(FrameBuffer& f, std::uint32_t x, std::uint32_t w, std::uint32_t y0, 
 
 wire::FrameView parse(const Bytes& message) {
   auto h = wire::decode_header(std::span(message).first(wire::kHeaderBytes));
-  EXPECT_TRUE(h) << h.error.what;
+  EXPECT_TRUE(h) << h.error().what;
   auto m = wire::decode_body(wire::MessageType::kFrame, std::span(message).subspan(wire::kHeaderBytes));
-  EXPECT_TRUE(m) << m.error.what;
-  return std::get<wire::FrameView>(*m.value);
+  EXPECT_TRUE(m) << m.error().what;
+  return std::get<wire::FrameView>(*m);
 }
 
 // Encodes `screen` with `enc`, decodes the bytes with `dec`, and checks the decoded frame is the
@@ -70,8 +70,8 @@ std::size_t round_trip(FrameEncoder& enc, FrameDecoder& dec, const FrameBuffer& 
   if (!stats) return 0;
   if (stats_out) *stats_out = *stats;
   const auto view = parse(msg);
-  const auto err = dec.apply(view);
-  EXPECT_FALSE(err) << (err ? err->what : "");
+  const auto applied = dec.apply(view);
+  EXPECT_TRUE(applied) << (applied ? "" : applied.error().what);
   EXPECT_TRUE(dec.frame().pixels == screen.pixels) << "seq " << seq;
   return msg.size();
 }
@@ -236,7 +236,7 @@ TEST(CopyWire, MalformedCopiesAreRefusedWithTheReason) {
   const auto refusal = [](const Bytes& msg) {
     auto m = wire::decode_body(wire::MessageType::kFrame, std::span(msg).subspan(wire::kHeaderBytes));
     EXPECT_FALSE(m);
-    return m ? std::string() : m.error.what;
+    return m ? std::string() : m.error().what;
   };
   EXPECT_NE(refusal(frame_with_rect(true, 2, 8, 0, 0)).find("key frame has nothing to copy"), std::string::npos);
   EXPECT_NE(refusal(frame_with_rect(false, 2, 9, 0, 0)).find("copy data length"), std::string::npos);
@@ -256,7 +256,7 @@ TEST(CopyWire, ACopyOnAProtocol2ConnectionIsAnUnknownEncoding) {
   const Bytes good = frame_with_rect(false, 2, 8, 16, 32);
   auto m = wire::decode_body(wire::MessageType::kFrame, std::span(good).subspan(wire::kHeaderBytes), 2);
   ASSERT_FALSE(m);
-  EXPECT_NE(m.error.what.find("unknown encoding 2"), std::string::npos) << m.error.what;
+  EXPECT_NE(m.error().what.find("unknown encoding 2"), std::string::npos) << m.error().what;
   EXPECT_TRUE(wire::decode_body(wire::MessageType::kFrame, std::span(good).subspan(wire::kHeaderBytes), 3));
 }
 

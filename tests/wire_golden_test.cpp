@@ -93,16 +93,16 @@ TEST(WireGolden, PreamblesOfBothVersionsAreWhatThisBuildSendsAndReads) {
   EXPECT_EQ(encode_preamble(), block("v3-preamble")) << "kVersion is 3";
   for (const std::uint16_t v : {2, 3}) {
     auto p = decode_preamble(block("v" + std::to_string(v) + "-preamble"));
-    ASSERT_TRUE(p) << p.error.what;
-    EXPECT_EQ(*p.value, v);
-    EXPECT_EQ(negotiate(*p.value), v);
+    ASSERT_TRUE(p) << p.error().what;
+    EXPECT_EQ(*p, v);
+    EXPECT_EQ(negotiate(*p), v);
   }
   // A newer peer is answered with this build's version; version 1 is refused.
-  EXPECT_EQ(negotiate(*decode_preamble(encode_preamble(9)).value), 3);
+  EXPECT_EQ(negotiate(*decode_preamble(encode_preamble(9))), 3);
   auto old = decode_preamble(encode_preamble(1));
   ASSERT_FALSE(old);
-  EXPECT_EQ(old.error.code, ErrorCode::kUnsupportedVersion);
-  EXPECT_NE(old.error.what.find("speaks 2 to 3"), std::string::npos) << old.error.what;
+  EXPECT_EQ(old.error().code, ErrorCode::kUnsupportedVersion);
+  EXPECT_NE(old.error().what.find("speaks 2 to 3"), std::string::npos) << old.error().what;
 }
 
 TEST(WireGolden, HelloOfANewSessionIsTheSameInBothVersions) {
@@ -114,8 +114,8 @@ TEST(WireGolden, HelloOfANewSessionIsTheSameInBothVersions) {
     ASSERT_EQ(r.messages.size(), 1u) << r.error;
     EXPECT_EQ(r.messages[0].first, MessageType::kHello);
     auto m = decode_body(r.messages[0].first, r.messages[0].second, v);
-    ASSERT_TRUE(m) << m.error.what;
-    EXPECT_EQ(std::get<Hello>(*m.value), expected);
+    ASSERT_TRUE(m) << m.error().what;
+    EXPECT_EQ(std::get<Hello>(*m), expected);
   }
 }
 
@@ -130,8 +130,8 @@ TEST(WireGolden, AResumingHelloCarriesTheProofOverTheNonceNotTheKey) {
   expected.resume_key = resume_proof(key, nonce);
   EXPECT_EQ(encode(expected), golden);
   auto m = decode_body(MessageType::kHello, std::span(golden).subspan(kHeaderBytes), 3);
-  ASSERT_TRUE(m) << m.error.what;
-  const auto& hello = std::get<Hello>(*m.value);
+  ASSERT_TRUE(m) << m.error().what;
+  const auto& hello = std::get<Hello>(*m);
   EXPECT_EQ(hello.resume_session_id, 7u);
   EXPECT_TRUE(resume_keys_equal(hello.resume_key, resume_proof(key, nonce)));
   EXPECT_FALSE(resume_keys_equal(hello.resume_key, key)) << "the key itself is not on the wire";
@@ -161,8 +161,8 @@ TEST(WireGolden, ACopyRectangleIsReadInVersion3AndRefusedInVersion2) {
   const Bytes& golden = block("v3-frame-copy");
   const auto body = std::span(golden).subspan(kHeaderBytes);
   auto v3 = decode_body(MessageType::kFrame, body, 3);
-  ASSERT_TRUE(v3) << v3.error.what;
-  const auto& f = std::get<FrameView>(*v3.value);
+  ASSERT_TRUE(v3) << v3.error().what;
+  const auto& f = std::get<FrameView>(*v3);
   EXPECT_EQ(f.seq, 2u);
   EXPECT_EQ(f.capture_time_us, 2'000'000);
   EXPECT_EQ(f.width, 64u);
@@ -181,18 +181,18 @@ TEST(WireGolden, ACopyRectangleIsReadInVersion3AndRefusedInVersion2) {
   EXPECT_EQ(made, golden);
   auto v2 = decode_body(MessageType::kFrame, body, 2);
   ASSERT_FALSE(v2);
-  EXPECT_NE(v2.error.what.find("unknown encoding 2"), std::string::npos) << v2.error.what;
+  EXPECT_NE(v2.error().what.find("unknown encoding 2"), std::string::npos) << v2.error().what;
 }
 
 TEST(WireGolden, FieldsAppendedByALaterVersionAreIgnoredInVersion3AndRefusedInVersion2) {
   const Bytes& golden = block("v3-ack-appended");
   const auto body = std::span(golden).subspan(kHeaderBytes);
   auto v3 = decode_body(MessageType::kAck, body, 3);
-  ASSERT_TRUE(v3) << v3.error.what;
-  EXPECT_EQ(std::get<Ack>(*v3.value), (Ack{5, 4, 3}));
+  ASSERT_TRUE(v3) << v3.error().what;
+  EXPECT_EQ(std::get<Ack>(*v3), (Ack{5, 4, 3}));
   auto v2 = decode_body(MessageType::kAck, body, 2);
   ASSERT_FALSE(v2);
-  EXPECT_NE(v2.error.what.find("4 trailing bytes"), std::string::npos) << v2.error.what;
+  EXPECT_NE(v2.error().what.find("4 trailing bytes"), std::string::npos) << v2.error().what;
 }
 
 }  // namespace

@@ -20,12 +20,12 @@ template <typename T>
 T round_trip(const T& m) {
   const Bytes bytes = encode(m);
   auto h = decode_header(std::span(bytes).first(kHeaderBytes));
-  EXPECT_TRUE(h) << h.error.what;
-  EXPECT_EQ(h.value->length, bytes.size() - kHeaderBytes);
+  EXPECT_TRUE(h) << h.error().what;
+  EXPECT_EQ(h->length, bytes.size() - kHeaderBytes);
   const Bytes body = body_of(bytes);
-  auto parsed = decode_body(h.value->type, body);
-  EXPECT_TRUE(parsed) << parsed.error.what;
-  return std::get<T>(*parsed.value);
+  auto parsed = decode_body(h->type, body);
+  EXPECT_TRUE(parsed) << parsed.error().what;
+  return std::get<T>(*parsed);
 }
 
 TEST(Wire, PreambleRoundTripAndRefusals) {
@@ -34,21 +34,21 @@ TEST(Wire, PreambleRoundTripAndRefusals) {
   EXPECT_EQ(std::memcmp(p.data(), "SCRNREEL", 8), 0);
   auto ok = decode_preamble(p);
   ASSERT_TRUE(ok);
-  EXPECT_EQ(*ok.value, kVersion);
+  EXPECT_EQ(*ok, kVersion);
 
   Bytes bad_magic = p;
   bad_magic[0] = 'X';
   auto e1 = decode_preamble(bad_magic);
   EXPECT_FALSE(e1);
-  EXPECT_NE(e1.error.what.find("magic"), std::string::npos);
+  EXPECT_NE(e1.error().what.find("magic"), std::string::npos);
 
   auto e2 = decode_preamble(encode_preamble(1));  // version 1 had no session resume
   EXPECT_FALSE(e2);
-  EXPECT_EQ(e2.error.code, ErrorCode::kUnsupportedVersion);
-  EXPECT_NE(e2.error.what.find("version 1"), std::string::npos);
+  EXPECT_EQ(e2.error().code, ErrorCode::kUnsupportedVersion);
+  EXPECT_NE(e2.error().what.find("version 1"), std::string::npos);
   auto newer = decode_preamble(encode_preamble(7));  // a newer peer: answered with negotiate()
   ASSERT_TRUE(newer);
-  EXPECT_EQ(negotiate(*newer.value), kVersion);
+  EXPECT_EQ(negotiate(*newer), kVersion);
 
   EXPECT_FALSE(decode_preamble(std::span(p).first(11)));
 }
@@ -86,15 +86,15 @@ Bytes header(std::uint16_t type, std::uint16_t reserved, std::uint32_t length) {
 
 TEST(Wire, MalformedHeadersAreRefusedWithAReason) {
   // Version 2: an unknown type is an error. Version 3 skips it (wire_golden_test.cpp), up to a size.
-  EXPECT_NE(decode_header(header(0, 0, 0), 2).error.what.find("unknown message type 0"), std::string::npos);
-  EXPECT_NE(decode_header(header(99, 0, 0), 2).error.what.find("unknown message type 99"), std::string::npos);
+  EXPECT_NE(decode_header(header(0, 0, 0), 2).error().what.find("unknown message type 0"), std::string::npos);
+  EXPECT_NE(decode_header(header(99, 0, 0), 2).error().what.find("unknown message type 99"), std::string::npos);
   EXPECT_TRUE(decode_header(header(99, 0, 16), 3));
-  EXPECT_NE(decode_header(header(99, 0, kMaxControlBytes + 1), 3).error.what.find("unknown message type 99"),
+  EXPECT_NE(decode_header(header(99, 0, kMaxControlBytes + 1), 3).error().what.find("unknown message type 99"),
             std::string::npos);
-  EXPECT_NE(decode_header(header(1, 1, 0)).error.what.find("reserved"), std::string::npos);
+  EXPECT_NE(decode_header(header(1, 1, 0)).error().what.find("reserved"), std::string::npos);
   auto over = decode_header(header(3, 0, 0xFFFFFFFF));
   EXPECT_FALSE(over);
-  EXPECT_NE(over.error.what.find("over the limit"), std::string::npos);
+  EXPECT_NE(over.error().what.find("over the limit"), std::string::npos);
   EXPECT_FALSE(decode_header(header(1, 0, kMaxControlBytes + 1)));
   EXPECT_TRUE(decode_header(header(3, 0, kMaxMessageBytes)));
   EXPECT_FALSE(decode_header(header(3, 0, kMaxMessageBytes + 1)));
@@ -112,18 +112,18 @@ TEST(Wire, HelloLimits) {
   EXPECT_TRUE(decode_body(MessageType::kHello, hello_body(1920, 1080)));
   auto huge = decode_body(MessageType::kHello, hello_body(65535, 65535));
   EXPECT_FALSE(huge);
-  EXPECT_NE(huge.error.what.find("65535x65535"), std::string::npos);
+  EXPECT_NE(huge.error().what.find("65535x65535"), std::string::npos);
   EXPECT_FALSE(decode_body(MessageType::kHello, hello_body(0, 0)));
   EXPECT_FALSE(decode_body(MessageType::kHello, hello_body(0xFFFFFFFF, 2)));  // "negative" as i32
   auto pixels = decode_body(MessageType::kHello, hello_body(8192, 8192));      // each ok, product not
   EXPECT_FALSE(pixels);
-  EXPECT_NE(pixels.error.what.find("pixels"), std::string::npos);
+  EXPECT_NE(pixels.error().what.find("pixels"), std::string::npos);
   EXPECT_FALSE(decode_body(MessageType::kHello, hello_body(64, 64, 2)));
   EXPECT_FALSE(decode_body(MessageType::kHello, hello_body(64, 64, 1, 0)));
   EXPECT_FALSE(decode_body(MessageType::kHello, hello_body(64, 64, 1, 241000)));
   Bytes trailing = hello_body(64, 64);
   trailing.push_back(0);
-  EXPECT_NE(decode_body(MessageType::kHello, trailing, 2).error.what.find("trailing"), std::string::npos);
+  EXPECT_NE(decode_body(MessageType::kHello, trailing, 2).error().what.find("trailing"), std::string::npos);
   EXPECT_TRUE(decode_body(MessageType::kHello, trailing, 3)) << "version 3 ignores appended fields";
 }
 
@@ -152,7 +152,7 @@ class WireFrame : public ::testing::Test {
     ASSERT_TRUE(enc.encode(f.pixels.data(), f.stride(), 1, 100, true, false, message));
     body = body_of(message);
   }
-  Parsed<Message> parse() const { return decode_body(MessageType::kFrame, body); }
+  Result<Message, WireError> parse() const { return decode_body(MessageType::kFrame, body); }
   // Offsets inside the body (schemas/wire-protocol.md, FRAME).
   static constexpr std::size_t kWidth = 16, kHeight = 20, kFlags = 24, kCount = 36, kRect0 = 40;
   void put32(std::size_t at, std::uint32_t v) {
@@ -163,8 +163,8 @@ class WireFrame : public ::testing::Test {
 
 TEST_F(WireFrame, ParsesWhatTheEncoderWrote) {
   auto m = parse();
-  ASSERT_TRUE(m) << m.error.what;
-  const auto& f = std::get<FrameView>(*m.value);
+  ASSERT_TRUE(m) << m.error().what;
+  const auto& f = std::get<FrameView>(*m);
   EXPECT_EQ(f.seq, 1u);
   EXPECT_EQ(f.width, 128u);
   EXPECT_TRUE(f.is_key());
@@ -175,7 +175,7 @@ TEST_F(WireFrame, RectOutsideTheFrameIsRefused) {
   put32(kRect0 + 0, 100);  // x = 100, w = 128: x + w > 128
   auto m = parse();
   EXPECT_FALSE(m);
-  EXPECT_NE(m.error.what.find("outside"), std::string::npos);
+  EXPECT_NE(m.error().what.find("outside"), std::string::npos);
 }
 
 TEST_F(WireFrame, RectOverflowingIn32BitsIsRefused) {
@@ -196,7 +196,7 @@ TEST_F(WireFrame, RectCountBeyondTheBodyIsRefusedBeforeAllocating) {
   put32(kCount, 60000);
   auto m = parse();
   EXPECT_FALSE(m);
-  EXPECT_NE(m.error.what.find("exceeds the body"), std::string::npos);
+  EXPECT_NE(m.error().what.find("exceeds the body"), std::string::npos);
   put32(kCount, 0xFFFFFFFF);
   EXPECT_FALSE(parse());
 }
@@ -206,7 +206,7 @@ TEST_F(WireFrame, UnknownFlagsAndEncodingsAreRefused) {
   EXPECT_FALSE(parse());
   SetUp();
   body[kRect0 + 16] = 9;
-  EXPECT_NE(parse().error.what.find("unknown encoding"), std::string::npos);
+  EXPECT_NE(parse().error().what.find("unknown encoding"), std::string::npos);
 }
 
 TEST_F(WireFrame, DataLengthThatCannotBeRightIsRefused) {
@@ -311,8 +311,8 @@ TEST(Wire, TicksAtOrAbove2To63AreRefused) {
     writer.finish(0);
     auto m = decode_body(MessageType::kFrame, std::span(msg).subspan(kHeaderBytes));
     ASSERT_FALSE(m) << seq;
-    EXPECT_EQ(m.error.code, ErrorCode::kBadSequence);
-    EXPECT_NE(m.error.what.find("2^63"), std::string::npos) << m.error.what;
+    EXPECT_EQ(m.error().code, ErrorCode::kBadSequence);
+    EXPECT_NE(m.error().what.find("2^63"), std::string::npos) << m.error().what;
   }
   Bytes msg;
   FrameMessageWriter writer(msg, kMaxTick, 0, 64, 64, 0);

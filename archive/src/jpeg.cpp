@@ -351,34 +351,28 @@ std::optional<std::string> read_jpeg_comment(std::span<const std::uint8_t> bytes
   return std::nullopt;
 }
 
-std::optional<JpegInfo> read_jpeg_info(std::span<const std::uint8_t> bytes, std::string* error) {
+Result<JpegInfo> read_jpeg_info(std::span<const std::uint8_t> bytes) {
   TjDecoder tj;
   int w = 0, h = 0, sub = 0, cs = 0;
-  if (tjDecompressHeader3(tj.h, bytes.data(), static_cast<unsigned long>(bytes.size()), &w, &h, &sub, &cs) != 0) {
-    if (error) *error = tjGetErrorStr2(tj.h);
-    return std::nullopt;
-  }
+  if (tjDecompressHeader3(tj.h, bytes.data(), static_cast<unsigned long>(bytes.size()), &w, &h, &sub, &cs) != 0)
+    return Error{tjGetErrorStr2(tj.h)};
   return JpegInfo{static_cast<std::uint32_t>(w), static_cast<std::uint32_t>(h)};
 }
 
-std::optional<DecodedImage> decode_jpeg_bgr(std::span<const std::uint8_t> bytes, std::string* error) {
+Result<DecodedImage> decode_jpeg_bgr(std::span<const std::uint8_t> bytes) {
   TjDecoder tj;
   int w = 0, h = 0, sub = 0, cs = 0;
   if (tjDecompressHeader3(tj.h, bytes.data(), static_cast<unsigned long>(bytes.size()), &w, &h, &sub, &cs) != 0 ||
-      w <= 0 || h <= 0 || static_cast<std::uint64_t>(w) * static_cast<std::uint64_t>(h) > (64ull << 20)) {
-    if (error) *error = w > 0 ? "image too large" : tjGetErrorStr2(tj.h);
-    return std::nullopt;
-  }
+      w <= 0 || h <= 0 || static_cast<std::uint64_t>(w) * static_cast<std::uint64_t>(h) > (64ull << 20))
+    return Error{w > 0 ? "image too large" : tjGetErrorStr2(tj.h)};
   DecodedImage img;
   img.width = static_cast<std::uint32_t>(w);
   img.height = static_cast<std::uint32_t>(h);
   img.bgr.resize(std::size_t{img.width} * img.height * 3);
   // TJFLAG_STOPONWARNING: a truncated file is an error, not a grey-bottomed image.
   if (tjDecompress2(tj.h, bytes.data(), static_cast<unsigned long>(bytes.size()), img.bgr.data(), w, w * 3, h, TJPF_BGR,
-                    TJFLAG_STOPONWARNING) != 0) {
-    if (error) *error = tjGetErrorStr2(tj.h);
-    return std::nullopt;
-  }
+                    TJFLAG_STOPONWARNING) != 0)
+    return Error{tjGetErrorStr2(tj.h)};
   return img;
 }
 

@@ -129,11 +129,10 @@ class Recovery {
       std::ifstream in(file, std::ios::binary);
       const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
                                             std::istreambuf_iterator<char>());
-      std::string error;
-      const auto info = read_jpeg_info(bytes, &error);
+      const auto info = read_jpeg_info(bytes);
       if (!info) {
         report_.warnings.push_back(label + ": sessions/" + s.folder + "/" + name +
-                                   " is not a readable JPEG (" + error +
+                                   " is not a readable JPEG (" + info.error().message +
                                    "); not indexed: delete it or move it out of the archive");
         continue;
       }

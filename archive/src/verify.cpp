@@ -166,10 +166,9 @@ class Checker {
       problem(session, rel,
               row + "file has " + std::to_string(bytes->size()) + " bytes, the catalog says " +
                   std::to_string(f.jpeg_bytes));
-    std::string error;
-    const auto image = decode_jpeg_bgr(*bytes, &error);
+    const auto image = decode_jpeg_bgr(*bytes);
     if (!image) {
-      problem(session, rel, row + "not a decodable JPEG (" + error + ")");
+      problem(session, rel, row + "not a decodable JPEG (" + image.error().message + ")");
       return bytes;
     }
     if (image->width != f.width || image->height != f.height)

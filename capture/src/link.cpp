@@ -72,8 +72,8 @@ void Link::read(std::function<void(Incoming)> on_read) {
           return on_read({{}, std::nullopt, "the receiver sent a FRAME"});
         auto m = wire::decode_body(r.type(), r.body(), r.version());
         if (!m)
-          return on_read({{}, std::nullopt, "bad message from the receiver: " + m.error.what});
-        on_read({{}, std::move(*m.value), {}});
+          return on_read({{}, std::nullopt, "bad message from the receiver: " + m.error().what});
+        on_read({{}, std::move(*m), {}});
       });
 }
 

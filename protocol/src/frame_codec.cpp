@@ -254,7 +254,7 @@ void FrameDecoder::carry(const FrameBuffer& from, FrameBuffer& to) {
   }
 }
 
-std::optional<wire::WireError> FrameDecoder::apply(const wire::FrameView& f) {
+Result<void, wire::WireError> FrameDecoder::apply(const wire::FrameView& f) {
   using wire::ErrorCode;
   using wire::WireError;
   // Only a key frame may change the size (the client's screen was resized): it covers the whole
@@ -336,7 +336,7 @@ std::optional<wire::WireError> FrameDecoder::apply(const wire::FrameView& f) {
   history_.back().clear();
   for (const auto& r : f.rects) history_.back().push_back(r.area());
   frame.content = id_ << kContentShift | ++drawn_;
-  return std::nullopt;
+  return {};
 }
 
 }  // namespace screenreel

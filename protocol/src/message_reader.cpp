@@ -30,11 +30,11 @@ MessageReader::Event MessageReader::commit(std::size_t n) {
       auto p = decode_preamble({fixed_, kPreambleBytes});
       filled_ = 0;
       if (!p) {
-        error_ = p.error;
+        error_ = p.error();
         stage_ = Stage::kFailed;
         return Event::kError;
       }
-      version_ = negotiate(*p.value);
+      version_ = negotiate(*p);
       stage_ = Stage::kHeader;
       return Event::kPreamble;
     }
@@ -43,11 +43,11 @@ MessageReader::Event MessageReader::commit(std::size_t n) {
       auto h = decode_header({fixed_, kHeaderBytes}, version_);
       filled_ = 0;
       if (!h) {
-        error_ = h.error;
+        error_ = h.error();
         stage_ = Stage::kFailed;
         return Event::kError;
       }
-      header_ = *h.value;
+      header_ = *h;
       if (header_.length > limit_) {
         error_ = {ErrorCode::kBadMessage, std::string(to_string(header_.type)) + " of " + std::to_string(header_.length) +
                                               " bytes before authentication (limit " + std::to_string(limit_) + ")"};

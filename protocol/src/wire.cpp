@@ -18,20 +18,6 @@ WireError bad(std::string what, ErrorCode code = ErrorCode::kBadMessage) {
   return WireError{code, std::move(what)};
 }
 
-template <typename T>
-Parsed<T> fail(WireError e) {
-  Parsed<T> p;
-  p.error = std::move(e);
-  return p;
-}
-
-template <typename T>
-Parsed<T> ok(T v) {
-  Parsed<T> p;
-  p.value = std::move(v);
-  return p;
-}
-
 std::vector<std::uint8_t> start_message(MessageType type) {
   std::vector<std::uint8_t> out;
   out.reserve(64);
@@ -48,17 +34,17 @@ std::vector<std::uint8_t> finish_message(std::vector<std::uint8_t> out) {
 }
 
 // Frame dimensions are checked in one place, for HELLO and FRAME alike.
-std::optional<WireError> check_dimensions(const char* what, std::uint64_t w, std::uint64_t h) {
+Result<void, WireError> check_dimensions(const char* what, std::uint64_t w, std::uint64_t h) {
   if (w < kMinDimension || h < kMinDimension || w > kMaxDimension || h > kMaxDimension)
     return bad(std::string(what) + ": size " + std::to_string(w) + "x" + std::to_string(h) +
                " outside " + std::to_string(kMinDimension) + ".." + std::to_string(kMaxDimension));
   if (w * h > kMaxPixels)
     return bad(std::string(what) + ": " + std::to_string(w) + "x" + std::to_string(h) +
                " is over the limit of " + std::to_string(kMaxPixels) + " pixels");
-  return std::nullopt;
+  return {};
 }
 
-Parsed<Message> decode_hello(ByteReader& r) {
+Result<Message, WireError> decode_hello(ByteReader& r) {
   Hello m;
   m.width = r.read<std::uint32_t>();
   m.height = r.read<std::uint32_t>();
@@ -69,30 +55,30 @@ Parsed<Message> decode_hello(ByteReader& r) {
   r.read_array(m.resume_key);
   m.name = r.read_str16(kMaxText);
   m.source = r.read_str16(kMaxText);
-  if (!r.ok()) return fail<Message>(bad("HELLO: truncated, or a text over " + std::to_string(kMaxText) + " bytes"));
-  if (auto e = check_dimensions("HELLO", m.width, m.height)) return fail<Message>(*e);
+  if (!r.ok()) return bad("HELLO: truncated, or a text over " + std::to_string(kMaxText) + " bytes");
+  if (auto d = check_dimensions("HELLO", m.width, m.height); !d) return d.error();
   if (fmt != static_cast<std::uint32_t>(PixelFormat::kBgrx8888))
-    return fail<Message>(bad("HELLO: pixel format " + std::to_string(fmt) + " not supported (only 1 = BGRX8888)"));
+    return bad("HELLO: pixel format " + std::to_string(fmt) + " not supported (only 1 = BGRX8888)");
   m.pixel_format = PixelFormat::kBgrx8888;
   if (m.fps_milli < 1 || m.fps_milli > kMaxFps * 1000)
-    return fail<Message>(bad("HELLO: fps_milli " + std::to_string(m.fps_milli) + " outside 1.." +
-                             std::to_string(kMaxFps * 1000)));
-  return ok<Message>(std::move(m));
+    return bad("HELLO: fps_milli " + std::to_string(m.fps_milli) + " outside 1.." +
+               std::to_string(kMaxFps * 1000));
+  return Message(std::move(m));
 }
 
-Parsed<Message> decode_welcome(ByteReader& r) {
+Result<Message, WireError> decode_welcome(ByteReader& r) {
   Welcome m;
   m.session_id = r.read<std::uint64_t>();
   m.max_in_flight = r.read<std::uint32_t>();
   m.last_tick = r.read<std::uint64_t>();
   r.read_array(m.resume_key);
   m.folder = r.read_str16(kMaxText);
-  if (!r.ok()) return fail<Message>(bad("WELCOME: truncated"));
-  if (m.max_in_flight < 1) return fail<Message>(bad("WELCOME: max_in_flight is 0"));
-  return ok<Message>(std::move(m));
+  if (!r.ok()) return bad("WELCOME: truncated");
+  if (m.max_in_flight < 1) return bad("WELCOME: max_in_flight is 0");
+  return Message(std::move(m));
 }
 
-Parsed<Message> decode_frame(ByteReader& r, std::uint16_t version) {
+Result<Message, WireError> decode_frame(ByteReader& r, std::uint16_t version) {
   FrameView m;
   m.seq = r.read<std::uint64_t>();
   m.capture_time_us = r.read<std::int64_t>();
@@ -101,16 +87,16 @@ Parsed<Message> decode_frame(ByteReader& r, std::uint16_t version) {
   m.flags = r.read<std::uint32_t>();
   m.pixel_hash = r.read<std::uint64_t>();
   const auto count = r.read<std::uint32_t>();
-  if (!r.ok()) return fail<Message>(bad("FRAME: truncated header"));
-  if (auto e = check_dimensions("FRAME", m.width, m.height)) return fail<Message>(*e);
-  if ((m.flags & ~kFrameFlagKey) != 0) return fail<Message>(bad("FRAME: unknown flags " + std::to_string(m.flags)));
-  if (m.seq == 0) return fail<Message>(bad("FRAME: seq 0", ErrorCode::kBadSequence));
+  if (!r.ok()) return bad("FRAME: truncated header");
+  if (auto d = check_dimensions("FRAME", m.width, m.height); !d) return d.error();
+  if ((m.flags & ~kFrameFlagKey) != 0) return bad("FRAME: unknown flags " + std::to_string(m.flags));
+  if (m.seq == 0) return bad("FRAME: seq 0", ErrorCode::kBadSequence);
   if (m.seq > kMaxTick)
-    return fail<Message>(bad("FRAME: seq " + std::to_string(m.seq) + " is 2^63 or more (ticks are below 2^63)",
-                             ErrorCode::kBadSequence));
-  if (count > kMaxRects) return fail<Message>(bad("FRAME: " + std::to_string(count) + " rects, limit " + std::to_string(kMaxRects)));
+    return bad("FRAME: seq " + std::to_string(m.seq) + " is 2^63 or more (ticks are below 2^63)",
+               ErrorCode::kBadSequence);
+  if (count > kMaxRects) return bad("FRAME: " + std::to_string(count) + " rects, limit " + std::to_string(kMaxRects));
   // Each rect needs at least its 24-byte header: refuse a count the body cannot hold before reserving.
-  if (std::uint64_t{count} * 24 > r.remaining()) return fail<Message>(bad("FRAME: rect count " + std::to_string(count) + " exceeds the body"));
+  if (std::uint64_t{count} * 24 > r.remaining()) return bad("FRAME: rect count " + std::to_string(count) + " exceeds the body");
   m.rects.reserve(count);
   std::uint64_t covered = 0;
   for (std::uint32_t i = 0; i < count; ++i) {
@@ -124,35 +110,35 @@ Parsed<Message> decode_frame(ByteReader& r, std::uint16_t version) {
     const auto res1 = r.read<std::uint16_t>();
     const auto len = r.read<std::uint32_t>();
     const std::string at = "FRAME rect " + std::to_string(i) + ": ";
-    if (!r.ok()) return fail<Message>(bad(at + "truncated"));
-    if (rect.w == 0 || rect.h == 0) return fail<Message>(bad(at + "empty rectangle"));
+    if (!r.ok()) return bad(at + "truncated");
+    if (rect.w == 0 || rect.h == 0) return bad(at + "empty rectangle");
     if (std::uint64_t{rect.x} + rect.w > m.width || std::uint64_t{rect.y} + rect.h > m.height)
-      return fail<Message>(bad(at + "rectangle " + std::to_string(rect.x) + "," + std::to_string(rect.y) + " " +
-                               std::to_string(rect.w) + "x" + std::to_string(rect.h) + " is outside the " +
-                               std::to_string(m.width) + "x" + std::to_string(m.height) + " frame"));
-    if (res0 != 0 || res1 != 0) return fail<Message>(bad(at + "reserved bytes not zero"));
+      return bad(at + "rectangle " + std::to_string(rect.x) + "," + std::to_string(rect.y) + " " +
+                 std::to_string(rect.w) + "x" + std::to_string(rect.h) + " is outside the " +
+                 std::to_string(m.width) + "x" + std::to_string(m.height) + " frame");
+    if (res0 != 0 || res1 != 0) return bad(at + "reserved bytes not zero");
     const std::uint64_t raw = std::uint64_t{rect.w} * rect.h * kBytesPerPixel;
     if (enc == static_cast<std::uint8_t>(RectEncoding::kRaw)) {
-      if (len != raw) return fail<Message>(bad(at + "raw data length " + std::to_string(len) + " != " + std::to_string(raw)));
+      if (len != raw) return bad(at + "raw data length " + std::to_string(len) + " != " + std::to_string(raw));
     } else if (enc == static_cast<std::uint8_t>(RectEncoding::kLz4)) {
       if (len == 0 || len > static_cast<std::uint64_t>(LZ4_compressBound(static_cast<int>(raw))))
-        return fail<Message>(bad(at + "LZ4 data length " + std::to_string(len) + " impossible for " + std::to_string(raw) + " bytes"));
+        return bad(at + "LZ4 data length " + std::to_string(len) + " impossible for " + std::to_string(raw) + " bytes");
     } else if (enc == static_cast<std::uint8_t>(RectEncoding::kCopy) && version >= 3) {
-      if (m.is_key()) return fail<Message>(bad(at + "a key frame has nothing to copy from"));
-      if (len != kCopyDataBytes) return fail<Message>(bad(at + "copy data length " + std::to_string(len) + " != 8"));
+      if (m.is_key()) return bad(at + "a key frame has nothing to copy from");
+      if (len != kCopyDataBytes) return bad(at + "copy data length " + std::to_string(len) + " != 8");
     } else {
-      return fail<Message>(bad(at + "unknown encoding " + std::to_string(enc)));
+      return bad(at + "unknown encoding " + std::to_string(enc));
     }
     rect.encoding = static_cast<RectEncoding>(enc);
     rect.data = r.read_bytes(len);
-    if (!r.ok()) return fail<Message>(bad(at + "data truncated"));
+    if (!r.ok()) return bad(at + "data truncated");
     if (rect.encoding == RectEncoding::kCopy) {
       detail::ByteReader source(rect.data);
       rect.src_x = source.read<std::uint32_t>();
       rect.src_y = source.read<std::uint32_t>();
       if (std::uint64_t{rect.src_x} + rect.w > m.width || std::uint64_t{rect.src_y} + rect.h > m.height)
-        return fail<Message>(bad(at + "copy source " + std::to_string(rect.src_x) + "," + std::to_string(rect.src_y) +
-                                 " is outside the frame"));
+        return bad(at + "copy source " + std::to_string(rect.src_x) + "," + std::to_string(rect.src_y) +
+                   " is outside the frame");
       m.rects.push_back(rect);
       continue;  // covers nothing of a key frame
     }
@@ -161,64 +147,64 @@ Parsed<Message> decode_frame(ByteReader& r, std::uint16_t version) {
   }
   // Rects of a key frame may not overlap in a well-formed stream, so their area adds up to the frame's.
   if (m.is_key() && covered < std::uint64_t{m.width} * m.height)
-    return fail<Message>(bad("FRAME: key frame rectangles do not cover the frame"));
-  return ok<Message>(std::move(m));
+    return bad("FRAME: key frame rectangles do not cover the frame");
+  return Message(std::move(m));
 }
 
-Parsed<Message> decode_ack(ByteReader& r) {
+Result<Message, WireError> decode_ack(ByteReader& r) {
   Ack m;
   m.seq = r.read<std::uint64_t>();
   m.frame_number = r.read<std::uint64_t>();
   m.stored_tick = r.read<std::uint64_t>();
-  if (!r.ok()) return fail<Message>(bad("ACK: truncated"));
-  return ok<Message>(m);
+  if (!r.ok()) return bad("ACK: truncated");
+  return Message(m);
 }
 
-Parsed<Message> decode_stop(ByteReader& r) {
+Result<Message, WireError> decode_stop(ByteReader& r) {
   Stop m;
   const auto reason = r.read<std::uint32_t>();
   m.message = r.read_str16(kMaxText);
-  if (!r.ok()) return fail<Message>(bad("STOP: truncated"));
-  if (reason < 1 || reason > 3) return fail<Message>(bad("STOP: unknown reason " + std::to_string(reason)));
+  if (!r.ok()) return bad("STOP: truncated");
+  if (reason < 1 || reason > 3) return bad("STOP: unknown reason " + std::to_string(reason));
   m.reason = static_cast<StopReason>(reason);
-  return ok<Message>(std::move(m));
+  return Message(std::move(m));
 }
 
-Parsed<Message> decode_bye(ByteReader& r) {
+Result<Message, WireError> decode_bye(ByteReader& r) {
   Bye m;
   m.frames = r.read<std::uint64_t>();
   m.dropped = r.read<std::uint64_t>();
-  if (!r.ok()) return fail<Message>(bad("BYE: truncated"));
-  return ok<Message>(m);
+  if (!r.ok()) return bad("BYE: truncated");
+  return Message(m);
 }
 
-Parsed<Message> decode_error(ByteReader& r) {
+Result<Message, WireError> decode_error(ByteReader& r) {
   Error m;
   const auto code = r.read<std::uint32_t>();
   m.message = r.read_str16(kMaxText);
-  if (!r.ok()) return fail<Message>(bad("ERROR: truncated"));
+  if (!r.ok()) return bad("ERROR: truncated");
   constexpr auto kLast = static_cast<std::uint32_t>(ErrorCode::kBusy);  // unknown codes read as internal
   m.code = (code >= 1 && code <= kLast) ? static_cast<ErrorCode>(code) : ErrorCode::kInternal;
-  return ok<Message>(std::move(m));
+  return Message(std::move(m));
 }
 
-Parsed<Message> decode_challenge(ByteReader& r) {
+Result<Message, WireError> decode_challenge(ByteReader& r) {
   Challenge m;
   const auto required = r.read<std::uint8_t>();
   const auto reserved0 = r.read<std::uint8_t>();
   const auto reserved1 = r.read<std::uint16_t>();
   r.read_array(m.nonce);
-  if (!r.ok()) return fail<Message>(bad("CHALLENGE: truncated"));
-  if (required > 1 || reserved0 != 0 || reserved1 != 0) return fail<Message>(bad("CHALLENGE: bad flags"));
+  if (!r.ok()) return bad("CHALLENGE: truncated");
+  if (required > 1 || reserved0 != 0 || reserved1 != 0) return bad("CHALLENGE: bad flags");
   m.auth_required = required == 1;
-  return ok<Message>(m);
+  return Message(m);
 }
 
-Parsed<Message> decode_auth(ByteReader& r) {
+Result<Message, WireError> decode_auth(ByteReader& r) {
   Auth m;
   r.read_array(m.mac);
-  if (!r.ok()) return fail<Message>(bad("AUTH: truncated"));
-  return ok<Message>(m);
+  if (!r.ok()) return bad("AUTH: truncated");
+  return Message(m);
 }
 
 }  // namespace
@@ -231,19 +217,19 @@ std::vector<std::uint8_t> encode_preamble(std::uint16_t version) {
   return out;
 }
 
-Parsed<std::uint16_t> decode_preamble(std::span<const std::uint8_t> bytes) {
-  if (bytes.size() != kPreambleBytes) return fail<std::uint16_t>(bad("preamble: need 12 bytes"));
+Result<std::uint16_t, WireError> decode_preamble(std::span<const std::uint8_t> bytes) {
+  if (bytes.size() != kPreambleBytes) return bad("preamble: need 12 bytes");
   if (!std::equal(kMagic, kMagic + sizeof(kMagic), bytes.begin()))
-    return fail<std::uint16_t>(bad("preamble: bad magic (not a screenreel peer)"));
+    return bad("preamble: bad magic (not a screenreel peer)");
   ByteReader r(bytes.subspan(8));
   const auto version = r.read<std::uint16_t>();
   const auto reserved = r.read<std::uint16_t>();
-  if (reserved != 0) return fail<std::uint16_t>(bad("preamble: reserved field not zero", ErrorCode::kUnsupportedVersion));
+  if (reserved != 0) return bad("preamble: reserved field not zero", ErrorCode::kUnsupportedVersion);
   if (version < kMinVersion)
-    return fail<std::uint16_t>(bad("preamble: version " + std::to_string(version) + " not supported (this build speaks " +
-                                   std::to_string(kMinVersion) + " to " + std::to_string(kVersion) + ")",
-                                   ErrorCode::kUnsupportedVersion));
-  return ok<std::uint16_t>(version);
+    return bad("preamble: version " + std::to_string(version) + " not supported (this build speaks " +
+               std::to_string(kMinVersion) + " to " + std::to_string(kVersion) + ")",
+               ErrorCode::kUnsupportedVersion);
+  return version;
 }
 
 std::size_t max_body_bytes(MessageType type) {
@@ -255,47 +241,48 @@ bool Header::known() const {
   return t >= 1 && t <= 10;
 }
 
-Parsed<Header> decode_header(std::span<const std::uint8_t> bytes, std::uint16_t version) {
-  if (bytes.size() != kHeaderBytes) return fail<Header>(bad("header: need 8 bytes"));
+Result<Header, WireError> decode_header(std::span<const std::uint8_t> bytes, std::uint16_t version) {
+  if (bytes.size() != kHeaderBytes) return bad("header: need 8 bytes");
   ByteReader r(bytes);
   const auto type = r.read<std::uint16_t>();
   const auto reserved = r.read<std::uint16_t>();
   const auto length = r.read<std::uint32_t>();
-  if (reserved != 0) return fail<Header>(bad("header: reserved field not zero"));
+  if (reserved != 0) return bad("header: reserved field not zero");
   const auto t = static_cast<MessageType>(type);
   if (!Header{t, length}.known()) {
-    if (version < 3) return fail<Header>(bad("header: unknown message type " + std::to_string(type)));
+    if (version < 3) return bad("header: unknown message type " + std::to_string(type));
     if (length > kMaxControlBytes)
-      return fail<Header>(bad("header: unknown message type " + std::to_string(type) + " of " + std::to_string(length) +
-                              " bytes (a message this build skips may have at most " +
-                              std::to_string(kMaxControlBytes) + ")"));
-    return ok<Header>(Header{t, length});
+      return bad("header: unknown message type " + std::to_string(type) + " of " + std::to_string(length) +
+                 " bytes (a message this build skips may have at most " +
+                 std::to_string(kMaxControlBytes) + ")");
+    return Header{t, length};
   }
   if (length > max_body_bytes(t))
-    return fail<Header>(bad("header: " + std::string(to_string(t)) + " length " + std::to_string(length) +
-                            " over the limit of " + std::to_string(max_body_bytes(t))));
-  return ok<Header>(Header{t, length});
+    return bad("header: " + std::string(to_string(t)) + " length " + std::to_string(length) +
+               " over the limit of " + std::to_string(max_body_bytes(t)));
+  return Header{t, length};
 }
 
-Parsed<Message> decode_body(MessageType type, std::span<const std::uint8_t> body, std::uint16_t version) {
-  if (body.size() > max_body_bytes(type)) return fail<Message>(bad("body over the limit"));
+Result<Message, WireError> decode_body(MessageType type, std::span<const std::uint8_t> body, std::uint16_t version) {
+  if (body.size() > max_body_bytes(type)) return bad("body over the limit");
   ByteReader r(body);
-  Parsed<Message> p;
-  switch (type) {
-    case MessageType::kHello: p = decode_hello(r); break;
-    case MessageType::kWelcome: p = decode_welcome(r); break;
-    case MessageType::kFrame: p = decode_frame(r, version); break;
-    case MessageType::kAck: p = decode_ack(r); break;
-    case MessageType::kStop: p = decode_stop(r); break;
-    case MessageType::kBye: p = decode_bye(r); break;
-    case MessageType::kError: p = decode_error(r); break;
-    case MessageType::kChallenge: p = decode_challenge(r); break;
-    case MessageType::kAuth: p = decode_auth(r); break;
-    case MessageType::kPing: p = ok<Message>(Ping{}); break;
-    default: return fail<Message>(bad("unknown message type"));
-  }
+  Result<Message, WireError> p = [&]() -> Result<Message, WireError> {
+    switch (type) {
+      case MessageType::kHello: return decode_hello(r);
+      case MessageType::kWelcome: return decode_welcome(r);
+      case MessageType::kFrame: return decode_frame(r, version);
+      case MessageType::kAck: return decode_ack(r);
+      case MessageType::kStop: return decode_stop(r);
+      case MessageType::kBye: return decode_bye(r);
+      case MessageType::kError: return decode_error(r);
+      case MessageType::kChallenge: return decode_challenge(r);
+      case MessageType::kAuth: return decode_auth(r);
+      case MessageType::kPing: return Message(Ping{});
+    }
+    return bad("unknown message type");
+  }();
   if (p && r.remaining() != 0 && version < 3)
-    return fail<Message>(bad(std::string(to_string(type)) + ": " + std::to_string(r.remaining()) + " trailing bytes"));
+    return bad(std::string(to_string(type)) + ": " + std::to_string(r.remaining()) + " trailing bytes");
   return p;
 }
 

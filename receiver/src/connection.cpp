@@ -187,8 +187,8 @@ void Connection::on_message(wire::MessageType type) {
   if (evicted_) return;
   const std::int64_t receive_us = wall_clock_us();
   auto parsed = wire::decode_body(type, reader_.body(), reader_.version());
-  if (!parsed) return fail(parsed.error);
-  auto& msg = *parsed.value;
+  if (!parsed) return fail(parsed.error());
+  auto& msg = *parsed;
 
   if (state_ == State::kAuth) {
     if (auto* auth = std::get_if<wire::Auth>(&msg)) return on_auth(*auth);
@@ -318,7 +318,7 @@ void Connection::on_frame(const wire::FrameView& frame, std::int64_t receive_us)
                  "FRAME seq " + std::to_string(frame.seq) + " is more than max_in_flight (" +
                      std::to_string(server_.options.max_in_flight) +
                      ") FRAMEs ahead of the ACKs the client has been sent: it must read them"});
-  if (auto err = decoder_->apply(frame)) return fail(*err);
+  if (auto applied = decoder_->apply(frame); !applied) return fail(applied.error());
   ++frames_received_;
   // A resumed session's client sends again from a key frame: what the session holds already is
   // decoded (the frames after it build on it) but not stored twice.

@@ -28,11 +28,10 @@ cv::Mat load_frame(const ArchivePaths& paths, const SessionRecord& session,
                   " is missing (run verify)");
   const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
                                         std::istreambuf_iterator<char>());
-  std::string error;
-  auto image = decode_jpeg_bgr(bytes, &error);
+  auto image = decode_jpeg_bgr(bytes);
   if (!image)
     throw Failure("cannot decode frame " + std::to_string(frame.seq) + " (" + file.string() +
-                  "): " + error);
+                  "): " + image.error().message);
   cv::Mat view(static_cast<int>(image->height), static_cast<int>(image->width), CV_8UC3,
                image->bgr.data());
   return view.clone();  // the Mat owns its pixels; the decoder's buffer goes away here

@@ -179,7 +179,7 @@ const std::vector<SentFrame>& sent_frames() {
       if (!enc.encode(c.frames[i].pixels.data(), c.frames[i].stride(), i + 1, 0, false, false, f.message)) continue;
       auto parsed = screenreel::wire::decode_body(screenreel::wire::MessageType::kFrame,
                                                   std::span(f.message).subspan(screenreel::wire::kHeaderBytes));
-      for (const auto& r : std::get<screenreel::wire::FrameView>(*parsed.value).rects) f.changed.push_back(r.area());
+      for (const auto& r : std::get<screenreel::wire::FrameView>(*parsed).rects) f.changed.push_back(r.area());
       out.push_back(std::move(f));
     }
     return out;
@@ -199,7 +199,7 @@ void BM_FrameDecode(benchmark::State& state) {
     for (const auto& m : messages) {
       auto body = std::span(m).subspan(screenreel::wire::kHeaderBytes);
       auto parsed = screenreel::wire::decode_body(screenreel::wire::MessageType::kFrame, body);
-      if (!parsed || dec.apply(std::get<screenreel::wire::FrameView>(*parsed.value))) state.SkipWithError("decode failed");
+      if (!parsed || !dec.apply(std::get<screenreel::wire::FrameView>(*parsed))) state.SkipWithError("decode failed");
     }
     frames += messages.size();
   }

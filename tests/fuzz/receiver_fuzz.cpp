@@ -72,7 +72,7 @@ void check_round_trip(wire::MessageType type, std::span<const std::uint8_t> body
                                                          again.size() - wire::kHeaderBytes);
           if constexpr (std::is_same_v<T, wire::Error>) {
             auto re = wire::decode_body(type, again_body);
-            FUZZ_CHECK(re && std::get<wire::Error>(*re.value).message == m.message);
+            FUZZ_CHECK(re && std::get<wire::Error>(*re).message == m.message);
           } else {
             FUZZ_CHECK(encodes_to(again_body, body, version));
           }
@@ -145,11 +145,11 @@ class ReceiverModel {
     FUZZ_CHECK(state_ == State::kRecording || body.size() <= wire::kMaxPreAuthBody);
     auto parsed = wire::decode_body(type, body, reader_.version());
     if (!parsed) {
-      FUZZ_CHECK(!parsed.error.what.empty());
+      FUZZ_CHECK(!parsed.error().what.empty());
       state_ = State::kClosed;
       return;
     }
-    const auto& msg = *parsed.value;
+    const auto& msg = *parsed;
     if (const auto* frame = std::get_if<wire::FrameView>(&msg))
       check_frame_round_trip(body, *frame, reader_.version());
     else
@@ -179,8 +179,8 @@ class ReceiverModel {
   }
 
   void on_frame(const wire::FrameView& f) {
-    if (auto err = decoder_->apply(f)) {
-      FUZZ_CHECK(!err->what.empty());
+    if (auto applied = decoder_->apply(f); !applied) {
+      FUZZ_CHECK(!applied.error().what.empty());
       state_ = State::kClosed;
       return;
     }

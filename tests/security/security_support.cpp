@@ -157,17 +157,17 @@ bool WireClient::read_some(std::chrono::steady_clock::time_point until) {
       stream_bad_ = true;
       break;
     }
-    if (raw_.size() - parsed_ - wire::kHeaderBytes < h.value->length) break;
+    if (raw_.size() - parsed_ - wire::kHeaderBytes < h->length) break;
     const std::span<const std::uint8_t> body(raw_.data() + parsed_ + wire::kHeaderBytes,
-                                             h.value->length);
+                                             h->length);
     Received rec;
-    rec.type = h.value->type;
+    rec.type = h->type;
     if (rec.type != wire::MessageType::kFrame) {
       auto m = wire::decode_body(rec.type, body);
-      if (m) rec.message = std::move(*m.value);
+      if (m) rec.message = std::move(*m);
     }
     messages_.push_back(std::move(rec));
-    parsed_ += wire::kHeaderBytes + h.value->length;
+    parsed_ += wire::kHeaderBytes + h->length;
   }
   return true;
 }
@@ -280,10 +280,9 @@ std::string slurp(const fs::path& p) {
   return s.str();
 }
 
-std::optional<DecodedImage> decode_file(const fs::path& p, std::string* error) {
+Result<DecodedImage> decode_file(const fs::path& p) {
   const std::string bytes = slurp(p);
-  return decode_jpeg_bgr(
-      std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()), error);
+  return decode_jpeg_bgr(std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
 }
 }  // namespace
 
@@ -297,11 +296,10 @@ std::vector<std::string> check_frame_files(const fs::path& archive,
     const fs::path dir = paths.session(s.folder);
     for (const auto& r : catalog.frames(s.id)) {
       const fs::path p = dir / r.file;
-      std::string error;
-      const auto img = decode_file(p, &error);
+      const auto img = decode_file(p);
       if (!img) {
         problems.push_back("row " + std::to_string(s.id) + "/" + std::to_string(r.seq) + ": " +
-                           p.string() + " does not decode: " + error);
+                           p.string() + " does not decode: " + img.error().message);
       } else if (img->width != r.width || img->height != r.height) {
         problems.push_back(p.string() + " is " + std::to_string(img->width) + "x" +
                            std::to_string(img->height) + ", its row says " +
@@ -312,10 +310,9 @@ std::vector<std::string> check_frame_files(const fs::path& archive,
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) continue;
     for (const auto& [number, name] : list_session_files(dir).frames) {
-      std::string error;
-      if (!decode_file(dir / name, &error))
+      if (const auto img = decode_file(dir / name); !img)
         problems.push_back((dir / name).string() + " (frame " + std::to_string(number) +
-                           ") is under a frame name but does not decode: " + error);
+                           ") is under a frame name but does not decode: " + img.error().message);
     }
   }
   return problems;
@@ -331,7 +328,7 @@ std::string integrity_check(const fs::path& archive) {
 
 double psnr_jpeg_vs_bgrx(const fs::path& jpeg, const std::vector<std::uint8_t>& bgrx,
                          std::uint32_t width, std::uint32_t height) {
-  const auto img = decode_file(jpeg, nullptr);
+  const auto img = decode_file(jpeg);
   if (!img || img->width != width || img->height != height) return 0;
   return psnr_bgr_vs_bgrx(img->bgr, bgrx);
 }

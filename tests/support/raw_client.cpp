@@ -56,12 +56,12 @@ std::optional<wire::Message> RawClient::read_message(std::chrono::milliseconds t
   if (!header) return std::nullopt;
   auto h = wire::decode_header(*header);
   if (!h) return std::nullopt;
-  auto body = read(h.value->length, timeout);
+  auto body = read(h->length, timeout);
   if (!body) return std::nullopt;
   body_ = std::move(*body);
-  auto m = wire::decode_body(h.value->type, body_);
+  auto m = wire::decode_body(h->type, body_);
   if (!m) return std::nullopt;
-  return *m.value;
+  return *m;
 }
 
 bool RawClient::closed_by_peer(std::chrono::milliseconds timeout) {

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "screenreel/common/result.hpp"
 #include "screenreel/common/pixel_rect.hpp"
 
 namespace screenreel {
@@ -119,11 +120,11 @@ struct DecodedImage {
   std::vector<std::uint8_t> bgr;  // rows of width * 3 bytes
 };
 
-// Reads only the header. Empty, with `error` set, when the bytes are not a JPEG.
-std::optional<JpegInfo> read_jpeg_info(std::span<const std::uint8_t> bytes, std::string* error = nullptr);
+// Reads only the header; an Error (libjpeg-turbo's words) when the bytes are not a JPEG.
+Result<JpegInfo> read_jpeg_info(std::span<const std::uint8_t> bytes);
 // The first COM segment before the image data, if any (only the header is read).
 std::optional<std::string> read_jpeg_comment(std::span<const std::uint8_t> bytes);
-// Decodes to BGR. Empty, with `error` set, when the bytes are not a complete JPEG.
-std::optional<DecodedImage> decode_jpeg_bgr(std::span<const std::uint8_t> bytes, std::string* error = nullptr);
+// Decodes to BGR; an Error when the bytes are not a complete JPEG.
+Result<DecodedImage> decode_jpeg_bgr(std::span<const std::uint8_t> bytes);
 
 }  // namespace screenreel

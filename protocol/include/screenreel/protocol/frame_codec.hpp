@@ -119,8 +119,8 @@ class FrameDecoder {
 
   FrameDecoder(std::uint32_t width, std::uint32_t height, Allocate allocate = nullptr);
 
-  // On error the frame buffer may hold part of the rectangles; the connection is to be closed.
-  std::optional<wire::WireError> apply(const wire::FrameView& frame);
+  // Done, or the ERROR to send. On error the frame buffer may hold part of the rectangles; the connection is to be closed.
+  Result<void, wire::WireError> apply(const wire::FrameView& frame);
 
   const FrameBuffer& frame() const { return *frame_; }
   // The frame as it is now, for readers; apply() never changes a buffer that is shared.

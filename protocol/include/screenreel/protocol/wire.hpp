@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "screenreel/common/pixel_rect.hpp"
+#include "screenreel/common/result.hpp"
 
 namespace screenreel::wire {
 
@@ -195,24 +196,17 @@ struct Ping {
 
 using Message = std::variant<Hello, Welcome, FrameView, Ack, Stop, Bye, Error, Challenge, Auth, Ping>;
 
-template <typename T>
-struct Parsed {
-  std::optional<T> value;
-  WireError error;
-  explicit operator bool() const { return value.has_value(); }
-};
-
 // --- preamble ---------------------------------------------------------------------------
 std::vector<std::uint8_t> encode_preamble(std::uint16_t version = kVersion);
 // Returns the version the peer announces (any from kMinVersion up: a newer peer is answered with
 // negotiate()), or an error naming what was wrong (magic, reserved, a version below kMinVersion).
-Parsed<std::uint16_t> decode_preamble(std::span<const std::uint8_t> bytes);
+Result<std::uint16_t, WireError> decode_preamble(std::span<const std::uint8_t> bytes);
 
 // --- header -----------------------------------------------------------------------------
 // Checks type, reserved and the per-type length limit; nothing is allocated. `version`: the
 // connection's. From protocol 3 a type this build does not know is accepted with a body of at most
 // kMaxControlBytes (the reader skips it); in protocol 2 it is an error.
-Parsed<Header> decode_header(std::span<const std::uint8_t> bytes, std::uint16_t version = kVersion);
+Result<Header, WireError> decode_header(std::span<const std::uint8_t> bytes, std::uint16_t version = kVersion);
 std::size_t max_body_bytes(MessageType type);
 
 // --- bodies -----------------------------------------------------------------------------
@@ -220,7 +214,7 @@ std::size_t max_body_bytes(MessageType type);
 // For FRAME, the returned RectViews point into `body`, which must outlive them. From protocol 3,
 // bytes after the last field this build knows are ignored (a later version appended fields); in
 // protocol 2 they are an error.
-Parsed<Message> decode_body(MessageType type, std::span<const std::uint8_t> body, std::uint16_t version = kVersion);
+Result<Message, WireError> decode_body(MessageType type, std::span<const std::uint8_t> body, std::uint16_t version = kVersion);
 
 // Each returns a whole message: header followed by body.
 std::vector<std::uint8_t> encode(const Hello& m);
