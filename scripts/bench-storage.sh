@@ -29,29 +29,14 @@ unset DISPLAY
 work=$(mktemp -d /tmp/screenreel-bench-storage.XXXXXX)
 
 # Everything started here is stopped here, by pid.
-pids=()
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  pids=()
-}
-trap cleanup EXIT
+source "$root/scripts/bench-lib.sh"
+trap stop_started EXIT
 trap 'exit 130' INT TERM
-wait_for() {  # FILE PATTERN: up to 20 s
-  for _ in $(seq 200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
-  return 1
-}
-free_display() {
-  local n
-  for n in $(seq 150 179); do [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] || { echo "$n"; return; }; done
-  return 1
-}
 # row SCENE PROGRAM BYTES FRAMES: GB an hour, MB a minute, kB a frame, fps
 rows=()
 row() {
   rows+=("| $1 | $2 | $(awk -v b="$3" -v f="$4" -v s="$seconds" 'BEGIN {
-    printf "%.2f | %.1f | %.1f | %.1f", b / s * 3600 / 1e9, b / s * 60 / 1e6, f > 0 ? b / f / 1e3 : 0, f / s}') |")
+    printf "%.2f | %.1f | %.1f | %.1f", b / s * 3600 / 1e9, b / s * 60 / 1e6, (f > 0 ? b / f / 1e3 : 0), f / s}') |")
 }
 
 run_screenreel() {  # SCENE DISPLAY
@@ -82,7 +67,7 @@ run_ffmpeg() {  # SCENE DISPLAY NAME FILE CODEC-OPTIONS...
 }
 
 for scene in $scenes; do
-  num=$(free_display) || { echo "bench-storage: no free display number" >&2; exit 1; }
+  num=$(free_display 150 179) || { echo "bench-storage: no free display number" >&2; exit 1; }
   Xvfb ":$num" -screen 0 1920x1080x24 -nolisten tcp >/dev/null 2>&1 &
   xpid=$!
   pids+=($xpid)
@@ -95,7 +80,7 @@ for scene in $scenes; do
   run_screenreel "$scene" "$num"
   run_ffmpeg "$scene" "$num" "ffmpeg MJPEG -q:v 3" mjpeg.mkv -c:v mjpeg -q:v 3
   run_ffmpeg "$scene" "$num" "ffmpeg H.264 veryfast crf 23" h264.mp4 -c:v libx264 -preset veryfast -crf 23 -pix_fmt yuv420p
-  cleanup
+  stop_started
 done
 
 {

@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/inotify.h>
-#include <sys/mount.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -178,36 +177,22 @@ std::int64_t bytes_below(const fs::path& dir) {
   return total;
 }
 
-// Mounts a tmpfs of `size` on a fresh folder, unmounted at the end. Root only: elsewhere skipped,
-// saying why, except under CI (CI set), where it fails: CI runs as root.
+// A tmpfs for the archive: root only, as disk_full_test; elsewhere skipped saying why, except under
+// CI (CI set), where it fails: CI runs as root.
 class RetentionOnTmpfs : public ::testing::Test {
  protected:
   void mount_tmpfs(const std::string& size) {
-    mount_point = test::fresh_temp_dir("screenreel-retention-tmpfs");
-    std::string why;
-    if (::geteuid() != 0)
-      why = "needs root to mount a small tmpfs (running as uid " + std::to_string(::geteuid()) + ")";
-    else if (::mount("tmpfs", mount_point.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, ("size=" + size + ",mode=0755").c_str()) != 0)
-      why = "cannot mount a tmpfs on " + mount_point.string() + ": " + std::strerror(errno);
-    else
-      mounted = true;
-    if (!why.empty()) {
-      if (std::getenv("CI")) FAIL() << why;
-      GTEST_SKIP() << why;
-    }
+    tmpfs = std::make_unique<test::TmpfsMount>("screenreel-retention-tmpfs", size);
+    if (tmpfs->mounted()) return;
+    if (std::getenv("CI")) FAIL() << tmpfs->why_not();
+    GTEST_SKIP() << tmpfs->why_not();
   }
   void TearDown() override {
     receiver.reset();  // killed if still running, so the mount is not busy
-    if (mounted && ::umount(mount_point.c_str()) != 0) {
-      ADD_FAILURE() << "cannot unmount " << mount_point << ": " << std::strerror(errno);
-      ::umount2(mount_point.c_str(), MNT_DETACH);
-    }
-    std::error_code ec;
-    fs::remove_all(mount_point, ec);
+    tmpfs.reset();
   }
 
-  fs::path mount_point;
-  bool mounted = false;
+  std::unique_ptr<test::TmpfsMount> tmpfs;
   std::unique_ptr<test::ReceiverProcess> receiver;
 };
 
@@ -218,7 +203,7 @@ class RetentionOnTmpfs : public ::testing::Test {
 TEST_F(RetentionOnTmpfs, AMinuteOfRecordingGoesOnWhileTheOldestEndedSessionsMakeRoom) {
   mount_tmpfs("16M");
   if (IsSkipped() || HasFatalFailure()) return;
-  const fs::path archive = mount_point / "archive";
+  const fs::path archive = tmpfs->path() / "archive";
   constexpr std::int64_t kLimit = 4'000'000;
   receiver = std::make_unique<test::ReceiverProcess>(
       archive, std::vector<std::string>{"--max-archive-gb", "0.004", "--min-free", "1"});
