@@ -34,12 +34,9 @@ link=screenreel-bench-$$
 hz=$(getconf CLK_TCK)
 
 # Everything started here is stopped here, by pid; the link is removed.
-pids=()
+source "$root/scripts/bench-lib.sh"
 cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  pids=()
+  stop_started
   bash "$link_sh" down "$link" 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -64,16 +61,6 @@ watch_cpu() {
   done
   echo "$c"
 }
-wait_for() {  # FILE PATTERN: up to 20 s
-  for _ in $(seq 200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
-  return 1
-}
-free_display() {
-  local n
-  for n in $(seq 120 149); do [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] || { echo "$n"; return; }; done
-  return 1
-}
-
 rows=()
 run_screenreel() {  # SCENE MBIT DISPLAY
   local d=$work/$1-$2-screenreel
@@ -135,7 +122,7 @@ run_ffmpeg() {  # SCENE MBIT DISPLAY
 }
 
 for scene in $scenes; do
-  num=$(free_display) || { echo "bench-network: no free X display" >&2; exit 1; }
+  num=$(free_display 120 149) || { echo "bench-network: no free X display" >&2; exit 1; }
   Xvfb ":$num" -screen 0 1920x1080x24 -nolisten tcp >/dev/null 2>&1 &
   pids+=($!)
   for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$num" ] && break; sleep 0.1; done

@@ -171,6 +171,17 @@ std::vector<std::uint8_t> public_key_from_pem(const std::string& pem) {
   return out;
 }
 
+std::vector<std::uint8_t> read_public_key(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  if (!in || !(text << in.rdbuf())) throw std::runtime_error("cannot read the public key " + path.string());
+  try {
+    return public_key_from_pem(text.str());
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path.string() + ": " + e.what());
+  }
+}
+
 bool verify_signature(std::span<const std::uint8_t> public_key, std::span<const std::uint8_t> message,
                       std::span<const std::uint8_t> signature) {
   std::unique_ptr<EVP_PKEY, PkeyFree> k(

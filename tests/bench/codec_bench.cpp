@@ -1,7 +1,8 @@
 // Micro-benchmarks of the per-frame work, client and receiver side: grab, tile diff + LZ4 encode,
 // the compare an unchanged tick costs, decode + hash check, the receiver's frame copy, and JPEG
 // encode: the changed strips only (as the receiver), the whole frame, TurboJPEG's tjCompress2
-// and cv::imencode.
+// and cv::imencode; and the tamper-evidence chain per frame (SHA-256 of the JPEG + chain_link)
+// beside the JPEG encode of the same frame.
 //
 // Frames are real screen frames: with $DISPLAY set (a scene from ../shared/bench/scene.sh),
 // 60 consecutive frames are grabbed at SCREENREEL_BENCH_CLIP_FPS (default 30) before the
@@ -21,10 +22,12 @@
 #include <opencv2/imgproc.hpp>
 #include <string>
 #include <thread>
+#include <time.h>
 #include <turbojpeg.h>
 
 #include "screenreel/capture/source.hpp"
 #include "screenreel/protocol/frame_codec.hpp"
+#include "screenreel/archive/integrity.hpp"
 #include "screenreel/archive/jpeg.hpp"
 #include "screenreel/protocol/wire.hpp"
 
@@ -330,6 +333,66 @@ void BM_JpegOpenCvImencode(benchmark::State& state) {
   state.SetLabel("BGRX->BGR + imencode q90 (the Python design's path)");
 }
 BENCHMARK(BM_JpegOpenCvImencode)->Unit(benchmark::kMillisecond);
+
+// This thread's CPU time in seconds (the receiver hashes in its encoder threads).
+double thread_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+}
+
+// Receiver, per frame stored: tamper evidence (schemas/archive-layout.md), the SHA-256 of the
+// frame's JPEG file and its link in the session's chain, on the JPEGs of the clip's frames (coded
+// outside the timing).
+void BM_Chain(benchmark::State& state) {
+  screenreel::JpegEncoder enc(90);
+  std::vector<std::vector<std::uint8_t>> jpegs;
+  std::size_t bytes = 0;
+  for (const FrameBuffer* f : distinct_frames()) {
+    const auto jpeg = enc.encode_bgrx(f->pixels.data(), f->width, f->height, f->stride());
+    jpegs.emplace_back(jpeg.begin(), jpeg.end());
+  }
+  screenreel::Digest link = screenreel::chain_start(1);
+  std::int64_t seq = 0;
+  for (auto _ : state) {
+    const auto& jpeg = jpegs[static_cast<std::size_t>(seq++) % jpegs.size()];
+    link = screenreel::chain_link(link, screenreel::sha256(jpeg), seq, seq * 33'333);
+    bytes += jpeg.size();
+  }
+  benchmark::DoNotOptimize(link);
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+  state.counters["jpeg_kB"] = static_cast<double>(bytes) / 1000.0 / static_cast<double>(state.iterations());
+  state.SetLabel(clip().label + ", SHA-256 of the whole JPEG + chain_link");
+}
+BENCHMARK(BM_Chain)->Unit(benchmark::kMicrosecond);
+
+// The chain's share of the JPEG work, frame by frame: each iteration codes a frame whole
+// (JpegEncoder::encode_bgrx, as BM_JpegWholeFrame) and chains the result; the thread CPU time of
+// each part is summed apart. chain_% = chain / JPEG (issue 18's target: under 3%).
+void BM_ChainShareOfJpeg(benchmark::State& state) {
+  const auto frames = distinct_frames();
+  screenreel::JpegEncoder enc(90);
+  screenreel::Digest link = screenreel::chain_start(1);
+  double jpeg_s = 0, chain_s = 0;
+  std::int64_t seq = 0;
+  for (auto _ : state) {
+    const FrameBuffer& f = *frames[static_cast<std::size_t>(seq++) % frames.size()];
+    const double t0 = thread_cpu_seconds();
+    const auto jpeg = enc.encode_bgrx(f.pixels.data(), f.width, f.height, f.stride());
+    const double t1 = thread_cpu_seconds();
+    link = screenreel::chain_link(link, screenreel::sha256(jpeg), seq, seq * 33'333);
+    const double t2 = thread_cpu_seconds();
+    jpeg_s += t1 - t0;
+    chain_s += t2 - t1;
+  }
+  benchmark::DoNotOptimize(link);
+  const double n = static_cast<double>(state.iterations());
+  state.counters["jpeg_ms"] = jpeg_s * 1e3 / n;
+  state.counters["chain_us"] = chain_s * 1e6 / n;
+  state.counters["chain_%"] = jpeg_s > 0 ? 100.0 * chain_s / jpeg_s : 0;
+  state.SetLabel(clip().label + ", whole-frame JPEG then chain, thread CPU time");
+}
+BENCHMARK(BM_ChainShareOfJpeg)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -4,13 +4,9 @@
 // complete, numbered without gaps, no temporary file left), tell the client (which says why),
 // and keep running. Needs root (mount); skipped, saying why, where mounting is not possible.
 #include <gtest/gtest.h>
-#include <sys/mount.h>
 #include <sys/statvfs.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <thread>
 
 #include "screenreel/archive/archive.hpp"
@@ -25,27 +21,17 @@ using namespace std::chrono_literals;
 class DiskFull : public ::testing::Test {
  protected:
   void SetUp() override {
-    mount_point = test::fresh_temp_dir("screenreel-diskfull");
-    if (::geteuid() != 0)
-      GTEST_SKIP() << "needs root to mount a small tmpfs (running as uid " << ::geteuid() << ")";
-    if (::mount("tmpfs", mount_point.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "size=8M,mode=0755") !=
-        0)
-      GTEST_SKIP() << "cannot mount a tmpfs on " << mount_point << ": " << std::strerror(errno)
-                   << " (a container without CAP_SYS_ADMIN?)";
-    mounted = true;
+    tmpfs = std::make_unique<test::TmpfsMount>("screenreel-diskfull", "8M");
+    if (!tmpfs->mounted()) GTEST_SKIP() << tmpfs->why_not();
+    mount_point = tmpfs->path();
   }
   void TearDown() override {
     receiver.reset();  // kills it if still running, so the mount is not busy
-    if (mounted && ::umount(mount_point.c_str()) != 0) {
-      ADD_FAILURE() << "cannot unmount " << mount_point << ": " << std::strerror(errno);
-      ::umount2(mount_point.c_str(), MNT_DETACH);
-    }
-    std::error_code ec;
-    fs::remove_all(mount_point, ec);
+    tmpfs.reset();
   }
 
+  std::unique_ptr<test::TmpfsMount> tmpfs;
   fs::path mount_point;
-  bool mounted = false;
   std::unique_ptr<test::ReceiverProcess> receiver;
 };
 

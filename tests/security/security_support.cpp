@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -366,6 +367,23 @@ void expect_stopped_cleanly(const std::filesystem::path& archive, const std::str
   EXPECT_TRUE(problems.empty()) << problems.size() << " problems, first: " << problems.front();
   const auto files = list_session_files(ArchivePaths(archive).session(s.folder));
   EXPECT_TRUE(files.temporary.empty()) << "temporary file left: " << files.temporary.front();
+}
+
+TmpfsMount::TmpfsMount(const std::string& tag, const std::string& size) : path_(fresh_temp_dir(tag)) {
+  if (::geteuid() != 0)
+    why_not_ = "needs root to mount a small tmpfs (running as uid " + std::to_string(::geteuid()) + ")";
+  else if (::mount("tmpfs", path_.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, ("size=" + size + ",mode=0755").c_str()) != 0)
+    why_not_ = "cannot mount a tmpfs on " + path_.string() + ": " + std::strerror(errno) +
+               " (a container without CAP_SYS_ADMIN?)";
+}
+
+TmpfsMount::~TmpfsMount() {
+  if (mounted() && ::umount(path_.c_str()) != 0) {
+    ADD_FAILURE() << "cannot unmount " << path_ << ": " << std::strerror(errno);
+    ::umount2(path_.c_str(), MNT_DETACH);
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
 }
 
 }  // namespace screenreel::test

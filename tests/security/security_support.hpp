@@ -41,6 +41,24 @@ class ReceiverProcess {
   std::string port_;
 };
 
+// A tmpfs of `size` ("8M") mounted on a fresh folder named after `tag`, for tests that need a
+// small disk. Root only: mounted() is false elsewhere and why_not() says why (tests skip with it).
+// Unmounted and removed when destroyed (end the processes using it first).
+class TmpfsMount {
+ public:
+  TmpfsMount(const std::string& tag, const std::string& size);
+  ~TmpfsMount();
+  TmpfsMount(const TmpfsMount&) = delete;
+  TmpfsMount& operator=(const TmpfsMount&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  bool mounted() const { return why_not_.empty(); }
+  const std::string& why_not() const { return why_not_; }
+
+ private:
+  std::filesystem::path path_;
+  std::string why_not_;
+};
+
 // screenreel-capture --source test-pattern to 127.0.0.1:PORT; `extra` adds options
 // (--max-frames, --duration, --size, --fps ...).
 std::unique_ptr<Process> start_pattern_client(const std::string& port, const std::string& name,

@@ -1,9 +1,16 @@
-// screenreel-replay export: a video at a constant frame rate, or the JPEGs of a time range.
+// screenreel-replay export: a video at a constant frame rate, or the JPEGs of a time range, with
+// a manifest of the frames it came from on request.
 #include <filesystem>
+#include <fstream>
 
 #include "commands.hpp"
+#include "screenreel/archive/integrity.hpp"
+#include "screenreel/common/clock.hpp"
 #include "screenreel/common/log.hpp"
+#include "screenreel/replay/archive_access.hpp"
 #include "screenreel/replay/frame_export.hpp"
+#include "screenreel/replay/json.hpp"
+#include "screenreel/replay/output_file.hpp"
 #include "screenreel/replay/progress.hpp"
 #include "screenreel/replay/text.hpp"
 #include "screenreel/replay/time_format.hpp"
@@ -12,10 +19,75 @@
 namespace screenreel::replay::commands {
 namespace {
 
+Json hex_or_null(const std::optional<Digest>& d) { return d ? Json(to_hex(*d)) : Json(); }
+Json hex_or_null(const std::vector<std::uint8_t>& bytes) { return bytes.empty() ? Json() : Json(to_hex(bytes)); }
+
+// The export manifest (schemas/archive-layout.md, "Export manifests"): the session, its signed
+// head, and every frame of the range with its file's SHA-256 and its chain link, so that whoever
+// receives the export can check the files and, from chain_before, their links up to the head.
+Json export_manifest(CatalogReader& catalog, const SessionRecord& s, const Timeline& timeline,
+                     const std::string& output, const std::optional<std::vector<std::uint8_t>>& receiver_key) {
+  const auto& frames = timeline.frames();
+  // The link before the range's first frame: the session's start, or the previous row's link.
+  std::optional<Digest> before = frames.front().chain ? std::optional(chain_start(s.id)) : std::nullopt;
+  if (frames.front().chain)
+    catalog.for_each_frame(s.id, [&](const FrameRecord& f) {
+      if (f.seq < frames.front().seq) before = f.chain;
+    });
+  Json session = {{"id", s.id},
+                  {"name", s.name},
+                  {"folder", s.folder},
+                  {"source", s.source},
+                  {"width", s.width},
+                  {"height", s.height},
+                  {"started_us", s.started_us},
+                  {"ended_us", json_or_null(s.ended_us)},
+                  {"end_reason", s.end_reason},
+                  {"head", hex_or_null(s.head)},
+                  {"head_frames", s.head ? Json(s.head_frames) : Json()},
+                  {"signature", hex_or_null(s.signature)},
+                  {"signer", hex_or_null(s.signer)}};
+  Json rows = Json::array();
+  for (const auto& f : frames)
+    rows.push_back({{"seq", f.seq},
+                    {"capture_us", f.capture_us},
+                    {"file", f.file},
+                    {"sha256", hex_or_null(f.sha256)},
+                    {"chain", hex_or_null(f.chain)}});
+  return {{"format", "screenreel-export"},
+          {"version", 1},
+          {"exported_us", wall_clock_us()},
+          {"output", output},
+          {"from_us", timeline.begin_us()},
+          {"to_us", timeline.end_us()},
+          {"receiver_key", receiver_key ? Json(to_hex(*receiver_key)) : Json()},
+          {"session", std::move(session)},
+          {"chain_before", hex_or_null(before)},
+          {"frames", std::move(rows)}};
+}
+
+// With --key: the session must have been signed by that key, or the manifest would vouch for
+// frames nobody can prove.
+void check_signed_by(const SessionRecord& s, const std::vector<std::uint8_t>& key, const std::string& key_file) {
+  const std::string name = "session " + std::to_string(s.id) + " ";
+  if (!s.head)
+    throw Failure(name + "has no signed head (still recording, closed by recover, or recorded before tamper "
+                         "evidence): drop --key to export it with a manifest that says so");
+  if (s.signer != key || !verify_signature(key, head_statement(s.id, s.head_frames, *s.head), s.signature))
+    throw Failure(name + "is not signed by the key in " + key_file + ": run verify --integrity --key " + key_file);
+}
+
+// Put in place only once the export is.
+void commit_manifest(std::optional<OutputFile>& file, const std::string& name) {
+  if (!file) return;
+  file->commit();
+  log::info("manifest in " + name);
+}
+
 int run(CommandLine& cli) {
   po::options_description o = options();
   VideoExportOptions video;
-  std::string output, frames_dir;
+  std::string output, frames_dir, manifest, key_file;
   double fps = 0;
   add_range_options(o);
   o.add_options()("output,o", po::value(&output)->value_name("FILE"),
@@ -34,34 +106,67 @@ int run(CommandLine& cli) {
       "instead of a video: copy the JPEGs of the range into DIR (new or empty), with "
       "DIR/frames.ffconcat holding their timing for ffmpeg")(
       "link", "with --frames: hard-link the JPEGs instead of copying them")(
-      "force", po::bool_switch(&video.force), "replace an existing FILE (never a link or a folder)");
+      "manifest", po::value(&manifest)->value_name("JSON"),
+      "also write JSON: the session, its signed head and every frame the export came from, with its "
+      "SHA-256 and chain link (schemas/archive-layout.md, \"Export manifests\")")(
+      "key", po::value(&key_file)->value_name("PEM"),
+      "with --manifest: the receiver's public key ('screenreel-receiver --print-key'); the session must be "
+      "signed by it, and the manifest names it")(
+      "force", po::bool_switch(&video.force), "replace an existing FILE or JSON (never a link or a folder)");
   const auto vm = cli.parse(
       o,
-      {"export SESSION (-o FILE | --frames DIR) [OPTIONS]",
+      {"export SESSION (-o FILE | --frames DIR) [--manifest JSON [--key PEM]] [OPTIONS]",
        "Makes a video whose timing follows the recorded capture times at a constant rate:\n"
        "output frame k shows the frame on screen k/fps seconds after --from, so frames are\n"
        "repeated (a still screen) or skipped (faster than --fps) as the timing requires. The\n"
        "video has floor(duration * fps) + 1 frames. It is written in a private temporary folder\n"
        "beside FILE and moved into place when complete (never through a link; removed if the\n"
        "export fails or is interrupted); an existing FILE is kept unless --force. A progress bar\n"
-       "shows on a terminal.",
+       "shows on a terminal. --manifest JSON lists the frames the export came from with the\n"
+       "SHA-256 of each and its link in the session's chain, and the session's head as the\n"
+       "receiver signed it, so that whoever gets the export can prove its frames are the\n"
+       "recorded ones.",
        "  screenreel-replay export 3 -o session3.mp4\n"
        "  screenreel-replay export standup -o part.avi --from 10 --to 1:10 --fps 10 --scale 0.5\n"
        "  screenreel-replay export 3 -o timelapse.mp4 --speed 20 --idle-limit 1\n"
        "  screenreel-replay export 3 --frames out/ --from 5 --to 15 --link\n"
+       "  screenreel-replay export 3 --frames out/ --manifest out.json --key receiver.pub\n"
        "  ffmpeg -f concat -i out/frames.ffconcat -fps_mode vfr -enc_time_base 1/1000 -pix_fmt yuv420p out.mp4\n"},
       {"session"});
   if (!vm) return 0;
   if (output.empty() == frames_dir.empty())
     throw UsageError("give either -o FILE (a video) or --frames DIR");
   if (vm->count("link") && frames_dir.empty()) throw UsageError("--link goes with --frames DIR");
+  if (!key_file.empty() && manifest.empty()) throw UsageError("--key goes with --manifest JSON");
   OpenArchive archive(cli);
   const SessionRecord s = archive.session(*vm);
+  TimeRange range = time_range(*vm);
+  std::optional<OutputFile> manifest_file;
+  if (!manifest.empty()) {
+    std::optional<std::vector<std::uint8_t>> key;
+    if (!key_file.empty()) {
+      try {
+        key = read_public_key(key_file);
+      } catch (const std::exception& e) {
+        throw Failure("--key: " + std::string(e.what()));
+      }
+      check_signed_by(s, *key, key_file);
+    }
+    const Timeline timeline = Timeline::load(archive.catalog, s, range);
+    // The export reads the same frames: a session still recording gains none past this end.
+    range.to_us = timeline.end_us() - timeline.origin_us();
+    manifest_file.emplace(manifest, video.force);
+    std::ofstream out(manifest_file->path());
+    out << export_manifest(archive.catalog, s, timeline, output.empty() ? frames_dir : output, key)
+               .dump(2, ' ', false, Json::error_handler_t::replace)
+        << '\n';
+    if (!out.flush()) throw Failure("cannot write " + manifest);
+  }
 
   if (!frames_dir.empty()) {
     FrameExportOptions fo;
     fo.dir = frames_dir;
-    fo.range = time_range(*vm);
+    fo.range = range;
     fo.link = vm->count("link") > 0;
     ProgressBar progress("export");
     fo.progress = progress.callback();
@@ -73,19 +178,21 @@ int run(CommandLine& cli) {
                                    : "copied") +
               " into " + frames_dir + ", timing in " +
               (std::filesystem::path(frames_dir) / "frames.ffconcat").string());
+    commit_manifest(manifest_file, manifest);
     if (!r.damaged.empty())
       log::info(std::to_string(r.damaged.size()) + " of them are not whole JPEGs (the first: " + r.damaged.front() +
                 "); they were copied as they are: run verify");
     return 0;
   }
   video.output = output;
-  video.range = time_range(*vm);
+  video.range = range;
   video.idle_limit_us = idle_limit(*vm);
   if (vm->count("fps")) video.fps = fps;
   ProgressBar progress("export");
   video.progress = progress.callback();
   const auto r = export_video(archive.paths, archive.catalog, s, video);
   progress.finish();
+  commit_manifest(manifest_file, manifest);
   log::info("wrote " + output + ": " + std::to_string(r.frames) + " frames at " +
             format_fixed(r.fps, 3) + " fps (" +
             format_offset(static_cast<std::int64_t>(static_cast<double>(r.frames) / r.fps * 1e6)) +

@@ -1,7 +1,5 @@
 // screenreel-replay verify: do the catalog's rows and the files on disk agree?
-#include <fstream>
 #include <iostream>
-#include <iterator>
 
 #include "commands.hpp"
 #include "screenreel/archive/integrity.hpp"
@@ -46,13 +44,10 @@ int run(CommandLine& cli) {
   options.quick = vm->count("quick") > 0;
   options.integrity = vm->count("integrity") > 0 || vm->count("key") > 0;
   if (vm->count("key")) {
-    const std::string path = (*vm)["key"].as<std::string>();
-    std::ifstream in(path);
-    if (!in) throw Failure("cannot read --key " + path);
     try {
-      options.trusted_key = public_key_from_pem(std::string(std::istreambuf_iterator<char>(in), {}));
+      options.trusted_key = read_public_key((*vm)["key"].as<std::string>());
     } catch (const std::exception& e) {
-      throw Failure("--key " + path + ": " + e.what());
+      throw Failure("--key: " + std::string(e.what()));
     }
   }
   if (vm->count("session")) options.session = archive.session(*vm).id;

@@ -52,6 +52,8 @@ class SigningKey {
 // The 32 raw bytes of an Ed25519 public key in PEM (as --print-key writes it). Throws when the
 // text is not one.
 std::vector<std::uint8_t> public_key_from_pem(const std::string& pem);
+// The same, read from a file (a --key option). Throws naming the file.
+std::vector<std::uint8_t> read_public_key(const std::filesystem::path& path);
 bool verify_signature(std::span<const std::uint8_t> public_key, std::span<const std::uint8_t> message,
                       std::span<const std::uint8_t> signature);
 
