@@ -65,7 +65,8 @@ int run(CommandLine& cli) {
        "/api/sessions/ID/frames, /api/frames/ID/NUMBER.jpg, /api/search?q=WORDS.\n"
        "\n"
        "Read-only, and safe while a receiver records into the archive. It listens on loopback by\n"
-       "default; any other address needs --token-file. A URL never names a file: frames are found\n"
+       "default; any other address needs --token-file (it speaks no TLS: off loopback, put it behind\n"
+       "a TLS proxy or an SSH tunnel). A URL never names a file: frames are found\n"
        "through their catalog rows, in their session folder, never through a symbolic link.\n"
        "Requests are limited to 8 KiB of header in 64 fields and 4 KiB of body. SIGINT or SIGTERM\n"
        "stops it (exit status 0).",
