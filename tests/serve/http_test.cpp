@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -103,6 +104,38 @@ TEST_F(Serve, AFrameIsTheArchivesJpegByteForByte) {
   get_json("/api/frames/" + id + "/11.jpg", 404);
   get_json("/api/frames/" + id + "/0.jpg", 404);
   get_json("/api/frames/" + id + "/3.png", 404);
+}
+
+TEST_F(Serve, WhatIsWrittenWhileServingIsServedAndSigtermStopsIt) {
+  // A session left recording (no receiver runs: "interrupted"), then a frame added to it, as a
+  // receiver writes them: file first, then its row.
+  const SessionRecord s = served.archive.record("growing", evenly(3, 100'000), "");
+  const std::string id = std::to_string(s.id);
+  json j = get_json("/api/sessions");
+  EXPECT_EQ(j["total"], 3);
+  EXPECT_EQ(j["sessions"][0]["name"], "growing");
+  EXPECT_EQ(j["sessions"][0]["status"], "interrupted");
+  EXPECT_EQ(j["sessions"][0]["ended_us"], nullptr);
+  EXPECT_EQ(get_json("/api/sessions/" + id + "/frames?from=200000")["frames"].size(), 1u);
+  FrameRecord r;
+  r.session_id = s.id;
+  r.seq = 4;
+  r.tick = 4;
+  r.capture_us = served.archive.catalog().frames(s.id).back().capture_us + 100'000;
+  r.receive_us = r.capture_us + 2'000;
+  r.written_us = r.capture_us + 10'000;
+  r.file = frame_file_name(4);
+  r.width = kWidth;
+  r.height = kHeight;
+  r.jpeg_bytes = served.archive.write_frame_file(s, 4);
+  served.archive.catalog().add_frames(std::vector<FrameRecord>{r});
+  j = get_json("/api/sessions/" + id + "/frames?from=200000");
+  ASSERT_EQ(j["frames"].size(), 2u);
+  EXPECT_EQ(j["frames"][1]["number"], 4);
+  EXPECT_EQ(j["frames"][1]["offset_us"], 300'000);
+  EXPECT_EQ(http_get(server.port, "/api/frames/" + id + "/4.jpg").body, read_file(served.archive.frame_file(s, 4)));
+  server.process->signal(SIGTERM);
+  EXPECT_EQ(server.process->wait_for(std::chrono::seconds(10)), 0) << server.process->err();
 }
 
 TEST_F(Serve, SearchFindsIndexedText) {
