@@ -16,6 +16,7 @@
 #include "screenreel/archive/session_files.hpp"
 #include "screenreel/replay/archive_access.hpp"
 #include "screenreel/replay/json.hpp"
+#include "screenreel/replay/listing.hpp"
 #include "screenreel/replay/session_summary.hpp"
 #include "screenreel/replay/text_search.hpp"
 
@@ -66,18 +67,12 @@ SessionRecord session_or_404(CatalogReader& catalog, std::string_view id_text) {
   return *s;
 }
 
-Json session_json(CatalogReader& catalog, const SessionRecord& s, bool receiver_running) {
+// list --json's object, with what the pages need besides.
+Json session_api_json(CatalogReader& catalog, const SessionRecord& s, bool receiver_running) {
   const SessionSummary sum = summarize(catalog, s, receiver_running);
-  Json j;
-  j["id"] = s.id;
-  j["name"] = s.name;
-  j["status"] = sum.status;
+  Json j = session_json(sum);
   j["live"] = sum.status == "recording";
-  j["started_us"] = s.started_us;
-  j["ended_us"] = json_or_null(s.ended_us);
   j["duration_us"] = sum.duration_us;
-  j["frames"] = s.frame_count;
-  j["bytes"] = s.bytes;
   j["width"] = s.width;
   j["height"] = s.height;
   j["fps"] = s.fps;
@@ -104,7 +99,7 @@ ApiAnswer sessions(CatalogReader& catalog, const ArchivePaths& paths, const Quer
   std::reverse(all.begin(), all.end());  // newest first
   Json list = Json::array();
   for (auto i = static_cast<std::size_t>(offset); i < all.size() && list.size() < static_cast<std::size_t>(limit); ++i)
-    list.push_back(session_json(catalog, all[i], running));
+    list.push_back(session_api_json(catalog, all[i], running));
   Json j;
   j["total"] = all.size();
   j["offset"] = offset;
@@ -115,12 +110,10 @@ ApiAnswer sessions(CatalogReader& catalog, const ArchivePaths& paths, const Quer
 
 ApiAnswer session(CatalogReader& catalog, const ArchivePaths& paths, std::string_view id) {
   const SessionRecord s = session_or_404(catalog, id);
-  Json j = session_json(catalog, s, running_receiver_pid(paths).has_value());
+  Json j = session_api_json(catalog, s, running_receiver_pid(paths).has_value());
   j["client_address"] = s.client_address;
   j["source"] = s.source;
-  j["end_reason"] = json_or_null(s.end_reason);
   j["error"] = json_or_null(s.error);
-  j["dropped"] = s.dropped;
   return {"application/json", json_text(j)};
 }
 

@@ -7,6 +7,7 @@
 
 #include "api.hpp"
 #include "pages.hpp"
+#include "screenreel/archive/integrity.hpp"
 #include "screenreel/common/log.hpp"
 #include "screenreel/protocol/auth.hpp"
 #include "screenreel/replay/json.hpp"
@@ -20,16 +21,6 @@ constexpr std::string_view kCookie = "screenreel_session";
 
 bool equal_secrets(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
-std::string hex(const Nonce& bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (const auto b : bytes) {
-    out += kDigits[b >> 4];
-    out += kDigits[b & 15];
-  }
-  return out;
 }
 
 // The value of cookie `name` in a Cookie header ("a=1; b=2").
@@ -73,7 +64,7 @@ Response redirect(std::string_view to) {
 }  // namespace
 
 Viewer::Viewer(CatalogReader& catalog, ArchivePaths paths, std::optional<std::string> token)
-    : catalog_(catalog), paths_(std::move(paths)), token_(std::move(token)), cookie_(hex(random_nonce())) {}
+    : catalog_(catalog), paths_(std::move(paths)), token_(std::move(token)), cookie_(to_hex(random_nonce())) {}
 
 bool Viewer::authorized(const Request& request) const {
   if (!token_) return true;
