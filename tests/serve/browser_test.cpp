@@ -5,10 +5,14 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
+#include <thread>
 #include <string>
 
 #include "serve_support.hpp"
+#include "support/programs.hpp"
 
 namespace screenreel::test {
 namespace {
@@ -23,25 +27,55 @@ std::string browser_missing() {
   return missing;
 }
 
-TEST(ServeBrowser, SessionsAreListedAndThePlayerSeeksPlaysAndSteps) {
-  if (const std::string missing = browser_missing(); !missing.empty()) {
-    const std::string why = "needs " + missing + " (scripts/install-deps.sh installs chromium chromium-driver python3-selenium)";
-    // CI installs them: there a missing browser is a failure, not a reason to skip.
-    const char* ci = std::getenv("CI");
-    if (ci && std::string(ci) == "true") FAIL() << why;
-    GTEST_SKIP() << why;
+// Skips, or fails under CI=true (CI installs the browser: there its absence is a failure).
+#define SKIP_WITHOUT_BROWSER()                                                                          \
+  if (const std::string missing = browser_missing(); !missing.empty()) {                               \
+    const std::string why =                                                                             \
+        "needs " + missing + " (scripts/install-deps.sh installs chromium chromium-driver python3-selenium)"; \
+    const char* ci = std::getenv("CI");                                                                 \
+    if (ci && std::string(ci) == "true") FAIL() << why;                                                 \
+    GTEST_SKIP() << why;                                                                                \
   }
-  ServedArchive served;
-  const SessionRecord longer = served.archive.record("long", evenly(60, 100'000));  // 5.9 s to play
-  RunningServe server = start_serve(served.archive.root());
+
+// Runs browser_test.py against serve on `archive` for session `session` (with `extra` options);
+// its checks and output are in the failure message.
+void run_browser_test(const std::filesystem::path& archive, std::int64_t session, const std::string& extra = "") {
+  RunningServe server = start_serve(archive);
   ASSERT_NE(server.port, 0);
   const std::filesystem::path shots = SCREENREEL_SCREENSHOT_DIR;
   std::filesystem::create_directories(shots);
-  const std::filesystem::path log = served.archive.root() / "browser.log";
-  const int status = shell("/usr/bin/python3 '" SCREENREEL_BROWSER_TEST "' --url http://127.0.0.1:" + std::to_string(server.port) +
-                           " --archive '" + served.archive.root().string() + "' --session " + std::to_string(longer.id) +
-                           " --screenshots '" + shots.string() + "' > '" + log.string() + "' 2>&1");
+  const std::filesystem::path log = archive / "browser.log";
+  const int status = shell("/usr/bin/python3 '" SCREENREEL_BROWSER_TEST "' --url http://127.0.0.1:" +
+                           std::to_string(server.port) + " --archive '" + archive.string() + "' --session " +
+                           std::to_string(session) + " --screenshots '" + shots.string() + "' " + extra + " > '" +
+                           log.string() + "' 2>&1");
   EXPECT_EQ(status, 0) << read_file(log) << "\nserve:\n" << server.process->err();
+}
+
+TEST(ServeBrowser, SessionsAreListedAndThePlayerSeeksPlaysAndSteps) {
+  SKIP_WITHOUT_BROWSER();
+  ServedArchive served;
+  const SessionRecord longer = served.archive.record("long", evenly(60, 100'000));  // 5.9 s to play
+  run_browser_test(served.archive.root(), longer.id);
+}
+
+// A session the real receiver is recording (the capture client's test pattern) is marked live,
+// and its page shows the frames written after it was opened.
+TEST(ServeBrowser, ALiveSessionsPageFollowsItsNewFrames) {
+  SKIP_WITHOUT_BROWSER();
+  const std::filesystem::path archive = fresh_temp_dir("screenreel-serve-live");
+  RunningReceiver receiver = start_receiver(archive, {"--no-display"});
+  ASSERT_NE(receiver.port, 0);
+  Process capture({SCREENREEL_CAPTURE_BIN, "--connect", "127.0.0.1:" + std::to_string(receiver.port), "--source",
+                   "test-pattern", "--size", "320x240", "--fps", "5", "--name", "live"});
+  ASSERT_TRUE(capture.wait_for_stderr("recording session", std::chrono::seconds(20))) << capture.err();
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // a few frames before the page opens
+  run_browser_test(archive, 1, "--live");
+  capture.signal(SIGINT);
+  capture.wait_for(std::chrono::seconds(10));
+  receiver.process->signal(SIGINT);
+  receiver.process->wait_for(std::chrono::seconds(10));
+  if (!::testing::Test::HasFailure()) std::filesystem::remove_all(archive);
 }
 
 }  // namespace

@@ -45,7 +45,10 @@ def main():
     p.add_argument("--archive", required=True)
     p.add_argument("--session", type=int, required=True)
     p.add_argument("--screenshots", required=True)
+    p.add_argument("--live", action="store_true", help="the session is being recorded: check it is followed")
     args = p.parse_args()
+    if args.live:
+        return check_live(args)
 
     db = sqlite3.connect("file:" + os.path.join(args.archive, "catalog.db") + "?mode=ro", uri=True)
     names = [r[0] for r in db.execute("SELECT name FROM sessions ORDER BY id")]
@@ -117,6 +120,35 @@ def main():
         driver.save_screenshot(os.path.join(args.screenshots, "session-playing.png"))
         ActionChains(driver).send_keys(" ").perform()
         check(player.get_attribute("data-playing") == "false", "space pauses")
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def check_live(args):
+    """A session being recorded: marked live on both pages, and its page shows new frames as the
+    receiver writes them, without a reload."""
+    profile = tempfile.mkdtemp(prefix="screenreel-chromium-")
+    driver = browser(profile)
+    try:
+        wait = WebDriverWait(driver, 20)
+        driver.get(args.url + "/")
+        wait.until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-loaded") == "true")
+        card = driver.find_element(By.CSS_SELECTOR, ".sessions li[data-session='%d']" % args.session)
+        check(len(card.find_elements(By.CSS_SELECTOR, ".live")) == 1, "the sessions page marks the session live")
+        driver.get(args.url + "/session?id=%d" % args.session)
+        wait.until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-loaded") == "true")
+        check(driver.find_element(By.ID, "live").is_displayed(), "the session page marks it live")
+        first = int(driver.find_element(By.ID, "frames").text)
+        check(first >= 1, "the page shows the frames written so far (%d)" % first)
+        wait.until(lambda d: int(d.find_element(By.ID, "frames").text) >= first + 5)
+        now = int(driver.find_element(By.ID, "frames").text)
+        check(now >= first + 5, "frames written after the page opened are added (%d -> %d)" % (first, now))
+        # Played to the end, the player shows the newest frame.
+        ActionChains(driver).send_keys(" ").perform()
+        wait.until(lambda d: int(d.find_element(By.ID, "player").get_attribute("data-number")) >= now)
+        check(True, "playback reaches the frames added live")
+        driver.save_screenshot(os.path.join(args.screenshots, "session-live.png"))
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
