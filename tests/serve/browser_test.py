@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The viewer in headless Chromium (Selenium + chromedriver), against a running
 `screenreel-replay serve`: the sessions page lists the catalog's sessions with their
-thumbnails; on a session's page a click on the timeline shows the frame the catalog names for
+thumbnails, and a text search's hit opens the player where the line was first seen; on a session's page a click on the timeline shows the frame the catalog names for
 that time (its bytes read back from the page equal the JPEG file), space plays and the frames
 advance, the right arrow steps one frame. Exits non-zero on the first failed check.
 Run by tests/serve/browser_test.cpp (ServeBrowser.*)."""
@@ -71,6 +71,20 @@ def main():
         check(len(driver.find_elements(By.CSS_SELECTOR, ".sessions img")) == len(names),
               "every session shows its first frame as a thumbnail")
         driver.save_screenshot(os.path.join(args.screenshots, "sessions.png"))
+
+        # Text search: a hit opens the player at the frame where the line was first seen.
+        hit = db.execute("SELECT session_id, first_seq FROM text_spans WHERE text = 'permission denied'").fetchone()
+        check(hit is not None, "the fixture archive has the indexed line 'permission denied'")
+        if hit:
+            driver.find_element(By.ID, "words").send_keys("permission denied\n")
+            wait.until(lambda d: d.find_element(By.ID, "hits").get_attribute("data-loaded") == "true")
+            links = driver.find_elements(By.CSS_SELECTOR, "#hit-list a")
+            check(len(links) == 1 and "permission denied" in links[0].text, "the search lists the line")
+            driver.save_screenshot(os.path.join(args.screenshots, "search.png"))
+            links[0].click()
+            wait.until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-loaded") == "true")
+            shown = driver.find_element(By.ID, "player").get_attribute("data-number")
+            check(shown == str(hit[1]), "the hit opens the player at frame %d (shows %s)" % (hit[1], shown))
 
         # The session page: seek by clicking the timeline at 70 % of its width.
         driver.get(args.url + "/session?id=%d" % args.session)

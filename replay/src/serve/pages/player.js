@@ -1,11 +1,13 @@
-// The session page's player: the session's JPEGs shown at their recorded timing. The frame list
+// The session page's player: the session's JPEGs shown at their recorded timing, from the time
+// in ?t=US (a search hit) or the first frame. The frame list
 // comes from /api/sessions/ID/frames (number and time of each); a live session's new frames are
 // asked for every second. The player element's data-number, data-offset-us and data-playing say
 // what it shows (tests read them).
 "use strict";
 
 const speeds = [0.25, 0.5, 1, 2, 4, 8, 16];
-const sessionId = Number(new URLSearchParams(location.search).get("id"));
+const params = new URLSearchParams(location.search);
+const sessionId = Number(params.get("id"));
 const el = (id) => document.getElementById(id);
 const player = el("player"), image = el("frame");
 
@@ -134,6 +136,7 @@ async function start() {
       from = end();
     }
     if (!frames.length) showMessage(live ? "No frames yet: waiting for the first." : "This session has no frames.");
+    if (params.has("t")) position = Math.min(Math.max(0, Number(params.get("t")) || 0), end());  // from a search hit
     render();
     document.body.dataset.loaded = "true";
     if (live) setTimeout(follow, 1000);

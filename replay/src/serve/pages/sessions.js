@@ -61,6 +61,33 @@ async function load() {
   }
 }
 
+// Text search (the OCR text index): each hit opens the player where the line was first seen.
+async function search(words) {
+  const section = document.getElementById("hits");
+  const list = document.getElementById("hit-list");
+  try {
+    const answer = await api("/api/search?q=" + encodeURIComponent(words));
+    list.replaceChildren(...answer.hits.map((h) => {
+      const li = document.createElement("li");
+      const a = document.createElement("a");
+      a.href = "/session?id=" + h.session + "&t=" + h.offset_us;
+      a.textContent = h.session_name + " at " + formatTime(h.offset_us) + " (frame " + h.number + "): " + h.text;
+      li.appendChild(a);
+      return li;
+    }));
+    if (!answer.hits.length) list.replaceChildren(Object.assign(document.createElement("li"), { textContent: "No text matched." }));
+    section.hidden = false;
+    section.dataset.loaded = "true";
+  } catch (e) {
+    showMessage("Cannot search: " + e.message);
+  }
+}
+
+document.getElementById("search").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const words = document.getElementById("words").value.trim();
+  if (words) search(words);
+});
 document.getElementById("filter").addEventListener("input", () => {
   clearTimeout(filterTimer);
   filterTimer = setTimeout(() => { offset = 0; load(); }, 250);
