@@ -55,7 +55,7 @@ void run_browser_test(const std::filesystem::path& archive, std::int64_t session
 TEST(ServeBrowser, SessionsAreListedAndThePlayerSeeksPlaysAndSteps) {
   SKIP_WITHOUT_BROWSER();
   ServedArchive served;
-  const SessionRecord longer = served.archive.record("long", evenly(60, 100'000));  // 5.9 s to play
+  const SessionRecord longer = served.archive.record("long", evenly(300, 100'000));  // 29.9 s to play
   run_browser_test(served.archive.root(), longer.id);
 }
 
