@@ -7,6 +7,7 @@ advance, the right arrow steps one frame. Exits non-zero on the first failed che
 Run by tests/serve/browser_test.cpp (ServeBrowser.*)."""
 import argparse
 import base64
+import contextlib
 import os
 import shutil
 import sqlite3
@@ -38,6 +39,27 @@ def browser(profile):
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 
 
+@contextlib.contextmanager
+def opened_browser():
+    profile = tempfile.mkdtemp(prefix="screenreel-chromium-")
+    driver = browser(profile)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def loaded(driver):
+    """The page has fetched what it shows (the pages set body's data-loaded)."""
+    return driver.find_element(By.TAG_NAME, "body").get_attribute("data-loaded") == "true"
+
+
+def load(driver, url):
+    driver.get(url)
+    WebDriverWait(driver, 20).until(loaded)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--url", required=True)
@@ -55,13 +77,10 @@ def main():
     origin, last = db.execute("SELECT MIN(capture_us), MAX(capture_us) FROM frames WHERE session_id = ?",
                               (args.session,)).fetchone()
 
-    profile = tempfile.mkdtemp(prefix="screenreel-chromium-")
-    driver = browser(profile)
-    try:
+    with opened_browser() as driver:
         wait = WebDriverWait(driver, 20)
         # The sessions page.
-        driver.get(args.url + "/")
-        wait.until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-loaded") == "true")
+        load(driver, args.url + "/")
         shown = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".sessions .name")]
         for name in names:
             check(any(s.startswith(name) for s in shown), "the sessions page lists " + name)
@@ -81,13 +100,12 @@ def main():
             check(len(links) == 1 and "permission denied" in links[0].text, "the search lists the line")
             driver.save_screenshot(os.path.join(args.screenshots, "search.png"))
             links[0].click()
-            wait.until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-loaded") == "true")
+            wait.until(loaded)
             shown = driver.find_element(By.ID, "player").get_attribute("data-number")
             check(shown == str(hit[1]), "the hit opens the player at frame %d (shows %s)" % (hit[1], shown))
 
         # The session page: seek by clicking the timeline at 70 % of its width.
-        driver.get(args.url + "/session?id=%d" % args.session)
-        wait.until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-loaded") == "true")
+        load(driver, args.url + "/session?id=%d" % args.session)
         player = driver.find_element(By.ID, "player")
         image = driver.find_element(By.ID, "frame")
         check(player.get_attribute("data-number") == "1", "the player starts at frame 1")
@@ -135,24 +153,17 @@ def main():
         driver.save_screenshot(os.path.join(args.screenshots, "session-playing.png"))
         ActionChains(driver).send_keys(" ").perform()
         check(player.get_attribute("data-playing") == "false", "space pauses")
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def check_live(args):
     """A session being recorded: marked live on both pages, and its page shows new frames as the
     receiver writes them, without a reload."""
-    profile = tempfile.mkdtemp(prefix="screenreel-chromium-")
-    driver = browser(profile)
-    try:
+    with opened_browser() as driver:
         wait = WebDriverWait(driver, 20)
-        driver.get(args.url + "/")
-        wait.until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-loaded") == "true")
+        load(driver, args.url + "/")
         card = driver.find_element(By.CSS_SELECTOR, ".sessions li[data-session='%d']" % args.session)
         check(len(card.find_elements(By.CSS_SELECTOR, ".live")) == 1, "the sessions page marks the session live")
-        driver.get(args.url + "/session?id=%d" % args.session)
-        wait.until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-loaded") == "true")
+        load(driver, args.url + "/session?id=%d" % args.session)
         check(driver.find_element(By.ID, "live").is_displayed(), "the session page marks it live")
         first = int(driver.find_element(By.ID, "frames").text)
         check(first >= 1, "the page shows the frames written so far (%d)" % first)
@@ -164,9 +175,6 @@ def check_live(args):
         wait.until(lambda d: int(d.find_element(By.ID, "player").get_attribute("data-number")) >= now)
         check(True, "playback reaches the frames added live")
         driver.save_screenshot(os.path.join(args.screenshots, "session-live.png"))
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 if __name__ == "__main__":
