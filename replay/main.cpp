@@ -1,5 +1,5 @@
 // screenreel-replay: reads an archive written by screenreel-receiver (list, info, play, export,
-// frame, query, search, index, verify, recover, delete). This file reads the options that come
+// frame, query, search, index, verify, recover, delete, serve). This file reads the options that come
 // before the command and dispatches; each command is in src/commands/, the work in the
 // screenreel_replay library.
 #include <iostream>
@@ -20,7 +20,7 @@ namespace {
 
 const Command* const kCommands[] = {&kList,   &kInfo,   &kPlay,   &kExport,
                                     &kFrame,  &kQuery,  &kSearch, &kIndex,
-                                    &kVerify, &kRecover, &kRebuild, &kDelete, &kKeep, &kUnkeep, &kPrune};
+                                    &kVerify, &kRecover, &kRebuild, &kDelete, &kKeep, &kUnkeep, &kPrune, &kServe};
 
 constexpr const char* kUsageHead =
     "Usage: screenreel-replay [--archive DIR] COMMAND [ARGS...]\n"

@@ -19,6 +19,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   xvfb xdotool xterm x11-xserver-utils x11-apps ffmpeg sqlite3 procps
   fonts-dejavu-core openssl time
+  # screenreel-replay serve's pages in a real browser (tests/serve/browser_test.py): headless
+  # Chromium driven by Selenium through chromedriver
+  chromium chromium-driver python3-selenium
   # the PipeWire capture tests' desktop session: a session bus, PipeWire and wireplumber, the
   # ScreenCast portal, and the stand-in backend's stream (GStreamer's pipewiresink) and D-Bus
   # service (python3-gi); sway and xdg-desktop-portal-wlr, the real wlroots stack (whose Debian 12

@@ -320,6 +320,13 @@ void SqliteCatalog::for_each_frame(std::int64_t session_id,
   while (s.step()) visit(read_frame(s));
 }
 
+std::optional<FrameRecord> SqliteCatalog::frame(std::int64_t session_id, std::int64_t seq) {
+  auto s = db_.prepare(select_frames(version_, "WHERE session_id = ? AND seq = ?"));
+  s.bind(1, session_id).bind(2, seq);
+  if (!s.step()) return std::nullopt;
+  return read_frame(s);
+}
+
 std::optional<FrameRecord> SqliteCatalog::frame_at(std::int64_t session_id, std::int64_t t_us) {
   auto s = db_.prepare(
       select_frames(version_, "WHERE session_id = ? AND capture_us <= ? ORDER BY capture_us DESC, seq DESC LIMIT 1"));

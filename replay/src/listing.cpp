@@ -24,6 +24,8 @@ Json spread_json(const std::optional<Spread>& s) {
   return {{"min_us", s->min}, {"median_us", s->median}, {"max_us", s->max}, {"mean_us", s->mean}};
 }
 
+}  // namespace
+
 Json session_json(const SessionSummary& sum) {
   const auto& s = sum.record;
   return {{"id", s.id},
@@ -40,8 +42,6 @@ Json session_json(const SessionSummary& sum) {
           {"end_reason", json_or_null(s.end_reason)},
           {"dropped", s.dropped}};
 }
-
-}  // namespace
 
 void print_list(std::ostream& out, const std::vector<SessionSummary>& sessions, bool json) {
   if (json) {

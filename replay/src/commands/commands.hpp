@@ -34,5 +34,6 @@ extern const Command kDelete;
 extern const Command kKeep;
 extern const Command kUnkeep;
 extern const Command kPrune;
+extern const Command kServe;
 
 }  // namespace screenreel::replay::commands

@@ -53,6 +53,8 @@ class CatalogReader {
   virtual void for_each_frame(std::int64_t session_id,
                               const std::function<void(const FrameRecord&)>& visit) = 0;
   std::vector<FrameRecord> frames(std::int64_t session_id);
+  // Frame number `seq` of the session (frames.seq); none when it has no such row.
+  virtual std::optional<FrameRecord> frame(std::int64_t session_id, std::int64_t seq) = 0;
   // The last frame whose capture time is <= t_us; none when t_us is before the first frame.
   virtual std::optional<FrameRecord> frame_at(std::int64_t session_id, std::int64_t t_us) = 0;
   // The frames captured in (after_us, until_us], by capture time (then seq).

@@ -38,6 +38,7 @@ class SqliteCatalog final : public CatalogWriter {
   void mark_deleting(std::int64_t id, const std::string& reason, std::int64_t deleted_us) override;
   void for_each_frame(std::int64_t session_id,
                       const std::function<void(const FrameRecord&)>& visit) override;
+  std::optional<FrameRecord> frame(std::int64_t session_id, std::int64_t seq) override;
   std::optional<FrameRecord> frame_at(std::int64_t session_id, std::int64_t t_us) override;
   std::vector<FrameRecord> frames_captured_between(std::int64_t session_id, std::int64_t after_us,
                                                    std::int64_t until_us) override;

@@ -7,10 +7,14 @@
 #include <ostream>
 #include <vector>
 
+#include "screenreel/replay/json.hpp"
 #include "screenreel/replay/session_summary.hpp"
 #include "screenreel/replay/text_search.hpp"
 
 namespace screenreel::replay {
+
+// A session as `list --json` prints it (info --json and serve's API add to it).
+Json session_json(const SessionSummary& summary);
 
 void print_list(std::ostream& out, const std::vector<SessionSummary>& sessions, bool json);
 // list --deleted: the sessions deleted so far (retention, delete), when and why.

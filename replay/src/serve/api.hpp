@@ -1,0 +1,37 @@
+// The JSON API of `screenreel-replay serve` (schemas/http-api.md): sessions, a session, its
+// frames in a time range, a frame's JPEG and text search, answered from the catalog. A URL never
+// names a file: a frame's file is the one its catalog row names, in its session's folder, opened
+// without following symbolic links (schemas/archive-layout.md).
+#pragma once
+
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "screenreel/archive/archive.hpp"
+#include "screenreel/archive/catalog.hpp"
+
+namespace screenreel::replay::serve {
+
+// A request the API cannot answer: its HTTP status (4xx) and a message for the client.
+struct ApiError : std::runtime_error {
+  ApiError(unsigned status, const std::string& message) : std::runtime_error(message), status(status) {}
+  unsigned status;
+};
+
+// The parameters of a URL's query ("a=1&b=x%20y"), percent-decoded ('+' is a space). A
+// malformed escape is an ApiError 400.
+using Query = std::map<std::string, std::string, std::less<>>;
+Query parse_query(std::string_view query);
+
+struct ApiAnswer {
+  std::string content_type;  // application/json or image/jpeg
+  std::string body;
+};
+
+// Answers the API path `path` (everything before '?', starting "/api/"). Throws ApiError: 404
+// for a path, session or frame that does not exist, 400 for a bad parameter.
+ApiAnswer answer_api(CatalogReader& catalog, const ArchivePaths& paths, std::string_view path, const Query& query);
+
+}  // namespace screenreel::replay::serve

@@ -1,0 +1,33 @@
+// What `screenreel-replay serve` answers: its pages, its JSON API (api.hpp), and, with a token,
+// the login that guards both. Every answer carries headers that keep the browser from
+// guessing types or framing the pages, and loads nothing from another origin.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "http_server.hpp"
+#include "screenreel/archive/archive.hpp"
+#include "screenreel/archive/catalog.hpp"
+
+namespace screenreel::replay::serve {
+
+class Viewer {
+ public:
+  // Without a token every client may read; with one, a client shows it once on the login page
+  // (and is given an HttpOnly cookie) or sends it on each request (Authorization: Bearer TOKEN).
+  Viewer(CatalogReader& catalog, ArchivePaths paths, std::optional<std::string> token);
+
+  Response answer(const Request& request);
+
+ private:
+  bool authorized(const Request& request) const;
+  Response login(const Request& request);
+
+  CatalogReader& catalog_;
+  ArchivePaths paths_;
+  std::optional<std::string> token_;
+  std::string cookie_;  // random, made at start: what the login cookie holds
+};
+
+}  // namespace screenreel::replay::serve

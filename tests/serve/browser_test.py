@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""The viewer in headless Chromium (Selenium + chromedriver), against a running
+`screenreel-replay serve`: the sessions page lists the catalog's sessions with their
+thumbnails, and a text search's hit opens the player where the line was first seen; on a session's page a click on the timeline shows the frame the catalog names for
+that time (its bytes read back from the page equal the JPEG file), space plays and the frames
+advance, the right arrow steps one frame. Exits non-zero on the first failed check.
+Run by tests/serve/browser_test.cpp (ServeBrowser.*)."""
+import argparse
+import base64
+import contextlib
+import os
+import shutil
+import sqlite3
+import sys
+import tempfile
+
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+
+def check(condition, what):
+    if not condition:
+        print("FAILED: " + what, file=sys.stderr)
+        sys.exit(1)
+    print("ok: " + what)
+
+
+def browser(profile):
+    options = Options()
+    options.binary_location = "/usr/bin/chromium"
+    for a in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+              "--disable-component-update", "--disable-sync", "--no-first-run",
+              "--disable-dev-shm-usage", "--window-size=1200,900", "--user-data-dir=" + profile):
+        options.add_argument(a)
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+@contextlib.contextmanager
+def opened_browser():
+    profile = tempfile.mkdtemp(prefix="screenreel-chromium-")
+    driver = browser(profile)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def loaded(driver):
+    """The page has fetched what it shows (the pages set body's data-loaded)."""
+    return driver.find_element(By.TAG_NAME, "body").get_attribute("data-loaded") == "true"
+
+
+def load(driver, url):
+    driver.get(url)
+    WebDriverWait(driver, 20).until(loaded)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--url", required=True)
+    p.add_argument("--archive", required=True)
+    p.add_argument("--session", type=int, required=True)
+    p.add_argument("--screenshots", required=True)
+    p.add_argument("--live", action="store_true", help="the session is being recorded: check it is followed")
+    args = p.parse_args()
+    if args.live:
+        return check_live(args)
+
+    db = sqlite3.connect("file:" + os.path.join(args.archive, "catalog.db") + "?mode=ro", uri=True)
+    names = [r[0] for r in db.execute("SELECT name FROM sessions ORDER BY id")]
+    folder = db.execute("SELECT folder FROM sessions WHERE id = ?", (args.session,)).fetchone()[0]
+    origin, last = db.execute("SELECT MIN(capture_us), MAX(capture_us) FROM frames WHERE session_id = ?",
+                              (args.session,)).fetchone()
+
+    with opened_browser() as driver:
+        wait = WebDriverWait(driver, 20)
+        # The sessions page.
+        load(driver, args.url + "/")
+        shown = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".sessions .name")]
+        for name in names:
+            check(any(s.startswith(name) for s in shown), "the sessions page lists " + name)
+        wait.until(lambda d: d.execute_script(
+            "return [...document.querySelectorAll('.sessions img')].every(i => i.complete && i.naturalWidth > 0)"))
+        check(len(driver.find_elements(By.CSS_SELECTOR, ".sessions img")) == len(names),
+              "every session shows its first frame as a thumbnail")
+        driver.save_screenshot(os.path.join(args.screenshots, "sessions.png"))
+
+        # Text search: a hit opens the player at the frame where the line was first seen.
+        hit = db.execute("SELECT session_id, first_seq FROM text_spans WHERE text = 'permission denied'").fetchone()
+        check(hit is not None, "the fixture archive has the indexed line 'permission denied'")
+        if hit:
+            driver.find_element(By.ID, "words").send_keys("permission denied\n")
+            wait.until(lambda d: d.find_element(By.ID, "hits").get_attribute("data-loaded") == "true")
+            links = driver.find_elements(By.CSS_SELECTOR, "#hit-list a")
+            check(len(links) == 1 and "permission denied" in links[0].text, "the search lists the line")
+            driver.save_screenshot(os.path.join(args.screenshots, "search.png"))
+            links[0].click()
+            wait.until(loaded)
+            shown = driver.find_element(By.ID, "player").get_attribute("data-number")
+            check(shown == str(hit[1]), "the hit opens the player at frame %d (shows %s)" % (hit[1], shown))
+
+        # The session page: seek by clicking the timeline at 70 % of its width.
+        load(driver, args.url + "/session?id=%d" % args.session)
+        player = driver.find_element(By.ID, "player")
+        image = driver.find_element(By.ID, "frame")
+        check(player.get_attribute("data-number") == "1", "the player starts at frame 1")
+        timeline = driver.find_element(By.ID, "timeline")
+        width = timeline.size["width"]
+        # Selenium 4 offsets are from the element's centre.
+        ActionChains(driver).move_to_element_with_offset(timeline, int(width * 0.7 - width / 2), 0).click().perform()
+        t = int(player.get_attribute("data-offset-us"))
+        end = last - origin
+        check(abs(t - 0.7 * end) <= end * 0.02, "the click seeks to 70%% of the session (%d of %d us)" % (t, end))
+        seq, file = db.execute(
+            "SELECT seq, file FROM frames WHERE session_id = ? AND capture_us <= ? ORDER BY capture_us DESC, seq DESC LIMIT 1",
+            (args.session, origin + t)).fetchone()
+        check(player.get_attribute("data-number") == str(seq), "the player shows frame %d, the catalog's for that time" % seq)
+        check(image.get_attribute("src").endswith("/api/frames/%d/%d.jpg" % (args.session, seq)), "the image is that frame's")
+        wait.until(lambda d: d.execute_script("const i = document.getElementById('frame'); return i.complete && i.naturalWidth > 0"))
+        shown_bytes = base64.b64decode(driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "fetch(document.getElementById('frame').src).then(r => r.arrayBuffer()).then(b => {"
+            "  let s = ''; for (const c of new Uint8Array(b)) s += String.fromCharCode(c); done(btoa(s)); });"))
+        with open(os.path.join(args.archive, "sessions", folder, file), "rb") as f:
+            check(shown_bytes == f.read(), "the displayed image's bytes equal " + file)
+        check(driver.find_element(By.ID, "number").text == str(seq), "the frame number is shown")
+        driver.save_screenshot(os.path.join(args.screenshots, "session-seeked.png"))
+
+        # The right arrow steps one frame.
+        body = driver.find_element(By.TAG_NAME, "body")
+        ActionChains(driver).send_keys("\ue014").perform()  # Keys.ARROW_RIGHT
+        check(player.get_attribute("data-number") == str(seq + 1), "the right arrow steps to frame %d" % (seq + 1))
+
+        # Space plays from here: the frames advance at their recorded timing.
+        driver.execute_script("arguments[0].focus()", body)
+        ActionChains(driver).send_keys(" ").perform()
+        check(player.get_attribute("data-playing") == "true", "space starts playback")
+        seen = []
+
+        def advanced(d):
+            n = int(player.get_attribute("data-number"))
+            if not seen or seen[-1] != n:
+                seen.append(n)
+            return n >= seq + 6
+
+        WebDriverWait(driver, 20, poll_frequency=0.05).until(advanced)  # at 1x: 0.5 s
+        check(len(seen) >= 2 and seen == sorted(seen), "frames advance while playing: %s" % seen)
+        driver.save_screenshot(os.path.join(args.screenshots, "session-playing.png"))
+        ActionChains(driver).send_keys(" ").perform()
+        check(player.get_attribute("data-playing") == "false", "space pauses")
+
+
+def check_live(args):
+    """A session being recorded: marked live on both pages, and its page shows new frames as the
+    receiver writes them, without a reload."""
+    with opened_browser() as driver:
+        wait = WebDriverWait(driver, 20)
+        load(driver, args.url + "/")
+        card = driver.find_element(By.CSS_SELECTOR, ".sessions li[data-session='%d']" % args.session)
+        check(len(card.find_elements(By.CSS_SELECTOR, ".live")) == 1, "the sessions page marks the session live")
+        load(driver, args.url + "/session?id=%d" % args.session)
+        check(driver.find_element(By.ID, "live").is_displayed(), "the session page marks it live")
+        first = int(driver.find_element(By.ID, "frames").text)
+        check(first >= 1, "the page shows the frames written so far (%d)" % first)
+        wait.until(lambda d: int(d.find_element(By.ID, "frames").text) >= first + 5)
+        now = int(driver.find_element(By.ID, "frames").text)
+        check(now >= first + 5, "frames written after the page opened are added (%d -> %d)" % (first, now))
+        # Played to the end, the player shows the newest frame.
+        ActionChains(driver).send_keys(" ").perform()
+        wait.until(lambda d: int(d.find_element(By.ID, "player").get_attribute("data-number")) >= now)
+        check(True, "playback reaches the frames added live")
+        driver.save_screenshot(os.path.join(args.screenshots, "session-live.png"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,292 @@
+// screenreel-replay serve over a real TCP socket: the JSON API's answers, frame bytes equal to
+// the archive's files, and what a hostile or careless client tries (path traversal, symbolic
+// links, huge headers, many idle connections, wrong tokens), each refused without disturbing a
+// good client.
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "serve_support.hpp"
+
+namespace screenreel::test {
+namespace {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+class Serve : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server = start_serve(served.archive.root(), {"--max-clients", "16"});
+    ASSERT_NE(server.port, 0);
+  }
+  json get_json(const std::string& target, int status = 200) {
+    const HttpAnswer a = http_get(server.port, target);
+    EXPECT_EQ(a.status, status) << target << ": " << a.body;
+    EXPECT_EQ(a.header("content-type"), "application/json") << target;
+    return json::parse(a.body, nullptr, false);
+  }
+  // The answer is a refusal: 4xx, a JSON message, and nothing of the file asked for.
+  void expect_refused(const std::string& target) {
+    const HttpAnswer a = http_get(server.port, target);
+    EXPECT_GE(a.status, 400) << target;
+    EXPECT_LT(a.status, 500) << target;
+    EXPECT_EQ(a.body.find("SQLite format"), std::string::npos) << target;
+    EXPECT_EQ(a.body.find("root:"), std::string::npos) << target;
+    EXPECT_NE(a.header("content-type"), "image/jpeg") << target;
+  }
+  void expect_good_client_served() {
+    const HttpAnswer a = http_get(server.port, "/api/sessions");
+    EXPECT_EQ(a.status, 200) << a.body;
+  }
+  ServedArchive served;
+  RunningServe server;
+};
+
+TEST_F(Serve, SessionsAreListedNewestFirstWithPagingAndANameFilter) {
+  json j = get_json("/api/sessions");
+  EXPECT_EQ(j["total"], 2);
+  ASSERT_EQ(j["sessions"].size(), 2u);
+  EXPECT_EQ(j["sessions"][0]["name"], "demo");
+  EXPECT_EQ(j["sessions"][1]["name"], "standup");
+  EXPECT_EQ(j["sessions"][1]["frames"], 10);
+  EXPECT_EQ(j["sessions"][1]["live"], false);
+  EXPECT_EQ(j["sessions"][1]["last_capture_us"].get<std::int64_t>() - j["sessions"][1]["first_capture_us"].get<std::int64_t>(),
+            900'000);
+  EXPECT_EQ(j["sessions"][1]["thumbnail"], "/api/frames/" + std::to_string(served.standup.id) + "/1.jpg");
+  j = get_json("/api/sessions?offset=1&limit=1");
+  ASSERT_EQ(j["sessions"].size(), 1u);
+  EXPECT_EQ(j["sessions"][0]["name"], "standup");
+  j = get_json("/api/sessions?name=STAND");
+  EXPECT_EQ(j["total"], 1);
+  j = get_json("/api/sessions?name=st%61ndup");
+  EXPECT_EQ(j["total"], 1);
+  get_json("/api/sessions?limit=-1", 400);
+  get_json("/api/sessions?limit=100000", 400);
+}
+
+TEST_F(Serve, ASessionAndItsFramesInATimeRange) {
+  const std::string id = std::to_string(served.standup.id);
+  json j = get_json("/api/sessions/" + id);
+  EXPECT_EQ(j["name"], "standup");
+  EXPECT_EQ(j["frames"], 10);
+  // The frame on screen at 0.25 s (frame 3, at 0.2 s) and those captured up to 0.5 s.
+  j = get_json("/api/sessions/" + id + "/frames?from=250000&to=500000");
+  std::vector<std::int64_t> numbers;
+  for (const auto& f : j["frames"]) numbers.push_back(f["number"]);
+  EXPECT_EQ(numbers, (std::vector<std::int64_t>{3, 4, 5, 6}));
+  EXPECT_EQ(j["frames"][0]["offset_us"], 200'000);
+  EXPECT_EQ(j["frames"][0]["file"], "frame_000003.jpg");
+  EXPECT_EQ(get_json("/api/sessions/" + id + "/frames")["frames"].size(), 10u);
+  EXPECT_NE(get_json("/api/sessions/" + id + "/frames?from=x", 400)["error"], nullptr);
+  get_json("/api/sessions/" + id + "/frames?from=500000&to=100", 400);
+  get_json("/api/sessions/" + id + "/frames?from=%zz", 400);
+  get_json("/api/sessions/999", 404);
+  get_json("/api/sessions/-1", 404);
+  get_json("/api/sessions/1x/frames", 404);
+  get_json("/api/nothing", 404);
+}
+
+TEST_F(Serve, AFrameIsTheArchivesJpegByteForByte) {
+  const std::string id = std::to_string(served.standup.id);
+  for (int seq : {1, 3, 10}) {
+    const HttpAnswer a = http_get(server.port, "/api/frames/" + id + "/" + std::to_string(seq) + ".jpg");
+    EXPECT_EQ(a.status, 200);
+    EXPECT_EQ(a.header("content-type"), "image/jpeg");
+    EXPECT_EQ(a.body, read_file(served.archive.frame_file(served.standup, seq))) << "frame " << seq;
+  }
+  get_json("/api/frames/" + id + "/11.jpg", 404);
+  get_json("/api/frames/" + id + "/0.jpg", 404);
+  get_json("/api/frames/" + id + "/3.png", 404);
+}
+
+TEST_F(Serve, WhatIsWrittenWhileServingIsServedAndSigtermStopsIt) {
+  // A session left recording (no receiver runs: "interrupted"), then a frame added to it, as a
+  // receiver writes them: file first, then its row.
+  const SessionRecord s = served.archive.record("growing", evenly(3, 100'000), "");
+  const std::string id = std::to_string(s.id);
+  json j = get_json("/api/sessions");
+  EXPECT_EQ(j["total"], 3);
+  EXPECT_EQ(j["sessions"][0]["name"], "growing");
+  EXPECT_EQ(j["sessions"][0]["status"], "interrupted");
+  EXPECT_EQ(j["sessions"][0]["ended_us"], nullptr);
+  EXPECT_EQ(get_json("/api/sessions/" + id + "/frames?from=200000")["frames"].size(), 1u);
+  FrameRecord r;
+  r.session_id = s.id;
+  r.seq = 4;
+  r.tick = 4;
+  r.capture_us = served.archive.catalog().frames(s.id).back().capture_us + 100'000;
+  r.receive_us = r.capture_us + 2'000;
+  r.written_us = r.capture_us + 10'000;
+  r.file = frame_file_name(4);
+  r.width = kWidth;
+  r.height = kHeight;
+  r.jpeg_bytes = served.archive.write_frame_file(s, 4);
+  served.archive.catalog().add_frames(std::vector<FrameRecord>{r});
+  j = get_json("/api/sessions/" + id + "/frames?from=200000");
+  ASSERT_EQ(j["frames"].size(), 2u);
+  EXPECT_EQ(j["frames"][1]["number"], 4);
+  EXPECT_EQ(j["frames"][1]["offset_us"], 300'000);
+  EXPECT_EQ(http_get(server.port, "/api/frames/" + id + "/4.jpg").body, read_file(served.archive.frame_file(s, 4)));
+  server.process->signal(SIGTERM);
+  EXPECT_EQ(server.process->wait_for(std::chrono::seconds(10)), 0) << server.process->err();
+}
+
+TEST_F(Serve, SearchFindsIndexedText) {
+  json j = get_json("/api/search?q=permission+denied");
+  ASSERT_EQ(j["hits"].size(), 1u);
+  EXPECT_EQ(j["hits"][0]["session"], served.standup.id);
+  EXPECT_EQ(j["hits"][0]["number"], 4);
+  EXPECT_EQ(j["hits"][0]["offset_us"], 300'000);
+  EXPECT_EQ(j["hits"][0]["text"], "permission denied");
+  EXPECT_EQ(get_json("/api/search?q=nowhere")["hits"].size(), 0u);
+  get_json("/api/search", 400);
+  get_json("/api/search?q=denied&session=999", 404);
+}
+
+TEST_F(Serve, PathTraversalReachesNoFile) {
+  const std::string id = std::to_string(served.standup.id);
+  for (const std::string& target : std::vector<std::string>{
+           "/../catalog.db", "/api/frames/" + id + "/../../catalog.db", "/api/frames/" + id + "/%2e%2e%2f%2e%2e%2fcatalog.db",
+        "/%2e%2e/%2e%2e/etc/passwd", "/api/frames/..%2f..%2fcatalog.db", "//etc/passwd", "/etc/passwd",
+        "/api/frames//etc/passwd", "/api/frames/" + id + "//etc/passwd", "/sessions/", "/catalog.db",
+        "/api/frames/" + id + "/frame_000001.jpg", "/api/sessions/" + id + "/../../catalog.db"})
+    expect_refused(target);
+  const HttpAnswer absolute = http_raw(server.port, "GET /etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(absolute.status, 404);
+  const HttpAnswer absolute_uri = http_raw(
+      server.port, "GET http://127.0.0.1/../catalog.db HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_GE(absolute_uri.status, 400);
+  EXPECT_EQ(absolute_uri.body.find("SQLite format"), std::string::npos);
+  // A doctored catalog row naming a file outside the session's folder is not followed either.
+  ASSERT_EQ(shell("sqlite3 '" + served.archive.paths().catalog().string() +
+                  "' \"UPDATE frames SET file = '../../catalog.db' WHERE seq = 2 AND session_id = " + id + "\""),
+            0);
+  expect_refused("/api/frames/" + id + "/2.jpg");
+  expect_good_client_served();
+}
+
+TEST_F(Serve, SymbolicLinksInTheArchiveAreNotFollowed) {
+  // The demo session's folder moved elsewhere and a symbolic link left in its place.
+  const fs::path folder = served.archive.paths().session(served.demo.folder);
+  const fs::path elsewhere = served.archive.root() / "elsewhere";
+  fs::rename(folder, elsewhere);
+  fs::create_directory_symlink(elsewhere, folder);
+  ASSERT_TRUE(fs::exists(folder / "frame_000001.jpg"));  // reachable through the link
+  expect_refused("/api/frames/" + std::to_string(served.demo.id) + "/1.jpg");
+  // A frame file that is a symbolic link to the catalog.
+  const fs::path frame = served.archive.frame_file(served.standup, 2);
+  fs::remove(frame);
+  fs::create_symlink(served.archive.paths().catalog(), frame);
+  expect_refused("/api/frames/" + std::to_string(served.standup.id) + "/2.jpg");
+  expect_good_client_served();
+}
+
+TEST_F(Serve, HugeHeadersAndOtherMethodsAreRefused) {
+  const std::string big(100 * 1024, 'a');
+  HttpAnswer a = http_raw(server.port, "GET /api/sessions HTTP/1.1\r\nHost: x\r\nX-Big: " + big + "\r\n\r\n");
+  EXPECT_EQ(a.status, 431);
+  std::string many;
+  for (int i = 0; i < 200; ++i) many += "X-Field-" + std::to_string(i) + ": 1\r\n";
+  a = http_raw(server.port, "GET /api/sessions HTTP/1.1\r\nHost: x\r\n" + many + "\r\n");
+  EXPECT_EQ(a.status, 431);
+  a = http_raw(server.port, "POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" + std::string(100000, 'x'));
+  EXPECT_EQ(a.status, 413);
+  a = http_raw(server.port, "DELETE /api/sessions/1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(a.status, 405);
+  a = http_raw(server.port, "NOT HTTP AT ALL\r\n\r\n");
+  EXPECT_EQ(a.status, 400);
+  expect_good_client_served();
+}
+
+TEST_F(Serve, TwoHundredIdleConnectionsDoNotLockOutAGoodClient) {
+  std::vector<int> idle;
+  for (int i = 0; i < 200; ++i) {
+    const int fd = connect_to(server.port);
+    ASSERT_GE(fd, 0) << "connection " << i;
+    idle.push_back(fd);
+  }
+  // One more that sends half a request and stops (a slow client).
+  const int slow = connect_to(server.port);
+  ASSERT_GE(slow, 0);
+  ASSERT_GT(::send(slow, "GET /api/sess", 13, MSG_NOSIGNAL), 0);
+  for (int i = 0; i < 3; ++i) expect_good_client_served();
+  // The server kept at most --max-clients (16) of them: the others were closed to make room.
+  std::size_t closed = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    closed = 0;
+    for (const int fd : idle) {
+      pollfd p{fd, POLLIN, 0};
+      char c;
+      if (::poll(&p, 1, 0) == 1 && ::recv(fd, &c, 1, MSG_PEEK) == 0) ++closed;
+    }
+    if (closed >= 200 - 16) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_GE(closed, 200u - 16u);
+  for (const int fd : idle) ::close(fd);
+  ::close(slow);
+  EXPECT_TRUE(server.process->running());
+}
+
+TEST(ServeAlone, ASilentConnectionIsClosedAfterTheIdleTimeout) {
+  ServedArchive served;
+  RunningServe server = start_serve(served.archive.root(), {"--idle-timeout", "1"});
+  ASSERT_NE(server.port, 0);
+  const int fd = connect_to(server.port);  // receives with a 20 s timeout
+  ASSERT_GE(fd, 0);
+  char c;
+  EXPECT_EQ(::recv(fd, &c, 1, 0), 0);  // closed by the server, not by the receive timeout
+  ::close(fd);
+  EXPECT_EQ(http_get(server.port, "/api/sessions").status, 200);
+}
+
+TEST(ServeAlone, AnAddressBeyondLoopbackNeedsATokenFile) {
+  ServedArchive served;
+  const RunResult r = replay(served.archive.root(), {"serve", "--listen", "0.0.0.0:0"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--token-file"), std::string::npos) << r.err;
+}
+
+TEST(ServeAlone, AWrongTokenIsRefusedAndTheRightOneLetsIn) {
+  ServedArchive served;
+  const fs::path token_file = served.archive.root() / "token";
+  const std::string token = "0123456789abcdef0123456789abcdef";
+  std::ofstream(token_file) << token << "\n";
+  fs::permissions(token_file, fs::perms::owner_read | fs::perms::owner_write);
+  RunningServe server = start_serve(served.archive.root(), {"--token-file", token_file.string()});
+  ASSERT_NE(server.port, 0);
+  EXPECT_EQ(http_get(server.port, "/api/sessions").status, 401);
+  EXPECT_EQ(http_get(server.port, "/api/frames/1/1.jpg").status, 401);
+  EXPECT_EQ(http_get(server.port, "/api/sessions", "Authorization: Bearer wrong-token-wrong-token\r\n").status, 401);
+  EXPECT_EQ(http_get(server.port, "/api/sessions", "Cookie: screenreel_session=" + token + "\r\n").status, 401);
+  EXPECT_EQ(http_get(server.port, "/api/sessions", "Authorization: Bearer " + token + "\r\n").status, 200);
+  HttpAnswer page = http_get(server.port, "/");
+  EXPECT_EQ(page.status, 303);
+  EXPECT_EQ(page.header("location"), "/login");
+  EXPECT_EQ(http_get(server.port, "/login").status, 200);
+  const auto login = [&](const std::string& body) {
+    return http_raw(server.port, "POST /login HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: "
+                                 "application/x-www-form-urlencoded\r\nContent-Length: " +
+                                     std::to_string(body.size()) + "\r\n\r\n" + body);
+  };
+  EXPECT_EQ(login("token=not-the-token").status, 401);
+  const HttpAnswer ok = login("token=" + token);
+  EXPECT_EQ(ok.status, 303);
+  const std::string cookie = ok.header("set-cookie");
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos) << cookie;
+  EXPECT_EQ(cookie.find(token), std::string::npos) << "the cookie must not carry the token";
+  const std::string value = cookie.substr(0, cookie.find(';'));
+  EXPECT_EQ(http_get(server.port, "/api/sessions", "Cookie: a=b; " + value + "\r\n").status, 200);
+  EXPECT_EQ(http_get(server.port, "/", "Cookie: " + value + "\r\n").status, 200);
+}
+
+}  // namespace
+}  // namespace screenreel::test

@@ -1,0 +1,101 @@
+// Serve test helpers (see serve_support.hpp).
+#include "serve_support.hpp"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <regex>
+#include <sstream>
+
+#include "screenreel/archive/text_index.hpp"
+
+namespace screenreel::test {
+
+int connect_to(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  timeval tv{20, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return fd;
+}
+
+HttpAnswer http_raw(std::uint16_t port, const std::string& request) {
+  HttpAnswer answer;
+  const int fd = connect_to(port);
+  if (fd < 0) return answer;
+  for (std::size_t sent = 0; sent < request.size();) {
+    const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;  // the server may close early (a header too large): read its answer
+    sent += static_cast<std::size_t>(n);
+  }
+  std::string raw;
+  char buf[65536];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) raw.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  const auto end = raw.find("\r\n\r\n");
+  if (end == std::string::npos || !raw.starts_with("HTTP/1.1 ")) return answer;
+  answer.status = std::stoi(raw.substr(9, 3));
+  std::istringstream head(raw.substr(0, end));
+  std::string line;
+  std::getline(head, line);
+  while (std::getline(head, line)) {
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string name = line.substr(0, colon);
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ')) value.erase(0, 1);
+    while (!value.empty() && (value.back() == '\r')) value.pop_back();
+    answer.headers[name] = value;
+  }
+  answer.body = raw.substr(end + 4);
+  return answer;
+}
+
+HttpAnswer http_get(std::uint16_t port, const std::string& target, const std::string& headers) {
+  return http_raw(port, "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + headers + "\r\n");
+}
+
+RunningServe start_serve(const std::filesystem::path& archive, const std::vector<std::string>& extra) {
+  std::vector<std::string> argv{SCREENREEL_REPLAY_BIN, "--archive", archive.string(), "serve", "--listen", "127.0.0.1:0"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  RunningServe s;
+  s.process = std::make_unique<Process>(argv);
+  EXPECT_TRUE(s.process->wait_for_stderr("serving archive", std::chrono::seconds(20))) << s.process->err();
+  std::smatch m;
+  const std::string err = s.process->err();
+  if (std::regex_search(err, m, std::regex(R"(at http://127\.0\.0\.1:(\d+)/)")))
+    s.port = static_cast<std::uint16_t>(std::stoi(m[1]));
+  else
+    ADD_FAILURE() << "no port in serve's output:\n" << err;
+  return s;
+}
+
+ServedArchive::ServedArchive() {
+  standup = archive.record("standup", evenly(10, 100'000));
+  demo = archive.record("demo", evenly(5, 200'000));
+  TextIndex index(archive.catalog());
+  const std::int64_t start = archive.catalog().frames(standup.id).front().capture_us;
+  index.begin(standup.id, "replay", "eng", 1'000'000);
+  const PixelRect box{0, 10, 136, 10};
+  index.apply(standup.id,
+              {4, start + 300'000, {{0, 0, 160, 120}},
+               {TextLine{"permission denied", box, 90, {{0, 10, 80, 10}, {88, 10, 48, 10}}}}},
+              kStartUs);
+  index.finish(standup.id, 10, start + 900'000);
+}
+
+}  // namespace screenreel::test
