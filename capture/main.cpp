@@ -152,7 +152,7 @@ int main(int argc, char** argv) {
   }
   if (!token_file.empty()) {
     try {
-      config.token = screenreel::read_token_file(token_file, "screenreel-capture");
+      config.token = screenreel::read_token_file(token_file);
     } catch (const std::exception& e) {
       std::cerr << "screenreel-capture: error: " << e.what() << "\n";
       return 1;

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "screenreel/protocol/address.hpp"
+#include "screenreel/common/address.hpp"
 #include "screenreel/archive/archive.hpp"
 #include "screenreel/archive/jpeg.hpp"
 

@@ -33,7 +33,7 @@
 #include "link.hpp"
 #include "screenreel/common/clock.hpp"
 #include "screenreel/common/log.hpp"
-#include "screenreel/protocol/address.hpp"
+#include "screenreel/common/address.hpp"
 #include "stats.hpp"
 
 namespace screenreel::capture {

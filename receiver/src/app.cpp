@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "screenreel/common/log.hpp"
-#include "screenreel/protocol/address.hpp"
+#include "screenreel/common/address.hpp"
 #include "screenreel/archive/archive.hpp"
 #include "screenreel/protocol/auth.hpp"
 #include "screenreel/protocol/transport.hpp"
@@ -47,7 +47,7 @@ int run(const ReceiverConfig& config) {
     server_options.max_clients = config.max_clients;
     server_options.max_pending = config.max_pending;
     if (!config.tls_cert.empty()) server_options.tls = make_tls_server_context(config.tls_cert, config.tls_key);
-    if (!config.token_file.empty()) server_options.token = read_token_file(config.token_file, "screenreel-receiver");
+    if (!config.token_file.empty()) server_options.token = read_token_file(config.token_file);
     if (!server_options.listen.address().is_loopback() && !server_options.token && !config.insecure_listen)
       throw std::runtime_error("refusing to listen on " + server_options.listen.address().to_string() +
                                " without --token-file: anyone who can reach that address could record into this "

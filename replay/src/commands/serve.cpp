@@ -9,8 +9,8 @@
 #include "../serve/viewer.hpp"
 #include "commands.hpp"
 #include "screenreel/common/log.hpp"
-#include "screenreel/protocol/address.hpp"
-#include "screenreel/protocol/auth.hpp"
+#include "screenreel/common/address.hpp"
+#include "screenreel/common/token_file.hpp"
 #include "screenreel/replay/archive_access.hpp"
 
 namespace screenreel::replay::commands {
@@ -85,7 +85,7 @@ int run(CommandLine& cli) {
   if (!endpoint.address().is_loopback() && token_file.empty())
     throw UsageError("--listen " + listen + " is reachable from other machines: give --token-file FILE too");
   std::optional<std::string> token;
-  if (!token_file.empty()) token = read_token_file(token_file, kProgram);
+  if (!token_file.empty()) token = read_token_file(token_file);
 
   OpenArchive archive(cli);
   serve::Viewer viewer(archive.catalog, archive.paths, token);

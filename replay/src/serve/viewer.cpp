@@ -2,14 +2,16 @@
 #include "viewer.hpp"
 
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 
+#include <array>
 #include <sstream>
+#include <stdexcept>
 
 #include "api.hpp"
 #include "pages.hpp"
 #include "screenreel/archive/integrity.hpp"
 #include "screenreel/common/log.hpp"
-#include "screenreel/protocol/auth.hpp"
 #include "screenreel/replay/json.hpp"
 
 namespace screenreel::replay::serve {
@@ -18,6 +20,14 @@ namespace http = boost::beast::http;
 namespace {
 
 constexpr std::string_view kCookie = "screenreel_session";
+
+// The login cookie's value: 16 random bytes in hex, made at start (never the token itself).
+std::string random_cookie() {
+  std::array<std::uint8_t, 16> bytes{};
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1)
+    throw std::runtime_error("no random bytes from OpenSSL");
+  return to_hex(bytes);
+}
 
 bool equal_secrets(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
@@ -64,7 +74,7 @@ Response redirect(std::string_view to) {
 }  // namespace
 
 Viewer::Viewer(CatalogReader& catalog, ArchivePaths paths, std::optional<std::string> token)
-    : catalog_(catalog), paths_(std::move(paths)), token_(std::move(token)), cookie_(to_hex(random_nonce())) {}
+    : catalog_(catalog), paths_(std::move(paths)), token_(std::move(token)), cookie_(random_cookie()) {}
 
 bool Viewer::authorized(const Request& request) const {
   if (!token_) return true;

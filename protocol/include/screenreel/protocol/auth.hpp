@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <string>
 
+#include "screenreel/common/token_file.hpp"
 #include "screenreel/protocol/wire.hpp"
 
 namespace screenreel {
@@ -15,11 +16,6 @@ namespace screenreel {
 using Nonce = std::array<std::uint8_t, wire::kNonceBytes>;
 using Mac = std::array<std::uint8_t, wire::kMacBytes>;
 
-inline constexpr std::size_t kMinTokenBytes = 16;
-
-// Reads a token file (trailing newlines ignored). Throws with what to do when it is missing,
-// empty or shorter than kMinTokenBytes; warns on stderr when others may read it.
-std::string read_token_file(const std::filesystem::path& path, const char* program);
 Nonce random_nonce();
 Mac auth_mac(const std::string& token, const Nonce& nonce, std::uint16_t version = wire::kVersion);
 bool macs_equal(const Mac& a, const Mac& b);  // constant time

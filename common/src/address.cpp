@@ -1,5 +1,5 @@
 // Parses HOST:PORT (see address.hpp).
-#include "screenreel/protocol/address.hpp"
+#include "screenreel/common/address.hpp"
 
 #include <charconv>
 #include <stdexcept>
