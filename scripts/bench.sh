@@ -12,6 +12,8 @@
 # that the receiver's memory stays bounded and the client drops ticks instead.
 # Prints markdown tables on stdout (and into FILE with --out FILE). Not run by CI.
 # Runs over a shaped network link (issue 19) are scripts/bench-network.sh's.
+# One script of about 530 lines on purpose: each run's measurements and the table rows they feed
+# are read together; the helpers the bench scripts share are in bench-lib.sh.
 #
 #   scripts/bench.sh [--out FILE] [--render DIR]   (--render: print the tables of an earlier
 #                                                   run's BENCH_WORK folder again, run nothing)
@@ -103,7 +105,11 @@ fi
 echo "bench: writing runs under $work" >&2
 
 # --- everything started here is stopped here, by pid -------------------------------------
-pids=()
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh   # pids=(), free_display (the working directory is the top of the tree)
+bench_display() {  # a display number nobody uses (the tests take 150-199, the demo 90-98)
+  free_display 120 149 || { echo "bench: no free X display between :120 and :149" >&2; return 1; }
+}
 gone() {  # exited (a zombie child of ours counts: wait reaps it)
   [ ! -e "/proc/$1" ] || [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" = Z ]
 }
@@ -141,14 +147,6 @@ rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 mb() { awk -v k="$1" 'BEGIN {printf "%.0f", k / 1024}'; }
 calc() { awk "function max0(x) { return x < 0 ? 0 : x } BEGIN {printf \"$1\", $2}"; }  # calc FORMAT EXPR
 
-free_display() {  # a display number nobody uses (the tests take 150-199, the demo 90-98)
-  local n
-  for n in $(seq 120 149); do
-    [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] || { echo "$n"; return; }
-  done
-  echo "bench: no free X display between :120 and :149" >&2
-  return 1
-}
 
 start_xvfb() {  # NUM: a bare screen for the receiver's window
   Xvfb ":$1" -screen 0 "${geom}x24" -nolisten tcp >/dev/null 2>&1 &
@@ -355,13 +353,13 @@ for ((rep = 1; rep <= repeat; rep++)); do
       video) fps=$fps_video ;;
       *) fps=$fps_terminal ;;
     esac
-    scene_num=$(free_display)
+    scene_num=$(bench_display)
     mapfile -t scene_pids < <(GEOM=$geom bash "$scene_sh" "$scene_num" "$scene")
     pids+=("${scene_pids[@]}")
     scene_xvfb=${scene_pids[0]}
     kill -0 "$scene_xvfb" 2>/dev/null && [ -e "/tmp/.X11-unix/X$scene_num" ] ||
       { echo "bench: the scene's Xvfb :$scene_num did not start" >&2; exit 1; }
-    win_num=$(free_display)
+    win_num=$(bench_display)
     start_xvfb "$win_num" || { echo "bench: Xvfb :$win_num (receiver window) did not start" >&2; exit 1; }
     win_xvfb=${pids[-1]}
     # What the screen's X server spends on the scene alone, to tell the grabs' share apart.

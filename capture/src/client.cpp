@@ -10,7 +10,9 @@
 // reconnects with capped exponential backoff; the new HELLO resumes the session and the spool is
 // sent again from a key frame. Only a full spool (--spool-mb) drops frames, and counts them.
 // The pieces: capture_loop.cpp (the capture thread), link.cpp (one connection, the handshake),
-// spool.cpp, stats.cpp (--stats and the summary).
+// spool.cpp, stats.cpp (--stats and the summary). What is left here (about 450 lines) is one
+// state machine on the io thread, connect -> welcome -> send/ack -> lost -> reconnect -> bye,
+// whose handlers share its state; split across files it would read as jumps between them.
 #include "screenreel/capture/client.hpp"
 #include "screenreel/capture/key_frames.hpp"
 #include "screenreel/capture/spool.hpp"

@@ -17,6 +17,10 @@
 // mapping lent to the encoder outlives a renegotiation that takes its buffer away (a resized
 // output): it is unmapped at the next grab. A new size (an output's mode changed, a window
 // resized) makes frames of the new size, which the capture loop follows with a key frame.
+//
+// One file on purpose (about 490 lines): the stream's callbacks run on PipeWire's thread and
+// share the buffer hand-over state with grab(); keeping them together keeps that locking in view.
+// The portal's D-Bus side is portal_screencast.cpp.
 #include <linux/dma-buf.h>
 #include <pipewire/pipewire.h>
 #include <spa/buffer/meta.h>

@@ -1,4 +1,6 @@
-// Wire protocol v2: see schemas/wire-protocol.md. Every rule of the spec's tables is checked here.
+// Wire protocol v2 and v3: see schemas/wire-protocol.md. Every rule of the spec's tables is
+// checked here. Longer than most files on purpose: each message's decoder sits next to its
+// encoder and its limits, as the spec's tables do, so a rule and its check read together.
 #include "screenreel/protocol/wire.hpp"
 
 #include <lz4.h>

@@ -1,4 +1,6 @@
-// One capture client's connection (see connection.hpp).
+// One capture client's connection (see connection.hpp): the handshake, authentication, resume,
+// and the FRAME path into the recorder, as one asynchronous sequence on the connection's strand
+// (about 450 lines, read top to bottom in the order a connection goes through them).
 #include "connection.hpp"
 
 #include "screenreel/common/log.hpp"
