@@ -67,6 +67,11 @@ struct FrameJob {
 class Recorder;
 
 // One recording session's handle. All methods are thread-safe.
+//
+// A connection sees only the public part. The private part is the recorder's bookkeeping for the
+// session (numbers, what is stored, the JPEG strips, the chain), guarded by the Recorder's mutex
+// and changed only on the Recorder's threads; hence the two friend declarations: they are one
+// component's state split by lifetime (per session / per receiver), not a reach across a seam.
 class SessionWriter : public std::enable_shared_from_this<SessionWriter> {
  public:
   const SessionRecord& record() const { return record_; }
