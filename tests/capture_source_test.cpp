@@ -18,6 +18,7 @@
 
 #include "screenreel/capture/source.hpp"
 #include "screenreel/capture/test_pattern.hpp"
+#include "screenreel/common/log.hpp"
 #include "support/scoped_env.hpp"
 #include "support/screen_painter.hpp"
 #include "support/xvfb.hpp"
@@ -270,6 +271,7 @@ TEST_F(X11Capture, TheSegmentCannotOutliveTheSource) {
 
 TEST_F(X11Capture, GetImageFallbackIsTheScreenAndSaysSoOnce) {
   ScopedEnv no_shm("SCREENREEL_NO_SHM", "1");
+  screenreel::log::set_program("screenreel-capture");  // as capture's main() does
   testing::internal::CaptureStderr();
   auto src = make_x11_source(xvfb.display());
   check_grabs(*src);

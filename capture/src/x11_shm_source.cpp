@@ -22,7 +22,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <iostream>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -35,14 +34,13 @@
 #include "x11_names.hpp"
 #include "x11_screen_watch.hpp"
 #include "x11_target.hpp"
+#include "screenreel/common/log.hpp"
 #include "x11_window.hpp"
 
 namespace screenreel::capture {
 namespace {
 
-void notice(const std::string& line) {
-  std::cerr << "screenreel-capture: " << line << std::endl;
-}
+void notice(const std::string& line) { log::info(line); }
 
 // Said when a grab finds the screen resized under it (its read failed, the size is new): the
 // grab starts again at the new size.
