@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 
+#include "screenreel/common/log.hpp"
 #include "x11_area.hpp"
 
 namespace screenreel::capture::x11_area {
@@ -229,6 +230,7 @@ TEST(X11AreaNoDamage, EveryFrameIsWholeAndTheReasonIsSaid) {
     test::ScreenPainter painter(xvfb.display());
     const Pixels a = test::make_picture(kW, kH, 1), b = test::make_picture(kW, kH, 2);
     painter.show(a);
+    log::set_program("screenreel-capture");  // as capture's main() does
     testing::internal::CaptureStderr();
     auto src = make_x11_source(xvfb.display());
     const std::string err = testing::internal::GetCapturedStderr();
