@@ -151,5 +151,34 @@ TEST(Spool, FramesOnTheWireAreNotDropped) {
   EXPECT_EQ(away.size(), 8u);
 }
 
+// A reconnection to a protocol 2 receiver after frames were made with copies (protocol 3):
+// those and what builds on them up to the next key frame go; the frames of a run without copies
+// stay; what the receiver had stored is not counted lost.
+TEST(Spool, AProtocolTwoReceiverGetsNoFrameWithCopiesNorWhatBuildsOnThem) {
+  Spool spool(1 << 20);
+  const std::vector<std::uint64_t> with_copies{3, 9};
+  for (std::uint64_t t = 1; t <= 10; ++t) {
+    const bool key = t == 1 || t == 5 || t == 8;
+    const bool copies = std::find(with_copies.begin(), with_copies.end(), t) != with_copies.end();
+    spool.add(t, key, bytes(100), false, copies);
+  }
+  spool.stored_up_to(3);  // the receiver has 1..3; 1 stays as the base of 2..4
+  EXPECT_EQ(spool.drop_copies(), 4u);  // 3 and 4 (builds on 3), 9 and 10 (builds on 9)
+  EXPECT_EQ(spool.lost(), 3u);        // 4, 9, 10: 3 was stored
+  EXPECT_EQ(spool.bytes(), 600u);
+  EXPECT_TRUE(spool.take_key_request()) << "the newest frame went: the next must be a key frame";
+  EXPECT_EQ(spool.add(11, false, bytes(100), false), Spool::Added::kLost);
+  EXPECT_EQ(spool.add(12, true, bytes(100), false), Spool::Added::kKept);
+  spool.start_sending(std::uint64_t{3});
+  EXPECT_EQ(send_all(spool), (std::vector<std::uint64_t>{5, 6, 7, 8, 12}));
+
+  Spool clean(1 << 20);  // nothing used copies: nothing goes, no key frame is asked for
+  add_ticks(clean, 1, 4, {1});
+  EXPECT_EQ(clean.drop_copies(), 0u);
+  EXPECT_FALSE(clean.take_key_request());
+  clean.start_sending(std::nullopt);
+  EXPECT_EQ(send_all(clean), (std::vector<std::uint64_t>{1, 2, 3, 4}));
+}
+
 }  // namespace
 }  // namespace screenreel::capture

@@ -11,13 +11,14 @@ namespace screenreel::capture {
 
 CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
                         KeyFrameSchedule& key_frames, const std::atomic<bool>& stop,
-                        LiveCounts& live, const FrameOut& out, bool copies) {
+                        LiveCounts& live, const FrameOut& out, const std::atomic<bool>& copies) {
   using Clock = KeyFrameSchedule::Clock;
   CaptureEnd end;
   std::uint32_t w = source.width(), h = source.height();
+  bool copying = copies.load();
   const auto make_encoder = [&] {
     auto e = std::make_unique<FrameEncoder>(w, h);
-    e->enable_copies(copies);
+    e->enable_copies(copying);
     return e;
   };
   auto encoder = make_encoder();
@@ -46,6 +47,11 @@ CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
       const std::int64_t t_us = wall_clock_us();
       ++end.captured;
       bool key = key_frames.due(now);
+      if (copying && !copies.load()) {  // the receiver now speaks protocol 2
+        copying = false;
+        encoder->enable_copies(false);
+        key = true;
+      }
       if (ref.width != w ||
           ref.height != h) {  // the screen was resized: start over with a key frame
         w = ref.width;
@@ -68,7 +74,7 @@ CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
       live.copied_pixels.fetch_add(stats->copied_pixels);
       end.raw_bytes += std::uint64_t{w} * h * 4;
       ++end.frames;
-      out(tick, t_us, stats->key, std::move(message));
+      out(tick, t_us, stats->key, stats->copies > 0, std::move(message));
       if (config.max_frames && end.frames >= config.max_frames) {
         end.max_frames = true;
         break;

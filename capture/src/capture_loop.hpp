@@ -30,12 +30,15 @@ struct CaptureEnd {
   std::string error;        // capture failed
 };
 
-using FrameOut = std::function<void(std::uint64_t tick, std::int64_t capture_us, bool key,
+// `copies`: the frame carries copy rectangles (protocol 3 only).
+using FrameOut = std::function<void(std::uint64_t tick, std::int64_t capture_us, bool key, bool copies,
                                     std::vector<std::uint8_t>)>;
 
-// Runs until `stop`, --duration or --max-frames; every encoded frame goes to `out`.
+// Runs until `stop`, --duration or --max-frames; every encoded frame goes to `out`. Frames carry
+// copies while `copies` is set; when it is cleared (a reconnection to a protocol 2 receiver), the
+// next frame is a key frame without them.
 CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
                         KeyFrameSchedule& key_frames, const std::atomic<bool>& stop,
-                        LiveCounts& live, const FrameOut& out, bool copies = false);
+                        LiveCounts& live, const FrameOut& out, const std::atomic<bool>& copies);
 
 }  // namespace screenreel::capture

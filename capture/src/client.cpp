@@ -279,6 +279,15 @@ class Client {
     session_id_ = w.session_id;
     resume_key_ = w.resume_key;
     backoff_.reset();
+    // Reconnected to a receiver of protocol 2 after frames were made with copies: they cannot go
+    // to it, and the capture thread makes the next frame a key frame without them.
+    if (!first && copies_ && link->reader.version() < 3) {
+      copies_ = false;
+      const std::size_t gone = spool_.drop_copies();
+      if (!config_.quiet)
+        say("the receiver speaks protocol " + std::to_string(link->reader.version()) +
+            ": no more copy rectangles; " + std::to_string(gone) + " spooled frames that used them are dropped");
+    }
     // The receiver's decoder starts empty: the spool sends from the newest key frame at or
     // before the first frame it does not hold. Frames up to last_tick it decodes without storing.
     const std::size_t again = spool_.start_sending(resumed ? std::optional(w.last_tick) : std::nullopt);
@@ -318,9 +327,12 @@ class Client {
 
   // --- the spool ---------------------------------------------------------------------------
   // A frame from the capture thread.
-  void enqueue(std::uint64_t tick, bool key, std::vector<std::uint8_t> bytes) {
+  void enqueue(std::uint64_t tick, bool key, bool copies, std::vector<std::uint8_t> bytes) {
     const bool sending = link_ && link_->welcomed;
-    if (spool_.add(tick, key, share(std::move(bytes)), sending) == Spool::Added::kKeptDroppingOldest &&
+    // Made with copies just before the capture thread saw they are off: lost, like the frames
+    // after it until the key frame it makes next.
+    if (copies && !copies_) spool_.await_key_frame();
+    if (spool_.add(tick, key, share(std::move(bytes)), sending, copies) == Spool::Added::kKeptDroppingOldest &&
         !spool_full_warned_ && !config_.quiet) {
       say("the spool is full (--spool-mb " + std::to_string(config_.spool_mb) +
           "): dropping the oldest frames the receiver has not stored; they are counted as lost");
@@ -436,10 +448,11 @@ class Client {
   void capture() {
     const CaptureEnd end =
         capture_loop(config_, source_, key_frames_, stop_, live_counts_,
-                     [this](std::uint64_t tick, std::int64_t t_us, bool key, std::vector<std::uint8_t> message) {
-                       asio::post(io_, [this, m = std::move(message), tick, t_us, key]() mutable {
+                     [this](std::uint64_t tick, std::int64_t t_us, bool key, bool copies,
+                            std::vector<std::uint8_t> message) {
+                       asio::post(io_, [this, m = std::move(message), tick, t_us, key, copies]() mutable {
                          if (config_.stats) stats_.captured(tick, t_us);
-                         enqueue(tick, key, std::move(m));
+                         enqueue(tick, key, copies, std::move(m));
                        });
                      },
                      copies_);
@@ -478,7 +491,9 @@ class Client {
   // The session, across connections.
   std::uint64_t session_id_ = 0;
   std::uint16_t announce_ = wire::kVersion;  // the protocol version the preamble offers
-  bool copies_ = false;                      // set before the capture thread starts
+  // Copy rectangles on: set before the capture thread starts, cleared (never set again) by a
+  // reconnection to a protocol 2 receiver.
+  std::atomic<bool> copies_{false};
   wire::ResumeKey resume_key_{};
   bool ever_welcomed_ = false, finishing_ = false, done_ = false, closed_ = false;
   Clock::time_point away_since_ = Clock::now();

@@ -6,7 +6,7 @@
 
 namespace screenreel::capture {
 
-Spool::Added Spool::add(std::uint64_t tick, bool key, Bytes bytes, bool sending) {
+Spool::Added Spool::add(std::uint64_t tick, bool key, Bytes bytes, bool sending, bool copies) {
   if (awaiting_key_ && !key) {  // its base was dropped from a full spool
     lost_ticks_.push_back(tick);
     return Added::kLost;
@@ -14,7 +14,7 @@ Spool::Added Spool::add(std::uint64_t tick, bool key, Bytes bytes, bool sending)
   awaiting_key_ = false;
   ++unacked_;
   bytes_ += bytes->size();
-  frames_.push_back(Frame{tick, key, std::move(bytes)});
+  frames_.push_back(Frame{tick, key, std::move(bytes), false, false, copies});
   return bytes_ > limit_ && make_room(sending) ? Added::kKeptDroppingOldest : Added::kKept;
 }
 
@@ -52,6 +52,28 @@ std::optional<Spool::Next> Spool::take_next() {
   const bool first = !f.sent_once;
   f.sent_once = true;
   return Next{f.tick, f.bytes, first};
+}
+
+std::size_t Spool::drop_copies() {
+  std::size_t dropped = 0;
+  bool broken = false;  // a frame before this one, since the last key frame, was dropped
+  std::deque<Frame> kept;
+  for (Frame& f : frames_) {
+    if (f.key) broken = false;
+    if (!f.key && (f.copies || broken)) {
+      broken = true;
+      ++dropped;
+      if (f.tick > stored_tick_) lost_ticks_.push_back(f.tick);
+      if (!f.acknowledged) --unacked_;
+      bytes_ -= f.bytes->size();
+      continue;
+    }
+    kept.push_back(std::move(f));
+  }
+  frames_ = std::move(kept);
+  next_send_ = 0;
+  if (broken) await_key_frame();
+  return dropped;
 }
 
 void Spool::await_key_frame() {

@@ -7,7 +7,11 @@
 //   rest builds on;
 // - over its limit (--spool-mb) it drops its oldest run (a key frame and the frames up to the
 //   next), counting each frame the receiver has not stored as lost; when only the newest run is
-//   left, that goes too and the spool waits for a key frame (frames until then are lost).
+//   left, that goes too and the spool waits for a key frame (frames until then are lost);
+// - a reconnection to a receiver of protocol 2, after frames were made with copy rectangles
+//   (protocol 3): those frames, and the frames up to the next key frame that build on them,
+//   cannot go to it; they are dropped (counted lost unless stored) and, when the newest frame
+//   was one of them, the spool waits for a key frame.
 // Used by the client's io thread only.
 #pragma once
 
@@ -32,8 +36,9 @@ class Spool {
     kLost,                // builds on a dropped frame: not spooled, counted lost
   };
   // A frame from the capture thread, in tick order. `sending`: a connection is live, so the
-  // frames before the next to send are on the wire and are not dropped.
-  Added add(std::uint64_t tick, bool key, Bytes bytes, bool sending);
+  // frames before the next to send are on the wire and are not dropped. `copies`: it carries
+  // copy rectangles (protocol 3 only).
+  Added add(std::uint64_t tick, bool key, Bytes bytes, bool sending, bool copies = false);
 
   // ACK of frame `seq`: true the first time for a spooled frame (it leaves the window).
   bool acknowledge(std::uint64_t seq);
@@ -59,6 +64,9 @@ class Spool {
 
   // Frames from now on are lost until a key frame comes (nothing is left to build on).
   void await_key_frame();
+  // The next connection speaks protocol 2: drops the frames with copies and those that build on
+  // them (see the rules above); call before start_sending. Returns how many frames went.
+  std::size_t drop_copies();
   // True once after the spool started waiting for a key frame: ask the capture thread for one.
   bool take_key_request();
 
@@ -77,6 +85,7 @@ class Spool {
     Bytes bytes;
     bool acknowledged = false;
     bool sent_once = false;
+    bool copies = false;
   };
 
   std::size_t first_after(std::uint64_t tick) const;
