@@ -109,8 +109,12 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
-  if (config.max_in_flight < 1 || config.recorder.jpeg_quality < 1 || config.recorder.jpeg_quality > 100) {
-    std::cerr << "screenreel-receiver: --max-in-flight must be >= 1 and --quality 1..100\n";
+  if (config.max_in_flight < 1) {
+    std::cerr << "screenreel-receiver: --max-in-flight must be 1 or more\n";
+    return 2;
+  }
+  if (config.recorder.jpeg_quality < 1 || config.recorder.jpeg_quality > 100) {
+    std::cerr << "screenreel-receiver: --quality must be 1 to 100\n";
     return 2;
   }
   if (ocr_interval < 0.05 || ocr_interval > 3600) {

@@ -123,6 +123,9 @@ int main(int argc, char** argv) {
     report(message);
     if (message.find("--help") == std::string::npos) std::cerr << "Try 'screenreel-replay --help'.\n";
     return 2;
+  } catch (const replay::BadOption& e) {
+    report(e.what());
+    return 2;
   } catch (const CatalogError& e) {
     report(std::string(e.what()) +
            (e.kind() == CatalogError::Kind::kCorrupt

@@ -32,7 +32,11 @@ asio::ip::tcp::endpoint resolve_listen(asio::io_context& io, const std::string& 
 int run(const ReceiverConfig& config) {
   try {
     const ArchivePaths paths(config.archive);
-    std::filesystem::create_directories(paths.root());
+    std::error_code made;
+    std::filesystem::create_directories(paths.root(), made);
+    if (made)
+      throw std::runtime_error("cannot create the archive folder " + paths.root().string() + ": " + made.message() +
+                               " (choose a folder this user can write with --archive, or fix its permissions)");
     ArchiveLock lock(paths);
     Recorder recorder(paths, config.recorder);
     // A receiver killed while recording left sessions open: they were closed as 'crashed' (and

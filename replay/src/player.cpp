@@ -204,7 +204,7 @@ std::string player_window_title(const SessionRecord& session) {
 void play(const ArchivePaths& paths, CatalogReader& catalog, const SessionRecord& session,
           const PlayOptions& options, std::ostream& log) {
   if (!(options.speed >= kMinSpeed && options.speed <= kMaxSpeed))
-    throw Failure("--speed " + format_fixed(options.speed, 3) + " is outside 1/64 .. 64");
+    throw BadOption("--speed " + format_fixed(options.speed, 3) + " is outside 1/64 .. 64");
   Timeline timeline = Timeline::load(catalog, session, options.range);
   if (options.at_us && (timeline.origin_us() + *options.at_us < timeline.begin_us() ||
                         timeline.origin_us() + *options.at_us > timeline.end_us()))

@@ -115,7 +115,7 @@ VideoExportResult export_video(const ArchivePaths& paths, CatalogReader& catalog
   std::vector<std::string> codecs;
   if (!options.codec.empty()) {
     if (options.codec.size() != 4)
-      throw Failure("--codec \"" + options.codec + "\" is not a FOURCC (4 characters, e.g. avc1)");
+      throw BadOption("--codec \"" + options.codec + "\" is not a FOURCC (4 characters, e.g. avc1)");
     codecs.push_back(options.codec);
   } else {
     for (const auto& f : known_video_formats())
@@ -131,11 +131,11 @@ VideoExportResult export_video(const ArchivePaths& paths, CatalogReader& catalog
     throw Failure("cannot export to " + out.string() + ": folder " + dir.string() +
                   " does not exist");
   if (!(options.scale > 0 && options.scale <= 4))
-    throw Failure("--scale must be more than 0 and at most 4");
+    throw BadOption("--scale must be more than 0 and at most 4");
   if (!(options.speed > 0 && options.speed <= 1000))
-    throw Failure("--speed must be more than 0 and at most 1000");
+    throw BadOption("--speed must be more than 0 and at most 1000");
   if (options.fps && !(*options.fps >= 0.1 && *options.fps <= 240))
-    throw Failure("--fps must be within 0.1 .. 240");
+    throw BadOption("--fps must be within 0.1 .. 240");
 
   const Timeline timeline = Timeline::load(catalog, session, options.range);
   // A frame is held at most kMaxHoldUs (or --idle-limit): a clock that jumped years cannot make

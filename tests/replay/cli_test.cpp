@@ -64,6 +64,28 @@ TEST(ReplayCli, BadCommandLinesExitTwoAndPointToHelp) {
   }
 }
 
+// A value outside what its option takes is a bad command line too (exit 2), also when it is the
+// player or the exporter that finds it, after the session was looked up.
+TEST(ReplayCli, OptionValuesOutOfRangeExitTwoNamingTheOption) {
+  FixtureArchive archive;
+  archive.record("one", test::evenly(3, 100'000));
+  const std::string out = (archive.root() / "x.avi").string();
+  const struct {
+    std::vector<std::string> args;
+    const char* message;
+  } cases[] = {
+      {{"play", "1", "--speed", "0"}, "screenreel-replay: --speed 0.000 is outside 1/64 .. 64"},
+      {{"export", "1", "-o", out, "--fps", "0"}, "screenreel-replay: --fps must be within 0.1 .. 240"},
+      {{"export", "1", "-o", out, "--scale", "0"}, "screenreel-replay: --scale must be more than 0"},
+  };
+  for (const auto& c : cases) {
+    const auto r = test::replay(archive.root(), c.args);
+    EXPECT_EQ(r.status, 2) << c.message << ": " << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
+  }
+  EXPECT_FALSE(fs::exists(out));
+}
+
 TEST(ReplayCli, FailuresNameWhatWasWrong) {
   FixtureArchive archive;
   archive.record("one", test::evenly(3, 100'000));

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <fstream>
@@ -393,6 +394,28 @@ TEST_F(Paths, SymlinkedLockFileIsRefused) {
   EXPECT_EQ(receiver->process().wait_for(10s).value_or(-1), 1) << receiver->err();
   EXPECT_NE(receiver->err().find("cannot open lock file"), std::string::npos) << receiver->err();
   EXPECT_FALSE(fs::exists(elsewhere / "lock"));
+}
+
+// An archive folder the receiver cannot make (here a file stands where a folder should be) is one
+// line naming it and what to do, not a raw filesystem error; a bad --quality names --quality
+// (it blamed --max-in-flight) and is a bad command line (exit 2).
+TEST_F(Paths, AnArchiveThatCannotBeMadeAndABadQualitySayWhatIsWrong) {
+  std::ofstream(elsewhere / "a-file") << "x";
+  planted_here.insert("a-file");
+  test::Process cannot({SCREENREEL_RECEIVER_BIN, "--no-display", "--listen", "127.0.0.1:0", "--archive",
+                        (elsewhere / "a-file" / "archive").string()});
+  EXPECT_EQ(cannot.wait_for(30s), 1);
+  const std::string err = cannot.err();
+  EXPECT_NE(err.find("screenreel-receiver: error: cannot create the archive folder " +
+                     (elsewhere / "a-file" / "archive").string() + ": Not a directory (choose a folder"),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(err.find("filesystem error"), std::string::npos) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+
+  test::Process quality({SCREENREEL_RECEIVER_BIN, "--no-display", "--quality", "0", "--archive", archive.string()});
+  EXPECT_EQ(quality.wait_for(30s), 2);
+  EXPECT_EQ(quality.err(), "screenreel-receiver: --quality must be 1 to 100\n");
 }
 
 }  // namespace

@@ -19,6 +19,13 @@ class Failure : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// An option's value outside what the option takes (--speed 0, --fps 0): a bad command line, exit
+// status 2, whichever layer finds it.
+class BadOption : public Failure {
+ public:
+  using Failure::Failure;
+};
+
 // Opens the archive's catalog (never creates it), to read or to write. Throws Failure naming the
 // archive.
 std::unique_ptr<CatalogReader> open_catalog(const ArchivePaths& paths);
