@@ -1,4 +1,5 @@
 // TLS contexts and certificate checks for Transport (see transport.hpp).
+#include "screenreel/common/hex.hpp"
 #include "screenreel/protocol/transport.hpp"
 
 #include <openssl/evp.h>
@@ -21,21 +22,12 @@ void tls13_only(ssl::context& ctx) {
     throw std::runtime_error("this OpenSSL cannot do TLS 1.3");
 }
 
-std::string hex(const unsigned char* p, unsigned n) {
-  std::string out;
-  char buf[3];
-  for (unsigned i = 0; i < n; ++i) {
-    std::snprintf(buf, sizeof buf, "%02x", p[i]);
-    out += buf;
-  }
-  return out;
-}
 
 std::string fingerprint_of(X509* cert) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned n = 0;
   if (X509_digest(cert, EVP_sha256(), md, &n) != 1) return {};
-  return hex(md, n);
+  return to_hex(std::span<const std::uint8_t>(md, n));
 }
 
 std::string normalise_fingerprint(std::string f) {

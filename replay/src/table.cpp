@@ -1,4 +1,5 @@
 // Table output (see table.hpp).
+#include "screenreel/common/hex.hpp"
 #include "screenreel/replay/table.hpp"
 
 #include <algorithm>
@@ -11,13 +12,7 @@ namespace screenreel::replay {
 namespace {
 
 std::string hex(const Blob& b) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string s;
-  for (const auto byte : b.bytes) {
-    s += kDigits[byte >> 4];
-    s += kDigits[byte & 0xF];
-  }
-  return s;
+  return to_hex(b.bytes);
 }
 
 std::string to_text(const Cell& c, const char* null_text) {

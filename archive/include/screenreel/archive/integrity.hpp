@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "screenreel/common/hex.hpp"  // to_hex, from_hex: how digests are written
 #include "screenreel/archive/catalog_records.hpp"
 
 namespace screenreel {
@@ -24,10 +25,6 @@ Digest chain_start(std::int64_t session_id);
 Digest chain_link(const Digest& previous, const Digest& frame_sha256, std::int64_t seq, std::int64_t capture_us);
 // What the receiver signs when a session ends: "screenreel-head-1" || id || frames || head.
 std::vector<std::uint8_t> head_statement(std::int64_t session_id, std::int64_t frames, const Digest& head);
-
-std::string to_hex(std::span<const std::uint8_t> bytes);
-// Lower- or upper-case hex digits to bytes; empty when the text is not an even run of them.
-std::vector<std::uint8_t> from_hex(const std::string& hex);
 
 // An Ed25519 key pair (OpenSSL). The receiver keeps its private key in the archive
 // (.receiver-key, PEM, mode 0600), made on its first start.
