@@ -11,6 +11,8 @@ packages=(
   libopencv-dev liblz4-dev libsqlite3-dev libturbojpeg0-dev libjpeg62-turbo-dev libssl-dev
   libxcb1-dev libxcb-shm0-dev libxcb-xfixes0-dev libxcb-randr0-dev libxcb-damage0-dev libxxhash-dev
   nlohmann-json3-dev
+  # display widths of names in any script (CJK takes two columns)
+  libutf8proc-dev
   # the Wayland capture source: the ScreenCast portal (libportal, GIO) and PipeWire
   libpipewire-0.3-dev libportal-dev libglib2.0-dev
   # OCR (receiver --ocr, screenreel-replay index/search): Tesseract 5 and its English model

@@ -1,6 +1,9 @@
 // Terminal-safe text (see terminal_text.hpp).
 #include "screenreel/common/terminal_text.hpp"
 
+#include <utf8proc.h>
+
+#include <algorithm>
 #include <cstdint>
 
 namespace screenreel {
@@ -58,8 +61,18 @@ std::string terminal_safe(std::string_view text) {
 
 std::size_t display_width(std::string_view utf8) {
   std::size_t width = 0;
-  for (const char c : utf8)
-    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++width;
+  for (std::size_t i = 0; i < utf8.size();) {
+    const std::size_t n = utf8_length(utf8, i);
+    if (n == 0) {  // not UTF-8: terminal_safe() shows it as one '?'
+      ++width;
+      ++i;
+      continue;
+    }
+    // utf8proc's widths are Unicode's East Asian Width, the same in every locale: 2 for CJK and
+    // wide emoji, 0 for combining marks.
+    width += static_cast<std::size_t>(std::max(0, utf8proc_charwidth(static_cast<utf8proc_int32_t>(code_point(utf8, i, n)))));
+    i += n;
+  }
   return width;
 }
 

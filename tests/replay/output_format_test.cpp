@@ -32,6 +32,26 @@ TEST(ReplayOutputFormat, AlignedTableRightAlignsNumbersAndNeutralisesEscapes) {
   EXPECT_EQ(text.substr(0, text.find('\n')), " id  name" + std::string(29 + 2 + 1, ' ') + "fps");
 }
 
+// Names in any script keep their columns: a CJK name is padded by the columns it takes.
+TEST(ReplayOutputFormat, AlignedTableColumnsHoldForWideCharacters) {
+  Table t;
+  t.columns = {"name", "id"};
+  t.rows.push_back({std::string("\xe6\x9d\xb1\xe4\xba\xac"), std::int64_t{1}});  // 東京: 4 columns
+  t.rows.push_back({std::string("tokyo!"), std::int64_t{22}});                    // 6 columns
+  std::ostringstream out;
+  t.write(out, TableFormat::kAligned);
+  std::istringstream lines(out.str());
+  std::string header, rule, first, second;
+  std::getline(lines, header);
+  std::getline(lines, rule);
+  EXPECT_EQ(rule, "------  --");
+  std::getline(lines, first);
+  std::getline(lines, second);
+  EXPECT_EQ(first, "\xe6\x9d\xb1\xe4\xba\xac     1") << out.str();
+  EXPECT_EQ(second, "tokyo!  22") << out.str();
+  EXPECT_EQ(display_width(first), display_width(second));
+}
+
 TEST(ReplayOutputFormat, CsvQuotesWhatNeedsIt) {
   std::ostringstream out;
   sample().write(out, TableFormat::kCsv);
@@ -60,6 +80,10 @@ TEST(ReplayOutputFormat, TerminalTextAndSizes) {
   EXPECT_EQ(terminal_safe("ok\x07\x1b]0;title\x07 caf\xc3\xa9 \xc2\x9b"),
             "ok??]0;title? caf\xc3\xa9 ?");
   EXPECT_EQ(display_width("caf\xc3\xa9"), 4u);
+  EXPECT_EQ(display_width("r\xc3\xa9union \xe6\x9d\xb1\xe4\xba\xac Q4"), 15u);  // "réunion 東京 Q4": CJK takes 2
+  EXPECT_EQ(display_width("e\xcc\x81"), 1u);  // e and a combining acute accent: one column
+  EXPECT_EQ(display_width("a\xff"), 2u);       // a byte that is not UTF-8 prints as one '?'
+
   EXPECT_EQ(format_bytes(999), "999 B");
   EXPECT_EQ(format_bytes(41'234'567), "41.2 MB");
   EXPECT_EQ(format_bytes(1'500'000'000), "1.5 GB");

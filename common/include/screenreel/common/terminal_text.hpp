@@ -12,7 +12,8 @@ namespace screenreel {
 // Replaces C0/C1 control characters, Unicode bidirectional controls and bytes that are not
 // UTF-8 with '?'.
 std::string terminal_safe(std::string_view text);
-// Characters (code points) in UTF-8 text: the columns it takes, for the usual Latin text.
+// The columns UTF-8 text takes on a terminal: 2 for CJK and wide emoji, 0 for combining marks
+// (Unicode East Asian Width, by utf8proc); a byte that is not UTF-8 counts 1, as its "?".
 std::size_t display_width(std::string_view utf8);
 
 }  // namespace screenreel
