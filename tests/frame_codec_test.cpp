@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <algorithm>
 #include <cstring>
 #include <random>
@@ -446,6 +448,11 @@ TEST(FrameCodec, CaptureTimesNeverGoBackwardsAClockStepIsClampedMoreIsRefused) {
   ASSERT_FALSE(applied);
   EXPECT_EQ(applied.error().code, wire::ErrorCode::kBadMessage);
   EXPECT_NE(applied.error().what.find("at most 1 s"), std::string::npos) << applied.error().what;
+  // The farthest back a FRAME can say (-2^63): refused with the gap in the message, no overflow
+  // (the fuzzer's UBSan found it).
+  const auto far = send(std::numeric_limits<std::int64_t>::min());
+  ASSERT_FALSE(far);
+  EXPECT_NE(far.error().what.find("capture time is 9223372036865275 ms before"), std::string::npos) << far.error().what;
 }
 
 }  // namespace

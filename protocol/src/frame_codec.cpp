@@ -272,7 +272,9 @@ Result<void, wire::WireError> FrameDecoder::apply(const wire::FrameView& f) {
   if (have_key_ && f.capture_time_us < capture_time_us_ - wire::kMaxClockStepBackUs)
     return WireError{ErrorCode::kBadMessage,
                      "FRAME seq " + std::to_string(f.seq) + ": capture time is " +
-                         std::to_string((capture_time_us_ - f.capture_time_us) / 1000) +
+                         // unsigned: the gap can exceed int64 (a time of -2^63), never uint64
+                         std::to_string((static_cast<std::uint64_t>(capture_time_us_) -
+                                         static_cast<std::uint64_t>(f.capture_time_us)) / 1000) +
                          " ms before the previous frame's (the client's clock may step back at most 1 s)"};
   // Dimensions were checked against the limits by decode_body. This is also where the frame is
   // first allocated (see the constructor): by the first key frame, not by HELLO.
