@@ -306,6 +306,25 @@ std::vector<SessionRecord> SqliteCatalog::sessions() {
   return out;
 }
 
+SessionPage SqliteCatalog::session_page(std::int64_t offset, std::int64_t limit, const std::string& name_contains) {
+  // instr() of lower() on both sides: "contains, ignoring ASCII case" (SQLite's lower() folds
+  // ASCII only), with no LIKE pattern characters to escape. Before schema 3 nothing is deleting.
+  const std::string where = std::string(version_ >= 3 ? "deleting = 0" : "1") +
+                            " AND (?1 = '' OR instr(lower(name), lower(?1)) > 0)";
+  SessionPage page;
+  auto count = db_.prepare("SELECT count(*) FROM sessions WHERE " + where);
+  count.bind(1, name_contains);
+  count.step();
+  page.total = count.int64(0);
+  // ORDER BY id DESC walks the table backwards with no sort; OFFSET steps over the rows before the
+  // page (cheap for thousands: only their name is looked at), and only the page's rows are read.
+  auto q = db_.prepare("SELECT " + session_columns(version_) + " FROM sessions WHERE " + where +
+                       " ORDER BY id DESC LIMIT ?2 OFFSET ?3");
+  q.bind(1, name_contains).bind(2, limit).bind(3, offset);
+  while (q.step()) page.sessions.push_back(read_session(q));
+  return page;
+}
+
 std::optional<SessionRecord> SqliteCatalog::session(std::int64_t id) {
   auto s = db_.prepare("SELECT " + session_columns(version_) + " FROM sessions WHERE id = ?");
   s.bind(1, id);

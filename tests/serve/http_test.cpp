@@ -71,6 +71,38 @@ TEST_F(Serve, SessionsAreListedNewestFirstWithPagingAndANameFilter) {
   get_json("/api/sessions?limit=100000", 400);
 }
 
+TEST_F(Serve, APageInTheMiddleAndAFilteredPageCountEveryMatchButNotADeletingSession) {
+  // ids 3..8 after standup (1) and demo (2); Build 3 is being deleted.
+  std::vector<SessionRecord> more;
+  for (int i = 0; i < 6; ++i)
+    more.push_back(served.archive.record((i % 2 ? "Build " : "review ") + std::to_string(i), evenly(2, 100'000)));
+  served.archive.catalog().mark_deleting(more[3].id, "delete", kStartUs);
+  const auto names = [](const json& j) {
+    std::vector<std::string> out;
+    for (const auto& s : j["sessions"]) out.push_back(s["name"]);
+    return out;
+  };
+  using Names = std::vector<std::string>;
+  json j = get_json("/api/sessions?offset=2&limit=3");
+  EXPECT_EQ(j["total"], 7);
+  EXPECT_EQ(j["offset"], 2);
+  EXPECT_EQ(j["limit"], 3);
+  EXPECT_EQ(names(j), (Names{"review 2", "Build 1", "review 0"}));
+  EXPECT_EQ(j["sessions"][1]["id"], more[1].id);
+  j = get_json("/api/sessions?name=build&offset=1&limit=1");
+  EXPECT_EQ(j["total"], 2);
+  EXPECT_EQ(names(j), (Names{"Build 1"}));
+  j = get_json("/api/sessions?name=REVIEW");
+  EXPECT_EQ(j["total"], 3);
+  EXPECT_EQ(names(j), (Names{"review 4", "review 2", "review 0"}));
+  j = get_json("/api/sessions?offset=7");
+  EXPECT_EQ(j["total"], 7);
+  EXPECT_TRUE(j["sessions"].empty());
+  j = get_json("/api/sessions?limit=0&name=nothing-like-it");
+  EXPECT_EQ(j["total"], 0);
+  EXPECT_TRUE(j["sessions"].empty());
+}
+
 TEST_F(Serve, ASessionAndItsFramesInATimeRange) {
   const std::string id = std::to_string(served.standup.id);
   json j = get_json("/api/sessions/" + id);

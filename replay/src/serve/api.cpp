@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <limits>
 #include <optional>
@@ -82,26 +81,15 @@ Json session_api_json(CatalogReader& catalog, const SessionRecord& s, bool recei
   return j;
 }
 
-bool name_matches(const std::string& name, const std::string& filter) {
-  const auto lower = [](unsigned char c) { return std::tolower(c); };
-  return std::search(name.begin(), name.end(), filter.begin(), filter.end(),
-                     [&](char a, char b) { return lower(static_cast<unsigned char>(a)) == lower(static_cast<unsigned char>(b)); }) !=
-         name.end();
-}
-
 ApiAnswer sessions(CatalogReader& catalog, const ArchivePaths& paths, const Query& q) {
   const auto offset = number_param(q, "offset", std::numeric_limits<std::int32_t>::max()).value_or(0);
   const auto limit = number_param(q, "limit", kMaxSessions).value_or(kDefaultSessions);
-  const std::string filter = text_param(q, "name");
   const bool running = running_receiver_pid(paths).has_value();
-  std::vector<SessionRecord> all = catalog.sessions();
-  std::erase_if(all, [&](const SessionRecord& s) { return s.deleting || !name_matches(s.name, filter); });
-  std::reverse(all.begin(), all.end());  // newest first
+  const SessionPage page = catalog.session_page(offset, limit, text_param(q, "name"));
   Json list = Json::array();
-  for (auto i = static_cast<std::size_t>(offset); i < all.size() && list.size() < static_cast<std::size_t>(limit); ++i)
-    list.push_back(session_api_json(catalog, all[i], running));
+  for (const auto& s : page.sessions) list.push_back(session_api_json(catalog, s, running));
   Json j;
-  j["total"] = all.size();
+  j["total"] = page.total;
   j["offset"] = offset;
   j["limit"] = limit;
   j["sessions"] = std::move(list);

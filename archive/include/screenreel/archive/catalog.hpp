@@ -27,6 +27,12 @@ namespace screenreel {
 
 inline constexpr int kCatalogSchemaVersion = 3;
 
+// One page of sessions (CatalogReader::session_page) and how many there are in all.
+struct SessionPage {
+  std::vector<SessionRecord> sessions;
+  std::int64_t total = 0;  // every session matching the filter, on this page or not
+};
+
 class CatalogReader {
  public:
   virtual ~CatalogReader() = default;
@@ -46,6 +52,10 @@ class CatalogReader {
 
   virtual std::vector<SessionRecord> sessions() = 0;
   virtual std::optional<SessionRecord> session(std::int64_t id) = 0;
+  // Sessions newest (highest id) first, those being deleted left out: at most `limit` from the
+  // `offset`th on, only those whose name contains `name_contains` ignoring ASCII case (empty:
+  // all). Reads only the page's rows, so a viewer pages through thousands of sessions.
+  virtual SessionPage session_page(std::int64_t offset, std::int64_t limit, const std::string& name_contains) = 0;
   // Sessions deleted so far, oldest deletion first (empty before schema 3).
   virtual std::vector<DeletionRecord> deletions() = 0;
 

@@ -33,6 +33,7 @@ class SqliteCatalog final : public CatalogWriter {
 
   std::vector<SessionRecord> sessions() override;
   std::optional<SessionRecord> session(std::int64_t id) override;
+  SessionPage session_page(std::int64_t offset, std::int64_t limit, const std::string& name_contains) override;
   std::vector<DeletionRecord> deletions() override;
   void set_keep(std::int64_t id, bool keep) override;
   void mark_deleting(std::int64_t id, const std::string& reason, std::int64_t deleted_us) override;
