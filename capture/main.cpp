@@ -11,6 +11,7 @@
 #include "screenreel/protocol/auth.hpp"
 #include "screenreel/capture/client.hpp"
 #include "screenreel/common/log.hpp"
+#include "screenreel/common/options.hpp"
 #include "screenreel/capture/source.hpp"
 #include "screenreel/protocol/wire.hpp"
 
@@ -20,7 +21,7 @@ int main(int argc, char** argv) {
   screenreel::log::set_program("screenreel-capture");
   screenreel::capture::CaptureConfig config;
   std::string size = "1280x720", token_file;
-  po::options_description opts(
+  po::options_description opts = screenreel::options::table(
       "Usage: screenreel-capture [OPTIONS]\n\n"
       "Captures the screen and streams it to a screenreel-receiver, which records it as a session.\n"
       "Only the 64x64 tiles that changed are sent (LZ4); an unchanged screen sends nothing.\n"
@@ -35,50 +36,34 @@ int main(int argc, char** argv) {
      "capture rate; frames are taken on a steady clock (1 to 240)")
     ("display", po::value(&config.source.display)->value_name(":N"), "X display to capture; default $DISPLAY")
     ("source", po::value(&config.source.kind)->default_value("auto")->value_name("auto|x11|pipewire|test-pattern"),
-     "auto: pipewire in a Wayland session (XDG_SESSION_TYPE=wayland or $WAYLAND_DISPLAY set)\n"
-     "and no --display, x11 otherwise; x11: the X screen (MIT-SHM, falls back to GetImage; with\n"
-     "X DAMAGE a still screen is not read or compared; a RandR resize is followed); pipewire: a\n"
-     "Wayland desktop through xdg-desktop-portal's ScreenCast and PipeWire (the first run may\n"
-     "show the desktop's dialog; the choice is kept in $XDG_STATE_HOME/screenreel/ for the next\n"
-     "runs); test-pattern: a deterministic moving picture, for demos and tests without a screen")
+     "auto: pipewire in a Wayland session (XDG_SESSION_TYPE=wayland or $WAYLAND_DISPLAY set) and no --display, x11 otherwise; x11: the X screen (MIT-SHM, falls back to GetImage; with X DAMAGE a still screen is not read or compared; a RandR resize is followed); pipewire: a Wayland desktop through xdg-desktop-portal's ScreenCast and PipeWire (the first run may show the desktop's dialog; the choice is kept in $XDG_STATE_HOME/screenreel/ for the next runs); test-pattern: a deterministic moving picture, for demos and tests without a screen")
     ("size", po::value(&size)->default_value(size)->value_name("WxH"), "test-pattern only: frame size")
     ("region", po::value(&config.source.region)->value_name("X,Y,W,H"),
-     "record only this rectangle of the screen: its top left corner and size, in pixels; if the\n"
-     "screen is resized, what is outside it is black (all outside: the recording ends)")
+     "record only this rectangle of the screen: its top left corner and size, in pixels; if the screen is resized, what is outside it is black (all outside: the recording ends)")
     ("monitor", po::value(&config.source.monitor)->value_name("N|NAME|ask"),
-     "record one monitor (RandR), by its number or name in --list-monitors; followed by name\n"
-     "when the screen is reconfigured (gone: the recording ends). pipewire: 'ask' (the\n"
-     "default) asks the portal for a monitor, which the desktop's dialog chooses")
+     "record one monitor (RandR), by its number or name in --list-monitors; followed by name when the screen is reconfigured (gone: the recording ends). pipewire: 'ask' (the default) asks the portal for a monitor, which the desktop's dialog chooses")
     ("window", po::value(&config.source.window)->value_name("ID|TITLE|ask"),
-     "record one window's area, following it when it moves: its id (0x1a00003, from xwininfo\n"
-     "or xdotool search --name) or part of its title; the recording ends when it closes.\n"
-     "pipewire: 'ask' asks the portal for a window, where it offers them (the dialog chooses)")
-    ("no-cursor", "leave the mouse pointer out of the frames (default: drawn in, through XFixes or\n"
-     "the portal's embedded cursor)")
+     "record one window's area, following it when it moves: its id (0x1a00003, from xwininfo or xdotool search --name) or part of its title; the recording ends when it closes. pipewire: 'ask' asks the portal for a window, where it offers them (the dialog chooses)")
+    ("no-cursor", "leave the mouse pointer out of the frames (default: drawn in, through XFixes or the portal's embedded cursor)")
     ("list-monitors", "print the X display's monitors (number, name, geometry, primary) and exit")
     ("name", po::value(&config.name)->value_name("LABEL"), "session label stored in the catalog (default: the host's name)")
-    ("duration", po::value(&config.duration_s)->default_value(0)->value_name("SECONDS"), "stop after this long; 0: until stopped")
-    ("max-frames", po::value(&config.max_frames)->default_value(0)->value_name("N"), "stop after sending N frames; 0: no limit")
+    ("duration", po::value(&config.duration_s)->default_value(0, "none")->value_name("SECONDS"), "stop after this long; none (0): until stopped")
+    ("max-frames", po::value(&config.max_frames)->default_value(0, "none")->value_name("N"), "stop after sending N frames; none (0): no limit")
     ("every-frame", "send a frame every tick, even when nothing changed")
     ("no-copies", "send scrolled or moved content as changed tiles, not as copies of the previous frame (copies need a receiver of protocol 3; a protocol-2 receiver never gets them)")
     ("key-interval", po::value(&config.key_interval_s)->default_value(10)->value_name("SECONDS"),
      "send the whole frame (not only changed tiles) at least this often, when the screen changes")
     ("token-file", po::value(&token_file)->value_name("FILE"),
      "the receiver's token file, for a receiver started with --token-file")
-    ("tls", "connect with TLS 1.3 (to a receiver started with --tls); the receiver's certificate is\n"
-     "checked against --tls-ca (or the system's CAs) and the host name of --connect")
-    ("tls-ca", po::value(&config.tls_ca)->value_name("PEM"), "CA certificate(s) to trust; for a self-signed\n"
-     "receiver, its certificate")
+    ("tls", "connect with TLS 1.3 (to a receiver started with --tls); the receiver's certificate is checked against --tls-ca (or the system's CAs) and the host name of --connect")
+    ("tls-ca", po::value(&config.tls_ca)->value_name("PEM"), "CA certificate(s) to trust; for a self-signed receiver, its certificate")
     ("tls-fingerprint", po::value(&config.tls_fingerprint)->value_name("SHA256"),
-     "instead: accept exactly the certificate with this SHA-256 (hex; print it with\n"
-     "openssl x509 -in cert.pem -noout -fingerprint -sha256)")
+     "instead: accept exactly the certificate with this SHA-256 (hex; print it with openssl x509 -in cert.pem -noout -fingerprint -sha256)")
     ("spool-mb", po::value(&config.spool_mb)->default_value(config.spool_mb)->value_name("MB"),
-     "frames kept until the receiver has stored them, and captured while it is unreachable, up\n"
-     "to this much memory; when full, the oldest changes are dropped (counted as lost)")
-    ("no-reconnect", "end with an error when the connection to the receiver breaks, instead of\n"
-     "reconnecting (backoff 1 s, x1.6 a try, at most 30 s) and resuming the session")
-    ("retry-for", po::value(&config.retry_for_s)->default_value(0)->value_name("SECONDS"),
-     "give up reconnecting after this long; 0: keep trying until Ctrl-C")
+     "frames kept until the receiver has stored them, and captured while it is unreachable, up to this much memory; when full, the oldest changes are dropped (counted as lost)")
+    ("no-reconnect", "end with an error when the connection to the receiver breaks, instead of reconnecting (backoff 1 s, x1.6 a try, at most 30 s) and resuming the session")
+    ("retry-for", po::value(&config.retry_for_s)->default_value(0, "forever")->value_name("SECONDS"),
+     "give up reconnecting after this long; forever (0): keep trying until Ctrl-C")
     ("stats", "show a live status line once a second: fps, bandwidth, capture-to-ACK latency, drops")
     ("quiet,q", "print only the summary")
     ("version", "print the version and exit")
@@ -86,8 +71,7 @@ int main(int argc, char** argv) {
   // clang-format on
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv).options(opts).run(), vm);
-    po::notify(vm);
+    vm = screenreel::options::parse(argc, argv, opts);
     if (config.fps < 1 || config.fps > static_cast<double>(screenreel::wire::kMaxFps))
       throw po::error("--fps must be between 1 and 240");
     if (config.duration_s < 0) throw po::error("--duration must not be negative");
@@ -109,7 +93,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (vm.count("help")) {
-    std::cout << opts << "\nExamples:\n"
+    screenreel::options::print_help(std::cout, opts);
+    std::cout << "\nExamples:\n"
               << "  screenreel-capture                                # this screen, 30 fps, to 127.0.0.1:5000\n"
               << "  screenreel-capture --fps 60 --name standup --duration 600\n"
               << "  screenreel-capture --source test-pattern --size 1920x1080 --max-frames 300\n"

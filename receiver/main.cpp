@@ -9,6 +9,7 @@
 #include "screenreel/ocr/engine.hpp"
 #include "screenreel/protocol/wire.hpp"
 #include "screenreel/common/log.hpp"
+#include "screenreel/common/options.hpp"
 #include "screenreel/receiver/app.hpp"
 
 namespace po = boost::program_options;
@@ -19,7 +20,7 @@ int main(int argc, char** argv) {
   std::string archive, token_file, tls_cert, tls_key;
   std::uint64_t min_free_mb = 200;
   double ocr_interval = 1.0;
-  po::options_description opts(
+  po::options_description opts = screenreel::options::table(
       "Usage: screenreel-receiver [OPTIONS]\n\n"
       "Receives screen streams from screenreel-capture clients (one session each), shows each in a\n"
       "window titled \"Received Video Stream - NAME (session N)\", and records every frame as\n"
@@ -43,10 +44,10 @@ int main(int argc, char** argv) {
      "archive folder (created if missing); default $SCREENREEL_ARCHIVE, else ./recordings")
     ("no-display", "no live window (servers, CI); still ends on terminal q, Ctrl-C, SIGTERM")
     ("quality", po::value(&config.recorder.jpeg_quality)->default_value(90)->value_name("1-100"), "JPEG quality")
-    ("encoder-threads", po::value(&config.recorder.encoder_threads)->default_value(0)->value_name("N"),
-     "JPEG encoder threads; 0: one per core")
-    ("queue-frames", po::value(&config.recorder.queue_frames)->default_value(0)->value_name("N"),
-     "frames waiting for the encoders before clients are slowed down; 0: 2 per encoder thread")
+    ("encoder-threads", po::value(&config.recorder.encoder_threads)->default_value(0, "auto")->value_name("N"),
+     "JPEG encoder threads; auto (0): one per core")
+    ("queue-frames", po::value(&config.recorder.queue_frames)->default_value(0, "auto")->value_name("N"),
+     "frames waiting for the encoders before clients are slowed down; auto (0): 2 per encoder thread")
     ("min-free", po::value(&min_free_mb)->default_value(200)->value_name("MB"),
      "stop a session (with an error, everything written so far kept) when the archive's disk has "
      "less free space than this; new sessions are refused until there is more. With --keep-days or "
@@ -79,14 +80,14 @@ int main(int argc, char** argv) {
   // clang-format on
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv).options(opts).run(), vm);
-    po::notify(vm);
+    vm = screenreel::options::parse(argc, argv, opts);
   } catch (const po::error& e) {
     std::cerr << "screenreel-receiver: " << e.what() << "\nTry 'screenreel-receiver --help'.\n";
     return 2;
   }
   if (vm.count("help")) {
-    std::cout << opts << "\nExamples:\n"
+    screenreel::options::print_help(std::cout, opts);
+    std::cout << "\nExamples:\n"
               << "  screenreel-receiver                       # listen on 127.0.0.1:5000, window on\n"
               << "  screenreel-receiver --no-display --archive /data/rec --listen 127.0.0.1:6000\n"
               << "  screenreel-replay list                    # what was recorded\n";

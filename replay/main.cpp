@@ -10,6 +10,7 @@
 #include "src/commands/commands.hpp"
 #include "screenreel/archive/catalog.hpp"
 #include "screenreel/common/log.hpp"
+#include "screenreel/common/options.hpp"
 #include "screenreel/common/terminal_text.hpp"
 #include "screenreel/replay/archive_access.hpp"
 
@@ -99,7 +100,11 @@ int run(int argc, char** argv) {
       throw UsageError(name + ": " + e.what() + "\nTry 'screenreel-replay " + name + " --help'.");
     }
   }
-  throw UsageError("unknown command \"" + terminal_safe(name) + "\"");
+  std::vector<std::string> names;
+  for (const Command* c : kCommands) names.emplace_back(c->name);
+  const auto near = options::nearest(name, names);
+  throw UsageError("unknown command \"" + terminal_safe(name) + "\"" +
+                   (near ? "; did you mean " + *near + "?" : ""));
 }
 
 // The first line of a message as a log line, the lines after it (a hint, candidates to pick

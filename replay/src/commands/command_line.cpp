@@ -3,6 +3,7 @@
 
 #include <iostream>
 
+#include "screenreel/common/options.hpp"
 #include "screenreel/replay/archive_access.hpp"
 #include "screenreel/replay/session_lookup.hpp"
 #include "screenreel/replay/time_format.hpp"
@@ -26,8 +27,7 @@ std::optional<po::variables_map> CommandLine::parse(po::options_description& opt
   all.add(options).add(hidden);
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(args_).options(all).positional(pos).run(), vm);
-    po::notify(vm);
+    vm = screenreel::options::parse(args_, all, &pos, &options);
   } catch (const po::too_many_positional_options_error&) {
     throw UsageError("too many arguments");
   } catch (const po::error& e) {
@@ -35,8 +35,9 @@ std::optional<po::variables_map> CommandLine::parse(po::options_description& opt
   }
   if (vm.count("help")) {
     std::cout << "Usage: " << kProgram << " " << help.usage << "\n\n"
-              << help.description << "\n\n"
-              << options << "\nExamples:\n"
+              << help.description << "\n\n";
+    screenreel::options::print_help(std::cout, options);
+    std::cout << "\nExamples:\n"
               << help.examples;
     return std::nullopt;
   }
@@ -44,11 +45,13 @@ std::optional<po::variables_map> CommandLine::parse(po::options_description& opt
   return vm;
 }
 
-po::options_description options() { return po::options_description("Options", 100, 50); }
+po::options_description options() { return screenreel::options::table(); }
 
 std::string required(const po::variables_map& vm, const char* key, const char* what) {
   if (!vm.count(key)) throw UsageError(std::string("missing ") + what);
-  return vm[key].as<std::string>();
+  const auto& value = vm[key].as<std::string>();
+  if (value.empty()) throw UsageError(std::string("empty ") + what);
+  return value;
 }
 
 std::optional<std::int64_t> offset_option(const po::variables_map& vm, const char* name) {

@@ -115,7 +115,7 @@ int run(CommandLine& cli) {
       "force", po::bool_switch(&video.force), "replace an existing FILE or JSON (never a link or a folder)");
   const auto vm = cli.parse(
       o,
-      {"export SESSION (-o FILE | --frames DIR) [--manifest JSON [--key PEM]] [OPTIONS]",
+      {"export SESSION (-o FILE | --frames DIR [--manifest JSON]) [OPTIONS]",
        "Makes a video whose timing follows the recorded capture times at a constant rate:\n"
        "output frame k shows the frame on screen k/fps seconds after --from, so frames are\n"
        "repeated (a still screen) or skipped (faster than --fps) as the timing requires. The\n"
@@ -131,7 +131,8 @@ int run(CommandLine& cli) {
        "  screenreel-replay export 3 -o timelapse.mp4 --speed 20 --idle-limit 1\n"
        "  screenreel-replay export 3 --frames out/ --from 5 --to 15 --link\n"
        "  screenreel-replay export 3 --frames out/ --manifest out.json --key receiver.pub\n"
-       "  ffmpeg -f concat -i out/frames.ffconcat -fps_mode vfr -enc_time_base 1/1000 -pix_fmt yuv420p out.mp4\n"},
+       "  ffmpeg -f concat -i out/frames.ffconcat -fps_mode vfr -enc_time_base 1/1000 \\\n"
+       "         -pix_fmt yuv420p out.mp4\n"},
       {"session"});
   if (!vm) return 0;
   if (output.empty() == frames_dir.empty())

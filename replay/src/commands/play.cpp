@@ -20,7 +20,7 @@ int run(CommandLine& cli) {
       "start playing at T (a hit of 'search'), inside the range; a --loop starts again at --from");
   const auto vm = cli.parse(
       o,
-      {"play SESSION [--from T] [--to T] [--at T] [--speed X] [--idle-limit S] [--loop]",
+      {"play SESSION [--from T] [--to T] [--at T] [--speed X] [--loop] [OPTIONS]",
        "Shows the session's frames in a window at their recorded timing (the capture times,\n"
        "not a fixed rate). Seeking to --from uses the catalog's time index.\n"
        "Keys: space pause/resume, right/left arrow one frame forward/back while paused,\n"

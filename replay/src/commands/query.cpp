@@ -32,8 +32,8 @@ int run(CommandLine& cli) {
        "  screenreel-replay query \"SELECT id, name, frame_count FROM sessions\"\n"
        "  screenreel-replay query \"SELECT seq, capture_us FROM frames WHERE session_id = 3\" "
        "--csv\n"
-       "  screenreel-replay query \"SELECT session_id, avg(written_us - capture_us) / 1000.0 AS "
-       "ms FROM frames GROUP BY 1\" --json\n"},
+       "  screenreel-replay query --json \"SELECT max(written_us - capture_us) FROM frames "
+       "GROUP BY 1\"\n"},
       {"sql"});
   if (!vm) return 0;
   if (vm->count("csv") && vm->count("json")) throw UsageError("give --csv or --json, not both");

@@ -49,6 +49,6 @@ int run(CommandLine& cli) {
 }  // namespace
 
 const Command kRebuild{
-    "rebuild", {{"rebuild", "make a new catalog from the session folders (catalog lost or damaged)"}}, run};
+    "rebuild", {{"rebuild", "a new catalog from the session folders (the old one lost or damaged)"}}, run};
 
 }  // namespace screenreel::replay::commands

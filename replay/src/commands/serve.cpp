@@ -55,7 +55,7 @@ int run(CommandLine& cli) {
       "seconds a client has to send a whole request (or to take an answer) before it is disconnected");
   const auto vm = cli.parse(
       o,
-      {"serve [--listen HOST:PORT] [--token-file FILE] [--max-clients N] [--idle-timeout S]",
+      {"serve [--listen HOST:PORT] [--token-file FILE] [OPTIONS]",
        "Serves the archive to a web browser: open the printed URL. The sessions page lists every\n"
        "session (newest first, filtered by name) with its first frame, start, duration, frames and\n"
        "status, live ones marked, and searches the text that was on screen (as 'search'), each\n"
