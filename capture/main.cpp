@@ -64,8 +64,8 @@ int main(int argc, char** argv) {
     ("no-reconnect", "end with an error when the connection to the receiver breaks, instead of reconnecting (backoff 1 s, x1.6 a try, at most 30 s) and resuming the session")
     ("retry-for", po::value(&config.retry_for_s)->default_value(0, "forever")->value_name("SECONDS"),
      "give up reconnecting after this long; forever (0): keep trying until Ctrl-C")
-    ("stats", "show a live status line once a second: fps, bandwidth, capture-to-ACK latency, drops")
-    ("quiet,q", "print only the summary")
+    ("stats", "print the status line (time recorded, frames stored, fps, bandwidth, capture-to-ACK latency, drops) once a second also when stderr is no terminal (as log lines) and with --quiet; on a terminal it shows anyway, updated in place")
+    ("quiet,q", "print only the summary (no status line, no notices)")
     ("version", "print the version and exit")
     ("help,h", "print this help and exit");
   // clang-format on

@@ -47,7 +47,7 @@ for run in $(seq "$runs"); do
     read -r user sys < <(tail -1 "$tmp/time")
     summary=$(grep -m1 'frames sent' "$tmp/out")
     read -r sent ticks unchanged dropped < <(echo "$summary" | sed -E \
-      's/.*: ([0-9]+) frames sent.* \(([0-9]+) ticks: ([0-9]+) unchanged, ([0-9]+) dropped\).*/\1 \2 \3 \4/')
+      's/.*: ([0-9]+) frames sent.* of ([0-9]+) ticks \(([0-9]+) unchanged, ([0-9]+) dropped\).*/\1 \2 \3 \4/')
     cpu=$(echo "($user + $sys) * 100 / $seconds" | bc -l)
     per_tick=$(echo "($user + $sys) * 1000 / $ticks" | bc -l)
     xcpu=$(echo "($x1 - $x0) * 100 / $hz / $seconds" | bc -l)

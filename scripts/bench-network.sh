@@ -89,7 +89,7 @@ run_screenreel() {  # SCENE MBIT DISPLAY
   frames=$(sqlite3 "$d/archive/catalog.db" "SELECT coalesce(sum(frame_count), 0) FROM sessions")
   summary=$(grep -m1 'frames sent' "$d/capture.out" || true)
   wire=$(echo "$summary" | sed -nE 's/.* frames sent, ([0-9.]+) MB.*/\1/p')
-  ticks=$(echo "$summary" | sed -nE 's/.*\(([0-9]+) ticks: .*/\1/p')
+  ticks=$(echo "$summary" | sed -nE 's/.* of ([0-9]+) ticks \(.*/\1/p')
   dropped=$(echo "$summary" | sed -nE 's/.* ([0-9]+) dropped\).*/\1/p')
   rows+=("| $1 | $2 | screenreel | $(awk -v f="$frames" -v s="$seconds" 'BEGIN {printf "%.1f", f / s}') | ${dropped:-?} of ${ticks:-?} | ${behind} | $([ -n "$wire" ] && awk -v w="$wire" -v s="$seconds" 'BEGIN {printf "%.1f", w * 8 / s}' || echo "- (stopped)") | $(awk -v a="$c" -v b="$rc" -v s="$seconds" 'BEGIN {printf "%.0f", 100 * (a + b) / s}') |")
   rm -rf "$d/archive/sessions"

@@ -262,10 +262,10 @@ run_screenreel() {
   local summary
   summary=$(grep -m1 'frames sent' "$d/capture.out" || true)
   [ -n "$summary" ] || { echo "bench: no capture summary ($d/capture.err):" >&2; cat "$d/capture.err" >&2; return 1; }
-  # "N frames sent, X MB (Y% of raw), F fps achieved over S s (T ticks: U unchanged, D dropped); ..."
+  # "N frames sent, X MB (Y% of raw) over S s: F ticks/s, ... of T ticks (U unchanged, D dropped); ..."
   local wire_mb raw_pct fps_ach ticks dropped
   read -r wire_mb raw_pct fps_ach ticks dropped < <(echo "$summary" | sed -E \
-    's/.* frames sent, ([0-9.]+) MB \(([0-9.]+)% of raw\), ([0-9.]+) fps achieved over [0-9.]+ s \(([0-9]+) ticks: [0-9]+ unchanged, ([0-9]+) dropped\).*/\1 \2 \3 \4 \5/')
+    's/.* frames sent, ([0-9.]+) MB \(([0-9.]+)% of raw\) over [0-9.]+ s: ([0-9.]+) ticks\/s, .* of ([0-9]+) ticks \([0-9]+ unchanged, ([0-9]+) dropped\).*/\1 \2 \3 \4 \5/')
   local cwall cuser csys cmaxrss
   read -r cwall cuser csys cmaxrss < <(tail -1 "$d/capture.time")
 

@@ -46,7 +46,7 @@ std::string json_string(const std::string& json, const std::string& key) {
   return m[1];
 }
 
-// From the capture's summary: "(N ticks: U unchanged, D dropped)".
+// From the capture's summary: "... of N ticks (U unchanged, D dropped)".
 std::int64_t dropped_ticks(const std::string& summary) {
   std::smatch m;
   if (!std::regex_search(summary, m, std::regex(R"((\d+) dropped\))"))) return -1;

@@ -89,6 +89,7 @@ class Client {
     connect();
     io_.run();
     stop_ = true;
+    log::clear_status();  // the summary takes its place
     if (capture_thread_.joinable()) capture_thread_.join();
     // The capture thread's last report (its counts) may have been posted after run() returned.
     io_.restart();
@@ -300,9 +301,10 @@ class Client {
       ever_welcomed_ = true;
       // Copies are protocol 3: a receiver that speaks 2 gets today's encoding.
       copies_ = config_.copies && link->reader.version() >= 3;
+      capture_started_ = Clock::now();
       capture_thread_ = std::thread([this] { capture(); });
       keep_alive();
-      if (config_.stats) print_stats();
+      if (show_status_) print_stats();
     } else {
       ++reconnects_;
       const double away = std::chrono::duration<double>(Clock::now() - away_since_).count();
@@ -319,7 +321,10 @@ class Client {
 
   void on_ack(const std::shared_ptr<Link>& link, const wire::Ack& a) {
     if (link->unacked > 0) --link->unacked;
-    if (spool_.acknowledge(a.seq) && config_.stats) stats_.acknowledged(a.seq, wall_clock_us());
+    if (spool_.acknowledge(a.seq)) {
+      ++stored_;
+      if (show_status_) stats_.acknowledged(a.seq, wall_clock_us());
+    }
     spool_.stored_up_to(a.stored_tick);
     update_draining();
     pump();
@@ -388,16 +393,20 @@ class Client {
     });
   }
 
-  // --stats: one status line a second.
+  // The status line, once a second.
   void print_stats() {
     stats_timer_.expires_after(std::chrono::seconds(1));
     stats_timer_.async_wait([this](error_code ec) {
       if (ec || closed_) return;
-      const std::string line = stats_.line({link_ && link_->welcomed, summary_.sent, summary_.wire_bytes,
+      const double elapsed = std::chrono::duration<double>(Clock::now() - capture_started_).count();
+      const std::string line = stats_.line({elapsed, stored_, link_ && link_->welcomed, summary_.sent, summary_.wire_bytes,
                                             live_counts_.unchanged.load(), live_counts_.late.load() + spool_.lost(),
                                             config_.connect, spool_.bytes(), spool_.size(), spool_.lost(),
                                             live_counts_.copies.load(), live_counts_.copied_pixels.load()});
-      std::cerr << (stderr_tty_ ? "\r" : "") << line << (stderr_tty_ ? "\033[K" : "\n") << std::flush;
+      if (on_terminal_)
+        log::status(line);
+      else
+        log::info(line);
       print_stats();
     });
   }
@@ -440,7 +449,7 @@ class Client {
     retry_timer_.cancel();
     ping_timer_.cancel();
     stats_timer_.cancel();
-    if (config_.stats && stderr_tty_) std::cerr << "\n";
+    if (show_status_) log::clear_status();
     signals_.cancel();
   }
 
@@ -451,7 +460,7 @@ class Client {
                      [this](std::uint64_t tick, std::int64_t t_us, bool key, bool copies,
                             std::vector<std::uint8_t> message) {
                        asio::post(io_, [this, m = std::move(message), tick, t_us, key, copies]() mutable {
-                         if (config_.stats) stats_.captured(tick, t_us);
+                         if (show_status_) stats_.captured(tick, t_us);
                          enqueue(tick, key, copies, std::move(m));
                        });
                      },
@@ -484,7 +493,11 @@ class Client {
   std::shared_ptr<Link> link_;  // the current connection (or attempt); null before the first
   asio::steady_timer connect_timer_, retry_timer_, bye_timer_, ping_timer_, stats_timer_;
   asio::signal_set signals_;
-  bool stderr_tty_ = ::isatty(STDERR_FILENO) == 1;
+  const bool on_terminal_ = log::stderr_is_terminal();
+  // On a terminal unless --quiet; with --stats always (as log lines where there is no terminal).
+  const bool show_status_ = config_.stats || (on_terminal_ && !config_.quiet);
+  Clock::time_point capture_started_ = Clock::now();
+  std::uint64_t stored_ = 0;  // frames acknowledged as stored, for the status line
   LiveStats stats_;
   LiveCounts live_counts_;  // the capture thread's, for --stats
 

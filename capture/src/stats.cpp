@@ -27,10 +27,14 @@ std::string LiveStats::line(const Now& now) {
   std::sort(lat.begin(), lat.end());
   const double p50 = lat.empty() ? 0 : lat[lat.size() / 2],
                p99 = lat.empty() ? 0 : lat[lat.size() * 99 / 100];
-  char line[256];
+  char line[320];
+  const auto elapsed = static_cast<unsigned long long>(now.elapsed_s);
+  const int head = std::snprintf(line, sizeof line, "%02llu:%02llu:%02llu  stored %llu  ", elapsed / 3600,
+                                 elapsed / 60 % 60, elapsed % 60, static_cast<unsigned long long>(now.stored));
+  const std::size_t at = static_cast<std::size_t>(std::max(head, 0));
   if (now.connected) {
-    std::snprintf(line, sizeof line,
-                  "%5llu fps  %7.2f MB/s  ack latency p50 %5.1f ms p99 %5.1f ms  unchanged %llu  "
+    std::snprintf(line + at, sizeof line - at,
+                  "%3llu fps  %6.2f MB/s  ack latency p50 %5.1f ms p99 %5.1f ms  unchanged %llu  "
                   "dropped %llu",
                   static_cast<unsigned long long>(now.sent - sent_),
                   static_cast<double>(now.wire_bytes - bytes_) / 1e6, p50, p99,
@@ -42,7 +46,7 @@ std::string LiveStats::line(const Now& now) {
                     static_cast<unsigned long long>(now.copies), static_cast<double>(now.copied_pixels) / 1e6);
     }
   } else {
-    std::snprintf(line, sizeof line, "reconnecting to %s: spool %s (%zu frames), %llu lost",
+    std::snprintf(line + at, sizeof line - at, "reconnecting to %s: spool %s (%zu frames), %llu lost",
                   now.receiver.c_str(), megabytes(now.spool_bytes).c_str(), now.spool_frames,
                   static_cast<unsigned long long>(now.lost));
   }
@@ -54,7 +58,12 @@ std::string LiveStats::line(const Now& now) {
 
 std::string format_summary(const CaptureSummary& s) {
   char buf[1024];
-  const double fps = s.seconds > 0 ? static_cast<double>(s.captured) / s.seconds : 0;
+  // The tick rate (ticks read, not dropped) is one thing, the rate of frames stored another: a
+  // still screen stores few frames at a full tick rate.
+  const double tick_rate = s.seconds > 0 ? static_cast<double>(s.captured) / s.seconds : 0;
+  const std::uint64_t frames = s.stored >= 0 ? static_cast<std::uint64_t>(s.stored) : s.sent;
+  const double frame_rate = s.seconds > 0 ? static_cast<double>(frames) / s.seconds : 0;
+  const std::uint64_t changed = s.captured > s.unchanged ? s.captured - s.unchanged : 0;
   const double pct =
       s.raw_bytes ? 100.0 * static_cast<double>(s.wire_bytes) / static_cast<double>(s.raw_bytes)
                   : 0;
@@ -69,10 +78,12 @@ std::string format_summary(const CaptureSummary& s) {
            " lost from a full spool, " + std::to_string(s.undelivered) + " never stored";
   std::snprintf(
       buf, sizeof buf,
-      "screenreel-capture: %llu frames sent, %s (%.1f%% of raw), %.2f fps achieved over %.1f s "
-      "(%llu ticks: %llu unchanged, %llu dropped)%s%s; receiver stored %s; ended by %s; source %s",
-      static_cast<unsigned long long>(s.sent), megabytes(s.wire_bytes).c_str(), pct, fps, s.seconds,
-      static_cast<unsigned long long>(s.ticks), static_cast<unsigned long long>(s.unchanged),
+      "screenreel-capture: %llu frames sent, %s (%.1f%% of raw) over %.1f s: %.2f ticks/s, %.2f frames/s "
+      "stored: the screen changed on %llu of %llu ticks (%llu unchanged, %llu dropped)%s%s; receiver "
+      "stored %s; ended by %s; source %s",
+      static_cast<unsigned long long>(s.sent), megabytes(s.wire_bytes).c_str(), pct, s.seconds, tick_rate,
+      frame_rate, static_cast<unsigned long long>(changed), static_cast<unsigned long long>(s.ticks),
+      static_cast<unsigned long long>(s.unchanged),
       static_cast<unsigned long long>(s.dropped), copies.c_str(), away.c_str(),
       s.stored < 0 ? "unknown" : std::to_string(s.stored).c_str(),
       terminal_safe(s.ended_by).c_str(), terminal_safe(s.source).c_str());

@@ -1,5 +1,6 @@
-// What the client tells about its recording: --stats' status line, once a second, and (in
-// stats.cpp) the summary at the end (format_summary, declared in client.hpp).
+// What the client tells about its recording: the status line, once a second (on a terminal
+// unless --quiet; with --stats also as log lines elsewhere), and (in stats.cpp) the summary at
+// the end (format_summary, declared in client.hpp).
 #pragma once
 
 #include <cstddef>
@@ -19,6 +20,8 @@ class LiveStats {
   void acknowledged(std::uint64_t tick, std::int64_t now_us);
 
   struct Now {
+    double elapsed_s = 0;  // since the capture started
+    std::uint64_t stored = 0;  // frames the receiver has acknowledged, so far
     bool connected = false;
     std::uint64_t sent = 0, wire_bytes = 0;  // so far
     std::uint64_t unchanged = 0, dropped = 0;
@@ -27,8 +30,9 @@ class LiveStats {
     std::uint64_t lost = 0;
     std::uint64_t copies = 0, copied_pixels = 0;  // so far
   };
-  // The line for the second that ended: while connected, frames sent, bandwidth, how long the
-  // receiver took to take each frame (capture to ACK), ticks unchanged and dropped so far, and
+  // The line for the second that ended: the time recorded and the frames stored so far; while
+  // connected, frames sent in that second, bandwidth, how long the receiver took to take each
+  // frame (capture to ACK), ticks unchanged and dropped so far, and
   // (when there were any) the copy rectangles and the megapixels they covered; while away, the
   // spool.
   std::string line(const Now& now);

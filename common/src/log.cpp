@@ -17,14 +17,19 @@ std::string& program() {
   return name;
 }
 
-void write_line(std::string_view level, std::string_view line) {
-  std::string text = program() + ": ";
-  text += level;
-  text += terminal_safe(line);
-  text += '\n';
+std::mutex& stderr_mutex() {
   static std::mutex m;
-  std::lock_guard lock(m);
-  // One write(2) a line: a line never mixes with another process's output on a shared terminal.
+  return m;
+}
+std::string& shown_status() {  // under stderr_mutex()
+  static std::string line;
+  return line;
+}
+
+constexpr std::string_view kEraseLine = "\r\033[K";
+
+// One write(2) a line: a line never mixes with another process's output on a shared terminal.
+void write_all(const std::string& text) {
   for (std::size_t done = 0; done < text.size();) {
     const ssize_t n = ::write(STDERR_FILENO, text.data() + done, text.size() - done);
     if (n < 0 && errno == EINTR) continue;
@@ -33,11 +38,37 @@ void write_line(std::string_view level, std::string_view line) {
   }
 }
 
+void write_line(std::string_view level, std::string_view line) {
+  std::string text = program() + ": ";
+  text += level;
+  text += terminal_safe(line);
+  text += '\n';
+  std::lock_guard lock(stderr_mutex());
+  // Above the status line: erase it, write the line, draw the status again below.
+  if (!shown_status().empty()) text = std::string(kEraseLine) + text + shown_status();
+  write_all(text);
+}
+
 }  // namespace
 
 void set_program(std::string_view name) { program() = name; }
 void info(std::string_view line) { write_line("", line); }
 void warning(std::string_view line) { write_line("warning: ", line); }
 void error(std::string_view line) { write_line("error: ", line); }
+
+void status(std::string_view line) {
+  std::lock_guard lock(stderr_mutex());
+  shown_status() = terminal_safe(line);
+  write_all(std::string(kEraseLine) + shown_status());
+}
+
+void clear_status() {
+  std::lock_guard lock(stderr_mutex());
+  if (shown_status().empty()) return;
+  shown_status().clear();
+  write_all(std::string(kEraseLine));
+}
+
+bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
 
 }  // namespace screenreel::log

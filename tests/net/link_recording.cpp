@@ -20,7 +20,7 @@ using namespace std::chrono_literals;
 bool parse_summary(const std::string& text, LinkRun& run, int seconds) {
   std::smatch m;
   static const std::regex line(
-      R"(\d+ frames sent, ([0-9.]+) MB \([0-9.]+% of raw\), ([0-9.]+) fps achieved over [0-9.]+ s \((\d+) ticks: \d+ unchanged, (\d+) dropped\))");
+      R"(\d+ frames sent, ([0-9.]+) MB \([0-9.]+% of raw\) over [0-9.]+ s: ([0-9.]+) ticks/s, [0-9.]+ frames/s stored: the screen changed on \d+ of (\d+) ticks \(\d+ unchanged, (\d+) dropped\))");
   if (!std::regex_search(text, m, line)) return false;
   const auto at = static_cast<std::size_t>(m.position(0));
   run.summary = text.substr(at, text.find('\n', at) - at);  // the whole line, to its end

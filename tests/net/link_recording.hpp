@@ -40,8 +40,8 @@ LinkRun record_scene_over_link(const std::string& kind, double mbit, int seconds
 // within 2 s of the end (a link too thin would have left a backlog in the spool instead).
 void expect_kept_up(const LinkRun& run, int seconds);
 
-// The capture's "N frames sent, X MB (...), F fps achieved over S s (T ticks: U unchanged, D
-// dropped)" line, parsed into `run`; false when it is not there.
+// The capture's "N frames sent, X MB (...) over S s: F ticks/s, ... changed on C of T ticks (U
+// unchanged, D dropped)" line, parsed into `run` (F is its fps_achieved); false when it is not there.
 bool parse_summary(const std::string& text, LinkRun& run, int seconds);
 
 }  // namespace screenreel::test

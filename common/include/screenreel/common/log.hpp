@@ -17,4 +17,11 @@ void warning(std::string_view line);
 // "PROGRAM: error: LINE".
 void error(std::string_view line);
 
+// A status line kept at the bottom of a terminal, like ffmpeg's progress line: each call
+// replaces it in place (no newline), every log line is written above it, clear_status()
+// removes it. Callers show one only when stderr_is_terminal().
+void status(std::string_view line);
+void clear_status();
+bool stderr_is_terminal();
+
 }  // namespace screenreel::log
