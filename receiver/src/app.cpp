@@ -1,9 +1,13 @@
 // The receiver program (see app.hpp): threads, signals and the order things end in.
 #include "screenreel/receiver/app.hpp"
 
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <sstream>
 #include <thread>
 
@@ -27,23 +31,21 @@ asio::ip::tcp::endpoint resolve_listen(asio::io_context& io, const std::string& 
   if (ec || results.empty()) throw std::runtime_error("cannot resolve --listen " + text + ": " + ec.message());
   return results.begin()->endpoint();
 }
+
+// The archive folder made if missing, and checked to be writable by this user before anything
+// is written into it: "cannot write to archive DIR (Permission denied)" and what to do.
+void prepare_archive_folder(const std::filesystem::path& root) {
+  const auto advice = " (choose another with --archive DIR, or fix its permissions)";
+  std::error_code ec;
+  std::filesystem::create_directories(root, ec);
+  if (ec) throw std::runtime_error("cannot create archive " + root.string() + ": " + ec.message() + advice);
+  if (::access(root.c_str(), W_OK | X_OK) != 0)
+    throw std::runtime_error("cannot write to archive " + root.string() + " (" + std::strerror(errno) + ")" + advice);
+}
 }  // namespace
 
 int run(const ReceiverConfig& config) {
   try {
-    const ArchivePaths paths(config.archive);
-    std::error_code made;
-    std::filesystem::create_directories(paths.root(), made);
-    if (made)
-      throw std::runtime_error("cannot create the archive folder " + paths.root().string() + ": " + made.message() +
-                               " (choose a folder this user can write with --archive, or fix its permissions)");
-    ArchiveLock lock(paths);
-    Recorder recorder(paths, config.recorder);
-    // A receiver killed while recording left sessions open: they were closed as 'crashed' (and
-    // can be resumed by their clients), with the frame files it had written indexed.
-    for (const auto& line : recorder.recovered().actions) log::info("recovered: " + line);
-    for (const auto& line : recorder.recovered().warnings) log::info("recovery warning: " + line);
-
     asio::io_context io;
     ServerOptions server_options;
     server_options.listen = resolve_listen(io, config.listen);
@@ -57,6 +59,17 @@ int run(const ReceiverConfig& config) {
                                " without --token-file: anyone who can reach that address could record into this "
                                "archive. Give --token-file FILE (and the same file to screenreel-capture), or "
                                "--insecure-listen if you really mean it");
+    // Listen first: a receiver that cannot listen leaves no archive, lock or reserve behind.
+    asio::ip::tcp::acceptor listening = listen_on(io, server_options.listen);
+
+    const ArchivePaths paths(config.archive);
+    prepare_archive_folder(paths.root());
+    ArchiveLock lock(paths);
+    Recorder recorder(paths, config.recorder);
+    // A receiver killed while recording left sessions open: they were closed as 'crashed' (and
+    // can be resumed by their clients), with the frame files it had written indexed.
+    for (const auto& line : recorder.recovered().actions) log::info("recovered: " + line);
+    for (const auto& line : recorder.recovered().warnings) log::info("recovery warning: " + line);
 
     bool show = config.display;
     if (show && !std::getenv("DISPLAY")) {
@@ -73,7 +86,7 @@ int run(const ReceiverConfig& config) {
         log::info(std::string("no live window: ") + e.what() + "; recording without it");
       }
     }
-    Server server(io, recorder, display.get(), server_options);
+    Server server(io, std::move(listening), recorder, display.get(), server_options);
     if (!server.local_endpoint().address().is_loopback() && !server_options.token)
       log::info("WARNING: listening on " + server.local_endpoint().address().to_string() +
           " without authentication (--insecure-listen): anyone who can reach this port can record into this archive");

@@ -9,9 +9,28 @@ namespace screenreel::receiver {
 namespace asio = boost::asio;
 using boost::system::error_code;
 
-Server::Server(asio::io_context& io, Recorder& recorder, FrameSink* sink, ServerOptions options)
+asio::ip::tcp::acceptor listen_on(asio::io_context& io, const asio::ip::tcp::endpoint& at) {
+  asio::ip::tcp::acceptor acceptor(io);
+  error_code ec;
+  acceptor.open(at.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(at, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    std::ostringstream where;
+    where << at;
+    throw std::runtime_error("cannot listen on " + where.str() + ": " + ec.message() +
+                             (ec == asio::error::address_in_use
+                                  ? " (is another receiver running? choose another port with --listen HOST:PORT)"
+                                  : " (choose another address with --listen HOST:PORT)"));
+  }
+  return acceptor;
+}
+
+Server::Server(asio::io_context& io, asio::ip::tcp::acceptor listening, Recorder& recorder, FrameSink* sink,
+               ServerOptions options)
     : io_(io),
-      acceptor_(io),
+      acceptor_(std::move(listening)),
       recorder_(recorder),
       sink_(sink),
       options_(options),
@@ -25,17 +44,6 @@ Server::Server(asio::io_context& io, Recorder& recorder, FrameSink* sink, Server
                [this](const std::string& address) { auth_succeeded(address); },
                [this](std::int64_t session_id) { drop_session_connection(session_id); },
                [this](const std::shared_ptr<Connection>& c) { remove(c); }} {
-  error_code ec;
-  acceptor_.open(options_.listen.protocol(), ec);
-  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(options_.listen, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    std::ostringstream where;
-    where << options_.listen;
-    throw std::runtime_error("cannot listen on " + where.str() + ": " + ec.message() +
-                             (ec == asio::error::address_in_use ? " (is another receiver running? use --listen HOST:PORT)" : ""));
-  }
   accept();
 }
 

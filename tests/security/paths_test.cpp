@@ -406,8 +406,9 @@ TEST_F(Paths, AnArchiveThatCannotBeMadeAndABadQualitySayWhatIsWrong) {
                         (elsewhere / "a-file" / "archive").string()});
   EXPECT_EQ(cannot.wait_for(30s), 1);
   const std::string err = cannot.err();
-  EXPECT_NE(err.find("screenreel-receiver: error: cannot create the archive folder " +
-                     (elsewhere / "a-file" / "archive").string() + ": Not a directory (choose a folder"),
+  EXPECT_NE(err.find("screenreel-receiver: error: cannot create archive " +
+                     (elsewhere / "a-file" / "archive").string() +
+                     ": Not a directory (choose another with --archive DIR, or fix its permissions)"),
             std::string::npos)
       << err;
   EXPECT_EQ(err.find("filesystem error"), std::string::npos) << err;
@@ -416,6 +417,40 @@ TEST_F(Paths, AnArchiveThatCannotBeMadeAndABadQualitySayWhatIsWrong) {
   test::Process quality({SCREENREEL_RECEIVER_BIN, "--no-display", "--quality", "0", "--archive", archive.string()});
   EXPECT_EQ(quality.wait_for(30s), 2);
   EXPECT_EQ(quality.err(), "screenreel-receiver: --quality must be 1 to 100\n");
+}
+
+// An archive folder this user cannot write into is found before anything is tried in it, and
+// said in one line with what to do (as root, the receiver runs as nobody for this).
+TEST_F(Paths, AnArchiveThatCannotBeWrittenSaysSoAndWhatToDo) {
+  const fs::path locked = elsewhere / "read-only";
+  fs::create_directory(locked);
+  fs::permissions(locked, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                              fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
+  planted_here.insert("read-only");
+  std::vector<std::string> argv = {SCREENREEL_RECEIVER_BIN, "--no-display", "--listen", "127.0.0.1:0", "--archive",
+                                   locked.string()};
+  if (::geteuid() == 0) argv.insert(argv.begin(), {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"});
+  test::Process cannot(argv);
+  EXPECT_EQ(cannot.wait_for(30s), 1);
+  EXPECT_EQ(cannot.err(), "screenreel-receiver: error: cannot write to archive " + locked.string() +
+                              " (Permission denied) (choose another with --archive DIR, or fix its permissions)\n");
+  EXPECT_TRUE(fs::is_empty(locked));
+}
+
+// A receiver that cannot listen (the port is taken) says so and leaves no archive, lock or
+// disk reserve behind: it listens before it makes anything.
+TEST_F(Paths, AReceiverThatCannotListenMakesNoArchive) {
+  start_receiver();
+  const fs::path never = elsewhere / "never-made";
+  test::Process second({SCREENREEL_RECEIVER_BIN, "--no-display", "--listen",
+                        "127.0.0.1:" + receiver->port(), "--archive", never.string()});
+  EXPECT_EQ(second.wait_for(30s), 1);
+  EXPECT_NE(second.err().find("cannot listen on 127.0.0.1:" + receiver->port() +
+                              ": Address already in use (is another receiver running? choose another port with "
+                              "--listen HOST:PORT)"),
+            std::string::npos)
+      << second.err();
+  EXPECT_FALSE(fs::exists(never));
 }
 
 }  // namespace

@@ -57,10 +57,15 @@ struct ServerContext {
   std::function<void(const std::shared_ptr<Connection>&)> closed;
 };
 
+// Binds and listens on `at`: the receiver's first step, so that a port in use (or a refused
+// address) is reported before an archive, its lock or its disk reserve is made.
+boost::asio::ip::tcp::acceptor listen_on(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& at);
+
 class Server {
  public:
-  // Binds and listens at once, so a port in use is reported before anything else starts.
-  Server(boost::asio::io_context& io, Recorder& recorder, FrameSink* sink, ServerOptions options);
+  // Accepts clients on `listening` (from listen_on) into `recorder`.
+  Server(boost::asio::io_context& io, boost::asio::ip::tcp::acceptor listening, Recorder& recorder, FrameSink* sink,
+         ServerOptions options);
   ~Server();
 
   boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
