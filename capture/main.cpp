@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include "screenreel/protocol/auth.hpp"
@@ -16,6 +17,17 @@
 #include "screenreel/protocol/wire.hpp"
 
 namespace po = boost::program_options;
+
+namespace {
+// $XDG_CONFIG_HOME/screenreel/capture.conf, else ~/.config/screenreel/capture.conf.
+std::filesystem::path user_config_file() {
+  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg == '/')
+    return std::filesystem::path(xdg) / "screenreel" / "capture.conf";
+  if (const char* home = std::getenv("HOME"); home && *home)
+    return std::filesystem::path(home) / ".config" / "screenreel" / "capture.conf";
+  return {};
+}
+}  // namespace
 
 int main(int argc, char** argv) {
   screenreel::log::set_program("screenreel-capture");
@@ -69,9 +81,11 @@ int main(int argc, char** argv) {
     ("version", "print the version and exit")
     ("help,h", "print this help and exit");
   // clang-format on
+  screenreel::options::add_config_options(opts, "$XDG_CONFIG_HOME/screenreel/capture.conf (~/.config/...)");
+  screenreel::options::Origins origins;
   po::variables_map vm;
   try {
-    vm = screenreel::options::parse(argc, argv, opts);
+    vm = screenreel::options::parse_with_config(argc, argv, opts, user_config_file(), &origins);
     if (config.fps < 1 || config.fps > static_cast<double>(screenreel::wire::kMaxFps))
       throw po::error("--fps must be between 1 and 240");
     if (config.duration_s < 0) throw po::error("--duration must not be negative");
@@ -111,6 +125,10 @@ int main(int argc, char** argv) {
   if (vm.count("version")) {
     std::cout << "screenreel-capture " SCREENREEL_VERSION ", wire protocol " << screenreel::wire::kVersion << " (speaks "
               << screenreel::wire::kMinVersion << " to " << screenreel::wire::kVersion << ")\n";
+    return 0;
+  }
+  if (vm.count("print-config")) {
+    screenreel::options::print_config(std::cout, "screenreel-capture", opts, vm, origins);
     return 0;
   }
   if (vm.count("list-monitors")) {

@@ -35,6 +35,22 @@ configure_file(${PROJECT_SOURCE_DIR}/packaging/systemd/screenreel-receiver.servi
                ${CMAKE_BINARY_DIR}/systemd/screenreel-receiver.service @ONLY)
 install(FILES ${CMAKE_BINARY_DIR}/systemd/screenreel-receiver.service DESTINATION lib/systemd/system)
 
+# Example configuration files: what --print-config prints with nothing set (every key, commented
+# out with its default), so they list exactly the options the programs have.
+set(screenreel_config_examples)
+foreach(program screenreel-receiver screenreel-capture)
+  set(example ${CMAKE_BINARY_DIR}/config/${program}.conf)
+  add_custom_command(OUTPUT ${example}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/config
+    COMMAND sh -c "\"$0\" --config /dev/null --print-config > \"$1\"" $<TARGET_FILE:${program}> ${example}
+    DEPENDS ${program}
+    COMMENT "${program}.conf (example configuration)"
+    VERBATIM)
+  list(APPEND screenreel_config_examples ${example})
+endforeach()
+add_custom_target(screenreel_config_examples ALL DEPENDS ${screenreel_config_examples})
+install(FILES ${screenreel_config_examples} DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
+
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/schemas/ DESTINATION ${CMAKE_INSTALL_DATADIR}/screenreel/schemas)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 

@@ -78,9 +78,12 @@ int main(int argc, char** argv) {
     ("version", "print the version and exit")
     ("help,h", "print this help and exit");
   // clang-format on
+  const std::string config_file = "/etc/screenreel/receiver.conf";
+  screenreel::options::add_config_options(opts, config_file);
+  screenreel::options::Origins origins;
   po::variables_map vm;
   try {
-    vm = screenreel::options::parse(argc, argv, opts);
+    vm = screenreel::options::parse_with_config(argc, argv, opts, config_file, &origins);
   } catch (const po::error& e) {
     std::cerr << "screenreel-receiver: " << e.what() << "\nTry 'screenreel-receiver --help'.\n";
     return 2;
@@ -97,6 +100,10 @@ int main(int argc, char** argv) {
     std::cout << "screenreel-receiver " SCREENREEL_VERSION ", wire protocol " << screenreel::wire::kVersion << " (speaks "
               << screenreel::wire::kMinVersion << " to " << screenreel::wire::kVersion << "), catalog schema "
               << screenreel::kCatalogSchemaVersion << "\n";
+    return 0;
+  }
+  if (vm.count("print-config")) {
+    screenreel::options::print_config(std::cout, "screenreel-receiver", opts, vm, origins);
     return 0;
   }
   if (vm.count("print-key")) {

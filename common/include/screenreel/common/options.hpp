@@ -9,7 +9,9 @@
 
 #include <boost/program_options.hpp>
 
+#include <filesystem>
 #include <iosfwd>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +37,28 @@ po::variables_map parse(const std::vector<std::string>& args, const po::options_
                         const po::positional_options_description* positional = nullptr,
                         const po::options_description* shown = nullptr);
 po::variables_map parse(int argc, const char* const* argv, const po::options_description& options);
+
+// Where each setting came from, for --print-config: option name -> its value as text (flags:
+// "true") and "command line", "FILE:LINE".
+struct Origin {
+  std::string value, from;
+};
+using Origins = std::map<std::string, Origin>;
+
+// The command line, then a configuration file: --config FILE when given (it must exist), else
+// `default_file` when it exists. A file holds "KEY = VALUE" lines (# starts a comment), KEY any
+// long option of `options` but config, help and version; a flag takes true or false. The
+// command line wins over the file. A bad line is a po::error naming FILE:LINE; an unknown key
+// also suggests the nearest. `options` must have the "config" option (add_config_option).
+po::variables_map parse_with_config(int argc, const char* const* argv, const po::options_description& options,
+                                    const std::filesystem::path& default_file, Origins* origins = nullptr);
+// Adds --config FILE (and --print-config) to a program's table; `default_file` is named in its help.
+void add_config_options(po::options_description& options, const std::string& default_file);
+// Every setting of `options` as a configuration file would hold it: set ones as "key = value"
+// with where they came from, the rest commented out with their defaults (from `vm`). Actions
+// (help, version, config, print-*, list-*) are left out.
+void print_config(std::ostream& out, const std::string& program, const po::options_description& options,
+                  const po::variables_map& vm, const Origins& origins);
 
 // The candidate closest to `typed` (edit distance counting a swap of neighbours as one),
 // when it is close enough to be a likely typo; otherwise none.
