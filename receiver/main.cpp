@@ -14,12 +14,20 @@
 
 namespace po = boost::program_options;
 
-int main(int argc, char** argv) {
-  screenreel::log::set_program("screenreel-receiver");
+namespace {
+
+const std::string kConfigFile = "/etc/screenreel/receiver.conf";
+
+// What the command line and the configuration file set, before it is checked (finish).
+struct Settings {
   screenreel::receiver::ReceiverConfig config;
   std::string archive, token_file, tls_cert, tls_key;
   std::uint64_t min_free_mb = 200;
   double ocr_interval = 1.0;
+};
+
+// The receiver's options, written into `s` when parsed.
+po::options_description options_for(Settings& s) {
   po::options_description opts = screenreel::options::table(
       "Usage: screenreel-receiver [OPTIONS]\n\n"
       "Receives screen streams from screenreel-capture clients (one session each), shows each in a\n"
@@ -30,25 +38,25 @@ int main(int argc, char** argv) {
       "Options");
   // clang-format off
   opts.add_options()
-    ("listen", po::value(&config.listen)->default_value(config.listen)->value_name("HOST:PORT"),
+    ("listen", po::value(&s.config.listen)->default_value(s.config.listen)->value_name("HOST:PORT"),
      "address to accept capture clients on ([::1]:5000 for IPv6; port 0: any free port, logged). "
      "Anything but loopback needs --token-file (or --insecure-listen)")
-    ("token-file", po::value(&token_file)->value_name("FILE"),
+    ("token-file", po::value(&s.token_file)->value_name("FILE"),
      "require clients to prove they know the token in FILE (HMAC-SHA256 challenge); make one with "
      "head -c 32 /dev/urandom | base64 > FILE; chmod 600 FILE")
     ("insecure-listen", "allow listening on a non-loopback address without --token-file")
     ("tls", "encrypt every connection with TLS 1.3 (needs --tls-cert and --tls-key)")
-    ("tls-cert", po::value(&tls_cert)->value_name("PEM"), "the receiver's certificate (chain), PEM")
-    ("tls-key", po::value(&tls_key)->value_name("PEM"), "the certificate's private key, PEM")
-    ("archive", po::value(&archive)->value_name("DIR"),
+    ("tls-cert", po::value(&s.tls_cert)->value_name("PEM"), "the receiver's certificate (chain), PEM")
+    ("tls-key", po::value(&s.tls_key)->value_name("PEM"), "the certificate's private key, PEM")
+    ("archive", po::value(&s.archive)->value_name("DIR"),
      "archive folder (created if missing); default $SCREENREEL_ARCHIVE, else ./recordings")
     ("no-display", "no live window (servers, CI); still ends on terminal q, Ctrl-C, SIGTERM")
-    ("quality", po::value(&config.recorder.jpeg_quality)->default_value(90)->value_name("1-100"), "JPEG quality")
-    ("encoder-threads", po::value(&config.recorder.encoder_threads)->default_value(0, "auto")->value_name("N"),
+    ("quality", po::value(&s.config.recorder.jpeg_quality)->default_value(90)->value_name("1-100"), "JPEG quality")
+    ("encoder-threads", po::value(&s.config.recorder.encoder_threads)->default_value(0, "auto")->value_name("N"),
      "JPEG encoder threads; auto (0): one per core")
-    ("queue-frames", po::value(&config.recorder.queue_frames)->default_value(0, "auto")->value_name("N"),
+    ("queue-frames", po::value(&s.config.recorder.queue_frames)->default_value(0, "auto")->value_name("N"),
      "frames waiting for the encoders before clients are slowed down; auto (0): 2 per encoder thread")
-    ("min-free", po::value(&min_free_mb)->default_value(200)->value_name("MB"),
+    ("min-free", po::value(&s.min_free_mb)->default_value(200)->value_name("MB"),
      "stop a session (with an error, everything written so far kept) when the archive's disk has "
      "less free space than this; new sessions are refused until there is more. With --keep-days or "
      "--max-archive-gb, the oldest ended sessions are deleted first to make room")
@@ -58,32 +66,79 @@ int main(int argc, char** argv) {
     ("max-archive-gb", po::value<double>()->value_name("GB"),
      "retention: delete the oldest ended sessions while the archive's frames take more than GB "
      "(10^9 bytes); 'screenreel-replay prune --dry-run' shows what that would delete now")
-    ("max-clients", po::value(&config.max_clients)->default_value(64)->value_name("N"),
+    ("max-clients", po::value(&s.config.max_clients)->default_value(64)->value_name("N"),
      "sessions recording at once; a client beyond them is told the receiver is busy")
-    ("max-pending", po::value(&config.max_pending)->default_value(64)->value_name("N"),
+    ("max-pending", po::value(&s.config.max_pending)->default_value(64)->value_name("N"),
      "connections still handshaking (not yet authenticated) at once; a new one closes the oldest, "
      "so idle connections cannot lock out a client with the token")
-    ("max-in-flight", po::value(&config.max_in_flight)->default_value(8)->value_name("N"),
+    ("max-in-flight", po::value(&s.config.max_in_flight)->default_value(8)->value_name("N"),
      "frames a client may send ahead of the receiver's acknowledgements")
     ("ocr", "read the text on screen into the catalog's text index (Tesseract on one "
      "low-priority thread, only the regions that changed since its last pass); find it with "
      "screenreel-replay search. Off by default: on a screen that changes all over it takes up "
      "to a core")
-    ("ocr-lang", po::value(&config.recorder.ocr.lang)->default_value("eng")->value_name("LANG"),
+    ("ocr-lang", po::value(&s.config.recorder.ocr.lang)->default_value("eng")->value_name("LANG"),
      "Tesseract language(s) for --ocr, e.g. eng, deu, eng+fra (package tesseract-ocr-LANG)")
-    ("ocr-interval", po::value(&ocr_interval)->default_value(1.0)->value_name("SECONDS"),
+    ("ocr-interval", po::value(&s.ocr_interval)->default_value(1.0)->value_name("SECONDS"),
      "at most one OCR pass a session this often; changes in between are merged into the next")
     ("print-key", "print the public key (PEM) of the archive's signing key, made on first use, and exit: "
      "keep it apart from the archive to check recordings with 'screenreel-replay verify --integrity --key'")
     ("version", "print the version and exit")
     ("help,h", "print this help and exit");
   // clang-format on
-  const std::string config_file = "/etc/screenreel/receiver.conf";
-  screenreel::options::add_config_options(opts, config_file);
+  screenreel::options::add_config_options(opts, kConfigFile);
+  return opts;
+}
+
+// Checks the settings and completes s.config from them; a message for the user (a bad command
+// line or configuration file) when one is out of range.
+std::optional<std::string> finish(Settings& s, const po::variables_map& vm) {
+  if (s.config.max_in_flight < 1) {
+    return std::string("--max-in-flight must be 1 or more");
+  }
+  if (s.config.recorder.jpeg_quality < 1 || s.config.recorder.jpeg_quality > 100) {
+    return std::string("--quality must be 1 to 100");
+  }
+  if (s.ocr_interval < 0.05 || s.ocr_interval > 3600) {
+    return std::string("--ocr-interval must be 0.05 to 3600 seconds");
+  }
+  if (vm.count("keep-days")) s.config.recorder.retention.keep_days = vm["keep-days"].as<double>();
+  if (vm.count("max-archive-gb")) s.config.recorder.retention.max_archive_gb = vm["max-archive-gb"].as<double>();
+  if ((s.config.recorder.retention.keep_days && *s.config.recorder.retention.keep_days <= 0) ||
+      (s.config.recorder.retention.max_archive_gb && *s.config.recorder.retention.max_archive_gb <= 0)) {
+    return std::string("--keep-days and --max-archive-gb must be more than 0");
+  }
+  s.config.recorder.ocr.enabled = vm.count("ocr") > 0;
+  s.config.recorder.ocr.interval_us = static_cast<std::int64_t>(s.ocr_interval * 1e6);
+  s.config.archive = s.archive.empty() ? screenreel::default_archive_dir() : std::filesystem::path(s.archive);
+  s.config.display = !vm.count("no-display");
+  s.config.token_file = s.token_file;
+  s.config.recorder.min_free_bytes = s.min_free_mb << 20;
+  if (vm.count("tls") && (s.tls_cert.empty() || s.tls_key.empty())) {
+    return std::string("--tls needs --tls-cert and --tls-key (a self-signed pair for a test:\n"
+                       "  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 \\\n"
+                       "    -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \\\n"
+                       "    -keyout key.pem -out cert.pem)");
+  }
+  if (!vm.count("tls") && (!s.tls_cert.empty() || !s.tls_key.empty())) {
+    return std::string("--tls-cert and --tls-key go with --tls");
+  }
+  s.config.tls_cert = s.tls_cert;
+  s.config.tls_key = s.tls_key;
+  s.config.insecure_listen = vm.count("insecure-listen") > 0;
+  return std::nullopt;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  screenreel::log::set_program("screenreel-receiver");
+  Settings s;
+  po::options_description opts = options_for(s);
   screenreel::options::Origins origins;
   po::variables_map vm;
   try {
-    vm = screenreel::options::parse_with_config(argc, argv, opts, config_file, &origins);
+    vm = screenreel::options::parse_with_config(argc, argv, opts, kConfigFile, &origins);
   } catch (const po::error& e) {
     std::cerr << "screenreel-receiver: " << e.what() << "\nTry 'screenreel-receiver --help'.\n";
     return 2;
@@ -108,7 +163,7 @@ int main(int argc, char** argv) {
   }
   if (vm.count("print-key")) {
     try {
-      const screenreel::ArchivePaths paths(archive.empty() ? screenreel::default_archive_dir() : std::filesystem::path(archive));
+      const screenreel::ArchivePaths paths(s.archive.empty() ? screenreel::default_archive_dir() : std::filesystem::path(s.archive));
       std::filesystem::create_directories(paths.root());
       std::cout << screenreel::SigningKey::load_or_create(paths.signing_key()).public_key_pem();
     } catch (const std::exception& e) {
@@ -117,46 +172,19 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
-  if (config.max_in_flight < 1) {
-    std::cerr << "screenreel-receiver: --max-in-flight must be 1 or more\n";
+  if (const auto bad = finish(s, vm)) {
+    std::cerr << "screenreel-receiver: " << *bad << "\n";
     return 2;
   }
-  if (config.recorder.jpeg_quality < 1 || config.recorder.jpeg_quality > 100) {
-    std::cerr << "screenreel-receiver: --quality must be 1 to 100\n";
-    return 2;
-  }
-  if (ocr_interval < 0.05 || ocr_interval > 3600) {
-    std::cerr << "screenreel-receiver: --ocr-interval must be 0.05 to 3600 seconds\n";
-    return 2;
-  }
-  if (vm.count("keep-days")) config.recorder.retention.keep_days = vm["keep-days"].as<double>();
-  if (vm.count("max-archive-gb")) config.recorder.retention.max_archive_gb = vm["max-archive-gb"].as<double>();
-  if ((config.recorder.retention.keep_days && *config.recorder.retention.keep_days <= 0) ||
-      (config.recorder.retention.max_archive_gb && *config.recorder.retention.max_archive_gb <= 0)) {
-    std::cerr << "screenreel-receiver: --keep-days and --max-archive-gb must be more than 0\n";
-    return 2;
-  }
-  config.recorder.ocr.enabled = vm.count("ocr") > 0;
-  config.recorder.ocr.interval_us = static_cast<std::int64_t>(ocr_interval * 1e6);
   // Before any thread exists: Tesseract's OpenMP threads are limited at program start.
-  if (config.recorder.ocr.enabled) screenreel::ocr::limit_openmp_threads(argv);
-  config.archive = archive.empty() ? screenreel::default_archive_dir() : std::filesystem::path(archive);
-  config.display = !vm.count("no-display");
-  config.token_file = token_file;
-  config.recorder.min_free_bytes = min_free_mb << 20;
-  if (vm.count("tls") && (tls_cert.empty() || tls_key.empty())) {
-    std::cerr << "screenreel-receiver: --tls needs --tls-cert and --tls-key (a self-signed pair for a test:\n"
-                 "  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 \\\n"
-                 "    -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \\\n"
-                 "    -keyout key.pem -out cert.pem)\n";
-    return 2;
-  }
-  if (!vm.count("tls") && (!tls_cert.empty() || !tls_key.empty())) {
-    std::cerr << "screenreel-receiver: --tls-cert and --tls-key go with --tls\n";
-    return 2;
-  }
-  config.tls_cert = tls_cert;
-  config.tls_key = tls_key;
-  config.insecure_listen = vm.count("insecure-listen") > 0;
-  return screenreel::receiver::run(config);
+  if (s.config.recorder.ocr.enabled) screenreel::ocr::limit_openmp_threads(argv);
+  // SIGHUP: the command line and the configuration file read again, for the disk limits.
+  s.config.reload = [argc, argv] {
+    Settings again;
+    const po::options_description table = options_for(again);
+    const po::variables_map vm = screenreel::options::parse_with_config(argc, argv, table, kConfigFile);
+    if (const auto bad = finish(again, vm)) throw std::runtime_error(*bad);
+    return screenreel::receiver::DiskLimits{again.config.recorder.min_free_bytes, again.config.recorder.retention};
+  };
+  return screenreel::receiver::run(s.config);
 }

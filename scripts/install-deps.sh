@@ -13,6 +13,7 @@ packages=(
   nlohmann-json3-dev
   # display widths of names in any script (CJK takes two columns)
   libutf8proc-dev
+  libsystemd-dev
   # the Wayland capture source: the ScreenCast portal (libportal, GIO) and PipeWire
   libpipewire-0.3-dev libportal-dev libglib2.0-dev
   # OCR (receiver --ocr, screenreel-replay index/search): Tesseract 5 and its English model

@@ -18,9 +18,23 @@
 #include "screenreel/protocol/transport.hpp"
 #include "screenreel/receiver/display.hpp"
 #include "screenreel/receiver/terminal_keys.hpp"
+#include "service_manager.hpp"
 
 namespace screenreel::receiver {
 namespace asio = boost::asio;
+
+namespace {
+std::string describe(const DiskLimits& l) {
+  auto number = [](double v) {
+    std::ostringstream s;
+    s << v;
+    return s.str();
+  };
+  return "min-free " + std::to_string(l.min_free_bytes >> 20) + " MB, keep-days " +
+         (l.retention.keep_days ? number(*l.retention.keep_days) : "none") + ", max-archive-gb " +
+         (l.retention.max_archive_gb ? number(*l.retention.max_archive_gb) : "none");
+}
+}  // namespace
 
 namespace {
 asio::ip::tcp::endpoint resolve_listen(asio::io_context& io, const std::string& text) {
@@ -91,6 +105,8 @@ int run(const ReceiverConfig& config) {
       log::info("WARNING: listening on " + server.local_endpoint().address().to_string() +
           " without authentication (--insecure-listen): anyone who can reach this port can record into this archive");
 
+    ServiceManager service(io);
+    asio::signal_set hangup(io, SIGHUP);
     std::atomic<bool> finished{false};
     bool stopping = false;
     asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -99,10 +115,12 @@ int run(const ReceiverConfig& config) {
       asio::post(io, [&, reason, why] {
         if (stopping) return;
         stopping = true;
+        service.stopping();
         log::info(why + ": ending the recording (telling " + std::to_string(server.connection_count()) +
             " client(s) to stop, writing every frame received)");
         server.stop(reason, [&] {
           signals.cancel();
+          hangup.cancel();
           if (keys) keys->cancel();
           finished = true;
         });
@@ -119,6 +137,24 @@ int run(const ReceiverConfig& config) {
       signals.async_wait(on_signal);
     };
     signals.async_wait(on_signal);
+    // SIGHUP (systemctl reload): the settings read again; what can change while recording does.
+    std::string ready_status;
+    std::function<void(const boost::system::error_code&, int)> on_hangup = [&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      service.reloading();
+      try {
+        if (config.reload) {
+          recorder.set_disk_limits(config.reload());
+          log::info("SIGHUP: settings read again: " + describe(recorder.disk_limits()) +
+                    " from now on; the other settings take effect at the next start");
+        }
+      } catch (const std::exception& e) {
+        log::error(std::string("SIGHUP: settings left as they were: ") + e.what());
+      }
+      service.ready(ready_status);
+      hangup.async_wait(on_hangup);
+    };
+    hangup.async_wait(on_hangup);
     keys = std::make_unique<TerminalKeys>(io, [&](char c) {
       if (c == 'q' || c == 'Q') request_stop(wire::StopReason::kUserEnded, "q pressed on the terminal");
     });
@@ -127,6 +163,9 @@ int run(const ReceiverConfig& config) {
     bound << server.local_endpoint();  // the real port, also when --listen asked for port 0
     log::info("listening on " + bound.str() + (server_options.tls ? " (TLS 1.3)" : "") + ", archive " + std::filesystem::absolute(paths.root()).string() +
         (display ? "; press q in a window or on this terminal, or Ctrl-C, to end" : "; press q or Ctrl-C to end"));
+    ready_status = "listening on " + bound.str();
+    service.ready(ready_status);
+    service.start_watchdog();
 
     std::atomic<bool> net_failed{false};
     std::thread net([&] {

@@ -161,7 +161,7 @@ void Recorder::catalog_loop() {
     try {
       std::lock_guard lock(catalog_mutex_);
       if (catalog_->storage_lost()) rebuild_lost_catalog();
-      if (options_.retention.any() && wall_clock_us() >= next_retention_us) {
+      if (disk_limits().retention.any() && wall_clock_us() >= next_retention_us) {
         apply_retention();
         next_retention_us = wall_clock_us() + kRetentionEveryUs;
       }

@@ -30,6 +30,7 @@ std::shared_ptr<FrameBuffer> Recorder::acquire_buffer(std::uint32_t width, std::
 Recorder::Recorder(const ArchivePaths& paths, RecorderOptions options)
     : paths_(paths),
       options_(options),
+      limits_{options.min_free_bytes, options.retention},
       catalog_(open_catalog_writer((fs::create_directories(paths.sessions()), paths.catalog()))),
       pool_(FramePool::create()) {
   // Session folders are made inside the archive, never through a link planted in it.
@@ -75,21 +76,32 @@ void Recorder::check_free_space(const fs::path& dir) {
   struct statvfs st {};
   if (::statvfs(dir.c_str(), &st) != 0) return;  // cannot tell: the writes themselves will say
   std::uint64_t free_bytes = std::uint64_t{st.f_bavail} * st.f_frsize;
-  if (free_bytes < options_.min_free_bytes && options_.retention.any()) {
+  const DiskLimits limits = disk_limits();
+  if (free_bytes < limits.min_free_bytes && limits.retention.any()) {
     // Retention first: old sessions make room, and recording goes on.
     {
       std::lock_guard lock(catalog_mutex_);
-      apply_retention(static_cast<std::int64_t>(options_.min_free_bytes - free_bytes) + (16 << 20),
-                      "min-free " + std::to_string(options_.min_free_bytes >> 20) + " MB");
+      apply_retention(static_cast<std::int64_t>(limits.min_free_bytes - free_bytes) + (16 << 20),
+                      "min-free " + std::to_string(limits.min_free_bytes >> 20) + " MB");
     }
     if (::statvfs(dir.c_str(), &st) == 0) free_bytes = std::uint64_t{st.f_bavail} * st.f_frsize;
   }
-  if (free_bytes < options_.min_free_bytes) {
+  if (free_bytes < limits.min_free_bytes) {
     free_checked_us_ = 0;  // check again next time: space may come back
     throw std::runtime_error("only " + std::to_string(free_bytes >> 20) + " MB free where the archive is, below --min-free " +
-                             std::to_string(options_.min_free_bytes >> 20) +
+                             std::to_string(limits.min_free_bytes >> 20) +
                              " MB: recording stopped before the disk fills (free some space, or use another --archive)");
   }
+}
+
+void Recorder::set_disk_limits(const DiskLimits& limits) {
+  std::lock_guard lock(limits_mutex_);
+  limits_ = limits;
+}
+
+DiskLimits Recorder::disk_limits() const {
+  std::lock_guard lock(limits_mutex_);
+  return limits_;
 }
 
 void Recorder::apply_retention(std::int64_t free_bytes, const std::string& why) {
@@ -98,7 +110,7 @@ void Recorder::apply_retention(std::int64_t free_bytes, const std::string& why) 
     std::lock_guard lock(mutex_);
     for (const auto& entry : active_) live.insert(entry.first);
   }
-  for (const auto& p : sessions_to_prune(catalog_->sessions(), options_.retention, wall_clock_us(), live, free_bytes, why)) {
+  for (const auto& p : sessions_to_prune(catalog_->sessions(), disk_limits().retention, wall_clock_us(), live, free_bytes, why)) {
     try {
       delete_session_safely(paths_, *catalog_, p.session, p.reason);
       log::info("retention (" + p.reason + "): deleted session " + std::to_string(p.session.id) + " '" + p.session.name +

@@ -3,6 +3,8 @@
 // command line into a ReceiverConfig and calls run().
 #pragma once
 
+#include <functional>
+
 #include <filesystem>
 #include <string>
 
@@ -22,6 +24,9 @@ struct ReceiverConfig {
   std::filesystem::path token_file;  // empty: no authentication (loopback only, unless insecure_listen)
   bool insecure_listen = false;
   std::filesystem::path tls_cert, tls_key;  // both set: --tls
+  // SIGHUP: the settings read again (the configuration file may have changed); the disk limits
+  // take effect at once. Throws (with a message for the user) when they cannot be read.
+  std::function<DiskLimits()> reload;
 };
 
 // Returns the process exit code: 0 after a clean end, 1 on a setup error (printed).

@@ -50,6 +50,12 @@ struct RecorderOptions {
                               // before --min-free stops a session
 };
 
+// What a running receiver changes without a restart (SIGHUP re-reads its configuration).
+struct DiskLimits {
+  std::uint64_t min_free_bytes = 200ull << 20;
+  RetentionLimits retention;
+};
+
 // A frame buffer shared between the storage pipeline and the display; it returns to the
 // recorder's pool when both are done with it, so steady-state recording allocates nothing.
 using SharedFrame = std::shared_ptr<const FrameBuffer>;
@@ -172,6 +178,10 @@ class Recorder {
   void note_changes(std::int64_t session_id, std::uint64_t number, std::int64_t capture_us, const SharedFrame& pixels,
                     std::span<const wire::RectView> changed);
 
+  // --min-free, --keep-days and --max-archive-gb from now on (a reload); from any thread.
+  void set_disk_limits(const DiskLimits& limits);
+  DiskLimits disk_limits() const;
+
  private:
   friend class SessionWriter;
   struct Pending {
@@ -224,7 +234,9 @@ class Recorder {
   void apply_retention(std::int64_t free_bytes = 0, const std::string& why = {});
 
   ArchivePaths paths_;
-  RecorderOptions options_;
+  RecorderOptions options_;  // its min_free_bytes and retention only through disk_limits()
+  mutable std::mutex limits_mutex_;
+  DiskLimits limits_;  // guarded by limits_mutex_
   ResumeSecret resume_secret_;
   RecoverReport recovered_;
   // Sessions open or still being written, by id; guarded by mutex_.
