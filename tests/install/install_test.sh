@@ -51,6 +51,8 @@ expected=(
   ./usr/lib/cmake/screenreel/screenreelTargets.cmake
   "./usr/lib/cmake/screenreel/screenreelTargets-${build_type:-noconfig}.cmake"
   ./usr/share/doc/screenreel/README.md
+  ./usr/share/doc/screenreel/examples/screenreel-receiver.conf
+  ./usr/share/doc/screenreel/examples/screenreel-capture.conf
 )
 {
   printf '%s\n' "${expected[@]}"
