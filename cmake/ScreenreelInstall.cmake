@@ -1,8 +1,12 @@
 # Installing screenreel as a tool (issue 20): the three programs, man pages generated from their
 # --help at build time (help2man, so they cannot drift), bash completion (which reads --help when
 # completing, so new options complete without edits), the receiver's systemd unit, the schemas,
-# and a Debian package from CPack with dependencies computed from the shared libraries.
+# and a Debian package from CPack with dependencies computed from the shared libraries. Also the
+# archive-reading library for other programs (find_package(screenreel) or pkg-config
+# screenreel-archive; examples/ shows both), the archive format's man page (pandoc, from
+# schemas/) and a user unit for capture.
 include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
 
 set(SCREENREEL_PROGRAMS screenreel-capture screenreel-receiver screenreel-replay)
 install(TARGETS ${SCREENREEL_PROGRAMS} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
@@ -50,6 +54,58 @@ foreach(program screenreel-receiver screenreel-capture)
 endforeach()
 add_custom_target(screenreel_config_examples ALL DEPENDS ${screenreel_config_examples})
 install(FILES ${screenreel_config_examples} DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
+
+# Capture as a user service that starts and stops with the graphical session.
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/systemd/screenreel-capture.service DESTINATION lib/systemd/user)
+
+# screenreel-archive(5), section 5: pandoc from schemas/archive-layout.md and schemas/catalog.sql
+# at build time (cmake/archive_man_page.cmake puts them in one Markdown page), so it says what
+# the schemas say.
+find_program(SCREENREEL_PANDOC pandoc REQUIRED)
+set(archive_man_md ${CMAKE_BINARY_DIR}/man/screenreel-archive.md)
+set(archive_man_page ${CMAKE_BINARY_DIR}/man/screenreel-archive.5)
+add_custom_command(OUTPUT ${archive_man_page}
+  COMMAND ${CMAKE_COMMAND} -DLAYOUT=${PROJECT_SOURCE_DIR}/schemas/archive-layout.md
+          -DCATALOG=${PROJECT_SOURCE_DIR}/schemas/catalog.sql -DVERSION=${PROJECT_VERSION}
+          -DOUT=${archive_man_md} -P ${PROJECT_SOURCE_DIR}/cmake/archive_man_page.cmake
+  COMMAND ${SCREENREEL_PANDOC} --standalone --from=markdown --to=man --shift-heading-level-by=-1
+          --output=${archive_man_page} ${archive_man_md}
+  DEPENDS ${PROJECT_SOURCE_DIR}/schemas/archive-layout.md ${PROJECT_SOURCE_DIR}/schemas/catalog.sql
+          ${PROJECT_SOURCE_DIR}/cmake/archive_man_page.cmake
+  COMMENT "pandoc screenreel-archive.5"
+  VERBATIM)
+add_custom_target(screenreel_man_archive ALL DEPENDS ${archive_man_page})
+install(FILES ${archive_man_page} DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
+
+# The archive-reading library: screenreel::archive and the screenreel::common under it, static,
+# with their headers, a CMake package config and a pkg-config file. What the libraries link
+# privately is part of the export (a static library's users link it); the build's warning and
+# sanitizer targets are not ($<BUILD_INTERFACE:...> in archive/ and common/).
+set_target_properties(screenreel_archive PROPERTIES EXPORT_NAME archive)
+set_target_properties(screenreel_common PROPERTIES EXPORT_NAME common)
+install(TARGETS screenreel_archive screenreel_common EXPORT screenreelTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/archive/include/ ${PROJECT_SOURCE_DIR}/common/include/
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+set(screenreel_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/screenreel)
+install(EXPORT screenreelTargets NAMESPACE screenreel:: DESTINATION ${screenreel_cmake_dir})
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/screenreelConfig.cmake.in
+  ${CMAKE_BINARY_DIR}/cmake/screenreelConfig.cmake INSTALL_DESTINATION ${screenreel_cmake_dir})
+# 0.x: a minor version may change the API, so only the same minor version is compatible.
+write_basic_package_version_file(${CMAKE_BINARY_DIR}/cmake/screenreelConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${CMAKE_BINARY_DIR}/cmake/screenreelConfig.cmake
+              ${CMAKE_BINARY_DIR}/cmake/screenreelConfigVersion.cmake
+        DESTINATION ${screenreel_cmake_dir})
+# The .pc file finds its prefix from where it is (pkg-config's ${pcfiledir}), so it works under
+# any prefix and DESTDIR it is installed into (cmake --install --prefix, CPack's /usr, a copy).
+file(RELATIVE_PATH SCREENREEL_PC_PREFIX /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
+string(REGEX REPLACE "/$" "" SCREENREEL_PC_PREFIX "\${pcfiledir}/${SCREENREEL_PC_PREFIX}")
+configure_file(${PROJECT_SOURCE_DIR}/packaging/pkg-config/screenreel-archive.pc.in
+               ${CMAKE_BINARY_DIR}/pkgconfig/screenreel-archive.pc @ONLY)
+install(FILES ${CMAKE_BINARY_DIR}/pkgconfig/screenreel-archive.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/examples/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/schemas/ DESTINATION ${CMAKE_INSTALL_DATADIR}/screenreel/schemas)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})

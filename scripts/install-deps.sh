@@ -34,8 +34,9 @@ packages=(
   sway swaybg grim
   # shaped-link tests and benchmark (tests/support/shaped_link.sh, scene.sh): ip, tc, setpriv, perl
   iproute2 util-linux perl-base
-  # packaging (cmake/ScreenreelInstall.cmake): man pages from --help, the .deb's shlibdeps, man -l
-  help2man dpkg-dev fakeroot man-db bsdextrautils
+  # packaging (cmake/ScreenreelInstall.cmake): man pages from --help, the .deb's shlibdeps, man -l,
+  # screenreel-archive(5) from schemas/ (pandoc)
+  help2man dpkg-dev fakeroot man-db bsdextrautils pandoc
 )
 
 missing=()
