@@ -24,6 +24,7 @@ struct Settings {
   std::string archive, token_file, tls_cert, tls_key;
   std::uint64_t min_free_mb = 200;
   double ocr_interval = 1.0;
+  std::string log_format = "text";
 };
 
 // The receiver's options, written into `s` when parsed.
@@ -83,6 +84,10 @@ po::options_description options_for(Settings& s) {
      "at most one OCR pass a session this often; changes in between are merged into the next")
     ("print-key", "print the public key (PEM) of the archive's signing key, made on first use, and exit: "
      "keep it apart from the archive to check recordings with 'screenreel-replay verify --integrity --key'")
+    ("log-format", po::value(&s.log_format)->default_value(s.log_format)->value_name("text|json"),
+     "text: a line each, starting with its local time (ISO 8601, milliseconds; under journald the "
+     "syslog level instead, the journal keeps the time); json: one object a line with time, level, "
+     "program, session and event, for log shippers")
     ("version", "print the version and exit")
     ("help,h", "print this help and exit");
   // clang-format on
@@ -93,6 +98,7 @@ po::options_description options_for(Settings& s) {
 // Checks the settings and completes s.config from them; a message for the user (a bad command
 // line or configuration file) when one is out of range.
 std::optional<std::string> finish(Settings& s, const po::variables_map& vm) {
+  if (s.log_format != "text" && s.log_format != "json") return std::string("--log-format must be text or json");
   if (s.config.max_in_flight < 1) {
     return std::string("--max-in-flight must be 1 or more");
   }
@@ -176,6 +182,8 @@ int main(int argc, char** argv) {
     std::cerr << "screenreel-receiver: " << *bad << "\n";
     return 2;
   }
+  screenreel::log::set_format(s.log_format == "json" ? screenreel::log::Format::kJson : screenreel::log::Format::kText,
+                              true);
   // Before any thread exists: Tesseract's OpenMP threads are limited at program start.
   if (s.config.recorder.ocr.enabled) screenreel::ocr::limit_openmp_threads(argv);
   // SIGHUP: the command line and the configuration file read again, for the disk limits.

@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
+#include <sstream>
 
 #include "support/process.hpp"
 #include "support/programs.hpp"
@@ -101,6 +103,62 @@ TEST(Service, NotifiesReadyWatchdogReloadAndStoppingAndASighupAppliesTheFileAtOn
   EXPECT_NE(manager.until("STOPPING=1", 10s), "");
   EXPECT_EQ(receiver.process->wait_for(30s).value_or(-1), 0) << receiver.process->err();
   fs::remove_all(short_dir);
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// Records one short session into a receiver started with `extra`, and returns its stderr.
+std::string receiver_log(const std::vector<std::string>& prefix, const std::vector<std::string>& extra) {
+  const auto dir = test::fresh_temp_dir("screenreel-log");
+  auto receiver = test::start_receiver(dir / "archive", extra, {}, 0, "127.0.0.1", prefix);
+  EXPECT_NE(receiver.port, 0);
+  test::Process capture({SCREENREEL_CAPTURE_BIN, "--connect", "127.0.0.1:" + std::to_string(receiver.port),
+                         "--source", "test-pattern", "--size", "160x120", "--max-frames", "3", "--quiet"});
+  EXPECT_EQ(capture.wait_for(30s).value_or(-1), 0) << capture.err();
+  receiver.process->signal(SIGTERM);
+  EXPECT_EQ(receiver.process->wait_for(30s).value_or(-1), 0) << receiver.process->err();
+  return receiver.process->err();
+}
+
+TEST(ReceiverLog, EveryLineStartsWithItsTimeAndUnderJournaldWithItsLevel) {
+  const std::string text = receiver_log({}, {"--no-display"});
+  const std::regex timed(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d screenreel-receiver: .+)");
+  ASSERT_GE(lines_of(text).size(), 4u) << text;
+  for (const auto& line : lines_of(text)) EXPECT_TRUE(std::regex_match(line, timed)) << line;
+
+  // $JOURNAL_STREAM naming stderr: journald keeps the time, the line carries the level.
+  const std::string journal = receiver_log(
+      {"/bin/sh", "-c", "JOURNAL_STREAM=$(stat -L -c %d:%i /proc/self/fd/2) exec \"$0\" \"$@\""}, {"--no-display"});
+  ASSERT_GE(lines_of(journal).size(), 4u) << journal;
+  for (const auto& line : lines_of(journal)) EXPECT_TRUE(line.starts_with("<6>screenreel-receiver: ")) << line;
+}
+
+TEST(ReceiverLog, JsonIsOneObjectALineWithTimeLevelSessionAndEvent) {
+  const std::string text = receiver_log({}, {"--no-display", "--log-format", "json"});
+  bool named_session = false;
+  ASSERT_GE(lines_of(text).size(), 4u) << text;
+  for (const auto& line : lines_of(text)) {
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << "not JSON: " << line;
+    EXPECT_TRUE(std::regex_match(j.value("time", ""), std::regex(R"(\d{4}-\d\d-\d\dT[0-9:.]{12}[+-]\d\d:\d\d)"))) << line;
+    EXPECT_EQ(j.value("level", ""), "info") << line;
+    EXPECT_EQ(j.value("program", ""), "screenreel-receiver") << line;
+    EXPECT_FALSE(j.value("event", "").empty()) << line;
+    if (j.contains("session")) {
+      EXPECT_EQ(j["session"], 1) << line;
+      EXPECT_NE(j.value("event", "").find("session 1"), std::string::npos) << line;
+      named_session = true;
+    }
+  }
+  EXPECT_TRUE(named_session) << text;
+  test::Process bad({SCREENREEL_RECEIVER_BIN, "--no-display", "--log-format", "xml"});
+  EXPECT_EQ(bad.wait_for(30s).value_or(-1), 2);
+  EXPECT_EQ(bad.err(), "screenreel-receiver: --log-format must be text or json\n");
 }
 
 }  // namespace

@@ -1,10 +1,16 @@
 // Program messages on stderr (see log.hpp).
 #include "screenreel/common/log.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
 #include <mutex>
+#include <nlohmann/json.hpp>
+#include <regex>
 #include <string>
 
 #include "screenreel/common/terminal_text.hpp"
@@ -15,6 +21,52 @@ namespace {
 std::string& program() {
   static std::string name = "screenreel";
   return name;
+}
+
+struct Style {
+  Format format = Format::kText;
+  bool timestamps = false;
+  bool journal = false;  // stderr is journald's stream: syslog levels instead of times
+};
+Style& style() {
+  static Style s;
+  return s;
+}
+
+// "2026-12-05T14:05:30.123+01:00", local time.
+std::string now_iso8601() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char date[32], zone[8];
+  std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::strftime(zone, sizeof zone, "%z", &tm);  // +0100
+  char text[48];
+  std::snprintf(text, sizeof text, "%s.%03d%.3s:%.2s", date, static_cast<int>(ms), zone, zone + 3);
+  return text;
+}
+
+// $JOURNAL_STREAM is "DEVICE:INODE" of the journal's stream when systemd connected stderr to it.
+bool stderr_is_journal() {
+  const char* stream = std::getenv("JOURNAL_STREAM");
+  struct stat st {};
+  if (!stream || ::fstat(STDERR_FILENO, &st) != 0) return false;
+  unsigned long long device = 0, inode = 0;
+  return std::sscanf(stream, "%llu:%llu", &device, &inode) == 2 && device == st.st_dev && inode == st.st_ino;
+}
+
+std::string json_line(std::string_view level, std::string_view line) {
+  nlohmann::ordered_json j;
+  j["time"] = now_iso8601();
+  j["level"] = level;
+  j["program"] = program();
+  static const std::regex session(R"(\bsession (\d+)\b)");
+  const std::string text = terminal_safe(line);
+  if (std::smatch m; std::regex_search(text, m, session)) j["session"] = std::stoll(m[1]);
+  j["event"] = text;
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 std::mutex& stderr_mutex() {
@@ -38,11 +90,21 @@ void write_all(const std::string& text) {
   }
 }
 
+// level: "" (info), "warning", "error".
 void write_line(std::string_view level, std::string_view line) {
-  std::string text = program() + ": ";
-  text += level;
-  text += terminal_safe(line);
-  text += '\n';
+  std::string text;
+  if (style().format == Format::kJson) {
+    text = json_line(level.empty() ? "info" : level, line);
+  } else {
+    if (style().journal)
+      text = level.empty() ? "<6>" : level == "warning" ? "<4>" : "<3>";
+    else if (style().timestamps)
+      text = now_iso8601() + " ";
+    text += program() + ": ";
+    if (!level.empty()) text += std::string(level) + ": ";
+    text += terminal_safe(line);
+    text += '\n';
+  }
   std::lock_guard lock(stderr_mutex());
   // Above the status line: erase it, write the line, draw the status again below.
   if (!shown_status().empty()) text = std::string(kEraseLine) + text + shown_status();
@@ -52,9 +114,12 @@ void write_line(std::string_view level, std::string_view line) {
 }  // namespace
 
 void set_program(std::string_view name) { program() = name; }
+void set_format(Format format, bool timestamps) {
+  style() = {format, timestamps, timestamps && stderr_is_journal()};
+}
 void info(std::string_view line) { write_line("", line); }
-void warning(std::string_view line) { write_line("warning: ", line); }
-void error(std::string_view line) { write_line("error: ", line); }
+void warning(std::string_view line) { write_line("warning", line); }
+void error(std::string_view line) { write_line("error", line); }
 
 void status(std::string_view line) {
   std::lock_guard lock(stderr_mutex());

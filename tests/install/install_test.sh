@@ -98,7 +98,7 @@ grep -qx -- --no-display <<<"$candidates" || fail "screenreel-receiver --no-d<Ta
 echo "completion: commands and options complete"
 
 unit=$root/usr/lib/systemd/system/screenreel-receiver.service
-for setting in User=screenreel StateDirectory=screenreel ProtectSystem=strict ProtectHome=yes \
+for setting in Type=notify WatchdogSec= "ExecReload=kill -HUP" User=screenreel StateDirectory=screenreel ProtectSystem=strict ProtectHome=yes \
   PrivateTmp=yes NoNewPrivileges=yes RestrictAddressFamilies= SystemCallFilter=@system-service; do
   grep -q "^$setting" "$unit" || fail "unit lacks $setting"
 done

@@ -10,6 +10,15 @@ namespace screenreel::log {
 
 // Names the program every line starts with. Call once in main(), before any thread starts.
 void set_program(std::string_view name);
+
+// For a program that runs for long (the receiver); call in main(), before any thread starts.
+// kText with timestamps: each line starts with its local time, ISO 8601 with milliseconds and
+// the UTC offset ("2026-12-05T14:05:30.123+01:00 screenreel-receiver: ..."); under journald
+// ($JOURNAL_STREAM names stderr) the line starts with the syslog level journald reads ("<4>")
+// instead, the journal keeping the time itself. kJson: one object a line, {"time", "level",
+// "program", "session" (when the line names one), "event"}, for log shippers.
+enum class Format { kText, kJson };
+void set_format(Format format, bool timestamps);
 // "PROGRAM: LINE".
 void info(std::string_view line);
 // "PROGRAM: warning: LINE".
