@@ -9,6 +9,13 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/opt.h>
+#include <libswscale/swscale.h>
+}
+
 #include "screenreel/replay/archive_access.hpp"
 #include "screenreel/replay/output_file.hpp"
 #include "screenreel/replay/frame_image.hpp"
@@ -62,6 +69,116 @@ bool open_writer(cv::VideoWriter& w, const fs::path& file, const std::string& co
   return w.open(file.string(), cv::CAP_FFMPEG, fourcc(codec), fps, size) ||
          w.open(file.string(), cv::CAP_ANY, fourcc(codec), fps, size);
 }
+
+// H.264 written with libavcodec's libx264 directly rather than through cv::VideoWriter: OpenCV
+// 4.6 opens the encoder with no options (OPENCV_FFMPEG_WRITER_OPTIONS only picks hardware
+// acceleration), so libx264 ran with its defaults, 3 frame threads and 40 frames of lookahead,
+// which held 500+ MB of 1080p frames (an export peaked at 650 MB). "zerolatency" encodes each
+// frame as it comes (no lookahead, no B-frames, slice threads): about 75 MB at 1080p, files about
+// a third larger at the same quality (crf 23, OpenCV's setting). See docs/benchmarks.md.
+class H264Writer {
+ public:
+  // Throws Failure naming the file when libx264 or the container cannot be set up.
+  H264Writer(const fs::path& file, double fps, cv::Size size) : file_(file) {
+    AVFormatContext* oc = nullptr;
+    if (avformat_alloc_output_context2(&oc, nullptr, nullptr, file.c_str()) < 0 || !oc)
+      fail("no container for this file name");
+    oc_.reset(oc);
+    const AVCodec* codec = avcodec_find_encoder_by_name("libx264");
+    if (!codec) fail("this FFmpeg has no libx264");
+    AVStream* st = avformat_new_stream(oc, nullptr);
+    ctx_.reset(avcodec_alloc_context3(codec));
+    if (!st || !ctx_) fail("out of memory");
+    ctx_->width = size.width;
+    ctx_->height = size.height;
+    ctx_->pix_fmt = AV_PIX_FMT_YUV420P;
+    ctx_->time_base = av_inv_q(av_d2q(fps, 1'000'000));
+    ctx_->framerate = av_d2q(fps, 1'000'000);
+    ctx_->thread_count = 2;
+    if (oc->oformat->flags & AVFMT_GLOBALHEADER) ctx_->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    AVDictionary* opts = nullptr;
+    av_dict_set(&opts, "preset", "medium", 0);
+    av_dict_set(&opts, "tune", "zerolatency", 0);
+    av_dict_set(&opts, "crf", "23", 0);
+    const int opened = avcodec_open2(ctx_.get(), codec, &opts);
+    av_dict_free(&opts);
+    if (opened < 0) fail("libx264 refused the settings");
+    st->time_base = ctx_->time_base;
+    st->avg_frame_rate = ctx_->framerate;
+    if (avcodec_parameters_from_context(st->codecpar, ctx_.get()) < 0) fail("stream parameters");
+    if (avio_open(&oc->pb, file.c_str(), AVIO_FLAG_WRITE) < 0) fail("cannot open it for writing");
+    if (avformat_write_header(oc, nullptr) < 0) fail("cannot write the container's header");
+    frame_.reset(av_frame_alloc());
+    packet_.reset(av_packet_alloc());
+    if (!frame_ || !packet_) fail("out of memory");
+    frame_->format = AV_PIX_FMT_YUV420P;
+    frame_->width = size.width;
+    frame_->height = size.height;
+    if (av_frame_get_buffer(frame_.get(), 0) < 0) fail("out of memory");
+    sws_.reset(sws_getContext(size.width, size.height, AV_PIX_FMT_BGR24, size.width, size.height,
+                              AV_PIX_FMT_YUV420P, SWS_BICUBIC, nullptr, nullptr, nullptr));
+    if (!sws_) fail("no BGR to YUV conversion");
+  }
+  ~H264Writer() {
+    if (oc_ && oc_->pb) avio_closep(&oc_->pb);
+  }
+  H264Writer(const H264Writer&) = delete;
+  H264Writer& operator=(const H264Writer&) = delete;
+
+  void write(const cv::Mat& bgr) {
+    if (av_frame_make_writable(frame_.get()) < 0) fail("out of memory");
+    const std::uint8_t* src[] = {bgr.data};
+    const int stride[] = {static_cast<int>(bgr.step)};
+    sws_scale(sws_.get(), src, stride, 0, bgr.rows, frame_->data, frame_->linesize);
+    frame_->pts = next_pts_++;
+    encode(frame_.get());
+  }
+  // Flushes the encoder and writes the container's index.
+  void finish() {
+    encode(nullptr);
+    if (av_write_trailer(oc_.get()) < 0) fail("cannot finish the file");
+    if (avio_closep(&oc_->pb) < 0) fail("cannot close the file");
+  }
+
+ private:
+  void encode(AVFrame* frame) {
+    if (avcodec_send_frame(ctx_.get(), frame) < 0) fail("the encoder failed");
+    for (;;) {
+      const int r = avcodec_receive_packet(ctx_.get(), packet_.get());
+      if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return;
+      if (r < 0) fail("the encoder failed");
+      av_packet_rescale_ts(packet_.get(), ctx_->time_base, oc_->streams[0]->time_base);
+      packet_->stream_index = 0;
+      if (av_interleaved_write_frame(oc_.get(), packet_.get()) < 0) fail("cannot write to it");
+    }
+  }
+  [[noreturn]] void fail(const std::string& why) const {
+    throw Failure("cannot write H.264 to " + file_.string() + ": " + why);
+  }
+
+  struct FreeFormat {
+    void operator()(AVFormatContext* c) const { avformat_free_context(c); }
+  };
+  struct FreeCodec {
+    void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
+  };
+  struct FreeFrame {
+    void operator()(AVFrame* f) const { av_frame_free(&f); }
+  };
+  struct FreePacket {
+    void operator()(AVPacket* p) const { av_packet_free(&p); }
+  };
+  struct FreeSws {
+    void operator()(SwsContext* s) const { sws_freeContext(s); }
+  };
+  fs::path file_;
+  std::unique_ptr<AVFormatContext, FreeFormat> oc_;
+  std::unique_ptr<AVCodecContext, FreeCodec> ctx_;
+  std::unique_ptr<AVFrame, FreeFrame> frame_;
+  std::unique_ptr<AVPacket, FreePacket> packet_;
+  std::unique_ptr<SwsContext, FreeSws> sws_;
+  std::int64_t next_pts_ = 0;
+};
 
 std::string formats_text(const std::vector<VideoFormat>& formats) {
   if (formats.empty()) return "none (this OpenCV build has no video writer)";
@@ -152,13 +269,19 @@ VideoExportResult export_video(const ArchivePaths& paths, CatalogReader& catalog
   OutputFile file(out, options.force);  // checked before any work: a taken name fails at once
   const fs::path& partial = file.path();
   cv::VideoWriter writer;
+  std::unique_ptr<H264Writer> h264;
   for (const auto& c : codecs) {
+    if (c == "avc1" && avcodec_find_encoder_by_name("libx264")) {
+      h264 = std::make_unique<H264Writer>(partial, result.fps, size);
+      result.codec = c;
+      break;
+    }
     if (open_writer(writer, partial, c, result.fps, size)) {
       result.codec = c;
       break;
     }
   }
-  if (!writer.isOpened()) {
+  if (!h264 && !writer.isOpened()) {
     throw Failure("cannot export to " + out.string() + ": OpenCV's VideoWriter cannot write " +
                   ext + " with codec " + codecs.front() +
                   " in this build. It writes: " + formats_text(writable_video_formats()));
@@ -187,13 +310,19 @@ VideoExportResult export_video(const ArchivePaths& paths, CatalogReader& catalog
           ++result.unreadable;  // the frame before stays in the video; verify says what is wrong
         }
       }
-      writer.write(image);
+      if (h264)
+        h264->write(image);
+      else
+        writer.write(image);
       ++result.frames;
       if (options.progress) options.progress(k + 1, total);
     }
+    if (h264) h264->finish();
+    h264.reset();
     writer.release();
     file.commit();
   } catch (...) {
+    h264.reset();
     writer.release();  // OutputFile removes what was written
     throw;
   }

@@ -53,9 +53,9 @@ SessionRecord FixtureArchive::record(const std::string& name,
   NewSession n;
   n.name = name;
   n.client_address = "127.0.0.1:40000";
-  n.source = "test-pattern " + std::to_string(kWidth) + "x" + std::to_string(kHeight);
-  n.width = kWidth;
-  n.height = kHeight;
+  n.source = "test-pattern " + std::to_string(width_) + "x" + std::to_string(height_);
+  n.width = width_;
+  n.height = height_;
   n.fps = 10;
   n.started_us = kStartUs;
   SessionRecord s = catalog_.create_session(n);
@@ -73,8 +73,8 @@ SessionRecord FixtureArchive::record(const std::string& name,
     r.receive_us = r.capture_us + 2'000;
     r.written_us = r.capture_us + 10'000;
     r.file = frame_file_name(static_cast<std::uint64_t>(seq));
-    r.width = kWidth;
-    r.height = kHeight;
+    r.width = width_;
+    r.height = height_;
     if (f.repeats) r.same_as = f.repeats;
     r.jpeg_bytes = f.repeats ? link_frame_file(s, seq, f.repeats) : write_frame_file(s, seq);
     last_written = r.written_us;
@@ -87,9 +87,11 @@ SessionRecord FixtureArchive::record(const std::string& name,
 }
 
 std::int64_t FixtureArchive::write_frame_file(const SessionRecord& s, std::int64_t seq) {
-  cv::Mat bgrx;
-  cv::cvtColor(picture(seq), bgrx, cv::COLOR_BGR2BGRA);
-  const auto bytes = jpeg_.encode_bgrx(bgrx.data, kWidth, kHeight, bgrx.step);
+  cv::Mat sized = picture(seq), bgrx;
+  if (width_ != kWidth || height_ != kHeight)
+    cv::resize(sized, sized, cv::Size(static_cast<int>(width_), static_cast<int>(height_)));
+  cv::cvtColor(sized, bgrx, cv::COLOR_BGR2BGRA);
+  const auto bytes = jpeg_.encode_bgrx(bgrx.data, width_, height_, bgrx.step);
   write_file_atomic(paths().session(s.folder), frame_file_name(static_cast<std::uint64_t>(seq)),
                     bytes);
   return static_cast<std::int64_t>(bytes.size());

@@ -45,6 +45,9 @@ class FixtureArchive {
   const std::filesystem::path& root() const { return root_; }
   ArchivePaths paths() const { return ArchivePaths(root_); }
   SqliteCatalog& catalog() { return catalog_; }
+  // The size of the frames record() makes from now on (picture() scaled up): kWidth x kHeight
+  // unless set.
+  void set_frame_size(std::uint32_t width, std::uint32_t height) { width_ = width, height_ = height; }
 
   // Records a session: its row, its folder, each frame's JPEG then its row, like the receiver.
   // Ends it with `end_reason` unless that is empty (left recording, as after a crash).
@@ -62,6 +65,7 @@ class FixtureArchive {
   std::filesystem::path root_;
   SqliteCatalog catalog_;
   JpegEncoder jpeg_;
+  std::uint32_t width_ = kWidth, height_ = kHeight;
 };
 
 

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <iostream>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
@@ -282,6 +283,30 @@ TEST(ReplayExportGaps, AClockJumpOfYearsIsHeldAtMostAnHour) {
   ASSERT_TRUE(cap.isOpened());
   // 0.2 s + one hour at 0.1 fps: 361 frames.
   EXPECT_NEAR(cap.get(cv::CAP_PROP_FRAME_COUNT), 361, 2);
+}
+
+// Export holds one decoded frame and what the encoder needs, not the session: a 1080p export
+// peaks under 200 MB resident (it peaked at 640 MB for 10 s of 1080p, 650 MB for 40 s, in
+// libx264's default frame threads and lookahead; see docs/benchmarks.md). Measured by /usr/bin/time
+// (getrusage of the child), the program's own whole peak.
+TEST(ReplayExportMemory, A1080pExportPeaksUnder200MegabytesResident) {
+  FixtureArchive a;
+  a.set_frame_size(1920, 1080);
+  a.record("big", test::evenly(200, 100'000));  // 20 s at 10 fps
+  const fs::path out = a.root() / "big.mp4", peak = a.root() / "peak-kb";
+  ASSERT_EQ(test::shell("/usr/bin/time -f %M -o '" + peak.string() + "' '" SCREENREEL_REPLAY_BIN
+                        "' --archive '" + a.root().string() + "' export big -o '" + out.string() +
+                        "' >/dev/null 2>&1"),
+            0);
+  const long peak_kb = std::stol(test::read_file(peak));
+  std::cout << "export of 20 s at 1920x1080 peaked at " << peak_kb / 1024 << " MB resident\n";
+  EXPECT_LT(peak_kb, 200 * 1024) << "export of 20 s at 1920x1080 peaked at " << peak_kb / 1024
+                                 << " MB resident";
+  cv::VideoCapture cap(out.string());
+  ASSERT_TRUE(cap.isOpened());
+  EXPECT_EQ(cap.get(cv::CAP_PROP_FRAME_WIDTH), 1920);
+  EXPECT_EQ(cap.get(cv::CAP_PROP_FRAME_HEIGHT), 1080);
+  EXPECT_NEAR(cap.get(cv::CAP_PROP_FRAME_COUNT), 200, 1);
 }
 
 }  // namespace

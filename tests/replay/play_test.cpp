@@ -5,10 +5,12 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <opencv2/imgproc.hpp>
 #include <thread>
 
 #include "archive_fixture.hpp"
 #include "screenreel/archive/archive.hpp"
+#include "screenreel/capture/source.hpp"
 #include "support/process.hpp"
 #include "support/xvfb.hpp"
 
@@ -178,6 +180,146 @@ TEST_F(ReplayPlayWithoutDisplay, ADisplayThatDoesNotExistSaysSoAndExitsOne) {
     ++n;
   const std::string display = ":" + std::to_string(n);
   expect_refused({"DISPLAY=" + display}, "cannot open X display '" + display + "'");
+}
+
+}  // namespace
+}  // namespace screenreel
+
+namespace screenreel {
+namespace {
+
+// Seeking with keys while playing, the overlay, and the window's size, checked on the window's
+// own pixels (grabbed with the project's X11 capture source) against the archived frames.
+class ReplayPlaySeek : public ::testing::Test {
+ protected:
+  static constexpr std::uint32_t kW = 480, kH = 360;
+  void SetUp() override {
+    archive.set_frame_size(kW, kH);
+    archive.record("seekme", test::evenly(900, 100'000));  // 89.9 s, a frame each 100 ms
+    // At 1/64 speed playback stands nearly still: a seek shows its frame for a long while.
+    p = std::make_unique<Process>(
+        std::vector<std::string>{SCREENREEL_REPLAY_BIN, "--archive", archive.root().string(),
+                                 "play", "seekme", "--speed", "0.015625"},
+        // Empty is unset to Qt, which then said "QStandardPaths: XDG_RUNTIME_DIR not set".
+        std::map<std::string, std::string>{{"DISPLAY", screen.display()}, {"XDG_RUNTIME_DIR", ""}});
+    window = search_window();
+  }
+  int xdotool(const std::string& args) {
+    return test::shell("DISPLAY=" + screen.display() + " timeout 10 xdotool " + args);
+  }
+  std::string search_window() {
+    const auto out = archive.root() / "window-id";
+    if (test::shell("DISPLAY=" + screen.display() +
+                    " timeout 10 xdotool search --sync --onlyvisible --name 'screenreel-replay: seekme' > '" +
+                    out.string() + "'") != 0)
+      return "";
+    std::string id = test::read_file(out);
+    return id.substr(0, id.find('\n'));
+  }
+  // Types `key` into the window and waits for the player's next "seek to ... (frame N)" line.
+  void seek_with(const std::string& key, std::int64_t expected_seq) {
+    const auto seeks = [&] {
+      const std::string err = p->err();
+      std::size_t n = 0;
+      for (auto at = err.find("seek to "); at != std::string::npos; at = err.find("seek to ", at + 1))
+        ++n;
+      return n;
+    };
+    const std::size_t before = seeks();
+    ASSERT_EQ(xdotool("windowfocus --sync " + window + " key " + key), 0) << p->err();
+    for (int i = 0; i < 100 && seeks() == before; ++i) std::this_thread::sleep_for(50ms);
+    const std::string err = p->err();
+    const auto last = err.rfind("seek to ");
+    ASSERT_EQ(seeks(), before + 1) << key << " did not seek: " << err;
+    const std::string line = " (frame " + std::to_string(expected_seq) + ")\n";
+    EXPECT_EQ(err.substr(err.find(" (frame", last), line.size()), line) << key << ": " << err;
+  }
+  // The window's pixels now, BGR.
+  cv::Mat grab() {
+    capture::SourceOptions o;
+    o.kind = "x11";
+    o.display = screen.display();
+    o.window = "screenreel-replay: seekme";
+    std::unique_ptr<capture::FrameSource> src;
+    for (int i = 0; i < 20 && !src; ++i) {  // not yet there as Qt maps it again while settling
+      try {
+        src = capture::make_x11_source(o);
+      } catch (const std::invalid_argument&) {
+        std::this_thread::sleep_for(100ms);
+      }
+    }
+    if (!src) return {};
+    capture::FrameRef f;
+    try {
+      f = src->grab(0);
+    } catch (const capture::SourceGone&) {
+      return {};
+    }
+    cv::Mat bgrx(static_cast<int>(f.height), static_cast<int>(f.width), CV_8UC4,
+                 const_cast<std::uint8_t*>(f.pixels), f.stride);
+    cv::Mat bgr;
+    cv::cvtColor(bgrx, bgr, cv::COLOR_BGRA2BGR);
+    return bgr;
+  }
+  // The window shows frame `seq` (JPEG decoding aside), after the window system has drawn it.
+  void expect_shows(std::int64_t seq) {
+    const cv::Mat want = archive.frame_image(session(), seq);
+    double best = 0;
+    for (int i = 0; i < 40 && best < 35; ++i) {
+      std::this_thread::sleep_for(100ms);
+      const cv::Mat got = grab();
+      if (got.empty()) continue;  // Qt maps the window again as it settles
+      ASSERT_EQ(got.size(), want.size()) << "the window is not at the session's size";
+      best = test::psnr(got, want);
+    }
+    EXPECT_GE(best, 35) << "the window does not show frame " << seq << ": " << p->err();
+  }
+  SessionRecord session() { return *archive.catalog().session(1); }
+
+  test::Xvfb screen{"800x600"};
+  FixtureArchive archive;
+  std::unique_ptr<Process> p;
+  std::string window;
+};
+
+TEST_F(ReplayPlaySeek, KeysSeekWhilePlayingAndTheWindowShowsThatFrame) {
+  ASSERT_FALSE(window.empty()) << p->err();
+  EXPECT_NE(p->err().find("in a 480x360 window"), std::string::npos) << p->err();
+  expect_shows(1);
+  seek_with("Right", 51);  // +5 s: offset 5.0
+  expect_shows(51);
+  seek_with("Left", 1);
+  seek_with("5", 450);  // 50% of 89.9 s: 44.95 s, frame 450 (44.9 s)
+  expect_shows(450);
+  seek_with("Home", 1);
+  seek_with("Page_Up", 601);  // +1 min
+  expect_shows(601);
+  seek_with("Page_Down", 1);
+  expect_shows(1);
+  seek_with("9", 810);  // 90%: 80.91 s
+  expect_shows(810);
+  seek_with("End", 900);
+  EXPECT_EQ(p->wait_for(10s).value_or(-1), 0) << "End plays to the end and stops: " << p->err();
+  EXPECT_EQ(p->err().find("XDG_RUNTIME_DIR"), std::string::npos) << p->err();
+  EXPECT_EQ(p->err().find("QStandardPaths"), std::string::npos) << p->err();
+}
+
+TEST_F(ReplayPlaySeek, TheOverlayTogglesInTheTopLeftCorner) {
+  ASSERT_FALSE(window.empty()) << p->err();
+  expect_shows(1);
+  const cv::Rect corner(0, 0, kW / 2, 16);
+  const cv::Mat plain = grab()(corner).clone();  // expect_shows made sure there is a window
+  ASSERT_EQ(xdotool("windowfocus --sync " + window + " key o"), 0);
+  double diff = 0;
+  for (int i = 0; i < 40 && diff < 10; ++i) {
+    std::this_thread::sleep_for(100ms);
+    diff = cv::norm(grab()(corner), plain, cv::NORM_L1) / corner.area();
+  }
+  EXPECT_GE(diff, 10) << "o drew no overlay in the corner";
+  ASSERT_EQ(xdotool("windowfocus --sync " + window + " key o"), 0);
+  expect_shows(1);  // and off again: the frame as recorded
+  ASSERT_EQ(xdotool("windowfocus --sync " + window + " key q"), 0);
+  EXPECT_EQ(p->wait_for(10s).value_or(-1), 0) << p->err();
 }
 
 }  // namespace

@@ -23,8 +23,12 @@ int run(CommandLine& cli) {
       {"play SESSION [--from T] [--to T] [--at T] [--speed X] [--loop] [OPTIONS]",
        "Shows the session's frames in a window at their recorded timing (the capture times,\n"
        "not a fixed rate). Seeking to --from uses the catalog's time index.\n"
-       "Keys: space pause/resume, right/left arrow one frame forward/back while paused,\n"
-       "+/- double/halve the speed, q or Esc quit. Needs a display ($DISPLAY).",
+       "The window opens at the session's size when it fits the screen, and can be resized\n"
+       "(the picture is scaled to fit, its shape kept). Needs a display ($DISPLAY).\n"
+       "Keys: space pause/resume; right/left arrow 5 s forward/back while playing, one frame\n"
+       "while paused; Page Up/Page Down 1 min forward/back; Home/End the start/end; 0-9 to\n"
+       "0%..90% of the range; o the time and frame overlay (clock time, offset, frame number)\n"
+       "on/off; +/- double/halve the speed; q or Esc quit.",
        "  screenreel-replay play 3\n"
        "  screenreel-replay play standup --from 1:30 --to 2:00 --speed 2\n"
        "  screenreel-replay play 3 --idle-limit 1 --loop\n"

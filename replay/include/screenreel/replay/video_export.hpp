@@ -1,7 +1,9 @@
 // `export SESSION -o FILE`: a video at a constant frame rate whose timing follows the recorded
 // capture times: output frame k shows the frame on screen at k / fps (times --speed) after
-// --from, so frames are repeated or skipped as the timing requires. Written with OpenCV's
-// VideoWriter; the container and codec follow the file's extension.
+// --from, so frames are repeated or skipped as the timing requires. H.264 (avc1) is written with
+// libavcodec's libx264 encoding each frame as it comes (bounded memory: under 200 MB at 1080p
+// whatever the length), other codecs with OpenCV's VideoWriter; the container and codec follow
+// the file's extension.
 #pragma once
 
 #include <cstdint>
