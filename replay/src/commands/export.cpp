@@ -139,9 +139,10 @@ int run(CommandLine& cli) {
     throw UsageError("give either -o FILE (a video) or --frames DIR");
   if (vm->count("link") && frames_dir.empty()) throw UsageError("--link goes with --frames DIR");
   if (!key_file.empty() && manifest.empty()) throw UsageError("--key goes with --manifest JSON");
+  for (const char* t : {"from", "to"}) time_option(*vm, t);  // a malformed time: exit 2
   OpenArchive archive(cli);
   const SessionRecord s = archive.session(*vm);
-  TimeRange range = time_range(*vm);
+  TimeRange range = time_range(*vm, archive.catalog, s);
   std::optional<OutputFile> manifest_file;
   if (!manifest.empty()) {
     std::optional<std::vector<std::uint8_t>> key;

@@ -28,11 +28,11 @@ int run(CommandLine& cli) {
                  "  screenreel-replay frame 3 --at 0:42.1 --highlight \"permission denied\" -o hit.png\n"},
                 {"session"});
   if (!vm) return 0;
-  const auto at_us = offset_option(*vm, "at");
-  if (!at_us) throw UsageError("missing --at T");
+  if (!time_option(*vm, "at")) throw UsageError("missing --at T");
   if (output.empty()) throw UsageError("missing -o FILE");
   OpenArchive archive(cli);
   const SessionRecord s = archive.session(*vm);
+  const auto at_us = at_option(*vm, archive.catalog, s);
   const std::string highlight = vm->count("highlight") ? (*vm)["highlight"].as<std::string>() : "";
   const SavedFrame saved =
       save_frame(archive.paths, archive.catalog, s, *at_us, output, highlight, vm->count("force") > 0);

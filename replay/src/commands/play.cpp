@@ -31,12 +31,13 @@ int run(CommandLine& cli) {
        "  screenreel-replay play 3 --at 0:42.1               # where 'search' found something\n"},
       {"session"});
   if (!vm) return 0;
-  play_options.range = time_range(*vm);
+  for (const char* t : {"from", "to", "at"}) time_option(*vm, t);  // a malformed time: exit 2
   play_options.idle_limit_us = idle_limit(*vm);
   play_options.loop = vm->count("loop") > 0;
-  play_options.at_us = offset_option(*vm, "at");
   OpenArchive archive(cli);
   const SessionRecord s = archive.session(*vm);
+  play_options.range = time_range(*vm, archive.catalog, s);
+  play_options.at_us = at_option(*vm, archive.catalog, s);
   play(archive.paths, archive.catalog, s, play_options, std::cerr);
   return 0;
 }
