@@ -54,13 +54,17 @@ std::string required(const po::variables_map& vm, const char* key, const char* w
   return value;
 }
 
-std::optional<TimeArgument> time_option(const po::variables_map& vm, const char* name) {
-  if (!vm.count(name)) return std::nullopt;
+TimeArgument time_argument(const std::string& text, const std::string& what) {
   try {
-    return parse_time(vm[name].as<std::string>(), std::string("--") + name);
+    return parse_time(text, what);
   } catch (const Failure& e) {
     throw UsageError(e.what());
   }
+}
+
+std::optional<TimeArgument> time_option(const po::variables_map& vm, const char* name) {
+  if (!vm.count(name)) return std::nullopt;
+  return time_argument(vm[name].as<std::string>(), std::string("--") + name);
 }
 
 namespace {

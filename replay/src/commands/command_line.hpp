@@ -64,6 +64,7 @@ std::string required(const po::variables_map& vm, const char* key, const char* w
 // A time option (T, see time_argument.hpp): a malformed one is a bad command line (exit status
 // 2), like any other.
 std::optional<TimeArgument> time_option(const po::variables_map& vm, const char* name);
+TimeArgument time_argument(const std::string& text, const std::string& what);
 // --at T, as an offset in the session; a time outside it is a failure that states its range.
 std::optional<std::int64_t> at_option(const po::variables_map& vm, CatalogReader& catalog,
                                       const SessionRecord& session);
