@@ -49,7 +49,7 @@ void print_hits(std::ostream& out, const std::vector<TextHit>& hits, bool json, 
   for (const auto& h : hits)
     out << "session " << h.session_id << " \"" << terminal_safe(h.session_name) << "\"  "
         << first_seen_text(h) << " -> " << format_offset(h.last_us - h.origin_us) << " ("
-        << format_local_time(h.first_us) << ")  frame "
+        << format_local_time_ms(h.first_us) << ")  frame "
         << h.first_seq << "  at " << h.box.x << "," << h.box.y << " " << h.box.w << "x" << h.box.h
         << "\n  " << show_marks(h.marked, terminal) << "\n";
 }

@@ -92,7 +92,7 @@ std::optional<std::int64_t> epoch_of(int year, int month, int day, std::int64_t 
   return static_cast<std::int64_t>(t) * kSecond + day_us % kSecond;
 }
 
-// YYYY-MM-DD[( |T)H:MM[:SS[.fff]]][Z|+HH|+HH:MM|+HHMM|-...]
+// YYYY-MM-DD[( |T)H:MM[:SS[.fff]]][[ ]Z|+HH|+HH:MM|+HHMM|-...]
 std::optional<std::int64_t> date_time(std::string_view s) {
   int year = 0, month = 0, day = 0;
   if (!digits_at(s, 0, 4, year) || s.size() < 10 || s[4] != '-' || !digits_at(s, 5, 2, month) ||
@@ -104,8 +104,11 @@ std::optional<std::int64_t> date_time(std::string_view s) {
   if (!s.empty()) {
     if (s.front() != ' ' && s.front() != 'T') return std::nullopt;
     s.remove_prefix(1);
-    std::size_t end = s.find_first_of("Z+-");
-    const auto tod = time_of_day(s.substr(0, end));
+    const std::size_t end = s.find_first_of("Z+-");
+    std::string_view clock = s.substr(0, end);
+    // "2025-11-24 17:00:00.250 +0100", as the output writes it, is taken back as it is.
+    if (end != std::string_view::npos && clock.ends_with(' ')) clock.remove_suffix(1);
+    const auto tod = time_of_day(clock);
     if (!tod) return std::nullopt;
     day_us = *tod;
     s.remove_prefix(end == std::string_view::npos ? s.size() : end);

@@ -57,6 +57,7 @@ TEST_F(ClockTimes, OneInstantWrittenInAnyZoneNamesOneFrame) {
       {"Asia/Tokyo", "2025-11-24T16:00:03Z", 3},
       {"UTC", "2025-11-25T01:00:03+09:00", 3},
       {"Asia/Tokyo", "2025-11-24T17:00:03+0100", 3},
+      {"Asia/Tokyo", "2025-11-24 16:00:03.600 +0000", 4},  // as search and at print it
       {"UTC", "@1764000003", 3},
       {"Asia/Tokyo", "@1764000003.6", 4},
       // Offsets from the first frame: explicit, and the documented forms, alike in every zone.
@@ -139,7 +140,7 @@ TEST_F(ClockTimes, AtListsTheSessionsRecordingThenWithTheirFrame) {
   EXPECT_EQ(rows("UTC", "16:00:01"), "[(1, 'standup', 1, '00:00:00.000'), (3, 'Review', 1, '00:00:00.000')]");
   const auto table = test::replay(archive.root(), {"at", "17:00:09"});
   ASSERT_EQ(table.status, 0) << table.err;
-  EXPECT_NE(table.out.find("2025-11-24 17:00:08 +0000"), std::string::npos) << table.out;  // frame 9's capture
+  EXPECT_NE(table.out.find("2025-11-24 17:00:08.500 +0000"), std::string::npos) << table.out;  // frame 9's
 
   const auto none = test::replay(archive.root(), {"at", "16:30"});
   EXPECT_EQ(none.status, 1);

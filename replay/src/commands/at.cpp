@@ -39,7 +39,7 @@ int run(CommandLine& cli) {
     if (!offset) continue;
     const auto frame = archive.catalog.frame_at(s.id, span->first_us + *offset);
     table.rows.push_back({s.id, s.name, frame->seq, format_offset(frame->capture_us - span->first_us),
-                          format_local_time(frame->capture_us)});
+                          format_local_time_ms(frame->capture_us)});
   }
   if (table.rows.empty())
     throw Failure("no session was recording at " + t.text +
