@@ -84,7 +84,7 @@ std::optional<std::int64_t> at_option(const po::variables_map& vm, CatalogReader
 
 void add_range_options(po::options_description& o) {
   o.add_options()("from", po::value<std::string>()->value_name("T"),
-                  "start at T (default: the first frame)")(
+                  (std::string("start at T (default: the first frame)") + kTimeForms).c_str())(
       "to", po::value<std::string>()->value_name("T"), "end at T (default: the last frame)");
 }
 

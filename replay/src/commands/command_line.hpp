@@ -61,6 +61,12 @@ po::options_description options();
 // The value of a positional argument or option that must be there; `what` names it in the error.
 std::string required(const po::variables_map& vm, const char* key, const char* what);
 
+// What T is, for the options that take one (each command's --help says it).
+constexpr const char* kTimeForms =
+    "; T is a clock time (14:05, 14:05:30.250, \"2026-12-05 14:05\", 2026-12-05T14:05+01:00, @EPOCH) or "
+    "an offset from the first frame (+1:30, +90s, +500ms; 90 and [HH:]MM:SS as before); a bare H:MM or "
+    "HH:MM:SS is whichever of the two lies inside the session, and refused when both do";
+
 // A time option (T, see time_argument.hpp): a malformed one is a bad command line (exit status
 // 2), like any other.
 std::optional<TimeArgument> time_option(const po::variables_map& vm, const char* name);

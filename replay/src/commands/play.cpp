@@ -26,9 +26,10 @@ int run(CommandLine& cli) {
        "Keys: space pause/resume, right/left arrow one frame forward/back while paused,\n"
        "+/- double/halve the speed, q or Esc quit. Needs a display ($DISPLAY).",
        "  screenreel-replay play 3\n"
-       "  screenreel-replay play standup --from 1:30 --to 2:00 --speed 2\n"
+       "  screenreel-replay play standup --from 14:05 --to 14:07 --speed 2\n"
+       "  screenreel-replay play standup --from +1:30 --to +2:00\n"
        "  screenreel-replay play 3 --idle-limit 1 --loop\n"
-       "  screenreel-replay play 3 --at 0:42.1               # where 'search' found something\n"},
+       "  screenreel-replay play 3 --at 14:05:42.100         # where 'search' found something\n"},
       {"session"});
   if (!vm) return 0;
   for (const char* t : {"from", "to", "at"}) time_option(*vm, t);  // a malformed time: exit 2

@@ -31,13 +31,16 @@ int run(CommandLine& cli) {
        "bm25, best first; each is one line of text and the time it stayed on screen: session,\n"
        "first seen -> last seen (from the session's first frame), the frame where it was first\n"
        "seen, its box on screen (x,y width x height), and the line with the words marked.\n"
-       "First seen is rounded up to the millisecond: given to frame/play --at, it shows that frame.\n"
-       "--from/--to keep the lines on screen at some time between them (in every session).",
+       "After the offsets, the local clock time it was first seen. Both are rounded up to the\n"
+       "millisecond: given to frame/play --at (the clock time as printed), they show that frame.\n"
+       "--from/--to keep the lines on screen at some time between them (in every session): an\n"
+       "offset counts from each session's first frame, a clock time is the same moment for all.",
        "  screenreel-replay search \"permission denied\"\n"
-       "  screenreel-replay search \"make: ***\" --session standup --from 1:00 --to 5:00\n"
+       "  screenreel-replay search \"make: ***\" --session standup --from +1:00 --to +5:00\n"
+       "  screenreel-replay search \"make: ***\" --from \"2026-12-05 14:00\" --to \"2026-12-05 15:00\"\n"
        "  screenreel-replay search \"ERR*\" --json\n"
-       "  screenreel-replay frame 3 --at 0:42.1 --highlight \"permission denied\" -o hit.png\n"
-       "  screenreel-replay play 3 --at 0:42.1\n"},
+       "  screenreel-replay frame 3 --at 14:05:42.100 --highlight \"permission denied\" -o hit.png\n"
+       "  screenreel-replay play 3 --at 14:05:42.100\n"},
       {"words"});
   if (!vm) return 0;
   query.words = required(*vm, "words", "the words to search for (in quotes)");
