@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 
@@ -58,7 +59,7 @@ int main(int argc, char** argv) {
      "record one window's area, following it when it moves: its id (0x1a00003, from xwininfo or xdotool search --name) or part of its title; the recording ends when it closes. pipewire: 'ask' asks the portal for a window, where it offers them (the dialog chooses)")
     ("no-cursor", "leave the mouse pointer out of the frames (default: drawn in, through XFixes or the portal's embedded cursor)")
     ("list-monitors", "print the X display's monitors (number, name, geometry, primary) and exit")
-    ("name", po::value(&config.name)->value_name("LABEL"), "session label stored in the catalog (default: the host's name)")
+    ("name", po::value(&config.name)->value_name("LABEL"), "session label stored in the catalog (default: the host's name and the local start time, myhost-2026-12-05-1405)")
     ("duration", po::value(&config.duration_s)->default_value(0, "none")->value_name("SECONDS"), "stop after this long; none (0): until stopped")
     ("max-frames", po::value(&config.max_frames)->default_value(0, "none")->value_name("N"), "stop after sending N frames; none (0): no limit")
     ("every-frame", "send a frame every tick, even when nothing changed")
@@ -162,8 +163,15 @@ int main(int argc, char** argv) {
     }
   }
   if (config.name.empty()) {
+    // The host and the local start time (myhost-2026-12-05-1405): sessions recorded without
+    // --name are told apart, and each name says where and when.
     char host[256] = {};
-    config.name = gethostname(host, sizeof host - 1) == 0 && host[0] ? host : "screen";
+    const std::time_t now = std::time(nullptr);
+    std::tm local{};
+    localtime_r(&now, &local);
+    char started[32] = {};
+    std::strftime(started, sizeof started, "-%Y-%m-%d-%H%M", &local);
+    config.name = std::string(gethostname(host, sizeof host - 1) == 0 && host[0] ? host : "screen") + started;
   }
   return screenreel::capture::run(config);
 }

@@ -1,5 +1,5 @@
 // screenreel-replay: reads an archive written by screenreel-receiver (list, info, play, export,
-// frame, query, search, index, verify, recover, delete, serve). This file reads the options that come
+// frame, query, search, index, verify, recover, delete, serve, at). This file reads the options that come
 // before the command and dispatches; each command is in src/commands/, the work in the
 // screenreel_replay library.
 #include <iostream>
@@ -19,7 +19,7 @@ using namespace screenreel::replay::commands;
 
 namespace {
 
-const Command* const kCommands[] = {&kList,   &kInfo,   &kPlay,   &kExport,
+const Command* const kCommands[] = {&kList,   &kInfo,   &kAt,     &kPlay,   &kExport,
                                     &kFrame,  &kQuery,  &kSearch, &kIndex,
                                     &kVerify, &kRecover, &kRebuild, &kDelete, &kKeep, &kUnkeep, &kPrune, &kServe};
 
@@ -33,9 +33,15 @@ constexpr const char* kUsageHead =
 
 constexpr const char* kUsageTail =
     "\n"
-    "SESSION is a session id, or the start of a session name that only one session has.\n"
-    "T is a time from the session's first frame: seconds (90, 12.5) or [HH:]MM:SS[.mmm]\n"
-    "(1:30, 00:01:30.500).\n"
+    "SESSION is a session id, a session's whole name, or the start of a name only one session has.\n"
+    "T is a clock time or an offset from the session's first frame:\n"
+    "  clock   14:05, 14:05:30.250, \"2026-12-05 14:05:30\", 2026-12-05T14:05:30+01:00, @1796438641\n"
+    "          (local time, $TZ, unless the zone is given)\n"
+    "  offset  +1:30, +90s, +1m30s, +500ms; and as before 90, 12.5, [HH:]MM:SS[.mmm]\n"
+    "A bare H:MM or HH:MM:SS is the clock time of day on the session's date(s) or the offset,\n"
+    "whichever lies inside the session (03:18:00 in a 9 s session is 3:18 am); when both do it\n"
+    "is refused as ambiguous: write +1:30, or the date. A time outside the session is an error\n"
+    "that states its range.\n"
     "\n"
     "Options:\n"
     "  --archive DIR   the archive; default $SCREENREEL_ARCHIVE, else ./recordings\n"
@@ -47,7 +53,8 @@ constexpr const char* kUsageTail =
     "Examples:\n"
     "  screenreel-replay list\n"
     "  screenreel-replay --archive /data/rec info standup\n"
-    "  screenreel-replay play 3 --from 1:00 --speed 2 --idle-limit 2\n"
+    "  screenreel-replay at 14:05\n"
+    "  screenreel-replay play 3 --from 14:05 --speed 2 --idle-limit 2\n"
     "  screenreel-replay export 3 -o standup.mp4 --scale 0.5\n"
     "  screenreel-replay query \"SELECT id, name, frame_count FROM sessions\" --csv\n"
     "  screenreel-replay index --all && screenreel-replay search \"permission denied\"\n"

@@ -24,6 +24,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   xvfb xdotool xterm x11-xserver-utils x11-apps ffmpeg sqlite3 procps
   fonts-dejavu-core openssl time
+  # time zones (the clock-time tests run screenreel-replay with TZ=Asia/Tokyo and Asia/Shanghai)
+  tzdata
   # screenreel-replay serve's pages in a real browser (tests/serve/browser_test.py): headless
   # Chromium driven by Selenium through chromedriver
   chromium chromium-driver python3-selenium

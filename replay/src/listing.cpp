@@ -24,7 +24,19 @@ Json spread_json(const std::optional<Spread>& s) {
   return {{"min_us", s->min}, {"median_us", s->median}, {"max_us", s->max}, {"mean_us", s->mean}};
 }
 
+std::string ascii_lower(std::string s) {
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
 }  // namespace
+
+bool SessionFilter::matches(const SessionSummary& sum) const {
+  const std::int64_t start = sum.record.started_us, end = start + sum.duration_us;
+  return (!since_us || end >= *since_us) && (!until_us || start <= *until_us) &&
+         (name.empty() || ascii_lower(sum.record.name).find(ascii_lower(name)) != std::string::npos);
+}
 
 Json session_json(const SessionSummary& sum) {
   const auto& s = sum.record;

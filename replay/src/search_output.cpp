@@ -33,6 +33,7 @@ void print_hits(std::ostream& out, const std::vector<TextHit>& hits, bool json, 
                       {"name", h.session_name},
                       {"first_seen", first_seen_text(h)},
                       {"last_seen", format_offset(h.last_us - h.origin_us)},
+                      {"first_seen_clock", format_utc_iso(h.first_us)},
                       {"first_seen_us", h.first_us},
                       {"last_seen_us", h.last_us},
                       {"first_frame", h.first_seq},
@@ -47,7 +48,8 @@ void print_hits(std::ostream& out, const std::vector<TextHit>& hits, bool json, 
   }
   for (const auto& h : hits)
     out << "session " << h.session_id << " \"" << terminal_safe(h.session_name) << "\"  "
-        << first_seen_text(h) << " -> " << format_offset(h.last_us - h.origin_us) << "  frame "
+        << first_seen_text(h) << " -> " << format_offset(h.last_us - h.origin_us) << " ("
+        << format_local_time_ms(h.first_us) << ")  frame "
         << h.first_seq << "  at " << h.box.x << "," << h.box.y << " " << h.box.w << "x" << h.box.h
         << "\n  " << show_marks(h.marked, terminal) << "\n";
 }

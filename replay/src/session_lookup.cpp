@@ -17,9 +17,12 @@ SessionRecord find_session(CatalogReader& catalog, std::string_view spec) {
   if (ec == std::errc() && end == spec.data() + spec.size())
     if (auto s = catalog.session(id)) return *s;
 
-  std::vector<SessionRecord> matches;
+  // The sessions named exactly SESSION, else those whose name starts with it: "statsrun" names
+  // the session of that name, not also "statsrun2".
+  std::vector<SessionRecord> matches, exact;
   for (auto& s : catalog.sessions())
-    if (std::string_view(s.name).starts_with(spec)) matches.push_back(std::move(s));
+    if (std::string_view(s.name).starts_with(spec)) (s.name == spec ? exact : matches).push_back(std::move(s));
+  if (!exact.empty()) matches = std::move(exact);
   if (matches.size() == 1) return matches.front();
 
   const std::string shown = "\"" + terminal_safe(std::string(spec)) + "\"";
@@ -28,7 +31,8 @@ SessionRecord find_session(CatalogReader& catalog, std::string_view spec) {
                   " in the catalog: give a session id or the start of a session name " +
                   "(screenreel-replay list shows them)");
   std::string msg = "session " + shown + " is ambiguous: " + std::to_string(matches.size()) +
-                    " sessions have a name starting with it; give the id of one:";
+                    (matches.front().name == spec ? " sessions have that name" : " sessions have a name starting with it") +
+                    "; give the id of one:";
   constexpr std::size_t kShown = 10;
   for (std::size_t i = 0; i < matches.size() && i < kShown; ++i)
     msg += "\n  " + std::to_string(matches[i].id) + "  " + terminal_safe(matches[i].name) +

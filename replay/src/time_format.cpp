@@ -77,6 +77,19 @@ std::string format_local_time(std::int64_t epoch_us) {
   return buf;
 }
 
+std::string format_local_time_ms(std::int64_t epoch_us) {
+  const std::int64_t ms = (epoch_us + 999) / 1000;
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char date[48], zone[16];
+  std::strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S", &tm);
+  std::strftime(zone, sizeof zone, "%z", &tm);
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "%s.%03lld %s", date, static_cast<long long>(ms % 1000), zone);
+  return buf;
+}
+
 std::string format_utc_iso(std::int64_t epoch_us) {
   const std::time_t t = static_cast<std::time_t>(epoch_us / 1000000);
   std::tm tm{};

@@ -49,7 +49,8 @@ FixtureArchive::~FixtureArchive() {
 
 SessionRecord FixtureArchive::record(const std::string& name,
                                      const std::vector<FixtureFrame>& frames,
-                                     const std::string& end_reason, std::int64_t dropped) {
+                                     const std::string& end_reason, std::int64_t dropped,
+                                     std::int64_t started_us) {
   NewSession n;
   n.name = name;
   n.client_address = "127.0.0.1:40000";
@@ -57,19 +58,19 @@ SessionRecord FixtureArchive::record(const std::string& name,
   n.width = width_;
   n.height = height_;
   n.fps = 10;
-  n.started_us = kStartUs;
+  n.started_us = started_us;
   SessionRecord s = catalog_.create_session(n);
   fs::create_directory(paths().session(s.folder));
   std::vector<FrameRecord> rows;
   std::int64_t seq = 0;
-  std::int64_t last_written = kStartUs;
+  std::int64_t last_written = started_us;
   for (const auto& f : frames) {
     ++seq;
     FrameRecord r;
     r.session_id = s.id;
     r.seq = seq;
     r.tick = f.tick;
-    r.capture_us = kStartUs + 500'000 + f.offset_us;
+    r.capture_us = started_us + 500'000 + f.offset_us;
     r.receive_us = r.capture_us + 2'000;
     r.written_us = r.capture_us + 10'000;
     r.file = frame_file_name(static_cast<std::uint64_t>(seq));

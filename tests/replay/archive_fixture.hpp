@@ -50,9 +50,11 @@ class FixtureArchive {
   void set_frame_size(std::uint32_t width, std::uint32_t height) { width_ = width, height_ = height; }
 
   // Records a session: its row, its folder, each frame's JPEG then its row, like the receiver.
-  // Ends it with `end_reason` unless that is empty (left recording, as after a crash).
+  // Ends it with `end_reason` unless that is empty (left recording, as after a crash). It starts
+  // at `started_us`, its first frame half a second later.
   SessionRecord record(const std::string& name, const std::vector<FixtureFrame>& frames,
-                       const std::string& end_reason = "client", std::int64_t dropped = 0);
+                       const std::string& end_reason = "client", std::int64_t dropped = 0,
+                       std::int64_t started_us = kStartUs);
   // Writes frame `seq`'s JPEG into the session's folder without a row (a crash's last batch).
   std::int64_t write_frame_file(const SessionRecord& s, std::int64_t seq);
   // Makes frame `seq`'s file a hard link to frame `source`'s (a repeat), without a row.

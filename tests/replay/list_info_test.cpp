@@ -88,14 +88,17 @@ TEST_F(ReplayListInfo, InfoGivesIntervalStatisticsAndDroppedCounts) {
 }
 
 TEST_F(ReplayListInfo, InfoJsonParses) {
-  const auto r = test::replay(
-      archive.root(), {"info", "standup", "--json"});  // "standup" is exact, but a prefix of 2
+  const auto r = test::replay(archive.root(), {"info", "stand", "--json"});  // a prefix of 2
   EXPECT_EQ(r.status, 1) << "an ambiguous prefix must not pick one: " << r.out;
   EXPECT_NE(r.err.find("ambiguous"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("\n  2  standup-2  started"), std::string::npos) << r.err;
 
+  // "standup" is also the start of "standup-2", but the whole name of session 1: that one.
+  const auto exact = test::replay(archive.root(), {"info", "standup", "--json"});
+  ASSERT_EQ(exact.status, 0) << exact.err;
   const auto j = test::replay(archive.root(), {"info", "1", "--json"});
   ASSERT_EQ(j.status, 0) << j.err;
+  EXPECT_EQ(exact.out, j.out);
   EXPECT_EQ(
       test::python_json(j.out,
                         "d[\"id\"], d[\"interval\"][\"min_us\"], d[\"interval\"][\"median_us\"], "

@@ -3,6 +3,8 @@
 // `frame --highlight` finds the boxes of the words on a frame.
 #include <gtest/gtest.h>
 
+#include <utility>
+
 #include "archive_fixture.hpp"
 #include "screenreel/replay/archive_access.hpp"
 #include "screenreel/replay/text_search.hpp"
@@ -94,6 +96,37 @@ TEST_F(ReplaySearch, HighlightBoxesAreTheMatchingWordsOfTheFrame) {
   EXPECT_EQ(boxes[0], (PixelRect{128, 10, 40, 10}));
   EXPECT_TRUE(highlight_boxes(reader, one, 12, "error").empty());  // gone by frame 11
   EXPECT_EQ(highlight_boxes(reader, two, 12, "module").size(), 1u);
+}
+
+// Each hit shows the local clock time it was first seen beside its offsets, and --from/--to take
+// clock times, which are a different offset in each session (issue 22.1).
+TEST_F(ReplaySearch, HitsShowTheClockTimeAndRangesTakeClockTimes) {
+  const auto all = test::replay_in_zone("Asia/Tokyo", archive.root(), {"search", "error"});
+  ASSERT_EQ(all.status, 0) << all.err;
+  EXPECT_NE(all.out.find("session 1 \"one\"  00:00:00.000 -> "), std::string::npos) << all.out;
+  EXPECT_NE(all.out.find(" (2025-11-25 01:00:00.500 +0900)  frame 1 "), std::string::npos) << all.out;
+  EXPECT_NE(all.out.find(" (2025-11-25 01:00:01.000 +0900)  frame 6 "), std::string::npos) << all.out;
+  // The clock time printed, given back to frame --at, names the frame where the line was first seen.
+  const auto shot = test::replay_in_zone("Asia/Tokyo", archive.root(), {"frame", "two", "--at", "2025-11-25 01:00:01.000 +0900",
+                                                                       "-o", (archive.root() / "hit.png").string()});
+  EXPECT_NE(shot.err.find(": frame 6 ("), std::string::npos) << shot.err;
+  const auto json = test::replay(archive.root(), {"search", "module", "--json"});
+  EXPECT_EQ(test::python_json(json.out, "[x[\"first_seen_clock\"] for x in d]"), "['2025-11-24T16:00:01.000Z']");
+
+  // Session one's error left the screen at 16:00:01.4, session two's stayed from 16:00:01.
+  for (const auto& [zone, from] : {std::pair{"UTC", "16:00:01.5"}, std::pair{"Asia/Tokyo", "2025-11-25 01:00:01.5"}}) {
+    const auto later = test::replay_in_zone(zone, archive.root(), {"search", "error", "--from", from, "--json"});
+    ASSERT_EQ(later.status, 0) << later.err;
+    EXPECT_EQ(test::python_json(later.out, "[x[\"session\"] for x in d]"), "[2]") << zone;
+  }
+  const auto before = test::replay(archive.root(), {"search", "error", "--to", "16:00:00.9", "--json"});
+  EXPECT_EQ(test::python_json(before.out, "[x[\"session\"] for x in d]"), "[1]");
+  const auto in_one = test::replay(archive.root(), {"search", "error", "--session", "one", "--from", "16:00:01.5"});
+  EXPECT_EQ(in_one.status, 0) << in_one.err;
+  EXPECT_EQ(in_one.out, "");
+  // Offsets keep their meaning: from each session's first frame.
+  const auto offsets = test::replay(archive.root(), {"search", "error", "--from", "+1.2", "--to", "1.5", "--json"});
+  EXPECT_EQ(test::python_json(offsets.out, "[x[\"session\"] for x in d]"), "[2]");
 }
 
 }  // namespace

@@ -96,7 +96,7 @@ TEST_F(ReplaySeek, FrameCommandWritesTheFrameOnScreenAtT) {
     const char* at;
     std::int64_t seq;
   } cases[] = {{"0", 1},   {"0.0999", 1},   {"0.1", 2},  {"4.999", 3}, {"00:00:05.000", 4},
-               {"5.1", 6}, {"0:05.349", 6}, {"5.35", 7}, {"1:00", 7}};
+               {"5.1", 6}, {"0:05.349", 6}, {"5.35", 7}, {"5.41", 7}};
   for (const auto& c : cases) {
     const std::filesystem::path png = archive.root() / "shot.png";
     const auto r = test::replay(archive.root(), {"frame", "seek", "--at", c.at, "-o", png.string(), "--force"});
@@ -110,6 +110,13 @@ TEST_F(ReplaySeek, FrameCommandWritesTheFrameOnScreenAtT) {
     EXPECT_LT(test::psnr(shot, archive.frame_image(session, other)), 25)
         << c.at << ": looks like frame " << other;
   }
+  // Past the session's end (its last frame at 5.35 s, its end at 5.41 s): an error that states
+  // its range, where the last frame used to be written with status 0.
+  const auto past = test::replay(archive.root(), {"frame", "seek", "--at", "1:00", "-o", (archive.root() / "past.png").string()});
+  EXPECT_EQ(past.status, 1);
+  EXPECT_NE(past.err.find("--at 1:00 is outside session 1"), std::string::npos) << past.err;
+  EXPECT_NE(past.err.find("(offsets +00:00:00.000 .. +00:00:05.410)"), std::string::npos) << past.err;
+  EXPECT_FALSE(std::filesystem::exists(archive.root() / "past.png"));
   // Without --force an existing file is kept (before: overwritten without asking).
   const std::filesystem::path png = archive.root() / "shot.png";
   const auto before = std::filesystem::last_write_time(png);

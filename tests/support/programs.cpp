@@ -37,14 +37,15 @@ RunResult replay(const std::filesystem::path& archive, std::vector<std::string> 
   return replay_as(-1, archive, std::move(args), input);
 }
 
-RunResult replay_as(int uid, const std::filesystem::path& archive, std::vector<std::string> args,
-                    const std::string& input) {
+namespace {
+RunResult run_replay(int uid, const std::string& zone, const std::filesystem::path& archive,
+                     std::vector<std::string> args, const std::string& input) {
   args.insert(args.begin(), {SCREENREEL_REPLAY_BIN, "--archive", archive.string()});
   if (uid >= 0) {
     const std::string id = std::to_string(uid);
     args.insert(args.begin(), {"/usr/bin/setpriv", "--reuid=" + id, "--regid=" + id, "--clear-groups"});
   }
-  Process p(args, {{"TZ", "UTC"}});
+  Process p(args, {{"TZ", zone}});
   if (!input.empty()) p.write_stdin(input);
   RunResult r;
   const auto status = p.wait_for(std::chrono::seconds(120));
@@ -52,6 +53,17 @@ RunResult replay_as(int uid, const std::filesystem::path& archive, std::vector<s
   r.out = p.out();
   r.err = p.err();
   return r;
+}
+}  // namespace
+
+RunResult replay_as(int uid, const std::filesystem::path& archive, std::vector<std::string> args,
+                    const std::string& input) {
+  return run_replay(uid, "UTC", archive, std::move(args), input);
+}
+
+RunResult replay_in_zone(const std::string& zone, const std::filesystem::path& archive,
+                         std::vector<std::string> args) {
+  return run_replay(-1, zone, archive, std::move(args), "");
 }
 
 }  // namespace screenreel::test

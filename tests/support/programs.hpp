@@ -32,6 +32,9 @@ struct RunResult {
 // (at most 120 s) for it to exit.
 RunResult replay(const std::filesystem::path& archive, std::vector<std::string> args,
                  const std::string& input = "");
+// The same with TZ=`zone` (clock times on the command line and in the output are local).
+RunResult replay_in_zone(const std::string& zone, const std::filesystem::path& archive,
+                         std::vector<std::string> args);
 // The same, run as user and group `uid` through setpriv (-1: as this process). Needs root.
 RunResult replay_as(int uid, const std::filesystem::path& archive,
                     std::vector<std::string> args, const std::string& input = "");

@@ -54,28 +54,58 @@ std::string required(const po::variables_map& vm, const char* key, const char* w
   return value;
 }
 
-std::optional<std::int64_t> offset_option(const po::variables_map& vm, const char* name) {
-  if (!vm.count(name)) return std::nullopt;
+TimeArgument time_argument(const std::string& text, const std::string& what) {
   try {
-    return parse_offset(vm[name].as<std::string>(), std::string("--") + name);
+    return parse_time(text, what);
   } catch (const Failure& e) {
     throw UsageError(e.what());
   }
 }
 
+std::optional<TimeArgument> time_option(const po::variables_map& vm, const char* name) {
+  if (!vm.count(name)) return std::nullopt;
+  return time_argument(vm[name].as<std::string>(), std::string("--") + name);
+}
+
+namespace {
+SessionSpan span_of(CatalogReader& catalog, const SessionRecord& session) {
+  const auto span = session_span(catalog, session);
+  if (!span) throw Failure("session " + std::to_string(session.id) + " has no frames");
+  return *span;
+}
+}  // namespace
+
+std::optional<std::int64_t> at_option(const po::variables_map& vm, CatalogReader& catalog,
+                                      const SessionRecord& session) {
+  const auto at = time_option(vm, "at");
+  if (!at) return std::nullopt;
+  return offset_in(*at, span_of(catalog, session));
+}
+
 void add_range_options(po::options_description& o) {
   o.add_options()("from", po::value<std::string>()->value_name("T"),
-                  "start at T (default: the first frame)")(
+                  (std::string("start at T (default: the first frame)") + kTimeForms).c_str())(
       "to", po::value<std::string>()->value_name("T"), "end at T (default: the last frame)");
 }
 
-TimeRange time_range(const po::variables_map& vm) {
-  return {offset_option(vm, "from"), offset_option(vm, "to")};
+TimeRange time_range(const po::variables_map& vm, CatalogReader& catalog, const SessionRecord& session) {
+  const auto from = time_option(vm, "from"), to = time_option(vm, "to");
+  if (!from && !to) return {};
+  const SessionSpan span = span_of(catalog, session);
+  if (auto r = range_in(from, to, span)) return *r;
+  throw Failure(std::string(from ? "--from " + from->text : "") + (from && to ? " " : "") +
+                (to ? "--to " + to->text : "") + " is outside " + span_text(span));
 }
 
 std::optional<std::int64_t> idle_limit(const po::variables_map& vm) {
-  const auto limit = offset_option(vm, "idle-limit");
-  if (limit && *limit <= 0) throw UsageError("--idle-limit must be more than 0");
+  if (!vm.count("idle-limit")) return std::nullopt;
+  std::int64_t limit = 0;
+  try {
+    limit = parse_offset(vm["idle-limit"].as<std::string>(), "--idle-limit");
+  } catch (const Failure& e) {
+    throw UsageError(e.what());
+  }
+  if (limit <= 0) throw UsageError("--idle-limit must be more than 0");
   return limit;
 }
 

@@ -13,6 +13,7 @@
 
 #include "screenreel/archive/archive.hpp"
 #include "screenreel/archive/catalog.hpp"
+#include "screenreel/replay/time_argument.hpp"
 #include "screenreel/replay/timeline.hpp"
 
 namespace screenreel::replay::commands {
@@ -60,11 +61,24 @@ po::options_description options();
 // The value of a positional argument or option that must be there; `what` names it in the error.
 std::string required(const po::variables_map& vm, const char* key, const char* what);
 
-// A time option (T): a malformed one is a bad command line (exit status 2), like any other.
-std::optional<std::int64_t> offset_option(const po::variables_map& vm, const char* name);
+// What T is, for the options that take one (each command's --help says it).
+constexpr const char* kTimeForms =
+    "; T is a clock time (14:05, 14:05:30.250, \"2026-12-05 14:05\", 2026-12-05T14:05+01:00, @EPOCH) or "
+    "an offset from the first frame (+1:30, +90s, +500ms; 90 and [HH:]MM:SS as before); a bare H:MM or "
+    "HH:MM:SS is whichever of the two lies inside the session, and refused when both do";
+
+// A time option (T, see time_argument.hpp): a malformed one is a bad command line (exit status
+// 2), like any other.
+std::optional<TimeArgument> time_option(const po::variables_map& vm, const char* name);
+TimeArgument time_argument(const std::string& text, const std::string& what);
+// --at T, as an offset in the session; a time outside it is a failure that states its range.
+std::optional<std::int64_t> at_option(const po::variables_map& vm, CatalogReader& catalog,
+                                      const SessionRecord& session);
 // --from T and --to T.
 void add_range_options(po::options_description& o);
-TimeRange time_range(const po::variables_map& vm);
+// --from and --to as offsets in the session (clock times outside it taken to its ends); a range
+// outside the session is a failure that states its range.
+TimeRange time_range(const po::variables_map& vm, CatalogReader& catalog, const SessionRecord& session);
 // --idle-limit S, more than 0.
 std::optional<std::int64_t> idle_limit(const po::variables_map& vm);
 

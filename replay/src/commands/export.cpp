@@ -127,9 +127,9 @@ int run(CommandLine& cli) {
        "receiver signed it, so that whoever gets the export can prove its frames are the\n"
        "recorded ones.",
        "  screenreel-replay export 3 -o session3.mp4\n"
-       "  screenreel-replay export standup -o part.avi --from 10 --to 1:10 --fps 10 --scale 0.5\n"
+       "  screenreel-replay export standup -o part.avi --from 14:05 --to 14:06:30 --fps 10 --scale 0.5\n"
        "  screenreel-replay export 3 -o timelapse.mp4 --speed 20 --idle-limit 1\n"
-       "  screenreel-replay export 3 --frames out/ --from 5 --to 15 --link\n"
+       "  screenreel-replay export 3 --frames out/ --from +5s --to +15s --link\n"
        "  screenreel-replay export 3 --frames out/ --manifest out.json --key receiver.pub\n"
        "  ffmpeg -f concat -i out/frames.ffconcat -fps_mode vfr -enc_time_base 1/1000 \\\n"
        "         -pix_fmt yuv420p out.mp4\n"},
@@ -139,9 +139,10 @@ int run(CommandLine& cli) {
     throw UsageError("give either -o FILE (a video) or --frames DIR");
   if (vm->count("link") && frames_dir.empty()) throw UsageError("--link goes with --frames DIR");
   if (!key_file.empty() && manifest.empty()) throw UsageError("--key goes with --manifest JSON");
+  for (const char* t : {"from", "to"}) time_option(*vm, t);  // a malformed time: exit 2
   OpenArchive archive(cli);
   const SessionRecord s = archive.session(*vm);
-  TimeRange range = time_range(*vm);
+  TimeRange range = time_range(*vm, archive.catalog, s);
   std::optional<OutputFile> manifest_file;
   if (!manifest.empty()) {
     std::optional<std::vector<std::uint8_t>> key;

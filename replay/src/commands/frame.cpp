@@ -11,7 +11,7 @@ int run(CommandLine& cli) {
   po::options_description o = options();
   std::string output;
   o.add_options()("at", po::value<std::string>()->value_name("T"),
-                  "the time (from the session's first frame)")(
+                  (std::string("the time") + kTimeForms).c_str())(
       "output,o", po::value(&output)->value_name("FILE"),
       "the image: .png, .jpg, .bmp, .tiff, .webp")(
       "highlight", po::value<std::string>()->value_name("WORDS"),
@@ -23,16 +23,17 @@ int run(CommandLine& cli) {
                  "Writes the frame that was on screen at T: the last one captured at or before T\n"
                  "(found with the catalog's time index). Says which frame it was on stderr.\n"
                  "--highlight boxes the words where the text index (see search) has them on it.",
-                 "  screenreel-replay frame 3 --at 1:02.5 -o shot.png\n"
-                 "  screenreel-replay frame standup --at 0 -o first.jpg\n"
-                 "  screenreel-replay frame 3 --at 0:42.1 --highlight \"permission denied\" -o hit.png\n"},
+                 "  screenreel-replay frame 3 --at 14:05:30 -o shot.png\n"
+                 "  screenreel-replay frame 3 --at \"2026-12-05 14:05:30.250 +0100\" -o shot.png\n"
+                 "  screenreel-replay frame standup --at +0 -o first.jpg\n"
+                 "  screenreel-replay frame 3 --at +0:42.1 --highlight \"permission denied\" -o hit.png\n"},
                 {"session"});
   if (!vm) return 0;
-  const auto at_us = offset_option(*vm, "at");
-  if (!at_us) throw UsageError("missing --at T");
+  if (!time_option(*vm, "at")) throw UsageError("missing --at T");
   if (output.empty()) throw UsageError("missing -o FILE");
   OpenArchive archive(cli);
   const SessionRecord s = archive.session(*vm);
+  const auto at_us = at_option(*vm, archive.catalog, s);
   const std::string highlight = vm->count("highlight") ? (*vm)["highlight"].as<std::string>() : "";
   const SavedFrame saved =
       save_frame(archive.paths, archive.catalog, s, *at_us, output, highlight, vm->count("force") > 0);

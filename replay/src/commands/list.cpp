@@ -10,17 +10,27 @@ namespace {
 
 int run(CommandLine& cli) {
   po::options_description o = options();
+  SessionFilter filter;
   o.add_options()("json", "print a JSON array, one object per session")(
+      "since", po::value<std::string>()->value_name("T"),
+      "only sessions still recording at clock time T or later (a time of day is today's)")(
+      "until", po::value<std::string>()->value_name("T"), "only sessions started at clock time T or earlier")(
+      "name", po::value(&filter.name)->value_name("TEXT"), "only sessions whose name contains TEXT (any case)")(
       "deleted", "list the sessions deleted so far (by retention or delete): when, why, what they freed");
   const auto vm = cli.parse(
-      o, {"list [--json] [--deleted]",
+      o, {"list [--since T] [--until T] [--name TEXT] [--json] [--deleted]",
           "One row per session: id, name, start (local time), duration, frames, average\n"
           "fps (between the first and last frame), size of its JPEGs, and status: recording,\n"
           "interrupted (its receiver is gone: run recover), ended by receiver, ended by\n"
-          "client, disconnected, error, crashed (closed by recover).",
+          "client, disconnected, error, crashed (closed by recover).\n"
+          "--since and --until take clock times (14:05, \"2026-12-05 14:05\", @EPOCH_SECONDS) and keep\n"
+          "the sessions that were recording at some time between them.",
           "  screenreel-replay list\n"
+          "  screenreel-replay list --since 2026-12-05 --until \"2026-12-05 18:00\" --name standup\n"
           "  screenreel-replay list --json | python3 -m json.tool\n"});
   if (!vm) return 0;
+  if (const auto t = time_option(*vm, "since")) filter.since_us = moment_today(*t);
+  if (const auto t = time_option(*vm, "until")) filter.until_us = moment_today(*t);
   OpenArchive archive(cli);
   if (vm->count("deleted")) {
     print_deletions(std::cout, archive.catalog.deletions(), vm->count("json") > 0);
@@ -29,7 +39,12 @@ int run(CommandLine& cli) {
   const bool receiver = running_receiver_pid(archive.paths).has_value();
   std::vector<SessionSummary> sessions;
   for (const auto& s : archive.catalog.sessions())
-    sessions.push_back(summarize(archive.catalog, s, receiver));
+    if (auto sum = summarize(archive.catalog, s, receiver); filter.matches(sum)) sessions.push_back(std::move(sum));
+  const bool filtered = filter.since_us || filter.until_us || !filter.name.empty();
+  if (filtered && sessions.empty() && !vm->count("json")) {
+    std::cout << "no session matches --since, --until and --name\n";
+    return 0;
+  }
   print_list(std::cout, sessions, vm->count("json") > 0);
   return 0;
 }

@@ -30,17 +30,19 @@ int run(CommandLine& cli) {
        "0%..90% of the range; o the time and frame overlay (clock time, offset, frame number)\n"
        "on/off; +/- double/halve the speed; q or Esc quit.",
        "  screenreel-replay play 3\n"
-       "  screenreel-replay play standup --from 1:30 --to 2:00 --speed 2\n"
+       "  screenreel-replay play standup --from 14:05 --to 14:07 --speed 2\n"
+       "  screenreel-replay play standup --from +1:30 --to +2:00\n"
        "  screenreel-replay play 3 --idle-limit 1 --loop\n"
-       "  screenreel-replay play 3 --at 0:42.1               # where 'search' found something\n"},
+       "  screenreel-replay play 3 --at 14:05:42.100         # where 'search' found something\n"},
       {"session"});
   if (!vm) return 0;
-  play_options.range = time_range(*vm);
+  for (const char* t : {"from", "to", "at"}) time_option(*vm, t);  // a malformed time: exit 2
   play_options.idle_limit_us = idle_limit(*vm);
   play_options.loop = vm->count("loop") > 0;
-  play_options.at_us = offset_option(*vm, "at");
   OpenArchive archive(cli);
   const SessionRecord s = archive.session(*vm);
+  play_options.range = time_range(*vm, archive.catalog, s);
+  play_options.at_us = at_option(*vm, archive.catalog, s);
   play(archive.paths, archive.catalog, s, play_options, std::cerr);
   return 0;
 }

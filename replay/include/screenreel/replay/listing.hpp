@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 #include <ostream>
+#include <string>
 #include <vector>
 
 #include "screenreel/replay/json.hpp"
@@ -15,6 +16,14 @@ namespace screenreel::replay {
 
 // A session as `list --json` prints it (info --json and serve's API add to it).
 Json session_json(const SessionSummary& summary);
+
+// list --since/--until/--name: the sessions whose time (start to end, or to now while recording)
+// meets [since, until], and whose name contains `name` ignoring ASCII case (as serve's filter).
+struct SessionFilter {
+  std::optional<std::int64_t> since_us, until_us;
+  std::string name;
+  bool matches(const SessionSummary& summary) const;
+};
 
 void print_list(std::ostream& out, const std::vector<SessionSummary>& sessions, bool json);
 // list --deleted: the sessions deleted so far (retention, delete), when and why.

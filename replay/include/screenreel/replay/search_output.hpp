@@ -17,7 +17,8 @@ std::string first_seen_text(const TextHit& hit);
 // elsewhere; everything else made terminal-safe.
 std::string show_marks(const std::string& marked, bool terminal);
 
-// A JSON array with one object per hit, or for people: session, first seen -> last seen, frame,
+// A JSON array with one object per hit, or for people: session, first seen -> last seen (offsets,
+// then the local clock time first seen), frame,
 // box, and the line with the matches shown (reverse video when `terminal`).
 void print_hits(std::ostream& out, const std::vector<TextHit>& hits, bool json, bool terminal);
 
