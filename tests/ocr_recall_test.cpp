@@ -1,0 +1,199 @@
+// OCR recall on known text: an xterm on a private Xvfb shows lines of known words in one font
+// and size (the default core font `fixed`, DejaVu Sans Mono at 9/11/14 pt, dark on light and
+// light on dark, and 10 px proportional UI text as on a web page); the screen is read by the
+// receiver's OCR path (ocr::run_pass into a catalog's text index) and each printed word is
+// looked up with the catalog's text search. The share found must stay above a floor
+// (docs/benchmarks.md, OCR recall, has the table this prints).
+#include <gtest/gtest.h>
+#include <xcb/xcb.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "screenreel/archive/sqlite_catalog.hpp"
+#include "screenreel/archive/text_index.hpp"
+#include "screenreel/ocr/dirty_tiles.hpp"
+#include "screenreel/ocr/engine.hpp"
+#include "screenreel/ocr/pass.hpp"
+#include "support/process.hpp"
+#include "support/xvfb.hpp"
+
+namespace screenreel {
+namespace {
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using test::Process;
+
+constexpr std::int64_t kT0 = 1'764'000'000'000'000;
+
+// What the terminal shows: "line N:" and five words, as a program's output would; words of
+// code and prose, lower case, none a prefix of another (the search matches whole words).
+const std::vector<std::string> kWords = {
+    "hello",    "from",     "build",    "config",   "window",   "search",   "record",
+    "frame",    "session",  "archive",  "compile",  "linker",   "header",   "source",
+    "kernel",   "module",   "socket",   "buffer",   "thread",   "mutex",    "vector",
+    "string",   "parser",   "token",    "error",    "warning",  "option",   "market",
+    "garden",   "pelican",  "quartz",   "jumping",  "bright",   "yellow",   "copper",
+    "silver",   "winter",   "summer",   "cloud",    "river",    "mountain", "forest",
+    "planet",   "orbit",    "signal",   "packet",   "router",   "switch",   "install",
+    "update",   "delete",   "commit",   "branch",   "merge",    "rebase",   "status",
+    "printf",   "return",   "struct",   "public"};
+constexpr std::size_t kPerLine = 5;
+
+std::string screen_text() {
+  std::string text;
+  for (std::size_t i = 0; i < kWords.size(); i += kPerLine) {
+    text += "line " + std::to_string(i / kPerLine + 1) + ":";
+    for (std::size_t j = i; j < i + kPerLine && j < kWords.size(); ++j) text += " " + kWords[j];
+    text += "\n";
+  }
+  return text;
+}
+
+// The root window's pixels, BGRX (depth 24 ZPixmap).
+std::vector<std::uint8_t> grab(const std::string& display, std::int32_t& w, std::int32_t& h) {
+  std::unique_ptr<xcb_connection_t, decltype(&xcb_disconnect)> conn(
+      xcb_connect(display.c_str(), nullptr), &xcb_disconnect);
+  if (xcb_connection_has_error(conn.get())) throw std::runtime_error("cannot connect to " + display);
+  const xcb_screen_t* screen = xcb_setup_roots_iterator(xcb_get_setup(conn.get())).data;
+  w = screen->width_in_pixels;
+  h = screen->height_in_pixels;
+  std::unique_ptr<xcb_get_image_reply_t, decltype(&std::free)> image(
+      xcb_get_image_reply(conn.get(),
+                          xcb_get_image(conn.get(), XCB_IMAGE_FORMAT_Z_PIXMAP, screen->root, 0, 0,
+                                        static_cast<std::uint16_t>(w),
+                                        static_cast<std::uint16_t>(h), ~0u),
+                          nullptr),
+      &std::free);
+  if (!image) throw std::runtime_error("GetImage failed on " + display);
+  const std::uint8_t* data = xcb_get_image_data(image.get());
+  return {data, data + xcb_get_image_data_length(image.get())};
+}
+
+struct Case {
+  std::string name;
+  std::vector<std::string> xterm_args;  // font and colours
+  double floor;                         // the share of words that must be found
+};
+
+struct Measured {
+  double recall = 0;
+  std::int64_t ocr_us = 0;
+  std::vector<std::string> missed;
+};
+
+class OcrRecall : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = test::fresh_temp_dir("screenreel-ocr-recall");
+    std::ofstream(dir / "text.txt") << screen_text();
+  }
+  void TearDown() override {
+    if (!HasFailure()) fs::remove_all(dir);
+  }
+
+  Measured measure(const Case& c, ocr::Engine& engine, std::int64_t session_number) {
+    test::Xvfb screen("1024x768");
+    std::vector<std::string> argv = {"/usr/bin/xterm", "-geometry", "80x16+0+0"};
+    argv.insert(argv.end(), c.xterm_args.begin(), c.xterm_args.end());
+    argv.insert(argv.end(), {"-e", "bash", "-c",
+                             "cat '" + (dir / "text.txt").string() + "'; exec sleep 1000"});
+    Process xterm(argv, {{"DISPLAY", screen.display()}});
+    EXPECT_EQ(test::shell("DISPLAY=" + screen.display() +
+                          " timeout 20 xdotool search --sync --onlyvisible --class xterm >/dev/null"),
+              0);
+    // The text is drawn when two grabs 300 ms apart are the same.
+    std::int32_t w = 0, h = 0;
+    std::vector<std::uint8_t> pixels = grab(screen.display(), w, h), again;
+    for (int i = 0; i < 30; ++i) {
+      std::this_thread::sleep_for(300ms);
+      again = grab(screen.display(), w, h);
+      if (again == pixels) break;
+      pixels.swap(again);
+    }
+    const auto gray = ocr::gray_from_bgrx(pixels.data(), w, h, std::size_t(w) * 4);
+    if (std::getenv("DUMP")) {
+      std::ofstream pgm("/tmp/ocr_case" + std::to_string(session_number) + ".pgm");
+      pgm << "P5\n" << w << " " << h << "\n255\n";
+      pgm.write(reinterpret_cast<const char*>(gray.pixels.data()), std::streamsize(gray.pixels.size()));
+    }
+
+    SqliteCatalog catalog(dir / ("catalog" + std::to_string(session_number) + ".db"),
+                          SqliteCatalog::Mode::kReadWrite);
+    NewSession s;
+    s.name = c.name;
+    s.client_address = "127.0.0.1:1";
+    s.source = "test";
+    s.width = static_cast<std::uint32_t>(w);
+    s.height = static_cast<std::uint32_t>(h);
+    s.fps = 30;
+    s.started_us = kT0;
+    const std::int64_t id = catalog.create_session(s).id;
+    TextIndex index(catalog);
+    index.begin(id, "receiver", engine.options().lang, 1'000'000);
+    ocr::DirtyTiles dirty(w, h);
+    dirty.mark_all();
+    const auto report = ocr::run_pass(engine, index, {id, 1, kT0, 1}, gray, dirty);
+    index.finish(id, 1, kT0);
+
+    Measured m;
+    m.ocr_us = report.pass.ocr_us;
+    std::size_t found = 0;
+    for (const auto& word : kWords) {
+      TextSearch q;
+      q.words = word;
+      q.session_id = id;
+      if (!catalog.find_text(q).empty())
+        ++found;
+      else
+        m.missed.push_back(word);
+    }
+    m.recall = double(found) / double(kWords.size());
+    if (!m.missed.empty()) {
+      std::cerr << c.name << ": read\n";
+      for (const auto& l : report.pass.lines) std::cerr << "  " << l.text << "\n";
+    }
+    return m;
+  }
+
+  fs::path dir;
+};
+
+TEST_F(OcrRecall, KnownWordsOnTerminalsAndUiTextAreFoundBySearch) {
+  // Floors: what the engine reaches (docs/benchmarks.md) less a margin of about 3 words in 60,
+  // for the differences between machines' font rendering.
+  const std::vector<Case> cases = {
+      {"xterm default font (fixed 6x13)", {}, 0.90},
+      {"DejaVu Sans Mono 9 pt", {"-fa", "DejaVu Sans Mono", "-fs", "9"}, 0.90},
+      {"DejaVu Sans Mono 11 pt", {"-fa", "DejaVu Sans Mono", "-fs", "11"}, 0.90},
+      {"DejaVu Sans Mono 14 pt", {"-fa", "DejaVu Sans Mono", "-fs", "14"}, 0.90},
+      {"DejaVu Sans Mono 11 pt, light on dark",
+       {"-fa", "DejaVu Sans Mono", "-fs", "11", "-bg", "black", "-fg", "gray90"},
+       0.90},
+      {"10 px UI text (DejaVu Sans, dark on white)",
+       {"-fa", "DejaVu Sans:pixelsize=10", "-bg", "white", "-fg", "#222222"},
+       0.90},
+  };
+  ocr::Engine engine;
+  std::cerr << "| text | recall | OCR ms per frame |\n|---|---|---|\n";
+  std::int64_t n = 0;
+  for (const auto& c : cases) {
+    const Measured m = measure(c, engine, ++n);
+    std::cerr << "| " << c.name << " | " << std::fixed << std::setprecision(1) << m.recall * 100
+              << " % | " << (m.ocr_us + 500) / 1000 << " |\n";
+    std::string missed;
+    for (const auto& w : m.missed) missed += " " + w;
+    EXPECT_GE(m.recall, c.floor) << c.name << ": not found:" << missed;
+  }
+}
+
+}  // namespace
+}  // namespace screenreel
