@@ -1,11 +1,13 @@
-// OCR recall on known text: an xterm on a private Xvfb shows lines of known words in one font
-// and size (the default core font `fixed`, DejaVu Sans Mono at 9/11/14 pt, dark on light and
-// light on dark, and 10 px proportional UI text as on a web page); the screen is read by the
+// OCR recall on known text: a private Xvfb shows lines of known words in one font and size (an
+// xterm with its default core font `fixed` or DejaVu Sans Mono at 9/11/14 pt, dark on light and
+// light on dark; a web page of 10 px sans-serif text as headless Chromium renders it); the screen is read by the
 // receiver's OCR path (ocr::run_pass into a catalog's text index) and each printed word is
 // looked up with the catalog's text search. The share found must stay above a floor
 // (docs/benchmarks.md, OCR recall, has the table this prints).
 #include <gtest/gtest.h>
 #include <xcb/xcb.h>
+
+#include <opencv2/imgcodecs.hpp>
 
 #include <chrono>
 #include <cstdlib>
@@ -13,6 +15,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -24,6 +27,7 @@
 #include "screenreel/ocr/engine.hpp"
 #include "screenreel/ocr/pass.hpp"
 #include "support/process.hpp"
+#include "support/screen_painter.hpp"
 #include "support/xvfb.hpp"
 
 namespace screenreel {
@@ -48,14 +52,46 @@ const std::vector<std::string> kWords = {
     "printf",   "return",   "struct",   "public"};
 constexpr std::size_t kPerLine = 5;
 
-std::string screen_text() {
-  std::string text;
+std::vector<std::string> screen_lines() {
+  std::vector<std::string> lines;
   for (std::size_t i = 0; i < kWords.size(); i += kPerLine) {
-    text += "line " + std::to_string(i / kPerLine + 1) + ":";
+    std::string text = "line " + std::to_string(i / kPerLine + 1) + ":";
     for (std::size_t j = i; j < i + kPerLine && j < kWords.size(); ++j) text += " " + kWords[j];
-    text += "\n";
+    lines.push_back(text);
   }
-  return text;
+  return lines;
+}
+
+constexpr int kScreenWidth = 1024, kScreenHeight = 768;
+
+// The lines as a web page in 10 px DejaVu Sans (a browser's UI-sized text), rendered by headless
+// Chromium into BGRX pixels of the screen's size.
+std::vector<std::uint8_t> render_page(const fs::path& dir) {
+  std::ofstream html(dir / "page.html");
+  html << "<!doctype html><html><body style=\"font: 10px 'DejaVu Sans', sans-serif; color: #222; "
+          "background: #fff; margin: 8px\"><h1 style=\"font-size: 10px\">Known words</h1>\n";
+  for (const auto& l : screen_lines()) html << "<p style=\"margin: 4px 0\">" << l << "</p>\n";
+  html << "</body></html>\n";
+  html.close();
+  const fs::path png = dir / "page.png";
+  Process chromium({"/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                    "--hide-scrollbars", "--user-data-dir=" + (dir / "chromium").string(),
+                    "--window-size=" + std::to_string(kScreenWidth) + "," +
+                        std::to_string(kScreenHeight),
+                    "--screenshot=" + png.string(), "file://" + (dir / "page.html").string()});
+  EXPECT_EQ(chromium.wait_for(120s).value_or(-1), 0) << chromium.err();
+  const cv::Mat bgr = cv::imread(png.string(), cv::IMREAD_COLOR);
+  if (bgr.cols != kScreenWidth || bgr.rows != kScreenHeight)
+    throw std::runtime_error("chromium made no " + std::to_string(kScreenWidth) + "x" +
+                             std::to_string(kScreenHeight) + " screenshot: " + chromium.err());
+  std::vector<std::uint8_t> bgrx(std::size_t(kScreenWidth) * kScreenHeight * 4);
+  for (int y = 0; y < bgr.rows; ++y)
+    for (int x = 0; x < bgr.cols; ++x) {
+      const auto& px = bgr.at<cv::Vec3b>(y, x);
+      std::uint8_t* out = &bgrx[(std::size_t(y) * kScreenWidth + std::size_t(x)) * 4];
+      out[0] = px[0], out[1] = px[1], out[2] = px[2], out[3] = 0;
+    }
+  return bgrx;
 }
 
 // The root window's pixels, BGRX (depth 24 ZPixmap).
@@ -80,7 +116,8 @@ std::vector<std::uint8_t> grab(const std::string& display, std::int32_t& w, std:
 
 struct Case {
   std::string name;
-  std::vector<std::string> xterm_args;  // font and colours
+  std::vector<std::string> xterm_args;  // font and colours; none with `page`
+  bool page;                            // the web page instead of an xterm
   double floor;                         // the share of words that must be found
 };
 
@@ -94,22 +131,32 @@ class OcrRecall : public ::testing::Test {
  protected:
   void SetUp() override {
     dir = test::fresh_temp_dir("screenreel-ocr-recall");
-    std::ofstream(dir / "text.txt") << screen_text();
+    std::ofstream text(dir / "text.txt");
+    for (const auto& l : screen_lines()) text << l << "\n";
   }
   void TearDown() override {
     if (!HasFailure()) fs::remove_all(dir);
   }
 
   Measured measure(const Case& c, ocr::Engine& engine, std::int64_t session_number) {
-    test::Xvfb screen("1024x768");
-    std::vector<std::string> argv = {"/usr/bin/xterm", "-geometry", "80x16+0+0"};
-    argv.insert(argv.end(), c.xterm_args.begin(), c.xterm_args.end());
-    argv.insert(argv.end(), {"-e", "bash", "-c",
-                             "cat '" + (dir / "text.txt").string() + "'; exec sleep 1000"});
-    Process xterm(argv, {{"DISPLAY", screen.display()}});
-    EXPECT_EQ(test::shell("DISPLAY=" + screen.display() +
-                          " timeout 20 xdotool search --sync --onlyvisible --class xterm >/dev/null"),
-              0);
+    test::Xvfb screen(std::to_string(kScreenWidth) + "x" + std::to_string(kScreenHeight));
+    std::unique_ptr<Process> xterm;
+    std::unique_ptr<test::ScreenPainter> painter;
+    if (c.page) {
+      painter = std::make_unique<test::ScreenPainter>(screen.display());
+      painter->show(render_page(dir));
+    } else {
+      std::vector<std::string> argv = {"/usr/bin/xterm", "-geometry", "80x16+0+0"};
+      argv.insert(argv.end(), c.xterm_args.begin(), c.xterm_args.end());
+      argv.insert(argv.end(), {"-e", "bash", "-c",
+                               "cat '" + (dir / "text.txt").string() + "'; exec sleep 1000"});
+      xterm = std::make_unique<Process>(argv, std::map<std::string, std::string>{
+                                                  {"DISPLAY", screen.display()}});
+      EXPECT_EQ(test::shell("DISPLAY=" + screen.display() +
+                            " timeout 20 xdotool search --sync --onlyvisible --class xterm "
+                            ">/dev/null"),
+                0);
+    }
     // The text is drawn when two grabs 300 ms apart are the same.
     std::int32_t w = 0, h = 0;
     std::vector<std::uint8_t> pixels = grab(screen.display(), w, h), again;
@@ -171,16 +218,15 @@ TEST_F(OcrRecall, KnownWordsOnTerminalsAndUiTextAreFoundBySearch) {
   // Floors: what the engine reaches (docs/benchmarks.md) less a margin of about 3 words in 60,
   // for the differences between machines' font rendering.
   const std::vector<Case> cases = {
-      {"xterm default font (fixed 6x13)", {}, 0.90},
-      {"DejaVu Sans Mono 9 pt", {"-fa", "DejaVu Sans Mono", "-fs", "9"}, 0.90},
-      {"DejaVu Sans Mono 11 pt", {"-fa", "DejaVu Sans Mono", "-fs", "11"}, 0.90},
-      {"DejaVu Sans Mono 14 pt", {"-fa", "DejaVu Sans Mono", "-fs", "14"}, 0.90},
-      {"DejaVu Sans Mono 11 pt, light on dark",
+      {"xterm, default font (fixed 6x13)", {}, false, 0.90},
+      {"xterm, DejaVu Sans Mono 9 pt", {"-fa", "DejaVu Sans Mono", "-fs", "9"}, false, 0.90},
+      {"xterm, DejaVu Sans Mono 11 pt", {"-fa", "DejaVu Sans Mono", "-fs", "11"}, false, 0.90},
+      {"xterm, DejaVu Sans Mono 14 pt", {"-fa", "DejaVu Sans Mono", "-fs", "14"}, false, 0.90},
+      {"xterm, DejaVu Sans Mono 11 pt, light on dark",
        {"-fa", "DejaVu Sans Mono", "-fs", "11", "-bg", "black", "-fg", "gray90"},
+       false,
        0.90},
-      {"10 px UI text (DejaVu Sans, dark on white)",
-       {"-fa", "DejaVu Sans:pixelsize=10", "-bg", "white", "-fg", "#222222"},
-       0.90},
+      {"web page, 10 px DejaVu Sans (Chromium)", {}, true, 0.90},
   };
   ocr::Engine engine;
   std::cerr << "| text | recall | OCR ms per frame |\n|---|---|---|\n";
