@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdlib>
+#include <opencv2/imgproc.hpp>
 #include <stdexcept>
 #include <string_view>
 
@@ -40,6 +42,70 @@ bool has_letter_or_digit(std::string_view word) {
     const auto u = static_cast<unsigned char>(c);
     return u >= 0x80 || std::isalnum(u);
   });
+}
+
+// Tesseract's model was trained on print at 300 dpi; screen text is small (xterm's default
+// font `fixed` 6x13 and 10 px UI text have letters 6 px high, most of them) and came back empty
+// or garbled ("hella fron") at its own size. Text whose median letter is under 9 px high is
+// scaled up (cubic), twice for 6 to 8 px, 3 times below that: docs/benchmarks.md (OCR recall)
+// has the measurements; more was not better and took up to twice as long.
+constexpr double kWantedLetterHeight = 13;
+constexpr int kMaxScale = 3;
+
+// What Tesseract is given: the region, dark text on a light background, scaled up when its text
+// is small.
+struct Prepared {
+  cv::Mat image;
+  int scale = 1;
+};
+
+// The glyph-sized blobs of `ink` (non-zero pixels; not rules, borders, windows or pictures):
+// how many, and their median height.
+struct Glyphs {
+  std::size_t count = 0;
+  int median_height = 0;
+};
+
+Glyphs glyphs(const cv::Mat& ink) {
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(ink, labels, stats, centroids, 8, CV_32S);
+  std::vector<int> heights;
+  for (int i = 1; i < n; ++i) {
+    const int w = stats.at<int>(i, cv::CC_STAT_WIDTH), h = stats.at<int>(i, cv::CC_STAT_HEIGHT);
+    if (h >= 3 && h <= 64 && w <= 2 * h) heights.push_back(h);
+  }
+  Glyphs g;
+  g.count = heights.size();
+  if (heights.empty()) return g;
+  auto mid = heights.begin() + static_cast<std::ptrdiff_t>(heights.size() / 2);
+  std::nth_element(heights.begin(), mid, heights.end());
+  g.median_height = *mid;
+  return g;
+}
+
+Prepared prepare(const GrayImage& image, const PixelRect& region) {
+  const cv::Mat view(region.h, region.w, CV_8UC1,
+                     const_cast<std::uint8_t*>(image.row(region.y) + region.x),
+                     static_cast<std::size_t>(image.width));
+  Prepared p;
+  // Text is whichever side of Otsu's threshold makes more letter-sized blobs: dark on light
+  // (pages, most windows) or light on dark (terminals), which is inverted, as Tesseract's model
+  // was trained on dark text.
+  cv::Mat light, dark;
+  cv::threshold(view, light, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
+  cv::bitwise_not(light, dark);
+  const Glyphs on_light = glyphs(dark), on_dark = glyphs(light);
+  const bool light_text = on_dark.count > on_light.count;
+  const Glyphs& text = light_text ? on_dark : on_light;
+  if (light_text)
+    cv::bitwise_not(view, p.image);
+  else
+    p.image = view.clone();
+  if (text.count >= 3)
+    p.scale = std::clamp(static_cast<int>(std::lround(kWantedLetterHeight / text.median_height)), 1,
+                         kMaxScale);
+  if (p.scale > 1) cv::resize(p.image, p.image, cv::Size(), p.scale, p.scale, cv::INTER_CUBIC);
+  return p;
 }
 
 std::string tessdata_hint() {
@@ -83,8 +149,11 @@ Engine::Engine(EngineOptions options)
                              tessdata_hint() + ": install it (apt-get install" + packages +
                              "; the languages installed are listed by `tesseract --list-langs`)");
   }
-  // Automatic page segmentation: a changed region of a screen may hold columns and blocks.
-  api_->SetPageSegMode(tesseract::PSM_AUTO);
+  // A region is read as one block of lines (PSM 6), as terminals and most windows are: automatic
+  // page segmentation (PSM 3) took the lines of xterm's default font for pictures and read
+  // nothing, and sparse text (PSM 11) split them (docs/benchmarks.md, OCR recall). Columns side
+  // by side come out as one line each, their words all found by search.
+  api_->SetPageSegMode(tesseract::PSM_SINGLE_BLOCK);
 }
 
 Engine::~Engine() {
@@ -96,8 +165,9 @@ std::vector<TextLine> Engine::read(const GrayImage& image, const PixelRect& want
   const PixelRect region = wanted.intersected(image.bounds());
   // Tesseract finds nothing in slivers; a line of text needs some height.
   if (region.w < 8 || region.h < 8) return lines;
-  api_->SetImage(image.row(region.y) + region.x, region.w, region.h, 1, image.width);
-  api_->SetSourceResolution(96);  // a screen; without it Tesseract guesses and warns
+  const Prepared p = prepare(image, region);
+  api_->SetImage(p.image.data, p.image.cols, p.image.rows, 1, static_cast<int>(p.image.step));
+  api_->SetSourceResolution(96 * p.scale);  // a screen; without it Tesseract guesses and warns
   if (api_->Recognize(nullptr) != 0) return lines;
   std::unique_ptr<tesseract::ResultIterator> it(api_->GetIterator());
   if (!it) return lines;
@@ -121,7 +191,10 @@ std::vector<TextLine> Engine::read(const GrayImage& image, const PixelRect& want
     if (!has_letter_or_digit(word) || confidence < options_.min_word_confidence ||
         !it->BoundingBox(tesseract::RIL_WORD, &left, &top, &right, &bottom))
       continue;
-    const PixelRect box{region.x + left, region.y + top, right - left, bottom - top};
+    // Back to the screen's pixels, rounding outwards.
+    const PixelRect box{region.x + left / p.scale, region.y + top / p.scale,
+                        (right + p.scale - 1) / p.scale - left / p.scale,
+                        (bottom + p.scale - 1) / p.scale - top / p.scale};
     if (!line.text.empty()) line.text += ' ';
     line.text += word;
     line.words.push_back(box);

@@ -1,14 +1,24 @@
 // The output of `search` (see search_output.hpp).
 #include "screenreel/replay/search_output.hpp"
 
+#include <algorithm>
+
 #include "screenreel/replay/json.hpp"
 #include "screenreel/replay/text.hpp"
 #include "screenreel/replay/time_format.hpp"
 
 namespace screenreel::replay {
 
-std::string first_seen_text(const TextHit& hit) {
-  return format_offset((hit.first_us - hit.origin_us + 999) / 1000 * 1000);
+namespace {
+
+std::int64_t first_seen_rounded_us(const TextHit& hit) { return (hit.first_us - hit.origin_us + 999) / 1000 * 1000; }
+
+}  // namespace
+
+std::string first_seen_text(const TextHit& hit) { return format_offset(first_seen_rounded_us(hit)); }
+
+std::string last_seen_text(const TextHit& hit) {
+  return format_offset(std::max(hit.last_us - hit.origin_us, first_seen_rounded_us(hit)));
 }
 
 std::string show_marks(const std::string& marked, bool terminal) {
@@ -32,7 +42,7 @@ void print_hits(std::ostream& out, const std::vector<TextHit>& hits, bool json, 
       rows.push_back({{"session", h.session_id},
                       {"name", h.session_name},
                       {"first_seen", first_seen_text(h)},
-                      {"last_seen", format_offset(h.last_us - h.origin_us)},
+                      {"last_seen", last_seen_text(h)},
                       {"first_seen_clock", format_utc_iso(h.first_us)},
                       {"first_seen_us", h.first_us},
                       {"last_seen_us", h.last_us},
@@ -48,8 +58,8 @@ void print_hits(std::ostream& out, const std::vector<TextHit>& hits, bool json, 
   }
   for (const auto& h : hits)
     out << "session " << h.session_id << " \"" << terminal_safe(h.session_name) << "\"  "
-        << first_seen_text(h) << " -> " << format_offset(h.last_us - h.origin_us) << " ("
-        << format_local_time_ms(h.first_us) << ")  frame "
+        << first_seen_text(h) << " -> " << last_seen_text(h) << " (" << format_local_time_ms(h.first_us)
+        << ")  frame "
         << h.first_seq << "  at " << h.box.x << "," << h.box.y << " " << h.box.w << "x" << h.box.h
         << "\n  " << show_marks(h.marked, terminal) << "\n";
 }

@@ -5,6 +5,7 @@
 
 #include "archive_fixture.hpp"
 #include "screenreel/replay/json.hpp"
+#include "screenreel/replay/search_output.hpp"
 #include "screenreel/replay/table.hpp"
 #include "screenreel/replay/text.hpp"
 
@@ -87,6 +88,25 @@ TEST(ReplayOutputFormat, TerminalTextAndSizes) {
   EXPECT_EQ(format_bytes(999), "999 B");
   EXPECT_EQ(format_bytes(41'234'567), "41.2 MB");
   EXPECT_EQ(format_bytes(1'500'000'000), "1.5 GB");
+}
+
+// Search hits: first seen is rounded up to the millisecond, last seen to the nearest, so a line
+// seen on one frame only (both the same microsecond) once read 00:00:05.671 -> 00:00:05.670.
+TEST(ReplayOutputFormat, ASearchHitNeverEndsBeforeItBegins) {
+  TextHit once;
+  once.origin_us = 1'764'000'000'000'000;
+  once.first_us = once.last_us = once.origin_us + 5'670'400;
+  once.text = once.marked = "line 1";
+  TextHit longer = once;
+  longer.first_us = once.origin_us + 1'000'400;
+  longer.last_us = once.origin_us + 2'500'900;
+  std::ostringstream text, json;
+  print_hits(text, {once, longer}, false, false);
+  EXPECT_NE(text.str().find("00:00:05.671 -> 00:00:05.671"), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("00:00:01.001 -> 00:00:02.501"), std::string::npos) << text.str();
+  print_hits(json, {once}, true, false);
+  const auto row = Json::parse(json.str())[0];
+  EXPECT_EQ(row["first_seen"], row["last_seen"]) << json.str();
 }
 
 }  // namespace
