@@ -15,6 +15,7 @@ packages=(
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
   # display widths of names in any script (CJK takes two columns)
   libutf8proc-dev
+  # the receiver's sd_notify (a Type=notify service)
   libsystemd-dev
   # the Wayland capture source: the ScreenCast portal (libportal, GIO) and PipeWire
   libpipewire-0.3-dev libportal-dev libglib2.0-dev
@@ -24,6 +25,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   xvfb xdotool xterm x11-xserver-utils x11-apps ffmpeg sqlite3 procps
   fonts-dejavu-core openssl time
+  # the package test (tests/install): dpkg -i needs adduser for the postinst; lintian checks the .deb
+  adduser lintian
   # time zones (the clock-time tests run screenreel-replay with TZ=Asia/Tokyo and Asia/Shanghai)
   tzdata
   # screenreel-replay serve's pages in a real browser (tests/serve/browser_test.py): headless

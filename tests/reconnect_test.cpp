@@ -123,7 +123,7 @@ TEST_F(Reconnect, ReceiverKilledAndRestartedTheSessionContinuesWithTheGapFilled)
   EXPECT_EQ(session.end_reason, "client");
   EXPECT_EQ(session.name, "resumed");
   EXPECT_EQ(session.frame_count, sent) << "every frame the client sent is in the archive, once";
-  EXPECT_EQ(sent, summary_count(summary, "ticks") - summary_count(summary, "unchanged") -
+  EXPECT_EQ(sent, summary_count(summary, "ticks \\(") - summary_count(summary, "unchanged") -
                       summary_count(summary, "dropped"))
       << summary;
   // The frames captured while no receiver ran are there, at the client's rate.
@@ -157,7 +157,7 @@ TEST_F(Reconnect, AFullSpoolDropsTheOldestChangesAndCountsThemAsLost) {
   SessionRecord session;
   check_one_contiguous_session(archive, session);
   // Every tick is accounted for: stored, or dropped by flow control, or lost from the spool.
-  EXPECT_EQ(session.frame_count, summary_count(summary, "ticks") - summary_count(summary, "unchanged") -
+  EXPECT_EQ(session.frame_count, summary_count(summary, "ticks \\(") - summary_count(summary, "unchanged") -
                                      summary_count(summary, "dropped") - lost)
       << summary;
   // The catalog says how many ticks never made it: flow-control drops and the lost ones.
@@ -222,7 +222,7 @@ TEST_F(Reconnect, AStalledReceiverLosesNoTickWhileTheSpoolHasRoom) {
 
   const std::string summary = capture->out();
   const auto sent = test::frames_sent(summary);
-  const auto ticks = summary_count(summary, "ticks");
+  const auto ticks = summary_count(summary, "ticks \\(");
   ASSERT_GT(ticks, 250) << summary;  // 14 s at 20 fps
   // Every tick of the test pattern is a new picture; a tick is dropped only when capture itself
   // ran late (a busy machine), a few at most.

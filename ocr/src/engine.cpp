@@ -133,6 +133,9 @@ void limit_openmp_threads(char** argv) {
 
 Engine::Engine(EngineOptions options)
     : options_(std::move(options)), api_(std::make_unique<tesseract::TessBaseAPI>()) {
+  // Tesseract's own notices ("Warning: guessing pitch as xheight ...", one per odd region) go
+  // to its debug file, not the receiver's terminal: they say nothing a user can act on.
+  api_->SetVariable("debug_file", "/dev/null");
   // LSTM only: the legacy engine is slower and not better on screen text.
   if (api_->Init(nullptr, options_.lang.c_str(), tesseract::OEM_LSTM_ONLY) != 0) {
     std::string packages;

@@ -29,6 +29,31 @@ done
 [[ $(dpkg-deb -f "$deb" Recommends) == *tesseract-ocr-eng* ]] || fail "Recommends lacks tesseract-ocr-eng"
 grep -q 'adduser --system' <<<"$(dpkg-deb -I "$deb" postinst)" || fail "postinst does not make the screenreel user"
 
+# Lintian: no errors (its warnings are printed, for the record).
+lintian --no-tag-display-limit "$deb" >"$tmp/lintian" 2>&1 || true
+if grep -q '^E: ' "$tmp/lintian"; then cat "$tmp/lintian"; fail "lintian reports errors"; fi
+echo "lintian: 0 errors, $(grep -c '^W: ' "$tmp/lintian") warnings"
+grep '^W: ' "$tmp/lintian" || true
+
+# Installed for real with dpkg (as root, where screenreel is not installed already: CI's fresh
+# machine), then removed: the programs and man pages where a user meets them, the service's user
+# and state folder, and nothing left of the package's files after dpkg -r.
+if [[ $(id -u) -eq 0 ]] && ! dpkg -s screenreel >/dev/null 2>&1; then
+  dpkg -i "$deb" >"$tmp/dpkg.log" 2>&1 || { cat "$tmp/dpkg.log"; fail "dpkg -i"; }
+  grep -q "screenreel-receiver 0\." <<<"$(/usr/bin/screenreel-receiver --version)" || fail "installed screenreel-receiver --version"
+  for page in man1/screenreel-capture.1 man1/screenreel-receiver.1 man1/screenreel-replay.1 man5/screenreel-archive.5; do
+    man -l "/usr/share/man/$page" 2>/dev/null | grep -q screenreel || fail "man -l /usr/share/man/$page (installed)"
+  done
+  id screenreel >/dev/null 2>&1 || fail "dpkg -i made no screenreel user"
+  [[ -d /var/lib/screenreel ]] || fail "dpkg -i made no /var/lib/screenreel"
+  dpkg -L screenreel | grep '^/usr/.*\.' >"$tmp/installed-files"
+  dpkg -r screenreel >"$tmp/dpkg.log" 2>&1 || { cat "$tmp/dpkg.log"; fail "dpkg -r"; }
+  while read -r f; do [[ ! -e $f ]] || fail "dpkg -r left $f"; done <"$tmp/installed-files"
+  echo "dpkg -i installs it (programs, man pages, user, state folder); dpkg -r removes its $(wc -l <"$tmp/installed-files") files"
+else
+  echo "SKIP dpkg -i / -r: needs root and no screenreel package installed"
+fi
+
 root=$tmp/root
 dpkg-deb -x "$deb" "$root"
 (cd "$root" && find . -type f -o -type l | sort) >"$tmp/deb-files"
@@ -196,4 +221,11 @@ for program in "$tmp/example/list_sessions" "$tmp/list_sessions_pc"; do
     || { cat "$tmp/listed"; fail "$(basename "$program") does not read frame 1 (size, capture time $captured)"; }
 done
 echo "examples/list_sessions lists the recorded session and reads its first frame"
+
+# Completion of a SESSION argument: the recorded archive's ids and names.
+[[ $(complete_words screenreel-replay --archive "$tmp/archive" play inst) == install-example ]] \
+  || fail "screenreel-replay play inst<Tab>: $(complete_words screenreel-replay --archive "$tmp/archive" play inst)"
+[[ $(complete_words screenreel-replay --archive "$tmp/archive" info "" | tr '\n' ' ') == "1 install-example " ]] \
+  || fail "screenreel-replay info <Tab>: $(complete_words screenreel-replay --archive "$tmp/archive" info "")"
+echo "completion: session ids and names from the archive"
 echo "1 passed, 0 failed"
