@@ -20,13 +20,16 @@ set(screenreel_man_pages)
 foreach(program IN LISTS SCREENREEL_PROGRAMS)
   string(REPLACE "screenreel-" "" short ${program})
   set(page ${CMAKE_BINARY_DIR}/man/${program}.1)
-  add_custom_command(OUTPUT ${page}
+  # Installed compressed (gzip -9n: no time stamp, so the same page gives the same file), as
+  # Debian's policy and lintian ask.
+  add_custom_command(OUTPUT ${page} ${page}.gz
     COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/man
     COMMAND ${SCREENREEL_HELP2MAN} --no-info --no-discard-stderr --section=1
             "--name=${screenreel_man_${short}}" --output=${page} $<TARGET_FILE:${program}>
+    COMMAND gzip -9nkf ${page}
     DEPENDS ${program}
     COMMENT "help2man ${program}.1")
-  list(APPEND screenreel_man_pages ${page})
+  list(APPEND screenreel_man_pages ${page}.gz)
   # Completion: one script, installed under each program's name (bash-completion's lookup).
   install(FILES ${PROJECT_SOURCE_DIR}/packaging/bash-completion/screenreel
           DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME ${program})
@@ -64,18 +67,19 @@ install(FILES ${PROJECT_SOURCE_DIR}/packaging/systemd/screenreel-capture.service
 find_program(SCREENREEL_PANDOC pandoc REQUIRED)
 set(archive_man_md ${CMAKE_BINARY_DIR}/man/screenreel-archive.md)
 set(archive_man_page ${CMAKE_BINARY_DIR}/man/screenreel-archive.5)
-add_custom_command(OUTPUT ${archive_man_page}
+add_custom_command(OUTPUT ${archive_man_page} ${archive_man_page}.gz
   COMMAND ${CMAKE_COMMAND} -DLAYOUT=${PROJECT_SOURCE_DIR}/schemas/archive-layout.md
           -DCATALOG=${PROJECT_SOURCE_DIR}/schemas/catalog.sql -DVERSION=${PROJECT_VERSION}
           -DOUT=${archive_man_md} -P ${PROJECT_SOURCE_DIR}/cmake/archive_man_page.cmake
   COMMAND ${SCREENREEL_PANDOC} --standalone --from=markdown --to=man --shift-heading-level-by=-1
           --output=${archive_man_page} ${archive_man_md}
+  COMMAND gzip -9nkf ${archive_man_page}
   DEPENDS ${PROJECT_SOURCE_DIR}/schemas/archive-layout.md ${PROJECT_SOURCE_DIR}/schemas/catalog.sql
           ${PROJECT_SOURCE_DIR}/cmake/archive_man_page.cmake
   COMMENT "pandoc screenreel-archive.5"
   VERBATIM)
 add_custom_target(screenreel_man_archive ALL DEPENDS ${archive_man_page})
-install(FILES ${archive_man_page} DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
+install(FILES ${archive_man_page}.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
 
 # The archive-reading library: screenreel::archive and the screenreel::common under it, static,
 # with their headers, a CMake package config and a pkg-config file. What the libraries link
@@ -108,13 +112,30 @@ install(FILES ${CMAKE_BINARY_DIR}/pkgconfig/screenreel-archive.pc DESTINATION ${
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/examples/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/schemas/ DESTINATION ${CMAKE_INSTALL_DATADIR}/screenreel/schemas)
-install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/packaging/debian/copyright
+        DESTINATION ${CMAKE_INSTALL_DOCDIR})
+# The package's changelog (a native package's changelog.gz), its version the project's.
+configure_file(${PROJECT_SOURCE_DIR}/packaging/debian/changelog.in ${CMAKE_BINARY_DIR}/debian/changelog @ONLY)
+add_custom_command(OUTPUT ${CMAKE_BINARY_DIR}/debian/changelog.gz
+  COMMAND gzip -9nkf ${CMAKE_BINARY_DIR}/debian/changelog
+  DEPENDS ${CMAKE_BINARY_DIR}/debian/changelog
+  COMMENT "changelog.gz")
+add_custom_target(screenreel_changelog ALL DEPENDS ${CMAKE_BINARY_DIR}/debian/changelog.gz)
+install(FILES ${CMAKE_BINARY_DIR}/debian/changelog.gz DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 # cpack -G DEB
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME screenreel)
-set(CPACK_PACKAGE_CONTACT "screenreel maintainers <screenreel@localhost>")
+set(CPACK_PACKAGE_CONTACT "screenreel maintainers <maintainers@screenreel.org>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "screen recorder: capture -> LZ4 over TCP -> JPEG + SQLite archive")
+set(CPACK_PACKAGE_DESCRIPTION "screenreel records screens over the network.
+screenreel-capture grabs an X11 or Wayland screen and streams the changed
+tiles, LZ4-compressed, to screenreel-receiver, which shows them live and
+writes every frame as a JPEG indexed in a SQLite catalog. screenreel-replay
+lists, plays, exports and searches (OCR) the archive, and serves it to a
+browser.")
+# The programs stripped in the package (their debug information stays in the build).
+set(CPACK_STRIP_FILES TRUE)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION video)

@@ -30,7 +30,7 @@ done
 grep -q 'adduser --system' <<<"$(dpkg-deb -I "$deb" postinst)" || fail "postinst does not make the screenreel user"
 
 # Lintian: no errors (its warnings are printed, for the record).
-lintian --no-tag-display-limit "$deb" >"$tmp/lintian" 2>&1 || true
+lintian --tag-display-limit 0 "$deb" >"$tmp/lintian" 2>&1 || true
 if grep -q '^E: ' "$tmp/lintian"; then cat "$tmp/lintian"; fail "lintian reports errors"; fi
 echo "lintian: 0 errors, $(grep -c '^W: ' "$tmp/lintian") warnings"
 grep '^W: ' "$tmp/lintian" || true
@@ -41,7 +41,7 @@ grep '^W: ' "$tmp/lintian" || true
 if [[ $(id -u) -eq 0 ]] && ! dpkg -s screenreel >/dev/null 2>&1; then
   dpkg -i "$deb" >"$tmp/dpkg.log" 2>&1 || { cat "$tmp/dpkg.log"; fail "dpkg -i"; }
   grep -q "screenreel-receiver 0\." <<<"$(/usr/bin/screenreel-receiver --version)" || fail "installed screenreel-receiver --version"
-  for page in man1/screenreel-capture.1 man1/screenreel-receiver.1 man1/screenreel-replay.1 man5/screenreel-archive.5; do
+  for page in man1/screenreel-capture.1.gz man1/screenreel-receiver.1.gz man1/screenreel-replay.1.gz man5/screenreel-archive.5.gz; do
     man -l "/usr/share/man/$page" 2>/dev/null | grep -q screenreel || fail "man -l /usr/share/man/$page (installed)"
   done
   id screenreel >/dev/null 2>&1 || fail "dpkg -i made no screenreel user"
@@ -62,8 +62,8 @@ dpkg-deb -x "$deb" "$root"
 build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build/CMakeCache.txt" | tr '[:upper:]' '[:lower:]')
 expected=(
   ./usr/bin/screenreel-capture ./usr/bin/screenreel-receiver ./usr/bin/screenreel-replay
-  ./usr/share/man/man1/screenreel-capture.1 ./usr/share/man/man1/screenreel-receiver.1
-  ./usr/share/man/man1/screenreel-replay.1 ./usr/share/man/man5/screenreel-archive.5
+  ./usr/share/man/man1/screenreel-capture.1.gz ./usr/share/man/man1/screenreel-receiver.1.gz
+  ./usr/share/man/man1/screenreel-replay.1.gz ./usr/share/man/man5/screenreel-archive.5.gz
   ./usr/share/bash-completion/completions/screenreel-capture
   ./usr/share/bash-completion/completions/screenreel-receiver
   ./usr/share/bash-completion/completions/screenreel-replay
@@ -75,7 +75,8 @@ expected=(
   ./usr/lib/cmake/screenreel/screenreelConfigVersion.cmake
   ./usr/lib/cmake/screenreel/screenreelTargets.cmake
   "./usr/lib/cmake/screenreel/screenreelTargets-${build_type:-noconfig}.cmake"
-  ./usr/share/doc/screenreel/README.md
+  ./usr/share/doc/screenreel/README.md ./usr/share/doc/screenreel/copyright
+  ./usr/share/doc/screenreel/changelog.gz
   ./usr/share/doc/screenreel/examples/screenreel-receiver.conf
   ./usr/share/doc/screenreel/examples/screenreel-capture.conf
 )
@@ -95,7 +96,7 @@ for p in capture receiver replay; do
   grep -q "Usage: screenreel-$p" "$tmp/help" || fail "screenreel-$p --help has no usage line"
   grep -q "screenreel-$p 0\." <<<"$("$bin" --version)" || fail "screenreel-$p --version"
   # The man page is the program's --help: every option of --help is in it.
-  MANWIDTH=200 man -l "$root/usr/share/man/man1/screenreel-$p.1" 2>/dev/null | col -b >"$tmp/man" \
+  MANWIDTH=200 man -l "$root/usr/share/man/man1/screenreel-$p.1.gz" 2>/dev/null | col -b >"$tmp/man" \
     || fail "man -l screenreel-$p.1"
   grep -q "screenreel-$p" "$tmp/man" || fail "man page of screenreel-$p renders empty"
   for opt in $(grep -oE -- '--[a-z0-9][a-z0-9-]*' "$tmp/help" | sort -u); do
@@ -162,7 +163,7 @@ fi
 
 # screenreel-archive(5) renders and is schemas/archive-layout.md and catalog.sql: every section
 # of the layout, the catalog's file and frame names, and every table of the catalog are in it.
-MANWIDTH=200 man -l "$root/usr/share/man/man5/screenreel-archive.5" 2>/dev/null | col -b >"$tmp/man5" \
+MANWIDTH=200 man -l "$root/usr/share/man/man5/screenreel-archive.5.gz" 2>/dev/null | col -b >"$tmp/man5" \
   || fail "man -l screenreel-archive.5"
 for word in 'SCREENREEL-ARCHIVE(5)' catalog.db frame_000001.jpg session.json .receiver.lock; do
   grep -qF -- "$word" "$tmp/man5" || fail "screenreel-archive(5) does not name $word"
