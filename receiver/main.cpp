@@ -1,6 +1,7 @@
 // screenreel-receiver: receives screen streams from screenreel-capture clients, shows them live
 // and records each as numbered JPEGs indexed in the archive's SQLite catalog.
 #include <boost/program_options.hpp>
+#include <cstdlib>
 #include <iostream>
 
 #include "screenreel/archive/archive.hpp"
@@ -120,6 +121,8 @@ std::optional<std::string> finish(Settings& s, const po::variables_map& vm) {
   s.config.display = !vm.count("no-display");
   s.config.token_file = s.token_file;
   s.config.recorder.min_free_bytes = s.min_free_mb << 20;
+  // A benchmark hook, not an option: the chain's cost measured against none (RecorderOptions::chain).
+  s.config.recorder.chain = std::getenv("SCREENREEL_BENCH_NO_CHAIN") == nullptr;
   if (vm.count("tls") && (s.tls_cert.empty() || s.tls_key.empty())) {
     return std::string("--tls needs --tls-cert and --tls-key (a self-signed pair for a test:\n"
                        "  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 \\\n"

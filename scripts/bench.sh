@@ -29,6 +29,13 @@
 #                                tick, as ffmpeg writes (an unchanged tick is a hard link)
 #   BENCH_OCR=0                  1: on the terminal scene, also a headless run with the receiver's
 #                                --ocr, right after the one without (CPU, drops, index lag)
+#   BENCH_CHAIN=0                1: on each scene, also a headless run with the receiver's
+#                                tamper-evidence chain off (SCREENREEL_BENCH_NO_CHAIN=1, a
+#                                benchmark hook), right after the headless one: CPU per frame
+#                                with and without the chain (issue 18: under 3% more).
+#                                "only": just those two runs a scene (no window, ffmpeg, every-
+#                                frame or throttled run): BENCH_CHAIN=only BENCH_REPEAT=3
+#                                BENCH_SECONDS=15 BENCH_SCENES=terminal takes about 2 minutes
 #   BENCH_BUILD_DIR=build-bench  where to build (RelWithDebInfo); BENCH_NO_BUILD=1 uses it as is
 #   BENCH_WORK=DIR               where runs write (default: a new folder under /tmp); logs stay
 #   BENCH_KEEP=1                 keep the recorded frames too
@@ -58,6 +65,7 @@ scenes=${BENCH_SCENES:-terminal video}
 repeat=${BENCH_REPEAT:-1}
 throttle=${BENCH_THROTTLE:-1}
 max_fps=${BENCH_MAX_FPS:-0}
+chain=${BENCH_CHAIN:-0}
 build=${BENCH_BUILD_DIR:-$root/build-bench}
 scene_sh=${BENCH_SCENE_SH:-$root/../shared/bench/scene.sh}
 geom=1920x1080
@@ -100,7 +108,7 @@ if [ -n "$render_only" ]; then
   . "$work/settings"
 else
   run_date=$(date -u +%Y-%m-%dT%H:%MZ)
-  declare -p seconds fps_terminal fps_video max_fps version run_date >"$work/settings"
+  declare -p seconds fps_terminal fps_video max_fps chain version run_date >"$work/settings"
 fi
 echo "bench: writing runs under $work" >&2
 
@@ -192,15 +200,17 @@ row() {
 
 # --- one screenreel run --------------------------------------------------------------------
 # run_screenreel SCENE NAME FPS WINDOW(0|1) [DISK_BYTES_PER_S [RECEIVER_ARGS...]]
-# The client gets the options in the array capture_args too.
+# The client gets the options in the array capture_args too, the receiver the environment in
+# receiver_env.
 capture_args=()
+receiver_env=()
 run_screenreel() {
   local scene=$1 name=$2 fps=$3 window=$4 throttle_bps=${5:-}
   shift 5 2>/dev/null || shift $#
   local d=$work/$scene-$name-$rep
   rm -rf "$d"; mkdir -p "$d"
   local arch=$d/archive
-  local renv=() rargs=(--archive "$arch" --listen 127.0.0.1:0 "$@")
+  local renv=("${receiver_env[@]}") rargs=(--archive "$arch" --listen 127.0.0.1:0 "$@")
   if [ "$window" = 1 ]; then renv+=("DISPLAY=:$win_num"); else rargs+=(--no-display); fi
   if [ -n "$throttle_bps" ]; then
     mkdir -p "$arch"
@@ -369,8 +379,20 @@ for ((rep = 1; rep <= repeat; rep++)); do
     echo "bench: [$rep/$repeat] scene $scene on :$scene_num at $fps fps, receiver window on :$win_num;" \
       "the scene alone costs its X server $(calc %.1f "100 * $x_idle_per_s")% of a core" >&2
 
+    if [ "$chain" = only ]; then
+      # The chain's cost alone: with and without, one after the other, in the order of the
+      # repeat (odd repeats with first), so neither always comes first on a drifting machine.
+      if [ $((rep % 2)) = 1 ]; then run_screenreel "$scene" headless "$fps" 0; fi
+      receiver_env=(SCREENREEL_BENCH_NO_CHAIN=1); run_screenreel "$scene" nochain "$fps" 0; receiver_env=()
+      if [ $((rep % 2)) = 0 ]; then run_screenreel "$scene" headless "$fps" 0; fi
+      cleanup
+      continue
+    fi
     run_screenreel "$scene" window "$fps" 1
     run_screenreel "$scene" headless "$fps" 0
+    if [ "$chain" = 1 ]; then
+      receiver_env=(SCREENREEL_BENCH_NO_CHAIN=1); run_screenreel "$scene" nochain "$fps" 0; receiver_env=()
+    fi
     if [ "$scene" = terminal ] && [ "${BENCH_OCR:-0}" = 1 ]; then run_screenreel "$scene" ocr "$fps" 0 "" --ocr; fi
     run_ffmpeg "$scene" "$fps"
     if [ "$scene" = video ] && [ "${BENCH_EVERY_FRAME:-1}" = 1 ]; then
@@ -420,6 +442,7 @@ label() {
   case $1 in
     window) echo "screenreel, window on" ;;
     headless) echo "screenreel, --no-display" ;;
+    nochain) echo "screenreel, --no-display, chain off (SCREENREEL_BENCH_NO_CHAIN=1)" ;;
     ocr) echo "screenreel, --no-display --ocr" ;;
     ceiling) echo "screenreel, --no-display, --fps $max_fps" ;;
     every) echo "screenreel --every-frame, window on" ;;
@@ -499,6 +522,23 @@ targets() {
   [ -z "$rw" ] || echo "| receiver RSS ≤ 300 MB with the disk at a tenth of what the stream needs | VmHWM $rw MB; the client dropped $(get video throttled dropped) of $(get video throttled ticks) ticks | $(check "$rw" "<=" 300) |"
 }
 
+# Issue 18: CPU per recorded frame with the tamper-evidence chain against without (BENCH_CHAIN).
+chain_cost() {
+  local sc w o rw ro header=""
+  for sc in terminal desktop video; do
+    o=$(get "$sc" nochain cpu_ms_frame)
+    [ -n "$o" ] || continue
+    w=$(get "$sc" headless cpu_ms_frame); rw=$(get "$sc" headless cpu_b_ms); ro=$(get "$sc" nochain cpu_b_ms)
+    if [ -z "$header" ]; then
+      header=1
+      echo
+      echo "| scene (headless) | CPU ms per recorded frame, chain off / on (capture + receiver) | more with the chain (target: under 3%) | receiver alone, off / on | ticks dropped, off / on |"
+      echo "|---|---|---|---|---|"
+    fi
+    echo "| $sc | $o / $w | $(calc %+.1f "100 * ($w / $o - 1)")% ($(check "$(calc %.2f "100 * ($w / $o - 1)")" "<=" 3)) | $ro / $rw ms ($(calc %+.1f "100 * ($rw / $ro - 1)")%) | $(get "$sc" nochain dropped) / $(get "$sc" headless dropped) of $(get "$sc" headless ticks) |"
+  done
+}
+
 render() {
   echo "screenreel benchmark, ${run_date:-}: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), ${geom} Xvfb, ${seconds} s a run$([ "$repeat" -gt 1 ] && echo ", median of $repeat runs"); $version"
   echo
@@ -519,7 +559,8 @@ render() {
   echo "- X servers: CPU of the captured screen's Xvfb beyond what the scene alone costs it (the grabs), plus the window's Xvfb (drawing the window)."
   echo "- screenreel records a frame when the screen changed; an unchanged tick (nothing drawn, or drawn the same) costs an X round trip or a grab and a compare, and is not a frame. With --every-frame every tick is a frame: an unchanged one is sent as an empty FRAME and stored as a hard link to the previous JPEG."
   echo "- ffmpeg writes a file every tick; when a grab is late it writes copies of the previous grab (counted as copies; grabs/s = files - copies)."
-  targets
+  [ "$chain" = only ] || targets
+  chain_cost
   local o=$work/ocr-$repeat.txt
   if [ -f "$o" ]; then
     echo

@@ -114,7 +114,7 @@ std::vector<Recorder::Done> Recorder::chain_in_order(std::deque<Done> batch) {
 }
 
 void Recorder::seal(SessionWriter& s) {
-  if (s.chain_broken_ || s.stored_ == 0) return;
+  if (!options_.chain || s.chain_broken_ || s.stored_ == 0) return;
   try {
     const auto statement = head_statement(s.record_.id, s.stored_, s.chain_);
     catalog_->seal_session(s.record_.id, s.chain_, s.stored_, signing_key_->sign(statement),

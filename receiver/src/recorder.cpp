@@ -40,6 +40,9 @@ Recorder::Recorder(const ArchivePaths& paths, RecorderOptions options)
                              "give --archive the folder it points to)");
   resume_secret_ = load_or_create_resume_secret(paths_.resume_secret());
   signing_key_ = std::make_unique<SigningKey>(SigningKey::load_or_create(paths_.signing_key()));
+  if (!options_.chain)
+    log::warning("SCREENREEL_BENCH_NO_CHAIN is set (a benchmark hook): the sessions recorded now have no "
+                 "tamper-evidence chain and no signed head");
   // A damaged catalog is reported before anything is written into it.
   if (const std::string check = catalog_->integrity_check(true); check != "ok")
     throw std::runtime_error("the catalog " + paths_.catalog().string() + " is damaged (" + check +
@@ -322,10 +325,18 @@ std::optional<FrameRecord> Recorder::store(Pending& p, JpegEncoder& jpeg, std::v
         s.copy_ = p.number;
       }
       // The same bytes as the frame it repeats (a link, or a copy past the link limit).
-      std::ifstream in(s.dir_ / name, std::ios::binary);
-      const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      row.jpeg_bytes = static_cast<std::int64_t>(bytes.size());
-      row.sha256 = sha256(bytes);
+      std::optional<std::pair<std::int64_t, std::optional<Digest>>> same;
+      {
+        std::lock_guard lock(mutex_);
+        if (const auto it = s.encoded_.find(p.repeat_of); it != s.encoded_.end()) same = it->second;
+      }
+      if (!same) {
+        std::ifstream in(s.dir_ / name, std::ios::binary);
+        const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        same.emplace(static_cast<std::int64_t>(bytes.size()), options_.chain ? std::optional(sha256(bytes)) : std::nullopt);
+      }
+      row.jpeg_bytes = same->first;
+      row.sha256 = same->second;
       row.same_as = static_cast<std::int64_t>(p.repeat_of);
     } else {
       if (disk_full_)
@@ -352,7 +363,10 @@ std::optional<FrameRecord> Recorder::store(Pending& p, JpegEncoder& jpeg, std::v
       written_cv_.notify_all();
       write_file_atomic(s.dir_, name, out);
       row.jpeg_bytes = static_cast<std::int64_t>(out.size());
-      row.sha256 = sha256(out);  // tamper evidence, here in the encoder threads
+      if (options_.chain) row.sha256 = sha256(out);  // tamper evidence, here in the encoder threads
+      std::lock_guard lock(mutex_);
+      s.encoded_.emplace(p.number, std::pair(row.jpeg_bytes, row.sha256));
+      if (s.encoded_.size() > SessionWriter::kEncodedKept) s.encoded_.erase(s.encoded_.begin());
     }
     row.written_us = wall_clock_us();
     return row;

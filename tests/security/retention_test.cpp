@@ -2,8 +2,8 @@
 // passes --max-archive-gb, never the one recording nor one kept; each deletion is recorded and
 // crash-safe (a deletion a crash interrupted is finished by recover); prune --dry-run shows what
 // the limits would delete and deletes nothing. On a small tmpfs (root only, as disk_full_test) a
-// minute of recording goes on while retention makes room; a prune SIGKILLed in a deletion leaves,
-// after recover, no half session.
+// minute of recording goes on while retention makes room; a prune, or the receiver, SIGKILLed in a
+// deletion leaves, after recover, no half session.
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/inotify.h>
@@ -283,58 +283,144 @@ TEST_F(RetentionOnTmpfs, AMinuteOfRecordingGoesOnWhileTheOldestEndedSessionsMake
   EXPECT_EQ(verified.status, 0) << verified.out;
 }
 
-// prune SIGKILLed in the middle of a deletion (its first file gone, most still there: the moment is
-// caught with inotify), then recover: the half-deleted session is finished, none is left half.
+// A session folder made as big as hours of frames (empty files beside the frames, which go with
+// the folder), so that its removal takes long enough to be caught in the middle: inotify reports
+// its first file gone while most are still there.
+class PaddedFolder {
+ public:
+  static constexpr int kPadding = 20'000;
+  explicit PaddedFolder(fs::path folder) : folder_(std::move(folder)) {
+    for (int i = 0; i < kPadding; ++i) std::ofstream(folder_ / ("padding-" + std::to_string(i)));
+    fd_ = ::inotify_init1(IN_CLOEXEC);
+    watching_ = fd_ >= 0 && ::inotify_add_watch(fd_, folder_.c_str(), IN_DELETE) >= 0;
+  }
+  ~PaddedFolder() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  PaddedFolder(const PaddedFolder&) = delete;
+  PaddedFolder& operator=(const PaddedFolder&) = delete;
+  bool watching() const { return watching_; }
+  // True once a file of the folder was deleted (false at the deadline).
+  bool wait_for_a_deletion(std::chrono::milliseconds deadline) const {
+    pollfd pfd{fd_, POLLIN, 0};
+    return ::poll(&pfd, 1, static_cast<int>(deadline.count())) == 1;
+  }
+  // Half removed: some of its files gone, some still there.
+  void expect_half_removed(std::int64_t frames) const {
+    std::size_t left = 0;
+    for ([[maybe_unused]] const auto& e : fs::directory_iterator(folder_)) ++left;
+    EXPECT_GT(left, 0u);
+    EXPECT_LT(left, static_cast<std::size_t>(kPadding + frames + 1));
+  }
+
+ private:
+  fs::path folder_;
+  int fd_ = -1;
+  bool watching_ = false;
+};
+
+// After recover: the deletion a kill interrupted is finished (folder and rows gone, recorded as
+// deleted), the session `kept` is whole, one folder per session, rows equal files, verify passes.
+void expect_deletion_finished(const fs::path& archive, const SessionRecord& deleted, const SessionRecord& kept) {
+  EXPECT_FALSE(fs::exists(ArchivePaths(archive).session(deleted.folder)));
+  const auto after = test::read_sessions(archive);
+  std::size_t folders = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(archive / "sessions")) ++folders;
+  EXPECT_EQ(folders, after.size());
+  bool have_kept = false;
+  for (const auto& s : after) {
+    EXPECT_NE(s.id, deleted.id);
+    EXPECT_FALSE(s.deleting) << s.name;
+    if (s.id == kept.id) {
+      have_kept = true;
+      EXPECT_EQ(s.frame_count, kept.frame_count);
+      EXPECT_EQ(s.bytes, kept.bytes);
+    }
+  }
+  EXPECT_TRUE(have_kept);
+  EXPECT_TRUE(test::check_frame_files(archive).empty());
+  const auto verified = replay(archive, {"verify"});
+  EXPECT_EQ(verified.status, 0) << verified.out;
+  SqliteCatalog catalog(ArchivePaths(archive).catalog(), SqliteCatalog::Mode::kReadOnly);
+  ASSERT_EQ(catalog.deletions().size(), 1u);
+  EXPECT_EQ(catalog.deletions()[0].session_id, deleted.id);
+  EXPECT_EQ(catalog.deletions()[0].frames, deleted.frame_count);
+  EXPECT_EQ(catalog.deletions()[0].bytes, deleted.bytes);
+}
+
+// Two ended sessions of 30 frames, "first" and "second".
+std::vector<SessionRecord> two_sessions(const fs::path& archive) {
+  test::ReceiverProcess receiver(archive);
+  EXPECT_TRUE(receiver.started()) << receiver.err();
+  for (const char* name : {"first", "second"}) record(receiver.port(), name, 30);
+  EXPECT_EQ(receiver.stop().value_or(-1), 0) << receiver.err();
+  return test::read_sessions(archive);
+}
+
+// prune SIGKILLed in the middle of a deletion, then recover: the half-deleted session is
+// finished, none is left half.
 TEST(Retention, APruneKilledInTheMiddleOfADeletionLeavesNoHalfSessionAfterRecover) {
   const fs::path archive = test::fresh_temp_dir("screenreel-retention-kill");
-  {
-    test::ReceiverProcess receiver(archive);
-    ASSERT_TRUE(receiver.started()) << receiver.err();
-    for (const char* name : {"first", "second"}) record(receiver.port(), name, 30);
-    ASSERT_EQ(receiver.stop().value_or(-1), 0) << receiver.err();
-  }
-  const auto before = test::read_sessions(archive);
+  const auto before = two_sessions(archive);
   ASSERT_EQ(before.size(), 2u);
-  // A folder as big as hours of frames, so that its removal takes long enough to be caught in it:
-  // empty files beside the frames (they go with the folder).
-  const fs::path folder = ArchivePaths(archive).session(before[0].folder);
-  constexpr int kPadding = 20'000;
-  for (int i = 0; i < kPadding; ++i) std::ofstream(folder / ("padding-" + std::to_string(i)));
-  const int fd = ::inotify_init1(IN_CLOEXEC);
-  ASSERT_GE(fd, 0) << std::strerror(errno);
-  ASSERT_GE(::inotify_add_watch(fd, folder.c_str(), IN_DELETE), 0) << std::strerror(errno);
+  PaddedFolder padded(ArchivePaths(archive).session(before[0].folder));
+  ASSERT_TRUE(padded.watching()) << std::strerror(errno);
 
   test::Process prune({SCREENREEL_REPLAY_BIN, "--archive", archive.string(), "prune", "--max-archive-gb", "1e-9"});
-  pollfd pfd{fd, POLLIN, 0};
-  ASSERT_EQ(::poll(&pfd, 1, 30'000), 1) << "prune deleted nothing: " << prune.err();
+  ASSERT_TRUE(padded.wait_for_a_deletion(30s)) << "prune deleted nothing: " << prune.err();
   prune.signal(SIGKILL);
   EXPECT_EQ(prune.wait_for(30s).value_or(-1), 128 + SIGKILL);
-  ::close(fd);
   // Half a session: marked deleting, its folder partly removed.
-  std::size_t left = 0;
-  for ([[maybe_unused]] const auto& e : fs::directory_iterator(folder)) ++left;
-  EXPECT_GT(left, 0u);
-  EXPECT_LT(left, static_cast<std::size_t>(kPadding + before[0].frame_count + 1));
+  padded.expect_half_removed(before[0].frame_count);
   EXPECT_TRUE(test::read_sessions(archive).at(0).deleting);
   EXPECT_EQ(replay(archive, {"verify"}).status, 1);
 
   const auto recovered = replay(archive, {"recover"});
   EXPECT_EQ(recovered.status, 0) << recovered.err;
   EXPECT_NE(recovered.out.find("finished its interrupted deletion"), std::string::npos) << recovered.out;
-  EXPECT_FALSE(fs::exists(folder));
+  ASSERT_EQ(test::read_sessions(archive).size(), 1u);
+  expect_deletion_finished(archive, before[0], before[1]);
+  if (!HasFailure()) fs::remove_all(archive);
+}
+
+// The receiver SIGKILLed while its retention deletes the oldest session and a live one records:
+// after recover the deleted session is fully gone and recorded as deleted, the other ended one
+// whole, the live one ended with rows equal to its files.
+TEST(Retention, AReceiverKilledInTheMiddleOfARetentionDeletionLeavesNoHalfSessionAfterRecover) {
+  const fs::path archive = test::fresh_temp_dir("screenreel-retention-receiver-kill");
+  const auto before = two_sessions(archive);
+  ASSERT_EQ(before.size(), 2u);
+  PaddedFolder padded(ArchivePaths(archive).session(before[0].folder));
+  ASSERT_TRUE(padded.watching()) << std::strerror(errno);
+
+  // The limit is passed only once the live session has recorded some 100 kB: the deletion starts
+  // while it records.
+  const double limit_gb = static_cast<double>(before[0].bytes + before[1].bytes + 100'000) / 1e9;
+  test::ReceiverProcess receiver(archive, {"--max-archive-gb", std::to_string(limit_gb)});
+  ASSERT_TRUE(receiver.started()) << receiver.err();
+  auto live = test::start_pattern_client(receiver.port(), "live", {"--size", "320x240", "--fps", "30", "--duration", "30"});
+  ASSERT_TRUE(padded.wait_for_a_deletion(30s)) << "the receiver deleted nothing: " << receiver.err();
+  receiver.process().signal(SIGKILL);
+  EXPECT_EQ(receiver.process().wait_for(30s).value_or(-1), 128 + SIGKILL);
+  live->signal(SIGTERM);
+  live->wait_for(30s);
+  padded.expect_half_removed(before[0].frame_count);
+  const auto killed = test::read_sessions(archive);
+  ASSERT_EQ(killed.size(), 3u);
+  EXPECT_TRUE(killed.at(0).deleting);
+  EXPECT_EQ(killed.at(2).name, "live");
+  EXPECT_TRUE(killed.at(2).recording());
+  EXPECT_GT(killed.at(2).frame_count, 0);
+
+  const auto recovered = replay(archive, {"recover"});
+  EXPECT_EQ(recovered.status, 0) << recovered.err;
+  EXPECT_NE(recovered.out.find("finished its interrupted deletion"), std::string::npos) << recovered.out;
   const auto after = test::read_sessions(archive);
-  ASSERT_EQ(after.size(), 1u);
-  EXPECT_EQ(after[0].id, before[1].id);
-  EXPECT_EQ(after[0].frame_count, before[1].frame_count);
-  std::size_t folders = 0;
-  for ([[maybe_unused]] const auto& e : fs::directory_iterator(archive / "sessions")) ++folders;
-  EXPECT_EQ(folders, 1u);
-  EXPECT_TRUE(test::check_frame_files(archive).empty());
-  const auto verified = replay(archive, {"verify"});
-  EXPECT_EQ(verified.status, 0) << verified.out;
-  SqliteCatalog catalog(ArchivePaths(archive).catalog(), SqliteCatalog::Mode::kReadOnly);
-  ASSERT_EQ(catalog.deletions().size(), 1u);
-  EXPECT_EQ(catalog.deletions()[0].name, "first");
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_EQ(after[1].name, "live");
+  EXPECT_FALSE(after[1].recording());
+  EXPECT_GE(after[1].frame_count, killed[2].frame_count);
+  expect_deletion_finished(archive, before[0], before[1]);
   if (!HasFailure()) fs::remove_all(archive);
 }
 

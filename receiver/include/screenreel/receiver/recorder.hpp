@@ -48,6 +48,10 @@ struct RecorderOptions {
   OcrOptions ocr;  // --ocr: the text index, on its own low-priority thread
   RetentionLimits retention;  // --keep-days, --max-archive-gb: checked every few seconds, and
                               // before --min-free stops a session
+  // The tamper-evidence chain (SHA-256 of every JPEG, links, signed head). Off only to measure
+  // what it costs: a benchmark hook (SCREENREEL_BENCH_NO_CHAIN=1 in the receiver's environment,
+  // scripts/bench.sh BENCH_CHAIN), not an option; sessions recorded so have no chain.
+  bool chain = true;
 };
 
 // What a running receiver changes without a restart (SIGHUP re-reads its configuration).
@@ -128,6 +132,11 @@ class SessionWriter : public std::enable_shared_from_this<SessionWriter> {
   std::uint64_t strips_frame_ = 0;
   JpegStrips strips_;
   std::set<std::uint64_t> being_written_;     // numbers an encoder is working on
+  // The JPEG size and SHA-256 of the newest encoded frames, for the repeats linked to them (the
+  // same bytes: nothing to read or hash again). A few only: a repeat of an older one, which
+  // more than that many frames overtook, reads its file.
+  static constexpr std::size_t kEncodedKept = 8;
+  std::map<std::uint64_t, std::pair<std::int64_t, std::optional<Digest>>> encoded_;
   // A frame repeated past RecorderOptions::max_links: later repeats link to this copy of it.
   std::mutex links_;  // held while a repeat is linked (guards the two below)
   std::uint64_t copied_frame_ = 0, copy_ = 0;
