@@ -14,7 +14,9 @@
 #include <random>
 
 #include "screenreel/archive/archive.hpp"
+#include "screenreel/archive/integrity.hpp"
 #include "screenreel/archive/jpeg.hpp"
+#include "screenreel/archive/sqlite_catalog.hpp"
 #include "screenreel/receiver/recorder.hpp"
 #include "screenreel/archive/session_files.hpp"
 
@@ -168,6 +170,16 @@ TEST(Recorder, AFrameRepeatedPastTheLinkLimitGetsACopyAndTheSessionGoesOn) {
     EXPECT_EQ(read_bytes(file), first) << "frame " << n << " shows the same picture";
   }
   EXPECT_GE(files.size(), static_cast<std::size_t>(kFrames / options.max_links)) << "copies were made";
+  // Every repeat's row has the size and SHA-256 of the bytes in its file (taken from the frame it
+  // repeats, not read again), and is chained.
+  SqliteCatalog catalog(paths.catalog(), SqliteCatalog::Mode::kReadOnly);
+  const auto rows = catalog.frames(catalog.sessions().at(0).id);
+  ASSERT_EQ(rows.size(), static_cast<std::size_t>(kFrames));
+  for (const auto& row : rows) {
+    ASSERT_TRUE(row.sha256 && row.chain) << "frame " << row.seq;
+    EXPECT_EQ(*row.sha256, sha256(first)) << "frame " << row.seq;
+    EXPECT_EQ(row.jpeg_bytes, static_cast<std::int64_t>(first.size())) << "frame " << row.seq;
+  }
 }
 
 }  // namespace
