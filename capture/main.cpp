@@ -9,6 +9,8 @@
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "screenreel/protocol/auth.hpp"
 #include "screenreel/capture/client.hpp"
@@ -34,6 +36,7 @@ int main(int argc, char** argv) {
   screenreel::log::set_program("screenreel-capture");
   screenreel::capture::CaptureConfig config;
   std::string size = "1280x720", token_file;
+  std::vector<std::string> exclude_regions;
   po::options_description opts = screenreel::options::table(
       "Usage: screenreel-capture [OPTIONS]\n\n"
       "Captures the screen and streams it to a screenreel-receiver, which records it as a session.\n"
@@ -57,6 +60,10 @@ int main(int argc, char** argv) {
      "record one monitor (RandR), by its number or name in --list-monitors; followed by name when the screen is reconfigured (gone: the recording ends). pipewire: 'ask' (the default) asks the portal for a monitor, which the desktop's dialog chooses")
     ("window", po::value(&config.source.window)->value_name("ID|TITLE|ask"),
      "record one window's area, following it when it moves: its id (0x1a00003, from xwininfo or xdotool search --name) or part of its title; the recording ends when it closes. pipewire: 'ask' asks the portal for a window, where it offers them (the dialog chooses)")
+    ("exclude-window", po::value(&config.exclusions.windows)->composing()->value_name("ID|TITLE"),
+     "black out this window in every frame, following it as it moves and resizes, before anything is compared, sent or stored (its pixels never leave this machine): its id or part of its title, as --window; repeatable. x11 only")
+    ("exclude-region", po::value(&exclude_regions)->composing()->value_name("X,Y,W,H"),
+     "black out this rectangle of the screen (screen pixels, as --region) in every frame; repeatable")
     ("no-cursor", "leave the mouse pointer out of the frames (default: drawn in, through XFixes or the portal's embedded cursor)")
     ("list-monitors", "print the X display's monitors (number, name, geometry, primary) and exit")
     ("name", po::value(&config.name)->value_name("LABEL"), "session label stored in the catalog (default: the host's name and the local start time, myhost-2026-12-05-1405)")
@@ -97,6 +104,14 @@ int main(int argc, char** argv) {
     char x = 0;
     if (std::sscanf(size.c_str(), "%u%c%u", &w, &x, &h) != 3 || x != 'x' || w < 16 || h < 16 || w > 8192 || h > 8192)
       throw po::error("--size must be WxH, 16 to 8192 each (for example 1920x1080)");
+    for (const std::string& spec : exclude_regions) {
+      const auto r = screenreel::capture::parse_rect_spec(spec);
+      if (!r || r->w <= 0 || r->h <= 0)
+        throw po::error("--exclude-region " + spec +
+                        ": want X,Y,W,H in screen pixels, for example 0,0,400,300 (the top left corner, then a "
+                        "positive width and height)");
+      config.exclusions.regions.push_back(*r);
+    }
     config.source.width = w;
     config.source.height = h;
     const int areas = vm.count("region") + vm.count("monitor") + vm.count("window");
@@ -116,6 +131,7 @@ int main(int argc, char** argv) {
               << "  screenreel-capture --region 0,0,1280,720 --no-cursor\n"
               << "  screenreel-capture --list-monitors; screenreel-capture --monitor HDMI-1\n"
               << "  screenreel-capture --window \"Mozilla Firefox\"      # until that window closes\n"
+              << "  screenreel-capture --exclude-window KeePassXC   # that window is black in every frame\n"
               << "  screenreel-capture --source pipewire --window ask  # Wayland: the desktop asks which window\n"
               << "\nEnvironment:\n"
               << "  SCREENREEL_NO_SHM=1     read the screen with GetImage, not MIT-SHM\n"

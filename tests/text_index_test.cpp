@@ -212,6 +212,34 @@ TEST_F(TextIndexTest, SpansOpenExtendAndCloseByRegion) {
   EXPECT_EQ(count(c, "SELECT count(*) FROM ocr_sessions"), 0);
 }
 
+// text_spans.words is JSON (schemas/catalog.sql): the boxes a pass wrote come back exactly,
+// JSON laid out otherwise (spaces, as sqlite3's json() or another tool writes it) reads the same,
+// and a value that is not an array of four integers gives no boxes, never made-up ones (the
+// digits scraped out of "[[1.5,2,3,4]]" once made a box 1,5,2,3).
+TEST_F(TextIndexTest, WordBoxesAreJsonReadAsJson) {
+  SqliteCatalog c(dir / "catalog.db", SqliteCatalog::Mode::kReadWrite);
+  const auto id = new_session(c);
+  TextIndex index(c);
+  index.begin(id, "receiver", "eng", 1'000'000);
+  const PixelRect make{10, 10, 40, 20}, all{60, 10, 30, 20};
+  index.apply(id, {1, kT0, {{0, 0, 640, 480}}, {TextLine{"make all", make.united(all), 90, {make, all}}}}, kT0);
+  EXPECT_EQ(count(c, "SELECT count(*) FROM text_spans WHERE words = '[[10,10,40,20],[60,10,30,20]]'"), 1);
+  const auto boxes = [&] {
+    const auto spans = c.text_on_frame(id, 1, "make");
+    return spans.size() == 1 ? spans[0].words : std::vector<PixelRect>{{-1, -1, -1, -1}};
+  };
+  EXPECT_EQ(boxes(), (std::vector<PixelRect>{make, all}));
+  const auto set_words = [&](const std::string& json) {
+    c.db().prepare("UPDATE text_spans SET words = ?").bind(1, json).run();
+  };
+  set_words("[ [10, 10, 40, 20] ,\n [60,10,30,20] ]");
+  EXPECT_EQ(boxes(), (std::vector<PixelRect>{make, all}));
+  for (const char* bad : {"[[1.5,2,3,4]]", "[[1,2,3]]", "[[1,2,3,4,5]]", "{\"x\":1}", "[[1,2,3,\"4\"]]", "not json"}) {
+    set_words(bad);
+    EXPECT_EQ(boxes(), std::vector<PixelRect>{}) << bad;
+  }
+}
+
 TEST_F(TextIndexTest, AClosedSpanLastsUntilTheFrameBeforeItsBoxChanged) {
   SqliteCatalog c(dir / "catalog.db", SqliteCatalog::Mode::kReadWrite);
   const auto id = new_session(c);

@@ -1,7 +1,8 @@
 // The SQLite catalog backend's text index (schema 2: text_spans, the FTS5 table text_fts over
 // them, ocr_sessions, ocr_passes). The rules that decide what a pass changes are TextIndex's
 // (text_index.cpp); this file only reads and writes the rows.
-#include <cctype>
+#include <algorithm>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "screenreel/archive/sqlite_catalog.hpp"
@@ -10,32 +11,27 @@
 namespace screenreel {
 namespace {
 
-// A word's box as the JSON array text_spans.words holds.
+// text_spans.words: the JSON array [[x, y, w, h], ...] of the line's word boxes, in order
+// (schemas/catalog.sql), written and read with nlohmann-json.
 std::string words_json(const std::vector<PixelRect>& words) {
-  std::string out = "[";
-  for (const auto& w : words) {
-    if (out.size() > 1) out += ",";
-    out += "[" + std::to_string(w.x) + "," + std::to_string(w.y) + "," + std::to_string(w.w) + "," +
-           std::to_string(w.h) + "]";
-  }
-  return out + "]";
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& w : words) out.push_back({w.x, w.y, w.w, w.h});
+  return out.dump();
 }
 
-// text_spans.words: "[[x,y,w,h],...]".
-std::vector<PixelRect> parse_word_boxes(std::string_view json) {
-  std::vector<std::int32_t> numbers;
-  for (std::size_t i = 0; i < json.size();) {
-    if (std::isdigit(static_cast<unsigned char>(json[i])) || json[i] == '-') {
-      std::size_t used = 0;
-      numbers.push_back(static_cast<std::int32_t>(std::stol(std::string(json.substr(i, 12)), &used)));
-      i += std::max<std::size_t>(used, 1);
-    } else {
-      ++i;
-    }
-  }
+// The boxes of a words value; a value that is not such an array (a row written by hand, a damaged
+// catalog) gives no boxes rather than wrong ones: the line's text is still found, unboxed.
+std::vector<PixelRect> parse_word_boxes(std::string_view text) {
+  const nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
   std::vector<PixelRect> out;
-  for (std::size_t i = 0; i + 3 < numbers.size(); i += 4)
-    out.push_back({numbers[i], numbers[i + 1], numbers[i + 2], numbers[i + 3]});
+  if (!json.is_array()) return out;
+  for (const auto& box : json) {
+    if (!box.is_array() || box.size() != 4 ||
+        !std::all_of(box.begin(), box.end(), [](const nlohmann::json& v) { return v.is_number_integer(); }))
+      return {};
+    out.push_back({box[0].get<std::int32_t>(), box[1].get<std::int32_t>(), box[2].get<std::int32_t>(),
+                   box[3].get<std::int32_t>()});
+  }
   return out;
 }
 

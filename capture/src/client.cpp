@@ -537,7 +537,7 @@ class Client {
 int run(const CaptureConfig& config) {
   std::unique_ptr<FrameSource> source;
   try {
-    source = make_source(config.source);
+    source = exclude_from(make_source(config.source), config.exclusions, config.source);
   } catch (const std::exception& e) {
     say(std::string("error: ") + e.what());
     return 1;

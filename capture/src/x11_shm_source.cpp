@@ -167,7 +167,7 @@ class X11Source : public FrameSource {
       cursor_->draw(pixels, stride(), width_, height_, frame.x, frame.y);
     }
 
-    last_ = FrameRef{pixels, width_, height_, stride(), std::nullopt};
+    last_ = FrameRef{pixels, width_, height_, stride(), std::nullopt, frame.x, frame.y};
     if (whole) {
       recheck_at_ = Clock::now() + kRecheckEvery;
     } else if (damaged) {

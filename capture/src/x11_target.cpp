@@ -2,10 +2,10 @@
 #include "x11_target.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <stdexcept>
 #include <vector>
 
+#include "screenreel/capture/exclusions.hpp"
 #include "screenreel/protocol/wire.hpp"
 #include "x11_monitors.hpp"
 #include "x11_window.hpp"
@@ -32,19 +32,12 @@ void check_frame_size(const std::string& option, std::int64_t w, std::int64_t h)
 
 Rect parse_region(const X11Display& d, const std::string& spec) {
   const std::string option = "--region " + spec;
-  std::int64_t v[4] = {};
-  const char* p = spec.data();
-  const char* end = spec.data() + spec.size();
-  for (int i = 0; i < 4; ++i) {
-    const auto [next, ec] = std::from_chars(p, end, v[i]);
-    const bool last = i == 3;
-    if (ec != std::errc() || next == p || (last ? next != end : next == end || *next != ','))
-      throw std::invalid_argument(option +
-                                  ": want X,Y,W,H in screen pixels, for example 0,0,1280,720 (the "
-                                  "top left corner, then the width and height)");
-    p = next + (last ? 0 : 1);
-  }
-  const Rect r{v[0], v[1], v[2], v[3]};
+  const std::optional<PixelRect> v = parse_rect_spec(spec);
+  if (!v)
+    throw std::invalid_argument(option +
+                                ": want X,Y,W,H in screen pixels, for example 0,0,1280,720 (the "
+                                "top left corner, then the width and height)");
+  const Rect r{v->x, v->y, v->w, v->h};
   const Rect screen = d.screen_rect();
   if (r.width <= 0 || r.height <= 0)
     throw std::invalid_argument(option + ": the width and height must be positive");

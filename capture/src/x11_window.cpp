@@ -96,19 +96,19 @@ std::string listed(const std::vector<FoundWindow>& windows) {
 
 }  // namespace
 
-FoundWindow find_window(const X11Display& d, const std::string& spec) {
+FoundWindow find_window(const X11Display& d, const std::string& spec, const std::string& option) {
   xcb_connection_t* c = d.conn();
   const std::string how =
       " (xwininfo, or xdotool search --name TEXT, prints window ids; xwininfo -root -tree lists "
       "them all)";
-  if (spec.empty()) throw std::invalid_argument("--window needs a window id or part of a title");
+  if (spec.empty()) throw std::invalid_argument(option + " needs a window id or part of a title");
   if (const auto id = parse_id(spec)) {
     // GetWindowAttributes, unlike GetGeometry, fails for a pixmap id: only a window passes.
     Reply<xcb_get_window_attributes_reply_t> attributes(
         xcb_get_window_attributes_reply(c, xcb_get_window_attributes(c, *id), nullptr));
     if (!attributes) {
       if (d.broken()) throw std::runtime_error(d.closed_message());
-      throw std::invalid_argument("--window " + spec + ": X display " + d.name() +
+      throw std::invalid_argument(option + " " + spec + ": X display " + d.name() +
                                   " has no window " + hex_id(*id) + how);
     }
     const xcb_atom_t net_wm_name = d.atom("_NET_WM_NAME");
@@ -134,7 +134,7 @@ FoundWindow find_window(const X11Display& d, const std::string& spec) {
       ancestors.insert(it->second);
   std::erase_if(matches, [&](const FoundWindow& w) { return ancestors.count(w.id) > 0; });
   if (matches.empty())
-    throw std::invalid_argument("--window " + spec + ": no window shown on X display " + d.name() +
+    throw std::invalid_argument(option + " " + spec + ": no window shown on X display " + d.name() +
                                 " has a title containing '" + spec + "'" + how);
   if (matches.size() == 1) return matches[0];
   // Several titles contain it, but one is exactly it: that one was meant.
@@ -143,9 +143,9 @@ FoundWindow find_window(const X11Display& d, const std::string& spec) {
     if (w.title == spec) exact.push_back(w);
   if (exact.size() == 1) return exact[0];
   throw std::invalid_argument(
-      "--window " + spec + ": " + std::to_string(matches.size()) + " windows on X display " +
+      option + " " + spec + ": " + std::to_string(matches.size()) + " windows on X display " +
       d.name() + " have a title containing '" + spec + "': " + listed(matches) +
-      "; give more of the title, or the id (--window " + hex_id(matches[0].id) + ")");
+      "; give more of the title, or the id (" + option + " " + hex_id(matches[0].id) + ")");
 }
 
 std::optional<WindowPlace> locate_window(const X11Display& d, xcb_window_t window) {

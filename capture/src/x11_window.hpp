@@ -18,8 +18,10 @@ struct FoundWindow {
 
 // `spec`: a window id (0x1a00003, or decimal) or part of a title, compared without regard to
 // ASCII case, among the windows shown on screen. Throws std::invalid_argument when no window, or
-// more than one, fits (naming the candidates and how to find ids).
-FoundWindow find_window(const X11Display& display, const std::string& spec);
+// more than one, fits (naming the candidates and how to find ids); the message starts with
+// `option` and `spec` ("--window xterm: ...").
+FoundWindow find_window(const X11Display& display, const std::string& spec,
+                        const std::string& option = "--window");
 
 struct WindowPlace {
   Rect area;              // its inside (without the border), in root coordinates

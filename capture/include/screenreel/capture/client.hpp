@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "screenreel/capture/exclusions.hpp"
 #include "screenreel/capture/source.hpp"
 
 namespace screenreel::capture {
@@ -13,6 +14,7 @@ namespace screenreel::capture {
 struct CaptureConfig {
   std::string connect = "127.0.0.1:5000";
   SourceOptions source;
+  Exclusions exclusions;  // black in every frame before it is compared, sent or spooled
   double fps = 30;
   std::string name;
   double duration_s = 0;        // 0: until stopped

@@ -31,6 +31,9 @@ struct FrameRef {
   // first frame, a new size, a source that cannot tell). Made for FrameEncoder::encode; valid,
   // like the pixels, until the next grab().
   std::optional<std::span<const PixelRect>> changed;
+  // Where the frame's top left corner is on the screen (X root coordinates) for a source that
+  // records part of one (x11: a region, a monitor, a window where it is now); else 0, 0.
+  std::int64_t screen_x = 0, screen_y = 0;
 };
 
 class FrameSource {
