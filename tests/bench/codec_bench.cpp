@@ -2,7 +2,8 @@
 // the compare an unchanged tick costs, decode + hash check, the receiver's frame copy, and JPEG
 // encode: the changed strips only (as the receiver), the whole frame, TurboJPEG's tjCompress2
 // and cv::imencode; and the tamper-evidence chain per frame (SHA-256 of the JPEG + chain_link)
-// beside the JPEG encode of the same frame.
+// beside the JPEG encode of the same frame, and the receiver's whole per-frame work (Recorder) with
+// the chain off and on.
 //
 // Frames are real screen frames: with $DISPLAY set (a scene from ../shared/bench/scene.sh),
 // 60 consecutive frames are grabbed at SCREENREEL_BENCH_CLIP_FPS (default 30) before the
@@ -14,9 +15,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <memory>
+#include <mutex>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -30,6 +34,8 @@
 #include "screenreel/archive/integrity.hpp"
 #include "screenreel/archive/jpeg.hpp"
 #include "screenreel/protocol/wire.hpp"
+#include "screenreel/receiver/recorder.hpp"
+#include "screenreel/common/clock.hpp"
 
 namespace {
 using screenreel::FrameBuffer;
@@ -334,12 +340,15 @@ void BM_JpegOpenCvImencode(benchmark::State& state) {
 }
 BENCHMARK(BM_JpegOpenCvImencode)->Unit(benchmark::kMillisecond);
 
-// This thread's CPU time in seconds (the receiver hashes in its encoder threads).
-double thread_cpu_seconds() {
+double cpu_seconds(clockid_t clock) {
   timespec t{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  clock_gettime(clock, &t);
   return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
 }
+// This thread's CPU time in seconds (the receiver hashes in its encoder threads).
+double thread_cpu_seconds() { return cpu_seconds(CLOCK_THREAD_CPUTIME_ID); }
+// All threads' (a Recorder's encoders and catalog thread).
+double process_cpu_seconds() { return cpu_seconds(CLOCK_PROCESS_CPUTIME_ID); }
 
 // Receiver, per frame stored: tamper evidence (schemas/archive-layout.md), the SHA-256 of the
 // frame's JPEG file and its link in the session's chain, on the JPEGs of the clip's frames (coded
@@ -393,6 +402,67 @@ void BM_ChainShareOfJpeg(benchmark::State& state) {
   state.SetLabel(clip().label + ", whole-frame JPEG then chain, thread CPU time");
 }
 BENCHMARK(BM_ChainShareOfJpeg)->Unit(benchmark::kMillisecond);
+
+// Receiver, per frame stored, all of it, with the tamper-evidence chain off (chain:0, the
+// benchmark hook RecorderOptions::chain) and on (chain:1): the clip's frames as sent (their
+// changed rectangles) through a Recorder (copied into its buffers; in its encoder threads the
+// changed strips, the JPEG, its file and, with the chain, its SHA-256; in its catalog thread the
+// rows and links), one session an iteration into a fresh archive under /tmp. cpu_ms_frame is the
+// process's CPU time (all threads) per frame from the first submit to the session's end; the
+// archive's setup and removal are outside. Run both with --benchmark_enable_random_interleaving.
+void BM_RecorderFrame(benchmark::State& state) {
+  namespace rx = screenreel::receiver;
+  const auto& sent = sent_frames();
+  rx::RecorderOptions options;
+  options.min_free_bytes = 0;
+  options.chain = state.range(0) != 0;
+  double cpu_s = 0;
+  std::size_t frames = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    const std::filesystem::path dir = [] {
+      std::string tmpl = (std::filesystem::temp_directory_path() / "screenreel-bench-XXXXXX").string();
+      return std::filesystem::path(::mkdtemp(tmpl.data()));
+    }();
+    {
+      rx::Recorder recorder(screenreel::ArchivePaths(dir), options);
+      const auto& first = *sent[0].pixels;
+      auto session = recorder.open_session(
+          screenreel::NewSession{"bench", "bench", "bench", first.width, first.height, 30, screenreel::wall_clock_us()});
+      std::mutex m;
+      std::condition_variable cv;
+      std::int64_t stored = -1;
+      const double t0 = process_cpu_seconds();
+      state.ResumeTiming();
+      std::int64_t tick = 0;
+      for (const auto& f : sent) {
+        auto buffer = recorder.acquire_buffer(f.pixels->width, f.pixels->height);
+        std::memcpy(buffer->pixels.data(), f.pixels->pixels.data(), f.pixels->pixels.size());
+        const std::int64_t t = ++tick * 33'333;
+        if (!session->submit(rx::FrameJob{tick, t, t, std::move(buffer), false, f.changed}, [](std::uint64_t) {}))
+          state.SkipWithError("the session stopped recording");
+      }
+      session->close("client", "", 0, [&](std::int64_t n) {
+        std::lock_guard lock(m);
+        stored = n;
+        cv.notify_all();
+      });
+      {
+        std::unique_lock lock(m);
+        cv.wait(lock, [&] { return stored >= 0; });
+      }
+      state.PauseTiming();
+      cpu_s += process_cpu_seconds() - t0;
+      frames += static_cast<std::size_t>(stored);
+    }
+    std::filesystem::remove_all(dir);
+    state.ResumeTiming();
+  }
+  state.counters["cpu_ms_frame"] = frames ? cpu_s * 1e3 / static_cast<double>(frames) : 0;
+  state.SetLabel(clip().label + ", " + std::to_string(sent.size()) + " frames a session, chain " +
+                 (options.chain ? "on" : "off"));
+}
+BENCHMARK(BM_RecorderFrame)->ArgName("chain")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

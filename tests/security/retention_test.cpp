@@ -2,7 +2,8 @@
 // passes --max-archive-gb, never the one recording nor one kept; each deletion is recorded and
 // crash-safe (a deletion a crash interrupted is finished by recover); prune --dry-run shows what
 // the limits would delete and deletes nothing. On a small tmpfs (root only, as disk_full_test) a
-// minute of recording goes on while retention makes room; a prune, or the receiver, SIGKILLed in a
+// minute of recording goes on while retention makes room, and the --min-free floor deletes the
+// oldest sessions before it stops one; a prune, or the receiver, SIGKILLed in a
 // deletion leaves, after recover, no half session.
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -278,6 +279,58 @@ TEST_F(RetentionOnTmpfs, AMinuteOfRecordingGoesOnWhileTheOldestEndedSessionsMake
     for (const auto& s : sessions) std::cerr << "left: " << s.id << " " << s.name << " " << s.end_reason << " " << s.bytes << "\n";
   // A pass runs every 2 s: between two, less than one 3 s session and 2 s of the live one are added.
   EXPECT_LE(peak, kLimit + largest_short + live_bytes / 20);
+  EXPECT_TRUE(test::check_frame_files(archive).empty());
+  const auto verified = replay(archive, {"verify"});
+  EXPECT_EQ(verified.status, 0) << verified.out;
+}
+
+// The free-space floor with a retention limit set (--keep-days, which deletes nothing here): when
+// --min-free is reached, the oldest ended sessions are deleted to make room and recording goes
+// on; without retention every session from then on would be stopped ("below --min-free").
+TEST_F(RetentionOnTmpfs, TheFreeSpaceFloorDeletesTheOldestSessionsBeforeItStopsARecording) {
+  mount_tmpfs("16M");
+  if (IsSkipped() || HasFatalFailure()) return;
+  const fs::path archive = tmpfs->path() / "archive";
+  receiver = std::make_unique<test::ReceiverProcess>(
+      archive, std::vector<std::string>{"--min-free", "8", "--keep-days", "3650"});
+  ASSERT_TRUE(receiver->started()) << receiver->err();
+  auto session = [&](const std::string& name, int frames) {
+    auto c = test::start_pattern_client(receiver->port(), name, {"--size", "320x240", "--fps", "30", "--max-frames", std::to_string(frames)});
+    EXPECT_EQ(c->wait_for(30s).value_or(-1), 0) << name << ": " << c->out() << c->err();
+    EXPECT_EQ(test::frames_sent(c->out()), frames) << name << ": " << c->out();
+  };
+  session("kept", 20);
+  ASSERT_EQ(replay(archive, {"keep", "kept"}).status, 0);
+  // Some 8 MB of the 16 are free to record before the floor; these sessions are twice that.
+  constexpr int kSessions = 12;
+  for (int i = 0; i < kSessions; ++i) session("s-" + std::to_string(i), 60);
+  ASSERT_EQ(receiver->stop().value_or(-1), 0) << receiver->err();
+
+  const auto sessions = test::read_sessions(archive);
+  SqliteCatalog catalog(ArchivePaths(archive).catalog(), SqliteCatalog::Mode::kReadOnly);
+  const auto deletions = catalog.deletions();
+  std::int64_t recorded = 0;
+  for (const auto& s : sessions) {
+    EXPECT_EQ(s.end_reason, "client") << s.name << ": " << s.error;  // none stopped by the floor
+    recorded += s.bytes;
+  }
+  for (const auto& d : deletions) {
+    EXPECT_NE(d.name, "kept");
+    EXPECT_EQ(d.reason, "min-free 8 MB") << d.name;
+    recorded += d.bytes;
+  }
+  std::cerr << "[          ] " << deletions.size() << " of " << kSessions << " sessions deleted, "
+            << sessions.size() << " left; " << recorded << " bytes recorded on a 16 MiB disk\n";
+  EXPECT_GE(deletions.size(), 1u);
+  EXPECT_GT(recorded, 8'000'000) << "the sessions did not reach the floor: the test proves nothing";
+  bool have_kept = false, have_newest = false;
+  for (const auto& s : sessions) {
+    have_kept |= s.name == "kept";
+    have_newest |= s.name == "s-" + std::to_string(kSessions - 1);
+  }
+  EXPECT_TRUE(have_kept);
+  EXPECT_TRUE(have_newest);
+  EXPECT_NE(receiver->err().find("retention (min-free 8 MB): deleted session"), std::string::npos) << receiver->err();
   EXPECT_TRUE(test::check_frame_files(archive).empty());
   const auto verified = replay(archive, {"verify"});
   EXPECT_EQ(verified.status, 0) << verified.out;
