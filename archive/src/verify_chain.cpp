@@ -31,7 +31,8 @@ void ChainCheck::frame(const FrameRecord& row, const std::optional<std::vector<s
 void ChainCheck::finish(std::vector<std::string>& problems, std::vector<std::string>& notes) {
   const std::string name = "session " + std::to_string(session_.id) + ": ";
   if (unchained_) {
-    notes.push_back(name + "recorded before tamper evidence (catalog schema 3): no chain to check");
+    notes.push_back(name + "recorded before tamper evidence (catalog schema 3), or with the chain off to benchmark it: "
+                           "no chain to check");
     return;
   }
   if (!session_.head) {

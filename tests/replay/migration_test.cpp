@@ -1,6 +1,6 @@
 // An archive whose catalog has schema version 1 (before the text index): read as it is by every
 // command, upgraded by the first writer (`index`) keeping every row, and `verify` passes before
-// and after.
+// and after; `verify --integrity` says its sessions have no chain, and passes.
 #include <gtest/gtest.h>
 
 #include "archive_fixture.hpp"
@@ -48,6 +48,13 @@ TEST(ReplayMigration, AVersion1ArchiveIsUpgradedByIndexKeepingEveryRowAndVerifie
   EXPECT_NE(indexed.out.find("\n2"), std::string::npos) << indexed.out;
   verify = test::replay(archive.root(), {"verify"});
   EXPECT_EQ(verify.status, 0) << verify.out << verify.err;
+  // Its sessions were recorded before tamper evidence: verify --integrity says so for each, and
+  // passes rather than failing.
+  const auto integrity = test::replay(archive.root(), {"verify", "--integrity"});
+  EXPECT_EQ(integrity.status, 0) << integrity.out << integrity.err;
+  for (const char* session : {"session 1: ", "session 2: "})
+    EXPECT_NE(integrity.out.find(std::string(session) + "recorded before tamper evidence"), std::string::npos)
+        << integrity.out;
 }
 
 }  // namespace
