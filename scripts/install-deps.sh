@@ -11,6 +11,8 @@ packages=(
   libopencv-dev liblz4-dev libsqlite3-dev libturbojpeg0-dev libjpeg62-turbo-dev libssl-dev
   libxcb1-dev libxcb-shm0-dev libxcb-xfixes0-dev libxcb-randr0-dev libxcb-damage0-dev libxxhash-dev
   nlohmann-json3-dev
+  # the PostgreSQL catalog backend (--catalog postgresql://...): libpq; the server, for its tests
+  libpq-dev postgresql
   # export's H.264: libx264 through libavcodec, with libavformat's containers and libswscale
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
   # display widths of names in any script (CJK takes two columns)

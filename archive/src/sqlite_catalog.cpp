@@ -98,14 +98,6 @@ std::vector<FrameRecord> CatalogReader::frames(std::int64_t session_id) {
   return out;
 }
 
-std::unique_ptr<CatalogReader> open_catalog_reader(const std::filesystem::path& file) {
-  return std::make_unique<SqliteCatalog>(file, SqliteCatalog::Mode::kReadOnly);
-}
-
-std::unique_ptr<CatalogWriter> open_catalog_writer(const std::filesystem::path& file) {
-  return std::make_unique<SqliteCatalog>(file, SqliteCatalog::Mode::kReadWrite);
-}
-
 SqliteCatalog::SqliteCatalog(const std::filesystem::path& path, Mode mode) : db_(path, mode) {
   if (mode == Mode::kReadWrite) {
     db_.exec("PRAGMA journal_mode = WAL");

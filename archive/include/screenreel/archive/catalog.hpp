@@ -161,11 +161,35 @@ class CatalogWriter : public CatalogReader {
   virtual void erase_text_index(std::int64_t session_id) = 0;
 };
 
-// The catalog of an archive whose catalog file is `file` (the archive's catalog.db).
+// Where a catalog is: the archive's catalog.db (SQLite, the default), or a PostgreSQL database
+// that a fleet of receivers shares (a libpq connection string).
+struct CatalogLocation {
+  CatalogLocation(const std::filesystem::path& catalog_file) : file(catalog_file) {}
+  // `value` as --catalog or $SCREENREEL_CATALOG gives it: empty for `catalog_file` (the
+  // archive's catalog.db); "postgresql://..." or "postgres://..." (a URI) or "key=value ..."
+  // (libpq's keyword form) for PostgreSQL. Throws CatalogError for anything else.
+  static CatalogLocation parse(const std::string& value, const std::filesystem::path& catalog_file);
+
+  bool postgresql() const { return !conninfo.empty(); }
+  // For messages: the file, or the connection string's parts without the password.
+  std::string describe() const;
+
+  std::filesystem::path file;  // the SQLite file, when conninfo is empty
+  std::string conninfo;        // the PostgreSQL connection string, as libpq takes it
+  // A receiver of a fleet, in a catalog several share: its name and archive folder. A writer
+  // opened with a name stamps both on the sessions it creates or restores, and sees only its own
+  // sessions (sessions, session, session_page, sessions_without_text_index): its recovery,
+  // retention and resumes never touch another receiver's. Empty: every session (replay). The
+  // SQLite catalog is one archive's own and ignores both.
+  std::string receiver;
+  std::filesystem::path archive_root;
+};
+
+// Opens the catalog at `where` (a catalog.db path converts to its location).
 // A writer creates it when missing and brings an older schema to kCatalogSchemaVersion (one
 // transaction per step); a reader reads an older catalog as it is. Both throw CatalogError with
-// a message that says what to do: newer schema, not a catalog, locked, unreadable.
-std::unique_ptr<CatalogReader> open_catalog_reader(const std::filesystem::path& file);
-std::unique_ptr<CatalogWriter> open_catalog_writer(const std::filesystem::path& file);
+// a message that says what to do: newer schema, not a catalog, locked, unreadable, unreachable.
+std::unique_ptr<CatalogReader> open_catalog_reader(const CatalogLocation& where);
+std::unique_ptr<CatalogWriter> open_catalog_writer(const CatalogLocation& where);
 
 }  // namespace screenreel

@@ -43,6 +43,9 @@ struct SessionRecord {
   std::vector<std::uint8_t> signature, signer;
   bool keep = false;      // retention never deletes it
   bool deleting = false;  // its deletion began and did not finish (recover finishes it)
+  // Which receiver recorded it, and the archive folder holding sessions/<folder>/ on its machine
+  // (CatalogLocation::receiver, archive_root); empty in SQLite, whose archive is its own.
+  std::string receiver, archive_root;
   bool recording() const { return !ended_us.has_value(); }
 };
 
