@@ -1,5 +1,7 @@
 // screenreel-receiver: receives screen streams from screenreel-capture clients, shows them live
 // and records each as numbered JPEGs indexed in the archive's SQLite catalog.
+#include <unistd.h>
+
 #include <boost/program_options.hpp>
 #include <cstdlib>
 #include <iostream>
@@ -23,6 +25,7 @@ const std::string kConfigFile = "/etc/screenreel/receiver.conf";
 struct Settings {
   screenreel::receiver::ReceiverConfig config;
   std::string archive, token_file, tls_cert, tls_key;
+  std::string catalog, receiver_name;
   std::uint64_t min_free_mb = 200;
   double ocr_interval = 1.0;
   std::string log_format = "text";
@@ -53,6 +56,13 @@ po::options_description options_for(Settings& s) {
     ("archive", po::value(&s.archive)->value_name("DIR"),
      "archive folder (created if missing); default $SCREENREEL_ARCHIVE, else ./recordings")
     ("no-display", "no live window (servers, CI); still ends on terminal q, Ctrl-C, SIGTERM")
+    ("catalog", po::value(&s.catalog)->value_name("URL"),
+     "the catalog a fleet of receivers shares: a PostgreSQL address (postgresql://USER@HOST/DB, or "
+     "any libpq connection string, its password best in ~/.pgpass); default $SCREENREEL_CATALOG, else "
+     "the archive's own catalog.db (SQLite)")
+    ("receiver-name", po::value(&s.receiver_name)->value_name("NAME"),
+     "this receiver's name in a shared --catalog, stored on every session it records with its "
+     "archive folder; default the host name")
     ("quality", po::value(&s.config.recorder.jpeg_quality)->default_value(90)->value_name("1-100"), "JPEG quality")
     ("encoder-threads", po::value(&s.config.recorder.encoder_threads)->default_value(0, "auto")->value_name("N"),
      "JPEG encoder threads; auto (0): one per core")
@@ -96,6 +106,12 @@ po::options_description options_for(Settings& s) {
   return opts;
 }
 
+std::string host_name() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0 || !*name) return "receiver";
+  return name;
+}
+
 // Checks the settings and completes s.config from them; a message for the user (a bad command
 // line or configuration file) when one is out of range.
 std::optional<std::string> finish(Settings& s, const po::variables_map& vm) {
@@ -118,6 +134,19 @@ std::optional<std::string> finish(Settings& s, const po::variables_map& vm) {
   s.config.recorder.ocr.enabled = vm.count("ocr") > 0;
   s.config.recorder.ocr.interval_us = static_cast<std::int64_t>(s.ocr_interval * 1e6);
   s.config.archive = s.archive.empty() ? screenreel::default_archive_dir() : std::filesystem::path(s.archive);
+  if (const char* env = std::getenv("SCREENREEL_CATALOG"); s.catalog.empty() && env) s.catalog = env;
+  if (!s.catalog.empty()) {
+    try {
+      auto where = screenreel::CatalogLocation::parse(s.catalog, screenreel::ArchivePaths(s.config.archive).catalog());
+      where.receiver = s.receiver_name.empty() ? host_name() : s.receiver_name;
+      where.archive_root = std::filesystem::absolute(s.config.archive);
+      s.config.recorder.catalog = where;
+    } catch (const std::exception& e) {
+      return std::string(e.what());
+    }
+  } else if (!s.receiver_name.empty()) {
+    return std::string("--receiver-name goes with --catalog (a catalog shared by several receivers)");
+  }
   s.config.display = !vm.count("no-display");
   s.config.token_file = s.token_file;
   s.config.recorder.min_free_bytes = s.min_free_mb << 20;

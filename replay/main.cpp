@@ -2,6 +2,7 @@
 // frame, query, search, index, verify, recover, delete, serve, at). This file reads the options that come
 // before the command and dispatches; each command is in src/commands/, the work in the
 // screenreel_replay library.
+#include <cstdlib>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -45,6 +46,8 @@ constexpr const char* kUsageTail =
     "\n"
     "Options:\n"
     "  --archive DIR   the archive; default $SCREENREEL_ARCHIVE, else ./recordings\n"
+    "  --catalog URL   a catalog a fleet of receivers shares (postgresql://USER@HOST/DB); default\n"
+    "                  $SCREENREEL_CATALOG, else the archive's catalog.db\n"
     "  --version       print the version and exit\n"
     "  -h [ --help ]   print this help ('screenreel-replay COMMAND --help': a command's own)\n"
     "\n"
@@ -74,7 +77,10 @@ void print_usage() {
 int run(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   std::filesystem::path archive = default_archive_dir();
-  // Global options come before the command; every command also takes --archive after it.
+  const char* env_catalog = std::getenv("SCREENREEL_CATALOG");
+  std::string catalog = env_catalog ? env_catalog : "";
+  // Global options come before the command; every command also takes --archive and --catalog
+  // after it.
   std::size_t i = 0;
   for (; i < args.size() && args[i].starts_with("-"); ++i) {
     const std::string& a = args[i];
@@ -91,8 +97,12 @@ int run(int argc, char** argv) {
       archive = args[++i];
     } else if (a.starts_with("--archive=")) {
       archive = a.substr(10);
+    } else if (a == "--catalog" && i + 1 < args.size()) {
+      catalog = args[++i];
+    } else if (a.starts_with("--catalog=")) {
+      catalog = a.substr(10);
     } else {
-      throw UsageError("unknown option " + a + (a == "--archive" ? " (needs DIR)" : ""));
+      throw UsageError("unknown option " + a + (a == "--archive" ? " (needs DIR)" : a == "--catalog" ? " (needs URL)" : ""));
     }
   }
   if (i == args.size()) throw UsageError("no command given");
@@ -100,7 +110,7 @@ int run(int argc, char** argv) {
   for (const Command* c : kCommands) {
     if (name != c->name) continue;
     CommandLine cli({args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end()}, archive,
-                    argv);
+                    catalog, argv);
     try {
       return c->run(cli);
     } catch (const UsageError& e) {

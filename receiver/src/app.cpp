@@ -162,6 +162,9 @@ int run(const ReceiverConfig& config) {
     std::ostringstream bound;
     bound << server.local_endpoint();  // the real port, also when --listen asked for port 0
     log::info("listening on " + bound.str() + (server_options.tls ? " (TLS 1.3)" : "") + ", archive " + std::filesystem::absolute(paths.root()).string() +
+        (config.recorder.catalog ? ", catalog " + config.recorder.catalog->describe() + " as receiver " +
+                                       config.recorder.catalog->receiver
+                                 : std::string()) +
         (display ? "; press q in a window or on this terminal, or Ctrl-C, to end" : "; press q or Ctrl-C to end"));
     ready_status = "listening on " + bound.str();
     service.ready(ready_status);

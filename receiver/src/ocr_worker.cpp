@@ -37,8 +37,8 @@ void lower_this_threads_priority() {
 
 }  // namespace
 
-OcrWorker::OcrWorker(std::filesystem::path catalog, OcrOptions options)
-    : catalog_path_(std::move(catalog)),
+OcrWorker::OcrWorker(CatalogLocation catalog, OcrOptions options)
+    : where_(std::move(catalog)),
       options_(std::move(options)),
       engine_(std::make_unique<ocr::Engine>(ocr::EngineOptions{options_.lang})) {
   thread_ = std::thread([this] { run(); });
@@ -137,7 +137,7 @@ void OcrWorker::pass(std::int64_t session_id, Session& s, std::unique_lock<std::
     }
     // Deleted under us: the recorder makes a new one at its next commit and says so.
     if (catalog_ && catalog_->storage_lost()) throw std::runtime_error("the catalog was deleted; waiting for the new one");
-    if (!catalog_) catalog_ = open_catalog_writer(catalog_path_);
+    if (!catalog_) catalog_ = open_catalog_writer(where_);
     TextIndex index(*catalog_);
     if (!s.begun) {
       index.begin(session_id, "receiver", options_.lang, options_.interval_us);

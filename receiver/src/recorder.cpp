@@ -30,8 +30,9 @@ std::shared_ptr<FrameBuffer> Recorder::acquire_buffer(std::uint32_t width, std::
 Recorder::Recorder(const ArchivePaths& paths, RecorderOptions options)
     : paths_(paths),
       options_(options),
+      where_(options.catalog.value_or(CatalogLocation(paths.catalog()))),
       limits_{options.min_free_bytes, options.retention},
-      catalog_(open_catalog_writer((fs::create_directories(paths.sessions()), paths.catalog()))),
+      catalog_(open_catalog_writer((fs::create_directories(paths.sessions()), where_))),
       pool_(FramePool::create()) {
   // Session folders are made inside the archive, never through a link planted in it.
   if (fs::is_symlink(paths_.sessions()))
@@ -45,7 +46,7 @@ Recorder::Recorder(const ArchivePaths& paths, RecorderOptions options)
                  "tamper-evidence chain and no signed head");
   // A damaged catalog is reported before anything is written into it.
   if (const std::string check = catalog_->integrity_check(true); check != "ok")
-    throw std::runtime_error("the catalog " + paths_.catalog().string() + " is damaged (" + check +
+    throw std::runtime_error("the catalog " + where_.describe() + " is damaged (" + check +
                              "): the receiver does not write into it. See what is wrong with 'screenreel-replay "
                              "--archive " + paths_.root().string() + " verify', repair it with 'recover', or make a "
                              "new one from the session folders with 'rebuild' (it keeps the damaged one aside)");
@@ -55,7 +56,7 @@ Recorder::Recorder(const ArchivePaths& paths, RecorderOptions options)
   capacity_ = options_.queue_frames ? options_.queue_frames : 2 * n;
   JpegEncoder probe(options_.jpeg_quality);  // rejects a bad quality here, not in a worker
   // Before any thread starts: a missing language model stops the receiver here.
-  if (options_.ocr.enabled) ocr_ = std::make_unique<OcrWorker>(paths_.catalog(), options_.ocr);
+  if (options_.ocr.enabled) ocr_ = std::make_unique<OcrWorker>(where_, options_.ocr);
   encoders_running_ = n;
   for (unsigned i = 0; i < n; ++i) encoders_.emplace_back([this] { encoder_loop(); });
   catalog_thread_ = std::thread([this] { catalog_loop(); });

@@ -28,8 +28,18 @@ void warn_about_immutable_reads(const ArchivePaths& paths) {
 namespace {
 // The checks before opening, with what to do; then the opening, its errors named.
 template <typename Open>
-auto open_archive_catalog(const ArchivePaths& paths, Open open) {
+auto open_archive_catalog(const ArchivePaths& paths, const std::string& catalog, Open open) {
   const std::string root = paths.root().string();
+  if (!catalog.empty()) {
+    std::string where = "--catalog";
+    try {
+      const auto location = CatalogLocation::parse(catalog, paths.catalog());
+      where = location.describe();
+      return open(location);
+    } catch (const std::exception& e) {
+      throw Failure("cannot read the catalog " + where + ": " + e.what());
+    }
+  }
   std::error_code ec;
   if (!fs::exists(paths.root(), ec))
     throw Failure(
@@ -55,12 +65,17 @@ auto open_archive_catalog(const ArchivePaths& paths, Open open) {
 }
 }  // namespace
 
-std::unique_ptr<CatalogReader> open_catalog(const ArchivePaths& paths) {
-  return open_archive_catalog(paths, open_catalog_reader);
+std::unique_ptr<CatalogReader> open_catalog(const ArchivePaths& paths, const std::string& catalog) {
+  return open_archive_catalog(paths, catalog, open_catalog_reader);
 }
 
-std::unique_ptr<CatalogWriter> open_catalog_for_writing(const ArchivePaths& paths) {
-  return open_archive_catalog(paths, open_catalog_writer);
+std::unique_ptr<CatalogWriter> open_catalog_for_writing(const ArchivePaths& paths, const std::string& catalog) {
+  return open_archive_catalog(paths, catalog, open_catalog_writer);
+}
+
+fs::path session_folder(const ArchivePaths& paths, const SessionRecord& session) {
+  if (session.archive_root.empty()) return paths.session(session.folder);
+  return ArchivePaths(session.archive_root).session(session.folder);
 }
 
 std::optional<int> running_receiver_pid(const ArchivePaths& paths) {

@@ -16,7 +16,7 @@ fs::path frame_path(const ArchivePaths& paths, const SessionRecord& session,
   if (!is_plain_file_name(session.folder) || !is_plain_file_name(frame.file))
     throw Failure("the catalog names frame file \"" + session.folder + "/" + frame.file +
                   "\", which is outside the session's folder; run verify");
-  return paths.session(session.folder) / frame.file;
+  return session_folder(paths, session) / frame.file;
 }
 
 cv::Mat load_frame(const ArchivePaths& paths, const SessionRecord& session,

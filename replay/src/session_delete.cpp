@@ -44,7 +44,7 @@ void delete_session(const ArchivePaths& paths, CatalogWriter& catalog, const Ses
     lock.emplace(paths);
   } catch (const std::exception&) {
   }
-  const fs::path folder = paths.session(session.folder);
+  const fs::path folder = session_folder(paths, session);
   std::error_code ec;
   try {
     remove_rows(catalog, session, !lock);

@@ -13,10 +13,12 @@ namespace screenreel::replay::commands {
 std::optional<po::variables_map> CommandLine::parse(po::options_description& options,
                                                     const Help& help,
                                                     const std::vector<std::string>& positional) {
-  std::string archive;
+  std::string archive, catalog;
   options.add_options()("archive", po::value(&archive)->value_name("DIR"),
                         "the archive; default $SCREENREEL_ARCHIVE, else ./recordings")(
-      "help,h", "print this help");
+      "catalog", po::value(&catalog)->value_name("URL"),
+      "a catalog a fleet of receivers shares (postgresql://USER@HOST/DB or any libpq connection "
+      "string); default $SCREENREEL_CATALOG, else the archive's catalog.db")("help,h", "print this help");
   po::options_description hidden;
   po::positional_options_description pos;
   for (const auto& p : positional) {
@@ -42,6 +44,7 @@ std::optional<po::variables_map> CommandLine::parse(po::options_description& opt
     return std::nullopt;
   }
   if (!archive.empty()) archive_ = archive;
+  if (!catalog.empty()) catalog_ = catalog;
   return vm;
 }
 
@@ -110,15 +113,16 @@ std::optional<std::int64_t> idle_limit(const po::variables_map& vm) {
 }
 
 namespace {
-std::unique_ptr<CatalogReader> open_for(const ArchivePaths& paths, OpenArchive::Access access) {
-  if (access == OpenArchive::Access::kRead) return open_catalog(paths);
-  return open_catalog_for_writing(paths);
+std::unique_ptr<CatalogReader> open_for(const ArchivePaths& paths, const std::string& catalog,
+                                        OpenArchive::Access access) {
+  if (access == OpenArchive::Access::kRead) return open_catalog(paths, catalog);
+  return open_catalog_for_writing(paths, catalog);
 }
 }  // namespace
 
 OpenArchive::OpenArchive(const CommandLine& cli, Access access)
     : paths(cli.archive()),
-      catalog_(open_for(paths, access)),
+      catalog_(open_for(paths, cli.catalog(), access)),
       writer_(access == Access::kWrite ? static_cast<CatalogWriter*>(catalog_.get()) : nullptr),
       catalog(*catalog_) {}
 

@@ -38,20 +38,23 @@ struct Help {
 // command takes), positional arguments in `positional` order.
 class CommandLine {
  public:
-  CommandLine(std::vector<std::string> args, std::filesystem::path archive, char** argv)
-      : args_(std::move(args)), archive_(std::move(archive)), argv_(argv) {}
+  CommandLine(std::vector<std::string> args, std::filesystem::path archive, std::string catalog, char** argv)
+      : args_(std::move(args)), archive_(std::move(archive)), catalog_(std::move(catalog)), argv_(argv) {}
 
   // Empty when --help was asked for (and printed).
   std::optional<po::variables_map> parse(po::options_description& options, const Help& help,
                                          const std::vector<std::string>& positional = {});
 
   const std::filesystem::path& archive() const { return archive_; }
+  // --catalog URL (or $SCREENREEL_CATALOG): a shared catalog; empty: the archive's catalog.db.
+  const std::string& catalog() const { return catalog_; }
   // main's argv, for a command that has to execute the program again.
   char** argv() const { return argv_; }
 
  private:
   std::vector<std::string> args_;
   std::filesystem::path archive_;
+  std::string catalog_;
   char** argv_;
 };
 

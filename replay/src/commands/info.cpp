@@ -30,7 +30,7 @@ int run(CommandLine& cli) {
   const auto summary =
       summarize(archive.catalog, s, running_receiver_pid(archive.paths).has_value());
   const FolderUsage usage = is_plain_file_name(s.folder)
-                                ? folder_usage(archive.paths.session(s.folder))
+                                ? folder_usage(session_folder(archive.paths, s))
                                 : FolderUsage{};
   print_info(std::cout, summary, frame_stats(archive.catalog, s.id), usage, vm->count("json") > 0,
              archive.catalog.text_index_summary(s.id));

@@ -38,7 +38,7 @@ class OcrWorker {
  public:
   // Loads the language model at once, so that a missing one fails the receiver's start
   // (std::runtime_error saying which package to install), not a session.
-  OcrWorker(std::filesystem::path catalog, OcrOptions options);
+  OcrWorker(CatalogLocation catalog, OcrOptions options);
   // Finishes the sessions that ended (their last pass), then stops.
   ~OcrWorker();
   OcrWorker(const OcrWorker&) = delete;
@@ -70,7 +70,7 @@ class OcrWorker {
   void run();
   void pass(std::int64_t session_id, Session& s, std::unique_lock<std::mutex>& lock);
 
-  std::filesystem::path catalog_path_;
+  CatalogLocation where_;
   OcrOptions options_;
   std::unique_ptr<ocr::Engine> engine_;
   std::unique_ptr<CatalogWriter> catalog_;  // the worker thread's own connection

@@ -52,6 +52,9 @@ struct RecorderOptions {
   // what it costs: a benchmark hook (SCREENREEL_BENCH_NO_CHAIN=1 in the receiver's environment,
   // scripts/bench.sh BENCH_CHAIN), not an option; sessions recorded so have no chain.
   bool chain = true;
+  // --catalog, --receiver-name: a catalog shared by a fleet (with this receiver's name and archive
+  // root); empty: the archive's own catalog.db.
+  std::optional<CatalogLocation> catalog;
 };
 
 // What a running receiver changes without a restart (SIGHUP re-reads its configuration).
@@ -244,6 +247,7 @@ class Recorder {
 
   ArchivePaths paths_;
   RecorderOptions options_;  // its min_free_bytes and retention only through disk_limits()
+  CatalogLocation where_;    // the catalog: options_.catalog, or the archive's catalog.db
   mutable std::mutex limits_mutex_;
   DiskLimits limits_;  // guarded by limits_mutex_
   ResumeSecret resume_secret_;

@@ -26,10 +26,17 @@ class BadOption : public Failure {
   using Failure::Failure;
 };
 
-// Opens the archive's catalog (never creates it), to read or to write. Throws Failure naming the
-// archive.
-std::unique_ptr<CatalogReader> open_catalog(const ArchivePaths& paths);
-std::unique_ptr<CatalogWriter> open_catalog_for_writing(const ArchivePaths& paths);
+// Opens the archive's catalog (never creates it), to read or to write; `catalog` (--catalog,
+// $SCREENREEL_CATALOG) names a catalog a fleet shares instead (CatalogLocation::parse), whose
+// sessions may lie in other archives (session_folder). Throws Failure naming the archive or
+// catalog.
+std::unique_ptr<CatalogReader> open_catalog(const ArchivePaths& paths, const std::string& catalog = {});
+std::unique_ptr<CatalogWriter> open_catalog_for_writing(const ArchivePaths& paths, const std::string& catalog = {});
+
+// The folder of a session's files: sessions/<folder>/ in the archive of the receiver that recorded
+// it, as a shared catalog names it (SessionRecord::archive_root: a shared mount, or the same path on
+// this machine), else in `paths`' archive.
+std::filesystem::path session_folder(const ArchivePaths& paths, const SessionRecord& session);
 
 // The pid of the screenreel-receiver writing to the archive, if one runs. Looks at the pid the
 // receiver leaves in .receiver.lock and whether that process is still a screenreel-receiver; it
