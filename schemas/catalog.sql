@@ -1,4 +1,4 @@
--- screenreel catalog, schema version 3.
+-- screenreel catalog, schema version 4.
 --
 -- <archive>/catalog.db indexes every recorded frame: which session, when it was captured
 -- (client clock) and received (receiver clock), and which JPEG file holds it; and the text
@@ -84,6 +84,15 @@ CREATE TABLE frames (
   chain       BLOB,               -- SHA-256(previous link || sha256 || seq || capture_us), the
                                   -- integers 8 bytes big-endian; before frame 1 the link is
                                   -- SHA-256("screenreel-chain-1" || session id)
+  -- Activity (schema 4; NULL before, until recover or index computes it): how much of the frame
+  -- changed since the frame before it, on the grid of 64x64 tiles from the frame's top left.
+  changed_share REAL,             -- 0 to 1: the share of the frame's pixels that changed. The
+                                  -- receiver takes the union of the FRAME's rectangles (a key
+                                  -- frame and a session's first frame: 1, a repeat: 0);
+                                  -- recover/index compare the decoded JPEG with the frame
+                                  -- before's, tile by tile, and count changed tiles' pixels
+  changed_tiles INTEGER,          -- 64x64 tiles (the last column and row may be smaller) that
+                                  -- those pixels touch
   PRIMARY KEY (session_id, seq)
 ) WITHOUT ROWID;
 
@@ -164,4 +173,4 @@ CREATE TABLE ocr_passes (
   PRIMARY KEY (session_id, seq)
 ) WITHOUT ROWID;
 
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;

@@ -10,6 +10,7 @@
 #include <iterator>
 #include <system_error>
 
+#include "screenreel/archive/activity.hpp"
 #include "screenreel/archive/integrity.hpp"
 #include "screenreel/archive/jpeg.hpp"
 #include "screenreel/archive/retention.hpp"
@@ -338,6 +339,7 @@ std::optional<FrameRecord> Recorder::store(Pending& p, JpegEncoder& jpeg, std::v
       row.jpeg_bytes = same->first;
       row.sha256 = same->second;
       row.same_as = static_cast<std::int64_t>(p.repeat_of);
+      row.activity = FrameActivity{};  // the same pixels: nothing changed
     } else {
       if (disk_full_)
         throw std::runtime_error("No space left on device: the archive's disk is full (free some space, or use "
@@ -345,6 +347,9 @@ std::optional<FrameRecord> Recorder::store(Pending& p, JpegEncoder& jpeg, std::v
       check_free_space(s.dir_);
       // The strips first, in parallel with the other encoders; then, in frame order, the JPEG.
       const PixelRect all{0, 0, static_cast<std::int32_t>(f.width), static_cast<std::int32_t>(f.height)};
+      // What changed, from the FRAME's rectangles (no pixel is looked at); the first frame of a
+      // size changed entirely.
+      row.activity = activity_of_rects(f.width, f.height, p.whole ? std::span(&all, 1) : std::span(p.job.changed));
       const CodedStrips& coded = jpeg.encode_strips(f.pixels.data(), f.width, f.height, f.stride(),
                                                     p.whole ? std::span(&all, 1) : std::span(p.job.changed));
       {

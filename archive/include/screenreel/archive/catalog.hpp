@@ -25,7 +25,7 @@
 
 namespace screenreel {
 
-inline constexpr int kCatalogSchemaVersion = 3;
+inline constexpr int kCatalogSchemaVersion = 4;
 
 // One page of sessions (CatalogReader::session_page) and how many there are in all.
 struct SessionPage {
@@ -71,6 +71,15 @@ class CatalogReader {
   virtual std::vector<FrameRecord> frames_captured_between(std::int64_t session_id,
                                                            std::int64_t after_us,
                                                            std::int64_t until_us) = 0;
+  // Each frame's number, tick, capture time and activity, in seq order (the timeline's reading of
+  // a session: no file names or hashes).
+  virtual void for_each_frame_activity(std::int64_t session_id,
+                                       const std::function<void(const FrameActivityRow&)>& visit) = 0;
+  // The first frame after frame `seq` (forward) or the last one before it whose activity is above
+  // zero; none when there is none (or the catalog is older than schema 4).
+  virtual std::optional<FrameRecord> next_change(std::int64_t session_id, std::int64_t seq, bool forward) = 0;
+  // The lowest seq of the session's frames without activity; none when every frame has it.
+  virtual std::optional<std::int64_t> first_frame_without_activity(std::int64_t session_id) = 0;
   // First and last capture time, and the last write time, each one index lookup.
   virtual FrameTimes frame_times(std::int64_t session_id) = 0;
   // What the frame rows add up to (a repeat's shared file counted once).
@@ -102,6 +111,9 @@ class CatalogWriter : public CatalogReader {
   // bytes. Returns the display times whose rows do not exist yet (to be given again later).
   virtual std::vector<DisplayedAt> add_frames(std::span<const FrameRecord> frames,
                                               std::span<const DisplayedAt> displayed = {}) = 0;
+  // Sets the activity of frames of a session (seq, activity), in one transaction.
+  virtual void set_frame_activity(std::int64_t session_id,
+                                  std::span<const std::pair<std::int64_t, FrameActivity>> rows) = 0;
   // Removes a session that never held a frame (its folder could not be made): no empty rows.
   virtual void forget_empty_session(std::int64_t id) = 0;
   virtual void end_session(std::int64_t id, std::int64_t ended_us, const std::string& reason,

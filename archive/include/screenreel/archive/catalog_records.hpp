@@ -46,6 +46,13 @@ struct SessionRecord {
   bool recording() const { return !ended_us.has_value(); }
 };
 
+// How much of a frame changed since the frame before it (schema 4; activity.hpp).
+struct FrameActivity {
+  double changed_share = 0;       // 0 to 1
+  std::int64_t changed_tiles = 0;  // 64x64 tiles
+  bool operator==(const FrameActivity&) const = default;
+};
+
 struct FrameRecord {
   std::int64_t session_id = 0;
   std::int64_t seq = 0;
@@ -59,6 +66,15 @@ struct FrameRecord {
   std::int64_t jpeg_bytes = 0;
   std::optional<std::int64_t> same_as;
   std::optional<Digest> sha256, chain;  // empty before schema 3
+  std::optional<FrameActivity> activity;  // empty before schema 4, until recover or index fills it
+};
+
+// What the timeline reads of each frame (CatalogReader::for_each_frame_activity).
+struct FrameActivityRow {
+  std::int64_t seq = 0;
+  std::int64_t tick = 0;
+  std::int64_t capture_us = 0;
+  std::optional<FrameActivity> activity;
 };
 
 // A row of deletions: a session that was deleted, and why.

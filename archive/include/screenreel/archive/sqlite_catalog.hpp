@@ -43,6 +43,10 @@ class SqliteCatalog final : public CatalogWriter {
   std::optional<FrameRecord> frame_at(std::int64_t session_id, std::int64_t t_us) override;
   std::vector<FrameRecord> frames_captured_between(std::int64_t session_id, std::int64_t after_us,
                                                    std::int64_t until_us) override;
+  void for_each_frame_activity(std::int64_t session_id,
+                               const std::function<void(const FrameActivityRow&)>& visit) override;
+  std::optional<FrameRecord> next_change(std::int64_t session_id, std::int64_t seq, bool forward) override;
+  std::optional<std::int64_t> first_frame_without_activity(std::int64_t session_id) override;
   FrameTimes frame_times(std::int64_t session_id) override;
   FrameTotals frame_totals(std::int64_t session_id) override;
 
@@ -61,6 +65,8 @@ class SqliteCatalog final : public CatalogWriter {
                     std::span<const std::uint8_t> signer) override;
   std::vector<DisplayedAt> add_frames(std::span<const FrameRecord> frames,
                                       std::span<const DisplayedAt> displayed = {}) override;
+  void set_frame_activity(std::int64_t session_id,
+                          std::span<const std::pair<std::int64_t, FrameActivity>> rows) override;
   void forget_empty_session(std::int64_t id) override;
   void end_session(std::int64_t id, std::int64_t ended_us, const std::string& reason,
                    const std::string& error = {}, std::int64_t dropped = 0) override;
