@@ -28,6 +28,7 @@ Query parse_query(std::string_view query);
 struct ApiAnswer {
   std::string content_type;  // application/json or image/jpeg
   std::string body;
+  std::string download_name;  // not empty: to be saved as this file (Content-Disposition: attachment)
 };
 
 // Answers the API path `path` (everything before '?', starting "/api/"). Throws ApiError: 404
