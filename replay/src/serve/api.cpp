@@ -32,35 +32,9 @@ constexpr std::int64_t kDefaultBucketUs = 1'000'000, kMinBucketUs = 10'000;
 constexpr std::int64_t kDefaultGapUs = 2'000'000;
 constexpr std::size_t kMaxBuckets = 100'000;
 
-// A number of the URL: digits only (no sign, no spaces), at most `max`.
-std::optional<std::int64_t> parse_number(std::string_view text, std::int64_t max) {
-  if (text.empty() || text.size() > 18 ||
-      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
-    return std::nullopt;
-  std::int64_t v = 0;
-  std::from_chars(text.data(), text.data() + text.size(), v);
-  if (v > max) return std::nullopt;
-  return v;
-}
-
-std::optional<std::int64_t> number_param(const Query& q, const char* name, std::int64_t max) {
-  const auto it = q.find(name);
-  if (it == q.end()) return std::nullopt;
-  const auto v = parse_number(it->second, max);
-  if (!v)
-    throw ApiError(400, std::string("parameter ") + name + " must be a whole number from 0 to " + std::to_string(max));
-  return v;
-}
-
 std::string text_param(const Query& q, const char* name) {
   const auto it = q.find(name);
   return it == q.end() ? std::string() : it->second;
-}
-
-std::string json_text(const Json& value) {
-  std::ostringstream out;
-  print_json(out, value);
-  return out.str();
 }
 
 SessionRecord session_or_404(CatalogReader& catalog, std::string_view id_text) {
@@ -308,6 +282,31 @@ std::string percent_decoded(std::string_view text) {
 }
 
 }  // namespace
+
+std::optional<std::int64_t> parse_number(std::string_view text, std::int64_t max) {
+  if (text.empty() || text.size() > 18 ||
+      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return std::nullopt;
+  std::int64_t v = 0;
+  std::from_chars(text.data(), text.data() + text.size(), v);
+  if (v > max) return std::nullopt;
+  return v;
+}
+
+std::optional<std::int64_t> number_param(const Query& q, const char* name, std::int64_t max) {
+  const auto it = q.find(name);
+  if (it == q.end()) return std::nullopt;
+  const auto v = parse_number(it->second, max);
+  if (!v)
+    throw ApiError(400, std::string("parameter ") + name + " must be a whole number from 0 to " + std::to_string(max));
+  return v;
+}
+
+std::string json_text(const Json& value) {
+  std::ostringstream out;
+  print_json(out, value);
+  return out.str();
+}
 
 Query parse_query(std::string_view query) {
   Query out;

@@ -6,7 +6,6 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
-#include <sstream>
 #include <vector>
 
 #include "screenreel/common/log.hpp"
@@ -25,27 +24,10 @@ constexpr std::int64_t kDefaultScalePercent = 50;
 // Thrown from the progress callback to stop an export when serve stops.
 struct Stopped {};
 
-std::string json_text(const Json& value) {
-  std::ostringstream out;
-  print_json(out, value);
-  return out.str();
-}
-
-std::optional<std::int64_t> digits(std::string_view text) {
-  if (text.empty() || text.size() > 18) return std::nullopt;
-  std::int64_t v = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + (c - '0');
-  }
-  return v;
-}
-
+// Parameter `name` from min to max (api.hpp's number_param, with a lower bound).
 std::optional<std::int64_t> number(const Query& q, const char* name, std::int64_t min, std::int64_t max) {
-  const auto it = q.find(name);
-  if (it == q.end()) return std::nullopt;
-  const auto v = digits(it->second);
-  if (!v || *v < min || *v > max)
+  const auto v = number_param(q, name, max);
+  if (v && *v < min)
     throw ApiError(400, std::string("parameter ") + name + " must be a whole number from " + std::to_string(min) +
                             " to " + std::to_string(max));
   return v;
@@ -69,7 +51,7 @@ Exports::~Exports() {
 }
 
 ApiAnswer Exports::start(CatalogReader& catalog, std::string_view session_id, const Query& q) {
-  const auto id = digits(session_id);
+  const auto id = parse_number(session_id, std::numeric_limits<std::int64_t>::max());
   std::optional<SessionRecord> s;
   if (id) s = catalog.session(*id);
   if (!s || s->deleting) throw ApiError(404, "no session " + std::string(session_id));
@@ -133,7 +115,7 @@ ApiAnswer Exports::answer(std::string_view job_text, std::string_view name) {
   std::shared_ptr<Job> job;
   {
     std::lock_guard lock(mutex_);
-    if (const auto id = digits(job_text))
+    if (const auto id = parse_number(job_text, std::numeric_limits<std::int64_t>::max()))
       if (const auto it = jobs_.find(*id); it != jobs_.end()) job = it->second;
   }
   if (!job) throw ApiError(404, "no export " + std::string(job_text) + " (serve keeps the last " +

@@ -260,7 +260,8 @@ async function startExport() {
         link.id = "export-link";
         link.href = now.file;
         link.download = "";
-        link.textContent = "Download video (" + (now.bytes / 1048576).toFixed(1) + " MB)";
+        link.textContent = "Download video (" + (now.bytes < 1048576 ? Math.ceil(now.bytes / 1024) + " kB"
+          : (now.bytes / 1048576).toFixed(1) + " MB") + ")";
         status.replaceChildren(link);
         break;
       }
