@@ -276,6 +276,37 @@ TEST_F(OcrRecording, ALiveIndexHasEveryWordAnOfflineIndexOfTheSameSessionFinds) 
                              << "\n" << receiver.process->err();
 }
 
+// Issue 23 item 5: with --ocr, Tesseract's own notices ("Warning: guessing pitch as xheight",
+// "Estimating resolution as ...", "Empty page!!") flooded the receiver's terminal. On a
+// text-heavy screen (C headers scrolling in a small font, and a large one) every line on the
+// receiver's stderr is one of its own log lines.
+TEST_F(OcrRecording, TesseractWritesNothingToTheReceiversStderr) {
+  Process small({"/usr/bin/xterm", "-geometry", "100x30+0+0", "-fa", "Monospace", "-fs", "7", "-e", "bash", "-c",
+                 "while :; do for f in /usr/include/*.h; do cat \"$f\"; sleep 0.1; done; done"},
+                {{"DISPLAY", screen->display()}});
+  Process large({"/usr/bin/xterm", "-geometry", "40x8+560+300", "-fa", "Serif", "-fs", "20", "-e", "bash", "-c",
+                 "while :; do ls -l /usr/bin | shuf -n 8; sleep 0.5; done"},
+                {{"DISPLAY", screen->display()}});
+  ASSERT_EQ(test::shell("DISPLAY=" + screen->display() + " timeout 20 xdotool search --sync --class xterm >/dev/null"),
+            0);
+  auto receiver = test::start_receiver(archive, {"--no-display", "--ocr"});
+  Process capture({SCREENREEL_CAPTURE_BIN, "--connect", "127.0.0.1:" + std::to_string(receiver.port), "--display",
+                   screen->display(), "--fps", "10", "--no-cursor", "--duration", "5", "--quiet"});
+  ASSERT_EQ(capture.wait_for(60s).value_or(-1), 0) << capture.err();
+  receiver.process->signal(SIGTERM);
+  ASSERT_EQ(receiver.process->wait_for(120s).value_or(-1), 0) << receiver.process->err();
+  const std::string err = receiver.process->err();
+  EXPECT_NE(err.find("text index complete"), std::string::npos) << err;
+  const std::regex own(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d screenreel-receiver: .*)");
+  std::istringstream lines(err);
+  for (std::string line; std::getline(lines, line);)
+    EXPECT_TRUE(std::regex_match(line, own)) << "not a receiver log line: " << line;
+  SqliteCatalog catalog(ArchivePaths(archive).catalog(), SqliteCatalog::Mode::kReadOnly);
+  auto spans = catalog.db().prepare("SELECT count(*) FROM text_spans");
+  ASSERT_TRUE(spans.step());
+  EXPECT_GE(spans.int64(0), 20) << "a text-heavy screen";
+}
+
 // A full-screen xterm scrolling text (../shared/bench/scene.sh terminal) recorded at 30 fps,
 // once without and once with --ocr: OCR reads whole screens then, falls behind, and must not
 // cost a frame.
