@@ -32,6 +32,7 @@
 #include <thread>
 
 #include "capture_loop.hpp"
+#include "screenreel/common/format.hpp"
 #include "link.hpp"
 #include "screenreel/common/clock.hpp"
 #include "screenreel/common/log.hpp"
@@ -52,11 +53,7 @@ constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 // folder names) terminal-safe: a peer cannot write escape sequences to the user's terminal.
 void say(const std::string& line) { log::info(line); }
 
-std::string seconds_text(double s) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f s", s);
-  return buf;
-}
+std::string seconds_text(double s) { return format_fixed(s, 1) + " s"; }
 
 class Client {
  public:

@@ -5,15 +5,10 @@
 #include <cstring>
 
 #include "screenreel/capture/client.hpp"
+#include "screenreel/common/format.hpp"
 #include "screenreel/common/terminal_text.hpp"
 
 namespace screenreel::capture {
-
-std::string megabytes(std::uint64_t b) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(b) / 1e6);
-  return buf;
-}
 
 void LiveStats::acknowledged(std::uint64_t tick, std::int64_t now_us) {
   if (auto t = capture_times_.find(tick); t != capture_times_.end()) {
@@ -28,9 +23,9 @@ std::string LiveStats::line(const Now& now) {
   const double p50 = lat.empty() ? 0 : lat[lat.size() / 2],
                p99 = lat.empty() ? 0 : lat[lat.size() * 99 / 100];
   char line[320];
-  const auto elapsed = static_cast<unsigned long long>(now.elapsed_s);
-  const int head = std::snprintf(line, sizeof line, "%02llu:%02llu:%02llu  stored %llu  ", elapsed / 3600,
-                                 elapsed / 60 % 60, elapsed % 60, static_cast<unsigned long long>(now.stored));
+  const std::string elapsed = format_duration(static_cast<std::int64_t>(now.elapsed_s * 1e6), false);
+  const int head = std::snprintf(line, sizeof line, "%s  stored %llu  ", elapsed.c_str(),
+                                 static_cast<unsigned long long>(now.stored));
   const std::size_t at = static_cast<std::size_t>(std::max(head, 0));
   if (now.connected) {
     std::snprintf(line + at, sizeof line - at,
@@ -47,7 +42,7 @@ std::string LiveStats::line(const Now& now) {
     }
   } else {
     std::snprintf(line + at, sizeof line - at, "reconnecting to %s: spool %s (%zu frames), %llu lost",
-                  now.receiver.c_str(), megabytes(now.spool_bytes).c_str(), now.spool_frames,
+                  now.receiver.c_str(), format_megabytes(now.spool_bytes).c_str(), now.spool_frames,
                   static_cast<unsigned long long>(now.lost));
   }
   sent_ = now.sent;
@@ -81,7 +76,7 @@ std::string format_summary(const CaptureSummary& s) {
       "screenreel-capture: %llu frames sent, %s (%.1f%% of raw) over %.1f s: %.2f ticks/s, %.2f frames/s "
       "stored: the screen changed on %llu of %llu ticks (%llu unchanged, %llu dropped)%s%s; receiver "
       "stored %s; ended by %s; source %s",
-      static_cast<unsigned long long>(s.sent), megabytes(s.wire_bytes).c_str(), pct, s.seconds, tick_rate,
+      static_cast<unsigned long long>(s.sent), format_megabytes(s.wire_bytes).c_str(), pct, s.seconds, tick_rate,
       frame_rate, static_cast<unsigned long long>(changed), static_cast<unsigned long long>(s.ticks),
       static_cast<unsigned long long>(s.unchanged),
       static_cast<unsigned long long>(s.dropped), copies.c_str(), away.c_str(),

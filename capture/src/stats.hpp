@@ -11,7 +11,6 @@
 
 namespace screenreel::capture {
 
-std::string megabytes(std::uint64_t bytes);  // "12.3 MB"
 
 class LiveStats {
  public:
