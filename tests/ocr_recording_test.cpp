@@ -249,6 +249,9 @@ TEST_F(OcrRecording, ALiveIndexHasEveryWordAnOfflineIndexOfTheSameSessionFinds) 
   busy = false;
   for (auto& t : spinners) t.join();
   ASSERT_EQ(rc.value_or(-1), 0) << capture.err();
+  // The session ended: the worker reads what it queued, however far behind (a receiver told to
+  // stop would read only the newest frame instead).
+  EXPECT_TRUE(receiver.process->wait_for_stderr("text index complete", 240s)) << receiver.process->err();
   receiver.process->signal(SIGTERM);
   ASSERT_EQ(receiver.process->wait_for(120s).value_or(-1), 0) << receiver.process->err();
 

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <fstream>
 #include <iterator>
+#include <numeric>
 
 #include "screenreel/archive/archive.hpp"
 #include "screenreel/archive/catalog.hpp"
@@ -119,6 +120,7 @@ void OcrWorker::run() {
     Session* found = nullptr;
     std::int64_t found_id = 0;
     for (auto& [id, s] : sessions_) {
+      if (stopping_ && (s.due.size() > 1 || (!s.due.empty() && s.frames > 0))) collapse(s);
       if (!s.due.empty()) {
         found = &s, found_id = id;
         break;
@@ -144,6 +146,20 @@ void OcrWorker::run() {
     if (stopping_) break;
     cv_.wait_for(lock, std::chrono::microseconds(wait_us));
   }
+}
+
+void OcrWorker::collapse(Session& s) {
+  if (s.frames > 0) queue_newest(s);
+  Due last = std::move(s.due.back());
+  s.due.pop_back();
+  ocr::DirtyTiles all = s.due.front().dirty;  // the oldest first: each tile keeps its first change
+  for (const Due& d : s.due) all.merge(d.dirty);
+  all.merge(last.dirty);
+  last.frames += std::accumulate(s.due.begin(), s.due.end(), std::int64_t{0},
+                                 [](std::int64_t n, const Due& d) { return n + d.frames; });
+  last.dirty = std::move(all);
+  s.due.clear();
+  s.due.push_back(std::move(last));
 }
 
 std::optional<ocr::GrayImage> OcrWorker::read_back(std::int64_t session_id, std::uint64_t number) {

@@ -91,6 +91,10 @@ class OcrWorker {
   void run();
   // Queues the session's newest frame with the changes since the last one queued.
   void queue_newest(Session& s);
+  // The receiver is stopping: what is queued becomes one read of the newest frame, over all the
+  // changes since the last read, as fast to stop as before; `screenreel-replay index --again`
+  // rereads the session frame by frame.
+  void collapse(Session& s);
   void pass(std::int64_t session_id, Session& s, std::unique_lock<std::mutex>& lock);
   // The pixels of a frame let go while queued, from its JPEG; nullopt when it cannot be read.
   std::optional<ocr::GrayImage> read_back(std::int64_t session_id, std::uint64_t number);
