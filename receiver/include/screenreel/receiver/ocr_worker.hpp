@@ -70,7 +70,7 @@ class OcrWorker {
     std::int64_t frames = 0;  // frames whose changes `dirty` holds
   };
   // Frames queued with their pixels, per session; beyond that they are read from the archive.
-  static constexpr std::size_t kHeldFrames = 4;
+  static constexpr std::size_t kHeldFrames = 1;
   struct Session {
     explicit Session(std::int64_t interval_us) : schedule(interval_us) {}
     std::shared_ptr<const FrameBuffer> newest;
