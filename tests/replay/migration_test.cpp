@@ -13,9 +13,10 @@ TEST(ReplayMigration, AVersion1ArchiveIsUpgradedByIndexKeepingEveryRowAndVerifie
   FixtureArchive archive;
   archive.record("first", test::evenly(6, 100'000));
   archive.record("second", test::evenly(4, 250'000), "receiver", 3);
-  // Schema 2 only added tables and schema 3 columns: without them (and at user_version 1) this
-  // is the catalog a version-1 receiver wrote, with the same rows.
+  // Schema 2 and 4 only added tables and schema 3 columns: without them (and at user_version 1)
+  // this is the catalog a version-1 receiver wrote, with the same rows.
   archive.catalog().db().exec(
+      "DROP TABLE markers; DROP TABLE pauses; DROP TABLE ledger; "
       "DROP TABLE text_fts; DROP TABLE text_spans; DROP TABLE ocr_sessions; DROP TABLE ocr_passes; "
       "ALTER TABLE frames DROP COLUMN sha256; ALTER TABLE frames DROP COLUMN chain; "
       "ALTER TABLE sessions DROP COLUMN head; ALTER TABLE sessions DROP COLUMN head_frames; "
@@ -43,6 +44,13 @@ TEST(ReplayMigration, AVersion1ArchiveIsUpgradedByIndexKeepingEveryRowAndVerifie
   const auto version = test::replay(archive.root(), {"query", "PRAGMA user_version", "--csv"});
   EXPECT_EQ(version.out, "user_version\r\n" + std::to_string(kCatalogSchemaVersion) + "\r\n");
   EXPECT_EQ(test::replay(archive.root(), {"query", rows_sql, "--csv"}).out, before.out);
+  // Schema 4's tables are there, empty: info says the sessions have no markers.
+  const auto events = test::replay(
+      archive.root(), {"query", "SELECT (SELECT count(*) FROM markers) + (SELECT count(*) FROM pauses) + "
+                                "(SELECT count(*) FROM ledger) AS n", "--csv"});
+  EXPECT_EQ(events.out, "n\r\n0\r\n") << events.err;
+  const auto info = test::replay(archive.root(), {"info", "1"});
+  EXPECT_NE(info.out.find("markers       none"), std::string::npos) << info.out;
   const auto indexed = test::replay(
       archive.root(), {"query", "SELECT count(*) FROM ocr_sessions WHERE complete", "--csv"});
   EXPECT_NE(indexed.out.find("\n2"), std::string::npos) << indexed.out;
