@@ -23,7 +23,7 @@ int run(CommandLine& cli) {
       "start playing at the marker labelled LABEL (screenreel-replay markers lists them), as --at");
   const auto vm = cli.parse(
       o,
-      {"play SESSION [--from T] [--to T] [--at T | --marker LABEL] [--speed X] [--loop] [OPTIONS]",
+      {"play SESSION [--from T] [--to T] [--at T | --marker LABEL] [OPTIONS]",
        "Shows the session's frames in a window at their recorded timing (the capture times,\n"
        "not a fixed rate). Seeking to --from uses the catalog's time index.\n"
        "The window opens at the session's size when it fits the screen, and can be resized\n"
