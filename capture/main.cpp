@@ -42,7 +42,10 @@ int main(int argc, char** argv) {
       "Captures the screen and streams it to a screenreel-receiver, which records it as a session.\n"
       "Only the 64x64 tiles that changed are sent (LZ4); an unchanged screen sends nothing.\n"
       "Ends after --duration or --max-frames, on Ctrl-C / SIGTERM, or when the receiver stops the\n"
-      "recording (q there); then prints a one-line summary and exits 0.\n\n"
+      "recording (q there); then prints a one-line summary and exits 0.\n"
+      "While it records: m on its terminal or SIGUSR1 sets a marker (screenreel-replay markers\n"
+      "lists them); p or SIGUSR2 pauses capture (nothing is read, sent or stored; the session\n"
+      "records the pause) and resumes it. Markers and pauses need a receiver of protocol 4.\n\n"
       "Options");
   // clang-format off
   opts.add_options()

@@ -21,6 +21,7 @@
 #include "screenreel/capture/test_pattern.hpp"
 #include "screenreel/archive/sqlite_catalog.hpp"
 #include "screenreel/archive/jpeg.hpp"
+#include "support/ledger_check.hpp"
 #include "support/process.hpp"
 #include "support/programs.hpp"
 #include "support/screen_painter.hpp"
@@ -119,6 +120,7 @@ class Recording : public ::testing::Test {
       pictures_seen.insert(best_pic);
     }
     EXPECT_EQ(pictures_seen.size(), pictures.size()) << "every picture shown should have been recorded";
+    test::expect_ledger_adds_up(archive);
   }
 
   fs::path archive;

@@ -302,6 +302,7 @@ CatalogWriter::Reopened SqliteCatalog::reopen_session(std::int64_t id) {
     }
   }
   if (hole) db_.prepare("DELETE FROM frames WHERE session_id = ? AND seq > ?").bind(1, id).bind(2, r.last_seq).run();
+  r.last_ledger_tick = one_value(db_, "SELECT max(last_tick) FROM ledger WHERE session_id = ?", id).value_or(0);
   db_.prepare(
          "UPDATE sessions SET ended_us = NULL, end_reason = NULL, error = NULL, head = NULL, head_frames = NULL, "
          "signature = NULL, signer = NULL, "

@@ -8,10 +8,36 @@
 #include "screenreel/protocol/frame_codec.hpp"
 
 namespace screenreel::capture {
+namespace {
+
+// The run of ticks skipped for one cause, told when the cause changes or a frame comes.
+class SkipRun {
+ public:
+  explicit SkipRun(const EventOut& events) : events_(events) {}
+  void add(wire::SkipCause cause, std::uint64_t first, std::uint64_t last) {
+    if (run_.first_tick != 0 && run_.cause == cause && run_.last_tick + 1 == first) {
+      run_.last_tick = last;
+      return;
+    }
+    flush();
+    run_ = {first, last, cause};
+  }
+  void flush() {
+    if (run_.first_tick != 0) events_(run_);
+    run_.first_tick = 0;
+  }
+
+ private:
+  const EventOut& events_;
+  wire::Skipped run_;
+};
+
+}  // namespace
 
 CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
                         KeyFrameSchedule& key_frames, const std::atomic<bool>& stop,
-                        LiveCounts& live, const FrameOut& out, const std::atomic<bool>& copies) {
+                        LiveCounts& live, const FrameOut& out, const EventOut& events,
+                        const std::atomic<bool>& copies) {
   using Clock = KeyFrameSchedule::Clock;
   CaptureEnd end;
   std::uint32_t w = source.width(), h = source.height();
@@ -26,6 +52,8 @@ CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
       std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / config.fps));
   const auto start = Clock::now();
   std::uint64_t& tick = end.ticks;
+  SkipRun skipped(events);
+  bool paused = false;
   try {
     while (!stop) {
       const auto due = start + period * static_cast<Clock::rep>(tick);
@@ -37,12 +65,31 @@ CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
       // Fell behind by more than a tick (a slow grab, a busy machine): skip to the current
       // tick and count the ones missed, rather than bursting to catch up.
       const auto behind = static_cast<std::uint64_t>((now - due) / period);
-      if (behind > 0) {
+      if (behind > 0 && paused) {  // nothing would have been read anyway
+        end.paused += behind;
+        skipped.add(wire::SkipCause::kPaused, tick + 1, tick + behind);
+        tick += behind;
+      } else if (behind > 0) {
         end.dropped += behind;
         live.late.fetch_add(behind);
+        skipped.add(wire::SkipCause::kFlowControl, tick + 1, tick + behind);
         tick += behind;
       }
       ++tick;
+      if (live.paused.load() != paused) {  // the pause (or its end) takes effect at this tick
+        paused = !paused;
+        skipped.flush();
+        if (paused)
+          events(wire::Pause{tick, wall_clock_us(), {}});
+        else
+          events(wire::Resume{tick, wall_clock_us()});
+      }
+      if (paused) {  // nothing is read
+        ++end.paused;
+        skipped.add(wire::SkipCause::kPaused, tick, tick);
+        live.done_tick.store(tick);
+        continue;
+      }
       const FrameRef ref = source.grab(tick - 1);
       const std::int64_t t_us = wall_clock_us();
       ++end.captured;
@@ -65,8 +112,11 @@ CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
       if (!stats) {
         ++end.unchanged;
         live.unchanged.fetch_add(1);
+        skipped.add(wire::SkipCause::kUnchanged, tick, tick);
+        live.done_tick.store(tick);
         continue;
       }
+      skipped.flush();
       if (stats->key) key_frames.sent(now);
       end.copies += stats->copies;
       end.copied_pixels += stats->copied_pixels;
@@ -75,6 +125,7 @@ CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
       end.raw_bytes += std::uint64_t{w} * h * 4;
       ++end.frames;
       out(tick, t_us, stats->key, stats->copies > 0, std::move(message));
+      live.done_tick.store(tick);
       if (config.max_frames && end.frames >= config.max_frames) {
         end.max_frames = true;
         break;
@@ -85,6 +136,7 @@ CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
   } catch (const std::exception& e) {
     end.error = std::string("capture failed: ") + e.what();
   }
+  skipped.flush();  // the ticks after the last frame
   end.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return end;
 }

@@ -11,18 +11,24 @@
 
 #include "screenreel/capture/client.hpp"
 #include "screenreel/capture/key_frames.hpp"
+#include "screenreel/protocol/wire.hpp"
 
 namespace screenreel::capture {
 
-// Counts the io thread reads while capture runs (--stats).
+// Counts the io thread reads while capture runs (--stats), and what it tells the capture thread.
 struct LiveCounts {
   std::atomic<std::uint64_t> unchanged{0}, late{0};
   std::atomic<std::uint64_t> copies{0}, copied_pixels{0};  // copy rectangles, the pixels they cover
+  // The newest tick the loop is done with: its frame (if any) has been handed to `out` already.
+  std::atomic<std::uint64_t> done_tick{0};
+  // Set by the io thread (the `p` key, SIGUSR2): from the next tick on nothing is read.
+  std::atomic<bool> paused{false};
 };
 
 // How the loop ended, and its counts.
 struct CaptureEnd {
   std::uint64_t ticks = 0, captured = 0, unchanged = 0, dropped = 0, frames = 0, raw_bytes = 0;
+  std::uint64_t paused = 0;  // ticks not read: capture was paused
   std::uint64_t copies = 0, copied_pixels = 0;  // copy rectangles encoded, and the pixels they cover
   double seconds = 0;
   bool max_frames = false;  // --max-frames was reached
@@ -34,11 +40,18 @@ struct CaptureEnd {
 using FrameOut = std::function<void(std::uint64_t tick, std::int64_t capture_us, bool key, bool copies,
                                     std::vector<std::uint8_t>)>;
 
+// What the loop tells besides frames (protocol 4): runs of ticks that became no frame
+// (wire::Skipped: unchanged, behind schedule, paused), and PAUSE / RESUME with the tick where
+// they took effect (their reason is the io thread's to fill in). Each comes after every frame
+// before it and before every frame after it.
+using EventOut = std::function<void(wire::Message)>;
+
 // Runs until `stop`, --duration or --max-frames; every encoded frame goes to `out`. Frames carry
 // copies while `copies` is set; when it is cleared (a reconnection to a protocol 2 receiver), the
 // next frame is a key frame without them.
 CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
                         KeyFrameSchedule& key_frames, const std::atomic<bool>& stop,
-                        LiveCounts& live, const FrameOut& out, const std::atomic<bool>& copies);
+                        LiveCounts& live, const FrameOut& out, const EventOut& events,
+                        const std::atomic<bool>& copies);
 
 }  // namespace screenreel::capture

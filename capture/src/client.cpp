@@ -25,6 +25,9 @@
 #include <boost/asio.hpp>
 #include <algorithm>
 #include <chrono>
+#include <deque>
+#include <optional>
+#include <type_traits>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
@@ -36,6 +39,7 @@
 #include "link.hpp"
 #include "screenreel/common/clock.hpp"
 #include "screenreel/common/log.hpp"
+#include "screenreel/common/terminal_keys.hpp"
 #include "screenreel/common/address.hpp"
 #include "stats.hpp"
 
@@ -67,6 +71,7 @@ class Client {
         ping_timer_(io_),
         stats_timer_(io_),
         signals_(io_, SIGINT, SIGTERM),
+        user_signals_(io_, SIGUSR1, SIGUSR2),
         spool_(config.spool_mb << 20),
         connected_spool_limit_(std::min(spool_.limit() / 4, kConnectedSpoolBytes)),
         key_frames_(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(config.key_interval_s)),
@@ -83,6 +88,11 @@ class Client {
     if (ec) return fatal("cannot resolve " + config_.connect + ": " + ec.message());
 
     signals_.async_wait([this](error_code e, int sig) { on_signal(e, sig); });
+    user_signals_.async_wait([this](error_code e, int sig) { on_user_signal(e, sig); });
+    keys_ = std::make_unique<TerminalKeys>(io_, [this](char c) {
+      if (c == 'm' || c == 'M') mark(wire::MarkerSource::kKey);
+      if (c == 'p' || c == 'P') toggle_pause("key p");
+    });
     connect();
     io_.run();
     stop_ = true;
@@ -118,6 +128,75 @@ class Client {
       return fail("interrupted while the receiver was unreachable: " + std::to_string(spool_.unstored()) +
                   " frames it had not stored are lost");
     signals_.async_wait([this](error_code e, int s) { on_signal(e, s); });
+  }
+
+  // SIGUSR1 sets a marker, SIGUSR2 pauses or resumes capture.
+  void on_user_signal(error_code ec, int sig) {
+    if (ec) return;
+    if (sig == SIGUSR1) mark(wire::MarkerSource::kSignal);
+    if (sig == SIGUSR2) toggle_pause("SIGUSR2");
+    user_signals_.async_wait([this](error_code e, int s) { on_user_signal(e, s); });
+  }
+
+  // --- markers, pause and the drop ledger (protocol 4) -----------------------------------
+  // A marker at the newest tick the capture thread is done with. Its frame is in the spool
+  // already: the capture thread handed it over before it said it was done with the tick, so
+  // the marker, posted now, comes after it (send_events keeps that order on the wire).
+  void mark(wire::MarkerSource source, std::string label = {}) {
+    const std::uint64_t tick = std::max<std::uint64_t>(live_counts_.done_tick.load(), 1);
+    ++summary_.markers;
+    if (label.empty()) label = "marker " + std::to_string(summary_.markers);
+    if (!config_.quiet) say(label + " at tick " + std::to_string(tick));
+    asio::post(io_, [this, m = wire::Marker{tick, wall_clock_us(), source, label}] { add_event(m); });
+  }
+
+  void toggle_pause(const std::string& reason) {
+    const bool paused = !live_counts_.paused.load();
+    if (paused) pause_reason_ = reason;
+    live_counts_.paused = paused;
+    if (!config_.quiet)
+      say(paused ? "paused (" + reason + "): nothing is read, sent or stored until p or SIGUSR2" : "resumed (" + reason + ")");
+  }
+
+  // An event for the receiver, in the order it came; sent only to a receiver of protocol 4.
+  void add_event(wire::Message m) {
+    if (!events_on_) return;
+    std::uint64_t key = 0;  // every frame up to this tick goes before it
+    std::vector<std::uint8_t> bytes;
+    std::visit(
+        [&](auto& e) {
+          using T = std::decay_t<decltype(e)>;
+          if constexpr (std::is_same_v<T, wire::Marker>) {
+            key = e.tick;
+          } else if constexpr (std::is_same_v<T, wire::Pause>) {
+            e.reason = pause_reason_;
+            key = e.tick - 1;
+          } else if constexpr (std::is_same_v<T, wire::Resume>) {
+            key = e.tick - 1;
+          } else if constexpr (std::is_same_v<T, wire::Skipped>) {
+            key = e.last_tick;
+          }
+          if constexpr (std::is_same_v<T, wire::Marker> || std::is_same_v<T, wire::Pause> ||
+                        std::is_same_v<T, wire::Resume> || std::is_same_v<T, wire::Skipped>)
+            bytes = wire::encode(e);
+        },
+        m);
+    if (bytes.empty()) return;
+    events_.push_back({key, share(std::move(bytes))});
+    pump();
+  }
+
+  // Sends the events that belong before a frame of tick `before` (all of them when there is
+  // none), keeping their order.
+  void send_events(const std::shared_ptr<Link>& link, std::optional<std::uint64_t> before) {
+    for (auto it = events_.begin(); it != events_.end();) {
+      if (before && it->first >= *before) {
+        ++it;
+        continue;
+      }
+      link->send(it->second);
+      it = events_.erase(it);
+    }
   }
 
   // --- connecting ------------------------------------------------------------------------
@@ -288,6 +367,9 @@ class Client {
     }
     // The receiver's decoder starts empty: the spool sends from the newest key frame at or
     // before the first frame it does not hold. Frames up to last_tick it decodes without storing.
+    // Markers, pause and the ledger are protocol 4: an older receiver gets none of them.
+    events_on_ = link->reader.version() >= 4;
+    if (!events_on_) events_.clear();
     const std::size_t again = spool_.start_sending(resumed ? std::optional(w.last_tick) : std::nullopt);
     if (spool_.empty() && !first) spool_.await_key_frame();
     request_key_frame_if_wanted();
@@ -369,12 +451,14 @@ class Client {
     while (link->unacked < max_in_flight_) {
       auto next = spool_.take_next();
       if (!next) break;
+      send_events(link, next->tick);
       if (next->first_time) {
         ++summary_.sent;
         summary_.wire_bytes += next->bytes->size();
       }
       link->send_frame(std::move(next->bytes));
     }
+    send_events(link, spool_.next_tick());
     if (finishing_ && spool_.all_sent() && !link->bye_sent) send_bye(link);
   }
 
@@ -448,6 +532,8 @@ class Client {
     stats_timer_.cancel();
     if (show_status_) log::clear_status();
     signals_.cancel();
+    user_signals_.cancel();
+    if (keys_) keys_->cancel();
   }
 
   // --- capturing (own thread) ------------------------------------------------------------
@@ -461,12 +547,14 @@ class Client {
                          enqueue(tick, key, copies, std::move(m));
                        });
                      },
+                     [this](wire::Message m) { asio::post(io_, [this, m = std::move(m)] { add_event(m); }); },
                      copies_);
     asio::post(io_, [this, end] {
       summary_.ticks = end.ticks;
       summary_.captured = end.captured;
       summary_.unchanged = end.unchanged;
       summary_.dropped = end.dropped;
+      summary_.paused = end.paused;
       summary_.raw_bytes = end.raw_bytes;
       summary_.copies = end.copies;
       summary_.copied_pixels = end.copied_pixels;
@@ -489,7 +577,8 @@ class Client {
   asio::ip::tcp::resolver::results_type endpoints_;
   std::shared_ptr<Link> link_;  // the current connection (or attempt); null before the first
   asio::steady_timer connect_timer_, retry_timer_, bye_timer_, ping_timer_, stats_timer_;
-  asio::signal_set signals_;
+  asio::signal_set signals_, user_signals_;
+  std::unique_ptr<TerminalKeys> keys_;  // m: marker, p: pause
   const bool on_terminal_ = log::stderr_is_terminal();
   // On a terminal unless --quiet; with --stats always (as log lines where there is no terminal).
   const bool show_status_ = config_.stats || (on_terminal_ && !config_.quiet);
@@ -520,6 +609,11 @@ class Client {
   static constexpr std::size_t kConnectedSpoolBytes = std::size_t{16} << 20;
   const std::size_t connected_spool_limit_;
   bool draining_ = false, spool_full_warned_ = false;
+  // Protocol 4's MARKER, PAUSE, RESUME and SKIPPED not sent yet, each with the tick after whose
+  // frame it goes (before the frames after it).
+  std::deque<std::pair<std::uint64_t, Bytes>> events_;
+  bool events_on_ = false;   // the current receiver speaks protocol 4
+  std::string pause_reason_;  // of the pause the capture thread takes up next
   std::uint32_t max_in_flight_ = 1;
 
   std::atomic<bool> stop_{false};

@@ -71,6 +71,9 @@ std::string format_summary(const CaptureSummary& s) {
     away = "; reconnected " + std::to_string(s.reconnects) +
            (s.reconnects == 1 ? " time, " : " times, ") + std::to_string(s.lost) +
            " lost from a full spool, " + std::to_string(s.undelivered) + " never stored";
+  if (s.paused > 0 || s.markers > 0)
+    away += "; " + std::to_string(s.paused) + " ticks paused, " + std::to_string(s.markers) +
+            (s.markers == 1 ? " marker" : " markers");
   std::snprintf(
       buf, sizeof buf,
       "screenreel-capture: %llu frames sent, %s (%.1f%% of raw) over %.1f s: %.2f ticks/s, %.2f frames/s "

@@ -1,4 +1,4 @@
-// Wire protocol v2 and v3: see schemas/wire-protocol.md. Every rule of the spec's tables is
+// Wire protocol v2 to v4: see schemas/wire-protocol.md. Every rule of the spec's tables is
 // checked here. Longer than most files on purpose: each message's decoder sits next to its
 // encoder and its limits, as the spec's tables do, so a rule and its check read together.
 #include "screenreel/protocol/wire.hpp"
@@ -209,6 +209,68 @@ Result<Message, WireError> decode_auth(ByteReader& r) {
   return Message(m);
 }
 
+// A tick named by a protocol-4 message: 1 to kMaxTick, as FRAME seq.
+Result<void, WireError> check_tick(const char* what, std::uint64_t tick) {
+  if (tick == 0 || tick > kMaxTick)
+    return bad(std::string(what) + ": tick " + std::to_string(tick) + " outside 1..2^63-1");
+  return {};
+}
+
+Result<Message, WireError> decode_marker(ByteReader& r) {
+  Marker m;
+  m.tick = r.read<std::uint64_t>();
+  m.time_us = r.read<std::int64_t>();
+  const auto source = r.read<std::uint8_t>();
+  const auto reserved0 = r.read<std::uint8_t>();
+  const auto reserved1 = r.read<std::uint16_t>();
+  m.label = r.read_str16(kMaxText);
+  if (!r.ok()) return bad("MARKER: truncated, or a label over " + std::to_string(kMaxText) + " bytes");
+  if (auto t = check_tick("MARKER", m.tick); !t) return t.error();
+  if (source < 1 || source > static_cast<std::uint8_t>(MarkerSource::kApi))
+    return bad("MARKER: unknown source " + std::to_string(source));
+  if (reserved0 != 0 || reserved1 != 0) return bad("MARKER: reserved bytes not zero");
+  m.source = static_cast<MarkerSource>(source);
+  return Message(std::move(m));
+}
+
+Result<Message, WireError> decode_pause(ByteReader& r) {
+  Pause m;
+  m.tick = r.read<std::uint64_t>();
+  m.time_us = r.read<std::int64_t>();
+  m.reason = r.read_str16(kMaxText);
+  if (!r.ok()) return bad("PAUSE: truncated, or a reason over " + std::to_string(kMaxText) + " bytes");
+  if (auto t = check_tick("PAUSE", m.tick); !t) return t.error();
+  return Message(std::move(m));
+}
+
+Result<Message, WireError> decode_resume(ByteReader& r) {
+  Resume m;
+  m.tick = r.read<std::uint64_t>();
+  m.time_us = r.read<std::int64_t>();
+  if (!r.ok()) return bad("RESUME: truncated");
+  if (auto t = check_tick("RESUME", m.tick); !t) return t.error();
+  return Message(m);
+}
+
+Result<Message, WireError> decode_skipped(ByteReader& r) {
+  Skipped m;
+  m.first_tick = r.read<std::uint64_t>();
+  m.last_tick = r.read<std::uint64_t>();
+  const auto cause = r.read<std::uint8_t>();
+  const auto reserved0 = r.read<std::uint8_t>();
+  const auto reserved1 = r.read<std::uint16_t>();
+  if (!r.ok()) return bad("SKIPPED: truncated");
+  if (auto t = check_tick("SKIPPED", m.first_tick); !t) return t.error();
+  if (auto t = check_tick("SKIPPED", m.last_tick); !t) return t.error();
+  if (m.last_tick < m.first_tick)
+    return bad("SKIPPED: last_tick " + std::to_string(m.last_tick) + " before first_tick " +
+               std::to_string(m.first_tick));
+  if (cause < 1 || cause > kLastClientSkipCause) return bad("SKIPPED: unknown cause " + std::to_string(cause));
+  if (reserved0 != 0 || reserved1 != 0) return bad("SKIPPED: reserved bytes not zero");
+  m.cause = static_cast<SkipCause>(cause);
+  return Message(m);
+}
+
 }  // namespace
 
 std::vector<std::uint8_t> encode_preamble(std::uint16_t version) {
@@ -238,9 +300,10 @@ std::size_t max_body_bytes(MessageType type) {
   return type == MessageType::kFrame ? kMaxMessageBytes : kMaxControlBytes;
 }
 
-bool Header::known() const {
+bool Header::known(std::uint16_t version) const {
   const auto t = static_cast<std::uint16_t>(type);
-  return t >= 1 && t <= 10;
+  if (t >= 1 && t <= 10) return true;
+  return version >= 4 && ((t >= 11 && t <= 13) || t == 15);  // 14 (SAVE_BUFFER) is reserved: skipped
 }
 
 Result<Header, WireError> decode_header(std::span<const std::uint8_t> bytes, std::uint16_t version) {
@@ -251,7 +314,7 @@ Result<Header, WireError> decode_header(std::span<const std::uint8_t> bytes, std
   const auto length = r.read<std::uint32_t>();
   if (reserved != 0) return bad("header: reserved field not zero");
   const auto t = static_cast<MessageType>(type);
-  if (!Header{t, length}.known()) {
+  if (!Header{t, length}.known(version)) {
     if (version < 3) return bad("header: unknown message type " + std::to_string(type));
     if (length > kMaxControlBytes)
       return bad("header: unknown message type " + std::to_string(type) + " of " + std::to_string(length) +
@@ -280,6 +343,11 @@ Result<Message, WireError> decode_body(MessageType type, std::span<const std::ui
       case MessageType::kChallenge: return decode_challenge(r);
       case MessageType::kAuth: return decode_auth(r);
       case MessageType::kPing: return Message(Ping{});
+      case MessageType::kMarker: return decode_marker(r);
+      case MessageType::kPause: return decode_pause(r);
+      case MessageType::kResume: return decode_resume(r);
+      case MessageType::kSkipped: return decode_skipped(r);
+      case MessageType::kSaveBuffer: break;
     }
     return bad("unknown message type");
   }();
@@ -366,6 +434,46 @@ std::vector<std::uint8_t> encode(const Auth& m) {
 
 std::vector<std::uint8_t> encode(const Ping&) { return finish_message(start_message(MessageType::kPing)); }
 
+std::vector<std::uint8_t> encode(const Marker& m) {
+  auto out = start_message(MessageType::kMarker);
+  ByteWriter w(out);
+  w.write(m.tick);
+  w.write(m.time_us);
+  w.write(static_cast<std::uint8_t>(m.source));
+  w.write(std::uint8_t{0});
+  w.write(std::uint16_t{0});
+  w.write_str16(m.label, kMaxText);
+  return finish_message(std::move(out));
+}
+
+std::vector<std::uint8_t> encode(const Pause& m) {
+  auto out = start_message(MessageType::kPause);
+  ByteWriter w(out);
+  w.write(m.tick);
+  w.write(m.time_us);
+  w.write_str16(m.reason, kMaxText);
+  return finish_message(std::move(out));
+}
+
+std::vector<std::uint8_t> encode(const Resume& m) {
+  auto out = start_message(MessageType::kResume);
+  ByteWriter w(out);
+  w.write(m.tick);
+  w.write(m.time_us);
+  return finish_message(std::move(out));
+}
+
+std::vector<std::uint8_t> encode(const Skipped& m) {
+  auto out = start_message(MessageType::kSkipped);
+  ByteWriter w(out);
+  w.write(m.first_tick);
+  w.write(m.last_tick);
+  w.write(static_cast<std::uint8_t>(m.cause));
+  w.write(std::uint8_t{0});
+  w.write(std::uint16_t{0});
+  return finish_message(std::move(out));
+}
+
 // --- FrameMessageWriter -------------------------------------------------------------------
 // Layout of the fixed part of a FRAME body, after the 8-byte header.
 namespace {
@@ -433,6 +541,11 @@ std::string_view to_string(MessageType t) {
     case MessageType::kChallenge: return "CHALLENGE";
     case MessageType::kAuth: return "AUTH";
     case MessageType::kPing: return "PING";
+    case MessageType::kMarker: return "MARKER";
+    case MessageType::kPause: return "PAUSE";
+    case MessageType::kResume: return "RESUME";
+    case MessageType::kSaveBuffer: return "SAVE_BUFFER";
+    case MessageType::kSkipped: return "SKIPPED";
   }
   return "UNKNOWN";
 }

@@ -221,6 +221,7 @@ Recorder::Resume Recorder::resume_session(std::int64_t id, const wire::ResumeKey
   const SessionRecord now = *catalog_->session(id);
   update_manifest(dir, now);
   out.reset(new SessionWriter(*this, now, dir, static_cast<std::uint64_t>(reopened.last_seq) + 1, reopened.last_tick));
+  out->resumed_accounted_tick_ = std::max(reopened.last_tick, reopened.last_ledger_tick);
   // The chain goes on from the last frame kept; a session recorded before chains starts one.
   if (reopened.last_chain) out->chain_ = *reopened.last_chain;
   else if (reopened.last_seq > 0) out->chain_broken_ = true;

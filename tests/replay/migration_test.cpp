@@ -15,9 +15,10 @@ TEST(ReplayMigration, AVersion1ArchiveIsUpgradedByIndexKeepingEveryRowAndVerifie
   FixtureArchive archive;
   archive.record("first", test::evenly(6, 100'000));
   archive.record("second", test::evenly(4, 250'000), "receiver", 3);
-  // Schema 2 only added tables and schemas 3 and 4 columns: without them (and at user_version 1)
-  // this is the catalog a version-1 receiver wrote, with the same rows.
+  // Schema 2 and 5 only added tables and schemas 3 and 4 columns: without them (and at
+  // user_version 1) this is the catalog a version-1 receiver wrote, with the same rows.
   archive.catalog().db().exec(
+      "DROP TABLE markers; DROP TABLE pauses; DROP TABLE ledger; "
       "ALTER TABLE frames DROP COLUMN changed_share; ALTER TABLE frames DROP COLUMN changed_tiles; "
       "DROP TABLE text_fts; DROP TABLE text_spans; DROP TABLE ocr_sessions; DROP TABLE ocr_passes; "
       "ALTER TABLE frames DROP COLUMN sha256; ALTER TABLE frames DROP COLUMN chain; "
@@ -46,6 +47,13 @@ TEST(ReplayMigration, AVersion1ArchiveIsUpgradedByIndexKeepingEveryRowAndVerifie
   const auto version = test::replay(archive.root(), {"query", "PRAGMA user_version", "--csv"});
   EXPECT_EQ(version.out, "user_version\r\n" + std::to_string(kCatalogSchemaVersion) + "\r\n");
   EXPECT_EQ(test::replay(archive.root(), {"query", rows_sql, "--csv"}).out, before.out);
+  // Schema 5's tables are there, empty: info says the sessions have no markers.
+  const auto events = test::replay(
+      archive.root(), {"query", "SELECT (SELECT count(*) FROM markers) + (SELECT count(*) FROM pauses) + "
+                                "(SELECT count(*) FROM ledger) AS n", "--csv"});
+  EXPECT_EQ(events.out, "n\r\n0\r\n") << events.err;
+  const auto info = test::replay(archive.root(), {"info", "1"});
+  EXPECT_NE(info.out.find("markers       none"), std::string::npos) << info.out;
   const auto indexed = test::replay(
       archive.root(), {"query", "SELECT count(*) FROM ocr_sessions WHERE complete", "--csv"});
   EXPECT_NE(indexed.out.find("\n2"), std::string::npos) << indexed.out;
@@ -80,8 +88,10 @@ TEST(ReplayMigration, AVersion3ArchiveIsUpgradedByRecoverKeepingEveryRowAndFilli
   EXPECT_NE(measured.out.find("\r\n2,5,"), std::string::npos);
   EXPECT_EQ(measured.out.find("\r\n2,5,0,0"), std::string::npos) << "a new picture changed\n" << measured.out;
 
-  // Without schema 4's columns, at user_version 3: what a version-3 receiver wrote.
+  // Without schema 4's columns and schema 5's tables, at user_version 3: what a version-3
+  // receiver wrote.
   archive.catalog().db().exec(
+      "DROP TABLE markers; DROP TABLE pauses; DROP TABLE ledger; "
       "ALTER TABLE frames DROP COLUMN changed_share; ALTER TABLE frames DROP COLUMN changed_tiles; "
       "PRAGMA user_version = 3");
   const std::string rows_sql =

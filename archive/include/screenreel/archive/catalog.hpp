@@ -25,7 +25,7 @@
 
 namespace screenreel {
 
-inline constexpr int kCatalogSchemaVersion = 4;
+inline constexpr int kCatalogSchemaVersion = 5;
 
 // One page of sessions (CatalogReader::session_page) and how many there are in all.
 struct SessionPage {
@@ -85,6 +85,12 @@ class CatalogReader {
   // What the frame rows add up to (a repeat's shared file counted once).
   virtual FrameTotals frame_totals(std::int64_t session_id) = 0;
 
+  // Markers, pauses and the drop ledger (schema 5; empty before), in tick order.
+  bool has_ledger() { return schema_version() >= 5; }
+  virtual std::vector<MarkerRecord> markers(std::int64_t session_id) = 0;
+  virtual std::vector<PauseRecord> pauses(std::int64_t session_id) = 0;
+  virtual std::vector<LedgerRun> ledger(std::int64_t session_id) = 0;
+
   // The text index. All of these need has_text_index().
   virtual std::optional<OcrSessionState> text_state(std::int64_t session_id) = 0;
   virtual std::vector<OpenSpan> open_spans(std::int64_t session_id) = 0;
@@ -114,6 +120,8 @@ class CatalogWriter : public CatalogReader {
   // Sets the activity of frames of a session (seq, activity), in one transaction.
   virtual void set_frame_activity(std::int64_t session_id,
                                   std::span<const std::pair<std::int64_t, FrameActivity>> rows) = 0;
+  // Markers, pauses and ledger runs, in one transaction.
+  virtual void add_events(const SessionEvents& events) = 0;
   // Removes a session that never held a frame (its folder could not be made): no empty rows.
   virtual void forget_empty_session(std::int64_t id) = 0;
   virtual void end_session(std::int64_t id, std::int64_t ended_us, const std::string& reason,
@@ -127,6 +135,7 @@ class CatalogWriter : public CatalogReader {
   struct Reopened {
     std::int64_t last_seq = 0;   // frames kept: 1..last_seq
     std::int64_t last_tick = 0;  // the client tick of frame last_seq (0 when none)
+    std::int64_t last_ledger_tick = 0;  // the newest tick of its drop ledger (0 when none)
     std::optional<Digest> last_chain;  // the chain through frame last_seq (empty: none, or no chain)
     std::vector<std::string> removed_files;
   };

@@ -110,6 +110,54 @@ struct FrameTotals {
   bool operator==(const FrameTotals&) const = default;
 };
 
+// ---- Markers, pauses and the drop ledger (schema 5) ----
+
+// A row of markers: a moment the user marked. `source`: capture-key, signal, hotkey,
+// receiver-key, api.
+struct MarkerRecord {
+  std::int64_t session_id = 0;
+  std::int64_t time_us = 0;
+  std::int64_t tick = 0;
+  std::optional<std::int64_t> frame;  // frames.seq on screen at `tick`; empty before the first
+  std::string label, source;
+  bool operator==(const MarkerRecord&) const = default;
+};
+
+// A row of pauses: ticks from_tick up to (not including) to_tick were not read at all.
+struct PauseRecord {
+  std::int64_t session_id = 0;
+  std::int64_t from_tick = 0, from_us = 0;
+  std::optional<std::int64_t> to_tick, to_us;  // empty: paused until the session ended
+  std::string reason;
+  bool operator==(const PauseRecord&) const = default;
+};
+
+// A pause ended: the session's open pause gets its end.
+struct PauseEnd {
+  std::int64_t session_id = 0;
+  std::int64_t to_tick = 0, to_us = 0;
+};
+
+// A row of the drop ledger: ticks first_tick..last_tick became no frame, for `cause`
+// (unchanged, flow-control, paused, spool-full, disconnected, unknown).
+struct LedgerRun {
+  std::int64_t session_id = 0;
+  std::int64_t first_tick = 0, last_tick = 0;
+  std::string cause;
+  std::int64_t ticks() const { return last_tick - first_tick + 1; }
+  bool operator==(const LedgerRun&) const = default;
+};
+
+// What happened during recording, written together (CatalogWriter::add_events), in this order:
+// pauses begun before pauses ended, so that one batch may hold both.
+struct SessionEvents {
+  std::vector<MarkerRecord> markers;
+  std::vector<PauseRecord> pauses;
+  std::vector<PauseEnd> pause_ends;
+  std::vector<LedgerRun> ledger;
+  bool empty() const { return markers.empty() && pauses.empty() && pause_ends.empty() && ledger.empty(); }
+};
+
 // ---- The text index (schema 2: text_spans, text_fts, ocr_sessions, ocr_passes) ----
 
 // One line of text as OCR read it: its words (joined by single spaces in `text`) with boxes.

@@ -50,6 +50,11 @@ class SqliteCatalog final : public CatalogWriter {
   FrameTimes frame_times(std::int64_t session_id) override;
   FrameTotals frame_totals(std::int64_t session_id) override;
 
+  std::vector<MarkerRecord> markers(std::int64_t session_id) override;
+  std::vector<PauseRecord> pauses(std::int64_t session_id) override;
+  std::vector<LedgerRun> ledger(std::int64_t session_id) override;
+  void add_events(const SessionEvents& events) override;
+
   std::optional<OcrSessionState> text_state(std::int64_t session_id) override;
   std::vector<OpenSpan> open_spans(std::int64_t session_id) override;
   std::vector<TextHit> find_text(const TextSearch& search) override;

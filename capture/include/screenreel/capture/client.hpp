@@ -40,6 +40,8 @@ struct CaptureSummary {
   std::uint64_t sent = 0;        // FRAMEs sent
   std::uint64_t unchanged = 0;   // ticks not sent because nothing changed
   std::uint64_t dropped = 0;     // ticks skipped: receiver window full, or capture ran late
+  std::uint64_t paused = 0;      // ticks not read: capture was paused (p, SIGUSR2)
+  std::uint64_t markers = 0;     // markers set (m, SIGUSR1)
   std::uint64_t lost = 0;        // frames dropped from a full spool while the receiver was away
   std::uint64_t undelivered = 0; // frames the receiver never confirmed storing (gave up, Ctrl-C)
   std::uint64_t reconnects = 0;  // connections made again after one broke
