@@ -1,0 +1,100 @@
+// The capture client's rate controller (capture/src/rate_control.hpp), fed with synthetic ACK
+// timings: on a thin link a frame's changes go as JPEG strips, on a fat one as lossless tiles;
+// ticks are skipped only when frames already go as JPEG and the backlog still grows.
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "rate_control.hpp"
+
+namespace screenreel::capture {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = RateControl::Clock;
+constexpr std::uint64_t kScreen = 1920 * 1080;
+
+// Frames of `bytes`, each ACKed `every` after the one before, all sent at once (a link that
+// drains bytes / every): what the io thread reports.
+void deliver(RateControl& rate, std::uint64_t& tick, int frames, std::size_t bytes, Clock::duration every) {
+  const auto start = Clock::now();
+  for (int i = 0; i < frames; ++i) {
+    rate.queued(tick + i, bytes);
+    rate.sent(tick + i, start);
+  }
+  for (int i = 0; i < frames; ++i) rate.acked(tick + i, start + every * (i + 1));
+  tick += frames;
+}
+
+TEST(RateControl, BeforeAnyAckFramesGoLossless) {
+  RateControl rate(WireMode::kAuto, 30);
+  EXPECT_FALSE(rate.bandwidth());
+  EXPECT_FALSE(rate.choose_jpeg(kScreen, kScreen, true));
+  EXPECT_FALSE(rate.skip_tick());
+}
+
+TEST(RateControl, AThinLinkSendsAFullScreenVideoAsJpegStrips) {
+  RateControl rate(WireMode::kAuto, 30);
+  std::uint64_t tick = 1;
+  deliver(rate, tick, 10, 300'000, 50ms);  // 6 MB/s: 50 Mbit/s
+  ASSERT_TRUE(rate.bandwidth());
+  EXPECT_NEAR(*rate.bandwidth(), 6e6, 1e5);
+  rate.learn(false, kScreen, 5'000'000);  // video tiles: about 2.4 bytes a pixel
+  rate.learn(true, kScreen, 400'000);
+  EXPECT_TRUE(rate.choose_jpeg(kScreen, kScreen, false));
+  EXPECT_TRUE(rate.last_jpeg());
+}
+
+TEST(RateControl, AFatLinkSendsTheSameVideoLossless) {
+  RateControl rate(WireMode::kAuto, 30);
+  std::uint64_t tick = 1;
+  deliver(rate, tick, 10, 5'000'000, 20ms);  // 250 MB/s: 2 Gbit/s
+  rate.learn(false, kScreen, 5'000'000);
+  rate.learn(true, kScreen, 400'000);
+  EXPECT_FALSE(rate.choose_jpeg(kScreen, kScreen, false));
+}
+
+TEST(RateControl, ChangesThatFitGoLosslessEvenOnAThinLink) {
+  RateControl rate(WireMode::kAuto, 30);
+  std::uint64_t tick = 1;
+  deliver(rate, tick, 10, 30'000, 25ms);  // 1.2 MB/s: 10 Mbit/s
+  for (int i = 0; i < 10; ++i) rate.learn(false, 64 * 64 * 10, 8'000);  // a few lines of text
+  EXPECT_FALSE(rate.choose_jpeg(64 * 64 * 10, 64 * 64 * 12, false));
+  // ... and JPEG is never chosen when it would be the larger.
+  for (int i = 0; i < 10; ++i) rate.learn(true, 64 * 64 * 10, 30'000);
+  EXPECT_FALSE(rate.choose_jpeg(kScreen, kScreen, false));
+}
+
+TEST(RateControl, TicksAreSkippedOnlyWhenEvenJpegDoesNotFit) {
+  RateControl rate(WireMode::kAuto, 30);
+  std::uint64_t tick = 1;
+  deliver(rate, tick, 10, 300'000, 50ms);  // 6 MB/s
+  rate.learn(false, kScreen, 5'000'000);
+  rate.learn(true, kScreen, 400'000);
+  // A backlog of a second of the link, not yet ACKed.
+  for (int i = 0; i < 20; ++i) rate.queued(tick++, 300'000);
+  EXPECT_FALSE(rate.skip_tick()) << "frames still go lossless: the next goes as JPEG first";
+  EXPECT_TRUE(rate.choose_jpeg(kScreen, kScreen, false));
+  EXPECT_TRUE(rate.skip_tick()) << "JPEG frames and still backed up: fewer frames";
+  // Once the backlog drains, every tick is taken again.
+  const auto now = Clock::now();
+  for (std::uint64_t t = tick - 20; t < tick; ++t) {
+    rate.sent(t, now);
+    rate.acked(t, now + 50ms * static_cast<int>(t - tick + 21));
+  }
+  EXPECT_FALSE(rate.skip_tick());
+}
+
+TEST(RateControl, FixedWireModesDoNotChoose) {
+  RateControl lossless(WireMode::kLossless, 30), jpeg(WireMode::kJpeg, 30);
+  std::uint64_t a = 1, b = 1;
+  deliver(lossless, a, 10, 300'000, 50ms);
+  deliver(jpeg, b, 10, 5'000'000, 20ms);
+  EXPECT_FALSE(lossless.choose_jpeg(kScreen, kScreen, false));
+  EXPECT_TRUE(jpeg.choose_jpeg(64, 64, false));
+  for (int i = 0; i < 100; ++i) lossless.queued(a++, 300'000);
+  EXPECT_FALSE(lossless.skip_tick()) << "--wire lossless never skips: today's spool takes the backlog";
+}
+
+}  // namespace
+}  // namespace screenreel::capture
