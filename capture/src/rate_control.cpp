@@ -7,13 +7,20 @@ namespace screenreel::capture {
 
 void RateControl::queued(std::uint64_t tick, std::size_t bytes) {
   std::lock_guard lock(mutex_);
-  auto [it, added] = flight_.try_emplace(tick, Flight{bytes, std::nullopt});
+  Flight f;
+  f.bytes = bytes;
+  auto [it, added] = flight_.try_emplace(tick, f);
   if (added) backlog_ += bytes;
 }
 
 void RateControl::sent(std::uint64_t tick, Clock::time_point now) {
   std::lock_guard lock(mutex_);
-  if (auto f = flight_.find(tick); f != flight_.end() && !f->second.sent) f->second.sent = now;
+  const auto f = flight_.find(tick);
+  if (f == flight_.end() || f->second.sent) return;
+  f->second.sent = now;
+  f->second.delivered = delivered_;
+  f->second.delivered_at = in_flight_ > 0 && last_ack_ ? *last_ack_ : now;
+  ++in_flight_;
 }
 
 void RateControl::acked(std::uint64_t tick, Clock::time_point now) {
@@ -21,12 +28,13 @@ void RateControl::acked(std::uint64_t tick, Clock::time_point now) {
   const auto f = flight_.find(tick);
   if (f == flight_.end()) return;
   backlog_ -= f->second.bytes;
-  // The link was busy with this frame from when it was sent, or from the previous ACK when it
-  // was sent before that (it waited behind the frames before it).
+  delivered_ += f->second.bytes;
   if (f->second.sent) {
-    const auto from = last_ack_ ? std::max(*f->second.sent, *last_ack_) : *f->second.sent;
-    const double busy = std::chrono::duration<double>(now - from).count();
-    if (busy > 1e-4) samples_.emplace_back(now, static_cast<double>(f->second.bytes) / busy);
+    --in_flight_;
+    const auto interval = now - f->second.delivered_at;
+    if (interval >= kMinSampleInterval)
+      samples_.emplace_back(now, static_cast<double>(delivered_ - f->second.delivered) /
+                                     std::chrono::duration<double>(interval).count());
   }
   last_ack_ = now;
   flight_.erase(f);
@@ -39,6 +47,7 @@ void RateControl::reset_flight() {
   std::lock_guard lock(mutex_);
   for (auto& [tick, f] : flight_) f.sent.reset();
   last_ack_.reset();
+  in_flight_ = 0;
 }
 
 std::optional<double> RateControl::bandwidth_locked() const {

@@ -1,6 +1,7 @@
 // The capture client's choice between lossless tiles and JPEG strips (--wire auto), and when to
 // skip a tick. BBR's idea for the estimate: the link's delivery rate is measured from the ACKs
-// (each frame's bytes over the time the link was busy with it, the max of the last 2 s), and
+// (at each ACK, the bytes ACKed since the frame was sent over the time since the ACK before its
+// sending; the max of the last 2 s), and
 // GCC's for the trigger: a backlog growing beyond what the link drains in a quarter second means
 // the sender asks too much. A frame goes lossless when its tiles at the asked frame rate fit the
 // estimate with 10 % to spare and nothing is backed up; else as JPEG strips; and a tick is skipped
@@ -53,7 +54,13 @@ class RateControl {
   struct Flight {
     std::size_t bytes = 0;
     std::optional<Clock::time_point> sent;
+    // BBR's rate sample state when it was sent: the bytes ACKed by then, and when the newest of
+    // them was (or the sending itself, when nothing was in flight).
+    std::uint64_t delivered = 0;
+    Clock::time_point delivered_at;
   };
+  // A sample spanning less than this says more about how ACKs bunch than about the link.
+  static constexpr auto kMinSampleInterval = std::chrono::milliseconds(10);
   std::optional<double> bandwidth_locked() const;
 
   mutable std::mutex mutex_;
@@ -62,6 +69,8 @@ class RateControl {
   std::map<std::uint64_t, Flight> flight_;  // queued, not yet ACKed
   std::size_t backlog_ = 0;                 // their bytes
   std::optional<Clock::time_point> last_ack_;
+  std::uint64_t delivered_ = 0;  // bytes ACKed so far
+  std::size_t in_flight_ = 0;    // frames sent, not yet ACKed
   std::deque<std::pair<Clock::time_point, double>> samples_;  // delivery rates, newest last
   // Bytes a pixel costs: LZ4 tiles (a 1080p video measured 2.8, a terminal far less) and JPEG
   // strips at quality 90 (about 0.3 on video); moving averages of the frames made.
