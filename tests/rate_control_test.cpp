@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "rate_control.hpp"
+#include "stats.hpp"
 
 namespace screenreel::capture {
 namespace {
@@ -94,6 +95,33 @@ TEST(RateControl, FixedWireModesDoNotChoose) {
   EXPECT_TRUE(jpeg.choose_jpeg(64, 64, false));
   for (int i = 0; i < 100; ++i) lossless.queued(a++, 300'000);
   EXPECT_FALSE(lossless.skip_tick()) << "--wire lossless never skips: today's spool takes the backlog";
+}
+
+// The choice and the estimate reach the user: in each --stats line, and in the summary, after
+// what the summary said before (tests parse its start) and before "; receiver stored".
+TEST(RateControl, TheStatusLineAndTheSummarySayTheWireAndTheLinkEstimate) {
+  LiveStats stats;
+  LiveStats::Now now;
+  now.connected = true;
+  now.jpeg_frames = 12;
+  now.link_mbit = 48.25;
+  now.wire = "auto";
+  EXPECT_NE(stats.line(now).find("wire auto: 12 jpeg, link ~48.2 Mbit/s"), std::string::npos) << stats.line(now);
+  now.jpeg_frames = 15;
+  EXPECT_NE(stats.line(now).find("wire auto: 3 jpeg"), std::string::npos) << "the second's, not the total";
+  CaptureSummary s;
+  s.sent = 20;
+  s.jpeg_frames = 12;
+  s.link_mbit = 48.25;
+  s.stored = 20;
+  const std::string line = format_summary(s);
+  const auto wire = line.find("; 12 frames as JPEG strips, 0 ticks skipped for the link, link estimated at 48.2 Mbit/s");
+  ASSERT_NE(wire, std::string::npos) << line;
+  EXPECT_LT(line.find(" dropped)"), wire) << line;
+  EXPECT_LT(wire, line.find("; receiver stored 20")) << line;
+  s.jpeg_frames = 0;
+  s.link_mbit = -1;  // nothing measured (a receiver of protocol 3, --wire lossless before any ACK)
+  EXPECT_EQ(format_summary(s).find("JPEG"), std::string::npos) << format_summary(s);
 }
 
 }  // namespace

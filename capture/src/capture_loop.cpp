@@ -56,6 +56,7 @@ CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
       // Even JPEG strips do not fit the link: fewer frames, rather than a growing backlog.
       if (rate.skip_tick()) {
         ++end.dropped;
+        ++end.skipped;
         live.late.fetch_add(1);
         continue;
       }

@@ -27,6 +27,7 @@ struct CaptureEnd {
   std::uint64_t ticks = 0, captured = 0, unchanged = 0, dropped = 0, frames = 0, raw_bytes = 0;
   std::uint64_t copies = 0, copied_pixels = 0;  // copy rectangles encoded, and the pixels they cover
   std::uint64_t jpeg_frames = 0;  // frames whose changes went as JPEG strips
+  std::uint64_t skipped = 0;      // of the dropped ticks, those the rate controller skipped
   double seconds = 0;
   bool max_frames = false;  // --max-frames was reached
   std::string gone;         // the source went away (a window closed): a normal end

@@ -506,6 +506,7 @@ class Client {
       summary_.copies = end.copies;
       summary_.copied_pixels = end.copied_pixels;
       summary_.jpeg_frames = end.jpeg_frames;
+      summary_.skipped = end.skipped;
       summary_.link_mbit = link_mbit();
       summary_.seconds = end.seconds;
       if (!end.error.empty()) {

@@ -82,7 +82,8 @@ std::string format_summary(const CaptureSummary& s) {
   std::string wire;
   if (s.jpeg_frames > 0 || s.link_mbit >= 0) {
     char w[128];
-    std::snprintf(w, sizeof w, "; %llu frames as JPEG strips", static_cast<unsigned long long>(s.jpeg_frames));
+    std::snprintf(w, sizeof w, "; %llu frames as JPEG strips, %llu ticks skipped for the link",
+                  static_cast<unsigned long long>(s.jpeg_frames), static_cast<unsigned long long>(s.skipped));
     wire = w;
     if (s.link_mbit >= 0) {
       std::snprintf(w, sizeof w, ", link estimated at %.1f Mbit/s", s.link_mbit);

@@ -53,6 +53,7 @@ struct CaptureSummary {
   std::uint64_t copied_pixels = 0; // the pixels they covered (not resent as tiles)
   std::uint64_t raw_bytes = 0;   // what the sent frames would be as raw BGRX
   std::uint64_t jpeg_frames = 0; // frames whose changes went as JPEG strips (--wire)
+  std::uint64_t skipped = 0;     // of the dropped ticks, those skipped because even JPEG did not fit
   double link_mbit = -1;         // the rate controller's estimate of the link at the end; -1: none
   std::int64_t stored = -1;      // frames the receiver says it stored; -1 if it did not say
   double seconds = 0;
