@@ -27,6 +27,12 @@ void deliver(RateControl& rate, std::uint64_t& tick, int frames, std::size_t byt
   tick += frames;
 }
 
+// What a full-screen video's frames cost: tiles about 2.4 bytes a pixel, JPEG strips 0.2.
+void learn_video(RateControl& rate) {
+  rate.learn(false, kScreen, 5'000'000);
+  rate.learn(true, kScreen, 400'000);
+}
+
 TEST(RateControl, BeforeAnyAckFramesGoLossless) {
   RateControl rate(WireMode::kAuto, 30);
   EXPECT_FALSE(rate.bandwidth());
@@ -34,25 +40,19 @@ TEST(RateControl, BeforeAnyAckFramesGoLossless) {
   EXPECT_FALSE(rate.skip_tick());
 }
 
-TEST(RateControl, AThinLinkSendsAFullScreenVideoAsJpegStrips) {
-  RateControl rate(WireMode::kAuto, 30);
-  std::uint64_t tick = 1;
-  deliver(rate, tick, 10, 300'000, 50ms);  // 6 MB/s: 50 Mbit/s
-  ASSERT_TRUE(rate.bandwidth());
-  EXPECT_NEAR(*rate.bandwidth(), 6e6, 1e5);
-  rate.learn(false, kScreen, 5'000'000);  // video tiles: about 2.4 bytes a pixel
-  rate.learn(true, kScreen, 400'000);
-  EXPECT_TRUE(rate.choose_jpeg(kScreen, kScreen, false));
-  EXPECT_TRUE(rate.last_jpeg());
-}
-
-TEST(RateControl, AFatLinkSendsTheSameVideoLossless) {
-  RateControl rate(WireMode::kAuto, 30);
-  std::uint64_t tick = 1;
-  deliver(rate, tick, 10, 5'000'000, 20ms);  // 250 MB/s: 2 Gbit/s
-  rate.learn(false, kScreen, 5'000'000);
-  rate.learn(true, kScreen, 400'000);
-  EXPECT_FALSE(rate.choose_jpeg(kScreen, kScreen, false));
+TEST(RateControl, AThinLinkSendsAFullScreenVideoAsJpegStripsAFatOneLossless) {
+  RateControl thin(WireMode::kAuto, 30), fat(WireMode::kAuto, 30);
+  std::uint64_t a = 1, b = 1;
+  deliver(thin, a, 10, 300'000, 50ms);  // 6 MB/s: 50 Mbit/s
+  deliver(fat, b, 10, 5'000'000, 20ms);  // 250 MB/s: 2 Gbit/s
+  ASSERT_TRUE(thin.bandwidth());
+  EXPECT_NEAR(*thin.bandwidth(), 6e6, 1e5);
+  EXPECT_NEAR(*fat.bandwidth(), 250e6, 1e6);
+  learn_video(thin);
+  learn_video(fat);
+  EXPECT_TRUE(thin.choose_jpeg(kScreen, kScreen, false));
+  EXPECT_TRUE(thin.last_jpeg());
+  EXPECT_FALSE(fat.choose_jpeg(kScreen, kScreen, false));
 }
 
 TEST(RateControl, ChangesThatFitGoLosslessEvenOnAThinLink) {
@@ -70,8 +70,7 @@ TEST(RateControl, TicksAreSkippedOnlyWhenEvenJpegDoesNotFit) {
   RateControl rate(WireMode::kAuto, 30);
   std::uint64_t tick = 1;
   deliver(rate, tick, 10, 300'000, 50ms);  // 6 MB/s
-  rate.learn(false, kScreen, 5'000'000);
-  rate.learn(true, kScreen, 400'000);
+  learn_video(rate);
   // A backlog of a second of the link, not yet ACKed.
   for (int i = 0; i < 20; ++i) rate.queued(tick++, 300'000);
   EXPECT_FALSE(rate.skip_tick()) << "frames still go lossless: the next goes as JPEG first";

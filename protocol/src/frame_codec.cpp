@@ -202,14 +202,15 @@ std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std:
     ++stats.copies;
     stats.copied_pixels += static_cast<std::uint64_t>(c.dst.area());
   }
-  if (strip_coder_ && encode_jpeg(key, stats, writer)) {
-    writer.finish(pixel_hash(peer_));
+  const auto finish = [&](const FrameBuffer& peers) {  // the hash is of the peer's frame
+    writer.finish(pixel_hash(peers));
     stats.rects = writer.rect_count();
     stats.message_bytes = out.size();
     last_message_bytes_ = out.size();
     stats.key = key;
     return stats;
-  }
+  };
+  if (strip_coder_ && encode_jpeg(key, stats, writer)) return finish(peer_);
   if (lossy_count_ > 0) {  // tiles: every strip the peer holds from a JPEG goes again, lossless
     for (std::size_t i = 0; i < lossy_.size(); ++i)
       if (lossy_[i]) mark_cells(grid_.strip(i), kTile, kTile, tiles_x_, changed_);
@@ -256,12 +257,7 @@ std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std:
       tx = end;
     }
   }
-  writer.finish(pixel_hash(reference_));
-  stats.rects = writer.rect_count();
-  stats.message_bytes = out.size();
-  last_message_bytes_ = out.size();
-  stats.key = key;
-  return stats;
+  return finish(reference_);
 }
 
 // The frame's pixels are allocated by the first key frame, not here: a HELLO alone (60 bytes)
