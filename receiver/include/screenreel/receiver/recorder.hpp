@@ -75,7 +75,7 @@ struct FrameJob {
   std::vector<PixelRect> changed;
   // Strips the client coded as JPEG (protocol 4) that nothing after them in the FRAME touched:
   // spliced into the file as they are, never coded again (no second generation of loss).
-  std::shared_ptr<const CodedStrips> client_strips;
+  std::shared_ptr<const CodedStrips> client_strips{};
 };
 
 class Recorder;
