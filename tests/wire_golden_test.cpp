@@ -263,5 +263,53 @@ TEST(WireGolden, Version4MessagesOutsideTheirLimitsAreRefused) {
   EXPECT_EQ(read_stream(4, save).skipped, 1u);
 }
 
+TEST(WireGolden, AWelcomeCarriesTheJpegQualityInVersion4AndAVersion3ReaderIgnoresIt) {
+  const Bytes& golden = block("v4-welcome-quality");
+  Welcome expected;
+  expected.session_id = 7;
+  expected.max_in_flight = 8;
+  expected.folder = "s7";
+  for (std::uint8_t i = 0; i < 16; ++i) expected.resume_key[i] = static_cast<std::uint8_t>(i + 1);
+  expected.jpeg_quality = 90;
+  EXPECT_EQ(encode(expected), golden);
+  const auto body = std::span(golden).subspan(kHeaderBytes);
+  auto v4 = decode_body(MessageType::kWelcome, body, 4);
+  ASSERT_TRUE(v4) << v4.error().what;
+  EXPECT_EQ(std::get<Welcome>(*v4), expected);
+  auto v3 = decode_body(MessageType::kWelcome, body, 3);
+  ASSERT_TRUE(v3) << v3.error().what;
+  expected.jpeg_quality = 0;
+  EXPECT_EQ(std::get<Welcome>(*v3), expected) << "a version-3 reader ignores the appended field";
+  // A WELCOME of quality 0 (version 2 and 3 connections) has no such field at all.
+  EXPECT_EQ(encode(expected).size(), golden.size() - 4);
+}
+
+TEST(WireGolden, AJpegStripIsReadInVersion4AndRefusedInVersion3) {
+  const Bytes& golden = block("v4-frame-jpeg-strip");
+  const auto body = std::span(golden).subspan(kHeaderBytes);
+  auto v4 = decode_body(MessageType::kFrame, body, 4);
+  ASSERT_TRUE(v4) << v4.error().what;
+  const auto& f = std::get<FrameView>(*v4);
+  EXPECT_EQ(f.seq, 3u);
+  EXPECT_EQ(f.capture_time_us, 3'000'000);
+  ASSERT_EQ(f.rects.size(), 1u);
+  const RectView& r = f.rects[0];
+  EXPECT_EQ(r.encoding, RectEncoding::kJpegStrip);
+  EXPECT_EQ((std::array{r.x, r.y, r.w, r.h}), (std::array<std::uint32_t, 4>{0, 16, 64, 16}));
+  EXPECT_EQ(r.strip, 1u);
+  EXPECT_EQ(r.jpeg_quality, 90u);
+  EXPECT_EQ(Bytes(r.jpeg.begin(), r.jpeg.end()), (Bytes{0x12, 0x34, 0xff, 0x00, 0x56}));
+  // The writer makes these very bytes.
+  Bytes made;
+  FrameMessageWriter writer(made, 3, 3'000'000, 64, 48, 0);
+  const Bytes strip{0x12, 0x34, 0xff, 0x00, 0x56};
+  writer.add_jpeg_strip(JpegStripGrid(64, 48), 1, 90, strip);
+  writer.finish(0x1122334455667788u);
+  EXPECT_EQ(made, golden);
+  auto v3 = decode_body(MessageType::kFrame, body, 3);
+  ASSERT_FALSE(v3);
+  EXPECT_NE(v3.error().what.find("unknown encoding 3"), std::string::npos) << v3.error().what;
+}
+
 }  // namespace
 }  // namespace screenreel::wire

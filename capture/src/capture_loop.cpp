@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "screenreel/common/clock.hpp"
+#include "jpeg_strip_coder.hpp"
 #include "screenreel/protocol/frame_codec.hpp"
 
 namespace screenreel::capture {
@@ -37,14 +38,23 @@ class SkipRun {
 CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
                         KeyFrameSchedule& key_frames, const std::atomic<bool>& stop,
                         LiveCounts& live, const FrameOut& out, const EventOut& events,
-                        const std::atomic<bool>& copies) {
+                        const std::atomic<bool>& copies, const std::atomic<int>& jpeg_quality,
+                        RateControl& rate) {
   using Clock = KeyFrameSchedule::Clock;
   CaptureEnd end;
   std::uint32_t w = source.width(), h = source.height();
   bool copying = copies.load();
+  const auto quality_now = [&] { return config.wire == WireMode::kLossless ? 0 : jpeg_quality.load(); };
+  int quality = quality_now();
+  std::unique_ptr<JpegStripCoder> coder;
   const auto make_encoder = [&] {
     auto e = std::make_unique<FrameEncoder>(w, h);
     e->enable_copies(copying);
+    coder = quality > 0 ? std::make_unique<JpegStripCoder>(quality) : nullptr;
+    if (coder)
+      e->enable_jpeg(coder.get(), [&rate](std::uint64_t lossless, std::uint64_t jpeg, bool key) {
+        return rate.choose_jpeg(lossless, jpeg, key);
+      });
     return e;
   };
   auto encoder = make_encoder();
@@ -90,6 +100,15 @@ CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
         live.done_tick.store(tick);
         continue;
       }
+      // Even JPEG strips do not fit the link: fewer frames, rather than a growing backlog.
+      if (rate.skip_tick()) {
+        ++end.dropped;
+        ++end.skipped;
+        live.late.fetch_add(1);
+        skipped.add(wire::SkipCause::kFlowControl, tick, tick);
+        live.done_tick.store(tick);
+        continue;
+      }
       const FrameRef ref = source.grab(tick - 1);
       const std::int64_t t_us = wall_clock_us();
       ++end.captured;
@@ -97,6 +116,11 @@ CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
       if (copying && !copies.load()) {  // the receiver now speaks protocol 2
         copying = false;
         encoder->enable_copies(false);
+        key = true;
+      }
+      if (quality_now() != quality) {  // a reconnection to a receiver of another quality, or none
+        quality = quality_now();
+        encoder = make_encoder();
         key = true;
       }
       if (ref.width != w ||
@@ -118,13 +142,16 @@ CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
       }
       skipped.flush();
       if (stats->key) key_frames.sent(now);
+      rate.learn(stats->jpeg, stats->jpeg ? stats->jpeg_pixels : stats->lossless_pixels, stats->message_bytes);
+      end.jpeg_frames += stats->jpeg;
+      live.jpeg_frames.fetch_add(stats->jpeg);
       end.copies += stats->copies;
       end.copied_pixels += stats->copied_pixels;
       live.copies.fetch_add(stats->copies);
       live.copied_pixels.fetch_add(stats->copied_pixels);
       end.raw_bytes += std::uint64_t{w} * h * 4;
       ++end.frames;
-      out(tick, t_us, stats->key, stats->copies > 0, std::move(message));
+      out(tick, t_us, stats->key, stats->copies > 0, stats->jpeg ? quality : 0, std::move(message));
       live.done_tick.store(tick);
       if (config.max_frames && end.frames >= config.max_frames) {
         end.max_frames = true;

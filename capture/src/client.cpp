@@ -37,6 +37,7 @@
 #include "capture_loop.hpp"
 #include "screenreel/common/format.hpp"
 #include "link.hpp"
+#include "rate_control.hpp"
 #include "screenreel/common/clock.hpp"
 #include "screenreel/common/log.hpp"
 #include "screenreel/common/terminal_keys.hpp"
@@ -230,6 +231,7 @@ class Client {
   void lost(const std::shared_ptr<Link>& link, const std::string& why, bool retry_soon = false) {
     if (link != link_ || link->closed()) return;
     close_link(link);
+    rate_.reset_flight();
     if (done_) return;
     if (!ever_welcomed_ || !config_.reconnect || stop_requested_by_user()) return fail(why);
     const bool was_live = link->welcomed;
@@ -365,6 +367,18 @@ class Client {
         say("the receiver speaks protocol " + std::to_string(link->reader.version()) +
             ": no more copy rectangles; " + std::to_string(gone) + " spooled frames that used them are dropped");
     }
+    // JPEG strips are coded at the quality of the receiver's JPEGs (protocol 4). A receiver that
+    // now takes none, or another quality, cannot use the spooled frames that have them (nor, as
+    // the spool tells frames apart, those with copies): they count as dropped, and the capture
+    // thread's next frame is a key frame coded the new way.
+    const int quality = link->reader.version() >= 4 ? static_cast<int>(w.jpeg_quality) : 0;
+    if (!first && quality != jpeg_quality_.load()) {
+      const std::size_t gone = spool_quality_ != 0 ? spool_.drop_copies() : 0;
+      if (!config_.quiet && config_.wire != WireMode::kLossless)
+        say("the receiver takes " + (quality ? "JPEG strips at quality " + std::to_string(quality) : std::string("no JPEG strips")) +
+            " now; " + std::to_string(gone) + " spooled frames that cannot go to it are dropped");
+    }
+    jpeg_quality_ = quality;
     // The receiver's decoder starts empty: the spool sends from the newest key frame at or
     // before the first frame it does not hold. Frames up to last_tick it decodes without storing.
     // Markers, pause and the ledger are protocol 4: an older receiver gets none of them.
@@ -400,6 +414,7 @@ class Client {
 
   void on_ack(const std::shared_ptr<Link>& link, const wire::Ack& a) {
     if (link->unacked > 0) --link->unacked;
+    rate_.acked(a.seq, Clock::now());
     if (spool_.acknowledge(a.seq)) {
       ++stored_;
       if (show_status_) stats_.acknowledged(a.seq, wall_clock_us());
@@ -411,12 +426,17 @@ class Client {
 
   // --- the spool ---------------------------------------------------------------------------
   // A frame from the capture thread.
-  void enqueue(std::uint64_t tick, bool key, bool copies, std::vector<std::uint8_t> bytes) {
+  void enqueue(std::uint64_t tick, bool key, bool copies, int jpeg_quality, std::vector<std::uint8_t> bytes) {
     const bool sending = link_ && link_->welcomed;
-    // Made with copies just before the capture thread saw they are off: lost, like the frames
-    // after it until the key frame it makes next.
-    if (copies && !copies_) spool_.await_key_frame();
-    if (spool_.add(tick, key, share(std::move(bytes)), sending, copies) == Spool::Added::kKeptDroppingOldest &&
+    // Made with copies (or JPEG strips of another quality) just before the capture thread saw
+    // they are off: lost, like the frames after it until the key frame it makes next.
+    // (Such a key frame is lost too: added as a delta frame, which the spool then drops.)
+    const bool stale = (copies && !copies_) || (jpeg_quality != 0 && jpeg_quality != jpeg_quality_.load());
+    if (stale) spool_.await_key_frame();
+    if (jpeg_quality != 0) spool_quality_ = jpeg_quality;
+    if (!stale) rate_.queued(tick, bytes.size());
+    if (spool_.add(tick, key && !stale, share(std::move(bytes)), sending, copies || jpeg_quality != 0) ==
+            Spool::Added::kKeptDroppingOldest &&
         !spool_full_warned_ && !config_.quiet) {
       say("the spool is full (--spool-mb " + std::to_string(config_.spool_mb) +
           "): dropping the oldest frames the receiver has not stored; they are counted as lost");
@@ -456,6 +476,7 @@ class Client {
         ++summary_.sent;
         summary_.wire_bytes += next->bytes->size();
       }
+      rate_.sent(next->tick, Clock::now());
       link->send_frame(std::move(next->bytes));
     }
     send_events(link, spool_.next_tick());
@@ -474,6 +495,16 @@ class Client {
     });
   }
 
+  // The rate controller's estimate of the link, Mbit/s (-1: none yet); what --wire is.
+  double link_mbit() const {
+    const auto bw = rate_.bandwidth();
+    return bw ? *bw * 8 / 1e6 : -1;
+  }
+  const char* wire_name() const {
+    if (jpeg_quality_.load() == 0 || config_.wire == WireMode::kLossless) return "lossless";
+    return config_.wire == WireMode::kJpeg ? "jpeg" : "auto";
+  }
+
   // The status line, once a second.
   void print_stats() {
     stats_timer_.expires_after(std::chrono::seconds(1));
@@ -483,7 +514,8 @@ class Client {
       const std::string line = stats_.line({elapsed, stored_, link_ && link_->welcomed, summary_.sent, summary_.wire_bytes,
                                             live_counts_.unchanged.load(), live_counts_.late.load() + spool_.lost(),
                                             config_.connect, spool_.bytes(), spool_.size(), spool_.lost(),
-                                            live_counts_.copies.load(), live_counts_.copied_pixels.load()});
+                                            live_counts_.copies.load(), live_counts_.copied_pixels.load(),
+                                            live_counts_.jpeg_frames.load(), link_mbit(), wire_name()});
       if (on_terminal_)
         log::status(line);
       else
@@ -540,15 +572,15 @@ class Client {
   void capture() {
     const CaptureEnd end =
         capture_loop(config_, source_, key_frames_, stop_, live_counts_,
-                     [this](std::uint64_t tick, std::int64_t t_us, bool key, bool copies,
+                     [this](std::uint64_t tick, std::int64_t t_us, bool key, bool copies, int quality,
                             std::vector<std::uint8_t> message) {
-                       asio::post(io_, [this, m = std::move(message), tick, t_us, key, copies]() mutable {
+                       asio::post(io_, [this, m = std::move(message), tick, t_us, key, copies, quality]() mutable {
                          if (show_status_) stats_.captured(tick, t_us);
-                         enqueue(tick, key, copies, std::move(m));
+                         enqueue(tick, key, copies, quality, std::move(m));
                        });
                      },
                      [this](wire::Message m) { asio::post(io_, [this, m = std::move(m)] { add_event(m); }); },
-                     copies_);
+                     copies_, jpeg_quality_, rate_);
     asio::post(io_, [this, end] {
       summary_.ticks = end.ticks;
       summary_.captured = end.captured;
@@ -558,6 +590,9 @@ class Client {
       summary_.raw_bytes = end.raw_bytes;
       summary_.copies = end.copies;
       summary_.copied_pixels = end.copied_pixels;
+      summary_.jpeg_frames = end.jpeg_frames;
+      summary_.skipped = end.skipped;
+      summary_.link_mbit = link_mbit();
       summary_.seconds = end.seconds;
       if (!end.error.empty()) {
         summary_.ended_by = "capture error";
@@ -593,6 +628,11 @@ class Client {
   // Copy rectangles on: set before the capture thread starts, cleared (never set again) by a
   // reconnection to a protocol 2 receiver.
   std::atomic<bool> copies_{false};
+  // The receiver's JPEG quality for JPEG strips (WELCOME, protocol 4); 0: it takes none. Set by
+  // each WELCOME, read by the capture thread.
+  std::atomic<int> jpeg_quality_{0};
+  int spool_quality_ = 0;  // the quality of JPEG strips in the spool (0: none made yet)
+  RateControl rate_{config_.wire, config_.fps};
   wire::ResumeKey resume_key_{};
   bool ever_welcomed_ = false, finishing_ = false, done_ = false, closed_ = false;
   Clock::time_point away_since_ = Clock::now();

@@ -68,7 +68,7 @@ Result<Message, WireError> decode_hello(ByteReader& r) {
   return Message(std::move(m));
 }
 
-Result<Message, WireError> decode_welcome(ByteReader& r) {
+Result<Message, WireError> decode_welcome(ByteReader& r, std::uint16_t version) {
   Welcome m;
   m.session_id = r.read<std::uint64_t>();
   m.max_in_flight = r.read<std::uint32_t>();
@@ -77,6 +77,10 @@ Result<Message, WireError> decode_welcome(ByteReader& r) {
   m.folder = r.read_str16(kMaxText);
   if (!r.ok()) return bad("WELCOME: truncated");
   if (m.max_in_flight < 1) return bad("WELCOME: max_in_flight is 0");
+  if (version >= 4 && r.remaining() >= 4) {  // appended in protocol 4
+    m.jpeg_quality = r.read<std::uint32_t>();
+    if (m.jpeg_quality > 100) return bad("WELCOME: jpeg_quality " + std::to_string(m.jpeg_quality) + " over 100");
+  }
   return Message(std::move(m));
 }
 
@@ -125,6 +129,10 @@ Result<Message, WireError> decode_frame(ByteReader& r, std::uint16_t version) {
     } else if (enc == static_cast<std::uint8_t>(RectEncoding::kLz4)) {
       if (len == 0 || len > static_cast<std::uint64_t>(LZ4_compressBound(static_cast<int>(raw))))
         return bad(at + "LZ4 data length " + std::to_string(len) + " impossible for " + std::to_string(raw) + " bytes");
+    } else if (enc == static_cast<std::uint8_t>(RectEncoding::kJpegStrip) && version >= 4) {
+      if (len <= kJpegStripPrefixBytes || len - kJpegStripPrefixBytes > raw / kBytesPerPixel * kMaxJpegStripBytesPerPixel)
+        return bad(at + "JPEG strip data length " + std::to_string(len) + " impossible for " +
+                   std::to_string(rect.w) + "x" + std::to_string(rect.h) + " pixels");
     } else if (enc == static_cast<std::uint8_t>(RectEncoding::kCopy) && version >= 3) {
       if (m.is_key()) return bad(at + "a key frame has nothing to copy from");
       if (len != kCopyDataBytes) return bad(at + "copy data length " + std::to_string(len) + " != 8");
@@ -143,6 +151,23 @@ Result<Message, WireError> decode_frame(ByteReader& r, std::uint16_t version) {
                    " is outside the frame");
       m.rects.push_back(rect);
       continue;  // covers nothing of a key frame
+    }
+    if (rect.encoding == RectEncoding::kJpegStrip) {
+      const JpegStripGrid grid(m.width, m.height);
+      const std::size_t strip = grid.strip_at(rect.area());
+      if (strip == grid.size())
+        return bad(at + "JPEG strip " + std::to_string(rect.x) + "," + std::to_string(rect.y) + " " +
+                   std::to_string(rect.w) + "x" + std::to_string(rect.h) + " is not a strip of the frame's grid");
+      rect.strip = static_cast<std::uint32_t>(strip);
+      rect.jpeg_quality = rect.data[0];
+      if (rect.jpeg_quality < 1 || rect.jpeg_quality > 100 || rect.data[1] != 0 || rect.data[2] != 0 || rect.data[3] != 0)
+        return bad(at + "JPEG strip quality " + std::to_string(rect.jpeg_quality) + " outside 1..100, or reserved bytes set");
+      rect.jpeg = rect.data.subspan(kJpegStripPrefixBytes);
+      // Coded bytes only: a marker (0xFF not followed by a stuffed 0x00) would end or corrupt
+      // the JPEG the receiver splices the strip into.
+      for (std::size_t k = 0; k < rect.jpeg.size(); ++k)
+        if (rect.jpeg[k] == 0xFF && (k + 1 == rect.jpeg.size() || rect.jpeg[++k] != 0x00))
+          return bad(at + "JPEG strip holds a marker at byte " + std::to_string(k));
     }
     covered += std::uint64_t{rect.w} * rect.h;
     m.rects.push_back(rect);
@@ -334,7 +359,7 @@ Result<Message, WireError> decode_body(MessageType type, std::span<const std::ui
   Result<Message, WireError> p = [&]() -> Result<Message, WireError> {
     switch (type) {
       case MessageType::kHello: return decode_hello(r);
-      case MessageType::kWelcome: return decode_welcome(r);
+      case MessageType::kWelcome: return decode_welcome(r, version);
       case MessageType::kFrame: return decode_frame(r, version);
       case MessageType::kAck: return decode_ack(r);
       case MessageType::kStop: return decode_stop(r);
@@ -379,6 +404,7 @@ std::vector<std::uint8_t> encode(const Welcome& m) {
   w.write(m.last_tick);
   w.write_bytes(m.resume_key);
   w.write_str16(m.folder, kMaxText);
+  if (m.jpeg_quality != 0) w.write(m.jpeg_quality);  // protocol 4 only (the receiver sets it so)
   return finish_message(std::move(out));
 }
 
@@ -520,6 +546,22 @@ void FrameMessageWriter::add_copy(std::uint32_t x, std::uint32_t y, std::uint32_
   detail::put_le(data, src_x, 4);
   detail::put_le(data + 4, src_y, 4);
   add_rect(x, y, w, h, RectEncoding::kCopy, data);
+}
+
+void FrameMessageWriter::add_jpeg_strip(const JpegStripGrid& grid, std::uint32_t index, std::uint32_t quality,
+                                        std::span<const std::uint8_t> bytes) {
+  const PixelRect r = grid.strip(index);
+  std::uint8_t header[kRectHeaderBytes + kJpegStripPrefixBytes] = {};
+  detail::put_le(header, static_cast<std::uint32_t>(r.x), 4);
+  detail::put_le(header + 4, static_cast<std::uint32_t>(r.y), 4);
+  detail::put_le(header + 8, static_cast<std::uint32_t>(r.w), 4);
+  detail::put_le(header + 12, static_cast<std::uint32_t>(r.h), 4);
+  header[16] = static_cast<std::uint8_t>(RectEncoding::kJpegStrip);
+  detail::put_le(header + 20, kJpegStripPrefixBytes + bytes.size(), 4);
+  header[kRectHeaderBytes] = static_cast<std::uint8_t>(quality);
+  out_.insert(out_.end(), header, header + sizeof header);
+  out_.insert(out_.end(), bytes.begin(), bytes.end());
+  ++rect_count_;
 }
 
 void FrameMessageWriter::finish(std::uint64_t pixel_hash) {

@@ -6,6 +6,7 @@
 #include "screenreel/common/log.hpp"
 #include "screenreel/common/terminal_text.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 #include <sstream>
@@ -299,6 +300,28 @@ void Connection::on_hello(const wire::Hello& hello) {
   decoder_.emplace(hello.width, hello.height, [&recorder = server_.recorder](std::uint32_t w, std::uint32_t h) {
     return recorder.acquire_buffer(w, h);
   });
+  // Protocol 4: JPEG strips at the quality of the archive's JPEGs, decoded for the frame (the
+  // live window, OCR, the next FRAME) and spliced into the file as they came.
+  const int quality = server_.recorder.jpeg_quality();
+  if (reader_.version() >= 4) {
+    strip_decoder_ = std::make_unique<JpegStripDecoder>(quality);
+    decoder_->set_strip_decoder([this, quality](std::span<const wire::RectView> rects, FrameBuffer& frame)
+                                    -> Result<void, wire::WireError> {
+      strips_.clear();
+      for (const auto& r : rects) {
+        if (r.jpeg_quality != static_cast<std::uint32_t>(quality))
+          return wire::WireError{wire::ErrorCode::kBadMessage, "JPEG strip coded at quality " +
+                                                                   std::to_string(r.jpeg_quality) + ", WELCOME said " +
+                                                                   std::to_string(quality)};
+        strips_.push_back({r.strip, r.jpeg});
+      }
+      if (auto done = strip_decoder_->decode(JpegStripGrid(frame.width, frame.height), strips_, frame.pixels.data(),
+                                             frame.stride());
+          !done)
+        return wire::WireError{wire::ErrorCode::kBadMessage, done.error().message};
+      return {};
+    });
+  }
   reader_.set_body_limit(wire::kMaxMessageBytes);
   state_ = State::kRecording;
   arm_idle();
@@ -309,7 +332,8 @@ void Connection::on_hello(const wire::Hello& hello) {
   log::info(who() + ": recording " + std::to_string(hello.width) + "x" + std::to_string(hello.height) + " at " +
       std::to_string(hello.fps_milli / 1000.0).substr(0, 5) + " fps into sessions/" + rec.folder);
   send(wire::encode(wire::Welcome{static_cast<std::uint64_t>(rec.id), server_.options.max_in_flight, rec.folder,
-                                  server_.recorder.resume_key(rec.id), last_tick}));
+                                  server_.recorder.resume_key(rec.id), last_tick,
+                                  reader_.version() >= 4 ? static_cast<std::uint32_t>(quality) : 0}));
   if (server_.sink)
     server_.sink->session_started(rec.id, "Received Video Stream - " + terminal_safe(rec.name) + " (session " +
                                                std::to_string(rec.id) + ")");
@@ -343,7 +367,12 @@ void Connection::on_frame(const wire::FrameView& frame, std::int64_t receive_us)
   if (frame.is_key())
     changed_.assign(1, PixelRect{0, 0, static_cast<std::int32_t>(frame.width), static_cast<std::int32_t>(frame.height)});
   FrameJob job{static_cast<std::int64_t>(frame.seq), decoder_->capture_time_us(), receive_us, shared, frame.rects.empty(),
-               changed_};
+               changed_, client_strips(frame)};
+  if (job.client_strips) {  // the recorder codes only what the other rectangles changed
+    job.changed.clear();
+    for (const auto& r : frame.rects)
+      if (r.encoding != wire::RectEncoding::kJpegStrip) job.changed.push_back(r.area());
+  }
   const std::uint64_t seq = frame.seq;
   std::weak_ptr<Connection> weak = shared_from_this();
   auto& io = server_.io;
@@ -430,6 +459,27 @@ void Connection::mark(const std::string& label) {
                             "receiver-key"});
   log::info(who() + ": marker '" + label + "' at tick " + std::to_string(accounted_tick_));
   server_.recorder.add_events(std::move(events));
+}
+
+// The FRAME's JPEG strips that no rectangle after them touched (each strip's last one), for the
+// file as they are. Nothing for a FRAME without strips.
+std::shared_ptr<const CodedStrips> Connection::client_strips(const wire::FrameView& frame) {
+  const bool any = std::any_of(frame.rects.begin(), frame.rects.end(),
+                               [](const wire::RectView& r) { return r.encoding == wire::RectEncoding::kJpegStrip; });
+  if (!any) return nullptr;
+  const JpegStripGrid grid(frame.width, frame.height);
+  auto out = std::make_shared<CodedStrips>();
+  out->clear(grid);
+  strip_marks_.assign(grid.size(), 0);  // 1: a later rectangle touched it; 2: its strip is taken
+  for (auto r = frame.rects.rbegin(); r != frame.rects.rend(); ++r) {
+    if (r->encoding != wire::RectEncoding::kJpegStrip)
+      grid.mark(r->area(), strip_marks_);
+    else if (strip_marks_[r->strip] == 0) {
+      strip_marks_[r->strip] = 2;
+      out->add(r->strip, r->jpeg);
+    }
+  }
+  return out;
 }
 
 void Connection::on_frame_accepted(std::uint64_t seq, std::uint64_t number) {

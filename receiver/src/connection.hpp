@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "screenreel/archive/jpeg.hpp"
 #include "screenreel/protocol/auth.hpp"
 #include "screenreel/protocol/frame_codec.hpp"
 #include "screenreel/protocol/message_reader.hpp"
@@ -61,6 +62,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // The session's newest frame: the one on screen at the tick of an event, which the client
   // sends after every frame up to that tick. None before the first.
   std::optional<std::int64_t> frame_on_screen() const;
+  std::shared_ptr<const CodedStrips> client_strips(const wire::FrameView& frame);
   // Protocol violation: tell the peer why, log it, end the session as 'error'.
   void fail(const wire::WireError& e);
   // Ends the session once its frames are stored; `answer_bye` sends BYE before closing.
@@ -93,6 +95,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::shared_ptr<SessionWriter> session_;
   std::optional<FrameDecoder> decoder_;
   std::vector<PixelRect> changed_;  // the last FRAME's rectangles (a key frame: all of it; reused)
+  // Protocol 4: the JPEG strips a client sends (at the recorder's quality) drawn into the frame.
+  std::unique_ptr<JpegStripDecoder> strip_decoder_;
+  std::vector<JpegStripDecoder::Strip> strips_;  // the run being decoded (reused)
+  std::vector<std::uint8_t> strip_marks_;        // one a strip (reused)
   std::uint64_t frames_received_ = 0;
   std::uint64_t acks_written_ = 0;  // ACKs handed to the socket (the client can have read no more)
   std::uint64_t client_dropped_ = 0;

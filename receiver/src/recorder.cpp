@@ -347,12 +347,25 @@ std::optional<FrameRecord> Recorder::store(Pending& p, JpegEncoder& jpeg, std::v
                                  "another --archive)");
       check_free_space(s.dir_);
       // The strips first, in parallel with the other encoders; then, in frame order, the JPEG.
+      // A frame that needs every strip codes those the client did not send.
       const PixelRect all{0, 0, static_cast<std::int32_t>(f.width), static_cast<std::int32_t>(f.height)};
       // What changed, from the FRAME's rectangles (no pixel is looked at); the first frame of a
       // size changed entirely.
       row.activity = activity_of_rects(f.width, f.height, p.whole ? std::span(&all, 1) : std::span(p.job.changed));
-      const CodedStrips& coded = jpeg.encode_strips(f.pixels.data(), f.width, f.height, f.stride(),
-                                                    p.whole ? std::span(&all, 1) : std::span(p.job.changed));
+      const CodedStrips* client = p.job.client_strips.get();
+      std::span<const PixelRect> own = p.whole ? std::span(&all, 1) : std::span(p.job.changed);
+      std::vector<PixelRect> rest;
+      std::vector<std::uint8_t> header;
+      if (p.whole && client) {
+        std::vector<std::uint8_t> theirs(client->grid.size(), 0);
+        for (const std::uint32_t i : client->strips) theirs[i] = 1;
+        for (std::size_t i = 0; i < theirs.size(); ++i)
+          if (!theirs[i]) rest.push_back(client->grid.strip(i));
+        own = rest;
+        const auto h = jpeg.header(f.width, f.height);
+        header.assign(h.begin(), h.end());
+      }
+      const CodedStrips& coded = jpeg.encode_strips(f.pixels.data(), f.width, f.height, f.stride(), own);
       {
         // builds_on was taken from the queue before this frame: it is done or being done by
         // another encoder, which never waits for a later frame.
@@ -360,7 +373,9 @@ std::optional<FrameRecord> Recorder::store(Pending& p, JpegEncoder& jpeg, std::v
         written_cv_.wait(lock, [&] { return s.strips_frame_ == p.builds_on || s.error_; });
         if (s.error_) return std::nullopt;
       }
+      if (!header.empty()) s.strips_.start(client->grid, header);
       s.strips_.update(coded);
+      if (client) s.strips_.update(*client);
       s.strips_.write(format_frame_stamp({p.job.tick, p.job.capture_us, p.job.receive_us}), out);
       {
         std::lock_guard lock(mutex_);

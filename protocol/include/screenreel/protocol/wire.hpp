@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "screenreel/common/jpeg_strips.hpp"
 #include "screenreel/common/pixel_rect.hpp"
 #include "screenreel/common/result.hpp"
 
@@ -87,8 +88,15 @@ enum class StopReason : std::uint32_t { kUserEnded = 1, kShutdown = 2, kStorageE
 
 // kCopy (protocol 3): the rectangle is the same-sized one at (src_x, src_y) of the frame as the
 // rectangles before it left it: scrolled or moved content, sent as 8 bytes.
-enum class RectEncoding : std::uint8_t { kRaw = 0, kLz4 = 1, kCopy = 2 };
+// kJpegStrip (protocol 4): the rectangle is exactly one strip of the frame's JpegStripGrid, as
+// the entropy-coded bytes of its restart interval, coded at the quality WELCOME announced.
+enum class RectEncoding : std::uint8_t { kRaw = 0, kLz4 = 1, kCopy = 2, kJpegStrip = 3 };
 inline constexpr std::uint32_t kCopyDataBytes = 8;
+// A JPEG strip's data: quality (u8), 3 reserved zero bytes, then the strip's coded bytes.
+inline constexpr std::uint32_t kJpegStripPrefixBytes = 4;
+// A strip's coded bytes are at most this many per pixel (libjpeg's worst case at quality 100 on
+// noise is under 4 bytes a pixel of 4:2:0 data): a bound checked before anything is decoded.
+inline constexpr std::uint32_t kMaxJpegStripBytesPerPixel = 8;
 
 inline constexpr std::uint32_t kFrameFlagKey = 1;
 
@@ -134,6 +142,10 @@ struct Welcome {
   // The newest client tick the session already holds (0 for a new session): frames up to it
   // that are sent again are decoded but not stored.
   std::uint64_t last_tick = 0;
+  // Protocol 4: the quality (1..100) at which the receiver stores JPEGs, and so the one at which
+  // the client may send JPEG strips; 0: the receiver takes none (and the field is not sent: a
+  // protocol 2 or 3 connection never carries it).
+  std::uint32_t jpeg_quality = 0;
   bool operator==(const Welcome&) const = default;
 };
 
@@ -143,6 +155,11 @@ struct RectView {
   RectEncoding encoding = RectEncoding::kRaw;
   std::span<const std::uint8_t> data;
   std::uint32_t src_x = 0, src_y = 0;  // kCopy: where it comes from (checked to lie inside the frame)
+  // kJpegStrip: which strip of the frame's grid it is, the quality it was coded at, and its coded
+  // bytes (`data` without the prefix; checked to hold no marker: every 0xFF is followed by 0x00).
+  std::uint32_t strip = 0;
+  std::uint32_t jpeg_quality = 0;
+  std::span<const std::uint8_t> jpeg;
 
   // Where it is in the frame (decode_body has checked it lies inside: the values fit).
   PixelRect area() const {
@@ -302,6 +319,10 @@ class FrameMessageWriter {
   // Appends a copy (RectEncoding::kCopy) of the w x h rectangle at src_x, src_y to x, y.
   void add_copy(std::uint32_t x, std::uint32_t y, std::uint32_t w, std::uint32_t h, std::uint32_t src_x,
                 std::uint32_t src_y);
+  // Appends strip `index` of `grid` (the frame's) as a JPEG strip (RectEncoding::kJpegStrip):
+  // `bytes` are its entropy-coded bytes, coded at `quality`.
+  void add_jpeg_strip(const JpegStripGrid& grid, std::uint32_t index, std::uint32_t quality,
+                      std::span<const std::uint8_t> bytes);
   // Fills in the hash, the rectangle count and the header's length.
   void finish(std::uint64_t pixel_hash);
   std::uint32_t rect_count() const { return rect_count_; }

@@ -70,8 +70,12 @@ struct FrameJob {
   std::int64_t receive_us = 0;
   SharedFrame pixels;
   bool repeat = false;  // same pixels as the session's previous frame: link its JPEG, do not encode
-  // Where the pixels may differ from the session's previous frame (a key frame: all of it).
+  // Where the pixels may differ from the session's previous frame (a key frame: all of it),
+  // but for client_strips.
   std::vector<PixelRect> changed;
+  // Strips the client coded as JPEG (protocol 4) that nothing after them in the FRAME touched:
+  // spliced into the file as they are, never coded again (no second generation of loss).
+  std::shared_ptr<const CodedStrips> client_strips{};
 };
 
 class Recorder;
@@ -184,6 +188,8 @@ class Recorder {
   std::shared_ptr<FrameBuffer> acquire_buffer(std::uint32_t width, std::uint32_t height);
 
   std::size_t queue_capacity() const { return capacity_; }
+  // The quality of the JPEGs it writes (WELCOME tells protocol-4 clients, for their JPEG strips).
+  int jpeg_quality() const { return options_.jpeg_quality; }
   // Records when the live window showed a frame (stored with the frame's row; for latency).
   void note_displayed(std::int64_t session_id, std::uint64_t number, std::int64_t displayed_us);
   // Frame `number` (as submit() numbered it) and the rectangles that changed in it, for the OCR
