@@ -116,7 +116,7 @@ void print_events(std::ostream& out, CatalogReader& catalog, const SessionRecord
     out << label << std::string(14 - std::string_view(label).size(), ' ') << terminal_safe(value) << '\n';
   };
   if (!events.ledger.recorded) {
-    line("markers", "- (the catalog predates markers: schema 4)");
+    line("markers", "- (the catalog predates markers: schema 5)");
     return;
   }
   if (events.markers.empty()) line("markers", "none");
