@@ -1,5 +1,7 @@
-# Turns schemas/catalog.sql and the migration steps schemas/migrations/NNN.sql into C++ string
-# constants (run at build time by archive/CMakeLists.txt). -DSCHEMA=file -DMIGRATIONS=a|b|c -DOUT=file
+# Turns a catalog schema (schemas/catalog.sql, schemas/catalog-postgresql.sql) and its migration
+# steps (NNN.sql) into C++ string constants (run at build time by archive/CMakeLists.txt).
+# -DSCHEMA=file -DMIGRATIONS=a|b|c -DOUT=file -DHEADER=screenreel/archive/x.hpp -DSQL_NAME=kName
+# -DSTEPS_NAME=function_name
 file(READ ${SCHEMA} sql)
 string(REPLACE "|" ";" MIGRATIONS "${MIGRATIONS}")
 set(steps "")
@@ -9,11 +11,12 @@ foreach(m IN LISTS MIGRATIONS)
   file(READ ${m} step)
   string(APPEND steps "    {${version}, R\"screenreel_sql(${step})screenreel_sql\"},\n")
 endforeach()
-file(WRITE ${OUT} "// Generated from schemas/catalog.sql and schemas/migrations/. Do not edit.
-#include \"screenreel/archive/sqlite_catalog.hpp\"
+get_filename_component(schema_name ${SCHEMA} NAME)
+file(WRITE ${OUT} "// Generated from schemas/${schema_name} and its migrations. Do not edit.
+#include \"${HEADER}\"
 namespace screenreel {
-const char* const kCatalogSql = R\"screenreel_sql(${sql})screenreel_sql\";
-std::span<const CatalogMigration> catalog_migrations() {
+const char* const ${SQL_NAME} = R\"screenreel_sql(${sql})screenreel_sql\";
+std::span<const CatalogMigration> ${STEPS_NAME}() {
   static const CatalogMigration steps[] = {
 ${steps}  };
   return steps;

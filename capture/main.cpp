@@ -35,14 +35,18 @@ std::filesystem::path user_config_file() {
 int main(int argc, char** argv) {
   screenreel::log::set_program("screenreel-capture");
   screenreel::capture::CaptureConfig config;
-  std::string size = "1280x720", token_file;
+  std::string size = "1280x720", token_file, wire;
   std::vector<std::string> exclude_regions;
   po::options_description opts = screenreel::options::table(
       "Usage: screenreel-capture [OPTIONS]\n\n"
       "Captures the screen and streams it to a screenreel-receiver, which records it as a session.\n"
-      "Only the 64x64 tiles that changed are sent (LZ4); an unchanged screen sends nothing.\n"
+      "Only the 64x64 tiles that changed are sent (LZ4), or, on a link too thin for them, the\n"
+      "changed JPEG strips (--wire); an unchanged screen sends nothing.\n"
       "Ends after --duration or --max-frames, on Ctrl-C / SIGTERM, or when the receiver stops the\n"
-      "recording (q there); then prints a one-line summary and exits 0.\n\n"
+      "recording (q there); then prints a one-line summary and exits 0.\n"
+      "While it records: m on its terminal or SIGUSR1 sets a marker (screenreel-replay markers\n"
+      "lists them); p or SIGUSR2 pauses capture (nothing is read, sent or stored; the session\n"
+      "records the pause) and resumes it. Markers and pauses need a receiver of protocol 4.\n\n"
       "Options");
   // clang-format off
   opts.add_options()
@@ -70,6 +74,8 @@ int main(int argc, char** argv) {
     ("duration", po::value(&config.duration_s)->default_value(0, "none")->value_name("SECONDS"), "stop after this long; none (0): until stopped")
     ("max-frames", po::value(&config.max_frames)->default_value(0, "none")->value_name("N"), "stop after sending N frames; none (0): no limit")
     ("every-frame", "send a frame every tick, even when nothing changed")
+    ("wire", po::value(&wire)->default_value("auto")->value_name("auto|lossless|jpeg"),
+     "how changed pixels travel: lossless (LZ4 tiles, the screen's exact pixels), jpeg (the changed 16-row JPEG strips, coded at the receiver's --quality as it would store them: no second loss), or auto: lossless while the link (estimated from the ACKs) carries it at --fps, JPEG strips when it does not, and fewer frames only when even those do not fit. JPEG strips need a receiver of protocol 4")
     ("no-copies", "send scrolled or moved content as changed tiles, not as copies of the previous frame (copies need a receiver of protocol 3; a protocol-2 receiver never gets them)")
     ("key-interval", po::value(&config.key_interval_s)->default_value(10)->value_name("SECONDS"),
      "send the whole frame (not only changed tiles) at least this often, when the screen changes")
@@ -162,6 +168,13 @@ int main(int argc, char** argv) {
   config.source.cursor = vm.count("no-cursor") == 0;
   config.every_frame = vm.count("every-frame") > 0;
   config.copies = vm.count("no-copies") == 0;
+  if (wire == "auto") config.wire = screenreel::capture::WireMode::kAuto;
+  else if (wire == "lossless") config.wire = screenreel::capture::WireMode::kLossless;
+  else if (wire == "jpeg") config.wire = screenreel::capture::WireMode::kJpeg;
+  else {
+    std::cerr << "screenreel-capture: --wire " << wire << ": expected auto, lossless or jpeg\n";
+    return 2;
+  }
   config.quiet = vm.count("quiet") > 0;
   config.stats = vm.count("stats") > 0;
   config.tls = vm.count("tls") > 0;

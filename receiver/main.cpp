@@ -39,7 +39,9 @@ po::options_description options_for(Settings& s) {
       "window titled \"Received Video Stream - NAME (session N)\", and records every frame as\n"
       "ARCHIVE/sessions/<folder>/frame_000001.jpg, ... indexed in ARCHIVE/catalog.db (SQLite).\n"
       "Ends on q (in a window or on this terminal), Ctrl-C or SIGTERM: clients are told to stop,\n"
-      "every frame already received is written, the sessions are marked ended, exit status 0.\n\n"
+      "every frame already received is written, the sessions are marked ended, exit status 0.\n"
+      "m (in a window or on this terminal) sets a marker on every session recording; a session\n"
+      "whose client paused capture shows \"- paused\" in its window's title.\n\n"
       "Options");
   // clang-format off
   opts.add_options()

@@ -20,7 +20,7 @@ using namespace screenreel::replay::commands;
 
 namespace {
 
-const Command* const kCommands[] = {&kList,   &kInfo,   &kAt,     &kPlay,   &kExport,
+const Command* const kCommands[] = {&kList,   &kInfo,   &kMarkers, &kAt,     &kPlay,   &kExport,
                                     &kFrame,  &kQuery,  &kSearch, &kIndex,
                                     &kVerify, &kRecover, &kRebuild, &kDelete, &kKeep, &kUnkeep, &kPrune, &kServe};
 

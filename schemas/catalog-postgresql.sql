@@ -1,4 +1,4 @@
--- screenreel catalog in PostgreSQL, schema version 3.
+-- screenreel catalog in PostgreSQL, schema version 5.
 --
 -- The same tables and meanings as schemas/catalog.sql (the SQLite catalog.db): read that file
 -- for what every column means; this one says only where PostgreSQL differs. A fleet of receivers
@@ -11,7 +11,7 @@
 -- it is (the build embeds it), to a database without a schema_version table, in one transaction
 -- holding the advisory lock below, so that two receivers starting at once make it once. A newer
 -- version than the library knows is refused; an older one is brought forward by the steps of
--- schemas/migrations-postgresql/NNN.sql (NNN-1 to NNN, one transaction each; none yet). This
+-- schemas/migrations-postgresql/NNN.sql (NNN-1 to NNN, one transaction each). This
 -- file is always the whole current schema, organised per table so that a column added to a table
 -- of catalog.sql is added to the same table here.
 --
@@ -22,7 +22,7 @@
 CREATE TABLE schema_version (
   version integer NOT NULL
 );
-INSERT INTO schema_version (version) VALUES (3);
+INSERT INTO schema_version (version) VALUES (5);
 
 -- --- sessions ----------------------------------------------------------------------------------
 -- Session ids come from one sequence, so they are unique across every receiver of the fleet (and
@@ -89,6 +89,8 @@ CREATE TABLE frames (
   same_as      bigint,
   sha256       bytea,
   chain        bytea,
+  changed_share double precision,  -- schema 4: activity (catalog.sql)
+  changed_tiles bigint,
   PRIMARY KEY (session_id, seq)
 );
 CREATE INDEX frames_by_time ON frames (session_id, capture_us);
@@ -151,4 +153,36 @@ CREATE TABLE ocr_passes (
   opened      bigint  NOT NULL,
   closed      bigint  NOT NULL,
   PRIMARY KEY (session_id, seq)
+);
+
+-- --- markers, pauses, ledger (schema 5; what they hold: catalog.sql) --------------------------
+CREATE TABLE markers (
+  id          bigserial PRIMARY KEY,
+  session_id  bigint  NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  time_us     bigint  NOT NULL,
+  tick        bigint  NOT NULL,
+  frame       bigint,
+  label       text    NOT NULL,
+  source      text    NOT NULL CHECK (source IN ('capture-key', 'signal', 'hotkey', 'receiver-key', 'api'))
+);
+CREATE INDEX markers_by_session ON markers (session_id, tick);
+
+CREATE TABLE pauses (
+  id          bigserial PRIMARY KEY,
+  session_id  bigint  NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  from_tick   bigint  NOT NULL,
+  from_us     bigint  NOT NULL,
+  to_tick     bigint,
+  to_us       bigint,
+  reason      text    NOT NULL
+);
+CREATE INDEX pauses_by_session ON pauses (session_id, from_tick);
+
+CREATE TABLE ledger (
+  session_id  bigint  NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  first_tick  bigint  NOT NULL,
+  last_tick   bigint  NOT NULL CHECK (last_tick >= first_tick),
+  cause       text    NOT NULL CHECK (cause IN ('unchanged', 'flow-control', 'paused', 'spool-full',
+                                                'disconnected', 'unknown')),
+  PRIMARY KEY (session_id, first_tick)
 );

@@ -1,4 +1,4 @@
--- screenreel catalog, schema version 3.
+-- screenreel catalog, schema version 4.
 --
 -- <archive>/catalog.db indexes every recorded frame: which session, when it was captured
 -- (client clock) and received (receiver clock), and which JPEG file holds it; and the text
@@ -84,6 +84,15 @@ CREATE TABLE frames (
   chain       BLOB,               -- SHA-256(previous link || sha256 || seq || capture_us), the
                                   -- integers 8 bytes big-endian; before frame 1 the link is
                                   -- SHA-256("screenreel-chain-1" || session id)
+  -- Activity (schema 4; NULL before, until recover or index computes it): how much of the frame
+  -- changed since the frame before it, on the grid of 64x64 tiles from the frame's top left.
+  changed_share REAL,             -- 0 to 1: the share of the frame's pixels that changed. The
+                                  -- receiver takes the union of the FRAME's rectangles (a key
+                                  -- frame and a session's first frame: 1, a repeat: 0);
+                                  -- recover/index compare the decoded JPEG with the frame
+                                  -- before's, tile by tile, and count changed tiles' pixels
+  changed_tiles INTEGER,          -- 64x64 tiles (the last column and row may be smaller) that
+                                  -- those pixels touch
   PRIMARY KEY (session_id, seq)
 ) WITHOUT ROWID;
 
@@ -164,4 +173,47 @@ CREATE TABLE ocr_passes (
   PRIMARY KEY (session_id, seq)
 ) WITHOUT ROWID;
 
-PRAGMA user_version = 3;
+-- --- Markers, pauses and the drop ledger; schema version 5 added everything below -----------
+--
+-- A marker is a moment the user marked while recording (a key, a signal, a hotkey at the
+-- client; a key at the receiver). A pause is a span of ticks the client did not read at all
+-- (privacy pause): no frame of the session lies in it. The drop ledger holds every capture tick
+-- that did not become a frame, as runs with their cause, so that for every session recorded
+-- with it: (frames) + (sum of last_tick - first_tick + 1 over its ledger) = its ticks, the
+-- highest tick a frame or a ledger run names. Causes: unchanged (nothing changed on screen),
+-- flow-control (capture fell behind its schedule), paused, spool-full (dropped from the client's
+-- full spool, or their report lost with it), disconnected (lost across a reconnection),
+-- unknown (a client of protocol 3 or older does not say). A session's runs never overlap and
+-- never hold a frame's tick.
+CREATE TABLE markers (
+  id          INTEGER PRIMARY KEY,
+  session_id  INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  time_us     INTEGER NOT NULL,   -- when it was set (the client's clock, or the receiver's for its keys)
+  tick        INTEGER NOT NULL,   -- the newest capture tick then
+  frame       INTEGER,            -- frames.seq on screen at that tick; NULL before the first frame
+  label       TEXT    NOT NULL,
+  source      TEXT    NOT NULL CHECK (source IN ('capture-key', 'signal', 'hotkey', 'receiver-key', 'api'))
+);
+CREATE INDEX markers_by_session ON markers (session_id, tick);
+
+CREATE TABLE pauses (
+  id          INTEGER PRIMARY KEY,
+  session_id  INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  from_tick   INTEGER NOT NULL,   -- the first tick not read
+  from_us     INTEGER NOT NULL,   -- the client's clock when capture paused
+  to_tick     INTEGER,            -- the first tick read again; NULL: paused until the session ended
+  to_us       INTEGER,
+  reason      TEXT    NOT NULL    -- "key p", "SIGUSR2", "hotkey"
+);
+CREATE INDEX pauses_by_session ON pauses (session_id, from_tick);
+
+CREATE TABLE ledger (
+  session_id  INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  first_tick  INTEGER NOT NULL,
+  last_tick   INTEGER NOT NULL CHECK (last_tick >= first_tick),
+  cause       TEXT    NOT NULL CHECK (cause IN ('unchanged', 'flow-control', 'paused', 'spool-full',
+                                                'disconnected', 'unknown')),
+  PRIMARY KEY (session_id, first_tick)
+) WITHOUT ROWID;
+
+PRAGMA user_version = 5;

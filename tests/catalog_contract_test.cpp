@@ -242,6 +242,72 @@ TEST_P(CatalogContract, ReopeningASessionTrimsAfterAMissingNumberAndGivesTheLast
   EXPECT_EQ(c->reopen_session(empty.id).last_seq, 0);
 }
 
+TEST_P(CatalogContract, ActivityIsStoredMeasuredLaterAndWalkedToTheNextChange) {
+  auto c = writer();
+  const auto s = c->create_session(new_session("activity"));
+  std::vector<FrameRecord> frames;
+  for (int i = 1; i <= 6; ++i) frames.push_back(frame(s.id, i, 1000 * i));
+  frames[0].activity = FrameActivity{1.0, 80};
+  frames[1].activity = FrameActivity{0.0, 0};
+  frames[2].activity = FrameActivity{0.25, 12};
+  c->add_frames(frames);  // frames 4 to 6: not measured yet
+  EXPECT_EQ(c->first_frame_without_activity(s.id), 4);
+  const std::vector<std::pair<std::int64_t, FrameActivity>> later{{4, {0.0, 0}}, {5, {0.5, 3}}, {6, {0.0, 0}}};
+  c->set_frame_activity(s.id, later);
+  EXPECT_FALSE(c->first_frame_without_activity(s.id));
+  std::vector<FrameActivityRow> rows;
+  c->for_each_frame_activity(s.id, [&](const FrameActivityRow& r) { rows.push_back(r); });
+  ASSERT_EQ(rows.size(), 6u);
+  EXPECT_EQ(rows[2].seq, 3);
+  EXPECT_EQ(rows[2].tick, 9);
+  EXPECT_EQ(rows[2].capture_us, 3000);
+  ASSERT_TRUE(rows[2].activity);
+  EXPECT_DOUBLE_EQ(rows[2].activity->changed_share, 0.25);
+  EXPECT_EQ(rows[2].activity->changed_tiles, 12);
+  EXPECT_EQ(c->frame(s.id, 5)->activity->changed_tiles, 3);
+  EXPECT_EQ(c->next_change(s.id, 1, true)->seq, 3);
+  EXPECT_EQ(c->next_change(s.id, 3, true)->seq, 5);
+  EXPECT_FALSE(c->next_change(s.id, 5, true));
+  EXPECT_EQ(c->next_change(s.id, 5, false)->seq, 3);
+  EXPECT_EQ(c->next_change(s.id, 3, false)->seq, 1);
+  EXPECT_FALSE(c->next_change(s.id, 1, false));
+}
+
+TEST_P(CatalogContract, MarkersPausesAndTheLedgerAreKeptInTickOrderAndReopenGivesTheLedgersEnd) {
+  auto c = writer();
+  const auto s = c->create_session(new_session("events"));
+  c->add_frames(std::vector<FrameRecord>{frame(s.id, 1, 1000), frame(s.id, 2, 2000)});
+  SessionEvents first;
+  first.markers.push_back({s.id, 5000, 40, std::int64_t{2}, "second", "signal"});
+  first.markers.push_back({s.id, 4000, 10, std::nullopt, "first", "capture-key"});
+  first.pauses.push_back({s.id, 20, 4500, std::nullopt, std::nullopt, "key p"});
+  first.ledger.push_back({s.id, 20, 29, "paused"});
+  first.ledger.push_back({s.id, 1, 2, "unchanged"});
+  c->add_events(first);
+  SessionEvents second;
+  second.pause_ends.push_back({s.id, 30, 4800});
+  c->add_events(second);
+  const auto m = reader()->markers(s.id);
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_EQ(m[0].label, "first");
+  EXPECT_FALSE(m[0].frame);
+  EXPECT_EQ(m[1].frame, 2);
+  EXPECT_EQ(m[1].source, "signal");
+  const auto p = c->pauses(s.id);
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].to_tick, 30);
+  EXPECT_EQ(p[0].to_us, 4800);
+  const auto l = c->ledger(s.id);
+  ASSERT_EQ(l.size(), 2u);
+  EXPECT_EQ(l[0].first_tick, 1);
+  EXPECT_EQ(l[1].cause, "paused");
+  c->end_session(s.id, 9000, "disconnected");
+  EXPECT_EQ(c->reopen_session(s.id).last_ledger_tick, 29);
+  EXPECT_NO_THROW(c->delete_session(s.id, [](const auto&) {}));
+  EXPECT_TRUE(c->markers(s.id).empty()) << "a session's markers go with it";
+  EXPECT_TRUE(c->ledger(s.id).empty());
+}
+
 TEST_P(CatalogContract, SealKeepDeleteAndTheDeletionsTable) {
   auto c = writer();
   const auto a = c->create_session(new_session("a"));
@@ -508,7 +574,7 @@ TEST_P(PostgresCatalog, AReaderOfAnEmptyDatabaseAndANewerSchemaAreRefused) {
   }
   writer();
   auto& server = PostgresEnvironment::server();
-  EXPECT_EQ(server.psql(database_, "SELECT version FROM schema_version"), "3\n");
+  EXPECT_EQ(server.psql(database_, "SELECT version FROM schema_version"), std::to_string(kCatalogSchemaVersion) + "\n");
   server.psql(database_, "UPDATE schema_version SET version = 99");
   try {
     writer();
@@ -516,6 +582,33 @@ TEST_P(PostgresCatalog, AReaderOfAnEmptyDatabaseAndANewerSchemaAreRefused) {
   } catch (const CatalogError& e) {
     EXPECT_NE(std::string(e.what()).find("newer screenreel"), std::string::npos) << e.what();
   }
+}
+
+TEST_P(PostgresCatalog, AVersion3DatabaseIsBroughtForwardKeepingItsRows) {
+  {
+    auto c = writer();
+    const auto s = c->create_session(new_session("old"));
+    c->add_frames(std::vector<FrameRecord>{frame(s.id, 1, 1000)});
+  }
+  auto& server = PostgresEnvironment::server();
+  // What a version-3 receiver made: no activity columns, no markers, pauses or ledger.
+  server.psql(database_,
+              "DROP TABLE markers; DROP TABLE pauses; DROP TABLE ledger; "
+              "ALTER TABLE frames DROP COLUMN changed_share; ALTER TABLE frames DROP COLUMN changed_tiles; "
+              "UPDATE schema_version SET version = 3");
+  try {
+    reader();
+    FAIL() << "a reader used a version-3 database as a version-" << kCatalogSchemaVersion << " one";
+  } catch (const CatalogError& e) {
+    EXPECT_NE(std::string(e.what()).find("start a receiver"), std::string::npos) << e.what();
+  }
+  auto c = writer();
+  EXPECT_EQ(c->schema_version(), kCatalogSchemaVersion);
+  ASSERT_EQ(c->sessions().size(), 1u);
+  const auto f = c->frame(c->sessions()[0].id, 1);
+  ASSERT_TRUE(f);
+  EXPECT_FALSE(f->activity) << "not measured yet";
+  EXPECT_TRUE(c->markers(f->session_id).empty());
 }
 
 TEST_P(PostgresCatalog, ATextSearchUsesTheGinIndex) {

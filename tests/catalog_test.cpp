@@ -194,3 +194,54 @@ TEST_F(CatalogTest, TheEmbeddedSchemaIsTheSpecFile) {
 
 }  // namespace
 }  // namespace screenreel
+
+namespace screenreel {
+namespace {
+
+// Schema 4: markers, pauses and ledger runs are written in one go and read back in tick order; a
+// pause's end finds the open pause; a resumed session knows how far its ledger went; the rows go
+// with their session.
+TEST_F(CatalogTest, MarkersPausesAndLedgerRunsAreStoredAndGoWithTheirSession) {
+  SqliteCatalog c(db(), SqliteCatalog::Mode::kReadWrite);
+  const auto s = c.create_session(new_session("marked"));
+  std::vector<FrameRecord> frames = {frame(s.id, 1, 10), frame(s.id, 2, 20)};  // ticks 2 and 4
+  c.add_frames(frames);
+  SessionEvents first;
+  first.markers.push_back({s.id, 15, 3, 1, "later", "signal"});
+  first.markers.push_back({s.id, 11, 2, 1, "earlier", "capture-key"});
+  first.pauses.push_back({s.id, 5, 25, std::nullopt, std::nullopt, "key p"});
+  first.ledger = {{s.id, 1, 1, "unchanged"}, {s.id, 3, 3, "flow-control"}, {s.id, 5, 9, "paused"}};
+  c.add_events(first);
+  SessionEvents second;
+  second.pause_ends.push_back({s.id, 10, 60});
+  c.add_events(second);
+
+  const auto markers = c.markers(s.id);
+  ASSERT_EQ(markers.size(), 2u);
+  EXPECT_EQ(markers[0].label, "earlier");
+  EXPECT_EQ(markers[1], (MarkerRecord{s.id, 15, 3, 1, "later", "signal"}));
+  EXPECT_EQ(c.pauses(s.id), (std::vector<PauseRecord>{{s.id, 5, 25, 10, 60, "key p"}}));
+  const auto ledger = c.ledger(s.id);
+  ASSERT_EQ(ledger.size(), 3u);
+  EXPECT_EQ(ledger[2], (LedgerRun{s.id, 5, 9, "paused"}));
+  EXPECT_EQ(ledger[2].ticks(), 5);
+
+  SessionEvents bad;
+  bad.ledger.push_back({s.id, 7, 6, "unchanged"});
+  EXPECT_THROW(c.add_events(bad), CatalogError) << "a run that ends before it begins";
+  bad.ledger = {{s.id, 20, 20, "eaten by a grue"}};
+  EXPECT_THROW(c.add_events(bad), CatalogError) << "a cause the schema does not know";
+
+  c.end_session(s.id, 100, "disconnected");
+  const auto reopened = c.reopen_session(s.id);
+  EXPECT_EQ(reopened.last_tick, 4);
+  EXPECT_EQ(reopened.last_ledger_tick, 9);
+
+  c.delete_session(s.id, [](const std::optional<SessionRecord>&) {});
+  EXPECT_TRUE(c.markers(s.id).empty());
+  EXPECT_TRUE(c.pauses(s.id).empty());
+  EXPECT_TRUE(c.ledger(s.id).empty());
+}
+
+}  // namespace
+}  // namespace screenreel

@@ -10,6 +10,9 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <set>
+#include <sstream>
+#include <atomic>
 #include <thread>
 
 #include "screenreel/archive/archive.hpp"
@@ -197,6 +200,114 @@ TEST_F(OcrRecording, IndexReadsASessionRecordedWithoutOcrAndIsIdempotent) {
   const auto again = replay(archive, {"index", "1"});
   EXPECT_EQ(again.status, 0) << again.err;
   EXPECT_NE(again.err.find("already indexed"), std::string::npos) << again.err;
+}
+
+// The words of a session's text index.
+std::set<std::string> index_words(const fs::path& archive) {
+  SqliteCatalog catalog(ArchivePaths(archive).catalog(), SqliteCatalog::Mode::kReadOnly);
+  auto s = catalog.db().prepare("SELECT text FROM text_spans WHERE session_id = 1");
+  std::set<std::string> out;
+  while (s.step()) {
+    std::istringstream words(s.text(0));
+    for (std::string w; words >> w;) out.insert(w);
+  }
+  return out;
+}
+
+// Issue 23 item 6: a token shown during a recording with --ocr was not found live but was by
+// `index` afterwards. The receiver's worker runs at the lowest priority and read the newest
+// frame whenever it got the processor: on a busy machine its passes came seconds apart and the
+// tokens shown meanwhile were never read. Here each token is on screen for 1.5 s while the
+// machine is kept busy; the live index must have every token (and every word) that `index`
+// finds in a copy of the same session.
+TEST_F(OcrRecording, ALiveIndexHasEveryWordAnOfflineIndexOfTheSameSessionFinds) {
+  const std::vector<std::string> tokens = {"HKTWNPBEXA", "MVRYCTDAKE", "PZWHGFNXUK", "BDXEMTRAVW", "YGKHCUZPNF"};
+  const fs::path trigger = archive / "go";
+  std::string script = "while [ ! -f '" + trigger.string() + "' ]; do sleep 0.02; done; ";
+  for (const auto& t : tokens) script += "clear; echo " + t + "; sleep 1.5; ";
+  script += "clear; exec sleep 1000";
+  Process xterm({"/usr/bin/xterm", "-geometry", "60x16+0+0", "-fa", "Monospace", "-fs", "16", "-e", "bash", "-c",
+                 script},
+                {{"DISPLAY", screen->display()}});
+  ASSERT_EQ(test::shell("DISPLAY=" + screen->display() + " timeout 20 xdotool search --sync --class xterm >/dev/null"),
+            0);
+  auto receiver = test::start_receiver(archive / "live", {"--no-display", "--ocr"});
+  Process capture({SCREENREEL_CAPTURE_BIN, "--connect", "127.0.0.1:" + std::to_string(receiver.port), "--display",
+                   screen->display(), "--fps", "15", "--no-cursor", "--duration", "11", "--name", "ocr"});
+  ASSERT_TRUE(capture.wait_for_stderr("recording session", 20s)) << capture.err();
+  // A busy machine: as many spinning threads as processors, at normal priority.
+  std::atomic<bool> busy{true};
+  std::vector<std::thread> spinners;
+  for (unsigned i = 0; i < std::max(2u, std::thread::hardware_concurrency()); ++i)
+    spinners.emplace_back([&busy] {
+      while (busy.load(std::memory_order_relaxed)) {
+      }
+    });
+  std::this_thread::sleep_for(1s);
+  std::ofstream(trigger) << "go\n";
+  const auto rc = capture.wait_for(60s);
+  busy = false;
+  for (auto& t : spinners) t.join();
+  ASSERT_EQ(rc.value_or(-1), 0) << capture.err();
+  // The session ended: the worker reads what it queued, however far behind (a receiver told to
+  // stop would read only the newest frame instead).
+  EXPECT_TRUE(receiver.process->wait_for_stderr("text index complete", 240s)) << receiver.process->err();
+  receiver.process->signal(SIGTERM);
+  ASSERT_EQ(receiver.process->wait_for(120s).value_or(-1), 0) << receiver.process->err();
+
+  fs::copy(archive / "live", archive / "offline", fs::copy_options::recursive);
+  const auto indexed = replay(archive / "offline", {"index", "1", "--again"});
+  ASSERT_EQ(indexed.status, 0) << indexed.err;
+  const auto live = index_words(archive / "live"), offline = index_words(archive / "offline");
+  std::string missed, tokens_offline;
+  for (const auto& w : offline)
+    if (!live.count(w)) missed += " " + w;
+  int found_offline = 0;
+  for (const auto& t : tokens)
+    if (offline.count(t)) ++found_offline, tokens_offline += " " + t;
+  EXPECT_GE(found_offline, 4) << "offline found only" << tokens_offline;
+  for (const auto& t : tokens)
+    if (offline.count(t)) {
+      EXPECT_TRUE(live.count(t)) << t << " was found by index but not live";
+    }
+  // Live reads the frames' own pixels, index their JPEGs: a misread stray mark may differ, so
+  // the words compared are those of 4 letters or more.
+  std::string missed_long;
+  for (const auto& w : offline)
+    if (w.size() >= 4 && !live.count(w)) missed_long += " " + w;
+  EXPECT_EQ(missed_long, "") << "words index found and the live index did not; all of index's:" << missed
+                             << "\n" << receiver.process->err();
+}
+
+// Issue 23 item 5: with --ocr, Tesseract's own notices ("Warning: guessing pitch as xheight",
+// "Estimating resolution as ...", "Empty page!!") flooded the receiver's terminal. On a
+// text-heavy screen (C headers scrolling in a small font, and a large one) every line on the
+// receiver's stderr is one of its own log lines.
+TEST_F(OcrRecording, TesseractWritesNothingToTheReceiversStderr) {
+  Process small({"/usr/bin/xterm", "-geometry", "100x30+0+0", "-fa", "Monospace", "-fs", "7", "-e", "bash", "-c",
+                 "while :; do for f in /usr/include/*.h; do cat \"$f\"; sleep 0.1; done; done"},
+                {{"DISPLAY", screen->display()}});
+  Process large({"/usr/bin/xterm", "-geometry", "40x8+560+300", "-fa", "Serif", "-fs", "20", "-e", "bash", "-c",
+                 "while :; do ls -l /usr/bin | shuf -n 8; sleep 0.5; done"},
+                {{"DISPLAY", screen->display()}});
+  ASSERT_EQ(test::shell("DISPLAY=" + screen->display() + " timeout 20 xdotool search --sync --class xterm >/dev/null"),
+            0);
+  auto receiver = test::start_receiver(archive, {"--no-display", "--ocr"});
+  Process capture({SCREENREEL_CAPTURE_BIN, "--connect", "127.0.0.1:" + std::to_string(receiver.port), "--display",
+                   screen->display(), "--fps", "10", "--no-cursor", "--duration", "5", "--quiet"});
+  ASSERT_EQ(capture.wait_for(60s).value_or(-1), 0) << capture.err();
+  receiver.process->signal(SIGTERM);
+  ASSERT_EQ(receiver.process->wait_for(120s).value_or(-1), 0) << receiver.process->err();
+  const std::string err = receiver.process->err();
+  EXPECT_NE(err.find("text index complete"), std::string::npos) << err;
+  const std::regex own(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d screenreel-receiver: .*)");
+  std::istringstream lines(err);
+  for (std::string line; std::getline(lines, line);)
+    EXPECT_TRUE(std::regex_match(line, own)) << "not a receiver log line: " << line;
+  SqliteCatalog catalog(ArchivePaths(archive).catalog(), SqliteCatalog::Mode::kReadOnly);
+  auto spans = catalog.db().prepare("SELECT count(*) FROM text_spans");
+  ASSERT_TRUE(spans.step());
+  EXPECT_GE(spans.int64(0), 20) << "a text-heavy screen";
 }
 
 // A full-screen xterm scrolling text (../shared/bench/scene.sh terminal) recorded at 30 fps,

@@ -16,6 +16,7 @@
 #include "screenreel/archive/jpeg.hpp"
 #include "support/process.hpp"
 #include "support/programs.hpp"
+#include "support/ledger_check.hpp"
 #include "support/raw_client.hpp"
 
 namespace screenreel {
@@ -67,6 +68,7 @@ class Reconnect : public ::testing::Test {
 // One session, numbered 1..N with a file for each, ticks increasing, each file's stamp the
 // row's tick; returns the rows.
 std::vector<FrameRecord> check_one_contiguous_session(const fs::path& archive, SessionRecord& session) {
+  test::expect_ledger_adds_up(archive);
   SqliteCatalog catalog(ArchivePaths(archive).catalog(), SqliteCatalog::Mode::kReadOnly);
   const auto sessions = catalog.sessions();
   EXPECT_EQ(sessions.size(), 1u);
@@ -160,8 +162,15 @@ TEST_F(Reconnect, AFullSpoolDropsTheOldestChangesAndCountsThemAsLost) {
   EXPECT_EQ(session.frame_count, summary_count(summary, "ticks \\(") - summary_count(summary, "unchanged") -
                                      summary_count(summary, "dropped") - lost)
       << summary;
-  // The catalog says how many ticks never made it: flow-control drops and the lost ones.
+  // The catalog says how many ticks never made it: flow-control drops and the lost ones, and the
+  // drop ledger says which: every lost frame's tick is there as spool-full (or disconnected,
+  // when it fell in the gap that spans the reconnection).
   EXPECT_GE(session.dropped, lost);
+  SqliteCatalog catalog(ArchivePaths(archive).catalog(), SqliteCatalog::Mode::kReadOnly);
+  std::int64_t gone = 0;
+  for (const auto& run : catalog.ledger(session.id))
+    if (run.cause == "spool-full" || run.cause == "disconnected") gone += run.ticks();
+  EXPECT_GE(gone, lost) << summary;
 }
 
 TEST_F(Reconnect, AReceiverThatDoesNotKnowTheSessionStartsANewOne) {

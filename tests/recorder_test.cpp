@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <condition_variable>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -124,6 +125,69 @@ TEST(Recorder, EncodersSharingASessionWriteEachFramesWholeJpeg) {
     const FrameBuffer& f = truth[n - 1];
     const auto expected = whole.encode_bgrx(f.pixels.data(), f.width, f.height, f.stride(), *comment);
     ASSERT_TRUE(std::equal(bytes.begin(), bytes.end(), expected.begin(), expected.end()));
+  }
+}
+
+// Protocol 4: strips a client coded (FrameJob::client_strips) are spliced into the file as they
+// came; the recorder codes only what the other rectangles changed. The file is byte-equal to the
+// receiver's own JPEG of the client's *screen*, although the frame buffer holds the strips
+// decoded: re-coding those decoded pixels would give other bytes (a JPEG decoded and coded again
+// is quantized again: the second generation of loss the strips avoid), so the strongest true
+// property is this one, and it shows the bytes come from the client, not from the buffer.
+TEST(Recorder, ClientStripsAreSplicedAsTheyCameAndTheRestIsCodedFromThePixels) {
+  TempDir dir;
+  const ArchivePaths paths(dir.path);
+  RecorderOptions options;
+  options.min_free_bytes = 0;
+  std::vector<FrameBuffer> screens;
+  std::string folder;
+  JpegEncoder client(90);  // the capture's coder: the same code, the same quality
+  JpegStripDecoder decoder(90);
+  {
+    Recorder recorder(paths, options);
+    auto session = recorder.open_session(NewSession{"client-strips", "test", "test", 320, 200, 30, wall_clock_us()});
+    folder = session->record().folder;
+    std::mt19937 rng(3);
+    FrameBuffer screen(320, 200);
+    change(screen, rng, 300);
+    const PixelRect all{0, 0, 320, 200};
+    // Frame 1: every strip from the client (a key frame of JPEG strips; the session's first, so
+    // the recorder starts the file from its own header). Frame 2: the client's strips on the
+    // left, a lossless rectangle on the right.
+    for (int i = 0; i < 2; ++i) {
+      std::vector<PixelRect> theirs = {all}, mine;
+      if (i == 1) {
+        for (int k = 0; k < 40; ++k) {
+          const int x = static_cast<int>(rng() % 100), y = static_cast<int>(rng() % 190);
+          for (int r = y; r < y + 10; ++r) screen.row(static_cast<std::uint32_t>(r))[x * 4] ^= 0x5A;
+        }
+        theirs = {PixelRect{0, 0, 128, 200}};
+        mine = {PixelRect{256, 40, 64, 64}};
+        for (int r = 40; r < 104; ++r) std::memset(screen.row(static_cast<std::uint32_t>(r)) + 256 * 4, 0x33, 64 * 4);
+      }
+      auto coded = std::make_shared<CodedStrips>(client.encode_strips(screen.pixels.data(), 320, 200, screen.stride(), theirs));
+      coded->header.clear();  // a FRAME carries strips only
+      auto buffer = recorder.acquire_buffer(320, 200);
+      buffer->pixels = screen.pixels;
+      ASSERT_TRUE(decoder.decode(*coded, buffer->pixels.data(), buffer->stride()));  // what the receiver holds
+      const std::int64_t now = wall_clock_us();
+      FrameJob job{i + 1, now, now, std::move(buffer), false, mine};
+      job.client_strips = coded;
+      ASSERT_TRUE(session->submit(std::move(job), [](std::uint64_t) {}));
+      screens.push_back(screen);
+    }
+    EXPECT_EQ(close_and_wait(*session), 2);
+    EXPECT_FALSE(session->storage_error());
+  }
+  JpegEncoder receiver(90);
+  for (std::size_t n = 1; n <= screens.size(); ++n) {
+    SCOPED_TRACE("frame " + std::to_string(n));
+    const auto bytes = read_bytes(paths.session(folder) / frame_file_name(n));
+    const auto comment = read_jpeg_comment(bytes);
+    ASSERT_TRUE(comment);
+    const FrameBuffer& f = screens[n - 1];
+    const auto expected = receiver.encode_bgrx(f.pixels.data(), f.width, f.height, f.stride(), *comment);
+    EXPECT_TRUE(std::equal(bytes.begin(), bytes.end(), expected.begin(), expected.end()));
   }
 }
 

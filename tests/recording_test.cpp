@@ -13,6 +13,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "screenreel/archive/archive.hpp"
@@ -20,6 +21,7 @@
 #include "screenreel/capture/test_pattern.hpp"
 #include "screenreel/archive/sqlite_catalog.hpp"
 #include "screenreel/archive/jpeg.hpp"
+#include "support/ledger_check.hpp"
 #include "support/process.hpp"
 #include "support/programs.hpp"
 #include "support/screen_painter.hpp"
@@ -118,6 +120,7 @@ class Recording : public ::testing::Test {
       pictures_seen.insert(best_pic);
     }
     EXPECT_EQ(pictures_seen.size(), pictures.size()) << "every picture shown should have been recorded";
+    test::expect_ledger_adds_up(archive);
   }
 
   fs::path archive;
@@ -237,6 +240,61 @@ TEST_F(Recording, AClientThatStopsFirstEndsOnlyItsOwnSession) {
   ASSERT_EQ(catalog.sessions().size(), 2u);
   EXPECT_EQ(catalog.sessions()[1].frame_count, 5);
   EXPECT_EQ(catalog.sessions()[1].end_reason, "client");
+}
+
+// Issue 23 item 3: a session named in other scripts showed as "r??union ?????? Q4" in window
+// titles and broke list's columns. Through capture -> receiver -> archive the name stays whole:
+// in list (its column as wide as the name shows), in info --json, and in the live window's
+// _NET_WM_NAME (UTF8_STRING) as xprop reads it.
+TEST_F(Recording, AUtf8NameIsIntactInListInfoAndTheLiveWindowTitle) {
+  const std::string name = "r\u00e9union \u6771\u4eac Q4";  // réunion 東京 Q4
+  auto receiver = start_receiver();
+  auto capture = start_capture({"--source", "test-pattern", "--size", "320x240", "--duration", "30"}, name);
+  Process search({"/bin/sh", "-c", "timeout 20 xdotool search --sync --name 'Received Video Stream - r'"},
+                 {{"DISPLAY", viewer->display()}});
+  ASSERT_EQ(search.wait_for(30s).value_or(-1), 0) << "no window for the session";
+  const std::string window = search.out().substr(0, search.out().find('\n'));
+  Process xprop({"/usr/bin/xprop", "-display", viewer->display(), "-id", window, "_NET_WM_NAME"});
+  ASSERT_EQ(xprop.wait_for(10s).value_or(-1), 0) << xprop.err();
+  EXPECT_NE(xprop.out().find("_NET_WM_NAME(UTF8_STRING) = \"Received Video Stream - " + name + " (session 1"),
+            std::string::npos)
+      << xprop.out();
+  capture->signal(SIGINT);
+  ASSERT_EQ(capture->wait_for(30s).value_or(-1), 0) << capture->err();
+  EXPECT_NE(receiver->err().find(name), std::string::npos) << "the receiver's log names it whole";
+  receiver->signal(SIGTERM);
+  ASSERT_EQ(receiver->wait_for(30s).value_or(-1), 0) << receiver->err();
+
+  const auto info = test::replay(archive, {"info", "1", "--json"});
+  ASSERT_EQ(info.status, 0) << info.err;
+  EXPECT_NE(info.out.find("\"name\":\"" + name + "\""), std::string::npos) << info.out;
+  const auto list = test::replay(archive, {"list"});
+  ASSERT_EQ(list.status, 0) << list.err;
+  // The header's NAME column and the row's name: the next column starts at the same display
+  // column in both (東 and 京 are two columns wide each, é one: 15 columns, 19 bytes).
+  std::istringstream lines(list.out);
+  std::string header, row;
+  std::getline(lines, header);
+  for (std::string l; std::getline(lines, l);)
+    if (l.find(name) != std::string::npos) row = l;
+  ASSERT_FALSE(row.empty()) << list.out;
+  const auto columns = [](const std::string& text, std::size_t bytes) {  // display columns of a prefix
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < bytes; ++i) {
+      const auto c = static_cast<unsigned char>(text[i]);
+      if ((c & 0xC0) == 0x80) continue;
+      n += c >= 0xE3 && c <= 0xE9 ? 2 : 1;  // CJK ideographs (3-byte, U+3xxx-U+9xxx) are wide
+    }
+    return n;
+  };
+  const std::size_t name_at = row.find(name), after = name_at + name.size();
+  const std::size_t next = row.find_first_not_of(' ', after);
+  ASSERT_NE(next, std::string::npos) << row;
+  const std::size_t header_name = header.find("NAME") != std::string::npos ? header.find("NAME") : header.find("name");
+  ASSERT_NE(header_name, std::string::npos) << header;
+  EXPECT_EQ(columns(row, name_at), header_name) << "the name starts under its heading\n" << list.out;
+  std::size_t header_next = header.find_first_not_of(' ', header.find(' ', header_name));
+  EXPECT_EQ(columns(row, next), header_next) << "the column after the name lines up\n" << list.out;
 }
 
 TEST_F(Recording, TestPatternFramesAreTheGeneratorsPixels) {

@@ -90,19 +90,20 @@ Read read_stream(std::uint16_t version, const Bytes& stream) {
 TEST(WireGolden, PreamblesOfBothVersionsAreWhatThisBuildSendsAndReads) {
   EXPECT_EQ(block("v2-preamble"), encode_preamble(2));
   EXPECT_EQ(block("v3-preamble"), encode_preamble(3));
-  EXPECT_EQ(encode_preamble(), block("v3-preamble")) << "kVersion is 3";
-  for (const std::uint16_t v : {2, 3}) {
+  EXPECT_EQ(block("v4-preamble"), encode_preamble(4));
+  EXPECT_EQ(encode_preamble(), block("v4-preamble")) << "kVersion is 4";
+  for (const std::uint16_t v : {2, 3, 4}) {
     auto p = decode_preamble(block("v" + std::to_string(v) + "-preamble"));
     ASSERT_TRUE(p) << p.error().what;
     EXPECT_EQ(*p, v);
     EXPECT_EQ(negotiate(*p), v);
   }
   // A newer peer is answered with this build's version; version 1 is refused.
-  EXPECT_EQ(negotiate(*decode_preamble(encode_preamble(9))), 3);
+  EXPECT_EQ(negotiate(*decode_preamble(encode_preamble(9))), 4);
   auto old = decode_preamble(encode_preamble(1));
   ASSERT_FALSE(old);
   EXPECT_EQ(old.error().code, ErrorCode::kUnsupportedVersion);
-  EXPECT_NE(old.error().what.find("speaks 2 to 3"), std::string::npos) << old.error().what;
+  EXPECT_NE(old.error().what.find("speaks 2 to 4"), std::string::npos) << old.error().what;
 }
 
 TEST(WireGolden, HelloOfANewSessionIsTheSameInBothVersions) {
@@ -193,6 +194,121 @@ TEST(WireGolden, FieldsAppendedByALaterVersionAreIgnoredInVersion3AndRefusedInVe
   auto v2 = decode_body(MessageType::kAck, body, 2);
   ASSERT_FALSE(v2);
   EXPECT_NE(v2.error().what.find("4 trailing bytes"), std::string::npos) << v2.error().what;
+}
+
+// The four client messages of version 4, as the spec's blocks give them.
+struct Version4Messages {
+  Marker marker{90, 3'000'000, MarkerSource::kKey, "demo"};
+  Pause pause{91, 3'100'000, "key"};
+  Resume resume{151, 5'100'000};
+  Skipped skipped{91, 150, SkipCause::kPaused};
+};
+
+TEST(WireGolden, MarkersPauseAndSkippedTicksAreReadInVersion4) {
+  const Version4Messages v4;
+  EXPECT_EQ(encode(v4.marker), block("v4-marker"));
+  EXPECT_EQ(encode(v4.pause), block("v4-pause"));
+  EXPECT_EQ(encode(v4.resume), block("v4-resume"));
+  EXPECT_EQ(encode(v4.skipped), block("v4-skipped"));
+  Bytes stream;
+  for (const char* name : {"v4-marker", "v4-pause", "v4-resume", "v4-skipped"})
+    stream.insert(stream.end(), block(name).begin(), block(name).end());
+  const auto r = read_stream(4, stream);
+  ASSERT_EQ(r.messages.size(), 4u) << r.error;
+  std::vector<Message> got;
+  for (const auto& [type, body] : r.messages) {
+    auto m = decode_body(type, body, 4);
+    ASSERT_TRUE(m) << m.error().what;
+    got.push_back(*m);
+  }
+  EXPECT_EQ(std::get<Marker>(got[0]), v4.marker);
+  EXPECT_EQ(std::get<Pause>(got[1]), v4.pause);
+  EXPECT_EQ(std::get<Resume>(got[2]), v4.resume);
+  EXPECT_EQ(std::get<Skipped>(got[3]), v4.skipped);
+}
+
+TEST(WireGolden, AVersion3PeerSkipsTheVersion4MessagesAndAVersion2PeerRefusesThem) {
+  Bytes stream;
+  for (const char* name : {"v4-marker", "v4-pause", "v4-resume", "v4-skipped"})
+    stream.insert(stream.end(), block(name).begin(), block(name).end());
+  const Bytes ping = encode(Ping{});
+  stream.insert(stream.end(), ping.begin(), ping.end());
+  const auto v3 = read_stream(3, stream);
+  EXPECT_TRUE(v3.error.empty()) << v3.error;
+  ASSERT_EQ(v3.messages.size(), 1u);
+  EXPECT_EQ(v3.messages[0].first, MessageType::kPing);
+  EXPECT_EQ(v3.skipped, 4u);
+  const auto v2 = read_stream(2, stream);
+  EXPECT_TRUE(v2.messages.empty());
+  EXPECT_NE(v2.error.find("unknown message type 11"), std::string::npos) << v2.error;
+}
+
+TEST(WireGolden, Version4MessagesOutsideTheirLimitsAreRefused) {
+  const auto refused = [](const Bytes& message, const std::string& what) {
+    auto m = decode_body(static_cast<MessageType>(message[0]), std::span(message).subspan(kHeaderBytes), 4);
+    ASSERT_FALSE(m) << what;
+    EXPECT_NE(m.error().what.find(what), std::string::npos) << m.error().what;
+  };
+  refused(encode(Skipped{10, 9, SkipCause::kUnchanged}), "before first_tick");
+  refused(encode(Skipped{0, 9, SkipCause::kUnchanged}), "tick 0");
+  refused(encode(Resume{kMaxTick + 1, 0}), "outside 1..2^63-1");
+  Bytes bad_cause = encode(Skipped{1, 2, SkipCause::kUnchanged});
+  bad_cause[kHeaderBytes + 16] = 4;
+  refused(bad_cause, "unknown cause 4");
+  Bytes bad_source = encode(Marker{1, 0, MarkerSource::kKey, ""});
+  bad_source[kHeaderBytes + 16] = 9;
+  refused(bad_source, "unknown source 9");
+  // SAVE_BUFFER (14) is reserved: skipped by length, as an unknown type.
+  const Bytes save = {0x0e, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+  EXPECT_EQ(read_stream(4, save).skipped, 1u);
+}
+
+TEST(WireGolden, AWelcomeCarriesTheJpegQualityInVersion4AndAVersion3ReaderIgnoresIt) {
+  const Bytes& golden = block("v4-welcome-quality");
+  Welcome expected;
+  expected.session_id = 7;
+  expected.max_in_flight = 8;
+  expected.folder = "s7";
+  for (std::uint8_t i = 0; i < 16; ++i) expected.resume_key[i] = static_cast<std::uint8_t>(i + 1);
+  expected.jpeg_quality = 90;
+  EXPECT_EQ(encode(expected), golden);
+  const auto body = std::span(golden).subspan(kHeaderBytes);
+  auto v4 = decode_body(MessageType::kWelcome, body, 4);
+  ASSERT_TRUE(v4) << v4.error().what;
+  EXPECT_EQ(std::get<Welcome>(*v4), expected);
+  auto v3 = decode_body(MessageType::kWelcome, body, 3);
+  ASSERT_TRUE(v3) << v3.error().what;
+  expected.jpeg_quality = 0;
+  EXPECT_EQ(std::get<Welcome>(*v3), expected) << "a version-3 reader ignores the appended field";
+  // A WELCOME of quality 0 (version 2 and 3 connections) has no such field at all.
+  EXPECT_EQ(encode(expected).size(), golden.size() - 4);
+}
+
+TEST(WireGolden, AJpegStripIsReadInVersion4AndRefusedInVersion3) {
+  const Bytes& golden = block("v4-frame-jpeg-strip");
+  const auto body = std::span(golden).subspan(kHeaderBytes);
+  auto v4 = decode_body(MessageType::kFrame, body, 4);
+  ASSERT_TRUE(v4) << v4.error().what;
+  const auto& f = std::get<FrameView>(*v4);
+  EXPECT_EQ(f.seq, 3u);
+  EXPECT_EQ(f.capture_time_us, 3'000'000);
+  ASSERT_EQ(f.rects.size(), 1u);
+  const RectView& r = f.rects[0];
+  EXPECT_EQ(r.encoding, RectEncoding::kJpegStrip);
+  EXPECT_EQ((std::array{r.x, r.y, r.w, r.h}), (std::array<std::uint32_t, 4>{0, 16, 64, 16}));
+  EXPECT_EQ(r.strip, 1u);
+  EXPECT_EQ(r.jpeg_quality, 90u);
+  EXPECT_EQ(Bytes(r.jpeg.begin(), r.jpeg.end()), (Bytes{0x12, 0x34, 0xff, 0x00, 0x56}));
+  // The writer makes these very bytes.
+  Bytes made;
+  FrameMessageWriter writer(made, 3, 3'000'000, 64, 48, 0);
+  const Bytes strip{0x12, 0x34, 0xff, 0x00, 0x56};
+  writer.add_jpeg_strip(JpegStripGrid(64, 48), 1, 90, strip);
+  writer.finish(0x1122334455667788u);
+  EXPECT_EQ(made, golden);
+  auto v3 = decode_body(MessageType::kFrame, body, 3);
+  ASSERT_FALSE(v3);
+  EXPECT_NE(v3.error().what.find("unknown encoding 3"), std::string::npos) << v3.error().what;
 }
 
 }  // namespace

@@ -59,23 +59,6 @@ std::uint8_t* write_start(std::uint8_t* p, std::string_view comment) {
 
 }  // namespace
 
-JpegStripGrid::JpegStripGrid(std::uint32_t width, std::uint32_t height) : width_(width), height_(height) {
-  const std::uint32_t mcus = (width + kMcuPixels - 1) / kMcuPixels;
-  for (std::uint32_t r = kMaxMcusPerStrip; r >= 1; --r)
-    if (mcus % r == 0) {
-      mcus_per_strip_ = r;
-      break;
-    }
-  columns_ = mcus / mcus_per_strip_;
-  rows_ = (height + kMcuPixels - 1) / kMcuPixels;
-}
-
-void JpegStripGrid::mark(const PixelRect& r, std::vector<std::uint8_t>& marks) const {
-  const PixelRect c = r.intersected({0, 0, static_cast<std::int32_t>(width_), static_cast<std::int32_t>(height_)});
-  if (!c.empty())
-    mark_cells(c, static_cast<std::int32_t>(strip_width()), static_cast<std::int32_t>(kMcuPixels), columns_, marks);
-}
-
 struct JpegEncoder::Impl {
   struct ErrorManager {
     jpeg_error_mgr pub;
@@ -204,6 +187,9 @@ struct JpegEncoder::Impl {
   std::vector<JSAMPROW> rows;
   std::vector<std::uint8_t> marks;
   CodedStrips coded;
+  std::vector<std::uint8_t> blank;  // zero pixels, for header()
+  std::vector<std::uint8_t> header;
+  std::uint32_t header_width = 0, header_height = 0;
 };
 
 JpegEncoder::JpegEncoder(int quality) {
@@ -302,8 +288,111 @@ const CodedStrips& JpegEncoder::encode_strips(const std::uint8_t* pixels, std::u
   return out;
 }
 
+int JpegEncoder::quality() const { return impl_->quality; }
+
+std::span<const std::uint8_t> JpegEncoder::header(std::uint32_t width, std::uint32_t height) {
+  Impl& m = *impl_;
+  if (!m.header.empty() && m.header_width == width && m.header_height == height) return m.header;
+  // The header does not depend on the pixels: that of a short image of the same width and
+  // restart interval, with the frame's height in its SOF segment.
+  const std::uint32_t rows = std::min(height, JpegStripGrid::kMcuPixels);
+  m.blank.assign(std::size_t{width} * 4 * rows, 0);
+  m.point_rows(m.blank.data(), std::size_t{width} * 4, 0, rows);
+  m.compress_or_throw(m.rows.data(), width, rows, JpegStripGrid(width, height).mcus_per_strip());
+  m.header.assign(m.jpeg(), m.jpeg() + m.header_size());
+  for (std::size_t at = 2; at + 9 <= m.header.size() && m.header[at] == 0xFF;) {
+    if (m.header[at + 1] == 0xC0) {  // SOF0: length, precision, height, width
+      put_u16(&m.header[at + 5], height);
+      m.header_width = width;
+      m.header_height = height;
+      return m.header;
+    }
+    at += 2 + (std::size_t{m.header[at + 2]} << 8 | m.header[at + 3]);
+  }
+  m.header.clear();
+  throw std::logic_error("libjpeg wrote no SOF0 segment");
+}
+
+struct JpegStripDecoder::Impl {
+  explicit Impl(int quality) : encoder(quality) {}
+  JpegEncoder encoder;  // for the headers
+  TjDecoder tj;
+  std::vector<std::uint8_t> jpeg, pixels;
+
+  // Decodes `strips` (all of w x h) as one image of them stacked, and puts each in its place.
+  Result<void> stack(const JpegStripGrid& grid, std::span<const Strip* const> strips, std::uint32_t w,
+                     std::uint32_t h, std::uint8_t* out, std::size_t stride) {
+    const auto head = encoder.header(w, static_cast<std::uint32_t>(h * strips.size()));
+    jpeg.assign(head.begin(), head.end());
+    for (std::size_t i = 0; i < strips.size(); ++i) {
+      if (i) {
+        jpeg.push_back(0xFF);
+        jpeg.push_back(static_cast<std::uint8_t>(0xD0 + (i - 1) % 8));
+      }
+      jpeg.insert(jpeg.end(), strips[i]->bytes.begin(), strips[i]->bytes.end());
+    }
+    jpeg.push_back(0xFF);
+    jpeg.push_back(0xD9);
+    const std::size_t row = std::size_t{w} * 4;
+    pixels.resize(row * h * strips.size());
+    // Accurate IDCT (the default), plain upsampling; a warning (damaged data) is an error.
+    if (tjDecompress2(tj.h, jpeg.data(), static_cast<unsigned long>(jpeg.size()), pixels.data(), static_cast<int>(w),
+                      static_cast<int>(row), static_cast<int>(h * strips.size()), TJPF_BGRX,
+                      TJFLAG_FASTUPSAMPLE | TJFLAG_STOPONWARNING) != 0)
+      return Error{std::string("JPEG strip does not decode: ") + tjGetErrorStr2(tj.h)};
+    for (std::size_t i = 0; i < strips.size(); ++i) {
+      const PixelRect r = grid.strip(strips[i]->index);
+      for (std::uint32_t y = 0; y < h; ++y)
+        std::memcpy(out + (static_cast<std::size_t>(r.y) + y) * stride + static_cast<std::size_t>(r.x) * 4,
+                    pixels.data() + (i * h + y) * row, row);
+    }
+    return {};
+  }
+};
+
+JpegStripDecoder::JpegStripDecoder(int quality) : impl_(std::make_unique<Impl>(quality)) {}
+JpegStripDecoder::~JpegStripDecoder() = default;
+
+Result<void> JpegStripDecoder::decode(const JpegStripGrid& grid, std::span<const Strip> strips, std::uint8_t* pixels,
+                                      std::size_t stride) {
+  // Full-height strips of each width (the last column may be narrower) go stacked, at most
+  // kMaxStackedStrips at once; those of a shorter last row one by one (a row of them at most).
+  const std::uint32_t widths[] = {grid.strip_width(), grid.width() - (grid.columns() - 1) * grid.strip_width()};
+  std::vector<const Strip*> group;
+  for (int pass = 0; pass < 3; ++pass) {
+    for (const Strip& s : strips) {
+      if (s.index >= grid.size()) return Error{"JPEG strip " + std::to_string(s.index) + " outside the grid"};
+      const PixelRect r = grid.strip(s.index);
+      const bool full = static_cast<std::uint32_t>(r.h) == JpegStripGrid::kMcuPixels;
+      if (pass < 2 ? !full || static_cast<std::uint32_t>(r.w) != widths[pass] || (pass == 1 && widths[0] == widths[1])
+                   : full)
+        continue;
+      group.push_back(&s);
+      if (pass == 2 || group.size() == kMaxStackedStrips) {
+        if (auto done = impl_->stack(grid, group, static_cast<std::uint32_t>(r.w), static_cast<std::uint32_t>(r.h),
+                                     pixels, stride);
+            !done)
+          return done;
+        group.clear();
+      }
+    }
+    if (!group.empty()) {
+      if (auto done = impl_->stack(grid, group, widths[pass], JpegStripGrid::kMcuPixels, pixels, stride); !done)
+        return done;
+      group.clear();
+    }
+  }
+  return {};
+}
+
+Result<void> JpegStripDecoder::decode(const CodedStrips& coded, std::uint8_t* pixels, std::size_t stride) {
+  std::vector<Strip> strips(coded.strips.size());
+  for (std::size_t i = 0; i < strips.size(); ++i) strips[i] = {coded.strips[i], coded.strip(i)};
+  return decode(coded.grid, strips, pixels, stride);
+}
+
 void JpegStrips::update(const CodedStrips& coded) {
-  if (coded.whole()) {
+  if (coded.whole() && !coded.header.empty()) {  // (a client's strips come without one)
     grid_ = coded.grid;
     header_ = coded.header;
     strips_.resize(grid_.size());
@@ -314,6 +403,12 @@ void JpegStrips::update(const CodedStrips& coded) {
     const auto bytes = coded.strip(i);
     strips_[coded.strips[i]].assign(bytes.begin(), bytes.end());
   }
+}
+
+void JpegStrips::start(const JpegStripGrid& grid, std::span<const std::uint8_t> header) {
+  grid_ = grid;
+  header_.assign(header.begin(), header.end());
+  strips_.assign(grid_.size(), {});
 }
 
 void JpegStrips::write(std::string_view comment, std::vector<std::uint8_t>& out) const {

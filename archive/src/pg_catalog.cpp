@@ -56,10 +56,17 @@ std::vector<SessionRecord> read_sessions(const pg::Rows& r) {
   return out;
 }
 
+// Columns col (changed_share) and col + 1 (changed_tiles); empty when NULL (not measured yet).
+std::optional<FrameActivity> activity_at(const pg::Rows& r, int row, int col) {
+  const auto tiles = r.opt_int64(row, col + 1);
+  if (!tiles) return std::nullopt;
+  return FrameActivity{r.real(row, col), *tiles};
+}
+
 std::string select_frames(const char* where) {
   return std::string(
              "SELECT session_id, seq, tick, capture_us, receive_us, written_us, file, width, height, jpeg_bytes, "
-             "displayed_us, same_as, sha256, chain FROM frames ") +
+             "displayed_us, same_as, sha256, chain, changed_share, changed_tiles FROM frames ") +
          where;
 }
 
@@ -79,6 +86,7 @@ FrameRecord read_frame(const pg::Rows& r, int row) {
   f.same_as = r.opt_int64(row, 11);
   f.sha256 = r.digest(row, 12);
   f.chain = r.digest(row, 13);
+  f.activity = activity_at(r, row, 14);
   return f;
 }
 
@@ -135,7 +143,15 @@ void PgCatalog::migrate(Mode mode) {
                            ", written by a newer screenreel; this build reads up to version " +
                            std::to_string(kCatalogSchemaVersion) + ": upgrade screenreel",
                        CatalogError::Kind::kOther);
-  // Version 3 is the first PostgreSQL schema: no step brings an older one forward yet.
+  // Version 3 is the first PostgreSQL schema; each later step is one statement batch, in this
+  // transaction (schemas/migrations-postgresql/).
+  if (version < kCatalogSchemaVersion && mode == Mode::kReadOnly)
+    throw CatalogError("catalog " + location() + " has schema version " + std::to_string(version) +
+                           ", older than this build's " + std::to_string(kCatalogSchemaVersion) +
+                           ": start a receiver of this version on it once to bring it forward",
+                       CatalogError::Kind::kOther);
+  for (const auto& step : pg_catalog_migrations())
+    if (step.version > version) db_->exec_script(step.sql);
   tx.commit();
 }
 
@@ -193,10 +209,13 @@ std::vector<DisplayedAt> PgCatalog::add_frames(std::span<const FrameRecord> fram
   for (const auto& f : frames) {
     db_->exec(
         "INSERT INTO frames (session_id, seq, tick, capture_us, receive_us, written_us, file, width, height, "
-        "jpeg_bytes, same_as, sha256, chain) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        "jpeg_bytes, same_as, sha256, chain, changed_share, changed_tiles) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
         {f.session_id, f.seq, f.tick, f.capture_us, f.receive_us, f.written_us, f.file, f.width, f.height,
          f.jpeg_bytes, f.same_as, f.sha256 ? pg::Param::bytes(*f.sha256) : pg::Param(std::nullopt),
-         f.chain ? pg::Param::bytes(*f.chain) : pg::Param(std::nullopt)});
+         f.chain ? pg::Param::bytes(*f.chain) : pg::Param(std::nullopt),
+         f.activity ? pg::Param(f.activity->changed_share) : pg::Param(std::nullopt),
+         f.activity ? pg::Param(f.activity->changed_tiles) : pg::Param(std::nullopt)});
     auto& [count, bytes] = added[f.session_id];
     ++count;
     bytes += f.same_as ? 0 : f.jpeg_bytes;  // a hard-linked repeat takes no more disk space
@@ -243,6 +262,8 @@ CatalogWriter::Reopened PgCatalog::reopen_session(std::int64_t id) {
     }
   }
   if (hole) db_->exec("DELETE FROM frames WHERE session_id = $1 AND seq > $2", {id, r.last_seq});
+  r.last_ledger_tick =
+      db_->exec("SELECT coalesce(max(last_tick), 0) FROM ledger WHERE session_id = $1", {id}).int64(0, 0);
   db_->exec(
       "UPDATE sessions SET ended_us = NULL, end_reason = NULL, error = NULL, head = NULL, head_frames = NULL, "
       "signature = NULL, signer = NULL, "
@@ -373,6 +394,98 @@ void PgCatalog::delete_session(std::int64_t id,
   if (now && !now->deleting) record_deletion(id, reason, wall_clock_us());
   // frames, text spans, OCR passes and state go with it (ON DELETE CASCADE).
   db_->exec("DELETE FROM sessions WHERE id = $1", {id});
+  tx.commit();
+}
+
+// ---- Activity per frame (schema 4) ----
+
+void PgCatalog::for_each_frame_activity(std::int64_t session_id,
+                                        const std::function<void(const FrameActivityRow&)>& visit) {
+  constexpr std::int64_t kPage = 50000;  // pages by seq, as for_each_frame
+  std::int64_t after = std::numeric_limits<std::int64_t>::min();
+  for (;;) {
+    const auto r = db_->exec(
+        "SELECT seq, tick, capture_us, changed_share, changed_tiles FROM frames WHERE session_id = $1 AND seq > $2 "
+        "ORDER BY seq LIMIT $3",
+        {session_id, after, kPage});
+    for (int i = 0; i < r.size(); ++i) {
+      after = r.int64(i, 0);
+      visit({after, r.int64(i, 1), r.int64(i, 2), activity_at(r, i, 3)});
+    }
+    if (r.size() < kPage) return;
+  }
+}
+
+std::optional<FrameRecord> PgCatalog::next_change(std::int64_t session_id, std::int64_t seq, bool forward) {
+  return first_frame(db_->exec(select_frames(forward ? "WHERE session_id = $1 AND seq > $2 AND changed_tiles > 0 "
+                                                       "ORDER BY seq LIMIT 1"
+                                                     : "WHERE session_id = $1 AND seq < $2 AND changed_tiles > 0 "
+                                                       "ORDER BY seq DESC LIMIT 1"),
+                               {session_id, seq}));
+}
+
+std::optional<std::int64_t> PgCatalog::first_frame_without_activity(std::int64_t session_id) {
+  return db_->exec("SELECT min(seq) FROM frames WHERE session_id = $1 AND changed_tiles IS NULL", {session_id})
+      .opt_int64(0, 0);
+}
+
+void PgCatalog::set_frame_activity(std::int64_t session_id,
+                                   std::span<const std::pair<std::int64_t, FrameActivity>> rows) {
+  pg::Transaction tx(*db_);
+  for (const auto& [seq, a] : rows)
+    db_->exec("UPDATE frames SET changed_share = $1, changed_tiles = $2 WHERE session_id = $3 AND seq = $4",
+              {a.changed_share, a.changed_tiles, session_id, seq});
+  tx.commit();
+}
+
+// ---- Markers, pauses and the drop ledger (schema 5) ----
+
+std::vector<MarkerRecord> PgCatalog::markers(std::int64_t session_id) {
+  const auto q = db_->exec(
+      "SELECT session_id, time_us, tick, frame, label, source FROM markers WHERE session_id = $1 ORDER BY tick, id",
+      {session_id});
+  std::vector<MarkerRecord> out;
+  for (int i = 0; i < q.size(); ++i)
+    out.push_back({q.int64(i, 0), q.int64(i, 1), q.int64(i, 2), q.opt_int64(i, 3), q.text(i, 4), q.text(i, 5)});
+  return out;
+}
+
+std::vector<PauseRecord> PgCatalog::pauses(std::int64_t session_id) {
+  const auto q = db_->exec(
+      "SELECT session_id, from_tick, from_us, to_tick, to_us, reason FROM pauses WHERE session_id = $1 "
+      "ORDER BY from_tick, id",
+      {session_id});
+  std::vector<PauseRecord> out;
+  for (int i = 0; i < q.size(); ++i)
+    out.push_back({q.int64(i, 0), q.int64(i, 1), q.int64(i, 2), q.opt_int64(i, 3), q.opt_int64(i, 4), q.text(i, 5)});
+  return out;
+}
+
+std::vector<LedgerRun> PgCatalog::ledger(std::int64_t session_id) {
+  const auto q = db_->exec(
+      "SELECT session_id, first_tick, last_tick, cause FROM ledger WHERE session_id = $1 ORDER BY first_tick",
+      {session_id});
+  std::vector<LedgerRun> out;
+  for (int i = 0; i < q.size(); ++i) out.push_back({q.int64(i, 0), q.int64(i, 1), q.int64(i, 2), q.text(i, 3)});
+  return out;
+}
+
+void PgCatalog::add_events(const SessionEvents& events) {
+  if (events.empty()) return;
+  pg::Transaction tx(*db_);
+  for (const auto& m : events.markers)
+    db_->exec("INSERT INTO markers (session_id, time_us, tick, frame, label, source) VALUES ($1, $2, $3, $4, $5, $6)",
+              {m.session_id, m.time_us, m.tick, m.frame, m.label, m.source});
+  for (const auto& p : events.pauses)
+    db_->exec(
+        "INSERT INTO pauses (session_id, from_tick, from_us, to_tick, to_us, reason) VALUES ($1, $2, $3, $4, $5, $6)",
+        {p.session_id, p.from_tick, p.from_us, p.to_tick, p.to_us, p.reason});
+  for (const auto& e : events.pause_ends)
+    db_->exec("UPDATE pauses SET to_tick = $1, to_us = $2 WHERE session_id = $3 AND to_tick IS NULL AND from_tick <= $1",
+              {e.to_tick, e.to_us, e.session_id});
+  for (const auto& r : events.ledger)
+    db_->exec("INSERT INTO ledger (session_id, first_tick, last_tick, cause) VALUES ($1, $2, $3, $4)",
+              {r.session_id, r.first_tick, r.last_tick, r.cause});
   tx.commit();
 }
 

@@ -9,6 +9,7 @@
 #include <map>
 #include <system_error>
 
+#include "screenreel/archive/activity.hpp"
 #include "screenreel/archive/catalog.hpp"
 #include "screenreel/archive/integrity.hpp"
 #include "screenreel/archive/jpeg.hpp"
@@ -69,6 +70,7 @@ class Recovery {
           "\", which is not a plain folder name; its files were not looked at");
     } else if (std::error_code ec; fs::is_directory(paths_.session(s.folder), ec)) {
       recover_files(s, label);
+      fill_frame_activity(s, label);
     }
     fix_counts(s, label);
     if (s.recording() && !limits_.keep_open) close_crashed(s, label);
@@ -193,6 +195,17 @@ class Recovery {
              : "; " + std::to_string(stamped) + " with ticks and times from the files' stamps, the others from their "
                "modification times less the session's median latency of " + std::to_string(to_capture / 1000) +
                " ms)"));
+  }
+
+  // Frames indexed above, and those recorded before schema 4, get their activity from their files.
+  void fill_frame_activity(const SessionRecord& s, const std::string& label) {
+    const ActivityFill fill = fill_activity(paths_, catalog_, s);
+    if (fill.frames > 0)
+      report_.actions.push_back(label + ": activity of " + std::to_string(fill.frames) + " frame" +
+                                (fill.frames == 1 ? "" : "s") + " measured from their JPEG files");
+    if (fill.unreadable > 0)
+      report_.warnings.push_back(label + ": " + std::to_string(fill.unreadable) +
+                                 " frame files could not be decoded to measure their activity (run verify)");
   }
 
   void fix_counts(const SessionRecord& s, const std::string& label) {

@@ -51,11 +51,19 @@ SessionRecord read_session(const sqlite::Statement& s) {
   return r;
 }
 
+// Columns col (changed_share) and col + 1 (changed_tiles); empty when NULL.
+std::optional<FrameActivity> activity_at(const sqlite::Statement& s, int col) {
+  const auto tiles = s.opt_int64(col + 1);
+  if (!tiles) return std::nullopt;
+  return FrameActivity{s.real(col), *tiles};
+}
+
 std::string frame_columns(int version) {
   return std::string(
              "session_id, seq, tick, capture_us, receive_us, written_us, file, width, height, jpeg_bytes, "
              "displayed_us, same_as, ") +
-         (version >= 3 ? "sha256, chain" : "NULL, NULL");
+         (version >= 3 ? "sha256, chain, " : "NULL, NULL, ") +
+         (version >= 4 ? "changed_share, changed_tiles" : "NULL, NULL");
 }
 
 FrameRecord read_frame(const sqlite::Statement& s) {
@@ -74,6 +82,7 @@ FrameRecord read_frame(const sqlite::Statement& s) {
   f.same_as = s.opt_int64(11);
   f.sha256 = digest_at(s, 12);
   f.chain = digest_at(s, 13);
+  f.activity = activity_at(s, 14);
   return f;
 }
 
@@ -115,7 +124,8 @@ SqliteCatalog::SqliteCatalog(const std::filesystem::path& path, Mode mode) : db_
   if (mode == Mode::kReadWrite) {
     insert_frame_.emplace(db_.prepare(
         "INSERT INTO frames (session_id, seq, tick, capture_us, receive_us, written_us, file, width, height, "
-        "jpeg_bytes, same_as, sha256, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        "jpeg_bytes, same_as, sha256, chain, changed_share, changed_tiles) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     bump_session_.emplace(db_.prepare(
         "UPDATE sessions SET frame_count = frame_count + 1, bytes = bytes + ? WHERE id = ?"));
     set_displayed_.emplace(db_.prepare("UPDATE frames SET displayed_us = ? WHERE session_id = ? AND seq = ?"));
@@ -227,6 +237,11 @@ std::vector<DisplayedAt> SqliteCatalog::add_frames(std::span<const FrameRecord> 
     s.bind(10, f.jpeg_bytes).bind(11, f.same_as);
     if (f.sha256) s.bind_blob(12, *f.sha256); else s.bind_null(12);
     if (f.chain) s.bind_blob(13, *f.chain); else s.bind_null(13);
+    if (f.activity) {
+      s.bind(14, f.activity->changed_share).bind(15, f.activity->changed_tiles);
+    } else {
+      s.bind_null(14).bind_null(15);
+    }
     s.run();
     // A hard-linked repeat takes no more disk space.
     bump_session_->bind(1, f.same_as ? std::int64_t{0} : f.jpeg_bytes).bind(2, f.session_id).run();
@@ -279,6 +294,7 @@ CatalogWriter::Reopened SqliteCatalog::reopen_session(std::int64_t id) {
     }
   }
   if (hole) db_.prepare("DELETE FROM frames WHERE session_id = ? AND seq > ?").bind(1, id).bind(2, r.last_seq).run();
+  r.last_ledger_tick = one_value(db_, "SELECT max(last_tick) FROM ledger WHERE session_id = ?", id).value_or(0);
   db_.prepare(
          "UPDATE sessions SET ended_us = NULL, end_reason = NULL, error = NULL, head = NULL, head_frames = NULL, "
          "signature = NULL, signer = NULL, "
@@ -388,6 +404,40 @@ void SqliteCatalog::record_deletion(std::int64_t id, const std::string& reason, 
       .bind(2, reason)
       .bind(3, id)
       .run();
+}
+
+void SqliteCatalog::for_each_frame_activity(std::int64_t session_id,
+                                            const std::function<void(const FrameActivityRow&)>& visit) {
+  auto q = db_.prepare(std::string("SELECT seq, tick, capture_us, ") +
+                       (version_ >= 4 ? "changed_share, changed_tiles" : "NULL, NULL") +
+                       " FROM frames WHERE session_id = ? ORDER BY seq");
+  q.bind(1, session_id);
+  while (q.step()) visit({q.int64(0), q.int64(1), q.int64(2), activity_at(q, 3)});
+}
+
+std::optional<FrameRecord> SqliteCatalog::next_change(std::int64_t session_id, std::int64_t seq, bool forward) {
+  if (version_ < 4) return std::nullopt;
+  // The primary key (session_id, seq) is walked from seq on, in the asked direction.
+  auto q = db_.prepare(select_frames(version_, forward ? "WHERE session_id = ? AND seq > ? AND changed_tiles > 0 "
+                                                         "ORDER BY seq LIMIT 1"
+                                                       : "WHERE session_id = ? AND seq < ? AND changed_tiles > 0 "
+                                                         "ORDER BY seq DESC LIMIT 1"));
+  q.bind(1, session_id).bind(2, seq);
+  if (!q.step()) return std::nullopt;
+  return read_frame(q);
+}
+
+std::optional<std::int64_t> SqliteCatalog::first_frame_without_activity(std::int64_t session_id) {
+  if (version_ < 4) return one_value(db_, "SELECT min(seq) FROM frames WHERE session_id = ?", session_id);
+  return one_value(db_, "SELECT min(seq) FROM frames WHERE session_id = ? AND changed_tiles IS NULL", session_id);
+}
+
+void SqliteCatalog::set_frame_activity(std::int64_t session_id,
+                                       std::span<const std::pair<std::int64_t, FrameActivity>> rows) {
+  sqlite::Transaction tx(db_);
+  auto u = db_.prepare("UPDATE frames SET changed_share = ?, changed_tiles = ? WHERE session_id = ? AND seq = ?");
+  for (const auto& [seq, a] : rows) u.bind(1, a.changed_share).bind(2, a.changed_tiles).bind(3, session_id).bind(4, seq).run();
+  tx.commit();
 }
 
 FrameTimes SqliteCatalog::frame_times(std::int64_t session_id) {

@@ -25,6 +25,9 @@
 #include <boost/asio.hpp>
 #include <algorithm>
 #include <chrono>
+#include <deque>
+#include <optional>
+#include <type_traits>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
@@ -32,9 +35,12 @@
 #include <thread>
 
 #include "capture_loop.hpp"
+#include "screenreel/common/format.hpp"
 #include "link.hpp"
+#include "rate_control.hpp"
 #include "screenreel/common/clock.hpp"
 #include "screenreel/common/log.hpp"
+#include "screenreel/common/terminal_keys.hpp"
 #include "screenreel/common/address.hpp"
 #include "stats.hpp"
 
@@ -52,11 +58,7 @@ constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 // folder names) terminal-safe: a peer cannot write escape sequences to the user's terminal.
 void say(const std::string& line) { log::info(line); }
 
-std::string seconds_text(double s) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f s", s);
-  return buf;
-}
+std::string seconds_text(double s) { return format_fixed(s, 1) + " s"; }
 
 class Client {
  public:
@@ -70,6 +72,7 @@ class Client {
         ping_timer_(io_),
         stats_timer_(io_),
         signals_(io_, SIGINT, SIGTERM),
+        user_signals_(io_, SIGUSR1, SIGUSR2),
         spool_(config.spool_mb << 20),
         connected_spool_limit_(std::min(spool_.limit() / 4, kConnectedSpoolBytes)),
         key_frames_(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(config.key_interval_s)),
@@ -86,6 +89,11 @@ class Client {
     if (ec) return fatal("cannot resolve " + config_.connect + ": " + ec.message());
 
     signals_.async_wait([this](error_code e, int sig) { on_signal(e, sig); });
+    user_signals_.async_wait([this](error_code e, int sig) { on_user_signal(e, sig); });
+    keys_ = std::make_unique<TerminalKeys>(io_, [this](char c) {
+      if (c == 'm' || c == 'M') mark(wire::MarkerSource::kKey);
+      if (c == 'p' || c == 'P') toggle_pause("key p");
+    });
     connect();
     io_.run();
     stop_ = true;
@@ -123,6 +131,75 @@ class Client {
     signals_.async_wait([this](error_code e, int s) { on_signal(e, s); });
   }
 
+  // SIGUSR1 sets a marker, SIGUSR2 pauses or resumes capture.
+  void on_user_signal(error_code ec, int sig) {
+    if (ec) return;
+    if (sig == SIGUSR1) mark(wire::MarkerSource::kSignal);
+    if (sig == SIGUSR2) toggle_pause("SIGUSR2");
+    user_signals_.async_wait([this](error_code e, int s) { on_user_signal(e, s); });
+  }
+
+  // --- markers, pause and the drop ledger (protocol 4) -----------------------------------
+  // A marker at the newest tick the capture thread is done with. Its frame is in the spool
+  // already: the capture thread handed it over before it said it was done with the tick, so
+  // the marker, posted now, comes after it (send_events keeps that order on the wire).
+  void mark(wire::MarkerSource source, std::string label = {}) {
+    const std::uint64_t tick = std::max<std::uint64_t>(live_counts_.done_tick.load(), 1);
+    ++summary_.markers;
+    if (label.empty()) label = "marker " + std::to_string(summary_.markers);
+    if (!config_.quiet) say(label + " at tick " + std::to_string(tick));
+    asio::post(io_, [this, m = wire::Marker{tick, wall_clock_us(), source, label}] { add_event(m); });
+  }
+
+  void toggle_pause(const std::string& reason) {
+    const bool paused = !live_counts_.paused.load();
+    if (paused) pause_reason_ = reason;
+    live_counts_.paused = paused;
+    if (!config_.quiet)
+      say(paused ? "paused (" + reason + "): nothing is read, sent or stored until p or SIGUSR2" : "resumed (" + reason + ")");
+  }
+
+  // An event for the receiver, in the order it came; sent only to a receiver of protocol 4.
+  void add_event(wire::Message m) {
+    if (!events_on_) return;
+    std::uint64_t key = 0;  // every frame up to this tick goes before it
+    std::vector<std::uint8_t> bytes;
+    std::visit(
+        [&](auto& e) {
+          using T = std::decay_t<decltype(e)>;
+          if constexpr (std::is_same_v<T, wire::Marker>) {
+            key = e.tick;
+          } else if constexpr (std::is_same_v<T, wire::Pause>) {
+            e.reason = pause_reason_;
+            key = e.tick - 1;
+          } else if constexpr (std::is_same_v<T, wire::Resume>) {
+            key = e.tick - 1;
+          } else if constexpr (std::is_same_v<T, wire::Skipped>) {
+            key = e.last_tick;
+          }
+          if constexpr (std::is_same_v<T, wire::Marker> || std::is_same_v<T, wire::Pause> ||
+                        std::is_same_v<T, wire::Resume> || std::is_same_v<T, wire::Skipped>)
+            bytes = wire::encode(e);
+        },
+        m);
+    if (bytes.empty()) return;
+    events_.push_back({key, share(std::move(bytes))});
+    pump();
+  }
+
+  // Sends the events that belong before a frame of tick `before` (all of them when there is
+  // none), keeping their order.
+  void send_events(const std::shared_ptr<Link>& link, std::optional<std::uint64_t> before) {
+    for (auto it = events_.begin(); it != events_.end();) {
+      if (before && it->first >= *before) {
+        ++it;
+        continue;
+      }
+      link->send(it->second);
+      it = events_.erase(it);
+    }
+  }
+
   // --- connecting ------------------------------------------------------------------------
   void connect() {
     auto link = std::make_shared<Link>(io_, tls_.get(), [this](const std::shared_ptr<Link>& l, error_code e) {
@@ -154,6 +231,7 @@ class Client {
   void lost(const std::shared_ptr<Link>& link, const std::string& why, bool retry_soon = false) {
     if (link != link_ || link->closed()) return;
     close_link(link);
+    rate_.reset_flight();
     if (done_) return;
     if (!ever_welcomed_ || !config_.reconnect || stop_requested_by_user()) return fail(why);
     const bool was_live = link->welcomed;
@@ -289,8 +367,23 @@ class Client {
         say("the receiver speaks protocol " + std::to_string(link->reader.version()) +
             ": no more copy rectangles; " + std::to_string(gone) + " spooled frames that used them are dropped");
     }
+    // JPEG strips are coded at the quality of the receiver's JPEGs (protocol 4). A receiver that
+    // now takes none, or another quality, cannot use the spooled frames that have them (nor, as
+    // the spool tells frames apart, those with copies): they count as dropped, and the capture
+    // thread's next frame is a key frame coded the new way.
+    const int quality = link->reader.version() >= 4 ? static_cast<int>(w.jpeg_quality) : 0;
+    if (!first && quality != jpeg_quality_.load()) {
+      const std::size_t gone = spool_quality_ != 0 ? spool_.drop_copies() : 0;
+      if (!config_.quiet && config_.wire != WireMode::kLossless)
+        say("the receiver takes " + (quality ? "JPEG strips at quality " + std::to_string(quality) : std::string("no JPEG strips")) +
+            " now; " + std::to_string(gone) + " spooled frames that cannot go to it are dropped");
+    }
+    jpeg_quality_ = quality;
     // The receiver's decoder starts empty: the spool sends from the newest key frame at or
     // before the first frame it does not hold. Frames up to last_tick it decodes without storing.
+    // Markers, pause and the ledger are protocol 4: an older receiver gets none of them.
+    events_on_ = link->reader.version() >= 4;
+    if (!events_on_) events_.clear();
     const std::size_t again = spool_.start_sending(resumed ? std::optional(w.last_tick) : std::nullopt);
     if (spool_.empty() && !first) spool_.await_key_frame();
     request_key_frame_if_wanted();
@@ -321,6 +414,7 @@ class Client {
 
   void on_ack(const std::shared_ptr<Link>& link, const wire::Ack& a) {
     if (link->unacked > 0) --link->unacked;
+    rate_.acked(a.seq, Clock::now());
     if (spool_.acknowledge(a.seq)) {
       ++stored_;
       if (show_status_) stats_.acknowledged(a.seq, wall_clock_us());
@@ -332,12 +426,17 @@ class Client {
 
   // --- the spool ---------------------------------------------------------------------------
   // A frame from the capture thread.
-  void enqueue(std::uint64_t tick, bool key, bool copies, std::vector<std::uint8_t> bytes) {
+  void enqueue(std::uint64_t tick, bool key, bool copies, int jpeg_quality, std::vector<std::uint8_t> bytes) {
     const bool sending = link_ && link_->welcomed;
-    // Made with copies just before the capture thread saw they are off: lost, like the frames
-    // after it until the key frame it makes next.
-    if (copies && !copies_) spool_.await_key_frame();
-    if (spool_.add(tick, key, share(std::move(bytes)), sending, copies) == Spool::Added::kKeptDroppingOldest &&
+    // Made with copies (or JPEG strips of another quality) just before the capture thread saw
+    // they are off: lost, like the frames after it until the key frame it makes next.
+    // (Such a key frame is lost too: added as a delta frame, which the spool then drops.)
+    const bool stale = (copies && !copies_) || (jpeg_quality != 0 && jpeg_quality != jpeg_quality_.load());
+    if (stale) spool_.await_key_frame();
+    if (jpeg_quality != 0) spool_quality_ = jpeg_quality;
+    if (!stale) rate_.queued(tick, bytes.size());
+    if (spool_.add(tick, key && !stale, share(std::move(bytes)), sending, copies || jpeg_quality != 0) ==
+            Spool::Added::kKeptDroppingOldest &&
         !spool_full_warned_ && !config_.quiet) {
       say("the spool is full (--spool-mb " + std::to_string(config_.spool_mb) +
           "): dropping the oldest frames the receiver has not stored; they are counted as lost");
@@ -372,12 +471,15 @@ class Client {
     while (link->unacked < max_in_flight_) {
       auto next = spool_.take_next();
       if (!next) break;
+      send_events(link, next->tick);
       if (next->first_time) {
         ++summary_.sent;
         summary_.wire_bytes += next->bytes->size();
       }
+      rate_.sent(next->tick, Clock::now());
       link->send_frame(std::move(next->bytes));
     }
+    send_events(link, spool_.next_tick());
     if (finishing_ && spool_.all_sent() && !link->bye_sent) send_bye(link);
   }
 
@@ -393,6 +495,16 @@ class Client {
     });
   }
 
+  // The rate controller's estimate of the link, Mbit/s (-1: none yet); what --wire is.
+  double link_mbit() const {
+    const auto bw = rate_.bandwidth();
+    return bw ? *bw * 8 / 1e6 : -1;
+  }
+  const char* wire_name() const {
+    if (jpeg_quality_.load() == 0 || config_.wire == WireMode::kLossless) return "lossless";
+    return config_.wire == WireMode::kJpeg ? "jpeg" : "auto";
+  }
+
   // The status line, once a second.
   void print_stats() {
     stats_timer_.expires_after(std::chrono::seconds(1));
@@ -402,7 +514,8 @@ class Client {
       const std::string line = stats_.line({elapsed, stored_, link_ && link_->welcomed, summary_.sent, summary_.wire_bytes,
                                             live_counts_.unchanged.load(), live_counts_.late.load() + spool_.lost(),
                                             config_.connect, spool_.bytes(), spool_.size(), spool_.lost(),
-                                            live_counts_.copies.load(), live_counts_.copied_pixels.load()});
+                                            live_counts_.copies.load(), live_counts_.copied_pixels.load(),
+                                            live_counts_.jpeg_frames.load(), link_mbit(), wire_name()});
       if (on_terminal_)
         log::status(line);
       else
@@ -451,28 +564,35 @@ class Client {
     stats_timer_.cancel();
     if (show_status_) log::clear_status();
     signals_.cancel();
+    user_signals_.cancel();
+    if (keys_) keys_->cancel();
   }
 
   // --- capturing (own thread) ------------------------------------------------------------
   void capture() {
     const CaptureEnd end =
         capture_loop(config_, source_, key_frames_, stop_, live_counts_,
-                     [this](std::uint64_t tick, std::int64_t t_us, bool key, bool copies,
+                     [this](std::uint64_t tick, std::int64_t t_us, bool key, bool copies, int quality,
                             std::vector<std::uint8_t> message) {
-                       asio::post(io_, [this, m = std::move(message), tick, t_us, key, copies]() mutable {
+                       asio::post(io_, [this, m = std::move(message), tick, t_us, key, copies, quality]() mutable {
                          if (show_status_) stats_.captured(tick, t_us);
-                         enqueue(tick, key, copies, std::move(m));
+                         enqueue(tick, key, copies, quality, std::move(m));
                        });
                      },
-                     copies_);
+                     [this](wire::Message m) { asio::post(io_, [this, m = std::move(m)] { add_event(m); }); },
+                     copies_, jpeg_quality_, rate_);
     asio::post(io_, [this, end] {
       summary_.ticks = end.ticks;
       summary_.captured = end.captured;
       summary_.unchanged = end.unchanged;
       summary_.dropped = end.dropped;
+      summary_.paused = end.paused;
       summary_.raw_bytes = end.raw_bytes;
       summary_.copies = end.copies;
       summary_.copied_pixels = end.copied_pixels;
+      summary_.jpeg_frames = end.jpeg_frames;
+      summary_.skipped = end.skipped;
+      summary_.link_mbit = link_mbit();
       summary_.seconds = end.seconds;
       if (!end.error.empty()) {
         summary_.ended_by = "capture error";
@@ -492,7 +612,8 @@ class Client {
   asio::ip::tcp::resolver::results_type endpoints_;
   std::shared_ptr<Link> link_;  // the current connection (or attempt); null before the first
   asio::steady_timer connect_timer_, retry_timer_, bye_timer_, ping_timer_, stats_timer_;
-  asio::signal_set signals_;
+  asio::signal_set signals_, user_signals_;
+  std::unique_ptr<TerminalKeys> keys_;  // m: marker, p: pause
   const bool on_terminal_ = log::stderr_is_terminal();
   // On a terminal unless --quiet; with --stats always (as log lines where there is no terminal).
   const bool show_status_ = config_.stats || (on_terminal_ && !config_.quiet);
@@ -507,6 +628,11 @@ class Client {
   // Copy rectangles on: set before the capture thread starts, cleared (never set again) by a
   // reconnection to a protocol 2 receiver.
   std::atomic<bool> copies_{false};
+  // The receiver's JPEG quality for JPEG strips (WELCOME, protocol 4); 0: it takes none. Set by
+  // each WELCOME, read by the capture thread.
+  std::atomic<int> jpeg_quality_{0};
+  int spool_quality_ = 0;  // the quality of JPEG strips in the spool (0: none made yet)
+  RateControl rate_{config_.wire, config_.fps};
   wire::ResumeKey resume_key_{};
   bool ever_welcomed_ = false, finishing_ = false, done_ = false, closed_ = false;
   Clock::time_point away_since_ = Clock::now();
@@ -523,6 +649,11 @@ class Client {
   static constexpr std::size_t kConnectedSpoolBytes = std::size_t{16} << 20;
   const std::size_t connected_spool_limit_;
   bool draining_ = false, spool_full_warned_ = false;
+  // Protocol 4's MARKER, PAUSE, RESUME and SKIPPED not sent yet, each with the tick after whose
+  // frame it goes (before the frames after it).
+  std::deque<std::pair<std::uint64_t, Bytes>> events_;
+  bool events_on_ = false;   // the current receiver speaks protocol 4
+  std::string pause_reason_;  // of the pause the capture thread takes up next
   std::uint32_t max_in_flight_ = 1;
 
   std::atomic<bool> stop_{false};

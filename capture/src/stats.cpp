@@ -5,15 +5,10 @@
 #include <cstring>
 
 #include "screenreel/capture/client.hpp"
+#include "screenreel/common/format.hpp"
 #include "screenreel/common/terminal_text.hpp"
 
 namespace screenreel::capture {
-
-std::string megabytes(std::uint64_t b) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(b) / 1e6);
-  return buf;
-}
 
 void LiveStats::acknowledged(std::uint64_t tick, std::int64_t now_us) {
   if (auto t = capture_times_.find(tick); t != capture_times_.end()) {
@@ -27,10 +22,10 @@ std::string LiveStats::line(const Now& now) {
   std::sort(lat.begin(), lat.end());
   const double p50 = lat.empty() ? 0 : lat[lat.size() / 2],
                p99 = lat.empty() ? 0 : lat[lat.size() * 99 / 100];
-  char line[320];
-  const auto elapsed = static_cast<unsigned long long>(now.elapsed_s);
-  const int head = std::snprintf(line, sizeof line, "%02llu:%02llu:%02llu  stored %llu  ", elapsed / 3600,
-                                 elapsed / 60 % 60, elapsed % 60, static_cast<unsigned long long>(now.stored));
+  char line[400];
+  const std::string elapsed = format_duration(static_cast<std::int64_t>(now.elapsed_s * 1e6), false);
+  const int head = std::snprintf(line, sizeof line, "%s  stored %llu  ", elapsed.c_str(),
+                                 static_cast<unsigned long long>(now.stored));
   const std::size_t at = static_cast<std::size_t>(std::max(head, 0));
   if (now.connected) {
     std::snprintf(line + at, sizeof line - at,
@@ -45,13 +40,21 @@ std::string LiveStats::line(const Now& now) {
       std::snprintf(line + used, sizeof line - used, "  copies %llu (%.1f Mpx)",
                     static_cast<unsigned long long>(now.copies), static_cast<double>(now.copied_pixels) / 1e6);
     }
+    const std::size_t used = std::strlen(line);
+    std::snprintf(line + used, sizeof line - used, "  wire %s: %llu jpeg", now.wire,
+                  static_cast<unsigned long long>(now.jpeg_frames - jpeg_));
+    if (now.link_mbit >= 0) {
+      const std::size_t more = std::strlen(line);
+      std::snprintf(line + more, sizeof line - more, ", link ~%.1f Mbit/s", now.link_mbit);
+    }
   } else {
     std::snprintf(line + at, sizeof line - at, "reconnecting to %s: spool %s (%zu frames), %llu lost",
-                  now.receiver.c_str(), megabytes(now.spool_bytes).c_str(), now.spool_frames,
+                  now.receiver.c_str(), format_megabytes(now.spool_bytes).c_str(), now.spool_frames,
                   static_cast<unsigned long long>(now.lost));
   }
   sent_ = now.sent;
   bytes_ = now.wire_bytes;
+  jpeg_ = now.jpeg_frames;
   lat.clear();
   return line;
 }
@@ -71,20 +74,34 @@ std::string format_summary(const CaptureSummary& s) {
   if (s.copies > 0)
     copies = "; " + std::to_string(s.copies) + " copy rectangles (" + std::to_string(s.copied_pixels) +
              " pixels scrolled or moved, not resent)";
+  std::string wire;
+  if (s.jpeg_frames > 0 || s.link_mbit >= 0) {
+    char w[128];
+    std::snprintf(w, sizeof w, "; %llu frames as JPEG strips, %llu ticks skipped for the link",
+                  static_cast<unsigned long long>(s.jpeg_frames), static_cast<unsigned long long>(s.skipped));
+    wire = w;
+    if (s.link_mbit >= 0) {
+      std::snprintf(w, sizeof w, ", link estimated at %.1f Mbit/s", s.link_mbit);
+      wire += w;
+    }
+  }
   std::string away;
   if (s.reconnects > 0 || s.lost > 0 || s.undelivered > 0)
     away = "; reconnected " + std::to_string(s.reconnects) +
            (s.reconnects == 1 ? " time, " : " times, ") + std::to_string(s.lost) +
            " lost from a full spool, " + std::to_string(s.undelivered) + " never stored";
+  if (s.paused > 0 || s.markers > 0)
+    away += "; " + std::to_string(s.paused) + " ticks paused, " + std::to_string(s.markers) +
+            (s.markers == 1 ? " marker" : " markers");
   std::snprintf(
       buf, sizeof buf,
       "screenreel-capture: %llu frames sent, %s (%.1f%% of raw) over %.1f s: %.2f ticks/s, %.2f frames/s "
-      "stored: the screen changed on %llu of %llu ticks (%llu unchanged, %llu dropped)%s%s; receiver "
+      "stored: the screen changed on %llu of %llu ticks (%llu unchanged, %llu dropped)%s%s%s; receiver "
       "stored %s; ended by %s; source %s",
-      static_cast<unsigned long long>(s.sent), megabytes(s.wire_bytes).c_str(), pct, s.seconds, tick_rate,
+      static_cast<unsigned long long>(s.sent), format_megabytes(s.wire_bytes).c_str(), pct, s.seconds, tick_rate,
       frame_rate, static_cast<unsigned long long>(changed), static_cast<unsigned long long>(s.ticks),
       static_cast<unsigned long long>(s.unchanged),
-      static_cast<unsigned long long>(s.dropped), copies.c_str(), away.c_str(),
+      static_cast<unsigned long long>(s.dropped), copies.c_str(), wire.c_str(), away.c_str(),
       s.stored < 0 ? "unknown" : std::to_string(s.stored).c_str(),
       terminal_safe(s.ended_by).c_str(), terminal_safe(s.source).c_str());
   return buf;

@@ -11,7 +11,6 @@
 
 namespace screenreel::capture {
 
-std::string megabytes(std::uint64_t bytes);  // "12.3 MB"
 
 class LiveStats {
  public:
@@ -29,18 +28,22 @@ class LiveStats {
     std::size_t spool_bytes = 0, spool_frames = 0;
     std::uint64_t lost = 0;
     std::uint64_t copies = 0, copied_pixels = 0;  // so far
+    std::uint64_t jpeg_frames = 0;  // so far: frames whose changes went as JPEG strips
+    double link_mbit = -1;          // the rate controller's estimate; -1: none yet
+    const char* wire = "lossless";  // --wire, as it applies to this receiver
   };
   // The line for the second that ended: the time recorded and the frames stored so far; while
   // connected, frames sent in that second, bandwidth, how long the receiver took to take each
   // frame (capture to ACK), ticks unchanged and dropped so far, and
-  // (when there were any) the copy rectangles and the megapixels they covered; while away, the
-  // spool.
+  // (when there were any) the copy rectangles and the megapixels they covered, then the wire
+  // (lossless, auto, jpeg), the JPEG frames of that second and the link's estimated rate; while
+  // away, the spool.
   std::string line(const Now& now);
 
  private:
   std::map<std::uint64_t, std::int64_t> capture_times_;  // tick -> capture time, until ACKed
   std::vector<double> ack_latency_ms_;                   // this second's
-  std::uint64_t sent_ = 0, bytes_ = 0;                   // at the start of this second
+  std::uint64_t sent_ = 0, bytes_ = 0, jpeg_ = 0;        // at the start of this second
 };
 
 }  // namespace screenreel::capture

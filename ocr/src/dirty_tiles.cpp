@@ -61,6 +61,18 @@ void DirtyTiles::mark_differences(const GrayImage& a, const GrayImage& b, int th
   }
 }
 
+void DirtyTiles::merge(const DirtyTiles& other) {
+  if (other.width_ != width_ || other.height_ != height_) {
+    mark_all();
+    return;
+  }
+  for (std::size_t t = 0; t < marked_.size(); ++t)
+    if (other.marked_[t] && !marked_[t]) {
+      marked_[t] = 1;
+      before_[t] = other.before_[t];
+    }
+}
+
 bool DirtyTiles::any() const {
   return std::find(marked_.begin(), marked_.end(), 1) != marked_.end();
 }

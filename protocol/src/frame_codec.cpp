@@ -34,6 +34,63 @@ FrameEncoder::~FrameEncoder() = default;
 FrameEncoder::FrameEncoder(FrameEncoder&&) noexcept = default;
 FrameEncoder& FrameEncoder::operator=(FrameEncoder&&) noexcept = default;
 
+void FrameEncoder::enable_jpeg(StripCoder* coder, WireChoice choose) {
+  strip_coder_ = coder;
+  choose_ = std::move(choose);
+  grid_ = JpegStripGrid(reference_.width, reference_.height);
+}
+
+// The changes as JPEG strips, when choose_ says so (given what each way sends): the strips the
+// changed tiles touch, coded from the new frame; the peer's frame (peer_) gets them decoded.
+// False, with nothing written, when the frame goes as tiles.
+bool FrameEncoder::encode_jpeg(bool key, EncodeStats& stats, wire::FrameMessageWriter& writer) {
+  const std::uint32_t w = reference_.width, h = reference_.height;
+  const auto tile = [&](std::uint32_t tx, std::uint32_t ty) {
+    const std::uint32_t x = tx * kTile, y = ty * kTile;
+    return PixelRect{static_cast<std::int32_t>(x), static_cast<std::int32_t>(y),
+                     static_cast<std::int32_t>(std::min(kTile, w - x)), static_cast<std::int32_t>(std::min(kTile, h - y))};
+  };
+  strip_marks_.assign(grid_.size(), 0);
+  tile_rects_.clear();
+  std::vector<std::uint8_t>& heal = compare_;  // free now: tiles to resend for lossy strips
+  std::fill(heal.begin(), heal.end(), std::uint8_t{0});
+  for (std::size_t i = 0; i < lossy_.size(); ++i)
+    if (lossy_[i]) mark_cells(grid_.strip(i), kTile, kTile, tiles_x_, heal);
+  stats.lossless_pixels = 0;
+  for (std::uint32_t ty = 0; ty < tiles_y_; ++ty)
+    for (std::uint32_t tx = 0; tx < tiles_x_; ++tx) {
+      const std::size_t t = std::size_t{ty} * tiles_x_ + tx;
+      if (!changed_[t] && !heal[t]) continue;
+      stats.lossless_pixels += static_cast<std::uint64_t>(tile(tx, ty).area());
+      if (!changed_[t]) continue;
+      tile_rects_.push_back(tile(tx, ty));
+      grid_.mark(tile_rects_.back(), strip_marks_);
+    }
+  stats.jpeg_pixels = 0;
+  for (std::size_t i = 0; i < strip_marks_.size(); ++i)
+    if (strip_marks_[i]) stats.jpeg_pixels += static_cast<std::uint64_t>(grid_.strip(i).area());
+  if (stats.jpeg_pixels == 0 || !choose_ || !choose_(stats.lossless_pixels, stats.jpeg_pixels, key)) return false;
+
+  const CodedStrips& coded = strip_coder_->code(reference_, tile_rects_);
+  for (std::size_t i = 0; i < coded.strips.size(); ++i)  // never in practice: see the limit
+    if (coded.strip(i).size() > std::uint64_t{static_cast<std::uint64_t>(grid_.strip(coded.strips[i]).area())} *
+                                    wire::kMaxJpegStripBytesPerPixel)
+      return false;
+  if (lossy_count_ == 0) {
+    peer_ = reference_;  // the peer's frame is the reference but for the strips below
+    lossy_.assign(grid_.size(), 0);
+  }
+  for (std::size_t i = 0; i < coded.strips.size(); ++i) {
+    writer.add_jpeg_strip(grid_, coded.strips[i], strip_coder_->quality(), coded.strip(i));
+    lossy_count_ += !lossy_[coded.strips[i]];
+    lossy_[coded.strips[i]] = 1;
+  }
+  strip_coder_->decode(coded, peer_);
+  stats.jpeg = true;
+  stats.jpeg_strips = static_cast<std::uint32_t>(coded.strips.size());
+  return true;
+}
+
 void FrameEncoder::enable_copies(bool on) {
   copies_ = on;
   if (on && !copy_finder_) copy_finder_ = std::make_unique<CopyFinder>(reference_.width, reference_.height);
@@ -110,10 +167,14 @@ std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std:
   // With copies, the tiles are first only compared, so the reference still holds the frame the
   // peer has; the copies found in the changed tiles are applied to it, and the changed tiles are
   // compared again (and copied) against that: a tile that the copies made equal is not sent.
-  const bool find_copies = copies_ && !first && !key;
+  // While the peer holds strips decoded from JPEG, its frame is not the reference: no copies.
+  const bool find_copies = copies_ && !first && !key && lossy_count_ == 0;
+  if (copies_ && lossy_count_ > 0) copy_finder_stale_ = true;
   std::span<const CopyRect> copies;
   stats.tiles_changed = diff(pixels, stride, first, /*copy=*/!find_copies);
   if (find_copies && stats.tiles_changed > 0) {
+    if (copy_finder_stale_) copy_finder_->reset();
+    copy_finder_stale_ = false;
     copies = copy_finder_->find(reference_, pixels, stride, changed_);
     for (const CopyRect& c : copies) apply_copy(reference_, c);
     // Only the tiles a copy wrote to are compared again; the other changed tiles are taken.
@@ -140,6 +201,22 @@ std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std:
                     static_cast<std::uint32_t>(c.src_x), static_cast<std::uint32_t>(c.src_y));
     ++stats.copies;
     stats.copied_pixels += static_cast<std::uint64_t>(c.dst.area());
+  }
+  const auto finish = [&](const FrameBuffer& peers) {  // the hash is of the peer's frame
+    writer.finish(pixel_hash(peers));
+    stats.rects = writer.rect_count();
+    stats.message_bytes = out.size();
+    last_message_bytes_ = out.size();
+    stats.key = key;
+    return stats;
+  };
+  if (strip_coder_ && encode_jpeg(key, stats, writer)) return finish(peer_);
+  if (lossy_count_ > 0) {  // tiles: every strip the peer holds from a JPEG goes again, lossless
+    for (std::size_t i = 0; i < lossy_.size(); ++i)
+      if (lossy_[i]) mark_cells(grid_.strip(i), kTile, kTile, tiles_x_, changed_);
+    std::fill(lossy_.begin(), lossy_.end(), std::uint8_t{0});
+    lossy_count_ = 0;
+    peer_ = FrameBuffer();
   }
   // A run of changed tiles along a tile row becomes one rectangle; on a key frame each tile row
   // is one full-width rectangle whose rows are contiguous in the reference (no packing needed).
@@ -180,12 +257,7 @@ std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std:
       tx = end;
     }
   }
-  writer.finish(pixel_hash(reference_));
-  stats.rects = writer.rect_count();
-  stats.message_bytes = out.size();
-  last_message_bytes_ = out.size();
-  stats.key = key;
-  return stats;
+  return finish(reference_);
 }
 
 // The frame's pixels are allocated by the first key frame, not here: a HELLO alone (60 bytes)
@@ -297,6 +369,16 @@ Result<void, wire::WireError> FrameDecoder::apply(const wire::FrameView& f) {
       if (f.is_key() || std::uint64_t{r.src_x} + r.w > frame.width || std::uint64_t{r.src_y} + r.h > frame.height)
         return WireError{ErrorCode::kBadMessage, "FRAME rect " + std::to_string(i) + ": copy outside the frame"};
       apply_copy(frame, CopyRect{r.area(), static_cast<std::int32_t>(r.src_x), static_cast<std::int32_t>(r.src_y)});
+      continue;
+    }
+    if (r.encoding == wire::RectEncoding::kJpegStrip) {  // a run of them is decoded in one call
+      std::size_t end = i + 1;
+      while (end < f.rects.size() && f.rects[end].encoding == wire::RectEncoding::kJpegStrip) ++end;
+      if (!strip_decoder_)
+        return WireError{ErrorCode::kBadMessage, "FRAME rect " + std::to_string(i) +
+                                                     ": a JPEG strip, which this receiver did not offer (WELCOME)"};
+      if (auto decoded = strip_decoder_(std::span(f.rects).subspan(i, end - i), frame); !decoded) return decoded;
+      i = end - 1;
       continue;
     }
     const std::size_t row_bytes = std::size_t{r.w} * 4, raw = row_bytes * r.h;

@@ -62,7 +62,7 @@ MessageReader::Event MessageReader::commit(std::size_t n) {
       if (filled_ < header_.length) return Event::kNeedMore;
       filled_ = 0;
       stage_ = Stage::kHeader;
-      if (!header_.known()) {  // protocol 3: a message of a later version, skipped by its length
+      if (!header_.known(version_)) {  // protocol 3: a message of a later version, skipped by its length
         ++skipped_;
         return Event::kNeedMore;
       }

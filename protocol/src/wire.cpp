@@ -1,4 +1,4 @@
-// Wire protocol v2 and v3: see schemas/wire-protocol.md. Every rule of the spec's tables is
+// Wire protocol v2 to v4: see schemas/wire-protocol.md. Every rule of the spec's tables is
 // checked here. Longer than most files on purpose: each message's decoder sits next to its
 // encoder and its limits, as the spec's tables do, so a rule and its check read together.
 #include "screenreel/protocol/wire.hpp"
@@ -68,7 +68,7 @@ Result<Message, WireError> decode_hello(ByteReader& r) {
   return Message(std::move(m));
 }
 
-Result<Message, WireError> decode_welcome(ByteReader& r) {
+Result<Message, WireError> decode_welcome(ByteReader& r, std::uint16_t version) {
   Welcome m;
   m.session_id = r.read<std::uint64_t>();
   m.max_in_flight = r.read<std::uint32_t>();
@@ -77,6 +77,10 @@ Result<Message, WireError> decode_welcome(ByteReader& r) {
   m.folder = r.read_str16(kMaxText);
   if (!r.ok()) return bad("WELCOME: truncated");
   if (m.max_in_flight < 1) return bad("WELCOME: max_in_flight is 0");
+  if (version >= 4 && r.remaining() >= 4) {  // appended in protocol 4
+    m.jpeg_quality = r.read<std::uint32_t>();
+    if (m.jpeg_quality > 100) return bad("WELCOME: jpeg_quality " + std::to_string(m.jpeg_quality) + " over 100");
+  }
   return Message(std::move(m));
 }
 
@@ -125,6 +129,10 @@ Result<Message, WireError> decode_frame(ByteReader& r, std::uint16_t version) {
     } else if (enc == static_cast<std::uint8_t>(RectEncoding::kLz4)) {
       if (len == 0 || len > static_cast<std::uint64_t>(LZ4_compressBound(static_cast<int>(raw))))
         return bad(at + "LZ4 data length " + std::to_string(len) + " impossible for " + std::to_string(raw) + " bytes");
+    } else if (enc == static_cast<std::uint8_t>(RectEncoding::kJpegStrip) && version >= 4) {
+      if (len <= kJpegStripPrefixBytes || len - kJpegStripPrefixBytes > raw / kBytesPerPixel * kMaxJpegStripBytesPerPixel)
+        return bad(at + "JPEG strip data length " + std::to_string(len) + " impossible for " +
+                   std::to_string(rect.w) + "x" + std::to_string(rect.h) + " pixels");
     } else if (enc == static_cast<std::uint8_t>(RectEncoding::kCopy) && version >= 3) {
       if (m.is_key()) return bad(at + "a key frame has nothing to copy from");
       if (len != kCopyDataBytes) return bad(at + "copy data length " + std::to_string(len) + " != 8");
@@ -143,6 +151,23 @@ Result<Message, WireError> decode_frame(ByteReader& r, std::uint16_t version) {
                    " is outside the frame");
       m.rects.push_back(rect);
       continue;  // covers nothing of a key frame
+    }
+    if (rect.encoding == RectEncoding::kJpegStrip) {
+      const JpegStripGrid grid(m.width, m.height);
+      const std::size_t strip = grid.strip_at(rect.area());
+      if (strip == grid.size())
+        return bad(at + "JPEG strip " + std::to_string(rect.x) + "," + std::to_string(rect.y) + " " +
+                   std::to_string(rect.w) + "x" + std::to_string(rect.h) + " is not a strip of the frame's grid");
+      rect.strip = static_cast<std::uint32_t>(strip);
+      rect.jpeg_quality = rect.data[0];
+      if (rect.jpeg_quality < 1 || rect.jpeg_quality > 100 || rect.data[1] != 0 || rect.data[2] != 0 || rect.data[3] != 0)
+        return bad(at + "JPEG strip quality " + std::to_string(rect.jpeg_quality) + " outside 1..100, or reserved bytes set");
+      rect.jpeg = rect.data.subspan(kJpegStripPrefixBytes);
+      // Coded bytes only: a marker (0xFF not followed by a stuffed 0x00) would end or corrupt
+      // the JPEG the receiver splices the strip into.
+      for (std::size_t k = 0; k < rect.jpeg.size(); ++k)
+        if (rect.jpeg[k] == 0xFF && (k + 1 == rect.jpeg.size() || rect.jpeg[++k] != 0x00))
+          return bad(at + "JPEG strip holds a marker at byte " + std::to_string(k));
     }
     covered += std::uint64_t{rect.w} * rect.h;
     m.rects.push_back(rect);
@@ -209,6 +234,68 @@ Result<Message, WireError> decode_auth(ByteReader& r) {
   return Message(m);
 }
 
+// A tick named by a protocol-4 message: 1 to kMaxTick, as FRAME seq.
+Result<void, WireError> check_tick(const char* what, std::uint64_t tick) {
+  if (tick == 0 || tick > kMaxTick)
+    return bad(std::string(what) + ": tick " + std::to_string(tick) + " outside 1..2^63-1");
+  return {};
+}
+
+Result<Message, WireError> decode_marker(ByteReader& r) {
+  Marker m;
+  m.tick = r.read<std::uint64_t>();
+  m.time_us = r.read<std::int64_t>();
+  const auto source = r.read<std::uint8_t>();
+  const auto reserved0 = r.read<std::uint8_t>();
+  const auto reserved1 = r.read<std::uint16_t>();
+  m.label = r.read_str16(kMaxText);
+  if (!r.ok()) return bad("MARKER: truncated, or a label over " + std::to_string(kMaxText) + " bytes");
+  if (auto t = check_tick("MARKER", m.tick); !t) return t.error();
+  if (source < 1 || source > static_cast<std::uint8_t>(MarkerSource::kApi))
+    return bad("MARKER: unknown source " + std::to_string(source));
+  if (reserved0 != 0 || reserved1 != 0) return bad("MARKER: reserved bytes not zero");
+  m.source = static_cast<MarkerSource>(source);
+  return Message(std::move(m));
+}
+
+Result<Message, WireError> decode_pause(ByteReader& r) {
+  Pause m;
+  m.tick = r.read<std::uint64_t>();
+  m.time_us = r.read<std::int64_t>();
+  m.reason = r.read_str16(kMaxText);
+  if (!r.ok()) return bad("PAUSE: truncated, or a reason over " + std::to_string(kMaxText) + " bytes");
+  if (auto t = check_tick("PAUSE", m.tick); !t) return t.error();
+  return Message(std::move(m));
+}
+
+Result<Message, WireError> decode_resume(ByteReader& r) {
+  Resume m;
+  m.tick = r.read<std::uint64_t>();
+  m.time_us = r.read<std::int64_t>();
+  if (!r.ok()) return bad("RESUME: truncated");
+  if (auto t = check_tick("RESUME", m.tick); !t) return t.error();
+  return Message(m);
+}
+
+Result<Message, WireError> decode_skipped(ByteReader& r) {
+  Skipped m;
+  m.first_tick = r.read<std::uint64_t>();
+  m.last_tick = r.read<std::uint64_t>();
+  const auto cause = r.read<std::uint8_t>();
+  const auto reserved0 = r.read<std::uint8_t>();
+  const auto reserved1 = r.read<std::uint16_t>();
+  if (!r.ok()) return bad("SKIPPED: truncated");
+  if (auto t = check_tick("SKIPPED", m.first_tick); !t) return t.error();
+  if (auto t = check_tick("SKIPPED", m.last_tick); !t) return t.error();
+  if (m.last_tick < m.first_tick)
+    return bad("SKIPPED: last_tick " + std::to_string(m.last_tick) + " before first_tick " +
+               std::to_string(m.first_tick));
+  if (cause < 1 || cause > kLastClientSkipCause) return bad("SKIPPED: unknown cause " + std::to_string(cause));
+  if (reserved0 != 0 || reserved1 != 0) return bad("SKIPPED: reserved bytes not zero");
+  m.cause = static_cast<SkipCause>(cause);
+  return Message(m);
+}
+
 }  // namespace
 
 std::vector<std::uint8_t> encode_preamble(std::uint16_t version) {
@@ -238,9 +325,10 @@ std::size_t max_body_bytes(MessageType type) {
   return type == MessageType::kFrame ? kMaxMessageBytes : kMaxControlBytes;
 }
 
-bool Header::known() const {
+bool Header::known(std::uint16_t version) const {
   const auto t = static_cast<std::uint16_t>(type);
-  return t >= 1 && t <= 10;
+  if (t >= 1 && t <= 10) return true;
+  return version >= 4 && ((t >= 11 && t <= 13) || t == 15);  // 14 (SAVE_BUFFER) is reserved: skipped
 }
 
 Result<Header, WireError> decode_header(std::span<const std::uint8_t> bytes, std::uint16_t version) {
@@ -251,7 +339,7 @@ Result<Header, WireError> decode_header(std::span<const std::uint8_t> bytes, std
   const auto length = r.read<std::uint32_t>();
   if (reserved != 0) return bad("header: reserved field not zero");
   const auto t = static_cast<MessageType>(type);
-  if (!Header{t, length}.known()) {
+  if (!Header{t, length}.known(version)) {
     if (version < 3) return bad("header: unknown message type " + std::to_string(type));
     if (length > kMaxControlBytes)
       return bad("header: unknown message type " + std::to_string(type) + " of " + std::to_string(length) +
@@ -271,7 +359,7 @@ Result<Message, WireError> decode_body(MessageType type, std::span<const std::ui
   Result<Message, WireError> p = [&]() -> Result<Message, WireError> {
     switch (type) {
       case MessageType::kHello: return decode_hello(r);
-      case MessageType::kWelcome: return decode_welcome(r);
+      case MessageType::kWelcome: return decode_welcome(r, version);
       case MessageType::kFrame: return decode_frame(r, version);
       case MessageType::kAck: return decode_ack(r);
       case MessageType::kStop: return decode_stop(r);
@@ -280,6 +368,11 @@ Result<Message, WireError> decode_body(MessageType type, std::span<const std::ui
       case MessageType::kChallenge: return decode_challenge(r);
       case MessageType::kAuth: return decode_auth(r);
       case MessageType::kPing: return Message(Ping{});
+      case MessageType::kMarker: return decode_marker(r);
+      case MessageType::kPause: return decode_pause(r);
+      case MessageType::kResume: return decode_resume(r);
+      case MessageType::kSkipped: return decode_skipped(r);
+      case MessageType::kSaveBuffer: break;
     }
     return bad("unknown message type");
   }();
@@ -311,6 +404,7 @@ std::vector<std::uint8_t> encode(const Welcome& m) {
   w.write(m.last_tick);
   w.write_bytes(m.resume_key);
   w.write_str16(m.folder, kMaxText);
+  if (m.jpeg_quality != 0) w.write(m.jpeg_quality);  // protocol 4 only (the receiver sets it so)
   return finish_message(std::move(out));
 }
 
@@ -366,6 +460,46 @@ std::vector<std::uint8_t> encode(const Auth& m) {
 
 std::vector<std::uint8_t> encode(const Ping&) { return finish_message(start_message(MessageType::kPing)); }
 
+std::vector<std::uint8_t> encode(const Marker& m) {
+  auto out = start_message(MessageType::kMarker);
+  ByteWriter w(out);
+  w.write(m.tick);
+  w.write(m.time_us);
+  w.write(static_cast<std::uint8_t>(m.source));
+  w.write(std::uint8_t{0});
+  w.write(std::uint16_t{0});
+  w.write_str16(m.label, kMaxText);
+  return finish_message(std::move(out));
+}
+
+std::vector<std::uint8_t> encode(const Pause& m) {
+  auto out = start_message(MessageType::kPause);
+  ByteWriter w(out);
+  w.write(m.tick);
+  w.write(m.time_us);
+  w.write_str16(m.reason, kMaxText);
+  return finish_message(std::move(out));
+}
+
+std::vector<std::uint8_t> encode(const Resume& m) {
+  auto out = start_message(MessageType::kResume);
+  ByteWriter w(out);
+  w.write(m.tick);
+  w.write(m.time_us);
+  return finish_message(std::move(out));
+}
+
+std::vector<std::uint8_t> encode(const Skipped& m) {
+  auto out = start_message(MessageType::kSkipped);
+  ByteWriter w(out);
+  w.write(m.first_tick);
+  w.write(m.last_tick);
+  w.write(static_cast<std::uint8_t>(m.cause));
+  w.write(std::uint8_t{0});
+  w.write(std::uint16_t{0});
+  return finish_message(std::move(out));
+}
+
 // --- FrameMessageWriter -------------------------------------------------------------------
 // Layout of the fixed part of a FRAME body, after the 8-byte header.
 namespace {
@@ -414,6 +548,22 @@ void FrameMessageWriter::add_copy(std::uint32_t x, std::uint32_t y, std::uint32_
   add_rect(x, y, w, h, RectEncoding::kCopy, data);
 }
 
+void FrameMessageWriter::add_jpeg_strip(const JpegStripGrid& grid, std::uint32_t index, std::uint32_t quality,
+                                        std::span<const std::uint8_t> bytes) {
+  const PixelRect r = grid.strip(index);
+  std::uint8_t header[kRectHeaderBytes + kJpegStripPrefixBytes] = {};
+  detail::put_le(header, static_cast<std::uint32_t>(r.x), 4);
+  detail::put_le(header + 4, static_cast<std::uint32_t>(r.y), 4);
+  detail::put_le(header + 8, static_cast<std::uint32_t>(r.w), 4);
+  detail::put_le(header + 12, static_cast<std::uint32_t>(r.h), 4);
+  header[16] = static_cast<std::uint8_t>(RectEncoding::kJpegStrip);
+  detail::put_le(header + 20, kJpegStripPrefixBytes + bytes.size(), 4);
+  header[kRectHeaderBytes] = static_cast<std::uint8_t>(quality);
+  out_.insert(out_.end(), header, header + sizeof header);
+  out_.insert(out_.end(), bytes.begin(), bytes.end());
+  ++rect_count_;
+}
+
 void FrameMessageWriter::finish(std::uint64_t pixel_hash) {
   detail::put_le(out_.data() + kFrameHashOffset, pixel_hash, 8);
   detail::put_le(out_.data() + kFrameCountOffset, rect_count_, 4);
@@ -433,6 +583,11 @@ std::string_view to_string(MessageType t) {
     case MessageType::kChallenge: return "CHALLENGE";
     case MessageType::kAuth: return "AUTH";
     case MessageType::kPing: return "PING";
+    case MessageType::kMarker: return "MARKER";
+    case MessageType::kPause: return "PAUSE";
+    case MessageType::kResume: return "RESUME";
+    case MessageType::kSaveBuffer: return "SAVE_BUFFER";
+    case MessageType::kSkipped: return "SKIPPED";
   }
   return "UNKNOWN";
 }

@@ -17,7 +17,7 @@
 #include "screenreel/protocol/auth.hpp"
 #include "screenreel/protocol/transport.hpp"
 #include "screenreel/receiver/display.hpp"
-#include "screenreel/receiver/terminal_keys.hpp"
+#include "screenreel/common/terminal_keys.hpp"
 #include "service_manager.hpp"
 
 namespace screenreel::receiver {
@@ -157,6 +157,7 @@ int run(const ReceiverConfig& config) {
     hangup.async_wait(on_hangup);
     keys = std::make_unique<TerminalKeys>(io, [&](char c) {
       if (c == 'q' || c == 'Q') request_stop(wire::StopReason::kUserEnded, "q pressed on the terminal");
+      if (c == 'm' || c == 'M') server.mark_all();
     });
 
     std::ostringstream bound;
@@ -165,7 +166,8 @@ int run(const ReceiverConfig& config) {
         (config.recorder.catalog ? ", catalog " + config.recorder.catalog->describe() + " as receiver " +
                                        config.recorder.catalog->receiver
                                  : std::string()) +
-        (display ? "; press q in a window or on this terminal, or Ctrl-C, to end" : "; press q or Ctrl-C to end"));
+        (display ? "; press q in a window or on this terminal, or Ctrl-C, to end; m sets a marker" : "; press q or Ctrl-C to end, m to set a marker"));
+
     ready_status = "listening on " + bound.str();
     service.ready(ready_status);
     service.start_watchdog();
@@ -187,6 +189,7 @@ int run(const ReceiverConfig& config) {
         try {
           const int key = display->pump(10);
           if (key == 'q' || key == 'Q') request_stop(wire::StopReason::kUserEnded, "q pressed in the window");
+          if (key == 'm' || key == 'M') asio::post(io, [&server] { server.mark_all(); });  // the io thread's
         } catch (const std::exception& e) {
           log::info(std::string("cannot show the live window (") + e.what() + "); recording continues without it");
           window_ok = false;

@@ -129,6 +129,7 @@ void Recorder::catalog_loop() {
   for (;;) {
     std::deque<Done> batch;
     std::vector<DisplayedAt> displayed;
+    SessionEvents events;
     std::vector<std::shared_ptr<SessionWriter>> to_end;
     bool exit = false;
     {
@@ -138,6 +139,7 @@ void Recorder::catalog_loop() {
       });
       batch.swap(finished_);
       displayed.swap(displayed_);
+      std::swap(events, events_);
       exit = encoders_running_ == 0 && finished_.empty();
     }
     if (exit && !held_.empty()) {
@@ -164,6 +166,13 @@ void Recorder::catalog_loop() {
       if (disk_limits().retention.any() && wall_clock_us() >= next_retention_us) {
         apply_retention();
         next_retention_us = wall_clock_us() + kRetentionEveryUs;
+      }
+      // Markers and ledger runs are few and small; one that cannot be written costs the session
+      // its record of that moment, never its frames.
+      try {
+        with_reserve([&] { catalog_->add_events(events); });
+      } catch (const std::exception& e) {
+        log::warning(std::string("markers, pauses or the drop ledger were not written: ") + e.what());
       }
       with_reserve([&] { later = catalog_->add_frames(rows, displayed); });
     } catch (const std::exception& e) {
@@ -229,6 +238,19 @@ void Recorder::catalog_loop() {
       if (closing_.empty() || encoders_running_ == 0) break;
     }
   }
+}
+
+void Recorder::add_events(SessionEvents events) {
+  if (events.empty()) return;
+  {
+    std::lock_guard lock(mutex_);
+    const auto append = [](auto& to, auto& from) { to.insert(to.end(), from.begin(), from.end()); };
+    append(events_.markers, events.markers);
+    append(events_.pauses, events.pauses);
+    append(events_.pause_ends, events.pause_ends);
+    append(events_.ledger, events.ledger);
+  }
+  done_cv_.notify_all();
 }
 
 }  // namespace screenreel::receiver

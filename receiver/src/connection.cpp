@@ -6,6 +6,7 @@
 #include "screenreel/common/log.hpp"
 #include "screenreel/common/terminal_text.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 #include <sstream>
@@ -205,6 +206,11 @@ void Connection::on_message(wire::MessageType type) {
   if (state_ != State::kRecording) return;  // ending: nothing more is read
   if (auto* frame = std::get_if<wire::FrameView>(&msg)) return on_frame(*frame, receive_us);
   if (std::holds_alternative<wire::Ping>(msg)) return read();
+  if (std::holds_alternative<wire::Marker>(msg) || std::holds_alternative<wire::Pause>(msg) ||
+      std::holds_alternative<wire::Resume>(msg) || std::holds_alternative<wire::Skipped>(msg)) {
+    on_event(msg);
+    return read();
+  }
   if (auto* bye = std::get_if<wire::Bye>(&msg)) {
     client_dropped_ = bye->dropped;
     if (bye->frames != frames_received_)
@@ -294,15 +300,40 @@ void Connection::on_hello(const wire::Hello& hello) {
   decoder_.emplace(hello.width, hello.height, [&recorder = server_.recorder](std::uint32_t w, std::uint32_t h) {
     return recorder.acquire_buffer(w, h);
   });
+  // Protocol 4: JPEG strips at the quality of the archive's JPEGs, decoded for the frame (the
+  // live window, OCR, the next FRAME) and spliced into the file as they came.
+  const int quality = server_.recorder.jpeg_quality();
+  if (reader_.version() >= 4) {
+    strip_decoder_ = std::make_unique<JpegStripDecoder>(quality);
+    decoder_->set_strip_decoder([this, quality](std::span<const wire::RectView> rects, FrameBuffer& frame)
+                                    -> Result<void, wire::WireError> {
+      strips_.clear();
+      for (const auto& r : rects) {
+        if (r.jpeg_quality != static_cast<std::uint32_t>(quality))
+          return wire::WireError{wire::ErrorCode::kBadMessage, "JPEG strip coded at quality " +
+                                                                   std::to_string(r.jpeg_quality) + ", WELCOME said " +
+                                                                   std::to_string(quality)};
+        strips_.push_back({r.strip, r.jpeg});
+      }
+      if (auto done = strip_decoder_->decode(JpegStripGrid(frame.width, frame.height), strips_, frame.pixels.data(),
+                                             frame.stride());
+          !done)
+        return wire::WireError{wire::ErrorCode::kBadMessage, done.error().message};
+      return {};
+    });
+  }
   reader_.set_body_limit(wire::kMaxMessageBytes);
   state_ = State::kRecording;
   arm_idle();
   const auto& rec = session_->record();
   const auto last_tick = static_cast<std::uint64_t>(session_->resumed_after_tick());
+  accounted_tick_ = session_->resumed_accounted_tick();
+  last_frame_ = rec.frame_count;
   log::info(who() + ": recording " + std::to_string(hello.width) + "x" + std::to_string(hello.height) + " at " +
       std::to_string(hello.fps_milli / 1000.0).substr(0, 5) + " fps into sessions/" + rec.folder);
   send(wire::encode(wire::Welcome{static_cast<std::uint64_t>(rec.id), server_.options.max_in_flight, rec.folder,
-                                  server_.recorder.resume_key(rec.id), last_tick}));
+                                  server_.recorder.resume_key(rec.id), last_tick,
+                                  reader_.version() >= 4 ? static_cast<std::uint32_t>(quality) : 0}));
   if (server_.sink)
     server_.sink->session_started(rec.id, "Received Video Stream - " + terminal_safe(rec.name) + " (session " +
                                                std::to_string(rec.id) + ")");
@@ -336,7 +367,12 @@ void Connection::on_frame(const wire::FrameView& frame, std::int64_t receive_us)
   if (frame.is_key())
     changed_.assign(1, PixelRect{0, 0, static_cast<std::int32_t>(frame.width), static_cast<std::int32_t>(frame.height)});
   FrameJob job{static_cast<std::int64_t>(frame.seq), decoder_->capture_time_us(), receive_us, shared, frame.rects.empty(),
-               changed_};
+               changed_, client_strips(frame)};
+  if (job.client_strips) {  // the recorder codes only what the other rectangles changed
+    job.changed.clear();
+    for (const auto& r : frame.rects)
+      if (r.encoding != wire::RectEncoding::kJpegStrip) job.changed.push_back(r.area());
+  }
   const std::uint64_t seq = frame.seq;
   std::weak_ptr<Connection> weak = shared_from_this();
   auto& io = server_.io;
@@ -352,7 +388,98 @@ void Connection::on_frame(const wire::FrameView& frame, std::int64_t receive_us)
     return end_session("error", err, false);
   }
   server_.recorder.note_changes(session_->record().id, *number, decoder_->capture_time_us(), shared, frame.rects);
+  last_frame_ = static_cast<std::int64_t>(*number);
+  if (static_cast<std::int64_t>(frame.seq) > accounted_tick_) {
+    SessionEvents events;
+    account_before(static_cast<std::int64_t>(frame.seq), events);
+    accounted_tick_ = static_cast<std::int64_t>(frame.seq);
+    server_.recorder.add_events(std::move(events));
+  }
+  stored_here_ = true;
   if (server_.sink) server_.sink->show(session_->record().id, *number, std::move(shared), changed_);
+}
+
+std::string Connection::unexplained_cause() const {
+  if (reader_.version() < 4) return "unknown";  // its client says nothing of its ticks
+  // Before the first frame stored on a connection the gap spans a reconnection (a resumed
+  // session, or a new one its client started after an old one could not be resumed: a client's
+  // first connection explains every tick before its first frame); after it, the client's spool
+  // dropped the ticks (and their SKIPPED with them).
+  return stored_here_ ? "spool-full" : "disconnected";
+}
+
+std::optional<std::int64_t> Connection::frame_on_screen() const {
+  if (last_frame_ == 0) return std::nullopt;
+  return last_frame_;
+}
+
+void Connection::account_before(std::int64_t tick, SessionEvents& events) {
+  if (tick - 1 > accounted_tick_)
+    events.ledger.push_back({session_->record().id, accounted_tick_ + 1, tick - 1, unexplained_cause()});
+}
+
+void Connection::on_event(const wire::Message& m) {
+  const auto id = session_->record().id;
+  SessionEvents events;
+  static constexpr const char* kSources[] = {"", "capture-key", "signal", "hotkey", "api"};
+  if (auto* marker = std::get_if<wire::Marker>(&m)) {
+    ++markers_;
+    const std::string label = marker->label.empty() ? "marker " + std::to_string(markers_) : terminal_safe(marker->label);
+    events.markers.push_back({id, marker->time_us, static_cast<std::int64_t>(marker->tick), frame_on_screen(), label,
+                              kSources[static_cast<int>(marker->source)]});
+    log::info(who() + ": marker '" + label + "' at tick " + std::to_string(marker->tick));
+  } else if (auto* pause = std::get_if<wire::Pause>(&m)) {
+    events.pauses.push_back({id, static_cast<std::int64_t>(pause->tick), pause->time_us, std::nullopt, std::nullopt,
+                             terminal_safe(pause->reason)});
+    log::info(who() + ": paused at tick " + std::to_string(pause->tick) + " (" + pause->reason + ")");
+    if (server_.sink) server_.sink->session_paused(id, true);
+  } else if (auto* resume = std::get_if<wire::Resume>(&m)) {
+    events.pause_ends.push_back({id, static_cast<std::int64_t>(resume->tick), resume->time_us});
+    log::info(who() + ": resumed at tick " + std::to_string(resume->tick));
+    if (server_.sink) server_.sink->session_paused(id, false);
+  } else if (auto* skipped = std::get_if<wire::Skipped>(&m)) {
+    static constexpr const char* kCauses[] = {"", "unchanged", "flow-control", "paused"};
+    // A run sent again after a reconnection is clipped to what is not accounted for yet.
+    const auto first = std::max(static_cast<std::int64_t>(skipped->first_tick), accounted_tick_ + 1);
+    const auto last = static_cast<std::int64_t>(skipped->last_tick);
+    if (first <= last) {
+      account_before(first, events);
+      events.ledger.push_back({id, first, last, kCauses[static_cast<int>(skipped->cause)]});
+      accounted_tick_ = last;
+    }
+  }
+  server_.recorder.add_events(std::move(events));
+}
+
+void Connection::mark(const std::string& label) {
+  if (state_ != State::kRecording) return;
+  ++markers_;
+  SessionEvents events;
+  events.markers.push_back({session_->record().id, wall_clock_us(), accounted_tick_, frame_on_screen(), label,
+                            "receiver-key"});
+  log::info(who() + ": marker '" + label + "' at tick " + std::to_string(accounted_tick_));
+  server_.recorder.add_events(std::move(events));
+}
+
+// The FRAME's JPEG strips that no rectangle after them touched (each strip's last one), for the
+// file as they are. Nothing for a FRAME without strips.
+std::shared_ptr<const CodedStrips> Connection::client_strips(const wire::FrameView& frame) {
+  const bool any = std::any_of(frame.rects.begin(), frame.rects.end(),
+                               [](const wire::RectView& r) { return r.encoding == wire::RectEncoding::kJpegStrip; });
+  if (!any) return nullptr;
+  const JpegStripGrid grid(frame.width, frame.height);
+  auto out = std::make_shared<CodedStrips>();
+  out->clear(grid);
+  strip_marks_.assign(grid.size(), 0);  // 1: a later rectangle touched it; 2: its strip is taken
+  for (auto r = frame.rects.rbegin(); r != frame.rects.rend(); ++r) {
+    if (r->encoding != wire::RectEncoding::kJpegStrip)
+      grid.mark(r->area(), strip_marks_);
+    else if (strip_marks_[r->strip] == 0) {
+      strip_marks_[r->strip] = 2;
+      out->add(r->strip, r->jpeg);
+    }
+  }
+  return out;
 }
 
 void Connection::on_frame_accepted(std::uint64_t seq, std::uint64_t number) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "screenreel/archive/jpeg.hpp"
 #include "screenreel/protocol/auth.hpp"
 #include "screenreel/protocol/frame_codec.hpp"
 #include "screenreel/protocol/message_reader.hpp"
@@ -32,6 +33,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::int64_t session_id() const;
   // Its client has reconnected and resumes the session: end it here as 'disconnected'.
   void replaced();
+  // A marker on this connection's session at the newest tick it has (the receiver's `m` key).
+  void mark(const std::string& label);
   // Before HELLO was accepted (it counts against --max-pending, not --max-clients).
   bool handshaking() const;
   // Closes a connection still handshaking, to make room for a newer one (ERROR busy).
@@ -49,6 +52,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::shared_ptr<SessionWriter> try_resume(const wire::Hello& hello, bool& busy);
   void on_frame(const wire::FrameView& frame, std::int64_t receive_us);
   void on_frame_accepted(std::uint64_t seq, std::uint64_t number);
+  // Protocol 4's MARKER, PAUSE, RESUME and SKIPPED (schemas/wire-protocol.md, "Markers, pause and
+  // the drop ledger"): rows for the catalog.
+  void on_event(const wire::Message& m);
+  // The drop ledger: ticks up to `tick` - 1 that nobody named go to it with the cause
+  // unexplained_cause() gives; then ticks up to `last` are accounted for.
+  void account_before(std::int64_t tick, SessionEvents& events);
+  std::string unexplained_cause() const;
+  // The session's newest frame: the one on screen at the tick of an event, which the client
+  // sends after every frame up to that tick. None before the first.
+  std::optional<std::int64_t> frame_on_screen() const;
+  std::shared_ptr<const CodedStrips> client_strips(const wire::FrameView& frame);
   // Protocol violation: tell the peer why, log it, end the session as 'error'.
   void fail(const wire::WireError& e);
   // Ends the session once its frames are stored; `answer_bye` sends BYE before closing.
@@ -81,9 +95,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::shared_ptr<SessionWriter> session_;
   std::optional<FrameDecoder> decoder_;
   std::vector<PixelRect> changed_;  // the last FRAME's rectangles (a key frame: all of it; reused)
+  // Protocol 4: the JPEG strips a client sends (at the recorder's quality) drawn into the frame.
+  std::unique_ptr<JpegStripDecoder> strip_decoder_;
+  std::vector<JpegStripDecoder::Strip> strips_;  // the run being decoded (reused)
+  std::vector<std::uint8_t> strip_marks_;        // one a strip (reused)
   std::uint64_t frames_received_ = 0;
   std::uint64_t acks_written_ = 0;  // ACKs handed to the socket (the client can have read no more)
   std::uint64_t client_dropped_ = 0;
+  // The drop ledger (protocol 4): every tick up to accounted_tick_ is a frame or a ledger run.
+  std::int64_t accounted_tick_ = 0;
+  std::int64_t last_frame_ = 0;        // the session's newest frame number (markers point at it)
+  bool stored_here_ = false;           // a frame was stored on this connection
+  std::int64_t markers_ = 0;           // markers set on this connection, to number unlabelled ones
   bool stop_sent_ = false;
   bool evicted_ = false;
   bool handshaken_ = false;  // the TLS handshake is done (always, without --tls)  // closed to make room (evict): whatever still arrives is ignored

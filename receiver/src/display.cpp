@@ -50,6 +50,18 @@ void Display::session_ended(std::int64_t session_id) {
   windows_[session_id].ended = true;
 }
 
+void Display::session_paused(std::int64_t session_id, bool paused) {
+  std::lock_guard lock(mutex_);
+  auto& w = windows_[session_id];
+  w.paused = paused;
+  w.retitle = true;
+  arrived_.notify_one();
+}
+
+namespace {
+std::string shown_title(const std::string& title, bool paused) { return paused ? title + " - paused" : title; }
+}  // namespace
+
 int Display::pump(int wait_ms) {
   struct Draw {
     std::int64_t session_id;
@@ -62,6 +74,7 @@ int Display::pump(int wait_ms) {
   };
   std::vector<Draw> draws;
   std::vector<std::uint32_t> to_destroy;
+  std::vector<std::pair<std::uint32_t, std::string>> titles;
   {
     std::lock_guard lock(mutex_);
     for (auto it = windows_.begin(); it != windows_.end();) {
@@ -72,9 +85,12 @@ int Display::pump(int wait_ms) {
         it = windows_.erase(it);
         continue;
       }
+      if (w.retitle && w.id) titles.emplace_back(w.id, shown_title(w.title, w.paused));
+      w.retitle = false;
       if (w.dirty && w.latest && !w.closed) {
         // Taken, not kept: once drawn, the frame goes back to the decoder's pool.
-        draws.push_back({it->first, w.number, w.title, std::move(w.latest), std::move(w.changed), w.whole, w.id});
+        draws.push_back({it->first, w.number, shown_title(w.title, w.paused), std::move(w.latest),
+                         std::move(w.changed), w.whole, w.id});
         w.changed.clear();
         w.whole = false;
         w.dirty = false;
@@ -94,6 +110,7 @@ int Display::pump(int wait_ms) {
     }
     x11_->draw(d.id, picture, image.updated());
   }
+  for (const auto& [id, title] : titles) x11_->set_title(id, title);
   for (const auto id : to_destroy) x11_->destroy(id);
   x11_->flush();
   if (!draws.empty() && displayed_) {
@@ -114,7 +131,7 @@ int Display::pump(int wait_ms) {
   std::unique_lock lock(mutex_);  // wait for a frame, drawn as soon as it comes
   arrived_.wait_for(lock, std::chrono::milliseconds(std::max(1, wait_ms)), [&] {
     for (const auto& [id, w] : windows_)
-      if ((w.dirty && !w.closed) || w.ended) return true;
+      if ((w.dirty && !w.closed) || w.ended || w.retitle) return true;
     return false;
   });
   return -1;

@@ -10,6 +10,7 @@
 #include <iterator>
 #include <system_error>
 
+#include "screenreel/archive/activity.hpp"
 #include "screenreel/archive/integrity.hpp"
 #include "screenreel/archive/jpeg.hpp"
 #include "screenreel/archive/retention.hpp"
@@ -221,6 +222,7 @@ Recorder::Resume Recorder::resume_session(std::int64_t id, const wire::ResumeKey
   const SessionRecord now = *catalog_->session(id);
   update_manifest(dir, now);
   out.reset(new SessionWriter(*this, now, dir, static_cast<std::uint64_t>(reopened.last_seq) + 1, reopened.last_tick));
+  out->resumed_accounted_tick_ = std::max(reopened.last_tick, reopened.last_ledger_tick);
   // The chain goes on from the last frame kept; a session recorded before chains starts one.
   if (reopened.last_chain) out->chain_ = *reopened.last_chain;
   else if (reopened.last_seq > 0) out->chain_broken_ = true;
@@ -339,15 +341,32 @@ std::optional<FrameRecord> Recorder::store(Pending& p, JpegEncoder& jpeg, std::v
       row.jpeg_bytes = same->first;
       row.sha256 = same->second;
       row.same_as = static_cast<std::int64_t>(p.repeat_of);
+      row.activity = FrameActivity{};  // the same pixels: nothing changed
     } else {
       if (disk_full_)
         throw std::runtime_error("No space left on device: the archive's disk is full (free some space, or use "
                                  "another --archive)");
       check_free_space(s.dir_);
       // The strips first, in parallel with the other encoders; then, in frame order, the JPEG.
+      // A frame that needs every strip codes those the client did not send.
       const PixelRect all{0, 0, static_cast<std::int32_t>(f.width), static_cast<std::int32_t>(f.height)};
-      const CodedStrips& coded = jpeg.encode_strips(f.pixels.data(), f.width, f.height, f.stride(),
-                                                    p.whole ? std::span(&all, 1) : std::span(p.job.changed));
+      // What changed, from the FRAME's rectangles (no pixel is looked at); the first frame of a
+      // size changed entirely.
+      row.activity = activity_of_rects(f.width, f.height, p.whole ? std::span(&all, 1) : std::span(p.job.changed));
+      const CodedStrips* client = p.job.client_strips.get();
+      std::span<const PixelRect> own = p.whole ? std::span(&all, 1) : std::span(p.job.changed);
+      std::vector<PixelRect> rest;
+      std::vector<std::uint8_t> header;
+      if (p.whole && client) {
+        std::vector<std::uint8_t> theirs(client->grid.size(), 0);
+        for (const std::uint32_t i : client->strips) theirs[i] = 1;
+        for (std::size_t i = 0; i < theirs.size(); ++i)
+          if (!theirs[i]) rest.push_back(client->grid.strip(i));
+        own = rest;
+        const auto h = jpeg.header(f.width, f.height);
+        header.assign(h.begin(), h.end());
+      }
+      const CodedStrips& coded = jpeg.encode_strips(f.pixels.data(), f.width, f.height, f.stride(), own);
       {
         // builds_on was taken from the queue before this frame: it is done or being done by
         // another encoder, which never waits for a later frame.
@@ -355,7 +374,9 @@ std::optional<FrameRecord> Recorder::store(Pending& p, JpegEncoder& jpeg, std::v
         written_cv_.wait(lock, [&] { return s.strips_frame_ == p.builds_on || s.error_; });
         if (s.error_) return std::nullopt;
       }
+      if (!header.empty()) s.strips_.start(client->grid, header);
       s.strips_.update(coded);
+      if (client) s.strips_.update(*client);
       s.strips_.write(format_frame_stamp({p.job.tick, p.job.capture_us, p.job.receive_us}), out);
       {
         std::lock_guard lock(mutex_);

@@ -101,6 +101,11 @@ void Server::stop(wire::StopReason reason, std::function<void()> all_done) {
   for (auto c : std::vector(connections_.begin(), connections_.end())) c->stop(reason);
 }
 
+void Server::mark_all() {
+  const std::string label = "receiver marker " + std::to_string(++markers_);
+  for (const auto& c : connections_) c->mark(label);
+}
+
 std::size_t Server::recording_count() const {
   return static_cast<std::size_t>(
       std::count_if(connections_.begin(), connections_.end(), [](const auto& c) { return !c->handshaking(); }));

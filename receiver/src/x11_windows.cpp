@@ -63,10 +63,7 @@ X11Windows::Id X11Windows::create(const std::string& title, int width, int heigh
   xcb_create_window(c, XCB_COPY_FROM_PARENT, id, display_.root(), 0, 0, static_cast<std::uint16_t>(width),
                     static_cast<std::uint16_t>(height), 0, XCB_WINDOW_CLASS_INPUT_OUTPUT, display_.screen()->root_visual,
                     XCB_CW_BACK_PIXEL | XCB_CW_EVENT_MASK, values);
-  xcb_change_property(c, XCB_PROP_MODE_REPLACE, id, XCB_ATOM_WM_NAME, XCB_ATOM_STRING, 8,
-                      static_cast<std::uint32_t>(title.size()), title.data());
-  xcb_change_property(c, XCB_PROP_MODE_REPLACE, id, net_wm_name_, utf8_string_, 8,
-                      static_cast<std::uint32_t>(title.size()), title.data());
+  set_title(id, title);
   static constexpr char kClass[] = "screenreel-receiver\0screenreel-receiver";
   xcb_change_property(c, XCB_PROP_MODE_REPLACE, id, XCB_ATOM_WM_CLASS, XCB_ATOM_STRING, 8, sizeof kClass, kClass);
   xcb_change_property(c, XCB_PROP_MODE_REPLACE, id, wm_protocols_, XCB_ATOM_ATOM, 32, 1, &wm_delete_window_);
@@ -74,6 +71,14 @@ X11Windows::Id X11Windows::create(const std::string& title, int width, int heigh
   allocate(id, it->second, width, height);
   xcb_map_window(c, id);
   return id;
+}
+
+void X11Windows::set_title(Id id, const std::string& title) {
+  xcb_connection_t* c = display_.conn();
+  xcb_change_property(c, XCB_PROP_MODE_REPLACE, id, XCB_ATOM_WM_NAME, XCB_ATOM_STRING, 8,
+                      static_cast<std::uint32_t>(title.size()), title.data());
+  xcb_change_property(c, XCB_PROP_MODE_REPLACE, id, net_wm_name_, utf8_string_, 8,
+                      static_cast<std::uint32_t>(title.size()), title.data());
 }
 
 // The picture's memory, and the window's size hints: it shows the picture at its own size.

@@ -32,6 +32,8 @@ class X11Windows {
 
   // A new window titled `title`, the size of the pictures it will show, on screen.
   Id create(const std::string& title, int width, int height);
+  // Names window `id` `title` (its title bar, WM_NAME and _NET_WM_NAME).
+  void set_title(Id id, const std::string& title);
   // Window `id` shows `rects` of `picture` (BGRX, CV_8UC4) from now on; a picture of another
   // size resizes the window (and shows all of it).
   void draw(Id id, const cv::Mat& picture, std::span<const PixelRect> rects);

@@ -123,7 +123,7 @@ FolderUsage folder_usage(const fs::path& dir) {
 
 void print_info(std::ostream& out, const SessionSummary& sum, const FrameStats& stats,
                 const FolderUsage& usage, bool json,
-                const std::optional<TextIndexSummary>& text_index) {
+                const std::optional<TextIndexSummary>& text_index, const Json& more) {
   const auto& s = sum.record;
   if (json) {
     Json j = session_json(sum);
@@ -157,6 +157,8 @@ void print_info(std::ostream& out, const SessionSummary& sum, const FrameStats& 
                          {"behind_live_max_us", t.lag_max_us},
                          {"most_frames_merged", t.most_frames_merged}};
     }
+    if (more.is_object())
+      for (const auto& [key, value] : more.items()) j[key] = value;
     print_json(out, j);
     return;
   }

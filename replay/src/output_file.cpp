@@ -23,6 +23,8 @@ namespace {
 char g_file[4096];
 char g_dir[4096];
 std::atomic<bool> g_armed{false};
+// The handlers before the first OutputFile, given back after it (serve's own, for one).
+struct sigaction g_old_int {}, g_old_term {};
 
 extern "C" void remove_and_exit(int sig) {
   if (g_armed) {
@@ -68,14 +70,14 @@ OutputFile::OutputFile(fs::path final_path, bool force) : final_(std::move(final
   struct sigaction sa {};
   sa.sa_handler = remove_and_exit;
   sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, &g_old_int);
+  sigaction(SIGTERM, &sa, &g_old_term);
 }
 
 OutputFile::~OutputFile() {
   g_armed = false;
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
+  sigaction(SIGINT, &g_old_int, nullptr);
+  sigaction(SIGTERM, &g_old_term, nullptr);
   std::error_code ec;
   if (!committed_) fs::remove(temp_, ec);
   fs::remove(dir_, ec);

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "screenreel/ocr/pass.hpp"
+#include "screenreel/ocr/pass_schedule.hpp"
 #include "screenreel/replay/archive_access.hpp"
 #include "screenreel/replay/frame_image.hpp"
 
@@ -44,41 +45,42 @@ IndexResult index_session(const ArchivePaths& paths, CatalogWriter& catalog, con
 
   const auto frames = catalog.frames(session.id);
   std::optional<ocr::GrayImage> previous;  // the frame the last pass read
-  std::int64_t last_pass_us = 0, pending = 0;
-  if (through > 0) {
-    for (const auto& f : frames)
-      if (f.seq == through) {
-        previous = read_gray(paths, session, f);
-        last_pass_us = f.capture_us;
-      }
-  }
+  // The frames read are the receiver's (PassSchedule): the one on screen at each due time.
+  ocr::PassSchedule schedule(options.interval_us);
+  const FrameRecord* newest = nullptr;  // the frame before the one at hand
+  std::int64_t pending = 0;             // frames not read since the last pass, newest included
   std::uint64_t done = 0;
-  for (std::size_t i = 0; i < frames.size(); ++i) {
-    const FrameRecord& f = frames[i];
-    ++done;
-    if (f.seq <= through) continue;
-    ++pending;
-    const bool last = i + 1 == frames.size();
-    if (previous && !last && f.capture_us - last_pass_us < options.interval_us) continue;
+  const auto read = [&](const FrameRecord& f) {
     auto gray = read_gray(paths, session, f);
     if (!gray) {
-      ++r.unreadable;
-      continue;
+      ++r.unreadable;  // its changes stay pending: the next frame read covers them
+      return;
     }
     ocr::DirtyTiles dirty(gray->width, gray->height);
     if (previous)
       dirty.mark_differences(*previous, *gray);
     else
       dirty.mark_all();
-    const auto report =
-        ocr::run_pass(engine, index, {session.id, f.seq, f.capture_us, pending}, *gray, dirty);
+    const auto report = ocr::run_pass(engine, index, {session.id, f.seq, f.capture_us, pending}, *gray, dirty);
     ++r.passes;
     r.lines += static_cast<std::int64_t>(report.pass.lines.size());
     previous = std::move(gray);
-    last_pass_us = f.capture_us;
     pending = 0;
+  };
+  for (const FrameRecord& f : frames) {
+    ++done;
+    const bool due = schedule.next_frame(f.capture_us);
+    if (f.seq <= through) {  // read before: its place in the schedule only
+      if (f.seq == through) previous = read_gray(paths, session, f);
+      newest = &f;
+      continue;
+    }
+    if (due && pending > 0 && newest) read(*newest);
+    newest = &f;
+    ++pending;
     if (options.progress) options.progress(done, frames.size());
   }
+  if (pending > 0 && newest) read(*newest);
   if (options.progress) options.progress(frames.size(), frames.size());
   if (!frames.empty())
     index.finish(session.id, frames.back().seq,

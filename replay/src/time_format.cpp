@@ -1,6 +1,8 @@
 // Parsing and printing times (see time_format.hpp).
 #include "screenreel/replay/time_format.hpp"
 
+#include "screenreel/common/format.hpp"
+
 #include <charconv>
 #include <cmath>
 #include <ctime>
@@ -57,16 +59,7 @@ std::int64_t parse_offset(std::string_view text, std::string_view what) {
   return std::llround(total);
 }
 
-std::string format_offset(std::int64_t us) {
-  const char* sign = us < 0 ? "-" : "";
-  const std::int64_t a = us < 0 ? -us : us;
-  const std::int64_t ms = (a + 500) / 1000;
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%s%02lld:%02lld:%02lld.%03lld", sign,
-                static_cast<long long>(ms / 3600000), static_cast<long long>(ms / 60000 % 60),
-                static_cast<long long>(ms / 1000 % 60), static_cast<long long>(ms % 1000));
-  return buf;
-}
+std::string format_offset(std::int64_t us) { return format_duration(us); }
 
 std::string format_local_time(std::int64_t epoch_us) {
   const std::time_t t = static_cast<std::time_t>(epoch_us / 1000000);

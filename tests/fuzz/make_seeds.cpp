@@ -60,8 +60,33 @@ int main(int argc, char** argv) {
   std::vector<std::uint8_t> hello_only = {0, 0};
   hello_only.insert(hello_only.end(), basic.bytes.begin(),
                     basic.bytes.begin() + static_cast<long>(basic.unit_starts[2]));
-  if (!write(dir / "client-error.bin", err) || !write(dir / "hello-only.bin", hello_only)) return 1;
-  written += 2;
+  // Protocol 4: a key frame of JPEG strips (64x48: three strips of 64x16), their bytes only
+  // shaped like entropy-coded data (a stuffed FF among them), then a delta frame of one strip.
+  std::vector<std::uint8_t> strips = {0, 0};
+  const auto add = [&strips](const std::vector<std::uint8_t>& m) { strips.insert(strips.end(), m.begin(), m.end()); };
+  add(screenreel::wire::encode_preamble(4));
+  screenreel::wire::Hello hello;
+  hello.width = 64;
+  hello.height = 48;
+  hello.fps_milli = 30000;
+  hello.name = "strips";
+  add(screenreel::wire::encode(hello));
+  const screenreel::JpegStripGrid grid(64, 48);
+  const std::vector<std::uint8_t> coded = {0x12, 0x34, 0xFF, 0x00, 0x56};
+  std::vector<std::uint8_t> frame;
+  screenreel::wire::FrameMessageWriter key(frame, 1, 1000, 64, 48, screenreel::wire::kFrameFlagKey);
+  for (std::uint32_t i = 0; i < grid.size(); ++i) key.add_jpeg_strip(grid, i, 90, coded);
+  key.finish(0);
+  add(frame);
+  screenreel::wire::FrameMessageWriter delta(frame, 2, 2000, 64, 48, 0);
+  delta.add_jpeg_strip(grid, 1, 90, coded);
+  delta.finish(0);
+  add(frame);
+  add(screenreel::wire::encode(screenreel::wire::Bye{2, 0}));
+  if (!write(dir / "client-error.bin", err) || !write(dir / "hello-only.bin", hello_only) ||
+      !write(dir / "jpeg-strips.bin", strips))
+    return 1;
+  written += 3;
   std::printf("make_seeds: %d seed streams in %s\n", written, dir.c_str());
   return 0;
 }

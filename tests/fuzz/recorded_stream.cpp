@@ -59,6 +59,7 @@ RecordedStream make_recorded_stream(const StreamSpec& spec) {
   std::mt19937 noise_rng(7);
   std::uint64_t tick = 0;
   std::vector<std::uint8_t> last;
+  std::vector<std::uint8_t> pending;  // protocol 4 messages for the next FRAME's unit
   const std::size_t stride = std::size_t{spec.width} * 4;
   auto emit = [&](const std::vector<std::uint8_t>& px, bool key, bool force) {
     ++tick;
@@ -69,13 +70,27 @@ RecordedStream make_recorded_stream(const StreamSpec& spec) {
     if (!encoder.encode(px.data(), stride, tick, t_us, key, force, message) &&
         !encoder.encode(px.data(), stride, tick, t_us, key, true, message))
       throw std::logic_error("test stream: the encoder sent nothing");
+    message.insert(message.begin(), pending.begin(), pending.end());
+    pending.clear();
     append(message);
     s.frame_seqs.push_back(tick);
     s.frame_pixels.push_back(encoder.reference().pixels);
     last = px;
   };
   for (int i = 0; i < spec.frames; ++i) {
-    if (i == 3) ++tick;  // a tick with nothing sent: seq has gaps, as from a real client
+    std::vector<std::uint8_t> events;  // protocol 4: they go before this frame, in its unit
+    const auto add = [&events](const std::vector<std::uint8_t>& m) { events.insert(events.end(), m.begin(), m.end()); };
+    if (i == 3) {
+      ++tick;  // a tick with nothing sent: seq has gaps, as from a real client
+      if (spec.events) add(wire::encode(wire::Skipped{tick, tick, wire::SkipCause::kUnchanged}));
+    }
+    if (spec.events && i == 2) add(wire::encode(wire::Marker{tick, 1'700'000'000'000'000, wire::MarkerSource::kSignal, "seed"}));
+    if (spec.events && i == 4) {
+      add(wire::encode(wire::Pause{tick + 1, 1'700'000'000'000'000, "key p"}));
+      add(wire::encode(wire::Skipped{tick + 1, tick + 2, wire::SkipCause::kPaused}));
+      add(wire::encode(wire::Resume{tick + 3, 1'700'000'000'000'000}));
+      tick += 2;
+    }
     std::vector<std::uint8_t> px;
     if (spec.noise_frame && i == 1) {
       px.resize(stride * spec.height);
@@ -86,6 +101,7 @@ RecordedStream make_recorded_stream(const StreamSpec& spec) {
       px = pattern_pixels(spec, tick);
     }
     const bool key = spec.key_every > 0 && i > 0 && i % spec.key_every == 0;
+    pending = std::move(events);
     emit(px, key, false);
   }
   if (spec.repeat_last) emit(last, false, true);
@@ -127,6 +143,10 @@ std::vector<std::pair<std::string, StreamSpec>> seed_specs() {
   scroll.frames = 5;
   scroll.scroll = true;
   out.emplace_back("scroll-64x80", scroll);
+  StreamSpec events;  // protocol 4: a skipped tick, a marker, a pause of two ticks
+  events.frames = 6;
+  events.events = true;
+  out.emplace_back("events-64x48", events);
   return out;
 }
 

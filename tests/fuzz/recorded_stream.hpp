@@ -22,6 +22,9 @@ struct StreamSpec {
   bool noise_frame = false;  // frame 2 is random noise: its tiles go raw (LZ4 does not help)
   bool scroll = false;       // text scrolling up 8 rows a frame, sent with copies (protocol 3)
   bool bye = true;           // end with BYE (a client that stops on its own)
+  // Protocol 4's SKIPPED for the tick without a frame, then MARKER, PAUSE and RESUME, each in the
+  // unit of the FRAME that follows it (so unit_starts still names FRAMEs).
+  bool events = false;
 };
 
 struct RecordedStream {
@@ -38,7 +41,8 @@ RecordedStream make_recorded_stream(const StreamSpec& spec);
 
 // The streams the fuzzer is seeded with, by name: frames of one tile and of several partial
 // tiles, a second key frame, a repeat without rectangles, raw (incompressible) tiles, the
-// smallest size, a stream without BYE, and scrolled text sent as copy rectangles.
+// smallest size, a stream without BYE, scrolled text sent as copy rectangles, and protocol 4's
+// markers, pause and skipped ticks between the frames.
 std::vector<std::pair<std::string, StreamSpec>> seed_specs();
 
 // The test pattern's pixels at `tick` (0-based) with the size and fps of `spec`.

@@ -20,14 +20,15 @@ using namespace std::chrono_literals;
 bool parse_summary(const std::string& text, LinkRun& run, int seconds) {
   std::smatch m;
   static const std::regex line(
-      R"(\d+ frames sent, ([0-9.]+) MB \([0-9.]+% of raw\) over [0-9.]+ s: ([0-9.]+) ticks/s, [0-9.]+ frames/s stored: the screen changed on \d+ of (\d+) ticks \(\d+ unchanged, (\d+) dropped\))");
+      R"(\d+ frames sent, ([0-9.]+) MB \([0-9.]+% of raw\) over [0-9.]+ s: ([0-9.]+) ticks/s, ([0-9.]+) frames/s stored: the screen changed on \d+ of (\d+) ticks \(\d+ unchanged, (\d+) dropped\))");
   if (!std::regex_search(text, m, line)) return false;
   const auto at = static_cast<std::size_t>(m.position(0));
   run.summary = text.substr(at, text.find('\n', at) - at);  // the whole line, to its end
   run.wire_mb = std::stod(m[1]);
   run.fps_achieved = std::stod(m[2]);
-  run.ticks = std::stoll(m[3]);
-  run.dropped = std::stoll(m[4]);
+  run.stored_fps = std::stod(m[3]);
+  run.ticks = std::stoll(m[4]);
+  run.dropped = std::stoll(m[5]);
   run.mbit_per_s = run.wire_mb * 8 / seconds;
   return true;
 }
@@ -74,7 +75,7 @@ LinkRun record_over_link(const std::string& display, double mbit, int seconds, c
   run.ok = parse_summary(capture.out() + capture.err(), run, seconds);
   EXPECT_TRUE(run.ok) << "no summary from the capture: " << capture.out() << capture.err();
   std::cout << "[ link     ] " << name << " at 30 fps over " << mbit << " Mbit/s: " << run.fps_achieved
-            << " fps achieved, " << run.dropped << " of " << run.ticks << " ticks dropped, " << run.wire_mb
+            << " fps achieved, " << run.stored_fps << " frames/s stored, " << run.dropped << " of " << run.ticks << " ticks dropped, " << run.wire_mb
             << " MB on the wire (" << run.mbit_per_s << " Mbit/s), the last frame sent "
             << run.seconds_behind << " s after the end" << std::endl;
   return run;

@@ -15,6 +15,7 @@ struct LinkRun {
   bool ok = false;      // the programs ran and the capture printed its summary
   std::string summary;  // the capture's summary line
   double fps_achieved = 0;
+  double stored_fps = 0;  // frames the receiver stored, a second
   std::int64_t ticks = 0, dropped = 0;
   double wire_mb = 0;
   double mbit_per_s = 0;  // wire bytes over the run's length
@@ -40,8 +41,9 @@ LinkRun record_scene_over_link(const std::string& kind, double mbit, int seconds
 // within 2 s of the end (a link too thin would have left a backlog in the spool instead).
 void expect_kept_up(const LinkRun& run, int seconds);
 
-// The capture's "N frames sent, X MB (...) over S s: F ticks/s, ... changed on C of T ticks (U
-// unchanged, D dropped)" line, parsed into `run` (F is its fps_achieved); false when it is not there.
+// The capture's "N frames sent, X MB (...) over S s: F ticks/s, R frames/s stored: ... changed on C
+// of T ticks (U unchanged, D dropped)" line, parsed into `run` (F is its fps_achieved, R its
+// stored_fps); false when it is not there.
 bool parse_summary(const std::string& text, LinkRun& run, int seconds);
 
 }  // namespace screenreel::test

@@ -10,6 +10,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "screenreel/archive/activity.hpp"
 #include "screenreel/archive/jpeg.hpp"
 #include "support/process.hpp"
 
@@ -82,6 +83,7 @@ SessionRecord FixtureArchive::record(const std::string& name,
     rows.push_back(r);
   }
   catalog_.add_frames(rows);
+  fill_activity(paths(), catalog_, s);  // measured from the files, as recover does
   if (!end_reason.empty())
     catalog_.end_session(s.id, last_written + 50'000, end_reason, {}, dropped);
   return *catalog_.session(s.id);

@@ -17,7 +17,7 @@ TEST(ReplayCli, EveryCommandHasHelpWithExamples) {
   const auto top = test::replay(archive.root(), {"--help"});
   EXPECT_EQ(top.status, 0);
   for (const char* command :
-       {"list", "info", "at", "play", "export", "frame", "query", "search", "index", "verify", "recover",
+       {"list", "info", "markers", "at", "play", "export", "frame", "query", "search", "index", "verify", "recover",
         "delete"}) {
     EXPECT_NE(top.out.find(std::string("\n  ") + command + " "), std::string::npos)
         << command << "\n"

@@ -309,5 +309,42 @@ TEST(ReplayExportMemory, A1080pExportPeaksUnder200MegabytesResident) {
   EXPECT_NEAR(cap.get(cv::CAP_PROP_FRAME_COUNT), 200, 1);
 }
 
+// Issue 23 item 7: the README's ffmpeg command for an export's frames.ffconcat (taken from the
+// README itself, so the two cannot drift apart) makes a video with every exported frame:
+// `-vsync vfr` alone kept 103 of 114, dropping frames closer together than its default time base.
+// ffprobe counts one more: frames.ffconcat lists the last file again, at the end of the range,
+// because the concat demuxer ignores the last entry's duration otherwise (the video would end
+// one default frame after the last frame began); without that entry the count is the same as
+// the files' and the last frame lasts 40 ms.
+TEST_F(ReplayExport, TheReadmesFfmpegCommandKeepsEveryExportedFrame) {
+  if (test::shell("command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null") != 0)
+    GTEST_SKIP() << "ffmpeg and ffprobe are not installed (scripts/install-deps.sh installs them)";
+  std::ifstream readme(fs::path(SCREENREEL_SOURCE_DIR) / "README.md");
+  std::string command;
+  for (std::string line; std::getline(readme, line);)
+    if (line.starts_with("ffmpeg -f concat -i out/frames.ffconcat")) command = line;
+  ASSERT_FALSE(command.empty()) << "the README's ffmpeg line for frames.ffconcat";
+  // Frames 15 ms apart after the fixture's: `-vsync vfr` alone kept 6 of 11 such frames.
+  std::vector<test::FixtureFrame> burst;
+  for (int i = 0; i < 30; ++i) burst.push_back({i * 15'000, i + 1});
+  const auto second = archive.record("burst", burst);
+  const fs::path out = archive.root() / "out";
+  const auto r = test::replay(archive.root(), {"export", std::to_string(second.id), "--frames", out.string()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto exported = std::count_if(fs::directory_iterator(out), fs::directory_iterator(),
+                                      [](const fs::directory_entry& e) { return e.path().extension() == ".jpg"; });
+  ASSERT_EQ(exported, 30);
+  ASSERT_EQ(test::shell("cd '" + archive.root().string() + "' && " + command +
+                        " -nostdin -loglevel error -y >ffmpeg.log 2>&1"),
+            0)
+      << command << "\n" << test::read_file(archive.root() / "ffmpeg.log");
+  ASSERT_EQ(test::shell("ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames "
+                        "-of csv=p=0 '" + (archive.root() / "out.mp4").string() + "' >'" +
+                        (archive.root() / "count.txt").string() + "'"),
+            0);
+  EXPECT_EQ(std::stol(test::read_file(archive.root() / "count.txt")), exported + 1)
+      << command << ": every exported frame, and the last again at the end";
+}
+
 }  // namespace
 }  // namespace screenreel

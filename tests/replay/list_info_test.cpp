@@ -33,7 +33,7 @@ TEST_F(ReplayListInfo, ListShowsOneRowPerSession) {
   // Sizes depend on the JPEG encoder; the column is right-aligned to the widest.
   std::vector<std::string> size;
   for (std::int64_t id = 1; id <= 3; ++id)
-    size.push_back(replay::format_bytes(archive.catalog().session(id)->bytes));
+    size.push_back(format_bytes(archive.catalog().session(id)->bytes));
   ASSERT_EQ(size[0].size(), 7u) << "the expected table assumes sizes like 12.3 kB";
   const auto pad = [](const std::string& s) { return std::string(7 - s.size(), ' ') + s; };
   EXPECT_EQ(

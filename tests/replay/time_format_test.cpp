@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "screenreel/common/format.hpp"
 #include "screenreel/replay/archive_access.hpp"
 
 namespace screenreel::replay {
@@ -30,6 +31,19 @@ TEST(ReplayTimeFormat, RefusesWhatIsNotATimeAndSaysWhichOption) {
       EXPECT_NE(std::string(e.what()).find("HH:"), std::string::npos) << e.what();
     }
   }
+}
+
+// The one formatter of sizes and durations every program uses (common/format.hpp).
+TEST(CommonFormat, SizesAndDurations) {
+  EXPECT_EQ(format_bytes(512), "512 B");
+  EXPECT_EQ(format_bytes(41'234'567), "41.2 MB");
+  EXPECT_EQ(format_bytes(123'456'789'000), "123 GB");
+  EXPECT_EQ(format_megabytes(400'000), "0.4 MB");
+  EXPECT_EQ(format_megabytes(1'234'560'000), "1234.6 MB");
+  EXPECT_EQ(format_duration(3'723'004'400), "01:02:03.004");
+  EXPECT_EQ(format_duration(3'723'999'999, false), "01:02:03");
+  EXPECT_EQ(format_duration(-1'500'000), "-00:00:01.500");
+  EXPECT_EQ(format_fixed(2.25, 1), "2.2");
 }
 
 TEST(ReplayTimeFormat, FormatsOffsetsAndTimestamps) {

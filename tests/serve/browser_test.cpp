@@ -52,10 +52,15 @@ void run_browser_test(const std::filesystem::path& archive, std::int64_t session
   EXPECT_EQ(status, 0) << read_file(log) << "\nserve:\n" << server.process->err();
 }
 
-TEST(ServeBrowser, SessionsAreListedAndThePlayerSeeksPlaysAndSteps) {
+TEST(ServeBrowser, SessionsAreListedAndThePlayerSeeksPlaysStepsJumpsToChangesAndExports) {
   SKIP_WITHOUT_BROWSER();
   ServedArchive served;
-  const SessionRecord longer = served.archive.record("long", evenly(300, 100'000));  // 29.9 s to play
+  // 29.9 s to play. In each ten frames, frames 3 to 10 repeat frame 2 (nothing changed): n and N
+  // skip them.
+  std::vector<FixtureFrame> frames = evenly(300, 100'000);
+  for (std::size_t i = 0; i < frames.size(); ++i)
+    if (i % 10 >= 2) frames[i].repeats = static_cast<std::int64_t>(i - i % 10 + 2);
+  const SessionRecord longer = served.archive.record("long", frames);
   run_browser_test(served.archive.root(), longer.id);
 }
 

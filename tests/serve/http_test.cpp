@@ -320,5 +320,116 @@ TEST(ServeAlone, AWrongTokenIsRefusedAndTheRightOneLetsIn) {
   EXPECT_EQ(http_get(server.port, "/", "Cookie: " + value + "\r\n").status, 200);
 }
 
+// Frames 3 and 4 repeat frame 2 (nothing changed); then no frame for 2.3 s, and the client's ticks
+// jump from 4 to 40.
+SessionRecord record_still_and_gap(FixtureArchive& archive) {
+  return archive.record("still", {{0, 1}, {100'000, 2}, {200'000, 3, 2}, {300'000, 4, 2}, {2'600'000, 40}, {2'700'000, 41}});
+}
+
+TEST_F(Serve, TheTimelineGivesActivityPerSecondGapsAndSkippedTicks) {
+  const SessionRecord s = record_still_and_gap(served.archive);
+  const std::string id = std::to_string(s.id);
+  json j = get_json("/api/sessions/" + id + "/timeline");
+  EXPECT_EQ(j["bucket_us"], 1'000'000);
+  EXPECT_EQ(j["end_us"], 2'700'000);
+  EXPECT_EQ(j["frames"], (std::vector<int>{4, 0, 2}));
+  ASSERT_EQ(j["activity"].size(), 3u);
+  EXPECT_EQ(j["activity"][0], 1.0) << "the first frame changed all of the screen";
+  EXPECT_EQ(j["activity"][1], 0.0);
+  EXPECT_GT(j["activity"][2].get<double>(), 0.0);
+  EXPECT_GE(j["changed_tiles"][0].get<int>(), 6) << "160x120: the first frame's 6 tiles, and frame 2's";
+  EXPECT_EQ(j["skipped_ticks"], (std::vector<int>{0, 0, 35})) << "ticks 5 to 39 were not stored";
+  ASSERT_EQ(j["gaps"].size(), 1u);
+  EXPECT_EQ(j["gaps"][0]["from_us"], 300'000);
+  EXPECT_EQ(j["gaps"][0]["to_us"], 2'600'000);
+  EXPECT_EQ(j["unmeasured_frames"], 0);
+  // Finer buckets, a longer gap allowed.
+  j = get_json("/api/sessions/" + id + "/timeline?bucket=100000&gap=5000000");
+  EXPECT_EQ(j["activity"].size(), 28u);
+  EXPECT_TRUE(j["gaps"].empty());
+  // The repeats (frames 3 and 4) changed nothing.
+  EXPECT_EQ(j["activity"][2], 0.0);
+  EXPECT_EQ(j["activity"][3], 0.0);
+  get_json("/api/sessions/" + id + "/timeline?bucket=5", 400);
+  get_json("/api/sessions/" + id + "/timeline?bucket=x", 400);
+  get_json("/api/sessions/999/timeline", 404);
+}
+
+TEST_F(Serve, NextAndPreviousChangeSkipFramesThatChangedNothing) {
+  const SessionRecord s = record_still_and_gap(served.archive);
+  const std::string id = std::to_string(s.id);
+  json j = get_json("/api/sessions/" + id + "/change?after=2");
+  EXPECT_EQ(j["frame"]["number"], 5) << "frames 3 and 4 repeat frame 2";
+  EXPECT_EQ(j["frame"]["offset_us"], 2'600'000);
+  EXPECT_GT(j["frame"]["changed_share"].get<double>(), 0.0);
+  EXPECT_EQ(get_json("/api/sessions/" + id + "/change?before=5")["frame"]["number"], 2);
+  EXPECT_EQ(get_json("/api/sessions/" + id + "/change?before=2")["frame"]["number"], 1);
+  EXPECT_EQ(get_json("/api/sessions/" + id + "/change?after=6")["frame"], nullptr);
+  get_json("/api/sessions/" + id + "/change", 400);
+  get_json("/api/sessions/" + id + "/change?after=1&before=3", 400);
+}
+
+TEST_F(Serve, SearchHitsCarryTheirFrameAndTheMatchedWordsBoxes) {
+  json j = get_json("/api/search?q=denied");
+  ASSERT_EQ(j["hits"].size(), 1u);
+  const auto& hit = j["hits"][0];
+  EXPECT_EQ(hit["thumbnail"], "/api/frames/" + std::to_string(served.standup.id) + "/4.jpg");
+  EXPECT_EQ(hit["width"], kWidth);
+  EXPECT_EQ(hit["height"], kHeight);
+  // Only the word that matched: "denied" at (88, 10), 48 x 10.
+  ASSERT_EQ(hit["highlights"].size(), 1u);
+  EXPECT_EQ(hit["highlights"][0], (json{{"x", 88}, {"y", 10}, {"width", 48}, {"height", 10}}));
+  j = get_json("/api/search?q=permission+denied");
+  EXPECT_EQ(j["hits"][0]["highlights"].size(), 2u);
+}
+
+TEST_F(Serve, AFrameDownloadIsItsFileUnderANameSayingWhichFrame) {
+  const std::string id = std::to_string(served.standup.id);
+  const HttpAnswer a = http_get(server.port, "/api/frames/" + id + "/3.jpg?download");
+  EXPECT_EQ(a.status, 200);
+  EXPECT_EQ(a.header("content-type"), "image/jpeg");
+  EXPECT_EQ(a.header("content-disposition"), "attachment; filename=\"" + served.standup.folder + "-frame_000003.jpg\"");
+  EXPECT_EQ(a.body, read_file(served.archive.frame_file(served.standup, 3)));
+  EXPECT_EQ(http_get(server.port, "/api/frames/" + id + "/3.jpg").header("content-disposition"), "");
+}
+
+// POST target (no body) on a new connection.
+HttpAnswer http_post(std::uint16_t port, const std::string& target) {
+  return http_raw(port, "POST " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+}
+
+TEST_F(Serve, AnExportShowsItsProgressAndItsVideoIsDownloaded) {
+  const std::string id = std::to_string(served.standup.id);
+  const HttpAnswer started = http_post(server.port, "/api/sessions/" + id + "/export?scale=100");
+  ASSERT_EQ(started.status, 202) << started.body;
+  const json job = json::parse(started.body);
+  const std::string status = job["status"];
+  EXPECT_EQ(status, "/api/exports/" + std::to_string(job["job"].get<int>()));
+  json j;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  do {
+    j = get_json(status);
+    if (j["state"] != "running") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  } while (std::chrono::steady_clock::now() < until);
+  ASSERT_EQ(j["state"], "done") << j.dump() << server.process->err();
+  EXPECT_GT(j["total"].get<int>(), 0);
+  EXPECT_EQ(j["done"], j["total"]) << "progress reached the end";
+  const std::string file = j["file"];
+  const HttpAnswer video = http_get(server.port, file);
+  EXPECT_EQ(video.status, 200);
+  EXPECT_EQ(video.header("content-type"), "video/mp4");
+  EXPECT_NE(video.header("content-disposition").find("attachment"), std::string::npos);
+  EXPECT_EQ(video.body.size(), j["bytes"].get<std::size_t>());
+  EXPECT_EQ(video.body.substr(4, 4), "ftyp") << "an MP4 file";
+  // Bad requests.
+  EXPECT_EQ(http_post(server.port, "/api/sessions/999/export").status, 404);
+  EXPECT_EQ(http_post(server.port, "/api/sessions/" + id + "/export?scale=1000").status, 400);
+  EXPECT_EQ(http_post(server.port, "/api/sessions/" + id).status, 405);
+  get_json("/api/exports/999", 404);
+  get_json(file + "x", 404);
+  expect_good_client_served();
+}
+
 }  // namespace
 }  // namespace screenreel::test

@@ -21,6 +21,7 @@ struct Command {
 
 extern const Command kList;
 extern const Command kInfo;
+extern const Command kMarkers;
 extern const Command kAt;
 extern const Command kPlay;
 extern const Command kExport;

@@ -2,8 +2,10 @@
 // a manifest of the frames it came from on request.
 #include <filesystem>
 #include <fstream>
+#include <tuple>
 
 #include "commands.hpp"
+#include "screenreel/replay/session_events.hpp"
 #include "screenreel/archive/integrity.hpp"
 #include "screenreel/common/clock.hpp"
 #include "screenreel/common/log.hpp"
@@ -112,7 +114,10 @@ int run(CommandLine& cli) {
       "key", po::value(&key_file)->value_name("PEM"),
       "with --manifest: the receiver's public key ('screenreel-receiver --print-key'); the session must be "
       "signed by it, and the manifest names it")(
-      "force", po::bool_switch(&video.force), "replace an existing FILE or JSON (never a link or a folder)");
+      "force", po::bool_switch(&video.force), "replace an existing FILE or JSON (never a link or a folder)")(
+      "from-marker", po::value<std::string>()->value_name("LABEL"),
+      "start at the marker labelled LABEL (screenreel-replay markers lists them), instead of --from")(
+      "to-marker", po::value<std::string>()->value_name("LABEL"), "end at the marker labelled LABEL, instead of --to");
   const auto vm = cli.parse(
       o,
       {"export SESSION (-o FILE | --frames DIR [--manifest JSON]) [OPTIONS]",
@@ -130,6 +135,7 @@ int run(CommandLine& cli) {
        "  screenreel-replay export standup -o part.avi --from 14:05 --to 14:06:30 --fps 10 --scale 0.5\n"
        "  screenreel-replay export 3 -o timelapse.mp4 --speed 20 --idle-limit 1\n"
        "  screenreel-replay export 3 --frames out/ --from +5s --to +15s --link\n"
+       "  screenreel-replay export 3 -o part.mp4 --from-marker \"marker 1\" --to-marker \"marker 2\"\n"
        "  screenreel-replay export 3 --frames out/ --manifest out.json --key receiver.pub\n"
        "  ffmpeg -f concat -i out/frames.ffconcat -fps_mode vfr -enc_time_base 1/1000 \\\n"
        "         -pix_fmt yuv420p out.mp4\n"},
@@ -143,6 +149,14 @@ int run(CommandLine& cli) {
   OpenArchive archive(cli);
   const SessionRecord s = archive.session(*vm);
   TimeRange range = time_range(*vm, archive.catalog, s);
+  // A marker names the frame on screen when it was set: the range starts or ends there.
+  for (const auto& [option, time, end] : {std::tuple{"from-marker", "from", &range.from_us},
+                                          std::tuple{"to-marker", "to", &range.to_us}}) {
+    if (!vm->count(option)) continue;
+    if (vm->count(time)) throw UsageError(std::string("--") + time + " and --" + option + " both set the range's " +
+                                          (std::string(time) == "from" ? "start" : "end") + ": give one");
+    *end = marker_offset_us(archive.catalog, s, find_marker(archive.catalog, s, (*vm)[option].as<std::string>()));
+  }
   std::optional<OutputFile> manifest_file;
   if (!manifest.empty()) {
     std::optional<std::vector<std::uint8_t>> key;

@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "screenreel/archive/activity.hpp"
 #include "screenreel/common/log.hpp"
 #include "screenreel/ocr/engine.hpp"
 #include "screenreel/replay/archive_access.hpp"
@@ -30,7 +31,8 @@ int run(CommandLine& cli) {
        "and only the parts that changed since the frame it read before (Tesseract OCR). Each\n"
        "pass is committed as it is made, so an interrupted index resumes where it stopped;\n"
        "a session whose index is complete is left alone (--again rebuilds it). Upgrades an\n"
-       "older catalog first. A progress bar shows on a terminal.",
+       "older catalog first, and measures the activity of frames recorded before it had any\n"
+       "(the viewer's timeline). A progress bar shows on a terminal.",
        "  screenreel-replay index --all\n"
        "  screenreel-replay index standup --lang eng+deu --again\n"},
       {"session"});
@@ -59,6 +61,10 @@ int run(CommandLine& cli) {
     throw Failure(e.what());
   }
   for (const auto& s : sessions) {
+    // Frames recorded before schema 4 get their activity too (the viewer's timeline).
+    if (const ActivityFill fill = fill_activity(archive.paths, archive.writer(), s); fill.frames > 0)
+      log::info("session " + std::to_string(s.id) + ": activity of " + std::to_string(fill.frames) +
+                " frames measured from their JPEG files");
     ProgressBar progress("index " + std::to_string(s.id));
     index_options.progress = progress.callback();
     const auto r = index_session(archive.paths, archive.writer(), s, *engine, index_options);

@@ -5,6 +5,7 @@
 #include "screenreel/archive/session_files.hpp"
 #include "screenreel/replay/archive_access.hpp"
 #include "screenreel/replay/listing.hpp"
+#include "screenreel/replay/session_events.hpp"
 #include "screenreel/replay/text_search.hpp"
 
 namespace screenreel::replay::commands {
@@ -19,8 +20,10 @@ int run(CommandLine& cli) {
        "Everything the catalog knows about one session: client, source, size, times, frames,\n"
        "frame-interval statistics (min, median, max time between capture times), dropped\n"
        "ticks (reported by the client, and ticks not sent between stored frames), latency,\n"
-       "the size of its folder on disk, and its text index (who built it, how far, and how far\n"
-       "behind live it ran).",
+       "the size of its folder on disk, its text index (who built it, how far, and how far\n"
+       "behind live it ran), its markers and pauses, and its drop ledger: its ticks, as frames\n"
+       "and as ticks that became no frame for each cause (unchanged, flow-control, paused,\n"
+       "spool-full, disconnected, unknown).",
        "  screenreel-replay info 3\n"
        "  screenreel-replay info standup --json\n"},
       {"session"});
@@ -32,8 +35,11 @@ int run(CommandLine& cli) {
   const FolderUsage usage = is_plain_file_name(s.folder)
                                 ? folder_usage(session_folder(archive.paths, s))
                                 : FolderUsage{};
-  print_info(std::cout, summary, frame_stats(archive.catalog, s.id), usage, vm->count("json") > 0,
-             archive.catalog.text_index_summary(s.id));
+  const bool json = vm->count("json") > 0;
+  const SessionEventsSummary events = session_events(archive.catalog, s.id);
+  print_info(std::cout, summary, frame_stats(archive.catalog, s.id), usage, json,
+             archive.catalog.text_index_summary(s.id), json ? events_json(archive.catalog, s, events) : Json());
+  if (!json) print_events(std::cout, archive.catalog, s, events);
   return 0;
 }
 

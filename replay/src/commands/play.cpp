@@ -3,6 +3,7 @@
 
 #include "commands.hpp"
 #include "screenreel/replay/player.hpp"
+#include "screenreel/replay/session_events.hpp"
 
 namespace screenreel::replay::commands {
 namespace {
@@ -17,10 +18,12 @@ int run(CommandLine& cli) {
       "shorten every pause longer than S (seconds or T) to S, as asciinema does")(
       "loop", "start again at the end, until q")(
       "at", po::value<std::string>()->value_name("T"),
-      "start playing at T (a hit of 'search'), inside the range; a --loop starts again at --from");
+      "start playing at T (a hit of 'search'), inside the range; a --loop starts again at --from")(
+      "marker", po::value<std::string>()->value_name("LABEL"),
+      "start playing at the marker labelled LABEL (screenreel-replay markers lists them), as --at");
   const auto vm = cli.parse(
       o,
-      {"play SESSION [--from T] [--to T] [--at T] [--speed X] [--loop] [OPTIONS]",
+      {"play SESSION [--from T] [--to T] [--at T | --marker LABEL] [OPTIONS]",
        "Shows the session's frames in a window at their recorded timing (the capture times,\n"
        "not a fixed rate). Seeking to --from uses the catalog's time index.\n"
        "The window opens at the session's size when it fits the screen, and can be resized\n"
@@ -33,7 +36,8 @@ int run(CommandLine& cli) {
        "  screenreel-replay play standup --from 14:05 --to 14:07 --speed 2\n"
        "  screenreel-replay play standup --from +1:30 --to +2:00\n"
        "  screenreel-replay play 3 --idle-limit 1 --loop\n"
-       "  screenreel-replay play 3 --at 14:05:42.100         # where 'search' found something\n"},
+       "  screenreel-replay play 3 --at 14:05:42.100         # where 'search' found something\n"
+       "  screenreel-replay play 3 --marker \"marker 2\"       # where m was pressed the second time\n"},
       {"session"});
   if (!vm) return 0;
   for (const char* t : {"from", "to", "at"}) time_option(*vm, t);  // a malformed time: exit 2
@@ -43,6 +47,11 @@ int run(CommandLine& cli) {
   const SessionRecord s = archive.session(*vm);
   play_options.range = time_range(*vm, archive.catalog, s);
   play_options.at_us = at_option(*vm, archive.catalog, s);
+  if (vm->count("marker")) {
+    if (play_options.at_us) throw UsageError("--at and --marker both say where to start: give one");
+    play_options.at_us = marker_offset_us(archive.catalog, s,
+                                          find_marker(archive.catalog, s, (*vm)["marker"].as<std::string>()));
+  }
   play(archive.paths, archive.catalog, s, play_options, std::cerr);
   return 0;
 }

@@ -7,11 +7,13 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <limits>
 #include <optional>
 #include <sstream>
 #include <vector>
 
+#include "activity_timeline.hpp"
 #include "screenreel/archive/session_files.hpp"
 #include "screenreel/replay/archive_access.hpp"
 #include "screenreel/replay/json.hpp"
@@ -26,36 +28,13 @@ constexpr int kDefaultSessions = 50, kMaxSessions = 500;
 constexpr int kDefaultHits = 20, kMaxHits = 200;
 constexpr std::size_t kMaxFramesPerAnswer = 200'000;  // about 20 MB of JSON: a long session is asked in parts
 constexpr off_t kMaxFrameBytes = 64 << 20;            // far above any JPEG a receiver writes
-
-// A number of the URL: digits only (no sign, no spaces), at most `max`.
-std::optional<std::int64_t> parse_number(std::string_view text, std::int64_t max) {
-  if (text.empty() || text.size() > 18 ||
-      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
-    return std::nullopt;
-  std::int64_t v = 0;
-  std::from_chars(text.data(), text.data() + text.size(), v);
-  if (v > max) return std::nullopt;
-  return v;
-}
-
-std::optional<std::int64_t> number_param(const Query& q, const char* name, std::int64_t max) {
-  const auto it = q.find(name);
-  if (it == q.end()) return std::nullopt;
-  const auto v = parse_number(it->second, max);
-  if (!v)
-    throw ApiError(400, std::string("parameter ") + name + " must be a whole number from 0 to " + std::to_string(max));
-  return v;
-}
+constexpr std::int64_t kDefaultBucketUs = 1'000'000, kMinBucketUs = 10'000;
+constexpr std::int64_t kDefaultGapUs = 2'000'000;
+constexpr std::size_t kMaxBuckets = 100'000;
 
 std::string text_param(const Query& q, const char* name) {
   const auto it = q.find(name);
   return it == q.end() ? std::string() : it->second;
-}
-
-std::string json_text(const Json& value) {
-  std::ostringstream out;
-  print_json(out, value);
-  return out.str();
 }
 
 SessionRecord session_or_404(CatalogReader& catalog, std::string_view id_text) {
@@ -93,7 +72,7 @@ ApiAnswer sessions(CatalogReader& catalog, const ArchivePaths& paths, const Quer
   j["offset"] = offset;
   j["limit"] = limit;
   j["sessions"] = std::move(list);
-  return {"application/json", json_text(j)};
+  return {"application/json", json_text(j), {}};
 }
 
 ApiAnswer session(CatalogReader& catalog, const ArchivePaths& paths, std::string_view id) {
@@ -102,7 +81,7 @@ ApiAnswer session(CatalogReader& catalog, const ArchivePaths& paths, std::string
   j["client_address"] = s.client_address;
   j["source"] = s.source;
   j["error"] = json_or_null(s.error);
-  return {"application/json", json_text(j)};
+  return {"application/json", json_text(j), {}};
 }
 
 ApiAnswer frames(CatalogReader& catalog, std::string_view id, const Query& q) {
@@ -135,7 +114,59 @@ ApiAnswer frames(CatalogReader& catalog, std::string_view id, const Query& q) {
   j["origin_us"] = json_or_null(origin);
   j["frames"] = std::move(list);
   j["truncated"] = truncated;
-  return {"application/json", json_text(j)};
+  return {"application/json", json_text(j), {}};
+}
+
+// Offsets keep 4 decimals of a share: enough for a strip a few thousand pixels wide.
+double rounded(double share) { return std::round(share * 10'000) / 10'000; }
+
+ApiAnswer timeline(CatalogReader& catalog, std::string_view id, const Query& q) {
+  const SessionRecord s = session_or_404(catalog, id);
+  constexpr std::int64_t kHour = 3'600'000'000;
+  const auto bucket = number_param(q, "bucket", kHour).value_or(kDefaultBucketUs);
+  if (bucket < kMinBucketUs) throw ApiError(400, "parameter bucket must be at least " + std::to_string(kMinBucketUs));
+  const auto gap = number_param(q, "gap", std::numeric_limits<std::int64_t>::max() / 4).value_or(kDefaultGapUs);
+  ActivityTimeline t;
+  try {
+    t = activity_timeline(catalog, s.id, bucket, gap, kMaxBuckets);
+  } catch (const std::invalid_argument& e) {
+    throw ApiError(400, e.what());
+  }
+  Json activity = Json::array();
+  for (double a : t.activity) activity.push_back(rounded(a));
+  Json gaps = Json::array();
+  for (const auto& g : t.gaps) gaps.push_back({{"from_us", g.from_us}, {"to_us", g.to_us}});
+  Json j;
+  j["session"] = s.id;
+  j["origin_us"] = t.activity.empty() ? Json() : Json(t.origin_us);
+  j["end_us"] = t.end_us;
+  j["bucket_us"] = bucket;
+  j["activity"] = std::move(activity);
+  j["changed_tiles"] = t.tiles;
+  j["frames"] = t.frames;
+  j["skipped_ticks"] = t.skipped;
+  j["gaps"] = std::move(gaps);
+  j["dropped"] = s.dropped;
+  j["unmeasured_frames"] = t.unmeasured;
+  return {"application/json", json_text(j), {}};
+}
+
+// The next (or previous) frame whose activity is above zero: the player's n and N keys.
+ApiAnswer change(CatalogReader& catalog, std::string_view id, const Query& q) {
+  const SessionRecord s = session_or_404(catalog, id);
+  constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
+  const auto after = number_param(q, "after", kMax), before = number_param(q, "before", kMax);
+  if (after.has_value() == before.has_value()) throw ApiError(400, "give one of the parameters after or before");
+  const auto f = catalog.next_change(s.id, after ? *after : *before, after.has_value());
+  const auto origin = catalog.frame_times(s.id).first_capture_us;
+  Json j;
+  j["session"] = s.id;
+  j["frame"] = f && origin ? Json{{"number", f->seq},
+                                  {"offset_us", f->capture_us - *origin},
+                                  {"changed_share", rounded(f->activity ? f->activity->changed_share : 0)},
+                                  {"changed_tiles", f->activity ? f->activity->changed_tiles : 0}}
+                           : Json();
+  return {"application/json", json_text(j), {}};
 }
 
 // A file descriptor closed when it goes out of scope.
@@ -168,7 +199,8 @@ std::optional<std::string> read_frame_file(const ArchivePaths& paths, const Sess
   return bytes;
 }
 
-ApiAnswer frame_jpeg(CatalogReader& catalog, const ArchivePaths& paths, std::string_view id, std::string_view name) {
+ApiAnswer frame_jpeg(CatalogReader& catalog, const ArchivePaths& paths, std::string_view id, std::string_view name,
+                     const Query& q) {
   const SessionRecord s = session_or_404(catalog, id);
   std::optional<FrameRecord> f;
   if (name.ends_with(".jpg"))
@@ -179,7 +211,8 @@ ApiAnswer frame_jpeg(CatalogReader& catalog, const ArchivePaths& paths, std::str
   if (!bytes)
     throw ApiError(404, "frame " + std::to_string(f->seq) + " of session " + std::to_string(s.id) +
                             " is not in its session folder as the archive layout states (run verify)");
-  return {"image/jpeg", std::move(*bytes)};
+  // ?download: saved under a name that says which session and frame it is.
+  return {"image/jpeg", std::move(*bytes), q.contains("download") ? s.folder + "-" + f->file : std::string()};
 }
 
 ApiAnswer search(CatalogReader& catalog, const Query& q) {
@@ -198,7 +231,12 @@ ApiAnswer search(CatalogReader& catalog, const Query& q) {
     throw ApiError(400, e.what());
   }
   Json list = Json::array();
-  for (const auto& h : hits)
+  for (const auto& h : hits) {
+    // The matched words' boxes on the frame where the line was first seen (frame --highlight's).
+    Json boxes = Json::array();
+    for (const auto& b : highlight_boxes(catalog, h.session_id, h.first_seq, query.words))
+      boxes.push_back({{"x", b.x}, {"y", b.y}, {"width", b.w}, {"height", b.h}});
+    const auto f = catalog.frame(h.session_id, h.first_seq);
     list.push_back({{"session", h.session_id},
                     {"session_name", h.session_name},
                     {"number", h.first_seq},
@@ -206,11 +244,16 @@ ApiAnswer search(CatalogReader& catalog, const Query& q) {
                     {"last_number", h.last_seq},
                     {"last_offset_us", h.last_us - h.origin_us},
                     {"text", h.text},
-                    {"box", {{"x", h.box.x}, {"y", h.box.y}, {"width", h.box.w}, {"height", h.box.h}}}});
+                    {"box", {{"x", h.box.x}, {"y", h.box.y}, {"width", h.box.w}, {"height", h.box.h}}},
+                    {"highlights", std::move(boxes)},
+                    {"thumbnail", "/api/frames/" + std::to_string(h.session_id) + "/" + std::to_string(h.first_seq) + ".jpg"},
+                    {"width", f ? Json(f->width) : Json()},
+                    {"height", f ? Json(f->height) : Json()}});
+  }
   Json j;
   j["hits"] = std::move(list);
   j["unindexed_sessions"] = catalog.sessions_without_text_index().size();
-  return {"application/json", json_text(j)};
+  return {"application/json", json_text(j), {}};
 }
 
 int hex_value(char c) {
@@ -240,6 +283,31 @@ std::string percent_decoded(std::string_view text) {
 
 }  // namespace
 
+std::optional<std::int64_t> parse_number(std::string_view text, std::int64_t max) {
+  if (text.empty() || text.size() > 18 ||
+      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return std::nullopt;
+  std::int64_t v = 0;
+  std::from_chars(text.data(), text.data() + text.size(), v);
+  if (v > max) return std::nullopt;
+  return v;
+}
+
+std::optional<std::int64_t> number_param(const Query& q, const char* name, std::int64_t max) {
+  const auto it = q.find(name);
+  if (it == q.end()) return std::nullopt;
+  const auto v = parse_number(it->second, max);
+  if (!v)
+    throw ApiError(400, std::string("parameter ") + name + " must be a whole number from 0 to " + std::to_string(max));
+  return v;
+}
+
+std::string json_text(const Json& value) {
+  std::ostringstream out;
+  print_json(out, value);
+  return out.str();
+}
+
 Query parse_query(std::string_view query) {
   Query out;
   while (!query.empty()) {
@@ -265,7 +333,9 @@ ApiAnswer answer_api(CatalogReader& catalog, const ArchivePaths& paths, std::str
   if (parts.size() == 2 && parts[1] == "sessions") return sessions(catalog, paths, query);
   if (parts.size() == 3 && parts[1] == "sessions") return session(catalog, paths, parts[2]);
   if (parts.size() == 4 && parts[1] == "sessions" && parts[3] == "frames") return frames(catalog, parts[2], query);
-  if (parts.size() == 4 && parts[1] == "frames") return frame_jpeg(catalog, paths, parts[2], parts[3]);
+  if (parts.size() == 4 && parts[1] == "sessions" && parts[3] == "timeline") return timeline(catalog, parts[2], query);
+  if (parts.size() == 4 && parts[1] == "sessions" && parts[3] == "change") return change(catalog, parts[2], query);
+  if (parts.size() == 4 && parts[1] == "frames") return frame_jpeg(catalog, paths, parts[2], parts[3], query);
   if (parts.size() == 2 && parts[1] == "search") return search(catalog, query);
   throw ApiError(404, "no such API path (schemas/http-api.md lists them)");
 }

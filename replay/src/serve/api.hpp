@@ -4,13 +4,16 @@
 // without following symbolic links (schemas/archive-layout.md).
 #pragma once
 
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 
 #include "screenreel/archive/archive.hpp"
 #include "screenreel/archive/catalog.hpp"
+#include "screenreel/replay/json.hpp"
 
 namespace screenreel::replay::serve {
 
@@ -25,9 +28,17 @@ struct ApiError : std::runtime_error {
 using Query = std::map<std::string, std::string, std::less<>>;
 Query parse_query(std::string_view query);
 
+// A number of the URL: decimal digits only (no sign, no spaces), at most `max`; none otherwise.
+std::optional<std::int64_t> parse_number(std::string_view text, std::int64_t max);
+// Query parameter `name` as parse_number reads it: none when absent, ApiError 400 when malformed.
+std::optional<std::int64_t> number_param(const Query& q, const char* name, std::int64_t max);
+// An answer's JSON text (print_json's: UTF-8, keys in order).
+std::string json_text(const Json& value);
+
 struct ApiAnswer {
   std::string content_type;  // application/json or image/jpeg
   std::string body;
+  std::string download_name;  // not empty: to be saved as this file (Content-Disposition: attachment)
 };
 
 // Answers the API path `path` (everything before '?', starting "/api/"). Throws ApiError: 404

@@ -74,7 +74,7 @@ Response redirect(std::string_view to) {
 }  // namespace
 
 Viewer::Viewer(CatalogReader& catalog, ArchivePaths paths, std::optional<std::string> token)
-    : catalog_(catalog), paths_(std::move(paths)), token_(std::move(token)), cookie_(random_cookie()) {}
+    : catalog_(catalog), paths_(paths), token_(std::move(token)), cookie_(random_cookie()), exports_(std::move(paths)) {}
 
 bool Viewer::authorized(const Request& request) const {
   if (!token_) return true;
@@ -107,6 +107,22 @@ Response Viewer::login(const Request& request) {
   return r;
 }
 
+ApiAnswer Viewer::answer_api_path(const Request& request, std::string_view path, const Query& query) {
+  constexpr std::string_view kExports = "/api/exports/", kSessions = "/api/sessions/", kExport = "/export";
+  if (request.method() == http::verb::post) {
+    if (path.starts_with(kSessions) && path.ends_with(kExport) && path.size() > kSessions.size() + kExport.size())
+      return exports_.start(catalog_, path.substr(kSessions.size(), path.size() - kSessions.size() - kExport.size()),
+                            query);
+    throw ApiError(405, "only GET is served here");
+  }
+  if (path.starts_with(kExports)) {
+    const std::string_view rest = path.substr(kExports.size());
+    const auto slash = rest.find('/');
+    return exports_.answer(rest.substr(0, slash), slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1));
+  }
+  return answer_api(catalog_, paths_, path, query);
+}
+
 Response Viewer::answer(const Request& request) {
   const std::string_view target = request.target();
   const auto question = target.find('?');
@@ -114,18 +130,23 @@ Response Viewer::answer(const Request& request) {
   const std::string_view query = question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
   const bool get = request.method() == http::verb::get;
   if (path == "/login" && (get || request.method() == http::verb::post)) return login(request);
-  if (!get) return json_error(405, "only GET is served here");
   const bool api = path.starts_with("/api/");
+  // POST starts an export (the one API request that is not a GET).
+  if (!get && !(api && request.method() == http::verb::post)) return json_error(405, "only GET is served here");
   if (!authorized(request)) return api ? json_error(401, "log in first (or send Authorization: Bearer TOKEN)") : redirect("/login");
   if (!api) {
     if (const Page* page = find_page(path)) return reply(http::status::ok, page->content_type, std::string(page->body));
     return json_error(404, "no such page");
   }
   try {
-    ApiAnswer a = answer_api(catalog_, paths_, path, parse_query(query));
+    ApiAnswer a = answer_api_path(request, path, parse_query(query));
     Response r = reply(http::status::ok, a.content_type, std::move(a.body));
     // A frame's file does not change once written; the lists do, while a session records.
     if (a.content_type == "image/jpeg") r.set(http::field::cache_control, "private, max-age=3600");
+    if (request.method() == http::verb::post) r.result(http::status::accepted);
+    // The name is the session's folder and the frame's file: plain names (checked by the API).
+    if (!a.download_name.empty())
+      r.set(http::field::content_disposition, "attachment; filename=\"" + a.download_name + "\"");
     return r;
   } catch (const ApiError& e) {
     return json_error(e.status, e.what());

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "exports.hpp"
 #include "http_server.hpp"
 #include "screenreel/archive/archive.hpp"
 #include "screenreel/archive/catalog.hpp"
@@ -23,11 +24,14 @@ class Viewer {
  private:
   bool authorized(const Request& request) const;
   Response login(const Request& request);
+  // The API's answer to `path`: the exports' paths, or the catalog's (api.hpp).
+  ApiAnswer answer_api_path(const Request& request, std::string_view path, const Query& query);
 
   CatalogReader& catalog_;
   ArchivePaths paths_;
   std::optional<std::string> token_;
   std::string cookie_;  // random, made at start: what the login cookie holds
+  Exports exports_;
 };
 
 }  // namespace screenreel::replay::serve

@@ -25,7 +25,14 @@
 
 namespace screenreel {
 
-inline constexpr int kCatalogSchemaVersion = 3;
+inline constexpr int kCatalogSchemaVersion = 5;
+
+// One step of a backend's migrations (schemas/migrations/, schemas/migrations-postgresql/): `sql`
+// brings a catalog of version `version - 1` to `version`.
+struct CatalogMigration {
+  int version;
+  const char* sql;
+};
 
 // One page of sessions (CatalogReader::session_page) and how many there are in all.
 struct SessionPage {
@@ -71,10 +78,25 @@ class CatalogReader {
   virtual std::vector<FrameRecord> frames_captured_between(std::int64_t session_id,
                                                            std::int64_t after_us,
                                                            std::int64_t until_us) = 0;
+  // Each frame's number, tick, capture time and activity, in seq order (the timeline's reading of
+  // a session: no file names or hashes).
+  virtual void for_each_frame_activity(std::int64_t session_id,
+                                       const std::function<void(const FrameActivityRow&)>& visit) = 0;
+  // The first frame after frame `seq` (forward) or the last one before it whose activity is above
+  // zero; none when there is none (or the catalog is older than schema 4).
+  virtual std::optional<FrameRecord> next_change(std::int64_t session_id, std::int64_t seq, bool forward) = 0;
+  // The lowest seq of the session's frames without activity; none when every frame has it.
+  virtual std::optional<std::int64_t> first_frame_without_activity(std::int64_t session_id) = 0;
   // First and last capture time, and the last write time, each one index lookup.
   virtual FrameTimes frame_times(std::int64_t session_id) = 0;
   // What the frame rows add up to (a repeat's shared file counted once).
   virtual FrameTotals frame_totals(std::int64_t session_id) = 0;
+
+  // Markers, pauses and the drop ledger (schema 5; empty before), in tick order.
+  bool has_ledger() { return schema_version() >= 5; }
+  virtual std::vector<MarkerRecord> markers(std::int64_t session_id) = 0;
+  virtual std::vector<PauseRecord> pauses(std::int64_t session_id) = 0;
+  virtual std::vector<LedgerRun> ledger(std::int64_t session_id) = 0;
 
   // The text index. All of these need has_text_index().
   virtual std::optional<OcrSessionState> text_state(std::int64_t session_id) = 0;
@@ -102,6 +124,11 @@ class CatalogWriter : public CatalogReader {
   // bytes. Returns the display times whose rows do not exist yet (to be given again later).
   virtual std::vector<DisplayedAt> add_frames(std::span<const FrameRecord> frames,
                                               std::span<const DisplayedAt> displayed = {}) = 0;
+  // Sets the activity of frames of a session (seq, activity), in one transaction.
+  virtual void set_frame_activity(std::int64_t session_id,
+                                  std::span<const std::pair<std::int64_t, FrameActivity>> rows) = 0;
+  // Markers, pauses and ledger runs, in one transaction.
+  virtual void add_events(const SessionEvents& events) = 0;
   // Removes a session that never held a frame (its folder could not be made): no empty rows.
   virtual void forget_empty_session(std::int64_t id) = 0;
   virtual void end_session(std::int64_t id, std::int64_t ended_us, const std::string& reason,
@@ -115,6 +142,7 @@ class CatalogWriter : public CatalogReader {
   struct Reopened {
     std::int64_t last_seq = 0;   // frames kept: 1..last_seq
     std::int64_t last_tick = 0;  // the client tick of frame last_seq (0 when none)
+    std::int64_t last_ledger_tick = 0;  // the newest tick of its drop ledger (0 when none)
     std::optional<Digest> last_chain;  // the chain through frame last_seq (empty: none, or no chain)
     std::vector<std::string> removed_files;
   };

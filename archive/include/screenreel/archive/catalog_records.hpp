@@ -49,6 +49,13 @@ struct SessionRecord {
   bool recording() const { return !ended_us.has_value(); }
 };
 
+// How much of a frame changed since the frame before it (schema 4; activity.hpp).
+struct FrameActivity {
+  double changed_share = 0;       // 0 to 1
+  std::int64_t changed_tiles = 0;  // 64x64 tiles
+  bool operator==(const FrameActivity&) const = default;
+};
+
 struct FrameRecord {
   std::int64_t session_id = 0;
   std::int64_t seq = 0;
@@ -62,6 +69,15 @@ struct FrameRecord {
   std::int64_t jpeg_bytes = 0;
   std::optional<std::int64_t> same_as;
   std::optional<Digest> sha256, chain;  // empty before schema 3
+  std::optional<FrameActivity> activity;  // empty before schema 4, until recover or index fills it
+};
+
+// What the timeline reads of each frame (CatalogReader::for_each_frame_activity).
+struct FrameActivityRow {
+  std::int64_t seq = 0;
+  std::int64_t tick = 0;
+  std::int64_t capture_us = 0;
+  std::optional<FrameActivity> activity;
 };
 
 // A row of deletions: a session that was deleted, and why.
@@ -95,6 +111,54 @@ struct FrameTotals {
   std::int64_t frames = 0;
   std::int64_t bytes = 0;
   bool operator==(const FrameTotals&) const = default;
+};
+
+// ---- Markers, pauses and the drop ledger (schema 5) ----
+
+// A row of markers: a moment the user marked. `source`: capture-key, signal, hotkey,
+// receiver-key, api.
+struct MarkerRecord {
+  std::int64_t session_id = 0;
+  std::int64_t time_us = 0;
+  std::int64_t tick = 0;
+  std::optional<std::int64_t> frame;  // frames.seq on screen at `tick`; empty before the first
+  std::string label, source;
+  bool operator==(const MarkerRecord&) const = default;
+};
+
+// A row of pauses: ticks from_tick up to (not including) to_tick were not read at all.
+struct PauseRecord {
+  std::int64_t session_id = 0;
+  std::int64_t from_tick = 0, from_us = 0;
+  std::optional<std::int64_t> to_tick, to_us;  // empty: paused until the session ended
+  std::string reason;
+  bool operator==(const PauseRecord&) const = default;
+};
+
+// A pause ended: the session's open pause gets its end.
+struct PauseEnd {
+  std::int64_t session_id = 0;
+  std::int64_t to_tick = 0, to_us = 0;
+};
+
+// A row of the drop ledger: ticks first_tick..last_tick became no frame, for `cause`
+// (unchanged, flow-control, paused, spool-full, disconnected, unknown).
+struct LedgerRun {
+  std::int64_t session_id = 0;
+  std::int64_t first_tick = 0, last_tick = 0;
+  std::string cause;
+  std::int64_t ticks() const { return last_tick - first_tick + 1; }
+  bool operator==(const LedgerRun&) const = default;
+};
+
+// What happened during recording, written together (CatalogWriter::add_events), in this order:
+// pauses begun before pauses ended, so that one batch may hold both.
+struct SessionEvents {
+  std::vector<MarkerRecord> markers;
+  std::vector<PauseRecord> pauses;
+  std::vector<PauseEnd> pause_ends;
+  std::vector<LedgerRun> ledger;
+  bool empty() const { return markers.empty() && pauses.empty() && pause_ends.empty() && ledger.empty(); }
 };
 
 // ---- The text index (schema 2: text_spans, text_fts, ocr_sessions, ocr_passes) ----

@@ -19,53 +19,12 @@
 #include <vector>
 
 #include "screenreel/common/result.hpp"
+#include "screenreel/common/jpeg_strips.hpp"
 #include "screenreel/common/pixel_rect.hpp"
 
 namespace screenreel {
 
 inline constexpr std::size_t kMaxJpegComment = 512;
-
-// How a frame of width x height is cut into strips: rows of one 4:2:0 MCU (16 pixel rows; the
-// last may be shorter), columns of mcus_per_strip() MCUs (16 pixel columns each; the last may
-// be narrower). Each strip is one restart interval, in raster order.
-class JpegStripGrid {
- public:
-  static constexpr std::uint32_t kMcuPixels = 16;
-  static constexpr std::uint32_t kMaxMcusPerStrip = 8;
-
-  JpegStripGrid() = default;
-  JpegStripGrid(std::uint32_t width, std::uint32_t height);
-
-  std::uint32_t width() const { return width_; }
-  std::uint32_t height() const { return height_; }
-  // The restart interval: the largest divisor of the MCUs across the frame that is at most
-  // kMaxMcusPerStrip, so that every strip starts a row or follows one in the same row.
-  std::uint32_t mcus_per_strip() const { return mcus_per_strip_; }
-  std::uint32_t strip_width() const { return mcus_per_strip_ * kMcuPixels; }
-  std::uint32_t columns() const { return columns_; }
-  std::uint32_t rows() const { return rows_; }
-  std::size_t size() const { return std::size_t{columns_} * rows_; }
-  // Sets marks[i] for every strip i that `r` (clipped to the frame) touches; marks has size().
-  void mark(const PixelRect& r, std::vector<std::uint8_t>& marks) const;
-  bool operator==(const JpegStripGrid&) const = default;
-
- private:
-  std::uint32_t width_ = 0, height_ = 0, mcus_per_strip_ = 1, columns_ = 0, rows_ = 0;
-};
-
-// The entropy-coded bytes of some strips of one frame, as JpegEncoder::encode_strips made them.
-struct CodedStrips {
-  JpegStripGrid grid;
-  std::vector<std::uint32_t> strips;   // which strips, in the order they were coded
-  std::vector<std::size_t> offsets;    // strip strips[i] is data[offsets[i], offsets[i + 1])
-  std::vector<std::uint8_t> data;
-  std::vector<std::uint8_t> header;    // SOI up to the end of SOS, when every strip is here
-
-  bool whole() const { return strips.size() == grid.size(); }
-  std::span<const std::uint8_t> strip(std::size_t i) const {
-    return {data.data() + offsets[i], offsets[i + 1] - offsets[i]};
-  }
-};
 
 class JpegEncoder {
  public:
@@ -87,6 +46,12 @@ class JpegEncoder {
   const CodedStrips& encode_strips(const std::uint8_t* pixels, std::uint32_t width, std::uint32_t height,
                                    std::size_t stride, std::span<const PixelRect> changed);
 
+  // The header (SOI up to the end of SOS) of a JPEG of width x height that this encoder writes:
+  // its quality, the strip grid's restart interval. What a frame spliced from strips coded
+  // elsewhere (a protocol-4 client's) starts with. Valid until the next call.
+  std::span<const std::uint8_t> header(std::uint32_t width, std::uint32_t height);
+  int quality() const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
@@ -100,6 +65,9 @@ class JpegStrips {
   bool holds(const JpegStripGrid& grid) const { return !header_.empty() && grid == grid_; }
   // Throws std::logic_error for partial strips it cannot use (see holds()).
   void update(const CodedStrips& coded);
+  // Starts a frame of `grid` from nothing but its header (JpegEncoder::header): every strip is
+  // then to be given by update() before write().
+  void start(const JpegStripGrid& grid, std::span<const std::uint8_t> header);
   // The JPEG of the newest frame, with `comment` as in JpegEncoder::encode_bgrx; into `out`.
   void write(std::string_view comment, std::vector<std::uint8_t>& out) const;
 
@@ -107,6 +75,34 @@ class JpegStrips {
   JpegStripGrid grid_;
   std::vector<std::uint8_t> header_;
   std::vector<std::vector<std::uint8_t>> strips_;
+};
+
+// Decodes strips of a frame's strip grid, coded by a JpegEncoder of `quality`, into BGRX pixels
+// (the 4th byte 255) at their places in the frame. The pixels are those of libjpeg-turbo's
+// accurate integer IDCT with plain (not "fancy") chroma upsampling: each pixel depends on its own
+// strip only, so a strip decoded alone equals the same strip of the whole spliced JPEG decoded
+// that way, and the capture client and the receiver get the same pixels
+// (schemas/wire-protocol.md, "JPEG strips"). Strips of full height are decoded stacked, many in
+// one call. An Error when a strip's bytes are not a valid restart interval.
+class JpegStripDecoder {
+ public:
+  explicit JpegStripDecoder(int quality);
+  ~JpegStripDecoder();
+  JpegStripDecoder(const JpegStripDecoder&) = delete;
+  JpegStripDecoder& operator=(const JpegStripDecoder&) = delete;
+
+  struct Strip {
+    std::uint32_t index = 0;
+    std::span<const std::uint8_t> bytes;  // the entropy-coded bytes, as CodedStrips holds them
+  };
+  Result<void> decode(const JpegStripGrid& grid, std::span<const Strip> strips, std::uint8_t* pixels,
+                      std::size_t stride);
+  // All the strips of `coded`.
+  Result<void> decode(const CodedStrips& coded, std::uint8_t* pixels, std::size_t stride);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 struct JpegInfo {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -45,6 +46,13 @@ class PgCatalog final : public CatalogWriter {
                                                    std::int64_t until_us) override;
   FrameTimes frame_times(std::int64_t session_id) override;
   FrameTotals frame_totals(std::int64_t session_id) override;
+  void for_each_frame_activity(std::int64_t session_id,
+                               const std::function<void(const FrameActivityRow&)>& visit) override;
+  std::optional<FrameRecord> next_change(std::int64_t session_id, std::int64_t seq, bool forward) override;
+  std::optional<std::int64_t> first_frame_without_activity(std::int64_t session_id) override;
+  std::vector<MarkerRecord> markers(std::int64_t session_id) override;
+  std::vector<PauseRecord> pauses(std::int64_t session_id) override;
+  std::vector<LedgerRun> ledger(std::int64_t session_id) override;
 
   std::optional<OcrSessionState> text_state(std::int64_t session_id) override;
   std::vector<OpenSpan> open_spans(std::int64_t session_id) override;
@@ -61,6 +69,9 @@ class PgCatalog final : public CatalogWriter {
                     std::span<const std::uint8_t> signer) override;
   std::vector<DisplayedAt> add_frames(std::span<const FrameRecord> frames,
                                       std::span<const DisplayedAt> displayed = {}) override;
+  void set_frame_activity(std::int64_t session_id,
+                          std::span<const std::pair<std::int64_t, FrameActivity>> rows) override;
+  void add_events(const SessionEvents& events) override;
   void forget_empty_session(std::int64_t id) override;
   void end_session(std::int64_t id, std::int64_t ended_us, const std::string& reason,
                    const std::string& error = {}, std::int64_t dropped = 0) override;
@@ -91,7 +102,9 @@ class PgCatalog final : public CatalogWriter {
 // its meaning (:*, words starting with). Throws std::invalid_argument when there is no word.
 std::string tsquery_text(std::string_view words);
 
-// The schema text of schemas/catalog-postgresql.sql, embedded at build time.
+// The schema text of schemas/catalog-postgresql.sql, and the steps of
+// schemas/migrations-postgresql/ in ascending version order, embedded at build time.
 extern const char* const kPgCatalogSql;
+std::span<const CatalogMigration> pg_catalog_migrations();
 
 }  // namespace screenreel

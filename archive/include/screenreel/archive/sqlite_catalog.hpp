@@ -43,8 +43,17 @@ class SqliteCatalog final : public CatalogWriter {
   std::optional<FrameRecord> frame_at(std::int64_t session_id, std::int64_t t_us) override;
   std::vector<FrameRecord> frames_captured_between(std::int64_t session_id, std::int64_t after_us,
                                                    std::int64_t until_us) override;
+  void for_each_frame_activity(std::int64_t session_id,
+                               const std::function<void(const FrameActivityRow&)>& visit) override;
+  std::optional<FrameRecord> next_change(std::int64_t session_id, std::int64_t seq, bool forward) override;
+  std::optional<std::int64_t> first_frame_without_activity(std::int64_t session_id) override;
   FrameTimes frame_times(std::int64_t session_id) override;
   FrameTotals frame_totals(std::int64_t session_id) override;
+
+  std::vector<MarkerRecord> markers(std::int64_t session_id) override;
+  std::vector<PauseRecord> pauses(std::int64_t session_id) override;
+  std::vector<LedgerRun> ledger(std::int64_t session_id) override;
+  void add_events(const SessionEvents& events) override;
 
   std::optional<OcrSessionState> text_state(std::int64_t session_id) override;
   std::vector<OpenSpan> open_spans(std::int64_t session_id) override;
@@ -61,6 +70,8 @@ class SqliteCatalog final : public CatalogWriter {
                     std::span<const std::uint8_t> signer) override;
   std::vector<DisplayedAt> add_frames(std::span<const FrameRecord> frames,
                                       std::span<const DisplayedAt> displayed = {}) override;
+  void set_frame_activity(std::int64_t session_id,
+                          std::span<const std::pair<std::int64_t, FrameActivity>> rows) override;
   void forget_empty_session(std::int64_t id) override;
   void end_session(std::int64_t id, std::int64_t ended_us, const std::string& reason,
                    const std::string& error = {}, std::int64_t dropped = 0) override;
@@ -96,12 +107,7 @@ std::string fts5_query(std::string_view words);
 // The schema text of schemas/catalog.sql, embedded at build time.
 extern const char* const kCatalogSql;
 
-// One step of schemas/migrations/: `sql` brings a catalog of version `version - 1` to `version`.
-struct CatalogMigration {
-  int version;
-  const char* sql;
-};
-// Every step, in ascending version order (embedded at build time; the last is the current schema).
+// Every step of schemas/migrations/, in ascending version order (embedded at build time; the last is the current schema).
 std::span<const CatalogMigration> catalog_migrations();
 
 }  // namespace screenreel

@@ -11,6 +11,10 @@
 
 namespace screenreel::capture {
 
+// What the changed pixels travel as (--wire): lossless LZ4 tiles, JPEG strips coded as the
+// receiver stores them (protocol 4), or a choice per frame by the link's measured rate.
+enum class WireMode { kAuto, kLossless, kJpeg };
+
 struct CaptureConfig {
   std::string connect = "127.0.0.1:5000";
   SourceOptions source;
@@ -22,6 +26,7 @@ struct CaptureConfig {
   double key_interval_s = 10;    // a changed frame after this long is sent whole
   bool every_frame = false;      // send a FRAME every tick even when nothing changed
   bool copies = true;            // scrolled and moved content as copies (protocol 3; --no-copies)
+  WireMode wire = WireMode::kAuto;  // --wire
   bool quiet = false;
   bool stats = false;  // a live status line on stderr, once a second
   std::string token;  // from --token-file; empty: none
@@ -40,6 +45,8 @@ struct CaptureSummary {
   std::uint64_t sent = 0;        // FRAMEs sent
   std::uint64_t unchanged = 0;   // ticks not sent because nothing changed
   std::uint64_t dropped = 0;     // ticks skipped: receiver window full, or capture ran late
+  std::uint64_t paused = 0;      // ticks not read: capture was paused (p, SIGUSR2)
+  std::uint64_t markers = 0;     // markers set (m, SIGUSR1)
   std::uint64_t lost = 0;        // frames dropped from a full spool while the receiver was away
   std::uint64_t undelivered = 0; // frames the receiver never confirmed storing (gave up, Ctrl-C)
   std::uint64_t reconnects = 0;  // connections made again after one broke
@@ -47,6 +54,9 @@ struct CaptureSummary {
   std::uint64_t copies = 0;        // copy rectangles sent (scrolled or moved content), and
   std::uint64_t copied_pixels = 0; // the pixels they covered (not resent as tiles)
   std::uint64_t raw_bytes = 0;   // what the sent frames would be as raw BGRX
+  std::uint64_t jpeg_frames = 0; // frames whose changes went as JPEG strips (--wire)
+  std::uint64_t skipped = 0;     // of the dropped ticks, those skipped because even JPEG did not fit
+  double link_mbit = -1;         // the rate controller's estimate of the link at the end; -1: none
   std::int64_t stored = -1;      // frames the receiver says it stored; -1 if it did not say
   double seconds = 0;
   std::string ended_by;

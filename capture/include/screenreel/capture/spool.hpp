@@ -60,6 +60,10 @@ class Spool {
   // The next frame to send on the current connection, if any is left.
   std::optional<Next> take_next();
   bool all_sent() const { return next_send_ == frames_.size(); }
+  // The tick of the next frame to send on the current connection, if any is left.
+  std::optional<std::uint64_t> next_tick() const {
+    return all_sent() ? std::nullopt : std::optional(frames_[next_send_].tick);
+  }
   std::size_t to_send() const { return frames_.size() - next_send_; }
 
   // Frames from now on are lost until a key frame comes (nothing is left to build on).

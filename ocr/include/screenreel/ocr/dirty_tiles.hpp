@@ -27,6 +27,8 @@ class DirtyTiles {
   // Marks the tiles where two images of this size differ by more than `threshold` grey levels
   // in some pixel (decoded JPEGs: an unchanged area decodes the same, give or take a little).
   void mark_differences(const GrayImage& a, const GrayImage& b, int threshold = 24);
+  // Marks what `other` (of the same size; else all) marks, keeping each tile's first `before`.
+  void merge(const DirtyTiles& other);
   bool any() const;
   void clear();
   // The earliest `before` of the marked tiles that `box` meets: the last frame on which all of

@@ -36,6 +36,19 @@ struct FrameBuffer {
 // XXH3-64 of the frame's pixels, as the FRAME message's pixel_hash defines it.
 std::uint64_t pixel_hash(const FrameBuffer& frame);
 
+// Codes strips of a frame as JPEG (protocol 4's JPEG strips) and decodes them as the receiver
+// will. The capture client's is archive/jpeg.hpp's JpegEncoder and JpegStripDecoder at the
+// quality the receiver's WELCOME announced; this library does not link libjpeg.
+class StripCoder {
+ public:
+  virtual ~StripCoder() = default;
+  virtual std::uint32_t quality() const = 0;
+  // Codes the strips of the frame's grid that `changed` touches (or more: all of them).
+  virtual const CodedStrips& code(const FrameBuffer& frame, std::span<const PixelRect> changed) = 0;
+  // Draws `coded` into `into` as the receiver's decoder does.
+  virtual void decode(const CodedStrips& coded, FrameBuffer& into) = 0;
+};
+
 struct EncodeStats {
   std::uint32_t tiles_changed = 0;  // since the last frame encoded (a key frame sends them all)
   std::uint32_t tiles_total = 0;
@@ -45,6 +58,10 @@ struct EncodeStats {
   bool key = false;               // a key frame: asked for, or the encoder's first
   std::uint32_t copies = 0;       // copy rectangles (scrolled content), sent before the tiles
   std::uint64_t copied_pixels = 0;  // pixels they cover
+  bool jpeg = false;                // the changes went as JPEG strips (protocol 4)
+  std::uint32_t jpeg_strips = 0;    // how many
+  std::uint64_t lossless_pixels = 0;  // what the frame had to send as tiles (changed, and lossy to heal)
+  std::uint64_t jpeg_pixels = 0;      // or as JPEG strips
 };
 
 class FrameEncoder {
@@ -87,7 +104,18 @@ class FrameEncoder {
   // receiver that speaks protocol 3 or later. Off by default.
   void enable_copies(bool on);
 
+  // JPEG strips (protocol 4: only for a receiver whose WELCOME offered a quality): after the
+  // tiles are compared, `choose` says whether this frame's changes go as JPEG strips coded by
+  // `coder` (true) or as LZ4 tiles, given the pixels each would send. The receiver then holds
+  // the decoded strips, which the encoder keeps too (the hash is of them); the next frame that
+  // goes as tiles also resends every tile of a strip that went as JPEG, so the receiver never
+  // codes again pixels that were decoded from a JPEG. Copies are not looked for while such
+  // strips are out. nullptr: off.
+  using WireChoice = std::function<bool(std::uint64_t lossless_pixels, std::uint64_t jpeg_pixels, bool key)>;
+  void enable_jpeg(StripCoder* coder, WireChoice choose);
+
  private:
+  bool encode_jpeg(bool key, EncodeStats& stats, wire::FrameMessageWriter& writer);
   std::uint32_t diff(const std::uint8_t* pixels, std::size_t stride, bool first, bool copy);
 
   FrameBuffer reference_;
@@ -103,6 +131,15 @@ class FrameEncoder {
   bool have_reference_ = false;
   bool copies_ = false;
   std::unique_ptr<CopyFinder> copy_finder_;  // made by enable_copies
+  bool copy_finder_stale_ = false;           // frames went by without it: reset before use
+  StripCoder* strip_coder_ = nullptr;
+  WireChoice choose_;
+  JpegStripGrid grid_;
+  std::vector<std::uint8_t> lossy_;   // one a strip: the receiver holds it decoded from a JPEG strip
+  std::size_t lossy_count_ = 0;
+  FrameBuffer peer_;                  // the receiver's frame, while lossy_count_ > 0
+  std::vector<PixelRect> tile_rects_;  // the changed tiles, for the strip coder
+  std::vector<std::uint8_t> strip_marks_;
 };
 
 // Receiver side: one per connection. Keeps the frame the client has described so far and
@@ -118,6 +155,13 @@ class FrameDecoder {
   using Allocate = std::function<std::shared_ptr<FrameBuffer>(std::uint32_t width, std::uint32_t height)>;
 
   FrameDecoder(std::uint32_t width, std::uint32_t height, Allocate allocate = nullptr);
+
+  // Draws a run of JPEG-strip rectangles (protocol 4) into the frame, or says why it cannot. The
+  // receiver's decodes them with archive/jpeg.hpp's JpegStripDecoder (this library does not link
+  // libjpeg); without one, a JPEG strip is refused.
+  using StripDecoder =
+      std::function<Result<void, wire::WireError>(std::span<const wire::RectView> strips, FrameBuffer& frame)>;
+  void set_strip_decoder(StripDecoder decoder) { strip_decoder_ = std::move(decoder); }
 
   // Done, or the ERROR to send. On error the frame buffer may hold part of the rectangles; the connection is to be closed.
   Result<void, wire::WireError> apply(const wire::FrameView& frame);
@@ -142,6 +186,7 @@ class FrameDecoder {
   void carry(const FrameBuffer& from, FrameBuffer& to);
 
   Allocate allocate_;
+  StripDecoder strip_decoder_;
   std::shared_ptr<FrameBuffer> frame_;
   std::vector<std::uint8_t> scratch_;
   std::uint64_t last_seq_ = 0;

@@ -1,4 +1,4 @@
-// Wire protocol v3 (schemas/wire-protocol.md): message types, limits, version negotiation and
+// Wire protocol v4 (schemas/wire-protocol.md): message types, limits, version negotiation and
 // pure encode/decode functions over bytes. No socket in here, so it can be unit-tested and fuzzed.
 #pragma once
 
@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "screenreel/common/jpeg_strips.hpp"
 #include "screenreel/common/pixel_rect.hpp"
 #include "screenreel/common/result.hpp"
 
@@ -19,7 +20,7 @@ namespace screenreel::wire {
 
 // The newest version this build speaks, and the oldest it still accepts. Both peers announce
 // their newest in the preamble; the connection speaks the lower of the two (negotiate()).
-inline constexpr std::uint16_t kVersion = 3;
+inline constexpr std::uint16_t kVersion = 4;
 inline constexpr std::uint16_t kMinVersion = 2;
 inline constexpr std::uint16_t negotiate(std::uint16_t peer) { return peer < kVersion ? peer : kVersion; }
 inline constexpr std::size_t kPreambleBytes = 12;
@@ -57,6 +58,14 @@ enum class MessageType : std::uint16_t {
   kChallenge = 8,
   kAuth = 9,
   kPing = 10,
+  // Protocol 4: what the user did during the recording, and why ticks became no FRAME. A peer of
+  // protocol 3 skips them by their length (growth rules); a client sends them only on a
+  // connection that speaks 4.
+  kMarker = 11,
+  kPause = 12,
+  kResume = 13,
+  kSaveBuffer = 14,  // reserved for the replay buffer: not sent by this build
+  kSkipped = 15,
 };
 
 enum class PixelFormat : std::uint32_t { kBgrx8888 = 1 };
@@ -79,8 +88,15 @@ enum class StopReason : std::uint32_t { kUserEnded = 1, kShutdown = 2, kStorageE
 
 // kCopy (protocol 3): the rectangle is the same-sized one at (src_x, src_y) of the frame as the
 // rectangles before it left it: scrolled or moved content, sent as 8 bytes.
-enum class RectEncoding : std::uint8_t { kRaw = 0, kLz4 = 1, kCopy = 2 };
+// kJpegStrip (protocol 4): the rectangle is exactly one strip of the frame's JpegStripGrid, as
+// the entropy-coded bytes of its restart interval, coded at the quality WELCOME announced.
+enum class RectEncoding : std::uint8_t { kRaw = 0, kLz4 = 1, kCopy = 2, kJpegStrip = 3 };
 inline constexpr std::uint32_t kCopyDataBytes = 8;
+// A JPEG strip's data: quality (u8), 3 reserved zero bytes, then the strip's coded bytes.
+inline constexpr std::uint32_t kJpegStripPrefixBytes = 4;
+// A strip's coded bytes are at most this many per pixel (libjpeg's worst case at quality 100 on
+// noise is under 4 bytes a pixel of 4:2:0 data): a bound checked before anything is decoded.
+inline constexpr std::uint32_t kMaxJpegStripBytesPerPixel = 8;
 
 inline constexpr std::uint32_t kFrameFlagKey = 1;
 
@@ -94,8 +110,10 @@ struct WireError {
 struct Header {
   MessageType type{};
   std::uint32_t length = 0;
-  // A type this build does not know (protocol 3: skipped by its length, see decode_header).
-  bool known() const;
+  // Whether a peer of protocol `version` knows the type (protocol 3 and later skip the others by
+  // their length, see decode_header): the types of protocol 4 are unknown on a connection that
+  // speaks 3, exactly as to a build of protocol 3.
+  bool known(std::uint16_t version = kVersion) const;
 };
 
 using ResumeKey = std::array<std::uint8_t, kResumeKeyBytes>;
@@ -124,6 +142,10 @@ struct Welcome {
   // The newest client tick the session already holds (0 for a new session): frames up to it
   // that are sent again are decoded but not stored.
   std::uint64_t last_tick = 0;
+  // Protocol 4: the quality (1..100) at which the receiver stores JPEGs, and so the one at which
+  // the client may send JPEG strips; 0: the receiver takes none (and the field is not sent: a
+  // protocol 2 or 3 connection never carries it).
+  std::uint32_t jpeg_quality = 0;
   bool operator==(const Welcome&) const = default;
 };
 
@@ -133,6 +155,11 @@ struct RectView {
   RectEncoding encoding = RectEncoding::kRaw;
   std::span<const std::uint8_t> data;
   std::uint32_t src_x = 0, src_y = 0;  // kCopy: where it comes from (checked to lie inside the frame)
+  // kJpegStrip: which strip of the frame's grid it is, the quality it was coded at, and its coded
+  // bytes (`data` without the prefix; checked to hold no marker: every 0xFF is followed by 0x00).
+  std::uint32_t strip = 0;
+  std::uint32_t jpeg_quality = 0;
+  std::span<const std::uint8_t> jpeg;
 
   // Where it is in the frame (decode_body has checked it lies inside: the values fit).
   PixelRect area() const {
@@ -194,7 +221,54 @@ struct Ping {
   bool operator==(const Ping&) const = default;
 };
 
-using Message = std::variant<Hello, Welcome, FrameView, Ack, Stop, Bye, Error, Challenge, Auth, Ping>;
+// Who set a marker (MARKER's `source`; the catalog's markers.source names them).
+enum class MarkerSource : std::uint8_t { kKey = 1, kSignal = 2, kHotkey = 3, kApi = 4 };
+
+// A moment the user marked. `tick`: the newest capture tick when it was set (its frame is the
+// session's last with a tick at or before it).
+struct Marker {
+  std::uint64_t tick = 0;
+  std::int64_t time_us = 0;
+  MarkerSource source = MarkerSource::kKey;
+  std::string label;
+  bool operator==(const Marker&) const = default;
+};
+
+// Capture paused: from `tick` (the first tick not read) on, nothing is read, sent or stored.
+struct Pause {
+  std::uint64_t tick = 0;
+  std::int64_t time_us = 0;
+  std::string reason;
+  bool operator==(const Pause&) const = default;
+};
+
+// Capture goes on from `tick` (the first tick read again).
+struct Resume {
+  std::uint64_t tick = 0;
+  std::int64_t time_us = 0;
+  bool operator==(const Resume&) const = default;
+};
+
+// Why ticks became no FRAME (SKIPPED's `cause`; the catalog's drop ledger names them). The
+// client reports the first three; the receiver names the ticks nobody explained.
+enum class SkipCause : std::uint8_t {
+  kUnchanged = 1,    // nothing changed on screen
+  kFlowControl = 2,  // capture fell behind its schedule and skipped them
+  kPaused = 3,       // capture was paused
+};
+inline constexpr std::uint8_t kLastClientSkipCause = 3;
+
+// Ticks first..last (inclusive) became no FRAME, for `cause`. Sent before the FRAME that follows
+// them (or before BYE), so that the receiver accounts for every tick.
+struct Skipped {
+  std::uint64_t first_tick = 0;
+  std::uint64_t last_tick = 0;
+  SkipCause cause = SkipCause::kUnchanged;
+  bool operator==(const Skipped&) const = default;
+};
+
+using Message = std::variant<Hello, Welcome, FrameView, Ack, Stop, Bye, Error, Challenge, Auth, Ping, Marker, Pause,
+                             Resume, Skipped>;
 
 // --- preamble ---------------------------------------------------------------------------
 std::vector<std::uint8_t> encode_preamble(std::uint16_t version = kVersion);
@@ -226,6 +300,10 @@ std::vector<std::uint8_t> encode(const Error& m);
 std::vector<std::uint8_t> encode(const Challenge& m);
 std::vector<std::uint8_t> encode(const Auth& m);
 std::vector<std::uint8_t> encode(const Ping& m);
+std::vector<std::uint8_t> encode(const Marker& m);
+std::vector<std::uint8_t> encode(const Pause& m);
+std::vector<std::uint8_t> encode(const Resume& m);
+std::vector<std::uint8_t> encode(const Skipped& m);
 
 // FRAME messages are large; they are assembled by FrameEncoder (frame_codec.hpp) with this
 // writer so the rectangle data is compressed straight into the message buffer.
@@ -241,6 +319,10 @@ class FrameMessageWriter {
   // Appends a copy (RectEncoding::kCopy) of the w x h rectangle at src_x, src_y to x, y.
   void add_copy(std::uint32_t x, std::uint32_t y, std::uint32_t w, std::uint32_t h, std::uint32_t src_x,
                 std::uint32_t src_y);
+  // Appends strip `index` of `grid` (the frame's) as a JPEG strip (RectEncoding::kJpegStrip):
+  // `bytes` are its entropy-coded bytes, coded at `quality`.
+  void add_jpeg_strip(const JpegStripGrid& grid, std::uint32_t index, std::uint32_t quality,
+                      std::span<const std::uint8_t> bytes);
   // Fills in the hash, the rectangle count and the header's length.
   void finish(std::uint64_t pixel_hash);
   std::uint32_t rect_count() const { return rect_count_; }

@@ -31,6 +31,8 @@ class Display : public FrameSink {
   void show(std::int64_t session_id, std::uint64_t frame_number, SharedFrame frame,
             std::span<const PixelRect> changed) override;
   void session_ended(std::int64_t session_id) override;
+  // A paused session's window says so in its title ("... - paused").
+  void session_paused(std::int64_t session_id, bool paused) override;
 
   // Shows what arrived since the last call, handles window events for up to `wait_ms`, and
   // returns the key pressed in any window (-1 if none).
@@ -49,6 +51,8 @@ class Display : public FrameSink {
     bool dirty = false;
     bool ended = false;
     bool closed = false;  // by the user: the session records on, without a window
+    bool paused = false;
+    bool retitle = false;  // paused changed since the title was set
     std::uint32_t id = 0;  // the X window, once created
   };
   Displayed displayed_;

@@ -22,6 +22,8 @@ class FrameSink {
   virtual void show(std::int64_t session_id, std::uint64_t frame_number, SharedFrame frame,
                     std::span<const PixelRect> changed) = 0;
   virtual void session_ended(std::int64_t session_id) = 0;
+  // The session's client paused capture (protocol 4's PAUSE), or resumed it.
+  virtual void session_paused(std::int64_t session_id, bool paused) = 0;
 };
 
 }  // namespace screenreel::receiver

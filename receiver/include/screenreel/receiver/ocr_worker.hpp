@@ -3,14 +3,19 @@
 //
 // The network thread hands it every frame's changed rectangles and pixels (frame()): that only
 // marks tiles and keeps a reference to the newest frame, under a mutex held for microseconds.
-// At most every `interval`, the worker reads the regions of a session's newest frame that
-// changed since its last pass (screenreel::ocr::run_pass). When a pass takes longer than the
-// interval, the changes of the frames meanwhile simply accumulate and the next pass covers them
-// all (ocr_passes.frames > 1); no frame waits for OCR and none is dropped because of it.
+// Which frames are read is decided there, in capture time, by the rule `screenreel-replay index`
+// follows too (ocr::PassSchedule: the frame on screen at each due time, `interval` apart): such
+// a frame is queued with the tiles changed since the last one queued, and the worker reads the
+// queue in order (screenreel::ocr::run_pass). A worker that falls behind (it runs at the lowest
+// priority) reads the same frames later, so a busy machine delays the index but does not thin
+// it out; the frames a session has queued beyond kHeldFrames are let go and read back from
+// their JPEGs, so memory stays bounded. No frame waits for OCR. A still screen's newest frame is
+// read once it has been on screen until its due time.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -24,6 +29,8 @@
 #include "screenreel/archive/catalog.hpp"
 #include "screenreel/protocol/frame_codec.hpp"
 #include "screenreel/ocr/dirty_tiles.hpp"
+#include "screenreel/ocr/engine.hpp"
+#include "screenreel/ocr/pass_schedule.hpp"
 #include "screenreel/protocol/wire.hpp"
 
 namespace screenreel::receiver {
@@ -54,21 +61,43 @@ class OcrWorker {
   void catalog_replaced() { catalog_replaced_ = true; }
 
  private:
+  // A frame to read, with what changed since the one read before it.
+  struct Due {
+    std::shared_ptr<const FrameBuffer> pixels;  // null: read it from its JPEG
+    std::uint64_t number = 0;
+    std::int64_t capture_us = 0;
+    ocr::DirtyTiles dirty;
+    std::int64_t frames = 0;  // frames whose changes `dirty` holds
+  };
+  // Frames queued with their pixels, per session; beyond that they are read from the archive.
+  static constexpr std::size_t kHeldFrames = 1;
   struct Session {
+    explicit Session(std::int64_t interval_us) : schedule(interval_us) {}
     std::shared_ptr<const FrameBuffer> newest;
     std::uint64_t number = 0;
     std::int64_t capture_us = 0;
-    std::optional<ocr::DirtyTiles> dirty;
-    std::int64_t frames = 0;     // frames since the last pass
-    std::int64_t last_pass = 0;  // steady clock, microseconds
+    std::int64_t arrived = 0;              // steady clock, microseconds
+    std::optional<ocr::DirtyTiles> dirty;  // changed since the last frame queued
+    std::int64_t frames = 0;               // frames since the last frame queued
+    ocr::PassSchedule schedule;
+    std::deque<Due> due;
     bool ended = false;
     std::int64_t ended_us = 0;
     // Worker thread only.
     bool begun = false;
     std::int64_t passes = 0, lines = 0, max_lag_us = 0;
+    std::int64_t last_seq = 0, last_capture_us = 0;  // the last frame read
   };
   void run();
+  // Queues the session's newest frame with the changes since the last one queued.
+  void queue_newest(Session& s);
+  // The receiver is stopping: what is queued becomes one read of the newest frame, over all the
+  // changes since the last read, as fast to stop as before; `screenreel-replay index --again`
+  // rereads the session frame by frame.
+  void collapse(Session& s);
   void pass(std::int64_t session_id, Session& s, std::unique_lock<std::mutex>& lock);
+  // The pixels of a frame let go while queued, from its JPEG; nullopt when it cannot be read.
+  std::optional<ocr::GrayImage> read_back(std::int64_t session_id, std::uint64_t number);
 
   CatalogLocation where_;
   OcrOptions options_;

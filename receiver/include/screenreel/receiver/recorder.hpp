@@ -73,8 +73,12 @@ struct FrameJob {
   std::int64_t receive_us = 0;
   SharedFrame pixels;
   bool repeat = false;  // same pixels as the session's previous frame: link its JPEG, do not encode
-  // Where the pixels may differ from the session's previous frame (a key frame: all of it).
+  // Where the pixels may differ from the session's previous frame (a key frame: all of it),
+  // but for client_strips.
   std::vector<PixelRect> changed;
+  // Strips the client coded as JPEG (protocol 4) that nothing after them in the FRAME touched:
+  // spliced into the file as they are, never coded again (no second generation of loss).
+  std::shared_ptr<const CodedStrips> client_strips{};
 };
 
 class Recorder;
@@ -103,6 +107,9 @@ class SessionWriter : public std::enable_shared_from_this<SessionWriter> {
   std::int64_t stored_tick() const { return stored_tick_.load(); }
   // The newest tick the session held when it was opened (0 for a new session).
   std::int64_t resumed_after_tick() const { return resumed_after_tick_; }
+  // The newest tick its frames and its drop ledger accounted for when it was opened (0 for a new
+  // session): ticks after it are the ones still to account for.
+  std::int64_t resumed_accounted_tick() const { return resumed_accounted_tick_; }
 
  private:
   friend class Recorder;
@@ -126,6 +133,7 @@ class SessionWriter : public std::enable_shared_from_this<SessionWriter> {
   std::uint64_t stored_through_ = 0;                      // frames 1..this are in the catalog
   std::map<std::uint64_t, std::int64_t> stored_later_;    // number -> tick, stored past a gap
   const std::int64_t resumed_after_tick_ = 0;
+  std::int64_t resumed_accounted_tick_ = 0;  // set once, by Recorder::resume_session
   std::atomic<std::int64_t> stored_tick_{0};
   std::uint64_t last_encoded_ = 0;            // the newest number that is not a repeat
   std::uint32_t last_width_ = 0, last_height_ = 0;  // its size
@@ -183,12 +191,18 @@ class Recorder {
   std::shared_ptr<FrameBuffer> acquire_buffer(std::uint32_t width, std::uint32_t height);
 
   std::size_t queue_capacity() const { return capacity_; }
+  // The quality of the JPEGs it writes (WELCOME tells protocol-4 clients, for their JPEG strips).
+  int jpeg_quality() const { return options_.jpeg_quality; }
   // Records when the live window showed a frame (stored with the frame's row; for latency).
   void note_displayed(std::int64_t session_id, std::uint64_t number, std::int64_t displayed_us);
   // Frame `number` (as submit() numbered it) and the rectangles that changed in it, for the OCR
   // worker when --ocr is on; returns at once.
   void note_changes(std::int64_t session_id, std::uint64_t number, std::int64_t capture_us, const SharedFrame& pixels,
                     std::span<const wire::RectView> changed);
+
+  // Markers, pauses and ledger runs for the catalog: written by the catalog thread with its next
+  // batch (before that batch's frames); returns at once.
+  void add_events(SessionEvents events);
 
   // --min-free, --keep-days and --max-archive-gb from now on (a reload); from any thread.
   void set_disk_limits(const DiskLimits& limits);
@@ -264,6 +278,7 @@ class Recorder {
   std::deque<Pending> parked_;   // waiting for room: at most one per connection
   std::deque<Done> finished_;
   std::vector<DisplayedAt> displayed_;
+  SessionEvents events_;
   std::vector<std::shared_ptr<SessionWriter>> closing_;
   std::shared_ptr<FramePool> pool_;
   bool stopping_ = false;

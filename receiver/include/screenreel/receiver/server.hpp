@@ -73,6 +73,9 @@ class Server {
   // every session is written and closed.
   void stop(wire::StopReason reason, std::function<void()> all_done);
   std::size_t connection_count() const { return connections_.size(); }
+  // Sets a marker on every session recording now (the receiver's `m` key): numbered
+  // "receiver marker N" across the receiver's run.
+  void mark_all();
 
  private:
   void accept();
@@ -102,6 +105,7 @@ class Server {
   ServerContext context_;  // after options_, which it refers to
   std::set<std::shared_ptr<Connection>> connections_;
   std::function<void()> all_done_;
+  int markers_ = 0;
 };
 
 }  // namespace screenreel::receiver

@@ -38,6 +38,6 @@ FolderUsage folder_usage(const std::filesystem::path& dir);
 
 void print_info(std::ostream& out, const SessionSummary& summary, const FrameStats& stats,
                 const FolderUsage& usage, bool json,
-                const std::optional<TextIndexSummary>& text_index = std::nullopt);
+                const std::optional<TextIndexSummary>& text_index = std::nullopt, const Json& more = nullptr);
 
 }  // namespace screenreel::replay

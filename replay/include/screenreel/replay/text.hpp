@@ -6,13 +6,11 @@
 #include <string>
 #include <string_view>
 
+#include "screenreel/common/format.hpp"
 #include "screenreel/common/terminal_text.hpp"
 
 namespace screenreel::replay {
 
-// "41.2 MB", "512 B" (powers of 1000, as file managers show sizes).
-std::string format_bytes(std::int64_t bytes);
-// "12.3" with `decimals` digits after the point.
-std::string format_fixed(double value, int decimals);
+// format_bytes, format_fixed: common/format.hpp, found from here as screenreel's.
 
 }  // namespace screenreel::replay

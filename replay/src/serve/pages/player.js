@@ -2,7 +2,9 @@
 // in ?t=US (a search hit) or the first frame. The frame list
 // comes from /api/sessions/ID/frames (number and time of each); a live session's new frames are
 // asked for every second. The player element's data-number, data-offset-us and data-playing say
-// what it shows (tests read them).
+// what it shows (tests read them). Under it, the timeline strip (/api/sessions/ID/timeline):
+// activity per second, gaps, skipped ticks and the text found (?q=WORDS or the Mark box); n and N
+// ask the API for the next and previous frame that changed.
 "use strict";
 
 const speeds = [0.25, 0.5, 1, 2, 4, 8, 16];
@@ -51,6 +53,7 @@ function render() {
   el("duration").textContent = formatTime(end());
   el("progress").style.width = (end() > 0 ? 100 * position / end() : 100) + "%";
   el("play").textContent = playing ? "Pause" : "Play";
+  el("download-frame").href = frameUrl(frames[index]) + "?download";
   el("speed").textContent = speeds[speedIndex] + "×";
 }
 
@@ -112,13 +115,175 @@ async function showSession() {
   return s;
 }
 
+// --- The timeline strip ---------------------------------------------------------------------
+let strip = null;  // the answer of /api/sessions/ID/timeline
+let hits = [];     // {offset_us, last_offset_us, text}
+
+// Its colour for a share of the screen changed: pale for a little, dark for all of it.
+function heat(share) {
+  if (share <= 0) return "#e8e8e8";
+  const l = Math.round(85 - 55 * Math.min(1, Math.sqrt(share)));
+  return "hsl(210, 70%, " + l + "%)";
+}
+
+function drawStrip() {
+  const canvas = el("heat");
+  const width = el("timeline").clientWidth;
+  canvas.width = width;
+  const g = canvas.getContext("2d");
+  const h = canvas.height;
+  g.fillStyle = "#e8e8e8";
+  g.fillRect(0, 0, width, h);
+  if (!strip || !strip.activity.length) return;
+  const span = Math.max(end(), 1);
+  const x = (us) => us / span * width;
+  // Each pixel column shows its buckets' highest activity.
+  const perPixel = new Float64Array(width).fill(-1);
+  const skipped = new Uint8Array(width);
+  strip.activity.forEach((a, i) => {
+    const from = Math.min(width - 1, Math.floor(x(i * strip.bucket_us)));
+    const to = Math.min(width - 1, Math.max(from, Math.ceil(x((i + 1) * strip.bucket_us)) - 1));
+    for (let p = from; p <= to; ++p) {
+      if (strip.frames[i] > 0) perPixel[p] = Math.max(perPixel[p], a);
+      if (strip.skipped_ticks[i] > 0) skipped[p] = 1;
+    }
+  });
+  for (let p = 0; p < width; ++p) {
+    if (perPixel[p] < 0) continue;
+    g.fillStyle = heat(perPixel[p]);
+    g.fillRect(p, 0, 1, h - 4);
+    if (skipped[p]) { g.fillStyle = "#e80"; g.fillRect(p, h - 4, 1, 4); }
+  }
+  // Gaps: no frame for a while (a still screen with damage capture, or nothing captured).
+  g.fillStyle = "rgba(90, 90, 90, 0.45)";
+  for (const gap of strip.gaps) {
+    const a = x(gap.from_us), b = x(gap.to_us);
+    for (let p = Math.floor(a); p < b; p += 4) g.fillRect(p, 0, 2, h - 4);
+  }
+}
+
+function markHits() {
+  const marks = el("marks");
+  const span = Math.max(end(), 1);
+  marks.replaceChildren(...hits.map((hit) => {
+    const m = document.createElement("div");
+    m.className = "hit";
+    m.title = formatTime(hit.offset_us) + ": " + hit.text;
+    m.dataset.offsetUs = hit.offset_us;
+    m.style.left = (100 * hit.offset_us / span) + "%";
+    m.style.width = "max(3px, " + (100 * Math.max(0, hit.last_offset_us - hit.offset_us) / span) + "%)";
+    return m;
+  }));
+}
+
+async function loadStrip() {
+  try {
+    strip = await api("/api/sessions/" + sessionId + "/timeline");
+    drawStrip();
+    const t = el("timeline");
+    t.dataset.buckets = strip.activity.length;
+    t.dataset.gaps = strip.gaps.length;
+    t.dataset.loaded = "true";
+  } catch (e) {
+    showMessage("Cannot draw the timeline: " + e.message);
+  }
+}
+
+async function findText(words) {
+  try {
+    const answer = await api("/api/search?limit=200&session=" + sessionId + "&q=" + encodeURIComponent(words));
+    hits = answer.hits;
+    markHits();
+    el("find-count").textContent = hits.length + (hits.length === 1 ? " place" : " places");
+  } catch (e) {
+    showMessage("Cannot search: " + e.message);
+  }
+}
+
+function showHover(e) {
+  if (!frames.length) return;
+  const box = el("timeline").getBoundingClientRect();
+  const fraction = Math.min(Math.max(0, (e.clientX - box.left) / box.width), 1);
+  const f = frames[frameAt(fraction * end())];
+  const hover = el("hover");
+  const url = frameUrl(f);
+  if (!el("hover-image").src.endsWith(url)) el("hover-image").src = url;
+  el("hover-time").textContent = formatTime(f.offset_us) + " · frame " + f.number;
+  hover.dataset.number = f.number;
+  hover.style.left = Math.min(Math.max(0, fraction * box.width - 100), box.width - 200) + "px";
+  hover.hidden = false;
+}
+
+// n / N: the next or previous frame that changed, found by the catalog (not by scanning here).
+async function jumpToChange(forward) {
+  if (!frames.length) return;
+  setPlaying(false);
+  const current = frames[frameAt(position)].number;
+  try {
+    const answer = await api("/api/sessions/" + sessionId + "/change?" + (forward ? "after=" : "before=") + current);
+    if (!answer.frame) {
+      showMessage(forward ? "No change after this frame." : "No change before this frame.");
+      return;
+    }
+    showMessage("");
+    const i = frames.findIndex((f) => f.number === answer.frame.number);
+    seek(answer.frame.offset_us);
+    // Frames captured at the same microsecond: show the one asked for.
+    if (i >= 0 && frames[frameAt(position)].number !== answer.frame.number) {
+      index = i;
+      image.src = frameUrl(frames[i]);
+      player.dataset.number = frames[i].number;
+      el("number").textContent = frames[i].number;
+    }
+  } catch (e) {
+    showMessage("Cannot find the next change: " + e.message);
+  }
+}
+
+// --- Export: the export command's video, made by serve, its progress shown here -------------
+async function startExport() {
+  const button = el("export"), bar = el("export-progress"), status = el("export-status");
+  button.disabled = true;
+  status.textContent = "starting…";
+  try {
+    const answer = await fetch("/api/sessions/" + sessionId + "/export", { method: "POST", credentials: "same-origin" });
+    const job = await answer.json();
+    if (!answer.ok) throw new Error(job.error || answer.statusText);
+    bar.hidden = false;
+    for (;;) {
+      const now = await api(job.status);
+      bar.max = Math.max(1, now.total);
+      bar.value = now.done;
+      if (now.state === "failed") throw new Error(now.error);
+      if (now.state === "done") {
+        const link = document.createElement("a");
+        link.id = "export-link";
+        link.href = now.file;
+        link.download = "";
+        link.textContent = "Download video (" + (now.bytes < 1048576 ? Math.ceil(now.bytes / 1024) + " kB"
+          : (now.bytes / 1048576).toFixed(1) + " MB") + ")";
+        status.replaceChildren(link);
+        break;
+      }
+      status.textContent = now.done + " of " + now.total + " video frames";
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } catch (e) {
+    status.textContent = "Export failed: " + e.message;
+  }
+  button.disabled = false;
+}
+
 async function follow() {
   try {
     const s = await showSession();
     const answer = await api("/api/sessions/" + sessionId + "/frames?from=" + end());
     const before = frames.length;
     addFrames(answer.frames);
-    if (frames.length !== before || !s.live) render();
+    if (frames.length !== before || !s.live) {
+      render();
+      loadStrip();
+    }
   } catch (e) {
     showMessage("Cannot follow the session: " + e.message);
   }
@@ -138,6 +303,11 @@ async function start() {
     if (!frames.length) showMessage(live ? "No frames yet: waiting for the first." : "This session has no frames.");
     if (params.has("t")) position = Math.min(Math.max(0, Number(params.get("t")) || 0), end());  // from a search hit
     render();
+    await loadStrip();
+    if (params.get("q")) {
+      el("find-words").value = params.get("q");
+      await findText(params.get("q"));
+    }
     document.body.dataset.loaded = "true";
     if (live) setTimeout(follow, 1000);
   } catch (e) {
@@ -149,6 +319,15 @@ el("timeline").addEventListener("click", (e) => {
   const box = el("timeline").getBoundingClientRect();
   seek((e.clientX - box.left) / box.width * end());
 });
+el("timeline").addEventListener("mousemove", showHover);
+el("timeline").addEventListener("mouseleave", () => { el("hover").hidden = true; });
+window.addEventListener("resize", () => { drawStrip(); });
+el("find").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const words = el("find-words").value.trim();
+  if (words) findText(words);
+});
+el("export").addEventListener("click", startExport);
 el("play").addEventListener("click", () => setPlaying(!playing));
 el("prev").addEventListener("click", () => step(-1));
 el("next").addEventListener("click", () => step(1));
@@ -162,6 +341,8 @@ document.addEventListener("keydown", (e) => {
     ArrowRight: () => step(1),
     "[": () => changeSpeed(-1),
     "]": () => changeSpeed(1),
+    n: () => jumpToChange(true),
+    N: () => jumpToChange(false),
   };
   const action = actions[e.key];
   if (!action) return;

@@ -61,20 +61,45 @@ async function load() {
   }
 }
 
+// A hit: the frame where the line was first seen, the matched words' boxes drawn over it (in
+// percent of the frame, so they follow the thumbnail's size), and the line; a click opens the
+// player at that moment with the words marked on its timeline.
+function hitCard(h, words) {
+  const li = document.createElement("li");
+  const a = document.createElement("a");
+  a.href = "/session?id=" + h.session + "&t=" + h.offset_us + "&q=" + encodeURIComponent(words);
+  const thumb = document.createElement("div");
+  thumb.className = "thumb";
+  const img = document.createElement("img");
+  img.src = h.thumbnail;
+  img.alt = "frame " + h.number + " of " + h.session_name;
+  thumb.appendChild(img);
+  if (h.width && h.height) {
+    for (const b of h.highlights) {
+      const box = document.createElement("div");
+      box.className = "box";
+      box.style.left = (100 * b.x / h.width) + "%";
+      box.style.top = (100 * b.y / h.height) + "%";
+      box.style.width = (100 * b.width / h.width) + "%";
+      box.style.height = (100 * b.height / h.height) + "%";
+      thumb.appendChild(box);
+    }
+  }
+  const caption = document.createElement("div");
+  caption.className = "caption";
+  caption.textContent = h.session_name + " at " + formatTime(h.offset_us) + " (frame " + h.number + "): " + h.text;
+  a.append(thumb, caption);
+  li.appendChild(a);
+  return li;
+}
+
 // Text search (the OCR text index): each hit opens the player where the line was first seen.
 async function search(words) {
   const section = document.getElementById("hits");
   const list = document.getElementById("hit-list");
   try {
     const answer = await api("/api/search?q=" + encodeURIComponent(words));
-    list.replaceChildren(...answer.hits.map((h) => {
-      const li = document.createElement("li");
-      const a = document.createElement("a");
-      a.href = "/session?id=" + h.session + "&t=" + h.offset_us;
-      a.textContent = h.session_name + " at " + formatTime(h.offset_us) + " (frame " + h.number + "): " + h.text;
-      li.appendChild(a);
-      return li;
-    }));
+    list.replaceChildren(...answer.hits.map((h) => hitCard(h, words)));
     if (!answer.hits.length) list.replaceChildren(Object.assign(document.createElement("li"), { textContent: "No text matched." }));
     section.hidden = false;
     section.dataset.loaded = "true";

@@ -1,4 +1,5 @@
-// Single key presses on the receiver's terminal ("q" ends the recording), read through Asio.
+// Single key presses on a program's terminal (the receiver's "q" ends the recording, "m" sets a
+// marker; the capture client's "m" and "p"), read through Asio.
 // On a terminal, line buffering and echo are switched off while it runs and restored after;
 // Ctrl-C still raises SIGINT. A pipe works too (tests write "q" into it); a stdin that cannot
 // be watched (a regular file, /dev/null) is ignored.
@@ -11,7 +12,7 @@
 #include <memory>
 #include <termios.h>
 
-namespace screenreel::receiver {
+namespace screenreel {
 
 class TerminalKeys {
  public:
@@ -30,4 +31,4 @@ class TerminalKeys {
   termios saved_{};
 };
 
-}  // namespace screenreel::receiver
+}  // namespace screenreel

@@ -1,9 +1,9 @@
-// Key presses on the receiver's terminal (see terminal_keys.hpp).
-#include "screenreel/receiver/terminal_keys.hpp"
+// Key presses on a program's terminal (see terminal_keys.hpp).
+#include "screenreel/common/terminal_keys.hpp"
 
 #include <unistd.h>
 
-namespace screenreel::receiver {
+namespace screenreel {
 
 TerminalKeys::TerminalKeys(boost::asio::io_context& io, std::function<void(char)> on_key) : on_key_(std::move(on_key)) {
   if (::isatty(STDIN_FILENO) && ::tcgetattr(STDIN_FILENO, &saved_) == 0) {
@@ -45,4 +45,4 @@ void TerminalKeys::read() {
   });
 }
 
-}  // namespace screenreel::receiver
+}  // namespace screenreel

@@ -1,0 +1,75 @@
+// The SQLite catalog backend's markers, pauses and drop ledger (schema 5: schemas/catalog.sql).
+// The receiver decides what they hold (its connection accounts for every tick); this file only
+// reads and writes the rows. A catalog older than schema 5 has none of them: empty answers.
+#include "screenreel/archive/sqlite_catalog.hpp"
+
+namespace screenreel {
+
+std::vector<MarkerRecord> SqliteCatalog::markers(std::int64_t session_id) {
+  std::vector<MarkerRecord> out;
+  if (version_ < 5) return out;
+  auto q = db_.prepare(
+      "SELECT session_id, time_us, tick, frame, label, source FROM markers WHERE session_id = ? ORDER BY tick, id");
+  q.bind(1, session_id);
+  while (q.step()) out.push_back({q.int64(0), q.int64(1), q.int64(2), q.opt_int64(3), q.text(4), q.text(5)});
+  return out;
+}
+
+std::vector<PauseRecord> SqliteCatalog::pauses(std::int64_t session_id) {
+  std::vector<PauseRecord> out;
+  if (version_ < 5) return out;
+  auto q = db_.prepare(
+      "SELECT session_id, from_tick, from_us, to_tick, to_us, reason FROM pauses WHERE session_id = ? "
+      "ORDER BY from_tick, id");
+  q.bind(1, session_id);
+  while (q.step()) out.push_back({q.int64(0), q.int64(1), q.int64(2), q.opt_int64(3), q.opt_int64(4), q.text(5)});
+  return out;
+}
+
+std::vector<LedgerRun> SqliteCatalog::ledger(std::int64_t session_id) {
+  std::vector<LedgerRun> out;
+  if (version_ < 5) return out;
+  auto q = db_.prepare("SELECT session_id, first_tick, last_tick, cause FROM ledger WHERE session_id = ? ORDER BY first_tick");
+  q.bind(1, session_id);
+  while (q.step()) out.push_back({q.int64(0), q.int64(1), q.int64(2), q.text(3)});
+  return out;
+}
+
+void SqliteCatalog::add_events(const SessionEvents& events) {
+  if (events.empty()) return;
+  sqlite::Transaction tx(db_);
+  for (const auto& m : events.markers)
+    db_.prepare("INSERT INTO markers (session_id, time_us, tick, frame, label, source) VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(1, m.session_id)
+        .bind(2, m.time_us)
+        .bind(3, m.tick)
+        .bind(4, m.frame)
+        .bind(5, m.label)
+        .bind(6, m.source)
+        .run();
+  for (const auto& p : events.pauses)
+    db_.prepare("INSERT INTO pauses (session_id, from_tick, from_us, to_tick, to_us, reason) VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(1, p.session_id)
+        .bind(2, p.from_tick)
+        .bind(3, p.from_us)
+        .bind(4, p.to_tick)
+        .bind(5, p.to_us)
+        .bind(6, p.reason)
+        .run();
+  for (const auto& e : events.pause_ends)
+    db_.prepare("UPDATE pauses SET to_tick = ?1, to_us = ?2 WHERE session_id = ?3 AND to_tick IS NULL AND from_tick <= ?1")
+        .bind(1, e.to_tick)
+        .bind(2, e.to_us)
+        .bind(3, e.session_id)
+        .run();
+  for (const auto& r : events.ledger)
+    db_.prepare("INSERT INTO ledger (session_id, first_tick, last_tick, cause) VALUES (?, ?, ?, ?)")
+        .bind(1, r.session_id)
+        .bind(2, r.first_tick)
+        .bind(3, r.last_tick)
+        .bind(4, r.cause)
+        .run();
+  tx.commit();
+}
+
+}  // namespace screenreel

@@ -1,0 +1,201 @@
+// Protocol 4's JPEG strips end to end without a socket: the client's FrameEncoder codes changed
+// strips with the capture's JpegStripCoder, the receiver's FrameDecoder draws them with
+// JpegStripDecoder (as receiver/src/connection.cpp does) and checks the client's hash, and the
+// strips spliced into the stored JPEG as the recorder does give the very file the receiver would
+// have coded from the screen's pixels (no second generation of loss).
+#include <gtest/gtest.h>
+#include <turbojpeg.h>
+
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "jpeg_strip_coder.hpp"
+#include "screenreel/archive/jpeg.hpp"
+#include "screenreel/protocol/frame_codec.hpp"
+#include "screenreel/protocol/wire.hpp"
+
+namespace screenreel {
+namespace {
+
+constexpr int kQuality = 90;
+
+// A desktop-like frame: a gradient with blocks of colour that `seed` moves.
+FrameBuffer picture(std::uint32_t w, std::uint32_t h, unsigned seed) {
+  FrameBuffer f(w, h);
+  std::mt19937 rng(seed);
+  for (std::uint32_t y = 0; y < h; ++y)
+    for (std::uint32_t x = 0; x < w; ++x) {
+      std::uint8_t* p = f.row(y) + x * 4;
+      p[0] = static_cast<std::uint8_t>(x * 255 / w);
+      p[1] = static_cast<std::uint8_t>(y * 255 / h);
+      p[2] = 80;
+      p[3] = 0;
+    }
+  for (int i = 0; i < 40; ++i) {
+    const std::uint32_t x0 = rng() % w, y0 = rng() % h, c = rng();
+    for (std::uint32_t y = y0; y < std::min(h, y0 + 12); ++y)
+      for (std::uint32_t x = x0; x < std::min(w, x0 + 9); ++x) std::memcpy(f.row(y) + x * 4, &c, 3);
+  }
+  return f;
+}
+
+// The receiver's side of one connection: a decoder that takes JPEG strips, as Connection sets it up.
+struct Receiver {
+  JpegStripDecoder strips{kQuality};
+  FrameDecoder decoder;
+  Receiver(std::uint32_t w, std::uint32_t h) : decoder(w, h) {
+    decoder.set_strip_decoder([this](std::span<const wire::RectView> rects, FrameBuffer& frame)
+                                  -> Result<void, wire::WireError> {
+      std::vector<JpegStripDecoder::Strip> list;
+      for (const auto& r : rects) list.push_back({r.strip, r.jpeg});
+      if (auto done = strips.decode(JpegStripGrid(frame.width, frame.height), list, frame.pixels.data(), frame.stride());
+          !done)
+        return wire::WireError{wire::ErrorCode::kBadMessage, done.error().message};
+      return {};
+    });
+  }
+  // Parses and applies a FRAME message; the parsed view (pointing into `message`) for more checks.
+  wire::FrameView apply(const std::vector<std::uint8_t>& message) {
+    auto parsed = wire::decode_body(wire::MessageType::kFrame, std::span(message).subspan(wire::kHeaderBytes), 4);
+    EXPECT_TRUE(parsed) << parsed.error().what;
+    if (!parsed) return {};
+    auto f = std::get<wire::FrameView>(*parsed);
+    auto applied = decoder.apply(f);
+    EXPECT_TRUE(applied) << applied.error().what;
+    return f;
+  }
+};
+
+// The message's JPEG strips, as the receiver hands them to the recorder.
+CodedStrips strips_of(const wire::FrameView& f) {
+  CodedStrips out;
+  out.clear(JpegStripGrid(f.width, f.height));
+  for (const auto& r : f.rects)
+    if (r.encoding == wire::RectEncoding::kJpegStrip) out.add(r.strip, r.jpeg);
+  return out;
+}
+
+std::vector<std::uint8_t> whole_jpeg(JpegEncoder& enc, const FrameBuffer& f) {
+  const auto bytes = enc.encode_bgrx(f.pixels.data(), f.width, f.height, f.stride());
+  return {bytes.begin(), bytes.end()};
+}
+
+class JpegWire : public ::testing::TestWithParam<std::pair<std::uint32_t, std::uint32_t>> {};
+
+// 640x360: strips of 128 columns, a last row of 8 pixel rows; 200x120: strips of one MCU (200 is
+// 13 MCUs, a prime), the last column 8 pixels wide.
+INSTANTIATE_TEST_SUITE_P(Sizes, JpegWire,
+                         ::testing::Values(std::pair<std::uint32_t, std::uint32_t>{640, 360},
+                                           std::pair<std::uint32_t, std::uint32_t>{200, 120}));
+
+TEST_P(JpegWire, ClientStripsSpliceIntoTheJpegTheReceiverWouldWriteFromTheScreen) {
+  const auto [w, h] = GetParam();
+  capture::JpegStripCoder coder(kQuality);
+  FrameEncoder encoder(w, h);
+  encoder.enable_jpeg(&coder, [](std::uint64_t, std::uint64_t, bool) { return true; });
+  Receiver receiver(w, h);
+  JpegEncoder archive(kQuality);  // the recorder's
+  JpegStrips stored;
+  std::vector<std::uint8_t> message, file;
+
+  FrameBuffer screen = picture(w, h, 1);
+  auto stats = encoder.encode(screen.pixels.data(), screen.stride(), 1, 1000, false, false, message);
+  ASSERT_TRUE(stats && stats->jpeg && stats->key);
+  const auto key = receiver.apply(message);  // its hash (of the decoded strips) checked
+  const CodedStrips all = strips_of(key);
+  ASSERT_TRUE(all.whole());
+  stored.start(all.grid, archive.header(w, h));
+  stored.update(all);
+  stored.write({}, file);
+  EXPECT_EQ(file, whole_jpeg(archive, screen)) << "a key frame of client strips is the receiver's own JPEG";
+
+  // A change in a few places: only the strips it touches travel, and the spliced file is still
+  // the JPEG of the whole new screen, byte for byte.
+  FrameBuffer next = screen;
+  for (std::uint32_t y = 20; y < 50; ++y)
+    for (std::uint32_t x = 30; x < 90; ++x) next.row(y)[x * 4 + 2] = static_cast<std::uint8_t>(x + y);
+  stats = encoder.encode(next.pixels.data(), next.stride(), 2, 2000, false, false, message);
+  ASSERT_TRUE(stats && stats->jpeg && !stats->key);
+  const auto delta = receiver.apply(message);
+  const CodedStrips changed = strips_of(delta);
+  EXPECT_LT(changed.strips.size(), changed.grid.size() / 2);
+  stored.update(changed);
+  stored.write({}, file);
+  EXPECT_EQ(file, whole_jpeg(archive, next)) << "spliced client strips are the receiver's own JPEG of the screen";
+
+  // The receiver's frame (the window's, OCR's) is that file decoded with plain upsampling.
+  tjhandle tj = tjInitDecompress();
+  std::vector<std::uint8_t> decoded(std::size_t{w} * h * 4);
+  ASSERT_EQ(tjDecompress2(tj, file.data(), file.size(), decoded.data(), static_cast<int>(w), static_cast<int>(w * 4),
+                          static_cast<int>(h), TJPF_BGRX, TJFLAG_FASTUPSAMPLE),
+            0);
+  tjDestroy(tj);
+  EXPECT_EQ(decoded, receiver.decoder.frame().pixels);
+}
+
+TEST_P(JpegWire, TilesAfterJpegStripsResendTheStripsLosslessly) {
+  const auto [w, h] = GetParam();
+  capture::JpegStripCoder coder(kQuality);
+  FrameEncoder encoder(w, h);
+  bool jpeg = false;
+  encoder.enable_jpeg(&coder, [&jpeg](std::uint64_t, std::uint64_t, bool) { return jpeg; });
+  Receiver receiver(w, h);
+  std::vector<std::uint8_t> message;
+  FrameBuffer a = picture(w, h, 1), b = picture(w, h, 2), c = b;
+  ASSERT_TRUE(encoder.encode(a.pixels.data(), a.stride(), 1, 1, false, false, message));
+  receiver.apply(message);
+  EXPECT_EQ(receiver.decoder.frame().pixels, a.pixels) << "a lossless key frame";
+  jpeg = true;
+  auto stats = encoder.encode(b.pixels.data(), b.stride(), 2, 2, false, false, message);
+  ASSERT_TRUE(stats && stats->jpeg);
+  receiver.apply(message);
+  EXPECT_NE(receiver.decoder.frame().pixels, b.pixels) << "JPEG strips are lossy";
+  // One pixel changes; the frame goes as tiles, which bring back every strip sent as JPEG.
+  jpeg = false;
+  c.row(0)[0] ^= 0xFF;
+  stats = encoder.encode(c.pixels.data(), c.stride(), 3, 3, false, false, message);
+  ASSERT_TRUE(stats && !stats->jpeg);
+  EXPECT_GT(stats->lossless_pixels, std::uint64_t{w} * h / 2) << "the healed tiles count in what lossless costs";
+  receiver.apply(message);
+  EXPECT_EQ(receiver.decoder.frame().pixels, c.pixels) << "the screen exactly again";
+}
+
+TEST(JpegWireParse, AStripThatIsNotOneStripOfTheGridOrHoldsAMarkerIsRefused) {
+  const std::uint8_t strip[] = {90, 0, 0, 0, 0x12, 0xFF, 0xD9, 0x00};
+  const auto parse = [](const std::vector<std::uint8_t>& m) {
+    return wire::decode_body(wire::MessageType::kFrame, std::span(m).subspan(wire::kHeaderBytes), 4);
+  };
+  std::vector<std::uint8_t> m;
+  wire::FrameMessageWriter marker(m, 2, 1, 64, 48, 0);
+  marker.add_rect(0, 16, 64, 16, wire::RectEncoding::kJpegStrip, strip);
+  marker.finish(0);
+  auto r = parse(m);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().what.find("marker"), std::string::npos) << r.error().what;
+  const std::uint8_t clean[] = {90, 0, 0, 0, 0x12, 0xFF, 0x00};
+  wire::FrameMessageWriter off(m, 2, 1, 64, 48, 0);
+  off.add_rect(0, 8, 64, 16, wire::RectEncoding::kJpegStrip, clean);
+  off.finish(0);
+  r = parse(m);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().what.find("not a strip"), std::string::npos) << r.error().what;
+  wire::FrameMessageWriter good(m, 2, 1, 64, 48, 0);
+  good.add_rect(0, 32, 64, 16, wire::RectEncoding::kJpegStrip, clean);
+  good.finish(0);
+  EXPECT_TRUE(parse(m));
+  // A decoder that was not given a strip decoder (a receiver that offered none) refuses them.
+  wire::FrameMessageWriter key(m, 1, 1, 64, 48, wire::kFrameFlagKey);
+  for (std::uint32_t y : {0u, 16u, 32u}) key.add_rect(0, y, 64, 16, wire::RectEncoding::kJpegStrip, clean);
+  key.finish(0);
+  auto parsed = parse(m);
+  ASSERT_TRUE(parsed) << parsed.error().what;
+  FrameDecoder none(64, 48);
+  auto applied = none.apply(std::get<wire::FrameView>(*parsed));
+  ASSERT_FALSE(applied);
+  EXPECT_NE(applied.error().what.find("did not offer"), std::string::npos) << applied.error().what;
+}
+
+}  // namespace
+}  // namespace screenreel

@@ -1,0 +1,262 @@
+// Markers, the privacy pause and the drop ledger, end to end with real processes:
+// screenreel-capture grabs an Xvfb screen and streams it to screenreel-receiver; markers are
+// set as a user sets them (SIGUSR1, m on the capture client's terminal, m on the receiver's),
+// capture is paused with SIGUSR2, and the catalog and screenreel-replay are checked.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <filesystem>
+#include <regex>
+#include <thread>
+
+#include "screenreel/archive/archive.hpp"
+#include "screenreel/archive/sqlite_catalog.hpp"
+#include "support/ledger_check.hpp"
+#include "support/process.hpp"
+#include "support/programs.hpp"
+#include "support/screen_painter.hpp"
+#include "support/xvfb.hpp"
+
+namespace screenreel {
+namespace {
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using test::Process;
+
+constexpr std::uint32_t kW = 320, kH = 240;
+
+class Markers : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    archive = test::fresh_temp_dir("screenreel-markers");
+    screen = std::make_unique<test::Xvfb>(std::to_string(kW) + "x" + std::to_string(kH));
+  }
+  void TearDown() override {
+    stop_painting();
+    if (!HasFailure()) fs::remove_all(archive);
+  }
+
+  // Without `viewer`: --no-display; with it, the live window on that screen.
+  std::unique_ptr<Process> start_receiver(const test::Xvfb* viewer = nullptr) {
+    auto r = viewer ? test::start_receiver(archive, {}, {{"DISPLAY", viewer->display()}})
+                    : test::start_receiver(archive, {"--no-display"});
+    port = std::to_string(r.port);
+    return std::move(r.process);
+  }
+
+  std::unique_ptr<Process> start_capture() {
+    auto p = std::make_unique<Process>(std::vector<std::string>{SCREENREEL_CAPTURE_BIN, "--connect", "127.0.0.1:" + port,
+                                                                "--display", screen->display(), "--fps", "15", "--name",
+                                                                "marked", "--no-cursor"});
+    EXPECT_TRUE(p->wait_for_stderr("recording session", 20s)) << p->err();
+    return p;
+  }
+
+  // Changes the captured screen every 100 ms until stop_painting(), so every tick has news.
+  void start_painting() {
+    painting = true;
+    painter_thread = std::thread([this] {
+      test::ScreenPainter painter(screen->display());
+      const std::vector<std::vector<std::uint8_t>> pictures = {test::make_picture(kW, kH, 0),
+                                                               test::make_picture(kW, kH, 1)};
+      for (std::size_t i = 0; painting; ++i) {
+        painter.show(pictures[i % 2]);
+        std::this_thread::sleep_for(100ms);
+      }
+    });
+  }
+  void stop_painting() {
+    painting = false;
+    if (painter_thread.joinable()) painter_thread.join();
+  }
+
+  // Ends the capture client with Ctrl-C, then the receiver once it has stored the session.
+  void end_recording(Process& capture, Process& receiver) {
+    capture.signal(SIGINT);
+    ASSERT_TRUE(capture.wait_for(30s).has_value()) << capture.err();
+    EXPECT_TRUE(capture.out().find("frames sent") != std::string::npos) << capture.out() << capture.err();
+    stop_painting();
+    receiver.signal(SIGTERM);
+    ASSERT_TRUE(receiver.wait_for(30s).has_value()) << receiver.err();
+  }
+
+  // The tick capture printed for `label` ("marker 1 at tick 37").
+  static std::int64_t printed_tick(const std::string& err, const std::string& label) {
+    std::smatch m;
+    const std::regex r(label + " at tick ([0-9]+)");
+    if (!std::regex_search(err, m, r)) return -1;
+    return std::stoll(m[1]);
+  }
+
+  SqliteCatalog catalog() const { return SqliteCatalog(ArchivePaths(archive).catalog(), SqliteCatalog::Mode::kReadOnly); }
+
+  // frames.seq on screen at `tick`: the last frame whose tick is at or before it.
+  static std::optional<std::int64_t> frame_at_tick(const std::vector<FrameRecord>& frames, std::int64_t tick) {
+    std::optional<std::int64_t> at;
+    for (const auto& f : frames)
+      if (f.tick <= tick) at = f.seq;
+    return at;
+  }
+
+  fs::path archive;
+  std::unique_ptr<test::Xvfb> screen;
+  std::string port;
+  std::atomic<bool> painting{false};
+  std::thread painter_thread;
+};
+
+TEST_F(Markers, ASignalAndTheTerminalKeyEachSetAMarkerAtTheFrameOnScreen) {
+  auto receiver = start_receiver();
+  auto capture = start_capture();
+  start_painting();
+  std::this_thread::sleep_for(1s);
+  capture->signal(SIGUSR1);
+  ASSERT_TRUE(capture->wait_for_stderr("marker 1 at tick", 10s)) << capture->err();
+  std::this_thread::sleep_for(1s);
+  capture->write_stdin("m");
+  ASSERT_TRUE(capture->wait_for_stderr("marker 2 at tick", 10s)) << capture->err();
+  std::this_thread::sleep_for(500ms);
+  end_recording(*capture, *receiver);
+
+  auto c = catalog();
+  const auto sessions = c.sessions();
+  ASSERT_EQ(sessions.size(), 1u);
+  const auto frames = c.frames(sessions[0].id);
+  const auto markers = c.markers(sessions[0].id);
+  ASSERT_EQ(markers.size(), 2u);
+  EXPECT_EQ(markers[0].label, "marker 1");
+  EXPECT_EQ(markers[0].source, "signal");
+  EXPECT_EQ(markers[0].tick, printed_tick(capture->err(), "marker 1"));
+  EXPECT_EQ(markers[1].label, "marker 2");
+  EXPECT_EQ(markers[1].source, "capture-key");
+  EXPECT_EQ(markers[1].tick, printed_tick(capture->err(), "marker 2"));
+  for (const auto& m : markers) {
+    ASSERT_TRUE(m.frame.has_value()) << m.label;
+    EXPECT_EQ(m.frame, frame_at_tick(frames, m.tick)) << m.label << " at tick " << m.tick;
+  }
+  EXPECT_LT(markers[0].tick, markers[1].tick);
+  test::expect_ledger_adds_up(archive);
+
+  // replay: markers lists them, info counts the ticks, play and export find them by label.
+  const auto listed = test::replay(archive, {"markers", "1", "--json"});
+  ASSERT_EQ(listed.status, 0) << listed.err;
+  EXPECT_NE(listed.out.find("\"label\":\"marker 2\""), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("\"source\":\"capture-key\""), std::string::npos) << listed.out;
+  const auto info = test::replay(archive, {"info", "1", "--json"});
+  ASSERT_EQ(info.status, 0) << info.err;
+  EXPECT_NE(info.out.find("\"adds_up\":true"), std::string::npos) << info.out;
+  const auto text = test::replay(archive, {"info", "1"});
+  EXPECT_NE(text.out.find("marker 1"), std::string::npos) << text.out;
+  const auto unknown = test::replay(archive, {"play", "1", "--marker", "nope"});
+  EXPECT_EQ(unknown.status, 1);
+  EXPECT_NE(unknown.err.find("its markers: 'marker 1', 'marker 2'"), std::string::npos) << unknown.err;
+
+  // export between the markers: the frames from the first marker's to the second's.
+  const fs::path out = archive / "between";
+  const auto exported =
+      test::replay(archive, {"export", "1", "--frames", out.string(), "--from-marker", "marker 1", "--to-marker", "marker 2"});
+  ASSERT_EQ(exported.status, 0) << exported.err;
+  std::int64_t files = 0;
+  for (const auto& e : fs::directory_iterator(out)) files += e.path().extension() == ".jpg";
+  const std::int64_t expected = *markers[1].frame - *markers[0].frame + 1;
+  EXPECT_EQ(files, expected) << exported.out << exported.err;
+}
+
+TEST_F(Markers, APauseStoresNoFrameInItsSpanAndTheCatalogHasTheSpan) {
+  auto receiver = start_receiver();
+  auto capture = start_capture();
+  start_painting();
+  std::this_thread::sleep_for(1s);
+  capture->signal(SIGUSR2);
+  ASSERT_TRUE(capture->wait_for_stderr("paused (SIGUSR2)", 10s)) << capture->err();
+  std::this_thread::sleep_for(2s);
+  capture->signal(SIGUSR2);
+  ASSERT_TRUE(capture->wait_for_stderr("resumed (SIGUSR2)", 10s)) << capture->err();
+  std::this_thread::sleep_for(1s);
+  end_recording(*capture, *receiver);
+
+  auto c = catalog();
+  const auto id = c.sessions().at(0).id;
+  const auto pauses = c.pauses(id);
+  ASSERT_EQ(pauses.size(), 1u);
+  const auto& p = pauses[0];
+  EXPECT_EQ(p.reason, "SIGUSR2");
+  ASSERT_TRUE(p.to_tick && p.to_us);
+  // 2 s at 15 fps, give or take the time a signal takes to arrive.
+  EXPECT_GE(*p.to_tick - p.from_tick, 25) << p.from_tick << ".." << *p.to_tick;
+  EXPECT_LE(*p.to_tick - p.from_tick, 40) << p.from_tick << ".." << *p.to_tick;
+  std::int64_t before = 0, after = 0;
+  for (const auto& f : c.frames(id)) {
+    EXPECT_FALSE(f.tick >= p.from_tick && f.tick < *p.to_tick) << "frame " << f.seq << " of tick " << f.tick;
+    EXPECT_FALSE(f.capture_us > p.from_us && f.capture_us < *p.to_us) << "frame " << f.seq << " captured while paused";
+    (f.tick < p.from_tick ? before : after) += 1;
+  }
+  EXPECT_GT(before, 5);
+  EXPECT_GT(after, 5);
+  std::int64_t paused = 0;
+  for (const auto& run : c.ledger(id))
+    if (run.cause == "paused") {
+      paused += run.ticks();
+      EXPECT_GE(run.first_tick, p.from_tick);
+      EXPECT_LT(run.last_tick, *p.to_tick);
+    }
+  EXPECT_EQ(paused, *p.to_tick - p.from_tick);
+  test::expect_ledger_adds_up(archive);
+  const auto info = test::replay(archive, {"info", "1"});
+  EXPECT_NE(info.out.find(std::to_string(paused) + " paused"), std::string::npos) << info.out;
+}
+
+TEST_F(Markers, TheReceiverKeyMarksTheSessionsRecording) {
+  auto receiver = start_receiver();
+  auto capture = start_capture();
+  start_painting();
+  std::this_thread::sleep_for(1s);
+  receiver->write_stdin("m");
+  ASSERT_TRUE(receiver->wait_for_stderr("marker 'receiver marker 1'", 10s)) << receiver->err();
+  std::this_thread::sleep_for(500ms);
+  end_recording(*capture, *receiver);
+  auto c = catalog();
+  const auto id = c.sessions().at(0).id;
+  const auto markers = c.markers(id);
+  ASSERT_EQ(markers.size(), 1u);
+  EXPECT_EQ(markers[0].source, "receiver-key");
+  EXPECT_EQ(markers[0].label, "receiver marker 1");
+  ASSERT_TRUE(markers[0].frame.has_value());
+  EXPECT_EQ(markers[0].frame, frame_at_tick(c.frames(id), markers[0].tick));
+  test::expect_ledger_adds_up(archive);
+}
+
+TEST_F(Markers, TheWindowSaysPausedAndItsKeyMSetsAMarker) {
+  test::Xvfb viewer("1024x768");
+  auto receiver = start_receiver(&viewer);
+  auto capture = start_capture();
+  start_painting();
+  std::this_thread::sleep_for(1s);
+  capture->write_stdin("p");
+  ASSERT_TRUE(receiver->wait_for_stderr("paused at tick", 10s)) << receiver->err();
+  const std::string find = "DISPLAY=" + viewer.display() + " timeout 20 xdotool search --sync --name ";
+  EXPECT_EQ(test::shell(find + "'Received Video Stream - marked .* - paused' >/dev/null 2>&1"), 0)
+      << "no window titled '... - paused'";
+  capture->write_stdin("p");
+  ASSERT_TRUE(receiver->wait_for_stderr("resumed at tick", 10s)) << receiver->err();
+  std::this_thread::sleep_for(500ms);
+  EXPECT_NE(test::shell("DISPLAY=" + viewer.display() + " xdotool search --name ' - paused' >/dev/null 2>&1"), 0)
+      << "the title still says paused";
+  ASSERT_EQ(test::shell(find + "'Received Video Stream - marked' windowfocus --sync key m >/dev/null 2>&1"), 0)
+      << "no receiver window to press m in";
+  ASSERT_TRUE(receiver->wait_for_stderr("marker 'receiver marker 1'", 10s)) << receiver->err();
+  end_recording(*capture, *receiver);
+  auto c = catalog();
+  const auto id = c.sessions().at(0).id;
+  const auto markers = c.markers(id);
+  ASSERT_EQ(markers.size(), 1u);
+  EXPECT_EQ(markers[0].source, "receiver-key");
+  const auto pauses = c.pauses(id);
+  ASSERT_EQ(pauses.size(), 1u);
+  EXPECT_EQ(pauses[0].reason, "key p");
+  test::expect_ledger_adds_up(archive);
+}
+
+}  // namespace
+}  // namespace screenreel
