@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
     ("duration", po::value(&config.duration_s)->default_value(0, "none")->value_name("SECONDS"), "stop after this long; none (0): until stopped")
     ("max-frames", po::value(&config.max_frames)->default_value(0, "none")->value_name("N"), "stop after sending N frames; none (0): no limit")
     ("every-frame", "send a frame every tick, even when nothing changed")
-    ("wire", po::value(&wire)->default_value("auto")->value_name("auto|lossless|jpeg"),
+    ("wire", po::value(&wire)->default_value("lossless")->value_name("auto|lossless|jpeg"),
      "how changed pixels travel: lossless (LZ4 tiles, the screen's exact pixels), jpeg (the changed 16-row JPEG strips, coded at the receiver's --quality as it would store them: no second loss), or auto: lossless while the link (estimated from the ACKs) carries it at --fps, JPEG strips when it does not, and fewer frames only when even those do not fit. JPEG strips need a receiver of protocol 4")
     ("no-copies", "send scrolled or moved content as changed tiles, not as copies of the previous frame (copies need a receiver of protocol 3; a protocol-2 receiver never gets them)")
     ("key-interval", po::value(&config.key_interval_s)->default_value(10)->value_name("SECONDS"),

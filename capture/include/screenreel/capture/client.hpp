@@ -26,7 +26,7 @@ struct CaptureConfig {
   double key_interval_s = 10;    // a changed frame after this long is sent whole
   bool every_frame = false;      // send a FRAME every tick even when nothing changed
   bool copies = true;            // scrolled and moved content as copies (protocol 3; --no-copies)
-  WireMode wire = WireMode::kAuto;  // --wire
+  WireMode wire = WireMode::kLossless;  // --wire
   bool quiet = false;
   bool stats = false;  // a live status line on stderr, once a second
   std::string token;  // from --token-file; empty: none
