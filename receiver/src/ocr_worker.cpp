@@ -165,7 +165,7 @@ void OcrWorker::collapse(Session& s) {
 std::optional<ocr::GrayImage> OcrWorker::read_back(std::int64_t session_id, std::uint64_t number) {
   const auto session = catalog_->session(session_id);
   if (!session) return std::nullopt;
-  const auto file = ArchivePaths(catalog_path_.parent_path()).session(session->folder) / frame_file_name(number);
+  const auto file = ArchivePaths(where_.file.parent_path()).session(session->folder) / frame_file_name(number);
   std::ifstream in(file, std::ios::binary);
   const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   auto image = decode_jpeg_bgr(std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
