@@ -46,7 +46,8 @@ int main(int argc, char** argv) {
       "recording (q there); then prints a one-line summary and exits 0.\n"
       "While it records: m on its terminal or SIGUSR1 sets a marker (screenreel-replay markers\n"
       "lists them); p or SIGUSR2 pauses capture (nothing is read, sent or stored; the session\n"
-      "records the pause) and resumes it. Markers and pauses need a receiver of protocol 4.\n\n"
+      "records the pause) and resumes it; s asks a receiver with a replay buffer (its --buffer) to\n"
+      "save it. Markers, pauses and saves need a receiver of protocol 4.\n\n"
       "Options");
   // clang-format off
   opts.add_options()
@@ -91,6 +92,14 @@ int main(int argc, char** argv) {
     ("retry-for", po::value(&config.retry_for_s)->default_value(0, "forever")->value_name("SECONDS"),
      "give up reconnecting after this long; forever (0): keep trying until Ctrl-C")
     ("stats", "print the status line (time recorded, frames stored, fps, bandwidth, capture-to-ACK latency, drops) once a second also when stderr is no terminal (as log lines) and with --quiet; on a terminal it shows anyway, updated in place")
+    ("hotkey-marker", po::value(&config.hotkey_marker)->default_value(config.hotkey_marker)->value_name("KEYS"),
+     "global hotkey (on the X display, whichever window has the focus) that sets a marker, like m; none: no hotkey")
+    ("hotkey-pause", po::value(&config.hotkey_pause)->default_value(config.hotkey_pause)->value_name("KEYS"),
+     "global hotkey that pauses and resumes capture, like p; none: no hotkey")
+    ("hotkey-save", po::value(&config.hotkey_save)->default_value(config.hotkey_save)->value_name("KEYS"),
+     "global hotkey that asks the receiver to save its replay buffer, like s; none: no hotkey. KEYS: "
+     "modifiers (ctrl, alt, shift, super) and one key (a-z, 0-9, f1-f24, space, ...) joined by '+'. "
+     "A hotkey another program holds is reported and left out")
     ("quiet,q", "print only the summary (no status line, no notices)")
     ("version", "print the version and exit")
     ("help,h", "print this help and exit");
@@ -104,6 +113,7 @@ int main(int argc, char** argv) {
       throw po::error("--fps must be between 1 and 240");
     if (config.duration_s < 0) throw po::error("--duration must not be negative");
     if (config.retry_for_s < 0) throw po::error("--retry-for must not be negative");
+    if (const std::string bad = screenreel::capture::check_hotkey_options(config); !bad.empty()) throw po::error(bad);
     if (config.spool_mb < 16 || config.spool_mb > (1u << 20))
       throw po::error("--spool-mb must be between 16 and 1048576 (it must hold a few whole frames)");
     unsigned w = 0, h = 0;

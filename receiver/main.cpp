@@ -40,8 +40,13 @@ po::options_description options_for(Settings& s) {
       "ARCHIVE/sessions/<folder>/frame_000001.jpg, ... indexed in ARCHIVE/catalog.db (SQLite).\n"
       "Ends on q (in a window or on this terminal), Ctrl-C or SIGTERM: clients are told to stop,\n"
       "every frame already received is written, the sessions are marked ended, exit status 0.\n"
-      "m (in a window or on this terminal) sets a marker on every session recording; a session\n"
-      "whose client paused capture shows \"- paused\" in its window's title.\n\n"
+      "m (in a window or on this terminal) sets a marker on every session recording; p pauses\n"
+      "storing them (frames still arrive, none is stored, the catalog has the pause) and resumes it;\n"
+      "a paused session shows \"- paused\" in its window's title.\n"
+      "With --buffer (a replay buffer), sessions are kept in memory and written only when saved: s\n"
+      "(in a window or on this terminal) or the capture client's s saves every session's buffer and\n"
+      "records on normally; d discards what the buffers hold; a session that ends unsaved writes\n"
+      "nothing.\n\n"
       "Options");
   // clang-format off
   opts.add_options()
@@ -87,6 +92,15 @@ po::options_description options_for(Settings& s) {
      "so idle connections cannot lock out a client with the token")
     ("max-in-flight", po::value(&s.config.max_in_flight)->default_value(8)->value_name("N"),
      "frames a client may send ahead of the receiver's acknowledgements")
+    ("buffer", po::value<double>()->value_name("SECONDS"),
+     "replay buffer: keep each new session in memory, not in the archive, holding the frames of the "
+     "last SECONDS (the JPEGs it would write); s saves them (numbered from 1, their original times) "
+     "and recording goes on normally; a session that ends unsaved, or d, writes nothing. Frames "
+     "older than SECONDS, or past --buffer-mb, leave the buffer oldest first (in a saved session's "
+     "drop ledger their ticks are 'unknown')")
+    ("buffer-mb", po::value<std::uint64_t>()->value_name("MB"),
+     "the most memory a session's replay buffer takes (default 256 with --buffer; alone: a replay "
+     "buffer bounded by memory only); past it the oldest frames go")
     ("ocr", "read the text on screen into the catalog's text index (Tesseract on one "
      "low-priority thread, only the regions that changed since its last pass); find it with "
      "screenreel-replay search. Off by default: on a screen that changes all over it takes up "
@@ -152,6 +166,17 @@ std::optional<std::string> finish(Settings& s, const po::variables_map& vm) {
   s.config.display = !vm.count("no-display");
   s.config.token_file = s.token_file;
   s.config.recorder.min_free_bytes = s.min_free_mb << 20;
+  if (vm.count("buffer")) {
+    const double seconds = vm["buffer"].as<double>();
+    if (!(seconds > 0 && seconds <= 86'400)) return std::string("--buffer takes SECONDS from 0 to 86400, e.g. --buffer 60");
+    s.config.recorder.buffer.keep_us = static_cast<std::int64_t>(seconds * 1e6);
+    s.config.recorder.buffer.max_bytes = 256ull << 20;
+  }
+  if (vm.count("buffer-mb")) {
+    const std::uint64_t mb = vm["buffer-mb"].as<std::uint64_t>();
+    if (mb == 0 || mb > (1u << 20)) return std::string("--buffer-mb takes MB from 1 to 1048576");
+    s.config.recorder.buffer.max_bytes = mb << 20;
+  }
   // A benchmark hook, not an option: the chain's cost measured against none (RecorderOptions::chain).
   s.config.recorder.chain = std::getenv("SCREENREEL_BENCH_NO_CHAIN") == nullptr;
   if (vm.count("tls") && (s.tls_cert.empty() || s.tls_key.empty())) {

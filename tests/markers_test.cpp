@@ -1,7 +1,8 @@
-// Markers, the privacy pause and the drop ledger, end to end with real processes:
-// screenreel-capture grabs an Xvfb screen and streams it to screenreel-receiver; markers are
-// set as a user sets them (SIGUSR1, m on the capture client's terminal, m on the receiver's),
-// capture is paused with SIGUSR2, and the catalog and screenreel-replay are checked.
+// Markers, the privacy pause, the drop ledger and the receiver's replay buffer, end to end with
+// real processes: screenreel-capture grabs an Xvfb screen and streams it to screenreel-receiver;
+// markers are set as a user sets them (SIGUSR1, m on the capture client's terminal, m on the
+// receiver's), capture is paused with SIGUSR2, a replay buffer is saved (s) or discarded (d),
+// and the catalog and screenreel-replay are checked.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -12,6 +13,7 @@
 
 #include "screenreel/archive/archive.hpp"
 #include "screenreel/archive/sqlite_catalog.hpp"
+#include "screenreel/common/clock.hpp"
 #include "support/ledger_check.hpp"
 #include "support/process.hpp"
 #include "support/programs.hpp"
@@ -38,9 +40,11 @@ class Markers : public ::testing::Test {
   }
 
   // Without `viewer`: --no-display; with it, the live window on that screen.
-  std::unique_ptr<Process> start_receiver(const test::Xvfb* viewer = nullptr) {
-    auto r = viewer ? test::start_receiver(archive, {}, {{"DISPLAY", viewer->display()}})
-                    : test::start_receiver(archive, {"--no-display"});
+  // `extra`: more receiver options.
+  std::unique_ptr<Process> start_receiver(const test::Xvfb* viewer = nullptr, std::vector<std::string> extra = {}) {
+    if (!viewer) extra.push_back("--no-display");
+    auto r = viewer ? test::start_receiver(archive, extra, {{"DISPLAY", viewer->display()}})
+                    : test::start_receiver(archive, extra);
     port = std::to_string(r.port);
     return std::move(r.process);
   }
@@ -256,6 +260,242 @@ TEST_F(Markers, TheWindowSaysPausedAndItsKeyMSetsAMarker) {
   ASSERT_EQ(pauses.size(), 1u);
   EXPECT_EQ(pauses[0].reason, "key p");
   test::expect_ledger_adds_up(archive);
+}
+
+}  // namespace
+}  // namespace screenreel
+
+namespace screenreel {
+namespace {
+
+// What the receiver logged when it saved a replay buffer: frames, first and last tick.
+struct SavedBuffer {
+  std::int64_t frames = -1, first_tick = 0, last_tick = 0;
+};
+SavedBuffer saved_buffer(const std::string& log) {
+  std::smatch m;
+  const std::regex r("replay buffer saved \\([^)]*\\): ([0-9]+) frames, ticks ([0-9]+)\\.\\.([0-9]+)");
+  if (!std::regex_search(log, m, r)) return {};
+  return {std::stoll(m[1]), std::stoll(m[2]), std::stoll(m[3])};
+}
+
+constexpr std::int64_t kBufferSeconds = 2;
+constexpr std::int64_t kFps = 15;  // start_capture's
+
+TEST_F(Markers, TheReplayBufferSavesExactlyItsLastSecondsAndRecordsOnFromThere) {
+  auto receiver = start_receiver(nullptr, {"--buffer", std::to_string(kBufferSeconds)});
+  auto capture = start_capture();
+  EXPECT_NE(capture->err().find("replay buffer"), std::string::npos) << capture->err();
+  start_painting();
+  std::this_thread::sleep_for(4s);
+  // Nothing is in the archive while buffering.
+  EXPECT_TRUE(catalog().sessions().empty());
+  capture->write_stdin("s");
+  ASSERT_TRUE(receiver->wait_for_stderr("replay buffer saved", 10s)) << receiver->err();
+  const auto saved = saved_buffer(receiver->err());
+  ASSERT_GT(saved.frames, 5) << receiver->err();
+  std::this_thread::sleep_for(1s);
+  end_recording(*capture, *receiver);
+
+  auto c = catalog();
+  const auto sessions = c.sessions();
+  ASSERT_EQ(sessions.size(), 1u);
+  EXPECT_EQ(sessions[0].name, "marked");
+  const auto frames = c.frames(sessions[0].id);
+  ASSERT_GT(static_cast<std::int64_t>(frames.size()), saved.frames) << "nothing recorded after the save";
+  // The frames saved are numbered from 1, with their ticks; the live ones follow them.
+  const FrameRecord& first = frames.front();
+  const FrameRecord& last = frames[static_cast<std::size_t>(saved.frames - 1)];
+  EXPECT_EQ(first.seq, 1);
+  EXPECT_EQ(first.tick, saved.first_tick);
+  EXPECT_EQ(last.seq, saved.frames);
+  EXPECT_EQ(last.tick, saved.last_tick);
+  EXPECT_GT(frames[static_cast<std::size_t>(saved.frames)].tick, saved.last_tick);
+  // Exactly the last kBufferSeconds: the frames of that span before the newest are all there
+  // (4 s were buffered, with a change every 100 ms), none older.
+  const std::int64_t span_us = last.capture_us - first.capture_us;
+  EXPECT_LE(span_us, kBufferSeconds * 1'000'000) << "frames older than --buffer kept";
+  EXPECT_GE(span_us, kBufferSeconds * 1'000'000 - 400'000) << "the buffer lost frames within its span";
+  // Their original times, as the capture's ticks give them (one tick every 1/15 s).
+  const std::int64_t tick_span_us = (saved.last_tick - saved.first_tick) * 1'000'000 / kFps;
+  EXPECT_NEAR(static_cast<double>(span_us), static_cast<double>(tick_span_us), 150'000.0);
+  // Written at the save, not as they arrived: the oldest waited in memory for about the span.
+  EXPECT_GT(first.written_us - first.receive_us, span_us - 500'000);
+  for (std::int64_t i = 0; i < saved.frames; ++i) {
+    const auto& f = frames[static_cast<std::size_t>(i)];
+    EXPECT_GE(f.written_us, last.receive_us) << "frame " << f.seq << " was written before the save";
+    EXPECT_TRUE(fs::exists(ArchivePaths(archive).session(sessions[0].folder) / f.file)) << f.file;
+  }
+  // The ticks before the buffer's first frame: one ledger run, and the identity holds.
+  const auto ledger = c.ledger(sessions[0].id);
+  ASSERT_FALSE(ledger.empty());
+  EXPECT_EQ(ledger[0].first_tick, 1);
+  EXPECT_EQ(ledger[0].last_tick, saved.first_tick - 1);
+  EXPECT_EQ(ledger[0].cause, "unknown");
+  test::expect_ledger_adds_up(archive);
+  const auto verified = test::replay(archive, {"verify", "--integrity"});
+  EXPECT_EQ(verified.status, 0) << verified.out << verified.err;
+}
+
+TEST_F(Markers, ADiscardedReplayBufferAndOneNeverSavedWriteNothing) {
+  auto receiver = start_receiver(nullptr, {"--buffer", std::to_string(kBufferSeconds)});
+  auto capture = start_capture();
+  start_painting();
+  std::this_thread::sleep_for(2s);
+  receiver->write_stdin("d");
+  ASSERT_TRUE(receiver->wait_for_stderr("replay buffer discarded", 10s)) << receiver->err();
+  std::smatch m;
+  const std::string log = receiver->err();
+  ASSERT_TRUE(std::regex_search(log, m, std::regex("discarded: ([0-9]+) frames")));
+  EXPECT_GT(std::stoll(m[1]), 5) << log;
+  std::this_thread::sleep_for(1s);
+  capture->write_stdin("m");  // held with the buffer, and gone with it
+  ASSERT_TRUE(capture->wait_for_stderr("marker 1 at tick", 10s)) << capture->err();
+  std::this_thread::sleep_for(500ms);
+  end_recording(*capture, *receiver);
+  EXPECT_NE(receiver->err().find("without a save: the replay buffer's"), std::string::npos) << receiver->err();
+  EXPECT_TRUE(catalog().sessions().empty());
+  EXPECT_TRUE(fs::is_empty(ArchivePaths(archive).sessions()));
+}
+
+TEST_F(Markers, AReplayBufferSavedAfterADiscardHoldsOnlyWhatCameAfterIt) {
+  auto receiver = start_receiver(nullptr, {"--buffer", "10"});
+  auto capture = start_capture();
+  start_painting();
+  std::this_thread::sleep_for(2s);
+  receiver->write_stdin("d");
+  ASSERT_TRUE(receiver->wait_for_stderr("replay buffer discarded", 10s)) << receiver->err();
+  const std::int64_t discarded_us = wall_clock_us();
+  std::this_thread::sleep_for(1500ms);
+  capture->write_stdin("m");
+  ASSERT_TRUE(capture->wait_for_stderr("marker 1 at tick", 10s)) << capture->err();
+  std::this_thread::sleep_for(500ms);
+  receiver->write_stdin("s");
+  ASSERT_TRUE(receiver->wait_for_stderr("replay buffer saved (the receiver's s key)", 10s)) << receiver->err();
+  const auto saved = saved_buffer(receiver->err());
+  ASSERT_GT(saved.frames, 5) << receiver->err();
+  std::this_thread::sleep_for(500ms);
+  end_recording(*capture, *receiver);
+
+  auto c = catalog();
+  ASSERT_EQ(c.sessions().size(), 1u);
+  const auto id = c.sessions()[0].id;
+  const auto frames = c.frames(id);
+  EXPECT_EQ(frames.front().tick, saved.first_tick);
+  EXPECT_GE(frames.front().receive_us, discarded_us - 200'000) << "a frame from before the discard was saved";
+  // The marker set while buffering is kept, at its frame in the saved numbering.
+  const auto markers = c.markers(id);
+  ASSERT_EQ(markers.size(), 1u);
+  EXPECT_EQ(markers[0].tick, printed_tick(capture->err(), "marker 1"));
+  EXPECT_EQ(markers[0].frame, frame_at_tick(frames, markers[0].tick));
+  test::expect_ledger_adds_up(archive);
+}
+
+// The receiver's window keys, as a user presses them: s saves the replay buffer (the window then
+// shows the saved session), p pauses storing and p again resumes it.
+TEST_F(Markers, TheWindowKeysSSaveTheBufferAndPPausesStoring) {
+  test::Xvfb viewer("1024x768");
+  auto receiver = start_receiver(&viewer, {"--buffer", "30"});
+  auto capture = start_capture();
+  start_painting();
+  std::this_thread::sleep_for(1500ms);
+  const std::string xdotool = "DISPLAY=" + viewer.display() + " timeout 20 xdotool search --sync --name ";
+  ASSERT_EQ(test::shell(xdotool + "'Received Video Stream - marked .replay buffer.' windowfocus --sync key s >/dev/null 2>&1"), 0)
+      << "no replay buffer window to press s in";
+  ASSERT_TRUE(receiver->wait_for_stderr("replay buffer saved (the receiver's s key)", 10s)) << receiver->err();
+  const auto saved = saved_buffer(receiver->err());
+  ASSERT_GT(saved.frames, 5) << receiver->err();
+  std::this_thread::sleep_for(500ms);
+  const std::string session_window = "'Received Video Stream - marked .session 1.'";
+  ASSERT_EQ(test::shell(xdotool + session_window + " windowfocus --sync key p >/dev/null 2>&1"), 0)
+      << "no window of the saved session to press p in";
+  ASSERT_TRUE(receiver->wait_for_stderr("paused at the receiver at tick", 10s)) << receiver->err();
+  EXPECT_EQ(test::shell(xdotool + "'Received Video Stream - marked .session 1. - paused' >/dev/null 2>&1"), 0)
+      << "no window titled '... - paused'";
+  std::this_thread::sleep_for(1500ms);
+  ASSERT_EQ(test::shell(xdotool + session_window + " windowfocus --sync key p >/dev/null 2>&1"), 0);
+  ASSERT_TRUE(receiver->wait_for_stderr("resumed at the receiver at tick", 10s)) << receiver->err();
+  std::this_thread::sleep_for(1s);
+  end_recording(*capture, *receiver);
+
+  auto c = catalog();
+  ASSERT_EQ(c.sessions().size(), 1u);
+  const auto id = c.sessions()[0].id;
+  const auto frames = c.frames(id);
+  EXPECT_EQ(frames.front().tick, saved.first_tick);
+  const auto pauses = c.pauses(id);
+  ASSERT_EQ(pauses.size(), 1u);
+  const auto& p = pauses[0];
+  EXPECT_EQ(p.reason, "receiver key p");
+  ASSERT_TRUE(p.to_tick.has_value());
+  // 1.5 s at 15 fps, give or take the time the keys take.
+  EXPECT_GE(*p.to_tick - p.from_tick, 15) << p.from_tick << ".." << *p.to_tick;
+  std::int64_t before = 0, after = 0;
+  for (const auto& f : frames) {
+    EXPECT_FALSE(f.tick >= p.from_tick && f.tick < *p.to_tick) << "frame " << f.seq << " of tick " << f.tick;
+    (f.tick < p.from_tick ? before : after) += 1;
+  }
+  EXPECT_GT(before, saved.frames);
+  EXPECT_GT(after, 5);
+  std::int64_t paused = 0;
+  for (const auto& run : c.ledger(id))
+    if (run.cause == "paused") paused += run.ticks();
+  EXPECT_EQ(paused, *p.to_tick - p.from_tick);
+  test::expect_ledger_adds_up(archive);
+  // Every file is there and the chain over the frames around the pause holds.
+  const auto verified = test::replay(archive, {"verify", "--integrity"});
+  EXPECT_EQ(verified.status, 0) << verified.out << verified.err;
+}
+
+// Global hotkeys (XGrabKey): ctrl+alt+m pressed on the captured X display, whichever window
+// has the focus, sets a marker at the frame on screen; ctrl+alt+p pauses and resumes.
+TEST_F(Markers, TheXHotkeysSetAMarkerAtTheFrameOnScreenAndPause) {
+  auto receiver = start_receiver();
+  auto capture = start_capture();
+  EXPECT_NE(capture->err().find("global hotkeys: marker ctrl+alt+m, pause ctrl+alt+p, save buffer ctrl+alt+s"),
+            std::string::npos)
+      << capture->err();
+  start_painting();
+  std::this_thread::sleep_for(1s);
+  const std::string xdotool = "DISPLAY=" + screen->display() + " xdotool key ";
+  ASSERT_EQ(test::shell(xdotool + "ctrl+alt+m"), 0);
+  ASSERT_TRUE(capture->wait_for_stderr("marker 1 at tick", 10s)) << capture->err();
+  std::this_thread::sleep_for(500ms);
+  ASSERT_EQ(test::shell(xdotool + "ctrl+alt+p"), 0);
+  ASSERT_TRUE(capture->wait_for_stderr("paused (hotkey)", 10s)) << capture->err();
+  std::this_thread::sleep_for(1s);
+  ASSERT_EQ(test::shell(xdotool + "ctrl+alt+p"), 0);
+  ASSERT_TRUE(capture->wait_for_stderr("resumed (hotkey)", 10s)) << capture->err();
+  std::this_thread::sleep_for(500ms);
+  end_recording(*capture, *receiver);
+
+  auto c = catalog();
+  const auto id = c.sessions().at(0).id;
+  const auto markers = c.markers(id);
+  ASSERT_EQ(markers.size(), 1u);
+  EXPECT_EQ(markers[0].source, "hotkey");
+  EXPECT_EQ(markers[0].tick, printed_tick(capture->err(), "marker 1"));
+  ASSERT_TRUE(markers[0].frame.has_value());
+  EXPECT_EQ(markers[0].frame, frame_at_tick(c.frames(id), markers[0].tick));
+  const auto pauses = c.pauses(id);
+  ASSERT_EQ(pauses.size(), 1u);
+  EXPECT_EQ(pauses[0].reason, "hotkey");
+  test::expect_ledger_adds_up(archive);
+}
+
+TEST_F(Markers, ABadHotkeyNameIsRefusedNamingItsOption) {
+  Process capture({SCREENREEL_CAPTURE_BIN, "--connect", "127.0.0.1:9", "--display", screen->display(),
+                   "--hotkey-pause", "ctrl+alt+nokey"});
+  const auto status = capture.wait_for(20s);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_NE(*status, 0);
+  EXPECT_NE(capture.err().find("--hotkey-pause: hotkey 'ctrl+alt+nokey': 'nokey' is not a key name"), std::string::npos)
+      << capture.err();
+  Process none({SCREENREEL_CAPTURE_BIN, "--connect", "127.0.0.1:9", "--display", screen->display(), "--hotkey-marker",
+                "none", "--hotkey-pause", "none", "--hotkey-save", "none", "--no-reconnect"});
+  ASSERT_TRUE(none.wait_for(20s).has_value());
+  EXPECT_EQ(none.err().find("global hotkeys"), std::string::npos) << none.err();
+  EXPECT_EQ(none.err().find("hotkey"), std::string::npos) << none.err();
 }
 
 }  // namespace

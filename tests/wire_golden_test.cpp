@@ -243,6 +243,29 @@ TEST(WireGolden, AVersion3PeerSkipsTheVersion4MessagesAndAVersion2PeerRefusesThe
   EXPECT_NE(v2.error.find("unknown message type 11"), std::string::npos) << v2.error;
 }
 
+TEST(WireGolden, SaveBufferIsReadInVersion4AndSkippedByLengthBefore) {
+  const SaveBuffer save{300, 20'000'000};
+  EXPECT_EQ(encode(save), block("v4-save-buffer"));
+  Bytes stream = block("v4-save-buffer");
+  const Bytes ping = encode(Ping{});
+  stream.insert(stream.end(), ping.begin(), ping.end());
+  const auto v4 = read_stream(4, stream);
+  ASSERT_EQ(v4.messages.size(), 2u) << v4.error;
+  auto m = decode_body(v4.messages[0].first, v4.messages[0].second, 4);
+  ASSERT_TRUE(m) << m.error().what;
+  EXPECT_EQ(std::get<SaveBuffer>(*m), save);
+  // A version-3 reader does not know type 14: it skips it by its length and reads the PING.
+  const auto v3 = read_stream(3, stream);
+  EXPECT_TRUE(v3.error.empty()) << v3.error;
+  ASSERT_EQ(v3.messages.size(), 1u);
+  EXPECT_EQ(v3.messages[0].first, MessageType::kPing);
+  EXPECT_EQ(v3.skipped, 1u);
+  const Bytes tick_zero = encode(SaveBuffer{0, 0});
+  auto zero = decode_body(MessageType::kSaveBuffer, std::span(tick_zero).subspan(kHeaderBytes), 4);
+  ASSERT_FALSE(zero);
+  EXPECT_NE(zero.error().what.find("tick 0"), std::string::npos) << zero.error().what;
+}
+
 TEST(WireGolden, Version4MessagesOutsideTheirLimitsAreRefused) {
   const auto refused = [](const Bytes& message, const std::string& what) {
     auto m = decode_body(static_cast<MessageType>(message[0]), std::span(message).subspan(kHeaderBytes), 4);
@@ -258,9 +281,8 @@ TEST(WireGolden, Version4MessagesOutsideTheirLimitsAreRefused) {
   Bytes bad_source = encode(Marker{1, 0, MarkerSource::kKey, ""});
   bad_source[kHeaderBytes + 16] = 9;
   refused(bad_source, "unknown source 9");
-  // SAVE_BUFFER (14) is reserved: skipped by length, as an unknown type.
-  const Bytes save = {0x0e, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
-  EXPECT_EQ(read_stream(4, save).skipped, 1u);
+  // SAVE_BUFFER (14) is read in version 4 (a version-3 reader skips it: SaveBufferIsRead...).
+  refused(Bytes{0x0e, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}, "SAVE_BUFFER: truncated");
 }
 
 TEST(WireGolden, AWelcomeCarriesTheJpegQualityInVersion4AndAVersion3ReaderIgnoresIt) {

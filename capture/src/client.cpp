@@ -15,6 +15,9 @@
 // whose handlers share its state; split across files it would read as jumps between them.
 #include "screenreel/capture/client.hpp"
 #include "screenreel/capture/key_frames.hpp"
+#include "hotkeys.hpp"
+
+#include <cstdlib>
 #include "screenreel/capture/spool.hpp"
 
 #include <unistd.h>
@@ -60,6 +63,12 @@ void say(const std::string& line) { log::info(line); }
 
 std::string seconds_text(double s) { return format_fixed(s, 1) + " s"; }
 
+std::vector<HotkeyBinding> hotkey_bindings(const CaptureConfig& config) {
+  return {{HotkeyAction::kMarker, config.hotkey_marker},
+          {HotkeyAction::kPause, config.hotkey_pause},
+          {HotkeyAction::kSave, config.hotkey_save}};
+}
+
 class Client {
  public:
   Client(const CaptureConfig& config, FrameSource& source)
@@ -93,7 +102,9 @@ class Client {
     keys_ = std::make_unique<TerminalKeys>(io_, [this](char c) {
       if (c == 'm' || c == 'M') mark(wire::MarkerSource::kKey);
       if (c == 'p' || c == 'P') toggle_pause("key p");
+      if (c == 's' || c == 'S') save_buffer();
     });
+    start_hotkeys();
     connect();
     io_.run();
     stop_ = true;
@@ -151,6 +162,31 @@ class Client {
     asio::post(io_, [this, m = wire::Marker{tick, wall_clock_us(), source, label}] { add_event(m); });
   }
 
+  // Global hotkeys on the X display, when there is one (a test pattern without one has none).
+  // One that cannot be had (another program holds it) costs its key, not the recording.
+  void start_hotkeys() {
+    if (config_.source.display.empty() && !std::getenv("DISPLAY")) return;
+    try {
+      hotkeys_ = make_global_hotkeys(io_, config_.source.display, hotkey_bindings(config_), [this](HotkeyAction a) {
+        switch (a) {
+          case HotkeyAction::kMarker: return mark(wire::MarkerSource::kHotkey);
+          case HotkeyAction::kPause: return toggle_pause("hotkey");
+          case HotkeyAction::kSave: return save_buffer();
+        }
+      });
+      if (hotkeys_ && !config_.quiet) say("global hotkeys: " + hotkeys_->describe());
+    } catch (const std::exception& e) {
+      log::warning(std::string("no global hotkeys: ") + e.what());
+    }
+  }
+
+  // Asks the receiver to keep its replay buffer (its --buffer; one without ignores it).
+  void save_buffer() {
+    const std::uint64_t tick = std::max<std::uint64_t>(live_counts_.done_tick.load(), 1);
+    if (!config_.quiet) say("save the replay buffer at tick " + std::to_string(tick));
+    asio::post(io_, [this, m = wire::SaveBuffer{tick, wall_clock_us()}] { add_event(m); });
+  }
+
   void toggle_pause(const std::string& reason) {
     const bool paused = !live_counts_.paused.load();
     if (paused) pause_reason_ = reason;
@@ -167,7 +203,7 @@ class Client {
     std::visit(
         [&](auto& e) {
           using T = std::decay_t<decltype(e)>;
-          if constexpr (std::is_same_v<T, wire::Marker>) {
+          if constexpr (std::is_same_v<T, wire::Marker> || std::is_same_v<T, wire::SaveBuffer>) {
             key = e.tick;
           } else if constexpr (std::is_same_v<T, wire::Pause>) {
             e.reason = pause_reason_;
@@ -178,7 +214,8 @@ class Client {
             key = e.last_tick;
           }
           if constexpr (std::is_same_v<T, wire::Marker> || std::is_same_v<T, wire::Pause> ||
-                        std::is_same_v<T, wire::Resume> || std::is_same_v<T, wire::Skipped>)
+                        std::is_same_v<T, wire::Resume> || std::is_same_v<T, wire::Skipped> ||
+                        std::is_same_v<T, wire::SaveBuffer>)
             bytes = wire::encode(e);
         },
         m);
@@ -389,7 +426,9 @@ class Client {
     request_key_frame_if_wanted();
     if (first) {
       if (!config_.quiet)
-        say("recording session " + std::to_string(w.session_id) + " (" + w.folder + ") " + source_.describe() + " at " +
+        say("recording session " + std::to_string(w.session_id) + " (" +
+            (w.session_id == 0 ? std::string("into the receiver's replay buffer") : w.folder) + ") " +
+            source_.describe() + " at " +
             std::to_string(config_.fps).substr(0, 5) + " fps to " + config_.connect);
       ever_welcomed_ = true;
       // Copies are protocol 3: a receiver that speaks 2 gets today's encoding.
@@ -566,6 +605,7 @@ class Client {
     signals_.cancel();
     user_signals_.cancel();
     if (keys_) keys_->cancel();
+    hotkeys_.reset();  // ungrabs, and leaves io_ nothing to wait for
   }
 
   // --- capturing (own thread) ------------------------------------------------------------
@@ -613,7 +653,8 @@ class Client {
   std::shared_ptr<Link> link_;  // the current connection (or attempt); null before the first
   asio::steady_timer connect_timer_, retry_timer_, bye_timer_, ping_timer_, stats_timer_;
   asio::signal_set signals_, user_signals_;
-  std::unique_ptr<TerminalKeys> keys_;  // m: marker, p: pause
+  std::unique_ptr<TerminalKeys> keys_;  // m: marker, p: pause, s: save the receiver's replay buffer
+  std::unique_ptr<GlobalHotkeys> hotkeys_;  // the same from anywhere on the X display
   const bool on_terminal_ = log::stderr_is_terminal();
   // On a terminal unless --quiet; with --stats always (as log lines where there is no terminal).
   const bool show_status_ = config_.stats || (on_terminal_ && !config_.quiet);
@@ -664,6 +705,8 @@ class Client {
 };
 
 }  // namespace
+
+std::string check_hotkey_options(const CaptureConfig& config) { return check_hotkeys(hotkey_bindings(config)); }
 
 int run(const CaptureConfig& config) {
   std::unique_ptr<FrameSource> source;

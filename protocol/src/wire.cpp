@@ -277,6 +277,15 @@ Result<Message, WireError> decode_resume(ByteReader& r) {
   return Message(m);
 }
 
+Result<Message, WireError> decode_save_buffer(ByteReader& r) {
+  SaveBuffer m;
+  m.tick = r.read<std::uint64_t>();
+  m.time_us = r.read<std::int64_t>();
+  if (!r.ok()) return bad("SAVE_BUFFER: truncated");
+  if (auto t = check_tick("SAVE_BUFFER", m.tick); !t) return t.error();
+  return Message(m);
+}
+
 Result<Message, WireError> decode_skipped(ByteReader& r) {
   Skipped m;
   m.first_tick = r.read<std::uint64_t>();
@@ -328,7 +337,7 @@ std::size_t max_body_bytes(MessageType type) {
 bool Header::known(std::uint16_t version) const {
   const auto t = static_cast<std::uint16_t>(type);
   if (t >= 1 && t <= 10) return true;
-  return version >= 4 && ((t >= 11 && t <= 13) || t == 15);  // 14 (SAVE_BUFFER) is reserved: skipped
+  return version >= 4 && t >= 11 && t <= 15;
 }
 
 Result<Header, WireError> decode_header(std::span<const std::uint8_t> bytes, std::uint16_t version) {
@@ -372,7 +381,7 @@ Result<Message, WireError> decode_body(MessageType type, std::span<const std::ui
       case MessageType::kPause: return decode_pause(r);
       case MessageType::kResume: return decode_resume(r);
       case MessageType::kSkipped: return decode_skipped(r);
-      case MessageType::kSaveBuffer: break;
+      case MessageType::kSaveBuffer: return decode_save_buffer(r);
     }
     return bad("unknown message type");
   }();
@@ -483,6 +492,14 @@ std::vector<std::uint8_t> encode(const Pause& m) {
 
 std::vector<std::uint8_t> encode(const Resume& m) {
   auto out = start_message(MessageType::kResume);
+  ByteWriter w(out);
+  w.write(m.tick);
+  w.write(m.time_us);
+  return finish_message(std::move(out));
+}
+
+std::vector<std::uint8_t> encode(const SaveBuffer& m) {
+  auto out = start_message(MessageType::kSaveBuffer);
   ByteWriter w(out);
   w.write(m.tick);
   w.write(m.time_us);

@@ -18,6 +18,8 @@
 #include "screenreel/protocol/transport.hpp"
 #include "screenreel/receiver/display.hpp"
 #include "screenreel/common/terminal_keys.hpp"
+
+#include <cctype>
 #include "service_manager.hpp"
 
 namespace screenreel::receiver {
@@ -155,10 +157,18 @@ int run(const ReceiverConfig& config) {
       hangup.async_wait(on_hangup);
     };
     hangup.async_wait(on_hangup);
-    keys = std::make_unique<TerminalKeys>(io, [&](char c) {
-      if (c == 'q' || c == 'Q') request_stop(wire::StopReason::kUserEnded, "q pressed on the terminal");
-      if (c == 'm' || c == 'M') server.mark_all();
-    });
+    // The receiver's keys, the same in a window and on its terminal; run on the io thread.
+    const auto on_key = [&](int key, const std::string& where) {
+      switch (std::tolower(key)) {
+        case 'q': return request_stop(wire::StopReason::kUserEnded, "q pressed " + where);
+        case 'm': return server.mark_all();
+        case 'p': return server.pause_all();
+        case 's': return server.save_all();
+        case 'd': return server.discard_all();
+        default: return;
+      }
+    };
+    keys = std::make_unique<TerminalKeys>(io, [&](char c) { on_key(c, "on the terminal"); });
 
     std::ostringstream bound;
     bound << server.local_endpoint();  // the real port, also when --listen asked for port 0
@@ -166,7 +176,8 @@ int run(const ReceiverConfig& config) {
         (config.recorder.catalog ? ", catalog " + config.recorder.catalog->describe() + " as receiver " +
                                        config.recorder.catalog->receiver
                                  : std::string()) +
-        (display ? "; press q in a window or on this terminal, or Ctrl-C, to end; m sets a marker" : "; press q or Ctrl-C to end, m to set a marker"));
+        (display ? "; press q in a window or on this terminal, or Ctrl-C, to end; m sets a marker" : "; press q or Ctrl-C to end, m to set a marker") +
+        "; p pauses storing and resumes it" + (recorder.buffers() ? "; replay buffer on: s saves it, d discards it" : ""));
 
     ready_status = "listening on " + bound.str();
     service.ready(ready_status);
@@ -187,9 +198,8 @@ int run(const ReceiverConfig& config) {
     while (!finished) {
       if (window_ok) {
         try {
-          const int key = display->pump(10);
-          if (key == 'q' || key == 'Q') request_stop(wire::StopReason::kUserEnded, "q pressed in the window");
-          if (key == 'm' || key == 'M') asio::post(io, [&server] { server.mark_all(); });  // the io thread's
+          if (const int key = display->pump(10); key >= 0)
+            asio::post(io, [&on_key, key] { on_key(key, "in the window"); });  // the io thread's
         } catch (const std::exception& e) {
           log::info(std::string("cannot show the live window (") + e.what() + "); recording continues without it");
           window_ok = false;

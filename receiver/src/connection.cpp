@@ -19,6 +19,11 @@ using boost::system::error_code;
 
 namespace {
 
+// The ledger's cause for the ticks a replay buffer did not keep. Catalog schema 5 allows only
+// its six causes; until a schema names this one, such ticks are 'unknown' to the ledger (the
+// receiver's log says how many frames left the buffer).
+constexpr const char* kNotSavedCause = "unknown";
+
 // What a failed TLS handshake means, in the words of someone who has to fix it.
 std::string tls_failure(const error_code& ec) {
   const std::string what = ec.message();
@@ -211,6 +216,10 @@ void Connection::on_message(wire::MessageType type) {
     on_event(msg);
     return read();
   }
+  if (std::holds_alternative<wire::SaveBuffer>(msg)) {
+    save_buffer("asked by the client");
+    return read();
+  }
   if (auto* bye = std::get_if<wire::Bye>(&msg)) {
     client_dropped_ = bye->dropped;
     if (bye->frames != frames_received_)
@@ -289,7 +298,8 @@ void Connection::on_hello(const wire::Hello& hello) {
       close_after_write_ = true;
       return;
     }
-    if (!session_) session_ = server_.recorder.open_session(s);
+    new_session_ = s;
+    if (!session_) session_ = server_.recorder.buffers() ? server_.recorder.open_buffer(s) : server_.recorder.open_session(s);
   } catch (const std::exception& e) {
     log::info(peer_ + ": cannot create a session: " + e.what());
     send(wire::encode(wire::Error{wire::ErrorCode::kStorage, std::string("cannot create session: ") + e.what()}));
@@ -329,14 +339,15 @@ void Connection::on_hello(const wire::Hello& hello) {
   const auto last_tick = static_cast<std::uint64_t>(session_->resumed_after_tick());
   accounted_tick_ = session_->resumed_accounted_tick();
   last_frame_ = rec.frame_count;
+  const bool buffering = session_->buffering();
   log::info(who() + ": recording " + std::to_string(hello.width) + "x" + std::to_string(hello.height) + " at " +
-      std::to_string(hello.fps_milli / 1000.0).substr(0, 5) + " fps into sessions/" + rec.folder);
-  send(wire::encode(wire::Welcome{static_cast<std::uint64_t>(rec.id), server_.options.max_in_flight, rec.folder,
-                                  server_.recorder.resume_key(rec.id), last_tick,
-                                  reader_.version() >= 4 ? static_cast<std::uint32_t>(quality) : 0}));
-  if (server_.sink)
-    server_.sink->session_started(rec.id, "Received Video Stream - " + terminal_safe(rec.name) + " (session " +
-                                               std::to_string(rec.id) + ")");
+      std::to_string(hello.fps_milli / 1000.0).substr(0, 5) + " fps " +
+      (buffering ? "into the replay buffer (memory only, until a save)" : "into sessions/" + rec.folder));
+  // A buffering session is in no archive yet: session 0, no folder, nothing to resume.
+  send(wire::encode(wire::Welcome{buffering ? 0 : static_cast<std::uint64_t>(rec.id), server_.options.max_in_flight,
+                                  rec.folder, buffering ? wire::ResumeKey{} : server_.recorder.resume_key(rec.id),
+                                  last_tick, reader_.version() >= 4 ? static_cast<std::uint32_t>(quality) : 0}));
+  if (server_.sink) server_.sink->session_started(rec.id, window_title());
   if (server_.stopping) return stop(server_.stop_reason);
   read();
 }
@@ -359,6 +370,16 @@ void Connection::on_frame(const wire::FrameView& frame, std::int64_t receive_us)
     send(wire::encode(wire::Ack{frame.seq, 0, static_cast<std::uint64_t>(session_->stored_tick())}));
     return read();
   }
+  if (paused_here_) {  // decoded for the FRAMEs after it, not stored: the receiver's pause
+    if (static_cast<std::int64_t>(frame.seq) > accounted_tick_) {
+      SessionEvents events;
+      events.ledger.push_back({session_->record().id, accounted_tick_ + 1, static_cast<std::int64_t>(frame.seq), "paused"});
+      accounted_tick_ = static_cast<std::int64_t>(frame.seq);
+      emit(std::move(events));
+    }
+    send(wire::encode(wire::Ack{frame.seq, 0, static_cast<std::uint64_t>(session_->stored_tick())}));
+    return read();
+  }
   // Shared, not copied: the decoder draws the next FRAME into another buffer while this one is read.
   SharedFrame shared = decoder_->share();
   // No rectangles: the client says nothing changed (--every-frame), so the JPEG is shared.
@@ -372,6 +393,13 @@ void Connection::on_frame(const wire::FrameView& frame, std::int64_t receive_us)
     job.changed.clear();
     for (const auto& r : frame.rects)
       if (r.encoding != wire::RectEncoding::kJpegStrip) job.changed.push_back(r.area());
+  }
+  if (std::exchange(whole_next_, false)) {
+    // The frames the pause did not store changed the screen: this one is coded from its pixels
+    // alone, neither a repeat nor built on the last JPEG stored.
+    job.repeat = false;
+    job.client_strips = nullptr;
+    job.changed.assign(1, PixelRect{0, 0, static_cast<std::int32_t>(frame.width), static_cast<std::int32_t>(frame.height)});
   }
   const std::uint64_t seq = frame.seq;
   std::weak_ptr<Connection> weak = shared_from_this();
@@ -387,13 +415,14 @@ void Connection::on_frame(const wire::FrameView& frame, std::int64_t receive_us)
     send(wire::encode(wire::Error{wire::ErrorCode::kStorage, err}));
     return end_session("error", err, false);
   }
-  server_.recorder.note_changes(session_->record().id, *number, decoder_->capture_time_us(), shared, frame.rects);
+  if (!session_->buffering())
+    server_.recorder.note_changes(session_->record().id, *number, decoder_->capture_time_us(), shared, frame.rects);
   last_frame_ = static_cast<std::int64_t>(*number);
   if (static_cast<std::int64_t>(frame.seq) > accounted_tick_) {
     SessionEvents events;
     account_before(static_cast<std::int64_t>(frame.seq), events);
     accounted_tick_ = static_cast<std::int64_t>(frame.seq);
-    server_.recorder.add_events(std::move(events));
+    emit(std::move(events));
   }
   stored_here_ = true;
   if (server_.sink) server_.sink->show(session_->record().id, *number, std::move(shared), changed_);
@@ -448,7 +477,92 @@ void Connection::on_event(const wire::Message& m) {
       accounted_tick_ = last;
     }
   }
+  emit(std::move(events));
+}
+
+void Connection::emit(SessionEvents events) {
+  if (!session_->buffering()) return server_.recorder.add_events(std::move(events));
+  const auto append = [](auto& to, auto& from) { to.insert(to.end(), from.begin(), from.end()); };
+  append(held_events_.markers, events.markers);
+  append(held_events_.pauses, events.pauses);
+  append(held_events_.pause_ends, events.pause_ends);
+  append(held_events_.ledger, events.ledger);
+}
+
+std::string Connection::window_title() const {
+  const auto& rec = session_->record();
+  return "Received Video Stream - " + terminal_safe(rec.name) +
+         (session_->buffering() ? std::string(" (replay buffer)") : " (session " + std::to_string(rec.id) + ")");
+}
+
+void Connection::save_buffer(const std::string& by) {
+  if (state_ != State::kRecording || !session_->buffering()) return;
+  const auto buffer = session_;
+  Recorder::Saved saved;
+  try {
+    saved = server_.recorder.save_buffer(buffer, new_session_);
+  } catch (const std::exception& e) {
+    log::info(who() + ": cannot save the replay buffer: " + e.what());
+    send(wire::encode(wire::Error{wire::ErrorCode::kStorage, std::string("cannot create session: ") + e.what()}));
+    return end_session("error", e.what(), false);
+  }
+  session_ = saved.session;
+  const auto id = session_->record().id;
+  // The ticks before the first frame saved left with the buffer (or were discarded): the ledger
+  // says so, and of what was held only the part saved goes to the catalog.
+  const std::int64_t first = saved.frames ? saved.first_tick : accounted_tick_ + 1;
+  SessionEvents events;
+  if (first > 1) events.ledger.push_back({id, 1, first - 1, kNotSavedCause});
+  const auto saved_frame = [&](std::optional<std::int64_t> n) -> std::optional<std::int64_t> {
+    const auto first_number = static_cast<std::int64_t>(saved.first_number);
+    if (!n || saved.frames == 0 || *n < first_number) return std::nullopt;
+    return *n - first_number + 1;
+  };
+  for (auto m : held_events_.markers)
+    if (m.tick >= first) events.markers.push_back({id, m.time_us, m.tick, saved_frame(m.frame), m.label, m.source});
+  for (auto p : held_events_.pauses)
+    if (p.from_tick >= first) events.pauses.push_back({id, p.from_tick, p.from_us, p.to_tick, p.to_us, p.reason});
+  for (auto e : held_events_.pause_ends)
+    if (e.to_tick >= first) events.pause_ends.push_back({id, e.to_tick, e.to_us});
+  for (auto run : held_events_.ledger)
+    if (run.last_tick >= first) events.ledger.push_back({id, std::max(run.first_tick, first), run.last_tick, run.cause});
+  held_events_ = {};
   server_.recorder.add_events(std::move(events));
+  last_frame_ = static_cast<std::int64_t>(saved.frames);
+  stored_here_ = stored_here_ || saved.frames > 0;
+  log::info(who() + ": replay buffer saved (" + by + "): " + std::to_string(saved.frames) + " frames" +
+      (saved.frames ? ", ticks " + std::to_string(saved.first_tick) + ".." + std::to_string(saved.last_tick) : "") +
+      (saved.dropped ? "; " + std::to_string(saved.dropped) + " older ones had left it" : "") +
+      " into sessions/" + session_->record().folder + "; recording goes on");
+  if (server_.sink) {
+    server_.sink->session_ended(buffer->record().id);
+    server_.sink->session_started(id, window_title());
+  }
+}
+
+void Connection::toggle_pause() {
+  if (state_ != State::kRecording) return;
+  paused_here_ = !paused_here_;
+  const auto id = session_->record().id;
+  SessionEvents events;
+  const std::int64_t tick = accounted_tick_ + 1;  // the first tick not stored, or stored again
+  if (paused_here_) {
+    events.pauses.push_back({id, tick, wall_clock_us(), std::nullopt, std::nullopt, "receiver key p"});
+  } else {
+    events.pause_ends.push_back({id, tick, wall_clock_us()});
+    whole_next_ = true;
+  }
+  emit(std::move(events));
+  log::info(who() + (paused_here_ ? ": paused at the receiver at tick " : ": resumed at the receiver at tick ") +
+      std::to_string(tick) + (paused_here_ ? " (frames are read, not stored, until p again)" : ""));
+  if (server_.sink) server_.sink->session_paused(id, paused_here_);
+}
+
+void Connection::discard_buffer() {
+  if (state_ != State::kRecording || !session_->buffering()) return;
+  const std::size_t n = server_.recorder.discard_buffer(*session_);
+  held_events_ = {};
+  log::info(who() + ": replay buffer discarded: " + std::to_string(n) + " frames; buffering goes on");
 }
 
 void Connection::mark(const std::string& label) {
@@ -458,7 +572,7 @@ void Connection::mark(const std::string& label) {
   events.markers.push_back({session_->record().id, wall_clock_us(), accounted_tick_, frame_on_screen(), label,
                             "receiver-key"});
   log::info(who() + ": marker '" + label + "' at tick " + std::to_string(accounted_tick_));
-  server_.recorder.add_events(std::move(events));
+  emit(std::move(events));
 }
 
 // The FRAME's JPEG strips that no rectangle after them touched (each strip's last one), for the
@@ -517,18 +631,26 @@ void Connection::end_session(const std::string& reason, const std::string& error
   std::weak_ptr<Connection> weak = shared_from_this();
   auto& io = server_.io;
   const auto id = session_->record().id;
-  session_->close(reason, error, static_cast<std::int64_t>(client_dropped_),
-                  [weak, &io, answer_bye, reason, id](std::int64_t stored) {
-                    asio::post(io, [weak, answer_bye, reason, id, stored] {
-                      auto self = weak.lock();
-                      log::info("session " + std::to_string(id) + " ended (" + reason + "): " + std::to_string(stored) +
-                          " frames stored");
-                      if (!self) return;
-                      if (answer_bye) self->send(wire::encode(wire::Bye{static_cast<std::uint64_t>(stored), 0}));
-                      self->close_after_write_ = true;
-                      if (!self->writing_) self->close();
-                    });
-                  });
+  auto done = [weak, &io, answer_bye, reason, id](std::int64_t stored) {
+    asio::post(io, [weak, answer_bye, reason, id, stored] {
+      auto self = weak.lock();
+      log::info("session " + std::to_string(id) + " ended (" + reason + "): " + std::to_string(stored) +
+          " frames stored");
+      if (!self) return;
+      if (answer_bye) self->send(wire::encode(wire::Bye{static_cast<std::uint64_t>(stored), 0}));
+      self->close_after_write_ = true;
+      if (!self->writing_) self->close();
+    });
+  };
+  if (session_->buffering()) {  // never saved: nothing of it is written
+    const std::size_t n = server_.recorder.discard_buffer(*session_);
+    held_events_ = {};
+    log::info(who() + ": ended (" + reason + ") without a save: the replay buffer's " + std::to_string(n) +
+        " frames are discarded");
+    done(0);
+  } else {
+    session_->close(reason, error, static_cast<std::int64_t>(client_dropped_), std::move(done));
+  }
   if (server_.sink) server_.sink->session_ended(id);
 }
 

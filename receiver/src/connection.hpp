@@ -35,6 +35,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void replaced();
   // A marker on this connection's session at the newest tick it has (the receiver's `m` key).
   void mark(const std::string& label);
+  // --buffer: writes what the session's replay buffer holds and records normally from then on
+  // (SAVE_BUFFER, the receiver's `s` key; `by` says which, for the log). Nothing when not buffering.
+  void save_buffer(const std::string& by);
+  // --buffer: forgets what the session's replay buffer holds (the receiver's `d` key); it goes on
+  // buffering.
+  void discard_buffer();
+  // The receiver's `p` key: stops storing this session's frames (they are still read and
+  // decoded: the next FRAME builds on them), or starts again. The catalog gets a pause and its
+  // ticks go to the ledger as `paused`, as with the client's own pause.
+  void toggle_pause();
   // Before HELLO was accepted (it counts against --max-pending, not --max-clients).
   bool handshaking() const;
   // Closes a connection still handshaking, to make room for a newer one (ERROR busy).
@@ -55,6 +65,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Protocol 4's MARKER, PAUSE, RESUME and SKIPPED (schemas/wire-protocol.md, "Markers, pause and
   // the drop ledger"): rows for the catalog.
   void on_event(const wire::Message& m);
+  // Events for the catalog: held with the replay buffer while the session buffers (the ones in
+  // the part saved go to the catalog at the save), to the recorder otherwise.
+  void emit(SessionEvents events);
+  // The live window's title for the session ("... (replay buffer)" while buffering).
+  std::string window_title() const;
   // The drop ledger: ticks up to `tick` - 1 that nobody named go to it with the cause
   // unexplained_cause() gives; then ticks up to `last` are accounted for.
   void account_before(std::int64_t tick, SessionEvents& events);
@@ -93,6 +108,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool close_after_write_ = false;
 
   std::shared_ptr<SessionWriter> session_;
+  NewSession new_session_;      // what HELLO asked for: the session a replay buffer's save makes
+  SessionEvents held_events_;   // emit()'s while buffering (ids of the buffering session)
   std::optional<FrameDecoder> decoder_;
   std::vector<PixelRect> changed_;  // the last FRAME's rectangles (a key frame: all of it; reused)
   // Protocol 4: the JPEG strips a client sends (at the recorder's quality) drawn into the frame.
@@ -107,6 +124,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::int64_t last_frame_ = 0;        // the session's newest frame number (markers point at it)
   bool stored_here_ = false;           // a frame was stored on this connection
   std::int64_t markers_ = 0;           // markers set on this connection, to number unlabelled ones
+  bool paused_here_ = false;  // toggle_pause(): frames are not stored
+  bool whole_next_ = false;   // the first frame stored after it: coded whole (the strips are stale)
   bool stop_sent_ = false;
   bool evicted_ = false;
   bool handshaken_ = false;  // the TLS handshake is done (always, without --tls)  // closed to make room (evict): whatever still arrives is ignored

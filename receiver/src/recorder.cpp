@@ -99,6 +99,13 @@ void Recorder::check_free_space(const fs::path& dir) {
   }
 }
 
+void Recorder::ensure_room(const fs::path& dir) {
+  if (disk_full_)
+    throw std::runtime_error("No space left on device: the archive's disk is full (free some space, or use "
+                             "another --archive)");
+  check_free_space(dir);
+}
+
 void Recorder::set_disk_limits(const DiskLimits& limits) {
   std::lock_guard lock(limits_mutex_);
   limits_ = limits;
@@ -183,6 +190,76 @@ std::shared_ptr<SessionWriter> Recorder::open_session(const NewSession& s) {
   return writer;
 }
 
+std::shared_ptr<SessionWriter> Recorder::open_buffer(const NewSession& s) {
+  SessionRecord rec;
+  rec.name = s.name;
+  rec.client_address = s.client_address;
+  rec.source = s.source;
+  rec.width = s.width;
+  rec.height = s.height;
+  rec.fps = s.fps;
+  rec.started_us = s.started_us;
+  {
+    std::lock_guard lock(mutex_);
+    rec.id = -++buffers_opened_;
+  }
+  return std::shared_ptr<SessionWriter>(new SessionWriter(*this, std::move(rec), {}, 1, 0, true));
+}
+
+void Recorder::keep_in_buffer(SessionWriter& s, std::shared_ptr<const BufferedFrame> frame) {
+  s.stored_tick_ = frame->tick;  // held here: the client need not keep it (a kill loses it, as it would the buffer)
+  s.buffer_bytes_ += frame->jpeg.size();
+  const std::int64_t newest = frame->capture_us;
+  s.buffer_.push_back(std::move(frame));
+  const ReplayBufferLimits& limits = options_.buffer;
+  while (s.buffer_.size() > 1 &&
+         ((limits.keep_us > 0 && s.buffer_.front()->capture_us < newest - limits.keep_us) ||
+          (limits.max_bytes > 0 && s.buffer_bytes_ > limits.max_bytes))) {
+    s.buffer_bytes_ -= s.buffer_.front()->jpeg.size();
+    s.buffer_.pop_front();
+    ++s.buffer_dropped_;
+  }
+}
+
+Recorder::Saved Recorder::save_buffer(const std::shared_ptr<SessionWriter>& buffer, const NewSession& s) {
+  std::deque<std::shared_ptr<const BufferedFrame>> frames;
+  std::int64_t stored_tick = 0, dropped = 0;
+  {
+    // Every frame submitted to it is encoded (into the buffer) first: the encoders never wait
+    // for this thread, so this is a wait of a few frames at most.
+    std::unique_lock lock(mutex_);
+    written_cv_.wait(lock, [&] { return buffer->strips_frame_ + 1 == buffer->next_number_ || buffer->error_; });
+    frames.swap(buffer->buffer_);
+    buffer->buffer_bytes_ = 0;
+    dropped = std::exchange(buffer->buffer_dropped_, 0);
+    stored_tick = buffer->stored_tick_.load();
+  }
+  Saved saved;
+  saved.session = open_session(s);
+  saved.session->stored_tick_ = stored_tick;  // what ACKs said is held stays held
+  saved.frames = frames.size();
+  saved.dropped = dropped;
+  if (!frames.empty()) {
+    saved.first_tick = frames.front()->tick;
+    saved.last_tick = frames.back()->tick;
+    saved.first_number = frames.front()->number;
+  }
+  for (auto& f : frames) {
+    FrameJob job{f->tick, f->capture_us, f->receive_us, nullptr, false, {}, nullptr, f};
+    submit(saved.session, std::move(job), [](std::uint64_t) {});
+  }
+  return saved;
+}
+
+std::size_t Recorder::discard_buffer(SessionWriter& buffer) {
+  std::lock_guard lock(mutex_);
+  const std::size_t n = buffer.buffer_.size();
+  buffer.buffer_.clear();
+  buffer.buffer_bytes_ = 0;
+  buffer.buffer_dropped_ = 0;
+  return n;
+}
+
 wire::ResumeKey Recorder::resume_key(std::int64_t session_id) const {
   return screenreel::resume_key(resume_secret_, static_cast<std::uint64_t>(session_id));
 }
@@ -264,9 +341,11 @@ std::optional<std::uint64_t> Recorder::submit(const std::shared_ptr<SessionWrite
     if (s->error_ || s->close_) return std::nullopt;
     number = s->next_number_++;
     ++s->submitted_;
-    if (job.repeat && s->last_encoded_ != 0) {
+    if (job.saved) {
+      // A saved buffer's JPEG, written as it is: the next encoded frame starts the strips afresh.
+    } else if (job.repeat && s->last_encoded_ != 0 && !s->buffering_) {
       repeat_of = s->last_encoded_;
-    } else {
+    } else {  // a buffering session's repeats are encoded too: its buffer keeps no links
       builds_on = s->last_encoded_;
       whole = builds_on == 0 || s->last_width_ != job.pixels->width || s->last_height_ != job.pixels->height;
       s->last_encoded_ = number;
@@ -297,7 +376,6 @@ void Recorder::note_displayed(std::int64_t session_id, std::uint64_t number, std
 // Encodes (or links) one frame into its file; returns its row, or nothing when it failed.
 std::optional<FrameRecord> Recorder::store(Pending& p, JpegEncoder& jpeg, std::vector<std::uint8_t>& out) {
   SessionWriter& s = *p.session;
-  const FrameBuffer& f = *p.job.pixels;
   const std::string name = frame_file_name(p.number);
   FrameRecord row;
   row.session_id = s.record_.id;
@@ -306,9 +384,21 @@ std::optional<FrameRecord> Recorder::store(Pending& p, JpegEncoder& jpeg, std::v
   row.capture_us = p.job.capture_us;
   row.receive_us = p.job.receive_us;
   row.file = name;
-  row.width = f.width;
-  row.height = f.height;
   try {
+    if (const auto& saved = p.job.saved) {
+      ensure_room(s.dir_);
+      write_file_atomic(s.dir_, name, saved->jpeg);
+      row.width = saved->width;
+      row.height = saved->height;
+      row.jpeg_bytes = static_cast<std::int64_t>(saved->jpeg.size());
+      if (options_.chain) row.sha256 = sha256(saved->jpeg);
+      row.activity = saved->activity;
+      row.written_us = wall_clock_us();
+      return row;
+    }
+    const FrameBuffer& f = *p.job.pixels;
+    row.width = f.width;
+    row.height = f.height;
     if (p.repeat_of) {
       // The frame it repeats was taken from the queue before this one, so it is finished or
       // being finished by another encoder: wait for that, never for anything later.
@@ -343,10 +433,7 @@ std::optional<FrameRecord> Recorder::store(Pending& p, JpegEncoder& jpeg, std::v
       row.same_as = static_cast<std::int64_t>(p.repeat_of);
       row.activity = FrameActivity{};  // the same pixels: nothing changed
     } else {
-      if (disk_full_)
-        throw std::runtime_error("No space left on device: the archive's disk is full (free some space, or use "
-                                 "another --archive)");
-      check_free_space(s.dir_);
+      if (!s.buffering_) ensure_room(s.dir_);  // a buffer writes nothing
       // The strips first, in parallel with the other encoders; then, in frame order, the JPEG.
       // A frame that needs every strip codes those the client did not send.
       const PixelRect all{0, 0, static_cast<std::int32_t>(f.width), static_cast<std::int32_t>(f.height)};
@@ -378,11 +465,17 @@ std::optional<FrameRecord> Recorder::store(Pending& p, JpegEncoder& jpeg, std::v
       s.strips_.update(coded);
       if (client) s.strips_.update(*client);
       s.strips_.write(format_frame_stamp({p.job.tick, p.job.capture_us, p.job.receive_us}), out);
+      std::shared_ptr<BufferedFrame> kept;
+      if (s.buffering_)
+        kept = std::make_shared<BufferedFrame>(BufferedFrame{p.number, p.job.tick, p.job.capture_us, p.job.receive_us,
+                                                             f.width, f.height, *row.activity, out});
       {
         std::lock_guard lock(mutex_);
         s.strips_frame_ = p.number;
+        if (kept) keep_in_buffer(s, std::move(kept));
       }
       written_cv_.notify_all();
+      if (s.buffering_) return std::nullopt;  // in memory only: no file, no row
       write_file_atomic(s.dir_, name, out);
       row.jpeg_bytes = static_cast<std::int64_t>(out.size());
       if (options_.chain) row.sha256 = sha256(out);  // tamper evidence, here in the encoder threads

@@ -106,6 +106,18 @@ void Server::mark_all() {
   for (const auto& c : connections_) c->mark(label);
 }
 
+void Server::save_all() {
+  for (const auto& c : connections_) c->save_buffer("the receiver's s key");
+}
+
+void Server::pause_all() {
+  for (const auto& c : connections_) c->toggle_pause();
+}
+
+void Server::discard_all() {
+  for (const auto& c : connections_) c->discard_buffer();
+}
+
 std::size_t Server::recording_count() const {
   return static_cast<std::size_t>(
       std::count_if(connections_.begin(), connections_.end(), [](const auto& c) { return !c->handshaking(); }));

@@ -36,7 +36,14 @@ struct CaptureConfig {
   bool reconnect = true;        // when the receiver goes away mid-session: reconnect and resume
   double retry_for_s = 0;       // give up reconnecting after this long away; 0: never
   std::size_t spool_mb = 256;   // frames kept while away (and until stored), at most this much
+  // Global hotkeys on the X display (--hotkey-marker, --hotkey-pause, --hotkey-save): a key
+  // combination such as "ctrl+alt+m", or "none".
+  std::string hotkey_marker = "ctrl+alt+m", hotkey_pause = "ctrl+alt+p", hotkey_save = "ctrl+alt+s";
 };
+
+// An error message for the first --hotkey-* option that is neither a key combination nor
+// "none" (naming the option and what it takes); empty when they are all good.
+std::string check_hotkey_options(const CaptureConfig& config);
 
 // What happened, for the one-line summary (and for tests that read it).
 struct CaptureSummary {

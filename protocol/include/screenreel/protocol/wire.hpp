@@ -64,7 +64,7 @@ enum class MessageType : std::uint16_t {
   kMarker = 11,
   kPause = 12,
   kResume = 13,
-  kSaveBuffer = 14,  // reserved for the replay buffer: not sent by this build
+  kSaveBuffer = 14,  // the receiver's replay buffer: keep what it holds (a receiver without one ignores it)
   kSkipped = 15,
 };
 
@@ -249,6 +249,14 @@ struct Resume {
   bool operator==(const Resume&) const = default;
 };
 
+// Keep the receiver's replay buffer (its --buffer): the frames it holds are written, from the
+// oldest, and the session records normally from then on. `tick`: the newest capture tick then.
+struct SaveBuffer {
+  std::uint64_t tick = 0;
+  std::int64_t time_us = 0;
+  bool operator==(const SaveBuffer&) const = default;
+};
+
 // Why ticks became no FRAME (SKIPPED's `cause`; the catalog's drop ledger names them). The
 // client reports the first three; the receiver names the ticks nobody explained.
 enum class SkipCause : std::uint8_t {
@@ -268,7 +276,7 @@ struct Skipped {
 };
 
 using Message = std::variant<Hello, Welcome, FrameView, Ack, Stop, Bye, Error, Challenge, Auth, Ping, Marker, Pause,
-                             Resume, Skipped>;
+                             Resume, Skipped, SaveBuffer>;
 
 // --- preamble ---------------------------------------------------------------------------
 std::vector<std::uint8_t> encode_preamble(std::uint16_t version = kVersion);
@@ -304,6 +312,7 @@ std::vector<std::uint8_t> encode(const Marker& m);
 std::vector<std::uint8_t> encode(const Pause& m);
 std::vector<std::uint8_t> encode(const Resume& m);
 std::vector<std::uint8_t> encode(const Skipped& m);
+std::vector<std::uint8_t> encode(const SaveBuffer& m);
 
 // FRAME messages are large; they are assembled by FrameEncoder (frame_codec.hpp) with this
 // writer so the rectangle data is compressed straight into the message buffer.

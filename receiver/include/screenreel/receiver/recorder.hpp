@@ -39,6 +39,23 @@
 
 namespace screenreel::receiver {
 
+// The replay buffer's bounds. When a frame would pass either, the oldest frames go (and their
+// ticks, once saved, are in the drop ledger): the buffer always holds the newest ones.
+struct ReplayBufferLimits {
+  std::int64_t keep_us = 0;     // frames captured at most this long before the newest one
+  std::uint64_t max_bytes = 0;  // their JPEGs take at most this much memory
+  bool on() const { return keep_us > 0 || max_bytes > 0; }
+};
+
+// One frame held by the replay buffer: the JPEG it would have been written as (its stamp in it).
+struct BufferedFrame {
+  std::uint64_t number = 0;  // its number in the buffering session
+  std::int64_t tick = 0, capture_us = 0, receive_us = 0;
+  std::uint32_t width = 0, height = 0;
+  FrameActivity activity;
+  std::vector<std::uint8_t> jpeg;
+};
+
 struct RecorderOptions {
   int jpeg_quality = 90;
   unsigned encoder_threads = 0;  // 0: one per core
@@ -55,6 +72,8 @@ struct RecorderOptions {
   // --catalog, --receiver-name: a catalog shared by a fleet (with this receiver's name and archive
   // root); empty: the archive's own catalog.db.
   std::optional<CatalogLocation> catalog;
+  // --buffer, --buffer-mb: new sessions are kept in memory (a replay buffer) until a save; 0: off.
+  ReplayBufferLimits buffer;
 };
 
 // What a running receiver changes without a restart (SIGHUP re-reads its configuration).
@@ -79,6 +98,8 @@ struct FrameJob {
   // Strips the client coded as JPEG (protocol 4) that nothing after them in the FRAME touched:
   // spliced into the file as they are, never coded again (no second generation of loss).
   std::shared_ptr<const CodedStrips> client_strips{};
+  // A frame of a saved replay buffer: its JPEG is written as it is (pixels is empty).
+  std::shared_ptr<const BufferedFrame> saved{};
 };
 
 class Recorder;
@@ -110,12 +131,16 @@ class SessionWriter : public std::enable_shared_from_this<SessionWriter> {
   // The newest tick its frames and its drop ledger accounted for when it was opened (0 for a new
   // session): ticks after it are the ones still to account for.
   std::int64_t resumed_accounted_tick() const { return resumed_accounted_tick_; }
+  // Kept in the replay buffer, in memory only: record() has a negative id of this receiver's
+  // run, no folder and no catalog row (Recorder::open_buffer).
+  bool buffering() const { return buffering_; }
 
  private:
   friend class Recorder;
   SessionWriter(Recorder& recorder, SessionRecord record, std::filesystem::path dir, std::uint64_t next_number = 1,
-                std::int64_t last_tick = 0)
+                std::int64_t last_tick = 0, bool buffering = false)
       : recorder_(recorder),
+        buffering_(buffering),
         record_(std::move(record)),
         dir_(std::move(dir)),
         next_number_(next_number),
@@ -126,6 +151,7 @@ class SessionWriter : public std::enable_shared_from_this<SessionWriter> {
         chain_seq_(next_number - 1),
         chain_(chain_start(record_.id)) {}
   Recorder& recorder_;
+  const bool buffering_;
   SessionRecord record_;
   std::filesystem::path dir_;
   // Guarded by Recorder::mutex_.
@@ -155,6 +181,10 @@ class SessionWriter : public std::enable_shared_from_this<SessionWriter> {
   std::uint64_t finished_ = 0;  // written (or failed) and through the catalog thread
   std::int64_t stored_ = 0;     // rows in the catalog (a resumed session's earlier ones too)
   std::optional<std::string> error_;
+  // The replay buffer (buffering_ only), oldest first; what its frames' JPEGs take.
+  std::deque<std::shared_ptr<const BufferedFrame>> buffer_;
+  std::uint64_t buffer_bytes_ = 0;
+  std::int64_t buffer_dropped_ = 0;  // frames that left it at its bounds
   // The chain (catalog thread only): the link through frame chain_seq_.
   std::uint64_t chain_seq_ = 0;
   Digest chain_{};
@@ -185,6 +215,24 @@ class Recorder {
   Resume resume_session(std::int64_t id, const wire::ResumeKey& key, std::shared_ptr<SessionWriter>& out,
                         std::string& why);
   wire::ResumeKey resume_key(std::int64_t session_id) const;
+
+  // --buffer: a session kept in memory (SessionWriter::buffering); nothing is written for it
+  // until save_buffer().
+  bool buffers() const { return options_.buffer.on(); }
+  std::shared_ptr<SessionWriter> open_buffer(const NewSession& s);
+  // Makes the session `s` (open_session) and queues the frames `buffer` holds into it, numbered
+  // from 1 with their ticks and times, once every frame submitted to `buffer` is encoded; the
+  // caller records into the returned writer from then on. Throws what open_session throws.
+  struct Saved {
+    std::shared_ptr<SessionWriter> session;
+    std::size_t frames = 0;
+    std::int64_t first_tick = 0, last_tick = 0;  // of the frames saved (0 when none)
+    std::uint64_t first_number = 0;             // the first one's number in `buffer`
+    std::int64_t dropped = 0;                   // frames that left the buffer at its bounds
+  };
+  Saved save_buffer(const std::shared_ptr<SessionWriter>& buffer, const NewSession& s);
+  // Forgets what `buffer` holds; returns how many frames that was. It goes on buffering.
+  std::size_t discard_buffer(SessionWriter& buffer);
   // What the start-up recovery did to sessions a killed receiver left open (for the log).
   const RecoverReport& recovered() const { return recovered_; }
   // A buffer for one frame of this size, from the pool when one is free.
@@ -235,10 +283,16 @@ class Recorder {
                                       SessionWriter::Accepted accepted);
   void encoder_loop();
   std::optional<FrameRecord> store(Pending& p, JpegEncoder& jpeg, std::vector<std::uint8_t>& out);
+  // A buffering session's encoded frame: into its buffer, the oldest out past the bounds.
+  // Called with mutex_ held, in the session's frame order.
+  void keep_in_buffer(SessionWriter& s, std::shared_ptr<const BufferedFrame> frame);
+  std::int64_t buffers_opened_ = 0;  // guarded by mutex_: the buffering sessions' ids are -1, -2, ...
   // Throws when the archive's file system has less than min_free_bytes free (checked at most
   // every half second; statvfs is cheap but not free).
   void check_free_space(const std::filesystem::path& dir);
   std::atomic<std::int64_t> free_checked_us_{0};
+  // Throws when the disk is full (release_reserve) or check_free_space says so.
+  void ensure_room(const std::filesystem::path& dir);
   void catalog_loop();
   // No session is left: empties the frame pool and returns freed heap to the system.
   void give_back_memory();

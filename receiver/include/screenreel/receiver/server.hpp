@@ -76,6 +76,12 @@ class Server {
   // Sets a marker on every session recording now (the receiver's `m` key): numbered
   // "receiver marker N" across the receiver's run.
   void mark_all();
+  // --buffer: saves (the `s` key) or discards (the `d` key) the replay buffer of every session
+  // buffering now.
+  void save_all();
+  // Pauses (or resumes) storing every session recording now (the `p` key).
+  void pause_all();
+  void discard_all();
 
  private:
   void accept();
