@@ -473,7 +473,8 @@ void Connection::on_event(const wire::Message& m) {
     const auto last = static_cast<std::int64_t>(skipped->last_tick);
     if (first <= last) {
       account_before(first, events);
-      events.ledger.push_back({id, first, last, kCauses[static_cast<int>(skipped->cause)]});
+      // While the receiver pauses, no tick of the session is stored, whatever the client says.
+      events.ledger.push_back({id, first, last, paused_here_ ? "paused" : kCauses[static_cast<int>(skipped->cause)]});
       accounted_tick_ = last;
     }
   }
