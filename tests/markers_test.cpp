@@ -103,6 +103,17 @@ class Markers : public ::testing::Test {
     return at;
   }
 
+  // The session's one marker: set by `source`, at the frame on screen at its tick.
+  static MarkerRecord only_marker(SqliteCatalog& c, std::int64_t id, const std::string& source) {
+    const auto markers = c.markers(id);
+    EXPECT_EQ(markers.size(), 1u);
+    if (markers.empty()) return {};
+    EXPECT_EQ(markers[0].source, source);
+    EXPECT_TRUE(markers[0].frame.has_value());
+    EXPECT_EQ(markers[0].frame, frame_at_tick(c.frames(id), markers[0].tick));
+    return markers[0];
+  }
+
   fs::path archive;
   std::unique_ptr<test::Xvfb> screen;
   std::string port;
@@ -221,13 +232,7 @@ TEST_F(Markers, TheReceiverKeyMarksTheSessionsRecording) {
   std::this_thread::sleep_for(500ms);
   end_recording(*capture, *receiver);
   auto c = catalog();
-  const auto id = c.sessions().at(0).id;
-  const auto markers = c.markers(id);
-  ASSERT_EQ(markers.size(), 1u);
-  EXPECT_EQ(markers[0].source, "receiver-key");
-  EXPECT_EQ(markers[0].label, "receiver marker 1");
-  ASSERT_TRUE(markers[0].frame.has_value());
-  EXPECT_EQ(markers[0].frame, frame_at_tick(c.frames(id), markers[0].tick));
+  EXPECT_EQ(only_marker(c, c.sessions().at(0).id, "receiver-key").label, "receiver marker 1");
   test::expect_ledger_adds_up(archive);
 }
 
@@ -384,10 +389,7 @@ TEST_F(Markers, AReplayBufferSavedAfterADiscardHoldsOnlyWhatCameAfterIt) {
   EXPECT_EQ(frames.front().tick, saved.first_tick);
   EXPECT_GE(frames.front().receive_us, discarded_us - 200'000) << "a frame from before the discard was saved";
   // The marker set while buffering is kept, at its frame in the saved numbering.
-  const auto markers = c.markers(id);
-  ASSERT_EQ(markers.size(), 1u);
-  EXPECT_EQ(markers[0].tick, printed_tick(capture->err(), "marker 1"));
-  EXPECT_EQ(markers[0].frame, frame_at_tick(frames, markers[0].tick));
+  EXPECT_EQ(only_marker(c, id, "capture-key").tick, printed_tick(capture->err(), "marker 1"));
   test::expect_ledger_adds_up(archive);
 }
 
@@ -471,12 +473,7 @@ TEST_F(Markers, TheXHotkeysSetAMarkerAtTheFrameOnScreenAndPause) {
 
   auto c = catalog();
   const auto id = c.sessions().at(0).id;
-  const auto markers = c.markers(id);
-  ASSERT_EQ(markers.size(), 1u);
-  EXPECT_EQ(markers[0].source, "hotkey");
-  EXPECT_EQ(markers[0].tick, printed_tick(capture->err(), "marker 1"));
-  ASSERT_TRUE(markers[0].frame.has_value());
-  EXPECT_EQ(markers[0].frame, frame_at_tick(c.frames(id), markers[0].tick));
+  EXPECT_EQ(only_marker(c, id, "hotkey").tick, printed_tick(capture->err(), "marker 1"));
   const auto pauses = c.pauses(id);
   ASSERT_EQ(pauses.size(), 1u);
   EXPECT_EQ(pauses[0].reason, "hotkey");

@@ -268,21 +268,14 @@ Result<Message, WireError> decode_pause(ByteReader& r) {
   return Message(std::move(m));
 }
 
-Result<Message, WireError> decode_resume(ByteReader& r) {
-  Resume m;
+// RESUME and SAVE_BUFFER: a tick and the client's time.
+template <typename T>
+Result<Message, WireError> decode_tick_time(ByteReader& r, const char* name) {
+  T m;
   m.tick = r.read<std::uint64_t>();
   m.time_us = r.read<std::int64_t>();
-  if (!r.ok()) return bad("RESUME: truncated");
-  if (auto t = check_tick("RESUME", m.tick); !t) return t.error();
-  return Message(m);
-}
-
-Result<Message, WireError> decode_save_buffer(ByteReader& r) {
-  SaveBuffer m;
-  m.tick = r.read<std::uint64_t>();
-  m.time_us = r.read<std::int64_t>();
-  if (!r.ok()) return bad("SAVE_BUFFER: truncated");
-  if (auto t = check_tick("SAVE_BUFFER", m.tick); !t) return t.error();
+  if (!r.ok()) return bad(std::string(name) + ": truncated");
+  if (auto t = check_tick(name, m.tick); !t) return t.error();
   return Message(m);
 }
 
@@ -379,9 +372,9 @@ Result<Message, WireError> decode_body(MessageType type, std::span<const std::ui
       case MessageType::kPing: return Message(Ping{});
       case MessageType::kMarker: return decode_marker(r);
       case MessageType::kPause: return decode_pause(r);
-      case MessageType::kResume: return decode_resume(r);
+      case MessageType::kResume: return decode_tick_time<Resume>(r, "RESUME");
       case MessageType::kSkipped: return decode_skipped(r);
-      case MessageType::kSaveBuffer: return decode_save_buffer(r);
+      case MessageType::kSaveBuffer: return decode_tick_time<SaveBuffer>(r, "SAVE_BUFFER");
     }
     return bad("unknown message type");
   }();
@@ -490,20 +483,20 @@ std::vector<std::uint8_t> encode(const Pause& m) {
   return finish_message(std::move(out));
 }
 
-std::vector<std::uint8_t> encode(const Resume& m) {
-  auto out = start_message(MessageType::kResume);
+namespace {
+std::vector<std::uint8_t> encode_tick_time(MessageType type, std::uint64_t tick, std::int64_t time_us) {
+  auto out = start_message(type);
   ByteWriter w(out);
-  w.write(m.tick);
-  w.write(m.time_us);
+  w.write(tick);
+  w.write(time_us);
   return finish_message(std::move(out));
 }
+}  // namespace
+
+std::vector<std::uint8_t> encode(const Resume& m) { return encode_tick_time(MessageType::kResume, m.tick, m.time_us); }
 
 std::vector<std::uint8_t> encode(const SaveBuffer& m) {
-  auto out = start_message(MessageType::kSaveBuffer);
-  ByteWriter w(out);
-  w.write(m.tick);
-  w.write(m.time_us);
-  return finish_message(std::move(out));
+  return encode_tick_time(MessageType::kSaveBuffer, m.tick, m.time_us);
 }
 
 std::vector<std::uint8_t> encode(const Skipped& m) {
