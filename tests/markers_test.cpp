@@ -284,6 +284,14 @@ SavedBuffer saved_buffer(const std::string& log) {
   return {std::stoll(m[1]), std::stoll(m[2]), std::stoll(m[3])};
 }
 
+// Waits for the receiver's log of a replay buffer saved (`by`: who asked for it) and reads it.
+SavedBuffer wait_for_save(Process& receiver, const std::string& by) {
+  EXPECT_TRUE(receiver.wait_for_stderr("replay buffer saved (" + by + ")", 10s)) << receiver.err();
+  const auto saved = saved_buffer(receiver.err());
+  EXPECT_GT(saved.frames, 5) << receiver.err();
+  return saved;
+}
+
 constexpr std::int64_t kBufferSeconds = 2;
 constexpr std::int64_t kFps = 15;  // start_capture's
 
@@ -296,9 +304,8 @@ TEST_F(Markers, TheReplayBufferSavesExactlyItsLastSecondsAndRecordsOnFromThere) 
   // Nothing is in the archive while buffering.
   EXPECT_TRUE(catalog().sessions().empty());
   capture->write_stdin("s");
-  ASSERT_TRUE(receiver->wait_for_stderr("replay buffer saved", 10s)) << receiver->err();
-  const auto saved = saved_buffer(receiver->err());
-  ASSERT_GT(saved.frames, 5) << receiver->err();
+  const auto saved = wait_for_save(*receiver, "asked by the client");
+  if (HasFailure()) return;
   std::this_thread::sleep_for(1s);
   end_recording(*capture, *receiver);
 
@@ -376,9 +383,8 @@ TEST_F(Markers, AReplayBufferSavedAfterADiscardHoldsOnlyWhatCameAfterIt) {
   ASSERT_TRUE(capture->wait_for_stderr("marker 1 at tick", 10s)) << capture->err();
   std::this_thread::sleep_for(500ms);
   receiver->write_stdin("s");
-  ASSERT_TRUE(receiver->wait_for_stderr("replay buffer saved (the receiver's s key)", 10s)) << receiver->err();
-  const auto saved = saved_buffer(receiver->err());
-  ASSERT_GT(saved.frames, 5) << receiver->err();
+  const auto saved = wait_for_save(*receiver, "the receiver's s key");
+  if (HasFailure()) return;
   std::this_thread::sleep_for(500ms);
   end_recording(*capture, *receiver);
 
@@ -393,6 +399,34 @@ TEST_F(Markers, AReplayBufferSavedAfterADiscardHoldsOnlyWhatCameAfterIt) {
   test::expect_ledger_adds_up(archive);
 }
 
+// A receiver killed after a save keeps what it saved (and stored since): only an unsaved buffer
+// lives in memory alone.
+TEST_F(Markers, AReceiverKilledAfterASaveKeepsEverySavedFrame) {
+  auto receiver = start_receiver(nullptr, {"--buffer", std::to_string(kBufferSeconds)});
+  auto capture = start_capture();
+  start_painting();
+  std::this_thread::sleep_for(3s);
+  capture->write_stdin("s");
+  const auto saved = wait_for_save(*receiver, "asked by the client");
+  if (HasFailure()) return;
+  std::this_thread::sleep_for(1s);
+  receiver->signal(SIGKILL);
+  ASSERT_TRUE(receiver->wait_for(10s).has_value());
+  stop_painting();
+  capture->signal(SIGINT);
+  ASSERT_TRUE(capture->wait_for(30s).has_value()) << capture->err();
+
+  auto c = catalog();
+  ASSERT_EQ(c.sessions().size(), 1u);
+  const auto session = c.sessions()[0];
+  const auto frames = c.frames(session.id);
+  ASSERT_GE(static_cast<std::int64_t>(frames.size()), saved.frames);
+  EXPECT_EQ(frames.front().tick, saved.first_tick);
+  EXPECT_EQ(frames[static_cast<std::size_t>(saved.frames - 1)].tick, saved.last_tick);
+  for (const auto& f : frames)
+    EXPECT_TRUE(fs::exists(ArchivePaths(archive).session(session.folder) / f.file)) << f.file;
+}
+
 // The receiver's window keys, as a user presses them: s saves the replay buffer (the window then
 // shows the saved session), p pauses storing and p again resumes it.
 TEST_F(Markers, TheWindowKeysSSaveTheBufferAndPPausesStoring) {
@@ -404,9 +438,8 @@ TEST_F(Markers, TheWindowKeysSSaveTheBufferAndPPausesStoring) {
   const std::string xdotool = "DISPLAY=" + viewer.display() + " timeout 20 xdotool search --sync --name ";
   ASSERT_EQ(test::shell(xdotool + "'Received Video Stream - marked .replay buffer.' windowfocus --sync key s >/dev/null 2>&1"), 0)
       << "no replay buffer window to press s in";
-  ASSERT_TRUE(receiver->wait_for_stderr("replay buffer saved (the receiver's s key)", 10s)) << receiver->err();
-  const auto saved = saved_buffer(receiver->err());
-  ASSERT_GT(saved.frames, 5) << receiver->err();
+  const auto saved = wait_for_save(*receiver, "the receiver's s key");
+  if (HasFailure()) return;
   std::this_thread::sleep_for(500ms);
   const std::string session_window = "'Received Video Stream - marked .session 1.'";
   ASSERT_EQ(test::shell(xdotool + session_window + " windowfocus --sync key p >/dev/null 2>&1"), 0)
