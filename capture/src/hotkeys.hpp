@@ -2,8 +2,9 @@
 // small interface, and the platform's implementation behind it (X11: XGrabKey, x11_hotkeys.cpp).
 #pragma once
 
+// clang-format off
 #include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange without it (C++20)
-
+// clang-format on
 #include <boost/asio/io_context.hpp>
 #include <functional>
 #include <memory>
@@ -33,7 +34,8 @@ std::string check_hotkeys(const std::vector<HotkeyBinding>& bindings);
 // Grabs the bindings that are not "none" on X display `display` (empty: $DISPLAY); `pressed`
 // runs on `io`'s thread. Nothing (nullptr) when none is bound. Throws std::runtime_error when
 // they cannot be had (no display, a key held by another program).
-std::unique_ptr<GlobalHotkeys> make_global_hotkeys(boost::asio::io_context& io, const std::string& display,
+std::unique_ptr<GlobalHotkeys> make_global_hotkeys(boost::asio::io_context& io,
+                                                   const std::string& display,
                                                    const std::vector<HotkeyBinding>& bindings,
                                                    std::function<void(HotkeyAction)> pressed);
 

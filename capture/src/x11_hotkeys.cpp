@@ -1,7 +1,8 @@
 // Global hotkeys on X11 (hotkeys.hpp): the grab is screenreel::x11::HotkeyGrab; its connection's
 // descriptor is watched on the client's io_context, so a press is handled like a terminal key.
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <unistd.h>
+
+#include <boost/asio/posix/stream_descriptor.hpp>
 
 #include "hotkeys.hpp"
 #include "screenreel/common/log.hpp"
@@ -13,18 +14,24 @@ namespace asio = boost::asio;
 
 const char* option_of(HotkeyAction a) {
   switch (a) {
-    case HotkeyAction::kMarker: return "--hotkey-marker";
-    case HotkeyAction::kPause: return "--hotkey-pause";
-    case HotkeyAction::kSave: return "--hotkey-save";
+    case HotkeyAction::kMarker:
+      return "--hotkey-marker";
+    case HotkeyAction::kPause:
+      return "--hotkey-pause";
+    case HotkeyAction::kSave:
+      return "--hotkey-save";
   }
   return "--hotkey";
 }
 
 const char* name_of(HotkeyAction a) {
   switch (a) {
-    case HotkeyAction::kMarker: return "marker";
-    case HotkeyAction::kPause: return "pause";
-    case HotkeyAction::kSave: return "save buffer";
+    case HotkeyAction::kMarker:
+      return "marker";
+    case HotkeyAction::kPause:
+      return "pause";
+    case HotkeyAction::kSave:
+      return "save buffer";
   }
   return "?";
 }
@@ -33,7 +40,9 @@ class X11Hotkeys final : public GlobalHotkeys {
  public:
   X11Hotkeys(asio::io_context& io, const std::string& display, std::vector<HotkeyBinding> bound,
              std::function<void(HotkeyAction)> pressed)
-      : bound_(std::move(bound)), grab_(display, grab_bindings(bound_)), fd_(io, ::dup(grab_.fd())),
+      : bound_(std::move(bound)),
+        grab_(display, grab_bindings(bound_)),
+        fd_(io, ::dup(grab_.fd())),
         pressed_(std::move(pressed)) {
     wait();
   }
@@ -41,27 +50,30 @@ class X11Hotkeys final : public GlobalHotkeys {
   ~X11Hotkeys() override { *alive_ = false; }
   std::string describe() const override {
     std::string out;
-    for (const auto& b : bound_) out += (out.empty() ? "" : ", ") + std::string(name_of(b.action)) + " " + b.spec;
+    for (const auto& b : bound_)
+      out += (out.empty() ? "" : ", ") + std::string(name_of(b.action)) + " " + b.spec;
     return out;
   }
 
  private:
-  static std::vector<x11::HotkeyGrab::Binding> grab_bindings(const std::vector<HotkeyBinding>& bound) {
+  static std::vector<x11::HotkeyGrab::Binding> grab_bindings(
+      const std::vector<HotkeyBinding>& bound) {
     std::vector<x11::HotkeyGrab::Binding> out;
     for (const auto& b : bound) out.push_back({b.spec, *x11::parse_key_combo(b.spec)});
     return out;
   }
   void wait() {
-    fd_.async_wait(asio::posix::stream_descriptor::wait_read, [this, alive = alive_](const boost::system::error_code& ec) {
-      if (ec || !*alive) return;
-      try {
-        for (const std::size_t i : grab_.pressed()) pressed_(bound_[i].action);
-      } catch (const std::exception& e) {
-        log::warning(std::string("hotkeys stop working: ") + e.what());
-        return;
-      }
-      wait();
-    });
+    fd_.async_wait(asio::posix::stream_descriptor::wait_read,
+                   [this, alive = alive_](const boost::system::error_code& ec) {
+                     if (ec || !*alive) return;
+                     try {
+                       for (const std::size_t i : grab_.pressed()) pressed_(bound_[i].action);
+                     } catch (const std::exception& e) {
+                       log::warning(std::string("hotkeys stop working: ") + e.what());
+                       return;
+                     }
+                     wait();
+                   });
   }
   std::vector<HotkeyBinding> bound_;
   x11::HotkeyGrab grab_;
@@ -75,7 +87,8 @@ class X11Hotkeys final : public GlobalHotkeys {
 std::string check_hotkeys(const std::vector<HotkeyBinding>& bindings) {
   for (const auto& b : bindings) {
     if (b.spec == "none") continue;
-    if (auto combo = x11::parse_key_combo(b.spec); !combo) return std::string(option_of(b.action)) + ": " + combo.error().message;
+    if (auto combo = x11::parse_key_combo(b.spec); !combo)
+      return std::string(option_of(b.action)) + ": " + combo.error().message;
   }
   return {};
 }

@@ -44,19 +44,21 @@ TEST(ProtocolVersions, AVersion3ClientRecordsIntoABufferingReceiverAndItsSaveKee
     }
     // Every FRAME answered (queued for the recorder) before the test goes on.
     const auto acks = [&] {
-      return static_cast<std::size_t>(std::count_if(c.messages().begin(), c.messages().end(), [](const auto& r) {
-        return r.type == wire::MessageType::kAck;
-      }));
+      return static_cast<std::size_t>(
+          std::count_if(c.messages().begin(), c.messages().end(),
+                        [](const auto& r) { return r.type == wire::MessageType::kAck; }));
     };
     const auto until = std::chrono::steady_clock::now() + 10s;
     // (wait_for finds any message of a type received before: waiting for one that never comes
     // reads what arrives meanwhile.)
-    while (acks() < sent && std::chrono::steady_clock::now() < until) c.wait_for(wire::MessageType::kStop, 100ms);
+    while (acks() < sent && std::chrono::steady_clock::now() < until)
+      c.wait_for(wire::MessageType::kStop, 100ms);
     ASSERT_EQ(acks(), sent) << receiver.err();
   };
   send_frames({1, 2, 4});  // tick 3: nobody says why (protocol 3 has no SKIPPED)
   receiver.process().write_stdin("s");
-  ASSERT_TRUE(receiver.process().wait_for_stderr("replay buffer saved (the receiver's s key): 3 frames, ticks 1..4", 10s))
+  ASSERT_TRUE(receiver.process().wait_for_stderr(
+      "replay buffer saved (the receiver's s key): 3 frames, ticks 1..4", 10s))
       << receiver.err();
   send_frames({5, 7});
   ASSERT_TRUE(c.send(wire::encode(wire::Bye{sent, 0})));
