@@ -413,7 +413,7 @@ TEST_F(MovedFleet, ArchiveRootsFindEachReceiversMovedFolderForFrameAndExport) {
     EXPECT_FALSE(fs::is_empty(frames)) << receiver;
     // The option also comes after the command.
     const auto after = test::replay(dir_, {"--catalog", catalog_, "frame", std::to_string(s.id), "--at", "+0.1s",
-                                           "-o", png.string(), "--archive-root",
+                                           "-o", (dir_ / (receiver + "-after.png")).string(), "--archive-root",
                                            receiver + "=" + (dir_ / "moved" / receiver.substr(5)).string()});
     EXPECT_EQ(after.status, 0) << receiver << ": " << after.err;
   }

@@ -131,17 +131,21 @@ CatalogCopyReport copy_catalog(CatalogReader& from, CatalogWriter& to, const Cat
     const SessionRecord& s = sessions[i];
     const SessionRows rows = source_rows(from, s, options);
     const auto there = to.session(s.id);
-    if (there && there->folder != s.folder)
+    // The same session: the same folder and start, and (where the target keeps them: PostgreSQL)
+    // the same receiver and archive. Anything else with this id is another archive's session.
+    const bool same_session =
+        there && there->folder == s.folder && there->started_us == s.started_us &&
+        (there->receiver.empty() ||
+         (there->receiver == rows.session.receiver && there->archive_root == rows.session.archive_root));
+    if (there && !same_session)
       throw CatalogError("session " + std::to_string(s.id) + " (" + s.folder + ") of " + from.location() +
                              " cannot be copied: " + to.location() + " holds another session with that id (" +
                              there->folder + (there->receiver.empty() ? "" : ", receiver " + there->receiver) +
+                             (there->archive_root.empty() ? "" : " in " + there->archive_root) +
                              "); copy into an empty catalog, or one whose ids do not overlap",
                          CatalogError::Kind::kOther);
     const Digest want = session_rows_checksum(rows);
-    // An SQLite target keeps no receiver: only a PostgreSQL one must name the same.
-    const bool same_receiver = there && (there->receiver.empty() || (there->receiver == rows.session.receiver &&
-                                                                     there->archive_root == rows.session.archive_root));
-    if (same_receiver && session_rows_checksum(read_session_rows(to, *there)) == want) {
+    if (same_session && session_rows_checksum(read_session_rows(to, *there)) == want) {
       ++report.skipped;
     } else {
       on_backend(to, [&](auto& b) { b.replace_session(rows); });
