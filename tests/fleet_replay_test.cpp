@@ -27,23 +27,9 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-// One server for the whole program, started by the first test that needs it.
-class PostgresEnvironment : public ::testing::Environment {
- public:
-  static test::PostgresServer& server() {
-    if (!server_) server_ = std::make_unique<test::PostgresServer>();
-    return *server_;
-  }
-  void TearDown() override { server_.reset(); }
-
- private:
-  static inline std::unique_ptr<test::PostgresServer> server_;
-};
-[[maybe_unused]] const auto* const kEnvironment = ::testing::AddGlobalTestEnvironment(new PostgresEnvironment);
-
 std::string fresh_database(const std::string& prefix) {
   static std::atomic<int> databases{0};
-  return PostgresEnvironment::server().create_database(prefix + "_" + std::to_string(::getpid()) + "_" +
+  return test::shared_postgres_server().create_database(prefix + "_" + std::to_string(::getpid()) + "_" +
                                                        std::to_string(++databases));
 }
 
@@ -316,7 +302,7 @@ TEST(CatalogCopy, ARecordedArchiveGoesIntoPostgresqlAndBackWithTheSameRows) {
   EXPECT_NE(again.out.find("copied 0 of 2 sessions (0 frame rows)"), std::string::npos) << again.out;
   EXPECT_NE(again.out.find("2 were already there"), std::string::npos) << again.out;
   // A changed row at the target is found by --verify-only.
-  PostgresEnvironment::server().psql(pg.substr(pg.rfind('=') + 1), "UPDATE frames SET tick = tick + 1 WHERE seq = 2");
+  test::shared_postgres_server().psql(pg.substr(pg.rfind('=') + 1), "UPDATE frames SET tick = tick + 1 WHERE seq = 2");
   const auto check = test::replay(dir, {"catalog", "copy", "--from", archive.string(), "--to", pg, "--verify-only"});
   EXPECT_EQ(check.status, 1) << check.out;
   EXPECT_NE(check.out.find("NOT the same"), std::string::npos) << check.out;

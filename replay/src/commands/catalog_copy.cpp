@@ -34,7 +34,7 @@ int run(CommandLine& cli) {
   po::options_description o = options();
   std::string from, to, receiver, archive_root;
   o.add_options()("from", po::value(&from)->value_name("SQLITE_OR_URL"),
-                  "the catalog to copy: an archive folder, a catalog.db, or postgresql://...")(
+                  "the catalog to copy: postgresql://..., a catalog.db or an archive folder")(
       "to", po::value(&to)->value_name("URL_OR_SQLITE"), "where to: postgresql://..., or a catalog.db or folder")(
       "receiver", po::value(&receiver)->value_name("NAME"),
       "from SQLite: the receiver name its sessions get (default the host name); from PostgreSQL: copy only "
@@ -44,7 +44,7 @@ int run(CommandLine& cli) {
       "the --from folder)")("verify-only", "copy nothing: only compare the two catalogs");
   const auto vm = cli.parse(
       o,
-      {"catalog copy --from SQLITE_OR_URL --to URL [--receiver NAME] [--verify-only]",
+      {"catalog copy --from A --to B [--receiver NAME] [--verify-only]",
        "Copies a catalog between SQLite and PostgreSQL, both ways, so that a single-machine\n"
        "archive joins a fleet (or leaves it): every session with its frames, activity, chain\n"
        "and signature, markers, pauses, drop ledger and text index. Session ids are kept; a\n"
@@ -55,10 +55,11 @@ int run(CommandLine& cli) {
        "status 1 when they differ. Sessions from SQLite get a receiver name and archive root\n"
        "(--receiver, --receiver-archive) so that replay finds their files. The JPEG folders are not\n"
        "copied: they stay where they are (or move with --archive-root NAME=PATH when read).\n"
-       "Deletion history (the deletions table) is not copied.",
+       "Deletion history (the deletions table) is not copied. A and B are each an SQLite\n"
+       "catalog (an archive folder or its catalog.db) or a PostgreSQL one (postgresql://...,\n"
+       "or any libpq connection string).",
        "  screenreel-replay catalog copy --from /data/rec --to postgresql://rec@db/screenreel\n"
-       "  screenreel-replay catalog copy --from postgresql://rec@db/screenreel --receiver host-a "
-       "--to /data/rec-a\n"
+       "  screenreel-replay catalog copy --from postgresql://rec@db/fleet --receiver a --to /data/a\n"
        "  screenreel-replay catalog copy --from /data/rec --to postgresql://rec@db/screenreel "
        "--verify-only\n"},
       {"action"});
