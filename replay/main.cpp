@@ -19,10 +19,6 @@
 using namespace screenreel;
 using namespace screenreel::replay::commands;
 
-namespace screenreel::replay::commands {
-extern const Command kCatalog;  // catalog copy (src/commands/catalog_copy.cpp)
-}
-
 namespace {
 
 const Command* const kCommands[] = {&kList,   &kInfo,   &kMarkers, &kAt,     &kPlay,   &kExport,

@@ -148,6 +148,9 @@ TEST_P(FleetReplay, AStatementThatWritesOrASecondStatementIsRefusedAndNothingCha
     EXPECT_EQ(r.status, 1) << sql;
     EXPECT_NE(r.err.find("query is read-only"), std::string::npos) << sql << ": " << r.err;
   }
+  const auto none = replay({"query", " ; "});
+  EXPECT_EQ(none.status, 1);
+  EXPECT_NE(none.err.find("no SQL statement given"), std::string::npos) << none.err;
   const auto two = replay({"query", "SELECT 1; DELETE FROM frames"});
   EXPECT_EQ(two.status, 1);
   EXPECT_NE(two.err.find("query runs one statement"), std::string::npos) << two.err;

@@ -113,6 +113,10 @@ void Connection::setup() {
 }
 
 Rows Connection::exec(const std::string& sql, std::initializer_list<Param> params) {
+  return exec(sql, std::vector<Param>(params));
+}
+
+Rows Connection::exec(const std::string& sql, const std::vector<Param>& params) {
   if (PQstatus(conn_.get()) != CONNECTION_OK) {
     // Inside a transaction its earlier statements are gone with the connection: no silent retry.
     if (transaction_)

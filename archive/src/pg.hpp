@@ -82,6 +82,8 @@ class Connection {
   // Runs one statement; throws CatalogError naming the catalog and what failed. Outside a
   // transaction, a connection lost since the last statement is made again first.
   Rows exec(const std::string& sql, std::initializer_list<Param> params = {});
+  // The same with a list of parameters built at run time (a multi-row INSERT).
+  Rows exec(const std::string& sql, const std::vector<Param>& params);
   // Runs one statement (no parameters), handing `row` its rows one at a time (libpq's single-row
   // mode), so that a result is never held whole, and at the end a result of no rows that still
   // names the columns; `row` returns false to stop, which cancels the statement. Throws

@@ -213,6 +213,7 @@ Failure timed_out(const QueryLimits& limits) {
   return Failure("query: stopped after " + std::to_string(limits.timeout_s).substr(0, 4) +
                  " s (--timeout); narrow it (WHERE, LIMIT) or give a longer --timeout");
 }
+Failure no_statement() { return Failure("query: no SQL statement given (only blanks or comments)"); }
 Failure more_than_one_statement() {
   return Failure("query runs one statement; remove what follows the first ';'");
 }
@@ -249,6 +250,7 @@ Cell pg_cell(const UserQueryColumn& column, std::optional<std::string>&& text) {
 
 // PostgreSQL: the server enforces what SQLite's authorizer does here (pg_query.cpp).
 Table run_on_postgresql(PgCatalog& catalog, std::string_view sql, const QueryLimits& limits) {
+  if (sql.find_first_not_of(" \t\r\n;") == std::string_view::npos) throw no_statement();
   Table table;
   std::vector<UserQueryColumn> columns;
   bool too_many = false;
@@ -325,7 +327,7 @@ Table run_read_only_query(CatalogReader& reader, std::string_view sql, const Que
   // A denied read can leave SQLite preparing a statement that returns nothing; that is an error
   // here, not an empty result.
   if (!guard.refused.empty()) throw refused(guard.refused);
-  if (!stmt) throw Failure("query: no SQL statement given (only blanks or comments)");
+  if (!stmt) throw no_statement();
   // Whatever follows the first statement must be blanks, comments or semicolons.
   const std::string_view rest(tail, static_cast<std::size_t>(sql.data() + sql.size() - tail));
   bool more = true;

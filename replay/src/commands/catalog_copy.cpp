@@ -114,8 +114,6 @@ int run(CommandLine& cli) {
 
 }  // namespace
 
-// Declared in main.cpp.
-extern const Command kCatalog;
 const Command kCatalog{"catalog",
                        {{"catalog copy --from A --to B", "copy a catalog between SQLite and PostgreSQL"}},
                        run};
