@@ -14,6 +14,7 @@
 #include "screenreel/common/options.hpp"
 #include "screenreel/common/terminal_text.hpp"
 #include "screenreel/replay/archive_access.hpp"
+#include "screenreel/replay/archive_roots.hpp"
 
 using namespace screenreel;
 using namespace screenreel::replay::commands;
@@ -22,7 +23,8 @@ namespace {
 
 const Command* const kCommands[] = {&kList,   &kInfo,   &kMarkers, &kAt,     &kPlay,   &kExport,
                                     &kFrame,  &kQuery,  &kSearch, &kIndex,
-                                    &kVerify, &kRecover, &kRebuild, &kDelete, &kKeep, &kUnkeep, &kPrune, &kServe};
+                                    &kVerify, &kRecover, &kRebuild, &kDelete, &kKeep, &kUnkeep, &kPrune, &kServe,
+                                    &kCatalog};
 
 constexpr const char* kUsageHead =
     "Usage: screenreel-replay [--archive DIR] COMMAND [ARGS...]\n"
@@ -48,6 +50,8 @@ constexpr const char* kUsageTail =
     "  --archive DIR   the archive; default $SCREENREEL_ARCHIVE, else ./recordings\n"
     "  --catalog URL   a catalog a fleet of receivers shares (postgresql://USER@HOST/DB); default\n"
     "                  $SCREENREEL_CATALOG, else the archive's catalog.db\n"
+    "  --archive-root NAME=PATH  receiver NAME's session folders are under PATH on this machine, not\n"
+    "                  under the root its sessions name (a shared mount mounted elsewhere; repeatable)\n"
     "  --version       print the version and exit\n"
     "  -h [ --help ]   print this help ('screenreel-replay COMMAND --help': a command's own)\n"
     "\n"
@@ -61,7 +65,8 @@ constexpr const char* kUsageTail =
     "  screenreel-replay export 3 -o standup.mp4 --scale 0.5\n"
     "  screenreel-replay query \"SELECT id, name, frame_count FROM sessions\" --csv\n"
     "  screenreel-replay index --all && screenreel-replay search \"permission denied\"\n"
-    "  screenreel-replay recover && screenreel-replay verify\n";
+    "  screenreel-replay recover && screenreel-replay verify\n"
+    "  screenreel-replay catalog copy --from . --to postgresql://rec@db/screenreel\n";
 
 void print_usage() {
   std::cout << kUsageHead;
@@ -101,8 +106,15 @@ int run(int argc, char** argv) {
       catalog = args[++i];
     } else if (a.starts_with("--catalog=")) {
       catalog = a.substr(10);
+    } else if (a == "--archive-root" && i + 1 < args.size()) {
+      replay::map_archive_root(args[++i]);
+    } else if (a.starts_with("--archive-root=")) {
+      replay::map_archive_root(a.substr(15));
     } else {
-      throw UsageError("unknown option " + a + (a == "--archive" ? " (needs DIR)" : a == "--catalog" ? " (needs URL)" : ""));
+      throw UsageError("unknown option " + a + (a == "--archive"        ? " (needs DIR)"
+                                           : a == "--catalog"      ? " (needs URL)"
+                                           : a == "--archive-root" ? " (needs NAME=PATH)"
+                                                                   : ""));
     }
   }
   if (i == args.size()) throw UsageError("no command given");

@@ -17,19 +17,6 @@ namespace screenreel {
 namespace {
 namespace fs = std::filesystem;
 
-// One server for the whole program, started by the first test that needs it and stopped at exit.
-class PostgresEnvironment : public ::testing::Environment {
- public:
-  static test::PostgresServer& server() {
-    if (!server_) server_ = std::make_unique<test::PostgresServer>();
-    return *server_;
-  }
-  void TearDown() override { server_.reset(); }
-
- private:
-  static inline std::unique_ptr<test::PostgresServer> server_;
-};
-[[maybe_unused]] const auto* const kEnvironment = ::testing::AddGlobalTestEnvironment(new PostgresEnvironment);
 
 // A fresh catalog of the backend named by the test's parameter.
 class CatalogContract : public ::testing::TestWithParam<std::string> {
@@ -41,7 +28,7 @@ class CatalogContract : public ::testing::TestWithParam<std::string> {
       if (const auto why = test::PostgresServer::unavailable(); !why.empty()) GTEST_SKIP() << why;
       static std::atomic<int> databases{0};
       database_ = "contract_" + std::to_string(::getpid()) + "_" + std::to_string(++databases);
-      where_ = CatalogLocation::parse(PostgresEnvironment::server().create_database(database_), dir_ / "catalog.db");
+      where_ = CatalogLocation::parse(test::shared_postgres_server().create_database(database_), dir_ / "catalog.db");
     }
   }
   void TearDown() override { fs::remove_all(dir_); }
@@ -573,7 +560,7 @@ TEST_P(PostgresCatalog, AReaderOfAnEmptyDatabaseAndANewerSchemaAreRefused) {
     EXPECT_NE(std::string(e.what()).find("no screenreel catalog yet"), std::string::npos) << e.what();
   }
   writer();
-  auto& server = PostgresEnvironment::server();
+  auto& server = test::shared_postgres_server();
   EXPECT_EQ(server.psql(database_, "SELECT version FROM schema_version"), std::to_string(kCatalogSchemaVersion) + "\n");
   server.psql(database_, "UPDATE schema_version SET version = 99");
   try {
@@ -590,7 +577,7 @@ TEST_P(PostgresCatalog, AVersion3DatabaseIsBroughtForwardKeepingItsRows) {
     const auto s = c->create_session(new_session("old"));
     c->add_frames(std::vector<FrameRecord>{frame(s.id, 1, 1000)});
   }
-  auto& server = PostgresEnvironment::server();
+  auto& server = test::shared_postgres_server();
   // What a version-3 receiver made: no activity columns, no markers, pauses or ledger.
   server.psql(database_,
               "DROP TABLE markers; DROP TABLE pauses; DROP TABLE ledger; "
@@ -613,7 +600,7 @@ TEST_P(PostgresCatalog, AVersion3DatabaseIsBroughtForwardKeepingItsRows) {
 
 TEST_P(PostgresCatalog, ATextSearchUsesTheGinIndex) {
   writer();
-  const auto plan = PostgresEnvironment::server().psql(
+  const auto plan = test::shared_postgres_server().psql(
       database_, "SET enable_seqscan = off; EXPLAIN SELECT id FROM text_spans WHERE tsv @@ to_tsquery('simple', 'x')");
   EXPECT_NE(plan.find("text_spans_words"), std::string::npos) << plan;
 }

@@ -113,6 +113,10 @@ void Connection::setup() {
 }
 
 Rows Connection::exec(const std::string& sql, std::initializer_list<Param> params) {
+  return exec(sql, std::vector<Param>(params));
+}
+
+Rows Connection::exec(const std::string& sql, const std::vector<Param>& params) {
   if (PQstatus(conn_.get()) != CONNECTION_OK) {
     // Inside a transaction its earlier statements are gone with the connection: no silent retry.
     if (transaction_)
@@ -140,6 +144,32 @@ Rows Connection::exec(const std::string& sql, std::initializer_list<Param> param
   const std::string why = trimmed(r ? PQresultErrorMessage(r) : PQerrorMessage(conn_.get()));
   const char* sqlstate = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
   throw CatalogError("catalog " + location_ + ": " + why, kind_of(sqlstate));
+}
+
+void Connection::exec_each_row(const std::string& sql, const std::function<bool(const Rows&)>& row) {
+  PGconn* c = conn_.get();
+  if (!PQsendQueryParams(c, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) || !PQsetSingleRowMode(c))
+    throw StatementError("catalog " + location_ + ": " + trimmed(PQerrorMessage(c)), CatalogError::Kind::kOther, "");
+  std::optional<StatementError> failed;
+  bool stopped = false;
+  // Every result is read, also after a stop or an error, so that the connection is free again.
+  while (PGresult* r = PQgetResult(c)) {
+    Rows rows(r);
+    const auto status = PQresultStatus(r);
+    if (status == PGRES_SINGLE_TUPLE || status == PGRES_TUPLES_OK) {
+      if (!stopped && !failed && !row(rows)) {
+        stopped = true;
+        std::unique_ptr<PGcancel, decltype(&PQfreeCancel)> cancel(PQgetCancel(c), &PQfreeCancel);
+        char why[256];
+        if (cancel) PQcancel(cancel.get(), why, sizeof why);
+      }
+    } else if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK && !stopped && !failed) {
+      const char* sqlstate = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+      failed.emplace("catalog " + location_ + ": " + trimmed(PQresultErrorMessage(r)), kind_of(sqlstate),
+                     sqlstate ? sqlstate : "");
+    }
+  }
+  if (failed) throw *failed;
 }
 
 void Connection::exec_script(const std::string& sql) {

@@ -7,6 +7,7 @@
 #include <libpq-fe.h>
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -63,6 +64,9 @@ class Rows {
   bool boolean(int row, int col) const { return text(row, col) == "t"; }
   std::vector<std::uint8_t> bytes(int row, int col) const;
   std::optional<Digest> digest(int row, int col) const;
+  int columns() const { return PQnfields(r_.get()); }
+  std::string column_name(int col) const { return PQfname(r_.get(), col); }
+  Oid column_type(int col) const { return PQftype(r_.get(), col); }
 
  private:
   std::unique_ptr<PGresult, decltype(&PQclear)> r_;
@@ -78,6 +82,13 @@ class Connection {
   // Runs one statement; throws CatalogError naming the catalog and what failed. Outside a
   // transaction, a connection lost since the last statement is made again first.
   Rows exec(const std::string& sql, std::initializer_list<Param> params = {});
+  // The same with a list of parameters built at run time (a multi-row INSERT).
+  Rows exec(const std::string& sql, const std::vector<Param>& params);
+  // Runs one statement (no parameters), handing `row` its rows one at a time (libpq's single-row
+  // mode), so that a result is never held whole, and at the end a result of no rows that still
+  // names the columns; `row` returns false to stop, which cancels the statement. Throws
+  // StatementError.
+  void exec_each_row(const std::string& sql, const std::function<bool(const Rows&)>& row);
   // Runs a script of several statements without parameters (the schema).
   void exec_script(const std::string& sql);
   // `text` as an SQL string literal, quoted and escaped for this connection.
@@ -92,6 +103,18 @@ class Connection {
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
   std::string location_;
   bool read_only_;
+};
+
+// A failed statement of exec_each_row, with the server's SQLSTATE (57014: cancelled by
+// statement_timeout; 25006: a write in a READ ONLY transaction).
+class StatementError : public CatalogError {
+ public:
+  StatementError(const std::string& what, Kind kind, std::string sqlstate)
+      : CatalogError(what, kind), sqlstate_(std::move(sqlstate)) {}
+  const std::string& sqlstate() const { return sqlstate_; }
+
+ private:
+  std::string sqlstate_;
 };
 
 // BEGIN, then COMMIT by commit() or ROLLBACK when left without it.

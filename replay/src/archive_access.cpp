@@ -1,7 +1,10 @@
 // Opening an archive (see archive_access.hpp).
 #include "screenreel/replay/archive_access.hpp"
 
+#include "screenreel/replay/archive_roots.hpp"
+
 #include <fstream>
+#include <map>
 
 #include "screenreel/common/log.hpp"
 
@@ -73,9 +76,31 @@ std::unique_ptr<CatalogWriter> open_catalog_for_writing(const ArchivePaths& path
   return open_archive_catalog(paths, catalog, open_catalog_writer);
 }
 
+namespace {
+// Receiver name -> archive folder, from --archive-root.
+std::map<std::string, fs::path>& archive_roots() {
+  static std::map<std::string, fs::path> roots;
+  return roots;
+}
+}  // namespace
+
+void map_archive_root(const std::string& mapping) {
+  const auto eq = mapping.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == mapping.size())
+    throw BadOption("--archive-root takes NAME=PATH (a receiver's name, as 'list' shows it, and its archive folder "
+                    "here), not \"" + mapping + "\"");
+  archive_roots()[mapping.substr(0, eq)] = fs::absolute(mapping.substr(eq + 1));
+}
+
+fs::path session_archive_root(const ArchivePaths& paths, const SessionRecord& session) {
+  if (!session.receiver.empty())
+    if (const auto it = archive_roots().find(session.receiver); it != archive_roots().end()) return it->second;
+  if (session.archive_root.empty()) return paths.root();
+  return session.archive_root;
+}
+
 fs::path session_folder(const ArchivePaths& paths, const SessionRecord& session) {
-  if (session.archive_root.empty()) return paths.session(session.folder);
-  return ArchivePaths(session.archive_root).session(session.folder);
+  return ArchivePaths(session_archive_root(paths, session)).session(session.folder);
 }
 
 std::optional<int> running_receiver_pid(const ArchivePaths& paths) {

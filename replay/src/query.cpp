@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "screenreel/archive/pg_catalog.hpp"
 #include "screenreel/archive/sqlite_catalog.hpp"
 #include "screenreel/replay/archive_access.hpp"
 
@@ -207,10 +208,22 @@ void harden(sqlite3* db) {
   sqlite3_enable_load_extension(db, 0);
 }
 
+// The same words on both backends.
+Failure timed_out(const QueryLimits& limits) {
+  return Failure("query: stopped after " + std::to_string(limits.timeout_s).substr(0, 4) +
+                 " s (--timeout); narrow it (WHERE, LIMIT) or give a longer --timeout");
+}
+Failure no_statement() { return Failure("query: no SQL statement given (only blanks or comments)"); }
+Failure more_than_one_statement() {
+  return Failure("query runs one statement; remove what follows the first ';'");
+}
+Failure too_many_rows(const QueryLimits& limits) {
+  return Failure("query: more than " + std::to_string(limits.max_rows) +
+                 " rows (--max-rows); add a LIMIT, or give a larger --max-rows");
+}
+
 Failure stopped(sqlite3* db, const Progress& progress, const QueryLimits& limits) {
-  if (progress.timed_out)
-    return Failure("query: stopped after " + std::to_string(limits.timeout_s).substr(0, 4) +
-                   " s (--timeout); narrow it (WHERE, LIMIT) or give a longer --timeout");
+  if (progress.timed_out) return timed_out(limits);
   if (g_interrupted) return Failure("query: interrupted (Ctrl-C)");
   if (sqlite3_errcode(db) == SQLITE_NOMEM)
     return Failure("query: it needs more than the " + std::to_string(limits.max_memory_bytes >> 20) +
@@ -218,13 +231,75 @@ Failure stopped(sqlite3* db, const Progress& progress, const QueryLimits& limits
   return Failure(std::string("query: ") + sqlite3_errmsg(db));
 }
 
+Cell pg_cell(const UserQueryColumn& column, std::optional<std::string>&& text) {
+  if (!text) return std::monostate{};
+  switch (column.kind) {
+    case UserQueryColumn::Kind::kInteger:
+      return static_cast<std::int64_t>(std::stoll(*text));
+    case UserQueryColumn::Kind::kReal:
+      return std::stod(*text);
+    case UserQueryColumn::Kind::kBoolean:  // as SQLite has them
+      return static_cast<std::int64_t>(*text == "t");
+    case UserQueryColumn::Kind::kBytes:
+      return Blob{std::vector<std::uint8_t>(text->begin(), text->end())};
+    case UserQueryColumn::Kind::kText:
+      break;
+  }
+  return std::move(*text);
+}
+
+// PostgreSQL: the server enforces what SQLite's authorizer does here (pg_query.cpp).
+Table run_on_postgresql(PgCatalog& catalog, std::string_view sql, const QueryLimits& limits) {
+  if (sql.find_first_not_of(" \t\r\n;") == std::string_view::npos) throw no_statement();
+  Table table;
+  std::vector<UserQueryColumn> columns;
+  bool too_many = false;
+  UserQueryEnd end;
+  try {
+    end = catalog.run_user_query(
+        std::string(sql),
+        std::chrono::milliseconds(static_cast<std::int64_t>(limits.timeout_s * 1000)),
+        [&](const std::vector<UserQueryColumn>& c) {
+          columns = c;
+          table.columns.clear();
+          for (const auto& column : c) table.columns.push_back(column.name);
+        },
+        [&](UserQueryRow&& row) {
+          if (table.rows.size() == limits.max_rows) {
+            too_many = true;
+            return false;
+          }
+          auto& out = table.rows.emplace_back();
+          for (std::size_t c = 0; c < row.size(); ++c) out.push_back(pg_cell(columns[c], std::move(row[c])));
+          return true;
+        });
+  } catch (const CatalogError& e) {
+    throw Failure(std::string("query: ") + e.what());
+  }
+  switch (end) {
+    case UserQueryEnd::kTimedOut:
+      throw timed_out(limits);
+    case UserQueryEnd::kWouldWrite:
+      throw refused("a statement that writes");
+    case UserQueryEnd::kMoreThanOne:
+      throw more_than_one_statement();
+    case UserQueryEnd::kStopped:
+      if (too_many) throw too_many_rows(limits);
+      break;
+    case UserQueryEnd::kDone:
+      break;
+  }
+  return table;
+}
+
 }  // namespace
 
 Table run_read_only_query(CatalogReader& reader, std::string_view sql, const QueryLimits& limits) {
-  // The user's SQL is SQLite's: query speaks to that backend by name.
+  if (auto* pg = dynamic_cast<PgCatalog*>(&reader)) return run_on_postgresql(*pg, sql, limits);
+  // Otherwise the user's SQL is SQLite's: query speaks to that backend by name.
   auto* sqlite_catalog = dynamic_cast<SqliteCatalog*>(&reader);
   if (!sqlite_catalog)
-    throw Failure("query runs SQL on an archive's SQLite catalog, and this catalog is " + reader.location());
+    throw Failure("query runs SQL on an SQLite or PostgreSQL catalog, and this catalog is " + reader.location());
   SqliteCatalog& catalog = *sqlite_catalog;
   sqlite3* db = catalog.db().handle();
   harden(db);
@@ -252,7 +327,7 @@ Table run_read_only_query(CatalogReader& reader, std::string_view sql, const Que
   // A denied read can leave SQLite preparing a statement that returns nothing; that is an error
   // here, not an empty result.
   if (!guard.refused.empty()) throw refused(guard.refused);
-  if (!stmt) throw Failure("query: no SQL statement given (only blanks or comments)");
+  if (!stmt) throw no_statement();
   // Whatever follows the first statement must be blanks, comments or semicolons.
   const std::string_view rest(tail, static_cast<std::size_t>(sql.data() + sql.size() - tail));
   bool more = true;
@@ -260,7 +335,7 @@ Table run_read_only_query(CatalogReader& reader, std::string_view sql, const Que
     more = prepare(db, rest, nullptr) != nullptr;
   } catch (const Failure&) {  // not even valid SQL: still more than one statement
   }
-  if (more) throw Failure("query runs one statement; remove what follows the first ';'");
+  if (more) throw more_than_one_statement();
   if (!sqlite3_stmt_readonly(stmt.get())) throw refused("a statement that writes");
 
   Table table;
@@ -270,9 +345,7 @@ Table run_read_only_query(CatalogReader& reader, std::string_view sql, const Que
     const int rc = sqlite3_step(stmt.get());
     if (rc == SQLITE_DONE) break;
     if (rc != SQLITE_ROW) throw stopped(db, progress, limits);
-    if (table.rows.size() == limits.max_rows)
-      throw Failure("query: more than " + std::to_string(limits.max_rows) +
-                    " rows (--max-rows); add a LIMIT, or give a larger --max-rows");
+    if (table.rows.size() == limits.max_rows) throw too_many_rows(limits);
     auto& row = table.rows.emplace_back();
     for (int c = 0; c < columns; ++c) {
       switch (sqlite3_column_type(stmt.get(), c)) {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <memory>
 #include <stdexcept>
 
 #include "support/process.hpp"
@@ -94,6 +95,12 @@ std::string PostgresServer::psql(const std::string& database, const std::string&
 std::string PostgresServer::create_database(const std::string& name) {
   psql("postgres", "CREATE DATABASE " + name);
   return conninfo(name);
+}
+
+PostgresServer& shared_postgres_server() {
+  static std::unique_ptr<PostgresServer> server;
+  if (!server) server = std::make_unique<PostgresServer>();
+  return *server;
 }
 
 }  // namespace screenreel::test

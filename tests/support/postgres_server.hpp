@@ -37,4 +37,8 @@ class PostgresServer {
   bool running_ = false;
 };
 
+// One server for a whole test program, started by the first test that asks for it and stopped at
+// the program's exit.
+PostgresServer& shared_postgres_server();
+
 }  // namespace screenreel::test

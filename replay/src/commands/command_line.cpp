@@ -5,6 +5,7 @@
 
 #include "screenreel/common/options.hpp"
 #include "screenreel/replay/archive_access.hpp"
+#include "screenreel/replay/archive_roots.hpp"
 #include "screenreel/replay/session_lookup.hpp"
 #include "screenreel/replay/time_format.hpp"
 
@@ -14,11 +15,15 @@ std::optional<po::variables_map> CommandLine::parse(po::options_description& opt
                                                     const Help& help,
                                                     const std::vector<std::string>& positional) {
   std::string archive, catalog;
+  std::vector<std::string> roots;
   options.add_options()("archive", po::value(&archive)->value_name("DIR"),
                         "the archive; default $SCREENREEL_ARCHIVE, else ./recordings")(
       "catalog", po::value(&catalog)->value_name("URL"),
       "a catalog a fleet of receivers shares (postgresql://USER@HOST/DB or any libpq connection "
-      "string); default $SCREENREEL_CATALOG, else the archive's catalog.db")("help,h", "print this help");
+      "string); default $SCREENREEL_CATALOG, else the archive's catalog.db")(
+      "archive-root", po::value(&roots)->value_name("NAME=PATH"),
+      "receiver NAME's session folders are under PATH here, not where the catalog says (repeatable)")(
+      "help,h", "print this help");
   po::options_description hidden;
   po::positional_options_description pos;
   for (const auto& p : positional) {
@@ -45,6 +50,7 @@ std::optional<po::variables_map> CommandLine::parse(po::options_description& opt
   }
   if (!archive.empty()) archive_ = archive;
   if (!catalog.empty()) catalog_ = catalog;
+  for (const auto& r : roots) map_archive_root(r);
   return vm;
 }
 

@@ -37,5 +37,6 @@ extern const Command kKeep;
 extern const Command kUnkeep;
 extern const Command kPrune;
 extern const Command kServe;
+extern const Command kCatalog;
 
 }  // namespace screenreel::replay::commands

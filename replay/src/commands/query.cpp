@@ -28,6 +28,9 @@ int run(CommandLine& cli) {
        "PRAGMAs, transactions) is refused, and so is any function but SQLite's core, date,\n"
        "JSON and window functions and FTS5's highlight, snippet and bm25. A query stops after\n"
        "--timeout seconds, at --max-rows rows, past 512 MB of SQLite memory, or on Ctrl-C.\n"
+       "On a PostgreSQL catalog (--catalog, schemas/catalog-postgresql.sql) the SQL is\n"
+       "PostgreSQL's: it runs in a READ ONLY transaction that is rolled back, with\n"
+       "statement_timeout set from --timeout; the same one-statement and row limits apply.\n"
        "Times are microseconds since the epoch (UTC).",
        "  screenreel-replay query \"SELECT id, name, frame_count FROM sessions\"\n"
        "  screenreel-replay query \"SELECT seq, capture_us FROM frames WHERE session_id = 3\" "

@@ -4,7 +4,10 @@
 // The text index uses PostgreSQL's full-text search (a tsvector with a GIN index).
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -13,9 +16,28 @@
 
 namespace screenreel {
 
+struct SessionRows;
+struct TextSpanRow;
+
 namespace pg {
 class Connection;
 }
+
+// `screenreel-replay query` on a PostgreSQL catalog (PgCatalog::run_user_query): the columns of
+// the user's statement, each cell as text (NULL: none; bytea: its bytes), and how it ended.
+struct UserQueryColumn {
+  enum class Kind { kInteger, kReal, kBoolean, kBytes, kText };
+  std::string name;
+  Kind kind;
+};
+using UserQueryRow = std::vector<std::optional<std::string>>;
+enum class UserQueryEnd {
+  kDone,        // every row was handed over
+  kStopped,     // the row callback stopped it
+  kTimedOut,    // statement_timeout ended it
+  kWouldWrite,  // it tried to write (refused by the READ ONLY transaction)
+  kMoreThanOne, // more than one statement
+};
 
 class PgCatalog final : public CatalogWriter {
  public:
@@ -28,6 +50,14 @@ class PgCatalog final : public CatalogWriter {
   ~PgCatalog() override;
 
   std::string location() const override;
+
+  // Runs the user's `sql`, one statement, in a READ ONLY transaction that is always rolled back,
+  // with statement_timeout = `timeout`: `columns` gets the result's columns, then `row` each row
+  // (returning false stops it). PostgreSQL itself refuses what writes. SQL errors throw
+  // CatalogError with the server's message.
+  UserQueryEnd run_user_query(const std::string& sql, std::chrono::milliseconds timeout,
+                              const std::function<void(const std::vector<UserQueryColumn>&)>& columns,
+                              const std::function<bool(UserQueryRow&&)>& row);
   int schema_version() override;
   std::string integrity_check(bool quick) override;
   bool snapshot() const override { return false; }
@@ -61,6 +91,12 @@ class PgCatalog final : public CatalogWriter {
                                            const std::string& words) override;
   std::optional<TextIndexSummary> text_index_summary(std::int64_t session_id) override;
   std::vector<std::int64_t> sessions_without_text_index() override;
+  // Catalog copy (catalog_copy.hpp): the session's text index rows as stored, in the order
+  // they were made; and, in one transaction, the session's rows replaced by `rows` (its receiver
+  // and archive root included; no deletion is recorded).
+  std::vector<TextSpanRow> text_spans(std::int64_t session_id);
+  std::vector<OcrPassRow> text_passes(std::int64_t session_id);
+  void replace_session(const SessionRows& rows);
 
   SessionRecord create_session(const NewSession& s) override;
   void restore_session(const SessionRecord& s) override;

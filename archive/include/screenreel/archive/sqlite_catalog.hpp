@@ -14,6 +14,9 @@
 
 namespace screenreel {
 
+struct SessionRows;
+struct TextSpanRow;
+
 class SqliteCatalog final : public CatalogWriter {
  public:
   using Mode = sqlite::Database::Mode;
@@ -62,6 +65,12 @@ class SqliteCatalog final : public CatalogWriter {
                                            const std::string& words) override;
   std::optional<TextIndexSummary> text_index_summary(std::int64_t session_id) override;
   std::vector<std::int64_t> sessions_without_text_index() override;
+  // Catalog copy (catalog_copy.hpp): the session's text index rows as stored, in the order
+  // they were made; and, in one transaction, the session's rows replaced by `rows` (its receiver
+  // and archive root included; no deletion is recorded).
+  std::vector<TextSpanRow> text_spans(std::int64_t session_id);
+  std::vector<OcrPassRow> text_passes(std::int64_t session_id);
+  void replace_session(const SessionRows& rows);
 
   SessionRecord create_session(const NewSession& s) override;
   void restore_session(const SessionRecord& s) override;

@@ -5,7 +5,10 @@
 // connection is DEFENSIVE with trusted_schema, extension loading and the FTS3 tokenizer
 // function off, and the prepared statement must pass sqlite3_stmt_readonly(). Bounds keep it
 // from running away: a time limit (SQLite's progress handler), a heap limit
-// (sqlite3_hard_heap_limit64), a row limit, and Ctrl-C interrupts it.
+// (sqlite3_hard_heap_limit64), a row limit, and Ctrl-C interrupts it. On a PostgreSQL catalog
+// the server does the same (PgCatalog::run_user_query): a READ ONLY transaction, always rolled
+// back, statement_timeout from the time limit, one statement (the extended protocol), rows
+// streamed up to the row limit.
 #pragma once
 
 #include <cstddef>
