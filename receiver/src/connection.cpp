@@ -331,9 +331,12 @@ void Connection::on_hello(const wire::Hello& hello) {
   last_frame_ = rec.frame_count;
   log::info(who() + ": recording " + std::to_string(hello.width) + "x" + std::to_string(hello.height) + " at " +
       std::to_string(hello.fps_milli / 1000.0).substr(0, 5) + " fps into sessions/" + rec.folder);
+  // Protocol 5: the decoder takes 4:2:0 tiles (converting them back to BGRX for everything
+  // after it), so whatever of them the client offers is taken.
   send(wire::encode(wire::Welcome{static_cast<std::uint64_t>(rec.id), server_.options.max_in_flight, rec.folder,
                                   server_.recorder.resume_key(rec.id), last_tick,
-                                  reader_.version() >= 4 ? static_cast<std::uint32_t>(quality) : 0}));
+                                  reader_.version() >= 4 ? static_cast<std::uint32_t>(quality) : 0,
+                                  reader_.version() >= 5 ? hello.wire_pixels & wire::kWirePixelsYuv420 : 0}));
   if (server_.sink)
     server_.sink->session_started(rec.id, "Received Video Stream - " + terminal_safe(rec.name) + " (session " +
                                                std::to_string(rec.id) + ")");
