@@ -264,14 +264,21 @@ TEST(WireGolden, Version4MessagesOutsideTheirLimitsAreRefused) {
   EXPECT_EQ(read_stream(4, save).skipped, 1u);
 }
 
+// The WELCOME of the golden blocks: session 7, max_in_flight 8, resume_key 01..10, folder s7,
+// quality 90.
+Welcome welcome_of_session_7() {
+  Welcome w;
+  w.session_id = 7;
+  w.max_in_flight = 8;
+  w.folder = "s7";
+  for (std::uint8_t i = 0; i < 16; ++i) w.resume_key[i] = static_cast<std::uint8_t>(i + 1);
+  w.jpeg_quality = 90;
+  return w;
+}
+
 TEST(WireGolden, AWelcomeCarriesTheJpegQualityInVersion4AndAVersion3ReaderIgnoresIt) {
   const Bytes& golden = block("v4-welcome-quality");
-  Welcome expected;
-  expected.session_id = 7;
-  expected.max_in_flight = 8;
-  expected.folder = "s7";
-  for (std::uint8_t i = 0; i < 16; ++i) expected.resume_key[i] = static_cast<std::uint8_t>(i + 1);
-  expected.jpeg_quality = 90;
+  Welcome expected = welcome_of_session_7();
   EXPECT_EQ(encode(expected), golden);
   const auto body = std::span(golden).subspan(kHeaderBytes);
   auto v4 = decode_body(MessageType::kWelcome, body, 4);
@@ -331,12 +338,7 @@ TEST(WireGolden, AVersion5HelloOffers420TilesAndAnOlderReaderIgnoresTheOffer) {
 
 TEST(WireGolden, AVersion5WelcomeTakes420TilesAfterTheJpegQuality) {
   const Bytes& golden = block("v5-welcome-wire-pixels");
-  Welcome expected;
-  expected.session_id = 7;
-  expected.max_in_flight = 8;
-  expected.folder = "s7";
-  for (std::uint8_t i = 0; i < 16; ++i) expected.resume_key[i] = static_cast<std::uint8_t>(i + 1);
-  expected.jpeg_quality = 90;
+  Welcome expected = welcome_of_session_7();
   expected.wire_pixels = kWirePixelsYuv420;
   EXPECT_EQ(encode(expected), golden);
   const auto body = std::span(golden).subspan(kHeaderBytes);
