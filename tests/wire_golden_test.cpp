@@ -91,19 +91,20 @@ TEST(WireGolden, PreamblesOfBothVersionsAreWhatThisBuildSendsAndReads) {
   EXPECT_EQ(block("v2-preamble"), encode_preamble(2));
   EXPECT_EQ(block("v3-preamble"), encode_preamble(3));
   EXPECT_EQ(block("v4-preamble"), encode_preamble(4));
-  EXPECT_EQ(encode_preamble(), block("v4-preamble")) << "kVersion is 4";
-  for (const std::uint16_t v : {2, 3, 4}) {
+  EXPECT_EQ(block("v5-preamble"), encode_preamble(5));
+  EXPECT_EQ(encode_preamble(), block("v5-preamble")) << "kVersion is 5";
+  for (const std::uint16_t v : {2, 3, 4, 5}) {
     auto p = decode_preamble(block("v" + std::to_string(v) + "-preamble"));
     ASSERT_TRUE(p) << p.error().what;
     EXPECT_EQ(*p, v);
     EXPECT_EQ(negotiate(*p), v);
   }
   // A newer peer is answered with this build's version; version 1 is refused.
-  EXPECT_EQ(negotiate(*decode_preamble(encode_preamble(9))), 4);
+  EXPECT_EQ(negotiate(*decode_preamble(encode_preamble(9))), 5);
   auto old = decode_preamble(encode_preamble(1));
   ASSERT_FALSE(old);
   EXPECT_EQ(old.error().code, ErrorCode::kUnsupportedVersion);
-  EXPECT_NE(old.error().what.find("speaks 2 to 4"), std::string::npos) << old.error().what;
+  EXPECT_NE(old.error().what.find("speaks 2 to 5"), std::string::npos) << old.error().what;
 }
 
 TEST(WireGolden, HelloOfANewSessionIsTheSameInBothVersions) {
@@ -285,14 +286,21 @@ TEST(WireGolden, Version4MessagesOutsideTheirLimitsAreRefused) {
   refused(Bytes{0x0e, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}, "SAVE_BUFFER: truncated");
 }
 
+// The WELCOME of the golden blocks: session 7, max_in_flight 8, resume_key 01..10, folder s7,
+// quality 90.
+Welcome welcome_of_session_7() {
+  Welcome w;
+  w.session_id = 7;
+  w.max_in_flight = 8;
+  w.folder = "s7";
+  for (std::uint8_t i = 0; i < 16; ++i) w.resume_key[i] = static_cast<std::uint8_t>(i + 1);
+  w.jpeg_quality = 90;
+  return w;
+}
+
 TEST(WireGolden, AWelcomeCarriesTheJpegQualityInVersion4AndAVersion3ReaderIgnoresIt) {
   const Bytes& golden = block("v4-welcome-quality");
-  Welcome expected;
-  expected.session_id = 7;
-  expected.max_in_flight = 8;
-  expected.folder = "s7";
-  for (std::uint8_t i = 0; i < 16; ++i) expected.resume_key[i] = static_cast<std::uint8_t>(i + 1);
-  expected.jpeg_quality = 90;
+  Welcome expected = welcome_of_session_7();
   EXPECT_EQ(encode(expected), golden);
   const auto body = std::span(golden).subspan(kHeaderBytes);
   auto v4 = decode_body(MessageType::kWelcome, body, 4);
@@ -331,6 +339,63 @@ TEST(WireGolden, AJpegStripIsReadInVersion4AndRefusedInVersion3) {
   auto v3 = decode_body(MessageType::kFrame, body, 3);
   ASSERT_FALSE(v3);
   EXPECT_NE(v3.error().what.find("unknown encoding 3"), std::string::npos) << v3.error().what;
+}
+
+TEST(WireGolden, AVersion5HelloOffers420TilesAndAnOlderReaderIgnoresTheOffer) {
+  const Bytes& golden = block("v5-hello-wire-pixels");
+  Hello expected{640, 480, PixelFormat::kBgrx8888, 30000, 1000000, "demo", "test"};
+  expected.wire_pixels = kWirePixelsYuv420;
+  EXPECT_EQ(encode(expected), golden);
+  const auto body = std::span(golden).subspan(kHeaderBytes);
+  auto v5 = decode_body(MessageType::kHello, body, 5);
+  ASSERT_TRUE(v5) << v5.error().what;
+  EXPECT_EQ(std::get<Hello>(*v5), expected);
+  auto v4 = decode_body(MessageType::kHello, body, 4);
+  ASSERT_TRUE(v4) << v4.error().what;
+  expected.wire_pixels = 0;
+  EXPECT_EQ(std::get<Hello>(*v4), expected) << "a version-4 reader ignores the appended field";
+  EXPECT_EQ(encode(expected), block("v2-hello")) << "no offer: the bytes of version 2";
+  EXPECT_LE(golden.size() - kHeaderBytes + 2 * kMaxText - 8, kMaxPreAuthBody) << "the largest HELLO fits before AUTH";
+}
+
+TEST(WireGolden, AVersion5WelcomeTakes420TilesAfterTheJpegQuality) {
+  const Bytes& golden = block("v5-welcome-wire-pixels");
+  Welcome expected = welcome_of_session_7();
+  expected.wire_pixels = kWirePixelsYuv420;
+  EXPECT_EQ(encode(expected), golden);
+  const auto body = std::span(golden).subspan(kHeaderBytes);
+  auto v5 = decode_body(MessageType::kWelcome, body, 5);
+  ASSERT_TRUE(v5) << v5.error().what;
+  EXPECT_EQ(std::get<Welcome>(*v5), expected);
+  auto v4 = decode_body(MessageType::kWelcome, body, 4);
+  ASSERT_TRUE(v4) << v4.error().what;
+  expected.wire_pixels = 0;
+  EXPECT_EQ(std::get<Welcome>(*v4), expected) << "a version-4 reader reads the quality and ignores the rest";
+  EXPECT_EQ(encode(expected), block("v4-welcome-quality"));
+}
+
+TEST(WireGolden, A420RectangleIsReadInVersion5AndRefusedInVersion4) {
+  const Bytes& golden = block("v5-frame-yuv420");
+  const auto body = std::span(golden).subspan(kHeaderBytes);
+  auto v5 = decode_body(MessageType::kFrame, body, 5);
+  ASSERT_TRUE(v5) << v5.error().what;
+  const auto& f = std::get<FrameView>(*v5);
+  EXPECT_EQ(f.seq, 4u);
+  EXPECT_EQ(f.capture_time_us, 4'000'000);
+  ASSERT_EQ(f.rects.size(), 1u);
+  const RectView& r = f.rects[0];
+  EXPECT_EQ(r.encoding, RectEncoding::kLz4Yuv420);
+  EXPECT_EQ((std::array{r.x, r.y, r.w, r.h}), (std::array<std::uint32_t, 4>{0, 16, 2, 2}));
+  EXPECT_EQ(Bytes(r.data.begin(), r.data.end()), (Bytes{0x60, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80}));
+  auto v4 = decode_body(MessageType::kFrame, body, 4);
+  ASSERT_FALSE(v4);
+  EXPECT_NE(v4.error().what.find("unknown encoding 4"), std::string::npos) << v4.error().what;
+  // x and y must be even: the planes' 2x2 blocks are the frame's.
+  Bytes odd(body.begin(), body.end());
+  odd[40] = 1;  // the rectangle's x
+  auto refused = decode_body(MessageType::kFrame, odd, 5);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().what.find("odd"), std::string::npos) << refused.error().what;
 }
 
 }  // namespace

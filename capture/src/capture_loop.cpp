@@ -39,17 +39,19 @@ CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
                         KeyFrameSchedule& key_frames, const std::atomic<bool>& stop,
                         LiveCounts& live, const FrameOut& out, const EventOut& events,
                         const std::atomic<bool>& copies, const std::atomic<int>& jpeg_quality,
-                        RateControl& rate) {
+                        const std::atomic<bool>& yuv420, RateControl& rate) {
   using Clock = KeyFrameSchedule::Clock;
   CaptureEnd end;
   std::uint32_t w = source.width(), h = source.height();
   bool copying = copies.load();
   const auto quality_now = [&] { return config.wire == WireMode::kLossless ? 0 : jpeg_quality.load(); };
   int quality = quality_now();
+  bool planes = yuv420.load();
   std::unique_ptr<JpegStripCoder> coder;
   const auto make_encoder = [&] {
     auto e = std::make_unique<FrameEncoder>(w, h);
     e->enable_copies(copying);
+    e->enable_yuv420(planes);
     coder = quality > 0 ? std::make_unique<JpegStripCoder>(quality) : nullptr;
     if (coder)
       e->enable_jpeg(coder.get(), [&rate](std::uint64_t lossless, std::uint64_t jpeg, bool key) {
@@ -118,6 +120,10 @@ CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
         encoder->enable_copies(false);
         key = true;
       }
+      if (yuv420.load() != planes) {  // a reconnection to a receiver that takes them, or not
+        planes = !planes;
+        encoder->enable_yuv420(planes);  // its next frame is a key frame
+      }
       if (quality_now() != quality) {  // a reconnection to a receiver of another quality, or none
         quality = quality_now();
         encoder = make_encoder();
@@ -151,7 +157,7 @@ CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
       live.copied_pixels.fetch_add(stats->copied_pixels);
       end.raw_bytes += std::uint64_t{w} * h * 4;
       ++end.frames;
-      out(tick, t_us, stats->key, stats->copies > 0, stats->jpeg ? quality : 0, std::move(message));
+      out(tick, t_us, stats->key, stats->copies > 0, stats->jpeg ? quality : 0, stats->yuv420, std::move(message));
       live.done_tick.store(tick);
       if (config.max_frames && end.frames >= config.max_frames) {
         end.max_frames = true;

@@ -41,9 +41,9 @@ struct CaptureEnd {
 };
 
 // `copies`: the frame carries copy rectangles (protocol 3 only); `jpeg_quality`: JPEG strips
-// coded at that quality (protocol 4 only), or 0.
+// coded at that quality (protocol 4 only), or 0; `yuv420`: 4:2:0 tiles (protocol 5 only).
 using FrameOut = std::function<void(std::uint64_t tick, std::int64_t capture_us, bool key, bool copies,
-                                    int jpeg_quality, std::vector<std::uint8_t>)>;
+                                    int jpeg_quality, bool yuv420, std::vector<std::uint8_t>)>;
 
 // What the loop tells besides frames (protocol 4): runs of ticks that became no frame
 // (wire::Skipped: unchanged, behind schedule, paused), and PAUSE / RESUME with the tick where
@@ -56,10 +56,12 @@ using EventOut = std::function<void(wire::Message)>;
 // next frame is a key frame without them. JPEG strips (config.wire) are coded at `jpeg_quality`,
 // the receiver's (0: none, it does not take them); when it changes (a reconnection), the next
 // frame is a key frame coded the new way. `rate` chooses between tiles and strips, and skips ticks.
+// Tiles go as 4:2:0 planes while `yuv420` is set (the receiver took them); when it changes, the
+// next frame is a key frame in the new format.
 CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
                         KeyFrameSchedule& key_frames, const std::atomic<bool>& stop,
                         LiveCounts& live, const FrameOut& out, const EventOut& events,
                         const std::atomic<bool>& copies, const std::atomic<int>& jpeg_quality,
-                        RateControl& rate);
+                        const std::atomic<bool>& yuv420, RateControl& rate);
 
 }  // namespace screenreel::capture

@@ -331,6 +331,7 @@ class Client {
     who.hello.name = config_.name;
     who.hello.source = source_.describe();
     who.hello.resume_session_id = session_id_;
+    who.hello.wire_pixels = config_.wire_pixels == WirePixels::kYuv420 ? wire::kWirePixelsYuv420 : 0;
     who.resume_key = resume_key_;
     link->answer_challenge(c, who);
   }
@@ -416,6 +417,18 @@ class Client {
             " now; " + std::to_string(gone) + " spooled frames that cannot go to it are dropped");
     }
     jpeg_quality_ = quality;
+    // 4:2:0 tiles (protocol 5) go to a receiver that took them; a receiver that does not cannot
+    // use the spooled frames that have them (they count as dropped), and the capture thread's
+    // next frame is a key frame in BGRX.
+    const bool yuv420 = link->reader.version() >= 5 && (w.wire_pixels & wire::kWirePixelsYuv420) != 0 &&
+                        config_.wire_pixels == WirePixels::kYuv420;
+    if (!first && spool_yuv420_ && !yuv420) {
+      const std::size_t gone = spool_.drop_copies();
+      if (!config_.quiet)
+        say("the receiver takes no 4:2:0 tiles now; " + std::to_string(gone) +
+            " spooled frames that cannot go to it are dropped");
+    }
+    yuv420_ = yuv420;
     // The receiver's decoder starts empty: the spool sends from the newest key frame at or
     // before the first frame it does not hold. Frames up to last_tick it decodes without storing.
     // Markers, pause and the ledger are protocol 4: an older receiver gets none of them.
@@ -465,16 +478,18 @@ class Client {
 
   // --- the spool ---------------------------------------------------------------------------
   // A frame from the capture thread.
-  void enqueue(std::uint64_t tick, bool key, bool copies, int jpeg_quality, std::vector<std::uint8_t> bytes) {
+  void enqueue(std::uint64_t tick, bool key, bool copies, int jpeg_quality, bool yuv420, std::vector<std::uint8_t> bytes) {
     const bool sending = link_ && link_->welcomed;
     // Made with copies (or JPEG strips of another quality) just before the capture thread saw
     // they are off: lost, like the frames after it until the key frame it makes next.
     // (Such a key frame is lost too: added as a delta frame, which the spool then drops.)
-    const bool stale = (copies && !copies_) || (jpeg_quality != 0 && jpeg_quality != jpeg_quality_.load());
+    const bool stale = (copies && !copies_) || (jpeg_quality != 0 && jpeg_quality != jpeg_quality_.load()) ||
+                       (yuv420 && !yuv420_);
     if (stale) spool_.await_key_frame();
     if (jpeg_quality != 0) spool_quality_ = jpeg_quality;
+    spool_yuv420_ = spool_yuv420_ || yuv420;
     if (!stale) rate_.queued(tick, bytes.size());
-    if (spool_.add(tick, key && !stale, share(std::move(bytes)), sending, copies || jpeg_quality != 0) ==
+    if (spool_.add(tick, key && !stale, share(std::move(bytes)), sending, copies || jpeg_quality != 0 || yuv420) ==
             Spool::Added::kKeptDroppingOldest &&
         !spool_full_warned_ && !config_.quiet) {
       say("the spool is full (--spool-mb " + std::to_string(config_.spool_mb) +
@@ -612,15 +627,15 @@ class Client {
   void capture() {
     const CaptureEnd end =
         capture_loop(config_, source_, key_frames_, stop_, live_counts_,
-                     [this](std::uint64_t tick, std::int64_t t_us, bool key, bool copies, int quality,
+                     [this](std::uint64_t tick, std::int64_t t_us, bool key, bool copies, int quality, bool yuv420,
                             std::vector<std::uint8_t> message) {
-                       asio::post(io_, [this, m = std::move(message), tick, t_us, key, copies, quality]() mutable {
+                       asio::post(io_, [this, m = std::move(message), tick, t_us, key, copies, quality, yuv420]() mutable {
                          if (show_status_) stats_.captured(tick, t_us);
-                         enqueue(tick, key, copies, quality, std::move(m));
+                         enqueue(tick, key, copies, quality, yuv420, std::move(m));
                        });
                      },
                      [this](wire::Message m) { asio::post(io_, [this, m = std::move(m)] { add_event(m); }); },
-                     copies_, jpeg_quality_, rate_);
+                     copies_, jpeg_quality_, yuv420_, rate_);
     asio::post(io_, [this, end] {
       summary_.ticks = end.ticks;
       summary_.captured = end.captured;
@@ -673,6 +688,9 @@ class Client {
   // each WELCOME, read by the capture thread.
   std::atomic<int> jpeg_quality_{0};
   int spool_quality_ = 0;  // the quality of JPEG strips in the spool (0: none made yet)
+  // 4:2:0 tiles on (WELCOME, protocol 5): set by each WELCOME, read by the capture thread.
+  std::atomic<bool> yuv420_{false};
+  bool spool_yuv420_ = false;  // frames with 4:2:0 tiles were made
   RateControl rate_{config_.wire, config_.fps};
   wire::ResumeKey resume_key_{};
   bool ever_welcomed_ = false, finishing_ = false, done_ = false, closed_ = false;

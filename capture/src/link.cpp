@@ -35,6 +35,7 @@ void Link::answer_challenge(const wire::Challenge& challenge, const Introduction
   if (challenge.auth_required)
     send(share(wire::encode(wire::Auth{auth_mac(who.token, challenge.nonce, reader.version())})));
   wire::Hello hello = who.hello;
+  if (reader.version() < 5) hello.wire_pixels = 0;  // appended in protocol 5
   hello.resume_key =
       reader.version() >= 3 ? resume_proof(who.resume_key, challenge.nonce) : who.resume_key;
   send(share(wire::encode(hello)));

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <string>
 
+#include "screenreel/common/yuv420.hpp"
 #include "screenreel/protocol/copy_finder.hpp"
 
 namespace screenreel {
@@ -77,7 +78,7 @@ bool FrameEncoder::encode_jpeg(bool key, EncodeStats& stats, wire::FrameMessageW
                                     wire::kMaxJpegStripBytesPerPixel)
       return false;
   if (lossy_count_ == 0) {
-    peer_ = reference_;  // the peer's frame is the reference but for the strips below
+    if (!yuv420_) peer_ = reference_;  // the peer's frame is the reference but for the strips below
     lossy_.assign(grid_.size(), 0);
   }
   for (std::size_t i = 0; i < coded.strips.size(); ++i) {
@@ -89,6 +90,14 @@ bool FrameEncoder::encode_jpeg(bool key, EncodeStats& stats, wire::FrameMessageW
   stats.jpeg = true;
   stats.jpeg_strips = static_cast<std::uint32_t>(coded.strips.size());
   return true;
+}
+
+void FrameEncoder::enable_yuv420(bool on) {
+  if (on == yuv420_) return;
+  yuv420_ = on;
+  force_key_ = true;  // the receiver's frame is rebuilt whole in the new format
+  if (on) peer_ = FrameBuffer(reference_.width, reference_.height);
+  else if (lossy_count_ == 0) peer_ = FrameBuffer();
 }
 
 void FrameEncoder::enable_copies(bool on) {
@@ -154,6 +163,7 @@ std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std:
   EncodeStats stats;
   stats.tiles_total = tiles_x_ * tiles_y_;
   if (!first && changed && changed->empty() && !force) return std::nullopt;
+  key = key || force_key_;
   if (first || key) changed.reset();  // see encode()'s comment: these compare everything
   std::fill(compare_.begin(), compare_.end(), static_cast<std::uint8_t>(changed ? 0 : 1));
   if (changed) {
@@ -176,7 +186,10 @@ std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std:
     if (copy_finder_stale_) copy_finder_->reset();
     copy_finder_stale_ = false;
     copies = copy_finder_->find(reference_, pixels, stride, changed_);
-    for (const CopyRect& c : copies) apply_copy(reference_, c);
+    for (const CopyRect& c : copies) {
+      apply_copy(reference_, c);
+      if (yuv420_) apply_copy(peer_, c);  // the receiver's pixels move with them
+    }
     // Only the tiles a copy wrote to are compared again; the other changed tiles are taken.
     for (std::size_t i = 0; i < compare_.size(); ++i) compare_[i] = changed_[i] ? kTake : kSkip;
     for (const CopyRect& c : copies) mark_cells(c.dst, kTile, kTile, tiles_x_, compare_);
@@ -187,6 +200,7 @@ std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std:
   // Copies that alone made the frame (a scroll of whole tiles) are still a frame to send.
   if (stats.tiles_changed == 0 && copies.empty() && !force) return std::nullopt;
   key = key || first;
+  force_key_ = false;
   if (key) {
     std::fill(changed_.begin(), changed_.end(), std::uint8_t{1});
     if (copy_finder_) copy_finder_->reset();  // the reference changed everywhere
@@ -216,7 +230,7 @@ std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std:
       if (lossy_[i]) mark_cells(grid_.strip(i), kTile, kTile, tiles_x_, changed_);
     std::fill(lossy_.begin(), lossy_.end(), std::uint8_t{0});
     lossy_count_ = 0;
-    peer_ = FrameBuffer();
+    if (!yuv420_) peer_ = FrameBuffer();
   }
   // A run of changed tiles along a tile row becomes one rectangle; on a key frame each tile row
   // is one full-width rectangle whose rows are contiguous in the reference (no packing needed).
@@ -231,33 +245,50 @@ std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std:
       std::uint32_t end = tx;
       while (end < tiles_x_ && changed_[std::size_t{ty} * tiles_x_ + end]) ++end;
       const std::uint32_t x0 = tx * kTile, rw = std::min(w, end * kTile) - x0;
-      const std::size_t row_bytes = std::size_t{rw} * 4, raw = row_bytes * rh;
-      const std::uint8_t* src;
-      if (rw == w) {
-        src = reference_.row(y0);
-      } else {
-        scratch_.resize(raw);
-        for (std::uint32_t y = 0; y < rh; ++y)
-          std::memcpy(scratch_.data() + y * row_bytes, reference_.row(y0 + y) + std::size_t{x0} * 4, row_bytes);
-        src = scratch_.data();
-      }
-      const int bound = LZ4_compressBound(static_cast<int>(raw));
-      if (lz4_.size() < static_cast<std::size_t>(bound)) lz4_.resize(static_cast<std::size_t>(bound));
-      // LZ4_compress_fast would clear a 16 KiB table on the stack for every rectangle; a kept
-      // stream, reset the fast way, gives the same independent block without that.
-      auto* stream = reinterpret_cast<LZ4_stream_t*>(lz4_stream_.data());
-      LZ4_resetStream_fast(stream);
-      const int n = LZ4_compress_fast_continue(stream, reinterpret_cast<const char*>(src), reinterpret_cast<char*>(lz4_.data()),
-                                      static_cast<int>(raw), bound, acceleration_);
-      if (n > 0 && static_cast<std::size_t>(n) < raw)
-        writer.add_rect(x0, y0, rw, rh, wire::RectEncoding::kLz4, {lz4_.data(), static_cast<std::size_t>(n)});
-      else  // incompressible (noise): raw is smaller and cheaper to decode
-        writer.add_rect(x0, y0, rw, rh, wire::RectEncoding::kRaw, {src, raw});
-      stats.raw_bytes += raw;
+      add_tiles(x0, y0, rw, rh, writer);
+      stats.raw_bytes += std::size_t{rw} * 4 * rh;
       tx = end;
     }
   }
-  return finish(reference_);
+  stats.yuv420 = yuv420_;
+  return finish(yuv420_ ? peer_ : reference_);
+}
+
+// One run of changed tiles of the reference: BGRX as LZ4 (raw when that is smaller), or 4:2:0
+// planes as LZ4, which the receiver's frame (peer_) then gets converted back as it will.
+void FrameEncoder::add_tiles(std::uint32_t x0, std::uint32_t y0, std::uint32_t rw, std::uint32_t rh,
+                             wire::FrameMessageWriter& writer) {
+  const std::size_t row_bytes = std::size_t{rw} * 4;
+  std::size_t raw = row_bytes * rh;
+  const std::uint8_t* src;
+  if (yuv420_) {
+    raw = Yuv420Layout{rw, rh}.bytes();
+    scratch_.resize(raw);
+    bgrx_to_yuv420(reference_.row(y0) + std::size_t{x0} * 4, reference_.stride(), rw, rh, scratch_.data());
+    yuv420_to_bgrx(scratch_.data(), rw, rh, peer_.row(y0) + std::size_t{x0} * 4, peer_.stride());
+    src = scratch_.data();
+  } else if (rw == reference_.width) {
+    src = reference_.row(y0);
+  } else {
+    scratch_.resize(raw);
+    for (std::uint32_t y = 0; y < rh; ++y)
+      std::memcpy(scratch_.data() + y * row_bytes, reference_.row(y0 + y) + std::size_t{x0} * 4, row_bytes);
+    src = scratch_.data();
+  }
+  const int bound = LZ4_compressBound(static_cast<int>(raw));
+  if (lz4_.size() < static_cast<std::size_t>(bound)) lz4_.resize(static_cast<std::size_t>(bound));
+  // LZ4_compress_fast would clear a 16 KiB table on the stack for every rectangle; a kept
+  // stream, reset the fast way, gives the same independent block without that.
+  auto* stream = reinterpret_cast<LZ4_stream_t*>(lz4_stream_.data());
+  LZ4_resetStream_fast(stream);
+  const int n = LZ4_compress_fast_continue(stream, reinterpret_cast<const char*>(src), reinterpret_cast<char*>(lz4_.data()),
+                                           static_cast<int>(raw), bound, acceleration_);
+  if (yuv420_)  // one encoding for planes: LZ4 even when it does not shrink them (noise)
+    writer.add_rect(x0, y0, rw, rh, wire::RectEncoding::kLz4Yuv420, {lz4_.data(), static_cast<std::size_t>(n)});
+  else if (n > 0 && static_cast<std::size_t>(n) < raw)
+    writer.add_rect(x0, y0, rw, rh, wire::RectEncoding::kLz4, {lz4_.data(), static_cast<std::size_t>(n)});
+  else  // incompressible (noise): raw is smaller and cheaper to decode
+    writer.add_rect(x0, y0, rw, rh, wire::RectEncoding::kRaw, {src, raw});
 }
 
 // The frame's pixels are allocated by the first key frame, not here: a HELLO alone (60 bytes)
@@ -379,6 +410,18 @@ Result<void, wire::WireError> FrameDecoder::apply(const wire::FrameView& f) {
                                                      ": a JPEG strip, which this receiver did not offer (WELCOME)"};
       if (auto decoded = strip_decoder_(std::span(f.rects).subspan(i, end - i), frame); !decoded) return decoded;
       i = end - 1;
+      continue;
+    }
+    if (r.encoding == wire::RectEncoding::kLz4Yuv420) {
+      const std::size_t planes = Yuv420Layout{r.w, r.h}.bytes();
+      scratch_.resize(planes);
+      const int n = LZ4_decompress_safe(reinterpret_cast<const char*>(r.data.data()), reinterpret_cast<char*>(scratch_.data()),
+                                        static_cast<int>(r.data.size()), static_cast<int>(planes));
+      if (n < 0 || static_cast<std::size_t>(n) != planes)
+        return WireError{ErrorCode::kBadMessage, "FRAME rect " + std::to_string(i) + ": 4:2:0 LZ4 data decodes to " +
+                                                     (n < 0 ? std::string("an error") : std::to_string(n) + " bytes") +
+                                                     ", expected " + std::to_string(planes)};
+      yuv420_to_bgrx(scratch_.data(), r.w, r.h, frame.row(r.y) + std::size_t{r.x} * 4, stride);
       continue;
     }
     const std::size_t row_bytes = std::size_t{r.w} * 4, raw = row_bytes * r.h;

@@ -1,4 +1,4 @@
-// Wire protocol v2 to v4: see schemas/wire-protocol.md. Every rule of the spec's tables is
+// Wire protocol v2 to v5: see schemas/wire-protocol.md. Every rule of the spec's tables is
 // checked here. Longer than most files on purpose: each message's decoder sits next to its
 // encoder and its limits, as the spec's tables do, so a rule and its check read together.
 #include "screenreel/protocol/wire.hpp"
@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "byte_io.hpp"
+#include "screenreel/common/yuv420.hpp"
 
 namespace screenreel::wire {
 namespace {
@@ -46,7 +47,7 @@ Result<void, WireError> check_dimensions(const char* what, std::uint64_t w, std:
   return {};
 }
 
-Result<Message, WireError> decode_hello(ByteReader& r) {
+Result<Message, WireError> decode_hello(ByteReader& r, std::uint16_t version) {
   Hello m;
   m.width = r.read<std::uint32_t>();
   m.height = r.read<std::uint32_t>();
@@ -62,6 +63,7 @@ Result<Message, WireError> decode_hello(ByteReader& r) {
   if (fmt != static_cast<std::uint32_t>(PixelFormat::kBgrx8888))
     return bad("HELLO: pixel format " + std::to_string(fmt) + " not supported (only 1 = BGRX8888)");
   m.pixel_format = PixelFormat::kBgrx8888;
+  if (version >= 5 && r.remaining() >= 4) m.wire_pixels = r.read<std::uint32_t>();  // appended in protocol 5
   if (m.fps_milli < 1 || m.fps_milli > kMaxFps * 1000)
     return bad("HELLO: fps_milli " + std::to_string(m.fps_milli) + " outside 1.." +
                std::to_string(kMaxFps * 1000));
@@ -81,6 +83,7 @@ Result<Message, WireError> decode_welcome(ByteReader& r, std::uint16_t version) 
     m.jpeg_quality = r.read<std::uint32_t>();
     if (m.jpeg_quality > 100) return bad("WELCOME: jpeg_quality " + std::to_string(m.jpeg_quality) + " over 100");
   }
+  if (version >= 5 && r.remaining() >= 4) m.wire_pixels = r.read<std::uint32_t>();  // appended in protocol 5
   return Message(std::move(m));
 }
 
@@ -133,6 +136,14 @@ Result<Message, WireError> decode_frame(ByteReader& r, std::uint16_t version) {
       if (len <= kJpegStripPrefixBytes || len - kJpegStripPrefixBytes > raw / kBytesPerPixel * kMaxJpegStripBytesPerPixel)
         return bad(at + "JPEG strip data length " + std::to_string(len) + " impossible for " +
                    std::to_string(rect.w) + "x" + std::to_string(rect.h) + " pixels");
+    } else if (enc == static_cast<std::uint8_t>(RectEncoding::kLz4Yuv420) && version >= 5) {
+      const std::uint64_t planes = Yuv420Layout{rect.w, rect.h}.bytes();
+      if (rect.x % 2 != 0 || rect.y % 2 != 0)
+        return bad(at + "4:2:0 rectangle at odd " + std::to_string(rect.x) + "," + std::to_string(rect.y) +
+                   " (x and y must be even)");
+      if (len == 0 || len > static_cast<std::uint64_t>(LZ4_compressBound(static_cast<int>(planes))))
+        return bad(at + "4:2:0 LZ4 data length " + std::to_string(len) + " impossible for " + std::to_string(planes) +
+                   " bytes of planes");
     } else if (enc == static_cast<std::uint8_t>(RectEncoding::kCopy) && version >= 3) {
       if (m.is_key()) return bad(at + "a key frame has nothing to copy from");
       if (len != kCopyDataBytes) return bad(at + "copy data length " + std::to_string(len) + " != 8");
@@ -360,7 +371,7 @@ Result<Message, WireError> decode_body(MessageType type, std::span<const std::ui
   ByteReader r(body);
   Result<Message, WireError> p = [&]() -> Result<Message, WireError> {
     switch (type) {
-      case MessageType::kHello: return decode_hello(r);
+      case MessageType::kHello: return decode_hello(r, version);
       case MessageType::kWelcome: return decode_welcome(r, version);
       case MessageType::kFrame: return decode_frame(r, version);
       case MessageType::kAck: return decode_ack(r);
@@ -395,6 +406,7 @@ std::vector<std::uint8_t> encode(const Hello& m) {
   w.write_bytes(m.resume_key);
   w.write_str16(m.name, kMaxText);
   w.write_str16(m.source, kMaxText);
+  if (m.wire_pixels != 0) w.write(m.wire_pixels);  // protocol 5 only (the client sets it so)
   return finish_message(std::move(out));
 }
 
@@ -406,7 +418,9 @@ std::vector<std::uint8_t> encode(const Welcome& m) {
   w.write(m.last_tick);
   w.write_bytes(m.resume_key);
   w.write_str16(m.folder, kMaxText);
-  if (m.jpeg_quality != 0) w.write(m.jpeg_quality);  // protocol 4 only (the receiver sets it so)
+  // Protocol 4 and 5 only (the receiver sets them so); wire_pixels needs jpeg_quality before it.
+  if (m.jpeg_quality != 0 || m.wire_pixels != 0) w.write(m.jpeg_quality);
+  if (m.wire_pixels != 0) w.write(m.wire_pixels);
   return finish_message(std::move(out));
 }
 

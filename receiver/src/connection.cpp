@@ -344,9 +344,12 @@ void Connection::on_hello(const wire::Hello& hello) {
       std::to_string(hello.fps_milli / 1000.0).substr(0, 5) + " fps " +
       (buffering ? "into the replay buffer (memory only, until a save)" : "into sessions/" + rec.folder));
   // A buffering session is in no archive yet: session 0, no folder, nothing to resume.
+  // Protocol 5: the decoder takes 4:2:0 tiles (converting them back to BGRX for everything
+  // after it), so whatever of them the client offers is taken.
   send(wire::encode(wire::Welcome{buffering ? 0 : static_cast<std::uint64_t>(rec.id), server_.options.max_in_flight,
                                   rec.folder, buffering ? wire::ResumeKey{} : server_.recorder.resume_key(rec.id),
-                                  last_tick, reader_.version() >= 4 ? static_cast<std::uint32_t>(quality) : 0}));
+                                  last_tick, reader_.version() >= 4 ? static_cast<std::uint32_t>(quality) : 0,
+                                  reader_.version() >= 5 ? hello.wire_pixels & wire::kWirePixelsYuv420 : 0}));
   if (server_.sink) server_.sink->session_started(rec.id, window_title());
   if (server_.stopping) return stop(server_.stop_reason);
   read();

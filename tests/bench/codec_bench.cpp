@@ -99,12 +99,15 @@ BENCHMARK(BM_Grab)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // Client, per tick: compare with the last frame sent, copy and LZ4 the changed tiles, hash. The
 // arguments: LZ4's acceleration (FrameEncoder::kLz4Acceleration is what the client uses), and
-// copies: 1 to send scrolled content as copies (protocol 3, CopyFinder).
+// copies: 1 to send scrolled content as copies (protocol 3, CopyFinder), and yuv420: 1 to send
+// the tiles as 4:2:0 planes (protocol 5, --wire-pixels yuv420; the conversion back into the
+// receiver's frame, which the client keeps, is in the time).
 void BM_TileDiffLz4Encode(benchmark::State& state) {
   const auto& c = clip();
   const auto& first = c.frames[0];
   screenreel::FrameEncoder enc(first.width, first.height, static_cast<int>(state.range(0)));
   enc.enable_copies(state.range(1) != 0);
+  enc.enable_yuv420(state.range(2) != 0);
   std::vector<std::uint8_t> msg;
   std::size_t i = 0, wire = 0, frames = 0, sent = 0, tiles_changed = 0, tiles_total = 0, copied_pixels = 0;
   for (auto _ : state) {
@@ -130,11 +133,13 @@ void BM_TileDiffLz4Encode(benchmark::State& state) {
   state.SetLabel(c.label);
 }
 BENCHMARK(BM_TileDiffLz4Encode)
-    ->ArgNames({"acceleration", "copies"})
-    ->Args({1, 0})
-    ->Args({2, 0})
-    ->Args({4, 0})
-    ->Args({4, 1})
+    ->ArgNames({"acceleration", "copies", "yuv420"})
+    ->Args({1, 0, 0})
+    ->Args({2, 0, 0})
+    ->Args({4, 0, 0})
+    ->Args({4, 1, 0})
+    ->Args({4, 0, 1})
+    ->Args({4, 1, 1})
     ->Unit(benchmark::kMillisecond);
 
 // Client, an unchanged tick: the whole frame is compared with the reference and nothing is sent.

@@ -52,10 +52,12 @@ RecordedStream make_recorded_stream(const StreamSpec& spec) {
   hello.client_time_us = 1'700'000'000'000'000;
   hello.name = spec.name;
   hello.source = "test-pattern " + std::to_string(spec.width) + "x" + std::to_string(spec.height);
+  hello.wire_pixels = spec.yuv420 ? wire::kWirePixelsYuv420 : 0;
   append(wire::encode(hello));
 
   FrameEncoder encoder(spec.width, spec.height);
   encoder.enable_copies(spec.scroll);
+  encoder.enable_yuv420(spec.yuv420);
   std::mt19937 noise_rng(7);
   std::uint64_t tick = 0;
   std::vector<std::uint8_t> last;
@@ -74,7 +76,7 @@ RecordedStream make_recorded_stream(const StreamSpec& spec) {
     pending.clear();
     append(message);
     s.frame_seqs.push_back(tick);
-    s.frame_pixels.push_back(encoder.reference().pixels);
+    s.frame_pixels.push_back(encoder.peer().pixels);
     last = px;
   };
   for (int i = 0; i < spec.frames; ++i) {
@@ -147,6 +149,13 @@ std::vector<std::pair<std::string, StreamSpec>> seed_specs() {
   events.frames = 6;
   events.events = true;
   out.emplace_back("events-64x48", events);
+  StreamSpec yuv;  // protocol 5: 4:2:0 tiles, partial ones at odd edges, with copies of scrolled text
+  yuv.width = 130;
+  yuv.height = 81;
+  yuv.frames = 5;
+  yuv.scroll = true;
+  yuv.yuv420 = true;
+  out.emplace_back("yuv420-130x81", yuv);
   return out;
 }
 

@@ -21,6 +21,7 @@ struct StreamSpec {
   bool repeat_last = false;  // one more FRAME with no rectangles (--every-frame on a still screen)
   bool noise_frame = false;  // frame 2 is random noise: its tiles go raw (LZ4 does not help)
   bool scroll = false;       // text scrolling up 8 rows a frame, sent with copies (protocol 3)
+  bool yuv420 = false;       // tiles as 4:2:0 planes (protocol 5: HELLO offers them, as --wire-pixels yuv420)
   bool bye = true;           // end with BYE (a client that stops on its own)
   // Protocol 4's SKIPPED for the tick without a frame, then MARKER, PAUSE and RESUME, each in the
   // unit of the FRAME that follows it (so unit_starts still names FRAMEs).
@@ -42,7 +43,7 @@ RecordedStream make_recorded_stream(const StreamSpec& spec);
 // The streams the fuzzer is seeded with, by name: frames of one tile and of several partial
 // tiles, a second key frame, a repeat without rectangles, raw (incompressible) tiles, the
 // smallest size, a stream without BYE, scrolled text sent as copy rectangles, and protocol 4's
-// markers, pause and skipped ticks between the frames.
+// markers, pause and skipped ticks between the frames, and protocol 5's 4:2:0 tiles.
 std::vector<std::pair<std::string, StreamSpec>> seed_specs();
 
 // The test pattern's pixels at `tick` (0-based) with the size and fps of `spec`.

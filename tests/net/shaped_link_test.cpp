@@ -166,5 +166,9 @@ TEST_F(ShapedLinkRecording, AVersion3ClientRecordsOverTheLink) { expect_an_older
 
 TEST_F(ShapedLinkRecording, AVersion2ClientRecordsOverTheLink) { expect_an_older_client_records(2); }
 
+// Protocol 4 (copies and JPEG strips, no 4:2:0 tiles): the receiver speaks 4 to it, its WELCOME
+// without wire_pixels.
+TEST_F(ShapedLinkRecording, AVersion4ClientRecordsOverTheLink) { expect_an_older_client_records(4); }
+
 }  // namespace
 }  // namespace screenreel::test

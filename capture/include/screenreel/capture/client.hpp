@@ -15,6 +15,10 @@ namespace screenreel::capture {
 // receiver stores them (protocol 4), or a choice per frame by the link's measured rate.
 enum class WireMode { kAuto, kLossless, kJpeg };
 
+// What the changed tiles' pixels travel as (--wire-pixels): the screen's BGRX, or the 4:2:0
+// planes the archive's JPEGs keep of them (protocol 5; an older receiver gets BGRX).
+enum class WirePixels { kBgrx, kYuv420 };
+
 struct CaptureConfig {
   std::string connect = "127.0.0.1:5000";
   SourceOptions source;
@@ -27,6 +31,7 @@ struct CaptureConfig {
   bool every_frame = false;      // send a FRAME every tick even when nothing changed
   bool copies = true;            // scrolled and moved content as copies (protocol 3; --no-copies)
   WireMode wire = WireMode::kLossless;  // --wire
+  WirePixels wire_pixels = WirePixels::kBgrx;  // --wire-pixels
   bool quiet = false;
   bool stats = false;  // a live status line on stderr, once a second
   std::string token;  // from --token-file; empty: none

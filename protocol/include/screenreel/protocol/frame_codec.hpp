@@ -62,6 +62,7 @@ struct EncodeStats {
   std::uint32_t jpeg_strips = 0;    // how many
   std::uint64_t lossless_pixels = 0;  // what the frame had to send as tiles (changed, and lossy to heal)
   std::uint64_t jpeg_pixels = 0;      // or as JPEG strips
+  bool yuv420 = false;                // the tiles went as 4:2:0 planes (protocol 5)
 };
 
 class FrameEncoder {
@@ -99,6 +100,16 @@ class FrameEncoder {
                                     std::optional<std::span<const PixelRect>> changed = std::nullopt);
 
   const FrameBuffer& reference() const { return reference_; }
+  // The receiver's frame after the last message: the reference, or what the receiver decoded
+  // from 4:2:0 tiles and JPEG strips where they went.
+  const FrameBuffer& peer() const { return yuv420_ || lossy_count_ > 0 ? peer_ : reference_; }
+
+  // Sends the changed tiles as 4:2:0 planes (RectEncoding::kLz4Yuv420, protocol 5): only for a
+  // receiver whose WELCOME took them. The encoder converts them back as the receiver does, into
+  // its copy of the receiver's frame (peer()), which copies also act on and the hash is of;
+  // changes are still found against the screen's pixels (reference()). Off by default; turning
+  // it on or off makes the next message a key frame.
+  void enable_yuv420(bool on);
 
   // Sends scrolled content as copies (RectEncoding::kCopy, protocol 3; CopyFinder): only for a
   // receiver that speaks protocol 3 or later. Off by default.
@@ -116,6 +127,8 @@ class FrameEncoder {
 
  private:
   bool encode_jpeg(bool key, EncodeStats& stats, wire::FrameMessageWriter& writer);
+  void add_tiles(std::uint32_t x0, std::uint32_t y0, std::uint32_t rw, std::uint32_t rh,
+                 wire::FrameMessageWriter& writer);
   std::uint32_t diff(const std::uint8_t* pixels, std::size_t stride, bool first, bool copy);
 
   FrameBuffer reference_;
@@ -137,7 +150,9 @@ class FrameEncoder {
   JpegStripGrid grid_;
   std::vector<std::uint8_t> lossy_;   // one a strip: the receiver holds it decoded from a JPEG strip
   std::size_t lossy_count_ = 0;
-  FrameBuffer peer_;                  // the receiver's frame, while lossy_count_ > 0
+  FrameBuffer peer_;                  // the receiver's frame, while lossy_count_ > 0 or yuv420_
+  bool yuv420_ = false;
+  bool force_key_ = false;            // the next message is a key frame (the pixel format changed)
   std::vector<PixelRect> tile_rects_;  // the changed tiles, for the strip coder
   std::vector<std::uint8_t> strip_marks_;
 };

@@ -1,4 +1,4 @@
-// Wire protocol v4 (schemas/wire-protocol.md): message types, limits, version negotiation and
+// Wire protocol v5 (schemas/wire-protocol.md): message types, limits, version negotiation and
 // pure encode/decode functions over bytes. No socket in here, so it can be unit-tested and fuzzed.
 #pragma once
 
@@ -20,7 +20,7 @@ namespace screenreel::wire {
 
 // The newest version this build speaks, and the oldest it still accepts. Both peers announce
 // their newest in the preamble; the connection speaks the lower of the two (negotiate()).
-inline constexpr std::uint16_t kVersion = 4;
+inline constexpr std::uint16_t kVersion = 5;
 inline constexpr std::uint16_t kMinVersion = 2;
 inline constexpr std::uint16_t negotiate(std::uint16_t peer) { return peer < kVersion ? peer : kVersion; }
 inline constexpr std::size_t kPreambleBytes = 12;
@@ -44,8 +44,9 @@ inline constexpr std::uint32_t kBytesPerPixel = 4;
 inline constexpr std::size_t kNonceBytes = 32;
 inline constexpr std::size_t kMacBytes = 32;
 inline constexpr std::size_t kResumeKeyBytes = 16;
-// The most a peer may send before it has authenticated: preamble, AUTH and the largest HELLO.
-inline constexpr std::uint64_t kMaxPreAuthBody = 24 + 8 + kResumeKeyBytes + 2 * (2 + kMaxText);
+// The most a peer may send before it has authenticated: preamble, AUTH and the largest HELLO
+// (with protocol 5's wire_pixels).
+inline constexpr std::uint64_t kMaxPreAuthBody = 24 + 8 + kResumeKeyBytes + 2 * (2 + kMaxText) + 4;
 
 enum class MessageType : std::uint16_t {
   kHello = 1,
@@ -90,7 +91,10 @@ enum class StopReason : std::uint32_t { kUserEnded = 1, kShutdown = 2, kStorageE
 // rectangles before it left it: scrolled or moved content, sent as 8 bytes.
 // kJpegStrip (protocol 4): the rectangle is exactly one strip of the frame's JpegStripGrid, as
 // the entropy-coded bytes of its restart interval, coded at the quality WELCOME announced.
-enum class RectEncoding : std::uint8_t { kRaw = 0, kLz4 = 1, kCopy = 2, kJpegStrip = 3 };
+// kLz4Yuv420 (protocol 5): the rectangle's 4:2:0 planes (common/yuv420.hpp: Y, then Cb and Cr at
+// half width and height) as one LZ4 block; x and y are even, so its chroma blocks are the
+// frame's (and the archive JPEG's). Sent only when WELCOME's wire_pixels offered it.
+enum class RectEncoding : std::uint8_t { kRaw = 0, kLz4 = 1, kCopy = 2, kJpegStrip = 3, kLz4Yuv420 = 4 };
 inline constexpr std::uint32_t kCopyDataBytes = 8;
 // A JPEG strip's data: quality (u8), 3 reserved zero bytes, then the strip's coded bytes.
 inline constexpr std::uint32_t kJpegStripPrefixBytes = 4;
@@ -99,6 +103,11 @@ inline constexpr std::uint32_t kJpegStripPrefixBytes = 4;
 inline constexpr std::uint32_t kMaxJpegStripBytesPerPixel = 8;
 
 inline constexpr std::uint32_t kFrameFlagKey = 1;
+
+// HELLO's and WELCOME's wire_pixels (protocol 5): the pixel encodings besides BGRX that the
+// client can send, and that the receiver takes of them. Unknown bits are ignored (a later
+// version's formats).
+inline constexpr std::uint32_t kWirePixelsYuv420 = 1;  // RectEncoding::kLz4Yuv420
 
 // Why a peer's bytes were refused. `what` names the field and the violated limit, so it can be
 // logged as is ("FRAME rect 3: x + w = 2000 exceeds width 1920").
@@ -130,6 +139,9 @@ struct Hello {
   // 0 and zeros for a new session.
   std::uint64_t resume_session_id = 0;
   ResumeKey resume_key{};
+  // Protocol 5 (appended; 0 and not sent on an older connection): kWirePixels* bits the client
+  // can send.
+  std::uint32_t wire_pixels = 0;
   bool operator==(const Hello&) const = default;
 };
 
@@ -146,6 +158,9 @@ struct Welcome {
   // the client may send JPEG strips; 0: the receiver takes none (and the field is not sent: a
   // protocol 2 or 3 connection never carries it).
   std::uint32_t jpeg_quality = 0;
+  // Protocol 5: the kWirePixels* bits of HELLO's that the receiver takes; 0 (and not sent, nor
+  // on an older connection): BGRX only.
+  std::uint32_t wire_pixels = 0;
   bool operator==(const Welcome&) const = default;
 };
 

@@ -1,0 +1,206 @@
+// 4:2:0 planes (common/yuv420.hpp, protocol 5's encoding 4): the conversion round-trips within
+// the rounding of 8-bit YCbCr, a JPEG coded from the planes is the one libjpeg codes from the
+// pixels, and the frame codec sends them with copies and edits, the receiver's frame always
+// the one the client hashed.
+#include "screenreel/common/yuv420.hpp"
+
+#include <gtest/gtest.h>
+#include <turbojpeg.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <random>
+#include <vector>
+
+#include "screenreel/protocol/frame_codec.hpp"
+#include "screenreel/protocol/wire.hpp"
+
+namespace screenreel {
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+// A screen-like picture: flat areas, hard coloured edges (text), gradients, some grey noise.
+Bytes screen_like(std::uint32_t w, std::uint32_t h, std::uint32_t seed) {
+  Bytes px(std::size_t{w} * h * 4);
+  std::mt19937 rng(seed);
+  for (std::uint32_t y = 0; y < h; ++y)
+    for (std::uint32_t x = 0; x < w; ++x) {
+      std::uint8_t* p = &px[(std::size_t{y} * w + x) * 4];
+      const bool ink = ((x / 3 + y / 5 + seed) % 7) == 0;
+      p[0] = ink ? 20 : static_cast<std::uint8_t>(x * 255 / w);
+      p[1] = ink ? 230 : static_cast<std::uint8_t>(y * 255 / h);
+      p[2] = static_cast<std::uint8_t>(128 + (seed & 63));
+      if (y > h / 2 && x < w / 4) p[0] = p[1] = p[2] = static_cast<std::uint8_t>(rng());  // grey noise (a photo's grain)
+      p[3] = 0;
+    }
+  return px;
+}
+
+int max_difference(const Bytes& a, const Bytes& b) {  // over B, G and R
+  int worst = 0;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (i % 4 != 3) worst = std::max(worst, std::abs(int{a[i]} - int{b[i]}));
+  return worst;
+}
+
+double psnr(const Bytes& a, const Bytes& b) {
+  double se = 0;
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (i % 4 != 3) {
+      const double d = static_cast<double>(a[i]) - static_cast<double>(b[i]);
+      se += d * d;
+      ++n;
+    }
+  return se == 0 ? 99 : 10 * std::log10(255.0 * 255.0 / (se / static_cast<double>(n)));
+}
+
+TEST(Yuv420, PixelsWithOneColourAPerBlockComeBackWithinRounding) {
+  // Every 2x2 block one colour: only the 8-bit rounding of Y, Cb and Cr is lost.
+  const std::uint32_t w = 256, h = 130;
+  Bytes px(std::size_t{w} * h * 4);
+  std::mt19937 rng(3);
+  for (std::uint32_t y = 0; y < h; y += 2)
+    for (std::uint32_t x = 0; x < w; x += 2) {
+      const std::uint8_t c[3] = {static_cast<std::uint8_t>(rng()), static_cast<std::uint8_t>(rng()),
+                                 static_cast<std::uint8_t>(rng())};
+      for (std::uint32_t dy = 0; dy < 2; ++dy)
+        for (std::uint32_t dx = 0; dx < 2; ++dx)
+          std::copy_n(c, 3, &px[(std::size_t{y + dy} * w + x + dx) * 4]);
+    }
+  Bytes planes(Yuv420Layout{w, h}.bytes()), back(px.size());
+  bgrx_to_yuv420(px.data(), w * 4, w, h, planes.data());
+  yuv420_to_bgrx(planes.data(), w, h, back.data(), w * 4);
+  EXPECT_LE(max_difference(px, back), 3);
+  EXPECT_GE(psnr(px, back), 45);
+  for (std::size_t i = 3; i < back.size(); i += 4) ASSERT_EQ(back[i], 0xFF);
+}
+
+TEST(Yuv420, GreyPixelsComeBackExactlyOddSizesIncluded) {
+  // Grey has no chroma (Cb = Cr = 128 whatever the averaging): the edges' padding must not add any.
+  for (const auto& [w, h] : {std::pair<std::uint32_t, std::uint32_t>{320, 200}, {67, 33}, {1, 1}, {17, 2}}) {
+    Bytes px = screen_like(w, h, w);
+    for (std::size_t i = 0; i < px.size(); i += 4) px[i + 1] = px[i + 2] = px[i];
+    Bytes planes(Yuv420Layout{w, h}.bytes()), back(px.size());
+    bgrx_to_yuv420(px.data(), std::size_t{w} * 4, w, h, planes.data());
+    yuv420_to_bgrx(planes.data(), w, h, back.data(), std::size_t{w} * 4);
+    EXPECT_EQ(max_difference(px, back), 0) << w << "x" << h;
+  }
+}
+
+// libjpeg's own conversion from the same pixels (coded at quality 100, decoded with plain
+// upsampling) and the planes coded as raw data give the same picture within the DCT's rounding.
+TEST(Yuv420, PlanesCodedAsRawDataGiveTheJpegLibjpegCodesFromThePixels) {
+  const std::uint32_t w = 322, h = 198;  // partial MCUs at both edges
+  const Bytes px = screen_like(w, h, 11);
+  Bytes planes(Yuv420Layout{w, h}.bytes());
+  bgrx_to_yuv420(px.data(), std::size_t{w} * 4, w, h, planes.data());
+  const Yuv420Layout l{w, h};
+  const unsigned char* plane_ptrs[3] = {planes.data(), planes.data() + l.luma_bytes(),
+                                        planes.data() + l.luma_bytes() + l.chroma_bytes()};
+  const int strides[3] = {static_cast<int>(w), static_cast<int>(l.chroma_width()), static_cast<int>(l.chroma_width())};
+  tjhandle c = tjInitCompress();
+  tjhandle d = tjInitDecompress();
+  unsigned char *from_pixels = nullptr, *from_planes = nullptr;
+  unsigned long pixels_size = 0, planes_size = 0;
+  ASSERT_EQ(tjCompress2(c, px.data(), static_cast<int>(w), static_cast<int>(w * 4), static_cast<int>(h), TJPF_BGRX,
+                        &from_pixels, &pixels_size, TJSAMP_420, 100, TJFLAG_ACCURATEDCT), 0);
+  ASSERT_EQ(tjCompressFromYUVPlanes(c, plane_ptrs, static_cast<int>(w), strides, static_cast<int>(h), TJSAMP_420,
+                                    &from_planes, &planes_size, 100, TJFLAG_ACCURATEDCT), 0);
+  Bytes a(px.size()), b(px.size());
+  ASSERT_EQ(tjDecompress2(d, from_pixels, pixels_size, a.data(), static_cast<int>(w), static_cast<int>(w * 4),
+                          static_cast<int>(h), TJPF_BGRX, TJFLAG_FASTUPSAMPLE | TJFLAG_ACCURATEDCT), 0);
+  ASSERT_EQ(tjDecompress2(d, from_planes, planes_size, b.data(), static_cast<int>(w), static_cast<int>(w * 4),
+                          static_cast<int>(h), TJPF_BGRX, TJFLAG_FASTUPSAMPLE | TJFLAG_ACCURATEDCT), 0);
+  tjFree(from_pixels);
+  tjFree(from_planes);
+  tjDestroy(c);
+  tjDestroy(d);
+  EXPECT_LE(max_difference(a, b), 2) << "the planes are libjpeg's conversion and downsampling";
+  EXPECT_GE(psnr(a, b), 50);
+  // Against the screen, the JPEG made from the planes is as good as the archive's own, and so are
+  // the planes converted back (what the receiver codes from).
+  EXPECT_NEAR(psnr(px, b), psnr(px, a), 0.2);
+  Bytes back(px.size());
+  yuv420_to_bgrx(planes.data(), w, h, back.data(), std::size_t{w} * 4);
+  EXPECT_GE(psnr(px, back), psnr(px, a) - 0.5);
+}
+
+wire::FrameView parse(const Bytes& message) {
+  auto m = wire::decode_body(wire::MessageType::kFrame, std::span(message).subspan(wire::kHeaderBytes));
+  EXPECT_TRUE(m) << m.error().what;
+  return std::get<wire::FrameView>(*m);
+}
+
+// Random frames with scrolls (copies), moves and edits, sent as 4:2:0 tiles: the decoder's frame
+// always matches the hash (so it is the client's peer()), and it is the screen within rounding.
+TEST(Yuv420, TilesWithCopiesAndEditsAlwaysDecodeToTheFrameTheClientHashed) {
+  const std::uint32_t w = 300, h = 202;
+  FrameEncoder encoder(w, h);
+  encoder.enable_copies(true);
+  encoder.enable_yuv420(true);
+  FrameDecoder decoder(w, h);
+  std::mt19937 rng(5);
+  Bytes page = screen_like(w, h * 3, 1);
+  Bytes frame(std::size_t{w} * h * 4);
+  std::uint32_t top = 0;
+  std::size_t yuv_rects = 0, copies = 0, bytes_yuv = 0;
+  for (std::uint64_t seq = 1; seq <= 40; ++seq) {
+    top = std::min<std::uint32_t>(h * 2, top + rng() % 9);  // a scroll of 0 to 8 rows
+    std::copy_n(page.begin() + std::ptrdiff_t{top} * w * 4, frame.size(), frame.begin());
+    for (int e = 0; e < 3; ++e) {  // small edits anywhere
+      const std::uint32_t x = rng() % (w - 10), y = rng() % (h - 10);
+      for (std::uint32_t dy = 0; dy < 10; ++dy) frame[((y + dy) * w + x) * 4 + 1] = static_cast<std::uint8_t>(rng());
+    }
+    Bytes message;
+    const auto stats = encoder.encode(frame.data(), std::size_t{w} * 4, seq, static_cast<std::int64_t>(seq), seq == 20,
+                                      true, message);
+    ASSERT_TRUE(stats);
+    EXPECT_TRUE(stats->yuv420);
+    const auto view = parse(message);
+    for (const auto& r : view.rects) {
+      EXPECT_NE(r.encoding, wire::RectEncoding::kLz4) << "BGRX tiles while 4:2:0 is on";
+      EXPECT_NE(r.encoding, wire::RectEncoding::kRaw);
+      yuv_rects += r.encoding == wire::RectEncoding::kLz4Yuv420;
+      copies += r.encoding == wire::RectEncoding::kCopy;
+      if (r.encoding == wire::RectEncoding::kLz4Yuv420) bytes_yuv += r.data.size();
+    }
+    auto applied = decoder.apply(view);
+    ASSERT_TRUE(applied) << "seq " << seq << ": " << applied.error().what;
+    ASSERT_EQ(decoder.frame().pixels, encoder.peer().pixels) << "seq " << seq;
+    EXPECT_EQ(encoder.reference().pixels, frame) << "changes are found against the screen";
+  }
+  EXPECT_GT(yuv_rects, 0u);
+  EXPECT_GT(copies, 0u) << "scrolls went as copies of the receiver's 4:2:0 pixels";
+}
+
+// Turning 4:2:0 off (a reconnection to an older receiver) makes the next frame a key frame of
+// BGRX tiles: the receiver's frame is the screen exactly again.
+TEST(Yuv420, TurningItOffSendsAKeyFrameOfTheExactPixels) {
+  const std::uint32_t w = 130, h = 70;
+  FrameEncoder encoder(w, h);
+  encoder.enable_yuv420(true);
+  FrameDecoder decoder(w, h);
+  const Bytes a = screen_like(w, h, 2), b = screen_like(w, h, 3);
+  Bytes message;
+  ASSERT_TRUE(encoder.encode(a.data(), w * 4, 1, 1, false, false, message));
+  ASSERT_TRUE(decoder.apply(parse(message)));
+  EXPECT_NE(decoder.frame().pixels, a);
+  encoder.enable_yuv420(false);
+  const auto stats = encoder.encode(b.data(), w * 4, 2, 2, false, false, message);
+  ASSERT_TRUE(stats);
+  EXPECT_TRUE(stats->key);
+  EXPECT_FALSE(stats->yuv420);
+  ASSERT_TRUE(decoder.apply(parse(message)));
+  EXPECT_EQ(decoder.frame().pixels, b);
+}
+
+// The planes of a frame weigh 1.5 bytes a pixel against BGRX's 4, before LZ4.
+TEST(Yuv420, PlanesAreThreeEighthsOfBgrx) {
+  EXPECT_EQ(Yuv420Layout({1920, 1080}).bytes() * 8, std::size_t{1920} * 1080 * 4 * 3);
+  EXPECT_EQ(Yuv420Layout({3, 3}).bytes(), 9u + 2 * 4);
+}
+
+}  // namespace
+}  // namespace screenreel
