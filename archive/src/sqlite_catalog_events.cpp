@@ -38,37 +38,17 @@ std::vector<LedgerRun> SqliteCatalog::ledger(std::int64_t session_id) {
 void SqliteCatalog::add_events(const SessionEvents& events) {
   if (events.empty()) return;
   sqlite::Transaction tx(db_);
+  // One statement each, bound and run per row (run() resets it for the next).
+  auto marker = db_.prepare("INSERT INTO markers (session_id, time_us, tick, frame, label, source) VALUES (?, ?, ?, ?, ?, ?)");
   for (const auto& m : events.markers)
-    db_.prepare("INSERT INTO markers (session_id, time_us, tick, frame, label, source) VALUES (?, ?, ?, ?, ?, ?)")
-        .bind(1, m.session_id)
-        .bind(2, m.time_us)
-        .bind(3, m.tick)
-        .bind(4, m.frame)
-        .bind(5, m.label)
-        .bind(6, m.source)
-        .run();
+    marker.bind(1, m.session_id).bind(2, m.time_us).bind(3, m.tick).bind(4, m.frame).bind(5, m.label).bind(6, m.source).run();
+  auto pause = db_.prepare("INSERT INTO pauses (session_id, from_tick, from_us, to_tick, to_us, reason) VALUES (?, ?, ?, ?, ?, ?)");
   for (const auto& p : events.pauses)
-    db_.prepare("INSERT INTO pauses (session_id, from_tick, from_us, to_tick, to_us, reason) VALUES (?, ?, ?, ?, ?, ?)")
-        .bind(1, p.session_id)
-        .bind(2, p.from_tick)
-        .bind(3, p.from_us)
-        .bind(4, p.to_tick)
-        .bind(5, p.to_us)
-        .bind(6, p.reason)
-        .run();
-  for (const auto& e : events.pause_ends)
-    db_.prepare("UPDATE pauses SET to_tick = ?1, to_us = ?2 WHERE session_id = ?3 AND to_tick IS NULL AND from_tick <= ?1")
-        .bind(1, e.to_tick)
-        .bind(2, e.to_us)
-        .bind(3, e.session_id)
-        .run();
-  for (const auto& r : events.ledger)
-    db_.prepare("INSERT INTO ledger (session_id, first_tick, last_tick, cause) VALUES (?, ?, ?, ?)")
-        .bind(1, r.session_id)
-        .bind(2, r.first_tick)
-        .bind(3, r.last_tick)
-        .bind(4, r.cause)
-        .run();
+    pause.bind(1, p.session_id).bind(2, p.from_tick).bind(3, p.from_us).bind(4, p.to_tick).bind(5, p.to_us).bind(6, p.reason).run();
+  auto pause_end = db_.prepare("UPDATE pauses SET to_tick = ?1, to_us = ?2 WHERE session_id = ?3 AND to_tick IS NULL AND from_tick <= ?1");
+  for (const auto& e : events.pause_ends) pause_end.bind(1, e.to_tick).bind(2, e.to_us).bind(3, e.session_id).run();
+  auto ledger = db_.prepare("INSERT INTO ledger (session_id, first_tick, last_tick, cause) VALUES (?, ?, ?, ?)");
+  for (const auto& r : events.ledger) ledger.bind(1, r.session_id).bind(2, r.first_tick).bind(3, r.last_tick).bind(4, r.cause).run();
   tx.commit();
 }
 
