@@ -11,9 +11,10 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
-#include <regex>
 #include <thread>
 
+#include "screenreel/archive/archive.hpp"
+#include "screenreel/archive/sqlite_catalog.hpp"
 #include "screenreel/common/pixel_rect.hpp"
 #include "screenreel/ocr/engine.hpp"
 #include "support/process.hpp"
@@ -24,16 +25,9 @@ namespace screenreel {
 namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-using test::Process;
 
 // A string Tesseract reads reliably in this font (ocr_recording_test.cpp says why it is fixed).
 constexpr const char* kToken = "HKTWNPBEXA";
-
-std::int64_t json_int(const std::string& json, const std::string& key) {
-  std::smatch m;
-  if (!std::regex_search(json, m, std::regex("\"" + key + "\":(-?\\d+)"))) return -1;
-  return std::stoll(m[1]);
-}
 
 // Whether OCR reads the token anywhere in the image.
 bool ocr_finds_token(ocr::Engine& engine, const cv::Mat& bgr) {
@@ -64,14 +58,14 @@ class RedactionRecording : public ::testing::Test {
   // Records 7 s with --ocr while an xterm prints the token at about 3 s.
   void record_token() {
     const fs::path trigger = archive / "token.txt";
-    Process xterm({"/usr/bin/xterm", "-geometry", "60x16+0+0", "-fa", "Monospace", "-fs", "16", "-e", "bash", "-c",
+    test::Process xterm({"/usr/bin/xterm", "-geometry", "60x16+0+0", "-fa", "Monospace", "-fs", "16", "-e", "bash", "-c",
                    "echo some words stay on screen; while [ ! -f '" + trigger.string() +
                        "' ]; do sleep 0.02; done; cat '" + trigger.string() + "'; exec sleep 1000"},
                   {{"DISPLAY", screen->display()}});
     ASSERT_EQ(test::shell("DISPLAY=" + screen->display() + " timeout 20 xdotool search --sync --class xterm >/dev/null"),
               0);
     auto receiver = test::start_receiver(archive, {"--no-display", "--ocr"});
-    Process capture({SCREENREEL_CAPTURE_BIN, "--connect", "127.0.0.1:" + std::to_string(receiver.port), "--display",
+    test::Process capture({SCREENREEL_CAPTURE_BIN, "--connect", "127.0.0.1:" + std::to_string(receiver.port), "--display",
                      screen->display(), "--fps", "15", "--no-cursor", "--duration", "7", "--name", "secret"});
     ASSERT_TRUE(capture.wait_for_stderr("recording session", 20s)) << capture.err();
     std::this_thread::sleep_for(3s);
@@ -90,12 +84,11 @@ class RedactionRecording : public ::testing::Test {
 TEST_F(RedactionRecording, ATokenShownWhileRecordingIsUnreadableInTheExportAndTheRestOfTheScreenIsAsRecorded) {
   record_token();
   if (HasFatalFailure()) return;
-  const auto found = test::replay(archive, {"search", kToken, "--json"});
-  ASSERT_NE(found.out.find(kToken), std::string::npos) << "the index must have the token\n" << found.out << found.err;
-  const PixelRect line{static_cast<std::int32_t>(json_int(found.out, "x")),
-                       static_cast<std::int32_t>(json_int(found.out, "y")),
-                       static_cast<std::int32_t>(json_int(found.out, "w")),
-                       static_cast<std::int32_t>(json_int(found.out, "h"))};
+  // Where the index has the token's line (what search finds).
+  SqliteCatalog catalog(ArchivePaths(archive).catalog(), SqliteCatalog::Mode::kReadOnly);
+  const auto hits = catalog.find_text({kToken, 1, std::nullopt, std::nullopt, 20});
+  ASSERT_FALSE(hits.empty()) << "the index must have the token";
+  const PixelRect line = hits.front().box;
 
   const auto plain = test::replay(archive, {"export", "1", "--frames", (archive / "plain").string()});
   ASSERT_EQ(plain.status, 0) << plain.err;
@@ -145,7 +138,7 @@ TEST_F(RedactionRecording, ATokenShownWhileRecordingIsUnreadableInTheExportAndTh
     EXPECT_FALSE(ocr_finds_token(engine, m)) << "a frame of the video still shows the token";
   }
   EXPECT_GT(read, 1u);
-  Process probe({"/usr/bin/ffprobe", "-v", "error", "-show_entries", "format_tags=comment", "-of",
+  test::Process probe({"/usr/bin/ffprobe", "-v", "error", "-show_entries", "format_tags=comment", "-of",
                  "default=noprint_wrappers=1", video.string()});
   ASSERT_EQ(probe.wait_for(30s).value_or(-1), 0) << probe.err();
   EXPECT_NE(probe.out().find("redacted by screenreel-replay export (blacked out): the OCR lines matching 1 "
