@@ -4,6 +4,7 @@
 // open_catalog_writer / open_catalog_reader, so that both backends provably answer alike.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <memory>
@@ -465,6 +466,23 @@ TEST_P(CatalogContract, TheTextIndexFindsRanksMarksAndSummarises) {
   EXPECT_EQ(on_frame[0].words.size(), 3u);
   EXPECT_EQ(on_frame[0].words[2], (PixelRect{90, 40, 35, 20}));
   EXPECT_TRUE(c->text_on_frame(s.id, 2, "ERROR").size() == 1u);  // only the disk line is on frame 2
+
+  // Every span, in first_seq order, with the passes around it (where export --redact-text looks).
+  std::vector<TextSpanRow> rows;
+  c->for_each_text_span(s.id, [&](const TextSpanRow& r) { rows.push_back(r); });
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows.back().line.text, "error");
+  EXPECT_EQ(rows.back().first_seq, 5);
+  EXPECT_EQ(rows.back().pass_before, 3);
+  EXPECT_EQ(rows.back().pass_after, 0);
+  const auto quick = std::find_if(rows.begin(), rows.end(), [](const TextSpanRow& r) { return r.line.text.starts_with("the"); });
+  ASSERT_NE(quick, rows.end());
+  EXPECT_EQ(quick->first_seq, 1);
+  EXPECT_EQ(quick->last_seq, 1);
+  EXPECT_EQ(quick->pass_before, 0);
+  EXPECT_EQ(quick->pass_after, 3);
+  EXPECT_EQ(quick->line.box, (PixelRect{10, 10, 200, 20}));
+  EXPECT_EQ(quick->line.words.size(), 8u);
 
   c->finish_text_index(s.id, 6, 6'500'000);
   EXPECT_TRUE(c->text_state(s.id)->complete);

@@ -8,6 +8,8 @@
 
 #include <atomic>
 #include <filesystem>
+#include <map>
+#include <sstream>
 #include <regex>
 #include <thread>
 
@@ -220,6 +222,42 @@ TEST_F(Markers, APauseStoresNoFrameInItsSpanAndTheCatalogHasTheSpan) {
   test::expect_ledger_adds_up(archive);
   const auto info = test::replay(archive, {"info", "1"});
   EXPECT_NE(info.out.find(std::to_string(paused) + " paused"), std::string::npos) << info.out;
+
+  // info --ledger csv: its runs and totals are the session's ticks less its frames.
+  std::int64_t ticks = 0;
+  for (const auto& f : c.frames(id)) ticks = std::max(ticks, f.tick);
+  for (const auto& run : c.ledger(id)) ticks = std::max(ticks, run.last_tick);
+  const auto frames = static_cast<std::int64_t>(c.frames(id).size());
+  const auto csv = test::replay(archive, {"info", "1", "--ledger", "csv"});
+  ASSERT_EQ(csv.status, 0) << csv.err;
+  std::map<std::string, std::int64_t> totals;
+  std::int64_t run_ticks = 0, runs = 0;
+  std::istringstream lines(csv.out);
+  std::string line;
+  ASSERT_TRUE(std::getline(lines, line));
+  EXPECT_EQ(line, "kind,first_tick,last_tick,ticks,cause");
+  const std::regex row(R"(([a-z]+),(\d*),(\d*),(\d+),([a-z-]*))");
+  for (std::smatch m; std::getline(lines, line);) {
+    ASSERT_TRUE(std::regex_match(line, m, row)) << line;
+    if (m[1] == "run") {
+      EXPECT_EQ(std::stoll(m[3]) - std::stoll(m[2]) + 1, std::stoll(m[4])) << line;
+      run_ticks += std::stoll(m[4]);
+      ++runs;
+    } else {
+      totals[m[1].str() + (m[5].length() ? ":" + m[5].str() : "")] = std::stoll(m[4]);
+    }
+  }
+  EXPECT_EQ(runs, static_cast<std::int64_t>(c.ledger(id).size()));
+  EXPECT_EQ(totals["ticks"], ticks);
+  EXPECT_EQ(totals["frames"], frames);
+  EXPECT_EQ(totals["skipped"], ticks - frames) << csv.out;
+  EXPECT_EQ(run_ticks, ticks - frames) << csv.out;
+  EXPECT_EQ(totals["total:paused"], paused) << csv.out;
+  const auto json = test::replay(archive, {"info", "1", "--ledger", "json"});
+  ASSERT_EQ(json.status, 0) << json.err;
+  EXPECT_NE(json.out.find("\"skipped\": " + std::to_string(ticks - frames)), std::string::npos) << json.out;
+  EXPECT_NE(json.out.find("\"cause\": \"paused\""), std::string::npos) << json.out;
+  EXPECT_EQ(test::replay(archive, {"info", "1", "--ledger", "xml"}).status, 2);
 }
 
 TEST_F(Markers, TheReceiverKeyMarksTheSessionsRecording) {

@@ -110,6 +110,13 @@ std::vector<TextSpanWords> PgCatalog::text_on_frame(std::int64_t session_id, std
   return out;
 }
 
+void PgCatalog::for_each_text_span(std::int64_t session_id, const std::function<void(const TextSpanRow&)>& visit) {
+  const auto r = db_->exec(std::string(kTextSpanRows), {session_id});
+  for (int i = 0; i < r.size(); ++i)
+    visit({{r.text(i, 0), parse_word_boxes(r.text(i, 1)), rect_at(r, i, 2)}, r.int64(i, 6), r.int64(i, 7),
+           r.int64(i, 8), r.int64(i, 9)});
+}
+
 std::optional<TextIndexSummary> PgCatalog::text_index_summary(std::int64_t session_id) {
   const auto r = db_->exec(
       "SELECT indexer, lang, interval_us, through_seq, complete, "

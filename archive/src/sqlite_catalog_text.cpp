@@ -93,6 +93,13 @@ std::vector<TextSpanWords> SqliteCatalog::text_on_frame(std::int64_t session_id,
   return out;
 }
 
+void SqliteCatalog::for_each_text_span(std::int64_t session_id, const std::function<void(const TextSpanRow&)>& visit) {
+  auto s = db_.prepare(kTextSpanRows);
+  s.bind(1, session_id);
+  while (s.step())
+    visit({{s.text(0), parse_word_boxes(s.text(1)), rect_at(s, 2)}, s.int64(6), s.int64(7), s.int64(8), s.int64(9)});
+}
+
 std::optional<TextIndexSummary> SqliteCatalog::text_index_summary(std::int64_t session_id) {
   if (!has_text_index()) return std::nullopt;
   auto st = db_.prepare(

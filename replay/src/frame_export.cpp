@@ -5,6 +5,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "screenreel/archive/jpeg.hpp"
 #include "screenreel/replay/archive_access.hpp"
 #include "screenreel/replay/frame_image.hpp"
 #include "screenreel/replay/output_file.hpp"
@@ -27,6 +28,25 @@ bool looks_whole_jpeg(const fs::path& file) {
   return head[0] == 0xFF && head[1] == 0xD8 && tail[0] == 0xFF && tail[1] == 0xD9;
 }
 
+// The frame with its boxes covered, as a new JPEG whose COM segment says so.
+void write_redacted(const ArchivePaths& paths, const SessionRecord& session, const FrameRecord& frame,
+                    const Redactor& redactor, const std::vector<PixelRect>& boxes, JpegEncoder& encoder,
+                    const fs::path& to) {
+  cv::Mat image = load_frame(paths, session, frame);
+  redactor.cover(image, boxes);
+  cv::Mat bgrx;
+  cv::cvtColor(image, bgrx, cv::COLOR_BGR2BGRA);
+  const std::string note = redactor.note().substr(0, kMaxJpegComment);
+  const auto jpeg = encoder.encode_bgrx(bgrx.data, static_cast<std::uint32_t>(bgrx.cols),
+                                        static_cast<std::uint32_t>(bgrx.rows), bgrx.step, note);
+  OutputFile file(to, false);
+  std::ofstream out(file.path(), std::ios::binary);
+  out.write(reinterpret_cast<const char*>(jpeg.data()), static_cast<std::streamsize>(jpeg.size()));
+  if (!out.flush()) throw Failure("cannot write " + to.string());
+  out.close();
+  file.commit();
+}
+
 }  // namespace
 
 FrameExportResult export_frames(const ArchivePaths& paths, CatalogReader& catalog,
@@ -44,11 +64,26 @@ FrameExportResult export_frames(const ArchivePaths& paths, CatalogReader& catalo
   OutputFile concat_file(dir / "frames.ffconcat", false);
   std::ofstream concat(concat_file.path());
   concat << "ffconcat version 1.0\n";
+  if (options.redactor) concat << "# " << options.redactor->note() << "\n";
+  std::optional<JpegEncoder> encoder;
+  std::string redacted_files;
   for (std::size_t i = 0; i < frames.size(); ++i) {
     const fs::path from = frame_path(paths, session, frames[i]);
     const fs::path to = dir / frames[i].file;
-    // Never through a link planted among the frames; a link fails across file systems: then a copy.
-    const bool linked = copy_regular_file(from, to, options.link);
+    const auto boxes = options.redactor ? options.redactor->boxes(frames[i], i + 1 < frames.size()
+                                                                                 ? frames[i + 1].capture_us
+                                                                                 : timeline.end_us())
+                                        : std::vector<PixelRect>{};
+    bool linked = false;
+    if (!boxes.empty()) {
+      if (!encoder) encoder.emplace();
+      write_redacted(paths, session, frames[i], *options.redactor, boxes, *encoder, to);
+      ++result.redacted;
+      redacted_files += frames[i].file + "\n";
+    } else {
+      // Never through a link planted among the frames; a link fails across file systems: then a copy.
+      linked = copy_regular_file(from, to, options.link);
+    }
     if (!looks_whole_jpeg(to)) result.damaged.push_back(frames[i].file);
     ++result.files;
     result.linked += linked ? 1 : 0;
@@ -66,6 +101,16 @@ FrameExportResult export_frames(const ArchivePaths& paths, CatalogReader& catalo
   if (!concat.flush()) throw Failure("cannot write " + (dir / "frames.ffconcat").string());
   concat.close();
   concat_file.commit();
+  if (options.redactor) {
+    OutputFile note_file(dir / "REDACTED.txt", false);
+    std::ofstream note(note_file.path());
+    note << options.redactor->note() << "\n\nFrames written with boxes covered (" << result.redacted
+         << "; the others are copies of the recorded files):\n"
+         << redacted_files;
+    if (!note.flush()) throw Failure("cannot write " + (dir / "REDACTED.txt").string());
+    note.close();
+    note_file.commit();
+  }
   return result;
 }
 

@@ -79,11 +79,14 @@ bool open_writer(cv::VideoWriter& w, const fs::path& file, const std::string& co
 class H264Writer {
  public:
   // Throws Failure naming the file when libx264 or the container cannot be set up.
-  H264Writer(const fs::path& file, double fps, cv::Size size) : file_(file) {
+  // A non-empty `comment` goes in the container's metadata ("comment": MP4's ©cmt, Matroska's
+  // COMMENT tag), where ffprobe and players show it.
+  H264Writer(const fs::path& file, double fps, cv::Size size, const std::string& comment) : file_(file) {
     AVFormatContext* oc = nullptr;
     if (avformat_alloc_output_context2(&oc, nullptr, nullptr, file.c_str()) < 0 || !oc)
       fail("no container for this file name");
     oc_.reset(oc);
+    if (!comment.empty() && av_dict_set(&oc->metadata, "comment", comment.c_str(), 0) < 0) fail("out of memory");
     const AVCodec* codec = avcodec_find_encoder_by_name("libx264");
     if (!codec) fail("this FFmpeg has no libx264");
     AVStream* st = avformat_new_stream(oc, nullptr);
@@ -254,6 +257,12 @@ VideoExportResult export_video(const ArchivePaths& paths, CatalogReader& catalog
   if (options.fps && !(*options.fps >= 0.1 && *options.fps <= 240))
     throw BadOption("--fps must be within 0.1 .. 240");
 
+  if (options.redactor && (std::find(codecs.begin(), codecs.end(), "avc1") == codecs.end() ||
+                           !avcodec_find_encoder_by_name("libx264")))
+    throw Failure("cannot export a redacted " + (options.codec.empty() ? ext : "--codec " + options.codec) +
+                  ": only H.264 (.mp4, .mkv, .mov with this build's libx264) carries the note that it was "
+                  "redacted; name the file .mp4, or export --frames");
+  if (options.redactor) codecs = {"avc1"};
   const Timeline timeline = Timeline::load(catalog, session, options.range);
   // A frame is held at most kMaxHoldUs (or --idle-limit): a clock that jumped years cannot make
   // an endless video.
@@ -272,7 +281,8 @@ VideoExportResult export_video(const ArchivePaths& paths, CatalogReader& catalog
   std::unique_ptr<H264Writer> h264;
   for (const auto& c : codecs) {
     if (c == "avc1" && avcodec_find_encoder_by_name("libx264")) {
-      h264 = std::make_unique<H264Writer>(partial, result.fps, size);
+      h264 = std::make_unique<H264Writer>(partial, result.fps, size,
+                                          options.redactor ? options.redactor->note() : std::string());
       result.codec = c;
       break;
     }
@@ -302,6 +312,13 @@ VideoExportResult export_video(const ArchivePaths& paths, CatalogReader& catalog
         loaded = i;
         try {
           cv::Mat frame = load_frame(paths, session, timeline.frames()[i]);
+          if (options.redactor) {
+            const auto& frames = timeline.frames();
+            const auto boxes = options.redactor->boxes(
+                frames[i], i + 1 < frames.size() ? frames[i + 1].capture_us : timeline.end_us());
+            options.redactor->cover(frame, boxes);
+            result.redacted += boxes.empty() ? 0 : 1;
+          }
           if (frame.size() != size)
             image = fitted(frame, size);
           else

@@ -14,6 +14,7 @@
 #include "screenreel/replay/json.hpp"
 #include "screenreel/replay/output_file.hpp"
 #include "screenreel/replay/progress.hpp"
+#include "screenreel/replay/redaction.hpp"
 #include "screenreel/replay/text.hpp"
 #include "screenreel/replay/time_format.hpp"
 #include "screenreel/replay/video_export.hpp"
@@ -28,7 +29,8 @@ Json hex_or_null(const std::vector<std::uint8_t>& bytes) { return bytes.empty() 
 // head, and every frame of the range with its file's SHA-256 and its chain link, so that whoever
 // receives the export can check the files and, from chain_before, their links up to the head.
 Json export_manifest(CatalogReader& catalog, const SessionRecord& s, const Timeline& timeline,
-                     const std::string& output, const std::optional<std::vector<std::uint8_t>>& receiver_key) {
+                     const std::string& output, const std::optional<std::vector<std::uint8_t>>& receiver_key,
+                     const Redactor* redactor) {
   const auto& frames = timeline.frames();
   // The link before the range's first frame: the session's start, or the previous row's link.
   std::optional<Digest> before = frames.front().chain ? std::optional(chain_start(s.id)) : std::nullopt;
@@ -65,6 +67,7 @@ Json export_manifest(CatalogReader& catalog, const SessionRecord& s, const Timel
           {"receiver_key", receiver_key ? Json(to_hex(*receiver_key)) : Json()},
           {"session", std::move(session)},
           {"chain_before", hex_or_null(before)},
+          {"redaction", redactor ? Json(redactor->note()) : Json()},
           {"frames", std::move(rows)}};
 }
 
@@ -90,6 +93,8 @@ int run(CommandLine& cli) {
   po::options_description o = options();
   VideoExportOptions video;
   std::string output, frames_dir, manifest, key_file;
+  std::vector<std::string> redact_areas, redact_text;
+  std::string redact_style = "black";
   double fps = 0;
   add_range_options(o);
   o.add_options()("output,o", po::value(&output)->value_name("FILE"),
@@ -117,7 +122,16 @@ int run(CommandLine& cli) {
       "force", po::bool_switch(&video.force), "replace an existing FILE or JSON (never a link or a folder)")(
       "from-marker", po::value<std::string>()->value_name("LABEL"),
       "start at the marker labelled LABEL (screenreel-replay markers lists them), instead of --from")(
-      "to-marker", po::value<std::string>()->value_name("LABEL"), "end at the marker labelled LABEL, instead of --to");
+      "to-marker", po::value<std::string>()->value_name("LABEL"), "end at the marker labelled LABEL, instead of --to")(
+      "redact", po::value(&redact_areas)->composing()->value_name("X,Y,W,H[@FROM-TO]"),
+      "cover a box of the recorded frames (pixels; repeatable), on the frames on screen from FROM to TO "
+      "(times as --from/--to take them, e.g. 0,0,400,30@+5s-+12s; either may be left out), else on all")(
+      "redact-text", po::value(&redact_text)->composing()->value_name("REGEX"),
+      "cover every line of text OCR read whose text matches REGEX (ECMAScript, case-sensitive; repeatable), "
+      "on every frame it may have been on screen. Needs the session's text index: a session recorded with "
+      "screenreel-receiver --ocr, or indexed by `screenreel-replay index`")(
+      "redact-style", po::value(&redact_style)->value_name("black|blur"),
+      "how boxes are covered: black (default) or blur (pixelated and smoothed: no letter left to read)");
   const auto vm = cli.parse(
       o,
       {"export SESSION (-o FILE | --frames DIR [--manifest JSON]) [OPTIONS]",
@@ -130,13 +144,18 @@ int run(CommandLine& cli) {
        "shows on a terminal. --manifest JSON lists the frames the export came from with the\n"
        "SHA-256 of each and its link in the session's chain, and the session's head as the\n"
        "receiver signed it, so that whoever gets the export can prove its frames are the\n"
-       "recorded ones.",
+       "recorded ones. --redact and --redact-text cover boxes of the exported frames (the\n"
+       "archive is never changed); a redacted video is H.264 (.mp4, .mkv, .mov) with a\n"
+       "\"comment\" saying so, a redacted --frames folder has the covered frames written anew\n"
+       "with a JPEG comment, and REDACTED.txt naming them.",
        "  screenreel-replay export 3 -o session3.mp4\n"
        "  screenreel-replay export standup -o part.avi --from 14:05 --to 14:06:30 --fps 10 --scale 0.5\n"
        "  screenreel-replay export 3 -o timelapse.mp4 --speed 20 --idle-limit 1\n"
        "  screenreel-replay export 3 --frames out/ --from +5s --to +15s --link\n"
        "  screenreel-replay export 3 -o part.mp4 --from-marker \"marker 1\" --to-marker \"marker 2\"\n"
        "  screenreel-replay export 3 --frames out/ --manifest out.json --key receiver.pub\n"
+       "  screenreel-replay export 3 -o public.mp4 --redact 0,0,1920,40 --redact 600,300,400,200@+1:00-+1:30\n"
+       "  screenreel-replay export 3 -o public.mp4 --redact-text '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+'\n"
        "  ffmpeg -f concat -i out/frames.ffconcat -fps_mode vfr -enc_time_base 1/1000 \\\n"
        "         -pix_fmt yuv420p out.mp4\n"},
       {"session"});
@@ -157,6 +176,17 @@ int run(CommandLine& cli) {
                                           (std::string(time) == "from" ? "start" : "end") + ": give one");
     *end = marker_offset_us(archive.catalog, s, find_marker(archive.catalog, s, (*vm)[option].as<std::string>()));
   }
+  // The archive is never changed: the export covers its own decoded copy of each frame, and says so
+  // in what it writes (the video's metadata, the JPEGs' COM segment and REDACTED.txt, the manifest).
+  RedactionRequest redaction;
+  for (const auto& a : redact_areas) redaction.areas.push_back(parse_redact_area(a));
+  redaction.text_patterns = redact_text;
+  redaction.style = parse_redact_style(redact_style);
+  if (vm->count("redact-style") && redaction.empty())
+    throw UsageError("--redact-style goes with --redact or --redact-text");
+  std::optional<Redactor> redactor;
+  if (!redaction.empty()) redactor.emplace(archive.catalog, s, redaction);
+  const Redactor* redacting = redactor ? &*redactor : nullptr;
   std::optional<OutputFile> manifest_file;
   if (!manifest.empty()) {
     std::optional<std::vector<std::uint8_t>> key;
@@ -173,7 +203,7 @@ int run(CommandLine& cli) {
     range.to_us = timeline.end_us() - timeline.origin_us();
     manifest_file.emplace(manifest, video.force);
     std::ofstream out(manifest_file->path());
-    out << export_manifest(archive.catalog, s, timeline, output.empty() ? frames_dir : output, key)
+    out << export_manifest(archive.catalog, s, timeline, output.empty() ? frames_dir : output, key, redacting)
                .dump(2, ' ', false, Json::error_handler_t::replace)
         << '\n';
     if (!out.flush()) throw Failure("cannot write " + manifest);
@@ -184,6 +214,7 @@ int run(CommandLine& cli) {
     fo.dir = frames_dir;
     fo.range = range;
     fo.link = vm->count("link") > 0;
+    fo.redactor = redacting;
     ProgressBar progress("export");
     fo.progress = progress.callback();
     const auto r = export_frames(archive.paths, archive.catalog, s, fo);
@@ -194,6 +225,9 @@ int run(CommandLine& cli) {
                                    : "copied") +
               " into " + frames_dir + ", timing in " +
               (std::filesystem::path(frames_dir) / "frames.ffconcat").string());
+    if (redacting)
+      log::info(std::to_string(r.redacted) + " of them written anew with boxes covered (" +
+                (std::filesystem::path(frames_dir) / "REDACTED.txt").string() + " names them)");
     commit_manifest(manifest_file, manifest);
     if (!r.damaged.empty())
       log::info(std::to_string(r.damaged.size()) + " of them are not whole JPEGs (the first: " + r.damaged.front() +
@@ -204,6 +238,7 @@ int run(CommandLine& cli) {
   video.range = range;
   video.idle_limit_us = idle_limit(*vm);
   if (vm->count("fps")) video.fps = fps;
+  video.redactor = redacting;
   ProgressBar progress("export");
   video.progress = progress.callback();
   const auto r = export_video(archive.paths, archive.catalog, s, video);
@@ -214,6 +249,9 @@ int run(CommandLine& cli) {
             format_offset(static_cast<std::int64_t>(static_cast<double>(r.frames) / r.fps * 1e6)) +
             "), " + std::to_string(r.width) + "x" + std::to_string(r.height) + ", codec " +
             r.codec);
+  if (redacting)
+    log::info(std::to_string(r.redacted) + " recorded frames had boxes covered; the file's comment says it was "
+              "redacted");
   if (r.unreadable)
     log::info(std::to_string(r.unreadable) +
               " recorded frames could not be read; the frame before each was repeated (run "

@@ -107,6 +107,8 @@ class CatalogReader {
   // The spans of a session visible on frame seq (first_seq <= seq <= last_seq) that match words.
   virtual std::vector<TextSpanWords> text_on_frame(std::int64_t session_id, std::int64_t seq,
                                                    const std::string& words) = 0;
+  // Every span of a session, in first_seq order, one at a time.
+  virtual void for_each_text_span(std::int64_t session_id, const std::function<void(const TextSpanRow&)>& visit) = 0;
   // Empty when the session has no text index (or the catalog none at all).
   virtual std::optional<TextIndexSummary> text_index_summary(std::int64_t session_id) = 0;
   // The sessions that have frames but no complete text index ("index" would build it).

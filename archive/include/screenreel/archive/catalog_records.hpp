@@ -243,6 +243,17 @@ struct TextSpanWords {
   PixelRect box;
 };
 
+// A span with the frames it is known to have been on screen (first_seq..last_seq), and the
+// session's OCR passes around it: the text may have appeared on any frame after pass_before and
+// stayed until the frame before pass_after, which no pass saw (export --redact-text covers those
+// too).
+struct TextSpanRow {
+  TextSpanWords line;
+  std::int64_t first_seq = 0, last_seq = 0;
+  std::int64_t pass_before = 0;  // the last pass before first_seq; 0: none (from the first frame)
+  std::int64_t pass_after = 0;   // the first pass after last_seq; 0: none (to the last frame)
+};
+
 // A session's text index for `info`: who built it, how far, and how far behind live it ran.
 struct TextIndexSummary {
   OcrSessionState state;

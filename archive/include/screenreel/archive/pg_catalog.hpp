@@ -89,6 +89,7 @@ class PgCatalog final : public CatalogWriter {
   std::vector<TextHit> find_text(const TextSearch& search) override;
   std::vector<TextSpanWords> text_on_frame(std::int64_t session_id, std::int64_t seq,
                                            const std::string& words) override;
+  void for_each_text_span(std::int64_t session_id, const std::function<void(const TextSpanRow&)>& visit) override;
   std::optional<TextIndexSummary> text_index_summary(std::int64_t session_id) override;
   std::vector<std::int64_t> sessions_without_text_index() override;
   // Catalog copy (catalog_copy.hpp): the session's text index rows as stored, in the order

@@ -8,6 +8,7 @@
 
 #include "screenreel/archive/archive.hpp"
 #include "screenreel/archive/catalog.hpp"
+#include "screenreel/replay/redaction.hpp"
 #include "screenreel/replay/timeline.hpp"
 
 namespace screenreel::replay {
@@ -16,6 +17,9 @@ struct FrameExportOptions {
   std::filesystem::path dir;  // created if missing; must hold no files yet
   TimeRange range;
   bool link = false;  // hard links instead of copies (copies where a link is impossible)
+  // The frames it covers boxes on are written anew (JPEG quality 90) with its note() in a COM
+  // segment; DIR/REDACTED.txt holds the note and names them, and frames.ffconcat starts with it.
+  const Redactor* redactor = nullptr;
   std::function<void(std::uint64_t done, std::uint64_t total)> progress;
 };
 
@@ -23,6 +27,7 @@ struct FrameExportResult {
   std::uint64_t files = 0;
   std::uint64_t linked = 0;  // of them, hard links
   std::int64_t bytes = 0;
+  std::uint64_t redacted = 0;  // of them, written anew with boxes covered
   std::vector<std::string> damaged;  // files that are not whole JPEGs (copied as they are; verify says more)
 };
 

@@ -15,6 +15,7 @@
 
 #include "screenreel/archive/archive.hpp"
 #include "screenreel/archive/catalog.hpp"
+#include "screenreel/replay/redaction.hpp"
 #include "screenreel/replay/timeline.hpp"
 
 namespace screenreel::replay {
@@ -34,6 +35,9 @@ struct VideoExportOptions {
   std::optional<std::int64_t> idle_limit_us;
   std::string codec;  // a FOURCC ("avc1", "MJPG"); default: the extension's first that works
   bool force = false;  // replace an existing file (never a link or a folder)
+  // Covers its boxes on every frame, and puts its note() in the file's "comment" metadata: only
+  // H.264 through libavcodec (.mp4, .mkv, .mov) carries it, so other codecs are refused.
+  const Redactor* redactor = nullptr;
   std::function<void(std::uint64_t done, std::uint64_t total)> progress;
 };
 
@@ -44,6 +48,7 @@ struct VideoExportResult {
   std::string codec;
   std::uint64_t unreadable =
       0;  // source frames that could not be read (the one before was repeated)
+  std::uint64_t redacted = 0;  // source frames with a box covered
 };
 
 // The output has floor(duration * fps) + 1 frames, where duration is the range's length in
