@@ -108,9 +108,10 @@ cv::Size window_size(cv::Size session, cv::Size screen) {
 
 class Player {
  public:
-  Player(const ArchivePaths& paths, const SessionRecord& session, Timeline timeline,
+  Player(const ArchivePaths& paths, CatalogReader& catalog, const SessionRecord& session, Timeline timeline,
          Schedule schedule, const PlayOptions& options, cv::Size screen, std::ostream& log)
       : paths_(paths),
+        catalog_(catalog),
         session_(session),
         timeline_(std::move(timeline)),
         schedule_(std::move(schedule)),
@@ -131,7 +132,8 @@ class Player {
          << "\": " << timeline_.frames().size() << " frames from " << offset_of(0) << " to "
          << format_offset(timeline_.end_us() - timeline_.origin_us()) << " at " << speed_text()
          << " in a " << size.width << "x" << size.height
-         << " window  (space pause, arrows seek, 0-9 jump, o overlay, +/- speed, q quit)\n";
+         << " window  (space pause, arrows seek, 0-9 jump, n/N next/previous change, o overlay, +/- speed,"
+            " q quit)\n";
     anchor(start_pos_);
     show(schedule_.index_at(start_pos_));
     if (start_pos_ > 0)
@@ -203,6 +205,8 @@ class Player {
         log_ << "frame " << timeline_.frames()[current_].seq << " at " << offset_of(current_)
              << "\n";
       }
+    } else if (key == 'n' || key == 'N') {
+      to_change(key == 'n');
     } else if (is_key(key, kFaster) || is_key(key, kSlower)) {
       const std::int64_t pos = position();
       speed_ = std::clamp(is_key(key, kFaster) ? speed_ * 2 : speed_ / 2, kMinSpeed, kMaxSpeed);
@@ -222,6 +226,22 @@ class Player {
     show(schedule_.index_at(pos));
     log_ << "seek to " << offset_of(current_) << " (frame " << timeline_.frames()[current_].seq
          << ")\n";
+  }
+
+  // Seeks to the next (or previous) frame that changed the screen, as serve's player's n and N
+  // do: the same walk of the catalog's activity (CatalogReader::next_change).
+  void to_change(bool forward) {
+    const auto& frames = timeline_.frames();
+    const auto change = catalog_.next_change(session_.id, frames[current_].seq, forward);
+    const auto it = change ? std::find_if(frames.begin(), frames.end(),
+                                          [&](const FrameRecord& f) { return f.seq == change->seq; })
+                           : frames.end();
+    if (it == frames.end()) {
+      log_ << "no change " << (forward ? "after" : "before") << " frame " << frames[current_].seq
+           << (change ? " inside the range" : "") << "\n";
+      return;
+    }
+    seek(schedule_.at_us[static_cast<std::size_t>(it - frames.begin())]);
   }
 
   void restart() {
@@ -286,6 +306,7 @@ class Player {
   std::string speed_text() const { return format_fixed(speed_, speed_ < 1 ? 3 : 1) + "x"; }
 
   const ArchivePaths& paths_;
+  CatalogReader& catalog_;
   const SessionRecord& session_;
   const Timeline timeline_;
   const Schedule schedule_;
@@ -326,7 +347,7 @@ void play(const ArchivePaths& paths, CatalogReader& catalog, const SessionRecord
   Schedule schedule = make_schedule(timeline, options.idle_limit_us);
   const cv::Size screen = require_display(session);
   PrivateRuntimeDir runtime_dir;  // before the first highgui call
-  Player(paths, session, std::move(timeline), std::move(schedule), options, screen, log).run();
+  Player(paths, catalog, session, std::move(timeline), std::move(schedule), options, screen, log).run();
 }
 
 }  // namespace screenreel::replay
