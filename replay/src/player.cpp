@@ -44,6 +44,8 @@ constexpr std::int64_t kArrowJumpUs = 5'000'000, kPageJumpUs = 60'000'000;
 const std::initializer_list<int> kFaster = {'+', '=', 0xFFAB};
 const std::initializer_list<int> kSlower = {'-', '_', 0xFFAD};
 const std::initializer_list<int> kQuit = {'q', 'Q', 27};
+// N, as serve's page has it; and p, since Debian's OpenCV (Qt) reports Shift+n as n.
+const std::initializer_list<int> kPreviousChange = {'N', 'p'};
 
 // highgui draws with Qt, whose X11 platform aborts the program when it finds no display
 // ("Reinstalling the application may fix this problem", exit status 134). Look first, and say
@@ -132,7 +134,7 @@ class Player {
          << "\": " << timeline_.frames().size() << " frames from " << offset_of(0) << " to "
          << format_offset(timeline_.end_us() - timeline_.origin_us()) << " at " << speed_text()
          << " in a " << size.width << "x" << size.height
-         << " window  (space pause, arrows seek, 0-9 jump, n/N next/previous change, o overlay, +/- speed,"
+         << " window  (space pause, arrows seek, 0-9 jump, n/p next/previous change, o overlay, +/- speed,"
             " q quit)\n";
     anchor(start_pos_);
     show(schedule_.index_at(start_pos_));
@@ -205,7 +207,7 @@ class Player {
         log_ << "frame " << timeline_.frames()[current_].seq << " at " << offset_of(current_)
              << "\n";
       }
-    } else if (key == 'n' || key == 'N') {
+    } else if (key == 'n' || is_key(key, kPreviousChange)) {
       to_change(key == 'n');
     } else if (is_key(key, kFaster) || is_key(key, kSlower)) {
       const std::int64_t pos = position();

@@ -120,15 +120,16 @@ TEST_F(ReplayListInfo, InfoSummarizesTheActivity) {
   // Changed: 60 in the first minute, then 14 (indexes 60, 70, ..., 190).
   const auto r = test::replay(archive.root(), {"info", std::to_string(s.id)});
   ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_NE(r.out.find("\nactivity      74 of 200 frames changed the screen (37.0%); busiest minute from 0:00.000: "
-                       "60 frames,"),
+  EXPECT_NE(r.out.find("\nactivity      74 of 200 frames changed the screen (37.0%); busiest minute from 00:00:00.000: "
+                       "60 frames, 360 tiles changed\n"),
             std::string::npos)
       << r.out;
   const auto j = test::replay(archive.root(), {"info", std::to_string(s.id), "--json"});
   ASSERT_EQ(j.status, 0) << j.err;
-  EXPECT_EQ(test::python_json(j.out, "d['activity']['frames'], d['activity']['changed_frames'], "
-                                     "d['activity']['busiest_minute']['offset_us'], "
-                                     "d['activity']['busiest_minute']['changed_frames'], d['activity']['unmeasured_frames']"),
+  EXPECT_EQ(test::python_json(j.out, "d[\"activity\"][\"frames\"], d[\"activity\"][\"changed_frames\"], "
+                                     "d[\"activity\"][\"busiest_minute\"][\"offset_us\"], "
+                                     "d[\"activity\"][\"busiest_minute\"][\"changed_frames\"], "
+                                     "d[\"activity\"][\"unmeasured_frames\"]"),
             "(200, 74, 0, 60, 0)");
 }
 

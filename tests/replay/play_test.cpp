@@ -306,7 +306,7 @@ TEST_F(ReplayPlaySeek, KeysSeekWhilePlayingAndTheWindowShowsThatFrame) {
   EXPECT_EQ(p->err().find("QStandardPaths"), std::string::npos) << p->err();
 }
 
-// n and N: the next and previous frame that changed the screen (the catalog's activity, the
+// n and p (or N): the next and previous frame that changed the screen (the catalog's activity, the
 // walk serve's API makes).
 class ReplayPlayChanges : public ReplayPlaySeek {
  protected:
@@ -319,17 +319,17 @@ class ReplayPlayChanges : public ReplayPlaySeek {
   }
 };
 
-TEST_F(ReplayPlayChanges, NAndShiftNJumpToTheNextAndPreviousChange) {
+TEST_F(ReplayPlayChanges, NAndPJumpToTheNextAndPreviousChange) {
   ASSERT_FALSE(window.empty()) << p->err();
   expect_shows(1);
   seek_with("n", 2);
   seek_with("n", 101);  // frames 3 to 100 changed nothing
   expect_shows(101);
   seek_with("n", 102);
-  seek_with("N", 101);
-  seek_with("N", 2);
+  seek_with("p", 101);
+  seek_with("p", 2);
   seek_with("9", 810);  // 90%: a repeat of frame 802
-  seek_with("N", 802);
+  seek_with("p", 802);
   expect_shows(802);
   ASSERT_EQ(xdotool("windowfocus --sync " + window + " key n"), 0);
   for (int i = 0; i < 100 && p->err().find("no change after frame 802") == std::string::npos; ++i)
