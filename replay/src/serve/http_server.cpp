@@ -184,7 +184,8 @@ void HttpServer::accept() {
         }
       }
       // An answer's last segment goes at once, not after the client's ACK of the one before
-      // (Nagle's algorithm against delayed ACKs: milliseconds per frame on a keep-alive connection).
+      // (as HTTP servers do; measured in docs/benchmarks.md: no loss, no gain on a keep-alive
+      // connection, where the next request carries the ACK).
       beast::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
       if (tls_)
