@@ -9,6 +9,7 @@
 #include "screenreel/archive/archive.hpp"
 #include "screenreel/archive/sqlite_catalog.hpp"
 #include "screenreel/protocol/transport.hpp"
+#include "support/certificate.hpp"
 #include "support/process.hpp"
 #include "support/programs.hpp"
 #include "support/raw_client.hpp"
@@ -19,14 +20,7 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using test::Process;
 
-// A self-signed certificate for localhost / 127.0.0.1, made with the openssl command.
-void make_certificate(const fs::path& dir, const std::string& stem) {
-  const std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 "
-                          "-subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
-                          (dir / (stem + "-key.pem")).string() + " -out " + (dir / (stem + ".pem")).string() +
-                          " >/dev/null 2>&1";
-  ASSERT_EQ(test::shell(cmd), 0) << "openssl could not make a certificate";
-}
+using test::make_certificate;
 
 class Tls : public ::testing::Test {
  protected:

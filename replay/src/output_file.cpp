@@ -27,6 +27,14 @@ std::atomic<bool> g_armed{false};
 struct sigaction g_old_int {}, g_old_term {};
 
 extern "C" void remove_and_exit(int sig) {
+  // A program that handles the signal itself (serve: it stops, and stops its export) is left to
+  // do so: the export ends at its next frame and the OutputFile's destructor removes the file.
+  const struct sigaction& before = sig == SIGINT ? g_old_int : g_old_term;
+  if (!(before.sa_flags & SA_SIGINFO) && before.sa_handler != SIG_DFL && before.sa_handler != SIG_IGN &&
+      before.sa_handler != nullptr) {
+    before.sa_handler(sig);
+    return;
+  }
   if (g_armed) {
     ::unlink(g_file);
     ::rmdir(g_dir);

@@ -44,6 +44,8 @@ constexpr std::int64_t kArrowJumpUs = 5'000'000, kPageJumpUs = 60'000'000;
 const std::initializer_list<int> kFaster = {'+', '=', 0xFFAB};
 const std::initializer_list<int> kSlower = {'-', '_', 0xFFAD};
 const std::initializer_list<int> kQuit = {'q', 'Q', 27};
+// N, as serve's page has it; and p, since Debian's OpenCV (Qt) reports Shift+n as n.
+const std::initializer_list<int> kPreviousChange = {'N', 'p'};
 
 // highgui draws with Qt, whose X11 platform aborts the program when it finds no display
 // ("Reinstalling the application may fix this problem", exit status 134). Look first, and say
@@ -108,9 +110,10 @@ cv::Size window_size(cv::Size session, cv::Size screen) {
 
 class Player {
  public:
-  Player(const ArchivePaths& paths, const SessionRecord& session, Timeline timeline,
+  Player(const ArchivePaths& paths, CatalogReader& catalog, const SessionRecord& session, Timeline timeline,
          Schedule schedule, const PlayOptions& options, cv::Size screen, std::ostream& log)
       : paths_(paths),
+        catalog_(catalog),
         session_(session),
         timeline_(std::move(timeline)),
         schedule_(std::move(schedule)),
@@ -131,7 +134,8 @@ class Player {
          << "\": " << timeline_.frames().size() << " frames from " << offset_of(0) << " to "
          << format_offset(timeline_.end_us() - timeline_.origin_us()) << " at " << speed_text()
          << " in a " << size.width << "x" << size.height
-         << " window  (space pause, arrows seek, 0-9 jump, o overlay, +/- speed, q quit)\n";
+         << " window  (space pause, arrows seek, 0-9 jump, n/p next/previous change, o overlay, +/- speed,"
+            " q quit)\n";
     anchor(start_pos_);
     show(schedule_.index_at(start_pos_));
     if (start_pos_ > 0)
@@ -203,6 +207,8 @@ class Player {
         log_ << "frame " << timeline_.frames()[current_].seq << " at " << offset_of(current_)
              << "\n";
       }
+    } else if (key == 'n' || is_key(key, kPreviousChange)) {
+      to_change(key == 'n');
     } else if (is_key(key, kFaster) || is_key(key, kSlower)) {
       const std::int64_t pos = position();
       speed_ = std::clamp(is_key(key, kFaster) ? speed_ * 2 : speed_ / 2, kMinSpeed, kMaxSpeed);
@@ -222,6 +228,22 @@ class Player {
     show(schedule_.index_at(pos));
     log_ << "seek to " << offset_of(current_) << " (frame " << timeline_.frames()[current_].seq
          << ")\n";
+  }
+
+  // Seeks to the next (or previous) frame that changed the screen, as serve's player's n and N
+  // do: the same walk of the catalog's activity (CatalogReader::next_change).
+  void to_change(bool forward) {
+    const auto& frames = timeline_.frames();
+    const auto change = catalog_.next_change(session_.id, frames[current_].seq, forward);
+    const auto it = change ? std::find_if(frames.begin(), frames.end(),
+                                          [&](const FrameRecord& f) { return f.seq == change->seq; })
+                           : frames.end();
+    if (it == frames.end()) {
+      log_ << "no change " << (forward ? "after" : "before") << " frame " << frames[current_].seq
+           << (change ? " inside the range" : "") << "\n";
+      return;
+    }
+    seek(schedule_.at_us[static_cast<std::size_t>(it - frames.begin())]);
   }
 
   void restart() {
@@ -286,6 +308,7 @@ class Player {
   std::string speed_text() const { return format_fixed(speed_, speed_ < 1 ? 3 : 1) + "x"; }
 
   const ArchivePaths& paths_;
+  CatalogReader& catalog_;
   const SessionRecord& session_;
   const Timeline timeline_;
   const Schedule schedule_;
@@ -326,7 +349,7 @@ void play(const ArchivePaths& paths, CatalogReader& catalog, const SessionRecord
   Schedule schedule = make_schedule(timeline, options.idle_limit_us);
   const cv::Size screen = require_display(session);
   PrivateRuntimeDir runtime_dir;  // before the first highgui call
-  Player(paths, session, std::move(timeline), std::move(schedule), options, screen, log).run();
+  Player(paths, catalog, session, std::move(timeline), std::move(schedule), options, screen, log).run();
 }
 
 }  // namespace screenreel::replay

@@ -108,6 +108,31 @@ TEST_F(ReplayListInfo, InfoJsonParses) {
       "(1, 100000, 100000, 2500000, 28, 3, 12, 160, 10000)");
 }
 
+// The activity summary: frames that changed the screen (a repeat changes nothing) and the
+// busiest minute, from the catalog's activity per frame.
+TEST_F(ReplayListInfo, InfoSummarizesTheActivity) {
+  // 200 frames a second apart: in the first minute every frame changes the screen, after it
+  // only the first frame of each ten (the other nine repeat it).
+  auto frames = test::evenly(200, 1'000'000);
+  for (std::size_t i = 60; i < frames.size(); ++i)
+    if (i % 10 != 0) frames[i].repeats = static_cast<std::int64_t>(i - i % 10 + 1);
+  const SessionRecord s = archive.record("typing", frames);
+  // Changed: 60 in the first minute, then 14 (indexes 60, 70, ..., 190).
+  const auto r = test::replay(archive.root(), {"info", std::to_string(s.id)});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("\nactivity      74 of 200 frames changed the screen (37.0%); busiest minute from 00:00:00.000: "
+                       "60 frames, 360 tiles changed\n"),
+            std::string::npos)
+      << r.out;
+  const auto j = test::replay(archive.root(), {"info", std::to_string(s.id), "--json"});
+  ASSERT_EQ(j.status, 0) << j.err;
+  EXPECT_EQ(test::python_json(j.out, "d[\"activity\"][\"frames\"], d[\"activity\"][\"changed_frames\"], "
+                                     "d[\"activity\"][\"busiest_minute\"][\"offset_us\"], "
+                                     "d[\"activity\"][\"busiest_minute\"][\"changed_frames\"], "
+                                     "d[\"activity\"][\"unmeasured_frames\"]"),
+            "(200, 74, 0, 60, 0)");
+}
+
 TEST_F(ReplayListInfo, SessionByUniqueNamePrefix) {
   const auto r = test::replay(archive.root(), {"info", "cr"});
   ASSERT_EQ(r.status, 0) << r.err;

@@ -193,9 +193,11 @@ namespace {
 class ReplayPlaySeek : public ::testing::Test {
  protected:
   static constexpr std::uint32_t kW = 480, kH = 360;
+  // 89.9 s, a frame each 100 ms.
+  virtual std::vector<test::FixtureFrame> frames() { return test::evenly(900, 100'000); }
   void SetUp() override {
     archive.set_frame_size(kW, kH);
-    archive.record("seekme", test::evenly(900, 100'000));  // 89.9 s, a frame each 100 ms
+    archive.record("seekme", frames());
     // At 1/64 speed playback stands nearly still: a seek shows its frame for a long while.
     p = std::make_unique<Process>(
         std::vector<std::string>{SCREENREEL_REPLAY_BIN, "--archive", archive.root().string(),
@@ -302,6 +304,39 @@ TEST_F(ReplayPlaySeek, KeysSeekWhilePlayingAndTheWindowShowsThatFrame) {
   EXPECT_EQ(p->wait_for(10s).value_or(-1), 0) << "End plays to the end and stops: " << p->err();
   EXPECT_EQ(p->err().find("XDG_RUNTIME_DIR"), std::string::npos) << p->err();
   EXPECT_EQ(p->err().find("QStandardPaths"), std::string::npos) << p->err();
+}
+
+// n and p (or N): the next and previous frame that changed the screen (the catalog's activity, the
+// walk serve's API makes).
+class ReplayPlayChanges : public ReplayPlaySeek {
+ protected:
+  // In each hundred frames only the first two change the screen; the other 98 repeat the second.
+  std::vector<test::FixtureFrame> frames() override {
+    auto f = test::evenly(900, 100'000);
+    for (std::size_t i = 0; i < f.size(); ++i)
+      if (i % 100 >= 2) f[i].repeats = static_cast<std::int64_t>(i - i % 100 + 2);
+    return f;
+  }
+};
+
+TEST_F(ReplayPlayChanges, NAndPJumpToTheNextAndPreviousChange) {
+  ASSERT_FALSE(window.empty()) << p->err();
+  expect_shows(1);
+  seek_with("n", 2);
+  seek_with("n", 101);  // frames 3 to 100 changed nothing
+  expect_shows(101);
+  seek_with("n", 102);
+  seek_with("p", 101);
+  seek_with("p", 2);
+  seek_with("9", 810);  // 90%: a repeat of frame 802
+  seek_with("p", 802);
+  expect_shows(802);
+  ASSERT_EQ(xdotool("windowfocus --sync " + window + " key n"), 0);
+  for (int i = 0; i < 100 && p->err().find("no change after frame 802") == std::string::npos; ++i)
+    std::this_thread::sleep_for(50ms);
+  EXPECT_NE(p->err().find("no change after frame 802\n"), std::string::npos) << p->err();
+  ASSERT_EQ(xdotool("windowfocus --sync " + window + " key q"), 0);
+  EXPECT_EQ(p->wait_for(10s).value_or(-1), 0) << p->err();
 }
 
 TEST_F(ReplayPlaySeek, TheOverlayTogglesInTheTopLeftCorner) {

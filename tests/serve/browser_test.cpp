@@ -61,6 +61,12 @@ TEST(ServeBrowser, SessionsAreListedAndThePlayerSeeksPlaysStepsJumpsToChangesAnd
   for (std::size_t i = 0; i < frames.size(); ++i)
     if (i % 10 >= 2) frames[i].repeats = static_cast<std::int64_t>(i - i % 10 + 2);
   const SessionRecord longer = served.archive.record("long", frames);
+  // A marker on frame 150 (14.9 s) and a pause from 20 s to 23 s, shown over the timeline.
+  const std::int64_t origin = *served.archive.catalog().frame_times(longer.id).first_capture_us;
+  SessionEvents events;
+  events.markers.push_back({longer.id, origin + 14'900'000, 150, 150, "deploy started", "capture-key"});
+  events.pauses.push_back({longer.id, 201, origin + 20'000'000, 231, origin + 23'000'000, "key p"});
+  served.archive.catalog().add_events(events);
   run_browser_test(served.archive.root(), longer.id);
 }
 

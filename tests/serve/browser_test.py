@@ -141,6 +141,23 @@ def main():
             "let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] !== 232 || d[i + 1] !== 232) ++n; return n;")
         check(drawn > 0, "the heat strip is drawn (%d coloured pixels)" % drawn)
 
+        # Markers (a line each, where its frame is) and pauses (a span each) over the strip.
+        markers = db.execute(
+            "SELECT m.label, f.capture_us FROM markers m JOIN frames f ON f.session_id = m.session_id AND f.seq = m.frame "
+            "WHERE m.session_id = ?", (args.session,)).fetchall()
+        check(len(markers) > 0, "the fixture session has a marker")
+        shown = {e.get_attribute("data-label"): e for e in driver.find_elements(By.CSS_SELECTOR, "#marks .marker")}
+        check(sorted(shown) == sorted(m[0] for m in markers),
+              "the timeline shows the markers %s (shows %s)" % ([m[0] for m in markers], sorted(shown)))
+        for label, capture_us in markers:
+            if label in shown:
+                x = shown[label].location["x"] - timeline.location["x"]
+                check(abs(x - width * (capture_us - origin) / end) <= width * 0.01 + 2,
+                      "marker %r is at %d px of %d (its frame is at %.1f%%)" % (label, x, width, 100 * (capture_us - origin) / end))
+        pauses = db.execute("SELECT count(*) FROM pauses WHERE session_id = ?", (args.session,)).fetchone()[0]
+        check(len(driver.find_elements(By.CSS_SELECTOR, "#marks .pause")) == pauses, "the timeline shows %d pauses" % pauses)
+        driver.save_screenshot(os.path.join(args.screenshots, "session-markers.png"))
+
         # Hovering the strip at 30 % shows the frame on screen then.
         ActionChains(driver).move_to_element_with_offset(timeline, int(width * 0.3 - width / 2), 0).perform()
         hover = driver.find_element(By.ID, "hover")

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "serve_support.hpp"
+#include "support/certificate.hpp"
 
 namespace screenreel::test {
 namespace {
@@ -429,6 +430,99 @@ TEST_F(Serve, AnExportShowsItsProgressAndItsVideoIsDownloaded) {
   get_json("/api/exports/999", 404);
   get_json(file + "x", 404);
   expect_good_client_served();
+}
+
+// --tls: HTTPS with the receiver's certificate options; a plain-HTTP request on that port, or a
+// client that never starts its handshake, gets nothing and costs a good client nothing.
+TEST(ServeAlone, WithTlsItServesHttpsAndAPlainRequestGetsNothing) {
+  ServedArchive served;
+  const fs::path dir = served.archive.root() / "tls";
+  fs::create_directories(dir);
+  make_certificate(dir, "serve");
+  RunningServe server = start_serve(served.archive.root(),
+                                    {"--tls", "--tls-cert", (dir / "serve.pem").string(), "--tls-key",
+                                     (dir / "serve-key.pem").string(), "--idle-timeout", "3"});
+  ASSERT_NE(server.port, 0);
+  EXPECT_NE(server.process->err().find("at https://127.0.0.1:"), std::string::npos) << server.process->err();
+  const HttpAnswer sessions = https_get(server.port, "/api/sessions", dir / "serve.pem");
+  EXPECT_EQ(sessions.status, 200) << server.process->err();
+  EXPECT_EQ(json::parse(sessions.body, nullptr, false)["total"], 2);
+  const std::string frame = "/api/frames/" + std::to_string(served.standup.id) + "/3.jpg";
+  EXPECT_EQ(https_get(server.port, frame, dir / "serve.pem").body, read_file(served.archive.frame_file(served.standup, 3)));
+  // A silent client holds a connection while a plain-HTTP client asks: no answer, no byte of the archive.
+  const int silent = connect_to(server.port);
+  ASSERT_GE(silent, 0);
+  const HttpAnswer plain = http_get(server.port, "/api/sessions");
+  EXPECT_EQ(plain.status, 0) << "a plain-HTTP request on the TLS port is answered: " << plain.body;
+  EXPECT_EQ(plain.body.find("standup"), std::string::npos);
+  EXPECT_EQ(https_get(server.port, "/api/sessions", dir / "serve.pem").status, 200) << server.process->err();
+  // A client that does not trust the certificate does not get through.
+  make_certificate(dir, "stranger");
+  EXPECT_EQ(https_get(server.port, "/api/sessions", dir / "stranger.pem").status, 0);
+  EXPECT_EQ(https_get(server.port, frame, dir / "serve.pem").status, 200) << server.process->err();
+  ::close(silent);
+  server.process->signal(SIGINT);
+  EXPECT_EQ(server.process->wait_for(std::chrono::seconds(10)), 0) << server.process->err();
+}
+
+TEST(ServeAlone, TlsOptionsAreCheckedAtStart) {
+  FixtureArchive archive;
+  Process missing({SCREENREEL_REPLAY_BIN, "--archive", archive.root().string(), "serve", "--tls"});
+  EXPECT_EQ(missing.wait_for(std::chrono::seconds(10)), 2);
+  EXPECT_NE(missing.err().find("--tls needs --tls-cert and --tls-key"), std::string::npos) << missing.err();
+  Process stray({SCREENREEL_REPLAY_BIN, "--archive", archive.root().string(), "serve", "--tls-cert", "x.pem"});
+  EXPECT_EQ(stray.wait_for(std::chrono::seconds(10)), 2);
+  EXPECT_NE(stray.err().find("go with --tls"), std::string::npos) << stray.err();
+  Process absent({SCREENREEL_REPLAY_BIN, "--archive", archive.root().string(), "serve", "--tls", "--tls-cert",
+                  "/nonexistent/cert.pem", "--tls-key", "/nonexistent/key.pem"});
+  EXPECT_EQ(absent.wait_for(std::chrono::seconds(10)), 1);
+  EXPECT_NE(absent.err().find("cannot use --tls-cert /nonexistent/cert.pem"), std::string::npos) << absent.err();
+}
+
+// SIGINT while an export runs: the export stops at its next frame, its partial video is removed
+// with the exports' folder, and serve exits 0 with one line saying so.
+TEST(ServeAlone, SigintDuringAnExportRemovesItsPartialFileAndExitsZero) {
+  FixtureArchive archive;
+  // 1280x720 frames over an hour at 10 fps: 36,000 frames to encode, far more than a test waits for.
+  archive.set_frame_size(1280, 720);
+  std::vector<FixtureFrame> frames = evenly(10, 100'000);
+  frames.push_back({3'600'000'000, 11});
+  const SessionRecord s = archive.record("long", frames);
+  const fs::path tmp = archive.root() / "tmp";
+  fs::create_directories(tmp);
+  RunningServe server = start_serve(archive.root(), {}, {{"TMPDIR", tmp.string()}});
+  ASSERT_NE(server.port, 0);
+  const HttpAnswer started = http_post(server.port, "/api/sessions/" + std::to_string(s.id) + "/export?scale=100");
+  ASSERT_EQ(started.status, 202) << started.body;
+  const std::string status = json::parse(started.body)["status"];
+  json j;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  do {
+    j = json::parse(http_get(server.port, status).body, nullptr, false);
+    if (j["state"] != "running" || j["done"].get<int>() > 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  } while (std::chrono::steady_clock::now() < until);
+  ASSERT_EQ(j["state"], "running") << j.dump() << server.process->err();
+  ASSERT_GT(j["done"].get<int>(), 0) << "the export writes frames";
+  const auto exports = [&] {
+    std::vector<fs::path> files;
+    for (const auto& e : fs::recursive_directory_iterator(tmp)) files.push_back(e.path());
+    return files;
+  };
+  ASSERT_FALSE(exports().empty()) << "the export writes under TMPDIR";
+  const std::size_t before = server.process->err().size();
+  server.process->signal(SIGINT);
+  EXPECT_EQ(server.process->wait_for(std::chrono::seconds(20)), 0) << server.process->err();
+  const std::string said = server.process->err().substr(before);
+  // Its own lines (libx264 adds its statistics as the encoder is closed).
+  std::size_t lines = 0;
+  for (auto at = said.find("screenreel-replay: "); at != std::string::npos; at = said.find("screenreel-replay: ", at + 1))
+    ++lines;
+  EXPECT_EQ(lines, 1u) << said;
+  EXPECT_NE(said.find("stopped; export 1 (session " + std::to_string(s.id) + ") was cut short and its file removed"),
+            std::string::npos)
+      << said;
+  EXPECT_TRUE(exports().empty()) << "left behind: " << exports().front();
 }
 
 }  // namespace

@@ -7,6 +7,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -69,19 +75,53 @@ HttpAnswer http_get(std::uint16_t port, const std::string& target, const std::st
   return http_raw(port, "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + headers + "\r\n");
 }
 
-RunningServe start_serve(const std::filesystem::path& archive, const std::vector<std::string>& extra) {
+RunningServe start_serve(const std::filesystem::path& archive, const std::vector<std::string>& extra,
+                         const std::map<std::string, std::string>& env) {
   std::vector<std::string> argv{SCREENREEL_REPLAY_BIN, "--archive", archive.string(), "serve", "--listen", "127.0.0.1:0"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   RunningServe s;
-  s.process = std::make_unique<Process>(argv);
+  s.process = std::make_unique<Process>(argv, env);
   EXPECT_TRUE(s.process->wait_for_stderr("serving archive", std::chrono::seconds(20))) << s.process->err();
   std::smatch m;
   const std::string err = s.process->err();
-  if (std::regex_search(err, m, std::regex(R"(at http://127\.0\.0\.1:(\d+)/)")))
+  if (std::regex_search(err, m, std::regex(R"(at https?://127\.0\.0\.1:(\d+)/)")))
     s.port = static_cast<std::uint16_t>(std::stoi(m[1]));
   else
     ADD_FAILURE() << "no port in serve's output:\n" << err;
   return s;
+}
+
+HttpAnswer https_get(std::uint16_t port, const std::string& target, const std::filesystem::path& ca) {
+  namespace asio = boost::asio;
+  namespace beast = boost::beast;
+  namespace http = beast::http;
+  HttpAnswer answer;
+  asio::io_context io;
+  asio::ssl::context tls(asio::ssl::context::tls_client);
+  tls.load_verify_file(ca.string());
+  tls.set_verify_mode(asio::ssl::verify_peer);
+  beast::ssl_stream<beast::tcp_stream> stream(io, tls);
+  stream.set_verify_callback(asio::ssl::host_name_verification("localhost"));
+  SSL_set_tlsext_host_name(stream.native_handle(), "localhost");
+  beast::error_code ec;
+  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(20));
+  beast::get_lowest_layer(stream).connect({asio::ip::make_address("127.0.0.1"), port}, ec);
+  if (!ec) stream.handshake(asio::ssl::stream_base::client, ec);
+  http::request<http::empty_body> request{http::verb::get, target, 11};
+  request.set(http::field::host, "localhost");
+  if (!ec) http::write(stream, request, ec);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+  if (!ec) http::read(stream, buffer, response, ec);
+  if (ec) return answer;
+  answer.status = static_cast<int>(response.result_int());
+  for (const auto& field : response) {
+    std::string name(field.name_string());
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    answer.headers[name] = std::string(field.value());
+  }
+  answer.body = response.body();
+  return answer;
 }
 
 ServedArchive::ServedArchive() {

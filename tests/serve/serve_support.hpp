@@ -34,8 +34,13 @@ struct RunningServe {
   std::unique_ptr<Process> process;
   std::uint16_t port = 0;
 };
-// screenreel-replay --archive ARCHIVE serve --listen 127.0.0.1:0 EXTRA..., once it listens.
-RunningServe start_serve(const std::filesystem::path& archive, const std::vector<std::string>& extra = {});
+// screenreel-replay --archive ARCHIVE serve --listen 127.0.0.1:0 EXTRA..., once it listens
+// (with `env` set in its environment).
+RunningServe start_serve(const std::filesystem::path& archive, const std::vector<std::string>& extra = {},
+                         const std::map<std::string, std::string>& env = {});
+// GET target over HTTPS (TLS 1.3) from 127.0.0.1:port, the server's certificate checked against
+// `ca` for the name localhost. Status 0 when the handshake or the request fails.
+HttpAnswer https_get(std::uint16_t port, const std::string& target, const std::filesystem::path& ca);
 
 // Sessions "standup" (10 frames, 100 ms apart, text "permission denied" indexed on frames 4..10)
 // and "demo" (5 frames, 200 ms apart).

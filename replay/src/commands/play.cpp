@@ -30,8 +30,9 @@ int run(CommandLine& cli) {
        "(the picture is scaled to fit, its shape kept). Needs a display ($DISPLAY).\n"
        "Keys: space pause/resume; right/left arrow 5 s forward/back while playing, one frame\n"
        "while paused; Page Up/Page Down 1 min forward/back; Home/End the start/end; 0-9 to\n"
-       "0%..90% of the range; o the time and frame overlay (clock time, offset, frame number)\n"
-       "on/off; +/- double/halve the speed; q or Esc quit.",
+       "0%..90% of the range; n the next frame that changed the screen, p (or N) the previous one\n"
+       "(the catalog's activity, as serve's n/N); o the time and frame overlay (clock time, offset,\n"
+       "frame number) on/off; +/- double/halve the speed; q or Esc quit.",
        "  screenreel-replay play 3\n"
        "  screenreel-replay play standup --from 14:05 --to 14:07 --speed 2\n"
        "  screenreel-replay play standup --from +1:30 --to +2:00\n"

@@ -23,6 +23,7 @@ ActivityTimeline activity_timeline(CatalogReader& catalog, std::int64_t session_
   t.activity.assign(buckets, 0.0);
   t.tiles.assign(buckets, 0);
   t.frames.assign(buckets, 0);
+  t.changed.assign(buckets, 0);
   t.skipped.assign(buckets, 0);
   std::optional<FrameActivityRow> prev;
   catalog.for_each_frame_activity(session_id, [&](const FrameActivityRow& f) {
@@ -33,6 +34,7 @@ ActivityTimeline activity_timeline(CatalogReader& catalog, std::int64_t session_
     if (f.activity) {
       t.activity[b] = std::max(t.activity[b], f.activity->changed_share);
       t.tiles[b] += f.activity->changed_tiles;
+      if (f.activity->changed_tiles > 0) ++t.changed[b];
     } else {
       ++t.unmeasured;
     }

@@ -1,7 +1,7 @@
 // A session's activity in time, for the viewer's timeline strip (GET /api/sessions/ID/timeline,
 // schemas/http-api.md): per bucket of time, how many frames, how much changed, how many capture
 // ticks were not stored; and the gaps with no frame. One pass over the catalog's frame rows
-// (CatalogReader::for_each_frame_activity): no file is read.
+// (CatalogReader::for_each_frame_activity): no file is read. `info` sums it per minute.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +19,7 @@ struct ActivityTimeline {
   std::vector<double> activity;         // the largest changed_share of its frames (0: none)
   std::vector<std::int64_t> tiles;      // changed tiles, summed over its frames
   std::vector<std::int64_t> frames;     // frames captured in it
+  std::vector<std::int64_t> changed;    // of them, the frames that changed the screen (changed_tiles > 0)
   std::vector<std::int64_t> skipped;    // ticks not stored before its frames (tick gaps)
   std::int64_t unmeasured = 0;          // frames without activity (catalog older than schema 4)
   struct Gap {

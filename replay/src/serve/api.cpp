@@ -18,6 +18,7 @@
 #include "screenreel/replay/archive_access.hpp"
 #include "screenreel/replay/json.hpp"
 #include "screenreel/replay/listing.hpp"
+#include "screenreel/replay/session_events.hpp"
 #include "screenreel/replay/session_summary.hpp"
 #include "screenreel/replay/text_search.hpp"
 
@@ -148,6 +149,17 @@ ApiAnswer timeline(CatalogReader& catalog, std::string_view id, const Query& q) 
   j["gaps"] = std::move(gaps);
   j["dropped"] = s.dropped;
   j["unmeasured_frames"] = t.unmeasured;
+  // What happened besides frames (schema 5): markers as `markers --json` gives them, pauses as
+  // spans of offsets (an open one lasts to the last frame).
+  const SessionEventsSummary events = session_events(catalog, s.id);
+  j["markers"] = markers_json(catalog, s, events.markers);
+  Json pauses = Json::array();
+  for (const auto& p : events.pauses)
+    pauses.push_back({{"from_us", p.from_us - t.origin_us},
+                      {"to_us", p.to_us ? *p.to_us - t.origin_us : t.end_us},
+                      {"open", !p.to_us.has_value()},
+                      {"reason", p.reason}});
+  j["pauses"] = std::move(pauses);
   return {"application/json", json_text(j), {}};
 }
 

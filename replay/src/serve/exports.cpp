@@ -22,7 +22,7 @@ constexpr std::uint64_t kMaxServedBytes = 512ull << 20;  // a video is answered 
 constexpr std::int64_t kDefaultScalePercent = 50;
 
 // Thrown from the progress callback to stop an export when serve stops.
-struct Stopped {};
+struct StopExport {};
 
 // Parameter `name` from min to max (api.hpp's number_param, with a lower bound).
 std::optional<std::int64_t> number(const Query& q, const char* name, std::int64_t min, std::int64_t max) {
@@ -43,11 +43,19 @@ Exports::Exports(ArchivePaths paths) : paths_(std::move(paths)) {
   dir_ = buf.data();
 }
 
-Exports::~Exports() {
+Exports::~Exports() { stop(); }
+
+std::optional<Exports::Stopped> Exports::stop() {
+  std::lock_guard lock(mutex_);
+  std::optional<Stopped> running;
+  for (const auto& [n, j] : jobs_)
+    if (!j->finished) running = Stopped{n, j->session};
   stopping_ = true;
   if (worker_.joinable()) worker_.join();
   std::error_code ec;
   fs::remove_all(dir_, ec);
+  jobs_.clear();
+  return running;
 }
 
 ApiAnswer Exports::start(CatalogReader& catalog, std::string_view session_id, const Query& q) {
@@ -94,7 +102,7 @@ void Exports::run(std::shared_ptr<Job> job, SessionRecord session, std::int64_t 
     o.scale = scale;
     o.codec = "avc1";
     o.progress = [&](std::uint64_t done, std::uint64_t total) {
-      if (stopping_) throw Stopped{};
+      if (stopping_) throw StopExport{};
       job->done = done;
       job->total = total;
     };
@@ -102,7 +110,7 @@ void Exports::run(std::shared_ptr<Job> job, SessionRecord session, std::int64_t 
     std::error_code ec;
     job->bytes = fs::file_size(o.output, ec);
     log::info("exported session " + std::to_string(session.id) + " to " + o.output.string());
-  } catch (const Stopped&) {
+  } catch (const StopExport&) {
     job->error = "serve stopped";
   } catch (const std::exception& e) {
     job->error = e.what();

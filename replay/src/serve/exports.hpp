@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -21,8 +22,15 @@ namespace screenreel::replay::serve {
 class Exports {
  public:
   explicit Exports(ArchivePaths paths);
-  // Stops a running export (at its next frame) and removes every file.
+  // stop().
   ~Exports();
+  // Stops a running export (at its next frame: the export code checks between frames) and
+  // removes every file, the running export's partial video with the rest. Returns the export it
+  // stopped (its job and session, to be told), if one ran. Later calls do nothing.
+  struct Stopped {
+    std::int64_t job = 0, session = 0;
+  };
+  std::optional<Stopped> stop();
   Exports(const Exports&) = delete;
   Exports& operator=(const Exports&) = delete;
 

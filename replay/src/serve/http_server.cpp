@@ -4,10 +4,12 @@
 #include "http_server.hpp"
 
 #include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
 #include <exception>
 #include <iterator>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 #include "screenreel/common/log.hpp"
 
@@ -28,49 +30,89 @@ Response plain_error(http::status status, const std::string& message) {
 
 }  // namespace
 
-class Connection : public std::enable_shared_from_this<Connection> {
+// What the server knows of a connection, whatever its stream: it is counted while alive and can
+// be pushed out while it waits for a request.
+class Connection {
  public:
-  Connection(HttpServer& server, tcp::socket socket) : server_(server), stream_(std::move(socket)) {
-    ++server_.open_;
-  }
-  ~Connection() {
-    if (waiting_) server_.not_waiting(*waiting_);
+  explicit Connection(HttpServer& server) : server_(server) { ++server_.open_; }
+  virtual ~Connection() {
+    stop_waiting();
     --server_.open_;
   }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Pushed out by a newer connection (or by stop()) while waiting for a request.
+  void push_out() {
+    stop_waiting();
+    close();
+  }
+
+ protected:
+  virtual void close() = 0;
+  void start_waiting(std::weak_ptr<Connection> self) { waiting_ = server_.waiting(std::move(self)); }
+  void stop_waiting() {
+    if (waiting_) {
+      server_.not_waiting(*waiting_);
+      waiting_.reset();
+    }
+  }
+
+  HttpServer& server_;
+
+ private:
+  std::optional<HttpServer::Waiting::iterator> waiting_;
+};
+
+// A connection over `Stream`: beast::tcp_stream (HTTP) or an ssl_stream over it (HTTPS).
+template <typename Stream>
+class StreamConnection : public Connection, public std::enable_shared_from_this<StreamConnection<Stream>> {
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+ public:
+  template <typename... Args>
+  StreamConnection(HttpServer& server, Args&&... stream_args)
+      : Connection(server), stream_(std::forward<Args>(stream_args)...) {}
+
+  void start() {
+    if constexpr (kTls) {
+      // The handshake has the time a request has; until it is done the connection is as idle
+      // as one that waits for a request, and pushed out first when the server is full.
+      lowest().expires_after(server_.limits_.idle_timeout);
+      start_waiting(this->weak_from_this());
+      stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
+        self->stop_waiting();
+        if (ec) return self->close();  // not TLS (plain HTTP, a scanner), or too slow
+        self->read();
+      });
+    } else {
+      read();
+    }
+  }
+
+ private:
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
 
   void read() {
     if (server_.stopped_) return close();
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(server_.limits_.header_bytes));
     parser_->body_limit(server_.limits_.body_bytes);
-    stream_.expires_after(server_.limits_.idle_timeout);
-    waiting_ = server_.waiting(weak_from_this());
+    lowest().expires_after(server_.limits_.idle_timeout);
+    start_waiting(this->weak_from_this());
     http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
-  // Pushed out by a newer connection while waiting for a request.
-  void push_out() {
-    if (waiting_) {
-      server_.not_waiting(*waiting_);
-      waiting_.reset();
-    }
-    close();
-  }
-
- private:
   void on_read(beast::error_code ec) {
-    if (waiting_) {
-      server_.not_waiting(*waiting_);
-      waiting_.reset();
-    }
+    stop_waiting();
     if (ec == http::error::header_limit)
       return answer(plain_error(http::status::request_header_fields_too_large, "the request's header is too large"),
                     false);
     if (ec == http::error::body_limit)
       return answer(plain_error(http::status::payload_too_large, "the request's body is too large"), false);
     if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
-        ec == asio::error::connection_reset || ec == asio::error::bad_descriptor)
+        ec == asio::error::connection_reset || ec == asio::error::bad_descriptor || ec == asio::ssl::error::stream_truncated)
       return close();
     if (ec) return answer(plain_error(http::status::bad_request, "malformed request"), false);
     const Request& request = parser_->get();
@@ -92,29 +134,30 @@ class Connection : public std::enable_shared_from_this<Connection> {
     response_.version(11);
     response_.keep_alive(keep_alive);
     response_.prepare_payload();
-    stream_.expires_after(server_.limits_.idle_timeout);
-    http::async_write(stream_, response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    lowest().expires_after(server_.limits_.idle_timeout);
+    http::async_write(stream_, response_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec || !self->response_.keep_alive()) return self->close();
       self->read();
     });
   }
 
-  void close() {
+  // Closes the socket (no TLS close_notify: every answer carries its length, so a client never
+  // needs the stream's end to know an answer is whole).
+  void close() override {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest().close();
   }
 
-  HttpServer& server_;
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   Response response_;
-  std::optional<HttpServer::Waiting::iterator> waiting_;
 };
 
-HttpServer::HttpServer(asio::io_context& io, const tcp::endpoint& endpoint, ServerLimits limits, Handler handler)
-    : acceptor_(io), limits_(limits), handler_(std::move(handler)) {
+HttpServer::HttpServer(asio::io_context& io, const tcp::endpoint& endpoint, ServerLimits limits, Handler handler,
+                       std::shared_ptr<asio::ssl::context> tls)
+    : acceptor_(io), limits_(limits), handler_(std::move(handler)), tls_(std::move(tls)) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);
@@ -140,7 +183,16 @@ void HttpServer::accept() {
           return accept();
         }
       }
-      std::make_shared<Connection>(*this, std::move(socket))->read();
+      // An answer's last segment goes at once, not after the client's ACK of the one before
+      // (as HTTP servers do; measured in docs/benchmarks.md: no loss, no gain on a keep-alive
+      // connection, where the next request carries the ACK).
+      beast::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      if (tls_)
+        std::make_shared<StreamConnection<beast::ssl_stream<beast::tcp_stream>>>(*this, std::move(socket), *tls_)
+            ->start();
+      else
+        std::make_shared<StreamConnection<beast::tcp_stream>>(*this, std::move(socket))->start();
     }
     accept();
   });

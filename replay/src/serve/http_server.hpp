@@ -5,10 +5,15 @@
 // Connections beyond --max-clients push out the one that has waited longest for a request, so
 // idle or slow connections cannot lock a good client out; when every connection is busy
 // answering, the new one is closed.
+//
+// With a TLS context every connection is TLS (the receiver's context: TLS 1.3, --tls-cert and
+// --tls-key); a peer that does not complete the handshake within the idle time is closed, so a
+// plain-HTTP request on the TLS port gets no answer and costs the good clients nothing.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <cstddef>
@@ -36,8 +41,9 @@ class Connection;
 class HttpServer {
  public:
   // Listens on `endpoint` at once (port 0: one the system picks). Throws boost::system::system_error.
+  // `tls` not null: every connection speaks HTTPS with it.
   HttpServer(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& endpoint,
-             ServerLimits limits, Handler handler);
+             ServerLimits limits, Handler handler, std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -48,6 +54,8 @@ class HttpServer {
 
  private:
   friend class Connection;
+  template <typename Stream>
+  friend class StreamConnection;
   using Waiting = std::list<std::weak_ptr<Connection>>;
 
   void accept();
@@ -58,6 +66,7 @@ class HttpServer {
   boost::asio::ip::tcp::acceptor acceptor_;
   ServerLimits limits_;
   Handler handler_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;
   Waiting waiting_;
   std::size_t open_ = 0;  // connections alive
   bool stopped_ = false;

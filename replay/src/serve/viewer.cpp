@@ -73,8 +73,8 @@ Response redirect(std::string_view to) {
 
 }  // namespace
 
-Viewer::Viewer(CatalogReader& catalog, ArchivePaths paths, std::optional<std::string> token)
-    : catalog_(catalog), paths_(paths), token_(std::move(token)), cookie_(random_cookie()), exports_(std::move(paths)) {}
+Viewer::Viewer(CatalogReader& catalog, ArchivePaths paths, std::optional<std::string> token, bool https)
+    : catalog_(catalog), paths_(paths), token_(std::move(token)), https_(https), cookie_(random_cookie()), exports_(std::move(paths)) {}
 
 bool Viewer::authorized(const Request& request) const {
   if (!token_) return true;
@@ -103,7 +103,8 @@ Response Viewer::login(const Request& request) {
     return reply(http::status::unauthorized, "text/plain; charset=utf-8", "wrong token\n");
   }
   Response r = redirect("/");
-  r.set(http::field::set_cookie, std::string(kCookie) + "=" + cookie_ + "; HttpOnly; SameSite=Strict; Path=/");
+  r.set(http::field::set_cookie, std::string(kCookie) + "=" + cookie_ + "; HttpOnly; SameSite=Strict; Path=/" +
+                                           (https_ ? "; Secure" : ""));
   return r;
 }
 

@@ -17,9 +17,12 @@ class Viewer {
  public:
   // Without a token every client may read; with one, a client shows it once on the login page
   // (and is given an HttpOnly cookie) or sends it on each request (Authorization: Bearer TOKEN).
-  Viewer(CatalogReader& catalog, ArchivePaths paths, std::optional<std::string> token);
+  // `https`: the pages are served over TLS, and the cookie is marked Secure (never sent in clear).
+  Viewer(CatalogReader& catalog, ArchivePaths paths, std::optional<std::string> token, bool https = false);
 
   Response answer(const Request& request);
+  // Stops a running export and removes the exports' files (Exports::stop).
+  std::optional<Exports::Stopped> stop_exports() { return exports_.stop(); }
 
  private:
   bool authorized(const Request& request) const;
@@ -30,6 +33,7 @@ class Viewer {
   CatalogReader& catalog_;
   ArchivePaths paths_;
   std::optional<std::string> token_;
+  bool https_;
   std::string cookie_;  // random, made at start: what the login cookie holds
   Exports exports_;
 };

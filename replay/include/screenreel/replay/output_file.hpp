@@ -12,7 +12,8 @@ namespace screenreel::replay {
 // 0700, so no link can be planted where the writer writes), then moved into place by commit():
 // without `force` only where nothing is (renameat2 RENAME_NOREPLACE, so no race either); with it,
 // over an existing regular file, never over a link or a folder. Destroyed without commit(), or on
-// SIGINT/SIGTERM, it removes what was written.
+// SIGINT/SIGTERM, it removes what was written (on a signal the program handles itself, as serve
+// does, that handler is called instead, and the program's unwinding removes it).
 class OutputFile {
  public:
   // Throws Failure when the final name is taken (without `force`), is a link or a folder, or its

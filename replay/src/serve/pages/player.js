@@ -3,7 +3,8 @@
 // comes from /api/sessions/ID/frames (number and time of each); a live session's new frames are
 // asked for every second. The player element's data-number, data-offset-us and data-playing say
 // what it shows (tests read them). Under it, the timeline strip (/api/sessions/ID/timeline):
-// activity per second, gaps, skipped ticks and the text found (?q=WORDS or the Mark box); n and N
+// activity per second, gaps, skipped ticks, markers, pauses and the text found (?q=WORDS or the
+// Mark box); n and N
 // ask the API for the next and previous frame that changed.
 "use strict";
 
@@ -162,24 +163,38 @@ function drawStrip() {
   }
 }
 
-function markHits() {
+// The marks over the strip: text found (yellow), markers (a red line with its label as a
+// tooltip) and pauses (a violet span).
+function markEvents() {
   const marks = el("marks");
   const span = Math.max(end(), 1);
-  marks.replaceChildren(...hits.map((hit) => {
+  const mark = (className, fromUs, toUs, title) => {
     const m = document.createElement("div");
-    m.className = "hit";
-    m.title = formatTime(hit.offset_us) + ": " + hit.text;
-    m.dataset.offsetUs = hit.offset_us;
-    m.style.left = (100 * hit.offset_us / span) + "%";
-    m.style.width = "max(3px, " + (100 * Math.max(0, hit.last_offset_us - hit.offset_us) / span) + "%)";
+    m.className = className;
+    m.title = title;
+    m.dataset.offsetUs = fromUs;
+    m.style.left = (100 * fromUs / span) + "%";
+    if (toUs !== null) m.style.width = "max(3px, " + (100 * Math.max(0, toUs - fromUs) / span) + "%)";
     return m;
-  }));
+  };
+  const events = strip ? [
+    ...strip.pauses.map((p) => mark("pause", p.from_us, p.to_us, "paused " + formatTime(p.from_us) + " to " +
+                                    formatTime(p.to_us) + " (" + p.reason + ")")),
+    ...strip.markers.map((m) => {
+      const e = mark("marker", m.offset_us, null, formatTime(m.offset_us) + ": " + m.label);
+      e.dataset.label = m.label;
+      return e;
+    }),
+  ] : [];
+  marks.replaceChildren(...events,
+    ...hits.map((hit) => mark("hit", hit.offset_us, hit.last_offset_us, formatTime(hit.offset_us) + ": " + hit.text)));
 }
 
 async function loadStrip() {
   try {
     strip = await api("/api/sessions/" + sessionId + "/timeline");
     drawStrip();
+    markEvents();
     const t = el("timeline");
     t.dataset.buckets = strip.activity.length;
     t.dataset.gaps = strip.gaps.length;
@@ -193,7 +208,7 @@ async function findText(words) {
   try {
     const answer = await api("/api/search?limit=200&session=" + sessionId + "&q=" + encodeURIComponent(words));
     hits = answer.hits;
-    markHits();
+    markEvents();
     el("find-count").textContent = hits.length + (hits.length === 1 ? " place" : " places");
   } catch (e) {
     showMessage("Cannot search: " + e.message);
