@@ -18,14 +18,14 @@ pg::Param bytes_or_null(const std::vector<std::uint8_t>& b) {
 
 }  // namespace
 
-std::vector<TextSpanRow> PgCatalog::text_spans(std::int64_t session_id) {
+std::vector<StoredTextSpan> PgCatalog::text_spans(std::int64_t session_id) {
   const auto r = db_->exec(
       "SELECT text, x, y, w, h, words, confidence, first_seq, first_us, last_seq, last_us, open FROM text_spans "
       "WHERE session_id = $1 ORDER BY id",
       {session_id});
-  std::vector<TextSpanRow> out;
+  std::vector<StoredTextSpan> out;
   for (int i = 0; i < r.size(); ++i) {
-    TextSpanRow t;
+    StoredTextSpan t;
     t.text = r.text(i, 0);
     t.box = {static_cast<std::int32_t>(r.int64(i, 1)), static_cast<std::int32_t>(r.int64(i, 2)),
              static_cast<std::int32_t>(r.int64(i, 3)), static_cast<std::int32_t>(r.int64(i, 4))};

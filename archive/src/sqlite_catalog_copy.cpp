@@ -5,15 +5,15 @@
 
 namespace screenreel {
 
-std::vector<TextSpanRow> SqliteCatalog::text_spans(std::int64_t session_id) {
-  std::vector<TextSpanRow> out;
+std::vector<StoredTextSpan> SqliteCatalog::text_spans(std::int64_t session_id) {
+  std::vector<StoredTextSpan> out;
   if (!has_text_index()) return out;
   auto q = db_.prepare(
       "SELECT text, x, y, w, h, words, confidence, first_seq, first_us, last_seq, last_us, open FROM text_spans "
       "WHERE session_id = ? ORDER BY id");
   q.bind(1, session_id);
   while (q.step()) {
-    TextSpanRow r;
+    StoredTextSpan r;
     r.text = q.text(0);
     r.box = {static_cast<std::int32_t>(q.int64(1)), static_cast<std::int32_t>(q.int64(2)),
              static_cast<std::int32_t>(q.int64(3)), static_cast<std::int32_t>(q.int64(4))};

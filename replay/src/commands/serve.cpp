@@ -59,7 +59,7 @@ int run(CommandLine& cli) {
       "tls-key", po::value(&tls_key)->value_name("PEM"), "the certificate's private key, PEM");
   const auto vm = cli.parse(
       o,
-      {"serve [--listen HOST:PORT] [--token-file FILE] [--tls --tls-cert PEM --tls-key PEM] [OPTIONS]",
+      {"serve [--listen HOST:PORT] [--token-file FILE] [--tls ...] [OPTIONS]",
        "Serves the archive to a web browser: open the printed URL. The sessions page lists every\n"
        "session (newest first, filtered by name) with its first frame, start, duration, frames and\n"
        "status, live ones marked, and searches the text that was on screen (as 'search'), each\n"

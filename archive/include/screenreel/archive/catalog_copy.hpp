@@ -23,7 +23,7 @@
 namespace screenreel {
 
 // A row of text_spans as stored (catalog copy): words is the JSON array text of the column.
-struct TextSpanRow {
+struct StoredTextSpan {
   std::string text;
   PixelRect box;
   std::string words;
@@ -42,7 +42,7 @@ struct SessionRows {
   std::vector<LedgerRun> ledger;
   std::optional<OcrSessionState> ocr;
   std::vector<OcrPassRow> passes;  // seq order
-  std::vector<TextSpanRow> spans;  // in the order they were made
+  std::vector<StoredTextSpan> spans;  // in the order they were made
 };
 
 struct CatalogCopyOptions {

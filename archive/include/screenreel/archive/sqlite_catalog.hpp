@@ -15,7 +15,7 @@
 namespace screenreel {
 
 struct SessionRows;
-struct TextSpanRow;
+struct StoredTextSpan;
 
 class SqliteCatalog final : public CatalogWriter {
  public:
@@ -69,7 +69,7 @@ class SqliteCatalog final : public CatalogWriter {
   // Catalog copy (catalog_copy.hpp): the session's text index rows as stored, in the order
   // they were made; and, in one transaction, the session's rows replaced by `rows` (its receiver
   // and archive root included; no deletion is recorded).
-  std::vector<TextSpanRow> text_spans(std::int64_t session_id);
+  std::vector<StoredTextSpan> text_spans(std::int64_t session_id);
   std::vector<OcrPassRow> text_passes(std::int64_t session_id);
   void replace_session(const SessionRows& rows);
 
