@@ -53,7 +53,8 @@ const std::map<std::string, std::string> kReceiverValues = {
     {"queue-frames", "12"}, {"min-free", "500"}, {"keep-days", "30"}, {"max-archive-gb", "100"},
     {"max-clients", "10"}, {"max-pending", "20"}, {"max-in-flight", "4"}, {"ocr", "true"},
     {"ocr-lang", "eng+deu"}, {"ocr-interval", "2.5"}, {"log-format", "json"},
-    {"catalog", "postgresql://screenreel@db.example/screenreel"}, {"receiver-name", "host-7"}};
+    {"catalog", "postgresql://screenreel@db.example/screenreel"}, {"receiver-name", "host-7"},
+    {"catalog-journal-mb", "64"}};
 
 TEST(ConfigFile, EveryReceiverSettingCanComeFromTheFileAndTheCommandLineWins) {
   const auto dir = test::fresh_temp_dir("screenreel-config");

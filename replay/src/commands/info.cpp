@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "screenreel/archive/catalog_journal.hpp"
 #include "screenreel/archive/session_files.hpp"
 #include "screenreel/replay/archive_access.hpp"
 #include "screenreel/replay/listing.hpp"
@@ -40,6 +41,8 @@ int run(CommandLine& cli) {
   print_info(std::cout, summary, frame_stats(archive.catalog, s.id), usage, json,
              archive.catalog.text_index_summary(s.id), json ? events_json(archive.catalog, s, events) : Json());
   if (!json) print_events(std::cout, archive.catalog, s, events);
+  for (const auto& note : journaled_session_notes(std::span(&s, 1), archive.paths.root()))
+    (json ? std::cerr : std::cout) << note << "\n";
   return 0;
 }
 
