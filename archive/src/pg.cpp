@@ -141,8 +141,9 @@ Rows Connection::exec(const std::string& sql, std::initializer_list<Param> param
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return rows;
   const std::string why = trimmed(r ? PQresultErrorMessage(r) : PQerrorMessage(conn_.get()));
   const char* sqlstate = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
-  // A server gone mid-statement leaves no SQLSTATE, only a broken connection.
-  if (PQstatus(conn_.get()) != CONNECTION_OK)
+  // A server gone mid-statement leaves no SQLSTATE (libpq's own error), and soon a broken
+  // connection.
+  if (PQstatus(conn_.get()) != CONNECTION_OK || !sqlstate || !*sqlstate)
     throw CatalogError("lost the connection to the catalog " + location_ + ": " + why, CatalogError::Kind::kUnreachable);
   throw CatalogError("catalog " + location_ + ": " + why, kind_of(sqlstate));
 }
