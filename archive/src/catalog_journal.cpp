@@ -471,7 +471,15 @@ std::vector<std::string> journaled_session_notes(std::span<const SessionRecord> 
 void apply_journal_record(CatalogWriter& catalog, const JournalRecord& record) {
   struct Apply {
     CatalogWriter& c;
-    void operator()(const JournalFrames& r) { c.add_frames(r.frames, r.displayed); }
+    void operator()(const JournalFrames& r) {
+      // A batch is one transaction: it is in the catalog whole or not at all (a commit whose
+      // answer was lost, or a journal written out before a crash). Only the rows not there go
+      // in, so that a duplicate stays an error for every other writer (the catalog contract).
+      std::vector<FrameRecord> missing;
+      for (const auto& f : r.frames)
+        if (!c.frame(f.session_id, f.seq)) missing.push_back(f);
+      c.add_frames(missing, r.displayed);
+    }
     void operator()(const SessionEvents& r) { c.add_events(r); }
     void operator()(const JournalSessionEnd& r) { c.end_session(r.id, r.ended_us, r.reason, r.error, r.dropped); }
     void operator()(const JournalSeal& r) { c.seal_session(r.id, r.head, r.frames, r.signature, r.signer); }

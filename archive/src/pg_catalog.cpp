@@ -207,19 +207,15 @@ std::vector<DisplayedAt> PgCatalog::add_frames(std::span<const FrameRecord> fram
   // are the same).
   std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> added;  // session -> frames, bytes
   for (const auto& f : frames) {
-    // A row written before (a catalog journal written out again, schemas/archive-layout.md) is
-    // left as it is and not counted twice.
-    const auto inserted = db_->exec(
+    db_->exec(
         "INSERT INTO frames (session_id, seq, tick, capture_us, receive_us, written_us, file, width, height, "
         "jpeg_bytes, same_as, sha256, chain, changed_share, changed_tiles) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) "
-        "ON CONFLICT (session_id, seq) DO NOTHING",
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
         {f.session_id, f.seq, f.tick, f.capture_us, f.receive_us, f.written_us, f.file, f.width, f.height,
          f.jpeg_bytes, f.same_as, f.sha256 ? pg::Param::bytes(*f.sha256) : pg::Param(std::nullopt),
          f.chain ? pg::Param::bytes(*f.chain) : pg::Param(std::nullopt),
          f.activity ? pg::Param(f.activity->changed_share) : pg::Param(std::nullopt),
          f.activity ? pg::Param(f.activity->changed_tiles) : pg::Param(std::nullopt)});
-    if (inserted.affected() == 0) continue;
     auto& [count, bytes] = added[f.session_id];
     ++count;
     bytes += f.same_as ? 0 : f.jpeg_bytes;  // a hard-linked repeat takes no more disk space
