@@ -29,6 +29,7 @@ struct Settings {
   std::uint64_t min_free_mb = 200;
   double ocr_interval = 1.0;
   std::string log_format = "text";
+  std::uint64_t catalog_journal_mb = 256;
 };
 
 // The receiver's options, written into `s` when parsed.
@@ -70,6 +71,12 @@ po::options_description options_for(Settings& s) {
     ("receiver-name", po::value(&s.receiver_name)->value_name("NAME"),
      "this receiver's name in a shared --catalog, stored on every session it records with its "
      "archive folder; default the host name")
+    ("catalog-journal-mb", po::value(&s.catalog_journal_mb)->default_value(s.catalog_journal_mb)->value_name("MB"),
+     "with a PostgreSQL --catalog: while the database does not answer, recording goes on and the "
+     "catalog rows wait in ARCHIVE/catalog-journal (at most MB), written in order when it answers "
+     "again; new sessions are refused meanwhile. When the journal is full, the sessions recording "
+     "stop with an error: every frame already acknowledged is kept, and clients keep the rest in "
+     "their spools and send it when they can resume")
     ("quality", po::value(&s.config.recorder.jpeg_quality)->default_value(90)->value_name("1-100"), "JPEG quality")
     ("encoder-threads", po::value(&s.config.recorder.encoder_threads)->default_value(0, "auto")->value_name("N"),
      "JPEG encoder threads; auto (0): one per core")
@@ -138,6 +145,9 @@ std::optional<std::string> finish(Settings& s, const po::variables_map& vm) {
   if (s.config.recorder.jpeg_quality < 1 || s.config.recorder.jpeg_quality > 100) {
     return std::string("--quality must be 1 to 100");
   }
+  if (s.catalog_journal_mb < 1 || s.catalog_journal_mb > (1u << 20)) {
+    return std::string("--catalog-journal-mb must be 1 to 1048576");
+  }
   if (s.ocr_interval < 0.05 || s.ocr_interval > 3600) {
     return std::string("--ocr-interval must be 0.05 to 3600 seconds");
   }
@@ -157,6 +167,7 @@ std::optional<std::string> finish(Settings& s, const po::variables_map& vm) {
       where.receiver = s.receiver_name.empty() ? host_name() : s.receiver_name;
       where.archive_root = std::filesystem::absolute(s.config.archive);
       s.config.recorder.catalog = where;
+      s.config.recorder.catalog_journal_bytes = s.catalog_journal_mb << 20;
     } catch (const std::exception& e) {
       return std::string(e.what());
     }

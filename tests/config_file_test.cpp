@@ -54,7 +54,7 @@ const std::map<std::string, std::string> kReceiverValues = {
     {"max-clients", "10"}, {"max-pending", "20"}, {"max-in-flight", "4"}, {"ocr", "true"},
     {"ocr-lang", "eng+deu"}, {"ocr-interval", "2.5"}, {"log-format", "json"},
     {"catalog", "postgresql://screenreel@db.example/screenreel"}, {"receiver-name", "host-7"},
-    {"buffer", "60"}, {"buffer-mb", "128"}};
+    {"buffer", "60"}, {"buffer-mb", "128"}, {"catalog-journal-mb", "64"}};
 
 TEST(ConfigFile, EveryReceiverSettingCanComeFromTheFileAndTheCommandLineWins) {
   const auto dir = test::fresh_temp_dir("screenreel-config");

@@ -14,6 +14,8 @@ CatalogError::Kind kind_of(const char* sqlstate) {
   if (s == "53100" || s == "53200" || s == "53400") return CatalogError::Kind::kFull;  // disk full, out of memory, limits
   if (s == "40001" || s == "40P01" || s == "55P03" || s == "57014") return CatalogError::Kind::kBusy;
   if (s == "XX001" || s == "XX002") return CatalogError::Kind::kCorrupt;  // data or index corrupted
+  // Connection exceptions, and a server shutting down or starting up.
+  if (s.starts_with("08") || s == "57P01" || s == "57P02" || s == "57P03") return CatalogError::Kind::kUnreachable;
   return CatalogError::Kind::kOther;
 }
 
@@ -100,7 +102,7 @@ Connection::Connection(const std::string& conninfo, bool read_only)
     throw CatalogError("cannot connect to the catalog " + location_ + ": " +
                            (conn_ ? trimmed(PQerrorMessage(conn_.get())) : std::string("out of memory")) +
                            " (is PostgreSQL running, and may this user connect?)",
-                       CatalogError::Kind::kOther);
+                       CatalogError::Kind::kUnreachable);
   // Notices (an empty text search, ...) are not the user's business: libpq would print them.
   PQsetNoticeProcessor(conn_.get(), [](void*, const char*) {}, nullptr);
   setup();
@@ -121,12 +123,12 @@ Rows Connection::exec(const std::string& sql, const std::vector<Param>& params) 
     // Inside a transaction its earlier statements are gone with the connection: no silent retry.
     if (transaction_)
       throw CatalogError("lost the connection to the catalog " + location_ + " during a transaction",
-                         CatalogError::Kind::kOther);
+                         CatalogError::Kind::kUnreachable);
     PQreset(conn_.get());
     if (PQstatus(conn_.get()) != CONNECTION_OK)
       throw CatalogError("lost the connection to the catalog " + location_ + ": " +
                              trimmed(PQerrorMessage(conn_.get())),
-                         CatalogError::Kind::kOther);
+                         CatalogError::Kind::kUnreachable);
     setup();
   }
   std::vector<const char*> values;
@@ -143,6 +145,10 @@ Rows Connection::exec(const std::string& sql, const std::vector<Param>& params) 
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return rows;
   const std::string why = trimmed(r ? PQresultErrorMessage(r) : PQerrorMessage(conn_.get()));
   const char* sqlstate = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  // A server gone mid-statement leaves no SQLSTATE (libpq's own error), and soon a broken
+  // connection.
+  if (PQstatus(conn_.get()) != CONNECTION_OK || !sqlstate || !*sqlstate)
+    throw CatalogError("lost the connection to the catalog " + location_ + ": " + why, CatalogError::Kind::kUnreachable);
   throw CatalogError("catalog " + location_ + ": " + why, kind_of(sqlstate));
 }
 

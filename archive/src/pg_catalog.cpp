@@ -473,18 +473,26 @@ std::vector<LedgerRun> PgCatalog::ledger(std::int64_t session_id) {
 void PgCatalog::add_events(const SessionEvents& events) {
   if (events.empty()) return;
   pg::Transaction tx(*db_);
+  // Written again from a catalog journal, the same marker (session, tick, time, label, source) or
+  // pause (session, start tick) or ledger run (its key) is not added twice.
   for (const auto& m : events.markers)
-    db_->exec("INSERT INTO markers (session_id, time_us, tick, frame, label, source) VALUES ($1, $2, $3, $4, $5, $6)",
+    db_->exec("INSERT INTO markers (session_id, time_us, tick, frame, label, source) "
+              "SELECT $1::bigint, $2::bigint, $3::bigint, $4::bigint, $5::text, $6::text WHERE NOT EXISTS "
+              "(SELECT 1 FROM markers WHERE session_id = $1 AND time_us = $2 AND tick = $3 AND label = $5 "
+              "AND source = $6)",
               {m.session_id, m.time_us, m.tick, m.frame, m.label, m.source});
   for (const auto& p : events.pauses)
     db_->exec(
-        "INSERT INTO pauses (session_id, from_tick, from_us, to_tick, to_us, reason) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO pauses (session_id, from_tick, from_us, to_tick, to_us, reason) "
+        "SELECT $1::bigint, $2::bigint, $3::bigint, $4::bigint, $5::bigint, $6::text WHERE NOT EXISTS "
+        "(SELECT 1 FROM pauses WHERE session_id = $1 AND from_tick = $2)",
         {p.session_id, p.from_tick, p.from_us, p.to_tick, p.to_us, p.reason});
   for (const auto& e : events.pause_ends)
     db_->exec("UPDATE pauses SET to_tick = $1, to_us = $2 WHERE session_id = $3 AND to_tick IS NULL AND from_tick <= $1",
               {e.to_tick, e.to_us, e.session_id});
   for (const auto& r : events.ledger)
-    db_->exec("INSERT INTO ledger (session_id, first_tick, last_tick, cause) VALUES ($1, $2, $3, $4)",
+    db_->exec("INSERT INTO ledger (session_id, first_tick, last_tick, cause) VALUES ($1, $2, $3, $4) "
+              "ON CONFLICT (session_id, first_tick) DO NOTHING",
               {r.session_id, r.first_tick, r.last_tick, r.cause});
   tx.commit();
 }

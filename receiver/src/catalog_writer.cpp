@@ -164,8 +164,14 @@ void Recorder::catalog_loop() {
       std::lock_guard lock(catalog_mutex_);
       if (catalog_->storage_lost()) rebuild_lost_catalog();
       if (disk_limits().retention.any() && wall_clock_us() >= next_retention_us) {
-        apply_retention();
         next_retention_us = wall_clock_us() + kRetentionEveryUs;
+        // Retention reads the catalog: one that does not answer (its rows journaled meanwhile)
+        // postpones it, never costs the batch its rows.
+        try {
+          apply_retention();
+        } catch (const CatalogError& e) {
+          if (e.kind() != CatalogError::Kind::kUnreachable) throw;
+        }
       }
       // Markers and ledger runs are few and small; one that cannot be written costs the session
       // its record of that moment, never its frames.
@@ -220,9 +226,15 @@ void Recorder::catalog_loop() {
         std::lock_guard lock(catalog_mutex_);
         with_reserve([&] { catalog_->end_session(s->record_.id, wall_clock_us(), reason, error, c.dropped); });
         seal(*s);
-        if (const auto ended = catalog_->session(s->record_.id)) update_manifest(s->dir_, *ended);
       } catch (const std::exception& e) {
         log::info("cannot mark session " + std::to_string(s->record_.id) + " ended: " + e.what());
+      }
+      try {
+        std::lock_guard lock(catalog_mutex_);
+        if (const auto ended = catalog_->session(s->record_.id)) update_manifest(s->dir_, *ended);
+      } catch (const std::exception& e) {
+        // Its end is journaled (the database does not answer): the manifest says so next time.
+        log::warning("session " + std::to_string(s->record_.id) + "'s manifest was not updated (" + e.what() + ")");
       }
       bool none_left = false;
       {

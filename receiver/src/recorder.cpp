@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "screenreel/archive/activity.hpp"
+#include "screenreel/archive/catalog_journal.hpp"
 #include "screenreel/archive/integrity.hpp"
 #include "screenreel/archive/jpeg.hpp"
 #include "screenreel/archive/retention.hpp"
@@ -33,7 +34,7 @@ Recorder::Recorder(const ArchivePaths& paths, RecorderOptions options)
       options_(options),
       where_(options.catalog.value_or(CatalogLocation(paths.catalog()))),
       limits_{options.min_free_bytes, options.retention},
-      catalog_(open_catalog_writer((fs::create_directories(paths.sessions()), where_))),
+      catalog_((fs::create_directories(paths.sessions()), open_writer())),
       pool_(FramePool::create()) {
   // Session folders are made inside the archive, never through a link planted in it.
   if (fs::is_symlink(paths_.sessions()))
@@ -61,6 +62,13 @@ Recorder::Recorder(const ArchivePaths& paths, RecorderOptions options)
   encoders_running_ = n;
   for (unsigned i = 0; i < n; ++i) encoders_.emplace_back([this] { encoder_loop(); });
   catalog_thread_ = std::thread([this] { catalog_loop(); });
+}
+
+// The seam where catalog writes leave the receiver: a catalog on a server gets the archive's
+// journal in front of it, so that a database that does not answer never stops a recording.
+std::unique_ptr<CatalogWriter> Recorder::open_writer() const {
+  if (!where_.postgresql()) return open_catalog_writer(where_);
+  return open_journaled_catalog_writer(where_, catalog_journal_path(paths_.root()), options_.catalog_journal_bytes);
 }
 
 Recorder::~Recorder() {

@@ -4,6 +4,7 @@
 #include "../serve/activity_timeline.hpp"
 #include "commands.hpp"
 #include "screenreel/common/format.hpp"
+#include "screenreel/archive/catalog_journal.hpp"
 #include "screenreel/archive/session_files.hpp"
 #include "screenreel/replay/archive_access.hpp"
 #include "screenreel/replay/ledger_output.hpp"
@@ -102,6 +103,8 @@ int run(CommandLine& cli) {
   }
   print_info(std::cout, summary, frame_stats(archive.catalog, s.id), usage, json,
              archive.catalog.text_index_summary(s.id), more);
+  for (const auto& note : journaled_session_notes(std::span(&s, 1), archive.paths.root()))
+    (json ? std::cerr : std::cout) << note << "\n";
   if (json) return 0;
   std::cout << "activity      " << activity_text(activity) << '\n';
   print_events(std::cout, archive.catalog, s, events);

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "screenreel/archive/catalog_journal.hpp"
 #include "screenreel/replay/archive_access.hpp"
 #include "screenreel/replay/listing.hpp"
 
@@ -38,7 +39,8 @@ int run(CommandLine& cli) {
   }
   const bool receiver = running_receiver_pid(archive.paths).has_value();
   std::vector<SessionSummary> sessions;
-  for (const auto& s : archive.catalog.sessions())
+  const auto all = archive.catalog.sessions();
+  for (const auto& s : all)
     if (auto sum = summarize(archive.catalog, s, receiver); filter.matches(sum)) sessions.push_back(std::move(sum));
   const bool filtered = filter.since_us || filter.until_us || !filter.name.empty();
   if (filtered && sessions.empty() && !vm->count("json")) {
@@ -46,6 +48,8 @@ int run(CommandLine& cli) {
     return 0;
   }
   print_list(std::cout, sessions, vm->count("json") > 0);
+  for (const auto& note : journaled_session_notes(all, archive.paths.root()))
+    (vm->count("json") ? std::cerr : std::cout) << note << "\n";
   return 0;
 }
 

@@ -74,6 +74,9 @@ struct RecorderOptions {
   std::optional<CatalogLocation> catalog;
   // --buffer, --buffer-mb: new sessions are kept in memory (a replay buffer) until a save; 0: off.
   ReplayBufferLimits buffer;
+  // --catalog-journal-mb: with a PostgreSQL catalog, the rows that wait in the archive's catalog
+  // journal while the database does not answer (catalog_journal.hpp) take at most this.
+  std::uint64_t catalog_journal_bytes = 256ull << 20;
 };
 
 // What a running receiver changes without a restart (SIGHUP re-reads its configuration).
@@ -309,6 +312,8 @@ class Recorder {
   // session folders (rebuild_catalog), the live sessions' stored frames included, and goes on
   // with it. Called with catalog_mutex_ held.
   void rebuild_lost_catalog();
+  // The catalog writer for where_: with a PostgreSQL catalog, behind the archive's journal.
+  std::unique_ptr<CatalogWriter> open_writer() const;
   // Deletes the ended sessions the retention limits (and `free_bytes` more, for `why`) say to,
   // oldest first, never a live or kept one. Called with catalog_mutex_ held.
   void apply_retention(std::int64_t free_bytes = 0, const std::string& why = {});
