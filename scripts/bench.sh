@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end benchmark of the recording path against ffmpeg, on private 1920x1080 Xvfb screens.
 #
-# For each scene (../shared/bench/scene.sh: terminal, video), one after the other in one run:
+# For each scene (../shared/bench/scene.sh: terminal, video; tests/support/scene.sh: desktop, and
+# buildlog, its denser scrolling terminal), one after the other in one run:
 #   screenreel, window on      capture + receiver; the receiver's window is on a second Xvfb, so
 #                              it is not part of the captured screen
 #   screenreel, --no-display   capture + receiver without the window
@@ -20,7 +21,7 @@
 #   BENCH_SECONDS=20             length of each run
 #   BENCH_FPS_TERMINAL=30        capture rate on the terminal scene
 #   BENCH_FPS_VIDEO=60           capture rate on the video scene
-#   BENCH_SCENES="terminal video"
+#   BENCH_SCENES="terminal video"  (also: desktop, buildlog)
 #   BENCH_REPEAT=1               runs of everything; with more, each cell is the median
 #   BENCH_THROTTLE=1             0: skip the throttled-disk run (made once, in the last repeat)
 #   BENCH_MAX_FPS=0              N > 0: also a headless screenreel run at --fps N (its ceiling)
@@ -364,9 +365,20 @@ for ((rep = 1; rep <= repeat; rep++)); do
       *) fps=$fps_terminal ;;
     esac
     scene_num=$(bench_display)
-    mapfile -t scene_pids < <(GEOM=$geom bash "$scene_sh" "$scene_num" "$scene")
-    pids+=("${scene_pids[@]}")
-    scene_xvfb=${scene_pids[0]}
+    case $scene in
+      desktop|buildlog)  # tests/support/scene.sh's scenes, on a screen of our own
+        start_xvfb "$scene_num" || { echo "bench: Xvfb :$scene_num did not start" >&2; exit 1; }
+        scene_xvfb=${pids[-1]}
+        DISPLAY=:$scene_num bash "$root/tests/support/scene.sh" "${scene/buildlog/terminal}" \
+          2>"$work/scene-$scene.log" &
+        pids+=($!)
+        wait_for_log "$work/scene-$scene.log" "scene ready" "${pids[-1]}" ||
+          { echo "bench: scene $scene did not start (see $work/scene-$scene.log)" >&2; exit 1; } ;;
+      *)
+        mapfile -t scene_pids < <(GEOM=$geom bash "$scene_sh" "$scene_num" "$scene")
+        pids+=("${scene_pids[@]}")
+        scene_xvfb=${scene_pids[0]} ;;
+    esac
     kill -0 "$scene_xvfb" 2>/dev/null && [ -e "/tmp/.X11-unix/X$scene_num" ] ||
       { echo "bench: the scene's Xvfb :$scene_num did not start" >&2; exit 1; }
     win_num=$(bench_display)
