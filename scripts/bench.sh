@@ -109,7 +109,7 @@ if [ -n "$render_only" ]; then
   . "$work/settings"
 else
   run_date=$(date -u +%Y-%m-%dT%H:%MZ)
-  declare -p seconds fps_terminal fps_video max_fps chain version run_date >"$work/settings"
+  declare -p seconds fps_terminal fps_video max_fps chain version run_date scenes >"$work/settings"
 fi
 echo "bench: writing runs under $work" >&2
 
@@ -537,7 +537,7 @@ targets() {
 # Issue 18: CPU per recorded frame with the tamper-evidence chain against without (BENCH_CHAIN).
 chain_cost() {
   local sc w o rw ro header=""
-  for sc in terminal desktop video; do
+  for sc in $scenes; do
     o=$(get "$sc" nochain cpu_ms_frame)
     [ -n "$o" ] || continue
     w=$(get "$sc" headless cpu_ms_frame); rw=$(get "$sc" headless cpu_b_ms); ro=$(get "$sc" nochain cpu_b_ms)

@@ -14,6 +14,7 @@
 
 #include "screenreel/protocol/frame_codec.hpp"
 #include "screenreel/protocol/wire.hpp"
+#include "support/yuv420_reference.hpp"
 
 namespace screenreel {
 namespace {
@@ -54,6 +55,32 @@ double psnr(const Bytes& a, const Bytes& b) {
       ++n;
     }
   return se == 0 ? 99 : 10 * std::log10(255.0 * 255.0 / (se / static_cast<double>(n)));
+}
+
+// The library's rows are written for the vectoriser; they must give libjpeg's formulas' bytes,
+// pixel by pixel, on any pixels (random: every clamp and rounding met), odd and even sizes, a
+// stride wider than the row and a destination inside a larger frame (what a tile is).
+TEST(Yuv420, BothDirectionsAreBitExactWithLibjpegsFormulasOnRandomPixels) {
+  std::mt19937 rng(42);
+  for (const auto& [w, h] : {std::pair<std::uint32_t, std::uint32_t>{64, 64}, {1, 1}, {1, 2}, {2, 1}, {3, 3},
+                             {33, 17}, {64, 15}, {127, 64}, {1920, 16}, {333, 7}}) {
+    const std::size_t stride = std::size_t{w} * 4 + 12;  // padding bytes the conversion must not read as pixels
+    Bytes px(stride * h);
+    for (auto& b : px) b = static_cast<std::uint8_t>(rng());
+    const Yuv420Layout layout{w, h};
+    Bytes planes(layout.bytes(), 0xAA), expected_planes(layout.bytes(), 0x55);
+    bgrx_to_yuv420(px.data(), stride, w, h, planes.data());
+    test::yuv420_reference::bgrx_to_yuv420(px.data(), stride, w, h, expected_planes.data());
+    ASSERT_EQ(planes, expected_planes) << w << "x" << h;
+
+    // Back: random planes (not only ones made from pixels), into a frame 8 pixels wider.
+    for (auto& b : planes) b = static_cast<std::uint8_t>(rng());
+    const std::size_t out_stride = std::size_t{w + 8} * 4;
+    Bytes back(out_stride * h, 0x11), expected_back(out_stride * h, 0x11);
+    yuv420_to_bgrx(planes.data(), w, h, back.data() + 16, out_stride);
+    test::yuv420_reference::yuv420_to_bgrx(planes.data(), w, h, expected_back.data() + 16, out_stride);
+    ASSERT_EQ(back, expected_back) << w << "x" << h << ": and nothing outside the rectangle is written";
+  }
 }
 
 TEST(Yuv420, PixelsWithOneColourAPerBlockComeBackWithinRounding) {

@@ -36,6 +36,8 @@
 #include "screenreel/protocol/wire.hpp"
 #include "screenreel/receiver/recorder.hpp"
 #include "screenreel/common/clock.hpp"
+#include "screenreel/common/yuv420.hpp"
+#include "support/yuv420_reference.hpp"
 
 namespace {
 using screenreel::FrameBuffer;
@@ -156,6 +158,40 @@ void BM_CompareUnchanged(benchmark::State& state) {
   state.SetLabel(clip().label);
 }
 BENCHMARK(BM_CompareUnchanged)->Unit(benchmark::kMillisecond);
+
+// Protocol 5's 4:2:0 pixels, a whole 1920x1080 frame each way: the client's conversion of changed
+// tiles to planes (and, for its copy of the receiver's frame, back), the receiver's back. impl: 0
+// is the pixel-by-pixel formula (tests/support/yuv420_reference.hpp, the library before it was
+// written for the vectoriser), 1 the library's rows.
+void BM_Yuv420FromBgrx(benchmark::State& state) {
+  const auto& f = clip().frames.back();
+  std::vector<std::uint8_t> planes(screenreel::Yuv420Layout{f.width, f.height}.bytes());
+  for (auto _ : state) {
+    if (state.range(0) == 0)
+      screenreel::test::yuv420_reference::bgrx_to_yuv420(f.pixels.data(), f.stride(), f.width, f.height, planes.data());
+    else
+      screenreel::bgrx_to_yuv420(f.pixels.data(), f.stride(), f.width, f.height, planes.data());
+    benchmark::DoNotOptimize(planes.data());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * frame_bytes());
+}
+BENCHMARK(BM_Yuv420FromBgrx)->ArgName("impl")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
+void BM_Yuv420ToBgrx(benchmark::State& state) {
+  const auto& f = clip().frames.back();
+  std::vector<std::uint8_t> planes(screenreel::Yuv420Layout{f.width, f.height}.bytes());
+  std::vector<std::uint8_t> out(f.pixels.size());
+  screenreel::bgrx_to_yuv420(f.pixels.data(), f.stride(), f.width, f.height, planes.data());
+  for (auto _ : state) {
+    if (state.range(0) == 0)
+      screenreel::test::yuv420_reference::yuv420_to_bgrx(planes.data(), f.width, f.height, out.data(), f.stride());
+    else
+      screenreel::yuv420_to_bgrx(planes.data(), f.width, f.height, out.data(), f.stride());
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * frame_bytes());
+}
+BENCHMARK(BM_Yuv420ToBgrx)->ArgName("impl")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 // Both sides, per frame sent: XXH3-64 of the whole frame (FRAME pixel_hash).
 void BM_PixelHash(benchmark::State& state) {
