@@ -5,24 +5,33 @@
 //   BM_SessionsFiltered   the same with a name filter
 //   BM_OneHourTimeline    GET /api/sessions/ID/timeline of the one-hour session (3,600 buckets)
 //   BM_NextChange         GET /api/sessions/ID/change?after=N in the one-hour session
-//   BM_FrameServed        frames over real HTTP/1.1 (keep-alive, loopback) from serve's server
-//   BM_FrameRead          the same files read straight from the disk (what `cat` does)
+//   BM_FrameAnswer        what serve does for a frame before a byte is sent (in-process: the
+//                         catalog's two lookups, the checks, the file opened)
+//   BM_FrameServed/0      frames over real HTTP/1.1 from serve's server (loopback), keep-alive
+//   BM_FrameServed/1      the same, a new connection per frame
+//   BM_FrameRead          the same files read as `cat` reads them (open, read 128 kB at a time)
+//   BM_FrameCat           the same files read by `cat` itself (one process for all 200 files)
 // The archive is built once per run under $TMPDIR and removed at the end. Numbers are in
 // docs/benchmarks.md.
 #include <benchmark/benchmark.h>
 
+#include <fcntl.h>
+
+#include <algorithm>
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <memory>
+#include <optional>
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 #include <thread>
+#include <vector>
 #include <unistd.h>
 
 #include "api.hpp"
@@ -131,8 +140,9 @@ struct Served {
   std::size_t get(const std::string& target) {
     replay::serve::Request r{http::verb::get, target, 11};
     const auto answer = viewer.answer(r);
-    if (answer.result() != http::status::ok) throw std::runtime_error(target + ": " + answer.body());
-    return answer.body().size();
+    if (answer.response.result() != http::status::ok)
+      throw std::runtime_error(target + ": " + answer.response.body());
+    return answer.response.body().size();
   }
 };
 
@@ -169,54 +179,111 @@ void BM_NextChange(benchmark::State& state) {
 }
 BENCHMARK(BM_NextChange)->Unit(benchmark::kMillisecond);
 
-// Frames over a real socket from serve's HTTP server (its own thread), keep-alive.
+std::string frame_target(int n) {
+  return "/api/frames/" + std::to_string(archive().files_session) + "/" + std::to_string(n % kFiles + 1) + ".jpg";
+}
+
+void BM_FrameAnswer(benchmark::State& state) {
+  Served s;
+  int n = 0;
+  for (auto _ : state) {
+    const replay::serve::Answer a = s.viewer.answer(replay::serve::Request{http::verb::get, frame_target(n++), 11});
+    if (!a.file) throw std::runtime_error("no frame file: " + a.response.body());
+    benchmark::DoNotOptimize(a.file.size());
+  }
+  state.counters["frames/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_FrameAnswer)->UseRealTime();
+
+// One frame over HTTP as a lean client takes it (as `curl -o /dev/null` does): the header parsed
+// by Beast, the body read from the socket into a buffer used again for the next frame, so the
+// client copies each byte once, as `cat` does.
+std::size_t get_frame(beast::tcp_stream& stream, beast::flat_buffer& buffer, std::vector<char>& body,
+                      const std::string& target, bool keep_alive) {
+  http::request<http::empty_body> req{http::verb::get, target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  req.keep_alive(keep_alive);
+  http::write(stream, req);
+  http::response_parser<http::empty_body> parser;
+  http::read_header(stream, buffer, parser);
+  if (parser.get().result() != http::status::ok || !parser.content_length())
+    throw std::runtime_error(target + ": " + std::to_string(parser.get().result_int()));
+  const auto size = static_cast<std::size_t>(*parser.content_length());
+  body.resize(size);
+  const std::size_t have = std::min(size, buffer.size());
+  asio::buffer_copy(asio::buffer(body.data(), have), buffer.data());
+  buffer.consume(have);
+  asio::read(stream.socket(), asio::buffer(body.data() + have, size - have));
+  return size;
+}
+
+// Frames over a real socket from serve's HTTP server (its own thread): Arg 0 keep-alive, Arg 1 a
+// new connection per frame.
 void BM_FrameServed(benchmark::State& state) {
+  const bool new_connections = state.range(0) == 1;
   Served s;
   asio::io_context io;
   replay::serve::HttpServer server(io, {asio::ip::make_address("127.0.0.1"), 0}, {},
                                    [&](const replay::serve::Request& r) { return s.viewer.answer(r); });
   std::thread runner([&] { io.run(); });
   asio::io_context client_io;
-  beast::tcp_stream stream(client_io);
-  stream.connect(server.local_endpoint());
+  std::optional<beast::tcp_stream> stream;
   beast::flat_buffer buffer;
+  std::vector<char> body;
   std::uint64_t bytes = 0;
   int n = 0;
   for (auto _ : state) {
-    http::request<http::empty_body> req{http::verb::get,
-                                        "/api/frames/" + std::to_string(archive().files_session) + "/" +
-                                            std::to_string(n++ % kFiles + 1) + ".jpg",
-                                        11};
-    req.set(http::field::host, "127.0.0.1");
-    http::write(stream, req);
-    http::response<http::string_body> res;
-    http::read(stream, buffer, res);
-    bytes += res.body().size();
+    if (!stream) {
+      stream.emplace(client_io);
+      stream->connect(server.local_endpoint());
+      buffer.clear();
+    }
+    bytes += get_frame(*stream, buffer, body, frame_target(n++), !new_connections);
+    benchmark::DoNotOptimize(body.data());
+    if (new_connections) stream.reset();
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
   state.counters["frames/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
-  beast::error_code ec;
-  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  if (stream) {
+    beast::error_code ec;
+    stream->socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  }
   asio::post(io, [&] { server.stop(); });
   runner.join();
 }
-BENCHMARK(BM_FrameServed)->UseRealTime();
+BENCHMARK(BM_FrameServed)->Arg(0)->Arg(1)->UseRealTime();
 
-// The same files read as `cat` reads them (the page cache warm, as for the server).
+// The same files read as `cat` reads them (the page cache warm, as for the server): opened, read
+// 128 kB at a time into one buffer (cat's buffer size on Debian 12), closed.
 void BM_FrameRead(benchmark::State& state) {
   const auto& files = archive().files;
+  std::vector<char> piece(128 * 1024);
   std::uint64_t bytes = 0;
   int n = 0;
   for (auto _ : state) {
-    std::ifstream in(files[static_cast<std::size_t>(n++ % kFiles)], std::ios::binary);
-    const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    bytes += data.size();
-    benchmark::DoNotOptimize(data.data());
+    const int fd = ::open(files[static_cast<std::size_t>(n++ % kFiles)].c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw std::runtime_error("cannot open a frame file");
+    for (ssize_t got; (got = ::read(fd, piece.data(), piece.size())) > 0;) bytes += static_cast<std::uint64_t>(got);
+    ::close(fd);
+    benchmark::DoNotOptimize(piece.data());
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
   state.counters["frames/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_FrameRead)->UseRealTime();
+
+// `cat` itself: one process reads all 200 files to /dev/null per iteration.
+void BM_FrameCat(benchmark::State& state) {
+  std::string command = "cat";
+  for (const auto& f : archive().files) command += " '" + f + "'";
+  command += " > /dev/null";
+  for (auto _ : state)
+    if (std::system(command.c_str()) != 0) throw std::runtime_error("cat failed");
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * archive().file_bytes));
+  state.counters["frames/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * kFiles), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_FrameCat)->UseRealTime();
 
 }  // namespace
 

@@ -33,20 +33,20 @@ def check(condition, what):
     print("ok: " + what)
 
 
-def browser(profile):
+def browser(profile, size):
     options = Options()
     options.binary_location = "/usr/bin/chromium"
     for a in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
               "--disable-component-update", "--disable-sync", "--no-first-run",
-              "--disable-dev-shm-usage", "--window-size=1200,900", "--user-data-dir=" + profile):
+              "--disable-dev-shm-usage", "--window-size=%d,%d" % size, "--user-data-dir=" + profile):
         options.add_argument(a)
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 
 
 @contextlib.contextmanager
-def opened_browser():
+def opened_browser(size=(1200, 900)):
     profile = tempfile.mkdtemp(prefix="screenreel-chromium-")
-    driver = browser(profile)
+    driver = browser(profile, size)
     try:
         yield driver
     finally:

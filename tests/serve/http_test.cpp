@@ -11,6 +11,7 @@
 #include <csignal>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <thread>
 
 #include "serve_support.hpp"
@@ -20,6 +21,60 @@ namespace screenreel::test {
 namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
+
+// Replaces a frame's file with `size` bytes that do not compress (serve sends a file as stored,
+// whatever it holds), as a receiver writes files: a temporary file renamed over it.
+std::string replace_with_bytes(const fs::path& file, std::size_t size) {
+  std::string bytes(size, '\0');
+  std::uint32_t x = 2463534242u;
+  for (char& c : bytes) {
+    x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+    c = static_cast<char>(x);
+  }
+  const fs::path temporary = file.string() + ".tmp";
+  std::ofstream(temporary, std::ios::binary) << bytes;
+  fs::rename(temporary, file);
+  return bytes;
+}
+
+// A connection that receives into a small buffer, so that a big answer fills the server's side.
+int connect_small_buffer(std::uint16_t port) {
+  const int fd = connect_to(port);
+  const int size = 64 * 1024;
+  if (fd >= 0) ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  return fd;
+}
+
+bool send_all(int fd, const std::string& text) {
+  return ::send(fd, text.data(), text.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(text.size());
+}
+
+// One answer read from a kept-alive connection: its header, then Content-Length bytes of body
+// (fewer when the connection ends first).
+HttpAnswer read_answer(int fd) {
+  HttpAnswer a;
+  std::string raw;
+  char buf[65536];
+  std::size_t end = std::string::npos;
+  while ((end = raw.find("\r\n\r\n")) == std::string::npos) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) return a;
+    raw.append(buf, static_cast<std::size_t>(n));
+  }
+  if (!raw.starts_with("HTTP/1.1 ")) return a;
+  a.status = std::stoi(raw.substr(9, 3));
+  std::size_t length = 0;
+  std::smatch m;
+  const std::string head = raw.substr(0, end);
+  if (std::regex_search(head, m, std::regex("\r\n[Cc]ontent-[Ll]ength: *(\\d+)"))) length = std::stoul(m[1]);
+  a.body = raw.substr(end + 4);
+  while (a.body.size() < length) {
+    const ssize_t n = ::recv(fd, buf, std::min(sizeof buf, length - a.body.size()), 0);
+    if (n <= 0) break;
+    a.body.append(buf, static_cast<std::size_t>(n));
+  }
+  return a;
+}
 
 class Serve : public ::testing::Test {
  protected:
@@ -281,6 +336,51 @@ TEST(ServeAlone, ASilentConnectionIsClosedAfterTheIdleTimeout) {
   EXPECT_EQ(http_get(server.port, "/api/sessions").status, 200);
 }
 
+// A frame is sent from its open file (sendfile) while the server goes on serving: a reader slower
+// than the socket's buffers makes it wait, not block, and gets every byte on a connection that
+// stays usable for the next request.
+TEST_F(Serve, ABigFrameReachesASlowReaderWholeWhileOthersAreServed) {
+  const std::string bytes = replace_with_bytes(served.archive.frame_file(served.standup, 2), 16 << 20);
+  const int fd = connect_small_buffer(server.port);
+  ASSERT_GE(fd, 0);
+  const std::string id = std::to_string(served.standup.id);
+  ASSERT_TRUE(send_all(fd, "GET /api/frames/" + id + "/2.jpg HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the buffers between us fill up
+  for (int i = 0; i < 3; ++i) expect_good_client_served();
+  HttpAnswer a = read_answer(fd);
+  EXPECT_EQ(a.status, 200);
+  EXPECT_EQ(a.body.size(), bytes.size());
+  EXPECT_TRUE(a.body == bytes) << "the frame's bytes differ from its file's";
+  ASSERT_TRUE(send_all(fd, "GET /api/frames/" + id + "/3.jpg HTTP/1.1\r\nHost: x\r\n\r\n"));
+  a = read_answer(fd);
+  EXPECT_EQ(a.status, 200);
+  EXPECT_EQ(a.body, read_file(served.archive.frame_file(served.standup, 3)));
+  ASSERT_TRUE(send_all(fd, "GET /api/sessions HTTP/1.1\r\nHost: x\r\n\r\n"));
+  a = read_answer(fd);
+  EXPECT_EQ(a.status, 200);
+  EXPECT_EQ(json::parse(a.body, nullptr, false)["total"], 2);
+  ::close(fd);
+}
+
+// A reader that stops taking a frame is closed after the idle time, as a silent one is, and
+// holds nothing of the server's.
+TEST(ServeAlone, AReaderThatStopsMidFrameIsClosedAfterTheIdleTimeout) {
+  ServedArchive served;
+  const std::string bytes = replace_with_bytes(served.archive.frame_file(served.standup, 2), 16 << 20);
+  RunningServe server = start_serve(served.archive.root(), {"--idle-timeout", "1"});
+  ASSERT_NE(server.port, 0);
+  const int fd = connect_small_buffer(server.port);
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(send_all(fd, "GET /api/frames/" + std::to_string(served.standup.id) + "/2.jpg HTTP/1.1\r\nHost: x\r\n\r\n"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  const HttpAnswer a = read_answer(fd);  // what was in the buffers, then the server's close
+  EXPECT_EQ(a.status, 200);
+  EXPECT_LT(a.body.size(), bytes.size()) << "the frame was still sent after the idle timeout";
+  EXPECT_EQ(bytes.compare(0, a.body.size(), a.body), 0);
+  ::close(fd);
+  EXPECT_EQ(http_get(server.port, "/api/sessions").status, 200);
+}
+
 TEST(ServeAlone, AnAddressBeyondLoopbackNeedsATokenFile) {
   ServedArchive served;
   const RunResult r = replay(served.archive.root(), {"serve", "--listen", "0.0.0.0:0"});
@@ -449,6 +549,10 @@ TEST(ServeAlone, WithTlsItServesHttpsAndAPlainRequestGetsNothing) {
   EXPECT_EQ(json::parse(sessions.body, nullptr, false)["total"], 2);
   const std::string frame = "/api/frames/" + std::to_string(served.standup.id) + "/3.jpg";
   EXPECT_EQ(https_get(server.port, frame, dir / "serve.pem").body, read_file(served.archive.frame_file(served.standup, 3)));
+  // A frame bigger than the pieces a file is sent in through TLS arrives whole.
+  const std::string big = replace_with_bytes(served.archive.frame_file(served.standup, 4), 3 << 20);
+  EXPECT_TRUE(https_get(server.port, "/api/frames/" + std::to_string(served.standup.id) + "/4.jpg", dir / "serve.pem").body ==
+              big);
   // A silent client holds a connection while a plain-HTTP client asks: no answer, no byte of the archive.
   const int silent = connect_to(server.port);
   ASSERT_GE(silent, 0);

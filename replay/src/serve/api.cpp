@@ -28,7 +28,7 @@ namespace {
 constexpr int kDefaultSessions = 50, kMaxSessions = 500;
 constexpr int kDefaultHits = 20, kMaxHits = 200;
 constexpr std::size_t kMaxFramesPerAnswer = 200'000;  // about 20 MB of JSON: a long session is asked in parts
-constexpr off_t kMaxFrameBytes = 64 << 20;            // far above any JPEG a receiver writes
+constexpr std::uint64_t kMaxFrameBytes = 64 << 20;  // far above any JPEG a receiver writes
 constexpr std::int64_t kDefaultBucketUs = 1'000'000, kMinBucketUs = 10'000;
 constexpr std::int64_t kDefaultGapUs = 2'000'000;
 constexpr std::size_t kMaxBuckets = 100'000;
@@ -189,26 +189,18 @@ struct Fd {
   }
 };
 
-// The frame's bytes, opened as the archive layout states: the session's folder inside sessions/
-// and the file inside it, each a plain name and neither a symbolic link.
-std::optional<std::string> read_frame_file(const ArchivePaths& paths, const SessionRecord& s, const FrameRecord& f) {
+// The frame's file, opened as the archive layout states: the session's folder inside sessions/
+// and the file inside it, each a plain name and neither a symbolic link. It is sent from the open
+// descriptor (BodyFile), never read whole into memory.
+std::optional<BodyFile> open_frame_file(const ArchivePaths& paths, const SessionRecord& s, const FrameRecord& f) {
   if (!is_plain_file_name(s.folder) || !is_plain_file_name(f.file)) return std::nullopt;
   const Fd sessions{::open(paths.sessions().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
   if (sessions.fd < 0) return std::nullopt;
   const Fd folder{::openat(sessions.fd, s.folder.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)};
   if (folder.fd < 0) return std::nullopt;
-  const Fd file{::openat(folder.fd, f.file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC)};
-  struct stat st {};
-  if (file.fd < 0 || ::fstat(file.fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > kMaxFrameBytes)
-    return std::nullopt;
-  std::string bytes(static_cast<std::size_t>(st.st_size), '\0');
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::read(file.fd, bytes.data() + done, bytes.size() - done);
-    if (n <= 0) return std::nullopt;
-    done += static_cast<std::size_t>(n);
-  }
-  return bytes;
+  auto file = BodyFile::open_at(folder.fd, f.file.c_str());
+  if (!file || file->size() > kMaxFrameBytes) return std::nullopt;
+  return file;
 }
 
 ApiAnswer frame_jpeg(CatalogReader& catalog, const ArchivePaths& paths, std::string_view id, std::string_view name,
@@ -219,12 +211,12 @@ ApiAnswer frame_jpeg(CatalogReader& catalog, const ArchivePaths& paths, std::str
     if (const auto seq = parse_number(name.substr(0, name.size() - 4), std::numeric_limits<std::int64_t>::max()))
       f = catalog.frame(s.id, *seq);
   if (!f) throw ApiError(404, "session " + std::to_string(s.id) + " has no frame " + std::string(name));
-  auto bytes = read_frame_file(paths, s, *f);
-  if (!bytes)
+  auto file = open_frame_file(paths, s, *f);
+  if (!file)
     throw ApiError(404, "frame " + std::to_string(f->seq) + " of session " + std::to_string(s.id) +
                             " is not in its session folder as the archive layout states (run verify)");
   // ?download: saved under a name that says which session and frame it is.
-  return {"image/jpeg", std::move(*bytes), q.contains("download") ? s.folder + "-" + f->file : std::string()};
+  return {"image/jpeg", {}, q.contains("download") ? s.folder + "-" + f->file : std::string(), std::move(*file)};
 }
 
 ApiAnswer search(CatalogReader& catalog, const Query& q) {

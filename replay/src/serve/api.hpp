@@ -10,7 +10,9 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 
+#include "body_file.hpp"
 #include "screenreel/archive/archive.hpp"
 #include "screenreel/archive/catalog.hpp"
 #include "screenreel/replay/json.hpp"
@@ -36,9 +38,12 @@ std::optional<std::int64_t> number_param(const Query& q, const char* name, std::
 std::string json_text(const Json& value);
 
 struct ApiAnswer {
+  ApiAnswer(std::string type, std::string text, std::string download, BodyFile f = {})
+      : content_type(std::move(type)), body(std::move(text)), download_name(std::move(download)), file(std::move(f)) {}
   std::string content_type;  // application/json or image/jpeg
   std::string body;
   std::string download_name;  // not empty: to be saved as this file (Content-Disposition: attachment)
+  BodyFile file;              // open: the body is this file (a frame's JPEG), not `body`
 };
 
 // Answers the API path `path` (everything before '?', starting "/api/"). Throws ApiError: 404

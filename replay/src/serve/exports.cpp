@@ -1,10 +1,9 @@
 // The viewer's video exports (see exports.hpp).
 #include "exports.hpp"
 
+#include <fcntl.h>
 #include <stdlib.h>
 
-#include <fstream>
-#include <iterator>
 #include <limits>
 #include <vector>
 
@@ -18,7 +17,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::size_t kKeptExports = 4;                   // finished videos kept, newest
-constexpr std::uint64_t kMaxServedBytes = 512ull << 20;  // a video is answered from memory
 constexpr std::int64_t kDefaultScalePercent = 50;
 
 // Thrown from the progress callback to stop an export when serve stops.
@@ -144,12 +142,10 @@ ApiAnswer Exports::answer(std::string_view job_text, std::string_view name) {
   }
   if (name != job->name || !finished || !job->error.empty())
     throw ApiError(404, "export " + std::to_string(job->id) + " has no file " + std::string(name) + " (yet)");
-  if (job->bytes > kMaxServedBytes)
-    throw ApiError(413, "the video is " + std::to_string(job->bytes >> 20) +
-                            " MB: export a shorter range or a smaller scale (at most 512 MB are served)");
-  std::ifstream in(dir_ / job->name, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return {"video/mp4", std::move(bytes), job->name};
+  // Sent from the file (BodyFile), never read into memory: a video of any length is served.
+  auto file = BodyFile::open_at(AT_FDCWD, (dir_ / job->name).c_str());
+  if (!file) throw ApiError(404, "export " + std::to_string(job->id) + "'s file is gone");
+  return {"video/mp4", {}, job->name, std::move(*file)};
 }
 
 }  // namespace screenreel::replay::serve

@@ -3,13 +3,20 @@
 // deadline for slow or silent peers.
 #include "http_server.hpp"
 
+#include <sys/sendfile.h>
+
+#include <algorithm>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
+#include <cerrno>
 #include <exception>
 #include <iterator>
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "screenreel/common/log.hpp"
 
@@ -72,7 +79,9 @@ class StreamConnection : public Connection, public std::enable_shared_from_this<
  public:
   template <typename... Args>
   StreamConnection(HttpServer& server, Args&&... stream_args)
-      : Connection(server), stream_(std::forward<Args>(stream_args)...) {}
+      : Connection(server),
+        stream_(std::forward<Args>(stream_args)...),
+        file_deadline_(beast::get_lowest_layer(stream_).get_executor()) {}
 
   void start() {
     if constexpr (kTls) {
@@ -119,26 +128,96 @@ class StreamConnection : public Connection, public std::enable_shared_from_this<
     if (static_cast<std::size_t>(std::distance(request.begin(), request.end())) > server_.limits_.header_fields)
       return answer(plain_error(http::status::request_header_fields_too_large, "the request has too many header fields"),
                     false);
-    Response response;
+    std::optional<Answer> a;
     try {
-      response = server_.handler_(request);
+      a.emplace(server_.handler_(request));
     } catch (const std::exception& e) {
       log::error(std::string("cannot answer ") + std::string(request.target()) + ": " + e.what());
-      response = plain_error(http::status::internal_server_error, "the server failed; see its log");
+      a.emplace(plain_error(http::status::internal_server_error, "the server failed; see its log"));
     }
-    answer(std::move(response), request.keep_alive());
+    answer(std::move(*a), request.keep_alive());
   }
 
-  void answer(Response response, bool keep_alive) {
-    response_ = std::move(response);
+  void answer(Answer a, bool keep_alive) {
+    response_ = std::move(a.response);
+    file_ = std::move(a.file);
     response_.version(11);
     response_.keep_alive(keep_alive);
-    response_.prepare_payload();
     lowest().expires_after(server_.limits_.idle_timeout);
-    http::async_write(stream_, response_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec || !self->response_.keep_alive()) return self->close();
-      self->read();
+    if (!file_) {
+      response_.prepare_payload();
+      http::async_write(stream_, response_,
+                        [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->sent(ec); });
+      return;
+    }
+    response_.body().clear();
+    response_.content_length(file_.size());
+    header_.emplace(response_);
+    http::async_write_header(stream_, *header_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->close();
+      self->send_file(0);
     });
+  }
+
+  // Sends the answer's file from `offset` on: the kernel copies it from the page cache into the
+  // socket (sendfile), waiting whenever the socket's buffer is full. Through TLS, the file is read
+  // in pieces and each is written through the TLS stream.
+  void send_file(std::uint64_t offset) {
+    if constexpr (!kTls) {
+      auto& socket = lowest().socket();
+      if (offset == 0) {
+        beast::error_code ignored;
+        socket.native_non_blocking(true, ignored);  // sendfile must not block the server's one thread
+        // The stream's own deadline covers only its reads and writes, not a wait on the socket.
+        file_deadline_.expires_after(server_.limits_.idle_timeout);
+        file_deadline_.async_wait([weak = this->weak_from_this()](beast::error_code ec) {
+          auto self = weak.lock();
+          if (self && !ec && self->file_deadline_.expiry() <= std::chrono::steady_clock::now()) self->close();
+        });
+      }
+      while (offset < file_.size()) {
+        auto at = static_cast<off_t>(offset);
+        const ssize_t n = ::sendfile(socket.native_handle(), file_.fd(), &at, file_.size() - offset);
+        if (n > 0) {
+          offset += static_cast<std::uint64_t>(n);
+        } else if (n < 0 && errno == EINTR) {
+          continue;
+        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+          socket.async_wait(tcp::socket::wait_write, [self = this->shared_from_this(), offset](beast::error_code ec) {
+            if (ec) return self->close();
+            self->send_file(offset);
+          });
+          return;
+        } else {
+          // A socket error, or the file is shorter than when opened: the answer cannot be whole.
+          file_deadline_.cancel();
+          return close();
+        }
+      }
+      file_deadline_.cancel();
+      sent({});
+    } else {
+      if (offset == file_.size()) return sent({});
+      chunk_.resize(kChunkBytes);
+      const ssize_t n = ::pread(file_.fd(), chunk_.data(), std::min<std::uint64_t>(kChunkBytes, file_.size() - offset),
+                                static_cast<off_t>(offset));
+      if (n <= 0) return close();
+      asio::async_write(stream_, asio::buffer(chunk_.data(), static_cast<std::size_t>(n)),
+                        [self = this->shared_from_this(), next = offset + static_cast<std::uint64_t>(n)](
+                            beast::error_code ec, std::size_t) {
+                          if (ec) return self->close();
+                          self->send_file(next);
+                        });
+    }
+  }
+
+  // The answer is out (or failed): the next request, or the end of the connection.
+  void sent(beast::error_code ec) {
+    const bool keep_alive = response_.keep_alive();
+    file_ = BodyFile();
+    header_.reset();
+    if (ec || !keep_alive) return close();
+    read();
   }
 
   // Closes the socket (no TLS close_notify: every answer carries its length, so a client never
@@ -149,10 +228,16 @@ class StreamConnection : public Connection, public std::enable_shared_from_this<
     lowest().close();
   }
 
+  static constexpr std::size_t kChunkBytes = 256 * 1024;  // a file's piece through TLS
+
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   Response response_;
+  BodyFile file_;                                               // the answer's body, when a file
+  std::optional<http::response_serializer<http::string_body>> header_;  // its header, then
+  asio::steady_timer file_deadline_;                            // to send the file (plain HTTP)
+  std::vector<char> chunk_;                                     // a piece of it (HTTPS)
 };
 
 HttpServer::HttpServer(asio::io_context& io, const tcp::endpoint& endpoint, ServerLimits limits, Handler handler,

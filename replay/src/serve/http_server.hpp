@@ -9,6 +9,9 @@
 // With a TLS context every connection is TLS (the receiver's context: TLS 1.3, --tls-cert and
 // --tls-key); a peer that does not complete the handshake within the idle time is closed, so a
 // plain-HTTP request on the TLS port gets no answer and costs the good clients nothing.
+//
+// An answer's body is a string or an open file (BodyFile: a frame's JPEG); a file is sent by the
+// kernel (sendfile) on plain HTTP and in pieces through TLS on HTTPS, never read whole into memory.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -21,12 +24,22 @@
 #include <list>
 #include <memory>
 
+#include "body_file.hpp"
+
 namespace screenreel::replay::serve {
 
 using Request = boost::beast::http::request<boost::beast::http::string_body>;
 using Response = boost::beast::http::response<boost::beast::http::string_body>;
+// An answer: the response, and when `file` is open, the file that is its body (the response's
+// own body is then ignored, and its Content-Length is the file's size).
+struct Answer {
+  Answer(Response r) : response(std::move(r)) {}  // NOLINT: every Response is an Answer
+  Answer(Response r, BodyFile f) : response(std::move(r)), file(std::move(f)) {}
+  Response response;
+  BodyFile file;
+};
 // Answers one request; what it throws is answered 500.
-using Handler = std::function<Response(const Request&)>;
+using Handler = std::function<Answer(const Request&)>;
 
 struct ServerLimits {
   std::size_t header_bytes = 8 * 1024;  // request line and fields: more is 431

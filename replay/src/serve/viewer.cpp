@@ -124,7 +124,7 @@ ApiAnswer Viewer::answer_api_path(const Request& request, std::string_view path,
   return answer_api(catalog_, paths_, path, query);
 }
 
-Response Viewer::answer(const Request& request) {
+Answer Viewer::answer(const Request& request) {
   const std::string_view target = request.target();
   const auto question = target.find('?');
   const std::string_view path = target.substr(0, question);
@@ -148,7 +148,7 @@ Response Viewer::answer(const Request& request) {
     // The name is the session's folder and the frame's file: plain names (checked by the API).
     if (!a.download_name.empty())
       r.set(http::field::content_disposition, "attachment; filename=\"" + a.download_name + "\"");
-    return r;
+    return {std::move(r), std::move(a.file)};
   } catch (const ApiError& e) {
     return json_error(e.status, e.what());
   }

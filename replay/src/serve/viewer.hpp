@@ -20,7 +20,7 @@ class Viewer {
   // `https`: the pages are served over TLS, and the cookie is marked Secure (never sent in clear).
   Viewer(CatalogReader& catalog, ArchivePaths paths, std::optional<std::string> token, bool https = false);
 
-  Response answer(const Request& request);
+  Answer answer(const Request& request);
   // Stops a running export and removes the exports' files (Exports::stop).
   std::optional<Exports::Stopped> stop_exports() { return exports_.stop(); }
 
