@@ -95,6 +95,16 @@ void Database::exec(std::string_view sql) {
 
 Statement Database::prepare(std::string_view sql) { return Statement(db_.get(), sql); }
 
+Statement& Database::cached(const std::string& sql) {
+  auto& slot = cached_[sql];
+  if (!slot) {
+    slot = std::make_unique<Statement>(db_.get(), sql);
+  } else {
+    slot->reset();
+  }
+  return *slot;
+}
+
 std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_.get()); }
 
 int Database::changes() const { return sqlite3_changes(db_.get()); }

@@ -333,11 +333,14 @@ SessionPage SqliteCatalog::session_page(std::int64_t offset, std::int64_t limit,
   return page;
 }
 
+// session() and frame() are what serve asks for every frame it sends: prepared once (cached).
 std::optional<SessionRecord> SqliteCatalog::session(std::int64_t id) {
-  auto s = db_.prepare("SELECT " + session_columns(version_) + " FROM sessions WHERE id = ?");
+  auto& s = db_.cached("SELECT " + session_columns(version_) + " FROM sessions WHERE id = ?");
   s.bind(1, id);
-  if (!s.step()) return std::nullopt;
-  return read_session(s);
+  std::optional<SessionRecord> r;
+  if (s.step()) r = read_session(s);
+  s.reset();
+  return r;
 }
 
 void SqliteCatalog::for_each_frame(std::int64_t session_id,
@@ -348,10 +351,12 @@ void SqliteCatalog::for_each_frame(std::int64_t session_id,
 }
 
 std::optional<FrameRecord> SqliteCatalog::frame(std::int64_t session_id, std::int64_t seq) {
-  auto s = db_.prepare(select_frames(version_, "WHERE session_id = ? AND seq = ?"));
+  auto& s = db_.cached(select_frames(version_, "WHERE session_id = ? AND seq = ?"));
   s.bind(1, session_id).bind(2, seq);
-  if (!s.step()) return std::nullopt;
-  return read_frame(s);
+  std::optional<FrameRecord> r;
+  if (s.step()) r = read_frame(s);
+  s.reset();
+  return r;
 }
 
 std::optional<FrameRecord> SqliteCatalog::frame_at(std::int64_t session_id, std::int64_t t_us) {

@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "screenreel/archive/catalog_error.hpp"
 
@@ -39,6 +40,12 @@ class Database {
 
   void exec(std::string_view sql);
   Statement prepare(std::string_view sql);
+  // The statement for `sql`, prepared on this connection's first call and kept: a lookup made per
+  // request (serve's session and frame) then costs its query, not SQLite's parse and plan. It
+  // comes reset with no bindings; reset() it again when done, because a statement left on a row
+  // keeps its read snapshot open (a reader would not see the frames written after it). Not for a
+  // statement that can be in use when the same SQL runs again (a visitor's nested lookup).
+  Statement& cached(const std::string& sql);
   std::int64_t last_insert_rowid() const;
   int changes() const;
   sqlite3* handle() const { return db_.get(); }
@@ -55,6 +62,8 @@ class Database {
   std::unique_ptr<sqlite3, Closer> db_;
   std::filesystem::path path_;
   bool immutable_ = false;
+  // Before db_ is closed (members end in reverse order): finalised first.
+  std::unordered_map<std::string, std::unique_ptr<Statement>> cached_;
 };
 
 class Statement {
