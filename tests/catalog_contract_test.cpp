@@ -397,6 +397,17 @@ TEST_P(CatalogContract, AReaderSeesCommittedRowsAndCannotWrite) {
   const std::vector<FrameRecord> one = {frame(s.id, 1, 1)};
   w->add_frames(one);
   EXPECT_EQ(r->frames(s.id).size(), 1u);
+  // The lookups a server makes for every frame (SQLite keeps their statements prepared) hold no
+  // read snapshot between calls: each sees what was committed since the last.
+  EXPECT_EQ(r->frame(s.id, 1)->jpeg_bytes, 2001);
+  EXPECT_FALSE(r->frame(s.id, 2));
+  EXPECT_TRUE(r->session(s.id)->recording());
+  const std::vector<FrameRecord> two = {frame(s.id, 2, 2)};
+  w->add_frames(two);
+  w->end_session(s.id, 3000, "client");
+  ASSERT_TRUE(r->frame(s.id, 2));
+  EXPECT_EQ(r->frame(s.id, 2)->jpeg_bytes, 2002);
+  EXPECT_FALSE(r->session(s.id)->recording());
   // A reader is a CatalogReader; as the writer type behind it, it still may not write.
   auto* as_writer = dynamic_cast<CatalogWriter*>(r.get());
   ASSERT_NE(as_writer, nullptr);
