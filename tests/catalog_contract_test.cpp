@@ -158,8 +158,9 @@ TEST_P(CatalogContract, ASessionIsCreatedFilledAndEndedWithItsTotals) {
   EXPECT_EQ(times.first_capture_us, 1000);
   EXPECT_EQ(times.last_capture_us, 5000);
   EXPECT_EQ(times.last_written_us, 5900);
-  EXPECT_EQ(times.max_written_us, 5900);
+  EXPECT_EQ(c->latest_write_us(s.id), 5900);
   EXPECT_FALSE(c->frame_times(s.id + 1000).first_capture_us);
+  EXPECT_FALSE(c->latest_write_us(s.id + 1000));
 
   std::vector<std::int64_t> order;
   c->for_each_frame(s.id, [&](const FrameRecord& f) { order.push_back(f.seq); });

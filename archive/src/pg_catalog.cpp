@@ -361,13 +361,19 @@ void PgCatalog::record_deletion(std::int64_t id, const std::string& reason, std:
 }
 
 FrameTimes PgCatalog::frame_times(std::int64_t session_id) {
-  // min() and max() of the indexed columns are index lookups in PostgreSQL too.
+  // min() and max() of the indexed columns are index lookups in PostgreSQL too, when each is a
+  // query of its own: one aggregate beside another that is not (max(written_us) was, once) makes
+  // PostgreSQL read every row of the session for all of them.
   const auto r = db_->exec(
-      "SELECT min(capture_us), max(capture_us), "
-      "(SELECT written_us FROM frames WHERE session_id = $1 ORDER BY seq DESC LIMIT 1), max(written_us) "
-      "FROM frames WHERE session_id = $1",
+      "SELECT (SELECT min(capture_us) FROM frames WHERE session_id = $1), "
+      "(SELECT max(capture_us) FROM frames WHERE session_id = $1), "
+      "(SELECT written_us FROM frames WHERE session_id = $1 ORDER BY seq DESC LIMIT 1)",
       {session_id});
-  return {r.opt_int64(0, 0), r.opt_int64(0, 1), r.opt_int64(0, 2), r.opt_int64(0, 3)};
+  return {r.opt_int64(0, 0), r.opt_int64(0, 1), r.opt_int64(0, 2)};
+}
+
+std::optional<std::int64_t> PgCatalog::latest_write_us(std::int64_t session_id) {
+  return db_->exec("SELECT max(written_us) FROM frames WHERE session_id = $1", {session_id}).opt_int64(0, 0);
 }
 
 FrameTotals PgCatalog::frame_totals(std::int64_t session_id) {
