@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <filesystem>
@@ -288,6 +289,61 @@ TEST(FramePool, ABufferThatOutlivesItsPoolIsSimplyFreed) {
   EXPECT_TRUE(weak.expired());
   frame->pixels[0] = 1;  // still the display's to use
   frame.reset();         // and then freed, with nowhere to go back to
+}
+
+
+// The catalog thread times every batch of frame rows it commits (commit_times.hpp): a session's
+// frames leave at least one commit, and none is longer than the whole recording took.
+TEST(Recorder, TimesEachCatalogCommitOfFrameRows) {
+  TempDir dir;
+  const ArchivePaths paths(dir.path);
+  RecorderOptions options;
+  options.min_free_bytes = 0;
+  Recorder recorder(paths, options);
+  EXPECT_EQ(recorder.commit_times().count(), 0u);
+  const auto started = std::chrono::steady_clock::now();
+  auto session = recorder.open_session(NewSession{"commits", "test", "test", 64, 48, 30, wall_clock_us()});
+  FrameBuffer screen(64, 48);
+  for (int i = 0; i < 100; ++i) {
+    auto buffer = recorder.acquire_buffer(screen.width, screen.height);
+    buffer->pixels = screen.pixels;
+    const std::int64_t now = wall_clock_us();
+    ASSERT_TRUE(session->submit(FrameJob{i + 1, now, now, std::move(buffer), false, {PixelRect{0, 0, 64, 48}}},
+                                [](std::uint64_t) {}));
+  }
+  EXPECT_EQ(close_and_wait(*session), 100);
+  const auto took_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+  const CommitTimes& times = recorder.commit_times();
+  EXPECT_GE(times.count(), 1u);
+  EXPECT_LE(times.count(), 100u);  // batches: never more commits than rows
+  EXPECT_GT(times.max(), 0);
+  EXPECT_LE(times.max(), took_us);
+  EXPECT_LE(times.percentile(0.5), times.percentile(0.99));
+  EXPECT_NE(times.describe().find(" commits: p50 "), std::string::npos);
+}
+
+TEST(CommitTimes, PercentilesAreWithinABucketAboveTheTrueOnesAndNeverPastTheMax) {
+  CommitTimes times;
+  EXPECT_EQ(times.percentile(0.5), 0);
+  EXPECT_EQ(times.describe(), "none");
+  for (std::int64_t ms = 1; ms <= 100; ++ms) times.add(ms * 1000);  // 1 ms to 100 ms, one each
+  EXPECT_EQ(times.count(), 100u);
+  EXPECT_EQ(times.max(), 100'000);
+  const auto p50 = times.percentile(0.5), p99 = times.percentile(0.99);
+  EXPECT_GE(p50, 50'000);
+  EXPECT_LE(p50, 50'000 * 1045 / 1000);
+  EXPECT_GE(p99, 99'000);
+  EXPECT_LE(p99, 100'000);  // the bucket's bound is past the max: the max it is
+  EXPECT_EQ(times.percentile(1.0), 100'000);
+  const std::string line = times.describe();
+  EXPECT_EQ(line.rfind("100 commits: p50 ", 0), 0u) << line;
+  EXPECT_NE(line.find(" ms, max 100.0 ms"), std::string::npos) << line;
+  times.add(0);  // a commit quicker than the clock ticks
+  times.add(std::int64_t{1} << 40);  // and one past the last bucket: counted, max exact
+  EXPECT_EQ(times.percentile(0.0), 1);
+  EXPECT_EQ(times.max(), std::int64_t{1} << 40);
+  EXPECT_EQ(times.percentile(1.0), std::int64_t{1} << 40);
 }
 
 }  // namespace

@@ -101,6 +101,7 @@ class JournaledCatalog final : public CatalogWriter {
     return db_->first_frame_without_activity(id);
   }
   FrameTimes frame_times(std::int64_t id) override { return db_->frame_times(id); }
+  std::optional<std::int64_t> latest_write_us(std::int64_t id) override { return db_->latest_write_us(id); }
   FrameTotals frame_totals(std::int64_t id) override { return db_->frame_totals(id); }
   std::vector<MarkerRecord> markers(std::int64_t id) override { return db_->markers(id); }
   std::vector<PauseRecord> pauses(std::int64_t id) override { return db_->pauses(id); }

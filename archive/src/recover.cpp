@@ -223,7 +223,7 @@ class Recovery {
   void close_crashed(const SessionRecord& s, const std::string& label) {
     // written_us is the receiver's clock, like started_us and ended_us; the last frame's is the
     // last moment the receiver is known to have been recording.
-    const auto last = catalog_.frame_times(s.id).max_written_us;
+    const auto last = catalog_.latest_write_us(s.id);
     const std::int64_t ended = last ? std::max(s.started_us, *last) : s.started_us;
     catalog_.end_session(s.id, ended, "crashed", {}, s.dropped);
     ++report_.sessions_closed;

@@ -452,8 +452,11 @@ FrameTimes SqliteCatalog::frame_times(std::int64_t session_id) {
   t.last_capture_us = one_value(db_, "SELECT max(capture_us) FROM frames WHERE session_id = ?", session_id);
   t.last_written_us =
       one_value(db_, "SELECT written_us FROM frames WHERE session_id = ? ORDER BY seq DESC LIMIT 1", session_id);
-  t.max_written_us = one_value(db_, "SELECT max(written_us) FROM frames WHERE session_id = ?", session_id);
   return t;
+}
+
+std::optional<std::int64_t> SqliteCatalog::latest_write_us(std::int64_t session_id) {
+  return one_value(db_, "SELECT max(written_us) FROM frames WHERE session_id = ?", session_id);
 }
 
 FrameTotals SqliteCatalog::frame_totals(std::int64_t session_id) {

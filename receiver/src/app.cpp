@@ -212,6 +212,7 @@ int run(const ReceiverConfig& config) {
     if (window_ok) display->close_all();
     keys.reset();
     if (net_failed) return 1;
+    log::info("catalog commits: " + recorder.commit_times().describe());
     log::info("all sessions written; bye");
     return 0;
   } catch (const std::exception& e) {

@@ -2,6 +2,8 @@
 // session ends to the catalog, in batches, and the disk reserve that lets it finish on a full disk.
 #include "screenreel/receiver/recorder.hpp"
 
+#include <chrono>
+
 #include "screenreel/archive/session_files.hpp"
 #include "screenreel/archive/rebuild.hpp"
 #include "screenreel/archive/session_manifest.hpp"
@@ -180,7 +182,12 @@ void Recorder::catalog_loop() {
       } catch (const std::exception& e) {
         log::warning(std::string("markers, pauses or the drop ledger were not written: ") + e.what());
       }
+      const auto commit_start = std::chrono::steady_clock::now();
       with_reserve([&] { later = catalog_->add_frames(rows, displayed); });
+      if (!rows.empty())
+        commit_times_.add(std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                                                commit_start)
+                              .count());
     } catch (const std::exception& e) {
       commit_error = std::string("catalog write failed: ") + e.what();
     }

@@ -102,7 +102,6 @@ struct DisplayedAt {
 struct FrameTimes {
   std::optional<std::int64_t> first_capture_us, last_capture_us;
   std::optional<std::int64_t> last_written_us;  // of the frame with the highest seq
-  std::optional<std::int64_t> max_written_us;   // the latest write of any frame
 };
 
 // What a session's frame rows add up to: frames.count, and the bytes of the files they name

@@ -51,6 +51,7 @@ class SqliteCatalog final : public CatalogWriter {
   std::optional<FrameRecord> next_change(std::int64_t session_id, std::int64_t seq, bool forward) override;
   std::optional<std::int64_t> first_frame_without_activity(std::int64_t session_id) override;
   FrameTimes frame_times(std::int64_t session_id) override;
+  std::optional<std::int64_t> latest_write_us(std::int64_t session_id) override;
   FrameTotals frame_totals(std::int64_t session_id) override;
 
   std::vector<MarkerRecord> markers(std::int64_t session_id) override;

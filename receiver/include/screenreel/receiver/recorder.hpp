@@ -34,6 +34,7 @@
 #include "screenreel/archive/retention.hpp"
 #include "screenreel/protocol/frame_codec.hpp"
 #include "screenreel/archive/jpeg.hpp"
+#include "screenreel/receiver/commit_times.hpp"
 #include "screenreel/receiver/frame_pool.hpp"
 #include "screenreel/receiver/ocr_worker.hpp"
 
@@ -259,6 +260,9 @@ class Recorder {
   void set_disk_limits(const DiskLimits& limits);
   DiskLimits disk_limits() const;
 
+  // How long each batch of frame rows took to commit to the catalog (app.cpp logs it at exit).
+  const CommitTimes& commit_times() const { return commit_times_; }
+
  private:
   friend class SessionWriter;
   struct Pending {
@@ -330,6 +334,7 @@ class Recorder {
   std::size_t capacity_;
   std::mutex catalog_mutex_;
   std::unique_ptr<CatalogWriter> catalog_;
+  CommitTimes commit_times_;
 
   mutable std::mutex mutex_;
   std::condition_variable work_cv_, done_cv_, written_cv_;
