@@ -190,9 +190,15 @@ void record(const fs::path& archive, const std::vector<std::string>& receiver_ar
 }
 
 // What the catalog copy must carry that a recording alone does not make: markers, a pause, a
-// ledger run and a text index, on the archive's first session.
+// ledger run and a text index, on the archive's first session; and a deletion history of two
+// rows, of sessions deleted (as retention and `delete` do) before.
 void add_events_and_text(const fs::path& archive) {
   const auto c = open_catalog_writer(CatalogLocation(ArchivePaths(archive).catalog()));
+  for (const char* reason : {"keep-days 30", "delete"}) {
+    const auto gone = c->create_session(new_session(std::string("gone after ") + reason));
+    c->mark_deleting(gone.id, reason, gone.started_us + 3'600'000'000);
+    c->delete_session(gone.id, [](const std::optional<SessionRecord>&) {}, reason);
+  }
   const auto first = c->sessions().front();
   SessionEvents e;
   e.markers.push_back({first.id, first.started_us + 5, 2, 1, "a marker with ünïcode", "api"});
@@ -212,8 +218,16 @@ void add_events_and_text(const fs::path& archive) {
   c->finish_text_index(first.id, 2, first.started_us + 300'000);
 }
 
-// Every row of two catalogs' sessions, compared field by field (not through the copy's checksum).
+// Every row of two catalogs' sessions, and their deletion histories, compared field by field (not
+// through the copy's checksum).
 void expect_same_rows(CatalogReader& a, CatalogReader& b) {
+  const auto da = a.deletions(), db = b.deletions();
+  ASSERT_EQ(da.size(), db.size());
+  for (std::size_t i = 0; i < da.size(); ++i)
+    EXPECT_EQ(std::tie(da[i].session_id, da[i].name, da[i].folder, da[i].started_us, da[i].ended_us, da[i].frames,
+                       da[i].bytes, da[i].deleted_us, da[i].reason),
+              std::tie(db[i].session_id, db[i].name, db[i].folder, db[i].started_us, db[i].ended_us, db[i].frames,
+                       db[i].bytes, db[i].deleted_us, db[i].reason));
   const auto sa = a.sessions(), sb = b.sessions();
   ASSERT_EQ(sa.size(), sb.size());
   for (std::size_t i = 0; i < sa.size(); ++i) {
@@ -272,9 +286,13 @@ TEST(CatalogCopy, ARecordedArchiveGoesIntoPostgresqlAndBackWithTheSameRows) {
                                         "host-a"});
   ASSERT_EQ(there.status, 0) << there.err << there.out;
   EXPECT_NE(there.out.find("copied 2 of 2 sessions (12 frame rows)"), std::string::npos) << there.out;
-  EXPECT_NE(there.out.find("verified: 2 sessions, 12 frame rows at the source, 12 at the target"), std::string::npos)
+  EXPECT_NE(there.out.find("2 deletion history rows added"), std::string::npos) << there.out;
+  EXPECT_NE(there.out.find("verified: 2 sessions, 12 frame rows at the source, 12 at the target, 2 deletion history "
+                           "rows"),
+            std::string::npos)
       << there.out;
   const auto sqlite = open_catalog_reader(CatalogLocation(ArchivePaths(archive).catalog()));
+  ASSERT_EQ(sqlite->deletions().size(), 2u);
   const auto postgres = open_catalog_reader(CatalogLocation::parse(pg, "unused"));
   expect_same_rows(*sqlite, *postgres);
   for (const auto& s : postgres->sessions()) {
@@ -303,9 +321,23 @@ TEST(CatalogCopy, ARecordedArchiveGoesIntoPostgresqlAndBackWithTheSameRows) {
                                         "host-a"});
   EXPECT_EQ(again.status, 0) << again.err;
   EXPECT_NE(again.out.find("copied 0 of 2 sessions (0 frame rows)"), std::string::npos) << again.out;
-  EXPECT_NE(again.out.find("2 were already there"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("2 were already there; 0 deletion history rows added"), std::string::npos) << again.out;
+  EXPECT_EQ(postgres->deletions().size(), 2u);
+  // A deletion history row missing at the target is found by --verify-only.
+  const std::string database = pg.substr(pg.rfind('=') + 1);
+  test::shared_postgres_server().psql(database, "DELETE FROM deletions WHERE reason = 'delete'");
+  const auto lost = test::replay(dir, {"catalog", "copy", "--from", archive.string(), "--to", pg, "--verify-only"});
+  EXPECT_EQ(lost.status, 1) << lost.out;
+  EXPECT_NE(lost.out.find("1 of the source's 2 deletion history rows are missing at the target"), std::string::npos)
+      << lost.out;
+  // Copied again, the missing row alone goes in.
+  const auto refill = test::replay(dir, {"catalog", "copy", "--from", archive.string(), "--to", pg, "--receiver",
+                                         "host-a"});
+  EXPECT_EQ(refill.status, 0) << refill.out << refill.err;
+  EXPECT_NE(refill.out.find("1 deletion history rows added"), std::string::npos) << refill.out;
+  expect_same_rows(*sqlite, *postgres);
   // A changed row at the target is found by --verify-only.
-  test::shared_postgres_server().psql(pg.substr(pg.rfind('=') + 1), "UPDATE frames SET tick = tick + 1 WHERE seq = 2");
+  test::shared_postgres_server().psql(database, "UPDATE frames SET tick = tick + 1 WHERE seq = 2");
   const auto check = test::replay(dir, {"catalog", "copy", "--from", archive.string(), "--to", pg, "--verify-only"});
   EXPECT_EQ(check.status, 1) << check.out;
   EXPECT_NE(check.out.find("NOT the same"), std::string::npos) << check.out;

@@ -2,6 +2,8 @@
 #include "screenreel/archive/catalog_copy.hpp"
 
 #include <cstring>
+#include <map>
+#include <tuple>
 
 #include "screenreel/archive/integrity.hpp"
 #include "screenreel/archive/pg_catalog.hpp"
@@ -68,6 +70,27 @@ SessionRows source_rows(CatalogReader& from, const SessionRecord& s, const Catal
     rows.session.archive_root = options.archive_root.string();
   }
   return rows;
+}
+
+// Whether the deletion history goes with this copy: not with one receiver's sessions, since its
+// rows do not say which receiver deleted them.
+bool copies_deletions(const CatalogCopyOptions& options) { return options.only_receiver.empty(); }
+
+// The source's deletion history rows that the target does not hold (equal in every column; as
+// many times as the source holds them), in the source's order: the order they were made.
+std::vector<DeletionRecord> deletions_missing(CatalogReader& from, CatalogReader& to) {
+  const auto key = [](const DeletionRecord& d) {
+    return std::make_tuple(d.session_id, d.name, d.folder, d.started_us, d.ended_us, d.frames, d.bytes, d.deleted_us,
+                           d.reason);
+  };
+  std::map<decltype(key(DeletionRecord{})), std::size_t> held;
+  for (const auto& d : to.deletions()) ++held[key(d)];
+  std::vector<DeletionRecord> missing;
+  for (auto& d : from.deletions()) {
+    if (const auto it = held.find(key(d)); it != held.end() && it->second > 0) --it->second;
+    else missing.push_back(std::move(d));
+  }
+  return missing;
 }
 
 }  // namespace
@@ -154,6 +177,12 @@ CatalogCopyReport copy_catalog(CatalogReader& from, CatalogWriter& to, const Cat
     }
     if (options.after_session) options.after_session(s, i + 1, sessions.size());
   }
+  report.deletions_left = !copies_deletions(options);
+  if (!report.deletions_left) {
+    const auto missing = deletions_missing(from, to);
+    if (!missing.empty()) on_backend(to, [&](auto& b) { b.add_deletions(missing); });
+    report.deletions = missing.size();
+  }
   return report;
 }
 
@@ -175,6 +204,14 @@ CatalogVerifyReport verify_catalog_copy(CatalogReader& from, CatalogReader& to, 
       report.problems.push_back("session " + std::to_string(s.id) + " (" + s.folder + "): " +
                                 std::to_string(copied.frames.size()) + " frame rows at the target, " +
                                 std::to_string(rows.frames.size()) + " at the source, and the rows differ");
+  }
+  if (copies_deletions(options)) {
+    report.deletions = from.deletions().size();
+    if (const auto missing = deletions_missing(from, to); !missing.empty())
+      report.problems.push_back(std::to_string(missing.size()) + " of the source's " +
+                                std::to_string(report.deletions) +
+                                " deletion history rows are missing at the target (the first: session " +
+                                std::to_string(missing.front().session_id) + ", " + missing.front().folder + ")");
   }
   return report;
 }

@@ -125,4 +125,14 @@ void PgCatalog::replace_session(const SessionRows& rows) {
   tx.commit();
 }
 
+void PgCatalog::add_deletions(std::span<const DeletionRecord> rows) {
+  pg::Transaction tx(*db_);
+  for (const auto& d : rows)
+    db_->exec(
+        "INSERT INTO deletions (session_id, name, folder, started_us, ended_us, frames, bytes, deleted_us, reason) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        {d.session_id, d.name, d.folder, d.started_us, d.ended_us, d.frames, d.bytes, d.deleted_us, d.reason});
+  tx.commit();
+}
+
 }  // namespace screenreel

@@ -6,11 +6,13 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <system_error>
 
 #include "screenreel/archive/activity.hpp"
 #include "screenreel/archive/catalog.hpp"
+#include "screenreel/archive/catalog_journal.hpp"
 #include "screenreel/archive/integrity.hpp"
 #include "screenreel/archive/jpeg.hpp"
 #include "screenreel/archive/retention.hpp"
@@ -268,16 +270,21 @@ ArchiveLock lock_archive_to(const ArchivePaths& paths, const std::string& action
   }
 }
 
-RecoverReport recover_archive(const ArchivePaths& paths) {
+RecoverReport recover_archive(const ArchivePaths& paths) { return recover_archive(paths, paths.catalog()); }
+
+RecoverReport recover_archive(const ArchivePaths& paths, const CatalogLocation& where) {
   std::error_code ec;
   if (!fs::is_directory(paths.root(), ec))
     throw std::runtime_error("no archive at " + paths.root().string() +
                              " (no such folder): give --archive DIR");
-  if (!fs::exists(paths.catalog(), ec))
+  if (!where.postgresql() && !fs::exists(paths.catalog(), ec))
     throw std::runtime_error(paths.root().string() +
                              " is not a screenreel archive (it has no catalog.db)");
   const ArchiveLock lock = lock_archive_to(paths, "recover");
-  const auto catalog = open_catalog_writer(paths.catalog());
+  // Under the lock no receiver appends to the journal; it is read whole, so no bound applies.
+  const auto catalog = where.postgresql() ? open_journaled_catalog_writer(where, catalog_journal_path(paths.root()),
+                                                                          std::numeric_limits<std::uint64_t>::max())
+                                          : open_catalog_writer(where);
   RecoverReport report;
   finish_deletions(paths, *catalog, report);
   Recovery recovery(paths, *catalog, report);

@@ -114,4 +114,15 @@ void SqliteCatalog::replace_session(const SessionRows& rows) {
   tx.commit();
 }
 
+void SqliteCatalog::add_deletions(std::span<const DeletionRecord> rows) {
+  sqlite::Transaction tx(db_);
+  auto ins = db_.prepare(
+      "INSERT INTO deletions (session_id, name, folder, started_us, ended_us, frames, bytes, deleted_us, reason) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  for (const auto& d : rows)
+    ins.bind(1, d.session_id).bind(2, d.name).bind(3, d.folder).bind(4, d.started_us).bind(5, d.ended_us)
+        .bind(6, d.frames).bind(7, d.bytes).bind(8, d.deleted_us).bind(9, d.reason).run();
+  tx.commit();
+}
+
 }  // namespace screenreel

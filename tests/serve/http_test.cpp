@@ -494,11 +494,6 @@ TEST_F(Serve, AFrameDownloadIsItsFileUnderANameSayingWhichFrame) {
   EXPECT_EQ(http_get(server.port, "/api/frames/" + id + "/3.jpg").header("content-disposition"), "");
 }
 
-// POST target (no body) on a new connection.
-HttpAnswer http_post(std::uint16_t port, const std::string& target) {
-  return http_raw(port, "POST " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
-}
-
 TEST_F(Serve, AnExportShowsItsProgressAndItsVideoIsDownloaded) {
   const std::string id = std::to_string(served.standup.id);
   const HttpAnswer started = http_post(server.port, "/api/sessions/" + id + "/export?scale=100");

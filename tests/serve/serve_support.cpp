@@ -75,6 +75,10 @@ HttpAnswer http_get(std::uint16_t port, const std::string& target, const std::st
   return http_raw(port, "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + headers + "\r\n");
 }
 
+HttpAnswer http_post(std::uint16_t port, const std::string& target) {
+  return http_raw(port, "POST " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+}
+
 RunningServe start_serve(const std::filesystem::path& archive, const std::vector<std::string>& extra,
                          const std::map<std::string, std::string>& env) {
   std::vector<std::string> argv{SCREENREEL_REPLAY_BIN, "--archive", archive.string(), "serve", "--listen", "127.0.0.1:0"};

@@ -29,6 +29,8 @@ int connect_to(std::uint16_t port);
 HttpAnswer http_raw(std::uint16_t port, const std::string& request);
 // GET target with Connection: close and the extra header lines (each ending in \r\n).
 HttpAnswer http_get(std::uint16_t port, const std::string& target, const std::string& headers = "");
+// POST target (no body) on a new connection.
+HttpAnswer http_post(std::uint16_t port, const std::string& target);
 
 struct RunningServe {
   std::unique_ptr<Process> process;

@@ -55,7 +55,8 @@ int run(CommandLine& cli) {
        "status 1 when they differ. Sessions from SQLite get a receiver name and archive root\n"
        "(--receiver, --receiver-archive) so that replay finds their files. The JPEG folders are not\n"
        "copied: they stay where they are (or move with --archive-root NAME=PATH when read).\n"
-       "Deletion history (the deletions table) is not copied. A and B are each an SQLite\n"
+       "The deletion history (the deletions table) goes too, but not with --receiver from\n"
+       "PostgreSQL (its rows do not name their receiver). A and B are each an SQLite\n"
        "catalog (an archive folder or its catalog.db) or a PostgreSQL one (postgresql://...,\n"
        "or any libpq connection string).",
        "  screenreel-replay catalog copy --from /data/rec --to postgresql://rec@db/screenreel\n"
@@ -102,12 +103,18 @@ int run(CommandLine& cli) {
     progress.finish();
     std::cout << "copied " << report.copied << " of " << report.sessions << " sessions (" << report.frames
               << " frame rows) to " << terminal_safe(target->location()) << "; " << report.skipped
-              << " were already there\n";
+              << " were already there; "
+              << (report.deletions_left ? std::string("the deletion history was left (with --receiver its rows, which do "
+                                                      "not name their receiver, cannot be told apart)")
+                                        : std::to_string(report.deletions) + " deletion history rows added")
+              << "\n";
   }
   const auto check = verify_catalog_copy(*source, *target, options);
   for (const auto& p : check.problems) std::cout << "differs: " << terminal_safe(p) << "\n";
   std::cout << (check.ok() ? "verified: " : "NOT the same: ") << check.sessions << " sessions, " << check.frames
             << " frame rows at the source, " << check.target_frames << " at the target"
+            << (options.only_receiver.empty() ? ", " + std::to_string(check.deletions) + " deletion history rows"
+                                              : std::string())
             << (check.ok() ? ", every session's rows equal (checksums)" : "") << "\n";
   return check.ok() ? 0 : 1;
 }

@@ -73,6 +73,8 @@ int run(CommandLine& cli) {
        "default; any other address needs --token-file, and off loopback --tls keeps the token and\n"
        "the frames private (HTTPS only on that port). A URL never names a file: frames are found\n"
        "through their catalog rows, in their session folder, never through a symbolic link.\n"
+       "On a catalog a fleet shares (--catalog) it serves every receiver's sessions, each read\n"
+       "from its receiver's archive (the catalog's root, or --archive-root NAME=PATH).\n"
        "Requests are limited to 8 KiB of header in 64 fields and 4 KiB of body. SIGINT or SIGTERM\n"
        "stops it (exit status 0).",
        "  screenreel-replay serve\n"
@@ -108,7 +110,7 @@ int run(CommandLine& cli) {
   }
 
   OpenArchive archive(cli);
-  serve::Viewer viewer(archive.catalog, archive.paths, token, tls);
+  serve::Viewer viewer(archive.catalog, archive.paths, cli.catalog(), token, tls);
   serve::HttpServer server(io, endpoint, limits, [&](const serve::Request& r) { return viewer.answer(r); },
                             tls_context);
   asio::signal_set signals(io, SIGINT, SIGTERM);

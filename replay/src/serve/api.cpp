@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "activity_timeline.hpp"
 #include "screenreel/archive/session_files.hpp"
 #include "screenreel/replay/archive_access.hpp"
+#include "screenreel/replay/archive_roots.hpp"
 #include "screenreel/replay/json.hpp"
 #include "screenreel/replay/listing.hpp"
 #include "screenreel/replay/session_events.hpp"
@@ -24,6 +26,7 @@
 
 namespace screenreel::replay::serve {
 namespace {
+namespace fs = std::filesystem;
 
 constexpr int kDefaultSessions = 50, kMaxSessions = 500;
 constexpr int kDefaultHits = 20, kMaxHits = 200;
@@ -61,13 +64,23 @@ Json session_api_json(CatalogReader& catalog, const SessionRecord& s, bool recei
   return j;
 }
 
+// Whether a receiver writes into the archive that holds the session's folder (on a catalog a
+// fleet shares, each receiver's own: session_archive_root); `seen` keeps the answer per archive.
+bool receiver_running(const ArchivePaths& paths, const SessionRecord& s, std::map<fs::path, bool>& seen) {
+  const fs::path root = session_archive_root(paths, s);
+  const auto it = seen.find(root);
+  if (it != seen.end()) return it->second;
+  return seen[root] = running_receiver_pid(ArchivePaths(root)).has_value();
+}
+
 ApiAnswer sessions(CatalogReader& catalog, const ArchivePaths& paths, const Query& q) {
   const auto offset = number_param(q, "offset", std::numeric_limits<std::int32_t>::max()).value_or(0);
   const auto limit = number_param(q, "limit", kMaxSessions).value_or(kDefaultSessions);
-  const bool running = running_receiver_pid(paths).has_value();
+  std::map<fs::path, bool> running;
   const SessionPage page = catalog.session_page(offset, limit, text_param(q, "name"));
   Json list = Json::array();
-  for (const auto& s : page.sessions) list.push_back(session_api_json(catalog, s, running));
+  for (const auto& s : page.sessions)
+    list.push_back(session_api_json(catalog, s, receiver_running(paths, s, running)));
   Json j;
   j["total"] = page.total;
   j["offset"] = offset;
@@ -78,7 +91,8 @@ ApiAnswer sessions(CatalogReader& catalog, const ArchivePaths& paths, const Quer
 
 ApiAnswer session(CatalogReader& catalog, const ArchivePaths& paths, std::string_view id) {
   const SessionRecord s = session_or_404(catalog, id);
-  Json j = session_api_json(catalog, s, running_receiver_pid(paths).has_value());
+  std::map<fs::path, bool> running;
+  Json j = session_api_json(catalog, s, receiver_running(paths, s, running));
   j["client_address"] = s.client_address;
   j["source"] = s.source;
   j["error"] = json_or_null(s.error);
@@ -189,12 +203,14 @@ struct Fd {
   }
 };
 
-// The frame's file, opened as the archive layout states: the session's folder inside sessions/
-// and the file inside it, each a plain name and neither a symbolic link. It is sent from the open
-// descriptor (BodyFile), never read whole into memory.
+// The frame's file, opened as the archive layout states: the session's folder inside sessions/ of
+// the archive that holds it (session_archive_root) and the file inside it, each a plain name and
+// neither a symbolic link. It is sent from the open descriptor (BodyFile), never read whole into
+// memory.
 std::optional<BodyFile> open_frame_file(const ArchivePaths& paths, const SessionRecord& s, const FrameRecord& f) {
   if (!is_plain_file_name(s.folder) || !is_plain_file_name(f.file)) return std::nullopt;
-  const Fd sessions{::open(paths.sessions().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+  const ArchivePaths holder(session_archive_root(paths, s));
+  const Fd sessions{::open(holder.sessions().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
   if (sessions.fd < 0) return std::nullopt;
   const Fd folder{::openat(sessions.fd, s.folder.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)};
   if (folder.fd < 0) return std::nullopt;

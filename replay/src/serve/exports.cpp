@@ -33,7 +33,7 @@ std::optional<std::int64_t> number(const Query& q, const char* name, std::int64_
 
 }  // namespace
 
-Exports::Exports(ArchivePaths paths) : paths_(std::move(paths)) {
+Exports::Exports(ArchivePaths paths, std::string catalog) : paths_(std::move(paths)), catalog_(std::move(catalog)) {
   std::string pattern = (fs::temp_directory_path() / "screenreel-serve-XXXXXX").string();
   std::vector<char> buf(pattern.begin(), pattern.end());
   buf.push_back(0);
@@ -93,7 +93,7 @@ void Exports::run(std::shared_ptr<Job> job, SessionRecord session, std::int64_t 
                   std::optional<std::int64_t> to_us, double scale) {
   try {
     // A connection of its own: SQLite connections are not shared between threads here.
-    const auto catalog = open_catalog_reader(paths_.catalog());
+    const auto catalog = open_catalog_reader(CatalogLocation::parse(catalog_, paths_.catalog()));
     VideoExportOptions o;
     o.output = dir_ / job->name;
     o.range = {from_us, to_us};

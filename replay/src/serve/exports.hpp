@@ -21,7 +21,8 @@ namespace screenreel::replay::serve {
 
 class Exports {
  public:
-  explicit Exports(ArchivePaths paths);
+  // `catalog`: --catalog (a catalog a fleet shares), or empty for the archive's catalog.db.
+  Exports(ArchivePaths paths, std::string catalog);
   // stop().
   ~Exports();
   // Stops a running export (at its next frame: the export code checks between frames) and
@@ -53,6 +54,7 @@ class Exports {
            double scale);
 
   ArchivePaths paths_;
+  std::string catalog_;
   std::filesystem::path dir_;  // private (mkdtemp, 0700)
   std::mutex mutex_;
   std::map<std::int64_t, std::shared_ptr<Job>> jobs_;

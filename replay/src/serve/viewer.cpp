@@ -73,8 +73,14 @@ Response redirect(std::string_view to) {
 
 }  // namespace
 
-Viewer::Viewer(CatalogReader& catalog, ArchivePaths paths, std::optional<std::string> token, bool https)
-    : catalog_(catalog), paths_(paths), token_(std::move(token)), https_(https), cookie_(random_cookie()), exports_(std::move(paths)) {}
+Viewer::Viewer(CatalogReader& catalog, ArchivePaths paths, std::string catalog_location,
+               std::optional<std::string> token, bool https)
+    : catalog_(catalog),
+      paths_(paths),
+      token_(std::move(token)),
+      https_(https),
+      cookie_(random_cookie()),
+      exports_(std::move(paths), std::move(catalog_location)) {}
 
 bool Viewer::authorized(const Request& request) const {
   if (!token_) return true;

@@ -18,7 +18,10 @@ class Viewer {
   // Without a token every client may read; with one, a client shows it once on the login page
   // (and is given an HttpOnly cookie) or sends it on each request (Authorization: Bearer TOKEN).
   // `https`: the pages are served over TLS, and the cookie is marked Secure (never sent in clear).
-  Viewer(CatalogReader& catalog, ArchivePaths paths, std::optional<std::string> token, bool https = false);
+  // `catalog_location`: --catalog, as `catalog` was opened (empty: the archive's catalog.db), for
+  // the exports' own connection. A session's files are where session_archive_root finds them.
+  Viewer(CatalogReader& catalog, ArchivePaths paths, std::string catalog_location, std::optional<std::string> token,
+         bool https = false);
 
   Answer answer(const Request& request);
   // Stops a running export and removes the exports' files (Exports::stop).

@@ -7,6 +7,12 @@
 // one uninterrupted copy. Session ids are kept; an id the target holds for another session (a
 // different folder: another archive's) is refused rather than overwritten.
 //
+// The deletion history (the deletions table: sessions deleted by retention or `delete`) goes
+// too: the source's rows that the target does not hold yet (equal in every column) are added in
+// one transaction after the sessions, so a copy run again adds none twice; the verification
+// checks that each is there. Its rows do not name a receiver, so a copy of one receiver's
+// sessions from PostgreSQL (`only_receiver`) leaves them, and says so (deletions_left).
+//
 // Each backend adds what the interface does not need elsewhere (SqliteCatalog and PgCatalog:
 // text_spans, text_passes, replace_session); the copy asks for them by the backend's name, as
 // `replay query` does.
@@ -61,12 +67,15 @@ struct CatalogCopyReport {
   std::size_t copied = 0;    // written to the target now
   std::size_t skipped = 0;   // already equal at the target
   std::int64_t frames = 0;   // frame rows of the copied sessions
+  std::size_t deletions = 0;  // deletion history rows added to the target now
+  bool deletions_left = false;  // the history was not copied (only_receiver)
 };
 
 struct CatalogVerifyReport {
   std::size_t sessions = 0;    // source sessions compared
   std::int64_t frames = 0;     // their frame rows
   std::int64_t target_frames = 0;  // the frame rows of the same sessions at the target
+  std::size_t deletions = 0;       // the source's deletion history rows, each looked for at the target
   std::vector<std::string> problems;  // one line per session that differs or is missing
   bool ok() const { return problems.empty() && frames == target_frames; }
 };
@@ -78,7 +87,8 @@ SessionRows read_session_rows(CatalogReader& reader, const SessionRecord& sessio
 Digest session_rows_checksum(const SessionRows& rows);
 
 CatalogCopyReport copy_catalog(CatalogReader& from, CatalogWriter& to, const CatalogCopyOptions& options);
-// Compares each source session with the target's: the frame row counts and the checksums.
+// Compares each source session with the target's (the frame row counts and the checksums), and
+// looks for each row of the source's deletion history at the target.
 CatalogVerifyReport verify_catalog_copy(CatalogReader& from, CatalogReader& to, const CatalogCopyOptions& options);
 
 }  // namespace screenreel

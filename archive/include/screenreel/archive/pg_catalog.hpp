@@ -95,10 +95,12 @@ class PgCatalog final : public CatalogWriter {
   std::vector<std::int64_t> sessions_without_text_index() override;
   // Catalog copy (catalog_copy.hpp): the session's text index rows as stored, in the order
   // they were made; and, in one transaction, the session's rows replaced by `rows` (its receiver
-  // and archive root included; no deletion is recorded).
+  // and archive root included; no deletion is recorded); and, in one transaction, `rows` added to
+  // the deletion history.
   std::vector<StoredTextSpan> text_spans(std::int64_t session_id);
   std::vector<OcrPassRow> text_passes(std::int64_t session_id);
   void replace_session(const SessionRows& rows);
+  void add_deletions(std::span<const DeletionRecord> rows);
 
   SessionRecord create_session(const NewSession& s) override;
   void restore_session(const SessionRecord& s) override;

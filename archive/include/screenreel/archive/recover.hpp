@@ -35,6 +35,12 @@ struct RecoverReport {
 // Times never go backwards from one frame to the next.
 // A session left recording ends at its last frame's written_us (its start if it has none).
 RecoverReport recover_archive(const ArchivePaths& paths);
+// The same on the catalog at `where`. On a catalog a fleet shares (PostgreSQL), `where.receiver`
+// names the receiver whose archive `paths` is: only its sessions are looked at, and the rows its
+// catalog journal still holds (catalog_journal.hpp: a receiver killed while the database did
+// not answer) are written to the catalog first, as the receiver would when it starts again.
+// Throws CatalogError (kUnreachable) when the database does not answer.
+RecoverReport recover_archive(const ArchivePaths& paths, const CatalogLocation& where);
 
 // The same repair, for a receiver that holds the archive's lock and has its catalog open: it
 // runs this when it starts, so that sessions a killed receiver left open are closed (and can be
