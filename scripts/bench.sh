@@ -13,7 +13,7 @@
 # that the receiver's memory stays bounded and the client drops ticks instead.
 # Prints markdown tables on stdout (and into FILE with --out FILE). Not run by CI.
 # Runs over a shaped network link (issue 19) are scripts/bench-network.sh's.
-# One script of about 530 lines on purpose: each run's measurements and the table rows they feed
+# One script of about 680 lines on purpose: each run's measurements and the table rows they feed
 # are read together; the helpers the bench scripts share are in bench-lib.sh.
 #
 #   scripts/bench.sh [--out FILE] [--render DIR]   (--render: print the tables of an earlier
@@ -37,6 +37,11 @@
 #                                "only": just those two runs a scene (no window, ffmpeg, every-
 #                                frame or throttled run): BENCH_CHAIN=only BENCH_REPEAT=3
 #                                BENCH_SECONDS=15 BENCH_SCENES=terminal takes about 2 minutes
+#   BENCH_PAUSED=0               1: only an idle paused session a scene (default scene:
+#                                terminal): capture + receiver (--no-display) record for
+#                                BENCH_PAUSE_AFTER=3 s, then SIGUSR2 pauses the capture and their
+#                                CPU is read over BENCH_SECONDS while paused (issue 16: under 1%
+#                                of a core). BENCH_PAUSED=1 BENCH_SECONDS=20 takes under a minute
 #   BENCH_BUILD_DIR=build-bench  where to build (RelWithDebInfo); BENCH_NO_BUILD=1 uses it as is
 #   BENCH_WORK=DIR               where runs write (default: a new folder under /tmp); logs stay
 #   BENCH_KEEP=1                 keep the recorded frames too
@@ -62,7 +67,9 @@ done
 seconds=${BENCH_SECONDS:-20}
 fps_terminal=${BENCH_FPS_TERMINAL:-30}
 fps_video=${BENCH_FPS_VIDEO:-60}
-scenes=${BENCH_SCENES:-terminal video}
+paused=${BENCH_PAUSED:-0}
+pause_after=${BENCH_PAUSE_AFTER:-3}
+if [ "$paused" = 1 ]; then scenes=${BENCH_SCENES:-terminal}; else scenes=${BENCH_SCENES:-terminal video}; fi
 repeat=${BENCH_REPEAT:-1}
 throttle=${BENCH_THROTTLE:-1}
 max_fps=${BENCH_MAX_FPS:-0}
@@ -109,7 +116,7 @@ if [ -n "$render_only" ]; then
   . "$work/settings"
 else
   run_date=$(date -u +%Y-%m-%dT%H:%MZ)
-  declare -p seconds fps_terminal fps_video max_fps chain version run_date scenes >"$work/settings"
+  declare -p seconds fps_terminal fps_video max_fps chain paused pause_after version run_date scenes >"$work/settings"
 fi
 echo "bench: writing runs under $work" >&2
 
@@ -317,6 +324,62 @@ run_screenreel() {
   [ -n "${BENCH_KEEP:-}" ] || rm -rf "$arch/sessions"
 }
 
+# --- an idle paused session ---------------------------------------------------------------
+# run_paused SCENE FPS: capture + receiver (--no-display) record for pause_after seconds, then
+# SIGUSR2 pauses the capture; one second later (the frames in flight are stored) their CPU is
+# read from /proc over `seconds` of wall time. One line a run in paused.tsv: the CPU of each, %
+# of a core, while recording (from 1 s after the start to the pause) and while paused, the
+# frames captured while paused (0: nothing read), the pause rows, and the load average.
+paused_tsv=$work/paused.tsv
+run_paused() {
+  local scene=$1 fps=$2
+  local d=$work/$scene-paused-$rep
+  rm -rf "$d"; mkdir -p "$d"
+  local arch=$d/archive
+  "$bin/screenreel-receiver" --archive "$arch" --listen 127.0.0.1:0 --no-display </dev/null \
+    >"$d/receiver.out" 2>"$d/receiver.err" &
+  local rpid=$!
+  pids+=("$rpid")
+  wait_for_log "$d/receiver.err" "listening on" "$rpid" || { cat "$d/receiver.err" >&2; return 1; }
+  local port
+  port=$(grep -o 'listening on [^,]*' "$d/receiver.err" | head -1 | sed 's/.*://')
+  # Not --quiet: its "paused" line says when the pause took hold.
+  "$bin/screenreel-capture" --display ":$scene_num" --fps "$fps" --connect "127.0.0.1:$port" \
+    --name "bench-$scene-paused" </dev/null >"$d/capture.out" 2>"$d/capture.err" &
+  local cpid=$!
+  pids+=("$cpid")
+  wait_for_log "$d/capture.err" "recording session" "$cpid" || { cat "$d/capture.err" >&2; return 1; }
+  sleep 1
+  local c0 r0 t0 c1 r1 t1 p0 p1 pc0 pr0 pc1 pr1 load
+  c0=$(cpu_ticks "$cpid"); r0=$(cpu_ticks "$rpid"); t0=$(date +%s.%N)
+  sleep "$((pause_after > 1 ? pause_after - 1 : 1))"
+  c1=$(cpu_ticks "$cpid"); r1=$(cpu_ticks "$rpid"); t1=$(date +%s.%N)
+  kill -USR2 "$cpid"
+  wait_for_log "$d/capture.err" "paused (SIGUSR2)" "$cpid" || { cat "$d/capture.err" >&2; return 1; }
+  sleep 1
+  pc0=$(cpu_ticks "$cpid"); pr0=$(cpu_ticks "$rpid"); p0=$(date +%s.%N)
+  sleep "$seconds"
+  pc1=$(cpu_ticks "$cpid"); pr1=$(cpu_ticks "$rpid"); p1=$(date +%s.%N)
+  load=$(cut -d' ' -f1-3 /proc/loadavg)
+  kill -INT "$cpid"
+  wait "$cpid" || echo "bench: capture exited with status $? ($scene paused; see $d/capture.err)" >&2
+  forget "$cpid"
+  kill -TERM "$rpid"
+  wait "$rpid" || echo "bench: receiver exited with status $? (see $d/receiver.err)" >&2
+  forget "$rpid"
+  local db=$arch/catalog.db in_pause rows summary
+  rows=$(sqlite3 "$db" "SELECT count(*) FROM pauses")
+  in_pause=$(sqlite3 "$db" "SELECT count(*) FROM frames f JOIN pauses p ON p.session_id = f.session_id
+                           WHERE f.tick >= p.from_tick AND (p.to_tick IS NULL OR f.tick < p.to_tick)")
+  summary=$(grep -m1 'frames sent' "$d/capture.out" || true)
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scene" "$rep" "$(calc %.1f "$p1 - $p0")" \
+    "$(calc %.2f "100 * ($c1 - $c0) / $hz / ($t1 - $t0)")" "$(calc %.2f "100 * ($r1 - $r0) / $hz / ($t1 - $t0)")" \
+    "$(calc %.2f "100 * ($pc1 - $pc0) / $hz / ($p1 - $p0)")" "$(calc %.2f "100 * ($pr1 - $pr0) / $hz / ($p1 - $p0)")" \
+    "$in_pause" "$rows" "$load" >>"$paused_tsv"
+  echo "bench: $scene paused: $(tail -1 "$paused_tsv" | cut -f6,7 | tr '\t' ' ') % of a core (capture receiver) over $(calc %.1f "$p1 - $p0") s paused; $summary" >&2
+  [ -n "${BENCH_KEEP:-}" ] || rm -rf "$arch/sessions"
+}
+
 # --- one ffmpeg run ------------------------------------------------------------------------
 run_ffmpeg() {  # SCENE FPS
   local scene=$1 fps=$2
@@ -391,6 +454,11 @@ for ((rep = 1; rep <= repeat; rep++)); do
     echo "bench: [$rep/$repeat] scene $scene on :$scene_num at $fps fps, receiver window on :$win_num;" \
       "the scene alone costs its X server $(calc %.1f "100 * $x_idle_per_s")% of a core" >&2
 
+    if [ "$paused" = 1 ]; then  # the paused session alone
+      run_paused "$scene" "$fps"
+      cleanup
+      continue
+    fi
     if [ "$chain" = only ]; then
       # The chain's cost alone: with and without, one after the other, in the order of the
       # repeat (odd repeats with first), so neither always comes first on a drifting machine.
@@ -551,8 +619,24 @@ chain_cost() {
   done
 }
 
+# Issue 16: an idle paused session (BENCH_PAUSED=1), one row a run.
+paused_cost() {
+  [ -s "$paused_tsv" ] || return 0
+  echo
+  echo "| scene | run | recording: capture + receiver, % of a core | paused: capture + receiver, % of a core (target: under 1%) | s paused | frames stored while paused | pause rows | load average (1, 5, 15 min) |"
+  echo "|---|---|---|---|---|---|---|---|"
+  local scene rep secs ra rb pa pb in_pause rows load
+  while IFS=$'\t' read -r scene rep secs ra rb pa pb in_pause rows load; do
+    echo "| $scene | $rep | $ra + $rb = $(calc %.2f "$ra + $rb") | $pa + $pb = $(calc %.2f "$pa + $pb") ($(check "$(calc %.2f "$pa + $pb")" "<=" 1)) | $secs | $in_pause | $rows | $load |"
+  done <"$paused_tsv"
+}
+
 render() {
   echo "screenreel benchmark, ${run_date:-}: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), ${geom} Xvfb, ${seconds} s a run$([ "$repeat" -gt 1 ] && echo ", median of $repeat runs"); $version"
+  if [ "$paused" = 1 ]; then
+    paused_cost
+    return
+  fi
   echo
   echo "| scene | run | fps asked / achieved (grabs/s) | frames recorded | ticks dropped (ffmpeg: copies) | CPU ms per recorded frame (capture + receiver) | CPU, % of one core | X servers, % of one core | wire MB (% of raw: sent frames / all ticks) | disk MB | capture→written p50 / p99 (after 1 s) ms | capture→displayed p50 / p99 (after 1 s) ms | peak RSS MB |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"

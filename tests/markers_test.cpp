@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <sstream>
 #include <regex>
@@ -77,6 +78,20 @@ class Markers : public ::testing::Test {
     if (painter_thread.joinable()) painter_thread.join();
   }
 
+  // A receiver (with its live window on `viewer`, or none) and a capture client recording the
+  // screen while it changes, for a second: the session has frames before anything is marked.
+  struct Recording {
+    std::unique_ptr<Process> receiver, capture;
+  };
+  Recording start_recording(const test::Xvfb* viewer = nullptr) {
+    Recording r;
+    r.receiver = start_receiver(viewer);
+    r.capture = start_capture();
+    start_painting();
+    std::this_thread::sleep_for(1s);
+    return r;
+  }
+
   // Ends the capture client with Ctrl-C, then the receiver once it has stored the session.
   void end_recording(Process& capture, Process& receiver) {
     capture.signal(SIGINT);
@@ -124,10 +139,7 @@ class Markers : public ::testing::Test {
 };
 
 TEST_F(Markers, ASignalAndTheTerminalKeyEachSetAMarkerAtTheFrameOnScreen) {
-  auto receiver = start_receiver();
-  auto capture = start_capture();
-  start_painting();
-  std::this_thread::sleep_for(1s);
+  auto [receiver, capture] = start_recording();
   capture->signal(SIGUSR1);
   ASSERT_TRUE(capture->wait_for_stderr("marker 1 at tick", 10s)) << capture->err();
   std::this_thread::sleep_for(1s);
@@ -181,10 +193,7 @@ TEST_F(Markers, ASignalAndTheTerminalKeyEachSetAMarkerAtTheFrameOnScreen) {
 }
 
 TEST_F(Markers, APauseStoresNoFrameInItsSpanAndTheCatalogHasTheSpan) {
-  auto receiver = start_receiver();
-  auto capture = start_capture();
-  start_painting();
-  std::this_thread::sleep_for(1s);
+  auto [receiver, capture] = start_recording();
   capture->signal(SIGUSR2);
   ASSERT_TRUE(capture->wait_for_stderr("paused (SIGUSR2)", 10s)) << capture->err();
   std::this_thread::sleep_for(2s);
@@ -260,11 +269,63 @@ TEST_F(Markers, APauseStoresNoFrameInItsSpanAndTheCatalogHasTheSpan) {
   EXPECT_EQ(test::replay(archive, {"info", "1", "--ledger", "xml"}).status, 2);
 }
 
-TEST_F(Markers, TheReceiverKeyMarksTheSessionsRecording) {
-  auto receiver = start_receiver();
-  auto capture = start_capture();
-  start_painting();
+// The session folder keeps the markers and pauses (events.jsonl): a catalog rebuilt from the
+// folders has them as the receiver recorded them, even with a line a crash cut short after them.
+TEST_F(Markers, MarkersAndPausesSurviveARebuiltCatalog) {
+  auto [receiver, capture] = start_recording();
+  capture->signal(SIGUSR1);
+  ASSERT_TRUE(capture->wait_for_stderr("marker 1 at tick", 10s)) << capture->err();
+  receiver->write_stdin("m");
+  ASSERT_TRUE(receiver->wait_for_stderr("marker 'receiver marker 1'", 10s)) << receiver->err();
+  std::this_thread::sleep_for(500ms);
+  capture->signal(SIGUSR2);
+  ASSERT_TRUE(capture->wait_for_stderr("paused (SIGUSR2)", 10s)) << capture->err();
   std::this_thread::sleep_for(1s);
+  capture->signal(SIGUSR2);
+  ASSERT_TRUE(capture->wait_for_stderr("resumed (SIGUSR2)", 10s)) << capture->err();
+  std::this_thread::sleep_for(500ms);
+  receiver->write_stdin("p");  // a second pause, still open when the session ends
+  ASSERT_TRUE(receiver->wait_for_stderr("paused at the receiver at tick", 10s)) << receiver->err();
+  std::this_thread::sleep_for(500ms);
+  end_recording(*capture, *receiver);
+
+  std::vector<MarkerRecord> markers;
+  std::vector<PauseRecord> pauses;
+  std::string folder;
+  {
+    auto c = catalog();
+    const auto session = c.sessions().at(0);
+    folder = session.folder;
+    markers = c.markers(session.id);
+    pauses = c.pauses(session.id);
+  }
+  ASSERT_EQ(markers.size(), 2u);
+  ASSERT_EQ(pauses.size(), 2u);
+  EXPECT_TRUE(pauses[0].to_tick.has_value());
+  EXPECT_FALSE(pauses[1].to_tick.has_value());
+  const auto listed = test::replay(archive, {"markers", "1", "--json"});
+  ASSERT_EQ(listed.status, 0) << listed.err;
+  EXPECT_NE(listed.out.find("\"source\":\"receiver-key\""), std::string::npos) << listed.out;
+
+  const ArchivePaths paths(archive);
+  std::ofstream(paths.session(folder) / "events.jsonl", std::ios::app) << R"({"type":"marker","time_us":1,"ti)";
+  for (const char* part : {"", "-wal", "-shm"}) fs::remove(paths.catalog().string() + part);
+  const auto rebuilt = test::replay(archive, {"rebuild"});
+  ASSERT_EQ(rebuilt.status, 0) << rebuilt.err;
+  EXPECT_EQ(rebuilt.out.find("warning"), std::string::npos) << rebuilt.out;
+
+  auto c = catalog();
+  EXPECT_EQ(c.markers(1), markers);
+  EXPECT_EQ(c.pauses(1), pauses);
+  const auto again = test::replay(archive, {"markers", "1", "--json"});
+  ASSERT_EQ(again.status, 0) << again.err;
+  EXPECT_EQ(again.out, listed.out);
+  const auto verified = test::replay(archive, {"verify"});
+  EXPECT_EQ(verified.status, 0) << verified.out << verified.err;
+}
+
+TEST_F(Markers, TheReceiverKeyMarksTheSessionsRecording) {
+  auto [receiver, capture] = start_recording();
   receiver->write_stdin("m");
   ASSERT_TRUE(receiver->wait_for_stderr("marker 'receiver marker 1'", 10s)) << receiver->err();
   std::this_thread::sleep_for(500ms);
@@ -276,10 +337,7 @@ TEST_F(Markers, TheReceiverKeyMarksTheSessionsRecording) {
 
 TEST_F(Markers, TheWindowSaysPausedAndItsKeyMSetsAMarker) {
   test::Xvfb viewer("1024x768");
-  auto receiver = start_receiver(&viewer);
-  auto capture = start_capture();
-  start_painting();
-  std::this_thread::sleep_for(1s);
+  auto [receiver, capture] = start_recording(&viewer);
   capture->write_stdin("p");
   ASSERT_TRUE(receiver->wait_for_stderr("paused at tick", 10s)) << receiver->err();
   const std::string find = "DISPLAY=" + viewer.display() + " timeout 20 xdotool search --sync --name ";
@@ -523,13 +581,10 @@ TEST_F(Markers, TheWindowKeysSSaveTheBufferAndPPausesStoring) {
 // Global hotkeys (XGrabKey): ctrl+alt+m pressed on the captured X display, whichever window
 // has the focus, sets a marker at the frame on screen; ctrl+alt+p pauses and resumes.
 TEST_F(Markers, TheXHotkeysSetAMarkerAtTheFrameOnScreenAndPause) {
-  auto receiver = start_receiver();
-  auto capture = start_capture();
+  auto [receiver, capture] = start_recording();
   EXPECT_NE(capture->err().find("global hotkeys: marker ctrl+alt+m, pause ctrl+alt+p, save buffer ctrl+alt+s"),
             std::string::npos)
       << capture->err();
-  start_painting();
-  std::this_thread::sleep_for(1s);
   const std::string xdotool = "DISPLAY=" + screen->display() + " xdotool key ";
   ASSERT_EQ(test::shell(xdotool + "ctrl+alt+m"), 0);
   ASSERT_TRUE(capture->wait_for_stderr("marker 1 at tick", 10s)) << capture->err();

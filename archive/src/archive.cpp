@@ -39,6 +39,18 @@ namespace {
 [[noreturn]] void throw_errno(const std::string& what, const fs::path& path, int err) {
   throw std::system_error(err, std::generic_category(), what + " " + path.string());
 }
+
+// Writes all of `bytes` to fd; 0, or the errno of the write that failed.
+int write_all(int fd, std::span<const std::uint8_t> bytes) {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return n < 0 ? errno : EIO;
+    done += static_cast<std::size_t>(n);
+  }
+  return 0;
+}
 }  // namespace
 
 std::string format_frame_stamp(const FrameStamp& stamp) {
@@ -68,17 +80,10 @@ void write_file_atomic(const fs::path& dir, const std::string& name, std::span<c
   // O_NOFOLLOW: never write through a symlink planted under the temporary name.
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
   if (fd < 0) throw_errno("cannot create", tmp, errno);
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int err = n < 0 ? errno : EIO;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw_errno("cannot write", tmp, err);
-    }
-    done += static_cast<std::size_t>(n);
+  if (const int err = write_all(fd, bytes)) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    throw_errno("cannot write", tmp, err);
   }
   if (::close(fd) != 0) {
     const int err = errno;
@@ -90,6 +95,16 @@ void write_file_atomic(const fs::path& dir, const std::string& name, std::span<c
     ::unlink(tmp.c_str());
     throw_errno("cannot rename into place", dst, err);
   }
+}
+
+void append_file(const fs::path& dir, const std::string& name, std::span<const std::uint8_t> bytes, unsigned mode) {
+  const fs::path path = dir / name;
+  // O_APPEND: one write(2) lands whole at the end (a crash can cut only the last one short).
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, mode);
+  if (fd < 0) throw_errno("cannot open", path, errno);
+  const int err = write_all(fd, bytes);
+  if (::close(fd) != 0 && err == 0) throw_errno("cannot write", path, errno);
+  if (err) throw_errno("cannot write", path, err);
 }
 
 bool link_file_atomic(const fs::path& dir, const std::string& existing, const std::string& name, unsigned max_links) {

@@ -9,6 +9,7 @@
 #include "screenreel/archive/catalog.hpp"
 #include "screenreel/archive/jpeg.hpp"
 #include "screenreel/archive/recover.hpp"
+#include "screenreel/archive/session_events.hpp"
 #include "screenreel/archive/session_files.hpp"
 #include "screenreel/archive/session_manifest.hpp"
 #include "screenreel/common/clock.hpp"
@@ -103,6 +104,9 @@ RebuildReport rebuild_catalog(const ArchivePaths& paths, const RebuildOptions& o
     }
     catalog->restore_session(*session);
     recover_session(paths, *catalog, *session, recovered, limits);
+    auto events = read_session_events(dir, session->id);
+    for (auto& w : events.warnings) report.warnings.push_back("sessions/" + std::move(w));
+    catalog->add_events(events.events);
     if (const auto now = catalog->session(session->id)) report.frames += now->frame_count;
     ++report.sessions;
     if (options.progress) options.progress(++done, folders.size());

@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "screenreel/archive/archive.hpp"
+#include "screenreel/archive/session_events.hpp"
 #include "screenreel/archive/session_manifest.hpp"
 
 namespace screenreel {
@@ -63,6 +64,8 @@ SessionFiles list_session_files(const fs::path& dir) {
       files.temporary.push_back(name);
     } else if (name == kManifestFile && entry.is_regular_file() && !entry.is_symlink()) {
       files.manifest = true;
+    } else if (name == kEventsFile && entry.is_regular_file() && !entry.is_symlink()) {
+      files.events = true;
     } else if (auto n = parse_frame_file_name(name);
                n && entry.is_regular_file() && !entry.is_symlink()) {
       // A symlink is never written by the receiver; it is listed as "other", not followed.

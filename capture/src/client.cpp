@@ -197,7 +197,15 @@ class Client {
 
   // An event for the receiver, in the order it came; sent only to a receiver of protocol 4.
   void add_event(wire::Message m) {
-    if (!events_on_) return;
+    if (!events_on_) {
+      if (const auto* marker = std::get_if<wire::Marker>(&m); marker && ever_welcomed_) {
+        ++summary_.markers_not_kept;
+        if (!config_.quiet)
+          say(marker->label + " is not kept: the receiver speaks protocol " + std::to_string(summary_.protocol) +
+              ", which has no markers");
+      }
+      return;
+    }
     std::uint64_t key = 0;  // every frame up to this tick goes before it
     std::vector<std::uint8_t> bytes;
     std::visit(
@@ -433,6 +441,7 @@ class Client {
     // before the first frame it does not hold. Frames up to last_tick it decodes without storing.
     // Markers, pause and the ledger are protocol 4: an older receiver gets none of them.
     events_on_ = link->reader.version() >= 4;
+    summary_.protocol = link->reader.version();
     if (!events_on_) events_.clear();
     const std::size_t again = spool_.start_sending(resumed ? std::optional(w.last_tick) : std::nullopt);
     if (spool_.empty() && !first) spool_.await_key_frame();

@@ -92,7 +92,11 @@ std::string format_summary(const CaptureSummary& s) {
            " lost from a full spool, " + std::to_string(s.undelivered) + " never stored";
   if (s.paused > 0 || s.markers > 0)
     away += "; " + std::to_string(s.paused) + " ticks paused, " + std::to_string(s.markers) +
-            (s.markers == 1 ? " marker" : " markers");
+            (s.markers == 1 ? " marker" : " markers") +
+            (s.markers_not_kept ? " (" + std::to_string(s.markers_not_kept) + " not kept: the receiver's protocol has none)" : "");
+  const std::string stored =
+      (s.stored < 0 ? std::string("unknown") : std::to_string(s.stored)) +
+      (s.protocol ? " over protocol " + std::to_string(s.protocol) : std::string());
   std::snprintf(
       buf, sizeof buf,
       "screenreel-capture: %llu frames sent, %s (%.1f%% of raw) over %.1f s: %.2f ticks/s, %.2f frames/s "
@@ -102,7 +106,7 @@ std::string format_summary(const CaptureSummary& s) {
       frame_rate, static_cast<unsigned long long>(changed), static_cast<unsigned long long>(s.ticks),
       static_cast<unsigned long long>(s.unchanged),
       static_cast<unsigned long long>(s.dropped), copies.c_str(), wire.c_str(), away.c_str(),
-      s.stored < 0 ? "unknown" : std::to_string(s.stored).c_str(),
+      stored.c_str(),
       terminal_safe(s.ended_by).c_str(), terminal_safe(s.source).c_str());
   return buf;
 }

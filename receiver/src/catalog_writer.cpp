@@ -6,6 +6,7 @@
 
 #include "screenreel/archive/session_files.hpp"
 #include "screenreel/archive/rebuild.hpp"
+#include "screenreel/archive/session_events.hpp"
 #include "screenreel/archive/session_manifest.hpp"
 #include "screenreel/common/log.hpp"
 
@@ -56,6 +57,32 @@ void Recorder::update_manifest(const fs::path& dir, const SessionRecord& s) {
   } catch (const std::exception& e) {
     log::warning("session " + std::to_string(s.id) + "'s manifest was not updated (" + e.what() +
                  "): a catalog rebuilt from the folders would take it as crashed");
+  }
+}
+
+void Recorder::keep_events(const SessionEvents& events) {
+  std::map<std::int64_t, SessionEvents> by_session;
+  for (const auto& m : events.markers) by_session[m.session_id].markers.push_back(m);
+  for (const auto& p : events.pauses) by_session[p.session_id].pauses.push_back(p);
+  for (const auto& e : events.pause_ends) by_session[e.session_id].pause_ends.push_back(e);
+  for (const auto& [id, kept] : by_session) {
+    try {
+      std::optional<fs::path> dir;
+      {
+        std::lock_guard lock(mutex_);
+        if (const auto it = active_.find(id); it != active_.end())
+          if (const auto s = it->second.lock()) dir = s->dir_;
+      }
+      if (!dir) {  // it ended before its last events came
+        const auto s = catalog_->session(id);
+        if (!s || !is_plain_file_name(s->folder)) continue;
+        dir = paths_.session(s->folder);
+      }
+      append_session_events(*dir, kept);
+    } catch (const std::exception& e) {
+      log::warning("session " + std::to_string(id) + "'s markers or pauses were not kept in its folder (" + e.what() +
+                   "): a catalog rebuilt from the folders would not have them");
+    }
   }
 }
 
@@ -176,7 +203,9 @@ void Recorder::catalog_loop() {
         }
       }
       // Markers and ledger runs are few and small; one that cannot be written costs the session
-      // its record of that moment, never its frames.
+      // its record of that moment, never its frames. The folder's copy first: a rebuild (above,
+      // or later) finds there what the catalog holds.
+      keep_events(events);
       try {
         with_reserve([&] { catalog_->add_events(events); });
       } catch (const std::exception& e) {

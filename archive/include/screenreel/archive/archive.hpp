@@ -60,6 +60,12 @@ bool is_temp_file_name(const std::string& name);
 void write_file_atomic(const std::filesystem::path& dir, const std::string& name, std::span<const std::uint8_t> bytes,
                        unsigned mode = 0644);
 
+// Appends `bytes` to dir/NAME (made when missing, never through a symlink) through an O_APPEND
+// descriptor: a crash leaves the file as it was plus, at most, a first part of `bytes`.
+// Throws std::system_error naming the file.
+void append_file(const std::filesystem::path& dir, const std::string& name, std::span<const std::uint8_t> bytes,
+                 unsigned mode = 0644);
+
 // Makes dir/NAME a hard link to dir/EXISTING (a repeated frame shares its JPEG), through a
 // temporary name and a rename like write_file_atomic. Returns false, doing nothing, when EXISTING
 // has `max_links` links already or the filesystem says it has too many (EMLINK: ext4 stops at

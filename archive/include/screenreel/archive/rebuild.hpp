@@ -1,6 +1,7 @@
 // A new catalog from the archive's files (rosbag2's reindex): every session folder's manifest
-// (session_manifest.hpp) gives its session row, and every frame file its frame row (its stamp,
-// as recover indexes a file whose row was lost). For a catalog that was deleted or damaged.
+// (session_manifest.hpp) gives its session row, every frame file its frame row (its stamp, as
+// recover indexes a file whose row was lost), and its events file (session_events.hpp) its
+// markers and pauses. For a catalog that was deleted or damaged.
 #pragma once
 
 #include <cstdint>
@@ -37,7 +38,7 @@ struct RebuildReport {
 // its id). What a rebuilt row cannot know: displayed_us (when the live window showed a frame),
 // and for a repeated frame (a hard link) and a file without a stamp, the times and tick recover
 // estimates. written_us is the file's modification time. The text index is not rebuilt here
-// (`screenreel-replay index` does that). Throws when the archive has no sessions folder or the
+// (`screenreel-replay index` does that), nor the drop ledger. Throws when the archive has no sessions folder or the
 // lock is held by a receiver.
 RebuildReport rebuild_catalog(const ArchivePaths& paths, const RebuildOptions& options = {});
 

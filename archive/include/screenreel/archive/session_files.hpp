@@ -1,5 +1,5 @@
 // What a session folder holds on disk (schemas/archive-layout.md, "Frame files"): frame files by
-// number, temporary files of frames being written, its manifest, and anything else. Shared by the checks and
+// number, temporary files of frames being written, its manifest and events, and anything else. Shared by the checks and
 // repairs of an archive (verify.hpp, recover.hpp) and by readers that join catalog names to paths.
 #pragma once
 
@@ -35,6 +35,7 @@ struct SessionFiles {
   std::map<std::uint64_t, std::string> frames;  // frame number -> file name
   std::vector<std::string> temporary;           // is_temp_file_name()
   bool manifest = false;                        // session.json (session_manifest.hpp)
+  bool events = false;                          // events.jsonl (session_events.hpp)
   std::vector<std::string> other;               // anything else, folders included
 };
 

@@ -59,6 +59,8 @@ struct CaptureSummary {
   std::uint64_t dropped = 0;     // ticks skipped: receiver window full, or capture ran late
   std::uint64_t paused = 0;      // ticks not read: capture was paused (p, SIGUSR2)
   std::uint64_t markers = 0;     // markers set (m, SIGUSR1)
+  std::uint64_t markers_not_kept = 0;  // of them, those set while the receiver spoke protocol 3 or older
+  std::uint16_t protocol = 0;    // the wire protocol version of the last connection; 0: none
   std::uint64_t lost = 0;        // frames dropped from a full spool while the receiver was away
   std::uint64_t undelivered = 0; // frames the receiver never confirmed storing (gave up, Ctrl-C)
   std::uint64_t reconnects = 0;  // connections made again after one broke

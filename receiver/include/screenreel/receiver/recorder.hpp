@@ -253,7 +253,8 @@ class Recorder {
                     std::span<const wire::RectView> changed);
 
   // Markers, pauses and ledger runs for the catalog: written by the catalog thread with its next
-  // batch (before that batch's frames); returns at once.
+  // batch (before that batch's frames; the markers and pauses also to each session's events
+  // file, session_events.hpp); returns at once.
   void add_events(SessionEvents events);
 
   // --min-free, --keep-days and --max-archive-gb from now on (a reload); from any thread.
@@ -312,6 +313,9 @@ class Recorder {
   void with_reserve(const std::function<void()>& write);
   // Writes a session's manifest again (resumed, ended); a failure is logged, not thrown.
   void update_manifest(const std::filesystem::path& dir, const SessionRecord& s);
+  // Appends the markers and pauses of `events` to their sessions' events files, so that a
+  // rebuilt catalog has them; a failure is logged, not thrown. Called with catalog_mutex_ held.
+  void keep_events(const SessionEvents& events);
   // catalog.db was deleted or replaced under the receiver: says so, makes a new one from the
   // session folders (rebuild_catalog), the live sessions' stored frames included, and goes on
   // with it. Called with catalog_mutex_ held.
