@@ -522,13 +522,7 @@ void Connection::on_windows(const wire::Windows& m) {
 
 void Connection::emit(SessionEvents events) {
   if (!session_->buffering()) return server_.recorder.add_events(std::move(events));
-  const auto append = [](auto& to, auto& from) { to.insert(to.end(), from.begin(), from.end()); };
-  append(held_events_.markers, events.markers);
-  append(held_events_.pauses, events.pauses);
-  append(held_events_.pause_ends, events.pause_ends);
-  append(held_events_.ledger, events.ledger);
-  append(held_events_.windows, events.windows);
-  append(held_events_.window_ends, events.window_ends);
+  append_events(held_events_, events);
 }
 
 std::string Connection::window_title() const {
