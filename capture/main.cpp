@@ -79,6 +79,7 @@ int main(int argc, char** argv) {
      "how changed pixels travel: lossless (LZ4 tiles, the screen's exact pixels), jpeg (the changed 16-row JPEG strips, coded at the receiver's --quality as it would store them: no second loss), or auto: lossless while the link (estimated from the ACKs) carries it at --fps, JPEG strips when it does not, and fewer frames only when even those do not fit. JPEG strips need a receiver of protocol 4")
     ("wire-pixels", po::value(&wire_pixels)->default_value("bgrx")->value_name("bgrx|yuv420"),
      "what the changed tiles' pixels travel as: bgrx (the screen's exact pixels) or yuv420 (the 4:2:0 planes the archive's JPEGs keep of them, with the JPEG's own colour conversion: 2.7 times fewer bytes before LZ4; the stored JPEGs are the same within rounding, but the live window and OCR see the converted pixels). yuv420 needs a receiver of protocol 5; an older one gets bgrx")
+    ("no-window-list", "do not send the top-level windows' places and titles (X11: sent at the start and when they change, so that screenreel-replay export --redact-window can black a window out; needs a receiver of protocol 6)")
     ("no-copies", "send scrolled or moved content as changed tiles, not as copies of the previous frame (copies need a receiver of protocol 3; a protocol-2 receiver never gets them)")
     ("key-interval", po::value(&config.key_interval_s)->default_value(10)->value_name("SECONDS"),
      "send the whole frame (not only changed tiles) at least this often, when the screen changes")
@@ -180,6 +181,7 @@ int main(int argc, char** argv) {
   config.source.cursor = vm.count("no-cursor") == 0;
   config.every_frame = vm.count("every-frame") > 0;
   config.copies = vm.count("no-copies") == 0;
+  config.window_list = vm.count("no-window-list") == 0;
   if (wire == "auto") config.wire = screenreel::capture::WireMode::kAuto;
   else if (wire == "lossless") config.wire = screenreel::capture::WireMode::kLossless;
   else if (wire == "jpeg") config.wire = screenreel::capture::WireMode::kJpeg;

@@ -1,4 +1,4 @@
--- screenreel catalog in PostgreSQL, schema version 5.
+-- screenreel catalog in PostgreSQL, schema version 6.
 --
 -- The same tables and meanings as schemas/catalog.sql (the SQLite catalog.db): read that file
 -- for what every column means; this one says only where PostgreSQL differs. A fleet of receivers
@@ -22,7 +22,7 @@
 CREATE TABLE schema_version (
   version integer NOT NULL
 );
-INSERT INTO schema_version (version) VALUES (5);
+INSERT INTO schema_version (version) VALUES (6);
 
 -- --- sessions ----------------------------------------------------------------------------------
 -- Session ids come from one sequence, so they are unique across every receiver of the fleet (and
@@ -183,6 +183,23 @@ CREATE TABLE ledger (
   first_tick  bigint  NOT NULL,
   last_tick   bigint  NOT NULL CHECK (last_tick >= first_tick),
   cause       text    NOT NULL CHECK (cause IN ('unchanged', 'flow-control', 'paused', 'spool-full',
-                                                'disconnected', 'unknown')),
+                                                'disconnected', 'unknown', 'not-saved')),
   PRIMARY KEY (session_id, first_tick)
 );
+
+-- --- windows (schema 6; what it holds: catalog.sql) -------------------------------------------
+CREATE TABLE windows (
+  id          bigserial PRIMARY KEY,
+  session_id  bigint  NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  from_tick   bigint  NOT NULL,
+  from_us     bigint  NOT NULL,
+  to_tick     bigint,
+  to_us       bigint,
+  window_id   bigint  NOT NULL,
+  title       text    NOT NULL,
+  x           bigint  NOT NULL,
+  y           bigint  NOT NULL,
+  width       bigint  NOT NULL CHECK (width >= 0),
+  height      bigint  NOT NULL CHECK (height >= 0)
+);
+CREATE INDEX windows_by_session ON windows (session_id, from_tick);

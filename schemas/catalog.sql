@@ -1,4 +1,4 @@
--- screenreel catalog, schema version 4.
+-- screenreel catalog, schema version 6.
 --
 -- <archive>/catalog.db indexes every recorded frame: which session, when it was captured
 -- (client clock) and received (receiver clock), and which JPEG file holds it; and the text
@@ -183,8 +183,9 @@ CREATE TABLE ocr_passes (
 -- highest tick a frame or a ledger run names. Causes: unchanged (nothing changed on screen),
 -- flow-control (capture fell behind its schedule), paused, spool-full (dropped from the client's
 -- full spool, or their report lost with it), disconnected (lost across a reconnection),
--- unknown (a client of protocol 3 or older does not say). A session's runs never overlap and
--- never hold a frame's tick.
+-- unknown (a client of protocol 3 or older does not say), not-saved (schema 6: buffered by the
+-- receiver's replay buffer, --buffer, and never saved: older than what the save kept). A
+-- session's runs never overlap and never hold a frame's tick.
 CREATE TABLE markers (
   id          INTEGER PRIMARY KEY,
   session_id  INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
@@ -212,8 +213,33 @@ CREATE TABLE ledger (
   first_tick  INTEGER NOT NULL,
   last_tick   INTEGER NOT NULL CHECK (last_tick >= first_tick),
   cause       TEXT    NOT NULL CHECK (cause IN ('unchanged', 'flow-control', 'paused', 'spool-full',
-                                                'disconnected', 'unknown')),
+                                                'disconnected', 'unknown', 'not-saved')),
   PRIMARY KEY (session_id, first_tick)
 ) WITHOUT ROWID;
 
-PRAGMA user_version = 5;
+-- --- Window geometry; schema version 6 added everything below --------------------------------
+--
+-- The top-level windows the capture saw on screen (wire protocol 6's WINDOWS), so that export
+-- can black a window out (--redact-window). A row is one window with one title and one geometry
+-- from from_tick up to (not including) to_tick: a window that moves, is resized or changes its
+-- title ends its row and starts another. Geometry is in the recorded area's pixels (x and y may
+-- be negative or the rectangle reach past the frame: a window partly outside it). Only windows
+-- the capture reported visible (mapped) have rows. NULL to_tick: on screen until the session
+-- ended (or until the connection that reported it broke).
+CREATE TABLE windows (
+  id          INTEGER PRIMARY KEY,
+  session_id  INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  from_tick   INTEGER NOT NULL,   -- the tick of the WINDOWS message that showed it so
+  from_us     INTEGER NOT NULL,   -- the client's clock then
+  to_tick     INTEGER,            -- the tick of the WINDOWS message that no longer did; NULL: open
+  to_us       INTEGER,
+  window_id   INTEGER NOT NULL,   -- the platform's id (X11: the window's XID)
+  title       TEXT    NOT NULL,   -- UTF-8 as the capture read it (may be empty)
+  x           INTEGER NOT NULL,
+  y           INTEGER NOT NULL,
+  width       INTEGER NOT NULL CHECK (width >= 0),
+  height      INTEGER NOT NULL CHECK (height >= 0)
+);
+CREATE INDEX windows_by_session ON windows (session_id, from_tick);
+
+PRAGMA user_version = 6;

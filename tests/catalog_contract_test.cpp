@@ -11,6 +11,7 @@
 
 #include "screenreel/archive/archive.hpp"
 #include "screenreel/archive/pg_catalog.hpp"
+#include "screenreel/archive/sqlite_catalog.hpp"
 #include "support/postgres_server.hpp"
 #include "support/process.hpp"
 
@@ -328,6 +329,90 @@ TEST_P(CatalogContract, MarkersPausesAndTheLedgerAreKeptInTickOrderAndReopenGive
   EXPECT_TRUE(c->ledger(s.id).empty());
 }
 
+TEST_P(CatalogContract, WindowRowsOpenEndPerWindowOrAllAtOnceAndGoWithTheSession) {
+  auto c = writer();
+  const auto s = c->create_session(new_session("windows"));
+  // A connection's first list: two windows, and every row an earlier connection left open ends
+  // (none: a row that begins at the tick of the end is not ended by it).
+  SessionEvents first;
+  first.windows.push_back({s.id, 10, 1000, std::nullopt, std::nullopt, 0xa00007, "vault", -5, 20, 320, 200});
+  first.windows.push_back({s.id, 10, 1000, std::nullopt, std::nullopt, 0xc00003, "notes \xc3\xa9", 400, 0, 240, 180});
+  first.window_ends.push_back({s.id, std::nullopt, 10, 1000});
+  c->add_events(first);
+  // vault moved at tick 20: its row ends and a new one begins in the same batch; notes went.
+  SessionEvents moved;
+  moved.windows.push_back({s.id, 20, 2000, std::nullopt, std::nullopt, 0xa00007, "vault", 50, 60, 320, 200});
+  moved.window_ends.push_back({s.id, std::int64_t{0xa00007}, 20, 2000});
+  moved.window_ends.push_back({s.id, std::int64_t{0xc00003}, 20, 2000});
+  c->add_events(moved);
+  auto w = reader()->windows(s.id);
+  ASSERT_EQ(w.size(), 3u);
+  EXPECT_EQ(w[0].title, "vault");
+  EXPECT_EQ(w[0].x, -5);
+  EXPECT_EQ(w[0].to_tick, 20);
+  EXPECT_EQ(w[0].to_us, 2000);
+  EXPECT_EQ(w[1].title, "notes \xc3\xa9");
+  EXPECT_EQ(w[1].to_tick, 20);
+  EXPECT_EQ(w[2].area(), (PixelRect{50, 60, 320, 200}));
+  EXPECT_FALSE(w[2].to_tick) << "still on screen";
+  // A later connection's first list ends every row still open.
+  SessionEvents again;
+  again.window_ends.push_back({s.id, std::nullopt, 30, 3000});
+  c->add_events(again);
+  w = c->windows(s.id);
+  ASSERT_EQ(w.size(), 3u);
+  EXPECT_EQ(w[2].to_tick, 30);
+  // Schema 6's ledger cause: ticks a replay buffer never saved.
+  SessionEvents ledger;
+  ledger.ledger.push_back({s.id, 1, 9, "not-saved"});
+  c->add_events(ledger);
+  ASSERT_EQ(c->ledger(s.id).size(), 1u);
+  EXPECT_EQ(c->ledger(s.id)[0].cause, "not-saved");
+  EXPECT_NO_THROW(c->delete_session(s.id, [](const auto&) {}));
+  EXPECT_TRUE(c->windows(s.id).empty()) << "a session's windows go with it";
+}
+
+TEST_P(CatalogContract, AVersion5CatalogGainsWindowsAndNotSavedKeepingItsLedger) {
+  std::int64_t id = 0;
+  {
+    auto c = writer();
+    id = c->create_session(new_session("old")).id;
+    SessionEvents e;
+    e.ledger.push_back({id, 1, 4, "unknown"});
+    e.ledger.push_back({id, 6, 8, "unchanged"});
+    c->add_events(e);
+  }
+  // Back to what a version-5 receiver made: no windows, and the ledger's causes without not-saved.
+  const std::string v5_causes = "('unchanged', 'flow-control', 'paused', 'spool-full', 'disconnected', 'unknown')";
+  if (GetParam() == "postgresql") {
+    test::shared_postgres_server().psql(
+        database_, "DROP TABLE windows; ALTER TABLE ledger DROP CONSTRAINT ledger_cause_check; "
+                   "ALTER TABLE ledger ADD CONSTRAINT ledger_cause_check CHECK (cause IN " + v5_causes + "); "
+                   "UPDATE schema_version SET version = 5");
+  } else {
+    SqliteCatalog db(where_.file, SqliteCatalog::Mode::kReadWrite);
+    db.db().exec(
+        "DROP TABLE windows; CREATE TABLE ledger_v5 (session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE "
+        "CASCADE, first_tick INTEGER NOT NULL, last_tick INTEGER NOT NULL CHECK (last_tick >= first_tick), cause TEXT "
+        "NOT NULL CHECK (cause IN " + v5_causes + "), PRIMARY KEY (session_id, first_tick)) WITHOUT ROWID; "
+        "INSERT INTO ledger_v5 SELECT * FROM ledger; DROP TABLE ledger; ALTER TABLE ledger_v5 RENAME TO ledger; "
+        "PRAGMA user_version = 5");
+  }
+  auto c = writer();
+  EXPECT_EQ(c->schema_version(), kCatalogSchemaVersion);
+  const auto l = c->ledger(id);
+  ASSERT_EQ(l.size(), 2u) << "every ledger row kept";
+  EXPECT_EQ(l[0], (LedgerRun{id, 1, 4, "unknown"}));
+  EXPECT_EQ(l[1], (LedgerRun{id, 6, 8, "unchanged"}));
+  EXPECT_TRUE(c->windows(id).empty());
+  SessionEvents e;
+  e.ledger.push_back({id, 9, 9, "not-saved"});
+  e.windows.push_back({id, 9, 900, std::nullopt, std::nullopt, 7, "t", 0, 0, 16, 16});
+  c->add_events(e);
+  EXPECT_EQ(c->ledger(id).back().cause, "not-saved");
+  EXPECT_EQ(c->windows(id).size(), 1u);
+}
+
 TEST_P(CatalogContract, SealKeepDeleteAndTheDeletionsTable) {
   auto c = writer();
   const auto a = c->create_session(new_session("a"));
@@ -641,7 +726,7 @@ TEST_P(PostgresCatalog, AVersion3DatabaseIsBroughtForwardKeepingItsRows) {
   auto& server = test::shared_postgres_server();
   // What a version-3 receiver made: no activity columns, no markers, pauses or ledger.
   server.psql(database_,
-              "DROP TABLE markers; DROP TABLE pauses; DROP TABLE ledger; "
+              "DROP TABLE markers; DROP TABLE pauses; DROP TABLE ledger; DROP TABLE windows; "
               "ALTER TABLE frames DROP COLUMN changed_share; ALTER TABLE frames DROP COLUMN changed_tiles; "
               "UPDATE schema_version SET version = 3");
   try {

@@ -434,12 +434,12 @@ TEST_F(Markers, TheReplayBufferSavesExactlyItsLastSecondsAndRecordsOnFromThere) 
     EXPECT_GE(f.written_us, last.receive_us) << "frame " << f.seq << " was written before the save";
     EXPECT_TRUE(fs::exists(ArchivePaths(archive).session(sessions[0].folder) / f.file)) << f.file;
   }
-  // The ticks before the buffer's first frame: one ledger run, and the identity holds.
+  // The ticks before the buffer's first frame: one ledger run of ticks never saved, and the identity holds.
   const auto ledger = c.ledger(sessions[0].id);
   ASSERT_FALSE(ledger.empty());
   EXPECT_EQ(ledger[0].first_tick, 1);
   EXPECT_EQ(ledger[0].last_tick, saved.first_tick - 1);
-  EXPECT_EQ(ledger[0].cause, "unknown");
+  EXPECT_EQ(ledger[0].cause, "not-saved");
   test::expect_ledger_adds_up(archive);
   const auto verified = test::replay(archive, {"verify", "--integrity"});
   EXPECT_EQ(verified.status, 0) << verified.out << verified.err;

@@ -2,6 +2,8 @@
 // receiver records with --ocr. In the exported frames and video OCR no longer finds the token
 // (read with the project's own OCR engine), although it does in the plain export; everything
 // outside the token's line is what the plain export shows; the archive is unchanged.
+// `export --redact-window`: two xterms with their own titles, one showing the token; the capture
+// sends their geometry (protocol 6), and the export blacks out the one named by its title.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -30,12 +32,13 @@ using namespace std::chrono_literals;
 constexpr const char* kToken = "HKTWNPBEXA";
 
 // Whether OCR reads the token anywhere in the image.
-bool ocr_finds_token(ocr::Engine& engine, const cv::Mat& bgr) {
+bool ocr_finds(ocr::Engine& engine, const cv::Mat& bgr, const std::string& text) {
   const auto grey = ocr::gray_from_bgr(bgr.data, bgr.cols, bgr.rows, bgr.step);
   for (const auto& line : engine.read(grey, grey.bounds()))
-    if (line.text.find(kToken) != std::string::npos) return true;
+    if (line.text.find(text) != std::string::npos) return true;
   return false;
 }
+bool ocr_finds_token(ocr::Engine& engine, const cv::Mat& bgr) { return ocr_finds(engine, bgr, kToken); }
 
 std::vector<fs::path> jpegs_in(const fs::path& dir) {
   std::vector<fs::path> out;
@@ -147,6 +150,62 @@ TEST_F(RedactionRecording, ATokenShownWhileRecordingIsUnreadableInTheExportAndTh
       << probe.out();
   const auto verify = test::replay(archive, {"verify"});
   EXPECT_EQ(verify.status, 0) << "the archive must be unchanged\n" << verify.out << verify.err;
+}
+
+TEST_F(RedactionRecording, AWindowNamedByItsTitleIsBlackInTheExportWhileTheOtherWindowStillReads) {
+  // Two xterms side by side, each with a title of its own: "vault" shows the token, "notes" words.
+  const auto xterm = [&](const std::string& title, const std::string& geometry, const std::string& text) {
+    return test::Process({"/usr/bin/xterm", "-T", title, "-geometry", geometry, "-fa", "Monospace", "-fs", "16", "-e",
+                          "bash", "-c", "echo " + text + "; exec sleep 1000"},
+                         {{"DISPLAY", screen->display()}});
+  };
+  test::Process vault = xterm("vault", "30x6+0+0", kToken);
+  test::Process notes = xterm("notes", "30x6+520+0", "public notes");
+  ASSERT_EQ(test::shell("DISPLAY=" + screen->display() + " timeout 20 xdotool search --sync --name vault >/dev/null"), 0);
+  ASSERT_EQ(test::shell("DISPLAY=" + screen->display() + " timeout 20 xdotool search --sync --name notes >/dev/null"), 0);
+  std::this_thread::sleep_for(1s);  // their text drawn
+  {
+    auto receiver = test::start_receiver(archive, {"--no-display"});
+    test::Process capture({SCREENREEL_CAPTURE_BIN, "--connect", "127.0.0.1:" + std::to_string(receiver.port),
+                           "--display", screen->display(), "--fps", "10", "--no-cursor", "--duration", "3", "--name",
+                           "windows"});
+    ASSERT_EQ(capture.wait_for(30s).value_or(-1), 0) << capture.err();
+    receiver.process->signal(SIGTERM);
+    ASSERT_EQ(receiver.process->wait_for(60s).value_or(-1), 0) << receiver.process->err();
+    EXPECT_NE(receiver.process->err().find("window geometry from tick"), std::string::npos) << receiver.process->err();
+  }
+  // The catalog has both windows, open until the session ended.
+  const auto rows = test::replay(archive, {"query", "SELECT title, to_tick IS NULL FROM windows ORDER BY title", "--csv"});
+  ASSERT_EQ(rows.status, 0) << rows.err;
+  EXPECT_NE(rows.out.find("notes,1"), std::string::npos) << rows.out;
+  EXPECT_NE(rows.out.find("vault,1"), std::string::npos) << rows.out;
+
+  const auto plain = test::replay(archive, {"export", "1", "--frames", (archive / "plain").string()});
+  ASSERT_EQ(plain.status, 0) << plain.err;
+  const fs::path manifest = archive / "redacted.json";
+  const auto redacted = test::replay(archive, {"export", "1", "--frames", (archive / "redacted").string(), "--manifest",
+                                               manifest.string(), "--redact-window", "VAULT"});
+  ASSERT_EQ(redacted.status, 0) << redacted.err;
+  EXPECT_NE(test::read_file(manifest).find("the windows whose titles hold 1 --redact-window text(s)"),
+            std::string::npos)
+      << test::read_file(manifest);
+
+  ocr::Engine engine;
+  const auto plain_files = jpegs_in(archive / "plain");
+  const auto redacted_files = jpegs_in(archive / "redacted");
+  ASSERT_EQ(plain_files.size(), redacted_files.size());
+  ASSERT_FALSE(plain_files.empty());
+  for (std::size_t i = 0; i < plain_files.size(); ++i) {
+    const cv::Mat before = cv::imread(plain_files[i].string()), after = cv::imread(redacted_files[i].string());
+    EXPECT_TRUE(ocr_finds_token(engine, before)) << plain_files[i] << ": OCR must read the token, or this proves nothing";
+    EXPECT_FALSE(ocr_finds_token(engine, after)) << redacted_files[i] << " still shows the token";
+    EXPECT_TRUE(ocr_finds(engine, after, "public notes")) << redacted_files[i] << " lost the other window's text";
+  }
+  // A title no window had is refused, naming the titles there were, rather than exporting the secret.
+  const auto typo = test::replay(archive, {"export", "1", "--frames", (archive / "typo").string(), "--redact-window",
+                                           "valt"});
+  EXPECT_NE(typo.status, 0);
+  EXPECT_NE(typo.err.find("\"vault\""), std::string::npos) << typo.err;
 }
 
 }  // namespace

@@ -92,19 +92,20 @@ TEST(WireGolden, PreamblesOfBothVersionsAreWhatThisBuildSendsAndReads) {
   EXPECT_EQ(block("v3-preamble"), encode_preamble(3));
   EXPECT_EQ(block("v4-preamble"), encode_preamble(4));
   EXPECT_EQ(block("v5-preamble"), encode_preamble(5));
-  EXPECT_EQ(encode_preamble(), block("v5-preamble")) << "kVersion is 5";
-  for (const std::uint16_t v : {2, 3, 4, 5}) {
+  EXPECT_EQ(block("v6-preamble"), encode_preamble(6));
+  EXPECT_EQ(encode_preamble(), block("v6-preamble")) << "kVersion is 6";
+  for (const std::uint16_t v : {2, 3, 4, 5, 6}) {
     auto p = decode_preamble(block("v" + std::to_string(v) + "-preamble"));
     ASSERT_TRUE(p) << p.error().what;
     EXPECT_EQ(*p, v);
     EXPECT_EQ(negotiate(*p), v);
   }
   // A newer peer is answered with this build's version; version 1 is refused.
-  EXPECT_EQ(negotiate(*decode_preamble(encode_preamble(9))), 5);
+  EXPECT_EQ(negotiate(*decode_preamble(encode_preamble(9))), 6);
   auto old = decode_preamble(encode_preamble(1));
   ASSERT_FALSE(old);
   EXPECT_EQ(old.error().code, ErrorCode::kUnsupportedVersion);
-  EXPECT_NE(old.error().what.find("speaks 2 to 5"), std::string::npos) << old.error().what;
+  EXPECT_NE(old.error().what.find("speaks 2 to 6"), std::string::npos) << old.error().what;
 }
 
 TEST(WireGolden, HelloOfANewSessionIsTheSameInBothVersions) {
@@ -396,6 +397,85 @@ TEST(WireGolden, A420RectangleIsReadInVersion5AndRefusedInVersion4) {
   auto refused = decode_body(MessageType::kFrame, odd, 5);
   ASSERT_FALSE(refused);
   EXPECT_NE(refused.error().what.find("odd"), std::string::npos) << refused.error().what;
+}
+
+// The windows of the golden block v6-windows.
+Windows windows_at_tick_120() {
+  Windows w;
+  w.tick = 120;
+  w.time_us = 4'000'000;
+  w.windows.push_back({0x00a00007, -5, 20, 320, 200, true, "notes"});
+  w.windows.push_back({0x00c00003, 400, 0, 240, 180, false, "mail"});
+  return w;
+}
+
+TEST(WireGolden, WindowsAreReadInVersion6AndSkippedByLengthBefore) {
+  const Windows expected = windows_at_tick_120();
+  EXPECT_EQ(encode(expected), block("v6-windows"));
+  Bytes stream = block("v6-windows");
+  const Bytes ping = encode(Ping{});
+  stream.insert(stream.end(), ping.begin(), ping.end());
+  const auto v6 = read_stream(6, stream);
+  ASSERT_EQ(v6.messages.size(), 2u) << v6.error;
+  EXPECT_EQ(v6.messages[0].first, MessageType::kWindows);
+  auto m = decode_body(v6.messages[0].first, v6.messages[0].second, 6);
+  ASSERT_TRUE(m) << m.error().what;
+  EXPECT_EQ(std::get<Windows>(*m), expected);
+  // A version-5 reader (and a version-6 one on a connection that speaks 5) does not know type 16:
+  // it skips it by its length and reads the PING.
+  for (const std::uint16_t v : {3, 4, 5}) {
+    const auto old = read_stream(v, stream);
+    EXPECT_TRUE(old.error.empty()) << old.error;
+    ASSERT_EQ(old.messages.size(), 1u) << "version " << v;
+    EXPECT_EQ(old.messages[0].first, MessageType::kPing);
+    EXPECT_EQ(old.skipped, 1u);
+  }
+}
+
+TEST(WireGolden, WindowsOutsideTheirLimitsAreRefusedAndTheEncoderKeepsThem) {
+  const auto refused = [](const Bytes& message, const std::string& what) {
+    auto m = decode_body(MessageType::kWindows, std::span(message).subspan(kHeaderBytes), 6);
+    ASSERT_FALSE(m) << what;
+    EXPECT_NE(m.error().what.find(what), std::string::npos) << m.error().what;
+  };
+  const Bytes& golden = block("v6-windows");
+  Bytes many = golden;
+  many[kHeaderBytes + 16] = 129;  // count over kMaxWindows
+  refused(many, "129 windows, limit 128");
+  Bytes more = golden;
+  more[kHeaderBytes + 16] = 3;  // a count the body cannot hold
+  refused(more, "exceeds the body");
+  Bytes flags = golden;
+  flags[kHeaderBytes + 20 + 20] = 2;  // the first window's flags: an unknown bit
+  refused(flags, "unknown flags 2");
+  Bytes wide = golden;
+  wide[kHeaderBytes + 20 + 14] = 0x01;  // the first window's width: 65,856
+  refused(wide, "over 8192");
+  Bytes long_title = golden;
+  long_title[kHeaderBytes + 20 + 25] = 0x01;  // the first title's length: 261
+  refused(long_title, "title over 256");
+  Windows zero = windows_at_tick_120();
+  zero.tick = 0;
+  refused(encode(zero), "tick 0");
+  // A header longer than kMaxWindowsBytes is refused before its body is read.
+  Bytes header = {0x10, 0, 0, 0, 0, 0, 0, 0};
+  const auto over = static_cast<std::uint32_t>(kMaxWindowsBytes + 1);
+  for (int i = 0; i < 4; ++i) header[4 + i] = static_cast<std::uint8_t>(over >> (8 * i));
+  EXPECT_FALSE(decode_header(header, 6));
+  // The encoder keeps the topmost kMaxWindows and cuts titles at a character boundary, so that
+  // the largest message it makes is read back whole.
+  Windows big;
+  big.tick = 1;
+  for (std::uint32_t i = 0; i < kMaxWindows + 5; ++i)
+    big.windows.push_back({i, 0, 0, 10, 10, true, std::string(kMaxText - 1, 'a') + "\xc3\xa9"});
+  const Bytes bytes = encode(big);
+  EXPECT_EQ(bytes.size() - kHeaderBytes, kMaxWindowsBytes - kMaxWindows);  // each title is 255 bytes
+  auto back = decode_body(MessageType::kWindows, std::span(bytes).subspan(kHeaderBytes), 6);
+  ASSERT_TRUE(back) << back.error().what;
+  const auto& got = std::get<Windows>(*back).windows;
+  ASSERT_EQ(got.size(), kMaxWindows);
+  EXPECT_EQ(got.front().id, 5u) << "the bottom ones are left out";
+  EXPECT_EQ(got.front().title, std::string(kMaxText - 1, 'a')) << "not cut inside the two bytes of an e-acute";
 }
 
 }  // namespace

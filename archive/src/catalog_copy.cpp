@@ -105,6 +105,7 @@ SessionRows read_session_rows(CatalogReader& reader, const SessionRecord& sessio
     rows.pauses = reader.pauses(session.id);
     rows.ledger = reader.ledger(session.id);
   }
+  if (reader.has_windows()) rows.windows = reader.windows(session.id);
   if (reader.has_text_index()) {
     rows.ocr = reader.text_state(session.id);
     rows.passes = on_backend(reader, [&](auto& b) { return b.text_passes(session.id); });
@@ -132,6 +133,9 @@ Digest session_rows_checksum(const SessionRows& rows) {
   for (const auto& p : rows.pauses) e.i(p.from_tick).i(p.from_us).o(p.to_tick).o(p.to_us).s(p.reason);
   e.i(static_cast<std::int64_t>(rows.ledger.size()));
   for (const auto& l : rows.ledger) e.i(l.first_tick).i(l.last_tick).s(l.cause);
+  e.i(static_cast<std::int64_t>(rows.windows.size()));
+  for (const auto& w : rows.windows)
+    e.i(w.from_tick).i(w.from_us).o(w.to_tick).o(w.to_us).i(w.window_id).s(w.title).i(w.x).i(w.y).i(w.width).i(w.height);
   e.i(rows.ocr.has_value());
   if (rows.ocr) e.s(rows.ocr->indexer).s(rows.ocr->lang).i(rows.ocr->interval_us).i(rows.ocr->through_seq).i(rows.ocr->complete);
   e.i(static_cast<std::int64_t>(rows.passes.size()));

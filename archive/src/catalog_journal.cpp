@@ -215,6 +215,28 @@ struct Encoder {
       o.i64(l.last_tick);
       o.str(l.cause);
     }
+    // Appended with catalog schema 6: a journal written before has no more bytes here.
+    o.u32(static_cast<std::uint32_t>(r.windows.size()));
+    for (const auto& w : r.windows) {
+      o.i64(w.session_id);
+      o.i64(w.from_tick);
+      o.i64(w.from_us);
+      o.opt(w.to_tick);
+      o.opt(w.to_us);
+      o.i64(w.window_id);
+      o.str(w.title);
+      o.i64(w.x);
+      o.i64(w.y);
+      o.i64(w.width);
+      o.i64(w.height);
+    }
+    o.u32(static_cast<std::uint32_t>(r.window_ends.size()));
+    for (const auto& e : r.window_ends) {
+      o.i64(e.session_id);
+      o.opt(e.window_id);
+      o.i64(e.to_tick);
+      o.i64(e.to_us);
+    }
   }
   void operator()(const JournalSessionEnd& r) {
     o.u8(static_cast<std::uint8_t>(Type::kSessionEnd));
@@ -309,6 +331,30 @@ JournalRecord decode_body(In& in) {
         l.last_tick = in.i64("last_tick");
         l.cause = in.str("cause");
         r.ledger.push_back(std::move(l));
+      }
+      if (in.done()) return r;  // written before catalog schema 6: no windows
+      for (auto n = in.count(70, "windows"); n > 0; --n) {
+        WindowRecord w;
+        w.session_id = in.i64("session_id");
+        w.from_tick = in.i64("from_tick");
+        w.from_us = in.i64("from_us");
+        w.to_tick = in.opt_i64("to_tick");
+        w.to_us = in.opt_i64("to_us");
+        w.window_id = in.i64("window_id");
+        w.title = in.str("title");
+        w.x = in.i64("x");
+        w.y = in.i64("y");
+        w.width = in.i64("width");
+        w.height = in.i64("height");
+        r.windows.push_back(std::move(w));
+      }
+      for (auto n = in.count(25, "window_ends"); n > 0; --n) {
+        WindowEnd e;
+        e.session_id = in.i64("session_id");
+        e.window_id = in.opt_i64("window_id");
+        e.to_tick = in.i64("to_tick");
+        e.to_us = in.i64("to_us");
+        r.window_ends.push_back(e);
       }
       return r;
     }

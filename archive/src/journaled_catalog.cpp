@@ -16,7 +16,8 @@ std::int64_t rows_of(const JournalRecord& r) {
   struct Count {
     std::int64_t operator()(const JournalFrames& f) const { return static_cast<std::int64_t>(f.frames.size()); }
     std::int64_t operator()(const SessionEvents& e) const {
-      return static_cast<std::int64_t>(e.markers.size() + e.pauses.size() + e.pause_ends.size() + e.ledger.size());
+      return static_cast<std::int64_t>(e.markers.size() + e.pauses.size() + e.pause_ends.size() + e.ledger.size() +
+                                       e.windows.size() + e.window_ends.size());
     }
     std::int64_t operator()(const JournalSessionEnd&) const { return 1; }
     std::int64_t operator()(const JournalSeal&) const { return 1; }
@@ -106,6 +107,7 @@ class JournaledCatalog final : public CatalogWriter {
   std::vector<MarkerRecord> markers(std::int64_t id) override { return db_->markers(id); }
   std::vector<PauseRecord> pauses(std::int64_t id) override { return db_->pauses(id); }
   std::vector<LedgerRun> ledger(std::int64_t id) override { return db_->ledger(id); }
+  std::vector<WindowRecord> windows(std::int64_t id) override { return db_->windows(id); }
   std::optional<OcrSessionState> text_state(std::int64_t id) override { return db_->text_state(id); }
   std::vector<OpenSpan> open_spans(std::int64_t id) override { return db_->open_spans(id); }
   std::vector<TextHit> find_text(const TextSearch& search) override { return db_->find_text(search); }

@@ -500,6 +500,18 @@ std::vector<LedgerRun> PgCatalog::ledger(std::int64_t session_id) {
   return out;
 }
 
+std::vector<WindowRecord> PgCatalog::windows(std::int64_t session_id) {
+  const auto q = db_->exec(
+      "SELECT session_id, from_tick, from_us, to_tick, to_us, window_id, title, x, y, width, height FROM windows "
+      "WHERE session_id = $1 ORDER BY from_tick, id",
+      {session_id});
+  std::vector<WindowRecord> out;
+  for (int i = 0; i < q.size(); ++i)
+    out.push_back({q.int64(i, 0), q.int64(i, 1), q.int64(i, 2), q.opt_int64(i, 3), q.opt_int64(i, 4), q.int64(i, 5),
+                   q.text(i, 6), q.int64(i, 7), q.int64(i, 8), q.int64(i, 9), q.int64(i, 10)});
+  return out;
+}
+
 void PgCatalog::add_events(const SessionEvents& events) {
   if (events.empty()) return;
   pg::Transaction tx(*db_);
@@ -524,6 +536,18 @@ void PgCatalog::add_events(const SessionEvents& events) {
     db_->exec("INSERT INTO ledger (session_id, first_tick, last_tick, cause) VALUES ($1, $2, $3, $4) "
               "ON CONFLICT (session_id, first_tick) DO NOTHING",
               {r.session_id, r.first_tick, r.last_tick, r.cause});
+  // A window row (session, window, start tick) written again from a journal is not added twice.
+  for (const auto& w : events.windows)
+    db_->exec(
+        "INSERT INTO windows (session_id, from_tick, from_us, to_tick, to_us, window_id, title, x, y, width, height) "
+        "SELECT $1::bigint, $2::bigint, $3::bigint, $4::bigint, $5::bigint, $6::bigint, $7::text, $8::bigint, "
+        "$9::bigint, $10::bigint, $11::bigint WHERE NOT EXISTS "
+        "(SELECT 1 FROM windows WHERE session_id = $1 AND window_id = $6 AND from_tick = $2)",
+        {w.session_id, w.from_tick, w.from_us, w.to_tick, w.to_us, w.window_id, w.title, w.x, w.y, w.width, w.height});
+  for (const auto& e : events.window_ends)
+    db_->exec("UPDATE windows SET to_tick = $1, to_us = $2 WHERE session_id = $3 AND to_tick IS NULL AND from_tick < $1 "
+              "AND ($4::bigint IS NULL OR window_id = $4)",
+              {e.to_tick, e.to_us, e.session_id, e.window_id});
   tx.commit();
 }
 

@@ -56,7 +56,7 @@ std::vector<OcrPassRow> PgCatalog::text_passes(std::int64_t session_id) {
 void PgCatalog::replace_session(const SessionRows& rows) {
   const SessionRecord& s = rows.session;
   pg::Transaction tx(*db_);
-  // The frames, text index, markers, pauses and ledger go with it (ON DELETE CASCADE).
+  // The frames, text index, markers, pauses, ledger and windows go with it (ON DELETE CASCADE).
   db_->exec("DELETE FROM sessions WHERE id = $1", {s.id});
   db_->exec(
       "INSERT INTO sessions (id, name, folder, client_address, source, width, height, fps, started_us, ended_us, "
@@ -105,6 +105,11 @@ void PgCatalog::replace_session(const SessionRows& rows) {
   for (const auto& l : rows.ledger)
     db_->exec("INSERT INTO ledger (session_id, first_tick, last_tick, cause) VALUES ($1, $2, $3, $4)",
               {s.id, l.first_tick, l.last_tick, l.cause});
+  for (const auto& w : rows.windows)
+    db_->exec(
+        "INSERT INTO windows (session_id, from_tick, from_us, to_tick, to_us, window_id, title, x, y, width, height) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        {s.id, w.from_tick, w.from_us, w.to_tick, w.to_us, w.window_id, w.title, w.x, w.y, w.width, w.height});
   if (rows.ocr)
     db_->exec(
         "INSERT INTO ocr_sessions (session_id, indexer, lang, interval_us, through_seq, complete) "

@@ -45,7 +45,7 @@ std::vector<OcrPassRow> SqliteCatalog::text_passes(std::int64_t session_id) {
 void SqliteCatalog::replace_session(const SessionRows& rows) {
   const SessionRecord& s = rows.session;
   sqlite::Transaction tx(db_);
-  // The frames, text index, markers, pauses and ledger go with it (ON DELETE CASCADE).
+  // The frames, text index, markers, pauses, ledger and windows go with it (ON DELETE CASCADE).
   db_.prepare("DELETE FROM sessions WHERE id = ?").bind(1, s.id).run();
   auto ins = db_.prepare(
       "INSERT INTO sessions (id, name, folder, client_address, source, width, height, fps, started_us, ended_us, "
@@ -86,6 +86,12 @@ void SqliteCatalog::replace_session(const SessionRows& rows) {
     pause.bind(1, s.id).bind(2, p.from_tick).bind(3, p.from_us).bind(4, p.to_tick).bind(5, p.to_us).bind(6, p.reason).run();
   auto run = db_.prepare("INSERT INTO ledger (session_id, first_tick, last_tick, cause) VALUES (?, ?, ?, ?)");
   for (const auto& l : rows.ledger) run.bind(1, s.id).bind(2, l.first_tick).bind(3, l.last_tick).bind(4, l.cause).run();
+  auto window = db_.prepare(
+      "INSERT INTO windows (session_id, from_tick, from_us, to_tick, to_us, window_id, title, x, y, width, height) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  for (const auto& w : rows.windows)
+    window.bind(1, s.id).bind(2, w.from_tick).bind(3, w.from_us).bind(4, w.to_tick).bind(5, w.to_us).bind(6, w.window_id)
+        .bind(7, w.title).bind(8, w.x).bind(9, w.y).bind(10, w.width).bind(11, w.height).run();
   if (rows.ocr)
     db_.prepare(
            "INSERT INTO ocr_sessions (session_id, indexer, lang, interval_us, through_seq, complete) "

@@ -39,7 +39,7 @@ CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
                         KeyFrameSchedule& key_frames, const std::atomic<bool>& stop,
                         LiveCounts& live, const FrameOut& out, const EventOut& events,
                         const std::atomic<bool>& copies, const std::atomic<int>& jpeg_quality,
-                        const std::atomic<bool>& yuv420, RateControl& rate) {
+                        const std::atomic<bool>& yuv420, RateControl& rate, WindowList* windows) {
   using Clock = KeyFrameSchedule::Clock;
   CaptureEnd end;
   std::uint32_t w = source.width(), h = source.height();
@@ -113,6 +113,12 @@ CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
       }
       const FrameRef ref = source.grab(tick - 1);
       const std::int64_t t_us = wall_clock_us();
+      // The windows as they were at this grab: sent after the tick's frame (or its SKIPPED), as a
+      // MARKER is.
+      std::optional<wire::Windows> window_list;
+      if (windows)
+        if (auto list = windows->changed(ref.screen_x, ref.screen_y, live.windows_again.exchange(false)))
+          window_list = wire::Windows{tick, t_us, std::move(*list)};
       ++end.captured;
       bool key = key_frames.due(now);
       if (copying && !copies.load()) {  // the receiver now speaks protocol 2
@@ -143,6 +149,10 @@ CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
         ++end.unchanged;
         live.unchanged.fetch_add(1);
         skipped.add(wire::SkipCause::kUnchanged, tick, tick);
+        if (window_list) {
+          skipped.flush();
+          events(std::move(*window_list));
+        }
         live.done_tick.store(tick);
         continue;
       }
@@ -158,6 +168,7 @@ CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
       end.raw_bytes += std::uint64_t{w} * h * 4;
       ++end.frames;
       out(tick, t_us, stats->key, stats->copies > 0, stats->jpeg ? quality : 0, stats->yuv420, std::move(message));
+      if (window_list) events(std::move(*window_list));
       live.done_tick.store(tick);
       if (config.max_frames && end.frames >= config.max_frames) {
         end.max_frames = true;

@@ -13,6 +13,7 @@
 #include "screenreel/capture/key_frames.hpp"
 #include "screenreel/protocol/wire.hpp"
 #include "rate_control.hpp"
+#include "window_list.hpp"
 
 namespace screenreel::capture {
 
@@ -25,6 +26,9 @@ struct LiveCounts {
   // Set by the io thread (the `p` key, SIGUSR2): from the next tick on nothing is read.
   std::atomic<bool> paused{false};
   std::atomic<std::uint64_t> jpeg_frames{0};  // frames sent as JPEG strips
+  // Set by the io thread on a connection that speaks protocol 6: the next tick read sends the
+  // whole window list (WINDOWS) again.
+  std::atomic<bool> windows_again{false};
 };
 
 // How the loop ended, and its counts.
@@ -57,11 +61,12 @@ using EventOut = std::function<void(wire::Message)>;
 // the receiver's (0: none, it does not take them); when it changes (a reconnection), the next
 // frame is a key frame coded the new way. `rate` chooses between tiles and strips, and skips ticks.
 // Tiles go as 4:2:0 planes while `yuv420` is set (the receiver took them); when it changes, the
-// next frame is a key frame in the new format.
+// next frame is a key frame in the new format. `windows` (none: no window geometry) is asked
+// after every grab; a list that changed goes to `events` as wire::Windows (protocol 6).
 CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
                         KeyFrameSchedule& key_frames, const std::atomic<bool>& stop,
                         LiveCounts& live, const FrameOut& out, const EventOut& events,
                         const std::atomic<bool>& copies, const std::atomic<int>& jpeg_quality,
-                        const std::atomic<bool>& yuv420, RateControl& rate);
+                        const std::atomic<bool>& yuv420, RateControl& rate, WindowList* windows = nullptr);
 
 }  // namespace screenreel::capture

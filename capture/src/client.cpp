@@ -38,6 +38,7 @@
 #include <thread>
 
 #include "capture_loop.hpp"
+#include "window_list.hpp"
 #include "screenreel/common/format.hpp"
 #include "link.hpp"
 #include "rate_control.hpp"
@@ -105,6 +106,7 @@ class Client {
       if (c == 's' || c == 'S') save_buffer();
     });
     start_hotkeys();
+    start_window_list();
     connect();
     io_.run();
     stop_ = true;
@@ -180,6 +182,17 @@ class Client {
     }
   }
 
+  // The window geometry (protocol 6) of an X display that is recorded: the capture thread reads
+  // it. Without it the recording goes on, with no windows for an export to black out.
+  void start_window_list() {
+    if (!config_.window_list || resolve_source_kind(config_.source) != "x11") return;
+    try {
+      window_list_ = make_x11_window_list(config_.source.display);
+    } catch (const std::exception& e) {
+      log::warning(std::string("no window geometry: ") + e.what());
+    }
+  }
+
   // Asks the receiver to keep its replay buffer (its --buffer; one without ignores it).
   void save_buffer() {
     const std::uint64_t tick = std::max<std::uint64_t>(live_counts_.done_tick.load(), 1);
@@ -220,10 +233,13 @@ class Client {
             key = e.tick - 1;
           } else if constexpr (std::is_same_v<T, wire::Skipped>) {
             key = e.last_tick;
+          } else if constexpr (std::is_same_v<T, wire::Windows>) {
+            if (!windows_on_) return;  // protocol 6
+            key = e.tick;
           }
           if constexpr (std::is_same_v<T, wire::Marker> || std::is_same_v<T, wire::Pause> ||
                         std::is_same_v<T, wire::Resume> || std::is_same_v<T, wire::Skipped> ||
-                        std::is_same_v<T, wire::SaveBuffer>)
+                        std::is_same_v<T, wire::SaveBuffer> || std::is_same_v<T, wire::Windows>)
             bytes = wire::encode(e);
         },
         m);
@@ -443,6 +459,9 @@ class Client {
     events_on_ = link->reader.version() >= 4;
     summary_.protocol = link->reader.version();
     if (!events_on_) events_.clear();
+    // Window geometry is protocol 6: a receiver that speaks it gets the whole list at the next tick.
+    windows_on_ = link->reader.version() >= 6;
+    if (windows_on_) live_counts_.windows_again = true;
     const std::size_t again = spool_.start_sending(resumed ? std::optional(w.last_tick) : std::nullopt);
     if (spool_.empty() && !first) spool_.await_key_frame();
     request_key_frame_if_wanted();
@@ -644,7 +663,7 @@ class Client {
                        });
                      },
                      [this](wire::Message m) { asio::post(io_, [this, m = std::move(m)] { add_event(m); }); },
-                     copies_, jpeg_quality_, yuv420_, rate_);
+                     copies_, jpeg_quality_, yuv420_, rate_, window_list_.get());
     asio::post(io_, [this, end] {
       summary_.ticks = end.ticks;
       summary_.captured = end.captured;
@@ -721,6 +740,8 @@ class Client {
   // frame it goes (before the frames after it).
   std::deque<std::pair<std::uint64_t, Bytes>> events_;
   bool events_on_ = false;   // the current receiver speaks protocol 4
+  bool windows_on_ = false;  // ... and protocol 6 (WINDOWS)
+  std::unique_ptr<WindowList> window_list_;  // read by the capture thread; none: no geometry
   std::string pause_reason_;  // of the pause the capture thread takes up next
   std::uint32_t max_in_flight_ = 1;
 

@@ -31,10 +31,40 @@ std::string lower(std::string s) {
 }
 
 std::string property_text(xcb_connection_t* c, xcb_get_property_cookie_t cookie) {
-  Reply<xcb_get_property_reply_t> r(xcb_get_property_reply(c, cookie, nullptr));
+  xcb_generic_error_t* e = nullptr;  // collected here, not left in the event queue
+  Reply<xcb_get_property_reply_t> r(xcb_get_property_reply(c, cookie, &e));
+  Reply<xcb_generic_error_t> error(e);
   if (!r || r->format != 8) return "";
   return std::string(static_cast<const char*>(xcb_get_property_value(r.get())),
                      static_cast<std::size_t>(xcb_get_property_value_length(r.get())));
+}
+
+constexpr std::uint32_t kMaxTitle = 1024;  // in 4-byte units; titles are far shorter
+
+// A window's title requests: _NET_WM_NAME (UTF-8) when the server has the atoms, and WM_NAME.
+struct TitleAsked {
+  std::optional<xcb_get_property_cookie_t> net_name;
+  xcb_get_property_cookie_t name;
+};
+
+// The atoms a title is read with, asked once per walk (each is a round trip).
+struct TitleAtoms {
+  explicit TitleAtoms(const X11Display& d) : net_wm_name(d.atom("_NET_WM_NAME")), utf8(d.atom("UTF8_STRING")) {}
+  xcb_atom_t net_wm_name, utf8;
+};
+
+TitleAsked ask_title(xcb_connection_t* c, const TitleAtoms& atoms, xcb_window_t w) {
+  TitleAsked a{std::nullopt, xcb_get_property(c, 0, w, XCB_ATOM_WM_NAME, XCB_GET_PROPERTY_TYPE_ANY, 0, kMaxTitle)};
+  if (atoms.net_wm_name != XCB_ATOM_NONE && atoms.utf8 != XCB_ATOM_NONE)
+    a.net_name = xcb_get_property(c, 0, w, atoms.net_wm_name, atoms.utf8, 0, kMaxTitle);
+  return a;
+}
+
+// _NET_WM_NAME, else WM_NAME (both answers are read, so none stays queued).
+std::string title_of(xcb_connection_t* c, const TitleAsked& a) {
+  const std::string wm_name = property_text(c, a.name);
+  std::string title = a.net_name ? property_text(c, *a.net_name) : std::string();
+  return title.empty() ? wm_name : title;
 }
 
 // The titles of all shown windows, breadth first from the root. Each level's requests are all
@@ -43,35 +73,25 @@ std::string property_text(xcb_connection_t* c, xcb_get_property_cookie_t cookie)
 std::vector<FoundWindow> shown_windows(const X11Display& d,
                                        std::unordered_map<xcb_window_t, xcb_window_t>* parents) {
   xcb_connection_t* c = d.conn();
-  const xcb_atom_t net_wm_name = d.atom("_NET_WM_NAME");
-  const xcb_atom_t utf8 = d.atom("UTF8_STRING");
-  constexpr std::uint32_t kMaxTitle = 1024;  // in 4-byte units; titles are far shorter
+  const TitleAtoms atoms(d);
   std::vector<FoundWindow> out;
   std::vector<xcb_window_t> level{d.root()};
   while (!level.empty()) {
     struct Asked {
       xcb_query_tree_cookie_t tree;
       xcb_get_window_attributes_cookie_t attributes;
-      std::optional<xcb_get_property_cookie_t> net_name;
-      xcb_get_property_cookie_t name;
+      TitleAsked title;
     };
     std::vector<Asked> asked;
-    for (const xcb_window_t w : level) {
-      Asked a{xcb_query_tree(c, w), xcb_get_window_attributes(c, w), std::nullopt,
-              xcb_get_property(c, 0, w, XCB_ATOM_WM_NAME, XCB_GET_PROPERTY_TYPE_ANY, 0, kMaxTitle)};
-      if (net_wm_name != XCB_ATOM_NONE && utf8 != XCB_ATOM_NONE)
-        a.net_name = xcb_get_property(c, 0, w, net_wm_name, utf8, 0, kMaxTitle);
-      asked.push_back(a);
-    }
+    for (const xcb_window_t w : level)
+      asked.push_back({xcb_query_tree(c, w), xcb_get_window_attributes(c, w), ask_title(c, atoms, w)});
     std::vector<xcb_window_t> next;
     for (std::size_t i = 0; i < level.size(); ++i) {
       // A window may vanish while we walk: its requests then just fail, and it is left out.
       Reply<xcb_query_tree_reply_t> tree(xcb_query_tree_reply(c, asked[i].tree, nullptr));
       Reply<xcb_get_window_attributes_reply_t> attributes(
           xcb_get_window_attributes_reply(c, asked[i].attributes, nullptr));
-      const std::string wm_name = property_text(c, asked[i].name);
-      std::string title = asked[i].net_name ? property_text(c, *asked[i].net_name) : std::string();
-      if (title.empty()) title = wm_name;
+      std::string title = title_of(c, asked[i].title);
       if (!tree || !attributes || attributes->map_state != XCB_MAP_STATE_VIEWABLE) continue;
       if (level[i] != d.root() && !title.empty()) out.push_back({level[i], std::move(title)});
       const xcb_window_t* children = xcb_query_tree_children(tree.get());
@@ -174,6 +194,54 @@ std::optional<WindowPlace> locate_window(const X11Display& d, xcb_window_t windo
       throw std::runtime_error("cannot follow window " + hex_id(window) + " on X display " +
                                d.name() + " (X error " + std::to_string(err->error_code) + ")");
   return std::nullopt;
+}
+
+std::vector<TopLevelWindow> top_level_windows(const X11Display& d) {
+  xcb_connection_t* c = d.conn();
+  std::vector<xcb_window_t> ids;
+  if (const xcb_atom_t stacking = d.atom("_NET_CLIENT_LIST_STACKING"); stacking != XCB_ATOM_NONE) {
+    Reply<xcb_get_property_reply_t> list(xcb_get_property_reply(
+        c, xcb_get_property(c, 0, d.root(), stacking, XCB_ATOM_WINDOW, 0, 4096), nullptr));
+    if (list && list->format == 32) {
+      const auto* w = static_cast<const xcb_window_t*>(xcb_get_property_value(list.get()));
+      ids.assign(w, w + xcb_get_property_value_length(list.get()) / 4);
+    }
+  }
+  const bool managed = !ids.empty();
+  if (!managed) {  // no window manager's list: the root's children, bottom first as QueryTree gives them
+    Reply<xcb_query_tree_reply_t> tree(xcb_query_tree_reply(c, xcb_query_tree(c, d.root()), nullptr));
+    if (!tree) throw std::runtime_error(d.closed_message());
+    const xcb_window_t* children = xcb_query_tree_children(tree.get());
+    ids.assign(children, children + xcb_query_tree_children_length(tree.get()));
+  }
+  struct Asked {
+    xcb_translate_coordinates_cookie_t origin;
+    xcb_get_geometry_cookie_t geometry;
+    xcb_get_window_attributes_cookie_t attributes;
+    TitleAsked title;
+  };
+  const TitleAtoms atoms(d);
+  std::vector<Asked> asked;
+  asked.reserve(ids.size());
+  for (const xcb_window_t w : ids)
+    asked.push_back({xcb_translate_coordinates(c, w, d.root(), 0, 0), xcb_get_geometry(c, w),
+                     xcb_get_window_attributes(c, w), ask_title(c, atoms, w)});
+  std::vector<TopLevelWindow> out;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    xcb_generic_error_t *e1 = nullptr, *e2 = nullptr, *e3 = nullptr;
+    Reply<xcb_translate_coordinates_reply_t> origin(xcb_translate_coordinates_reply(c, asked[i].origin, &e1));
+    Reply<xcb_get_geometry_reply_t> geometry(xcb_get_geometry_reply(c, asked[i].geometry, &e2));
+    Reply<xcb_get_window_attributes_reply_t> attrs(xcb_get_window_attributes_reply(c, asked[i].attributes, &e3));
+    Reply<xcb_generic_error_t> err1(e1), err2(e2), err3(e3);
+    std::string title = title_of(c, asked[i].title);
+    if (!origin || !geometry || !attrs) continue;  // gone meanwhile
+    const bool viewable = attrs->map_state == XCB_MAP_STATE_VIEWABLE;
+    if (!managed && (!viewable || attrs->override_redirect)) continue;  // unmapped, or a menu or tooltip
+    out.push_back({ids[i], WindowPlace{Rect{origin->dst_x, origin->dst_y, geometry->width, geometry->height}, viewable},
+                   std::move(title)});
+  }
+  if (d.broken()) throw std::runtime_error(d.closed_message());
+  return out;
 }
 
 }  // namespace screenreel::capture

@@ -1,4 +1,4 @@
-// Wire protocol v2 to v5: see schemas/wire-protocol.md. Every rule of the spec's tables is
+// Wire protocol v2 to v6: see schemas/wire-protocol.md. Every rule of the spec's tables is
 // checked here. Longer than most files on purpose: each message's decoder sits next to its
 // encoder and its limits, as the spec's tables do, so a rule and its check read together.
 #include "screenreel/protocol/wire.hpp"
@@ -309,6 +309,51 @@ Result<Message, WireError> decode_skipped(ByteReader& r) {
   return Message(m);
 }
 
+Result<Message, WireError> decode_windows(ByteReader& r) {
+  Windows m;
+  m.tick = r.read<std::uint64_t>();
+  m.time_us = r.read<std::int64_t>();
+  const auto count = r.read<std::uint32_t>();
+  if (!r.ok()) return bad("WINDOWS: truncated");
+  if (auto t = check_tick("WINDOWS", m.tick); !t) return t.error();
+  if (count > kMaxWindows)
+    return bad("WINDOWS: " + std::to_string(count) + " windows, limit " + std::to_string(kMaxWindows));
+  // Each window needs at least its fixed part and a title length: refuse a count the body cannot hold.
+  if (std::uint64_t{count} * (kWindowFixedBytes + 2) > r.remaining())
+    return bad("WINDOWS: window count " + std::to_string(count) + " exceeds the body");
+  m.windows.reserve(count);
+  for (std::uint32_t i = 0; i < count; ++i) {
+    WindowInfo w;
+    w.id = r.read<std::uint32_t>();
+    w.x = r.read<std::int32_t>();
+    w.y = r.read<std::int32_t>();
+    w.width = r.read<std::uint32_t>();
+    w.height = r.read<std::uint32_t>();
+    const auto flags = r.read<std::uint8_t>();
+    const auto reserved0 = r.read<std::uint8_t>();
+    const auto reserved1 = r.read<std::uint16_t>();
+    w.title = r.read_str16(kMaxText);
+    const std::string at = "WINDOWS window " + std::to_string(i) + ": ";
+    if (!r.ok()) return bad(at + "truncated, or a title over " + std::to_string(kMaxText) + " bytes");
+    if (w.width > kMaxDimension || w.height > kMaxDimension)
+      return bad(at + "size " + std::to_string(w.width) + "x" + std::to_string(w.height) + " over " +
+                 std::to_string(kMaxDimension));
+    if ((flags & ~kWindowFlagVisible) != 0 || reserved0 != 0 || reserved1 != 0)
+      return bad(at + "unknown flags " + std::to_string(flags) + ", or reserved bytes set");
+    w.visible = (flags & kWindowFlagVisible) != 0;
+    m.windows.push_back(std::move(w));
+  }
+  return Message(std::move(m));
+}
+
+// The longest prefix of `s` of at most `max` bytes that does not cut a UTF-8 sequence.
+std::string utf8_prefix(const std::string& s, std::size_t max) {
+  if (s.size() <= max) return s;
+  std::size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;  // s[n] continues a sequence
+  return s.substr(0, n);
+}
+
 }  // namespace
 
 std::vector<std::uint8_t> encode_preamble(std::uint16_t version) {
@@ -335,13 +380,15 @@ Result<std::uint16_t, WireError> decode_preamble(std::span<const std::uint8_t> b
 }
 
 std::size_t max_body_bytes(MessageType type) {
-  return type == MessageType::kFrame ? kMaxMessageBytes : kMaxControlBytes;
+  if (type == MessageType::kFrame) return kMaxMessageBytes;
+  return type == MessageType::kWindows ? kMaxWindowsBytes : kMaxControlBytes;
 }
 
 bool Header::known(std::uint16_t version) const {
   const auto t = static_cast<std::uint16_t>(type);
   if (t >= 1 && t <= 10) return true;
-  return version >= 4 && t >= 11 && t <= 15;
+  if (t >= 11 && t <= 15) return version >= 4;
+  return version >= 6 && t == 16;
 }
 
 Result<Header, WireError> decode_header(std::span<const std::uint8_t> bytes, std::uint16_t version) {
@@ -386,6 +433,7 @@ Result<Message, WireError> decode_body(MessageType type, std::span<const std::ui
       case MessageType::kResume: return decode_tick_time<Resume>(r, "RESUME");
       case MessageType::kSkipped: return decode_skipped(r);
       case MessageType::kSaveBuffer: return decode_tick_time<SaveBuffer>(r, "SAVE_BUFFER");
+      case MessageType::kWindows: return decode_windows(r);
     }
     return bad("unknown message type");
   }();
@@ -524,6 +572,28 @@ std::vector<std::uint8_t> encode(const Skipped& m) {
   return finish_message(std::move(out));
 }
 
+std::vector<std::uint8_t> encode(const Windows& m) {
+  auto out = start_message(MessageType::kWindows);
+  ByteWriter w(out);
+  w.write(m.tick);
+  w.write(m.time_us);
+  const std::size_t skip = m.windows.size() > kMaxWindows ? m.windows.size() - kMaxWindows : 0;  // bottom ones
+  w.write(static_cast<std::uint32_t>(m.windows.size() - skip));
+  for (std::size_t i = skip; i < m.windows.size(); ++i) {
+    const auto& win = m.windows[i];
+    w.write(win.id);
+    w.write(win.x);
+    w.write(win.y);
+    w.write(std::min<std::uint32_t>(win.width, kMaxDimension));
+    w.write(std::min<std::uint32_t>(win.height, kMaxDimension));
+    w.write(static_cast<std::uint8_t>(win.visible ? kWindowFlagVisible : 0));
+    w.write(std::uint8_t{0});
+    w.write(std::uint16_t{0});
+    w.write_str16(utf8_prefix(win.title, kMaxText), kMaxText);
+  }
+  return finish_message(std::move(out));
+}
+
 // --- FrameMessageWriter -------------------------------------------------------------------
 // Layout of the fixed part of a FRAME body, after the 8-byte header.
 namespace {
@@ -612,6 +682,7 @@ std::string_view to_string(MessageType t) {
     case MessageType::kResume: return "RESUME";
     case MessageType::kSaveBuffer: return "SAVE_BUFFER";
     case MessageType::kSkipped: return "SKIPPED";
+    case MessageType::kWindows: return "WINDOWS";
   }
   return "UNKNOWN";
 }

@@ -292,11 +292,7 @@ void Recorder::add_events(SessionEvents events) {
   if (events.empty()) return;
   {
     std::lock_guard lock(mutex_);
-    const auto append = [](auto& to, auto& from) { to.insert(to.end(), from.begin(), from.end()); };
-    append(events_.markers, events.markers);
-    append(events_.pauses, events.pauses);
-    append(events_.pause_ends, events.pause_ends);
-    append(events_.ledger, events.ledger);
+    append_events(events_, events);
   }
   done_cv_.notify_all();
 }

@@ -19,10 +19,8 @@ using boost::system::error_code;
 
 namespace {
 
-// The ledger's cause for the ticks a replay buffer did not keep. Catalog schema 5 allows only
-// its six causes; until a schema names this one, such ticks are 'unknown' to the ledger (the
-// receiver's log says how many frames left the buffer).
-constexpr const char* kNotSavedCause = "unknown";
+// The ledger's cause for the ticks a replay buffer did not keep (catalog schema 6).
+constexpr const char* kNotSavedCause = "not-saved";
 
 // What a failed TLS handshake means, in the words of someone who has to fix it.
 std::string tls_failure(const error_code& ec) {
@@ -214,6 +212,14 @@ void Connection::on_message(wire::MessageType type) {
   if (std::holds_alternative<wire::Marker>(msg) || std::holds_alternative<wire::Pause>(msg) ||
       std::holds_alternative<wire::Resume>(msg) || std::holds_alternative<wire::Skipped>(msg)) {
     on_event(msg);
+    return read();
+  }
+  if (auto* windows = std::get_if<wire::Windows>(&msg)) {
+    if (static_cast<std::int64_t>(windows->tick) <= windows_tick_)
+      return fail({wire::ErrorCode::kBadSequence, "WINDOWS tick " + std::to_string(windows->tick) +
+                                                      " is not after the previous WINDOWS' tick " +
+                                                      std::to_string(windows_tick_)});
+    on_windows(*windows);
     return read();
   }
   if (std::holds_alternative<wire::SaveBuffer>(msg)) {
@@ -484,13 +490,39 @@ void Connection::on_event(const wire::Message& m) {
   emit(std::move(events));
 }
 
+void Connection::on_windows(const wire::Windows& m) {
+  const auto id = session_->record().id;
+  const auto tick = static_cast<std::int64_t>(m.tick);
+  SessionEvents events;
+  // The first list of a connection: rows an earlier connection of the session left open end here
+  // (its windows are all in this list again, those still there with rows of their own).
+  if (windows_tick_ == 0) events.window_ends.push_back({id, std::nullopt, tick, m.time_us});
+  windows_tick_ = tick;
+  std::map<std::int64_t, WindowRecord> now;
+  for (const auto& w : m.windows) {
+    if (!w.visible || now.count(w.id)) continue;  // not on screen; a repeated id: its first entry counts
+    WindowRecord row{id, tick, m.time_us, std::nullopt, std::nullopt, w.id, w.title, w.x, w.y, w.width, w.height};
+    const auto old = windows_.find(w.id);
+    if (old != windows_.end() && old->second.title == row.title && old->second.area() == row.area()) {
+      now.emplace(w.id, old->second);  // unchanged: its row goes on
+      continue;
+    }
+    if (old != windows_.end()) events.window_ends.push_back({id, old->first, tick, m.time_us});
+    events.windows.push_back(row);
+    now.emplace(w.id, std::move(row));
+  }
+  for (const auto& [wid, row] : windows_)
+    if (!now.count(wid)) events.window_ends.push_back({id, wid, tick, m.time_us});
+  if (events.window_ends.size() == 1 && !events.window_ends[0].window_id)  // the connection's first list
+    log::info(who() + ": window geometry from tick " + std::to_string(tick) + ": " + std::to_string(now.size()) +
+        " windows on screen");
+  windows_ = std::move(now);
+  emit(std::move(events));
+}
+
 void Connection::emit(SessionEvents events) {
   if (!session_->buffering()) return server_.recorder.add_events(std::move(events));
-  const auto append = [](auto& to, auto& from) { to.insert(to.end(), from.begin(), from.end()); };
-  append(held_events_.markers, events.markers);
-  append(held_events_.pauses, events.pauses);
-  append(held_events_.pause_ends, events.pause_ends);
-  append(held_events_.ledger, events.ledger);
+  append_events(held_events_, events);
 }
 
 std::string Connection::window_title() const {
@@ -530,6 +562,26 @@ void Connection::save_buffer(const std::string& by) {
     if (e.to_tick >= first) events.pause_ends.push_back({id, e.to_tick, e.to_us});
   for (auto run : held_events_.ledger)
     if (run.last_tick >= first) events.ledger.push_back({id, std::max(run.first_tick, first), run.last_tick, run.cause});
+  // The held window rows with the ends held after them applied (as the catalog would), then
+  // those still on screen at the first tick saved, from there.
+  auto rows = held_events_.windows;
+  for (const auto& e : held_events_.window_ends)
+    for (auto& r : rows)
+      if (!r.to_tick && r.from_tick < e.to_tick && (!e.window_id || *e.window_id == r.window_id)) {
+        r.to_tick = e.to_tick;
+        r.to_us = e.to_us;
+      }
+  for (auto r : rows)
+    if (!r.to_tick || *r.to_tick > first) {
+      r.session_id = id;
+      r.from_tick = std::max(r.from_tick, first);
+      events.windows.push_back(std::move(r));
+    }
+  // The rows still open are this connection's: they end as its next lists say.
+  for (auto& [wid, row] : windows_) {
+    row.session_id = id;
+    row.from_tick = std::max(row.from_tick, first);
+  }
   held_events_ = {};
   server_.recorder.add_events(std::move(events));
   last_frame_ = static_cast<std::int64_t>(saved.frames);

@@ -7,6 +7,7 @@
 
 #include <boost/asio.hpp>
 #include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -65,6 +66,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Protocol 4's MARKER, PAUSE, RESUME and SKIPPED (schemas/wire-protocol.md, "Markers, pause and
   // the drop ledger"): rows for the catalog.
   void on_event(const wire::Message& m);
+  // Protocol 6's WINDOWS (schemas/wire-protocol.md, "Window geometry"): the visible windows'
+  // rows for the catalog, compared with the ones this connection holds open.
+  void on_windows(const wire::Windows& m);
   // Events for the catalog: held with the replay buffer while the session buffers (the ones in
   // the part saved go to the catalog at the save), to the recorder otherwise.
   void emit(SessionEvents events);
@@ -123,6 +127,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::int64_t accounted_tick_ = 0;
   std::int64_t last_frame_ = 0;        // the session's newest frame number (markers point at it)
   bool stored_here_ = false;           // a frame was stored on this connection
+  // Protocol 6: the window rows this connection opened and has not ended, by window id, and the
+  // tick of its last WINDOWS (0: none yet, so the next one also ends what earlier ones left open).
+  std::map<std::int64_t, WindowRecord> windows_;
+  std::int64_t windows_tick_ = 0;
   std::int64_t markers_ = 0;           // markers set on this connection, to number unlabelled ones
   bool paused_here_ = false;  // toggle_pause(): frames are not stored
   bool whole_next_ = false;   // the first frame stored after it: coded whole (the strips are stale)

@@ -2,8 +2,11 @@
 #include "screenreel/replay/redaction.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <cmath>
 #include <limits>
+#include <set>
 #include <tuple>
 #include <opencv2/imgproc.hpp>
 
@@ -66,6 +69,11 @@ std::pair<std::optional<TimeArgument>, std::optional<TimeArgument>> parse_range(
   return readings.front();
 }
 
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
 }  // namespace
 
 RedactStyle parse_redact_style(std::string_view text) {
@@ -84,7 +92,8 @@ RedactArea parse_redact_area(std::string_view text) {
 }
 
 Redactor::Redactor(CatalogReader& catalog, const SessionRecord& session, const RedactionRequest& request)
-    : style_(request.style), pattern_count_(request.text_patterns.size()) {
+    : style_(request.style), pattern_count_(request.text_patterns.size()), window_count_(request.window_titles.size()) {
+  add_windows(catalog, session, request.window_titles);
   std::optional<SessionSpan> span;
   for (const auto& a : request.areas) {
     area_texts_.push_back(a.text.substr(0, a.text.find('@')) +
@@ -139,6 +148,35 @@ Redactor::Redactor(CatalogReader& catalog, const SessionRecord& session, const R
   });
 }
 
+void Redactor::add_windows(CatalogReader& catalog, const SessionRecord& session, const std::vector<std::string>& titles) {
+  if (titles.empty()) return;
+  const std::string name = "session " + std::to_string(session.id);
+  const auto rows = catalog.has_windows() ? catalog.windows(session.id) : std::vector<WindowRecord>{};
+  if (rows.empty())
+    throw Failure("--redact-window: " + name + " has no window geometry: it is recorded by screenreel-capture of an "
+                  "X display (without --no-window-list) into a receiver of protocol 6 or later");
+  // The capture reads the window list again at most every 500 ms after a change, and at a grab:
+  // a window may have been on screen that long (and a tick) before the tick of the list that
+  // first shows it there.
+  const auto early = static_cast<std::int64_t>(std::ceil(0.5 * std::max(session.fps, 1.0))) + 1;
+  for (const auto& t : titles) {
+    const std::string want = lower(t);
+    bool found = false;
+    for (const auto& w : rows) {
+      if (lower(w.title).find(want) == std::string::npos) continue;
+      found = true;
+      windows_.push_back({w.area(), w.from_tick - early, w.to_tick.value_or(kNever)});
+    }
+    if (found) continue;
+    std::set<std::string> seen;
+    for (const auto& w : rows) seen.insert("\"" + w.title + "\"");
+    std::string list;
+    for (const auto& s : seen) list += (list.empty() ? "" : ", ") + s;
+    throw Failure("--redact-window " + t + ": no window of " + name + " has a title holding it (ignoring case); its "
+                  "windows' titles: " + list);
+  }
+}
+
 std::vector<PixelRect> Redactor::boxes(const FrameRecord& frame, std::int64_t until_us) const {
   std::vector<PixelRect> out;
   // A frame shown for no time (the last one, at the end of the range) is shown at its capture time.
@@ -147,6 +185,8 @@ std::vector<PixelRect> Redactor::boxes(const FrameRecord& frame, std::int64_t un
     if (frame.capture_us <= a.to_us && until > a.from_us) out.push_back(a.box);
   for (const auto& l : lines_)
     if (l.first_seq <= frame.seq && frame.seq <= l.last_seq) out.push_back(l.box);
+  for (const auto& w : windows_)
+    if (w.first_tick <= frame.tick && frame.tick <= w.last_tick) out.push_back(w.box);
   return out;
 }
 
@@ -176,6 +216,8 @@ std::string Redactor::note() const {
   for (const auto& a : area_texts_) s += " area " + a + ";";
   if (pattern_count_)
     s += " the OCR lines matching " + std::to_string(pattern_count_) + " --redact-text pattern(s);";
+  if (window_count_)
+    s += " the windows whose titles hold " + std::to_string(window_count_) + " --redact-window text(s);";
   s.pop_back();
   return s + ". The recording in the archive is unchanged.";
 }

@@ -83,10 +83,21 @@ int main(int argc, char** argv) {
   delta.finish(0);
   add(frame);
   add(screenreel::wire::encode(screenreel::wire::Bye{2, 0}));
+  // Protocol 6: the basic stream (which offers version 6) with a WINDOWS after its first frame.
+  std::vector<std::uint8_t> windows = {0, 0};
+  windows.insert(windows.end(), basic.bytes.begin(), basic.bytes.begin() + static_cast<long>(basic.unit_starts[3]));
+  screenreel::wire::Windows list;
+  list.tick = 1;
+  list.time_us = 1000;
+  list.windows.push_back({0x00a00007, -5, 20, 320, 200, true, "notes"});
+  list.windows.push_back({0x00c00003, 400, 0, 240, 180, false, "mail"});
+  const auto w = screenreel::wire::encode(list);
+  windows.insert(windows.end(), w.begin(), w.end());
+  windows.insert(windows.end(), basic.bytes.begin() + static_cast<long>(basic.unit_starts[3]), basic.bytes.end());
   if (!write(dir / "client-error.bin", err) || !write(dir / "hello-only.bin", hello_only) ||
-      !write(dir / "jpeg-strips.bin", strips))
+      !write(dir / "jpeg-strips.bin", strips) || !write(dir / "windows.bin", windows))
     return 1;
-  written += 3;
+  written += 4;
   std::printf("make_seeds: %d seed streams in %s\n", written, dir.c_str());
   return 0;
 }

@@ -15,10 +15,10 @@ TEST(ReplayMigration, AVersion1ArchiveIsUpgradedByIndexKeepingEveryRowAndVerifie
   FixtureArchive archive;
   archive.record("first", test::evenly(6, 100'000));
   archive.record("second", test::evenly(4, 250'000), "receiver", 3);
-  // Schema 2 and 5 only added tables and schemas 3 and 4 columns: without them (and at
+  // Schemas 2, 5 and 6 only added tables and schemas 3 and 4 columns: without them (and at
   // user_version 1) this is the catalog a version-1 receiver wrote, with the same rows.
   archive.catalog().db().exec(
-      "DROP TABLE markers; DROP TABLE pauses; DROP TABLE ledger; "
+      "DROP TABLE markers; DROP TABLE pauses; DROP TABLE ledger; DROP TABLE windows; "
       "ALTER TABLE frames DROP COLUMN changed_share; ALTER TABLE frames DROP COLUMN changed_tiles; "
       "DROP TABLE text_fts; DROP TABLE text_spans; DROP TABLE ocr_sessions; DROP TABLE ocr_passes; "
       "ALTER TABLE frames DROP COLUMN sha256; ALTER TABLE frames DROP COLUMN chain; "
@@ -91,7 +91,7 @@ TEST(ReplayMigration, AVersion3ArchiveIsUpgradedByRecoverKeepingEveryRowAndFilli
   // Without schema 4's columns and schema 5's tables, at user_version 3: what a version-3
   // receiver wrote.
   archive.catalog().db().exec(
-      "DROP TABLE markers; DROP TABLE pauses; DROP TABLE ledger; "
+      "DROP TABLE markers; DROP TABLE pauses; DROP TABLE ledger; DROP TABLE windows; "
       "ALTER TABLE frames DROP COLUMN changed_share; ALTER TABLE frames DROP COLUMN changed_tiles; "
       "PRAGMA user_version = 3");
   const std::string rows_sql =

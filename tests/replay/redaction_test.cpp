@@ -1,7 +1,8 @@
 // `export --redact`: a box covered on the exported frames of its time range only, the rest of each
 // frame as recorded, the archive unchanged, and the export saying it was redacted (the video's
-// comment, the JPEGs' COM segment, REDACTED.txt, the manifest). --redact-text on real OCR is in
-// tests/redaction_recording_test.cpp.
+// comment, the JPEGs' COM segment, REDACTED.txt, the manifest). `--redact-window` on window rows
+// of the catalog. --redact-text on real OCR, and --redact-window on a real capture's windows, are
+// in tests/redaction_recording_test.cpp.
 #include <gtest/gtest.h>
 
 #include <opencv2/imgcodecs.hpp>
@@ -168,6 +169,51 @@ TEST_F(ReplayRedaction, BadBoxesRangesStylesAndAMissingTextIndexAreRefusedClearl
                                                    "--redact", "5,85,60,32@2025-11-24 16:00:02-"});
   ASSERT_EQ(dated.status, 0) << dated.err;
   EXPECT_NE(dated.err.find("5 of them written anew"), std::string::npos) << dated.err;
+}
+
+TEST_F(ReplayRedaction, AWindowIsCoveredWhereItWasFromHalfASecondBeforeItsListUntilTheListWithoutIt) {
+  // "Secret Mail" over the box from the list of tick 14 to that of tick 17; "notes" elsewhere.
+  SessionEvents e;
+  e.windows.push_back({session.id, 14, 1'300'000, std::int64_t{17}, std::int64_t{1'600'000}, 0x400001, "Secret Mail",
+                       kBox.x, kBox.y, kBox.width, kBox.height});
+  e.windows.push_back({session.id, 1, 0, std::nullopt, std::nullopt, 0x400002, "notes", 100, 0, 50, 20});
+  archive.catalog().add_events(e);
+  const fs::path dir = archive.root() / "out";
+  const auto r = test::replay(archive.root(), {"export", "1", "--frames", dir.string(), "--redact-window", "secret MAIL"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  // At 10 fps half a second is 5 ticks, and one more: ticks 8 to 17.
+  EXPECT_NE(r.err.find("10 of them written anew with boxes covered"), std::string::npos) << r.err;
+  for (std::int64_t seq = 1; seq <= 20; ++seq) {
+    const fs::path file = dir / archive.frame_file(session, seq).filename();
+    if (seq < 8 || seq > 17) {
+      EXPECT_EQ(test::read_file(file), recorded[seq - 1]) << "frame " << seq << " is copied as recorded";
+      continue;
+    }
+    const cv::Mat image = cv::imread(file.string());
+    ASSERT_FALSE(image.empty()) << file;
+    EXPECT_LE(brightest_in_box(image), 12) << "frame " << seq << " should be black where the window was";
+    EXPECT_GE(test::psnr(outside_box(image), outside_box(archive.frame_image(session, seq))), 35) << "frame " << seq;
+  }
+  EXPECT_NE(test::read_file(dir / "REDACTED.txt").find("the windows whose titles hold 1 --redact-window text(s)"),
+            std::string::npos)
+      << test::read_file(dir / "REDACTED.txt");
+  expect_archive_unchanged();
+  // A title no window had is refused with the titles there were: a typo must not export the window.
+  const auto typo = test::replay(archive.root(), {"export", "1", "--frames", (archive.root() / "typo").string(),
+                                                  "--redact-window", "secret mial"});
+  EXPECT_EQ(typo.status, 1);
+  EXPECT_NE(typo.err.find("no window of session 1 has a title holding it (ignoring case); its windows' titles: "
+                          "\"Secret Mail\", \"notes\""),
+            std::string::npos)
+      << typo.err;
+}
+
+TEST_F(ReplayRedaction, ASessionWithoutWindowGeometryIsRefusedForRedactWindow) {
+  const auto r = test::replay(archive.root(), {"export", "1", "--frames", (archive.root() / "x").string(),
+                                               "--redact-window", "mail"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("--redact-window: session 1 has no window geometry"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(archive.root() / "x"));
 }
 
 }  // namespace

@@ -353,5 +353,36 @@ TEST_F(HostileClient, UnknownMessageTypeIsSkippedInProtocol3UpToItsSizeLimit) {
   expect_session_failed(big, wire::ErrorCode::kBadMessage, "unknown message type 30583 of 5000 bytes");
 }
 
+// Protocol 6's WINDOWS: a count or a title over its limit, or a list not after the previous
+// one, is refused with its reason; the good client beside it records on.
+TEST_F(HostileClient, WindowsOverTheirLimitsOrNotInTickOrderAreRefused) {
+  wire::Windows list;
+  list.tick = 1;
+  list.windows.push_back({7, 0, 0, 32, 16, true, "vault"});
+  const Bytes good = wire::encode(list);
+
+  WireClient many(receiver->port());
+  many.send(test::preamble_and_hello(kW, kH));
+  ASSERT_TRUE(many.wait_for(wire::MessageType::kWelcome));
+  Bytes over = good;
+  over[wire::kHeaderBytes + 16] = 200;  // count
+  many.send(concat({grey_key_frame(1), over}));
+  expect_session_failed(many, wire::ErrorCode::kBadMessage, "WINDOWS: 200 windows, limit 128");
+
+  WireClient title(receiver->port());
+  title.send(test::preamble_and_hello(kW, kH));
+  ASSERT_TRUE(title.wait_for(wire::MessageType::kWelcome));
+  Bytes long_title = good;
+  long_title[wire::kHeaderBytes + 20 + 25] = 0x10;  // the title's length: 4101
+  title.send(concat({grey_key_frame(1), long_title}));
+  expect_session_failed(title, wire::ErrorCode::kBadMessage, "WINDOWS window 0: truncated, or a title over 256 bytes");
+
+  WireClient again(receiver->port());
+  again.send(test::preamble_and_hello(kW, kH));
+  ASSERT_TRUE(again.wait_for(wire::MessageType::kWelcome));
+  again.send(concat({grey_key_frame(1), good, good}));
+  expect_session_failed(again, wire::ErrorCode::kBadSequence, "WINDOWS tick 1 is not after the previous WINDOWS' tick 1");
+}
+
 }  // namespace
 }  // namespace screenreel::hostile_test

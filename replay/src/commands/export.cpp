@@ -93,7 +93,7 @@ int run(CommandLine& cli) {
   po::options_description o = options();
   VideoExportOptions video;
   std::string output, frames_dir, manifest, key_file;
-  std::vector<std::string> redact_areas, redact_text;
+  std::vector<std::string> redact_areas, redact_text, redact_window;
   std::string redact_style = "black";
   double fps = 0;
   add_range_options(o);
@@ -130,6 +130,11 @@ int run(CommandLine& cli) {
       "cover every line of text OCR read whose text matches REGEX (ECMAScript, case-sensitive; repeatable), "
       "on every frame it may have been on screen. Needs the session's text index: a session recorded with "
       "screenreel-receiver --ocr, or indexed by `screenreel-replay index`")(
+      "redact-window", po::value(&redact_window)->composing()->value_name("TITLE"),
+      "cover every window whose title holds TITLE (a part of it, ignoring ASCII case, as screenreel-capture "
+      "--window takes it; not a regular expression; repeatable), where it was, on every frame it may have "
+      "been on screen. Needs the session's window geometry: recorded by screenreel-capture of an X display "
+      "into a receiver of protocol 6")(
       "redact-style", po::value(&redact_style)->value_name("black|blur"),
       "how boxes are covered: black (default) or blur (pixelated and smoothed: no letter left to read)");
   const auto vm = cli.parse(
@@ -144,9 +149,9 @@ int run(CommandLine& cli) {
        "shows on a terminal. --manifest JSON lists the frames the export came from with the\n"
        "SHA-256 of each and its link in the session's chain, and the session's head as the\n"
        "receiver signed it, so that whoever gets the export can prove its frames are the\n"
-       "recorded ones. --redact and --redact-text cover boxes of the exported frames (the\n"
-       "archive is never changed); a redacted video is H.264 (.mp4, .mkv, .mov) with a\n"
-       "\"comment\" saying so, a redacted --frames folder has the covered frames written anew\n"
+       "recorded ones. --redact, --redact-text and --redact-window cover boxes of the exported\n"
+       "frames (the archive is never changed); a redacted video is H.264 (.mp4, .mkv, .mov) with\n"
+       "a \"comment\" saying so, a redacted --frames folder has the covered frames written anew\n"
        "with a JPEG comment, and REDACTED.txt naming them.",
        "  screenreel-replay export 3 -o session3.mp4\n"
        "  screenreel-replay export standup -o part.avi --from 14:05 --to 14:06:30 --fps 10 --scale 0.5\n"
@@ -156,6 +161,7 @@ int run(CommandLine& cli) {
        "  screenreel-replay export 3 --frames out/ --manifest out.json --key receiver.pub\n"
        "  screenreel-replay export 3 -o public.mp4 --redact 0,0,1920,40 --redact 600,300,400,200@+1:00-+1:30\n"
        "  screenreel-replay export 3 -o public.mp4 --redact-text '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+'\n"
+       "  screenreel-replay export 3 -o public.mp4 --redact-window 'Mail' --redact-style blur\n"
        "  ffmpeg -f concat -i out/frames.ffconcat -fps_mode vfr -enc_time_base 1/1000 \\\n"
        "         -pix_fmt yuv420p out.mp4\n"},
       {"session"});
@@ -181,9 +187,10 @@ int run(CommandLine& cli) {
   RedactionRequest redaction;
   for (const auto& a : redact_areas) redaction.areas.push_back(parse_redact_area(a));
   redaction.text_patterns = redact_text;
+  redaction.window_titles = redact_window;
   redaction.style = parse_redact_style(redact_style);
   if (vm->count("redact-style") && redaction.empty())
-    throw UsageError("--redact-style goes with --redact or --redact-text");
+    throw UsageError("--redact-style goes with --redact, --redact-text or --redact-window");
   std::optional<Redactor> redactor;
   if (!redaction.empty()) redactor.emplace(archive.catalog, s, redaction);
   const Redactor* redacting = redactor ? &*redactor : nullptr;

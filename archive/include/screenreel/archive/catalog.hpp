@@ -25,7 +25,7 @@
 
 namespace screenreel {
 
-inline constexpr int kCatalogSchemaVersion = 5;
+inline constexpr int kCatalogSchemaVersion = 6;
 
 // One step of a backend's migrations (schemas/migrations/, schemas/migrations-postgresql/): `sql`
 // brings a catalog of version `version - 1` to `version`.
@@ -100,6 +100,9 @@ class CatalogReader {
   virtual std::vector<MarkerRecord> markers(std::int64_t session_id) = 0;
   virtual std::vector<PauseRecord> pauses(std::int64_t session_id) = 0;
   virtual std::vector<LedgerRun> ledger(std::int64_t session_id) = 0;
+  // The windows the capture saw on screen (schema 6; empty before), by from_tick.
+  bool has_windows() { return schema_version() >= 6; }
+  virtual std::vector<WindowRecord> windows(std::int64_t session_id) = 0;
 
   // The text index. All of these need has_text_index().
   virtual std::optional<OcrSessionState> text_state(std::int64_t session_id) = 0;
@@ -132,7 +135,7 @@ class CatalogWriter : public CatalogReader {
   // Sets the activity of frames of a session (seq, activity), in one transaction.
   virtual void set_frame_activity(std::int64_t session_id,
                                   std::span<const std::pair<std::int64_t, FrameActivity>> rows) = 0;
-  // Markers, pauses and ledger runs, in one transaction.
+  // Markers, pauses, ledger runs and windows, in one transaction.
   virtual void add_events(const SessionEvents& events) = 0;
   // Removes a session that never held a frame (its folder could not be made): no empty rows.
   virtual void forget_empty_session(std::int64_t id) = 0;

@@ -46,6 +46,7 @@ struct SessionRows {
   std::vector<MarkerRecord> markers;
   std::vector<PauseRecord> pauses;
   std::vector<LedgerRun> ledger;
+  std::vector<WindowRecord> windows;  // schema 6
   std::optional<OcrSessionState> ocr;
   std::vector<OcrPassRow> passes;  // seq order
   std::vector<StoredTextSpan> spans;  // in the order they were made

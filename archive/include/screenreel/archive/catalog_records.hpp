@@ -141,7 +141,7 @@ struct PauseEnd {
 };
 
 // A row of the drop ledger: ticks first_tick..last_tick became no frame, for `cause`
-// (unchanged, flow-control, paused, spool-full, disconnected, unknown).
+// (unchanged, flow-control, paused, spool-full, disconnected, unknown; schema 6: not-saved).
 struct LedgerRun {
   std::int64_t session_id = 0;
   std::int64_t first_tick = 0, last_tick = 0;
@@ -150,14 +150,45 @@ struct LedgerRun {
   bool operator==(const LedgerRun&) const = default;
 };
 
+// A row of windows (schema 6): a top-level window on screen with one title and one geometry
+// (in the recorded area's pixels) from from_tick up to (not including) to_tick.
+struct WindowRecord {
+  std::int64_t session_id = 0;
+  std::int64_t from_tick = 0, from_us = 0;
+  std::optional<std::int64_t> to_tick, to_us;  // empty: on screen until the session ended
+  std::int64_t window_id = 0;
+  std::string title;
+  std::int64_t x = 0, y = 0, width = 0, height = 0;
+  PixelRect area() const {
+    return {static_cast<std::int32_t>(x), static_cast<std::int32_t>(y), static_cast<std::int32_t>(width),
+            static_cast<std::int32_t>(height)};
+  }
+  bool operator==(const WindowRecord&) const = default;
+};
+
+// A window left the screen, or changed: the session's open row of `window_id` (every open row of
+// the session when empty) that began before to_tick gets its end.
+struct WindowEnd {
+  std::int64_t session_id = 0;
+  std::optional<std::int64_t> window_id;
+  std::int64_t to_tick = 0, to_us = 0;
+};
+
 // What happened during recording, written together (CatalogWriter::add_events), in this order:
-// pauses begun before pauses ended, so that one batch may hold both.
+// pauses begun before pauses ended, windows begun before windows ended (an end closes only rows
+// begun before its tick, so a window changed at tick T ends its old row and keeps the new one),
+// so that one batch may hold both.
 struct SessionEvents {
   std::vector<MarkerRecord> markers;
   std::vector<PauseRecord> pauses;
   std::vector<PauseEnd> pause_ends;
   std::vector<LedgerRun> ledger;
-  bool empty() const { return markers.empty() && pauses.empty() && pause_ends.empty() && ledger.empty(); }
+  std::vector<WindowRecord> windows;
+  std::vector<WindowEnd> window_ends;
+  bool empty() const {
+    return markers.empty() && pauses.empty() && pause_ends.empty() && ledger.empty() && windows.empty() &&
+           window_ends.empty();
+  }
 };
 
 // ---- The text index (schema 2: text_spans, text_fts, ocr_sessions, ocr_passes) ----

@@ -84,6 +84,7 @@ class PgCatalog final : public CatalogWriter {
   std::vector<MarkerRecord> markers(std::int64_t session_id) override;
   std::vector<PauseRecord> pauses(std::int64_t session_id) override;
   std::vector<LedgerRun> ledger(std::int64_t session_id) override;
+  std::vector<WindowRecord> windows(std::int64_t session_id) override;
 
   std::optional<OcrSessionState> text_state(std::int64_t session_id) override;
   std::vector<OpenSpan> open_spans(std::int64_t session_id) override;

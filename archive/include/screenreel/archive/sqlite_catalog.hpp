@@ -57,6 +57,7 @@ class SqliteCatalog final : public CatalogWriter {
   std::vector<MarkerRecord> markers(std::int64_t session_id) override;
   std::vector<PauseRecord> pauses(std::int64_t session_id) override;
   std::vector<LedgerRun> ledger(std::int64_t session_id) override;
+  std::vector<WindowRecord> windows(std::int64_t session_id) override;
   void add_events(const SessionEvents& events) override;
 
   std::optional<OcrSessionState> text_state(std::int64_t session_id) override;

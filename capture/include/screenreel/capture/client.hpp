@@ -30,6 +30,9 @@ struct CaptureConfig {
   double key_interval_s = 10;    // a changed frame after this long is sent whole
   bool every_frame = false;      // send a FRAME every tick even when nothing changed
   bool copies = true;            // scrolled and moved content as copies (protocol 3; --no-copies)
+  // The top-level windows' places and titles to the receiver (protocol 6, an X display only), so
+  // that an export can black a window out (--redact-window); --no-window-list turns it off.
+  bool window_list = true;
   WireMode wire = WireMode::kLossless;  // --wire
   WirePixels wire_pixels = WirePixels::kBgrx;  // --wire-pixels
   bool quiet = false;

@@ -1,4 +1,4 @@
-// Wire protocol v5 (schemas/wire-protocol.md): message types, limits, version negotiation and
+// Wire protocol v6 (schemas/wire-protocol.md): message types, limits, version negotiation and
 // pure encode/decode functions over bytes. No socket in here, so it can be unit-tested and fuzzed.
 #pragma once
 
@@ -20,7 +20,7 @@ namespace screenreel::wire {
 
 // The newest version this build speaks, and the oldest it still accepts. Both peers announce
 // their newest in the preamble; the connection speaks the lower of the two (negotiate()).
-inline constexpr std::uint16_t kVersion = 5;
+inline constexpr std::uint16_t kVersion = 6;
 inline constexpr std::uint16_t kMinVersion = 2;
 inline constexpr std::uint16_t negotiate(std::uint16_t peer) { return peer < kVersion ? peer : kVersion; }
 inline constexpr std::size_t kPreambleBytes = 12;
@@ -47,6 +47,12 @@ inline constexpr std::size_t kResumeKeyBytes = 16;
 // The most a peer may send before it has authenticated: preamble, AUTH and the largest HELLO
 // (with protocol 5's wire_pixels).
 inline constexpr std::uint64_t kMaxPreAuthBody = 24 + 8 + kResumeKeyBytes + 2 * (2 + kMaxText) + 4;
+// WINDOWS (protocol 6): at most this many windows, each with a title of at most kMaxText bytes;
+// its body limit is what the largest such message takes (tick, time, count; per window 24 bytes
+// of id, geometry and flags, and the title's str16).
+inline constexpr std::uint64_t kMaxWindows = 128;
+inline constexpr std::uint64_t kWindowFixedBytes = 24;
+inline constexpr std::uint64_t kMaxWindowsBytes = 20 + kMaxWindows * (kWindowFixedBytes + 2 + kMaxText);
 
 enum class MessageType : std::uint16_t {
   kHello = 1,
@@ -67,6 +73,10 @@ enum class MessageType : std::uint16_t {
   kResume = 13,
   kSaveBuffer = 14,  // the receiver's replay buffer: keep what it holds (a receiver without one ignores it)
   kSkipped = 15,
+  // Protocol 6: the top-level windows on screen and where (so that export can black one out). A
+  // peer of protocol 5 or older skips it by its length; a client sends it only on a connection
+  // that speaks 6.
+  kWindows = 16,
 };
 
 enum class PixelFormat : std::uint32_t { kBgrx8888 = 1 };
@@ -290,8 +300,31 @@ struct Skipped {
   bool operator==(const Skipped&) const = default;
 };
 
+// A top-level window as the capture saw it: where it is in the recorded area (x and y may be
+// negative, the rectangle may reach past the frame), whether it is mapped, and its title (UTF-8,
+// at most kMaxText bytes).
+inline constexpr std::uint8_t kWindowFlagVisible = 1;
+struct WindowInfo {
+  std::uint32_t id = 0;
+  std::int32_t x = 0, y = 0;
+  std::uint32_t width = 0, height = 0;
+  bool visible = true;
+  std::string title;
+  bool operator==(const WindowInfo&) const = default;
+};
+
+// The client's top-level windows at `tick`, bottom of the stacking order first: sent at the start
+// of every connection and whenever the set, a geometry or a title changed. Each message is the
+// whole list (at most kMaxWindows: the topmost ones).
+struct Windows {
+  std::uint64_t tick = 0;
+  std::int64_t time_us = 0;
+  std::vector<WindowInfo> windows;
+  bool operator==(const Windows&) const = default;
+};
+
 using Message = std::variant<Hello, Welcome, FrameView, Ack, Stop, Bye, Error, Challenge, Auth, Ping, Marker, Pause,
-                             Resume, Skipped, SaveBuffer>;
+                             Resume, Skipped, SaveBuffer, Windows>;
 
 // --- preamble ---------------------------------------------------------------------------
 std::vector<std::uint8_t> encode_preamble(std::uint16_t version = kVersion);
@@ -328,6 +361,8 @@ std::vector<std::uint8_t> encode(const Pause& m);
 std::vector<std::uint8_t> encode(const Resume& m);
 std::vector<std::uint8_t> encode(const Skipped& m);
 std::vector<std::uint8_t> encode(const SaveBuffer& m);
+// Keeps the topmost kMaxWindows windows; titles are cut to kMaxText bytes at a UTF-8 boundary.
+std::vector<std::uint8_t> encode(const Windows& m);
 
 // FRAME messages are large; they are assembled by FrameEncoder (frame_codec.hpp) with this
 // writer so the rectangle data is compressed straight into the message buffer.

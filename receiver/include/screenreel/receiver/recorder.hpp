@@ -40,6 +40,18 @@
 
 namespace screenreel::receiver {
 
+// Adds `later`'s rows after those of `events` (one batch of both, in their order): the
+// recorder's batch for the catalog thread, and a connection's events held with its replay buffer.
+inline void append_events(SessionEvents& events, const SessionEvents& later) {
+  const auto add = [](auto& to, const auto& from) { to.insert(to.end(), from.begin(), from.end()); };
+  add(events.markers, later.markers);
+  add(events.pauses, later.pauses);
+  add(events.pause_ends, later.pause_ends);
+  add(events.ledger, later.ledger);
+  add(events.windows, later.windows);
+  add(events.window_ends, later.window_ends);
+}
+
 // The replay buffer's bounds. When a frame would pass either, the oldest frames go (and their
 // ticks, once saved, are in the drop ledger): the buffer always holds the newest ones.
 struct ReplayBufferLimits {
@@ -252,9 +264,9 @@ class Recorder {
   void note_changes(std::int64_t session_id, std::uint64_t number, std::int64_t capture_us, const SharedFrame& pixels,
                     std::span<const wire::RectView> changed);
 
-  // Markers, pauses and ledger runs for the catalog: written by the catalog thread with its next
-  // batch (before that batch's frames; the markers and pauses also to each session's events
-  // file, session_events.hpp); returns at once.
+  // Markers, pauses, ledger runs and windows for the catalog: written by the catalog thread with
+  // its next batch (before that batch's frames; the markers and pauses also to each session's
+  // events file, session_events.hpp); returns at once.
   void add_events(SessionEvents events);
 
   // --min-free, --keep-days and --max-archive-gb from now on (a reload); from any thread.
