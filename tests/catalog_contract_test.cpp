@@ -162,6 +162,21 @@ TEST_P(CatalogContract, ASessionIsCreatedFilledAndEndedWithItsTotals) {
   EXPECT_EQ(c->latest_write_us(s.id), 5900);
   EXPECT_FALSE(c->frame_times(s.id + 1000).first_capture_us);
   EXPECT_FALSE(c->latest_write_us(s.id + 1000));
+  // Many at once (list): the same, in the order asked, a session without frames included.
+  const auto empty = c->create_session(new_session("empty"));
+  const std::vector<std::int64_t> ids = {empty.id, s.id, s.id + 1000, s.id};
+  const auto many = c->frame_times_of(ids);
+  ASSERT_EQ(many.size(), ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const auto one = c->frame_times(ids[i]);
+    EXPECT_EQ(many[i].first_capture_us, one.first_capture_us) << i;
+    EXPECT_EQ(many[i].last_capture_us, one.last_capture_us) << i;
+    EXPECT_EQ(many[i].last_written_us, one.last_written_us) << i;
+  }
+  EXPECT_EQ(many[1].last_written_us, 5900);
+  EXPECT_FALSE(many[0].first_capture_us);
+  EXPECT_TRUE(c->frame_times_of({}).empty());
+  c->forget_empty_session(empty.id);
 
   std::vector<std::int64_t> order;
   c->for_each_frame(s.id, [&](const FrameRecord& f) { order.push_back(f.seq); });

@@ -102,6 +102,7 @@ class JournaledCatalog final : public CatalogWriter {
     return db_->first_frame_without_activity(id);
   }
   FrameTimes frame_times(std::int64_t id) override { return db_->frame_times(id); }
+  std::vector<FrameTimes> frame_times_of(std::span<const std::int64_t> ids) override { return db_->frame_times_of(ids); }
   std::optional<std::int64_t> latest_write_us(std::int64_t id) override { return db_->latest_write_us(id); }
   FrameTotals frame_totals(std::int64_t id) override { return db_->frame_totals(id); }
   std::vector<MarkerRecord> markers(std::int64_t id) override { return db_->markers(id); }

@@ -101,6 +101,13 @@ std::string select_frames(int version, const char* where) {
 
 }  // namespace
 
+std::vector<FrameTimes> CatalogReader::frame_times_of(std::span<const std::int64_t> session_ids) {
+  std::vector<FrameTimes> out;
+  out.reserve(session_ids.size());
+  for (const auto id : session_ids) out.push_back(frame_times(id));
+  return out;
+}
+
 std::vector<FrameRecord> CatalogReader::frames(std::int64_t session_id) {
   std::vector<FrameRecord> out;
   for_each_frame(session_id, [&](const FrameRecord& f) { out.push_back(f); });

@@ -33,10 +33,13 @@ std::string session_status(const SessionRecord& s, bool receiver_running) {
 }
 
 SessionSummary summarize(CatalogReader& catalog, const SessionRecord& s, bool receiver_running) {
+  return summarize(s, catalog.frame_times(s.id), receiver_running);
+}
+
+SessionSummary summarize(const SessionRecord& s, const FrameTimes& times, bool receiver_running) {
   SessionSummary sum;
   sum.record = s;
   sum.status = session_status(s, receiver_running);
-  const FrameTimes times = catalog.frame_times(s.id);
   sum.first_capture_us = times.first_capture_us;
   sum.last_capture_us = times.last_capture_us;
   std::int64_t end = s.started_us;

@@ -40,8 +40,11 @@ int run(CommandLine& cli) {
   const bool receiver = running_receiver_pid(archive.paths).has_value();
   std::vector<SessionSummary> sessions;
   const auto all = archive.catalog.sessions();
-  for (const auto& s : all)
-    if (auto sum = summarize(archive.catalog, s, receiver); filter.matches(sum)) sessions.push_back(std::move(sum));
+  std::vector<std::int64_t> ids;
+  for (const auto& s : all) ids.push_back(s.id);
+  const auto times = archive.catalog.frame_times_of(ids);
+  for (std::size_t i = 0; i < all.size(); ++i)
+    if (auto sum = summarize(all[i], times[i], receiver); filter.matches(sum)) sessions.push_back(std::move(sum));
   const bool filtered = filter.since_us || filter.until_us || !filter.name.empty();
   if (filtered && sessions.empty() && !vm->count("json")) {
     std::cout << "no session matches --since, --until and --name\n";

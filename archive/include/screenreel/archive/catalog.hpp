@@ -89,6 +89,9 @@ class CatalogReader {
   virtual std::optional<std::int64_t> first_frame_without_activity(std::int64_t session_id) = 0;
   // First and last capture time, and the last write time, each one index lookup.
   virtual FrameTimes frame_times(std::int64_t session_id) = 0;
+  // frame_times of many sessions, in their order (what `list` asks for every session): one round
+  // trip to a database server, a loop over frame_times for the file.
+  virtual std::vector<FrameTimes> frame_times_of(std::span<const std::int64_t> session_ids);
   // The latest write of any of the session's frames (none when it has none). written_us has no
   // index: this reads every row of the session, so it is for recover, not for listing.
   virtual std::optional<std::int64_t> latest_write_us(std::int64_t session_id) = 0;

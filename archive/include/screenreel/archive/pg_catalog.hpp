@@ -75,6 +75,7 @@ class PgCatalog final : public CatalogWriter {
   std::vector<FrameRecord> frames_captured_between(std::int64_t session_id, std::int64_t after_us,
                                                    std::int64_t until_us) override;
   FrameTimes frame_times(std::int64_t session_id) override;
+  std::vector<FrameTimes> frame_times_of(std::span<const std::int64_t> session_ids) override;
   std::optional<std::int64_t> latest_write_us(std::int64_t session_id) override;
   FrameTotals frame_totals(std::int64_t session_id) override;
   void for_each_frame_activity(std::int64_t session_id,

@@ -27,6 +27,8 @@ struct SessionSummary {
 
 // Reads a few index lookups (CatalogReader::frame_times), whatever the session's length.
 SessionSummary summarize(CatalogReader& catalog, const SessionRecord& s, bool receiver_running);
+// The same from the session's frame times already read (CatalogReader::frame_times_of, for many).
+SessionSummary summarize(const SessionRecord& s, const FrameTimes& times, bool receiver_running);
 
 struct Spread {
   std::int64_t min = 0, median = 0, max = 0;
