@@ -135,7 +135,7 @@ Archive& archive() {
 // serve's answers, in this process: the reader and the viewer the command makes.
 struct Served {
   std::unique_ptr<CatalogReader> catalog = open_catalog_reader(ArchivePaths(archive().root).catalog());
-  replay::serve::Viewer viewer{*catalog, ArchivePaths(archive().root), std::nullopt};
+  replay::serve::Viewer viewer{*catalog, ArchivePaths(archive().root), std::string(), std::nullopt};
 
   std::size_t get(const std::string& target) {
     replay::serve::Request r{http::verb::get, target, 11};
