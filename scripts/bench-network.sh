@@ -4,13 +4,15 @@
 # (two network namespaces, a veth pair, tbf on the sending side) and tests/support/scene.sh.
 # For each rate and scene, on a 1920x1080 Xvfb at 30 fps:
 #   screenreel  receiver (--no-display, token) in the receiving namespace, capture in the sending
-#               one for BENCH_SECONDS; a capture still sending its backlog BENCH_GRACE s after
+#               one for BENCH_SECONDS, once for each wire of BENCH_WIRES (auto, lossless, jpeg;
+#               +yuv420 adds --wire-pixels yuv420: "auto+yuv420"); a capture still sending its backlog BENCH_GRACE s after
 #               that is stopped (SIGINT, then SIGKILL). fps = frames the receiver stored per second recorded.
 #   ffmpeg      ffmpeg -f x11grab ... -c:v libx264 -preset ultrafast -tune zerolatency -f mpegts
 #               tcp://... to an ffmpeg listener (-f null) in the receiving namespace; fps = frames
 #               the listener decoded per second.
 # Prints a markdown table (and into FILE with --out FILE). Needs root. Not run by CI.
 #   BENCH_SECONDS=10  BENCH_GRACE=5  BENCH_RATES="1 10 50 1000"  BENCH_SCENES="terminal video desktop"
+#   BENCH_WIRES="auto lossless auto+yuv420"  BENCH_FFMPEG=1 (0: no ffmpeg runs)
 #   BENCH_BUILD_DIR=build (the screenreel-capture and -receiver it uses, built beforehand)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +23,8 @@ seconds=${BENCH_SECONDS:-10}
 grace=${BENCH_GRACE:-5}
 rates=${BENCH_RATES:-1 10 50 1000}
 scenes=${BENCH_SCENES:-terminal video desktop}
+wires=${BENCH_WIRES:-auto lossless auto+yuv420}
+with_ffmpeg=${BENCH_FFMPEG:-1}
 bin=${BENCH_BUILD_DIR:-$root/build}/bin
 link_sh=$root/tests/support/shaped_link.sh
 scene_sh=$root/tests/support/scene.sh
@@ -62,8 +66,10 @@ watch_cpu() {
   echo "$c"
 }
 rows=()
-run_screenreel() {  # SCENE MBIT DISPLAY
-  local d=$work/$1-$2-screenreel
+run_screenreel() {  # SCENE MBIT DISPLAY WIRE
+  local d=$work/$1-$2-screenreel-$4
+  local flags=(--wire "${4%%+*}")
+  [[ $4 != *+yuv420 ]] || flags+=(--wire-pixels yuv420)
   mkdir -p "$d"
   echo "bench-network-token-0123456789abcdef" >"$d/token"; chmod 600 "$d/token"
   ip netns exec "$link-recv" "$bin/screenreel-receiver" --no-display --listen 10.77.0.2:0 \
@@ -76,7 +82,7 @@ run_screenreel() {  # SCENE MBIT DISPLAY
   local t0
   t0=$(date +%s.%N)
   ip netns exec "$link-send" "$bin/screenreel-capture" --display ":$3" --fps 30 --duration "$seconds" \
-    --connect "10.77.0.2:$port" --token-file "$d/token" --name "bench-$1" --quiet >"$d/capture.out" 2>"$d/capture.err" &
+    --connect "10.77.0.2:$port" --token-file "$d/token" --name "bench-$1" "${flags[@]}" --quiet >"$d/capture.out" 2>"$d/capture.err" &
   local cpid=$! behind="" c
   c=$(watch_cpu "$cpid")
   if kill -0 "$cpid" 2>/dev/null; then behind="> $grace"; stop_late "$cpid"; fi
@@ -85,13 +91,14 @@ run_screenreel() {  # SCENE MBIT DISPLAY
   local rc
   rc=$(cpu_s "$rpid")
   kill -TERM "$rpid"; wait "$rpid" || true
-  local frames summary wire dropped ticks
+  local frames summary wire dropped ticks jpeg
   frames=$(sqlite3 "$d/archive/catalog.db" "SELECT coalesce(sum(frame_count), 0) FROM sessions")
   summary=$(grep -m1 'frames sent' "$d/capture.out" || true)
   wire=$(echo "$summary" | sed -nE 's/.* frames sent, ([0-9.]+) MB.*/\1/p')
   ticks=$(echo "$summary" | sed -nE 's/.* of ([0-9]+) ticks \(.*/\1/p')
   dropped=$(echo "$summary" | sed -nE 's/.* ([0-9]+) dropped\).*/\1/p')
-  rows+=("| $1 | $2 | screenreel | $(awk -v f="$frames" -v s="$seconds" 'BEGIN {printf "%.1f", f / s}') | ${dropped:-?} of ${ticks:-?} | ${behind} | $([ -n "$wire" ] && awk -v w="$wire" -v s="$seconds" 'BEGIN {printf "%.1f", w * 8 / s}' || echo "- (stopped)") | $(awk -v a="$c" -v b="$rc" -v s="$seconds" 'BEGIN {printf "%.0f", 100 * (a + b) / s}') |")
+  jpeg=$(echo "$summary" | sed -nE 's/.*; ([0-9]+) frames as JPEG strips.*/\1/p')
+  rows+=("| $1 | $2 | screenreel ${flags[*]} | ${jpeg:-0} | $(awk -v f="$frames" -v s="$seconds" 'BEGIN {printf "%.1f", f / s}') | ${dropped:-?} of ${ticks:-?} | ${behind} | $([ -n "$wire" ] && awk -v w="$wire" -v s="$seconds" 'BEGIN {printf "%.1f", w * 8 / s}' || echo "- (stopped)") | $(awk -v a="$c" -v b="$rc" -v s="$seconds" 'BEGIN {printf "%.0f", 100 * (a + b) / s}') |")
   rm -rf "$d/archive/sessions"
 }
 
@@ -118,7 +125,7 @@ run_ffmpeg() {  # SCENE MBIT DISPLAY
   local frames bytes
   frames=$(grep '^frame=' "$d/progress.txt" | tail -1 | cut -d= -f2)
   bytes=$(grep '^total_size=' "$d/send-progress.txt" | tail -1 | cut -d= -f2)
-  rows+=("| $1 | $2 | ffmpeg libx264 ultrafast | $(awk -v f="${frames:-0}" -v s="$seconds" 'BEGIN {printf "%.1f", f / s}') | - | ${behind} | $(awk -v b="${bytes:-0}" -v s="$seconds" 'BEGIN {printf "%.1f", b * 8 / 1e6 / s}') | $(awk -v a="$c" -v s="$seconds" 'BEGIN {printf "%.0f", 100 * a / s}') |")
+  rows+=("| $1 | $2 | ffmpeg libx264 ultrafast | - | $(awk -v f="${frames:-0}" -v s="$seconds" 'BEGIN {printf "%.1f", f / s}') | - | ${behind} | $(awk -v b="${bytes:-0}" -v s="$seconds" 'BEGIN {printf "%.1f", b * 8 / 1e6 / s}') | $(awk -v a="$c" -v s="$seconds" 'BEGIN {printf "%.0f", 100 * a / s}') |")
 }
 
 for scene in $scenes; do
@@ -132,8 +139,8 @@ for scene in $scenes; do
   for mbit in $rates; do
     bash "$link_sh" up "$link" "$mbit" >/dev/null
     echo "bench-network: $scene over $mbit Mbit/s" >&2
-    run_screenreel "$scene" "$mbit" "$num"
-    run_ffmpeg "$scene" "$mbit" "$num"
+    for w in $wires; do run_screenreel "$scene" "$mbit" "$num" "$w"; done
+    [ "$with_ffmpeg" = 0 ] || run_ffmpeg "$scene" "$mbit" "$num"
     bash "$link_sh" down "$link"
   done
   cleanup
@@ -142,8 +149,8 @@ done
 table=$(
   echo "Shaped link, $(date -u +%Y-%m-%d), $(nproc) cores, 1920x1080 Xvfb, 30 fps asked, ${seconds} s a run; commit $(git rev-parse --short HEAD)"
   echo
-  echo "| scene | link Mbit/s | program | fps delivered | ticks dropped | s behind at the end | wire Mbit/s | CPU % of a core |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| scene | link Mbit/s | program | frames as JPEG strips | fps delivered | ticks dropped | s behind at the end | wire Mbit/s | CPU % of a core |"
+  echo "|---|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
 )
 echo "$table"

@@ -94,7 +94,7 @@ TEST_P(JpegWire, ClientStripsSpliceIntoTheJpegTheReceiverWouldWriteFromTheScreen
   const auto [w, h] = GetParam();
   capture::JpegStripCoder coder(kQuality);
   FrameEncoder encoder(w, h);
-  encoder.enable_jpeg(&coder, [](std::uint64_t, std::uint64_t, bool) { return true; });
+  encoder.enable_jpeg(&coder, [](const FrameEncoder::WireCosts&) { return true; });
   Receiver receiver(w, h);
   JpegEncoder archive(kQuality);  // the recorder's
   JpegStrips stored;
@@ -140,7 +140,7 @@ TEST_P(JpegWire, TilesAfterJpegStripsResendTheStripsLosslessly) {
   capture::JpegStripCoder coder(kQuality);
   FrameEncoder encoder(w, h);
   bool jpeg = false;
-  encoder.enable_jpeg(&coder, [&jpeg](std::uint64_t, std::uint64_t, bool) { return jpeg; });
+  encoder.enable_jpeg(&coder, [&jpeg](const FrameEncoder::WireCosts&) { return jpeg; });
   Receiver receiver(w, h);
   std::vector<std::uint8_t> message;
   FrameBuffer a = picture(w, h, 1), b = picture(w, h, 2), c = b;
@@ -158,6 +158,7 @@ TEST_P(JpegWire, TilesAfterJpegStripsResendTheStripsLosslessly) {
   stats = encoder.encode(c.pixels.data(), c.stride(), 3, 3, false, false, message);
   ASSERT_TRUE(stats && !stats->jpeg);
   EXPECT_GT(stats->lossless_pixels, std::uint64_t{w} * h / 2) << "the healed tiles count in what lossless costs";
+  EXPECT_EQ(stats->lossless_pixels - stats->heal_pixels, 64u * 64u) << "of which one changed tile";
   receiver.apply(message);
   EXPECT_EQ(receiver.decoder.frame().pixels, c.pixels) << "the screen exactly again";
 }

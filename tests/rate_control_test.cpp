@@ -1,9 +1,16 @@
-// The capture client's rate controller (capture/src/rate_control.hpp), fed with synthetic ACK
-// timings: on a thin link a frame's changes go as JPEG strips, on a fat one as lossless tiles;
-// ticks are skipped only when frames already go as JPEG and the backlog still grows.
+// The capture client's rate controller (capture/src/rate_control.hpp), fed with what the kernel
+// reports of a link (LinkSample): on a thin link a frame's changes go as JPEG strips, on a fat one
+// as lossless tiles; ticks are skipped only when frames already go as JPEG and the backlog still
+// grows because of the link, never because the receiver is slow or stopped. The kernel's side is
+// read from real sockets in KernelLinkSample below.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <thread>
+#include <vector>
 
 #include "rate_control.hpp"
 #include "stats.hpp"
@@ -15,16 +22,19 @@ using namespace std::chrono_literals;
 using Clock = RateControl::Clock;
 constexpr std::uint64_t kScreen = 1920 * 1080;
 
-// Frames of `bytes`, each ACKed `every` after the one before, all sent at once (a link that
-// drains bytes / every): what the io thread reports.
-void deliver(RateControl& rate, std::uint64_t& tick, int frames, std::size_t bytes, Clock::duration every) {
-  const auto start = Clock::now();
-  for (int i = 0; i < frames; ++i) {
-    rate.queued(tick + i, bytes);
-    rate.sent(tick + i, start);
-  }
-  for (int i = 0; i < frames; ++i) rate.acked(tick + i, start + every * (i + 1));
-  tick += frames;
+// The kernel measured the link at `rate` bytes/s with bytes waiting in the socket.
+LinkSample link_at(double rate, bool app_limited = false) {
+  LinkSample s;
+  s.delivery_rate = rate;
+  s.app_limited = app_limited;
+  s.unacked_bytes = 100'000;
+  return s;
+}
+
+// A frame's choice: `lossless` pixels as tiles (of which `heal` resend strips that went as JPEG),
+// or `jpeg` pixels as strips.
+FrameEncoder::WireCosts costs(std::uint64_t lossless, std::uint64_t jpeg, bool key, std::uint64_t heal = 0) {
+  return {lossless, heal, jpeg, key};
 }
 
 // What a full-screen video's frames cost: tiles about 2.4 bytes a pixel, JPEG strips 0.2.
@@ -33,67 +43,228 @@ void learn_video(RateControl& rate) {
   rate.learn(true, kScreen, 400'000);
 }
 
-TEST(RateControl, BeforeAnyAckFramesGoLossless) {
+TEST(RateControl, BeforeTheKernelsFirstSampleFramesGoLossless) {
   RateControl rate(WireMode::kAuto, 30);
   EXPECT_FALSE(rate.bandwidth());
-  EXPECT_FALSE(rate.choose_jpeg(kScreen, kScreen, true));
+  EXPECT_FALSE(rate.choose_jpeg(costs(kScreen, kScreen, true)));
   EXPECT_FALSE(rate.skip_tick());
+  rate.observe(LinkSample{}, Clock::now());  // connected, nothing delivered yet: no rate
+  EXPECT_FALSE(rate.bandwidth());
 }
 
 TEST(RateControl, AThinLinkSendsAFullScreenVideoAsJpegStripsAFatOneLossless) {
   RateControl thin(WireMode::kAuto, 30), fat(WireMode::kAuto, 30);
-  std::uint64_t a = 1, b = 1;
-  deliver(thin, a, 10, 300'000, 50ms);  // 6 MB/s: 50 Mbit/s
-  deliver(fat, b, 10, 5'000'000, 20ms);  // 250 MB/s: 2 Gbit/s
+  const auto now = Clock::now();
+  thin.observe(link_at(6e6), now);  // 50 Mbit/s
+  fat.observe(link_at(250e6), now);  // 2 Gbit/s
   ASSERT_TRUE(thin.bandwidth());
-  EXPECT_NEAR(*thin.bandwidth(), 6e6, 1e5);
-  EXPECT_NEAR(*fat.bandwidth(), 250e6, 1e6);
+  EXPECT_DOUBLE_EQ(*thin.bandwidth(), 6e6);
+  EXPECT_DOUBLE_EQ(*fat.bandwidth(), 250e6);
   learn_video(thin);
   learn_video(fat);
-  EXPECT_TRUE(thin.choose_jpeg(kScreen, kScreen, false));
+  EXPECT_TRUE(thin.choose_jpeg(costs(kScreen, kScreen, false)));
   EXPECT_TRUE(thin.last_jpeg());
-  EXPECT_FALSE(fat.choose_jpeg(kScreen, kScreen, false));
+  EXPECT_FALSE(fat.choose_jpeg(costs(kScreen, kScreen, false)));
+}
+
+// BBR's max filter: the estimate is the largest sample of the window. A sample taken while the
+// sender had nothing queued (app-limited) is not the link's: a few lines of text on an idle link
+// measure the sender, and a short flight through a token bucket's burst measures the wire.
+TEST(RateControl, TheEstimateIsTheWindowsLargestSampleOfAFullLink) {
+  RateControl rate(WireMode::kAuto, 30);
+  const auto t0 = Clock::now();
+  rate.observe(link_at(2250e6, true), t0);  // a 62 kB flight through a 50 Mbit/s tbf's burst
+  EXPECT_FALSE(rate.bandwidth()) << "no sample of a full link yet";
+  rate.observe(link_at(6e6), t0 + 10ms);
+  rate.observe(link_at(1e6, true), t0 + 20ms);
+  rate.observe(link_at(2250e6, true), t0 + 30ms);
+  EXPECT_DOUBLE_EQ(*rate.bandwidth(), 6e6);
+  for (int i = 1; i <= 10; ++i) rate.observe(link_at(5e6), t0 + i * 300ms);
+  EXPECT_DOUBLE_EQ(*rate.bandwidth(), 5e6) << "the 6 MB/s sample left the 2 s window";
+  rate.observe(link_at(1e6, true), t0 + 10s);
+  EXPECT_DOUBLE_EQ(*rate.bandwidth(), 5e6) << "an idle link did not get slower";
 }
 
 TEST(RateControl, ChangesThatFitGoLosslessEvenOnAThinLink) {
   RateControl rate(WireMode::kAuto, 30);
-  std::uint64_t tick = 1;
-  deliver(rate, tick, 10, 30'000, 25ms);  // 1.2 MB/s: 10 Mbit/s
+  rate.observe(link_at(1.2e6), Clock::now());  // 10 Mbit/s
   for (int i = 0; i < 10; ++i) rate.learn(false, 64 * 64 * 10, 8'000);  // a few lines of text
-  EXPECT_FALSE(rate.choose_jpeg(64 * 64 * 10, 64 * 64 * 12, false));
+  EXPECT_FALSE(rate.choose_jpeg(costs(64 * 64 * 10, 64 * 64 * 12, false)));
   // ... and JPEG is never chosen when it would be the larger.
   for (int i = 0; i < 10; ++i) rate.learn(true, 64 * 64 * 10, 30'000);
-  EXPECT_FALSE(rate.choose_jpeg(kScreen, kScreen, false));
+  EXPECT_FALSE(rate.choose_jpeg(costs(kScreen, kScreen, false)));
 }
 
 TEST(RateControl, TicksAreSkippedOnlyWhenEvenJpegDoesNotFit) {
   RateControl rate(WireMode::kAuto, 30);
   std::uint64_t tick = 1;
-  deliver(rate, tick, 10, 300'000, 50ms);  // 6 MB/s
+  const auto t0 = Clock::now();
+  rate.observe(link_at(6e6), t0);
   learn_video(rate);
-  // A backlog of a second of the link, not yet ACKed.
+  // A backlog of a second of the link, waiting in the socket, for a second.
   for (int i = 0; i < 20; ++i) rate.queued(tick++, 300'000);
+  rate.observe(link_at(6e6), t0 + 10ms);
+  rate.observe(link_at(6e6), t0 + 500ms);
+  EXPECT_FALSE(rate.skip_tick()) << "not backed up for long enough yet";
+  rate.observe(link_at(6e6), t0 + 1010ms);
   EXPECT_FALSE(rate.skip_tick()) << "frames still go lossless: the next goes as JPEG first";
-  EXPECT_TRUE(rate.choose_jpeg(kScreen, kScreen, false));
+  EXPECT_TRUE(rate.choose_jpeg(costs(kScreen, kScreen, false)));
   EXPECT_TRUE(rate.skip_tick()) << "JPEG frames and still backed up: fewer frames";
   // Once the backlog drains, every tick is taken again.
-  const auto now = Clock::now();
-  for (std::uint64_t t = tick - 20; t < tick; ++t) {
-    rate.sent(t, now);
-    rate.acked(t, now + 50ms * static_cast<int>(t - tick + 21));
-  }
+  for (std::uint64_t t = 1; t < tick; ++t) rate.acked(t);
+  EXPECT_EQ(rate.backlog_bytes(), 0u);
+  rate.observe(link_at(6e6), t0 + 1100ms);
   EXPECT_FALSE(rate.skip_tick());
+}
+
+// The estimate can be too high (a token bucket's burst): the need fits on paper, but the link
+// stays more than a second behind for a second. Then the frames go as JPEG strips; a backlog
+// that drains within the second (a key frame's) changes nothing.
+TEST(RateControl, ALinkASecondBehindForASecondGetsJpegStrips) {
+  RateControl rate(WireMode::kAuto, 30);
+  const auto t0 = Clock::now();
+  rate.observe(link_at(1.2e6), t0);
+  rate.learn(false, kScreen / 10, 100'000);
+  const auto frame = costs(kScreen / 10, kScreen / 10, false);  // 30 kB at 30 fps: fits
+  EXPECT_FALSE(rate.choose_jpeg(frame));
+  std::uint64_t tick = 1;
+  for (; tick <= 50; ++tick) rate.queued(tick, 30'000);  // 1.5 MB: 1.25 s of the link
+  rate.observe(link_at(1.2e6), t0 + 100ms);
+  for (std::uint64_t t = 1; t <= 20; ++t) rate.acked(t);  // drained below a second in time
+  rate.observe(link_at(1.2e6), t0 + 1100ms);
+  EXPECT_FALSE(rate.choose_jpeg(frame));
+  for (; tick <= 70; ++tick) rate.queued(tick, 30'000);  // behind again, and for a second
+  rate.observe(link_at(1.2e6), t0 + 1200ms);
+  rate.observe(link_at(1.2e6), t0 + 2200ms);
+  EXPECT_TRUE(rate.choose_jpeg(frame));
+}
+
+// A key frame, and the first lossless frame after JPEG strips, are bursts the spool takes: a
+// scrolling terminal on 10 Mbit/s (a few lines of text a tick, as copies) keeps its key frames and
+// its heals lossless, so copies go on. Judged by their own size they went as JPEG, and every
+// scroll after as a whole screen of strips (copies wait while those are out).
+TEST(RateControl, AKeyFrameOrAHealIsABurstNotARate) {
+  RateControl rate(WireMode::kAuto, 30);
+  rate.observe(link_at(1.2e6), Clock::now());  // 10 Mbit/s
+  rate.learn(false, 64 * 64 * 10, 8'000);
+  rate.learn(true, 64 * 64 * 10, 6'000);
+  for (int i = 0; i < 10; ++i) EXPECT_FALSE(rate.choose_jpeg(costs(64 * 64 * 4, 64 * 64 * 3, false)));
+  EXPECT_FALSE(rate.choose_jpeg(costs(kScreen, kScreen, true))) << "the key frame";
+  EXPECT_FALSE(rate.choose_jpeg(costs(kScreen, kScreen, false, kScreen - 64 * 64 * 4))) << "a heal";
+  EXPECT_FALSE(rate.choose_jpeg(costs(64 * 64 * 4, 64 * 64 * 3, false))) << "and the scroll after";
+  // A screen that changes whole every tick is a rate: JPEG within a few frames.
+  bool jpeg = false;
+  for (int i = 0; i < 5 && !jpeg; ++i) jpeg = rate.choose_jpeg(costs(kScreen, kScreen, false));
+  EXPECT_TRUE(jpeg);
+}
+
+// A receiver stopped (SIGSTOP) or short of CPU makes a backlog the link did not: the spool takes
+// it, in the frames the link would carry, and no tick is skipped.
+TEST(RateControl, ABacklogWaitingOnTheReceiverIsNotTheLinks) {
+  RateControl rate(WireMode::kAuto, 30);
+  std::uint64_t tick = 1;
+  const auto t0 = Clock::now();
+  rate.observe(link_at(6e6), t0);
+  learn_video(rate);
+  EXPECT_TRUE(rate.choose_jpeg(costs(kScreen, kScreen, false)));  // video on 50 Mbit/s: JPEG strips
+  for (int i = 0; i < 20; ++i) rate.queued(tick++, 300'000);
+  LinkSample delivered = link_at(6e6);
+  delivered.unacked_bytes = 0;  // the peer's kernel has every byte written; its program no ACK
+  rate.observe(delivered, t0 + 100ms);
+  EXPECT_TRUE(rate.receiver_bound());
+  EXPECT_FALSE(rate.skip_tick());
+  // The peer's window closed: its kernel holds what it can, the rest waits in ours.
+  LinkSample held = link_at(6e6);
+  held.rwnd_limited_us = 1'000'000;
+  rate.observe(held, t0 + 200ms);
+  held.rwnd_limited_us += 90'000;  // 90 of the last 100 ms
+  rate.observe(held, t0 + 300ms);
+  EXPECT_TRUE(rate.receiver_bound());
+  EXPECT_FALSE(rate.skip_tick());
+  // The receiver reads again, the link is the limit again: backed up for a second, so fewer frames.
+  held.rwnd_limited_us += 5'000;
+  rate.observe(held, t0 + 400ms);
+  EXPECT_FALSE(rate.receiver_bound());
+  held.rwnd_limited_us += 5'000;
+  rate.observe(held, t0 + 1400ms);
+  EXPECT_TRUE(rate.choose_jpeg(costs(kScreen, kScreen, false)));
+  EXPECT_TRUE(rate.skip_tick());
 }
 
 TEST(RateControl, FixedWireModesDoNotChoose) {
   RateControl lossless(WireMode::kLossless, 30), jpeg(WireMode::kJpeg, 30);
-  std::uint64_t a = 1, b = 1;
-  deliver(lossless, a, 10, 300'000, 50ms);
-  deliver(jpeg, b, 10, 5'000'000, 20ms);
-  EXPECT_FALSE(lossless.choose_jpeg(kScreen, kScreen, false));
-  EXPECT_TRUE(jpeg.choose_jpeg(64, 64, false));
-  for (int i = 0; i < 100; ++i) lossless.queued(a++, 300'000);
-  EXPECT_FALSE(lossless.skip_tick()) << "--wire lossless never skips: today's spool takes the backlog";
+  lossless.observe(link_at(6e6), Clock::now());
+  jpeg.observe(link_at(250e6), Clock::now());
+  EXPECT_FALSE(lossless.choose_jpeg(costs(kScreen, kScreen, false)));
+  EXPECT_TRUE(jpeg.choose_jpeg(costs(64, 64, false)));
+  for (std::uint64_t t = 1; t <= 100; ++t) lossless.queued(t, 300'000);
+  EXPECT_FALSE(lossless.skip_tick()) << "--wire lossless never skips: the spool takes the backlog";
+}
+
+// The kernel's side, on a real TCP connection over loopback: before anything is sent there is no
+// rate; after a few MB delivered the rate is a loopback's (far above any network link's) and the
+// socket has nothing left unacknowledged; with the peer not reading, the bytes stay in our send
+// queue and the peer's window holds the sending back.
+TEST(KernelLinkSample, ReadsTheDeliveryRateTheSendQueueAndTheReceiverWindowOfARealSocket) {
+  const int listener = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(listener, 1), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const int sender = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_EQ(connect(sender, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const int peer = accept(listener, nullptr, nullptr);
+  ASSERT_GE(peer, 0);
+
+  auto first = read_link_sample(sender);
+  ASSERT_TRUE(first) << "TCP_INFO unreadable";
+  EXPECT_EQ(first->unacked_bytes, 0u);
+  EXPECT_FALSE(read_link_sample(listener + 1000)) << "not a socket: no sample";
+
+  // 4 MB, read as it comes: delivered, all ACKed.
+  std::vector<char> chunk(256 * 1024, 'x');
+  std::thread reader([peer] {
+    std::vector<char> in(1 << 20);
+    std::size_t total = 0;
+    while (total < 4u << 20) {
+      const auto n = read(peer, in.data(), in.size());
+      if (n <= 0) break;
+      total += static_cast<std::size_t>(n);
+    }
+  });
+  for (int i = 0; i < 16; ++i) ASSERT_EQ(write(sender, chunk.data(), chunk.size()), static_cast<ssize_t>(chunk.size()));
+  reader.join();
+  std::optional<LinkSample> after;
+  for (int i = 0; i < 100; ++i) {  // the last ACKs may still be on their way
+    after = read_link_sample(sender);
+    if (after && after->unacked_bytes == 0) break;
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->unacked_bytes, 0u);
+  EXPECT_GT(after->delivery_rate, 100e6 / 8) << "loopback carries more than 100 Mbit/s";
+
+  // The peer stops reading: its window fills, the rest stays here, and the time held back by the
+  // window grows.
+  std::size_t written = 0;
+  const int flags = MSG_DONTWAIT;
+  for (int i = 0; i < 4096; ++i) {
+    const auto n = send(sender, chunk.data(), chunk.size(), flags);
+    if (n <= 0) break;
+    written += static_cast<std::size_t>(n);
+  }
+  std::this_thread::sleep_for(200ms);
+  const auto held = read_link_sample(sender);
+  ASSERT_TRUE(held);
+  EXPECT_GT(held->unacked_bytes, 0u) << written << " bytes written";
+  EXPECT_GT(held->rwnd_limited_us, after->rwnd_limited_us);
+  close(peer);
+  close(sender);
+  close(listener);
 }
 
 // The choice and the estimate reach the user: in each --stats line, and in the summary, after
@@ -118,6 +289,8 @@ TEST(RateControl, TheStatusLineAndTheSummarySayTheWireAndTheLinkEstimate) {
   ASSERT_NE(wire, std::string::npos) << line;
   EXPECT_LT(line.find(" dropped)"), wire) << line;
   EXPECT_LT(wire, line.find("; receiver stored 20")) << line;
+  s.link_mbit = 349242.7;  // the kernel's view of loopback
+  EXPECT_NE(format_summary(s).find("link estimated at 349 Gbit/s"), std::string::npos) << format_summary(s);
   s.jpeg_frames = 0;
   s.link_mbit = -1;  // nothing measured (a receiver of protocol 3, --wire lossless before any ACK)
   EXPECT_EQ(format_summary(s).find("JPEG"), std::string::npos) << format_summary(s);

@@ -54,9 +54,7 @@ CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
     e->enable_yuv420(planes);
     coder = quality > 0 ? std::make_unique<JpegStripCoder>(quality) : nullptr;
     if (coder)
-      e->enable_jpeg(coder.get(), [&rate](std::uint64_t lossless, std::uint64_t jpeg, bool key) {
-        return rate.choose_jpeg(lossless, jpeg, key);
-      });
+      e->enable_jpeg(coder.get(), [&rate](const FrameEncoder::WireCosts& costs) { return rate.choose_jpeg(costs); });
     return e;
   };
   auto encoder = make_encoder();

@@ -56,6 +56,9 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr auto kPingEvery = std::chrono::seconds(10);
+// How often the rate controller reads the kernel's view of the link besides at each ACK (so that
+// a receiver that stops ACKing is seen as such).
+constexpr auto kSampleEvery = std::chrono::milliseconds(100);
 constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 
 // Every line goes through the log, which makes the receiver's words (ERROR and STOP messages,
@@ -81,6 +84,7 @@ class Client {
         bye_timer_(io_),
         ping_timer_(io_),
         stats_timer_(io_),
+        sample_timer_(io_),
         signals_(io_, SIGINT, SIGTERM),
         user_signals_(io_, SIGUSR1, SIGUSR2),
         spool_(config.spool_mb << 20),
@@ -292,7 +296,7 @@ class Client {
   void lost(const std::shared_ptr<Link>& link, const std::string& why, bool retry_soon = false) {
     if (link != link_ || link->closed()) return;
     close_link(link);
-    rate_.reset_flight();
+    rate_.reset_link();
     if (done_) return;
     if (!ever_welcomed_ || !config_.reconnect || stop_requested_by_user()) return fail(why);
     const bool was_live = link->welcomed;
@@ -477,6 +481,7 @@ class Client {
       capture_started_ = Clock::now();
       capture_thread_ = std::thread([this] { capture(); });
       keep_alive();
+      sample_link();
       if (show_status_) print_stats();
     } else {
       ++reconnects_;
@@ -494,7 +499,8 @@ class Client {
 
   void on_ack(const std::shared_ptr<Link>& link, const wire::Ack& a) {
     if (link->unacked > 0) --link->unacked;
-    rate_.acked(a.seq, Clock::now());
+    rate_.acked(a.seq);
+    observe_link();
     if (spool_.acknowledge(a.seq)) {
       ++stored_;
       if (show_status_) stats_.acknowledged(a.seq, wall_clock_us());
@@ -558,7 +564,6 @@ class Client {
         ++summary_.sent;
         summary_.wire_bytes += next->bytes->size();
       }
-      rate_.sent(next->tick, Clock::now());
       link->send_frame(std::move(next->bytes));
     }
     send_events(link, spool_.next_tick());
@@ -574,6 +579,20 @@ class Client {
       if (link_ && link_->welcomed && !link_->bye_sent && Clock::now() - link_->last_send() >= kPingEvery)
         link_->send(share(wire::encode(wire::Ping{})));
       keep_alive();
+    });
+  }
+
+  // The kernel's view of the link, for the rate controller: at each ACK, and every kSampleEvery.
+  void observe_link() {
+    if (!link_ || !link_->welcomed || link_->closed()) return;
+    if (const auto s = read_link_sample(link_->native_handle())) rate_.observe(*s, Clock::now());
+  }
+  void sample_link() {
+    sample_timer_.expires_after(kSampleEvery);
+    sample_timer_.async_wait([this](error_code ec) {
+      if (ec || closed_) return;
+      observe_link();
+      sample_link();
     });
   }
 
@@ -644,6 +663,7 @@ class Client {
     retry_timer_.cancel();
     ping_timer_.cancel();
     stats_timer_.cancel();
+    sample_timer_.cancel();
     if (show_status_) log::clear_status();
     signals_.cancel();
     user_signals_.cancel();
@@ -694,7 +714,7 @@ class Client {
   std::string host_;
   asio::ip::tcp::resolver::results_type endpoints_;
   std::shared_ptr<Link> link_;  // the current connection (or attempt); null before the first
-  asio::steady_timer connect_timer_, retry_timer_, bye_timer_, ping_timer_, stats_timer_;
+  asio::steady_timer connect_timer_, retry_timer_, bye_timer_, ping_timer_, stats_timer_, sample_timer_;
   asio::signal_set signals_, user_signals_;
   std::unique_ptr<TerminalKeys> keys_;  // m: marker, p: pause, s: save the receiver's replay buffer
   std::unique_ptr<GlobalHotkeys> hotkeys_;  // the same from anywhere on the X display

@@ -89,6 +89,7 @@ class Link : public std::enable_shared_from_this<Link> {
   wire::MessageReader reader;
   bool tls() const { return stream_.tls(); }
   bool closed() const { return closed_; }
+  int native_handle() { return stream_.socket().native_handle(); }
   Clock::time_point last_send() const { return last_send_; }
 
   bool challenged = false, welcomed = false, bye_sent = false;

@@ -7,47 +7,49 @@ namespace screenreel::capture {
 
 void RateControl::queued(std::uint64_t tick, std::size_t bytes) {
   std::lock_guard lock(mutex_);
-  Flight f;
-  f.bytes = bytes;
-  auto [it, added] = flight_.try_emplace(tick, f);
-  if (added) backlog_ += bytes;
+  if (unacked_.try_emplace(tick, bytes).second) backlog_ += bytes;
 }
 
-void RateControl::sent(std::uint64_t tick, Clock::time_point now) {
+void RateControl::acked(std::uint64_t tick) {
   std::lock_guard lock(mutex_);
-  const auto f = flight_.find(tick);
-  if (f == flight_.end() || f->second.sent) return;
-  f->second.sent = now;
-  f->second.delivered = delivered_;
-  f->second.delivered_at = in_flight_ > 0 && last_ack_ ? *last_ack_ : now;
-  ++in_flight_;
+  const auto f = unacked_.find(tick);
+  if (f == unacked_.end()) return;
+  backlog_ -= f->second;
+  unacked_.erase(f);
 }
 
-void RateControl::acked(std::uint64_t tick, Clock::time_point now) {
+void RateControl::observe(const LinkSample& sample, Clock::time_point now) {
   std::lock_guard lock(mutex_);
-  const auto f = flight_.find(tick);
-  if (f == flight_.end()) return;
-  backlog_ -= f->second.bytes;
-  delivered_ += f->second.bytes;
-  if (f->second.sent) {
-    --in_flight_;
-    const auto interval = now - f->second.delivered_at;
-    if (interval >= kMinSampleInterval)
-      samples_.emplace_back(now, static_cast<double>(delivered_ - f->second.delivered) /
-                                     std::chrono::duration<double>(interval).count());
-  }
-  last_ack_ = now;
-  flight_.erase(f);
+  if (sample.delivery_rate > 0 && !sample.app_limited) samples_.emplace_back(now, sample.delivery_rate);
   // Keep the window's samples, but never drop the last ones for want of newer (an idle screen
   // sends nothing: the link did not get slower).
   while (samples_.size() > 8 && now - samples_.front().first > kWindow) samples_.pop_front();
+
+  bool window_bound = false;
+  if (last_rwnd_ && now > last_rwnd_->first && sample.rwnd_limited_us >= last_rwnd_->second) {
+    const double held = static_cast<double>(sample.rwnd_limited_us - last_rwnd_->second) / 1e6;
+    window_bound = held >= kReceiverBoundShare * std::chrono::duration<double>(now - last_rwnd_->first).count();
+  }
+  last_rwnd_.emplace(now, sample.rwnd_limited_us);
+  receiver_bound_ = window_bound || (sample.unacked_bytes == 0 && backlog_ > 0);
+
+  const auto bw = bandwidth_locked();
+  const auto persists = [&](double seconds, std::optional<Clock::time_point>& since) {
+    if (receiver_bound_ || !bw || static_cast<double>(backlog_) <= *bw * seconds) since.reset();
+    else if (!since) since = now;
+    return since && now - *since >= kBacklogPersists;
+  };
+  skip_backed_up_ = persists(kSkipBacklogSeconds, skip_over_since_);
+  jpeg_backed_up_ = persists(kJpegBacklogSeconds, jpeg_over_since_);
 }
 
-void RateControl::reset_flight() {
+void RateControl::reset_link() {
   std::lock_guard lock(mutex_);
-  for (auto& [tick, f] : flight_) f.sent.reset();
-  last_ack_.reset();
-  in_flight_ = 0;
+  last_rwnd_.reset();
+  receiver_bound_ = false;
+  skip_over_since_.reset();
+  jpeg_over_since_.reset();
+  skip_backed_up_ = jpeg_backed_up_ = false;
 }
 
 std::optional<double> RateControl::bandwidth_locked() const {
@@ -72,17 +74,25 @@ bool RateControl::last_jpeg() const {
   return last_jpeg_;
 }
 
-bool RateControl::choose_jpeg(std::uint64_t lossless_pixels, std::uint64_t jpeg_pixels, bool) {
+bool RateControl::receiver_bound() const {
+  std::lock_guard lock(mutex_);
+  return receiver_bound_;
+}
+
+bool RateControl::choose_jpeg(const FrameEncoder::WireCosts& costs) {
   std::lock_guard lock(mutex_);
   if (mode_ != WireMode::kAuto) return last_jpeg_ = mode_ == WireMode::kJpeg;
+  if (!costs.key) {
+    const double changed = lossless_bpp_ * static_cast<double>(costs.lossless_pixels - costs.heal_pixels);
+    need_ = need_ ? 0.75 * *need_ + 0.25 * changed : changed;
+  }
   const auto bw = bandwidth_locked();
-  if (!bw) return last_jpeg_ = false;  // nothing measured yet: today's wire
-  const double lossless = lossless_bpp_ * static_cast<double>(lossless_pixels);
-  const double jpeg = jpeg_bpp_ * static_cast<double>(jpeg_pixels);
-  // A frame's busy time includes the round trip and the receiver's work, so for small frames the
-  // estimate is low: JPEG only when it is also the smaller (text scrolled as copies is not).
-  const bool backed_up = static_cast<double>(backlog_) > *bw * kBacklogSeconds;
-  return last_jpeg_ = jpeg < lossless && (backed_up || lossless * fps_ > *bw * kHeadroom);
+  if (!bw) return last_jpeg_ = false;  // the link was never full: the changes fit
+  const double lossless = lossless_bpp_ * static_cast<double>(costs.lossless_pixels);
+  const double jpeg = jpeg_bpp_ * static_cast<double>(costs.jpeg_pixels);
+  const bool too_much = jpeg_backed_up_ || (need_ && *need_ * fps_ > *bw * kHeadroom);
+  // JPEG only when it is also the smaller (text scrolled as copies is not).
+  return last_jpeg_ = too_much && jpeg < lossless;
 }
 
 void RateControl::learn(bool jpeg, std::uint64_t pixels, std::size_t bytes) {
@@ -94,9 +104,7 @@ void RateControl::learn(bool jpeg, std::uint64_t pixels, std::size_t bytes) {
 
 bool RateControl::skip_tick() {
   std::lock_guard lock(mutex_);
-  if (mode_ == WireMode::kLossless || !last_jpeg_) return false;
-  const auto bw = bandwidth_locked();
-  return bw && static_cast<double>(backlog_) > *bw * kBacklogSeconds;
+  return mode_ != WireMode::kLossless && last_jpeg_ && skip_backed_up_;
 }
 
 }  // namespace screenreel::capture

@@ -1,12 +1,31 @@
 // The capture client's choice between lossless tiles and JPEG strips (--wire auto), and when to
-// skip a tick. BBR's idea for the estimate: the link's delivery rate is measured from the ACKs
-// (at each ACK, the bytes ACKed since the frame was sent over the time since the ACK before its
-// sending; the max of the last 2 s), and
-// GCC's for the trigger: a backlog growing beyond what the link drains in a quarter second means
-// the sender asks too much. A frame goes lossless when its tiles at the asked frame rate fit the
-// estimate with 10 % to spare and nothing is backed up; else as JPEG strips; and a tick is skipped
-// only when frames already go as JPEG and the backlog is still too long (even JPEG does not fit).
-// Thread-safe: the io thread reports queued, sent and ACKed frames, the capture thread asks.
+// skip a tick. BBR's idea for the estimate, from the kernel's own BBR-style rate sampler
+// (TCP_INFO's delivery rate: bytes the peer's kernel ACKed over the time the link took for them,
+// whatever congestion control runs): the link's rate is the largest sample of the last 2 s taken
+// while the link was full. An app-limited sample (the sender had nothing queued) does not count:
+// it measures the sender, and where a token bucket shapes the link (tbf, an ISP's policer) a short
+// flight passes in the bucket's burst at the wire's speed, many times the link's rate (measured:
+// 18 Gbit/s on a 50 Mbit/s tbf). A link never full has no estimate, and the changes go lossless:
+// they fit. GCC's idea for the trigger: a backlog that stays beyond what the link drains in a
+// given time, for a second, means the sender asks too much.
+//
+// The need is a rate: the bytes the frames' changed tiles take (a moving average, key frames
+// left out) at the asked frame rate. A frame goes lossless when that need fits the estimate with
+// 10 % to spare and the link has not been a second behind for a second (the estimate was too
+// high); else as JPEG strips, when they are the smaller.
+// A key frame, or the first lossless frame after JPEG strips (which resends their tiles), is a
+// burst, not a rate: the spool takes it as the link drains it. Were it judged by its own size,
+// a scrolling terminal on 10 Mbit/s would send its key frame as JPEG, and then, as copies wait
+// while strips decoded from a JPEG are out, every scroll as a whole screen of JPEG strips.
+// A tick is skipped only when frames already go as JPEG and the link is still a quarter second
+// behind after a second.
+//
+// A backlog the link did not make is not the link's: when the kernel has delivered everything
+// written (its send queue is empty) or the receiver's window holds the sending back, the frames
+// wait on the receiver (stopped, or short of CPU). Then nothing changes: the spool takes them,
+// as after a reconnection, and no tick is skipped for the link.
+// Thread-safe: the io thread reports queued and ACKed frames and the kernel's view, the capture
+// thread asks.
 #pragma once
 
 #include <chrono>
@@ -17,61 +36,76 @@
 #include <optional>
 
 #include "screenreel/capture/client.hpp"
+#include "screenreel/protocol/frame_codec.hpp"
 
 namespace screenreel::capture {
+
+// What the kernel knows of the connection (TCP_INFO and SIOCOUTQ), read on the io thread.
+struct LinkSample {
+  double delivery_rate = 0;     // bytes/s, the newest delivery-rate sample (0: none yet)
+  bool app_limited = false;     // that sample was taken with nothing queued: not the link's
+  std::uint64_t rwnd_limited_us = 0;  // the connection's total time held back by the peer's window
+  std::size_t unacked_bytes = 0;      // written to the socket, not yet ACKed by the peer's kernel
+};
+
+// Reads TCP_INFO and SIOCOUTQ of a connected TCP socket (nothing when the kernel cannot say).
+std::optional<LinkSample> read_link_sample(int fd);
 
 class RateControl {
  public:
   using Clock = std::chrono::steady_clock;
   static constexpr auto kWindow = std::chrono::seconds(2);  // the max filter's
   static constexpr double kHeadroom = 0.9;                  // of the estimate a frame may use
-  static constexpr double kBacklogSeconds = 0.25;           // of the estimate: longer is too much
+  // A backlog longer than the link drains in this, for kBacklogPersists: fewer frames, when they
+  // go as JPEG already; JPEG strips, when they do not.
+  static constexpr double kSkipBacklogSeconds = 0.25, kJpegBacklogSeconds = 1.0;
+  static constexpr auto kBacklogPersists = std::chrono::seconds(1);
+  // Held back by the peer's window for at least this share of the time between two samples:
+  // the receiver, not the link, is what is slow.
+  static constexpr double kReceiverBoundShare = 0.5;
 
   RateControl(WireMode mode, double fps) : mode_(mode), fps_(fps) {}
 
-  // io thread: a frame of `bytes` entered the spool; was written to the socket; was ACKed.
+  // io thread: a frame of `bytes` entered the spool; was ACKed by the receiver.
   void queued(std::uint64_t tick, std::size_t bytes);
-  void sent(std::uint64_t tick, Clock::time_point now);
-  void acked(std::uint64_t tick, Clock::time_point now);
-  // The connection broke: what was in flight will be sent again, its timings are void.
-  void reset_flight();
+  void acked(std::uint64_t tick);
+  // io thread: the kernel's view of the connection, at each ACK and every 100 ms.
+  void observe(const LinkSample& sample, Clock::time_point now);
+  // The connection broke: the next one's kernel counters start again.
+  void reset_link();
 
   // capture thread: whether this frame goes as JPEG strips, given the pixels the tiles (the
   // changed ones, and those that heal strips sent as JPEG before) and the strips would send.
-  bool choose_jpeg(std::uint64_t lossless_pixels, std::uint64_t jpeg_pixels, bool key);
+  bool choose_jpeg(const FrameEncoder::WireCosts& costs);
   // After the frame was made: its bytes teach the bytes a pixel of each way costs.
   void learn(bool jpeg, std::uint64_t pixels, std::size_t bytes);
-  // Skip this tick: frames go as JPEG and the backlog is still longer than the link drains in
-  // kBacklogSeconds.
+  // Skip this tick: frames go as JPEG and the link is backed up (longer than it drains in
+  // kSkipBacklogSeconds, for kBacklogPersists).
   bool skip_tick();
 
-  // The delivery-rate estimate, bytes per second (nothing before the first ACKed frame).
+  // The delivery-rate estimate, bytes per second (nothing until the link was full once).
   std::optional<double> bandwidth() const;
   std::size_t backlog_bytes() const;
   bool last_jpeg() const;
+  // The newest sample said the frames wait on the receiver, not on the link.
+  bool receiver_bound() const;
 
  private:
-  struct Flight {
-    std::size_t bytes = 0;
-    std::optional<Clock::time_point> sent;
-    // BBR's rate sample state when it was sent: the bytes ACKed by then, and when the newest of
-    // them was (or the sending itself, when nothing was in flight).
-    std::uint64_t delivered = 0;
-    Clock::time_point delivered_at;
-  };
-  // A sample spanning less than this says more about how ACKs bunch than about the link.
-  static constexpr auto kMinSampleInterval = std::chrono::milliseconds(10);
   std::optional<double> bandwidth_locked() const;
 
   mutable std::mutex mutex_;
   const WireMode mode_;
   const double fps_;
-  std::map<std::uint64_t, Flight> flight_;  // queued, not yet ACKed
-  std::size_t backlog_ = 0;                 // their bytes
-  std::optional<Clock::time_point> last_ack_;
-  std::uint64_t delivered_ = 0;  // bytes ACKed so far
-  std::size_t in_flight_ = 0;    // frames sent, not yet ACKed
+  std::map<std::uint64_t, std::size_t> unacked_;  // queued frames' bytes, until ACKed
+  std::size_t backlog_ = 0;                       // their sum
   std::deque<std::pair<Clock::time_point, double>> samples_;  // delivery rates, newest last
+  std::optional<std::pair<Clock::time_point, std::uint64_t>> last_rwnd_;  // when, rwnd_limited_us
+  bool receiver_bound_ = false;
+  // Since when the link's backlog is longer than kSkipBacklogSeconds, kJpegBacklogSeconds of it;
+  // whether for kBacklogPersists.
+  std::optional<Clock::time_point> skip_over_since_, jpeg_over_since_;
+  bool skip_backed_up_ = false, jpeg_backed_up_ = false;
+  std::optional<double> need_;  // bytes a frame's changed tiles take, moving average
   // Bytes a pixel costs: LZ4 tiles (a 1080p video measured 2.8, a terminal far less) and JPEG
   // strips at quality 90 (about 0.3 on video); moving averages of the frames made.
   double lossless_bpp_ = 1.5, jpeg_bpp_ = 0.3;

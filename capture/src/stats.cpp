@@ -9,6 +9,18 @@
 #include "screenreel/common/terminal_text.hpp"
 
 namespace screenreel::capture {
+namespace {
+
+// A link's rate as people say it: "48.2 Mbit/s", and "349 Gbit/s" for the kernel's view of
+// loopback (no real link: its delivery rate is memory's).
+std::string rate_text(double mbit) {
+  char text[32];
+  if (mbit >= 10'000) std::snprintf(text, sizeof text, "%.0f Gbit/s", mbit / 1000);
+  else std::snprintf(text, sizeof text, "%.1f Mbit/s", mbit);
+  return text;
+}
+
+}  // namespace
 
 void LiveStats::acknowledged(std::uint64_t tick, std::int64_t now_us) {
   if (auto t = capture_times_.find(tick); t != capture_times_.end()) {
@@ -45,7 +57,7 @@ std::string LiveStats::line(const Now& now) {
                   static_cast<unsigned long long>(now.jpeg_frames - jpeg_));
     if (now.link_mbit >= 0) {
       const std::size_t more = std::strlen(line);
-      std::snprintf(line + more, sizeof line - more, ", link ~%.1f Mbit/s", now.link_mbit);
+      std::snprintf(line + more, sizeof line - more, ", link ~%s", rate_text(now.link_mbit).c_str());
     }
   } else {
     std::snprintf(line + at, sizeof line - at, "reconnecting to %s: spool %s (%zu frames), %llu lost",
@@ -80,10 +92,7 @@ std::string format_summary(const CaptureSummary& s) {
     std::snprintf(w, sizeof w, "; %llu frames as JPEG strips, %llu ticks skipped for the link",
                   static_cast<unsigned long long>(s.jpeg_frames), static_cast<unsigned long long>(s.skipped));
     wire = w;
-    if (s.link_mbit >= 0) {
-      std::snprintf(w, sizeof w, ", link estimated at %.1f Mbit/s", s.link_mbit);
-      wire += w;
-    }
+    if (s.link_mbit >= 0) wire += ", link estimated at " + rate_text(s.link_mbit);
   }
   std::string away;
   if (s.reconnects > 0 || s.lost > 0 || s.undelivered > 0)

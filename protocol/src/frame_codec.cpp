@@ -57,20 +57,24 @@ bool FrameEncoder::encode_jpeg(bool key, EncodeStats& stats, wire::FrameMessageW
   std::fill(heal.begin(), heal.end(), std::uint8_t{0});
   for (std::size_t i = 0; i < lossy_.size(); ++i)
     if (lossy_[i]) mark_cells(grid_.strip(i), kTile, kTile, tiles_x_, heal);
-  stats.lossless_pixels = 0;
+  stats.lossless_pixels = stats.heal_pixels = 0;
   for (std::uint32_t ty = 0; ty < tiles_y_; ++ty)
     for (std::uint32_t tx = 0; tx < tiles_x_; ++tx) {
       const std::size_t t = std::size_t{ty} * tiles_x_ + tx;
       if (!changed_[t] && !heal[t]) continue;
       stats.lossless_pixels += static_cast<std::uint64_t>(tile(tx, ty).area());
-      if (!changed_[t]) continue;
+      if (!changed_[t]) {
+        stats.heal_pixels += static_cast<std::uint64_t>(tile(tx, ty).area());
+        continue;
+      }
       tile_rects_.push_back(tile(tx, ty));
       grid_.mark(tile_rects_.back(), strip_marks_);
     }
   stats.jpeg_pixels = 0;
   for (std::size_t i = 0; i < strip_marks_.size(); ++i)
     if (strip_marks_[i]) stats.jpeg_pixels += static_cast<std::uint64_t>(grid_.strip(i).area());
-  if (stats.jpeg_pixels == 0 || !choose_ || !choose_(stats.lossless_pixels, stats.jpeg_pixels, key)) return false;
+  if (stats.jpeg_pixels == 0 || !choose_ || !choose_({stats.lossless_pixels, stats.heal_pixels, stats.jpeg_pixels, key}))
+    return false;
 
   const CodedStrips& coded = strip_coder_->code(reference_, tile_rects_);
   for (std::size_t i = 0; i < coded.strips.size(); ++i)  // never in practice: see the limit

@@ -42,7 +42,7 @@ void expect_kept_up(const LinkRun& run, int seconds) {
 }
 
 LinkRun record_over_link(const std::string& display, double mbit, int seconds, const std::string& name,
-                         const std::function<void()>& during, const std::vector<std::string>& capture_args) {
+                         const std::function<void(Process& receiver)>& during, const std::vector<std::string>& capture_args) {
   LinkRun run;
   const auto dir = fresh_temp_dir("screenreel-link");
   run.archive = dir / "archive";
@@ -61,7 +61,7 @@ LinkRun record_over_link(const std::string& display, double mbit, int seconds, c
   argv.insert(argv.end(), capture_args.begin(), capture_args.end());
   Process capture(link.in_sender(argv));
   const auto started = std::chrono::steady_clock::now();
-  if (during) during();
+  if (during) during(*receiver.process);
   const auto status = capture.wait_for(std::chrono::seconds(seconds + 30));
   run.seconds_behind =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() - seconds;

@@ -11,6 +11,8 @@
 
 namespace screenreel::test {
 
+class Process;
+
 struct LinkRun {
   bool ok = false;      // the programs ran and the capture printed its summary
   std::string summary;  // the capture's summary line
@@ -27,10 +29,11 @@ struct LinkRun {
 };
 
 // Records X display `display` at 30 fps for `seconds` over `mbit` Mbit/s into a fresh archive;
-// `during` runs on the calling thread while the capture runs (a test painting the screen).
+// `during` runs on the calling thread while the capture runs (a test painting the screen, or
+// stopping the receiver it is given).
 // `capture_args` are added to the capture's command line (--no-copies, ...).
 LinkRun record_over_link(const std::string& display, double mbit, int seconds, const std::string& name,
-                         const std::function<void()>& during = {}, const std::vector<std::string>& capture_args = {});
+                         const std::function<void(Process& receiver)>& during = {}, const std::vector<std::string>& capture_args = {});
 
 // Records `kind` (terminal, desktop, video) at 30 fps for `seconds` over `mbit` Mbit/s into a
 // fresh archive. Reports failures with ADD_FAILURE; prints the numbers on stdout.

@@ -33,7 +33,7 @@ struct CaptureConfig {
   // The top-level windows' places and titles to the receiver (protocol 6, an X display only), so
   // that an export can black a window out (--redact-window); --no-window-list turns it off.
   bool window_list = true;
-  WireMode wire = WireMode::kLossless;  // --wire
+  WireMode wire = WireMode::kAuto;  // --wire
   WirePixels wire_pixels = WirePixels::kBgrx;  // --wire-pixels
   bool quiet = false;
   bool stats = false;  // a live status line on stderr, once a second

@@ -61,6 +61,7 @@ struct EncodeStats {
   bool jpeg = false;                // the changes went as JPEG strips (protocol 4)
   std::uint32_t jpeg_strips = 0;    // how many
   std::uint64_t lossless_pixels = 0;  // what the frame had to send as tiles (changed, and lossy to heal)
+  std::uint64_t heal_pixels = 0;      // of them, unchanged tiles of strips the peer holds from a JPEG
   std::uint64_t jpeg_pixels = 0;      // or as JPEG strips
   bool yuv420 = false;                // the tiles went as 4:2:0 planes (protocol 5)
 };
@@ -117,12 +118,18 @@ class FrameEncoder {
 
   // JPEG strips (protocol 4: only for a receiver whose WELCOME offered a quality): after the
   // tiles are compared, `choose` says whether this frame's changes go as JPEG strips coded by
-  // `coder` (true) or as LZ4 tiles, given the pixels each would send. The receiver then holds
+  // `coder` (true) or as LZ4 tiles, given the pixels each would send (WireCosts). The receiver then holds
   // the decoded strips, which the encoder keeps too (the hash is of them); the next frame that
   // goes as tiles also resends every tile of a strip that went as JPEG, so the receiver never
   // codes again pixels that were decoded from a JPEG. Copies are not looked for while such
   // strips are out. nullptr: off.
-  using WireChoice = std::function<bool(std::uint64_t lossless_pixels, std::uint64_t jpeg_pixels, bool key)>;
+  struct WireCosts {
+    std::uint64_t lossless_pixels = 0;  // as tiles: the changed ones and those that heal
+    std::uint64_t heal_pixels = 0;      // of which unchanged tiles of strips that went as JPEG
+    std::uint64_t jpeg_pixels = 0;      // as JPEG strips
+    bool key = false;
+  };
+  using WireChoice = std::function<bool(const WireCosts&)>;
   void enable_jpeg(StripCoder* coder, WireChoice choose);
 
  private:
