@@ -108,7 +108,8 @@ class CopyRecording : public ::testing::Test {
 
     run.summary = capture.out();
     run.err = capture.err();
-    run.from_planes = static_cast<std::int64_t>(number(receiver.process->err(), R"((\d+) of them coded from 4:2:0 planes)"));
+    run.from_planes =
+        static_cast<std::int64_t>(number(receiver.process->err(), R"((\d+) of them coded from 4:2:0 planes)"));
     run.sent = test::frames_sent(run.summary);
     run.stored = static_cast<std::int64_t>(number(run.summary, R"(receiver stored (\d+))"));
     run.copies = static_cast<std::int64_t>(number(run.summary, R"((\d+) copy rectangles)"));

@@ -363,14 +363,15 @@ const CodedStrips& JpegEncoder::encode_strips(const std::uint8_t* pixels, std::u
                                               std::size_t stride, std::span<const PixelRect> changed) {
   Impl& m = *impl_;
   const std::uint32_t interval = JpegStripGrid(width, height).mcus_per_strip();
-  return m.code_strips(width, height, changed, [&](std::span<const PixelRect> pieces, std::uint32_t w, std::uint32_t h) {
+  const auto code = [&](std::span<const PixelRect> pieces, std::uint32_t w, std::uint32_t h) {
     m.rows.clear();
     for (const PixelRect& p : pieces)
       for (std::int32_t y = 0; y < p.h; ++y)
         m.rows.push_back(const_cast<JSAMPROW>(pixels + static_cast<std::size_t>(p.y + y) * stride +
                                               static_cast<std::size_t>(p.x) * 4));
     m.compress_or_throw(m.rows.data(), w, h, interval);
-  });
+  };
+  return m.code_strips(width, height, changed, code);
 }
 
 const CodedStrips& JpegEncoder::encode_strips_yuv420(const std::uint8_t* planes, std::uint32_t width,
@@ -378,10 +379,11 @@ const CodedStrips& JpegEncoder::encode_strips_yuv420(const std::uint8_t* planes,
   Impl& m = *impl_;
   const Yuv420Planes frame{planes, Yuv420Layout{width, height}};
   const std::uint32_t interval = JpegStripGrid(width, height).mcus_per_strip();
-  return m.code_strips(width, height, changed, [&](std::span<const PixelRect> pieces, std::uint32_t w, std::uint32_t h) {
+  const auto code = [&](std::span<const PixelRect> pieces, std::uint32_t w, std::uint32_t h) {
     if (!m.compress_planes(frame, pieces, w, h, interval))
       throw std::runtime_error(std::string("JPEG encode failed: ") + m.error.message);
-  });
+  };
+  return m.code_strips(width, height, changed, code);
 }
 
 int JpegEncoder::quality() const { return impl_->quality; }
