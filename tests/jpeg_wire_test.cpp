@@ -13,6 +13,7 @@
 
 #include "jpeg_strip_coder.hpp"
 #include "screenreel/archive/jpeg.hpp"
+#include "screenreel/common/yuv420.hpp"
 #include "screenreel/protocol/frame_codec.hpp"
 #include "screenreel/protocol/wire.hpp"
 
@@ -57,8 +58,8 @@ struct Receiver {
     });
   }
   // Parses and applies a FRAME message; the parsed view (pointing into `message`) for more checks.
-  wire::FrameView apply(const std::vector<std::uint8_t>& message) {
-    auto parsed = wire::decode_body(wire::MessageType::kFrame, std::span(message).subspan(wire::kHeaderBytes), 4);
+  wire::FrameView apply(const std::vector<std::uint8_t>& message, std::uint32_t version = 4) {
+    auto parsed = wire::decode_body(wire::MessageType::kFrame, std::span(message).subspan(wire::kHeaderBytes), version);
     EXPECT_TRUE(parsed) << parsed.error().what;
     if (!parsed) return {};
     auto f = std::get<wire::FrameView>(*parsed);
@@ -133,6 +134,42 @@ TEST_P(JpegWire, ClientStripsSpliceIntoTheJpegTheReceiverWouldWriteFromTheScreen
             0);
   tjDestroy(tj);
   EXPECT_EQ(decoded, receiver.decoder.frame().pixels);
+}
+
+// Issue 19: in a session of 4:2:0 tiles the receiver keeps the planes, for its JPEGs. JPEG
+// strips (spliced as they came, never coded again) leave the planes of their decoded pixels;
+// the 4:2:0 tiles that heal them bring the screen's planes back.
+TEST(JpegWire, InA420SessionStripsLeaveThePlanesOfTheirPixelsAndTilesTheScreens) {
+  const std::uint32_t w = 200, h = 72;
+  capture::JpegStripCoder coder(kQuality);
+  FrameEncoder encoder(w, h);
+  encoder.enable_yuv420(true);
+  bool jpeg = false;
+  encoder.enable_jpeg(&coder, [&jpeg](std::uint64_t, std::uint64_t, bool) { return jpeg; });
+  Receiver receiver(w, h);
+  receiver.decoder.keep_planes(true);
+  const auto planes_of = [&](const FrameBuffer& f) {
+    std::vector<std::uint8_t> planes(Yuv420Layout{w, h}.bytes());
+    bgrx_to_yuv420(f.pixels.data(), f.stride(), w, h, planes.data());
+    return planes;
+  };
+  std::vector<std::uint8_t> message;
+  FrameBuffer a = picture(w, h, 1), b = picture(w, h, 2), c = b;
+  ASSERT_TRUE(encoder.encode(a.pixels.data(), a.stride(), 1, 1, false, false, message));
+  receiver.apply(message, 5);
+  EXPECT_EQ(receiver.decoder.frame().yuv420, planes_of(a)) << "4:2:0 tiles: the screen's planes";
+  jpeg = true;
+  auto stats = encoder.encode(b.pixels.data(), b.stride(), 2, 2, false, false, message);
+  ASSERT_TRUE(stats && stats->jpeg);
+  receiver.apply(message, 5);
+  EXPECT_NE(receiver.decoder.frame().yuv420, planes_of(b)) << "JPEG strips are lossy";
+  EXPECT_EQ(receiver.decoder.frame().yuv420, planes_of(receiver.decoder.frame())) << "the strips' pixels' planes";
+  jpeg = false;
+  c.row(0)[0] ^= 0xFF;
+  stats = encoder.encode(c.pixels.data(), c.stride(), 3, 3, false, false, message);
+  ASSERT_TRUE(stats && !stats->jpeg && stats->yuv420);
+  receiver.apply(message, 5);
+  EXPECT_EQ(receiver.decoder.frame().yuv420, planes_of(c)) << "the healing tiles: the screen's planes again";
 }
 
 TEST_P(JpegWire, TilesAfterJpegStripsResendTheStripsLosslessly) {

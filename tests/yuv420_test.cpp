@@ -7,8 +7,11 @@
 #include <gtest/gtest.h>
 #include <turbojpeg.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <iostream>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -200,6 +203,108 @@ TEST(Yuv420, TilesWithCopiesAndEditsAlwaysDecodeToTheFrameTheClientHashed) {
   }
   EXPECT_GT(yuv_rects, 0u);
   EXPECT_GT(copies, 0u) << "scrolls went as copies of the receiver's 4:2:0 pixels";
+}
+
+// Issue 19: a decoder that keeps the planes (a 4:2:0 session's, for its JPEGs) holds those of the
+// screen itself, as the client converted its tiles: never the pixels converted back. Each frame
+// handed to a reader keeps its own planes while the next FRAMEs are drawn into other buffers
+// (a pool that recycles them, so that the carried-over tiles carry their planes too).
+TEST(Yuv420, TheDecodersPlanesAreTheScreensEvenInRecycledAndHeldBuffers) {
+  const std::uint32_t w = 301, h = 203;  // odd: the last tiles end on half blocks
+  FrameEncoder encoder(w, h);
+  encoder.enable_yuv420(true);
+  std::vector<std::shared_ptr<FrameBuffer>> pool;
+  FrameDecoder decoder(w, h, [&pool](std::uint32_t fw, std::uint32_t fh) {
+    for (auto& b : pool)
+      if (b.use_count() == 1 && b->width == fw && b->height == fh) return b;
+    return pool.emplace_back(std::make_shared<FrameBuffer>(fw, fh));
+  });
+  decoder.keep_planes(true);
+  std::mt19937 rng(8);
+  Bytes frame = screen_like(w, h, 4);
+  const Yuv420Layout layout{w, h};
+  const auto planes_of = [&](const Bytes& px) {
+    Bytes planes(layout.bytes());
+    bgrx_to_yuv420(px.data(), std::size_t{w} * 4, w, h, planes.data());
+    return planes;
+  };
+  std::shared_ptr<const FrameBuffer> held;
+  Bytes held_planes;
+  for (std::uint64_t seq = 1; seq <= 30; ++seq) {
+    for (int e = 0; e < 1 + static_cast<int>(seq % 4); ++e) {  // edits of any size, anywhere
+      const std::uint32_t x = rng() % w, y = rng() % h, ew = 1 + rng() % 70, eh = 1 + rng() % 40;
+      for (std::uint32_t dy = y; dy < std::min(h, y + eh); ++dy)
+        for (std::uint32_t dx = x; dx < std::min(w, x + ew); ++dx)
+          frame[(std::size_t{dy} * w + dx) * 4 + rng() % 3] = static_cast<std::uint8_t>(rng());
+    }
+    Bytes message;
+    ASSERT_TRUE(encoder.encode(frame.data(), std::size_t{w} * 4, seq, static_cast<std::int64_t>(seq), false, false,
+                               message));
+    ASSERT_TRUE(decoder.apply(parse(message)));
+    ASSERT_EQ(decoder.frame().yuv420, planes_of(frame)) << "seq " << seq;
+    if (held) {
+      EXPECT_EQ(held->yuv420, held_planes) << "a held frame's planes changed at seq " << seq;
+    }
+    if (seq % 3 == 0) {  // a reader (the recorder's encoder) holds every third frame for a while
+      held = decoder.share();
+      held_planes = planes_of(frame);
+    } else if (seq % 3 == 2) {
+      held = nullptr;
+    }
+  }
+  EXPECT_GT(pool.size(), 1u) << "the frames were drawn into more than one buffer";
+  FrameDecoder bgrx(w, h);  // a session of BGRX tiles keeps none
+  Bytes message;
+  FrameEncoder plain(w, h);
+  ASSERT_TRUE(plain.encode(frame.data(), std::size_t{w} * 4, 1, 1, false, false, message));
+  ASSERT_TRUE(bgrx.apply(parse(message)));
+  EXPECT_TRUE(bgrx.frame().yuv420.empty());
+}
+
+// With copies (scrolls): the luma moves with the pixels, so it is the screen's exactly. The
+// chroma is moved where a copy moves whole 2x2 blocks (the screen's, then), else (an odd scroll)
+// converted from the receiver's pixels, which are the 4:2:0 pixels of other blocks moved (the
+// client's peer() too, under the hash): each chroma sample is the one or the other, exactly.
+TEST(Yuv420, CopiesMoveTheLumaExactlyAndTheChromaOfWholeBlocks) {
+  const std::uint32_t w = 300, h = 202;
+  FrameEncoder encoder(w, h);
+  encoder.enable_copies(true);
+  encoder.enable_yuv420(true);
+  FrameDecoder decoder(w, h);
+  decoder.keep_planes(true);
+  std::mt19937 rng(5);
+  Bytes page = screen_like(w, h * 3, 1);
+  Bytes frame(std::size_t{w} * h * 4);
+  const Yuv420Layout layout{w, h};
+  std::uint32_t top = 0;
+  std::size_t copies = 0, neither = 0, derived = 0;
+  for (std::uint64_t seq = 1; seq <= 40; ++seq) {
+    top = std::min<std::uint32_t>(h * 2, top + rng() % 9);  // a scroll of 0 to 8 rows, odd ones too
+    std::copy_n(page.begin() + std::ptrdiff_t{top} * w * 4, frame.size(), frame.begin());
+    Bytes message;
+    ASSERT_TRUE(encoder.encode(frame.data(), std::size_t{w} * 4, seq, static_cast<std::int64_t>(seq), false, true,
+                               message));
+    const auto view = parse(message);
+    for (const auto& r : view.rects) copies += r.encoding == wire::RectEncoding::kCopy;
+    ASSERT_TRUE(decoder.apply(view));
+    Bytes screen(layout.bytes());
+    bgrx_to_yuv420(frame.data(), std::size_t{w} * 4, w, h, screen.data());
+    const Bytes& kept = decoder.frame().yuv420;
+    ASSERT_EQ(kept.size(), screen.size());
+    ASSERT_TRUE(std::equal(screen.begin(), screen.begin() + static_cast<std::ptrdiff_t>(layout.luma_bytes()),
+                           kept.begin()))
+        << "seq " << seq;
+    Bytes received(layout.bytes());
+    bgrx_to_yuv420(decoder.frame().pixels.data(), std::size_t{w} * 4, w, h, received.data());
+    for (std::size_t i = layout.luma_bytes(); i < screen.size(); ++i) {
+      neither += kept[i] != screen[i] && kept[i] != received[i];
+      derived += kept[i] != screen[i] && kept[i] == received[i];
+    }
+  }
+  EXPECT_GT(copies, 0u);
+  EXPECT_EQ(neither, 0u);
+  EXPECT_GT(derived, 0u) << "no odd scroll made the receiver convert chroma from its pixels";
+  std::cout << "chroma samples converted from the receiver's pixels (not the screen's): " << derived << "\n";
 }
 
 // Turning 4:2:0 off (a reconnection to an older receiver) makes the next frame a key frame of

@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <turbojpeg.h>
 
+#include "screenreel/common/yuv420.hpp"
+
 namespace screenreel {
 namespace {
 
@@ -118,6 +120,22 @@ struct JpegEncoder::Impl {
     for (std::uint32_t y = 0; y < count; ++y) rows[y] = const_cast<JSAMPROW>(pixels + (first + y) * stride);
   }
 
+  // Sets up libjpeg for one JPEG of width x height restarting every `interval` MCUs, from BGRX
+  // rows or (raw) from 4:2:0 planes. Both give the same header: YCbCr 4:2:0, the standard
+  // Huffman tables, a JFIF header, this quality.
+  void start(std::uint32_t width, std::uint32_t height, std::uint32_t interval, bool raw) {
+    c.image_width = width;
+    c.image_height = height;
+    c.input_components = raw ? 3 : 4;
+    c.in_color_space = raw ? JCS_YCbCr : JCS_EXT_BGRX;
+    jpeg_set_defaults(&c);  // YCbCr 4:2:0 (h2v2 chroma), the standard Huffman tables, a JFIF header
+    jpeg_set_quality(&c, quality, TRUE);
+    c.dct_method = JDCT_IFAST;
+    c.restart_interval = interval;
+    c.raw_data_in = raw ? TRUE : FALSE;
+    jpeg_start_compress(&c, TRUE);
+  }
+
   // One JPEG of `height` rows (row pointers) of `width` BGRX pixels, restarting every
   // `interval` MCUs, into the destination. False, with error.message, when libjpeg fails.
   bool compress(JSAMPROW* row_ptrs, std::uint32_t width, std::uint32_t height, std::uint32_t interval) {
@@ -125,15 +143,7 @@ struct JpegEncoder::Impl {
       jpeg_abort_compress(&c);
       return false;
     }
-    c.image_width = width;
-    c.image_height = height;
-    c.input_components = 4;
-    c.in_color_space = JCS_EXT_BGRX;
-    jpeg_set_defaults(&c);  // YCbCr 4:2:0, the standard Huffman tables, a JFIF header
-    jpeg_set_quality(&c, quality, TRUE);
-    c.dct_method = JDCT_IFAST;
-    c.restart_interval = interval;
-    jpeg_start_compress(&c, TRUE);
+    start(width, height, interval, false);
     while (c.next_scanline < c.image_height)
       jpeg_write_scanlines(&c, row_ptrs + c.next_scanline, c.image_height - c.next_scanline);
     jpeg_finish_compress(&c);
@@ -142,6 +152,55 @@ struct JpegEncoder::Impl {
   void compress_or_throw(JSAMPROW* row_ptrs, std::uint32_t width, std::uint32_t height, std::uint32_t interval) {
     if (!compress(row_ptrs, width, height, interval))
       throw std::runtime_error(std::string("JPEG encode failed: ") + error.message);
+  }
+
+  // One JPEG of `pieces` of a frame's 4:2:0 planes stacked one under the other (all of the
+  // JPEG's width; each 16 rows high but the last), as raw data: libjpeg's colour conversion and
+  // downsampling are skipped, the planes are coded as they are. libjpeg takes an MCU row (16 luma
+  // and 8 chroma rows) per call, each row as wide as the MCUs it codes: a piece whose width is a
+  // multiple of 16 and height 16 is read in place; another (the frame's last column or row) is
+  // copied out with its last column and row repeated, as libjpeg pads a BGRX image's edges.
+  bool compress_planes(const Yuv420Planes& planes, std::span<const PixelRect> pieces, std::uint32_t width,
+                       std::uint32_t height, std::uint32_t interval) {
+    if (setjmp(error.jump)) {
+      jpeg_abort_compress(&c);
+      return false;
+    }
+    start(width, height, interval, true);
+    constexpr std::uint32_t kMcu = JpegStripGrid::kMcuPixels;
+    const std::uint32_t padded = (width + kMcu - 1) / kMcu * kMcu;
+    JSAMPROW luma[kMcu], cb[kMcu / 2], cr[kMcu / 2];
+    JSAMPARRAY image[3] = {luma, cb, cr};
+    for (const PixelRect& p : pieces) {
+      const auto x = static_cast<std::uint32_t>(p.x), y = static_cast<std::uint32_t>(p.y);
+      const auto w = static_cast<std::uint32_t>(p.w), h = static_cast<std::uint32_t>(p.h);
+      if (w % kMcu == 0 && h == kMcu) {
+        for (std::uint32_t r = 0; r < kMcu; ++r) luma[r] = const_cast<JSAMPROW>(planes.luma(y + r) + x);
+        for (std::uint32_t r = 0; r < kMcu / 2; ++r) {
+          cb[r] = const_cast<JSAMPROW>(planes.cb(y / 2 + r) + x / 2);
+          cr[r] = const_cast<JSAMPROW>(planes.cr(y / 2 + r) + x / 2);
+        }
+      } else {
+        edge.resize(std::size_t{padded} * kMcu * 2);
+        const std::uint32_t cw = (w + 1) / 2, ch = (h + 1) / 2;
+        std::uint8_t* out = edge.data();
+        const auto pad_row = [&](const std::uint8_t* src, std::uint32_t n, std::uint32_t room) {
+          std::memcpy(out, src, n);
+          std::memset(out + n, src[n - 1], room - n);
+          JSAMPROW row = out;
+          out += room;
+          return row;
+        };
+        for (std::uint32_t r = 0; r < kMcu; ++r) luma[r] = pad_row(planes.luma(y + std::min(r, h - 1)) + x, w, padded);
+        for (std::uint32_t r = 0; r < kMcu / 2; ++r) {
+          cb[r] = pad_row(planes.cb(y / 2 + std::min(r, ch - 1)) + x / 2, cw, padded / 2);
+          cr[r] = pad_row(planes.cr(y / 2 + std::min(r, ch - 1)) + x / 2, cw, padded / 2);
+        }
+      }
+      jpeg_write_raw_data(&c, image, kMcu);
+    }
+    jpeg_finish_compress(&c);
+    return true;
   }
 
   // Where the header ends (after SOS) in the JPEG just made.
@@ -180,11 +239,17 @@ struct JpegEncoder::Impl {
     if (found + 1 != expected) throw std::logic_error("libjpeg wrote an unexpected number of restart intervals");
   }
 
+  template <typename Code>
+  const CodedStrips& code_strips(std::uint32_t width, std::uint32_t height, std::span<const PixelRect> changed,
+                                 Code&& code);
+
   int quality;
   jpeg_compress_struct c{};
   ErrorManager error{};
   Destination dest{};
   std::vector<JSAMPROW> rows;
+  std::vector<std::uint8_t> edge;  // padded plane rows of an edge piece (compress_planes)
+  std::vector<PixelRect> pieces;
   std::vector<std::uint8_t> marks;
   CodedStrips coded;
   std::vector<std::uint8_t> blank;  // zero pixels, for header()
@@ -214,29 +279,39 @@ std::span<const std::uint8_t> JpegEncoder::encode_bgrx(const std::uint8_t* pixel
   return {start, m.dest.size + added};
 }
 
-const CodedStrips& JpegEncoder::encode_strips(const std::uint8_t* pixels, std::uint32_t width, std::uint32_t height,
-                                              std::size_t stride, std::span<const PixelRect> changed) {
-  Impl& m = *impl_;
-  CodedStrips& out = m.coded;
+// The strips the `changed` rectangles touch, coded by `code(pieces, width, height)`: one JPEG of
+// the frame's `pieces` (rectangles of `width`, 16 rows high but the last) stacked one under the
+// other, restarting at each strip. The same passes for BGRX pixels and 4:2:0 planes, so that
+// the two code the same strips the same way.
+template <typename Code>
+const CodedStrips& JpegEncoder::Impl::code_strips(std::uint32_t width, std::uint32_t height,
+                                                  std::span<const PixelRect> changed, Code&& code) {
+  CodedStrips& out = coded;
   out.grid = JpegStripGrid(width, height);
   const JpegStripGrid& g = out.grid;
+  constexpr std::uint32_t kMcu = JpegStripGrid::kMcuPixels;
   out.strips.clear();
   out.offsets.assign(1, 0);
   out.data.clear();
   out.header.clear();
-  m.marks.assign(g.size(), 0);
-  for (const auto& r : changed) g.mark(r, m.marks);
+  marks.assign(g.size(), 0);
+  for (const auto& r : changed) g.mark(r, marks);
   for (std::uint32_t i = 0; i < g.size(); ++i)
-    if (m.marks[i]) out.strips.push_back(i);
-  const auto row = [&](std::uint32_t y) { return const_cast<JSAMPROW>(pixels + y * stride); };
+    if (marks[i]) out.strips.push_back(i);
+  const auto row_pieces = [&](std::uint32_t top) {  // the rows from `top` down, a strip row each
+    pieces.clear();
+    for (std::uint32_t y = top; y < height; y += kMcu)
+      pieces.push_back({0, static_cast<std::int32_t>(y), static_cast<std::int32_t>(width),
+                        static_cast<std::int32_t>(std::min(kMcu, height - y))});
+  };
 
   if (out.strips.size() * 100 >= g.size() * kWholeFramePercent) {
     out.strips.resize(g.size());
     for (std::uint32_t i = 0; i < g.size(); ++i) out.strips[i] = i;
-    m.point_rows(pixels, stride, 0, height);
-    m.compress_or_throw(m.rows.data(), width, height, g.mcus_per_strip());
-    out.header.assign(m.jpeg(), m.jpeg() + m.header_size());
-    m.split(out, g.size());
+    row_pieces(0);
+    code(std::span<const PixelRect>(pieces), width, height);
+    out.header.assign(jpeg(), jpeg() + header_size());
+    split(out, g.size());
     return out;
   }
 
@@ -245,22 +320,21 @@ const CodedStrips& JpegEncoder::encode_strips(const std::uint8_t* pixels, std::u
   // The last column (narrower when the width is not a multiple of the strip's) and the last
   // row (shorter when the height is not a multiple of 16) are coded as their own images of
   // that size, so that libjpeg pads their edges as it does in the whole frame.
-  const std::uint32_t full_rows = height / JpegStripGrid::kMcuPixels;
+  const std::uint32_t full_rows = height / kMcu;
   const bool narrow_last = width % g.strip_width() != 0;
   const std::uint32_t last_width = width - (g.columns() - 1) * g.strip_width();
   bool last_row = false;
   std::vector<std::uint32_t> order;  // the strips in the order the passes below code them
   order.reserve(out.strips.size());
   for (const bool narrow : {false, true}) {
-    std::size_t stacked = 0;
+    const std::uint32_t w = narrow ? last_width : g.strip_width();
     const auto flush = [&] {
-      if (!stacked) return;
-      m.compress_or_throw(m.rows.data(), narrow ? last_width : g.strip_width(),
-                          static_cast<std::uint32_t>(stacked * JpegStripGrid::kMcuPixels), g.mcus_per_strip());
-      m.split(out, stacked);
-      stacked = 0;
+      if (pieces.empty()) return;
+      code(std::span<const PixelRect>(pieces), w, static_cast<std::uint32_t>(pieces.size() * kMcu));
+      split(out, pieces.size());
+      pieces.clear();
     };
-    m.rows.resize(std::min(out.strips.size(), kMaxStackedStrips) * JpegStripGrid::kMcuPixels);
+    pieces.clear();
     for (const std::uint32_t i : out.strips) {
       const std::uint32_t sy = i / g.columns(), sx = i % g.columns();
       if (sy >= full_rows) {
@@ -268,24 +342,48 @@ const CodedStrips& JpegEncoder::encode_strips(const std::uint8_t* pixels, std::u
         continue;
       }
       if ((narrow_last && sx == g.columns() - 1) != narrow) continue;
-      for (std::uint32_t y = 0; y < JpegStripGrid::kMcuPixels; ++y)
-        m.rows[stacked * JpegStripGrid::kMcuPixels + y] =
-            row(sy * JpegStripGrid::kMcuPixels + y) + std::size_t{sx} * g.strip_width() * 4;
+      pieces.push_back({static_cast<std::int32_t>(sx * g.strip_width()), static_cast<std::int32_t>(sy * kMcu),
+                        static_cast<std::int32_t>(w), static_cast<std::int32_t>(kMcu)});
       order.push_back(i);
-      if (++stacked == kMaxStackedStrips) flush();
+      if (pieces.size() == kMaxStackedStrips) flush();
     }
     flush();
   }
   if (last_row) {  // the whole last row: it is one strip row of a 16th of the frame at most
-    const std::uint32_t first = full_rows * g.columns();
-    const std::uint32_t top = full_rows * JpegStripGrid::kMcuPixels;
-    m.point_rows(pixels, stride, top, height - top);
-    m.compress_or_throw(m.rows.data(), width, height - top, g.mcus_per_strip());
-    m.split(out, g.columns());
-    for (std::uint32_t i = first; i < g.size(); ++i) order.push_back(i);
+    row_pieces(full_rows * kMcu);
+    code(std::span<const PixelRect>(pieces), width, height - full_rows * kMcu);
+    split(out, g.columns());
+    for (std::uint32_t i = full_rows * g.columns(); i < g.size(); ++i) order.push_back(i);
   }
   out.strips = std::move(order);
   return out;
+}
+
+const CodedStrips& JpegEncoder::encode_strips(const std::uint8_t* pixels, std::uint32_t width, std::uint32_t height,
+                                              std::size_t stride, std::span<const PixelRect> changed) {
+  Impl& m = *impl_;
+  const std::uint32_t interval = JpegStripGrid(width, height).mcus_per_strip();
+  const auto code = [&](std::span<const PixelRect> pieces, std::uint32_t w, std::uint32_t h) {
+    m.rows.clear();
+    for (const PixelRect& p : pieces)
+      for (std::int32_t y = 0; y < p.h; ++y)
+        m.rows.push_back(const_cast<JSAMPROW>(pixels + static_cast<std::size_t>(p.y + y) * stride +
+                                              static_cast<std::size_t>(p.x) * 4));
+    m.compress_or_throw(m.rows.data(), w, h, interval);
+  };
+  return m.code_strips(width, height, changed, code);
+}
+
+const CodedStrips& JpegEncoder::encode_strips_yuv420(const std::uint8_t* planes, std::uint32_t width,
+                                                     std::uint32_t height, std::span<const PixelRect> changed) {
+  Impl& m = *impl_;
+  const Yuv420Planes frame{planes, Yuv420Layout{width, height}};
+  const std::uint32_t interval = JpegStripGrid(width, height).mcus_per_strip();
+  const auto code = [&](std::span<const PixelRect> pieces, std::uint32_t w, std::uint32_t h) {
+    if (!m.compress_planes(frame, pieces, w, h, interval))
+      throw std::runtime_error(std::string("JPEG encode failed: ") + m.error.message);
+  };
+  return m.code_strips(width, height, changed, code);
 }
 
 int JpegEncoder::quality() const { return impl_->quality; }

@@ -302,7 +302,94 @@ namespace {
 constexpr int kContentShift = 40;
 constexpr std::uint64_t kContentFrame = (std::uint64_t{1} << kContentShift) - 1;
 std::atomic<std::uint64_t> next_decoder_id{1};
+
+// Rows of `w` bytes of one plane (`stride` bytes a row) from (sx, sy) to (dx, dy), in the order
+// that an overlapping move (a scroll) needs.
+void move_plane(std::uint8_t* plane, std::size_t stride, std::uint32_t dx, std::uint32_t dy, std::uint32_t sx,
+                std::uint32_t sy, std::uint32_t w, std::uint32_t h) {
+  const auto move_row = [&](std::uint32_t r) {
+    std::memmove(plane + (dy + r) * stride + dx, plane + (sy + r) * stride + sx, w);
+  };
+  if (sy < dy) {
+    for (std::uint32_t r = h; r-- > 0;) move_row(r);
+  } else {
+    for (std::uint32_t r = 0; r < h; ++r) move_row(r);
+  }
+}
+
+// The chroma samples (2x2 blocks) that pixels `r` touch.
+PixelRect chroma_blocks(const PixelRect& r) {
+  const std::int32_t x0 = r.x / 2, y0 = r.y / 2;
+  return {x0, y0, (r.right() + 1) / 2 - x0, (r.bottom() + 1) / 2 - y0};
+}
+
+// Whether `r` is made of whole 2x2 blocks of a width x height frame (a block cut by the
+// frame's odd right or bottom edge is whole).
+bool whole_blocks(const PixelRect& r, std::uint32_t width, std::uint32_t height) {
+  const auto even_or_edge = [](std::int32_t end, std::uint32_t size) {
+    return end % 2 == 0 || static_cast<std::uint32_t>(end) == size;
+  };
+  return r.x % 2 == 0 && r.y % 2 == 0 && even_or_edge(r.right(), width) && even_or_edge(r.bottom(), height);
+}
+
+// The planes of `r` (whole blocks) from one frame's planes into another's.
+void copy_planes(const std::uint8_t* from, std::uint8_t* to, const Yuv420Layout& l, const PixelRect& r) {
+  for (std::int32_t y = r.y; y < r.bottom(); ++y) {
+    const std::size_t at = static_cast<std::size_t>(y) * l.width + static_cast<std::size_t>(r.x);
+    std::memcpy(to + at, from + at, static_cast<std::size_t>(r.w));
+  }
+  const PixelRect c = chroma_blocks(r);
+  for (const std::size_t plane : {l.luma_bytes(), l.luma_bytes() + l.chroma_bytes()})
+    for (std::int32_t y = c.y; y < c.bottom(); ++y) {
+      const std::size_t at = plane + static_cast<std::size_t>(y) * l.chroma_width() + static_cast<std::size_t>(c.x);
+      std::memcpy(to + at, from + at, static_cast<std::size_t>(c.w));
+    }
+}
+
+// A tile's planes (Yuv420Layout{r.w, r.h}, packed) into the frame's at `r`: the luma, and the
+// chroma when `r` is whole blocks.
+void put_planes(const std::uint8_t* tile, FrameBuffer& frame, const PixelRect& r, bool chroma) {
+  const Yuv420Layout l{frame.width, frame.height}, t{static_cast<std::uint32_t>(r.w), static_cast<std::uint32_t>(r.h)};
+  for (std::int32_t y = 0; y < r.h; ++y)
+    std::memcpy(frame.yuv420.data() + static_cast<std::size_t>(r.y + y) * l.width + static_cast<std::size_t>(r.x),
+                tile + static_cast<std::size_t>(y) * t.width, t.width);
+  if (!chroma) return;
+  const PixelRect c = chroma_blocks(r);
+  for (std::size_t p = 0; p < 2; ++p)
+    for (std::int32_t y = 0; y < c.h; ++y)
+      std::memcpy(frame.yuv420.data() + l.luma_bytes() + p * l.chroma_bytes() +
+                      static_cast<std::size_t>(c.y + y) * l.chroma_width() + static_cast<std::size_t>(c.x),
+                  tile + t.luma_bytes() + p * t.chroma_bytes() + static_cast<std::size_t>(y) * t.chroma_width(),
+                  t.chroma_width());
+}
 }  // namespace
+
+void FrameDecoder::derive_planes(FrameBuffer& frame, const PixelRect& r, bool luma) {
+  // From a chroma column that is even (a pixel column that is a multiple of 4), so that libjpeg's
+  // downsampling bias (1 and 2 alternately along the row, from the left edge) falls as in the
+  // whole frame's conversion.
+  const PixelRect c = chroma_blocks(r);
+  const std::uint32_t cx0 = static_cast<std::uint32_t>(c.x) & ~1u;
+  const std::uint32_t x0 = cx0 * 2, y0 = static_cast<std::uint32_t>(c.y) * 2;
+  const std::uint32_t x1 = std::min(frame.width, static_cast<std::uint32_t>(c.right()) * 2);
+  const std::uint32_t y1 = std::min(frame.height, static_cast<std::uint32_t>(c.bottom()) * 2);
+  const Yuv420Layout l{frame.width, frame.height}, part{x1 - x0, y1 - y0};
+  scratch_.resize(part.bytes());
+  bgrx_to_yuv420(frame.row(y0) + std::size_t{x0} * 4, frame.stride(), part.width, part.height, scratch_.data());
+  if (luma)
+    for (std::int32_t y = r.y; y < r.bottom(); ++y)
+      std::memcpy(frame.yuv420.data() + static_cast<std::size_t>(y) * l.width + static_cast<std::size_t>(r.x),
+                  scratch_.data() + std::size_t{static_cast<std::uint32_t>(y) - y0} * part.width +
+                      (static_cast<std::uint32_t>(r.x) - x0),
+                  static_cast<std::size_t>(r.w));
+  for (std::size_t p = 0; p < 2; ++p)
+    for (std::int32_t y = 0; y < c.h; ++y)
+      std::memcpy(frame.yuv420.data() + l.luma_bytes() + p * l.chroma_bytes() +
+                      static_cast<std::size_t>(c.y + y) * l.chroma_width() + static_cast<std::size_t>(c.x),
+                  scratch_.data() + part.luma_bytes() + p * part.chroma_bytes() +
+                      static_cast<std::size_t>(y) * part.chroma_width() + (static_cast<std::uint32_t>(c.x) - cx0),
+                  static_cast<std::size_t>(c.w));
+}
 
 FrameDecoder::FrameDecoder(std::uint32_t width, std::uint32_t height, Allocate allocate)
     : allocate_(allocate ? std::move(allocate)
@@ -322,8 +409,14 @@ FrameBuffer& FrameDecoder::writable(std::uint32_t width, std::uint32_t height, b
   std::atomic_thread_fence(std::memory_order_acquire);
   const bool fits = frame_->width == width && frame_->height == height &&
                     frame_->pixels.size() == std::size_t{width} * height * wire::kBytesPerPixel;
-  if (!shared && fits) return *frame_;
+  const auto planes = [&](FrameBuffer& f) -> FrameBuffer& {  // none in a buffer of a BGRX session
+    if (keep_planes_) f.yuv420.resize(Yuv420Layout{width, height}.bytes());
+    else f.yuv420.clear();
+    return f;
+  };
+  if (!shared && fits) return planes(*frame_);
   auto fresh = allocate_(width, height);
+  planes(*fresh);
   if (keep_pixels && fits) carry(*frame_, *fresh);
   frame_ = std::move(fresh);
   return *frame_;
@@ -335,8 +428,11 @@ void FrameDecoder::carry(const FrameBuffer& from, FrameBuffer& to) {
   if (held == 0 || held > drawn_ || held + 1 < oldest_known) {
     std::memcpy(to.pixels.data(), from.pixels.data(), to.pixels.size());
     bytes_carried_ += to.pixels.size();
+    if (to.yuv420.size() == from.yuv420.size()) std::memcpy(to.yuv420.data(), from.yuv420.data(), to.yuv420.size());
     return;
   }
+  const bool planes = !to.yuv420.empty() && to.yuv420.size() == from.yuv420.size();
+  const Yuv420Layout layout{from.width, from.height};
   // Tiles any frame after `held` changed, then a copy of each run of them, row by row.
   const std::uint32_t tiles_x = (from.width + kCarryTile - 1) / kCarryTile;
   const std::uint32_t tiles_y = (from.height + kCarryTile - 1) / kCarryTile;
@@ -356,6 +452,10 @@ void FrameDecoder::carry(const FrameBuffer& from, FrameBuffer& to) {
       const std::size_t x = std::size_t{tx} * kCarryTile * 4, bytes = std::min(from.width, end * kCarryTile) * 4 - x;
       for (std::uint32_t y = y0; y < y1; ++y) std::memcpy(to.row(y) + x, from.row(y) + x, bytes);
       bytes_carried_ += bytes * (y1 - y0);
+      if (planes)  // the tiles' planes: luma pixel for pixel, chroma a sample per 2x2 block
+        copy_planes(from.yuv420.data(), to.yuv420.data(), layout,
+                    PixelRect{static_cast<std::int32_t>(x / 4), static_cast<std::int32_t>(y0),
+                              static_cast<std::int32_t>(bytes / 4), static_cast<std::int32_t>(y1 - y0)});
       tx = end;
     }
   }
@@ -391,7 +491,13 @@ Result<void, wire::WireError> FrameDecoder::apply(const wire::FrameView& f) {
     // A key frame depends on nothing before it: its rectangles are drawn on black, so rectangles
     // that overlap (their areas still adding up to the frame's) cannot leave old pixels behind.
     std::fill(frame.pixels.begin(), frame.pixels.end(), std::uint8_t{0});
+    if (!frame.yuv420.empty()) {  // black: Y 0, Cb and Cr 128
+      const Yuv420Layout l{frame.width, frame.height};
+      std::fill(frame.yuv420.begin(), frame.yuv420.begin() + static_cast<std::ptrdiff_t>(l.luma_bytes()), 0);
+      std::fill(frame.yuv420.begin() + static_cast<std::ptrdiff_t>(l.luma_bytes()), frame.yuv420.end(), 128);
+    }
   }
+  const bool keep = !frame.yuv420.empty();  // the planes too (keep_planes)
 
   const std::size_t stride = frame.stride();
   for (std::size_t i = 0; i < f.rects.size(); ++i) {
@@ -404,6 +510,23 @@ Result<void, wire::WireError> FrameDecoder::apply(const wire::FrameView& f) {
       if (f.is_key() || std::uint64_t{r.src_x} + r.w > frame.width || std::uint64_t{r.src_y} + r.h > frame.height)
         return WireError{ErrorCode::kBadMessage, "FRAME rect " + std::to_string(i) + ": copy outside the frame"};
       apply_copy(frame, CopyRect{r.area(), static_cast<std::int32_t>(r.src_x), static_cast<std::int32_t>(r.src_y)});
+      if (keep) {  // the luma moves with the pixels; the chroma too when the blocks move whole
+        const Yuv420Layout l{frame.width, frame.height};
+        const PixelRect src{static_cast<std::int32_t>(r.src_x), static_cast<std::int32_t>(r.src_y),
+                            static_cast<std::int32_t>(r.w), static_cast<std::int32_t>(r.h)};
+        move_plane(frame.yuv420.data(), l.width, r.x, r.y, r.src_x, r.src_y, r.w, r.h);
+        if (whole_blocks(r.area(), frame.width, frame.height) && whole_blocks(src, frame.width, frame.height) &&
+            chroma_blocks(r.area()).w == chroma_blocks(src).w && chroma_blocks(r.area()).h == chroma_blocks(src).h) {
+          const PixelRect to = chroma_blocks(r.area()), from = chroma_blocks(src);
+          for (std::size_t p = 0; p < 2; ++p)
+            move_plane(frame.yuv420.data() + l.luma_bytes() + p * l.chroma_bytes(), l.chroma_width(),
+                       static_cast<std::uint32_t>(to.x), static_cast<std::uint32_t>(to.y),
+                       static_cast<std::uint32_t>(from.x), static_cast<std::uint32_t>(from.y),
+                       static_cast<std::uint32_t>(to.w), static_cast<std::uint32_t>(to.h));
+        } else {
+          derive_planes(frame, r.area(), /*luma=*/false);
+        }
+      }
       continue;
     }
     if (r.encoding == wire::RectEncoding::kJpegStrip) {  // a run of them is decoded in one call
@@ -413,6 +536,10 @@ Result<void, wire::WireError> FrameDecoder::apply(const wire::FrameView& f) {
         return WireError{ErrorCode::kBadMessage, "FRAME rect " + std::to_string(i) +
                                                      ": a JPEG strip, which this receiver did not offer (WELCOME)"};
       if (auto decoded = strip_decoder_(std::span(f.rects).subspan(i, end - i), frame); !decoded) return decoded;
+      // Spliced into the archive's JPEG as they came; the planes of their pixels are for the
+      // strips around them that a later frame changes.
+      if (keep)
+        for (std::size_t j = i; j < end; ++j) derive_planes(frame, f.rects[j].area(), /*luma=*/true);
       i = end - 1;
       continue;
     }
@@ -426,6 +553,11 @@ Result<void, wire::WireError> FrameDecoder::apply(const wire::FrameView& f) {
                                                      (n < 0 ? std::string("an error") : std::to_string(n) + " bytes") +
                                                      ", expected " + std::to_string(planes)};
       yuv420_to_bgrx(scratch_.data(), r.w, r.h, frame.row(r.y) + std::size_t{r.x} * 4, stride);
+      if (keep) {  // as they came; the chroma of blocks the tile cuts, from the pixels
+        const bool whole = whole_blocks(r.area(), frame.width, frame.height);
+        put_planes(scratch_.data(), frame, r.area(), whole);
+        if (!whole) derive_planes(frame, r.area(), /*luma=*/false);
+      }
       continue;
     }
     const std::size_t row_bytes = std::size_t{r.w} * 4, raw = row_bytes * r.h;
@@ -445,13 +577,17 @@ Result<void, wire::WireError> FrameDecoder::apply(const wire::FrameView& f) {
         return WireError{ErrorCode::kBadMessage, "FRAME rect " + std::to_string(i) + ": LZ4 data decodes to " +
                                                      (n < 0 ? std::string("an error") : std::to_string(n) + " bytes") +
                                                      ", expected " + std::to_string(raw)};
-      if (contiguous) continue;
+      if (contiguous) {
+        if (keep) derive_planes(frame, r.area(), /*luma=*/true);
+        continue;
+      }
       src = scratch_.data();
     } else if (r.data.size() != raw) {
       return WireError{ErrorCode::kBadMessage, "FRAME rect " + std::to_string(i) + ": raw length mismatch"};
     }
     for (std::uint32_t y = 0; y < r.h; ++y)
       std::memcpy(frame.pixels.data() + (r.y + y) * stride + std::size_t{r.x} * 4, src + y * row_bytes, row_bytes);
+    if (keep) derive_planes(frame, r.area(), /*luma=*/true);  // BGRX in a 4:2:0 session
   }
   if (pixel_hash(frame) != f.pixel_hash)
     return WireError{ErrorCode::kHashMismatch, "FRAME seq " + std::to_string(f.seq) +

@@ -316,6 +316,8 @@ void Connection::on_hello(const wire::Hello& hello) {
   decoder_.emplace(hello.width, hello.height, [&recorder = server_.recorder](std::uint32_t w, std::uint32_t h) {
     return recorder.acquire_buffer(w, h);
   });
+  // Protocol 5's 4:2:0 tiles: their planes are kept beside the pixels, and the JPEGs coded from them.
+  decoder_->keep_planes(reader_.version() >= 5 && (hello.wire_pixels & wire::kWirePixelsYuv420) != 0);
   // Protocol 4: JPEG strips at the quality of the archive's JPEGs, decoded for the frame (the
   // live window, OCR, the next FRAME) and spliced into the file as they came.
   const int quality = server_.recorder.jpeg_quality();
@@ -350,8 +352,9 @@ void Connection::on_hello(const wire::Hello& hello) {
       std::to_string(hello.fps_milli / 1000.0).substr(0, 5) + " fps " +
       (buffering ? "into the replay buffer (memory only, until a save)" : "into sessions/" + rec.folder));
   // A buffering session is in no archive yet: session 0, no folder, nothing to resume.
-  // Protocol 5: the decoder takes 4:2:0 tiles (converting them back to BGRX for everything
-  // after it), so whatever of them the client offers is taken.
+  // Protocol 5: the decoder takes 4:2:0 tiles (converting them back to BGRX for the window,
+  // OCR and the next FRAME; the JPEGs are coded from their planes), so whatever of them the
+  // client offers is taken.
   send(wire::encode(wire::Welcome{buffering ? 0 : static_cast<std::uint64_t>(rec.id), server_.options.max_in_flight,
                                   rec.folder, buffering ? wire::ResumeKey{} : server_.recorder.resume_key(rec.id),
                                   last_tick, reader_.version() >= 4 ? static_cast<std::uint32_t>(quality) : 0,
@@ -687,11 +690,13 @@ void Connection::end_session(const std::string& reason, const std::string& error
   std::weak_ptr<Connection> weak = shared_from_this();
   auto& io = server_.io;
   const auto id = session_->record().id;
-  auto done = [weak, &io, answer_bye, reason, id](std::int64_t stored) {
-    asio::post(io, [weak, answer_bye, reason, id, stored] {
+  auto done = [weak, &io, answer_bye, reason, id, session = std::weak_ptr(session_)](std::int64_t stored) {
+    const auto writer = session.lock();  // every frame is written by now
+    const std::int64_t planes = writer ? writer->coded_from_planes() : 0;
+    asio::post(io, [weak, answer_bye, reason, id, stored, planes] {
       auto self = weak.lock();
       log::info("session " + std::to_string(id) + " ended (" + reason + "): " + std::to_string(stored) +
-          " frames stored");
+          " frames stored" + (planes ? ", " + std::to_string(planes) + " of them coded from 4:2:0 planes" : ""));
       if (!self) return;
       if (answer_bye) self->send(wire::encode(wire::Bye{static_cast<std::uint64_t>(stored), 0}));
       self->close_after_write_ = true;

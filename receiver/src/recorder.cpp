@@ -461,7 +461,12 @@ std::optional<FrameRecord> Recorder::store(Pending& p, JpegEncoder& jpeg, std::v
         const auto h = jpeg.header(f.width, f.height);
         header.assign(h.begin(), h.end());
       }
-      const CodedStrips& coded = jpeg.encode_strips(f.pixels.data(), f.width, f.height, f.stride(), own);
+      // A session of 4:2:0 tiles keeps the planes the client sent (FrameDecoder::keep_planes):
+      // coded as they are, not from the pixels they were converted to for the window and OCR.
+      const CodedStrips& coded = f.yuv420.empty()
+                                     ? jpeg.encode_strips(f.pixels.data(), f.width, f.height, f.stride(), own)
+                                     : jpeg.encode_strips_yuv420(f.yuv420.data(), f.width, f.height, own);
+      if (!f.yuv420.empty()) ++s.coded_from_planes_;
       {
         // builds_on was taken from the queue before this frame: it is done or being done by
         // another encoder, which never waits for a later frame.

@@ -1,9 +1,9 @@
 // Micro-benchmarks of the per-frame work, client and receiver side: grab, tile diff + LZ4 encode,
 // the compare an unchanged tick costs, decode + hash check, the receiver's frame copy, and JPEG
-// encode: the changed strips only (as the receiver), the whole frame, TurboJPEG's tjCompress2
-// and cv::imencode; and the tamper-evidence chain per frame (SHA-256 of the JPEG + chain_link)
-// beside the JPEG encode of the same frame, and the receiver's whole per-frame work (Recorder) with
-// the chain off and on.
+// encode: the changed strips only (as the receiver; from 4:2:0 planes too), the whole frame,
+// TurboJPEG's tjCompress2 and cv::imencode; and the tamper-evidence chain per frame (SHA-256 of
+// the JPEG + chain_link) beside the JPEG encode of the same frame, and the receiver's whole
+// per-frame work (Recorder) with the chain off and on.
 //
 // Frames are real screen frames: with $DISPLAY set (a scene from ../shared/bench/scene.sh),
 // 60 consecutive frames are grabbed at SCREENREEL_BENCH_CLIP_FPS (default 30) before the
@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
@@ -325,6 +326,110 @@ void BM_JpegChangedStrips(benchmark::State& state) {
   state.SetLabel(clip().label + ", " + std::to_string(sent.size() - 1) + " frames after the first");
 }
 BENCHMARK(BM_JpegChangedStrips)->Unit(benchmark::kMillisecond);
+
+// Receiver, per frame sent, in a 4:2:0 session (--wire-pixels yuv420, protocol 5; issue 19): the
+// frame's JPEG of its changed strips as BM_JpegChangedStrips, from the planes the client sent.
+// source 0: from BGRX, as before issue 19: the changed tiles' planes converted to BGRX (the
+// decoder's yuv420_to_bgrx), then encode_strips (libjpeg converts them back); 1: from the planes
+// (encode_strips_yuv420, libjpeg's raw data in; the decoder still converts the tiles for the
+// window and OCR, outside this). The planes of each frame are made outside the timing. Counters:
+// the last frame's stored JPEG against the screen (PSNR), the other source's JPEG of it against
+// the screen, and the two JPEGs against each other.
+// PSNR (dB) of BGR pixels against BGRX ones of the same size.
+double psnr_bgr_bgrx(const std::vector<std::uint8_t>& bgr, const std::vector<std::uint8_t>& bgrx) {
+  double se = 0;
+  const std::size_t n = bgrx.size() / 4;
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t c = 0; c < 3; ++c) {
+      const double d = static_cast<double>(bgr[i * 3 + c]) - static_cast<double>(bgrx[i * 4 + c]);
+      se += d * d;
+    }
+  return se == 0 ? 99.0 : 10.0 * std::log10(255.0 * 255.0 * static_cast<double>(n * 3) / se);
+}
+
+void BM_JpegChangedStripsYuv420(benchmark::State& state) {
+  const bool planes_in = state.range(0) != 0;
+  const auto& sent = sent_frames();
+  const std::uint32_t w = sent[0].pixels->width, h = sent[0].pixels->height;
+  const screenreel::Yuv420Layout layout{w, h};
+  // Each frame's planes (the receiver's mirror of them) and its changed tiles' planes, one after
+  // the other, as the wire carries them.
+  std::vector<std::vector<std::uint8_t>> planes, tiles;
+  for (const auto& f : sent) {
+    planes.emplace_back(layout.bytes());
+    screenreel::bgrx_to_yuv420(f.pixels->pixels.data(), f.pixels->stride(), w, h, planes.back().data());
+    auto& t = tiles.emplace_back();
+    for (const auto& r : f.changed) {
+      const screenreel::Yuv420Layout l{static_cast<std::uint32_t>(r.w), static_cast<std::uint32_t>(r.h)};
+      t.resize(t.size() + l.bytes());
+      screenreel::bgrx_to_yuv420(f.pixels->row(static_cast<std::uint32_t>(r.y)) + std::size_t(r.x) * 4,
+                                 f.pixels->stride(), l.width, l.height, t.data() + t.size() - l.bytes());
+    }
+  }
+  FrameBuffer frame(w, h);  // the receiver's BGRX frame (source 0)
+  screenreel::JpegEncoder enc(90);
+  screenreel::JpegStrips strips;
+  std::vector<std::uint8_t> out;
+  const auto code = [&](std::size_t k) {
+    const auto& f = sent[k];
+    if (planes_in) {
+      strips.update(enc.encode_strips_yuv420(planes[k].data(), w, h, f.changed));
+    } else {
+      const std::uint8_t* t = tiles[k].data();
+      for (const auto& r : f.changed) {
+        const screenreel::Yuv420Layout l{static_cast<std::uint32_t>(r.w), static_cast<std::uint32_t>(r.h)};
+        screenreel::yuv420_to_bgrx(t, l.width, l.height,
+                                   frame.row(static_cast<std::uint32_t>(r.y)) + std::size_t(r.x) * 4, frame.stride());
+        t += l.bytes();
+      }
+      strips.update(enc.encode_strips(frame.pixels.data(), w, h, frame.stride(), f.changed));
+    }
+    strips.write({}, out);
+  };
+  std::size_t i = 0, frames = 0, bytes = 0;
+  for (auto _ : state) {
+    if (i % sent.size() == 0) {  // the first frame (all strips) outside the timing
+      state.PauseTiming();
+      code(i++ % sent.size());
+      state.ResumeTiming();
+    }
+    code(i++ % sent.size());
+    bytes += out.size();
+    ++frames;
+  }
+  if (sent.size() < 2) state.SkipWithError("the clip has one distinct frame: nothing changes");
+  state.SetBytesProcessed(static_cast<std::int64_t>(frames) * frame_bytes());
+  state.counters["jpeg_kB"] = static_cast<double>(bytes) / 1000.0 / static_cast<double>(frames);
+  // What is stored: the last frame's JPEG, decoded, against the screen, and against the JPEG the
+  // other source gives (the whole frame coded both ways, outside the timing).
+  const std::size_t last = (i - 1) % sent.size();
+  const auto& screen = sent[last].pixels->pixels;
+  const auto other = [&] {
+    const screenreel::PixelRect all{0, 0, static_cast<std::int32_t>(w), static_cast<std::int32_t>(h)};
+    screenreel::JpegEncoder e(90);
+    screenreel::JpegStrips s;
+    if (planes_in) {
+      std::vector<std::uint8_t> back(screen.size());
+      screenreel::yuv420_to_bgrx(planes[last].data(), w, h, back.data(), std::size_t{w} * 4);
+      s.update(e.encode_strips(back.data(), w, h, std::size_t{w} * 4, std::span(&all, 1)));
+    } else {
+      s.update(e.encode_strips_yuv420(planes[last].data(), w, h, std::span(&all, 1)));
+    }
+    std::vector<std::uint8_t> jpeg;
+    s.write({}, jpeg);
+    return screenreel::decode_jpeg_bgr(jpeg);
+  }();
+  const auto stored = screenreel::decode_jpeg_bgr(out);
+  if (stored && other) {
+    state.counters["psnr_vs_screen_dB"] = psnr_bgr_bgrx(stored->bgr, screen);
+    state.counters["psnr_other_vs_screen_dB"] = psnr_bgr_bgrx(other->bgr, screen);
+    std::vector<std::uint8_t> other_bgrx(screen.size(), 0);
+    for (std::size_t p = 0; p < screen.size() / 4; ++p) std::copy_n(&other->bgr[p * 3], 3, &other_bgrx[p * 4]);
+    state.counters["psnr_vs_other_dB"] = psnr_bgr_bgrx(stored->bgr, other_bgrx);
+  }
+  state.SetLabel(clip().label + ", " + std::to_string(sent.size() - 1) + " frames after the first");
+}
+BENCHMARK(BM_JpegChangedStripsYuv420)->ArgName("planes")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 // The whole frame (a key frame, or --every-frame's first): JpegEncoder::encode_bgrx.
 void BM_JpegWholeFrame(benchmark::State& state) {

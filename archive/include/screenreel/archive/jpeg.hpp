@@ -45,6 +45,16 @@ class JpegEncoder {
   // the whole frame: one pass over it is then cheaper). Valid until the next encode.
   const CodedStrips& encode_strips(const std::uint8_t* pixels, std::uint32_t width, std::uint32_t height,
                                    std::size_t stride, std::span<const PixelRect> changed);
+  // The same strips coded from the frame's 4:2:0 planes (Yuv420Layout{width, height}, as
+  // bgrx_to_yuv420 makes them) as libjpeg raw data: no colour conversion and no downsampling
+  // here, the planes are what the JPEG keeps. The same grid, restart intervals and header as
+  // encode_strips, so the strips splice with strips coded either way (JpegStrips). The planes
+  // bgrx_to_yuv420 makes of some pixels give the bytes encode_strips gives for those pixels when
+  // the width is a multiple of 16; else the MCU padding right of the frame differs (this repeats
+  // the last chroma sample, libjpeg the last pixel before averaging), and only that padding and
+  // its ringing into the last column do (jpeg_strips_test).
+  const CodedStrips& encode_strips_yuv420(const std::uint8_t* planes, std::uint32_t width, std::uint32_t height,
+                                          std::span<const PixelRect> changed);
 
   // The header (SOI up to the end of SOS) of a JPEG of width x height that this encoder writes:
   // its quality, the strip grid's restart interval. What a frame spliced from strips coded

@@ -20,6 +20,17 @@ struct Yuv420Layout {
   std::size_t bytes() const { return luma_bytes() + 2 * chroma_bytes(); }
 };
 
+// A whole frame's planes as Yuv420Layout lays them out, read row by row.
+struct Yuv420Planes {
+  const std::uint8_t* data = nullptr;
+  Yuv420Layout layout;
+  const std::uint8_t* luma(std::uint32_t y) const { return data + std::size_t{y} * layout.width; }
+  const std::uint8_t* cb(std::uint32_t cy) const {
+    return data + layout.luma_bytes() + std::size_t{cy} * layout.chroma_width();
+  }
+  const std::uint8_t* cr(std::uint32_t cy) const { return cb(cy) + layout.chroma_bytes(); }
+};
+
 // libjpeg's JCS_RGB -> JCS_YCbCr conversion (jccolor.c: 16-bit fixed point, the same rounding)
 // per pixel, then its h2v2 downsampling of Cb and Cr (jcsample.c: the 2x2 sum plus a bias of 1
 // and 2 alternately along the row, shifted by 2; an odd last column or row counts twice, as

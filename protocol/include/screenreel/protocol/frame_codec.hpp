@@ -22,6 +22,10 @@ struct FrameBuffer {
   std::uint32_t width = 0;
   std::uint32_t height = 0;
   std::vector<std::uint8_t> pixels;
+  // The frame's 4:2:0 planes (Yuv420Layout{width, height}) when its decoder keeps them
+  // (FrameDecoder::keep_planes: the session's tiles come as 4:2:0), else empty: what the
+  // archive's JPEG is coded from (JpegEncoder::encode_strips_yuv420).
+  std::vector<std::uint8_t> yuv420;
   // Which FrameDecoder frame the pixels are (FrameDecoder::Content), 0 when not known: a
   // buffer recycled to the decoder that drew it then needs only what changed since.
   std::uint64_t content = 0;
@@ -185,6 +189,14 @@ class FrameDecoder {
       std::function<Result<void, wire::WireError>(std::span<const wire::RectView> strips, FrameBuffer& frame)>;
   void set_strip_decoder(StripDecoder decoder) { strip_decoder_ = std::move(decoder); }
 
+  // Keeps the frame's 4:2:0 planes (FrameBuffer::yuv420) beside its pixels, from the next key
+  // frame on: a session whose tiles come as 4:2:0 (protocol 5), so that its JPEGs are coded from
+  // the planes the client sent, not from the pixels converted back. The planes are those of the
+  // 4:2:0 tiles; copies move them (luma always, chroma where the copy moves whole 2x2 blocks);
+  // whatever else the frame gets (chroma a copy splits, JPEG strips, BGRX rectangles) is
+  // converted from the pixels with bgrx_to_yuv420 (schemas/wire-protocol.md, "4:2:0 pixels").
+  void keep_planes(bool on) { keep_planes_ = on; }
+
   // Done, or the ERROR to send. On error the frame buffer may hold part of the rectangles; the connection is to be closed.
   Result<void, wire::WireError> apply(const wire::FrameView& frame);
 
@@ -206,6 +218,9 @@ class FrameDecoder {
   static constexpr std::size_t kCarryHistory = 16;  // frames whose rectangles are remembered
   FrameBuffer& writable(std::uint32_t width, std::uint32_t height, bool keep_pixels);
   void carry(const FrameBuffer& from, FrameBuffer& to);
+  // The planes of the pixels in `r` (rounded out to whole 2x2 blocks for the chroma; the luma
+  // of `r` only when `luma`), converted from them.
+  void derive_planes(FrameBuffer& frame, const PixelRect& r, bool luma);
 
   Allocate allocate_;
   StripDecoder strip_decoder_;
@@ -214,6 +229,7 @@ class FrameDecoder {
   std::uint64_t last_seq_ = 0;
   std::int64_t capture_time_us_ = 0;
   bool have_key_ = false;
+  bool keep_planes_ = false;
   const std::uint64_t id_;      // this decoder's, in FrameBuffer::content
   std::uint64_t drawn_ = 0;     // frames drawn; frame_ holds frame drawn_
   // The rectangles of frames drawn_ - history_.size() + 1 .. drawn_, oldest first.

@@ -142,6 +142,8 @@ class SessionWriter : public std::enable_shared_from_this<SessionWriter> {
   // Every frame of the session up to this client tick is written and in the catalog (ACK's
   // stored_tick): a crash of the receiver can no longer lose it.
   std::int64_t stored_tick() const { return stored_tick_.load(); }
+  // Frames whose JPEG was coded from the 4:2:0 planes the client sent (FrameBuffer::yuv420).
+  std::int64_t coded_from_planes() const { return coded_from_planes_.load(); }
   // The newest tick the session held when it was opened (0 for a new session).
   std::int64_t resumed_after_tick() const { return resumed_after_tick_; }
   // The newest tick its frames and its drop ledger accounted for when it was opened (0 for a new
@@ -177,6 +179,7 @@ class SessionWriter : public std::enable_shared_from_this<SessionWriter> {
   const std::int64_t resumed_after_tick_ = 0;
   std::int64_t resumed_accounted_tick_ = 0;  // set once, by Recorder::resume_session
   std::atomic<std::int64_t> stored_tick_{0};
+  std::atomic<std::int64_t> coded_from_planes_{0};
   std::uint64_t last_encoded_ = 0;            // the newest number that is not a repeat
   std::uint32_t last_width_ = 0, last_height_ = 0;  // its size
   // The JPEG strips of frame strips_frame_ (the newest encoded one whose strips are in): the
