@@ -136,6 +136,69 @@ TEST_P(JpegWire, ClientStripsSpliceIntoTheJpegTheReceiverWouldWriteFromTheScreen
   EXPECT_EQ(decoded, receiver.decoder.frame().pixels);
 }
 
+// Scrolls while strips decoded from a JPEG are out: the copies go on (a scrolling terminal on a
+// thin link keeps them), they move the receiver's decoded pixels too, and a copy that reads or
+// writes such a strip puts the strips it writes in the frame's JPEG strips (or the next lossless
+// frame's heal). The receiver's JPEG, made as the recorder makes it (its own strips for the
+// tiles and copies, the client's over them), is then the JPEG of the screen byte for byte after
+// every frame, whatever the frames do and however each goes: no pixel decoded from a JPEG is ever
+// coded again; and a lossless frame leaves the receiver the screen exactly.
+TEST_P(JpegWire, CopiesWhileJpegStripsAreOutNeverCodeDecodedPixelsAgain) {
+  const auto [w, h] = GetParam();
+  capture::JpegStripCoder coder(kQuality);
+  FrameEncoder encoder(w, h);
+  encoder.enable_copies(true);
+  std::mt19937 rng(7);
+  bool jpeg = false;
+  encoder.enable_jpeg(&coder, [&jpeg](const FrameEncoder::WireCosts&) { return jpeg; });
+  Receiver receiver(w, h);
+  JpegEncoder archive(kQuality);
+  JpegStrips stored;
+  std::vector<std::uint8_t> message, file;
+  FrameBuffer screen = picture(w, h, 3);
+  int copies_while_lossy = 0, jpeg_frames = 0;
+  bool lossy = false;
+  for (std::uint64_t seq = 1; seq <= 40; ++seq) {
+    if (seq > 1) {
+      const int k = 8 * static_cast<int>(1 + rng() % 3);
+      const auto old = screen.pixels;  // the whole screen scrolls up by k rows; new rows at the bottom
+      for (std::uint32_t y = 0; y < h; ++y)
+        for (std::uint32_t x = 0; x < w; ++x) {
+          std::uint8_t* px = screen.row(y) + x * 4;
+          if (y + k < h) std::memcpy(px, old.data() + (std::size_t{y + k} * w + x) * 4, 4);
+          else px[0] = px[1] = px[2] = static_cast<std::uint8_t>(x * 7 + seq * 13);
+        }
+      if (rng() % 4 == 0) {  // and an edit somewhere
+        const std::uint32_t x0 = rng() % (w - 20), y0 = rng() % (h - 20);
+        for (std::uint32_t y = y0; y < y0 + 20; ++y) screen.row(y)[x0 * 4 + 1] ^= 0x5A;
+      }
+    }
+    jpeg = seq == 1 || rng() % 2 == 0;
+    auto stats = encoder.encode(screen.pixels.data(), screen.stride(), seq, seq * 1000, false, false, message);
+    ASSERT_TRUE(stats);
+    ASSERT_EQ(stats->jpeg, jpeg) << "frame " << seq;
+    const auto view = receiver.apply(message);  // the client's hash of its copy of the frame, checked
+    ASSERT_FALSE(::testing::Test::HasFailure()) << "frame " << seq;
+    std::vector<PixelRect> own;  // what the recorder codes itself: the other rectangles' areas
+    for (const auto& r : view.rects)
+      if (r.encoding != wire::RectEncoding::kJpegStrip) own.push_back(r.area());
+    if (lossy && stats->copies > 0) ++copies_while_lossy;
+    if (seq == 1) stored.start(JpegStripGrid(w, h), archive.header(w, h));
+    const FrameBuffer& theirs = receiver.decoder.frame();
+    stored.update(archive.encode_strips(theirs.pixels.data(), w, h, theirs.stride(), own));
+    stored.update(strips_of(view));
+    stored.write({}, file);
+    ASSERT_EQ(file, whole_jpeg(archive, screen)) << "frame " << seq << (jpeg ? " (JPEG strips)" : " (tiles)");
+    if (!jpeg) {
+      EXPECT_EQ(theirs.pixels, screen.pixels) << "frame " << seq << ": tiles heal every strip";
+    }
+    jpeg_frames += jpeg;
+    lossy = jpeg;  // a frame of tiles heals every strip
+  }
+  EXPECT_GT(jpeg_frames, 10);
+  EXPECT_GT(copies_while_lossy, 3) << "copies go on while JPEG strips are out";
+}
+
 // Issue 19: in a session of 4:2:0 tiles the receiver keeps the planes, for its JPEGs. JPEG
 // strips (spliced as they came, never coded again) leave the planes of their decoded pixels;
 // the 4:2:0 tiles that heal them bring the screen's planes back.
@@ -145,7 +208,7 @@ TEST(JpegWire, InA420SessionStripsLeaveThePlanesOfTheirPixelsAndTilesTheScreens)
   FrameEncoder encoder(w, h);
   encoder.enable_yuv420(true);
   bool jpeg = false;
-  encoder.enable_jpeg(&coder, [&jpeg](std::uint64_t, std::uint64_t, bool) { return jpeg; });
+  encoder.enable_jpeg(&coder, [&jpeg](const FrameEncoder::WireCosts&) { return jpeg; });
   Receiver receiver(w, h);
   receiver.decoder.keep_planes(true);
   const auto planes_of = [&](const FrameBuffer& f) {

@@ -2,6 +2,7 @@
 #include "rate_control.hpp"
 
 #include <algorithm>
+#include <vector>
 
 namespace screenreel::capture {
 
@@ -54,9 +55,11 @@ void RateControl::reset_link() {
 
 std::optional<double> RateControl::bandwidth_locked() const {
   if (samples_.empty()) return std::nullopt;
-  double best = 0;
-  for (const auto& s : samples_) best = std::max(best, s.second);
-  return best;
+  std::vector<double> rates;
+  for (const auto& s : samples_) rates.push_back(s.second);
+  const auto middle = rates.begin() + static_cast<std::ptrdiff_t>(rates.size() / 2);
+  std::nth_element(rates.begin(), middle, rates.end());
+  return *middle;
 }
 
 std::optional<double> RateControl::bandwidth() const {
@@ -82,15 +85,19 @@ bool RateControl::receiver_bound() const {
 bool RateControl::choose_jpeg(const FrameEncoder::WireCosts& costs) {
   std::lock_guard lock(mutex_);
   if (mode_ != WireMode::kAuto) return last_jpeg_ = mode_ == WireMode::kJpeg;
+  const std::uint64_t changed_pixels = costs.lossless_pixels - costs.heal_pixels;
+  if (costs.changed_bytes > 0 && changed_pixels > 0)  // measured: what tiles cost now
+    lossless_bpp_ = 0.5 * lossless_bpp_ + 0.5 * static_cast<double>(costs.changed_bytes) / static_cast<double>(changed_pixels);
   if (!costs.key) {
-    const double changed = lossless_bpp_ * static_cast<double>(costs.lossless_pixels - costs.heal_pixels);
+    const double changed = lossless_bpp_ * static_cast<double>(changed_pixels);
     need_ = need_ ? 0.75 * *need_ + 0.25 * changed : changed;
   }
   const auto bw = bandwidth_locked();
   if (!bw) return last_jpeg_ = false;  // the link was never full: the changes fit
   const double lossless = lossless_bpp_ * static_cast<double>(costs.lossless_pixels);
   const double jpeg = jpeg_bpp_ * static_cast<double>(costs.jpeg_pixels);
-  const bool too_much = jpeg_backed_up_ || (need_ && *need_ * fps_ > *bw * kHeadroom);
+  const bool need_known = lossless_learned_ >= kLosslessToLearn && need_;
+  const bool too_much = jpeg_backed_up_ || (need_known && *need_ * fps_ > *bw * kHeadroom);
   // JPEG only when it is also the smaller (text scrolled as copies is not).
   return last_jpeg_ = too_much && jpeg < lossless;
 }
@@ -98,6 +105,7 @@ bool RateControl::choose_jpeg(const FrameEncoder::WireCosts& costs) {
 void RateControl::learn(bool jpeg, std::uint64_t pixels, std::size_t bytes) {
   if (pixels == 0) return;
   std::lock_guard lock(mutex_);
+  if (!jpeg) ++lossless_learned_;
   double& bpp = jpeg ? jpeg_bpp_ : lossless_bpp_;
   bpp = 0.7 * bpp + 0.3 * static_cast<double>(bytes) / static_cast<double>(pixels);
 }

@@ -1,8 +1,9 @@
 // The capture client's choice between lossless tiles and JPEG strips (--wire auto), and when to
 // skip a tick. BBR's idea for the estimate, from the kernel's own BBR-style rate sampler
 // (TCP_INFO's delivery rate: bytes the peer's kernel ACKed over the time the link took for them,
-// whatever congestion control runs): the link's rate is the largest sample of the last 2 s taken
-// while the link was full. An app-limited sample (the sender had nothing queued) does not count:
+// whatever congestion control runs): the link's rate is the median of the samples of the last 2 s
+// taken while the link was full (BBR takes the max; a token bucket's burst makes single samples
+// several times the rate even then: 86 Mbit/s on a 10 Mbit/s tbf). An app-limited sample (the sender had nothing queued) does not count:
 // it measures the sender, and where a token bucket shapes the link (tbf, an ISP's policer) a short
 // flight passes in the bucket's burst at the wire's speed, many times the link's rate (measured:
 // 18 Gbit/s on a 50 Mbit/s tbf). A link never full has no estimate, and the changes go lossless:
@@ -54,7 +55,7 @@ std::optional<LinkSample> read_link_sample(int fd);
 class RateControl {
  public:
   using Clock = std::chrono::steady_clock;
-  static constexpr auto kWindow = std::chrono::seconds(2);  // the max filter's
+  static constexpr auto kWindow = std::chrono::seconds(2);  // the samples'
   static constexpr double kHeadroom = 0.9;                  // of the estimate a frame may use
   // A backlog longer than the link drains in this, for kBacklogPersists: fewer frames, when they
   // go as JPEG already; JPEG strips, when they do not.
@@ -107,8 +108,12 @@ class RateControl {
   bool skip_backed_up_ = false, jpeg_backed_up_ = false;
   std::optional<double> need_;  // bytes a frame's changed tiles take, moving average
   // Bytes a pixel costs: LZ4 tiles (a 1080p video measured 2.8, a terminal far less) and JPEG
-  // strips at quality 90 (about 0.3 on video); moving averages of the frames made.
-  double lossless_bpp_ = 1.5, jpeg_bpp_ = 0.3;
+  // strips at quality 90 (about 0.3 on video); moving averages of the frames made, and of the
+  // tiles measured while frames go as JPEG (WireCosts::changed_bytes).
+  double lossless_bpp_ = 1.0, jpeg_bpp_ = 0.3;
+  // Frames of tiles made so far: the need is judged only once a few taught what tiles cost here.
+  static constexpr int kLosslessToLearn = 3;
+  int lossless_learned_ = 0;
   bool last_jpeg_ = false;
 };
 

@@ -70,11 +70,22 @@ bool FrameEncoder::encode_jpeg(bool key, EncodeStats& stats, wire::FrameMessageW
       tile_rects_.push_back(tile(tx, ty));
       grid_.mark(tile_rects_.back(), strip_marks_);
     }
+  for (const PixelRect& r : lossy_writes_) {  // copied pixels decoded from a JPEG: coded again here
+    tile_rects_.push_back(r);
+    grid_.mark(r, strip_marks_);
+  }
   stats.jpeg_pixels = 0;
   for (std::size_t i = 0; i < strip_marks_.size(); ++i)
     if (strip_marks_[i]) stats.jpeg_pixels += static_cast<std::uint64_t>(grid_.strip(i).area());
-  if (stats.jpeg_pixels == 0 || !choose_ || !choose_({stats.lossless_pixels, stats.heal_pixels, stats.jpeg_pixels, key}))
-    return false;
+  if (stats.jpeg_pixels == 0 || !choose_) return false;
+  // While frames go as JPEG strips, no frame of tiles tells what the changes would take as tiles
+  // (a screen can go from a video to text): every kMeasureEvery-th such frame measures it.
+  WireCosts costs{stats.lossless_pixels, stats.heal_pixels, stats.jpeg_pixels, key, 0};
+  if (lossy_count_ > 0 && !key && ++unmeasured_ >= kMeasureEvery) {
+    unmeasured_ = 0;
+    costs.changed_bytes = measure_changed_tiles();
+  }
+  if (!choose_(costs)) return false;
 
   const CodedStrips& coded = strip_coder_->code(reference_, tile_rects_);
   for (std::size_t i = 0; i < coded.strips.size(); ++i)  // never in practice: see the limit
@@ -94,6 +105,25 @@ bool FrameEncoder::encode_jpeg(bool key, EncodeStats& stats, wire::FrameMessageW
   stats.jpeg = true;
   stats.jpeg_strips = static_cast<std::uint32_t>(coded.strips.size());
   return true;
+}
+
+// A copy while strips decoded from JPEG are out (see encode): when it reads or writes one, the
+// strips it writes hold such pixels now.
+void FrameEncoder::taint(const CopyRect& c) {
+  touched_.assign(grid_.size(), 0);
+  grid_.mark(PixelRect{c.src_x, c.src_y, c.dst.w, c.dst.h}, touched_);
+  grid_.mark(c.dst, touched_);
+  bool lossy = false;
+  for (std::size_t i = 0; i < touched_.size() && !lossy; ++i) lossy = touched_[i] && lossy_[i];
+  if (!lossy) return;
+  lossy_writes_.push_back(c.dst);
+  touched_.assign(grid_.size(), 0);
+  grid_.mark(c.dst, touched_);
+  for (std::size_t i = 0; i < touched_.size(); ++i)
+    if (touched_[i] && !lossy_[i]) {
+      lossy_[i] = 1;
+      ++lossy_count_;
+    }
 }
 
 void FrameEncoder::enable_yuv420(bool on) {
@@ -181,18 +211,20 @@ std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std:
   // With copies, the tiles are first only compared, so the reference still holds the frame the
   // peer has; the copies found in the changed tiles are applied to it, and the changed tiles are
   // compared again (and copied) against that: a tile that the copies made equal is not sent.
-  // While the peer holds strips decoded from JPEG, its frame is not the reference: no copies.
-  const bool find_copies = copies_ && !first && !key && lossy_count_ == 0;
-  if (copies_ && lossy_count_ > 0) copy_finder_stale_ = true;
+  // While the peer holds strips decoded from JPEG (lossy_), the copies move its pixels too: a copy
+  // that reads or writes such a strip makes the strips it writes lossy (healed by the next frame
+  // that goes as tiles), and goes in this frame's JPEG strips if it goes as JPEG (lossy_writes_),
+  // so that the receiver never codes pixels decoded from a JPEG again.
+  const bool find_copies = copies_ && !first && !key;
   std::span<const CopyRect> copies;
+  lossy_writes_.clear();
   stats.tiles_changed = diff(pixels, stride, first, /*copy=*/!find_copies);
   if (find_copies && stats.tiles_changed > 0) {
-    if (copy_finder_stale_) copy_finder_->reset();
-    copy_finder_stale_ = false;
     copies = copy_finder_->find(reference_, pixels, stride, changed_);
     for (const CopyRect& c : copies) {
       apply_copy(reference_, c);
-      if (yuv420_) apply_copy(peer_, c);  // the receiver's pixels move with them
+      if (yuv420_ || lossy_count_ > 0) apply_copy(peer_, c);  // the receiver's pixels move with them
+      if (lossy_count_ > 0) taint(c);
     }
     // Only the tiles a copy wrote to are compared again; the other changed tiles are taken.
     for (std::size_t i = 0; i < compare_.size(); ++i) compare_[i] = changed_[i] ? kTake : kSkip;
@@ -262,6 +294,43 @@ std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std:
 // planes as LZ4, which the receiver's frame (peer_) then gets converted back as it will.
 void FrameEncoder::add_tiles(std::uint32_t x0, std::uint32_t y0, std::uint32_t rw, std::uint32_t rh,
                              wire::FrameMessageWriter& writer) {
+  const auto [src, raw, n] = compress(x0, y0, rw, rh, /*to_peer=*/true);
+  if (yuv420_)  // one encoding for planes: LZ4 even when it does not shrink them (noise)
+    writer.add_rect(x0, y0, rw, rh, wire::RectEncoding::kLz4Yuv420, {lz4_.data(), static_cast<std::size_t>(n)});
+  else if (n > 0 && static_cast<std::size_t>(n) < raw)
+    writer.add_rect(x0, y0, rw, rh, wire::RectEncoding::kLz4, {lz4_.data(), static_cast<std::size_t>(n)});
+  else  // incompressible (noise): raw is smaller and cheaper to decode
+    writer.add_rect(x0, y0, rw, rh, wire::RectEncoding::kRaw, {src, raw});
+}
+
+// What the changed tiles (not those that would heal) would take as LZ4 tiles, as add_tiles makes
+// them: a row's run of changed tiles, one block.
+std::uint64_t FrameEncoder::measure_changed_tiles() {
+  const std::uint32_t w = reference_.width, h = reference_.height;
+  std::uint64_t bytes = 0;
+  for (std::uint32_t ty = 0; ty < tiles_y_; ++ty) {
+    const std::uint32_t y0 = ty * kTile, rh = std::min(h, y0 + kTile) - y0;
+    for (std::uint32_t tx = 0; tx < tiles_x_;) {
+      if (!changed_[std::size_t{ty} * tiles_x_ + tx]) {
+        ++tx;
+        continue;
+      }
+      std::uint32_t end = tx;
+      while (end < tiles_x_ && changed_[std::size_t{ty} * tiles_x_ + end]) ++end;
+      const std::uint32_t x0 = tx * kTile, rw = std::min(w, end * kTile) - x0;
+      const auto [src, raw, n] = compress(x0, y0, rw, rh, /*to_peer=*/false);
+      bytes += n > 0 && (yuv420_ || static_cast<std::size_t>(n) < raw) ? static_cast<std::uint64_t>(n) : raw;
+      tx = end;
+    }
+  }
+  return bytes;
+}
+
+// One run of tiles of the reference, LZ4-compressed into lz4_ (BGRX, or 4:2:0 planes, which the
+// receiver's frame (peer_) then gets converted back as it will when `to_peer`): the bytes
+// compressed and their LZ4 size (0: LZ4 failed).
+FrameEncoder::Compressed FrameEncoder::compress(std::uint32_t x0, std::uint32_t y0, std::uint32_t rw,
+                                                std::uint32_t rh, bool to_peer) {
   const std::size_t row_bytes = std::size_t{rw} * 4;
   std::size_t raw = row_bytes * rh;
   const std::uint8_t* src;
@@ -269,7 +338,7 @@ void FrameEncoder::add_tiles(std::uint32_t x0, std::uint32_t y0, std::uint32_t r
     raw = Yuv420Layout{rw, rh}.bytes();
     scratch_.resize(raw);
     bgrx_to_yuv420(reference_.row(y0) + std::size_t{x0} * 4, reference_.stride(), rw, rh, scratch_.data());
-    yuv420_to_bgrx(scratch_.data(), rw, rh, peer_.row(y0) + std::size_t{x0} * 4, peer_.stride());
+    if (to_peer) yuv420_to_bgrx(scratch_.data(), rw, rh, peer_.row(y0) + std::size_t{x0} * 4, peer_.stride());
     src = scratch_.data();
   } else if (rw == reference_.width) {
     src = reference_.row(y0);
@@ -287,12 +356,7 @@ void FrameEncoder::add_tiles(std::uint32_t x0, std::uint32_t y0, std::uint32_t r
   LZ4_resetStream_fast(stream);
   const int n = LZ4_compress_fast_continue(stream, reinterpret_cast<const char*>(src), reinterpret_cast<char*>(lz4_.data()),
                                            static_cast<int>(raw), bound, acceleration_);
-  if (yuv420_)  // one encoding for planes: LZ4 even when it does not shrink them (noise)
-    writer.add_rect(x0, y0, rw, rh, wire::RectEncoding::kLz4Yuv420, {lz4_.data(), static_cast<std::size_t>(n)});
-  else if (n > 0 && static_cast<std::size_t>(n) < raw)
-    writer.add_rect(x0, y0, rw, rh, wire::RectEncoding::kLz4, {lz4_.data(), static_cast<std::size_t>(n)});
-  else  // incompressible (noise): raw is smaller and cheaper to decode
-    writer.add_rect(x0, y0, rw, rh, wire::RectEncoding::kRaw, {src, raw});
+  return {src, raw, n};
 }
 
 // The frame's pixels are allocated by the first key frame, not here: a HELLO alone (60 bytes)

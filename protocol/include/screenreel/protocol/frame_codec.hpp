@@ -16,6 +16,7 @@
 namespace screenreel {
 
 class CopyFinder;
+struct CopyRect;
 
 // A whole frame, BGRX8888, rows of exactly width * 4 bytes.
 struct FrameBuffer {
@@ -132,12 +133,24 @@ class FrameEncoder {
     std::uint64_t heal_pixels = 0;      // of which unchanged tiles of strips that went as JPEG
     std::uint64_t jpeg_pixels = 0;      // as JPEG strips
     bool key = false;
+    // While JPEG strips are out, now and then (kMeasureEvery): what the changed tiles (not those
+    // that heal) would take as LZ4 tiles, measured. 0: not measured.
+    std::uint64_t changed_bytes = 0;
   };
+  static constexpr int kMeasureEvery = 4;
   using WireChoice = std::function<bool(const WireCosts&)>;
   void enable_jpeg(StripCoder* coder, WireChoice choose);
 
  private:
   bool encode_jpeg(bool key, EncodeStats& stats, wire::FrameMessageWriter& writer);
+  void taint(const CopyRect& copy);
+  std::uint64_t measure_changed_tiles();
+  struct Compressed {
+    const std::uint8_t* src;  // the bytes compressed (the reference's row, or scratch_)
+    std::size_t raw;          // their size
+    int lz4;                  // in lz4_
+  };
+  Compressed compress(std::uint32_t x0, std::uint32_t y0, std::uint32_t rw, std::uint32_t rh, bool to_peer);
   void add_tiles(std::uint32_t x0, std::uint32_t y0, std::uint32_t rw, std::uint32_t rh,
                  wire::FrameMessageWriter& writer);
   std::uint32_t diff(const std::uint8_t* pixels, std::size_t stride, bool first, bool copy);
@@ -155,13 +168,15 @@ class FrameEncoder {
   bool have_reference_ = false;
   bool copies_ = false;
   std::unique_ptr<CopyFinder> copy_finder_;  // made by enable_copies
-  bool copy_finder_stale_ = false;           // frames went by without it: reset before use
   StripCoder* strip_coder_ = nullptr;
   WireChoice choose_;
   JpegStripGrid grid_;
   std::vector<std::uint8_t> lossy_;   // one a strip: the receiver holds it decoded from a JPEG strip
   std::size_t lossy_count_ = 0;
   FrameBuffer peer_;                  // the receiver's frame, while lossy_count_ > 0 or yuv420_
+  std::vector<PixelRect> lossy_writes_;  // this frame's copies that read or wrote lossy strips
+  std::vector<std::uint8_t> touched_;    // scratch: strips a copy touches
+  int unmeasured_ = 0;                   // JPEG frames since the tiles were last measured
   bool yuv420_ = false;
   bool force_key_ = false;            // the next message is a key frame (the pixel format changed)
   std::vector<PixelRect> tile_rects_;  // the changed tiles, for the strip coder
