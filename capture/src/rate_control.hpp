@@ -16,8 +16,10 @@
 // high); else as JPEG strips, when they are the smaller.
 // A key frame, or the first lossless frame after JPEG strips (which resends their tiles), is a
 // burst, not a rate: the spool takes it as the link drains it. Were it judged by its own size,
-// a scrolling terminal on 10 Mbit/s would send its key frame as JPEG, and then, as copies wait
-// while strips decoded from a JPEG are out, every scroll as a whole screen of JPEG strips.
+// a scrolling terminal on 10 Mbit/s would send its key frame as JPEG strips, and every scroll
+// after it too (a copy of strips decoded from a JPEG goes as JPEG strips again). What tiles cost
+// is learned from the frames of tiles, and measured now and then while frames go as JPEG
+// (WireCosts::changed_bytes), so that a screen that calms down goes back to tiles.
 // A tick is skipped only when frames already go as JPEG and the link is still a quarter second
 // behind after a second.
 //

@@ -126,8 +126,10 @@ class FrameEncoder {
   // `coder` (true) or as LZ4 tiles, given the pixels each would send (WireCosts). The receiver then holds
   // the decoded strips, which the encoder keeps too (the hash is of them); the next frame that
   // goes as tiles also resends every tile of a strip that went as JPEG, so the receiver never
-  // codes again pixels that were decoded from a JPEG. Copies are not looked for while such
-  // strips are out. nullptr: off.
+  // codes again pixels that were decoded from a JPEG. Copies go on meanwhile: one that reads or
+  // writes such a strip makes the strips it writes such strips, sent as JPEG strips in a frame
+  // of strips, or healed in a frame of tiles (schemas/wire-protocol.md, "JPEG strips").
+  // nullptr: off.
   struct WireCosts {
     std::uint64_t lossless_pixels = 0;  // as tiles: the changed ones and those that heal
     std::uint64_t heal_pixels = 0;      // of which unchanged tiles of strips that went as JPEG
