@@ -37,6 +37,10 @@
 #                                "only": just those two runs a scene (no window, ffmpeg, every-
 #                                frame or throttled run): BENCH_CHAIN=only BENCH_REPEAT=3
 #                                BENCH_SECONDS=15 BENCH_SCENES=terminal takes about 2 minutes
+#   BENCH_WIRE=0                 only: on each scene only two headless runs, --wire lossless and
+#                                the default (--wire auto), alternating: CPU per recorded frame
+#                                of each on loopback (issue 19: auto no worse than lossless by
+#                                more than the run-to-run spread)
 #   BENCH_PAUSED=0               1: only an idle paused session a scene (default scene:
 #                                terminal): capture + receiver (--no-display) record for
 #                                BENCH_PAUSE_AFTER=3 s, then SIGUSR2 pauses the capture and their
@@ -74,6 +78,7 @@ repeat=${BENCH_REPEAT:-1}
 throttle=${BENCH_THROTTLE:-1}
 max_fps=${BENCH_MAX_FPS:-0}
 chain=${BENCH_CHAIN:-0}
+wire=${BENCH_WIRE:-0}
 build=${BENCH_BUILD_DIR:-$root/build-bench}
 scene_sh=${BENCH_SCENE_SH:-$root/../shared/bench/scene.sh}
 geom=1920x1080
@@ -459,6 +464,14 @@ for ((rep = 1; rep <= repeat; rep++)); do
       cleanup
       continue
     fi
+    if [ "$wire" = only ]; then
+      # --wire lossless against the default (auto), alternating which goes first.
+      if [ $((rep % 2)) = 1 ]; then run_screenreel "$scene" headless "$fps" 0; fi
+      capture_args=(--wire lossless); run_screenreel "$scene" lossless "$fps" 0; capture_args=()
+      if [ $((rep % 2)) = 0 ]; then run_screenreel "$scene" headless "$fps" 0; fi
+      cleanup
+      continue
+    fi
     if [ "$chain" = only ]; then
       # The chain's cost alone: with and without, one after the other, in the order of the
       # repeat (odd repeats with first), so neither always comes first on a drifting machine.
@@ -523,6 +536,7 @@ label() {
     window) echo "screenreel, window on" ;;
     headless) echo "screenreel, --no-display" ;;
     nochain) echo "screenreel, --no-display, chain off (SCREENREEL_BENCH_NO_CHAIN=1)" ;;
+    lossless) echo "screenreel, --no-display, --wire lossless" ;;
     ocr) echo "screenreel, --no-display --ocr" ;;
     ceiling) echo "screenreel, --no-display, --fps $max_fps" ;;
     every) echo "screenreel --every-frame, window on" ;;
@@ -602,6 +616,23 @@ targets() {
   [ -z "$rw" ] || echo "| receiver RSS ≤ 300 MB with the disk at a tenth of what the stream needs | VmHWM $rw MB; the client dropped $(get video throttled dropped) of $(get video throttled ticks) ticks | $(check "$rw" "<=" 300) |"
 }
 
+# Issue 19: CPU per recorded frame with --wire auto (the default) against lossless (BENCH_WIRE).
+wire_cost() {
+  local sc a l header=""
+  for sc in $scenes; do
+    l=$(get "$sc" lossless cpu_ms_frame)
+    [ -n "$l" ] || continue
+    a=$(get "$sc" headless cpu_ms_frame)
+    if [ -z "$header" ]; then
+      header=1
+      echo
+      echo "| scene (headless, loopback) | CPU ms per recorded frame, --wire lossless / auto (capture + receiver) | auto against lossless | capture alone, lossless / auto | ticks dropped, lossless / auto |"
+      echo "|---|---|---|---|---|"
+    fi
+    echo "| $sc | $l / $a | $(calc %+.1f "100 * ($a / $l - 1)")% | $(get "$sc" lossless cpu_a_ms) / $(get "$sc" headless cpu_a_ms) ms | $(get "$sc" lossless dropped) / $(get "$sc" headless dropped) of $(get "$sc" headless ticks) |"
+  done
+}
+
 # Issue 18: CPU per recorded frame with the tamper-evidence chain against without (BENCH_CHAIN).
 chain_cost() {
   local sc w o rw ro header=""
@@ -655,8 +686,9 @@ render() {
   echo "- X servers: CPU of the captured screen's Xvfb beyond what the scene alone costs it (the grabs), plus the window's Xvfb (drawing the window)."
   echo "- screenreel records a frame when the screen changed; an unchanged tick (nothing drawn, or drawn the same) costs an X round trip or a grab and a compare, and is not a frame. With --every-frame every tick is a frame: an unchanged one is sent as an empty FRAME and stored as a hard link to the previous JPEG."
   echo "- ffmpeg writes a file every tick; when a grab is late it writes copies of the previous grab (counted as copies; grabs/s = files - copies)."
-  [ "$chain" = only ] || targets
+  [ "$chain" = only ] || [ "$wire" = only ] || targets
   chain_cost
+  wire_cost
   local o=$work/ocr-$repeat.txt
   if [ -f "$o" ]; then
     echo
