@@ -188,6 +188,25 @@ std::uint32_t FrameEncoder::diff(const std::uint8_t* pixels, std::size_t stride,
   return tiles_changed;
 }
 
+// Calls run(x0, y0, w, h) for every run of changed tiles along a tile row.
+template <typename Run>
+void FrameEncoder::for_each_changed_run(Run&& run) const {
+  const std::uint32_t w = reference_.width, h = reference_.height;
+  for (std::uint32_t ty = 0; ty < tiles_y_; ++ty) {
+    const std::uint32_t y0 = ty * kTile, rh = std::min(h, y0 + kTile) - y0;
+    for (std::uint32_t tx = 0; tx < tiles_x_;) {
+      if (!changed_[std::size_t{ty} * tiles_x_ + tx]) {
+        ++tx;
+        continue;
+      }
+      std::uint32_t end = tx;
+      while (end < tiles_x_ && changed_[std::size_t{ty} * tiles_x_ + end]) ++end;
+      run(tx * kTile, y0, std::min(w, end * kTile) - tx * kTile, rh);
+      tx = end;
+    }
+  }
+}
+
 std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std::size_t stride,
                                                 std::uint64_t seq, std::int64_t capture_time_us,
                                                 bool key, bool force, std::vector<std::uint8_t>& out,
@@ -270,22 +289,10 @@ std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std:
   }
   // A run of changed tiles along a tile row becomes one rectangle; on a key frame each tile row
   // is one full-width rectangle whose rows are contiguous in the reference (no packing needed).
-  for (std::uint32_t ty = 0; ty < tiles_y_; ++ty) {
-    const std::uint32_t y0 = ty * kTile, rh = std::min(h, y0 + kTile) - y0;
-    std::uint32_t tx = 0;
-    while (tx < tiles_x_) {
-      if (!changed_[std::size_t{ty} * tiles_x_ + tx]) {
-        ++tx;
-        continue;
-      }
-      std::uint32_t end = tx;
-      while (end < tiles_x_ && changed_[std::size_t{ty} * tiles_x_ + end]) ++end;
-      const std::uint32_t x0 = tx * kTile, rw = std::min(w, end * kTile) - x0;
-      add_tiles(x0, y0, rw, rh, writer);
-      stats.raw_bytes += std::size_t{rw} * 4 * rh;
-      tx = end;
-    }
-  }
+  for_each_changed_run([&](std::uint32_t x0, std::uint32_t y0, std::uint32_t rw, std::uint32_t rh) {
+    add_tiles(x0, y0, rw, rh, writer);
+    stats.raw_bytes += std::size_t{rw} * 4 * rh;
+  });
   stats.yuv420 = yuv420_;
   return finish(yuv420_ ? peer_ : reference_);
 }
@@ -306,23 +313,11 @@ void FrameEncoder::add_tiles(std::uint32_t x0, std::uint32_t y0, std::uint32_t r
 // What the changed tiles (not those that would heal) would take as LZ4 tiles, as add_tiles makes
 // them: a row's run of changed tiles, one block.
 std::uint64_t FrameEncoder::measure_changed_tiles() {
-  const std::uint32_t w = reference_.width, h = reference_.height;
   std::uint64_t bytes = 0;
-  for (std::uint32_t ty = 0; ty < tiles_y_; ++ty) {
-    const std::uint32_t y0 = ty * kTile, rh = std::min(h, y0 + kTile) - y0;
-    for (std::uint32_t tx = 0; tx < tiles_x_;) {
-      if (!changed_[std::size_t{ty} * tiles_x_ + tx]) {
-        ++tx;
-        continue;
-      }
-      std::uint32_t end = tx;
-      while (end < tiles_x_ && changed_[std::size_t{ty} * tiles_x_ + end]) ++end;
-      const std::uint32_t x0 = tx * kTile, rw = std::min(w, end * kTile) - x0;
-      const auto [src, raw, n] = compress(x0, y0, rw, rh, /*to_peer=*/false);
-      bytes += n > 0 && (yuv420_ || static_cast<std::size_t>(n) < raw) ? static_cast<std::uint64_t>(n) : raw;
-      tx = end;
-    }
-  }
+  for_each_changed_run([&](std::uint32_t x0, std::uint32_t y0, std::uint32_t rw, std::uint32_t rh) {
+    const auto [src, raw, n] = compress(x0, y0, rw, rh, /*to_peer=*/false);
+    bytes += n > 0 && (yuv420_ || static_cast<std::size_t>(n) < raw) ? static_cast<std::uint64_t>(n) : raw;
+  });
   return bytes;
 }
 

@@ -147,6 +147,8 @@ class FrameEncoder {
   bool encode_jpeg(bool key, EncodeStats& stats, wire::FrameMessageWriter& writer);
   void taint(const CopyRect& copy);
   std::uint64_t measure_changed_tiles();
+  template <typename Run>
+  void for_each_changed_run(Run&& run) const;
   struct Compressed {
     const std::uint8_t* src;  // the bytes compressed (the reference's row, or scratch_)
     std::size_t raw;          // their size
