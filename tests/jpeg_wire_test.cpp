@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <turbojpeg.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <random>
@@ -21,6 +23,7 @@ namespace screenreel {
 namespace {
 
 constexpr int kQuality = 90;
+using Plan = FrameEncoder::WirePlan;
 
 // A desktop-like frame: a gradient with blocks of colour that `seed` moves.
 FrameBuffer picture(std::uint32_t w, std::uint32_t h, unsigned seed) {
@@ -95,7 +98,7 @@ TEST_P(JpegWire, ClientStripsSpliceIntoTheJpegTheReceiverWouldWriteFromTheScreen
   const auto [w, h] = GetParam();
   capture::JpegStripCoder coder(kQuality);
   FrameEncoder encoder(w, h);
-  encoder.enable_jpeg(&coder, [](const FrameEncoder::WireCosts&) { return true; });
+  encoder.enable_jpeg(&coder, [](bool) { return Plan{Plan::kJpeg}; });
   Receiver receiver(w, h);
   JpegEncoder archive(kQuality);  // the recorder's
   JpegStrips stored;
@@ -138,25 +141,26 @@ TEST_P(JpegWire, ClientStripsSpliceIntoTheJpegTheReceiverWouldWriteFromTheScreen
 
 // Scrolls while strips decoded from a JPEG are out: the copies go on (a scrolling terminal on a
 // thin link keeps them), they move the receiver's decoded pixels too, and a copy that reads or
-// writes such a strip puts the strips it writes in the frame's JPEG strips (or the next lossless
-// frame's heal). The receiver's JPEG, made as the recorder makes it (its own strips for the
-// tiles and copies, the client's over them), is then the JPEG of the screen byte for byte after
-// every frame, whatever the frames do and however each goes: no pixel decoded from a JPEG is ever
-// coded again; and a lossless frame leaves the receiver the screen exactly.
+// writes such a strip puts the blocks it writes in the frame's JPEG strips or LZ4 blocks (or the
+// next frame of tiles' heal). The receiver's JPEG, made as the recorder makes it (its own strips
+// for the tiles, blocks and copies, the client's over them), is then the JPEG of the screen byte
+// for byte after every frame, whatever the frames do and however each goes (tiles, all JPEG, or
+// fitted to a random budget, block by block): no pixel decoded from a JPEG is ever coded again;
+// and a frame of tiles leaves the receiver the screen exactly.
 TEST_P(JpegWire, CopiesWhileJpegStripsAreOutNeverCodeDecodedPixelsAgain) {
   const auto [w, h] = GetParam();
   capture::JpegStripCoder coder(kQuality);
   FrameEncoder encoder(w, h);
   encoder.enable_copies(true);
   std::mt19937 rng(7);
-  bool jpeg = false;
-  encoder.enable_jpeg(&coder, [&jpeg](const FrameEncoder::WireCosts&) { return jpeg; });
+  Plan plan;
+  encoder.enable_jpeg(&coder, [&plan](bool) { return plan; });
   Receiver receiver(w, h);
   JpegEncoder archive(kQuality);
   JpegStrips stored;
   std::vector<std::uint8_t> message, file;
   FrameBuffer screen = picture(w, h, 3);
-  int copies_while_lossy = 0, jpeg_frames = 0;
+  int copies_while_lossy = 0, jpeg_frames = 0, mixed_frames = 0;
   bool lossy = false;
   for (std::uint64_t seq = 1; seq <= 40; ++seq) {
     if (seq > 1) {
@@ -173,29 +177,34 @@ TEST_P(JpegWire, CopiesWhileJpegStripsAreOutNeverCodeDecodedPixelsAgain) {
         for (std::uint32_t y = y0; y < y0 + 20; ++y) screen.row(y)[x0 * 4 + 1] ^= 0x5A;
       }
     }
-    jpeg = seq == 1 || rng() % 2 == 0;
+    const unsigned way = seq == 1 ? 1 : rng() % 3;
+    plan = way == 0 ? Plan{} : way == 1 ? Plan{Plan::kJpeg} : Plan{Plan::kFit, rng() % 60'000};
     auto stats = encoder.encode(screen.pixels.data(), screen.stride(), seq, seq * 1000, false, false, message);
     ASSERT_TRUE(stats);
-    ASSERT_EQ(stats->jpeg, jpeg) << "frame " << seq;
+    if (plan.mode != Plan::kFit) {
+      ASSERT_EQ(stats->jpeg, plan.mode == Plan::kJpeg) << "frame " << seq;
+    }
     const auto view = receiver.apply(message);  // the client's hash of its copy of the frame, checked
     ASSERT_FALSE(::testing::Test::HasFailure()) << "frame " << seq;
     std::vector<PixelRect> own;  // what the recorder codes itself: the other rectangles' areas
     for (const auto& r : view.rects)
       if (r.encoding != wire::RectEncoding::kJpegStrip) own.push_back(r.area());
+    mixed_frames += stats->jpeg && own.size() > stats->copies;
     if (lossy && stats->copies > 0) ++copies_while_lossy;
     if (seq == 1) stored.start(JpegStripGrid(w, h), archive.header(w, h));
     const FrameBuffer& theirs = receiver.decoder.frame();
-    stored.update(archive.encode_strips(theirs.pixels.data(), w, h, theirs.stride(), own));
+    stored.update(archive.encode_strips(theirs.pixels.data(), w, h, theirs.stride(), own), own);
     stored.update(strips_of(view));
     stored.write({}, file);
-    ASSERT_EQ(file, whole_jpeg(archive, screen)) << "frame " << seq << (jpeg ? " (JPEG strips)" : " (tiles)");
-    if (!jpeg) {
+    ASSERT_EQ(file, whole_jpeg(archive, screen)) << "frame " << seq << " (way " << way << ")";
+    if (plan.mode == Plan::kTiles) {
       EXPECT_EQ(theirs.pixels, screen.pixels) << "frame " << seq << ": tiles heal every strip";
     }
-    jpeg_frames += jpeg;
-    lossy = jpeg;  // a frame of tiles heals every strip
+    jpeg_frames += stats->jpeg;
+    lossy = theirs.pixels != screen.pixels;
   }
   EXPECT_GT(jpeg_frames, 10);
+  EXPECT_GT(mixed_frames, 2) << "fitted frames with JPEG strips and LZ4 blocks";
   EXPECT_GT(copies_while_lossy, 3) << "copies go on while JPEG strips are out";
 }
 
@@ -208,7 +217,7 @@ TEST(JpegWire, InA420SessionStripsLeaveThePlanesOfTheirPixelsAndTilesTheScreens)
   FrameEncoder encoder(w, h);
   encoder.enable_yuv420(true);
   bool jpeg = false;
-  encoder.enable_jpeg(&coder, [&jpeg](const FrameEncoder::WireCosts&) { return jpeg; });
+  encoder.enable_jpeg(&coder, [&jpeg](bool) { return jpeg ? Plan{Plan::kJpeg} : Plan{}; });
   Receiver receiver(w, h);
   receiver.decoder.keep_planes(true);
   const auto planes_of = [&](const FrameBuffer& f) {
@@ -235,12 +244,112 @@ TEST(JpegWire, InA420SessionStripsLeaveThePlanesOfTheirPixelsAndTilesTheScreens)
   EXPECT_EQ(receiver.decoder.frame().yuv420, planes_of(c)) << "the healing tiles: the screen's planes again";
 }
 
+// A desktop: text on the left (glyphs on black, `lines` of them: at most 24), a video on the right
+// from x = 384 (a strip column's edge: 640 is 5 columns of 128), frame `t` of it.
+FrameBuffer desktop(std::uint32_t t, std::uint32_t lines) {
+  constexpr std::uint32_t w = 640, h = 360;
+  FrameBuffer f(w, h);
+  std::mt19937 glyphs(11);
+  for (std::uint32_t line = 0; line < lines; ++line)
+    for (std::uint32_t c = 0; c < 40; ++c) {
+      const std::uint32_t bits = glyphs();
+      for (std::uint32_t y = 0; y < 9; ++y)
+        for (std::uint32_t x = 0; x < 5; ++x)
+          if (bits >> ((y * 5 + x) % 32) & 1)
+            std::memset(f.row(line * 14 + 3 + y) + (4 + c * 8 + x) * 4, 0xE0, 3);
+    }
+  std::mt19937 grain(t);
+  for (std::uint32_t y = 0; y < h; ++y)
+    for (std::uint32_t x = 384; x < w; ++x) {
+      std::uint8_t* p = f.row(y) + x * 4;
+      const double v = 128 + 90 * std::sin((x + 3.0 * t) / 13.0) * std::cos((y + 2.0 * t) / 9.0);
+      for (int c = 0; c < 3; ++c) p[c] = static_cast<std::uint8_t>(std::clamp(v + c * 20 + int(grain() % 7) - 3, 0.0, 255.0));
+    }
+  return f;
+}
+
+// Issue 19: a frame fitted to a thin link is weighed block by block. The video's blocks save the
+// most as JPEG strips and go so; the text's, whose LZ4 is smaller than their JPEG, go as LZ4
+// even with no budget at all. The file is still the receiver's own JPEG of the screen, and once
+// the video stops, budget left over heals the video's blocks in turn until the receiver holds
+// the screen exactly.
+TEST(JpegWire, AFittedFrameSendsTheVideoAsJpegStripsAndTheTextLossless) {
+  constexpr std::uint32_t w = 640, h = 360, kVideoX = 384;
+  capture::JpegStripCoder coder(kQuality);
+  FrameEncoder encoder(w, h);
+  Plan plan;
+  encoder.enable_jpeg(&coder, [&plan](bool) { return plan; });
+  Receiver receiver(w, h);
+  JpegEncoder archive(kQuality);
+  JpegStrips stored;
+  std::vector<std::uint8_t> message, file;
+  const auto send = [&](const FrameBuffer& screen, std::uint64_t seq) {
+    auto stats = encoder.encode(screen.pixels.data(), screen.stride(), seq, seq * 1000, false, false, message);
+    EXPECT_TRUE(stats);
+    const auto view = receiver.apply(message);
+    std::vector<PixelRect> own;
+    for (const auto& r : view.rects)
+      if (r.encoding != wire::RectEncoding::kJpegStrip) own.push_back(r.area());
+    if (seq == 1) stored.start(JpegStripGrid(w, h), archive.header(w, h));
+    const FrameBuffer& theirs = receiver.decoder.frame();
+    stored.update(archive.encode_strips(theirs.pixels.data(), w, h, theirs.stride(), own), own);
+    stored.update(strips_of(view));
+    stored.write({}, file);
+    EXPECT_EQ(file, whole_jpeg(archive, screen)) << "frame " << seq;
+    return std::pair{*stats, view};
+  };
+  send(desktop(0, 1), 1);  // a key frame of tiles
+  EXPECT_EQ(receiver.decoder.frame().pixels, desktop(0, 1).pixels);
+
+  plan = Plan{Plan::kFit, 0};
+  std::uint64_t seq = 2;
+  for (std::uint32_t t = 1; t <= 4; ++t, ++seq) {
+    const auto [stats, view] = send(desktop(t, t + 1), seq);
+    std::uint64_t video_jpeg = 0, text_lossless = 0;
+    for (const auto& r : view.rects) {
+      if (r.encoding == wire::RectEncoding::kJpegStrip) {
+        EXPECT_GE(r.x, kVideoX) << "frame " << seq << ": a strip of text went as JPEG";
+        video_jpeg += std::uint64_t{r.w} * r.h;
+      } else {
+        EXPECT_LE(r.x + r.w, kVideoX) << "frame " << seq << ": a block of video went as LZ4";
+        text_lossless += std::uint64_t{r.w} * r.h;
+      }
+    }
+    EXPECT_EQ(video_jpeg, std::uint64_t{w - kVideoX} * h) << "the whole video, as JPEG strips";
+    EXPECT_GT(text_lossless, 0u) << "the blocks of the typed line";
+    EXPECT_LE(text_lossless, 384u * 128);
+    EXPECT_EQ(stats.jpeg_pixels, video_jpeg);
+    EXPECT_GT(stats.lossless_bytes, stats.message_bytes) << "the video's LZ4, measured, is what the link was spared";
+  }
+  // A budget that holds the whole frame: everything goes as LZ4, nothing is coded as JPEG.
+  plan = Plan{Plan::kFit, 10'000'000};
+  auto [fat, fat_view] = send(desktop(5, 6), seq++);
+  EXPECT_FALSE(fat.jpeg);
+  EXPECT_EQ(receiver.decoder.frame().pixels, desktop(5, 6).pixels) << "and heals what was JPEG";
+
+  // The video stops on a JPEG frame; then only text changes, with room for a block of video (an
+  // incompressible 32 kB) a frame besides.
+  plan = Plan{Plan::kFit, 0};
+  send(desktop(6, 7), seq++);
+  ASSERT_NE(receiver.decoder.frame().pixels, desktop(6, 7).pixels);
+  plan = Plan{Plan::kFit, 50'000};
+  std::uint64_t healed = 0;
+  for (std::uint32_t line = 8; line <= 24 && receiver.decoder.frame().pixels != desktop(6, line - 1).pixels; ++line) {
+    const auto [stats, view] = send(desktop(6, line), seq++);
+    EXPECT_FALSE(stats.jpeg);
+    EXPECT_LE(stats.message_bytes, 50'000u) << "healing stays within the budget";
+    healed += stats.heal_pixels;
+  }
+  EXPECT_TRUE(receiver.decoder.frame().pixels == encoder.reference().pixels) << "healed in turn";
+  EXPECT_GE(healed, std::uint64_t{w - kVideoX} * h);
+}
+
 TEST_P(JpegWire, TilesAfterJpegStripsResendTheStripsLosslessly) {
   const auto [w, h] = GetParam();
   capture::JpegStripCoder coder(kQuality);
   FrameEncoder encoder(w, h);
   bool jpeg = false;
-  encoder.enable_jpeg(&coder, [&jpeg](const FrameEncoder::WireCosts&) { return jpeg; });
+  encoder.enable_jpeg(&coder, [&jpeg](bool) { return jpeg ? Plan{Plan::kJpeg} : Plan{}; });
   Receiver receiver(w, h);
   std::vector<std::uint8_t> message;
   FrameBuffer a = picture(w, h, 1), b = picture(w, h, 2), c = b;

@@ -1,6 +1,7 @@
 // The capture client's rate controller (capture/src/rate_control.hpp), fed with what the kernel
-// reports of a link (LinkSample): on a thin link a frame's changes go as JPEG strips, on a fat one
-// as lossless tiles; ticks are skipped only when frames already go as JPEG and the backlog still
+// reports of a link (LinkSample): on a thin link a frame is fitted to the link's share of a tick
+// (JPEG strips where they save most: the encoder's part, tests/jpeg_wire_test.cpp), on a fat one
+// its changes go as lossless tiles; ticks are skipped only when frames are fitted already and the backlog still
 // grows because of the link, never because the receiver is slow or stopped. The kernel's side is
 // read from real sockets in KernelLinkSample below.
 #include <gtest/gtest.h>
@@ -31,28 +32,33 @@ LinkSample link_at(double rate, bool app_limited = false) {
   return s;
 }
 
-// A frame's choice: `lossless` pixels as tiles (of which `heal` resend strips that went as JPEG),
-// or `jpeg` pixels as strips.
-FrameEncoder::WireCosts costs(std::uint64_t lossless, std::uint64_t jpeg, bool key, std::uint64_t heal = 0) {
-  return {lossless, heal, jpeg, key};
+using Plan = FrameEncoder::WirePlan;
+
+// A frame whose changes the encoder measured at `bytes` as LZ4 (0: not measured).
+EncodeStats measured(std::uint64_t bytes, bool key = false) {
+  EncodeStats s;
+  s.lossless_bytes = bytes;
+  s.key = key;
+  return s;
 }
 
-// What a full-screen video's frames cost: tiles about 2.4 bytes a pixel, JPEG strips 0.2.
+bool fitted(const Plan& plan) { return plan.mode == Plan::kFit; }
+
+// What a full-screen video's frames take as LZ4 tiles: about 2.4 bytes a pixel.
 void learn_video(RateControl& rate) {
-  for (int i = 0; i < 3; ++i) rate.learn(false, kScreen, 5'000'000);
-  rate.learn(true, kScreen, 400'000);
+  for (int i = 0; i < 3; ++i) rate.learn(measured(5'000'000));
 }
 
 TEST(RateControl, BeforeTheKernelsFirstSampleFramesGoLossless) {
   RateControl rate(WireMode::kAuto, 30);
   EXPECT_FALSE(rate.bandwidth());
-  EXPECT_FALSE(rate.choose_jpeg(costs(kScreen, kScreen, true)));
+  EXPECT_EQ(rate.plan(true).mode, Plan::kTiles);
   EXPECT_FALSE(rate.skip_tick());
   rate.observe(LinkSample{}, Clock::now());  // connected, nothing delivered yet: no rate
   EXPECT_FALSE(rate.bandwidth());
 }
 
-TEST(RateControl, AThinLinkSendsAFullScreenVideoAsJpegStripsAFatOneLossless) {
+TEST(RateControl, AThinLinkFitsAFullScreenVideoToItsShareOfATickAFatOneSendsItLossless) {
   RateControl thin(WireMode::kAuto, 30), fat(WireMode::kAuto, 30);
   const auto now = Clock::now();
   thin.observe(link_at(6e6), now);  // 50 Mbit/s
@@ -62,9 +68,13 @@ TEST(RateControl, AThinLinkSendsAFullScreenVideoAsJpegStripsAFatOneLossless) {
   EXPECT_DOUBLE_EQ(*fat.bandwidth(), 250e6);
   learn_video(thin);
   learn_video(fat);
-  EXPECT_TRUE(thin.choose_jpeg(costs(kScreen, kScreen, false)));
+  const Plan plan = thin.plan(false);
+  EXPECT_TRUE(fitted(plan));
+  EXPECT_EQ(plan.budget, 180'000u) << "90 % of 6 MB/s over 30 ticks";
   EXPECT_TRUE(thin.last_jpeg());
-  EXPECT_FALSE(fat.choose_jpeg(costs(kScreen, kScreen, false)));
+  EXPECT_EQ(thin.plan(true).budget, 5'400'000u) << "a key frame may take a second's share";
+  EXPECT_EQ(fat.plan(false).mode, Plan::kTiles);
+  EXPECT_FALSE(fat.last_jpeg());
 }
 
 // The estimate is the median of the window's samples of a full link. A sample taken while the
@@ -89,11 +99,9 @@ TEST(RateControl, TheEstimateIsTheWindowsMedianSampleOfAFullLink) {
 TEST(RateControl, ChangesThatFitGoLosslessEvenOnAThinLink) {
   RateControl rate(WireMode::kAuto, 30);
   rate.observe(link_at(1.2e6), Clock::now());  // 10 Mbit/s
-  for (int i = 0; i < 10; ++i) rate.learn(false, 64 * 64 * 10, 8'000);  // a few lines of text
-  EXPECT_FALSE(rate.choose_jpeg(costs(64 * 64 * 10, 64 * 64 * 12, false)));
-  // ... and JPEG is never chosen when it would be the larger.
-  for (int i = 0; i < 10; ++i) rate.learn(true, 64 * 64 * 10, 30'000);
-  EXPECT_FALSE(rate.choose_jpeg(costs(kScreen, kScreen, false)));
+  for (int i = 0; i < 10; ++i) rate.learn(measured(8'000));  // a few lines of text
+  EXPECT_EQ(rate.plan(false).mode, Plan::kTiles);
+  EXPECT_EQ(rate.plan(true).mode, Plan::kTiles) << "a key frame too: a burst the spool takes";
 }
 
 TEST(RateControl, TicksAreSkippedOnlyWhenEvenJpegDoesNotFit) {
@@ -108,9 +116,9 @@ TEST(RateControl, TicksAreSkippedOnlyWhenEvenJpegDoesNotFit) {
   rate.observe(link_at(6e6), t0 + 500ms);
   EXPECT_FALSE(rate.skip_tick()) << "not backed up for long enough yet";
   rate.observe(link_at(6e6), t0 + 1010ms);
-  EXPECT_FALSE(rate.skip_tick()) << "frames still go lossless: the next goes as JPEG first";
-  EXPECT_TRUE(rate.choose_jpeg(costs(kScreen, kScreen, false)));
-  EXPECT_TRUE(rate.skip_tick()) << "JPEG frames and still backed up: fewer frames";
+  EXPECT_FALSE(rate.skip_tick()) << "frames still go lossless: the next is fitted first";
+  EXPECT_TRUE(fitted(rate.plan(false)));
+  EXPECT_TRUE(rate.skip_tick()) << "fitted frames and still backed up: fewer frames";
   // Once the backlog drains, every tick is taken again.
   for (std::uint64_t t = 1; t < tick; ++t) rate.acked(t);
   EXPECT_EQ(rate.backlog_bytes(), 0u);
@@ -119,63 +127,61 @@ TEST(RateControl, TicksAreSkippedOnlyWhenEvenJpegDoesNotFit) {
 }
 
 // The estimate can be too high (a token bucket's burst): the need fits on paper, but the link
-// stays more than a second behind for a second. Then the frames go as JPEG strips; a backlog
-// that drains within the second (a key frame's) changes nothing.
+// stays more than a second behind for a second. Then the frames are fitted, to half the link's
+// share of a tick, so that the backlog drains; a backlog that drains within the second (a key
+// frame's) changes nothing.
 TEST(RateControl, ALinkASecondBehindForASecondGetsJpegStrips) {
   RateControl rate(WireMode::kAuto, 30);
   const auto t0 = Clock::now();
   rate.observe(link_at(1.2e6), t0);
-  rate.learn(false, kScreen / 10, 100'000);
-  const auto frame = costs(kScreen / 10, kScreen / 10, false);  // 30 kB at 30 fps: fits
-  EXPECT_FALSE(rate.choose_jpeg(frame));
+  for (int i = 0; i < 3; ++i) rate.learn(measured(30'000));  // 30 kB at 30 fps: fits
+  EXPECT_EQ(rate.plan(false).mode, Plan::kTiles);
   std::uint64_t tick = 1;
   for (; tick <= 50; ++tick) rate.queued(tick, 30'000);  // 1.5 MB: 1.25 s of the link
   rate.observe(link_at(1.2e6), t0 + 100ms);
   for (std::uint64_t t = 1; t <= 20; ++t) rate.acked(t);  // drained below a second in time
   rate.observe(link_at(1.2e6), t0 + 1100ms);
-  EXPECT_FALSE(rate.choose_jpeg(frame));
+  EXPECT_EQ(rate.plan(false).mode, Plan::kTiles);
   for (; tick <= 70; ++tick) rate.queued(tick, 30'000);  // behind again, and for a second
   rate.observe(link_at(1.2e6), t0 + 1200ms);
   rate.observe(link_at(1.2e6), t0 + 2200ms);
-  EXPECT_TRUE(rate.choose_jpeg(frame));
+  const Plan plan = rate.plan(false);
+  EXPECT_TRUE(fitted(plan));
+  EXPECT_EQ(plan.budget, 18'000u) << "half of 90 % of 1.2 MB/s over 30 ticks";
 }
 
 // A key frame, and the first lossless frame after JPEG strips, are bursts the spool takes: a
 // scrolling terminal on 10 Mbit/s (a few lines of text a tick, as copies) keeps its key frames and
-// its heals lossless, so copies go on. Judged by their own size they went as JPEG, and every
-// scroll after as a whole screen of strips (copies wait while those are out).
+// its heals lossless. Judged by their own size they went as JPEG, and every scroll after too (a
+// copy of strips decoded from a JPEG goes as JPEG strips again).
 TEST(RateControl, AKeyFrameOrAHealIsABurstNotARate) {
   RateControl rate(WireMode::kAuto, 30);
   rate.observe(link_at(1.2e6), Clock::now());  // 10 Mbit/s
-  for (int i = 0; i < 3; ++i) rate.learn(false, 64 * 64 * 10, 8'000);
-  rate.learn(true, 64 * 64 * 10, 6'000);
-  for (int i = 0; i < 10; ++i) EXPECT_FALSE(rate.choose_jpeg(costs(64 * 64 * 4, 64 * 64 * 3, false)));
-  EXPECT_FALSE(rate.choose_jpeg(costs(kScreen, kScreen, true))) << "the key frame";
-  EXPECT_FALSE(rate.choose_jpeg(costs(kScreen, kScreen, false, kScreen - 64 * 64 * 4))) << "a heal";
-  EXPECT_FALSE(rate.choose_jpeg(costs(64 * 64 * 4, 64 * 64 * 3, false))) << "and the scroll after";
-  // A screen that changes whole every tick is a rate: JPEG within a few frames.
-  bool jpeg = false;
-  for (int i = 0; i < 5 && !jpeg; ++i) jpeg = rate.choose_jpeg(costs(kScreen, kScreen, false));
-  EXPECT_TRUE(jpeg);
+  for (int i = 0; i < 3; ++i) rate.learn(measured(8'000));
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(rate.plan(false).mode, Plan::kTiles);
+  rate.learn(measured(3'000'000, /*key=*/true));  // the key frame
+  rate.learn(measured(0));                         // a heal: not measured
+  EXPECT_EQ(rate.plan(false).mode, Plan::kTiles) << "the scroll after";
+  // A screen that changes whole every tick is a rate: fitted within a few frames.
+  bool fit = false;
+  for (int i = 0; i < 5 && !fit; ++i) {
+    rate.learn(measured(5'000'000));
+    fit = fitted(rate.plan(false));
+  }
+  EXPECT_TRUE(fit);
 }
 
-// While frames go as JPEG strips no frame of tiles says what tiles cost; the encoder measures
-// them now and then (WireCosts::changed_bytes). A video that ends and leaves text: the measured
-// tiles bring the frames back to lossless, where the video's bytes a pixel kept them JPEG.
-TEST(RateControl, TilesMeasuredWhileFramesGoAsJpegBringThemBackWhenTheScreenCalms) {
+// Fitted frames still measure what their changes take as LZ4 (every changed block is
+// compressed), so a video that ends and leaves text brings the frames back to tiles.
+TEST(RateControl, AVideoThatEndsBringsTheFramesBackToTilesWithinASecond) {
   RateControl rate(WireMode::kAuto, 30);
   rate.observe(link_at(1.2e6), Clock::now());  // 10 Mbit/s
   learn_video(rate);
-  EXPECT_TRUE(rate.choose_jpeg(costs(kScreen, kScreen, false)));
-  const auto text = [](std::uint64_t measured) {  // a line of text, whole screen lossy to heal
-    FrameEncoder::WireCosts c = costs(kScreen, 64 * 64 * 30, false, kScreen - 64 * 64 * 30);
-    c.changed_bytes = measured;
-    return c;
-  };
-  EXPECT_TRUE(rate.choose_jpeg(text(0))) << "by the video's bytes a pixel a line of text does not fit";
-  bool lossless = false;
-  for (int i = 0; i < 45 && !lossless; ++i) lossless = !rate.choose_jpeg(text(i % 4 == 3 ? 15'000 : 0));
-  EXPECT_TRUE(lossless) << "measured, 15 kB a frame fits 10 Mbit/s at 30 fps: lossless within 1.5 s";
+  EXPECT_TRUE(fitted(rate.plan(false)));
+  int frames = 0;
+  for (; frames < 30 && fitted(rate.plan(false)); ++frames) rate.learn(measured(15'000));  // a line of text
+  EXPECT_LT(frames, 30) << "15 kB a frame fits 10 Mbit/s at 30 fps: tiles within a second";
+  EXPECT_GT(frames, 1) << "a moving average: one calm frame is not a calm screen";
 }
 
 // A receiver stopped (SIGSTOP) or short of CPU makes a backlog the link did not: the spool takes
@@ -186,7 +192,7 @@ TEST(RateControl, ABacklogWaitingOnTheReceiverIsNotTheLinks) {
   const auto t0 = Clock::now();
   rate.observe(link_at(6e6), t0);
   learn_video(rate);
-  EXPECT_TRUE(rate.choose_jpeg(costs(kScreen, kScreen, false)));  // video on 50 Mbit/s: JPEG strips
+  EXPECT_TRUE(fitted(rate.plan(false)));  // video on 50 Mbit/s: JPEG strips
   for (int i = 0; i < 20; ++i) rate.queued(tick++, 300'000);
   LinkSample delivered = link_at(6e6);
   delivered.unacked_bytes = 0;  // the peer's kernel has every byte written; its program no ACK
@@ -207,7 +213,7 @@ TEST(RateControl, ABacklogWaitingOnTheReceiverIsNotTheLinks) {
   EXPECT_FALSE(rate.receiver_bound());
   held.rwnd_limited_us += 5'000;
   rate.observe(held, t0 + 1400ms);
-  EXPECT_TRUE(rate.choose_jpeg(costs(kScreen, kScreen, false)));
+  EXPECT_TRUE(fitted(rate.plan(false)));
   EXPECT_TRUE(rate.skip_tick());
 }
 
@@ -215,8 +221,9 @@ TEST(RateControl, FixedWireModesDoNotChoose) {
   RateControl lossless(WireMode::kLossless, 30), jpeg(WireMode::kJpeg, 30);
   lossless.observe(link_at(6e6), Clock::now());
   jpeg.observe(link_at(250e6), Clock::now());
-  EXPECT_FALSE(lossless.choose_jpeg(costs(kScreen, kScreen, false)));
-  EXPECT_TRUE(jpeg.choose_jpeg(costs(64, 64, false)));
+  learn_video(lossless);
+  EXPECT_EQ(lossless.plan(false).mode, Plan::kTiles);
+  EXPECT_EQ(jpeg.plan(false).mode, Plan::kJpeg);
   for (std::uint64_t t = 1; t <= 100; ++t) lossless.queued(t, 300'000);
   EXPECT_FALSE(lossless.skip_tick()) << "--wire lossless never skips: the spool takes the backlog";
 }

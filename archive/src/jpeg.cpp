@@ -489,15 +489,21 @@ Result<void> JpegStripDecoder::decode(const CodedStrips& coded, std::uint8_t* pi
   return decode(coded.grid, strips, pixels, stride);
 }
 
-void JpegStrips::update(const CodedStrips& coded) {
-  if (coded.whole() && !coded.header.empty()) {  // (a client's strips come without one)
+void JpegStrips::update(const CodedStrips& coded, std::optional<std::span<const PixelRect>> only) {
+  if (coded.whole() && !coded.header.empty() && !holds(coded.grid)) {  // (a client's strips come without one)
     grid_ = coded.grid;
     header_ = coded.header;
-    strips_.resize(grid_.size());
+    strips_.assign(grid_.size(), {});
+    only.reset();  // a first frame takes every strip
   } else if (!holds(coded.grid)) {
     throw std::logic_error("JpegStrips: changed strips of a frame whose previous frame it does not hold");
   }
+  if (only) {
+    marks_.assign(grid_.size(), 0);
+    for (const PixelRect& r : *only) grid_.mark(r, marks_);
+  }
   for (std::size_t i = 0; i < coded.strips.size(); ++i) {
+    if (only && !marks_[coded.strips[i]]) continue;
     const auto bytes = coded.strip(i);
     strips_[coded.strips[i]].assign(bytes.begin(), bytes.end());
   }

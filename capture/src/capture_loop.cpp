@@ -54,7 +54,7 @@ CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
     e->enable_yuv420(planes);
     coder = quality > 0 ? std::make_unique<JpegStripCoder>(quality) : nullptr;
     if (coder)
-      e->enable_jpeg(coder.get(), [&rate](const FrameEncoder::WireCosts& costs) { return rate.choose_jpeg(costs); });
+      e->enable_jpeg(coder.get(), [&rate](bool key) { return rate.plan(key); });
     return e;
   };
   auto encoder = make_encoder();
@@ -156,7 +156,7 @@ CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
       }
       skipped.flush();
       if (stats->key) key_frames.sent(now);
-      rate.learn(stats->jpeg, stats->jpeg ? stats->jpeg_pixels : stats->lossless_pixels, stats->message_bytes);
+      rate.learn(*stats);
       end.jpeg_frames += stats->jpeg;
       live.jpeg_frames.fetch_add(stats->jpeg);
       end.copies += stats->copies;

@@ -82,32 +82,30 @@ bool RateControl::receiver_bound() const {
   return receiver_bound_;
 }
 
-bool RateControl::choose_jpeg(const FrameEncoder::WireCosts& costs) {
+FrameEncoder::WirePlan RateControl::plan(bool key) {
+  using Plan = FrameEncoder::WirePlan;
   std::lock_guard lock(mutex_);
-  if (mode_ != WireMode::kAuto) return last_jpeg_ = mode_ == WireMode::kJpeg;
-  const std::uint64_t changed_pixels = costs.lossless_pixels - costs.heal_pixels;
-  if (costs.changed_bytes > 0 && changed_pixels > 0)  // measured: what tiles cost now
-    lossless_bpp_ = 0.5 * lossless_bpp_ + 0.5 * static_cast<double>(costs.changed_bytes) / static_cast<double>(changed_pixels);
-  if (!costs.key) {
-    const double changed = lossless_bpp_ * static_cast<double>(changed_pixels);
-    need_ = need_ ? 0.75 * *need_ + 0.25 * changed : changed;
+  last_jpeg_ = false;
+  if (mode_ == WireMode::kJpeg) {
+    last_jpeg_ = true;
+    return Plan{Plan::kJpeg, 0};
   }
   const auto bw = bandwidth_locked();
-  if (!bw) return last_jpeg_ = false;  // the link was never full: the changes fit
-  const double lossless = lossless_bpp_ * static_cast<double>(costs.lossless_pixels);
-  const double jpeg = jpeg_bpp_ * static_cast<double>(costs.jpeg_pixels);
   const bool need_known = lossless_learned_ >= kLosslessToLearn && need_;
-  const bool too_much = jpeg_backed_up_ || (need_known && *need_ * fps_ > *bw * kHeadroom);
-  // JPEG only when it is also the smaller (text scrolled as copies is not).
-  return last_jpeg_ = too_much && jpeg < lossless;
+  const bool too_much = bw && (jpeg_backed_up_ || (need_known && *need_ * fps_ > *bw * kHeadroom));
+  if (mode_ == WireMode::kLossless || !too_much) return Plan{};  // the link was never full, or the changes fit
+  last_jpeg_ = true;
+  // A key frame is a burst the spool takes: it may take a second of the link.
+  const double share = *bw * kHeadroom / (key ? 1.0 : fps_) * (jpeg_backed_up_ ? 0.5 : 1.0);
+  return Plan{Plan::kFit, static_cast<std::uint64_t>(share)};
 }
 
-void RateControl::learn(bool jpeg, std::uint64_t pixels, std::size_t bytes) {
-  if (pixels == 0) return;
+void RateControl::learn(const EncodeStats& stats) {
+  if (stats.key || stats.lossless_bytes == 0) return;  // a burst, or not measured
   std::lock_guard lock(mutex_);
-  if (!jpeg) ++lossless_learned_;
-  double& bpp = jpeg ? jpeg_bpp_ : lossless_bpp_;
-  bpp = 0.7 * bpp + 0.3 * static_cast<double>(bytes) / static_cast<double>(pixels);
+  ++lossless_learned_;
+  const double bytes = static_cast<double>(stats.lossless_bytes);
+  need_ = need_ ? 0.75 * *need_ + 0.25 * bytes : bytes;
 }
 
 bool RateControl::skip_tick() {

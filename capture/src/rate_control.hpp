@@ -10,17 +10,21 @@
 // they fit. GCC's idea for the trigger: a backlog that stays beyond what the link drains in a
 // given time, for a second, means the sender asks too much.
 //
-// The need is a rate: the bytes the frames' changed tiles take (a moving average, key frames
-// left out) at the asked frame rate. A frame goes lossless when that need fits the estimate with
-// 10 % to spare and the link has not been a second behind for a second (the estimate was too
-// high); else as JPEG strips, when they are the smaller.
-// A key frame, or the first lossless frame after JPEG strips (which resends their tiles), is a
+// The need is a rate: the bytes the frames' changes take as LZ4 (a moving average of what the
+// encoder measured, key frames and frames that heal left out) at the asked frame rate. The
+// frames go as tiles when that need fits the estimate with 10 % to spare and the link has not
+// been a second behind for a second (the estimate was too high). Else each frame is fitted to
+// the link's share of a tick (FrameEncoder::WirePlan::kFit): its blocks whose JPEG strips save
+// the most go as JPEG strips until the frame fits, so a video window goes as JPEG and the text
+// around it stays lossless. A key frame may take a second's share. While the link is behind,
+// the share is halved, to drain it.
+// A key frame, or the first frame of tiles after JPEG strips (which resends their blocks), is a
 // burst, not a rate: the spool takes it as the link drains it. Were it judged by its own size,
 // a scrolling terminal on 10 Mbit/s would send its key frame as JPEG strips, and every scroll
-// after it too (a copy of strips decoded from a JPEG goes as JPEG strips again). What tiles cost
-// is learned from the frames of tiles, and measured now and then while frames go as JPEG
-// (WireCosts::changed_bytes), so that a screen that calms down goes back to tiles.
-// A tick is skipped only when frames already go as JPEG and the link is still a quarter second
+// after it too (a copy of strips decoded from a JPEG goes as JPEG strips again). Fitted frames
+// LZ4-compress every changed block, so the need stays measured while strips go, and a screen
+// that calms down goes back to tiles.
+// A tick is skipped only when frames are fitted to the link already and it is still a quarter second
 // behind after a second.
 //
 // A backlog the link did not make is not the link's: when the kernel has delivered everything
@@ -77,18 +81,18 @@ class RateControl {
   // The connection broke: the next one's kernel counters start again.
   void reset_link();
 
-  // capture thread: whether this frame goes as JPEG strips, given the pixels the tiles (the
-  // changed ones, and those that heal strips sent as JPEG before) and the strips would send.
-  bool choose_jpeg(const FrameEncoder::WireCosts& costs);
-  // After the frame was made: its bytes teach the bytes a pixel of each way costs.
-  void learn(bool jpeg, std::uint64_t pixels, std::size_t bytes);
-  // Skip this tick: frames go as JPEG and the link is backed up (longer than it drains in
+  // capture thread: how this frame's changes go (the encoder's WirePlan).
+  FrameEncoder::WirePlan plan(bool key);
+  // After the frame was made: what its changes took as LZ4 teaches the need.
+  void learn(const EncodeStats& stats);
+  // Skip this tick: frames are fitted to the link and it is backed up (longer than it drains in
   // kSkipBacklogSeconds, for kBacklogPersists).
   bool skip_tick();
 
   // The delivery-rate estimate, bytes per second (nothing until the link was full once).
   std::optional<double> bandwidth() const;
   std::size_t backlog_bytes() const;
+  // The last frame was fitted to the link (JPEG strips where they save most), or all JPEG.
   bool last_jpeg() const;
   // The newest sample said the frames wait on the receiver, not on the link.
   bool receiver_bound() const;
@@ -108,15 +112,11 @@ class RateControl {
   // whether for kBacklogPersists.
   std::optional<Clock::time_point> skip_over_since_, jpeg_over_since_;
   bool skip_backed_up_ = false, jpeg_backed_up_ = false;
-  std::optional<double> need_;  // bytes a frame's changed tiles take, moving average
-  // Bytes a pixel costs: LZ4 tiles (a 1080p video measured 2.8, a terminal far less) and JPEG
-  // strips at quality 90 (about 0.3 on video); moving averages of the frames made, and of the
-  // tiles measured while frames go as JPEG (WireCosts::changed_bytes).
-  double lossless_bpp_ = 1.0, jpeg_bpp_ = 0.3;
-  // Frames of tiles made so far: the need is judged only once a few taught what tiles cost here.
+  std::optional<double> need_;  // bytes a frame's changes take as LZ4, moving average
+  // Frames measured so far: the need is judged only once a few taught what changes take here.
   static constexpr int kLosslessToLearn = 3;
   int lossless_learned_ = 0;
-  bool last_jpeg_ = false;
+  bool last_jpeg_ = false;  // the last plan was not kTiles
 };
 
 }  // namespace screenreel::capture

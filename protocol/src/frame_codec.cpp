@@ -39,72 +39,189 @@ void FrameEncoder::enable_jpeg(StripCoder* coder, WireChoice choose) {
   strip_coder_ = coder;
   choose_ = std::move(choose);
   grid_ = JpegStripGrid(reference_.width, reference_.height);
+  lossy_.assign(grid_.size(), 0);
+  lossy_count_ = 0;
+  blocks_x_ = grid_.columns();
+  blocks_y_ = (reference_.height + kBlockRows - 1) / kBlockRows;
+  coded_at_.assign(grid_.size(), -1);
 }
 
-// The changes as JPEG strips, when choose_ says so (given what each way sends): the strips the
-// changed tiles touch, coded from the new frame; the peer's frame (peer_) gets them decoded.
-// False, with nothing written, when the frame goes as tiles.
-bool FrameEncoder::encode_jpeg(bool key, EncodeStats& stats, wire::FrameMessageWriter& writer) {
-  const std::uint32_t w = reference_.width, h = reference_.height;
-  const auto tile = [&](std::uint32_t tx, std::uint32_t ty) {
-    const std::uint32_t x = tx * kTile, y = ty * kTile;
-    return PixelRect{static_cast<std::int32_t>(x), static_cast<std::int32_t>(y),
-                     static_cast<std::int32_t>(std::min(kTile, w - x)), static_cast<std::int32_t>(std::min(kTile, h - y))};
+// Block b: kBlockRows rows of a column of strips (the last clipped to the frame), whole strips.
+PixelRect FrameEncoder::block(std::size_t b) const {
+  const std::uint32_t sw = grid_.strip_width();
+  const std::uint32_t x = static_cast<std::uint32_t>(b % blocks_x_) * sw;
+  const std::uint32_t y = static_cast<std::uint32_t>(b / blocks_x_) * kBlockRows;
+  return {static_cast<std::int32_t>(x), static_cast<std::int32_t>(y),
+          static_cast<std::int32_t>(std::min(sw, reference_.width - x)),
+          static_cast<std::int32_t>(std::min(kBlockRows, reference_.height - y))};
+}
+
+// Whether the receiver holds one of block b's strips decoded from a JPEG.
+bool FrameEncoder::block_lossy(std::size_t b) const {
+  if (lossy_count_ == 0) return false;
+  const std::size_t column = b % blocks_x_, first_row = b / blocks_x_ * (kBlockRows / JpegStripGrid::kMcuPixels);
+  for (std::size_t row = first_row; row < std::min<std::size_t>(grid_.rows(), first_row + kBlockRows / JpegStripGrid::kMcuPixels); ++row)
+    if (lossy_[row * grid_.columns() + column]) return true;
+  return false;
+}
+
+// Block b's pixels of the reference, LZ4-compressed (raw when that is smaller) into block_bytes_,
+// weighed in weighed_. 4:2:0 tiles: the receiver's frame (peer_) gets them converted back when
+// `to_peer` (a block that goes whichever way: JPEG strips would overwrite them).
+void FrameEncoder::add_block(std::size_t b, bool to_peer) {
+  const PixelRect r = block(b);
+  const auto x = static_cast<std::uint32_t>(r.x), y = static_cast<std::uint32_t>(r.y);
+  const auto rw = static_cast<std::uint32_t>(r.w), rh = static_cast<std::uint32_t>(r.h);
+  const auto [src, raw, n] = compress(x, y, rw, rh, to_peer);
+  Weighed w{b};
+  w.offset = block_bytes_.size();
+  if (yuv420_) {
+    w.encoding = wire::RectEncoding::kLz4Yuv420;
+    block_bytes_.insert(block_bytes_.end(), lz4_.begin(), lz4_.begin() + n);
+  } else if (n > 0 && static_cast<std::size_t>(n) < raw) {
+    block_bytes_.insert(block_bytes_.end(), lz4_.begin(), lz4_.begin() + n);
+  } else {
+    w.encoding = wire::RectEncoding::kRaw;
+    block_bytes_.insert(block_bytes_.end(), src, src + raw);
+  }
+  w.size = block_bytes_.size() - w.offset;
+  w.lossless = w.size + wire::kRectHeaderBytes;
+  weighed_.push_back(w);
+}
+
+// A frame's changes block by block (see enable_jpeg): each changed block as LZ4 or as JPEG strips
+// as `plan` says, then, with kFit's budget left over, unchanged blocks that heal.
+void FrameEncoder::encode_blocks(const WirePlan& plan, EncodeStats& stats, wire::FrameMessageWriter& writer) {
+  const bool all_jpeg = plan.mode == WirePlan::kJpeg;
+  block_marks_.assign(std::size_t{blocks_x_} * blocks_y_, 0);
+  const auto mark = [&](const PixelRect& r) {
+    mark_cells(r, static_cast<std::int32_t>(grid_.strip_width()), static_cast<std::int32_t>(kBlockRows), blocks_x_,
+               block_marks_);
   };
-  strip_marks_.assign(grid_.size(), 0);
-  tile_rects_.clear();
-  std::vector<std::uint8_t>& heal = compare_;  // free now: tiles to resend for lossy strips
-  std::fill(heal.begin(), heal.end(), std::uint8_t{0});
-  for (std::size_t i = 0; i < lossy_.size(); ++i)
-    if (lossy_[i]) mark_cells(grid_.strip(i), kTile, kTile, tiles_x_, heal);
-  stats.lossless_pixels = stats.heal_pixels = 0;
   for (std::uint32_t ty = 0; ty < tiles_y_; ++ty)
-    for (std::uint32_t tx = 0; tx < tiles_x_; ++tx) {
-      const std::size_t t = std::size_t{ty} * tiles_x_ + tx;
-      if (!changed_[t] && !heal[t]) continue;
-      stats.lossless_pixels += static_cast<std::uint64_t>(tile(tx, ty).area());
-      if (!changed_[t]) {
-        stats.heal_pixels += static_cast<std::uint64_t>(tile(tx, ty).area());
+    for (std::uint32_t tx = 0; tx < tiles_x_; ++tx)
+      if (changed_[std::size_t{ty} * tiles_x_ + tx])
+        mark(PixelRect{static_cast<std::int32_t>(tx * kTile), static_cast<std::int32_t>(ty * kTile),
+                       static_cast<std::int32_t>(std::min(kTile, reference_.width - tx * kTile)),
+                       static_cast<std::int32_t>(std::min(kTile, reference_.height - ty * kTile))});
+  for (const PixelRect& r : lossy_writes_) mark(r);  // copied pixels decoded from a JPEG: sent again
+
+  weighed_.clear();
+  block_bytes_.clear();
+  tile_rects_.clear();
+  for (std::size_t b = 0; b < block_marks_.size(); ++b) {
+    if (!block_marks_[b]) continue;
+    if (all_jpeg) weighed_.push_back(Weighed{b});
+    else add_block(b, /*to_peer=*/true);
+    tile_rects_.push_back(block(b));
+  }
+  std::uint64_t total = writer.bytes();  // the message so far: its copies
+  for (const Weighed& w : weighed_) total += w.lossless;
+  if (!all_jpeg) stats.lossless_bytes = total;
+
+  // Over budget: the blocks' JPEG strips, and those that save the most go as JPEG.
+  const CodedStrips* coded = nullptr;
+  if (!weighed_.empty() && (all_jpeg || total > plan.budget)) {
+    coded = &strip_coder_->code(reference_, tile_rects_);
+    std::fill(coded_at_.begin(), coded_at_.end(), -1);
+    for (std::size_t i = 0; i < coded->strips.size(); ++i) coded_at_[coded->strips[i]] = static_cast<std::int32_t>(i);
+    std::vector<Weighed*> saving;
+    for (Weighed& w : weighed_) {
+      std::uint64_t jpeg = 0;
+      bool codable = true;
+      grid_.for_each_strip(block(w.block), [&](std::uint32_t s) {
+        const std::int32_t at = coded_at_[s];
+        const std::size_t bytes = at < 0 ? 0 : coded->strip(static_cast<std::size_t>(at)).size();
+        // Never in practice: a strip over the protocol's limit goes as LZ4.
+        if (at < 0 || bytes > static_cast<std::uint64_t>(grid_.strip(s).area()) * wire::kMaxJpegStripBytesPerPixel)
+          codable = false;
+        jpeg += bytes + wire::kRectHeaderBytes + wire::kJpegStripPrefixBytes;
+      });
+      if (!codable) continue;
+      w.jpeg = jpeg;
+      if (all_jpeg) w.as_jpeg = true;
+      else if (jpeg < w.lossless) saving.push_back(&w);
+    }
+    std::sort(saving.begin(), saving.end(),
+              [](const Weighed* a, const Weighed* b) { return a->lossless - a->jpeg > b->lossless - b->jpeg; });
+    for (Weighed* w : saving) {
+      if (total <= plan.budget) break;
+      w->as_jpeg = true;
+      total -= w->lossless - w->jpeg;
+    }
+    if (all_jpeg) {  // blocks that could not go as JPEG go as LZ4
+      std::vector<std::size_t> lossless;
+      for (const Weighed& w : weighed_)
+        if (!w.as_jpeg) lossless.push_back(w.block);
+      std::erase_if(weighed_, [](const Weighed& w) { return !w.as_jpeg; });
+      for (const std::size_t b : lossless) add_block(b, /*to_peer=*/true);
+    }
+  }
+  // Budget left over heals blocks the receiver holds from a JPEG, from where the last frame
+  // stopped, so that the whole screen heals in turn. A block that does not fit is passed over
+  // (a few a frame: each costs its LZ4).
+  if (plan.mode == WirePlan::kFit && lossy_count_ > 0 && total < plan.budget) {
+    constexpr int kHealMisses = 4;
+    const std::size_t n = block_marks_.size();
+    int misses = 0;
+    for (std::size_t k = 0; k < n && total < plan.budget && misses < kHealMisses; ++k) {
+      const std::size_t b = (heal_cursor_ + k) % n;
+      if (block_marks_[b] || !block_lossy(b)) continue;
+      heal_cursor_ = (b + 1) % n;
+      add_block(b, /*to_peer=*/false);
+      if (total + weighed_.back().lossless > plan.budget) {  // does not fit
+        block_bytes_.resize(weighed_.back().offset);
+        weighed_.pop_back();
+        ++misses;
         continue;
       }
-      tile_rects_.push_back(tile(tx, ty));
-      grid_.mark(tile_rects_.back(), strip_marks_);
+      total += weighed_.back().lossless;
+      if (yuv420_) {  // the receiver's frame gets the planes converted back
+        const PixelRect r = block(b);
+        compress(static_cast<std::uint32_t>(r.x), static_cast<std::uint32_t>(r.y), static_cast<std::uint32_t>(r.w),
+                 static_cast<std::uint32_t>(r.h), /*to_peer=*/true);
+      }
+      stats.heal_pixels += static_cast<std::uint64_t>(block(b).area());
     }
-  for (const PixelRect& r : lossy_writes_) {  // copied pixels decoded from a JPEG: coded again here
-    tile_rects_.push_back(r);
-    grid_.mark(r, strip_marks_);
   }
-  stats.jpeg_pixels = 0;
-  for (std::size_t i = 0; i < strip_marks_.size(); ++i)
-    if (strip_marks_[i]) stats.jpeg_pixels += static_cast<std::uint64_t>(grid_.strip(i).area());
-  if (stats.jpeg_pixels == 0 || !choose_) return false;
-  // While frames go as JPEG strips, no frame of tiles tells what the changes would take as tiles
-  // (a screen can go from a video to text): every kMeasureEvery-th such frame measures it.
-  WireCosts costs{stats.lossless_pixels, stats.heal_pixels, stats.jpeg_pixels, key, 0};
-  if (lossy_count_ > 0 && !key && ++unmeasured_ >= kMeasureEvery) {
-    unmeasured_ = 0;
-    costs.changed_bytes = measure_changed_tiles();
-  }
-  if (!choose_(costs)) return false;
 
-  const CodedStrips& coded = strip_coder_->code(reference_, tile_rects_);
-  for (std::size_t i = 0; i < coded.strips.size(); ++i)  // never in practice: see the limit
-    if (coded.strip(i).size() > std::uint64_t{static_cast<std::uint64_t>(grid_.strip(coded.strips[i]).area())} *
-                                    wire::kMaxJpegStripBytesPerPixel)
-      return false;
-  if (lossy_count_ == 0) {
-    if (!yuv420_) peer_ = reference_;  // the peer's frame is the reference but for the strips below
-    lossy_.assign(grid_.size(), 0);
+  // The receiver's frame: the reference but for the strips held from a JPEG (4:2:0: kept apart).
+  bool any_jpeg = false;
+  for (const Weighed& w : weighed_) any_jpeg = any_jpeg || w.as_jpeg;
+  if (!yuv420_ && lossy_count_ == 0 && any_jpeg) peer_ = reference_;
+  chosen_.clear(grid_);
+  for (const Weighed& w : weighed_) {
+    const PixelRect r = block(w.block);
+    if (w.as_jpeg) {
+      grid_.for_each_strip(r, [&](std::uint32_t s) {
+        const auto bytes = coded->strip(static_cast<std::size_t>(coded_at_[s]));
+        chosen_.add(s, bytes);
+        lossy_count_ += !lossy_[s];
+        lossy_[s] = 1;
+      });
+      stats.jpeg_pixels += static_cast<std::uint64_t>(r.area());
+      continue;
+    }
+    writer.add_rect(static_cast<std::uint32_t>(r.x), static_cast<std::uint32_t>(r.y), static_cast<std::uint32_t>(r.w),
+                    static_cast<std::uint32_t>(r.h), w.encoding, {block_bytes_.data() + w.offset, w.size});
+    stats.lossless_pixels += static_cast<std::uint64_t>(r.area());
+    stats.raw_bytes += static_cast<std::size_t>(r.area()) * 4;
+    grid_.for_each_strip(r, [&](std::uint32_t s) {
+      lossy_count_ -= lossy_[s];
+      lossy_[s] = 0;
+    });
+    if (!yuv420_ && !peer_.pixels.empty() && (lossy_count_ > 0 || any_jpeg))
+      for (std::int32_t y = r.y; y < r.bottom(); ++y)
+        std::memcpy(peer_.row(static_cast<std::uint32_t>(y)) + static_cast<std::size_t>(r.x) * 4,
+                    reference_.row(static_cast<std::uint32_t>(y)) + static_cast<std::size_t>(r.x) * 4,
+                    static_cast<std::size_t>(r.w) * 4);
   }
-  for (std::size_t i = 0; i < coded.strips.size(); ++i) {
-    writer.add_jpeg_strip(grid_, coded.strips[i], strip_coder_->quality(), coded.strip(i));
-    lossy_count_ += !lossy_[coded.strips[i]];
-    lossy_[coded.strips[i]] = 1;
-  }
-  strip_coder_->decode(coded, peer_);
-  stats.jpeg = true;
-  stats.jpeg_strips = static_cast<std::uint32_t>(coded.strips.size());
-  return true;
+  for (std::size_t i = 0; i < chosen_.strips.size(); ++i)
+    writer.add_jpeg_strip(grid_, chosen_.strips[i], strip_coder_->quality(), chosen_.strip(i));
+  if (any_jpeg) strip_coder_->decode(chosen_, peer_);
+  if (lossy_count_ == 0 && !yuv420_) peer_ = FrameBuffer();
+  stats.jpeg = any_jpeg;
+  stats.jpeg_strips = static_cast<std::uint32_t>(chosen_.strips.size());
 }
 
 // A copy while strips decoded from JPEG are out (see encode): when it reads or writes one, the
@@ -279,10 +396,22 @@ std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std:
     stats.key = key;
     return stats;
   };
-  if (strip_coder_ && encode_jpeg(key, stats, writer)) return finish(peer_);
+  const WirePlan plan = strip_coder_ && choose_ ? choose_(key) : WirePlan{};
+  if (plan.mode != WirePlan::kTiles) {
+    encode_blocks(plan, stats, writer);
+    return finish(peer());
+  }
   if (lossy_count_ > 0) {  // tiles: every strip the peer holds from a JPEG goes again, lossless
+    std::vector<std::uint8_t>& heal = compare_;  // free now
+    std::fill(heal.begin(), heal.end(), std::uint8_t{0});
     for (std::size_t i = 0; i < lossy_.size(); ++i)
-      if (lossy_[i]) mark_cells(grid_.strip(i), kTile, kTile, tiles_x_, changed_);
+      if (lossy_[i]) mark_cells(grid_.strip(i), kTile, kTile, tiles_x_, heal);
+    for (std::size_t t = 0; t < heal.size(); ++t)
+      if (heal[t] && !changed_[t]) {
+        changed_[t] = 1;
+        const std::uint32_t x = static_cast<std::uint32_t>(t % tiles_x_) * kTile, y = static_cast<std::uint32_t>(t / tiles_x_) * kTile;
+        stats.heal_pixels += std::uint64_t{std::min(kTile, w - x)} * std::min(kTile, h - y);
+      }
     std::fill(lossy_.begin(), lossy_.end(), std::uint8_t{0});
     lossy_count_ = 0;
     if (!yuv420_) peer_ = FrameBuffer();
@@ -292,7 +421,9 @@ std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std:
   for_each_changed_run([&](std::uint32_t x0, std::uint32_t y0, std::uint32_t rw, std::uint32_t rh) {
     add_tiles(x0, y0, rw, rh, writer);
     stats.raw_bytes += std::size_t{rw} * 4 * rh;
+    stats.lossless_pixels += std::uint64_t{rw} * rh;
   });
+  if (stats.heal_pixels == 0) stats.lossless_bytes = writer.bytes();
   stats.yuv420 = yuv420_;
   return finish(yuv420_ ? peer_ : reference_);
 }
@@ -308,17 +439,6 @@ void FrameEncoder::add_tiles(std::uint32_t x0, std::uint32_t y0, std::uint32_t r
     writer.add_rect(x0, y0, rw, rh, wire::RectEncoding::kLz4, {lz4_.data(), static_cast<std::size_t>(n)});
   else  // incompressible (noise): raw is smaller and cheaper to decode
     writer.add_rect(x0, y0, rw, rh, wire::RectEncoding::kRaw, {src, raw});
-}
-
-// What the changed tiles (not those that would heal) would take as LZ4 tiles, as add_tiles makes
-// them: a row's run of changed tiles, one block.
-std::uint64_t FrameEncoder::measure_changed_tiles() {
-  std::uint64_t bytes = 0;
-  for_each_changed_run([&](std::uint32_t x0, std::uint32_t y0, std::uint32_t rw, std::uint32_t rh) {
-    const auto [src, raw, n] = compress(x0, y0, rw, rh, /*to_peer=*/false);
-    bytes += n > 0 && (yuv420_ || static_cast<std::size_t>(n) < raw) ? static_cast<std::uint64_t>(n) : raw;
-  });
-  return bytes;
 }
 
 // One run of tiles of the reference, LZ4-compressed into lz4_ (BGRX, or 4:2:0 planes, which the

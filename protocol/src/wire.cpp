@@ -600,7 +600,6 @@ namespace {
 constexpr std::size_t kFrameHashOffset = kHeaderBytes + 8 + 8 + 4 + 4 + 4;
 constexpr std::size_t kFrameCountOffset = kFrameHashOffset + 8;
 constexpr std::size_t kFrameFixedBytes = kFrameCountOffset + 4;
-constexpr std::size_t kRectHeaderBytes = 24;
 }  // namespace
 
 FrameMessageWriter::FrameMessageWriter(std::vector<std::uint8_t>& out, std::uint64_t seq,

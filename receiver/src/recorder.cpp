@@ -475,7 +475,7 @@ std::optional<FrameRecord> Recorder::store(Pending& p, JpegEncoder& jpeg, std::v
         if (s.error_) return std::nullopt;
       }
       if (!header.empty()) s.strips_.start(client->grid, header);
-      s.strips_.update(coded);
+      s.strips_.update(coded, own);
       if (client) s.strips_.update(*client);
       s.strips_.write(format_frame_stamp({p.job.tick, p.job.capture_us, p.job.receive_us}), out);
       std::shared_ptr<BufferedFrame> kept;

@@ -73,8 +73,11 @@ class JpegStrips {
  public:
   // True once it holds a whole frame of this grid, so that the changed strips are enough.
   bool holds(const JpegStripGrid& grid) const { return !header_.empty() && grid == grid_; }
-  // Throws std::logic_error for partial strips it cannot use (see holds()).
-  void update(const CodedStrips& coded);
+  // Takes the strips of `coded`; with `only`, just those the rectangles touch (JpegEncoder may
+  // code more, a whole strip row or frame, and a strip it was not asked for may hold a client's
+  // JPEG strip, which its decoded pixels must not replace: schemas/wire-protocol.md, "JPEG
+  // strips"). Throws std::logic_error for partial strips it cannot use (see holds()).
+  void update(const CodedStrips& coded, std::optional<std::span<const PixelRect>> only = std::nullopt);
   // Starts a frame of `grid` from nothing but its header (JpegEncoder::header): every strip is
   // then to be given by update() before write().
   void start(const JpegStripGrid& grid, std::span<const std::uint8_t> header);
@@ -85,6 +88,7 @@ class JpegStrips {
   JpegStripGrid grid_;
   std::vector<std::uint8_t> header_;
   std::vector<std::vector<std::uint8_t>> strips_;
+  std::vector<std::uint8_t> marks_;  // update(): the strips `only` touches
 };
 
 // Decodes strips of a frame's strip grid, coded by a JpegEncoder of `quality`, into BGRX pixels

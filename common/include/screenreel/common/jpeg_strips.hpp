@@ -66,6 +66,16 @@ class JpegStripGrid {
     if (!c.empty())
       mark_cells(c, static_cast<std::int32_t>(strip_width()), static_cast<std::int32_t>(kMcuPixels), columns_, marks);
   }
+  // Calls f(index) for every strip that `r` touches, in raster order.
+  template <typename F>
+  void for_each_strip(const PixelRect& r, F&& f) const {
+    const PixelRect c = r.intersected({0, 0, static_cast<std::int32_t>(width_), static_cast<std::int32_t>(height_)});
+    if (c.empty()) return;
+    const PixelRect cells = c.cells(static_cast<std::int32_t>(strip_width()), static_cast<std::int32_t>(kMcuPixels));
+    for (std::int32_t row = cells.y; row < cells.bottom(); ++row)
+      for (std::int32_t col = cells.x; col < cells.right(); ++col)
+        f(static_cast<std::uint32_t>(row) * columns_ + static_cast<std::uint32_t>(col));
+  }
   bool operator==(const JpegStripGrid&) const = default;
 
  private:

@@ -68,6 +68,10 @@ struct EncodeStats {
   std::uint64_t lossless_pixels = 0;  // what the frame had to send as tiles (changed, and lossy to heal)
   std::uint64_t heal_pixels = 0;      // of them, unchanged tiles of strips the peer holds from a JPEG
   std::uint64_t jpeg_pixels = 0;      // or as JPEG strips
+  // What the frame's changes (copies, changed tiles or blocks, not those that heal) take as LZ4,
+  // measured: the message of a frame of tiles that healed nothing, or the blocks weighed by a
+  // WirePlan::kFit. 0: not known (a frame of tiles that healed, or of kJpeg).
+  std::uint64_t lossless_bytes = 0;
   bool yuv420 = false;                // the tiles went as 4:2:0 planes (protocol 5)
 };
 
@@ -121,32 +125,35 @@ class FrameEncoder {
   // receiver that speaks protocol 3 or later. Off by default.
   void enable_copies(bool on);
 
-  // JPEG strips (protocol 4: only for a receiver whose WELCOME offered a quality): after the
-  // tiles are compared, `choose` says whether this frame's changes go as JPEG strips coded by
-  // `coder` (true) or as LZ4 tiles, given the pixels each would send (WireCosts). The receiver then holds
-  // the decoded strips, which the encoder keeps too (the hash is of them); the next frame that
-  // goes as tiles also resends every tile of a strip that went as JPEG, so the receiver never
-  // codes again pixels that were decoded from a JPEG. Copies go on meanwhile: one that reads or
-  // writes such a strip makes the strips it writes such strips, sent as JPEG strips in a frame
-  // of strips, or healed in a frame of tiles (schemas/wire-protocol.md, "JPEG strips").
-  // nullptr: off.
-  struct WireCosts {
-    std::uint64_t lossless_pixels = 0;  // as tiles: the changed ones and those that heal
-    std::uint64_t heal_pixels = 0;      // of which unchanged tiles of strips that went as JPEG
-    std::uint64_t jpeg_pixels = 0;      // as JPEG strips
-    bool key = false;
-    // While JPEG strips are out, now and then (kMeasureEvery): what the changed tiles (not those
-    // that heal) would take as LZ4 tiles, measured. 0: not measured.
-    std::uint64_t changed_bytes = 0;
+  // JPEG strips (protocol 4: only for a receiver whose WELCOME offered a quality). For each frame,
+  // after the tiles are compared, `choose` says how its changes go (WirePlan):
+  // - kTiles: as LZ4 tiles; every strip the receiver holds decoded from a JPEG is resent with
+  //   them (healed), so that the receiver never codes again pixels decoded from a JPEG.
+  // - kFit: weighed block by block (kBlockRows rows of a column of strips: whole strips, which
+  //   the receiver's JPEG is made of). Every changed block is LZ4-compressed; when the frame
+  //   does not fit `budget` bytes, its changed blocks are also coded as JPEG strips by `coder`,
+  //   and the blocks whose strips save the most over their LZ4 go as JPEG strips until the rest
+  //   fits (a block whose strips are not smaller never does). A block that goes as LZ4 goes
+  //   whole, healing its strips; budget left over heals unchanged ones too.
+  // - kJpeg: every changed block as JPEG strips (--wire jpeg).
+  // The receiver holds the strips decoded, which the encoder keeps too (the hash is of them).
+  // Copies go on meanwhile: one that reads or writes a strip held from a JPEG makes the blocks
+  // it writes changed ones, so that they go as JPEG strips coded from the screen or as LZ4
+  // (schemas/wire-protocol.md, "JPEG strips"). nullptr: off.
+  struct WirePlan {
+    enum Mode { kTiles, kFit, kJpeg } mode = kTiles;
+    std::uint64_t budget = 0;  // kFit: the bytes the frame may take
   };
-  static constexpr int kMeasureEvery = 4;
-  using WireChoice = std::function<bool(const WireCosts&)>;
+  static constexpr std::uint32_t kBlockRows = kTile;
+  using WireChoice = std::function<WirePlan(bool key)>;
   void enable_jpeg(StripCoder* coder, WireChoice choose);
 
  private:
-  bool encode_jpeg(bool key, EncodeStats& stats, wire::FrameMessageWriter& writer);
+  void encode_blocks(const WirePlan& plan, EncodeStats& stats, wire::FrameMessageWriter& writer);
+  PixelRect block(std::size_t b) const;
+  bool block_lossy(std::size_t b) const;
+  void add_block(std::size_t b, bool to_peer);
   void taint(const CopyRect& copy);
-  std::uint64_t measure_changed_tiles();
   template <typename Run>
   void for_each_changed_run(Run&& run) const;
   struct Compressed {
@@ -180,7 +187,21 @@ class FrameEncoder {
   FrameBuffer peer_;                  // the receiver's frame, while lossy_count_ > 0 or yuv420_
   std::vector<PixelRect> lossy_writes_;  // this frame's copies that read or wrote lossy strips
   std::vector<std::uint8_t> touched_;    // scratch: strips a copy touches
-  int unmeasured_ = 0;                   // JPEG frames since the tiles were last measured
+  // WirePlan::kFit and kJpeg: the blocks (columns of strips, kBlockRows high), raster order.
+  std::uint32_t blocks_x_ = 0, blocks_y_ = 0;
+  std::vector<std::uint8_t> block_marks_;  // one a block: changed this frame
+  struct Weighed {
+    std::size_t block;
+    std::uint64_t lossless = 0, jpeg = 0;  // bytes each way takes in the message (0 jpeg: not coded)
+    std::size_t offset = 0, size = 0;      // its LZ4 (or raw) bytes in block_bytes_
+    wire::RectEncoding encoding = wire::RectEncoding::kLz4;
+    bool as_jpeg = false;
+  };
+  std::vector<Weighed> weighed_;
+  std::vector<std::uint8_t> block_bytes_;
+  std::vector<std::int32_t> coded_at_;  // one a strip: its index in the coded strips, or -1
+  CodedStrips chosen_;                  // the strips that go
+  std::size_t heal_cursor_ = 0;         // the block where healing with budget left over goes on
   bool yuv420_ = false;
   bool force_key_ = false;            // the next message is a key frame (the pixel format changed)
   std::vector<PixelRect> tile_rects_;  // the changed tiles, for the strip coder

@@ -108,6 +108,8 @@ enum class RectEncoding : std::uint8_t { kRaw = 0, kLz4 = 1, kCopy = 2, kJpegStr
 inline constexpr std::uint32_t kCopyDataBytes = 8;
 // A JPEG strip's data: quality (u8), 3 reserved zero bytes, then the strip's coded bytes.
 inline constexpr std::uint32_t kJpegStripPrefixBytes = 4;
+// A FRAME rectangle's header: x, y, w, h, encoding and reserved, data_length.
+inline constexpr std::size_t kRectHeaderBytes = 24;
 // A strip's coded bytes are at most this many per pixel (libjpeg's worst case at quality 100 on
 // noise is under 4 bytes a pixel of 4:2:0 data): a bound checked before anything is decoded.
 inline constexpr std::uint32_t kMaxJpegStripBytesPerPixel = 8;
@@ -385,6 +387,8 @@ class FrameMessageWriter {
   // Fills in the hash, the rectangle count and the header's length.
   void finish(std::uint64_t pixel_hash);
   std::uint32_t rect_count() const { return rect_count_; }
+  // The message's bytes so far.
+  std::size_t bytes() const { return out_.size(); }
 
  private:
   std::vector<std::uint8_t>& out_;
