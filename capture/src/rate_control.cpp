@@ -40,7 +40,6 @@ void RateControl::observe(const LinkSample& sample, Clock::time_point now) {
     else if (!since) since = now;
     return since && now - *since >= kBacklogPersists;
   };
-  skip_backed_up_ = persists(kSkipBacklogSeconds, skip_over_since_);
   jpeg_backed_up_ = persists(kJpegBacklogSeconds, jpeg_over_since_);
 }
 
@@ -48,9 +47,8 @@ void RateControl::reset_link() {
   std::lock_guard lock(mutex_);
   last_rwnd_.reset();
   receiver_bound_ = false;
-  skip_over_since_.reset();
   jpeg_over_since_.reset();
-  skip_backed_up_ = jpeg_backed_up_ = false;
+  jpeg_backed_up_ = false;
 }
 
 std::optional<double> RateControl::bandwidth_locked() const {
@@ -110,7 +108,9 @@ void RateControl::learn(const EncodeStats& stats) {
 
 bool RateControl::skip_tick() {
   std::lock_guard lock(mutex_);
-  return mode_ != WireMode::kLossless && last_jpeg_ && skip_backed_up_;
+  if (mode_ == WireMode::kLossless || !last_jpeg_ || receiver_bound_) return false;
+  const auto bw = bandwidth_locked();
+  return bw && static_cast<double>(backlog_) > *bw * kSkipBacklogSeconds;
 }
 
 }  // namespace screenreel::capture

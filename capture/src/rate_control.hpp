@@ -24,8 +24,10 @@
 // after it too (a copy of strips decoded from a JPEG goes as JPEG strips again). Fitted frames
 // LZ4-compress every changed block, so the need stays measured while strips go, and a screen
 // that calms down goes back to tiles.
-// A tick is skipped only when frames are fitted to the link already and it is still a quarter second
-// behind after a second.
+// A tick is skipped only when frames are fitted to the link already and it is still more than a
+// quarter second behind: frames are then paced by the link (as TigerVNC sends no update while
+// its congestion window is full), at the rate it drains them, rather than sent in bursts that
+// back it up by seconds.
 //
 // A backlog the link did not make is not the link's: when the kernel has delivered everything
 // written (its send queue is empty) or the receiver's window holds the sending back, the frames
@@ -63,8 +65,8 @@ class RateControl {
   using Clock = std::chrono::steady_clock;
   static constexpr auto kWindow = std::chrono::seconds(2);  // the samples'
   static constexpr double kHeadroom = 0.9;                  // of the estimate a frame may use
-  // A backlog longer than the link drains in this, for kBacklogPersists: fewer frames, when they
-  // go as JPEG already; JPEG strips, when they do not.
+  // A backlog longer than the link drains in this: fewer frames, when they are fitted to the
+  // link already. For kBacklogPersists: frames fitted to the link, when they were not.
   static constexpr double kSkipBacklogSeconds = 0.25, kJpegBacklogSeconds = 1.0;
   static constexpr auto kBacklogPersists = std::chrono::seconds(1);
   // Held back by the peer's window for at least this share of the time between two samples:
@@ -86,7 +88,7 @@ class RateControl {
   // After the frame was made: what its changes took as LZ4 teaches the need.
   void learn(const EncodeStats& stats);
   // Skip this tick: frames are fitted to the link and it is backed up (longer than it drains in
-  // kSkipBacklogSeconds, for kBacklogPersists).
+  // kSkipBacklogSeconds).
   bool skip_tick();
 
   // The delivery-rate estimate, bytes per second (nothing until the link was full once).
@@ -108,10 +110,10 @@ class RateControl {
   std::deque<std::pair<Clock::time_point, double>> samples_;  // delivery rates, newest last
   std::optional<std::pair<Clock::time_point, std::uint64_t>> last_rwnd_;  // when, rwnd_limited_us
   bool receiver_bound_ = false;
-  // Since when the link's backlog is longer than kSkipBacklogSeconds, kJpegBacklogSeconds of it;
-  // whether for kBacklogPersists.
-  std::optional<Clock::time_point> skip_over_since_, jpeg_over_since_;
-  bool skip_backed_up_ = false, jpeg_backed_up_ = false;
+  // Since when the link's backlog is longer than kJpegBacklogSeconds of it; whether for
+  // kBacklogPersists.
+  std::optional<Clock::time_point> jpeg_over_since_;
+  bool jpeg_backed_up_ = false;
   std::optional<double> need_;  // bytes a frame's changes take as LZ4, moving average
   // Frames measured so far: the need is judged only once a few taught what changes take here.
   static constexpr int kLosslessToLearn = 3;

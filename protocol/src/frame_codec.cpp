@@ -140,7 +140,7 @@ void FrameEncoder::encode_blocks(const WirePlan& plan, EncodeStats& stats, wire:
       if (!codable) continue;
       w.jpeg = jpeg;
       if (all_jpeg) w.as_jpeg = true;
-      else if (jpeg < w.lossless) saving.push_back(&w);
+      else if (jpeg * kJpegAtMost < w.lossless) saving.push_back(&w);
     }
     std::sort(saving.begin(), saving.end(),
               [](const Weighed* a, const Weighed* b) { return a->lossless - a->jpeg > b->lossless - b->jpeg; });

@@ -145,6 +145,12 @@ class FrameEncoder {
     std::uint64_t budget = 0;  // kFit: the bytes the frame may take
   };
   static constexpr std::uint32_t kBlockRows = kTile;
+  // kFit sends a block as JPEG strips only when they take at most 1/kJpegAtMost of its LZ4: a
+  // picture's do (a tenth to a third, measured on the desktop scene's video), text's do not
+  // (about as much). A block of text sent as JPEG strips because they were a little smaller
+  // would cost more later: every scroll that copies its decoded pixels resends the blocks it
+  // writes (on the desktop scene over 10 Mbit/s, 90 blocks a frame instead of 40).
+  static constexpr std::uint64_t kJpegAtMost = 2;
   using WireChoice = std::function<WirePlan(bool key)>;
   void enable_jpeg(StripCoder* coder, WireChoice choose);
 
