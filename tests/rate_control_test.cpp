@@ -218,6 +218,32 @@ TEST(RateControl, ABacklogWaitingOnTheReceiverIsNotTheLinks) {
   EXPECT_TRUE(rate.skip_tick());
 }
 
+// A receiver stopped on a thin link, while frames are fitted to it: its kernel still ACKs what
+// reaches it until its buffer is full (seconds of a thin link), so the backlog the receiver has
+// not ACKed grows while the link carries it at its rate. What its kernel holds is not the link's
+// backlog: no tick is skipped for it.
+TEST(RateControl, WhatTheReceiversKernelHoldsIsNotTheLinksBacklog) {
+  RateControl rate(WireMode::kAuto, 30);
+  const auto t0 = Clock::now();
+  LinkSample s = link_at(1.2e6);  // 10 Mbit/s
+  s.bytes_acked = 1'000;          // the handshake
+  rate.observe(s, t0);
+  learn_video(rate);
+  ASSERT_TRUE(fitted(rate.plan(false)));
+  std::uint64_t tick = 1;
+  for (; tick <= 60; ++tick) rate.queued(tick, 40'000);  // 2 s of frames, the receiver stopped
+  s.bytes_acked += 2'300'000;                             // all but 100 kB in its kernel
+  rate.observe(s, t0 + 2s);
+  EXPECT_EQ(rate.backlog_bytes(), 2'400'000u);
+  EXPECT_EQ(rate.link_backlog_bytes(), 99'000u) << "(the handshake's bytes count as frames' there)";
+  EXPECT_FALSE(rate.skip_tick()) << "the link is a twelfth of a second behind";
+  // It resumes and ACKs them: the link's backlog is what its kernel has not taken.
+  for (std::uint64_t t = 1; t < tick; ++t) rate.acked(t);
+  for (int i = 0; i < 20; ++i) rate.queued(tick++, 40'000);
+  EXPECT_EQ(rate.link_backlog_bytes(), 800'000u);
+  EXPECT_TRUE(rate.skip_tick());
+}
+
 TEST(RateControl, FixedWireModesDoNotChoose) {
   RateControl lossless(WireMode::kLossless, 30), jpeg(WireMode::kJpeg, 30);
   lossless.observe(link_at(6e6), Clock::now());
@@ -275,6 +301,7 @@ TEST(KernelLinkSample, ReadsTheDeliveryRateTheSendQueueAndTheReceiverWindowOfARe
   ASSERT_TRUE(after);
   EXPECT_EQ(after->unacked_bytes, 0u);
   EXPECT_GT(after->delivery_rate, 100e6 / 8) << "loopback carries more than 100 Mbit/s";
+  EXPECT_EQ(after->bytes_acked, 16 * chunk.size() + 1) << "every byte written (and the SYN) ACKed by the peer's kernel";
 
   // The peer stops reading: its window fills, the rest stays here, and the time held back by the
   // window grows.
@@ -290,6 +317,8 @@ TEST(KernelLinkSample, ReadsTheDeliveryRateTheSendQueueAndTheReceiverWindowOfARe
   ASSERT_TRUE(held);
   EXPECT_GT(held->unacked_bytes, 0u) << written << " bytes written";
   EXPECT_GT(held->rwnd_limited_us, after->rwnd_limited_us);
+  EXPECT_GT(held->bytes_acked, after->bytes_acked) << "the peer's kernel took what fits its buffer";
+  EXPECT_LT(held->bytes_acked, after->bytes_acked + written);
   close(peer);
   close(sender);
   close(listener);

@@ -26,6 +26,7 @@ std::optional<LinkSample> read_link_sample(int fd) {
   s.app_limited = info.tcpi_delivery_rate_app_limited != 0;
   s.rwnd_limited_us = info.tcpi_rwnd_limited;
   s.unacked_bytes = static_cast<std::size_t>(unacked);
+  s.bytes_acked = info.tcpi_bytes_acked;
   return s;
 }
 

@@ -16,6 +16,7 @@ void RateControl::acked(std::uint64_t tick) {
   const auto f = unacked_.find(tick);
   if (f == unacked_.end()) return;
   backlog_ -= f->second;
+  receiver_acked_ += f->second;
   unacked_.erase(f);
 }
 
@@ -32,11 +33,12 @@ void RateControl::observe(const LinkSample& sample, Clock::time_point now) {
     window_bound = held >= kReceiverBoundShare * std::chrono::duration<double>(now - last_rwnd_->first).count();
   }
   last_rwnd_.emplace(now, sample.rwnd_limited_us);
+  kernel_acked_ = sample.bytes_acked;
   receiver_bound_ = window_bound || (sample.unacked_bytes == 0 && backlog_ > 0);
 
   const auto bw = bandwidth_locked();
   const auto persists = [&](double seconds, std::optional<Clock::time_point>& since) {
-    if (receiver_bound_ || !bw || static_cast<double>(backlog_) <= *bw * seconds) since.reset();
+    if (receiver_bound_ || !bw || static_cast<double>(link_backlog_locked()) <= *bw * seconds) since.reset();
     else if (!since) since = now;
     return since && now - *since >= kBacklogPersists;
   };
@@ -47,6 +49,7 @@ void RateControl::reset_link() {
   std::lock_guard lock(mutex_);
   last_rwnd_.reset();
   receiver_bound_ = false;
+  kernel_acked_ = receiver_acked_ = 0;
   jpeg_over_since_.reset();
   jpeg_backed_up_ = false;
 }
@@ -68,6 +71,16 @@ std::optional<double> RateControl::bandwidth() const {
 std::size_t RateControl::backlog_bytes() const {
   std::lock_guard lock(mutex_);
   return backlog_;
+}
+
+std::size_t RateControl::link_backlog_locked() const {
+  const std::uint64_t held = kernel_acked_ > receiver_acked_ ? kernel_acked_ - receiver_acked_ : 0;
+  return held >= backlog_ ? 0 : backlog_ - static_cast<std::size_t>(held);
+}
+
+std::size_t RateControl::link_backlog_bytes() const {
+  std::lock_guard lock(mutex_);
+  return link_backlog_locked();
 }
 
 bool RateControl::last_jpeg() const {
@@ -110,7 +123,7 @@ bool RateControl::skip_tick() {
   std::lock_guard lock(mutex_);
   if (mode_ == WireMode::kLossless || !last_jpeg_ || receiver_bound_) return false;
   const auto bw = bandwidth_locked();
-  return bw && static_cast<double>(backlog_) > *bw * kSkipBacklogSeconds;
+  return bw && static_cast<double>(link_backlog_locked()) > *bw * kSkipBacklogSeconds;
 }
 
 }  // namespace screenreel::capture

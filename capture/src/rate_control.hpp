@@ -29,9 +29,10 @@
 // its congestion window is full), at the rate it drains them, rather than sent in bursts that
 // back it up by seconds.
 //
-// A backlog the link did not make is not the link's: when the kernel has delivered everything
-// written (its send queue is empty) or the receiver's window holds the sending back, the frames
-// wait on the receiver (stopped, or short of CPU). Then nothing changes: the spool takes them,
+// A backlog the link did not make is not the link's: what the receiver's kernel holds (ACKed by
+// it, not yet by the receiver) is left out of the link's backlog, and when the kernel has
+// delivered everything written (its send queue is empty) or the receiver's window holds the
+// sending back, the frames wait on the receiver (stopped, or short of CPU). Then nothing changes: the spool takes them,
 // as after a reconnection, and no tick is skipped for the link.
 // Thread-safe: the io thread reports queued and ACKed frames and the kernel's view, the capture
 // thread asks.
@@ -55,6 +56,7 @@ struct LinkSample {
   bool app_limited = false;     // that sample was taken with nothing queued: not the link's
   std::uint64_t rwnd_limited_us = 0;  // the connection's total time held back by the peer's window
   std::size_t unacked_bytes = 0;      // written to the socket, not yet ACKed by the peer's kernel
+  std::uint64_t bytes_acked = 0;      // the connection's bytes the peer's kernel has ACKed
 };
 
 // Reads TCP_INFO and SIOCOUTQ of a connected TCP socket (nothing when the kernel cannot say).
@@ -94,6 +96,9 @@ class RateControl {
   // The delivery-rate estimate, bytes per second (nothing until the link was full once).
   std::optional<double> bandwidth() const;
   std::size_t backlog_bytes() const;
+  // Of the backlog, what the link has still to carry: the frames' bytes not ACKed by the
+  // receiver, less those its kernel already holds (ACKed by its kernel, not yet by it).
+  std::size_t link_backlog_bytes() const;
   // The last frame was fitted to the link (JPEG strips where they save most), or all JPEG.
   bool last_jpeg() const;
   // The newest sample said the frames wait on the receiver, not on the link.
@@ -107,6 +112,10 @@ class RateControl {
   const double fps_;
   std::map<std::uint64_t, std::size_t> unacked_;  // queued frames' bytes, until ACKed
   std::size_t backlog_ = 0;                       // their sum
+  // This connection's bytes ACKed by the receiver's kernel (the newest sample's), and its
+  // frames' bytes ACKed by the receiver: the difference waits in the receiver's kernel.
+  std::uint64_t kernel_acked_ = 0, receiver_acked_ = 0;
+  std::size_t link_backlog_locked() const;
   std::deque<std::pair<Clock::time_point, double>> samples_;  // delivery rates, newest last
   std::optional<std::pair<Clock::time_point, std::uint64_t>> last_rwnd_;  // when, rwnd_limited_us
   bool receiver_bound_ = false;
