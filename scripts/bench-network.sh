@@ -11,7 +11,7 @@
 #               tcp://... to an ffmpeg listener (-f null) in the receiving namespace; fps = frames
 #               the listener decoded per second.
 # Prints a markdown table (and into FILE with --out FILE). Needs root. Not run by CI.
-#   BENCH_SECONDS=10  BENCH_GRACE=5  BENCH_RATES="1 10 50 1000"  BENCH_SCENES="terminal video desktop"
+#   BENCH_SECONDS=10  BENCH_GRACE=5  BENCH_RATES="1 10 50 1000"  BENCH_SCENES="terminal video desktop picture"
 #   BENCH_WIRES="auto lossless auto+yuv420"  BENCH_FFMPEG=1 (0: no ffmpeg runs)
 #   BENCH_BUILD_DIR=build (the screenreel-capture and -receiver it uses, built beforehand)
 set -euo pipefail
@@ -22,15 +22,16 @@ out_file=""
 seconds=${BENCH_SECONDS:-10}
 grace=${BENCH_GRACE:-5}
 rates=${BENCH_RATES:-1 10 50 1000}
-scenes=${BENCH_SCENES:-terminal video desktop}
+scenes=${BENCH_SCENES:-terminal video desktop picture}
 wires=${BENCH_WIRES:-auto lossless auto+yuv420}
 with_ffmpeg=${BENCH_FFMPEG:-1}
 bin=${BENCH_BUILD_DIR:-$root/build}/bin
 link_sh=$root/tests/support/shaped_link.sh
+export SCREENREEL_MOVING_PICTURE=$bin/screenreel-moving-picture  # the picture scene's
 scene_sh=$root/tests/support/scene.sh
 [ "$(id -u)" -eq 0 ] || { echo "bench-network: needs root (network namespaces, tc)" >&2; exit 1; }
-for f in "$bin/screenreel-capture" "$bin/screenreel-receiver"; do
-  [ -x "$f" ] || { echo "bench-network: $f missing (ninja -C build screenreel-capture screenreel-receiver)" >&2; exit 1; }
+for f in "$bin/screenreel-capture" "$bin/screenreel-receiver" "$bin/screenreel-moving-picture"; do
+  [ -x "$f" ] || { echo "bench-network: $f missing (ninja -C build screenreel-capture screenreel-receiver screenreel-moving-picture)" >&2; exit 1; }
 done
 unset DISPLAY
 work=$(mktemp -d /tmp/screenreel-bench-network.XXXXXX)

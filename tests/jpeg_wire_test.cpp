@@ -98,7 +98,7 @@ TEST_P(JpegWire, ClientStripsSpliceIntoTheJpegTheReceiverWouldWriteFromTheScreen
   const auto [w, h] = GetParam();
   capture::JpegStripCoder coder(kQuality);
   FrameEncoder encoder(w, h);
-  encoder.enable_jpeg(&coder, [](bool) { return Plan{Plan::kJpeg}; });
+  encoder.enable_jpeg(&coder, [] { return Plan{Plan::kJpeg}; });
   Receiver receiver(w, h);
   JpegEncoder archive(kQuality);  // the recorder's
   JpegStrips stored;
@@ -154,7 +154,7 @@ TEST_P(JpegWire, CopiesWhileJpegStripsAreOutNeverCodeDecodedPixelsAgain) {
   encoder.enable_copies(true);
   std::mt19937 rng(7);
   Plan plan;
-  encoder.enable_jpeg(&coder, [&plan](bool) { return plan; });
+  encoder.enable_jpeg(&coder, [&plan] { return plan; });
   Receiver receiver(w, h);
   JpegEncoder archive(kQuality);
   JpegStrips stored;
@@ -217,7 +217,7 @@ TEST(JpegWire, InA420SessionStripsLeaveThePlanesOfTheirPixelsAndTilesTheScreens)
   FrameEncoder encoder(w, h);
   encoder.enable_yuv420(true);
   bool jpeg = false;
-  encoder.enable_jpeg(&coder, [&jpeg](bool) { return jpeg ? Plan{Plan::kJpeg} : Plan{}; });
+  encoder.enable_jpeg(&coder, [&jpeg] { return jpeg ? Plan{Plan::kJpeg} : Plan{}; });
   Receiver receiver(w, h);
   receiver.decoder.keep_planes(true);
   const auto planes_of = [&](const FrameBuffer& f) {
@@ -278,7 +278,7 @@ TEST(JpegWire, AFittedFrameSendsTheVideoAsJpegStripsAndTheTextLossless) {
   capture::JpegStripCoder coder(kQuality);
   FrameEncoder encoder(w, h);
   Plan plan;
-  encoder.enable_jpeg(&coder, [&plan](bool) { return plan; });
+  encoder.enable_jpeg(&coder, [&plan] { return plan; });
   Receiver receiver(w, h);
   JpegEncoder archive(kQuality);
   JpegStrips stored;
@@ -349,7 +349,7 @@ TEST_P(JpegWire, TilesAfterJpegStripsResendTheStripsLosslessly) {
   capture::JpegStripCoder coder(kQuality);
   FrameEncoder encoder(w, h);
   bool jpeg = false;
-  encoder.enable_jpeg(&coder, [&jpeg](bool) { return jpeg ? Plan{Plan::kJpeg} : Plan{}; });
+  encoder.enable_jpeg(&coder, [&jpeg] { return jpeg ? Plan{Plan::kJpeg} : Plan{}; });
   Receiver receiver(w, h);
   std::vector<std::uint8_t> message;
   FrameBuffer a = picture(w, h, 1), b = picture(w, h, 2), c = b;

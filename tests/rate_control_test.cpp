@@ -52,7 +52,7 @@ void learn_video(RateControl& rate) {
 TEST(RateControl, BeforeTheKernelsFirstSampleFramesGoLossless) {
   RateControl rate(WireMode::kAuto, 30);
   EXPECT_FALSE(rate.bandwidth());
-  EXPECT_EQ(rate.plan(true).mode, Plan::kTiles);
+  EXPECT_EQ(rate.plan().mode, Plan::kTiles);
   EXPECT_FALSE(rate.skip_tick());
   rate.observe(LinkSample{}, Clock::now());  // connected, nothing delivered yet: no rate
   EXPECT_FALSE(rate.bandwidth());
@@ -68,12 +68,11 @@ TEST(RateControl, AThinLinkFitsAFullScreenVideoToItsShareOfATickAFatOneSendsItLo
   EXPECT_DOUBLE_EQ(*fat.bandwidth(), 250e6);
   learn_video(thin);
   learn_video(fat);
-  const Plan plan = thin.plan(false);
+  const Plan plan = thin.plan();
   EXPECT_TRUE(fitted(plan));
   EXPECT_EQ(plan.budget, 180'000u) << "90 % of 6 MB/s over 30 ticks";
   EXPECT_TRUE(thin.last_jpeg());
-  EXPECT_EQ(thin.plan(true).budget, 5'400'000u) << "a key frame may take a second's share";
-  EXPECT_EQ(fat.plan(false).mode, Plan::kTiles);
+  EXPECT_EQ(fat.plan().mode, Plan::kTiles);
   EXPECT_FALSE(fat.last_jpeg());
 }
 
@@ -100,8 +99,7 @@ TEST(RateControl, ChangesThatFitGoLosslessEvenOnAThinLink) {
   RateControl rate(WireMode::kAuto, 30);
   rate.observe(link_at(1.2e6), Clock::now());  // 10 Mbit/s
   for (int i = 0; i < 10; ++i) rate.learn(measured(8'000));  // a few lines of text
-  EXPECT_EQ(rate.plan(false).mode, Plan::kTiles);
-  EXPECT_EQ(rate.plan(true).mode, Plan::kTiles) << "a key frame too: a burst the spool takes";
+  EXPECT_EQ(rate.plan().mode, Plan::kTiles);
 }
 
 // Frames fitted to the link that still back it up (a video whose JPEG strips alone take more than
@@ -116,7 +114,7 @@ TEST(RateControl, TicksAreSkippedOnlyWhenEvenFittedFramesBackTheLinkUp) {
   for (int i = 0; i < 20; ++i) rate.queued(tick++, 300'000);  // a second of the link
   rate.observe(link_at(6e6), t0 + 10ms);
   EXPECT_FALSE(rate.skip_tick()) << "frames still go lossless: the next is fitted first";
-  EXPECT_TRUE(fitted(rate.plan(false)));
+  EXPECT_TRUE(fitted(rate.plan()));
   EXPECT_TRUE(rate.skip_tick()) << "fitted frames and backed up: fewer frames";
   for (std::uint64_t t = 1; t <= 16; ++t) rate.acked(t);  // 1.2 MB left: a fifth of a second
   EXPECT_FALSE(rate.skip_tick()) << "paced: the next tick as soon as the link drained";
@@ -136,17 +134,17 @@ TEST(RateControl, ALinkASecondBehindForASecondGetsJpegStrips) {
   const auto t0 = Clock::now();
   rate.observe(link_at(1.2e6), t0);
   for (int i = 0; i < 3; ++i) rate.learn(measured(30'000));  // 30 kB at 30 fps: fits
-  EXPECT_EQ(rate.plan(false).mode, Plan::kTiles);
+  EXPECT_EQ(rate.plan().mode, Plan::kTiles);
   std::uint64_t tick = 1;
   for (; tick <= 50; ++tick) rate.queued(tick, 30'000);  // 1.5 MB: 1.25 s of the link
   rate.observe(link_at(1.2e6), t0 + 100ms);
   for (std::uint64_t t = 1; t <= 20; ++t) rate.acked(t);  // drained below a second in time
   rate.observe(link_at(1.2e6), t0 + 1100ms);
-  EXPECT_EQ(rate.plan(false).mode, Plan::kTiles);
+  EXPECT_EQ(rate.plan().mode, Plan::kTiles);
   for (; tick <= 70; ++tick) rate.queued(tick, 30'000);  // behind again, and for a second
   rate.observe(link_at(1.2e6), t0 + 1200ms);
   rate.observe(link_at(1.2e6), t0 + 2200ms);
-  const Plan plan = rate.plan(false);
+  const Plan plan = rate.plan();
   EXPECT_TRUE(fitted(plan));
   EXPECT_EQ(plan.budget, 18'000u) << "half of 90 % of 1.2 MB/s over 30 ticks";
 }
@@ -159,15 +157,15 @@ TEST(RateControl, AKeyFrameOrAHealIsABurstNotARate) {
   RateControl rate(WireMode::kAuto, 30);
   rate.observe(link_at(1.2e6), Clock::now());  // 10 Mbit/s
   for (int i = 0; i < 3; ++i) rate.learn(measured(8'000));
-  for (int i = 0; i < 10; ++i) EXPECT_EQ(rate.plan(false).mode, Plan::kTiles);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(rate.plan().mode, Plan::kTiles);
   rate.learn(measured(3'000'000, /*key=*/true));  // the key frame
   rate.learn(measured(0));                         // a heal: not measured
-  EXPECT_EQ(rate.plan(false).mode, Plan::kTiles) << "the scroll after";
+  EXPECT_EQ(rate.plan().mode, Plan::kTiles) << "the scroll after";
   // A screen that changes whole every tick is a rate: fitted within a few frames.
   bool fit = false;
   for (int i = 0; i < 5 && !fit; ++i) {
     rate.learn(measured(5'000'000));
-    fit = fitted(rate.plan(false));
+    fit = fitted(rate.plan());
   }
   EXPECT_TRUE(fit);
 }
@@ -178,9 +176,9 @@ TEST(RateControl, AVideoThatEndsBringsTheFramesBackToTilesWithinASecond) {
   RateControl rate(WireMode::kAuto, 30);
   rate.observe(link_at(1.2e6), Clock::now());  // 10 Mbit/s
   learn_video(rate);
-  EXPECT_TRUE(fitted(rate.plan(false)));
+  EXPECT_TRUE(fitted(rate.plan()));
   int frames = 0;
-  for (; frames < 30 && fitted(rate.plan(false)); ++frames) rate.learn(measured(15'000));  // a line of text
+  for (; frames < 30 && fitted(rate.plan()); ++frames) rate.learn(measured(15'000));  // a line of text
   EXPECT_LT(frames, 30) << "15 kB a frame fits 10 Mbit/s at 30 fps: tiles within a second";
   EXPECT_GT(frames, 1) << "a moving average: one calm frame is not a calm screen";
 }
@@ -193,7 +191,7 @@ TEST(RateControl, ABacklogWaitingOnTheReceiverIsNotTheLinks) {
   const auto t0 = Clock::now();
   rate.observe(link_at(6e6), t0);
   learn_video(rate);
-  EXPECT_TRUE(fitted(rate.plan(false)));  // video on 50 Mbit/s: JPEG strips
+  EXPECT_TRUE(fitted(rate.plan()));  // video on 50 Mbit/s: JPEG strips
   for (int i = 0; i < 20; ++i) rate.queued(tick++, 300'000);
   LinkSample delivered = link_at(6e6);
   delivered.unacked_bytes = 0;  // the peer's kernel has every byte written; its program no ACK
@@ -214,7 +212,7 @@ TEST(RateControl, ABacklogWaitingOnTheReceiverIsNotTheLinks) {
   EXPECT_FALSE(rate.receiver_bound());
   held.rwnd_limited_us += 5'000;
   rate.observe(held, t0 + 1400ms);
-  EXPECT_TRUE(fitted(rate.plan(false)));
+  EXPECT_TRUE(fitted(rate.plan()));
   EXPECT_TRUE(rate.skip_tick());
 }
 
@@ -229,7 +227,7 @@ TEST(RateControl, WhatTheReceiversKernelHoldsIsNotTheLinksBacklog) {
   s.bytes_acked = 1'000;          // the handshake
   rate.observe(s, t0);
   learn_video(rate);
-  ASSERT_TRUE(fitted(rate.plan(false)));
+  ASSERT_TRUE(fitted(rate.plan()));
   std::uint64_t tick = 1;
   for (; tick <= 60; ++tick) rate.queued(tick, 40'000);  // 2 s of frames, the receiver stopped
   s.bytes_acked += 2'300'000;                             // all but 100 kB in its kernel
@@ -249,8 +247,8 @@ TEST(RateControl, FixedWireModesDoNotChoose) {
   lossless.observe(link_at(6e6), Clock::now());
   jpeg.observe(link_at(250e6), Clock::now());
   learn_video(lossless);
-  EXPECT_EQ(lossless.plan(false).mode, Plan::kTiles);
-  EXPECT_EQ(jpeg.plan(false).mode, Plan::kJpeg);
+  EXPECT_EQ(lossless.plan().mode, Plan::kTiles);
+  EXPECT_EQ(jpeg.plan().mode, Plan::kJpeg);
   for (std::uint64_t t = 1; t <= 100; ++t) lossless.queued(t, 300'000);
   EXPECT_FALSE(lossless.skip_tick()) << "--wire lossless never skips: the spool takes the backlog";
 }

@@ -54,7 +54,7 @@ CaptureEnd capture_loop(const CaptureConfig& config, FrameSource& source,
     e->enable_yuv420(planes);
     coder = quality > 0 ? std::make_unique<JpegStripCoder>(quality) : nullptr;
     if (coder)
-      e->enable_jpeg(coder.get(), [&rate](bool key) { return rate.plan(key); });
+      e->enable_jpeg(coder.get(), [&rate] { return rate.plan(); });
     return e;
   };
   auto encoder = make_encoder();

@@ -566,6 +566,7 @@ class Client {
       }
       link->send_frame(std::move(next->bytes));
     }
+    observe_link();  // a rate as soon as the kernel has one: a first big frame fills the link
     send_events(link, spool_.next_tick());
     if (finishing_ && spool_.all_sent() && !link->bye_sent) send_bye(link);
   }

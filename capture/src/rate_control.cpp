@@ -93,7 +93,7 @@ bool RateControl::receiver_bound() const {
   return receiver_bound_;
 }
 
-FrameEncoder::WirePlan RateControl::plan(bool key) {
+FrameEncoder::WirePlan RateControl::plan() {
   using Plan = FrameEncoder::WirePlan;
   std::lock_guard lock(mutex_);
   last_jpeg_ = false;
@@ -102,19 +102,16 @@ FrameEncoder::WirePlan RateControl::plan(bool key) {
     return Plan{Plan::kJpeg, 0};
   }
   const auto bw = bandwidth_locked();
-  const bool need_known = lossless_learned_ >= kLosslessToLearn && need_;
-  const bool too_much = bw && (jpeg_backed_up_ || (need_known && *need_ * fps_ > *bw * kHeadroom));
+  const bool too_much = bw && (jpeg_backed_up_ || (need_ && *need_ * fps_ > *bw * kHeadroom));
   if (mode_ == WireMode::kLossless || !too_much) return Plan{};  // the link was never full, or the changes fit
   last_jpeg_ = true;
-  // A key frame is a burst the spool takes: it may take a second of the link.
-  const double share = *bw * kHeadroom / (key ? 1.0 : fps_) * (jpeg_backed_up_ ? 0.5 : 1.0);
+  const double share = *bw * kHeadroom / fps_ * (jpeg_backed_up_ ? 0.5 : 1.0);
   return Plan{Plan::kFit, static_cast<std::uint64_t>(share)};
 }
 
 void RateControl::learn(const EncodeStats& stats) {
   if (stats.key || stats.lossless_bytes == 0) return;  // a burst, or not measured
   std::lock_guard lock(mutex_);
-  ++lossless_learned_;
   const double bytes = static_cast<double>(stats.lossless_bytes);
   need_ = need_ ? 0.75 * *need_ + 0.25 * bytes : bytes;
 }

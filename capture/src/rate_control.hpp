@@ -16,8 +16,8 @@
 // been a second behind for a second (the estimate was too high). Else each frame is fitted to
 // the link's share of a tick (FrameEncoder::WirePlan::kFit): its blocks whose JPEG strips save
 // the most go as JPEG strips until the frame fits, so a video window goes as JPEG and the text
-// around it stays lossless. A key frame may take a second's share. While the link is behind,
-// the share is halved, to drain it.
+// around it stays lossless; a key frame too (text never goes as JPEG strips: see
+// FrameEncoder::kJpegAtMost). While the link is behind, the share is halved, to drain it.
 // A key frame, or the first frame of tiles after JPEG strips (which resends their blocks), is a
 // burst, not a rate: the spool takes it as the link drains it. Were it judged by its own size,
 // a scrolling terminal on 10 Mbit/s would send its key frame as JPEG strips, and every scroll
@@ -86,7 +86,7 @@ class RateControl {
   void reset_link();
 
   // capture thread: how this frame's changes go (the encoder's WirePlan).
-  FrameEncoder::WirePlan plan(bool key);
+  FrameEncoder::WirePlan plan();
   // After the frame was made: what its changes took as LZ4 teaches the need.
   void learn(const EncodeStats& stats);
   // Skip this tick: frames are fitted to the link and it is backed up (longer than it drains in
@@ -123,10 +123,9 @@ class RateControl {
   // kBacklogPersists.
   std::optional<Clock::time_point> jpeg_over_since_;
   bool jpeg_backed_up_ = false;
-  std::optional<double> need_;  // bytes a frame's changes take as LZ4, moving average
-  // Frames measured so far: the need is judged only once a few taught what changes take here.
-  static constexpr int kLosslessToLearn = 3;
-  int lossless_learned_ = 0;
+  // Bytes a frame's changes take as LZ4, moving average from the first frame measured (the first
+  // after the key frame: a full-screen video's says at once that the link cannot take them).
+  std::optional<double> need_;
   bool last_jpeg_ = false;  // the last plan was not kTiles
 };
 

@@ -44,6 +44,8 @@ void FrameEncoder::enable_jpeg(StripCoder* coder, WireChoice choose) {
   blocks_x_ = grid_.columns();
   blocks_y_ = (reference_.height + kBlockRows - 1) / kBlockRows;
   coded_at_.assign(grid_.size(), -1);
+  block_lz4_.assign(std::size_t{blocks_x_} * blocks_y_, 0);
+  block_lz4_age_.assign(block_lz4_.size(), 0);
 }
 
 // Block b: kBlockRows rows of a column of strips (the last clipped to the frame), whole strips.
@@ -69,12 +71,17 @@ bool FrameEncoder::block_lossy(std::size_t b) const {
 // weighed in weighed_. 4:2:0 tiles: the receiver's frame (peer_) gets them converted back when
 // `to_peer` (a block that goes whichever way: JPEG strips would overwrite them).
 void FrameEncoder::add_block(std::size_t b, bool to_peer) {
-  const PixelRect r = block(b);
+  weighed_.push_back(Weighed{b});
+  compress_block(weighed_.back(), to_peer);
+}
+
+void FrameEncoder::compress_block(Weighed& w, bool to_peer) {
+  const PixelRect r = block(w.block);
   const auto x = static_cast<std::uint32_t>(r.x), y = static_cast<std::uint32_t>(r.y);
   const auto rw = static_cast<std::uint32_t>(r.w), rh = static_cast<std::uint32_t>(r.h);
   const auto [src, raw, n] = compress(x, y, rw, rh, to_peer);
-  Weighed w{b};
   w.offset = block_bytes_.size();
+  w.encoding = wire::RectEncoding::kLz4;
   if (yuv420_) {
     w.encoding = wire::RectEncoding::kLz4Yuv420;
     block_bytes_.insert(block_bytes_.end(), lz4_.begin(), lz4_.begin() + n);
@@ -86,7 +93,9 @@ void FrameEncoder::add_block(std::size_t b, bool to_peer) {
   }
   w.size = block_bytes_.size() - w.offset;
   w.lossless = w.size + wire::kRectHeaderBytes;
-  weighed_.push_back(w);
+  w.compressed = true;
+  block_lz4_[w.block] = w.lossless;
+  block_lz4_age_[w.block] = 0;
 }
 
 // A frame's changes block by block (see enable_jpeg): each changed block as LZ4 or as JPEG strips
@@ -111,9 +120,18 @@ void FrameEncoder::encode_blocks(const WirePlan& plan, EncodeStats& stats, wire:
   tile_rects_.clear();
   for (std::size_t b = 0; b < block_marks_.size(); ++b) {
     if (!block_marks_[b]) continue;
-    if (all_jpeg) weighed_.push_back(Weighed{b});
-    else add_block(b, /*to_peer=*/true);
     tile_rects_.push_back(block(b));
+    if (all_jpeg) {
+      weighed_.push_back(Weighed{b});
+    } else if (block_lossy(b) && block_lz4_[b] > 0 && ++block_lz4_age_[b] < kMeasureEvery) {
+      // A block that went as JPEG strips and changed again (a video's): what its LZ4 took when
+      // last measured; compressed only if it goes as LZ4 now.
+      Weighed w{b};
+      w.lossless = block_lz4_[b];
+      weighed_.push_back(w);
+    } else {
+      add_block(b, /*to_peer=*/true);
+    }
   }
   std::uint64_t total = writer.bytes();  // the message so far: its copies
   for (const Weighed& w : weighed_) total += w.lossless;
@@ -184,6 +202,9 @@ void FrameEncoder::encode_blocks(const WirePlan& plan, EncodeStats& stats, wire:
       stats.heal_pixels += static_cast<std::uint64_t>(block(b).area());
     }
   }
+
+  for (Weighed& w : weighed_)  // blocks weighed by an earlier measure that go as LZ4
+    if (!w.as_jpeg && !w.compressed) compress_block(w, /*to_peer=*/true);
 
   // The receiver's frame: the reference but for the strips held from a JPEG (4:2:0: kept apart).
   bool any_jpeg = false;
@@ -396,7 +417,7 @@ std::optional<EncodeStats> FrameEncoder::encode(const std::uint8_t* pixels, std:
     stats.key = key;
     return stats;
   };
-  const WirePlan plan = strip_coder_ && choose_ ? choose_(key) : WirePlan{};
+  const WirePlan plan = strip_coder_ && choose_ ? choose_() : WirePlan{};
   if (plan.mode != WirePlan::kTiles) {
     encode_blocks(plan, stats, writer);
     return finish(peer());

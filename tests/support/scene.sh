@@ -7,14 +7,18 @@
 #               the same lines every run): a build log or `tail -f` of a busy service
 #     desktop   a 120x40 xterm scrolling the same text at a third of that rate, an xclock
 #               ticking each second, and a 640x360 moving picture (ffplay testsrc2, 30 fps)
-#     video     a full-screen moving picture (ffplay testsrc2 at the screen's size, 30 fps)
+#     video     a full-screen moving picture (ffplay testsrc2 at the screen's size, 30 fps; on
+#               2 cores ffplay draws about 18 a second, taking 1.4 cores)
+#     picture   a full-screen moving picture drawn 30 times a second, everywhere different from
+#               the last, for a fifth of a core (screenreel-moving-picture, a test program:
+#               $SCREENREEL_MOVING_PICTURE, else the build directory's)
 #
 # Runs until it gets SIGTERM or SIGINT, then ends what it started; what it started also ends
 # if this script is killed (parent-death signal), so a test that fails leaves nothing running.
 # Prints "scene ready" on stderr once the windows are up. Needs xterm, x11-apps (xclock),
 # ffmpeg (ffplay), xdotool, fonts-dejavu-core, util-linux (setpriv), perl.
 set -euo pipefail
-kind=${1:?usage: DISPLAY=:N scene.sh terminal|desktop|video}
+kind=${1:?usage: DISPLAY=:N scene.sh terminal|desktop|video|picture}
 [ -n "${DISPLAY:-}" ] || { echo "scene: DISPLAY is not set" >&2; exit 2; }
 read -r w h < <(xdotool getdisplaygeometry)
 
@@ -61,7 +65,11 @@ case $kind in
   video)
     start ffplay -loglevel quiet -noborder -x "$w" -y "$h" -left 0 -top 0 \
       -f lavfi "testsrc2=size=${w}x${h}:rate=30" ;;
-  *) echo "scene: unknown kind '$kind' (terminal, desktop, video)" >&2; exit 2 ;;
+  picture)
+    picture=${SCREENREEL_MOVING_PICTURE:-$(dirname "$0")/../../build/bin/screenreel-moving-picture}
+    [ -x "$picture" ] || { echo "scene: $picture missing (ninja -C build screenreel-moving-picture)" >&2; exit 2; }
+    start "$picture" 30 ;;
+  *) echo "scene: unknown kind '$kind' (terminal, desktop, video, picture)" >&2; exit 2 ;;
 esac
 
 # Up once every program has mapped a window (xdotool finds it by pid) or has exited.

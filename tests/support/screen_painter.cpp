@@ -3,6 +3,7 @@
 
 #include "screenreel/capture/test_pattern.hpp"
 
+#include <unistd.h>
 #include <xcb/xcb.h>
 
 #include <algorithm>
@@ -27,6 +28,15 @@ ScreenPainter::ScreenPainter(const std::string& display) {
   xcb_create_window(conn_, XCB_COPY_FROM_PARENT, window_, screen->root, 0, 0, static_cast<std::uint16_t>(width_),
                     static_cast<std::uint16_t>(height_), 0, XCB_WINDOW_CLASS_INPUT_OUTPUT, screen->root_visual,
                     XCB_CW_BACK_PIXEL | XCB_CW_OVERRIDE_REDIRECT, values);
+  // Whose window it is (_NET_WM_PID), as applications say: scene.sh waits for a scene's
+  // programs' windows by it.
+  const char kPid[] = "_NET_WM_PID";
+  if (xcb_intern_atom_reply_t* atom =
+          xcb_intern_atom_reply(conn_, xcb_intern_atom(conn_, 0, sizeof kPid - 1, kPid), nullptr)) {
+    const std::uint32_t pid = static_cast<std::uint32_t>(getpid());
+    xcb_change_property(conn_, XCB_PROP_MODE_REPLACE, window_, atom->atom, XCB_ATOM_CARDINAL, 32, 1, &pid);
+    free(atom);
+  }
   pixmap_ = xcb_generate_id(conn_);
   xcb_create_pixmap(conn_, screen->root_depth, pixmap_, window_, static_cast<std::uint16_t>(width_),
                     static_cast<std::uint16_t>(height_));

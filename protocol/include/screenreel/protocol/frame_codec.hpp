@@ -151,14 +151,16 @@ class FrameEncoder {
   // would cost more later: every scroll that copies its decoded pixels resends the blocks it
   // writes (on the desktop scene over 10 Mbit/s, 90 blocks a frame instead of 40).
   static constexpr std::uint64_t kJpegAtMost = 2;
-  using WireChoice = std::function<WirePlan(bool key)>;
+  using WireChoice = std::function<WirePlan()>;
   void enable_jpeg(StripCoder* coder, WireChoice choose);
 
  private:
   void encode_blocks(const WirePlan& plan, EncodeStats& stats, wire::FrameMessageWriter& writer);
   PixelRect block(std::size_t b) const;
   bool block_lossy(std::size_t b) const;
+  struct Weighed;
   void add_block(std::size_t b, bool to_peer);
+  void compress_block(Weighed& w, bool to_peer);
   void taint(const CopyRect& copy);
   template <typename Run>
   void for_each_changed_run(Run&& run) const;
@@ -201,10 +203,17 @@ class FrameEncoder {
     std::uint64_t lossless = 0, jpeg = 0;  // bytes each way takes in the message (0 jpeg: not coded)
     std::size_t offset = 0, size = 0;      // its LZ4 (or raw) bytes in block_bytes_
     wire::RectEncoding encoding = wire::RectEncoding::kLz4;
+    bool compressed = false;  // its bytes are in block_bytes_ (else `lossless` is an earlier measure)
     bool as_jpeg = false;
   };
   std::vector<Weighed> weighed_;
   std::vector<std::uint8_t> block_bytes_;
+  // One a block: what its LZ4 took when last measured (with the rectangle's header), and the
+  // frames since. A block held from a JPEG that changes again (a video's) is measured every
+  // kMeasureEvery frames only: the LZ4 of a frame of 1080p video costs the capture 4-8 ms.
+  static constexpr std::uint8_t kMeasureEvery = 4;
+  std::vector<std::uint64_t> block_lz4_;
+  std::vector<std::uint8_t> block_lz4_age_;
   std::vector<std::int32_t> coded_at_;  // one a strip: its index in the coded strips, or -1
   CodedStrips chosen_;                  // the strips that go
   std::size_t heal_cursor_ = 0;         // the block where healing with budget left over goes on
