@@ -86,6 +86,27 @@ std::vector<std::uint8_t> whole_jpeg(JpegEncoder& enc, const FrameBuffer& f) {
   return {bytes.begin(), bytes.end()};
 }
 
+// The recorder's side (receiver/src/recorder.cpp): the strips the FRAME's other rectangles touch,
+// coded from the receiver's pixels, and the client's strips spliced over them.
+struct Recorder {
+  JpegEncoder archive{kQuality};
+  JpegStrips stored;
+  std::vector<std::uint8_t> file;
+  // The file of the frame `view` left the receiver with (`theirs`).
+  const std::vector<std::uint8_t>& store(const wire::FrameView& view, const FrameBuffer& theirs) {
+    const JpegStripGrid grid(theirs.width, theirs.height);
+    std::vector<PixelRect> own;
+    for (const auto& r : view.rects)
+      if (r.encoding != wire::RectEncoding::kJpegStrip) own.push_back(r.area());
+    if (!stored.holds(grid)) stored.start(grid, archive.header(theirs.width, theirs.height));
+    stored.update(archive.encode_strips(theirs.pixels.data(), theirs.width, theirs.height, theirs.stride(), own), own);
+    stored.update(strips_of(view));
+    stored.write({}, file);
+    return file;
+  }
+  std::vector<std::uint8_t> screens(const FrameBuffer& screen) { return whole_jpeg(archive, screen); }
+};
+
 class JpegWire : public ::testing::TestWithParam<std::pair<std::uint32_t, std::uint32_t>> {};
 
 // 640x360: strips of 128 columns, a last row of 8 pixel rows; 200x120: strips of one MCU (200 is
@@ -156,9 +177,8 @@ TEST_P(JpegWire, CopiesWhileJpegStripsAreOutNeverCodeDecodedPixelsAgain) {
   Plan plan;
   encoder.enable_jpeg(&coder, [&plan] { return plan; });
   Receiver receiver(w, h);
-  JpegEncoder archive(kQuality);
-  JpegStrips stored;
-  std::vector<std::uint8_t> message, file;
+  Recorder recorder;
+  std::vector<std::uint8_t> message;
   FrameBuffer screen = picture(w, h, 3);
   int copies_while_lossy = 0, jpeg_frames = 0, mixed_frames = 0;
   bool lossy = false;
@@ -186,17 +206,10 @@ TEST_P(JpegWire, CopiesWhileJpegStripsAreOutNeverCodeDecodedPixelsAgain) {
     }
     const auto view = receiver.apply(message);  // the client's hash of its copy of the frame, checked
     ASSERT_FALSE(::testing::Test::HasFailure()) << "frame " << seq;
-    std::vector<PixelRect> own;  // what the recorder codes itself: the other rectangles' areas
-    for (const auto& r : view.rects)
-      if (r.encoding != wire::RectEncoding::kJpegStrip) own.push_back(r.area());
-    mixed_frames += stats->jpeg && own.size() > stats->copies;
+    mixed_frames += stats->jpeg && stats->rects > stats->jpeg_strips + stats->copies;
     if (lossy && stats->copies > 0) ++copies_while_lossy;
-    if (seq == 1) stored.start(JpegStripGrid(w, h), archive.header(w, h));
     const FrameBuffer& theirs = receiver.decoder.frame();
-    stored.update(archive.encode_strips(theirs.pixels.data(), w, h, theirs.stride(), own), own);
-    stored.update(strips_of(view));
-    stored.write({}, file);
-    ASSERT_EQ(file, whole_jpeg(archive, screen)) << "frame " << seq << " (way " << way << ")";
+    ASSERT_EQ(recorder.store(view, theirs), recorder.screens(screen)) << "frame " << seq << " (way " << way << ")";
     if (plan.mode == Plan::kTiles) {
       EXPECT_EQ(theirs.pixels, screen.pixels) << "frame " << seq << ": tiles heal every strip";
     }
@@ -280,22 +293,13 @@ TEST(JpegWire, AFittedFrameSendsTheVideoAsJpegStripsAndTheTextLossless) {
   Plan plan;
   encoder.enable_jpeg(&coder, [&plan] { return plan; });
   Receiver receiver(w, h);
-  JpegEncoder archive(kQuality);
-  JpegStrips stored;
-  std::vector<std::uint8_t> message, file;
+  Recorder recorder;
+  std::vector<std::uint8_t> message;
   const auto send = [&](const FrameBuffer& screen, std::uint64_t seq) {
     auto stats = encoder.encode(screen.pixels.data(), screen.stride(), seq, seq * 1000, false, false, message);
     EXPECT_TRUE(stats);
     const auto view = receiver.apply(message);
-    std::vector<PixelRect> own;
-    for (const auto& r : view.rects)
-      if (r.encoding != wire::RectEncoding::kJpegStrip) own.push_back(r.area());
-    if (seq == 1) stored.start(JpegStripGrid(w, h), archive.header(w, h));
-    const FrameBuffer& theirs = receiver.decoder.frame();
-    stored.update(archive.encode_strips(theirs.pixels.data(), w, h, theirs.stride(), own), own);
-    stored.update(strips_of(view));
-    stored.write({}, file);
-    EXPECT_EQ(file, whole_jpeg(archive, screen)) << "frame " << seq;
+    EXPECT_EQ(recorder.store(view, receiver.decoder.frame()), recorder.screens(screen)) << "frame " << seq;
     return std::pair{*stats, view};
   };
   send(desktop(0, 1), 1);  // a key frame of tiles

@@ -149,6 +149,23 @@ TEST(RateControl, ALinkASecondBehindForASecondGetsJpegStrips) {
   EXPECT_EQ(plan.budget, 18'000u) << "half of 90 % of 1.2 MB/s over 30 ticks";
 }
 
+// Before any frame was measured, a key frame still more than a second from delivered says the
+// link is thin for this screen (a full-screen video's 8 MB key frame on 50 Mbit/s): the next frame
+// is fitted, not another key frame's worth of tiles (and until the link is measured, ticks wait).
+// A terminal's key frame, half a second of a 10 Mbit/s link, is not.
+TEST(RateControl, AKeyFrameASecondFromDeliveredFitsTheNextFrame) {
+  RateControl video(WireMode::kAuto, 30), terminal(WireMode::kAuto, 30);
+  const auto t0 = Clock::now();
+  video.queued(1, 8'000'000);
+  EXPECT_TRUE(video.skip_tick()) << "the link not measured yet: the ticks wait for it";
+  video.observe(link_at(6e6), t0 + 20ms);
+  EXPECT_TRUE(fitted(video.plan()));
+  terminal.queued(1, 600'000);
+  EXPECT_FALSE(terminal.skip_tick());
+  terminal.observe(link_at(1.2e6), t0 + 20ms);
+  EXPECT_EQ(terminal.plan().mode, Plan::kTiles);
+}
+
 // A key frame, and the first lossless frame after JPEG strips, are bursts the spool takes: a
 // scrolling terminal on 10 Mbit/s (a few lines of text a tick, as copies) keeps its key frames and
 // its heals lossless. Judged by their own size they went as JPEG, and every scroll after too (a

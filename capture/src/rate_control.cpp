@@ -102,7 +102,11 @@ FrameEncoder::WirePlan RateControl::plan() {
     return Plan{Plan::kJpeg, 0};
   }
   const auto bw = bandwidth_locked();
-  const bool too_much = bw && (jpeg_backed_up_ || (need_ && *need_ * fps_ > *bw * kHeadroom));
+  // Before a frame was measured (the key frame is not), a link still more than a second from
+  // delivering what was sent is thin for this screen: the second frame of a full-screen video
+  // would be another key frame's worth.
+  const bool thin_at_start = bw && !need_ && static_cast<double>(link_backlog_locked()) > *bw * kJpegBacklogSeconds;
+  const bool too_much = bw && (jpeg_backed_up_ || thin_at_start || (need_ && *need_ * fps_ > *bw * kHeadroom));
   if (mode_ == WireMode::kLossless || !too_much) return Plan{};  // the link was never full, or the changes fit
   last_jpeg_ = true;
   const double share = *bw * kHeadroom / fps_ * (jpeg_backed_up_ ? 0.5 : 1.0);
@@ -118,9 +122,12 @@ void RateControl::learn(const EncodeStats& stats) {
 
 bool RateControl::skip_tick() {
   std::lock_guard lock(mutex_);
-  if (mode_ == WireMode::kLossless || !last_jpeg_ || receiver_bound_) return false;
+  if (mode_ == WireMode::kLossless || receiver_bound_) return false;
   const auto bw = bandwidth_locked();
-  return bw && static_cast<double>(link_backlog_locked()) > *bw * kSkipBacklogSeconds;
+  const auto link = static_cast<double>(link_backlog_locked());
+  // The link not measured yet, and a key frame of a whole screen of picture still on its way.
+  if (!bw) return !need_ && link > kUnmeasuredBacklogBytes;
+  return last_jpeg_ && link > *bw * kSkipBacklogSeconds;
 }
 
 }  // namespace screenreel::capture

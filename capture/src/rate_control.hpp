@@ -71,6 +71,11 @@ class RateControl {
   // link already. For kBacklogPersists: frames fitted to the link, when they were not.
   static constexpr double kSkipBacklogSeconds = 0.25, kJpegBacklogSeconds = 1.0;
   static constexpr auto kBacklogPersists = std::chrono::seconds(1);
+  // Before the link's rate and the need are known, a tick is skipped while this much of the first
+  // frame has not reached the receiver: more than a screen of text (a 1080p terminal's key frame
+  // is about 0.5 MB), less than a screen of picture (8 MB), whose next frame would be as large.
+  // By the next tick or two the kernel has measured the link, and the frames are fitted to it.
+  static constexpr double kUnmeasuredBacklogBytes = 4e6;
   // Held back by the peer's window for at least this share of the time between two samples:
   // the receiver, not the link, is what is slow.
   static constexpr double kReceiverBoundShare = 0.5;
@@ -90,7 +95,7 @@ class RateControl {
   // After the frame was made: what its changes took as LZ4 teaches the need.
   void learn(const EncodeStats& stats);
   // Skip this tick: frames are fitted to the link and it is backed up (longer than it drains in
-  // kSkipBacklogSeconds).
+  // kSkipBacklogSeconds), or the link is not measured yet (kUnmeasuredBacklogBytes).
   bool skip_tick();
 
   // The delivery-rate estimate, bytes per second (nothing until the link was full once).
