@@ -70,13 +70,29 @@ bool FrameEncoder::block_lossy(std::size_t b) const {
 // Block b's pixels of the reference, LZ4-compressed (raw when that is smaller) into block_bytes_,
 // weighed in weighed_. 4:2:0 tiles: the receiver's frame (peer_) gets them converted back when
 // `to_peer` (a block that goes whichever way: JPEG strips would overwrite them).
-void FrameEncoder::add_block(std::size_t b, bool to_peer) {
-  weighed_.push_back(Weighed{b});
+void FrameEncoder::add_block(std::size_t b, PixelRect r, bool to_peer) {
+  weighed_.push_back(Weighed{b, r});
   compress_block(weighed_.back(), to_peer);
 }
 
+// The part of block b to send as LZ4: the whole block when the receiver holds one of its strips
+// decoded from a JPEG (the rectangle must cover such strips whole), else its changed tiles.
+PixelRect FrameEncoder::lossless_part(std::size_t b) const {
+  const PixelRect whole = block(b);
+  if (block_lossy(b)) return whole;
+  const std::uint32_t ty = static_cast<std::uint32_t>(whole.y) / kTile;  // blocks are a tile row high
+  PixelRect part{};
+  for (std::uint32_t tx = static_cast<std::uint32_t>(whole.x) / kTile; tx * kTile < static_cast<std::uint32_t>(whole.right()); ++tx)
+    if (changed_[std::size_t{ty} * tiles_x_ + tx]) {
+      const PixelRect tile = PixelRect{static_cast<std::int32_t>(tx * kTile), whole.y, static_cast<std::int32_t>(kTile), whole.h}
+                                 .intersected(whole);
+      part = part.empty() ? tile : part.united(tile);
+    }
+  return part.empty() ? whole : part;
+}
+
 void FrameEncoder::compress_block(Weighed& w, bool to_peer) {
-  const PixelRect r = block(w.block);
+  const PixelRect r = w.rect;
   const auto x = static_cast<std::uint32_t>(r.x), y = static_cast<std::uint32_t>(r.y);
   const auto rw = static_cast<std::uint32_t>(r.w), rh = static_cast<std::uint32_t>(r.h);
   const auto [src, raw, n] = compress(x, y, rw, rh, to_peer);
@@ -94,8 +110,10 @@ void FrameEncoder::compress_block(Weighed& w, bool to_peer) {
   w.size = block_bytes_.size() - w.offset;
   w.lossless = w.size + wire::kRectHeaderBytes;
   w.compressed = true;
-  block_lz4_[w.block] = w.lossless;
-  block_lz4_age_[w.block] = 0;
+  if (r == block(w.block)) {
+    block_lz4_[w.block] = w.lossless;
+    block_lz4_age_[w.block] = 0;
+  }
 }
 
 // A frame's changes block by block (see enable_jpeg): each changed block as LZ4 or as JPEG strips
@@ -122,15 +140,15 @@ void FrameEncoder::encode_blocks(const WirePlan& plan, EncodeStats& stats, wire:
     if (!block_marks_[b]) continue;
     tile_rects_.push_back(block(b));
     if (all_jpeg) {
-      weighed_.push_back(Weighed{b});
+      weighed_.push_back(Weighed{b, block(b)});
     } else if (block_lossy(b) && block_lz4_[b] > 0 && ++block_lz4_age_[b] < kMeasureEvery) {
       // A block that went as JPEG strips and changed again (a video's): what its LZ4 took when
       // last measured; compressed only if it goes as LZ4 now.
-      Weighed w{b};
+      Weighed w{b, block(b)};
       w.lossless = block_lz4_[b];
       weighed_.push_back(w);
     } else {
-      add_block(b, /*to_peer=*/true);
+      add_block(b, lossless_part(b), /*to_peer=*/true);
     }
   }
   std::uint64_t total = writer.bytes();  // the message so far: its copies
@@ -172,7 +190,7 @@ void FrameEncoder::encode_blocks(const WirePlan& plan, EncodeStats& stats, wire:
       for (const Weighed& w : weighed_)
         if (!w.as_jpeg) lossless.push_back(w.block);
       std::erase_if(weighed_, [](const Weighed& w) { return !w.as_jpeg; });
-      for (const std::size_t b : lossless) add_block(b, /*to_peer=*/true);
+      for (const std::size_t b : lossless) add_block(b, lossless_part(b), /*to_peer=*/true);
     }
   }
   // Budget left over heals blocks the receiver holds from a JPEG, from where the last frame
@@ -186,7 +204,7 @@ void FrameEncoder::encode_blocks(const WirePlan& plan, EncodeStats& stats, wire:
       const std::size_t b = (heal_cursor_ + k) % n;
       if (block_marks_[b] || !block_lossy(b)) continue;
       heal_cursor_ = (b + 1) % n;
-      add_block(b, /*to_peer=*/false);
+      add_block(b, block(b), /*to_peer=*/false);
       if (total + weighed_.back().lossless > plan.budget) {  // does not fit
         block_bytes_.resize(weighed_.back().offset);
         weighed_.pop_back();
@@ -212,8 +230,8 @@ void FrameEncoder::encode_blocks(const WirePlan& plan, EncodeStats& stats, wire:
   if (!yuv420_ && lossy_count_ == 0 && any_jpeg) peer_ = reference_;
   chosen_.clear(grid_);
   for (const Weighed& w : weighed_) {
-    const PixelRect r = block(w.block);
     if (w.as_jpeg) {
+      const PixelRect r = block(w.block);
       grid_.for_each_strip(r, [&](std::uint32_t s) {
         const auto bytes = coded->strip(static_cast<std::size_t>(coded_at_[s]));
         chosen_.add(s, bytes);
@@ -223,6 +241,7 @@ void FrameEncoder::encode_blocks(const WirePlan& plan, EncodeStats& stats, wire:
       stats.jpeg_pixels += static_cast<std::uint64_t>(r.area());
       continue;
     }
+    const PixelRect& r = w.rect;  // whole strips when any was held from a JPEG
     writer.add_rect(static_cast<std::uint32_t>(r.x), static_cast<std::uint32_t>(r.y), static_cast<std::uint32_t>(r.w),
                     static_cast<std::uint32_t>(r.h), w.encoding, {block_bytes_.data() + w.offset, w.size});
     stats.lossless_pixels += static_cast<std::uint64_t>(r.area());

@@ -159,7 +159,8 @@ class FrameEncoder {
   PixelRect block(std::size_t b) const;
   bool block_lossy(std::size_t b) const;
   struct Weighed;
-  void add_block(std::size_t b, bool to_peer);
+  void add_block(std::size_t b, PixelRect r, bool to_peer);
+  PixelRect lossless_part(std::size_t b) const;
   void compress_block(Weighed& w, bool to_peer);
   void taint(const CopyRect& copy);
   template <typename Run>
@@ -200,6 +201,7 @@ class FrameEncoder {
   std::vector<std::uint8_t> block_marks_;  // one a block: changed this frame
   struct Weighed {
     std::size_t block;
+    PixelRect rect;  // what goes if it goes as LZ4: the block, or its changed tiles (lossless_part)
     std::uint64_t lossless = 0, jpeg = 0;  // bytes each way takes in the message (0 jpeg: not coded)
     std::size_t offset = 0, size = 0;      // its LZ4 (or raw) bytes in block_bytes_
     wire::RectEncoding encoding = wire::RectEncoding::kLz4;
