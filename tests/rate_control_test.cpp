@@ -23,12 +23,15 @@ using namespace std::chrono_literals;
 using Clock = RateControl::Clock;
 constexpr std::uint64_t kScreen = 1920 * 1080;
 
-// The kernel measured the link at `rate` bytes/s with bytes waiting in the socket.
+// The kernel measured the link at `rate` bytes/s with bytes waiting in the socket: a new sample,
+// after more bytes were ACKed.
 LinkSample link_at(double rate, bool app_limited = false) {
+  static std::uint64_t acked = 0;
   LinkSample s;
   s.delivery_rate = rate;
   s.app_limited = app_limited;
   s.unacked_bytes = 100'000;
+  s.bytes_acked = acked += 1'000;
   return s;
 }
 
@@ -93,6 +96,25 @@ TEST(RateControl, TheEstimateIsTheWindowsMedianSampleOfAFullLink) {
   EXPECT_DOUBLE_EQ(*rate.bandwidth(), 5e6) << "the 6 MB/s sample left the 2 s window; the burst's is one";
   rate.observe(link_at(1e6, true), t0 + 10s);
   EXPECT_DOUBLE_EQ(*rate.bandwidth(), 5e6) << "an idle link did not get slower";
+}
+
+// The kernel's newest sample stays until an ACK brings another: read again (every 20 ms, and at
+// each frame sent) it counts once. And a sample read with nothing in flight spans an idle moment
+// even when the kernel does not flag it: on loopback, the ACK of a small message after a pause
+// read 56 Mbit/s, which, counted three times, held the estimate there and made loopback "thin".
+TEST(RateControl, ASampleCountsOnceAndOnlyWithBytesInFlight) {
+  RateControl rate(WireMode::kAuto, 30);
+  const auto t0 = Clock::now();
+  rate.observe(link_at(12e9), t0);  // loopback
+  LinkSample idle = link_at(7e6);
+  idle.unacked_bytes = 0;
+  for (int i = 1; i <= 3; ++i) rate.observe(idle, t0 + i * 20ms);
+  EXPECT_DOUBLE_EQ(*rate.bandwidth(), 12e9);
+  const LinkSample full = link_at(6e6);
+  for (int i = 4; i <= 8; ++i) rate.observe(full, t0 + i * 20ms);
+  EXPECT_DOUBLE_EQ(*rate.bandwidth(), 12e9) << "one sample of 6 MB/s against one of 12 GB/s: the median's upper";
+  rate.observe(link_at(6e6), t0 + 200ms);
+  EXPECT_DOUBLE_EQ(*rate.bandwidth(), 6e6) << "two new ones";
 }
 
 TEST(RateControl, ChangesThatFitGoLosslessEvenOnAThinLink) {
@@ -320,14 +342,19 @@ TEST(KernelLinkSample, ReadsTheDeliveryRateTheSendQueueAndTheReceiverWindowOfARe
 
   // The peer stops reading: its window fills, the rest stays here, and the time held back by the
   // window grows.
+  // Written until the send queue has stayed full for 200 ms: the peer's buffer (autotuned up to
+  // tcp_rmem's maximum) took what it could, and the rest waits here.
   std::size_t written = 0;
-  const int flags = MSG_DONTWAIT;
-  for (int i = 0; i < 4096; ++i) {
-    const auto n = send(sender, chunk.data(), chunk.size(), flags);
-    if (n <= 0) break;
-    written += static_cast<std::size_t>(n);
+  for (int full_for = 0; full_for < 10 && written < (std::size_t{1} << 30);) {
+    const auto n = send(sender, chunk.data(), chunk.size(), MSG_DONTWAIT);
+    if (n > 0) {
+      written += static_cast<std::size_t>(n);
+      full_for = 0;
+    } else {
+      ++full_for;
+      std::this_thread::sleep_for(20ms);
+    }
   }
-  std::this_thread::sleep_for(200ms);
   const auto held = read_link_sample(sender);
   ASSERT_TRUE(held);
   EXPECT_GT(held->unacked_bytes, 0u) << written << " bytes written";

@@ -22,7 +22,14 @@ void RateControl::acked(std::uint64_t tick) {
 
 void RateControl::observe(const LinkSample& sample, Clock::time_point now) {
   std::lock_guard lock(mutex_);
-  if (sample.delivery_rate > 0 && !sample.app_limited) samples_.emplace_back(now, sample.delivery_rate);
+  // A sample counts once (the kernel's newest stays the same until an ACK brings another), and
+  // only when it is of a full link: not app-limited, and with bytes still in flight. The kernel
+  // does not flag every sample that spans an idle moment: on loopback, the ACK of a small message
+  // after a pause read 56 Mbit/s, unflagged, with the send queue empty.
+  const bool fresh = sample.bytes_acked != last_sample_.first || sample.delivery_rate != last_sample_.second;
+  last_sample_ = {sample.bytes_acked, sample.delivery_rate};
+  if (fresh && sample.delivery_rate > 0 && !sample.app_limited && sample.unacked_bytes > 0)
+    samples_.emplace_back(now, sample.delivery_rate);
   // Keep the window's samples, but never drop the last ones for want of newer (an idle screen
   // sends nothing: the link did not get slower).
   while (samples_.size() > 8 && now - samples_.front().first > kWindow) samples_.pop_front();
@@ -50,6 +57,7 @@ void RateControl::reset_link() {
   last_rwnd_.reset();
   receiver_bound_ = false;
   kernel_acked_ = receiver_acked_ = 0;
+  last_sample_ = {};
   jpeg_over_since_.reset();
   jpeg_backed_up_ = false;
 }

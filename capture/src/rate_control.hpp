@@ -122,6 +122,7 @@ class RateControl {
   std::uint64_t kernel_acked_ = 0, receiver_acked_ = 0;
   std::size_t link_backlog_locked() const;
   std::deque<std::pair<Clock::time_point, double>> samples_;  // delivery rates, newest last
+  std::pair<std::uint64_t, double> last_sample_;  // the kernel's last one seen: bytes ACKed then, its rate
   std::optional<std::pair<Clock::time_point, std::uint64_t>> last_rwnd_;  // when, rwnd_limited_us
   bool receiver_bound_ = false;
   // Since when the link's backlog is longer than kJpegBacklogSeconds of it; whether for
