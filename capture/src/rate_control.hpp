@@ -85,7 +85,7 @@ class RateControl {
   // io thread: a frame of `bytes` entered the spool; was ACKed by the receiver.
   void queued(std::uint64_t tick, std::size_t bytes);
   void acked(std::uint64_t tick);
-  // io thread: the kernel's view of the connection, at each ACK and every 100 ms.
+  // io thread: the kernel's view of the connection, at each ACK, each frame sent and every 20 ms.
   void observe(const LinkSample& sample, Clock::time_point now);
   // The connection broke: the next one's kernel counters start again.
   void reset_link();
