@@ -455,5 +455,30 @@ TEST(FrameCodec, CaptureTimesNeverGoBackwardsAClockStepIsClampedMoreIsRefused) {
   EXPECT_NE(far.error().what.find("capture time is 9223372036865275 ms before"), std::string::npos) << far.error().what;
 }
 
+// A session whose first frame says the earliest time there is (-2^63): the next frames are
+// checked against it without overflow (the fuzzer's UBSan found the tolerance subtracted from it).
+TEST(FrameCodec, ASessionStartingAtTheEarliestTimeTakesTheFramesAfterIt) {
+  const std::uint32_t w = 64, h = 64;
+  FrameEncoder enc(w, h);
+  FrameDecoder dec(w, h);
+  FrameBuffer screen = pattern(w, h, 4);
+  std::uint64_t seq = 0;
+  const auto send = [&](std::int64_t capture_us) {
+    screen.row(0)[0] ^= 0xff;
+    Bytes msg;
+    EXPECT_TRUE(enc.encode(screen.pixels.data(), screen.stride(), ++seq, capture_us, false, false, msg));
+    const Bytes copy = msg;
+    return dec.apply(parse(copy));
+  };
+  constexpr std::int64_t kEarliest = std::numeric_limits<std::int64_t>::min();
+  ASSERT_TRUE(send(kEarliest));
+  ASSERT_TRUE(send(kEarliest));
+  ASSERT_TRUE(send(kEarliest + 2'000'000));
+  EXPECT_EQ(dec.capture_time_us(), kEarliest + 2'000'000);
+  const auto back = send(kEarliest);  // 2 s back from there: refused, not wrapped
+  ASSERT_FALSE(back);
+  EXPECT_NE(back.error().what.find("capture time is 2000 ms before"), std::string::npos) << back.error().what;
+}
+
 }  // namespace
 }  // namespace screenreel

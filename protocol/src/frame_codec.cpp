@@ -695,7 +695,11 @@ Result<void, wire::WireError> FrameDecoder::apply(const wire::FrameView& f) {
   if (!have_key_ && !f.is_key())
     return WireError{ErrorCode::kBadSequence, "first FRAME of a connection is not a key frame"};
   // Capture times order the frames: a clock stepped back a little is clamped, more is refused.
-  if (have_key_ && f.capture_time_us < capture_time_us_ - wire::kMaxClockStepBackUs)
+  // (The gap in 64-bit unsigned arithmetic: the session's last time may be -2^63, which a
+  // signed subtraction of the tolerance would overflow.)
+  if (have_key_ && f.capture_time_us < capture_time_us_ &&
+      static_cast<std::uint64_t>(capture_time_us_) - static_cast<std::uint64_t>(f.capture_time_us) >
+          static_cast<std::uint64_t>(wire::kMaxClockStepBackUs))
     return WireError{ErrorCode::kBadMessage,
                      "FRAME seq " + std::to_string(f.seq) + ": capture time is " +
                          // unsigned: the gap can exceed int64 (a time of -2^63), never uint64
