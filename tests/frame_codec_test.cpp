@@ -425,19 +425,27 @@ TEST_F(Decoder, AKeyFrameMayChangeTheSizeADeltaMayNot) {
   EXPECT_NE(applied.error().what.find("not a key frame"), std::string::npos);
 }
 
-TEST(FrameCodec, CaptureTimesNeverGoBackwardsAClockStepIsClampedMoreIsRefused) {
-  const std::uint32_t w = 64, h = 64;
-  FrameEncoder enc(w, h);
-  FrameDecoder dec(w, h);
-  FrameBuffer screen = pattern(w, h, 3);
-  std::uint64_t seq = 0;
-  const auto send = [&](std::int64_t capture_us) {
+// A 64x64 session through an encoder and a decoder, one changed pixel a frame: for the
+// decoder's checks of the frames' capture times.
+struct TimedSession {
+  explicit TimedSession(std::uint32_t seed) : screen(pattern(64, 64, seed)) {}
+  Result<void, wire::WireError> send(std::int64_t capture_us) {
     screen.row(0)[0] ^= 0xff;  // something changes every time
     Bytes msg;
     EXPECT_TRUE(enc.encode(screen.pixels.data(), screen.stride(), ++seq, capture_us, false, false, msg));
     const Bytes copy = msg;
     return dec.apply(parse(copy));
-  };
+  }
+  FrameEncoder enc{64, 64};
+  FrameDecoder dec{64, 64};
+  FrameBuffer screen;
+  std::uint64_t seq = 0;
+};
+
+TEST(FrameCodec, CaptureTimesNeverGoBackwardsAClockStepIsClampedMoreIsRefused) {
+  TimedSession session(3);
+  const auto send = [&](std::int64_t capture_us) { return session.send(capture_us); };
+  const FrameDecoder& dec = session.dec;
   ASSERT_TRUE(send(10'000'000));
   EXPECT_EQ(dec.capture_time_us(), 10'000'000);
   ASSERT_TRUE(send(9'200'000));  // 0.8 s back: an NTP step, stored with the previous time
@@ -458,18 +466,9 @@ TEST(FrameCodec, CaptureTimesNeverGoBackwardsAClockStepIsClampedMoreIsRefused) {
 // A session whose first frame says the earliest time there is (-2^63): the next frames are
 // checked against it without overflow (the fuzzer's UBSan found the tolerance subtracted from it).
 TEST(FrameCodec, ASessionStartingAtTheEarliestTimeTakesTheFramesAfterIt) {
-  const std::uint32_t w = 64, h = 64;
-  FrameEncoder enc(w, h);
-  FrameDecoder dec(w, h);
-  FrameBuffer screen = pattern(w, h, 4);
-  std::uint64_t seq = 0;
-  const auto send = [&](std::int64_t capture_us) {
-    screen.row(0)[0] ^= 0xff;
-    Bytes msg;
-    EXPECT_TRUE(enc.encode(screen.pixels.data(), screen.stride(), ++seq, capture_us, false, false, msg));
-    const Bytes copy = msg;
-    return dec.apply(parse(copy));
-  };
+  TimedSession session(4);
+  const auto send = [&](std::int64_t capture_us) { return session.send(capture_us); };
+  const FrameDecoder& dec = session.dec;
   constexpr std::int64_t kEarliest = std::numeric_limits<std::int64_t>::min();
   ASSERT_TRUE(send(kEarliest));
   ASSERT_TRUE(send(kEarliest));
